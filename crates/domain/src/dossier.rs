@@ -1,0 +1,505 @@
+//! The dossier (hồ sơ) lifecycle: statuses, roles, actions and which actor may take which action.
+//!
+//! The rules follow Decree 61/2018 arts. 17–22 (see DESIGN.md section 3). The state machine is
+//! pure: given a dossier's situation and an actor, it says what the actor may do and what
+//! follows, so no sequence of actions can reach an illegal state.
+
+use serde::{Deserialize, Serialize};
+
+/// Status of a dossier, as exposed in the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Applied online, waiting for reception (national code 1).
+    Submitted,
+    /// Accepted at the one-stop desk; the clock runs (national code 2).
+    Received,
+    /// In an agency's workflow step after the first hand-off (national code 4).
+    Processing,
+    /// Waiting for the applicant to supply what is missing (national code 5).
+    SupplementRequested,
+    /// A fee is due before processing continues (national code 6).
+    PaymentRequested,
+    /// Refused at reception or after appraisal (national code 3).
+    Refused,
+    /// Withdrawn by the applicant (national code 7).
+    Withdrawn,
+    /// Result issued, not yet handed over (national code 9).
+    ResultReady,
+    /// Result handed over (national code 10).
+    Returned,
+}
+
+impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 9] = [
+        Status::Submitted,
+        Status::Received,
+        Status::Processing,
+        Status::SupplementRequested,
+        Status::PaymentRequested,
+        Status::Refused,
+        Status::Withdrawn,
+        Status::ResultReady,
+        Status::Returned,
+    ];
+
+    /// The stable machine name used in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::Received => "received",
+            Status::Processing => "processing",
+            Status::SupplementRequested => "supplement_requested",
+            Status::PaymentRequested => "payment_requested",
+            Status::Refused => "refused",
+            Status::Withdrawn => "withdrawn",
+            Status::ResultReady => "result_ready",
+            Status::Returned => "returned",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The status code of the national public-service portal, for synchronisation.
+    pub fn national_code(self) -> u8 {
+        match self {
+            Status::Submitted => 1,
+            Status::Received => 2,
+            Status::Refused => 3,
+            Status::Processing => 4,
+            Status::SupplementRequested => 5,
+            Status::PaymentRequested => 6,
+            Status::Withdrawn => 7,
+            Status::ResultReady => 9,
+            Status::Returned => 10,
+        }
+    }
+
+    /// Whether the dossier is finished: no further action will ever be offered.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Refused | Status::Withdrawn | Status::Returned)
+    }
+
+    /// Whether the dossier sits in an agency's workflow step.
+    pub fn is_in_workflow(self) -> bool {
+        matches!(self, Status::Received | Status::Processing)
+    }
+}
+
+/// A role a user holds, per agency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A citizen or business applying for procedures.
+    Citizen,
+    /// One-stop desk officer (cán bộ tiếp nhận).
+    Reception,
+    /// Specialist who appraises dossiers (chuyên viên).
+    Specialist,
+    /// Unit leader who approves and signs (lãnh đạo).
+    Leader,
+    /// Clerk of the electronic office (văn thư).
+    Clerk,
+    /// System administrator.
+    Admin,
+    /// Steering-committee member with read-only dashboards.
+    Steering,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 7] =
+        [Role::Citizen, Role::Reception, Role::Specialist, Role::Leader, Role::Clerk, Role::Admin, Role::Steering];
+
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Citizen => "citizen",
+            Role::Reception => "reception",
+            Role::Specialist => "specialist",
+            Role::Leader => "leader",
+            Role::Clerk => "clerk",
+            Role::Admin => "admin",
+            Role::Steering => "steering",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether the role belongs to an officer working inside an agency.
+    pub fn is_officer(self) -> bool {
+        !matches!(self, Role::Citizen)
+    }
+}
+
+/// An action on a dossier, as named in the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The applicant submits online (the first event of every online dossier).
+    Submit,
+    /// Reception accepts a complete dossier; the clock starts.
+    Receive,
+    /// Ask the applicant for everything missing at once.
+    RequestSupplement,
+    /// The applicant supplies what was missing.
+    Supplement,
+    /// Refuse, with reasons.
+    Refuse,
+    /// The applicant withdraws before a decision.
+    Withdraw,
+    /// Finish the current workflow step and hand over to the next.
+    Forward,
+    /// Return the dossier to the previous workflow step.
+    SendBack,
+    /// Issue the result (last step only).
+    IssueResult,
+    /// Hand the result over to the applicant.
+    ReturnResult,
+}
+
+impl Action {
+    /// Every action.
+    pub const ALL: [Action; 10] = [
+        Action::Submit,
+        Action::Receive,
+        Action::RequestSupplement,
+        Action::Supplement,
+        Action::Refuse,
+        Action::Withdraw,
+        Action::Forward,
+        Action::SendBack,
+        Action::IssueResult,
+        Action::ReturnResult,
+    ];
+
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Submit => "submit",
+            Action::Receive => "receive",
+            Action::RequestSupplement => "request_supplement",
+            Action::Supplement => "supplement",
+            Action::Refuse => "refuse",
+            Action::Withdraw => "withdraw",
+            Action::Forward => "forward",
+            Action::SendBack => "send_back",
+            Action::IssueResult => "issue_result",
+            Action::ReturnResult => "return_result",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether a note explaining the action is mandatory (reasons for refusal, the list of
+    /// missing items for a supplement request).
+    pub fn requires_note(self) -> bool {
+        matches!(self, Action::Refuse | Action::RequestSupplement)
+    }
+}
+
+/// One step of a workflow: who acts, in which agency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Code of the agency whose officers act at this step.
+    pub agency: String,
+    /// The role that acts at this step.
+    pub role: Role,
+    /// A short name shown in queues and the control slip, e.g. "Thẩm định".
+    pub name: String,
+}
+
+/// The default workflow of a procedure: the lead agency's specialist appraises, its leader
+/// approves and issues the result. Configurable workflows replace this per procedure version.
+pub fn default_workflow(lead_agency: &str) -> Vec<Step> {
+    vec![
+        Step { agency: lead_agency.to_string(), role: Role::Specialist, name: "Thẩm định".into() },
+        Step { agency: lead_agency.to_string(), role: Role::Leader, name: "Phê duyệt".into() },
+    ]
+}
+
+/// Who is acting, as far as the lifecycle rules care.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The applicant who owns the dossier.
+    Applicant,
+    /// Any other citizen or anonymous caller: may do nothing.
+    Stranger,
+    /// An officer with roles in one agency.
+    Officer {
+        /// The officer's agency code.
+        agency: String,
+        /// Whether that agency is the service centre, whose desk receives for every agency.
+        at_service_centre: bool,
+        /// The officer's roles there.
+        roles: Vec<Role>,
+    },
+}
+
+impl Actor {
+    fn has(&self, role: Role) -> bool {
+        matches!(self, Actor::Officer { roles, .. } if roles.contains(&role))
+    }
+
+    /// Whether this officer's desk receives and returns for the given lead agency.
+    fn is_desk_for(&self, lead_agency: &str) -> bool {
+        match self {
+            Actor::Officer { agency, at_service_centre, roles } => {
+                roles.contains(&Role::Reception) && (*at_service_centre || agency == lead_agency)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether this officer acts at the given workflow step.
+    fn acts_at(&self, step: &Step) -> bool {
+        matches!(self, Actor::Officer { agency, .. } if *agency == step.agency) && self.has(step.role)
+    }
+}
+
+/// A dossier's situation: what the lifecycle rules need to decide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Situation<'a> {
+    /// Current status.
+    pub status: Status,
+    /// The lead agency of the procedure.
+    pub lead_agency: &'a str,
+    /// The workflow of the procedure version.
+    pub workflow: &'a [Step],
+    /// Index of the current step (meaningful while received or processing).
+    pub step: usize,
+    /// The status to go back to once the applicant supplies what is missing.
+    pub resume_status: Option<Status>,
+}
+
+/// The actions the actor may take now, in the order they are offered.
+pub fn available_actions(s: &Situation<'_>, actor: &Actor) -> Vec<Action> {
+    let mut out = Vec::new();
+    match s.status {
+        Status::Submitted => {
+            if actor.is_desk_for(s.lead_agency) {
+                out.extend([Action::Receive, Action::RequestSupplement, Action::Refuse]);
+            }
+            if *actor == Actor::Applicant {
+                out.push(Action::Withdraw);
+            }
+        }
+        Status::Received | Status::Processing => {
+            if let Some(step) = s.workflow.get(s.step) {
+                if actor.acts_at(step) {
+                    let last = s.step + 1 == s.workflow.len();
+                    if last {
+                        out.push(Action::IssueResult);
+                    } else {
+                        out.push(Action::Forward);
+                    }
+                    if s.step > 0 {
+                        out.push(Action::SendBack);
+                    }
+                    out.extend([Action::RequestSupplement, Action::Refuse]);
+                }
+            }
+            if *actor == Actor::Applicant {
+                out.push(Action::Withdraw);
+            }
+        }
+        Status::SupplementRequested => {
+            if *actor == Actor::Applicant {
+                out.extend([Action::Supplement, Action::Withdraw]);
+            }
+        }
+        Status::PaymentRequested => {
+            if *actor == Actor::Applicant {
+                out.push(Action::Withdraw);
+            }
+        }
+        Status::ResultReady => {
+            if actor.is_desk_for(s.lead_agency) {
+                out.push(Action::ReturnResult);
+            }
+        }
+        Status::Refused | Status::Withdrawn | Status::Returned => {}
+    }
+    out
+}
+
+/// Who must act next on a dossier in this situation: the role and the agency, or the applicant
+/// (role `citizen`, no agency), or nobody once it is final. Queues are built on it.
+pub fn waiting_on(s: &Situation<'_>) -> Option<(Role, String)> {
+    match s.status {
+        Status::Submitted | Status::ResultReady => Some((Role::Reception, s.lead_agency.to_string())),
+        Status::Received | Status::Processing => s.workflow.get(s.step).map(|step| (step.role, step.agency.clone())),
+        Status::SupplementRequested | Status::PaymentRequested => Some((Role::Citizen, String::new())),
+        Status::Refused | Status::Withdrawn | Status::Returned => None,
+    }
+}
+
+/// What taking an action leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transition {
+    /// The new status.
+    pub to: Status,
+    /// The new current step.
+    pub step: usize,
+    /// The status to resume after a supplement, while waiting for one.
+    pub resume_status: Option<Status>,
+    /// Whether the statutory clock (re)starts now: on reception, and when a supplement arrives
+    /// after reception (Decree 61/2018 art. 19.4: the clock restarts from zero).
+    pub restarts_clock: bool,
+}
+
+/// Why an action cannot be taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The action is not on offer to this actor in this situation.
+    #[error("the action is not available now")]
+    NotAvailable,
+}
+
+/// Applies an action: checks it is on offer, and says what follows.
+pub fn transition(s: &Situation<'_>, actor: &Actor, action: Action) -> Result<Transition, TransitionError> {
+    if !available_actions(s, actor).contains(&action) {
+        return Err(TransitionError::NotAvailable);
+    }
+    let stay = |to: Status, step: usize| Transition { to, step, resume_status: None, restarts_clock: false };
+    Ok(match action {
+        Action::Receive => Transition { restarts_clock: true, ..stay(Status::Received, 0) },
+        Action::RequestSupplement => {
+            Transition { resume_status: Some(s.status), ..stay(Status::SupplementRequested, s.step) }
+        }
+        Action::Supplement => {
+            let back = s.resume_status.unwrap_or(Status::Submitted);
+            Transition { restarts_clock: back.is_in_workflow(), ..stay(back, s.step) }
+        }
+        Action::Refuse => stay(Status::Refused, s.step),
+        Action::Withdraw => stay(Status::Withdrawn, s.step),
+        Action::Forward => stay(Status::Processing, s.step + 1),
+        Action::SendBack => stay(Status::Processing, s.step - 1),
+        Action::IssueResult => stay(Status::ResultReady, s.step),
+        Action::ReturnResult => stay(Status::Returned, s.step),
+        Action::Submit => return Err(TransitionError::NotAvailable),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const LEAD: &str = "000.00.12.H38";
+    const CENTRE: &str = "000.00.01.H38";
+
+    fn officer(agency: &str, roles: &[Role]) -> Actor {
+        Actor::Officer { agency: agency.into(), at_service_centre: agency == CENTRE, roles: roles.to_vec() }
+    }
+
+    fn actors() -> Vec<Actor> {
+        vec![
+            Actor::Applicant,
+            Actor::Stranger,
+            officer(CENTRE, &[Role::Reception]),
+            officer(LEAD, &[Role::Reception]),
+            officer(LEAD, &[Role::Specialist]),
+            officer(LEAD, &[Role::Leader]),
+            officer("000.00.13.H38", &[Role::Specialist, Role::Leader, Role::Reception]),
+            officer(LEAD, &[Role::Admin, Role::Clerk]),
+        ]
+    }
+
+    #[test]
+    fn the_golden_path_reaches_returned() {
+        let wf = default_workflow(LEAD);
+        let mut s =
+            Situation { status: Status::Submitted, lead_agency: LEAD, workflow: &wf, step: 0, resume_status: None };
+        let path = [
+            (officer(CENTRE, &[Role::Reception]), Action::Receive, Status::Received),
+            (officer(LEAD, &[Role::Specialist]), Action::Forward, Status::Processing),
+            (officer(LEAD, &[Role::Leader]), Action::IssueResult, Status::ResultReady),
+            (officer(CENTRE, &[Role::Reception]), Action::ReturnResult, Status::Returned),
+        ];
+        for (actor, action, expected) in path {
+            let t = transition(&s, &actor, action).unwrap();
+            assert_eq!(t.to, expected);
+            s.status = t.to;
+            s.step = t.step;
+            s.resume_status = t.resume_status;
+        }
+        for actor in actors() {
+            assert!(available_actions(&s, &actor).is_empty());
+        }
+    }
+
+    #[test]
+    fn strangers_and_other_agencies_get_nothing() {
+        let wf = default_workflow(LEAD);
+        for status in Status::ALL {
+            for step in 0..wf.len() {
+                let s = Situation {
+                    status,
+                    lead_agency: LEAD,
+                    workflow: &wf,
+                    step,
+                    resume_status: Some(Status::Processing),
+                };
+                assert!(available_actions(&s, &Actor::Stranger).is_empty());
+                let other = officer("000.00.13.H38", &[Role::Specialist, Role::Leader, Role::Reception]);
+                assert!(available_actions(&s, &other).is_empty(), "{status:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_supplement_after_reception_restarts_the_clock_at_the_same_step() {
+        let wf = default_workflow(LEAD);
+        let s =
+            Situation { status: Status::Processing, lead_agency: LEAD, workflow: &wf, step: 1, resume_status: None };
+        let t = transition(&s, &officer(LEAD, &[Role::Leader]), Action::RequestSupplement).unwrap();
+        assert_eq!(t.to, Status::SupplementRequested);
+        let s2 = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..s };
+        let back = transition(&s2, &Actor::Applicant, Action::Supplement).unwrap();
+        assert_eq!((back.to, back.step, back.restarts_clock), (Status::Processing, 1, true));
+    }
+
+    proptest! {
+        /// No sequence of offered actions, by any actor, reaches an illegal state: the step stays
+        /// inside the workflow, final statuses offer nothing, a result is issued only from the
+        /// last step, and waiting for a supplement always knows where to resume.
+        #[test]
+        fn no_sequence_reaches_an_illegal_state(
+            steps in 1usize..5,
+            choices in proptest::collection::vec((0usize..8, 0usize..10), 0..60),
+        ) {
+            let mut wf = default_workflow(LEAD);
+            while wf.len() < steps { wf.insert(0, wf[0].clone()); }
+            wf.truncate(steps);
+            let actors = actors();
+            let mut s = Situation { status: Status::Submitted, lead_agency: LEAD, workflow: &wf, step: 0, resume_status: None };
+            for (a, k) in choices {
+                let actor = &actors[a];
+                let offered = available_actions(&s, actor);
+                let action = Action::ALL[k];
+                let result = transition(&s, actor, action);
+                prop_assert_eq!(result.is_ok(), offered.contains(&action));
+                let Ok(t) = result else { continue };
+                if action == Action::IssueResult { prop_assert_eq!(s.step + 1, wf.len()); }
+                prop_assert!(t.step < wf.len());
+                if t.to == Status::SupplementRequested { prop_assert!(t.resume_status.is_some()); }
+                prop_assert!(!s.status.is_final());
+                s.status = t.to; s.step = t.step; s.resume_status = t.resume_status;
+                if s.status.is_final() {
+                    for who in &actors { prop_assert!(available_actions(&s, who).is_empty()); }
+                }
+            }
+        }
+    }
+}

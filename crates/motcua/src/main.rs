@@ -1,0 +1,207 @@
+//! The `motcua` binary: one program for the whole platform.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use motcua_domain::code::DossierCodePattern;
+use motcua_domain::dossier::Role;
+use motcua_store::users::NewUser;
+use motcua_store::{Blobs, Database};
+use motcua_web::{AppState, Config};
+
+#[derive(Parser)]
+#[command(name = "motcua", version, about = "motcua — the provincial one-stop e-government platform")]
+struct Cli {
+    /// Data folder: the SQLite database (unless --database-url says otherwise) and attachments.
+    #[arg(long, global = true, default_value = "./data", env = "MOTCUA_DATA")]
+    data: PathBuf,
+    /// Database URL: postgres://… selects PostgreSQL; nothing selects SQLite in the data folder.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "MOTCUA_ADDR")]
+        addr: SocketAddr,
+        /// Load the demo province into an empty database (accounts with password `demo`).
+        #[arg(long)]
+        demo: bool,
+        /// Historical demo dossiers to generate.
+        #[arg(long, default_value_t = 300)]
+        demo_dossiers: usize,
+        /// Dossier code pattern: placeholders {agency}, {yymmdd}, {yyyymmdd}, {seq:N}.
+        #[arg(long, default_value = DossierCodePattern::CLASSIC, env = "MOTCUA_CODE_PATTERN")]
+        code_pattern: String,
+        /// Mark cookies Secure (when served over TLS by a proxy).
+        #[arg(long, env = "MOTCUA_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Exit 0 when the server at the address answers /healthz.
+    Healthcheck {
+        /// Server address.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an officer account; the password is read from MOTCUA_PASSWORD or asked for.
+    Add {
+        /// User name.
+        username: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Agency code.
+        #[arg(long)]
+        agency: String,
+        /// Roles, comma separated: reception, specialist, leader, clerk, admin, steering.
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+    },
+}
+
+async fn open(cli: &Cli) -> Result<Database> {
+    std::fs::create_dir_all(&cli.data)
+        .with_context(|| format!("cannot create the data folder {}", cli.data.display()))?;
+    let url = match &cli.database_url {
+        Some(u) if !u.trim().is_empty() => u.clone(),
+        _ => Database::sqlite_url_in(&cli.data),
+    };
+    let db = Database::connect(&url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+fn blobs(data: &Path) -> Result<Blobs> {
+    Ok(Blobs::local(data.join("attachments"))?)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Serve { addr, demo, demo_dossiers, code_pattern, secure_cookies } => {
+            let code_pattern = DossierCodePattern::parse(code_pattern)?;
+            let db = open(&cli).await?;
+            if *demo {
+                if motcua_store::demo::is_empty(&db).await? {
+                    let hash =
+                        motcua_web::auth::hash_password("demo".into()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                    let loaded = motcua_store::demo::load(&db, &hash, *demo_dossiers).await?;
+                    eprintln!("\n==================== DEMO MODE ====================");
+                    eprintln!(
+                        "Loaded {}: {} procedures, {} historical dossiers.",
+                        loaded.province, loaded.procedures, loaded.dossiers
+                    );
+                    eprintln!("Demo accounts, all with password `demo` — never use demo mode in production:");
+                    for (user, roles, agency) in loaded.accounts.iter().take(7) {
+                        eprintln!("  {user:<12} {roles:<12} {agency}");
+                    }
+                    eprintln!(
+                        "  (+{} officer accounts for the other agencies)",
+                        loaded.accounts.len().saturating_sub(7)
+                    );
+                    eprintln!("===================================================\n");
+                } else {
+                    eprintln!("DEMO MODE: the database is not empty; demo data was not loaded again. Demo accounts use password `demo`.");
+                }
+            }
+            let config = Config { code_pattern, secure_cookies: *secure_cookies, ..Config::default() };
+            let state = AppState::new(db, blobs(&cli.data)?, config)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
+            let listener =
+                tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!("motcua listening on http://{addr}");
+            axum::serve(listener, motcua_web::app(state).into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::Migrate => {
+            open(&cli).await?;
+            eprintln!("migrations applied");
+        }
+        Command::User { command } => match command {
+            UserCommand::Add { username, name, agency, roles } => {
+                let db = open(&cli).await?;
+                motcua_store::catalog::agency(&db, agency).await.with_context(|| format!("no agency {agency}"))?;
+                let roles = roles
+                    .iter()
+                    .map(|r| {
+                        Role::parse(r.trim())
+                            .filter(|r| r.is_officer())
+                            .with_context(|| format!("unknown officer role {r}"))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                if roles.is_empty() {
+                    bail!("give at least one role with --roles");
+                }
+                let password = match std::env::var("MOTCUA_PASSWORD") {
+                    Ok(p) => p,
+                    Err(_) => rpassword::prompt_password("Password: ")?,
+                };
+                if password.chars().count() < 12 {
+                    bail!("an officer's password must have at least 12 characters");
+                }
+                let hash = motcua_web::auth::hash_password(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let id = motcua_store::users::create_user(
+                    &db,
+                    &NewUser {
+                        username: Some(username.clone()),
+                        full_name: name.clone(),
+                        password_hash: hash,
+                        agency_code: Some(agency.clone()),
+                        roles,
+                        ..NewUser::default()
+                    },
+                )
+                .await?;
+                eprintln!("created user {username} (id {id})");
+            }
+        },
+        Command::Healthcheck { addr } => {
+            let mut stream =
+                tokio::net::TcpStream::connect(addr).await.with_context(|| format!("nothing listens on {addr}"))?;
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            stream
+                .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+                .await?;
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await?;
+            if !answer.starts_with("HTTP/1.1 200") {
+                bail!("unhealthy: {}", answer.lines().next().unwrap_or(""));
+            }
+            println!("healthy");
+        }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&motcua_web::api::openapi())?);
+        }
+    }
+    Ok(())
+}

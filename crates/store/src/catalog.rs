@@ -1,0 +1,295 @@
+//! The catalog: agencies, fields and versioned procedures.
+
+use motcua_domain::calendar::{CountingRule, TimeLimit, TimeUnit};
+use motcua_domain::dossier::Step;
+use motcua_domain::form::{FormField, RequiredDocument};
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use crate::db::Database;
+use crate::error::{Result, StoreError};
+
+/// An agency (cơ quan): a department (Sở), the service centre, a commune.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agency {
+    /// Organisation e-ID, e.g. `000.00.12.H38`.
+    pub code: String,
+    /// Vietnamese name.
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+    /// The parent agency.
+    pub parent_code: Option<String>,
+    /// `province`, `department`, `service_centre` or `commune`.
+    pub kind: String,
+}
+
+impl Agency {
+    /// The service centre's desk receives dossiers for every agency.
+    pub fn is_service_centre(&self) -> bool {
+        self.kind == "service_centre"
+    }
+}
+
+/// A field of procedures (lĩnh vực).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    /// Code, e.g. `G03-GD10`.
+    pub code: String,
+    /// Vietnamese name.
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+}
+
+/// A procedure (thủ tục hành chính) in one of its versions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Procedure {
+    /// Row id of the procedure.
+    pub id: i64,
+    /// Row id of this version; dossiers keep it.
+    pub version_id: i64,
+    /// Version number, from 1.
+    pub version: i64,
+    /// National code, e.g. `1.001193`.
+    pub code: String,
+    /// Local suffix, if any.
+    pub local_code: Option<String>,
+    /// Vietnamese name.
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+    /// Field.
+    pub field: Field,
+    /// Lead agency.
+    pub agency: Agency,
+    /// Online level: `none`, `partial` or `full`.
+    pub level: String,
+    /// Published reason when not fully online.
+    pub level_reason: Option<String>,
+    /// Statutory processing time.
+    pub limit: TimeLimit,
+    /// Fee in đồng.
+    pub fee_vnd: i64,
+    /// Notes on the fee.
+    pub fee_note: Option<String>,
+    /// `paper` or `electronic`.
+    pub result_kind: String,
+    /// Documents to attach.
+    pub documents: Vec<RequiredDocument>,
+    /// The application form.
+    pub form: Vec<FormField>,
+    /// The workflow steps.
+    pub workflow: Vec<Step>,
+}
+
+/// A procedure to create (demo data, imports).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NewProcedure {
+    /// National code.
+    pub code: String,
+    /// Local suffix.
+    pub local_code: Option<String>,
+    /// Vietnamese name.
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+    /// Field code.
+    pub field: String,
+    /// Lead agency code.
+    pub agency: String,
+    /// `none`, `partial` or `full`.
+    pub level: String,
+    /// Reason when not full.
+    pub level_reason: Option<String>,
+    /// Processing time.
+    pub limit: TimeLimit,
+    /// Fee.
+    pub fee_vnd: i64,
+    /// Fee notes.
+    pub fee_note: Option<String>,
+    /// `paper` or `electronic`.
+    pub result_kind: String,
+    /// Documents.
+    pub documents: Vec<RequiredDocument>,
+    /// Form.
+    pub form: Vec<FormField>,
+    /// Workflow.
+    pub workflow: Vec<Step>,
+}
+
+fn agency_from(row: &AnyRow, prefix: &str) -> Result<Agency> {
+    Ok(Agency {
+        code: row.try_get(format!("{prefix}code").as_str())?,
+        name: row.try_get(format!("{prefix}name").as_str())?,
+        name_en: row.try_get(format!("{prefix}name_en").as_str())?,
+        parent_code: row.try_get(format!("{prefix}parent_code").as_str())?,
+        kind: row.try_get(format!("{prefix}kind").as_str())?,
+    })
+}
+
+/// Adds an agency.
+pub async fn insert_agency<'e>(db: impl Executor<'e, Database = Any>, a: &Agency) -> Result<()> {
+    sqlx::query("INSERT INTO agencies (code, name, name_en, parent_code, kind) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&a.code)
+        .bind(&a.name)
+        .bind(&a.name_en)
+        .bind(&a.parent_code)
+        .bind(&a.kind)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Adds a field.
+pub async fn insert_field<'e>(db: impl Executor<'e, Database = Any>, f: &Field) -> Result<()> {
+    sqlx::query("INSERT INTO fields (code, name, name_en) VALUES ($1, $2, $3)")
+        .bind(&f.code)
+        .bind(&f.name)
+        .bind(&f.name_en)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Every agency, by code.
+pub async fn agencies(db: &Database) -> Result<Vec<Agency>> {
+    let rows = sqlx::query("SELECT code, name, name_en, parent_code, kind FROM agencies ORDER BY code")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(|r| agency_from(r, "")).collect()
+}
+
+/// One agency.
+pub async fn agency(db: &Database, code: &str) -> Result<Agency> {
+    let row = sqlx::query("SELECT code, name, name_en, parent_code, kind FROM agencies WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    agency_from(&row, "")
+}
+
+/// The counting-rule parameters of an agency (office hours, cut-off), or the default.
+pub async fn counting_rule(db: &Database, agency_code: &str) -> Result<CountingRule> {
+    let raw: Option<(Option<String>,)> = sqlx::query_as("SELECT counting_rule FROM agencies WHERE code = $1")
+        .bind(agency_code)
+        .fetch_optional(&db.pool)
+        .await?;
+    match raw.and_then(|(r,)| r) {
+        Some(json) => Ok(serde_json::from_str(&json)?),
+        None => Ok(CountingRule::default()),
+    }
+}
+
+/// Every field, by code.
+pub async fn fields(db: &Database) -> Result<Vec<Field>> {
+    let rows: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT code, name, name_en FROM fields ORDER BY code").fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|(code, name, name_en)| Field { code, name, name_en }).collect())
+}
+
+const PROCEDURE_SELECT: &str = "SELECT p.id, v.id AS version_id, v.version, p.code, p.local_code, v.name, v.name_en, \
+     f.code AS f_code, f.name AS f_name, f.name_en AS f_name_en, \
+     a.code AS a_code, a.name AS a_name, a.name_en AS a_name_en, a.parent_code AS a_parent_code, a.kind AS a_kind, \
+     v.level, v.level_reason, v.time_amount, v.time_unit, v.fee_vnd, v.fee_note, v.result_kind, \
+     v.documents, v.form, v.workflow \
+     FROM procedure_versions v \
+     JOIN procedures p ON p.id = v.procedure_id \
+     JOIN fields f ON f.code = p.field_code \
+     JOIN agencies a ON a.code = p.agency_code";
+
+fn procedure_from(row: &AnyRow) -> Result<Procedure> {
+    let unit: String = row.try_get("time_unit")?;
+    let amount: i64 = row.try_get("time_amount")?;
+    Ok(Procedure {
+        id: row.try_get("id")?,
+        version_id: row.try_get("version_id")?,
+        version: row.try_get("version")?,
+        code: row.try_get("code")?,
+        local_code: row.try_get("local_code")?,
+        name: row.try_get("name")?,
+        name_en: row.try_get("name_en")?,
+        field: Field { code: row.try_get("f_code")?, name: row.try_get("f_name")?, name_en: row.try_get("f_name_en")? },
+        agency: agency_from(row, "a_")?,
+        level: row.try_get("level")?,
+        level_reason: row.try_get("level_reason")?,
+        limit: TimeLimit {
+            amount: u32::try_from(amount).map_err(|_| StoreError::Corrupt("time limit".into()))?,
+            unit: TimeUnit::parse(&unit).ok_or_else(|| StoreError::Corrupt(format!("time unit {unit}")))?,
+        },
+        fee_vnd: row.try_get("fee_vnd")?,
+        fee_note: row.try_get("fee_note")?,
+        result_kind: row.try_get("result_kind")?,
+        documents: serde_json::from_str(&row.try_get::<String, _>("documents")?)?,
+        form: serde_json::from_str(&row.try_get::<String, _>("form")?)?,
+        workflow: serde_json::from_str(&row.try_get::<String, _>("workflow")?)?,
+    })
+}
+
+/// The current version of every procedure, ordered by code: the whole catalog, small enough to
+/// keep in memory for search (a province has about 2,000 procedures).
+pub async fn current_procedures(db: &Database) -> Result<Vec<Procedure>> {
+    let sql = format!("{PROCEDURE_SELECT} WHERE v.version = p.current_version ORDER BY p.code");
+    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+    rows.iter().map(procedure_from).collect()
+}
+
+/// The current version of one procedure.
+pub async fn procedure_by_code(db: &Database, code: &str) -> Result<Procedure> {
+    let sql = format!("{PROCEDURE_SELECT} WHERE v.version = p.current_version AND p.code = $1");
+    let row = sqlx::query(&sql).bind(code).fetch_optional(&db.pool).await?.ok_or(StoreError::NotFound)?;
+    procedure_from(&row)
+}
+
+/// One version of a procedure, as a dossier keeps it.
+pub async fn procedure_version(db: &Database, version_id: i64) -> Result<Procedure> {
+    let sql = format!("{PROCEDURE_SELECT} WHERE v.id = $1");
+    let row = sqlx::query(&sql).bind(version_id).fetch_optional(&db.pool).await?.ok_or(StoreError::NotFound)?;
+    procedure_from(&row)
+}
+
+/// Adds a procedure with its first version.
+pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
+    let mut tx = db.pool.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO procedures (code, local_code, field_code, agency_code, current_version) VALUES ($1, $2, $3, $4, 1) RETURNING id",
+    )
+    .bind(&p.code)
+    .bind(&p.local_code)
+    .bind(&p.field)
+    .bind(&p.agency)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if StoreError::is_unique_violation(&e) {
+            StoreError::Conflict(format!("procedure {} exists", p.code))
+        } else {
+            e.into()
+        }
+    })?;
+    sqlx::query(
+        "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
+         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at) \
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(id)
+    .bind(&p.name)
+    .bind(&p.name_en)
+    .bind(&p.level)
+    .bind(&p.level_reason)
+    .bind(i64::from(p.limit.amount))
+    .bind(p.limit.unit.as_str())
+    .bind(p.fee_vnd)
+    .bind(&p.fee_note)
+    .bind(&p.result_kind)
+    .bind(serde_json::to_string(&p.documents)?)
+    .bind(serde_json::to_string(&p.form)?)
+    .bind(serde_json::to_string(&p.workflow)?)
+    .bind(crate::millis(chrono::Utc::now()))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

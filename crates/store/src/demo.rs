@@ -1,0 +1,421 @@
+//! The demo province (DESIGN.md section 11): agencies, fields, real procedures, the official
+//! calendar, demo accounts and a few hundred historical dossiers, loaded by `serve --demo` on an
+//! empty database.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use motcua_domain::calendar::{due_at, vn_offset, CountingRule, TimeLimit, TimeUnit, WorkingCalendar};
+use motcua_domain::code::DossierCodePattern;
+use motcua_domain::dossier::{default_workflow, transition, waiting_on, Action, Actor, Role, Situation, Status};
+use motcua_domain::form::{FieldType, FormField, RequiredDocument};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::calendar::{set_year, YearCalendar};
+use crate::catalog::{self, Agency, Field, NewProcedure, Procedure};
+use crate::db::Database;
+use crate::dossiers::{self, Applicant, By, Change, NewDossier};
+use crate::error::{Result, StoreError};
+use crate::users::{self, NewUser};
+
+/// The demo province, as shipped in `demo/province.json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Province {
+    /// The province's name.
+    pub province: ProvinceName,
+    /// Agencies.
+    pub agencies: Vec<Agency>,
+    /// Fields.
+    pub fields: Vec<Field>,
+    /// Procedures.
+    pub procedures: Vec<DemoProcedure>,
+    /// Days off and make-up working days per year.
+    pub calendar: std::collections::BTreeMap<String, DemoYear>,
+    /// Names and addresses for generated people.
+    pub people: People,
+}
+
+/// The province's name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvinceName {
+    /// Vietnamese.
+    pub name: String,
+    /// English.
+    pub name_en: String,
+}
+
+/// A procedure of the demo catalog.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoProcedure {
+    code: String,
+    local_code: Option<String>,
+    name: String,
+    name_en: Option<String>,
+    field: String,
+    agency: String,
+    level: String,
+    level_reason: Option<String>,
+    processing: TimeLimit,
+    fee_vnd: i64,
+    fee_note: Option<String>,
+    result_kind: String,
+    required_documents: Vec<RequiredDocument>,
+    form: Vec<FormField>,
+}
+
+/// One year of the demo calendar.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoYear {
+    days_off: Vec<NaiveDate>,
+    working_days: Vec<NaiveDate>,
+}
+
+/// Parts of generated people.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct People {
+    family_names: Vec<String>,
+    middle_names: Vec<String>,
+    given_names: Vec<String>,
+    addresses: Vec<String>,
+}
+
+/// The shipped demo province.
+pub fn province() -> Result<Province> {
+    serde_json::from_str(include_str!("../demo/province.json"))
+        .map_err(|e| StoreError::Corrupt(format!("demo/province.json: {e}")))
+}
+
+/// The department whose specialist, leader and clerk are the demo accounts `chuyenvien`,
+/// `lanhdao` and `vanthu`: the department of justice (Sở Tư pháp).
+fn demo_department(p: &Province) -> Result<&Agency> {
+    p.agencies
+        .iter()
+        .find(|a| a.kind == "department" && a.name.contains("Tư pháp"))
+        .ok_or_else(|| StoreError::Corrupt("the demo province has no Sở Tư pháp".into()))
+}
+
+/// Whether the database holds no agency yet (a fresh install).
+pub async fn is_empty(db: &Database) -> Result<bool> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agencies").fetch_one(&db.pool).await?;
+    Ok(n == 0)
+}
+
+/// What `load` created, for the start-up banner.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The province's name.
+    pub province: String,
+    /// Procedures loaded.
+    pub procedures: usize,
+    /// Historical dossiers generated.
+    pub dossiers: usize,
+    /// Demo accounts as (user name, role, agency name).
+    pub accounts: Vec<(String, String, String)>,
+}
+
+/// Loads the demo province into an empty database. `password_hash` is the hash of the demo
+/// password, computed by the caller (hashing is the web edge's business). `history` historical
+/// dossiers are generated deterministically.
+pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<Loaded> {
+    let p = province()?;
+    let mut tx = db.pool.begin().await?;
+    // Parents first.
+    let mut pending: Vec<&Agency> = p.agencies.iter().collect();
+    let mut inserted = std::collections::BTreeSet::new();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for a in pending {
+            if a.parent_code.as_ref().is_none_or(|pc| inserted.contains(pc)) {
+                catalog::insert_agency(&mut *tx, a).await?;
+                inserted.insert(a.code.clone());
+            } else {
+                rest.push(a);
+            }
+        }
+        if rest.len() == before {
+            return Err(StoreError::Corrupt("demo agencies have a missing parent".into()));
+        }
+        pending = rest;
+    }
+    for f in &p.fields {
+        catalog::insert_field(&mut *tx, f).await?;
+    }
+    tx.commit().await?;
+    for (year, y) in &p.calendar {
+        let year: i32 = year.parse().map_err(|_| StoreError::Corrupt(format!("calendar year {year}")))?;
+        set_year(db, year, &YearCalendar { days_off: y.days_off.clone(), working_days: y.working_days.clone() })
+            .await?;
+    }
+    for dp in &p.procedures {
+        catalog::insert_procedure(
+            db,
+            &NewProcedure {
+                code: dp.code.clone(),
+                local_code: dp.local_code.clone(),
+                name: dp.name.clone(),
+                name_en: dp.name_en.clone(),
+                field: dp.field.clone(),
+                agency: dp.agency.clone(),
+                level: dp.level.clone(),
+                level_reason: dp.level_reason.clone(),
+                limit: dp.processing,
+                fee_vnd: dp.fee_vnd,
+                fee_note: dp.fee_note.clone(),
+                result_kind: dp.result_kind.clone(),
+                documents: dp.required_documents.clone(),
+                form: dp.form.clone(),
+                workflow: default_workflow(&dp.agency),
+            },
+        )
+        .await?;
+    }
+    let accounts = create_accounts(db, &p, password_hash).await?;
+    let dossiers = generate_history(db, &p, history).await?;
+    Ok(Loaded { province: p.province.name.clone(), procedures: p.procedures.len(), dossiers, accounts })
+}
+
+async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<(String, String, String)>> {
+    let centre = p
+        .agencies
+        .iter()
+        .find(|a| a.kind == "service_centre")
+        .ok_or_else(|| StoreError::Corrupt("the demo province has no service centre".into()))?;
+    let dept = demo_department(p)?;
+    let mut out = Vec::new();
+    let officer = |username: &str, name: &str, agency: &Agency, roles: Vec<Role>| NewUser {
+        username: Some(username.to_string()),
+        full_name: name.to_string(),
+        password_hash: hash.to_string(),
+        agency_code: Some(agency.code.clone()),
+        roles,
+        ..NewUser::default()
+    };
+    let mut list = vec![
+        officer("quantri", "Quản trị hệ thống", centre, vec![Role::Admin]),
+        officer("tiepnhan", "Nguyễn Thị Tiếp Nhận", centre, vec![Role::Reception]),
+        officer("chuyenvien", "Trần Văn Chuyên", dept, vec![Role::Specialist]),
+        officer("lanhdao", "Lê Minh Lãnh", dept, vec![Role::Leader]),
+        officer("vanthu", "Phạm Thị Văn", dept, vec![Role::Clerk]),
+    ];
+    // Every other agency gets a desk officer, a specialist and a leader, so that every demo
+    // procedure can be processed to the end.
+    for a in p.agencies.iter().filter(|a| a.kind != "service_centre" && a.kind != "province") {
+        if a.code == dept.code {
+            continue;
+        }
+        let suffix = a.code.split('.').nth(2).unwrap_or("00").to_string()
+            + &a.code.split('.').nth(3).unwrap_or("").to_lowercase();
+        list.push(officer(&format!("tn{suffix}"), &format!("Cán bộ tiếp nhận — {}", a.name), a, vec![Role::Reception]));
+        list.push(officer(&format!("cv{suffix}"), &format!("Chuyên viên — {}", a.name), a, vec![Role::Specialist]));
+        list.push(officer(&format!("ld{suffix}"), &format!("Lãnh đạo — {}", a.name), a, vec![Role::Leader]));
+    }
+    list.push(NewUser {
+        username: Some("congdan".into()),
+        full_name: "Nguyễn Văn An".into(),
+        id_number: Some("038090001234".into()),
+        phone: Some("0912345678".into()),
+        email: Some("nguyen.van.an@example.vn".into()),
+        address: p.people.addresses.first().cloned(),
+        password_hash: hash.to_string(),
+        roles: vec![Role::Citizen],
+        ..NewUser::default()
+    });
+    list.push(NewUser {
+        username: Some("congdan2".into()),
+        full_name: "Trần Thị Bình".into(),
+        id_number: Some("038185004321".into()),
+        phone: Some("0987654321".into()),
+        email: Some("tran.thi.binh@example.vn".into()),
+        address: p.people.addresses.get(1).cloned(),
+        password_hash: hash.to_string(),
+        roles: vec![Role::Citizen],
+        ..NewUser::default()
+    });
+    for u in &list {
+        users::create_user(db, u).await?;
+        let agency = u
+            .agency_code
+            .as_ref()
+            .and_then(|c| p.agencies.iter().find(|a| &a.code == c))
+            .map(|a| a.name.clone())
+            .unwrap_or_default();
+        let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
+        out.push((u.username.clone().unwrap_or_default(), roles, agency));
+    }
+    Ok(out)
+}
+
+/// Plausible answers for a generated dossier.
+fn demo_answers(form: &[FormField], rng: &mut StdRng, p: &Province) -> Map<String, Value> {
+    let mut m = Map::new();
+    for f in form {
+        let v = match f.kind {
+            FieldType::Text | FieldType::Textarea => {
+                Value::String(p.people.addresses[rng.gen_range(0..p.people.addresses.len())].clone())
+            }
+            FieldType::Number => Value::from(rng.gen_range(1..5)),
+            FieldType::Date => Value::String(format!(
+                "{}-{:02}-{:02}",
+                rng.gen_range(1960..2020),
+                rng.gen_range(1..13),
+                rng.gen_range(1..29)
+            )),
+            FieldType::Select => Value::String(f.options.first().map(|o| o.value.clone()).unwrap_or_default()),
+            FieldType::Checkbox => Value::Bool(true),
+            FieldType::Email => Value::String("lienhe@example.vn".into()),
+            FieldType::Phone => Value::String(format!("09{:08}", rng.gen_range(0..100_000_000))),
+        };
+        m.insert(f.key.clone(), v);
+    }
+    m
+}
+
+/// A working moment near `t`: the next working day's office hours.
+fn office_moment(cal: &WorkingCalendar, t: DateTime<Utc>, rng: &mut StdRng) -> DateTime<Utc> {
+    let mut day = t.with_timezone(&vn_offset()).date_naive();
+    while !cal.is_working_day(day) {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    let minutes = if rng.gen_bool(0.5) { rng.gen_range(450..690) } else { rng.gen_range(810..1020) };
+    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes);
+    vn_offset()
+        .from_local_datetime(&local)
+        .single()
+        .unwrap_or_else(|| vn_offset().from_utc_datetime(&local))
+        .with_timezone(&Utc)
+}
+
+/// Generates `count` historical dossiers over the last months, through the real lifecycle rules,
+/// so the dashboard and queues show something true: most returned on time, some late, some
+/// refused or waiting for a supplement, some still open.
+async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<usize> {
+    if count == 0 {
+        return Ok(0);
+    }
+    let mut rng = StdRng::seed_from_u64(20261126);
+    let cal = crate::calendar::working_calendar(db).await?;
+    let rule = CountingRule::default();
+    let procs: Vec<Procedure> = catalog::current_procedures(db).await?;
+    let pattern = DossierCodePattern::default();
+    let agencies = catalog::agencies(db).await?;
+    let now = Utc::now();
+    let span_days = 150;
+    let mut made = 0;
+    for _ in 0..count {
+        let proc = &procs[rng.gen_range(0..procs.len())];
+        let family = &p.people.family_names[rng.gen_range(0..p.people.family_names.len())];
+        let middle = &p.people.middle_names[rng.gen_range(0..p.people.middle_names.len())];
+        let given = &p.people.given_names[rng.gen_range(0..p.people.given_names.len())];
+        let applicant = Applicant {
+            full_name: format!("{family} {middle} {given}"),
+            id_number: Some(format!("038{:09}", rng.gen_range(0..1_000_000_000u64))),
+            phone: format!("09{:08}", rng.gen_range(0..100_000_000)),
+            email: None,
+            address: Some(p.people.addresses[rng.gen_range(0..p.people.addresses.len())].clone()),
+        };
+        let mut t = office_moment(&cal, now - Duration::days(rng.gen_range(1..span_days)), &mut rng);
+        if t > now {
+            continue;
+        }
+        let situation_for = |d: &dossiers::Dossier| (d.status, d.step, d.resume_status);
+        let new = NewDossier {
+            procedure_version_id: proc.version_id,
+            procedure_code: proc.code.clone(),
+            lead_agency: proc.agency.code.clone(),
+            applicant_user_id: None,
+            applicant: applicant.clone(),
+            channel: if rng.gen_bool(0.6) { "online".into() } else { "in_person".into() },
+            data: demo_answers(&proc.form, &mut rng, p),
+            fee_vnd: proc.fee_vnd,
+            waiting: Some((Role::Reception, proc.agency.code.clone())),
+            attachments: vec![],
+        };
+        let by_applicant = By { user_id: None, name: applicant.full_name.clone() };
+        let mut d = dossiers::submit(db, &pattern, &new, &by_applicant, t).await?;
+        made += 1;
+        let centre = agencies.iter().find(|a| a.is_service_centre());
+        let desk = Actor::Officer {
+            agency: centre.map(|c| c.code.clone()).unwrap_or_default(),
+            at_service_centre: true,
+            roles: vec![Role::Reception],
+        };
+        let staff = |role: Role| Actor::Officer {
+            agency: proc.agency.code.clone(),
+            at_service_centre: false,
+            roles: vec![role],
+        };
+        // A script of what happens to this dossier.
+        let fate = rng.gen_range(0..100);
+        let mut script: Vec<(Actor, Action)> = vec![];
+        if fate < 5 {
+            script.push((desk.clone(), Action::Refuse));
+        } else {
+            if fate < 12 {
+                script.push((desk.clone(), Action::RequestSupplement));
+                script.push((Actor::Applicant, Action::Supplement));
+            }
+            script.push((desk.clone(), Action::Receive));
+            if fate < 20 {
+                script.push((staff(Role::Specialist), Action::RequestSupplement));
+                if fate >= 15 {
+                    script.push((Actor::Applicant, Action::Supplement));
+                }
+            }
+            script.push((staff(Role::Specialist), Action::Forward));
+            script.push((staff(Role::Leader), Action::IssueResult));
+            script.push((desk.clone(), Action::ReturnResult));
+        }
+        let late = rng.gen_bool(0.08);
+        for (actor, action) in script {
+            let (status, step, resume) = situation_for(&d);
+            let s = Situation {
+                status,
+                lead_agency: &proc.agency.code,
+                workflow: &proc.workflow,
+                step,
+                resume_status: resume,
+            };
+            let Ok(tr) = transition(&s, &actor, action) else { break };
+            // Time passes: most steps take a fraction of the allowance; a few run late.
+            let gap_hours = match proc.limit.unit {
+                TimeUnit::Hours | TimeUnit::HalfDays => rng.gen_range(1..4),
+                _ => rng.gen_range(2..(24 * i64::from(proc.limit.amount.max(1))).max(3)) / if late { 1 } else { 3 },
+            };
+            t = office_moment(&cal, t + Duration::hours(gap_hours), &mut rng);
+            if t > now {
+                break;
+            }
+            let next = Situation { status: tr.to, step: tr.step, resume_status: tr.resume_status, ..s.clone() };
+            let who = match &actor {
+                Actor::Applicant => by_applicant.clone(),
+                _ => By { user_id: None, name: "Cán bộ (dữ liệu mẫu)".into() },
+            };
+            let change = Change {
+                action: action.as_str().into(),
+                status: tr.to,
+                step: tr.step,
+                resume_status: tr.resume_status,
+                waiting: waiting_on(&next),
+                received_at: (action == Action::Receive).then_some(t),
+                clock: tr.restarts_clock.then(|| (t, due_at(&cal, &rule, t, proc.limit))),
+                finished_at: matches!(tr.to, Status::ResultReady | Status::Refused | Status::Withdrawn).then_some(t),
+                returned_at: (tr.to == Status::Returned).then_some(t),
+                supplement_requested: action == Action::RequestSupplement,
+                note: action.requires_note().then(|| match action {
+                    Action::Refuse => "Hồ sơ không thuộc thẩm quyền giải quyết.".to_string(),
+                    _ => "Đề nghị bổ sung bản sao giấy tờ tùy thân còn hiệu lực.".to_string(),
+                }),
+                attachments: vec![],
+            };
+            d = dossiers::apply(db, &d, &change, &who, t).await?;
+        }
+    }
+    Ok(made)
+}

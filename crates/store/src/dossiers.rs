@@ -1,0 +1,637 @@
+//! Dossiers (hồ sơ), their attachments and their append-only history.
+//!
+//! The lifecycle rules live in the domain crate; this module stores their outcome. Every change
+//! of a dossier and the event recording it are written in one transaction, guarded by the
+//! dossier's revision so that two officers acting at once cannot both succeed.
+
+use chrono::{DateTime, Utc};
+use motcua_domain::code::DossierCodePattern;
+use motcua_domain::dossier::{Role, Status};
+use serde_json::{Map, Value};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::blobs::StoredBlob;
+use crate::db::Database;
+use crate::error::{Result, StoreError};
+use crate::{from_millis, millis};
+
+/// The applicant of a dossier: a person or an organisation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applicant {
+    /// Name.
+    pub full_name: String,
+    /// Citizen identity number or tax code.
+    pub id_number: Option<String>,
+    /// Phone, normalised; the public lookup checks it.
+    pub phone: String,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+}
+
+/// A stored dossier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dossier {
+    /// Row id.
+    pub id: i64,
+    /// The dossier code everyone uses.
+    pub code: String,
+    /// The procedure version in force when it was submitted.
+    pub procedure_version_id: i64,
+    /// The procedure's code.
+    pub procedure_code: String,
+    /// The lead agency.
+    pub lead_agency: String,
+    /// The applicant's account, when applied online.
+    pub applicant_user_id: Option<i64>,
+    /// The applicant.
+    pub applicant: Applicant,
+    /// `online`, `in_person` or `postal`.
+    pub channel: String,
+    /// Form answers.
+    pub data: Map<String, Value>,
+    /// Status.
+    pub status: Status,
+    /// Current workflow step.
+    pub step: usize,
+    /// Where to resume after a supplement.
+    pub resume_status: Option<Status>,
+    /// Who must act next.
+    pub waiting_role: Option<Role>,
+    /// In which agency.
+    pub waiting_agency: Option<String>,
+    /// Submitted.
+    pub submitted_at: DateTime<Utc>,
+    /// Received at the desk.
+    pub received_at: Option<DateTime<Utc>>,
+    /// When the statutory clock last (re)started.
+    pub clock_started_at: Option<DateTime<Utc>>,
+    /// Due.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Result issued, refused or withdrawn.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Result handed over.
+    pub returned_at: Option<DateTime<Utc>>,
+    /// Supplement requests so far.
+    pub supplement_count: i64,
+    /// Whether the due date was moved once with an apology.
+    pub rescheduled: bool,
+    /// Fee in đồng.
+    pub fee_vnd: i64,
+    /// Optimistic-concurrency revision.
+    pub revision: i64,
+}
+
+/// An attachment's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    /// Random id, used in URLs.
+    pub id: String,
+    /// The dossier.
+    pub dossier_id: i64,
+    /// Which required document (or `result`).
+    pub key: String,
+    /// `document`, `supplement` or `result`.
+    pub purpose: String,
+    /// The name the user gave the file (shown only, never a path).
+    pub file_name: String,
+    /// Sniffed content type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 hex.
+    pub sha256: String,
+    /// Key in the object store.
+    pub storage_key: String,
+    /// Scanned from paper at the counter.
+    pub digitized: bool,
+    /// Reused from an earlier dossier.
+    pub reused: bool,
+    /// Picked from the citizen's document store.
+    pub from_citizen_store: bool,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An attachment to record, its bytes already stored.
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    /// Which required document (or `result`).
+    pub key: String,
+    /// `document`, `supplement` or `result`.
+    pub purpose: String,
+    /// The user's file name.
+    pub file_name: String,
+    /// Sniffed content type.
+    pub content_type: String,
+    /// Where the bytes are.
+    pub blob: StoredBlob,
+    /// Scanned at the counter.
+    pub digitized: bool,
+}
+
+/// One event of a dossier's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Row id.
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (account), if a person.
+    pub actor_user_id: Option<i64>,
+    /// Who, as shown.
+    pub actor_name: String,
+    /// Action name.
+    pub action: String,
+    /// Status before.
+    pub from_status: Option<String>,
+    /// Status after.
+    pub to_status: String,
+    /// Workflow step after.
+    pub step: Option<i64>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// Who did something, for the history.
+#[derive(Clone, Debug)]
+pub struct By {
+    /// Account.
+    pub user_id: Option<i64>,
+    /// Shown name.
+    pub name: String,
+}
+
+/// A dossier to submit.
+#[derive(Clone, Debug)]
+pub struct NewDossier {
+    /// The procedure version.
+    pub procedure_version_id: i64,
+    /// Its code.
+    pub procedure_code: String,
+    /// Its lead agency, which also names the code.
+    pub lead_agency: String,
+    /// The applicant's account.
+    pub applicant_user_id: Option<i64>,
+    /// The applicant.
+    pub applicant: Applicant,
+    /// Channel.
+    pub channel: String,
+    /// Validated answers.
+    pub data: Map<String, Value>,
+    /// Fee in đồng.
+    pub fee_vnd: i64,
+    /// Who must act first.
+    pub waiting: Option<(Role, String)>,
+    /// Documents, bytes already stored.
+    pub attachments: Vec<NewAttachment>,
+}
+
+const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, \
+    applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, \
+    step, resume_status, waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, \
+    finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision";
+
+fn status_from(s: &str) -> Result<Status> {
+    Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
+}
+
+fn opt_time(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(from_millis))
+}
+
+fn dossier_from(row: &AnyRow) -> Result<Dossier> {
+    let data: String = row.try_get("data")?;
+    let data = match serde_json::from_str(&data)? {
+        Value::Object(m) => m,
+        _ => return Err(StoreError::Corrupt("dossier data".into())),
+    };
+    Ok(Dossier {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        procedure_version_id: row.try_get("procedure_version_id")?,
+        procedure_code: row.try_get("procedure_code")?,
+        lead_agency: row.try_get("lead_agency")?,
+        applicant_user_id: row.try_get("applicant_user_id")?,
+        applicant: Applicant {
+            full_name: row.try_get("applicant_name")?,
+            id_number: row.try_get("applicant_id_number")?,
+            phone: row.try_get("applicant_phone")?,
+            email: row.try_get("applicant_email")?,
+            address: row.try_get("applicant_address")?,
+        },
+        channel: row.try_get("channel")?,
+        data,
+        status: status_from(&row.try_get::<String, _>("status")?)?,
+        step: usize::try_from(row.try_get::<i64, _>("step")?).map_err(|_| StoreError::Corrupt("step".into()))?,
+        resume_status: row.try_get::<Option<String>, _>("resume_status")?.map(|s| status_from(&s)).transpose()?,
+        waiting_role: row.try_get::<Option<String>, _>("waiting_role")?.and_then(|r| Role::parse(&r)),
+        waiting_agency: row.try_get("waiting_agency")?,
+        submitted_at: from_millis(row.try_get("submitted_at")?),
+        received_at: opt_time(row, "received_at")?,
+        clock_started_at: opt_time(row, "clock_started_at")?,
+        due_at: opt_time(row, "due_at")?,
+        finished_at: opt_time(row, "finished_at")?,
+        returned_at: opt_time(row, "returned_at")?,
+        supplement_count: row.try_get("supplement_count")?,
+        rescheduled: row.try_get::<i64, _>("rescheduled")? != 0,
+        fee_vnd: row.try_get("fee_vnd")?,
+        revision: row.try_get("revision")?,
+    })
+}
+
+/// Takes the next number of a per-scope, per-day sequence. Atomic on both engines, so codes
+/// stay unique with any number of servers.
+async fn next_sequence(tx: &mut Transaction<'_, Any>, scope: &str, day: &str) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "INSERT INTO code_sequences (scope, day, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (scope, day) DO UPDATE SET last = code_sequences.last + 1 RETURNING last",
+    )
+    .bind(scope)
+    .bind(day)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n)
+}
+
+async fn insert_attachments(
+    tx: &mut Transaction<'_, Any>,
+    dossier_id: i64,
+    by: Option<i64>,
+    list: &[NewAttachment],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for a in list {
+        sqlx::query(
+            "INSERT INTO attachments (id, dossier_id, doc_key, purpose, file_name, content_type, size, sha256, storage_key, \
+             digitized, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(crate::random_id())
+        .bind(dossier_id)
+        .bind(&a.key)
+        .bind(&a.purpose)
+        .bind(&a.file_name)
+        .bind(&a.content_type)
+        .bind(a.blob.size)
+        .bind(&a.blob.sha256)
+        .bind(&a.blob.storage_key)
+        .bind(i64::from(a.digitized))
+        .bind(by)
+        .bind(millis(now))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    dossier_id: i64,
+    at: DateTime<Utc>,
+    by: &By,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    step: usize,
+    note: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (dossier_id, at, actor_user_id, actor_name, action, from_status, to_status, step, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(dossier_id)
+    .bind(millis(at))
+    .bind(by.user_id)
+    .bind(&by.name)
+    .bind(action)
+    .bind(from.map(|s| s.as_str()))
+    .bind(to.as_str())
+    .bind(step as i64)
+    .bind(note.filter(|n| !n.is_empty()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores a new dossier with its code, documents and first event, in one transaction.
+pub async fn submit(
+    db: &Database,
+    pattern: &DossierCodePattern,
+    new: &NewDossier,
+    by: &By,
+    now: DateTime<Utc>,
+) -> Result<Dossier> {
+    let local_day = now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+    let mut tx = db.pool.begin().await?;
+    let seq = next_sequence(&mut tx, &new.lead_agency, &local_day.format("%Y-%m-%d").to_string()).await?;
+    let code = pattern.render(&new.lead_agency, local_day, seq as u64);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, applicant_name, \
+         applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, step, \
+         waiting_role, waiting_agency, submitted_at, fee_vnd) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17) RETURNING id",
+    )
+    .bind(&code)
+    .bind(new.procedure_version_id)
+    .bind(&new.procedure_code)
+    .bind(&new.lead_agency)
+    .bind(new.applicant_user_id)
+    .bind(&new.applicant.full_name)
+    .bind(&new.applicant.id_number)
+    .bind(&new.applicant.phone)
+    .bind(&new.applicant.email)
+    .bind(&new.applicant.address)
+    .bind(&new.channel)
+    .bind(serde_json::to_string(&new.data)?)
+    .bind(Status::Submitted.as_str())
+    .bind(new.waiting.as_ref().map(|(r, _)| r.as_str()))
+    .bind(new.waiting.as_ref().map(|(_, a)| a.clone()))
+    .bind(millis(now))
+    .bind(new.fee_vnd)
+    .fetch_one(&mut *tx)
+    .await?;
+    insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
+    insert_event(&mut tx, id, now, by, "submit", None, Status::Submitted, 0, None).await?;
+    tx.commit().await?;
+    by_id(db, id).await
+}
+
+/// A dossier by row id.
+pub async fn by_id(db: &Database, id: i64) -> Result<Dossier> {
+    let row = sqlx::query(&format!("SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    dossier_from(&row)
+}
+
+/// A dossier by code.
+pub async fn by_code(db: &Database, code: &str) -> Result<Dossier> {
+    let row = sqlx::query(&format!("SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    dossier_from(&row)
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "id, dossier_id, doc_key, purpose, file_name, content_type, size, sha256, storage_key, \
+    digitized, reused, from_citizen_store, created_at";
+
+fn attachment_from(row: &AnyRow) -> Result<Attachment> {
+    Ok(Attachment {
+        id: row.try_get("id")?,
+        dossier_id: row.try_get("dossier_id")?,
+        key: row.try_get("doc_key")?,
+        purpose: row.try_get("purpose")?,
+        file_name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        storage_key: row.try_get("storage_key")?,
+        digitized: row.try_get::<i64, _>("digitized")? != 0,
+        reused: row.try_get::<i64, _>("reused")? != 0,
+        from_citizen_store: row.try_get::<i64, _>("from_citizen_store")? != 0,
+        created_at: from_millis(row.try_get("created_at")?),
+    })
+}
+
+/// A dossier's attachments, oldest first.
+pub async fn attachments(db: &Database, dossier_id: i64) -> Result<Vec<Attachment>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE dossier_id = $1 ORDER BY created_at, doc_key"
+    ))
+    .bind(dossier_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(attachment_from).collect()
+}
+
+/// One attachment by its random id.
+pub async fn attachment(db: &Database, id: &str) -> Result<Attachment> {
+    let row = sqlx::query(&format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    attachment_from(&row)
+}
+
+/// A dossier's history, oldest first.
+pub async fn history(db: &Database, dossier_id: i64) -> Result<Vec<Event>> {
+    let rows = sqlx::query(
+        "SELECT id, at, actor_user_id, actor_name, action, from_status, to_status, step, note FROM events \
+         WHERE dossier_id = $1 ORDER BY id",
+    )
+    .bind(dossier_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                id: r.try_get("id")?,
+                at: from_millis(r.try_get("at")?),
+                actor_user_id: r.try_get("actor_user_id")?,
+                actor_name: r.try_get("actor_name")?,
+                action: r.try_get("action")?,
+                from_status: r.try_get("from_status")?,
+                to_status: r.try_get("to_status")?,
+                step: r.try_get("step")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+/// The outcome of an action, decided by the domain rules, to store.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// Action name for the history.
+    pub action: String,
+    /// New status.
+    pub status: Status,
+    /// New step.
+    pub step: usize,
+    /// Where to resume after a supplement.
+    pub resume_status: Option<Status>,
+    /// Who must act next.
+    pub waiting: Option<(Role, String)>,
+    /// Set the reception time.
+    pub received_at: Option<DateTime<Utc>>,
+    /// Restart the clock at this time with this due date.
+    pub clock: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Set the finish time.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Set the hand-over time.
+    pub returned_at: Option<DateTime<Utc>>,
+    /// Count one more supplement request.
+    pub supplement_requested: bool,
+    /// Note for the history.
+    pub note: Option<String>,
+    /// Files that come with the action.
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// Applies a change decided on `current`, with its event, in one transaction. If the dossier
+/// changed since `current` was read, nothing is written and the answer is a conflict.
+pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, now: DateTime<Utc>) -> Result<Dossier> {
+    let mut tx = db.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE dossiers SET status = $3, step = $4, resume_status = $5, waiting_role = $6, waiting_agency = $7, \
+         received_at = COALESCE($8, received_at), clock_started_at = COALESCE($9, clock_started_at), \
+         due_at = COALESCE($10, due_at), finished_at = COALESCE($11, finished_at), returned_at = COALESCE($12, returned_at), \
+         supplement_count = supplement_count + $13, revision = revision + 1 \
+         WHERE id = $1 AND revision = $2",
+    )
+    .bind(current.id)
+    .bind(current.revision)
+    .bind(change.status.as_str())
+    .bind(change.step as i64)
+    .bind(change.resume_status.map(|s| s.as_str()))
+    .bind(change.waiting.as_ref().map(|(r, _)| r.as_str()))
+    .bind(change.waiting.as_ref().map(|(_, a)| a.clone()))
+    .bind(change.received_at.map(millis))
+    .bind(change.clock.map(|(start, _)| millis(start)))
+    .bind(change.clock.map(|(_, due)| millis(due)))
+    .bind(change.finished_at.map(millis))
+    .bind(change.returned_at.map(millis))
+    .bind(i64::from(change.supplement_requested))
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Conflict("the dossier changed meanwhile".into()));
+    }
+    insert_attachments(&mut tx, current.id, by.user_id, &change.attachments, now).await?;
+    insert_event(
+        &mut tx,
+        current.id,
+        now,
+        by,
+        &change.action,
+        Some(current.status),
+        change.status,
+        change.step,
+        change.note.as_deref(),
+    )
+    .await?;
+    tx.commit().await?;
+    by_id(db, current.id).await
+}
+
+/// A page of results and the total count.
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// How many in all.
+    pub total: i64,
+}
+
+/// Which dossiers to list.
+#[derive(Clone, Debug)]
+pub enum Listing {
+    /// A citizen's own dossiers.
+    Applicant(i64),
+    /// What an officer's roles in an agency may act on now; the service centre's desk acts for
+    /// every agency.
+    Queue {
+        /// Roles held.
+        roles: Vec<Role>,
+        /// Agency.
+        agency: String,
+        /// Whether that agency is the service centre.
+        at_service_centre: bool,
+    },
+    /// Every dossier an officer's agency leads (or every dossier, for the service centre).
+    Agency {
+        /// Agency.
+        agency: String,
+        /// Whether that agency is the service centre.
+        at_service_centre: bool,
+    },
+}
+
+/// A parameter of a query built at run time.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Lists dossiers, newest first for applicants and agencies, oldest first in queues.
+pub async fn list(
+    db: &Database,
+    listing: &Listing,
+    status: Option<Status>,
+    page: i64,
+    per_page: i64,
+) -> Result<Page<Dossier>> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    let bind = |v: Bind, binds: &mut Vec<Bind>| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    let order;
+    match listing {
+        Listing::Applicant(user_id) => {
+            conditions.push(format!("applicant_user_id = {}", bind(Bind::Int(*user_id), &mut binds)));
+            order = "submitted_at DESC, id DESC";
+        }
+        Listing::Queue { roles, agency, at_service_centre } => {
+            let mut alternatives = Vec::new();
+            for role in roles.iter().filter(|r| r.is_officer()) {
+                let r = bind(Bind::Text(role.as_str().to_string()), &mut binds);
+                if *role == Role::Reception && *at_service_centre {
+                    alternatives.push(format!("waiting_role = {r}"));
+                } else {
+                    let a = bind(Bind::Text(agency.clone()), &mut binds);
+                    alternatives.push(format!("(waiting_role = {r} AND waiting_agency = {a})"));
+                }
+            }
+            if alternatives.is_empty() {
+                alternatives.push("1 = 0".into());
+            }
+            conditions.push(format!("({})", alternatives.join(" OR ")));
+            order = "submitted_at, id";
+        }
+        Listing::Agency { agency, at_service_centre } => {
+            if !at_service_centre {
+                let a = bind(Bind::Text(agency.clone()), &mut binds);
+                conditions.push(format!("(lead_agency = {a} OR waiting_agency = {a})"));
+            }
+            order = "submitted_at DESC, id DESC";
+        }
+    }
+    if let Some(s) = status {
+        conditions.push(format!("status = {}", bind(Bind::Text(s.as_str().to_string()), &mut binds)));
+    }
+    let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let count_sql = format!("SELECT COUNT(*) FROM dossiers {filter}");
+    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+    for b in &binds {
+        count = match b {
+            Bind::Int(i) => count.bind(*i),
+            Bind::Text(t) => count.bind(t.clone()),
+        };
+    }
+    let (total,) = count.fetch_one(&db.pool).await?;
+    let list_sql = format!(
+        "SELECT {DOSSIER_COLUMNS} FROM dossiers {filter} ORDER BY {order} LIMIT {} OFFSET {}",
+        per_page.clamp(1, 200),
+        (page.max(1) - 1) * per_page.clamp(1, 200)
+    );
+    let mut q = sqlx::query(&list_sql);
+    for b in &binds {
+        q = match b {
+            Bind::Int(i) => q.bind(*i),
+            Bind::Text(t) => q.bind(t.clone()),
+        };
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    Ok(Page { items: rows.iter().map(dossier_from).collect::<Result<_>>()?, total })
+}

@@ -1,0 +1,37 @@
+//! Storage of motcua, the only crate that knows SQL.
+//!
+//! One code path serves SQLite (the embedded default) and PostgreSQL (production): queries use
+//! SQL both engines share, through sqlx's `Any` driver, and migrations are written once.
+//! Attachments live in an object store (the data folder by default) under random keys.
+
+pub mod blobs;
+pub mod calendar;
+pub mod catalog;
+pub mod db;
+pub mod demo;
+pub mod dossiers;
+pub mod error;
+pub mod users;
+
+pub use blobs::Blobs;
+pub use db::{Database, Engine};
+pub use error::StoreError;
+
+/// Milliseconds since the Unix epoch: how every time is stored.
+pub(crate) fn millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// The inverse of [`millis`].
+pub(crate) fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// A fresh random identifier: 128 bits as 32 hex digits, for storage keys and attachment ids
+/// that must not be guessable.
+pub fn random_id() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}

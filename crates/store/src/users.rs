@@ -1,0 +1,308 @@
+//! Users with roles per agency, and their sessions.
+
+use motcua_domain::dossier::Role;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::db::Database;
+use crate::error::{Result, StoreError};
+use crate::{from_millis, millis};
+
+/// A user: citizen or officer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// Row id.
+    pub id: i64,
+    /// Officer's user name; citizens sign in with phone, e-mail or id number instead.
+    pub username: Option<String>,
+    /// Full name.
+    pub full_name: String,
+    /// Citizen identity number.
+    pub id_number: Option<String>,
+    /// Phone, normalised.
+    pub phone: Option<String>,
+    /// E-mail, lower-case.
+    pub email: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// The officer's agency.
+    pub agency_code: Option<String>,
+    /// Roles in that agency (citizens: `citizen`).
+    pub roles: Vec<Role>,
+}
+
+impl User {
+    /// Whether the user holds a role.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Whether the user works in an agency.
+    pub fn is_officer(&self) -> bool {
+        self.agency_code.is_some() && self.roles.iter().any(|r| r.is_officer())
+    }
+
+    /// A name to show in histories and headers.
+    pub fn display_name(&self) -> &str {
+        &self.full_name
+    }
+}
+
+/// A user to create.
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    /// Officer's user name.
+    pub username: Option<String>,
+    /// Full name.
+    pub full_name: String,
+    /// Citizen identity number.
+    pub id_number: Option<String>,
+    /// Phone, normalised.
+    pub phone: Option<String>,
+    /// E-mail, lower-case.
+    pub email: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// The officer's agency.
+    pub agency_code: Option<String>,
+    /// Roles.
+    pub roles: Vec<Role>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.full_name, u.id_number, u.phone, u.email, u.address, u.agency_code";
+
+fn user_from(row: &AnyRow, roles: Vec<Role>) -> Result<User> {
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        full_name: row.try_get("full_name")?,
+        id_number: row.try_get("id_number")?,
+        phone: row.try_get("phone")?,
+        email: row.try_get("email")?,
+        address: row.try_get("address")?,
+        agency_code: row.try_get("agency_code")?,
+        roles,
+    })
+}
+
+async fn roles_of(db: &Database, user_id: i64) -> Result<Vec<Role>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut roles: Vec<Role> = rows.iter().filter_map(|(r,)| Role::parse(r)).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+/// Creates a user; a taken user name, phone, e-mail or id number is a conflict naming the column.
+pub async fn create_user(db: &Database, u: &NewUser) -> Result<i64> {
+    let mut tx = db.pool.begin().await?;
+    for (column, value) in
+        [("username", &u.username), ("phone", &u.phone), ("email", &u.email), ("id_number", &u.id_number)]
+    {
+        if let Some(v) = value {
+            let taken: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM users WHERE {column} = $1"))
+                .bind(v)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(column.to_string()));
+            }
+        }
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (username, full_name, id_number, phone, email, address, password_hash, agency_code, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(&u.username)
+    .bind(&u.full_name)
+    .bind(&u.id_number)
+    .bind(&u.phone)
+    .bind(&u.email)
+    .bind(&u.address)
+    .bind(&u.password_hash)
+    .bind(&u.agency_code)
+    .bind(millis(chrono::Utc::now()))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if StoreError::is_unique_violation(&e) {
+            StoreError::Conflict("user".into())
+        } else {
+            e.into()
+        }
+    })?;
+    for role in &u.roles {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(id)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// One user.
+pub async fn user(db: &Database, id: i64) -> Result<User> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    user_from(&row, roles_of(db, id).await?)
+}
+
+/// A user found for signing in, with what the login check needs.
+#[derive(Clone, Debug)]
+pub struct LoginCandidate {
+    /// The user.
+    pub user: User,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Failed attempts since the last success.
+    pub failed_logins: i64,
+    /// Locked until this time, after too many failures.
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Finds the user a login name designates: an officer's user name, or a citizen's phone,
+/// e-mail or id number (each already normalised by the caller).
+pub async fn find_for_login(db: &Database, names: &[String]) -> Result<Option<LoginCandidate>> {
+    for name in names {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, u.password_hash, u.failed_logins, u.locked_until FROM users u \
+             WHERE u.username = $1 OR u.phone = $1 OR u.email = $1 OR u.id_number = $1"
+        ))
+        .bind(name)
+        .fetch_optional(&db.pool)
+        .await?;
+        if let Some(row) = row {
+            let id: i64 = row.try_get("id")?;
+            let locked: Option<i64> = row.try_get("locked_until")?;
+            return Ok(Some(LoginCandidate {
+                user: user_from(&row, roles_of(db, id).await?)?,
+                password_hash: row.try_get("password_hash")?,
+                failed_logins: row.try_get("failed_logins")?,
+                locked_until: locked.map(from_millis),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Counts a failed login; after `max_failures` the account is locked until `lock_until`.
+pub async fn record_failed_login(
+    db: &Database,
+    user_id: i64,
+    max_failures: i64,
+    lock_until: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET failed_logins = failed_logins + 1, \
+         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(max_failures)
+    .bind(millis(lock_until))
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Clears the failure count after a successful login.
+pub async fn reset_failed_logins(db: &Database, user_id: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a user's password (and unlocks the account).
+pub async fn set_password(db: &Database, user_id: i64, password_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id)
+        .bind(password_hash)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// A signed-in session: a browser cookie or an API bearer token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// SHA-256 of the secret token; the token itself is never stored.
+    pub token_hash: String,
+    /// `web` or `api`.
+    pub kind: String,
+    /// The session's CSRF token, embedded in every form.
+    pub csrf: String,
+    /// When it lapses.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Who.
+    pub user: User,
+}
+
+/// Opens a session.
+pub async fn create_session(
+    db: &Database,
+    token_hash: &str,
+    user_id: i64,
+    kind: &str,
+    csrf: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(kind)
+    .bind(csrf)
+    .bind(millis(chrono::Utc::now()))
+    .bind(millis(expires_at))
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The live session with this token hash, if any.
+pub async fn session(db: &Database, token_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<Session>> {
+    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT user_id, kind, csrf, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(millis(now))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some((user_id, kind, csrf, expires)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Session {
+        token_hash: token_hash.to_string(),
+        kind,
+        csrf,
+        expires_at: from_millis(expires),
+        user: user(db, user_id).await?,
+    }))
+}
+
+/// Extends a session (idle timeout slides with use).
+pub async fn extend_session(db: &Database, token_hash: &str, expires_at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    sqlx::query("UPDATE sessions SET expires_at = $2 WHERE token_hash = $1")
+        .bind(token_hash)
+        .bind(millis(expires_at))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Ends a session.
+pub async fn delete_session(db: &Database, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&db.pool).await?;
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Test support: each test owns a fresh, migrated database on the engine it asks for.
+//!
+//! PostgreSQL tests create a database of their own on the server named by
+//! `MOTCUA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and drop it
+//! afterwards; SQLite tests use a file in a temporary folder.
+
+use motcua_store::Database;
+
+/// The engines every storage and HTTP test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestEngine {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A fresh database (and data folder) owned by one test.
+pub struct TestDb {
+    /// The migrated database.
+    pub db: Database,
+    /// The data folder: SQLite file, attachments.
+    pub dir: tempfile::TempDir,
+    /// The URL the database was opened with.
+    pub url: String,
+    admin_url: Option<String>,
+    pg_name: Option<String>,
+}
+
+/// The PostgreSQL server used by tests.
+pub fn postgres_admin_url() -> String {
+    std::env::var("MOTCUA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+impl TestDb {
+    /// Creates and migrates a fresh database.
+    pub async fn new(engine: TestEngine) -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (url, admin_url, pg_name) = match engine {
+            TestEngine::Sqlite => (Database::sqlite_url_in(dir.path()), None, None),
+            TestEngine::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("motcua_test_{}", uuid::Uuid::new_v4().simple());
+                let admin_db = Database::connect(&admin).await.expect("PostgreSQL for tests is reachable");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&admin_db.pool)
+                    .await
+                    .expect("create test database");
+                admin_db.pool.close().await;
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                (format!("{base}/{name}"), Some(admin), Some(name))
+            }
+        };
+        let db = Database::connect(&url).await.expect("connect test database");
+        db.migrate().await.expect("migrate test database");
+        TestDb { db, dir, url, admin_url, pg_name }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (Some(admin), Some(name)) = (self.admin_url.take(), self.pg_name.take()) else {
+            return;
+        };
+        // Dropping happens outside any runtime the test may still be using.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(rt) = rt {
+                rt.block_on(async {
+                    if let Ok(db) = Database::connect(&admin).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&db.pool)
+                            .await;
+                        db.pool.close().await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// Writes one async test body (`async fn(TestEngine)`) as two tests, `sqlite` and `postgres`,
+/// in a module named after it: one story, every engine.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::TestEngine::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::TestEngine::Postgres).await
+                }
+            }
+        )*
+    };
+}

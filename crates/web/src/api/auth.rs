@@ -1,0 +1,106 @@
+//! `/api/v1/auth/*` and `/api/v1/me`.
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::Json;
+use motcua_domain::dossier::Role;
+use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber};
+use motcua_store::users::{self, NewUser};
+use motcua_store::StoreError;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use super::dto::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserDto};
+use super::ApiJson;
+use crate::auth::{self, CurrentSession, CurrentUser};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+
+/// Shortest accepted password for self-registration.
+pub const MIN_PASSWORD: usize = 8;
+
+/// A validated registration, or per-field message keys.
+pub fn check_registration(r: &RegisterRequest) -> Result<NewUser, BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    let name =
+        FullName::parse(&r.full_name).map_err(|_| errors.insert("full_name".into(), "field-required".into())).ok();
+    let id = CitizenId::parse(&r.id_number)
+        .map_err(|_| errors.insert("id_number".into(), "field-not-citizen-id".into()))
+        .ok();
+    let phone = PhoneNumber::parse(&r.phone).map_err(|_| errors.insert("phone".into(), "field-not-phone".into())).ok();
+    let email = Email::parse(&r.email).map_err(|_| errors.insert("email".into(), "field-not-email".into())).ok();
+    if r.password.chars().count() < MIN_PASSWORD || r.password.len() > 1024 {
+        errors.insert("password".into(), "field-password-short".into());
+    }
+    match (name, id, phone, email) {
+        (Some(n), Some(i), Some(p), Some(e)) if errors.is_empty() => Ok(NewUser {
+            full_name: n.as_str().into(),
+            id_number: Some(i.as_str().into()),
+            phone: Some(p.as_str().into()),
+            email: Some(e.as_str().into()),
+            roles: vec![Role::Citizen],
+            ..NewUser::default()
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Creates a citizen account; a taken phone, e-mail or id number is a validation error on that
+/// field.
+pub async fn register_citizen(state: &AppState, r: &RegisterRequest) -> AppResult<motcua_store::users::User> {
+    let mut new = check_registration(r).map_err(AppError::fields)?;
+    new.password_hash = auth::hash_password(r.password.clone()).await?;
+    match users::create_user(&state.db, &new).await {
+        Ok(id) => Ok(users::user(&state.db, id).await?),
+        Err(StoreError::Conflict(column)) => {
+            let mut f = BTreeMap::new();
+            f.insert(column, "field-taken".to_string());
+            Err(AppError::fields(f))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Register a citizen account.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "identity", request_body = RegisterRequest,
+    responses((status = 201, body = RegisterResponse), (status = 422, body = super::dto::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(r): ApiJson<RegisterRequest>,
+) -> AppResult<(StatusCode, Json<RegisterResponse>)> {
+    let user = register_citizen(&state, &r).await?;
+    Ok((StatusCode::CREATED, Json(RegisterResponse { user: UserDto::new(&user, None) })))
+}
+
+/// Sign in and get a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "identity", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = super::dto::ErrorBody), (status = 429, body = super::dto::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(r): ApiJson<LoginRequest>,
+) -> AppResult<Json<LoginResponse>> {
+    let user = auth::check_credentials(&state, &auth::client_key(Some(addr)), &r.username, &r.password).await?;
+    let (token, _) = auth::open_session(&state, &user, "api").await?;
+    let catalog = state.catalog();
+    let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));
+    Ok(Json(LoginResponse { token, user: UserDto::new(&user, agency) }))
+}
+
+/// End the session of this token.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "identity", responses((status = 204)), security(("bearer" = [])))]
+pub async fn logout(State(state): State<AppState>, CurrentSession(session): CurrentSession) -> AppResult<StatusCode> {
+    users::delete_session(&state.db, &session.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who am I.
+#[utoipa::path(get, path = "/api/v1/me", tag = "identity", responses((status = 200, body = UserDto), (status = 401, body = super::dto::ErrorBody)), security(("bearer" = [])))]
+pub async fn me(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> AppResult<Json<UserDto>> {
+    let catalog = state.catalog();
+    let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));
+    if user.agency_code.is_some() && agency.is_none() {
+        return Err(AppError::new(ErrorKind::Internal));
+    }
+    Ok(Json(UserDto::new(&user, agency)))
+}

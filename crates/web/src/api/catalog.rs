@@ -1,0 +1,75 @@
+//! `/api/v1/procedures`, `/api/v1/agencies`, `/api/v1/fields`.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::dto::{AgencyDto, FieldDto, ProcedureDto, ProcedureList};
+use crate::error::{AppError, AppResult};
+use crate::state::{AppState, Catalog};
+use motcua_store::catalog::Procedure;
+
+/// Catalog filters.
+#[derive(Deserialize, IntoParams, Default)]
+pub struct CatalogQuery {
+    /// Words to search for, with or without diacritics.
+    pub q: Option<String>,
+    /// Field code.
+    pub field: Option<String>,
+    /// Lead agency code.
+    pub agency: Option<String>,
+    /// Online level.
+    pub level: Option<String>,
+    /// Page, from 1.
+    pub page: Option<usize>,
+    /// Items per page (1–200, default 20).
+    pub per_page: Option<usize>,
+}
+
+/// Procedures matching the filters, best match first, and their total.
+pub fn filter<'a>(catalog: &'a Catalog, q: &CatalogQuery) -> (Vec<&'a Procedure>, usize) {
+    let keep = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let (field, agency, level) = (keep(&q.field), keep(&q.agency), keep(&q.level));
+    let hits: Vec<&Procedure> = catalog
+        .search(q.q.as_deref().unwrap_or(""))
+        .into_iter()
+        .filter(|p| field.as_ref().is_none_or(|f| &p.field.code == f))
+        .filter(|p| agency.as_ref().is_none_or(|a| &p.agency.code == a))
+        .filter(|p| level.as_ref().is_none_or(|l| &p.level == l))
+        .collect();
+    let total = hits.len();
+    let per = q.per_page.unwrap_or(20).clamp(1, 200);
+    let page = q.page.unwrap_or(1).max(1);
+    (hits.into_iter().skip((page - 1) * per).take(per).collect(), total)
+}
+
+/// Search the catalog.
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "catalog", params(CatalogQuery), responses((status = 200, body = ProcedureList)))]
+pub async fn list(State(state): State<AppState>, Query(q): Query<CatalogQuery>) -> Json<ProcedureList> {
+    let catalog = state.catalog();
+    let (items, total) = filter(&catalog, &q);
+    Json(ProcedureList { items: items.into_iter().map(ProcedureDto::from).collect(), total })
+}
+
+/// One procedure.
+#[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
+    responses((status = 200, body = ProcedureDto), (status = 404, body = super::dto::ErrorBody)))]
+pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<ProcedureDto>> {
+    let catalog = state.catalog();
+    catalog.get(&code).map(|p| Json(p.into())).ok_or_else(AppError::not_found)
+}
+
+/// Every agency.
+#[utoipa::path(get, path = "/api/v1/agencies", tag = "catalog", responses((status = 200, body = [AgencyDto])))]
+pub async fn agencies(State(state): State<AppState>) -> AppResult<Json<Vec<AgencyDto>>> {
+    let list = motcua_store::catalog::agencies(&state.db).await?;
+    Ok(Json(list.iter().map(AgencyDto::from).collect()))
+}
+
+/// Every field.
+#[utoipa::path(get, path = "/api/v1/fields", tag = "catalog", responses((status = 200, body = [FieldDto])))]
+pub async fn fields(State(state): State<AppState>) -> AppResult<Json<Vec<FieldDto>>> {
+    let list = motcua_store::catalog::fields(&state.db).await?;
+    Ok(Json(list.into_iter().map(|f| FieldDto { code: f.code, name: f.name }).collect()))
+}

@@ -1,0 +1,192 @@
+//! `/api/v1/dossiers`, `/api/v1/attachments`, `/api/v1/lookup`.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use motcua_domain::dossier::Status;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::IntoParams;
+
+use super::dto::{ActionRequest, DossierDto, DossierList, DossierSummary, LookupResponse};
+use super::ApiJson;
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::service;
+use crate::state::AppState;
+use crate::uploads;
+
+/// Apply online: multipart with `procedure_code`, `data` (JSON answers) and one file part per
+/// required document, named by its key.
+#[utoipa::path(post, path = "/api/v1/dossiers", tag = "dossiers",
+    request_body(content_type = "multipart/form-data", description = "procedure_code, data (JSON object of answers), one file part per document key"),
+    responses((status = 201, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 413, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    mp: Multipart,
+) -> AppResult<(StatusCode, Json<DossierDto>)> {
+    let parts = uploads::read(mp, state.config.max_file_bytes).await?;
+    let code = parts.fields.get("procedure_code").map(|s| s.trim().to_string()).unwrap_or_default();
+    let answers: Map<String, Value> = match parts.fields.get("data").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Map::new(),
+        Some(raw) => match serde_json::from_str(raw) {
+            Ok(Value::Object(m)) => m,
+            _ => {
+                let mut f = std::collections::BTreeMap::new();
+                f.insert("data".to_string(), "field-not-json-object".to_string());
+                return Err(AppError::fields(f));
+            }
+        },
+    };
+    let d = service::submit_dossier(&state, &user, &code, &answers, &parts.files).await?;
+    let view = service::view_dossier(&state, Some(&user), &d.code).await?;
+    Ok((StatusCode::CREATED, Json((&view).into())))
+}
+
+/// List filters.
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Only this status.
+    pub status: Option<String>,
+    /// `queue` (default): what the officer may act on now; `agency`: everything of the agency.
+    pub scope: Option<String>,
+    /// Page, from 1.
+    pub page: Option<i64>,
+    /// Per page (1–200, default 20).
+    pub per_page: Option<i64>,
+}
+
+/// A citizen's own dossiers, or an officer's work queue.
+#[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery), responses((status = 200, body = DossierList)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<DossierList>> {
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            let mut f = std::collections::BTreeMap::new();
+            f.insert("status".to_string(), "field-not-option".to_string());
+            AppError::fields(f)
+        })?),
+    };
+    let page = service::list_dossiers(
+        &state,
+        &user,
+        q.scope.as_deref() == Some("agency"),
+        status,
+        q.page.unwrap_or(1),
+        q.per_page.unwrap_or(20),
+    )
+    .await?;
+    let catalog = state.catalog();
+    Ok(Json(DossierList {
+        items: page
+            .items
+            .iter()
+            .map(|d| {
+                DossierSummary::new(
+                    d,
+                    catalog.get(&d.procedure_code).map(|p| p.name.as_str()).unwrap_or(&d.procedure_code),
+                )
+            })
+            .collect(),
+        total: page.total,
+    }))
+}
+
+/// One dossier with its documents, history and the actions the caller may take.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers", params(("code" = String, Path)),
+    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    Path(code): Path<String>,
+) -> AppResult<Json<DossierDto>> {
+    let view = service::view_dossier(&state, user.user(), &code).await?;
+    Ok(Json((&view).into()))
+}
+
+/// Take an action: JSON `{"action","note"}`, or multipart with `action`, `note` and files
+/// (`result` for `issue_result`; document keys for `supplement`).
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers", params(("code" = String, Path)), request_body = ActionRequest,
+    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn act(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+    req: Request,
+) -> AppResult<Json<DossierDto>> {
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (action, note, files) = if is_multipart {
+        let mp = Multipart::from_request(req, &state)
+            .await
+            .map_err(|_| AppError::with(ErrorKind::BadRequest, "error-bad-multipart"))?;
+        let mut parts = uploads::read(mp, state.config.max_file_bytes).await?;
+        (parts.fields.remove("action").unwrap_or_default(), parts.fields.remove("note"), parts.files)
+    } else {
+        let ApiJson(r) = ApiJson::<ActionRequest>::from_request(req, &state).await?;
+        (r.action, r.note, vec![])
+    };
+    let view = service::act(&state, &user, &code, action.trim(), note.as_deref(), &files).await?;
+    Ok(Json((&view).into()))
+}
+
+/// The exact bytes of an attachment, for whoever may see its dossier.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "dossiers", params(("id" = String, Path)),
+    responses((status = 200, description = "The file"), (status = 404, body = super::dto::ErrorBody)), security(("bearer" = [])))]
+pub async fn attachment(State(state): State<AppState>, user: MaybeUser, Path(id): Path<String>) -> AppResult<Response> {
+    let (a, bytes) = service::attachment_bytes(&state, user.user(), &id).await?;
+    Ok(file_response(&a.content_type, &a.file_name, bytes))
+}
+
+/// A download answer: the sniffed type, the display name for saving, never cached by proxies.
+pub fn file_response(content_type: &str, file_name: &str, bytes: bytes::Bytes) -> Response {
+    let ascii: String =
+        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect::<String>().replace('+', "%20");
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}
+
+/// Lookup parameters.
+#[derive(Deserialize, IntoParams)]
+pub struct LookupQuery {
+    /// Dossier code.
+    pub code: String,
+    /// The applicant's phone.
+    pub phone: String,
+}
+
+/// Public lookup of a dossier's progress by code and the applicant's phone.
+#[utoipa::path(get, path = "/api/v1/lookup", tag = "dossiers", params(LookupQuery),
+    responses((status = 200, body = LookupResponse), (status = 404, body = super::dto::ErrorBody)))]
+pub async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> AppResult<Json<LookupResponse>> {
+    let (d, p) = service::lookup(&state, &q.code, &q.phone).await?;
+    Ok(Json(LookupResponse {
+        code: d.code,
+        procedure_name: p.name,
+        status: d.status.as_str().into(),
+        received_at: d.received_at.map(super::dto::time),
+        due_at: d.due_at.map(super::dto::time),
+    }))
+}

@@ -1,0 +1,519 @@
+//! The JSON shapes of the API (shared/API.md), with their OpenAPI schemas.
+
+use chrono::{DateTime, Utc};
+use motcua_store::catalog::{Agency, Procedure};
+use motcua_store::dossiers::{Attachment, Dossier, Event};
+use motcua_store::users::User;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::service::DossierView;
+
+/// RFC 3339 in Asia/Ho_Chi_Minh (+07:00), as the API promises.
+pub fn time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&motcua_domain::calendar::vn_offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn opt_time(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(time)
+}
+
+/// An agency.
+#[derive(Serialize, ToSchema)]
+pub struct AgencyDto {
+    /// Organisation e-ID.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+    /// Parent agency.
+    pub parent_code: Option<String>,
+    /// `province`, `department`, `service_centre` or `commune`.
+    pub kind: String,
+}
+
+impl From<&Agency> for AgencyDto {
+    fn from(a: &Agency) -> Self {
+        Self {
+            code: a.code.clone(),
+            name: a.name.clone(),
+            name_en: a.name_en.clone(),
+            parent_code: a.parent_code.clone(),
+            kind: a.kind.clone(),
+        }
+    }
+}
+
+/// A user.
+#[derive(Serialize, ToSchema)]
+pub struct UserDto {
+    /// Id.
+    pub id: i64,
+    /// Sign-in name (officers; citizens use phone, e-mail or id number).
+    pub username: Option<String>,
+    /// Full name.
+    pub full_name: String,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// The officer's agency.
+    pub agency: Option<AgencyDto>,
+}
+
+impl UserDto {
+    /// Builds the DTO, resolving the agency.
+    pub fn new(u: &User, agency: Option<&Agency>) -> Self {
+        Self {
+            id: u.id,
+            username: u.username.clone().or_else(|| u.phone.clone()),
+            full_name: u.full_name.clone(),
+            roles: u.roles.iter().map(|r| r.as_str().to_string()).collect(),
+            agency: agency.map(AgencyDto::from),
+        }
+    }
+}
+
+/// A field of procedures.
+#[derive(Serialize, ToSchema)]
+pub struct FieldDto {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A document to attach.
+#[derive(Serialize, ToSchema)]
+pub struct RequiredDocumentDto {
+    /// Part name in submissions.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Mandatory.
+    pub required: bool,
+    /// Original rather than copy.
+    pub original: bool,
+    /// Copies.
+    pub count: u32,
+}
+
+/// A choice of a select field.
+#[derive(Serialize, ToSchema)]
+pub struct OptionDto {
+    /// Value to send.
+    pub value: String,
+    /// Label.
+    pub label: String,
+}
+
+/// A form field.
+#[derive(Serialize, ToSchema)]
+pub struct FormFieldDto {
+    /// Answer key.
+    pub key: String,
+    /// Label.
+    pub label: String,
+    /// `text`, `textarea`, `number`, `date`, `select`, `checkbox`, `email` or `phone`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Mandatory.
+    pub required: bool,
+    /// Choices of a select.
+    pub options: Vec<OptionDto>,
+}
+
+/// A statutory time limit.
+#[derive(Serialize, ToSchema)]
+pub struct ProcessingDto {
+    /// Amount.
+    pub amount: u32,
+    /// `working_days`, `days`, `half_days`, `hours` or `months`.
+    pub unit: String,
+}
+
+/// A procedure.
+#[derive(Serialize, ToSchema)]
+pub struct ProcedureDto {
+    /// National code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+    /// Field.
+    pub field: FieldDto,
+    /// Lead agency.
+    pub agency: AgencyDto,
+    /// `none`, `partial` or `full`.
+    pub level: String,
+    /// Why not fully online.
+    pub level_reason: Option<String>,
+    /// The limit in days when counted in days, else null.
+    pub processing_days: Option<u32>,
+    /// The limit with its unit.
+    pub processing: ProcessingDto,
+    /// Fee in đồng.
+    pub fee_vnd: i64,
+    /// Fee notes.
+    pub fee_note: Option<String>,
+    /// Documents.
+    pub required_documents: Vec<RequiredDocumentDto>,
+    /// Application form.
+    pub form: Vec<FormFieldDto>,
+}
+
+impl From<&Procedure> for ProcedureDto {
+    fn from(p: &Procedure) -> Self {
+        use motcua_domain::calendar::TimeUnit;
+        let days = matches!(p.limit.unit, TimeUnit::WorkingDays | TimeUnit::Days).then_some(p.limit.amount);
+        Self {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            name_en: p.name_en.clone(),
+            field: FieldDto { code: p.field.code.clone(), name: p.field.name.clone() },
+            agency: (&p.agency).into(),
+            level: p.level.clone(),
+            level_reason: p.level_reason.clone(),
+            processing_days: days,
+            processing: ProcessingDto { amount: p.limit.amount, unit: p.limit.unit.as_str().into() },
+            fee_vnd: p.fee_vnd,
+            fee_note: p.fee_note.clone(),
+            required_documents: p
+                .documents
+                .iter()
+                .map(|d| RequiredDocumentDto {
+                    key: d.key.clone(),
+                    name: d.name.clone(),
+                    required: d.required,
+                    original: d.original,
+                    count: d.count,
+                })
+                .collect(),
+            form: p
+                .form
+                .iter()
+                .map(|f| FormFieldDto {
+                    key: f.key.clone(),
+                    label: f.label.clone(),
+                    kind: serde_json::to_value(f.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    required: f.required,
+                    options: f
+                        .options
+                        .iter()
+                        .map(|o| OptionDto { value: o.value.clone(), label: o.label.clone() })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A page of procedures.
+#[derive(Serialize, ToSchema)]
+pub struct ProcedureList {
+    /// This page.
+    pub items: Vec<ProcedureDto>,
+    /// Matches in all.
+    pub total: usize,
+}
+
+/// An attachment.
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentDto {
+    /// Id.
+    pub id: String,
+    /// Which document.
+    pub key: String,
+    /// The uploader's file name.
+    pub file_name: String,
+    /// Sniffed type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 hex.
+    pub sha256: String,
+    /// Where to download the exact bytes.
+    pub url: String,
+    /// Scanned at the counter.
+    pub digitized: bool,
+    /// Reused from an earlier dossier.
+    pub reused: bool,
+    /// From the citizen's document store.
+    pub from_citizen_store: bool,
+}
+
+impl From<&Attachment> for AttachmentDto {
+    fn from(a: &Attachment) -> Self {
+        Self {
+            id: a.id.clone(),
+            key: a.key.clone(),
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.size,
+            sha256: a.sha256.clone(),
+            url: format!("/api/v1/attachments/{}", a.id),
+            digitized: a.digitized,
+            reused: a.reused,
+            from_citizen_store: a.from_citizen_store,
+        }
+    }
+}
+
+/// A history event.
+#[derive(Serialize, ToSchema)]
+pub struct EventDto {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Action.
+    pub action: String,
+    /// Status before.
+    pub from_status: Option<String>,
+    /// Status after.
+    pub to_status: String,
+    /// Note.
+    pub note: Option<String>,
+}
+
+impl From<&Event> for EventDto {
+    fn from(e: &Event) -> Self {
+        Self {
+            at: time(e.at),
+            actor: e.actor_name.clone(),
+            action: e.action.clone(),
+            from_status: e.from_status.clone(),
+            to_status: e.to_status.clone(),
+            note: e.note.clone(),
+        }
+    }
+}
+
+/// The applicant as shown.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicantDto {
+    /// Name.
+    pub full_name: String,
+    /// Phone.
+    pub phone: String,
+}
+
+/// A dossier.
+#[derive(Serialize, ToSchema)]
+pub struct DossierDto {
+    /// Code.
+    pub code: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Procedure name.
+    pub procedure_name: String,
+    /// Status.
+    pub status: String,
+    /// Applicant.
+    pub applicant: ApplicantDto,
+    /// Channel.
+    pub channel: String,
+    /// Submitted.
+    pub submitted_at: String,
+    /// Received.
+    pub received_at: Option<String>,
+    /// Due.
+    pub due_at: Option<String>,
+    /// Finished.
+    pub finished_at: Option<String>,
+    /// Returned.
+    pub returned_at: Option<String>,
+    /// Form answers.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Map<String, serde_json::Value>,
+    /// Documents.
+    pub attachments: Vec<AttachmentDto>,
+    /// Result file.
+    pub result: Option<AttachmentDto>,
+    /// History, oldest first.
+    pub history: Vec<EventDto>,
+    /// What the caller may do now.
+    pub actions: Vec<String>,
+}
+
+impl From<&DossierView> for DossierDto {
+    fn from(v: &DossierView) -> Self {
+        let d = &v.dossier;
+        Self {
+            code: d.code.clone(),
+            procedure_code: d.procedure_code.clone(),
+            procedure_name: v.procedure.name.clone(),
+            status: d.status.as_str().into(),
+            applicant: ApplicantDto { full_name: d.applicant.full_name.clone(), phone: d.applicant.phone.clone() },
+            channel: d.channel.clone(),
+            submitted_at: time(d.submitted_at),
+            received_at: opt_time(d.received_at),
+            due_at: opt_time(d.due_at),
+            finished_at: opt_time(d.finished_at),
+            returned_at: opt_time(d.returned_at),
+            data: d.data.clone(),
+            attachments: v.attachments.iter().map(AttachmentDto::from).collect(),
+            result: v.result.as_ref().map(AttachmentDto::from),
+            history: v.history.iter().map(EventDto::from).collect(),
+            actions: v.actions.iter().map(|a| a.as_str().to_string()).collect(),
+        }
+    }
+}
+
+/// A dossier in a list: the summary without documents and history (fetch the dossier for those).
+#[derive(Serialize, ToSchema)]
+pub struct DossierSummary {
+    /// Code.
+    pub code: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Procedure name.
+    pub procedure_name: String,
+    /// Status.
+    pub status: String,
+    /// Applicant.
+    pub applicant: ApplicantDto,
+    /// Channel.
+    pub channel: String,
+    /// Submitted.
+    pub submitted_at: String,
+    /// Received.
+    pub received_at: Option<String>,
+    /// Due.
+    pub due_at: Option<String>,
+    /// Finished.
+    pub finished_at: Option<String>,
+}
+
+impl DossierSummary {
+    /// Builds a summary; the name comes from the in-memory catalog.
+    pub fn new(d: &Dossier, procedure_name: &str) -> Self {
+        Self {
+            code: d.code.clone(),
+            procedure_code: d.procedure_code.clone(),
+            procedure_name: procedure_name.to_string(),
+            status: d.status.as_str().into(),
+            applicant: ApplicantDto { full_name: d.applicant.full_name.clone(), phone: d.applicant.phone.clone() },
+            channel: d.channel.clone(),
+            submitted_at: time(d.submitted_at),
+            received_at: opt_time(d.received_at),
+            due_at: opt_time(d.due_at),
+            finished_at: opt_time(d.finished_at),
+        }
+    }
+}
+
+/// A page of dossiers.
+#[derive(Serialize, ToSchema)]
+pub struct DossierList {
+    /// This page.
+    pub items: Vec<DossierSummary>,
+    /// In all.
+    pub total: i64,
+}
+
+/// Registration.
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// Full name.
+    pub full_name: String,
+    /// 12-digit citizen identity number.
+    pub id_number: String,
+    /// Phone.
+    pub phone: String,
+    /// E-mail.
+    pub email: String,
+    /// Password, at least 8 characters.
+    pub password: String,
+}
+
+/// Registration answer.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterResponse {
+    /// The new user.
+    pub user: UserDto,
+}
+
+/// Sign-in.
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// User name, phone, e-mail or id number.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Sign-in answer.
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token.
+    pub token: String,
+    /// Who.
+    pub user: UserDto,
+}
+
+/// An action on a dossier.
+#[derive(Deserialize, ToSchema)]
+pub struct ActionRequest {
+    /// Action name.
+    pub action: String,
+    /// Note (reasons, what is missing).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The public lookup answer.
+#[derive(Serialize, ToSchema)]
+pub struct LookupResponse {
+    /// Code.
+    pub code: String,
+    /// Procedure.
+    pub procedure_name: String,
+    /// Status.
+    pub status: String,
+    /// Received.
+    pub received_at: Option<String>,
+    /// Due.
+    pub due_at: Option<String>,
+}
+
+/// A year of the calendar.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CalendarYear {
+    /// Year (ignored on PUT; the path names it).
+    #[serde(default)]
+    pub year: i32,
+    /// Official days off.
+    pub days_off: Vec<String>,
+    /// Make-up working days.
+    pub working_days: Vec<String>,
+}
+
+/// A computed deadline.
+#[derive(Serialize, ToSchema)]
+pub struct DueResponse {
+    /// The deadline.
+    pub due_at: String,
+}
+
+/// The error body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Machine code.
+    pub code: String,
+    /// Human text in the caller's language.
+    pub message: String,
+    /// Per-field messages for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
+}

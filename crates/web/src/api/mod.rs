@@ -1,0 +1,97 @@
+//! The JSON API of shared/API.md. This file is the map of the API: every route is registered
+//! here, and the OpenAPI document is generated from the same registrations.
+
+pub mod auth;
+pub mod calendar;
+pub mod catalog;
+pub mod dossiers;
+pub mod dto;
+
+use axum::extract::{FromRequest, Request};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{AppError, ErrorKind};
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "motcua API", description = "The JSON API of motcua, the provincial one-stop e-government platform (shared/API.md)."),
+    modifiers(&BearerAuth),
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "calendar"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and the OpenAPI document describing them.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(catalog::list))
+        .routes(routes!(catalog::get))
+        .routes(routes!(catalog::agencies))
+        .routes(routes!(catalog::fields))
+        .routes(routes!(dossiers::submit, dossiers::list))
+        .routes(routes!(dossiers::get))
+        .routes(routes!(dossiers::act))
+        .routes(routes!(dossiers::attachment))
+        .routes(routes!(dossiers::lookup))
+        .routes(routes!(calendar::due))
+        .routes(routes!(calendar::get_year, calendar::put_year))
+        .split_for_parts()
+}
+
+/// The API router with `/api/v1/openapi.json` added.
+pub fn routes() -> Router<AppState> {
+    let (router, doc) = router();
+    let doc = std::sync::Arc::new(doc);
+    router.route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+}
+
+/// The OpenAPI document, for snapshots and the `openapi` command.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().1
+}
+
+/// A JSON body whose problems are reported in our error format: 422 for a body of the wrong
+/// shape, 400 for one that is not JSON, 413 for one too large.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(match e.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::new(ErrorKind::PayloadTooLarge),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
+                    AppError::with(ErrorKind::Validation, "error-bad-json-shape")
+                }
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                    AppError::with(ErrorKind::BadRequest, "error-not-json")
+                }
+                _ => AppError::with(ErrorKind::BadRequest, "error-bad-json"),
+            }),
+        }
+    }
+}

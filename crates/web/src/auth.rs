@@ -1,0 +1,259 @@
+//! Passwords, sign-in with rate limiting and lock-out, sessions, and the extractors that tell a
+//! handler who is calling.
+//!
+//! API clients send `Authorization: Bearer <token>`; web pages use an HttpOnly, SameSite cookie
+//! and a CSRF token in every form. Tokens are random; only their SHA-256 is stored.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use chrono::Utc;
+use motcua_domain::identity::{CitizenId, Email, PhoneNumber};
+use motcua_store::users::{self, Session, User};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "motcua_session";
+/// Name of the cookie carrying the CSRF token of visitors who are not signed in.
+pub const CSRF_COOKIE: &str = "motcua_csrf";
+/// Failed logins before an account is locked (DESIGN.md section 10).
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// How long a lock lasts.
+pub const LOCK_MINUTES: i64 = 15;
+
+/// Hashes a password with argon2id, off the async runtime (it takes tens of milliseconds).
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Verifies a password against a stored hash, off the async runtime.
+pub async fn verify_password(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fresh random token, 256 bits as hex.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The stored form of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The forms a login name may take: an officer's user name, or a citizen's phone, e-mail or
+/// identity number, normalised as they were stored.
+fn login_names(username: &str) -> Vec<String> {
+    let raw = username.trim();
+    let mut names = vec![raw.to_string()];
+    if let Ok(p) = PhoneNumber::parse(raw) {
+        names.push(p.as_str().to_string());
+    }
+    if let Ok(e) = Email::parse(raw) {
+        names.push(e.as_str().to_string());
+    }
+    if let Ok(c) = CitizenId::parse(raw) {
+        names.push(c.as_str().to_string());
+    }
+    names.dedup();
+    names
+}
+
+/// Checks credentials with rate limiting per client address and lock-out per account. Unknown
+/// users cost the same time as known ones.
+pub async fn check_credentials(state: &AppState, client: &str, username: &str, password: &str) -> AppResult<User> {
+    if !state.logins.allow(client) {
+        return Err(AppError::new(ErrorKind::RateLimited));
+    }
+    if username.trim().is_empty() || password.is_empty() || password.len() > 1024 {
+        return Err(AppError::with(ErrorKind::Unauthenticated, "error-bad-credentials"));
+    }
+    let candidate = users::find_for_login(&state.db, &login_names(username)).await?;
+    let Some(c) = candidate else {
+        verify_password(state.dummy_hash.clone(), password.to_string()).await;
+        return Err(AppError::with(ErrorKind::Unauthenticated, "error-bad-credentials"));
+    };
+    let now = Utc::now();
+    if c.locked_until.is_some_and(|t| t > now) {
+        return Err(AppError::with(ErrorKind::RateLimited, "error-locked"));
+    }
+    if !verify_password(c.password_hash.clone(), password.to_string()).await {
+        users::record_failed_login(
+            &state.db,
+            c.user.id,
+            MAX_FAILED_LOGINS,
+            now + chrono::Duration::minutes(LOCK_MINUTES),
+        )
+        .await?;
+        if c.failed_logins + 1 >= MAX_FAILED_LOGINS {
+            return Err(AppError::with(ErrorKind::RateLimited, "error-locked"));
+        }
+        return Err(AppError::with(ErrorKind::Unauthenticated, "error-bad-credentials"));
+    }
+    if c.failed_logins > 0 {
+        users::reset_failed_logins(&state.db, c.user.id).await?;
+    }
+    Ok(c.user)
+}
+
+/// The idle timeout of a user's sessions.
+pub fn idle_timeout(state: &AppState, user: &User) -> chrono::Duration {
+    if user.is_officer() {
+        state.config.officer_idle
+    } else {
+        state.config.citizen_idle
+    }
+}
+
+/// Opens a session and returns its secret token.
+pub async fn open_session(state: &AppState, user: &User, kind: &str) -> AppResult<(String, String)> {
+    let token = random_token();
+    let csrf = random_token();
+    let expires = Utc::now() + idle_timeout(state, user);
+    users::create_session(&state.db, &token_hash(&token), user.id, kind, &csrf, expires).await?;
+    Ok((token, csrf))
+}
+
+/// A `Set-Cookie` value.
+pub fn cookie(state: &AppState, name: &str, value: &str, max_age_secs: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age_secs {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.config.secure_cookies {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// Reads a cookie from the request.
+pub fn read_cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+}
+
+/// How the caller authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// `Authorization: Bearer`.
+    Bearer,
+    /// The session cookie.
+    Cookie,
+}
+
+/// The caller, if signed in.
+#[derive(Clone, Debug)]
+pub struct MaybeUser(pub Option<(Session, Via)>);
+
+impl MaybeUser {
+    /// The user, if any.
+    pub fn user(&self) -> Option<&User> {
+        self.0.as_ref().map(|(s, _)| &s.user)
+    }
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> AppResult<Option<(Session, Via)>> {
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| (t.trim().to_string(), Via::Bearer));
+    let found = bearer.or_else(|| read_cookie(parts, SESSION_COOKIE).map(|t| (t.to_string(), Via::Cookie)));
+    let Some((token, via)) = found else {
+        return Ok(None);
+    };
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let hash = token_hash(&token);
+    let Some(session) = users::session(&state.db, &hash, now).await? else {
+        return Ok(None);
+    };
+    // Sliding idle timeout, written at most once a minute to keep reads cheap.
+    let idle = idle_timeout(state, &session.user);
+    if session.expires_at - now < idle - chrono::Duration::minutes(1) {
+        users::extend_session(&state.db, &hash, now + idle).await?;
+    }
+    // A cookie-authenticated change through the JSON API must prove it comes from our pages.
+    if via == Via::Cookie
+        && parts.uri.path().starts_with("/api/")
+        && !matches!(parts.method, Method::GET | Method::HEAD)
+    {
+        let header_token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+        if header_token != Some(session.csrf.as_str()) {
+            return Err(AppError::new(ErrorKind::Forbidden));
+        }
+    }
+    Ok(Some((session, via)))
+}
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(m) = parts.extensions.get::<MaybeUser>() {
+            return Ok(m.clone());
+        }
+        let m = MaybeUser(resolve(parts, state).await?);
+        parts.extensions.insert(m.clone());
+        Ok(m)
+    }
+}
+
+/// The caller, who must be signed in (401 otherwise).
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub User);
+
+/// The caller's session, which must exist (401 otherwise).
+#[derive(Clone, Debug)]
+pub struct CurrentSession(pub Session);
+
+impl FromRequestParts<AppState> for CurrentSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match MaybeUser::from_request_parts(parts, state).await?.0 {
+            Some((s, _)) => Ok(CurrentSession(s)),
+            None => Err(AppError::new(ErrorKind::Unauthenticated)),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(CurrentUser(CurrentSession::from_request_parts(parts, state).await?.0.user))
+    }
+}
+
+/// The client's address, for rate limiting.
+pub fn client_key(parts_addr: Option<std::net::SocketAddr>) -> String {
+    parts_addr.map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}

@@ -1,0 +1,103 @@
+//! User-visible text in Fluent message files, Vietnamese first, English second.
+
+use std::sync::OnceLock;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+
+/// The interface languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+pub enum Lang {
+    /// Vietnamese, the default.
+    #[default]
+    Vi,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the language: the `lang` cookie (set by the switch on every page), else the
+    /// `Accept-Language` header's first choice, else Vietnamese.
+    pub fn from_parts(parts: &Parts) -> Lang {
+        let cookie = parts
+            .headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| c.trim().strip_prefix("lang="));
+        if let Some(c) = cookie {
+            return if c == "en" { Lang::En } else { Lang::Vi };
+        }
+        let accept = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if accept.trim_start().to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Vi
+        }
+    }
+
+    /// The message for a key.
+    pub fn t(self, key: &str) -> String {
+        self.t_args(key, &[])
+    }
+
+    /// The message for a key with named arguments.
+    pub fn t_args(self, key: &str, args: &[(&str, &str)]) -> String {
+        let bundle = bundle(self);
+        let Some(msg) = bundle.get_message(key).and_then(|m| m.value()) else {
+            tracing::warn!(key, lang = self.tag(), "missing message");
+            return key.to_string();
+        };
+        let mut fargs = FluentArgs::new();
+        for (k, v) in args {
+            fargs.set(*k, v.to_string());
+        }
+        let mut errors = Vec::new();
+        bundle.format_pattern(msg, if args.is_empty() { None } else { Some(&fargs) }, &mut errors).into_owned()
+    }
+
+    /// Picks the English variant of a data text when the interface is English and one exists.
+    pub fn pick<'a>(self, vi: &'a str, en: Option<&'a str>) -> &'a str {
+        match (self, en) {
+            (Lang::En, Some(en)) if !en.is_empty() => en,
+            _ => vi,
+        }
+    }
+}
+
+fn load(tag: &str, source: &str) -> FluentBundle<FluentResource> {
+    let res = FluentResource::try_new(source.to_string()).expect("locale file parses");
+    let mut bundle = FluentBundle::new_concurrent(vec![tag.parse().expect("language tag")]);
+    // Isolation marks around arguments would show up as stray characters in plain-text output.
+    bundle.set_use_isolating(false);
+    bundle.add_resource(res).expect("no duplicate messages");
+    bundle
+}
+
+fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
+    static VI: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
+    static EN: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
+    match lang {
+        Lang::Vi => VI.get_or_init(|| load("vi", include_str!("../locales/vi.ftl"))),
+        Lang::En => EN.get_or_init(|| load("en", include_str!("../locales/en.ftl"))),
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang::from_parts(parts))
+    }
+}

@@ -1,0 +1,82 @@
+//! The web edge of motcua: the citizen portal and back-office pages (server-rendered HTML that
+//! works without JavaScript) and the JSON API with its OpenAPI document.
+//!
+//! Handlers stay thin: the rules about who may see and do what live in [`service`], the
+//! lifecycle in the domain crate, and SQL in the store.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod service;
+pub mod state;
+pub mod uploads;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use state::{AppState, Config};
+
+use crate::api::dto::{ErrorBody, ErrorDetail};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+/// The Content-Security-Policy of every answer: nothing from outside the server, no inline
+/// script or style.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(api::routes())
+        .merge(pages::routes())
+        .route("/healthz", get(healthz))
+        .fallback(|| async { AppError::not_found() })
+        .layer(middleware::from_fn(render_errors))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .with_state(state)
+}
+
+/// 200 when the database and the attachment store answer.
+async fn healthz(State(state): State<AppState>) -> Response {
+    let db = state.db.ping().await;
+    let blobs = state.blobs.ping().await;
+    match (db, blobs) {
+        (Ok(()), Ok(())) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        (db, blobs) => {
+            tracing::error!(?db, ?blobs, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response()
+        }
+    }
+}
+
+/// Words errors in the caller's language: a JSON body under `/api`, a page elsewhere.
+async fn render_errors(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let lang = Lang::from_parts(&parts);
+    let is_api = parts.uri.path().starts_with("/api/");
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let Some(err) = res.extensions().get::<AppError>().cloned() else {
+        return res;
+    };
+    let message = lang.t(err.message.unwrap_or(err.kind.message_key()));
+    if is_api {
+        let fields = (!err.fields.is_empty()).then(|| err.fields.iter().map(|(k, v)| (k.clone(), lang.t(v))).collect());
+        let body = ErrorBody { error: ErrorDetail { code: err.kind.code().into(), message, fields } };
+        (err.kind.status(), Json(body)).into_response()
+    } else {
+        pages::error_page(lang, err.kind.status(), &message)
+    }
+}

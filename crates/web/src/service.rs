@@ -1,0 +1,366 @@
+//! The use-cases behind both the JSON API and the web pages: one place for each rule about who
+//! may see and do what, so the two edges cannot drift apart.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use motcua_domain::calendar::due_at;
+use motcua_domain::dossier::{available_actions, transition, waiting_on, Action, Actor, Role, Situation, Status};
+use motcua_domain::form::{validate_answers, FieldError};
+use motcua_store::catalog::{self, Procedure};
+use motcua_store::dossiers::{
+    self, Applicant, Attachment, By, Change, Dossier, Event, Listing, NewAttachment, NewDossier, Page,
+};
+use motcua_store::users::User;
+use motcua_store::StoreError;
+use serde_json::{Map, Value};
+
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+use crate::uploads::Upload;
+
+/// Everything shown about one dossier to one viewer.
+pub struct DossierView {
+    /// The dossier.
+    pub dossier: Dossier,
+    /// The procedure version it was submitted under.
+    pub procedure: Procedure,
+    /// Documents (not the result).
+    pub attachments: Vec<Attachment>,
+    /// The latest result file, if issued.
+    pub result: Option<Attachment>,
+    /// History, oldest first.
+    pub history: Vec<Event>,
+    /// What the viewer may do now.
+    pub actions: Vec<Action>,
+}
+
+/// The lifecycle actor a user is with respect to a dossier.
+pub fn actor_for(state: &AppState, user: Option<&User>, d: &Dossier) -> Actor {
+    let Some(user) = user else {
+        return Actor::Stranger;
+    };
+    if d.applicant_user_id == Some(user.id) {
+        return Actor::Applicant;
+    }
+    match &user.agency_code {
+        Some(agency) if user.is_officer() => Actor::Officer {
+            agency: agency.clone(),
+            at_service_centre: state.catalog().agencies.get(agency).is_some_and(|a| a.is_service_centre()),
+            roles: user.roles.clone(),
+        },
+        _ => Actor::Stranger,
+    }
+}
+
+/// Whether the actor may see the dossier at all: its applicant, or an officer of the lead
+/// agency, of the agency acting on it now, or of the service centre that receives for all.
+pub fn may_see(actor: &Actor, d: &Dossier) -> bool {
+    match actor {
+        Actor::Applicant => true,
+        Actor::Stranger => false,
+        Actor::Officer { agency, at_service_centre, .. } => {
+            *at_service_centre || *agency == d.lead_agency || d.waiting_agency.as_deref() == Some(agency)
+        }
+    }
+}
+
+fn situation<'a>(d: &'a Dossier, p: &'a Procedure) -> Situation<'a> {
+    Situation {
+        status: d.status,
+        lead_agency: &d.lead_agency,
+        workflow: &p.workflow,
+        step: d.step,
+        resume_status: d.resume_status,
+    }
+}
+
+/// A dossier as `user` may see it; 404 when they may not, so codes cannot be probed.
+pub async fn view_dossier(state: &AppState, user: Option<&User>, code: &str) -> AppResult<DossierView> {
+    let d = dossiers::by_code(&state.db, code).await?;
+    let actor = actor_for(state, user, &d);
+    if !may_see(&actor, &d) {
+        return Err(AppError::not_found());
+    }
+    assemble(state, d, &actor).await
+}
+
+async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<DossierView> {
+    let procedure = catalog::procedure_version(&state.db, d.procedure_version_id).await?;
+    let all = dossiers::attachments(&state.db, d.id).await?;
+    let (results, attachments): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.purpose == "result");
+    let history = dossiers::history(&state.db, d.id).await?;
+    let actions = available_actions(&situation(&d, &procedure), actor);
+    Ok(DossierView { result: results.into_iter().last(), dossier: d, procedure, attachments, history, actions })
+}
+
+/// Stores uploaded files, returning their records-to-be. On any failure the bytes already
+/// written are removed.
+async fn store_uploads(state: &AppState, files: &[Upload], purpose: &str) -> AppResult<Vec<NewAttachment>> {
+    let mut out: Vec<NewAttachment> = Vec::new();
+    for f in files {
+        match state.blobs.put(f.bytes.clone()).await {
+            Ok(blob) => out.push(NewAttachment {
+                key: f.part.clone(),
+                purpose: purpose.to_string(),
+                file_name: f.file_name.clone(),
+                content_type: f.content_type.clone(),
+                blob,
+                digitized: false,
+            }),
+            Err(e) => {
+                discard(state, &out).await;
+                return Err(AppError::internal(e));
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn discard(state: &AppState, list: &[NewAttachment]) {
+    for a in list {
+        state.blobs.delete(&a.blob.storage_key).await;
+    }
+}
+
+fn field_error_key(e: FieldError) -> &'static str {
+    match e {
+        FieldError::Required => "field-required",
+        FieldError::TooLong => "field-too-long",
+        FieldError::NotANumber => "field-not-number",
+        FieldError::NotADate => "field-not-date",
+        FieldError::NotAnOption => "field-not-option",
+        FieldError::NotAnEmail => "field-not-email",
+        FieldError::NotAPhone => "field-not-phone",
+        FieldError::NotABoolean => "field-not-boolean",
+        FieldError::Unknown => "field-unknown",
+    }
+}
+
+/// Checks uploaded files against the procedure's documents: every required one present, each
+/// of an accepted type, no unknown part. Returns per-field message keys.
+fn check_documents(p: &Procedure, files: &[Upload], errors: &mut BTreeMap<String, String>) {
+    for doc in &p.documents {
+        let count = files.iter().filter(|f| f.part == doc.key).count();
+        if doc.required && count == 0 {
+            errors.insert(doc.key.clone(), "document-required".into());
+        }
+    }
+    for f in files {
+        if !p.documents.iter().any(|d| d.key == f.part) {
+            errors.insert(f.part.clone(), "document-unknown".into());
+        } else if !crate::uploads::ACCEPTED_TYPES.contains(&f.content_type.as_str()) {
+            errors.insert(f.part.clone(), "document-type".into());
+        }
+    }
+}
+
+/// Checks a submission without storing anything: the answers normalised, or every problem.
+pub fn check_submission(
+    p: &Procedure,
+    answers: &Map<String, Value>,
+    files: &[Upload],
+) -> Result<Map<String, Value>, BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    let data = match validate_answers(&p.form, answers) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.extend(e.into_iter().map(|(k, v)| (k, field_error_key(v).to_string())));
+            None
+        }
+    };
+    check_documents(p, files, &mut errors);
+    match data {
+        Some(d) if errors.is_empty() => Ok(d),
+        _ => Err(errors),
+    }
+}
+
+/// A citizen applies online. Everything is validated first; then the files are stored durably
+/// and the dossier is written in one transaction. The dossier is acknowledged only after both.
+pub async fn submit_dossier(
+    state: &AppState,
+    user: &User,
+    procedure_code: &str,
+    answers: &Map<String, Value>,
+    files: &[Upload],
+) -> AppResult<Dossier> {
+    if !user.has(Role::Citizen) {
+        return Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only"));
+    }
+    let catalog = state.catalog();
+    let p =
+        catalog.get(procedure_code).ok_or_else(|| AppError::with(ErrorKind::NotFound, "error-unknown-procedure"))?;
+    if p.level == "none" {
+        return Err(AppError::with(ErrorKind::Conflict, "error-not-online"));
+    }
+    let data = check_submission(p, answers, files).map_err(AppError::fields)?;
+    let phone = user.phone.clone().unwrap_or_default();
+    let attachments = store_uploads(state, files, "document").await?;
+    let new = NewDossier {
+        procedure_version_id: p.version_id,
+        procedure_code: p.code.clone(),
+        lead_agency: p.agency.code.clone(),
+        applicant_user_id: Some(user.id),
+        applicant: Applicant {
+            full_name: user.full_name.clone(),
+            id_number: user.id_number.clone(),
+            phone,
+            email: user.email.clone(),
+            address: user.address.clone(),
+        },
+        channel: "online".into(),
+        data,
+        fee_vnd: p.fee_vnd,
+        waiting: Some((Role::Reception, p.agency.code.clone())),
+        attachments,
+    };
+    let by = By { user_id: Some(user.id), name: user.full_name.clone() };
+    match dossiers::submit(&state.db, &state.config.code_pattern, &new, &by, Utc::now()).await {
+        Ok(d) => Ok(d),
+        Err(e) => {
+            discard(state, &new.attachments).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// The due date a dossier received now would get: shown to the desk before it confirms.
+pub async fn due_if_received(state: &AppState, p: &Procedure, at: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
+    let rule = catalog::counting_rule(&state.db, &p.agency.code).await?;
+    Ok(due_at(&state.calendar(), &rule, at, p.limit))
+}
+
+/// Takes an action on a dossier: checks it is on offer to this user now (409 otherwise),
+/// requires a note where the law requires reasons, stores any files, and records the event.
+pub async fn act(
+    state: &AppState,
+    user: &User,
+    code: &str,
+    action_name: &str,
+    note: Option<&str>,
+    files: &[Upload],
+) -> AppResult<DossierView> {
+    let d = dossiers::by_code(&state.db, code).await?;
+    let actor = actor_for(state, Some(user), &d);
+    if !may_see(&actor, &d) {
+        return Err(AppError::not_found());
+    }
+    let p = catalog::procedure_version(&state.db, d.procedure_version_id).await?;
+    let action =
+        Action::parse(action_name).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-action-unavailable"))?;
+    let s = situation(&d, &p);
+    let t =
+        transition(&s, &actor, action).map_err(|_| AppError::with(ErrorKind::Conflict, "error-action-unavailable"))?;
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let mut errors = BTreeMap::new();
+    if action.requires_note() && note.is_none() {
+        errors.insert("note".to_string(), "note-required".to_string());
+    }
+    if note.is_some_and(|n| n.chars().count() > 5000) {
+        errors.insert("note".to_string(), "field-too-long".to_string());
+    }
+    let (purpose, expected): (&str, &[&str]) = match action {
+        Action::IssueResult => ("result", &["result"]),
+        Action::Supplement => ("supplement", &[]),
+        _ => ("document", &[]),
+    };
+    for f in files {
+        let known = expected.contains(&f.part.as_str())
+            || (action == Action::Supplement && p.documents.iter().any(|doc| doc.key == f.part));
+        if !known {
+            errors.insert(f.part.clone(), "document-unknown".into());
+        } else if !crate::uploads::ACCEPTED_TYPES.contains(&f.content_type.as_str()) {
+            errors.insert(f.part.clone(), "document-type".into());
+        }
+    }
+    if action == Action::IssueResult && !files.iter().any(|f| f.part == "result") {
+        errors.insert("result".into(), "document-required".into());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
+    }
+    let now = Utc::now();
+    let next = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..s };
+    let clock = if t.restarts_clock { Some((now, due_if_received(state, &p, now).await?)) } else { None };
+    let attachments = store_uploads(state, files, purpose).await?;
+    let change = Change {
+        action: action.as_str().into(),
+        status: t.to,
+        step: t.step,
+        resume_status: t.resume_status,
+        waiting: waiting_on(&next),
+        received_at: (action == Action::Receive).then_some(now),
+        clock,
+        finished_at: matches!(t.to, Status::ResultReady | Status::Refused | Status::Withdrawn).then_some(now),
+        returned_at: (t.to == Status::Returned).then_some(now),
+        supplement_requested: action == Action::RequestSupplement,
+        note: note.map(str::to_string),
+        attachments,
+    };
+    let by = By { user_id: Some(user.id), name: user.full_name.clone() };
+    let updated = match dossiers::apply(&state.db, &d, &change, &by, now).await {
+        Ok(u) => u,
+        Err(e) => {
+            discard(state, &change.attachments).await;
+            return Err(match e {
+                StoreError::Conflict(_) => AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"),
+                other => other.into(),
+            });
+        }
+    };
+    assemble(state, updated, &actor).await
+}
+
+/// A user's list: a citizen's own dossiers, or an officer's queue (`scope = queue`) or their
+/// agency's dossiers (`scope = agency`).
+pub async fn list_dossiers(
+    state: &AppState,
+    user: &User,
+    all_of_agency: bool,
+    status: Option<Status>,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Page<Dossier>> {
+    let listing = match &user.agency_code {
+        Some(agency) if user.is_officer() => {
+            let at_service_centre = state.catalog().agencies.get(agency).is_some_and(|a| a.is_service_centre());
+            if all_of_agency {
+                Listing::Agency { agency: agency.clone(), at_service_centre }
+            } else {
+                Listing::Queue { roles: user.roles.clone(), agency: agency.clone(), at_service_centre }
+            }
+        }
+        _ => Listing::Applicant(user.id),
+    };
+    Ok(dossiers::list(&state.db, &listing, status, page, per_page).await?)
+}
+
+/// The public lookup: a dossier's progress for whoever knows its code and the applicant's phone.
+pub async fn lookup(state: &AppState, code: &str, phone: &str) -> AppResult<(Dossier, Procedure)> {
+    let phone = motcua_domain::identity::PhoneNumber::parse(phone).map_err(|_| AppError::not_found())?;
+    let d = dossiers::by_code(&state.db, code.trim()).await?;
+    if d.applicant.phone != phone.as_str() {
+        return Err(AppError::not_found());
+    }
+    let p = catalog::procedure_version(&state.db, d.procedure_version_id).await?;
+    Ok((d, p))
+}
+
+/// An attachment's bytes for a viewer who may see its dossier.
+pub async fn attachment_bytes(
+    state: &AppState,
+    user: Option<&User>,
+    id: &str,
+) -> AppResult<(Attachment, bytes::Bytes)> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::not_found());
+    }
+    let a = dossiers::attachment(&state.db, id).await?;
+    let d = dossiers::by_id(&state.db, a.dossier_id).await?;
+    if !may_see(&actor_for(state, user, &d), &d) {
+        return Err(AppError::not_found());
+    }
+    let bytes = state.blobs.get(&a.storage_key).await?;
+    Ok((a, bytes))
+}

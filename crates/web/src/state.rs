@@ -1,0 +1,187 @@
+//! The application state shared by every handler.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use motcua_domain::calendar::WorkingCalendar;
+use motcua_domain::code::DossierCodePattern;
+use motcua_domain::search::{CatalogIndex, Entry};
+use motcua_store::catalog::{self, Agency, Procedure};
+use motcua_store::{Blobs, Database};
+
+use crate::error::AppResult;
+
+/// Settings of a running server.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// How dossier codes look.
+    pub code_pattern: DossierCodePattern,
+    /// Largest accepted attachment, bytes.
+    pub max_file_bytes: usize,
+    /// Largest accepted request body, bytes.
+    pub max_body_bytes: usize,
+    /// Mark cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// Officers' idle session timeout (DESIGN.md section 10: at most 15 minutes).
+    pub officer_idle: chrono::Duration,
+    /// Citizens' idle session timeout.
+    pub citizen_idle: chrono::Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            code_pattern: DossierCodePattern::default(),
+            max_file_bytes: 10 * 1024 * 1024,
+            max_body_bytes: 64 * 1024 * 1024,
+            secure_cookies: false,
+            officer_idle: chrono::Duration::minutes(15),
+            citizen_idle: chrono::Duration::minutes(60),
+        }
+    }
+}
+
+/// The catalog kept in memory: every current procedure and its search index. A province has
+/// about 2,000 procedures, so search answers without touching the database.
+pub struct Catalog {
+    /// Current procedures, ordered by code.
+    pub procedures: Vec<Procedure>,
+    /// Agencies by code.
+    pub agencies: HashMap<String, Agency>,
+    index: CatalogIndex,
+    by_code: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// Builds the catalog and its index.
+    pub fn new(procedures: Vec<Procedure>, agencies: Vec<Agency>) -> Self {
+        let entries = procedures
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Entry {
+                id: i as i64,
+                name: p.name.clone(),
+                code: p.code.clone(),
+                extra: format!(
+                    "{} {} {} {}",
+                    p.name_en.as_deref().unwrap_or(""),
+                    p.field.name,
+                    p.agency.name,
+                    p.field.code
+                ),
+            })
+            .collect();
+        let by_code = procedures.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
+        Self {
+            index: CatalogIndex::new(entries),
+            by_code,
+            agencies: agencies.into_iter().map(|a| (a.code.clone(), a)).collect(),
+            procedures,
+        }
+    }
+
+    /// A procedure by code.
+    pub fn get(&self, code: &str) -> Option<&Procedure> {
+        self.by_code.get(code).map(|&i| &self.procedures[i])
+    }
+
+    /// Procedures matching the query, best first (all of them, by code, for an empty query).
+    pub fn search(&self, q: &str) -> Vec<&Procedure> {
+        if q.trim().is_empty() {
+            return self.procedures.iter().collect();
+        }
+        self.index.search(q).into_iter().filter_map(|i| self.procedures.get(i as usize)).collect()
+    }
+}
+
+/// Login attempts per client address, for rate limiting.
+#[derive(Default)]
+pub struct LoginLimiter {
+    attempts: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    /// Attempts allowed per address per window.
+    pub const MAX: usize = 20;
+    /// The window.
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+
+    /// Records an attempt; false when the address has made too many lately.
+    pub fn allow(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < Self::WINDOW));
+        }
+        let list = map.entry(key.to_string()).or_default();
+        list.retain(|t| now.duration_since(*t) < Self::WINDOW);
+        if list.len() >= Self::MAX {
+            return false;
+        }
+        list.push(now);
+        true
+    }
+}
+
+/// Everything a handler needs.
+pub struct Inner {
+    /// The database.
+    pub db: Database,
+    /// Attachment bytes.
+    pub blobs: Blobs,
+    /// Settings.
+    pub config: Config,
+    catalog: RwLock<Arc<Catalog>>,
+    calendar: RwLock<Arc<WorkingCalendar>>,
+    /// Login rate limiting.
+    pub logins: LoginLimiter,
+    /// A hash verified for unknown users so timing does not reveal which accounts exist.
+    pub dummy_hash: String,
+}
+
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Loads the catalog and the calendar and builds the state.
+    pub async fn new(db: Database, blobs: Blobs, config: Config) -> AppResult<AppState> {
+        let catalog = Catalog::new(catalog::current_procedures(&db).await?, catalog::agencies(&db).await?);
+        let calendar = motcua_store::calendar::working_calendar(&db).await?;
+        let dummy_hash = crate::auth::hash_password("not a real password".into()).await?;
+        Ok(AppState(Arc::new(Inner {
+            db,
+            blobs,
+            config,
+            catalog: RwLock::new(Arc::new(catalog)),
+            calendar: RwLock::new(Arc::new(calendar)),
+            logins: LoginLimiter::default(),
+            dummy_hash,
+        })))
+    }
+
+    /// The catalog as it is now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The working calendar as it is now.
+    pub fn calendar(&self) -> Arc<WorkingCalendar> {
+        self.calendar.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reloads the calendar after an admin changed it.
+    pub async fn reload_calendar(&self) -> AppResult<()> {
+        let cal = motcua_store::calendar::working_calendar(&self.db).await?;
+        *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cal);
+        Ok(())
+    }
+}

@@ -1,0 +1,442 @@
+//! The JSON API of shared/API.md, end to end over HTTP, on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{answers, pdf, submission, TestApp};
+use motcua_testkit::{on_both_engines, TestEngine};
+use reqwest::multipart::{Form, Part};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+on_both_engines!(
+    full_lifecycle_from_application_to_returned_result,
+    bad_inputs_get_clear_errors,
+    nobody_else_sees_a_dossier,
+    search_ignores_diacritics_case_and_normalisation,
+    calendar_endpoints_and_due_dates,
+    registration_login_and_lock_out,
+    openapi_document_describes_the_api,
+    supplement_restarts_the_clock_and_refusal_needs_reasons,
+);
+
+async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let data = answers(&proc);
+    let (status, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &data)).await;
+    assert_eq!(status, 201, "{d}");
+    assert_eq!(d["status"], "submitted");
+    let code = d["code"].as_str().unwrap().to_string();
+    assert!(code.starts_with(proc["agency"]["code"].as_str().unwrap()), "{code}");
+    assert_eq!(d["attachments"].as_array().unwrap().len(), proc["required_documents"].as_array().unwrap().len());
+    for a in d["attachments"].as_array().unwrap() {
+        let (s, bytes) = app.get_bytes(a["url"].as_str().unwrap(), Some(&citizen)).await;
+        assert_eq!(s, 200);
+        assert_eq!(bytes, pdf(a["key"].as_str().unwrap()));
+        assert_eq!(a["sha256"].as_str().unwrap(), hex::encode(Sha256::digest(&bytes)));
+        assert_eq!(a["content_type"], "application/pdf");
+    }
+    assert_eq!(d["actions"], json!(["withdraw"]));
+
+    // The desk of the service centre receives; the clock starts and the due date is a working day.
+    let desk = app.login("tiepnhan").await;
+    let (s, queue) = app.get("/api/v1/dossiers", Some(&desk)).await;
+    assert_eq!(s, 200);
+    assert!(queue["items"].as_array().unwrap().iter().any(|i| i["code"] == code.as_str()), "{queue}");
+    let (s, d) = app
+        .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action":"receive","note":"Đủ"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "received");
+    assert!(d["due_at"].as_str().unwrap().ends_with("+07:00"), "{}", d["due_at"]);
+    assert!(d["received_at"].is_string());
+
+    // Specialist forwards, leader issues the result with a file, the desk returns it.
+    let spec = app.login("chuyenvien").await;
+    let (_, queue) = app.get("/api/v1/dossiers", Some(&spec)).await;
+    assert_eq!(queue["items"][0]["code"], code.as_str());
+    let (s, d) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/actions"),
+            Some(&spec),
+            json!({"action":"forward","note":"Trình ký"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "processing");
+    let leader = app.login("lanhdao").await;
+    let result = pdf("ket qua");
+    let form = Form::new()
+        .text("action", "issue_result")
+        .text("note", "Đồng ý")
+        .part("result", Part::bytes(result.clone()).file_name("ket-qua.pdf"));
+    let (s, d) = app.post_multipart(&format!("/api/v1/dossiers/{code}/actions"), Some(&leader), form).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "result_ready");
+    let (s, d) = app
+        .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action":"return_result"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "returned");
+
+    let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    assert_eq!(d["status"], "returned");
+    let (s, bytes) = app.get_bytes(d["result"]["url"].as_str().unwrap(), Some(&citizen)).await;
+    assert_eq!((s, bytes), (200, result));
+    let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["submit", "receive", "forward", "issue_result", "return_result"]);
+    assert_eq!(d["history"][1]["actor"], "Nguyễn Thị Tiếp Nhận");
+    assert_eq!(d["history"][2]["note"], "Trình ký");
+    assert!(d["finished_at"].is_string());
+
+    // Nothing more is on offer: a repeated action is a conflict.
+    let (s, e) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action":"receive"})).await;
+    assert_eq!(s, 409, "{e}");
+    assert_eq!(e["error"]["code"], "conflict");
+}
+
+async fn bad_inputs_get_clear_errors(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let mut data = answers(&proc);
+    let required: Vec<String> = proc["form"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["required"] == true)
+        .map(|f| f["key"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!required.is_empty(), "the demo procedure has required answers");
+    data.remove(&required[0]);
+    let (s, e) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &data)).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["code"], "validation_failed");
+    assert_eq!(e["error"]["fields"][&required[0]], "Vui lòng nhập thông tin này.");
+
+    // In English on request.
+    let res = app
+        .http
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&citizen)
+        .header("Accept-Language", "en")
+        .multipart(submission(&proc, &data))
+        .send()
+        .await
+        .unwrap();
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["fields"][&required[0]], "Please fill this in.");
+
+    // A missing document, a file that is not a document type.
+    let data = answers(&proc);
+    let form = Form::new()
+        .text("procedure_code", proc["code"].as_str().unwrap().to_string())
+        .text("data", serde_json::to_string(&data).unwrap());
+    let (s, e) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form).await;
+    assert_eq!(s, 422);
+    let first_doc = proc["required_documents"].as_array().unwrap().iter().find(|d| d["required"] == true).unwrap()
+        ["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(e["error"]["fields"][&first_doc], "Vui lòng đính kèm giấy tờ này.");
+    let mut form = submission(&proc, &data);
+    form = form.part(first_doc.clone(), Part::bytes(b"MZ\x90\x00 an executable".to_vec()).file_name("virus.exe"));
+    let (s, e) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form).await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["fields"][&first_doc].as_str().unwrap().contains("PDF"));
+
+    // Unknown procedure.
+    let mut other = proc.clone();
+    other["code"] = json!("NO-SUCH-PROCEDURE");
+    let (s, e) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&other, &data)).await;
+    assert_eq!(s, 404, "{e}");
+    assert_eq!(e["error"]["code"], "not_found");
+
+    // Answers that are not a JSON object.
+    let form = Form::new().text("procedure_code", proc["code"].as_str().unwrap().to_string()).text("data", "[1,2]");
+    let (s, e) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form).await;
+    assert_eq!(s, 422);
+    assert!(e["error"]["fields"]["data"].is_string());
+
+    // An oversized file.
+    let big = {
+        let mut v = pdf("big");
+        v.resize(app.state.config.max_file_bytes + 1, b' ');
+        v
+    };
+    let form = submission(&proc, &data).part(first_doc.clone(), Part::bytes(big).file_name("big.pdf"));
+    let (s, e) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form).await;
+    assert_eq!(s, 413, "{e}");
+    assert_eq!(e["error"]["code"], "payload_too_large");
+
+    // Not signed in; officers do not apply; malformed JSON.
+    let (s, e) = app.post_multipart("/api/v1/dossiers", None, submission(&proc, &data)).await;
+    assert_eq!(s, 401);
+    assert_eq!(e["error"]["code"], "unauthenticated");
+    let desk = app.login("tiepnhan").await;
+    let (s, _) = app.post_multipart("/api/v1/dossiers", Some(&desk), submission(&proc, &data)).await;
+    assert_eq!(s, 403);
+    let res = app
+        .http
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+
+    // Nothing was stored by the refused attempts.
+    let (_, mine) = app.get("/api/v1/dossiers", Some(&citizen)).await;
+    assert_eq!(mine["total"], 0);
+}
+
+async fn nobody_else_sees_a_dossier(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
+    let code = d["code"].as_str().unwrap();
+    let url = d["attachments"][0]["url"].as_str().unwrap();
+    let other = app.login("congdan2").await;
+    for token in [Some(other.as_str()), None] {
+        let (s, e) = app.get(&format!("/api/v1/dossiers/{code}"), token).await;
+        assert_eq!(s, 404, "{e}");
+        let (s, _) = app.get_bytes(url, token).await;
+        assert_eq!(s, 404);
+    }
+    let (s, _) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&other), json!({"action":"withdraw"})).await;
+    assert_eq!(s, 404);
+    let (_, list) = app.get("/api/v1/dossiers", Some(&other)).await;
+    assert_eq!(list["total"], 0);
+    // An officer of another agency does not see it either.
+    let (_, agencies) = app.get("/api/v1/agencies", None).await;
+    let dept = proc["agency"]["code"].as_str().unwrap();
+    let other_agency =
+        agencies.as_array().unwrap().iter().find(|a| a["kind"] == "department" && a["code"] != dept).unwrap();
+    let suffix = {
+        let c = other_agency["code"].as_str().unwrap();
+        let parts: Vec<&str> = c.split('.').collect();
+        format!("{}{}", parts[2], parts[3].to_lowercase())
+    };
+    let outsider = app.login(&format!("cv{suffix}")).await;
+    let (s, _) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&outsider)).await;
+    assert_eq!(s, 404);
+    // The public lookup needs the applicant's phone.
+    let (s, _) = app.get(&format!("/api/v1/lookup?code={code}&phone=0000000000"), None).await;
+    assert_eq!(s, 404);
+    let (s, lk) = app.get(&format!("/api/v1/lookup?code={code}&phone=%2B84912345678"), None).await;
+    assert_eq!(s, 200, "{lk}");
+    assert_eq!(lk["status"], "submitted");
+    // The applicant may withdraw.
+    let (s, d) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&citizen), json!({"action":"withdraw"})).await;
+    assert_eq!(s, 200);
+    assert_eq!(d["status"], "withdrawn");
+}
+
+async fn search_ignores_diacritics_case_and_normalisation(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let find = |q: &'static str| {
+        let app = &app;
+        async move {
+            let (s, r) = app.get(&format!("/api/v1/procedures?q={}", url_encode(q)), None).await;
+            assert_eq!(s, 200);
+            r["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    let nfc = find("đăng ký khai sinh").await;
+    assert!(nfc[0].contains("khai sinh"), "{nfc:?}");
+    let nfd: String = unicode_nfd("đăng ký khai sinh");
+    assert_ne!(nfd, "đăng ký khai sinh");
+    let (s, r) = app.get(&format!("/api/v1/procedures?q={}", url_encode(&nfd)), None).await;
+    assert_eq!(s, 200);
+    let nfd_names: Vec<String> =
+        r["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(nfc, nfd_names);
+    let plain = find("thu tuc khai sinh").await;
+    assert!(plain[0].to_lowercase().contains("khai sinh"), "{plain:?}");
+    let upper = find("DANG KY KHAI SINH").await;
+    assert_eq!(upper[0], nfc[0]);
+    let judicial = find("ly lich tu phap").await;
+    assert!(judicial[0].contains("lý lịch tư pháp"), "{judicial:?}");
+    assert!(find("xyzzy qwerty").await.is_empty());
+    // Filters and paging.
+    let (_, all) = app.get("/api/v1/procedures?per_page=5&page=2", None).await;
+    assert!(all["total"].as_u64().unwrap() >= 40);
+    assert_eq!(all["items"].as_array().unwrap().len(), 5);
+    let (_, full) = app.get("/api/v1/procedures?level=full&per_page=200", None).await;
+    assert!(full["items"].as_array().unwrap().iter().all(|p| p["level"] == "full"));
+}
+
+fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn unicode_nfd(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd().collect()
+}
+
+async fn calendar_endpoints_and_due_dates(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (s, y) = app.get("/api/v1/calendar/2027", None).await;
+    assert_eq!(s, 200);
+    assert!(y["days_off"].as_array().unwrap().iter().any(|d| d == "2027-09-02"), "{y}");
+    // Friday 2027-04-30 is a holiday: 1 working day from Thursday 29 April 10:00 ends on
+    // Monday 3 May... unless 3 May is a compensatory day off; compute with the server's calendar.
+    let (s, due) =
+        app.get("/api/v1/calendar/due?from=2027-03-04T10:00:00%2B07:00&amount=1&unit=working_days", None).await;
+    assert_eq!(s, 200, "{due}");
+    assert_eq!(due["due_at"], "2027-03-05T17:00:00+07:00");
+    let (s, due) =
+        app.get("/api/v1/calendar/due?from=2027-03-05T15:30:00%2B07:00&amount=1&unit=working_days", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(due["due_at"], "2027-03-09T17:00:00+07:00", "after the cut-off the clock starts Monday");
+    let (s, e) = app.get("/api/v1/calendar/due?from=yesterday&amount=1&unit=working_days", None).await;
+    assert_eq!(s, 422);
+    assert!(e["error"]["fields"]["from"].is_string());
+    let (s, _) = app.get("/api/v1/calendar/due?from=2027-03-04T10:00:00%2B07:00&amount=1&unit=fortnights", None).await;
+    assert_eq!(s, 422);
+
+    // Only an administrator replaces a year; the new days off change due dates at once.
+    let citizen = app.login("congdan").await;
+    let body = json!({"days_off":["2027-03-05"],"working_days":["2027-03-06"]});
+    let (s, _) = app.send_json(reqwest::Method::PUT, "/api/v1/calendar/2027", Some(&citizen), body.clone()).await;
+    assert_eq!(s, 403);
+    let admin = app.login("quantri").await;
+    let (s, y) = app.send_json(reqwest::Method::PUT, "/api/v1/calendar/2027", Some(&admin), body).await;
+    assert_eq!(s, 200, "{y}");
+    assert_eq!(y["days_off"], json!(["2027-03-05"]));
+    let (_, due) =
+        app.get("/api/v1/calendar/due?from=2027-03-04T10:00:00%2B07:00&amount=1&unit=working_days", None).await;
+    assert_eq!(due["due_at"], "2027-03-06T17:00:00+07:00", "Friday off, Saturday worked");
+    let (s, e) = app
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/v1/calendar/2027",
+            Some(&admin),
+            json!({"days_off":["2028-01-01"],"working_days":[]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let (_, y) = app.get("/api/v1/calendar/2027", None).await;
+    assert_eq!(y["days_off"], json!(["2027-03-05"]), "a refused change leaves the year as it was");
+}
+
+async fn registration_login_and_lock_out(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let reg = json!({"full_name":"Hoàng Thị Mai","id_number":"001195012345","phone":"0901 234 567","email":"Mai.Hoang@Example.vn","password":"mat-khau-dai"});
+    let (s, u) = app.post_json("/api/v1/auth/register", None, reg.clone()).await;
+    assert_eq!(s, 201, "{u}");
+    assert_eq!(u["user"]["roles"], json!(["citizen"]));
+    let (s, e) = app.post_json("/api/v1/auth/register", None, reg).await;
+    assert_eq!(s, 422);
+    assert!(e["error"]["fields"].as_object().unwrap().len() == 1, "{e}");
+    let (s, e) = app
+        .post_json(
+            "/api/v1/auth/register",
+            None,
+            json!({"full_name":"","id_number":"123","phone":"abc","email":"x","password":"short"}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    for f in ["full_name", "id_number", "phone", "email", "password"] {
+        assert!(e["error"]["fields"][f].is_string(), "{f}: {e}");
+    }
+    // Sign in by phone in any form, by e-mail, by id number.
+    for name in ["0901234567", "+84901234567", "mai.hoang@example.vn", "001195012345"] {
+        let (s, r) =
+            app.post_json("/api/v1/auth/login", None, json!({"username":name,"password":"mat-khau-dai"})).await;
+        assert_eq!(s, 200, "{name}: {r}");
+        let (s, me) = app.get("/api/v1/me", r["token"].as_str()).await;
+        assert_eq!(s, 200);
+        assert_eq!(me["full_name"], "Hoàng Thị Mai");
+    }
+    let (s, _) = app.get("/api/v1/me", Some(&"0".repeat(64))).await;
+    assert_eq!(s, 401);
+    // Five failures lock the account, even with the right password afterwards.
+    for i in 0..5 {
+        let (s, e) =
+            app.post_json("/api/v1/auth/login", None, json!({"username":"0901234567","password":"wrong"})).await;
+        assert!(s == 401 || (i == 4 && s == 429), "attempt {i}: {s} {e}");
+    }
+    let (s, e) =
+        app.post_json("/api/v1/auth/login", None, json!({"username":"0901234567","password":"mat-khau-dai"})).await;
+    assert_eq!(s, 429, "{e}");
+    assert_eq!(e["error"]["code"], "rate_limited");
+    // Unknown users answer like wrong passwords.
+    let (s, e) = app.post_json("/api/v1/auth/login", None, json!({"username":"nobody","password":"x"})).await;
+    assert_eq!(s, 401);
+    assert_eq!(e["error"]["code"], "unauthenticated");
+}
+
+async fn openapi_document_describes_the_api(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (s, doc) = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(s, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/procedures",
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{code}/actions",
+        "/api/v1/lookup",
+        "/api/v1/calendar/due",
+        "/api/v1/calendar/{year}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    let (s, h) = app.get("/healthz", None).await;
+    assert_eq!((s, h["status"].as_str()), (200, Some("ok")));
+    let res = app.http.get(app.url("/api/v1/procedures")).send().await.unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+}
+
+async fn supplement_restarts_the_clock_and_refusal_needs_reasons(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    let desk = app.login("tiepnhan").await;
+    let act = |who: String, body: serde_json::Value| {
+        let app = &app;
+        let code = code.clone();
+        async move { app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&who), body).await }
+    };
+    let (s, e) = act(desk.clone(), json!({"action":"refuse","note":"  "})).await;
+    assert_eq!(s, 422);
+    assert!(e["error"]["fields"]["note"].is_string());
+    let (s, d) = act(desk.clone(), json!({"action":"receive"})).await;
+    assert_eq!(s, 200);
+    let first_due = d["due_at"].as_str().unwrap().to_string();
+    let spec = app.login("chuyenvien").await;
+    let (s, d) =
+        act(spec.clone(), json!({"action":"request_supplement","note":"Thiếu bản sao giấy tờ tùy thân"})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "supplement_requested");
+    assert_eq!(d["actions"], json!([]));
+    let (_, mine) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(mine["actions"], json!(["supplement", "withdraw"]));
+    let key = proc["required_documents"][0]["key"].as_str().unwrap().to_string();
+    let form = Form::new()
+        .text("action", "supplement")
+        .text("note", "Đã bổ sung")
+        .part(key.clone(), Part::bytes(pdf("bo sung")).file_name("bo-sung.pdf"));
+    let (s, d) = app.post_multipart(&format!("/api/v1/dossiers/{code}/actions"), Some(&citizen), form).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "received", "back where it was");
+    assert!(d["due_at"].as_str().unwrap() >= first_due.as_str(), "the clock restarted");
+    assert_eq!(d["attachments"].as_array().unwrap().iter().filter(|a| a["key"] == key.as_str()).count(), 2);
+    let (s, d) = act(spec, json!({"action":"refuse","note":"Không đủ điều kiện theo quy định"})).await;
+    assert_eq!(s, 200);
+    assert_eq!(d["status"], "refused");
+    assert!(d["finished_at"].is_string());
+}

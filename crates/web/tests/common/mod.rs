@@ -1,0 +1,162 @@
+//! An HTTP test world: a fresh database on the chosen engine with the demo province (without
+//! historical dossiers), the real application on a free port, and a client.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use motcua_testkit::{TestDb, TestEngine};
+use motcua_web::{AppState, Config};
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    pub db: TestDb,
+}
+
+/// The hash of the demo password, computed once per test binary (argon2 is slow on purpose).
+pub async fn demo_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| async { motcua_web::auth::hash_password("demo".into()).await.expect("hash") }).await.clone()
+}
+
+impl TestApp {
+    pub async fn spawn(engine: TestEngine) -> TestApp {
+        Self::spawn_with(engine, Config::default()).await
+    }
+
+    pub async fn spawn_with(engine: TestEngine, config: Config) -> TestApp {
+        let db = TestDb::new(engine).await;
+        motcua_store::demo::load(&db.db, &demo_hash().await, 0).await.expect("demo data loads");
+        let blobs = motcua_store::Blobs::local(db.dir.path().join("attachments")).expect("blobs");
+        let state = AppState::new(db.db.clone(), blobs, config).await.expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = motcua_web::app(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::builder().no_proxy().build().expect("client"),
+            state,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        let (status, body) = self
+            .post_json("/api/v1/auth/login", None, serde_json::json!({"username": username, "password": "demo"}))
+            .await;
+        assert_eq!(status, 200, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.http.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get_bytes(&self, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
+        let mut req = self.http.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        (res.status().as_u16(), res.bytes().await.expect("body").to_vec())
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        self.send_json(reqwest::Method::POST, path, token, body).await
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn post_multipart(&self, path: &str, token: Option<&str>, form: Form) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).multipart(form);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// The first procedure of the demo department of `chuyenvien`, with its definition.
+    pub async fn department_procedure(&self) -> Value {
+        let token = self.login("chuyenvien").await;
+        let (_, me) = self.get("/api/v1/me", Some(&token)).await;
+        let agency = me["agency"]["code"].as_str().expect("agency").to_string();
+        let (_, list) = self.get(&format!("/api/v1/procedures?agency={agency}&per_page=50"), None).await;
+        let code = list["items"][0]["code"].as_str().expect("a procedure").to_string();
+        self.get(&format!("/api/v1/procedures/{code}"), None).await.1
+    }
+}
+
+/// A small PDF-looking file.
+pub fn pdf(tag: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {tag}\n1 0 obj << >> endobj\n%%EOF\n").into_bytes()
+}
+
+/// Answers for every form field of a procedure.
+pub fn answers(proc: &Value) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for f in proc["form"].as_array().expect("form") {
+        let key = f["key"].as_str().expect("key").to_string();
+        let v = match f["type"].as_str().unwrap_or("text") {
+            "number" => Value::from(2),
+            "date" => Value::from("1990-05-17"),
+            "select" => f["options"][0]["value"].clone(),
+            "checkbox" => Value::Bool(true),
+            "email" => Value::from("nguyen.van.a@example.vn"),
+            "phone" => Value::from("0912345678"),
+            _ => Value::from("Nguyễn Văn Á — đường Trần Hưng Đạo"),
+        };
+        out.insert(key, v);
+    }
+    out
+}
+
+/// A submission form with every required document attached.
+pub fn submission(proc: &Value, data: &serde_json::Map<String, Value>) -> Form {
+    let mut form = Form::new()
+        .text("procedure_code", proc["code"].as_str().expect("code").to_string())
+        .text("data", serde_json::to_string(data).expect("json"));
+    for d in proc["required_documents"].as_array().expect("documents") {
+        let key = d["key"].as_str().expect("key").to_string();
+        form = form.part(
+            key.clone(),
+            Part::bytes(pdf(&key)).file_name(format!("{key}.pdf")).mime_str("application/pdf").expect("mime"),
+        );
+    }
+    form
+}
