@@ -35,7 +35,27 @@
 //! ký khai sinh có yếu tố nước ngoài" for "đăng ký khai sinh": "thủ tục" is
 //! noise, "có yếu tố nước ngoài" is not) and for a match early in the name.
 
-use crate::text::tokens;
+use crate::text;
+
+/// Words that say only "this is a procedure" ("thủ tục"): some published names start with them
+/// and people type them, so they are dropped from names and queries alike.
+const GENERIC_PHRASES: &[&[&str]] = &[&["thu", "tuc"]];
+
+/// Tokens of a text for search, without the generic phrases.
+fn tokens(s: &str) -> Vec<String> {
+    let mut words = text::tokens(s);
+    for phrase in GENERIC_PHRASES {
+        let mut i = 0;
+        while i + phrase.len() <= words.len() {
+            if words[i..i + phrase.len()].iter().zip(phrase.iter()).all(|(w, p)| w == p) {
+                words.drain(i..i + phrase.len());
+            } else {
+                i += 1;
+            }
+        }
+    }
+    words
+}
 
 /// Share of the query's weight (sum of idf of known tokens) that an entry's
 /// matched tokens must reach to be listed.
@@ -416,7 +436,26 @@ mod tests {
     }
 
     #[test]
-    fn common_words_alone_still_match() {
-        assert_eq!(catalog().search("thu tuc"), [4, 6, 5]);
+    fn the_generic_phrase_alone_is_an_empty_query() {
+        assert_eq!(catalog().search("thu tuc"), catalog().search(""));
+    }
+}
+
+#[cfg(test)]
+mod generic_words {
+    use super::*;
+
+    #[test]
+    fn thu_tuc_is_noise_in_names_and_queries() {
+        let index = CatalogIndex::new(vec![
+            Entry {
+                id: 1, name: "Thủ tục yêu cầu trợ giúp pháp lý".into(), code: "2.1".into(), extra: String::new()
+            },
+            Entry { id: 2, name: "Đăng ký khai sinh".into(), code: "1.1".into(), extra: String::new() },
+            Entry { id: 3, name: "Đăng ký khai tử".into(), code: "1.2".into(), extra: String::new() },
+        ]);
+        assert_eq!(index.search("thu tuc khai sinh").first(), Some(&2));
+        assert_eq!(index.search("thủ tục"), vec![1, 2, 3], "like an empty query: everything, in order");
+        assert_eq!(index.search("tro giup phap ly thu tuc"), vec![1]);
     }
 }

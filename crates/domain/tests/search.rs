@@ -53,7 +53,8 @@ fn the_plain_procedure_beats_its_special_case() {
         extra: String::new(),
     });
     let index = CatalogIndex::new(entries);
-    assert_eq!(index.search("dang ky khai sinh")[..3], [18, 13, 14]);
+    // "Thủ tục" is noise, so 13 and 18 name the same thing and keep catalog order.
+    assert_eq!(index.search("dang ky khai sinh")[..3], [13, 18, 14]);
     assert_eq!(index.search("khai sinh nuoc ngoai").first(), Some(&14));
 }
 

@@ -59,6 +59,15 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Add synthetic dossiers to a demo database, for benchmarks (see bench/README.md).
+    Seed {
+        /// How many dossiers to add.
+        #[arg(long, default_value_t = 100_000)]
+        dossiers: usize,
+        /// Seed of the random generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -201,6 +210,23 @@ async fn main() -> Result<()> {
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&motcua_web::api::openapi())?);
+        }
+        Command::Seed { dossiers, seed } => {
+            let db = open(&cli).await?;
+            let started = std::time::Instant::now();
+            let seeded = motcua_store::synthetic::seed(&db, *dossiers, *seed, |n| {
+                eprintln!("  {n} dossiers written ({:.1} s)", started.elapsed().as_secs_f64());
+            })
+            .await?;
+            eprintln!(
+                "seeded {} synthetic dossiers with {} events in {:.1} s",
+                seeded.dossiers,
+                seeded.events,
+                started.elapsed().as_secs_f64()
+            );
+            for (status, n) in &seeded.by_status {
+                eprintln!("  {status:<22} {n}");
+            }
         }
     }
     Ok(())

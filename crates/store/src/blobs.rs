@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Result;
 
 /// What was stored: enough to record and later verify the bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredBlob {
     /// The random key under which the bytes live.
     pub storage_key: String,

@@ -54,7 +54,10 @@ fn redact(url: &str) -> String {
 }
 
 /// The migrations, in order, written once for both engines.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "core", include_str!("../migrations/0001_core.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "core", include_str!("../migrations/0001_core.sql")),
+    (2, "drafts", include_str!("../migrations/0002_drafts.sql")),
+];
 
 /// A connection pool plus the engine it speaks to.
 #[derive(Clone, Debug)]

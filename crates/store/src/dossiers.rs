@@ -116,7 +116,7 @@ pub struct Attachment {
 }
 
 /// An attachment to record, its bytes already stored.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct NewAttachment {
     /// Which required document (or `result`).
     pub key: String,
@@ -576,11 +576,10 @@ pub async fn list(
         binds.push(v);
         format!("${}", binds.len())
     };
-    let order;
-    match listing {
+    let order = match listing {
         Listing::Applicant(user_id) => {
             conditions.push(format!("applicant_user_id = {}", bind(Bind::Int(*user_id), &mut binds)));
-            order = "submitted_at DESC, id DESC";
+            "submitted_at DESC, id DESC"
         }
         Listing::Queue { roles, agency, at_service_centre } => {
             let mut alternatives = Vec::new();
@@ -597,16 +596,16 @@ pub async fn list(
                 alternatives.push("1 = 0".into());
             }
             conditions.push(format!("({})", alternatives.join(" OR ")));
-            order = "submitted_at, id";
+            "submitted_at, id"
         }
         Listing::Agency { agency, at_service_centre } => {
             if !at_service_centre {
                 let a = bind(Bind::Text(agency.clone()), &mut binds);
                 conditions.push(format!("(lead_agency = {a} OR waiting_agency = {a})"));
             }
-            order = "submitted_at DESC, id DESC";
+            "submitted_at DESC, id DESC"
         }
-    }
+    };
     if let Some(s) = status {
         conditions.push(format!("status = {}", bind(Bind::Text(s.as_str().to_string()), &mut binds)));
     }

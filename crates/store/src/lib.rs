@@ -10,7 +10,9 @@ pub mod catalog;
 pub mod db;
 pub mod demo;
 pub mod dossiers;
+pub mod drafts;
 pub mod error;
+pub mod synthetic;
 pub mod users;
 
 pub use blobs::Blobs;

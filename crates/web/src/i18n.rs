@@ -26,8 +26,9 @@ impl Lang {
         }
     }
 
-    /// Picks the language: the `lang` cookie (set by the switch on every page), else the
-    /// `Accept-Language` header's first choice, else Vietnamese.
+    /// Picks the language: the `lang` cookie (set by the switch on every page); then, for the
+    /// JSON API only, the `Accept-Language` header's first choice; else Vietnamese. Pages stay
+    /// Vietnamese until the visitor switches, whatever the browser prefers.
     pub fn from_parts(parts: &Parts) -> Lang {
         let cookie = parts
             .headers
@@ -38,6 +39,9 @@ impl Lang {
             .find_map(|c| c.trim().strip_prefix("lang="));
         if let Some(c) = cookie {
             return if c == "en" { Lang::En } else { Lang::Vi };
+        }
+        if !parts.uri.path().starts_with("/api/") {
+            return Lang::Vi;
         }
         let accept = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
         if accept.trim_start().to_ascii_lowercase().starts_with("en") {

@@ -176,15 +176,15 @@ pub fn check_submission(
     }
 }
 
-/// A citizen applies online. Everything is validated first; then the files are stored durably
-/// and the dossier is written in one transaction. The dossier is acknowledged only after both.
-pub async fn submit_dossier(
+/// Checks an application and stores its files durably: the procedure, the normalised answers
+/// and the files ready to record. Nothing is stored when anything is wrong.
+pub async fn prepare_submission(
     state: &AppState,
     user: &User,
     procedure_code: &str,
     answers: &Map<String, Value>,
     files: &[Upload],
-) -> AppResult<Dossier> {
+) -> AppResult<(Procedure, Map<String, Value>, Vec<NewAttachment>)> {
     if !user.has(Role::Citizen) {
         return Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only"));
     }
@@ -195,8 +195,19 @@ pub async fn submit_dossier(
         return Err(AppError::with(ErrorKind::Conflict, "error-not-online"));
     }
     let data = check_submission(p, answers, files).map_err(AppError::fields)?;
-    let phone = user.phone.clone().unwrap_or_default();
     let attachments = store_uploads(state, files, "document").await?;
+    Ok((p.clone(), data, attachments))
+}
+
+/// Records a checked application as a dossier in one transaction; acknowledged only once both
+/// its files and its rows are durable.
+pub async fn record_submission(
+    state: &AppState,
+    user: &User,
+    p: &Procedure,
+    data: Map<String, Value>,
+    attachments: Vec<NewAttachment>,
+) -> AppResult<Dossier> {
     let new = NewDossier {
         procedure_version_id: p.version_id,
         procedure_code: p.code.clone(),
@@ -205,7 +216,7 @@ pub async fn submit_dossier(
         applicant: Applicant {
             full_name: user.full_name.clone(),
             id_number: user.id_number.clone(),
-            phone,
+            phone: user.phone.clone().unwrap_or_default(),
             email: user.email.clone(),
             address: user.address.clone(),
         },
@@ -223,6 +234,18 @@ pub async fn submit_dossier(
             Err(e.into())
         }
     }
+}
+
+/// A citizen applies online in one step (the API).
+pub async fn submit_dossier(
+    state: &AppState,
+    user: &User,
+    procedure_code: &str,
+    answers: &Map<String, Value>,
+    files: &[Upload],
+) -> AppResult<Dossier> {
+    let (p, data, attachments) = prepare_submission(state, user, procedure_code, answers, files).await?;
+    record_submission(state, user, &p, data, attachments).await
 }
 
 /// The due date a dossier received now would get: shown to the desk before it confirms.

@@ -1,16 +1,196 @@
-//! Server-rendered pages: the citizen portal and the back office.
+//! Server-rendered pages: the citizen portal and the back office. This file is the map of the
+//! pages: every route is registered here. Pages work without JavaScript: forms POST, the server
+//! answers 303 to a GET, and errors are summarised at the top of the form and linked to fields.
+
+mod account;
+mod apply;
+mod assets;
+mod dossier;
+mod office;
+mod portal;
 
 use askama::Template;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use motcua_store::users::User;
 
+use crate::auth::{self, MaybeUser, Via, CSRF_COOKIE};
+use crate::error::{AppError, ErrorKind};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
 /// The page routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(portal::home))
+        .route("/thu-tuc", get(portal::catalog))
+        .route("/thu-tuc/{code}", get(portal::procedure))
+        .route("/tra-cuu", get(portal::lookup))
+        .route("/ngon-ngu", get(portal::switch_language))
+        .route("/dang-nhap", get(account::login_form).post(account::login))
+        .route("/dang-ky", get(account::register_form).post(account::register))
+        .route("/dang-xuat", post(account::logout))
+        .route("/nop/{code}", get(apply::form).post(apply::check))
+        .route("/nop/{code}/xac-nhan/{draft}", get(apply::review).post(apply::submit))
+        .route("/ho-so", get(dossier::mine))
+        .route("/ho-so/{code}", get(dossier::page))
+        .route("/ho-so/{code}/thao-tac", post(dossier::act))
+        .route("/can-bo", get(office::queue))
+        .route("/static/{name}", get(assets::serve))
+}
+
+/// What every page needs: the language, the visitor, the CSRF token for its forms.
+#[derive(Clone)]
+pub struct Ctx {
+    /// Interface language.
+    pub lang: Lang,
+    /// The signed-in user, if any.
+    pub user: Option<User>,
+    /// The token every form carries.
+    pub csrf: String,
+    /// A new anonymous CSRF cookie to set with the answer.
+    new_csrf_cookie: Option<String>,
+    /// The path of this page, for the language switch.
+    pub path: String,
+    secure: bool,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_parts(parts);
+        let maybe = MaybeUser::from_request_parts(parts, state).await?;
+        let (user, session_csrf) = match maybe.0 {
+            Some((s, Via::Cookie)) => (Some(s.user.clone()), Some(s.csrf.clone())),
+            Some((s, Via::Bearer)) => (Some(s.user.clone()), None),
+            None => (None, None),
+        };
+        let (csrf, new_csrf_cookie) = match session_csrf {
+            Some(c) => (c, None),
+            None => match auth::read_cookie(parts, CSRF_COOKIE).filter(|c| c.len() == 64) {
+                Some(c) => (c.to_string(), None),
+                None => {
+                    let t = auth::random_token();
+                    (t.clone(), Some(t))
+                }
+            },
+        };
+        let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+        Ok(Ctx { lang, user, csrf, new_csrf_cookie, path, secure: state.config.secure_cookies })
+    }
+}
+
+impl Ctx {
+    /// The message for a key in the visitor's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// Refuses a form whose CSRF token does not match.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
+        match sent {
+            Some(s) if !self.csrf.is_empty() && constant_time_eq(s.as_bytes(), self.csrf.as_bytes()) => Ok(()),
+            _ => Err(AppError::with(ErrorKind::Forbidden, "error-csrf")),
+        }
+    }
+
+    /// The signed-in user, or a redirect to the sign-in page that comes back here.
+    pub fn require_user(&self) -> Result<&User, Redirect> {
+        self.user.as_ref().ok_or_else(|| {
+            let next: String = url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect();
+            Redirect::to(&format!("/dang-nhap?next={next}"))
+        })
+    }
+
+    /// Renders a page template, setting the anonymous CSRF cookie when new.
+    pub fn render<T: Template>(&self, page: &T) -> Response {
+        self.render_status(StatusCode::OK, page)
+    }
+
+    /// Renders with a status (422 for a form with errors).
+    pub fn render_status<T: Template>(&self, status: StatusCode, page: &T) -> Response {
+        let mut res = match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => AppError::internal(e).into_response(),
+        };
+        if let Some(token) = &self.new_csrf_cookie {
+            let mut c = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+            if self.secure {
+                c.push_str("; Secure");
+            }
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+
+    /// Whether the visitor is an officer (for the navigation).
+    pub fn is_officer(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_officer())
+    }
+
+    /// The URL of the stylesheet, with its content hash.
+    pub fn css(&self) -> &'static str {
+        assets::css_url()
+    }
+
+    /// The URL of this page in the other language.
+    pub fn other_lang_url(&self) -> String {
+        let next: String = url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect();
+        let to = if self.lang == Lang::Vi { "en" } else { "vi" };
+        format!("/ngon-ngu?lang={to}&next={next}")
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Form errors: a summary at the top, each linked to its field, and the message by the field.
+#[derive(Default, Clone, Debug)]
+pub struct FormErrors {
+    /// (field id, message) in form order.
+    pub items: Vec<(String, String)>,
+}
+
+impl FormErrors {
+    /// From per-field message keys, in the language, ordered as `order` lists the fields.
+    pub fn from_keys(lang: Lang, fields: &std::collections::BTreeMap<String, String>, order: &[String]) -> Self {
+        let mut items: Vec<(String, String)> = Vec::new();
+        for key in order {
+            if let Some(m) = fields.get(key) {
+                items.push((key.clone(), lang.t(m)));
+            }
+        }
+        for (k, m) in fields {
+            if !order.contains(k) {
+                items.push((k.clone(), lang.t(m)));
+            }
+        }
+        Self { items }
+    }
+
+    /// One general error.
+    pub fn general(message: String) -> Self {
+        Self { items: vec![(String::new(), message)] }
+    }
+
+    /// Whether there is any error.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The message for a field, or "".
+    pub fn of(&self, field: &str) -> &str {
+        self.items.iter().find(|(k, _)| k == field).map(|(_, m)| m.as_str()).unwrap_or("")
+    }
 }
 
 #[derive(Template)]
@@ -24,8 +204,40 @@ struct ErrorPage<'a> {
 /// An error as a page in the visitor's language.
 pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
     let page = ErrorPage { lang, title: lang.t("error-title"), message };
-    match page.render() {
+    let mut res = match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, message.to_string()).into_response(),
+    };
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Dates as shown to people: dd/mm/yyyy HH:mm in Asia/Ho_Chi_Minh.
+pub fn show_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.with_timezone(&motcua_domain::calendar::vn_offset()).format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Money as shown: 200.000 đ.
+pub fn show_money(vnd: i64) -> String {
+    let digits = vnd.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("{}{} đ", if vnd < 0 { "-" } else { "" }, out)
+}
+
+/// File sizes as shown: 12 KB, 1.5 MB.
+pub fn size_text(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
     }
 }

@@ -1,0 +1,642 @@
+//! Synthetic dossiers for benchmarks and load tests: `motcua seed --dossiers N` fills a demo
+//! database with N dossiers (100,000 by default) in well under a minute.
+//!
+//! Every dossier follows the real lifecycle: its story is played through the domain's
+//! [`transition`] rules in memory, and its columns (status, step, `waiting_role`,
+//! `waiting_agency` from [`waiting_on`], times in milliseconds, revision) are exactly what the
+//! application would have stored after the same actions, with one event per action (the first
+//! always `submit`). Only the writing differs: multi-row `INSERT`s inside large transactions
+//! instead of one transaction per action.
+//!
+//! Codes look like `000.00.12.H38-S260105-000042`: the `-S` infix cannot occur in a code of a
+//! real submission (every pattern puts the date right after the dash), and the numbers come
+//! from the `synthetic:<agency>` scope of `code_sequences`, so seeding twice never collides.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use motcua_domain::calendar::{due_at, vn_offset, CountingRule, TimeUnit, WorkingCalendar};
+use motcua_domain::dossier::{transition, waiting_on, Action, Actor, Role, Situation, Status};
+use motcua_domain::form::{FieldType, FormField};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sqlx::{Any, Transaction};
+
+use crate::catalog::{self, Procedure};
+use crate::db::{Database, Engine};
+use crate::error::{Result, StoreError};
+use crate::millis;
+
+/// Dossiers written per transaction.
+const PER_TRANSACTION: usize = 10_000;
+/// Rows per multi-row `INSERT` of dossiers (24 parameters each: within both engines' limits).
+const DOSSIER_ROWS: usize = 500;
+/// Rows per multi-row `INSERT` of events (8 parameters each).
+const EVENT_ROWS: usize = 2_000;
+/// The name events of officers carry.
+const OFFICER_NAME: &str = "Cán bộ (dữ liệu tổng hợp)";
+
+/// What [`seed`] wrote.
+#[derive(Clone, Debug, Default)]
+pub struct Seeded {
+    /// Dossiers written.
+    pub dossiers: usize,
+    /// Events written.
+    pub events: usize,
+    /// Dossiers per final status.
+    pub by_status: BTreeMap<&'static str, usize>,
+}
+
+/// The parts of the shipped demo province this module needs.
+#[derive(Deserialize)]
+struct DemoParts {
+    procedures: Vec<DemoCode>,
+    people: People,
+}
+
+#[derive(Deserialize)]
+struct DemoCode {
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct People {
+    family_names: Vec<String>,
+    middle_names: Vec<String>,
+    given_names: Vec<String>,
+    addresses: Vec<String>,
+}
+
+fn demo_parts() -> Result<DemoParts> {
+    serde_json::from_str(include_str!("../demo/province.json"))
+        .map_err(|e| StoreError::Corrupt(format!("demo/province.json: {e}")))
+}
+
+/// The demo procedures as they are in the database, or a clear refusal when the database does
+/// not hold the demo catalog (synthetic dossiers only make sense on a demo database).
+async fn demo_procedures(db: &Database, parts: &DemoParts) -> Result<Vec<Procedure>> {
+    let refuse = |why: String| {
+        StoreError::Other(format!(
+            "refusing to seed: {why}. Synthetic dossiers are only for a demo database: start \
+             `motcua serve --demo` once on this database (same --data / --database-url) and seed afterwards"
+        ))
+    };
+    let procs = catalog::current_procedures(db).await?;
+    if procs.is_empty() {
+        return Err(refuse("this database has no catalog".into()));
+    }
+    let by_code: HashMap<&str, &Procedure> = procs.iter().map(|p| (p.code.as_str(), p)).collect();
+    let missing: Vec<&str> =
+        parts.procedures.iter().map(|p| p.code.as_str()).filter(|c| !by_code.contains_key(c)).collect();
+    if !missing.is_empty() {
+        return Err(refuse(format!(
+            "this database lacks {} of the {} demo procedures (e.g. {})",
+            missing.len(),
+            parts.procedures.len(),
+            missing[0]
+        )));
+    }
+    let agencies = catalog::agencies(db).await?;
+    if !agencies.iter().any(|a| a.is_service_centre()) {
+        return Err(refuse("this database has no service centre".into()));
+    }
+    Ok(parts.procedures.iter().filter_map(|p| by_code.get(p.code.as_str()).map(|p| (*p).clone())).collect())
+}
+
+/// One event to write.
+struct NewEvent {
+    at: i64,
+    by_applicant: bool,
+    action: Action,
+    from: Option<Status>,
+    to: Status,
+    step: usize,
+}
+
+/// One dossier to write, with its history.
+struct Row {
+    procedure: usize,
+    agency_seq: u64,
+    applicant_name: String,
+    id_number: String,
+    phone: String,
+    address: String,
+    channel: &'static str,
+    data: String,
+    status: Status,
+    step: usize,
+    resume_status: Option<Status>,
+    waiting: Option<(Role, String)>,
+    submitted_at: i64,
+    received_at: Option<i64>,
+    clock_started_at: Option<i64>,
+    due_at: Option<i64>,
+    finished_at: Option<i64>,
+    returned_at: Option<i64>,
+    supplement_count: i64,
+    events: Vec<NewEvent>,
+}
+
+/// The stories dossiers go through, with their share in percent. A good third is still open,
+/// so that the reception desk and the specialist and leader steps all have full queues.
+const FATES: &[(u32, &[(Who, Action)])] = &[
+    // Waiting for reception (some after a supplement).
+    (13, &[]),
+    (3, &[(Who::Desk, Action::RequestSupplement), (Who::Applicant, Action::Supplement)]),
+    // At the specialist step.
+    (12, &[(Who::Desk, Action::Receive)]),
+    // At the leader step.
+    (8, &[(Who::Desk, Action::Receive), (Who::Specialist, Action::Forward)]),
+    // Waiting for the applicant.
+    (2, &[(Who::Desk, Action::RequestSupplement)]),
+    (3, &[(Who::Desk, Action::Receive), (Who::Specialist, Action::RequestSupplement)]),
+    // Result issued, waiting to be handed over.
+    (5, &[(Who::Desk, Action::Receive), (Who::Specialist, Action::Forward), (Who::Leader, Action::IssueResult)]),
+    // Done.
+    (
+        37,
+        &[
+            (Who::Desk, Action::Receive),
+            (Who::Specialist, Action::Forward),
+            (Who::Leader, Action::IssueResult),
+            (Who::Desk, Action::ReturnResult),
+        ],
+    ),
+    (
+        5,
+        &[
+            (Who::Desk, Action::Receive),
+            (Who::Specialist, Action::RequestSupplement),
+            (Who::Applicant, Action::Supplement),
+            (Who::Specialist, Action::Forward),
+            (Who::Leader, Action::SendBack),
+            (Who::Specialist, Action::Forward),
+            (Who::Leader, Action::IssueResult),
+            (Who::Desk, Action::ReturnResult),
+        ],
+    ),
+    // Refused at the desk or after appraisal.
+    (3, &[(Who::Desk, Action::Refuse)]),
+    (3, &[(Who::Desk, Action::Receive), (Who::Specialist, Action::Refuse)]),
+    // Withdrawn.
+    (3, &[(Who::Applicant, Action::Withdraw)]),
+    (3, &[(Who::Desk, Action::Receive), (Who::Applicant, Action::Withdraw)]),
+];
+
+/// Who takes a scripted action.
+#[derive(Clone, Copy)]
+enum Who {
+    Applicant,
+    Desk,
+    Specialist,
+    Leader,
+}
+
+fn pick<'a>(rng: &mut StdRng, list: &'a [String]) -> &'a str {
+    &list[rng.gen_range(0..list.len())]
+}
+
+/// Everything the generator needs, loaded once.
+struct Generator {
+    rng: StdRng,
+    procs: Arc<Vec<Procedure>>,
+    /// Cumulative weights of `procs`.
+    weights: Vec<u32>,
+    rules: HashMap<String, CountingRule>,
+    cal: WorkingCalendar,
+    centre: String,
+    people: People,
+    now: DateTime<Utc>,
+}
+
+impl Generator {
+    fn pick_procedure(&mut self) -> usize {
+        let total = *self.weights.last().unwrap_or(&1);
+        let x = self.rng.gen_range(0..total);
+        self.weights.partition_point(|&w| w <= x)
+    }
+
+    /// A moment in office hours on the first working day at or after `t`.
+    fn office_moment(&mut self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let mut day = t.with_timezone(&vn_offset()).date_naive();
+        for _ in 0..30 {
+            if self.cal.is_working_day(day) {
+                break;
+            }
+            day = day.succ_opt().unwrap_or(day);
+        }
+        let minutes = if self.rng.gen_bool(0.5) { self.rng.gen_range(450..690) } else { self.rng.gen_range(810..1020) };
+        let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes);
+        vn_offset().from_local_datetime(&local).single().map(|t| t.with_timezone(&Utc)).unwrap_or(t)
+    }
+
+    /// Plausible answers to a form, valid by its rules.
+    fn answers(&mut self, form: &[FormField]) -> Map<String, Value> {
+        let mut m = Map::new();
+        for f in form {
+            let v = match f.kind {
+                FieldType::Text | FieldType::Textarea => {
+                    Value::String(self.people.addresses[self.rng.gen_range(0..self.people.addresses.len())].clone())
+                }
+                FieldType::Number => Value::from(self.rng.gen_range(1..5)),
+                FieldType::Date => Value::String(format!(
+                    "{}-{:02}-{:02}",
+                    self.rng.gen_range(1960..2020),
+                    self.rng.gen_range(1..13),
+                    self.rng.gen_range(1..29)
+                )),
+                FieldType::Select => {
+                    let n = f.options.len().max(1);
+                    Value::String(f.options.get(self.rng.gen_range(0..n)).map(|o| o.value.clone()).unwrap_or_default())
+                }
+                FieldType::Checkbox => Value::Bool(f.required || self.rng.gen_bool(0.5)),
+                FieldType::Email => Value::String("lienhe@example.vn".into()),
+                FieldType::Phone => Value::String(format!("09{:08}", self.rng.gen_range(0..100_000_000))),
+            };
+            m.insert(f.key.clone(), v);
+        }
+        m
+    }
+
+    /// One dossier, its story played through the lifecycle rules.
+    fn dossier(&mut self) -> Result<Row> {
+        let pi = self.pick_procedure();
+        let procs = self.procs.clone();
+        let p = &procs[pi];
+        let total: u32 = FATES.iter().map(|(w, _)| w).sum();
+        let mut x = self.rng.gen_range(0..total);
+        let script = FATES
+            .iter()
+            .find(|(w, _)| {
+                if x < *w {
+                    true
+                } else {
+                    x -= w;
+                    false
+                }
+            })
+            .map(|(_, s)| *s)
+            .unwrap_or(&[]);
+        let finished =
+            script.iter().any(|(_, a)| matches!(a, Action::ReturnResult | Action::Refuse | Action::Withdraw));
+        // Open dossiers are recent; finished ones spread over the past year.
+        let span_hours = if finished { 365 * 24 } else { 40 * 24 };
+        let ago = Duration::hours(self.rng.gen_range(1..span_hours));
+        let mut t = self.office_moment(self.now - ago);
+        let family = pick(&mut self.rng, &self.people.family_names);
+        let middle = pick(&mut self.rng, &self.people.middle_names);
+        let given = pick(&mut self.rng, &self.people.given_names);
+        let applicant_name = format!("{family} {middle} {given}");
+        let data = serde_json::to_string(&self.answers(&p.form))?;
+        let rule = self.rules.get(&p.agency.code).cloned().unwrap_or_default();
+        let desk =
+            Actor::Officer { agency: self.centre.clone(), at_service_centre: true, roles: vec![Role::Reception] };
+        let staff =
+            |role| Actor::Officer { agency: p.agency.code.clone(), at_service_centre: false, roles: vec![role] };
+        let mut row = Row {
+            procedure: pi,
+            agency_seq: 0,
+            applicant_name,
+            id_number: format!("038{:09}", self.rng.gen_range(0..1_000_000_000u64)),
+            phone: format!("09{:08}", self.rng.gen_range(0..100_000_000)),
+            address: pick(&mut self.rng, &self.people.addresses).to_string(),
+            channel: if self.rng.gen_bool(0.6) { "online" } else { "in_person" },
+            data,
+            status: Status::Submitted,
+            step: 0,
+            resume_status: None,
+            waiting: None,
+            submitted_at: millis(t),
+            received_at: None,
+            clock_started_at: None,
+            due_at: None,
+            finished_at: None,
+            returned_at: None,
+            supplement_count: 0,
+            events: vec![NewEvent {
+                at: millis(t),
+                by_applicant: true,
+                action: Action::Submit,
+                from: None,
+                to: Status::Submitted,
+                step: 0,
+            }],
+        };
+        for (who, action) in script {
+            let actor = match who {
+                Who::Applicant => Actor::Applicant,
+                Who::Desk => desk.clone(),
+                Who::Specialist => staff(Role::Specialist),
+                Who::Leader => staff(Role::Leader),
+            };
+            let s = Situation {
+                status: row.status,
+                lead_agency: &p.agency.code,
+                workflow: &p.workflow,
+                step: row.step,
+                resume_status: row.resume_status,
+            };
+            let tr = transition(&s, &actor, *action).map_err(|e| {
+                StoreError::Other(format!("synthetic story for {}: {action:?} on {:?}: {e}", p.code, row.status))
+            })?;
+            let gap_hours = match p.limit.unit {
+                TimeUnit::Hours | TimeUnit::HalfDays => self.rng.gen_range(1..4),
+                _ => self.rng.gen_range(2..(8 * i64::from(p.limit.amount.max(1))).max(3)),
+            };
+            t = self.office_moment(t + Duration::hours(gap_hours));
+            let at = millis(t);
+            if *action == Action::Receive {
+                row.received_at = Some(at);
+            }
+            if tr.restarts_clock {
+                row.clock_started_at = Some(at);
+                row.due_at = Some(millis(due_at(&self.cal, &rule, t, p.limit)));
+            }
+            if matches!(tr.to, Status::ResultReady | Status::Refused | Status::Withdrawn) && row.finished_at.is_none() {
+                row.finished_at = Some(at);
+            }
+            if tr.to == Status::Returned {
+                row.returned_at = Some(at);
+            }
+            if *action == Action::RequestSupplement {
+                row.supplement_count += 1;
+            }
+            row.events.push(NewEvent {
+                at,
+                by_applicant: matches!(who, Who::Applicant),
+                action: *action,
+                from: Some(row.status),
+                to: tr.to,
+                step: tr.step,
+            });
+            row.status = tr.to;
+            row.step = tr.step;
+            row.resume_status = tr.resume_status;
+        }
+        let s = Situation {
+            status: row.status,
+            lead_agency: &p.agency.code,
+            workflow: &p.workflow,
+            step: row.step,
+            resume_status: row.resume_status,
+        };
+        row.waiting = waiting_on(&s);
+        // A story that ran into the future is moved back as a whole, keeping its order.
+        let last = row.events.last().map_or(row.submitted_at, |e| e.at);
+        let limit = millis(self.now) - 60_000;
+        if last > limit {
+            let shift = last - limit + self.rng.gen_range(0..3_600_000);
+            row.submitted_at -= shift;
+            for v in [
+                &mut row.received_at,
+                &mut row.clock_started_at,
+                &mut row.due_at,
+                &mut row.finished_at,
+                &mut row.returned_at,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *v -= shift;
+            }
+            for e in &mut row.events {
+                e.at -= shift;
+            }
+        }
+        Ok(row)
+    }
+}
+
+/// Reserves `n` numbers of the synthetic sequence of an agency; returns the first.
+async fn reserve(tx: &mut Transaction<'_, Any>, agency: &str, n: usize) -> Result<u64> {
+    let (last,): (i64,) = sqlx::query_as(
+        "INSERT INTO code_sequences (scope, day, last) VALUES ($1, $2, $3) \
+         ON CONFLICT (scope, day) DO UPDATE SET last = code_sequences.last + excluded.last RETURNING last",
+    )
+    .bind(format!("synthetic:{agency}"))
+    .bind("-")
+    .bind(n as i64)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((last - n as i64 + 1) as u64)
+}
+
+fn code_of(agency: &str, submitted_at: i64, seq: u64) -> String {
+    let day = crate::from_millis(submitted_at).with_timezone(&vn_offset()).date_naive();
+    format!("{agency}-S{}-{seq:06}", day.format("%y%m%d"))
+}
+
+/// Placeholders `($k, …, $k+n-1)` for one row of a multi-row `INSERT`.
+fn placeholders(out: &mut String, first: usize, n: usize) {
+    out.push('(');
+    for i in 0..n {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('$');
+        out.push_str(&(first + i).to_string());
+    }
+    out.push(')');
+}
+
+/// Writes one transaction's worth of dossiers and their events.
+async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> {
+    let mut tx = db.pool.begin().await?;
+    // Codes: one reservation per agency for the whole batch.
+    let mut per_agency: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        per_agency.entry(g.procs[r.procedure].agency.code.as_str()).or_default().push(i);
+    }
+    for (agency, idx) in &per_agency {
+        let first = reserve(&mut tx, agency, idx.len()).await?;
+        for (k, &i) in idx.iter().enumerate() {
+            rows[i].agency_seq = first + k as u64;
+        }
+    }
+    let mut events = 0;
+    for chunk in rows.chunks(DOSSIER_ROWS) {
+        const COLS: usize = 24;
+        let mut sql = String::from(
+            "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_name, \
+             applicant_id_number, applicant_phone, applicant_address, channel, data, status, step, resume_status, \
+             waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, finished_at, \
+             returned_at, supplement_count, fee_vnd, revision) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            placeholders(&mut sql, i * COLS + 1, COLS);
+        }
+        sql.push_str(" RETURNING id, code");
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        let mut codes = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            let p = &g.procs[r.procedure];
+            let code = code_of(&p.agency.code, r.submitted_at, r.agency_seq);
+            codes.push(code.clone());
+            q = q
+                .bind(code)
+                .bind(p.version_id)
+                .bind(p.code.clone())
+                .bind(p.agency.code.clone())
+                .bind(r.applicant_name.clone())
+                .bind(r.id_number.clone())
+                .bind(r.phone.clone())
+                .bind(r.address.clone())
+                .bind(r.channel)
+                .bind(r.data.clone())
+                .bind(r.status.as_str())
+                .bind(r.step as i64)
+                .bind(r.resume_status.map(|s| s.as_str()))
+                .bind(r.waiting.as_ref().map(|(role, _)| role.as_str()))
+                .bind(r.waiting.as_ref().map(|(_, a)| a.clone()))
+                .bind(r.submitted_at)
+                .bind(r.received_at)
+                .bind(r.clock_started_at)
+                .bind(r.due_at)
+                .bind(r.finished_at)
+                .bind(r.returned_at)
+                .bind(r.supplement_count)
+                .bind(p.fee_vnd)
+                .bind(r.events.len() as i64 - 1);
+        }
+        let ids: HashMap<String, i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id, code)| (code, id)).collect();
+        let mut pending: Vec<(i64, &Row, &NewEvent)> = Vec::new();
+        for (r, code) in chunk.iter().zip(&codes) {
+            let id = *ids.get(code).ok_or_else(|| StoreError::Other(format!("no id returned for {code}")))?;
+            pending.extend(r.events.iter().map(|e| (id, r, e)));
+        }
+        for part in pending.chunks(EVENT_ROWS) {
+            const COLS: usize = 8;
+            let mut sql = String::from(
+                "INSERT INTO events (dossier_id, at, actor_name, action, from_status, to_status, step, note) VALUES ",
+            );
+            for i in 0..part.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                placeholders(&mut sql, i * COLS + 1, COLS);
+            }
+            let mut q = sqlx::query(&sql);
+            for (id, r, e) in part {
+                let note = match e.action {
+                    Action::Refuse => Some("Hồ sơ không đủ điều kiện theo quy định."),
+                    Action::RequestSupplement => Some("Đề nghị bổ sung bản sao giấy tờ tùy thân còn hiệu lực."),
+                    _ => None,
+                };
+                q = q
+                    .bind(*id)
+                    .bind(e.at)
+                    .bind(if e.by_applicant { r.applicant_name.clone() } else { OFFICER_NAME.to_string() })
+                    .bind(e.action.as_str())
+                    .bind(e.from.map(|s| s.as_str()))
+                    .bind(e.to.as_str())
+                    .bind(e.step as i64)
+                    .bind(note);
+            }
+            q.execute(&mut *tx).await?;
+            events += part.len();
+        }
+    }
+    tx.commit().await?;
+    Ok(events)
+}
+
+/// Adds `count` synthetic dossiers to a database holding the demo catalog, deterministically
+/// for a given `seed` (apart from the times, relative to now). Calls `progress` after each
+/// transaction with the number written so far.
+pub async fn seed(db: &Database, count: usize, seed: u64, mut progress: impl FnMut(usize)) -> Result<Seeded> {
+    let parts = demo_parts()?;
+    let procs = demo_procedures(db, &parts).await?;
+    let agencies = catalog::agencies(db).await?;
+    let centre = agencies.iter().find(|a| a.is_service_centre()).map(|a| a.code.clone()).unwrap_or_default();
+    let mut rules = HashMap::new();
+    for a in &agencies {
+        rules.insert(a.code.clone(), catalog::counting_rule(db, &a.code).await?);
+    }
+    // Communes handle the everyday civil-status procedures: three times the traffic.
+    let mut acc = 0;
+    let weights = procs
+        .iter()
+        .map(|p| {
+            acc += if p.agency.kind == "commune" { 3 } else { 1 };
+            acc
+        })
+        .collect();
+    let mut g = Generator {
+        rng: StdRng::seed_from_u64(seed),
+        procs: Arc::new(procs),
+        weights,
+        rules,
+        cal: crate::calendar::working_calendar(db).await?,
+        centre,
+        people: parts.people,
+        now: Utc::now(),
+    };
+    let mut out = Seeded::default();
+    while out.dossiers < count {
+        let n = PER_TRANSACTION.min(count - out.dossiers);
+        let mut rows = (0..n).map(|_| g.dossier()).collect::<Result<Vec<_>>>()?;
+        for r in &rows {
+            *out.by_status.entry(r.status.as_str()).or_default() += 1;
+        }
+        out.events += write(db, &g, &mut rows).await?;
+        out.dossiers += n;
+        progress(out.dossiers);
+    }
+    // Fresh statistics, as autovacuum would soon gather them on a live PostgreSQL. SQLite is
+    // left as a stock installation has it (the server never runs ANALYZE there).
+    if db.engine == Engine::Postgres {
+        sqlx::query("ANALYZE dossiers").execute(&db.pool).await?;
+        sqlx::query("ANALYZE events").execute(&db.pool).await?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_codes_cannot_look_like_real_ones() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let t = vn_offset().from_local_datetime(&day.and_hms_opt(9, 0, 0).unwrap()).unwrap().with_timezone(&Utc);
+        assert_eq!(code_of("000.00.12.H38", millis(t), 42), "000.00.12.H38-S260105-000042");
+        for pattern in
+            [motcua_domain::code::DossierCodePattern::CLASSIC, motcua_domain::code::DossierCodePattern::NATIONAL]
+        {
+            let real =
+                motcua_domain::code::DossierCodePattern::parse(pattern).unwrap().render("000.00.12.H38", day, 42);
+            assert!(!real.contains("-S"), "{real}");
+        }
+    }
+
+    #[test]
+    fn every_fate_is_a_legal_story_and_shares_add_up() {
+        let total: u32 = FATES.iter().map(|(w, _)| w).sum();
+        assert_eq!(total, 100);
+        let lead = "000.00.12.H38";
+        let wf = motcua_domain::dossier::default_workflow(lead);
+        let desk =
+            Actor::Officer { agency: "000.00.01.H38".into(), at_service_centre: true, roles: vec![Role::Reception] };
+        let staff = |role| Actor::Officer { agency: lead.into(), at_service_centre: false, roles: vec![role] };
+        for (_, script) in FATES {
+            let mut s =
+                Situation { status: Status::Submitted, lead_agency: lead, workflow: &wf, step: 0, resume_status: None };
+            for (who, action) in *script {
+                let actor = match who {
+                    Who::Applicant => Actor::Applicant,
+                    Who::Desk => desk.clone(),
+                    Who::Specialist => staff(Role::Specialist),
+                    Who::Leader => staff(Role::Leader),
+                };
+                let t = transition(&s, &actor, *action).unwrap_or_else(|_| panic!("{action:?} on {:?}", s.status));
+                s = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..s };
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Sign in, register, sign out.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::{Ctx, FormErrors};
+use crate::api::auth::register_citizen;
+use crate::api::dto::RegisterRequest;
+use crate::auth::{self, SESSION_COOKIE};
+use crate::error::{AppError, ErrorKind};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    errors: FormErrors,
+    username: String,
+    next: String,
+}
+
+/// Where to go after signing in: only paths of this site.
+fn safe_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\")).map(str::to_string)
+}
+
+/// Query of the sign-in page.
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// The sign-in form.
+pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+    let page = LoginPage {
+        ctx: ctx.clone(),
+        errors: FormErrors::default(),
+        username: String::new(),
+        next: safe_next(q.next.as_deref()).unwrap_or_default(),
+    };
+    ctx.render(&page)
+}
+
+/// The sign-in form as sent.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Signs in with a cookie session; officers land on their queue, citizens on their dossiers.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ctx: Ctx,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(f.csrf.as_deref())?;
+    match auth::check_credentials(&state, &auth::client_key(Some(addr)), &f.username, &f.password).await {
+        Ok(user) => {
+            let (token, _) = auth::open_session(&state, &user, "web").await?;
+            let home = if user.is_officer() { "/can-bo" } else { "/ho-so" };
+            let to = safe_next(f.next.as_deref()).filter(|n| n != "/").unwrap_or_else(|| home.to_string());
+            let mut res = Redirect::to(&to).into_response();
+            let cookie = auth::cookie(&state, SESSION_COOKIE, &token, None);
+            res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
+            Ok(res)
+        }
+        Err(e) if matches!(e.kind, ErrorKind::Unauthenticated | ErrorKind::RateLimited) => {
+            let message = ctx.t(e.message.unwrap_or(e.kind.message_key()));
+            let page = LoginPage {
+                ctx: ctx.clone(),
+                errors: FormErrors::general(message),
+                username: f.username.clone(),
+                next: safe_next(f.next.as_deref()).unwrap_or_default(),
+            };
+            Ok(ctx.render_status(e.kind.status(), &page))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Sign-out form.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// Ends the session and clears the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    parts: axum::http::HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(f.csrf.as_deref())?;
+    let token = parts
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE).and_then(|r| r.strip_prefix('=')).map(str::to_string));
+    if let Some(t) = token {
+        motcua_store::users::delete_session(&state.db, &auth::token_hash(&t)).await?;
+    }
+    let mut res = Redirect::to("/").into_response();
+    let cookie = auth::cookie(&state, SESSION_COOKIE, "", Some(0));
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    ctx: Ctx,
+    errors: FormErrors,
+    /// (name, label, input type, value, autocomplete)
+    fields: Vec<(String, String, &'static str, String, &'static str)>,
+}
+
+/// The registration form as sent.
+#[derive(Deserialize, Default)]
+pub struct RegisterForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn register_page(ctx: &Ctx, f: &RegisterForm, errors: FormErrors) -> RegisterPage {
+    let fields = vec![
+        ("full_name".to_string(), ctx.t("register-full-name"), "text", f.full_name.clone(), "name"),
+        ("id_number".to_string(), ctx.t("register-id-number"), "text", f.id_number.clone(), "off"),
+        ("phone".to_string(), ctx.t("register-phone"), "tel", f.phone.clone(), "tel"),
+        ("email".to_string(), ctx.t("register-email"), "email", f.email.clone(), "email"),
+        ("password".to_string(), ctx.t("register-password"), "password", String::new(), "new-password"),
+    ];
+    RegisterPage { ctx: ctx.clone(), errors, fields }
+}
+
+/// The registration form.
+pub async fn register_form(ctx: Ctx) -> Response {
+    let page = register_page(&ctx, &RegisterForm::default(), FormErrors::default());
+    ctx.render(&page)
+}
+
+/// Creates a citizen account and signs in.
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<RegisterForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(f.csrf.as_deref())?;
+    let req = RegisterRequest {
+        full_name: f.full_name.clone(),
+        id_number: f.id_number.clone(),
+        phone: f.phone.clone(),
+        email: f.email.clone(),
+        password: f.password.clone(),
+    };
+    match register_citizen(&state, &req).await {
+        Ok(user) => {
+            let (token, _) = auth::open_session(&state, &user, "web").await?;
+            let mut res = Redirect::to("/ho-so").into_response();
+            let cookie = auth::cookie(&state, SESSION_COOKIE, &token, None);
+            res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
+            Ok(res)
+        }
+        Err(e) if e.kind == ErrorKind::Validation => {
+            let order: Vec<String> =
+                ["full_name", "id_number", "phone", "email", "password"].iter().map(|s| s.to_string()).collect();
+            let fields: BTreeMap<String, String> = e.fields.clone();
+            let errors = FormErrors::from_keys(ctx.lang, &fields, &order);
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &register_page(&ctx, &f, errors)))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,296 @@
+//! Applying online: the form generated from the procedure, server-side validation with a summary
+//! of errors linked to the fields, a check-your-answers page, and submission.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use motcua_domain::form::FieldType;
+use motcua_store::catalog::Procedure;
+use motcua_store::drafts;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{size_text, Ctx, FormErrors};
+use crate::error::{AppError, ErrorKind};
+use crate::service;
+use crate::state::AppState;
+use crate::uploads;
+
+/// One form field as shown.
+pub struct FieldView {
+    pub key: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub input_type: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub checked: bool,
+    pub options: Vec<(String, String, bool)>,
+    pub error: String,
+}
+
+/// One document upload as shown.
+pub struct DocumentView {
+    pub key: String,
+    pub name: String,
+    pub required: bool,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    ctx: Ctx,
+    code: String,
+    name: String,
+    applicant_name: String,
+    applicant_phone: String,
+    errors: FormErrors,
+    fields: Vec<FieldView>,
+    documents: Vec<DocumentView>,
+}
+
+fn kind_name(k: FieldType) -> (&'static str, &'static str) {
+    match k {
+        FieldType::Text => ("text", "text"),
+        FieldType::Textarea => ("textarea", "text"),
+        FieldType::Number => ("number", "text"),
+        FieldType::Date => ("date", "date"),
+        FieldType::Select => ("select", "text"),
+        FieldType::Checkbox => ("checkbox", "checkbox"),
+        FieldType::Email => ("email", "email"),
+        FieldType::Phone => ("phone", "tel"),
+    }
+}
+
+fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>, errors: FormErrors) -> ApplyPage {
+    let lang = ctx.lang;
+    let user = ctx.user.as_ref();
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    let fields = p
+        .form
+        .iter()
+        .map(|f| {
+            let (kind, input_type) = kind_name(f.kind);
+            let value = text(answers.get(&f.key));
+            FieldView {
+                key: f.key.clone(),
+                label: lang.pick(&f.label, f.label_en.as_deref()).into(),
+                kind,
+                input_type,
+                required: f.required,
+                checked: matches!(answers.get(&f.key), Some(Value::Bool(true))) || value == "true",
+                options: f
+                    .options
+                    .iter()
+                    .map(|o| {
+                        (o.value.clone(), lang.pick(&o.label, o.label_en.as_deref()).to_string(), o.value == value)
+                    })
+                    .collect(),
+                error: errors.of(&f.key).to_string(),
+                value,
+            }
+        })
+        .collect();
+    let documents = p
+        .documents
+        .iter()
+        .map(|d| DocumentView {
+            key: d.key.clone(),
+            name: lang.pick(&d.name, d.name_en.as_deref()).into(),
+            required: d.required,
+            error: errors.of(&d.key).to_string(),
+        })
+        .collect();
+    ApplyPage {
+        ctx: ctx.clone(),
+        code: p.code.clone(),
+        name: lang.pick(&p.name, p.name_en.as_deref()).into(),
+        applicant_name: user.map(|u| u.full_name.clone()).unwrap_or_default(),
+        applicant_phone: user.and_then(|u| u.phone.clone()).unwrap_or_default(),
+        errors,
+        fields,
+        documents,
+    }
+}
+
+fn procedure_for(state: &AppState, code: &str) -> Result<Procedure, AppError> {
+    state.catalog().get(code).cloned().ok_or_else(AppError::not_found)
+}
+
+fn citizen_only(ctx: &Ctx) -> Result<(), AppError> {
+    match &ctx.user {
+        Some(u) if !u.has(motcua_domain::dossier::Role::Citizen) => {
+            Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The application form.
+pub async fn form(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
+    if let Err(r) = ctx.require_user() {
+        return Ok(r.into_response());
+    }
+    citizen_only(&ctx)?;
+    let p = procedure_for(&state, &code)?;
+    Ok(ctx.render(&apply_page(&ctx, &p, &Map::new(), FormErrors::default())))
+}
+
+/// Checks the application; on success stores it as a pending application and shows the
+/// check-your-answers page, otherwise the form again with every error.
+pub async fn check(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return Ok(r.into_response()),
+    };
+    citizen_only(&ctx)?;
+    let p = procedure_for(&state, &code)?;
+    let parts = match uploads::read(mp, state.config.max_file_bytes).await {
+        Ok(parts) => parts,
+        Err(e) if e.kind == ErrorKind::PayloadTooLarge => {
+            let errors = FormErrors::general(ctx.t("error-file-too-large"));
+            return Ok(ctx.render_status(StatusCode::PAYLOAD_TOO_LARGE, &apply_page(&ctx, &p, &Map::new(), errors)));
+        }
+        Err(e) => return Err(e),
+    };
+    ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
+    let mut answers = Map::new();
+    for f in &p.form {
+        if let Some(v) = parts.fields.get(&format!("a_{}", f.key)) {
+            answers.insert(f.key.clone(), Value::String(v.clone()));
+        }
+    }
+    let files: Vec<uploads::Upload> = parts
+        .files
+        .into_iter()
+        .filter_map(|mut f| {
+            f.part.strip_prefix("d_").map(str::to_string).map(|k| {
+                f.part = k;
+                f
+            })
+        })
+        .collect();
+    match service::prepare_submission(&state, &user, &code, &answers, &files).await {
+        Ok((p, data, attachments)) => {
+            let id = drafts::create(&state.db, user.id, &p.code, &data, &attachments).await?;
+            Ok(Redirect::to(&format!("/nop/{}/xac-nhan/{id}", p.code)).into_response())
+        }
+        Err(e) if e.kind == ErrorKind::Validation => {
+            let mut order: Vec<String> = p.form.iter().map(|f| f.key.clone()).collect();
+            order.extend(p.documents.iter().map(|d| d.key.clone()));
+            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &order);
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &apply_page(&ctx, &p, &answers, errors)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    ctx: Ctx,
+    code: String,
+    draft: String,
+    name: String,
+    answers: Vec<(String, String)>,
+    files: Vec<(String, String, String)>,
+}
+
+/// The check-your-answers page.
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, draft)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return Ok(r.into_response()),
+    };
+    let d = drafts::get(&state.db, user.id, &draft).await?;
+    let p = procedure_for(&state, &d.procedure_code)?;
+    if p.code != code {
+        return Err(AppError::not_found());
+    }
+    let lang = ctx.lang;
+    let answers = p
+        .form
+        .iter()
+        .map(|f| {
+            let shown = match d.data.get(&f.key) {
+                Some(Value::Bool(b)) => lang.t(if *b { "yes" } else { "no" }),
+                Some(Value::String(s)) if f.kind == FieldType::Select => f
+                    .options
+                    .iter()
+                    .find(|o| &o.value == s)
+                    .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
+                    .unwrap_or_else(|| s.clone()),
+                Some(Value::String(s)) => s.clone(),
+                Some(v) => v.to_string(),
+                None => "—".into(),
+            };
+            (lang.pick(&f.label, f.label_en.as_deref()).to_string(), shown)
+        })
+        .collect();
+    let files = d
+        .files
+        .iter()
+        .map(|f| {
+            let doc = p.documents.iter().find(|x| x.key == f.key);
+            (
+                doc.map(|x| lang.pick(&x.name, x.name_en.as_deref()).to_string()).unwrap_or_else(|| f.key.clone()),
+                f.file_name.clone(),
+                size_text(f.blob.size),
+            )
+        })
+        .collect();
+    let page = ReviewPage {
+        ctx: ctx.clone(),
+        code: p.code.clone(),
+        draft: d.id,
+        name: lang.pick(&p.name, p.name_en.as_deref()).into(),
+        answers,
+        files,
+    };
+    Ok(ctx.render(&page))
+}
+
+/// Confirmation form.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// Submits the checked application.
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, draft)): Path<(String, String)>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(f.csrf.as_deref())?;
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return Ok(r.into_response()),
+    };
+    let d = drafts::get(&state.db, user.id, &draft).await?;
+    let p = procedure_for(&state, &d.procedure_code)?;
+    if p.code != code {
+        return Err(AppError::not_found());
+    }
+    let dossier = service::record_submission(&state, &user, &p, d.data, d.files).await?;
+    drafts::delete(&state.db, &draft).await?;
+    Ok(Redirect::to(&format!("/ho-so/{}?moi=1", dossier.code)).into_response())
+}

@@ -1,0 +1,338 @@
+//! A citizen's dossiers, the dossier page (for its applicant and for officers, with the actions
+//! the viewer may take), and taking an action from the page.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use motcua_domain::dossier::{Action, Status};
+use motcua_domain::form::FieldType;
+use motcua_store::dossiers::{Dossier, Page};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{show_time, size_text, Ctx, FormErrors};
+use crate::error::{AppError, ErrorKind};
+use crate::i18n::Lang;
+use crate::service::{self, DossierView};
+use crate::state::AppState;
+use crate::uploads;
+
+/// A dossier in a list.
+pub struct Row {
+    pub code: String,
+    pub procedure: String,
+    pub applicant: String,
+    pub status: String,
+    pub status_key: String,
+    pub submitted: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "mine.html")]
+pub struct ListPage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub tabs: Vec<(String, String, bool)>,
+    pub base_url: String,
+    pub scope: String,
+    pub statuses: Vec<(String, String, bool)>,
+    pub count_text: String,
+    pub rows: Vec<Row>,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+/// List parameters.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub scope: Option<String>,
+    pub page: Option<i64>,
+}
+
+/// Parses the status filter; an unknown one is ignored.
+pub fn status_filter(q: &ListQuery) -> Option<Status> {
+    q.status.as_deref().and_then(Status::parse)
+}
+
+/// Builds a list page from a page of dossiers.
+pub fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    title: String,
+    base_url: &str,
+    q: &ListQuery,
+    page: Page<Dossier>,
+    per_page: i64,
+) -> ListPage {
+    let catalog = state.catalog();
+    let lang = ctx.lang;
+    let now = Utc::now();
+    let current = q.page.unwrap_or(1).max(1);
+    let scope = q.scope.clone().unwrap_or_default();
+    let link = |p: i64| format!("{base_url}?scope={scope}&status={}&page={p}", q.status.as_deref().unwrap_or(""));
+    ListPage {
+        ctx: ctx.clone(),
+        title,
+        tabs: vec![],
+        base_url: base_url.to_string(),
+        scope: scope.clone(),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), lang.t(&format!("status-{}", s.as_str())), Some(*s) == status_filter(q)))
+            .collect(),
+        count_text: lang.t_args("list-count", &[("n", &page.total.to_string())]),
+        rows: page
+            .items
+            .iter()
+            .map(|d| Row {
+                code: d.code.clone(),
+                procedure: catalog
+                    .get(&d.procedure_code)
+                    .map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string())
+                    .unwrap_or_else(|| d.procedure_code.clone()),
+                applicant: d.applicant.full_name.clone(),
+                status: lang.t(&format!("status-{}", d.status.as_str())),
+                status_key: d.status.as_str().into(),
+                submitted: show_time(Some(d.submitted_at)),
+                due: show_time(d.due_at),
+                overdue: !d.status.is_final() && d.finished_at.is_none() && d.due_at.is_some_and(|due| due < now),
+            })
+            .collect(),
+        prev_url: (current > 1).then(|| link(current - 1)),
+        next_url: (current * per_page < page.total).then(|| link(current + 1)),
+    }
+}
+
+/// A citizen's own dossiers.
+pub async fn mine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return Ok(r.into_response()),
+    };
+    if user.is_officer() {
+        return Ok(Redirect::to("/can-bo").into_response());
+    }
+    let per_page = 20;
+    let page = service::list_dossiers(&state, &user, false, status_filter(&q), q.page.unwrap_or(1), per_page).await?;
+    let view = list_page(&state, &ctx, ctx.t("mine-title"), "/ho-so", &q, page, per_page);
+    Ok(ctx.render(&view))
+}
+
+/// An attachment as shown.
+pub struct AttachmentView {
+    pub document: String,
+    pub file_name: String,
+    pub url: String,
+    pub size: String,
+    pub sha256: String,
+}
+
+/// An action form.
+pub struct ActionView {
+    pub name: &'static str,
+    pub label: String,
+    pub note_label: String,
+    pub style: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "dossier.html")]
+struct DossierPage {
+    ctx: Ctx,
+    errors: FormErrors,
+    created: bool,
+    flash: String,
+    code: String,
+    procedure: String,
+    status: String,
+    status_key: String,
+    applicant: String,
+    phone: String,
+    submitted: String,
+    received: String,
+    due: String,
+    finished: String,
+    result: Option<AttachmentView>,
+    answers: Vec<(String, String)>,
+    attachments: Vec<AttachmentView>,
+    actions: Vec<ActionView>,
+    due_preview: String,
+    documents: Vec<(String, String)>,
+    history: Vec<(String, String, String, String)>,
+}
+
+fn attachment_view(lang: Lang, v: &DossierView, a: &motcua_store::dossiers::Attachment) -> AttachmentView {
+    let document = if a.key == "result" {
+        lang.t("dossier-result")
+    } else {
+        v.procedure
+            .documents
+            .iter()
+            .find(|d| d.key == a.key)
+            .map(|d| lang.pick(&d.name, d.name_en.as_deref()).to_string())
+            .unwrap_or_else(|| a.key.clone())
+    };
+    AttachmentView {
+        document: if a.purpose == "supplement" { format!("{document} ({})", lang.t("supplemented")) } else { document },
+        file_name: a.file_name.clone(),
+        url: format!("/api/v1/attachments/{}", a.id),
+        size: size_text(a.size),
+        sha256: a.sha256.clone(),
+    }
+}
+
+async fn dossier_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: DossierView,
+    errors: FormErrors,
+    created: bool,
+    flash: String,
+) -> Result<DossierPage, AppError> {
+    let lang = ctx.lang;
+    let d = &v.dossier;
+    let p = &v.procedure;
+    let answers = p
+        .form
+        .iter()
+        .map(|f| {
+            let shown = match d.data.get(&f.key) {
+                Some(Value::Bool(b)) => lang.t(if *b { "yes" } else { "no" }),
+                Some(Value::String(s)) if f.kind == FieldType::Select => f
+                    .options
+                    .iter()
+                    .find(|o| &o.value == s)
+                    .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
+                    .unwrap_or_else(|| s.clone()),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => "—".into(),
+            };
+            (lang.pick(&f.label, f.label_en.as_deref()).to_string(), shown)
+        })
+        .collect();
+    let due_preview = if v.actions.contains(&Action::Receive) {
+        let due = service::due_if_received(state, p, Utc::now()).await?;
+        lang.t_args("receive-due-preview", &[("due", &show_time(Some(due)))])
+    } else {
+        String::new()
+    };
+    let actions = v
+        .actions
+        .iter()
+        .map(|a| ActionView {
+            name: a.as_str(),
+            label: lang.t(&format!("action-{}", a.as_str())),
+            note_label: lang.t(if a.requires_note() { "action-note-required" } else { "action-note" }),
+            style: if matches!(a, Action::Refuse | Action::Withdraw) { "danger" } else { "" },
+        })
+        .collect();
+    Ok(DossierPage {
+        ctx: ctx.clone(),
+        errors,
+        created,
+        flash,
+        code: d.code.clone(),
+        procedure: lang.pick(&p.name, p.name_en.as_deref()).into(),
+        status: lang.t(&format!("status-{}", d.status.as_str())),
+        status_key: d.status.as_str().into(),
+        applicant: d.applicant.full_name.clone(),
+        phone: d.applicant.phone.clone(),
+        submitted: show_time(Some(d.submitted_at)),
+        received: show_time(d.received_at),
+        due: show_time(d.due_at),
+        finished: show_time(d.finished_at),
+        result: v.result.as_ref().map(|a| attachment_view(lang, &v, a)),
+        answers,
+        attachments: v.attachments.iter().map(|a| attachment_view(lang, &v, a)).collect(),
+        actions,
+        due_preview,
+        documents: p
+            .documents
+            .iter()
+            .map(|x| (x.key.clone(), lang.pick(&x.name, x.name_en.as_deref()).to_string()))
+            .collect(),
+        history: v
+            .history
+            .iter()
+            .map(|e| {
+                (
+                    show_time(Some(e.at)),
+                    lang.t(&format!("event-{}", e.action)),
+                    e.actor_name.clone(),
+                    e.note.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Page parameters.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    moi: Option<String>,
+    xong: Option<String>,
+}
+
+/// The dossier page.
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    if ctx.user.is_none() {
+        if let Err(r) = ctx.require_user() {
+            return Ok(r.into_response());
+        }
+    }
+    let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
+    let flash = match q.xong.as_deref().and_then(Action::parse) {
+        Some(a) => ctx.lang.t_args("action-done", &[("action", &ctx.t(&format!("action-{}", a.as_str())))]),
+        None => String::new(),
+    };
+    let page = dossier_page(&state, &ctx, v, FormErrors::default(), q.moi.is_some(), flash).await?;
+    Ok(ctx.render(&page))
+}
+
+/// Takes an action from the dossier page; errors come back on the page, success redirects.
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return Ok(r.into_response()),
+    };
+    let parts = uploads::read(mp, state.config.max_file_bytes).await?;
+    let fields: &HashMap<String, String> = &parts.fields;
+    ctx.check_csrf(fields.get("_csrf").map(String::as_str))?;
+    let action = fields.get("action").cloned().unwrap_or_default();
+    match service::act(&state, &user, &code, &action, fields.get("note").map(String::as_str), &parts.files).await {
+        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong={action}")).into_response()),
+        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
+            let errors = if e.fields.is_empty() {
+                FormErrors::general(ctx.t(e.message.unwrap_or(e.kind.message_key())))
+            } else {
+                FormErrors::from_keys(ctx.lang, &e.fields, &["note".to_string()])
+            };
+            let v = service::view_dossier(&state, Some(&user), &code).await?;
+            let status = e.kind.status();
+            let page = dossier_page(&state, &ctx, v, errors, false, String::new()).await?;
+            Ok(ctx.render_status(
+                if status == StatusCode::CONFLICT { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY },
+                &page,
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,260 @@
+//! Public portal pages: home, catalog, procedure, public lookup, language switch.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use motcua_store::catalog::Procedure;
+use serde::Deserialize;
+
+use super::{show_money, show_time, Ctx, FormErrors};
+use crate::api::catalog::{filter, CatalogQuery};
+use crate::error::{AppError, ErrorKind};
+use crate::i18n::Lang;
+use crate::service;
+use crate::state::AppState;
+
+/// A procedure in a list.
+pub struct ProcedureRow {
+    pub code: String,
+    pub name: String,
+    pub agency: String,
+    pub level: String,
+    pub time: String,
+    pub fee: String,
+}
+
+/// "10 working days", "3 ngày làm việc".
+pub fn time_text(lang: Lang, p: &Procedure) -> String {
+    lang.t_args(&format!("time-{}", p.limit.unit.as_str()), &[("n", &p.limit.amount.to_string())])
+}
+
+/// "Miễn phí" or the amount.
+pub fn fee_text(lang: Lang, vnd: i64) -> String {
+    if vnd == 0 {
+        lang.t("fee-free")
+    } else {
+        show_money(vnd)
+    }
+}
+
+impl ProcedureRow {
+    fn new(lang: Lang, p: &Procedure) -> Self {
+        Self {
+            code: p.code.clone(),
+            name: lang.pick(&p.name, p.name_en.as_deref()).to_string(),
+            agency: lang.pick(&p.agency.name, p.agency.name_en.as_deref()).to_string(),
+            level: lang.t(&format!("level-{}", p.level)),
+            time: time_text(lang, p),
+            fee: fee_text(lang, p.fee_vnd),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    ctx: Ctx,
+    popular: Vec<ProcedureRow>,
+}
+
+/// The home page.
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let catalog = state.catalog();
+    let popular = ["khai sinh", "ly lich tu phap", "chung thuc ban sao", "giay phep xay dung", "ho kinh doanh"]
+        .iter()
+        .filter_map(|q| catalog.search(q).into_iter().next())
+        .map(|p| ProcedureRow::new(ctx.lang, p))
+        .collect();
+    ctx.render(&Home { popular, ctx: ctx.clone() })
+}
+
+#[derive(Template)]
+#[template(path = "catalog.html")]
+struct CatalogPage {
+    ctx: Ctx,
+    q: String,
+    field: String,
+    agency: String,
+    level: String,
+    fields: Vec<(String, String)>,
+    agencies: Vec<(String, String)>,
+    items: Vec<ProcedureRow>,
+    count_text: String,
+    has_more: bool,
+    next_url: String,
+}
+
+/// The catalog with search and filters.
+pub async fn catalog(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CatalogQuery>) -> Response {
+    let catalog = state.catalog();
+    let per_page = 20;
+    let page = q.page.unwrap_or(1).max(1);
+    let query = CatalogQuery { per_page: Some(per_page), page: Some(page), ..q };
+    let (items, total) = filter(&catalog, &query);
+    let mut fields: Vec<(String, String)> = catalog
+        .procedures
+        .iter()
+        .map(|p| (p.field.code.clone(), ctx.lang.pick(&p.field.name, p.field.name_en.as_deref()).to_string()))
+        .collect();
+    fields.sort_by(|a, b| a.1.cmp(&b.1));
+    fields.dedup();
+    let mut agencies: Vec<(String, String)> = catalog
+        .procedures
+        .iter()
+        .map(|p| (p.agency.code.clone(), ctx.lang.pick(&p.agency.name, p.agency.name_en.as_deref()).to_string()))
+        .collect();
+    agencies.sort_by(|a, b| a.1.cmp(&b.1));
+    agencies.dedup();
+    let enc = |s: &Option<String>| -> String {
+        url::form_urlencoded::byte_serialize(s.as_deref().unwrap_or("").as_bytes()).collect()
+    };
+    let next_url = format!(
+        "/thu-tuc?q={}&field={}&agency={}&level={}&page={}",
+        enc(&query.q),
+        enc(&query.field),
+        enc(&query.agency),
+        enc(&query.level),
+        page + 1
+    );
+    let page_view = CatalogPage {
+        q: query.q.clone().unwrap_or_default(),
+        field: query.field.clone().unwrap_or_default(),
+        agency: query.agency.clone().unwrap_or_default(),
+        level: query.level.clone().unwrap_or_default(),
+        fields,
+        agencies,
+        items: items.iter().map(|p| ProcedureRow::new(ctx.lang, p)).collect(),
+        count_text: ctx.lang.t_args("catalog-count", &[("n", &total.to_string())]),
+        has_more: page * per_page < total,
+        next_url,
+        ctx: ctx.clone(),
+    };
+    ctx.render(&page_view)
+}
+
+#[derive(Template)]
+#[template(path = "procedure.html")]
+struct ProcedurePage {
+    ctx: Ctx,
+    code: String,
+    name: String,
+    field: String,
+    agency: String,
+    time: String,
+    fee: String,
+    fee_note: Option<String>,
+    level: String,
+    level_reason: Option<String>,
+    documents: Vec<(String, String, u32, String)>,
+    online: bool,
+}
+
+/// One procedure: documents, time limit, fee, agency, online level.
+pub async fn procedure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let catalog = state.catalog();
+    let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
+    let lang = ctx.lang;
+    let page = ProcedurePage {
+        code: p.code.clone(),
+        name: lang.pick(&p.name, p.name_en.as_deref()).into(),
+        field: lang.pick(&p.field.name, p.field.name_en.as_deref()).into(),
+        agency: lang.pick(&p.agency.name, p.agency.name_en.as_deref()).into(),
+        time: time_text(lang, p),
+        fee: fee_text(lang, p.fee_vnd),
+        fee_note: p.fee_note.clone(),
+        level: lang.t(&format!("level-{}", p.level)),
+        level_reason: p.level_reason.clone(),
+        documents: p
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    lang.pick(&d.name, d.name_en.as_deref()).to_string(),
+                    lang.t(if d.original { "doc-original" } else { "doc-copy" }),
+                    d.count,
+                    lang.t(if d.required { "yes" } else { "no" }),
+                )
+            })
+            .collect(),
+        online: p.level != "none",
+        ctx: ctx.clone(),
+    };
+    Ok(ctx.render(&page))
+}
+
+/// A lookup result.
+pub struct LookupResult {
+    pub code: String,
+    pub procedure: String,
+    pub status: String,
+    pub status_key: String,
+    pub received: String,
+    pub due: String,
+}
+
+#[derive(Template)]
+#[template(path = "lookup.html")]
+struct LookupPage {
+    ctx: Ctx,
+    code: String,
+    phone: String,
+    errors: FormErrors,
+    result: Option<LookupResult>,
+}
+
+/// Lookup parameters.
+#[derive(Deserialize)]
+pub struct LookupForm {
+    code: Option<String>,
+    phone: Option<String>,
+}
+
+/// The public lookup by code and phone.
+pub async fn lookup(State(state): State<AppState>, ctx: Ctx, Query(f): Query<LookupForm>) -> Response {
+    let code = f.code.unwrap_or_default().trim().to_string();
+    let phone = f.phone.unwrap_or_default().trim().to_string();
+    let mut errors = FormErrors::default();
+    let mut result = None;
+    if !code.is_empty() || !phone.is_empty() {
+        match service::lookup(&state, &code, &phone).await {
+            Ok((d, p)) => {
+                result = Some(LookupResult {
+                    code: d.code.clone(),
+                    procedure: ctx.lang.pick(&p.name, p.name_en.as_deref()).into(),
+                    status: ctx.t(&format!("status-{}", d.status.as_str())),
+                    status_key: d.status.as_str().into(),
+                    received: show_time(d.received_at),
+                    due: show_time(d.due_at),
+                })
+            }
+            Err(e) if e.kind == ErrorKind::NotFound => errors = FormErrors::general(ctx.t("lookup-not-found")),
+            Err(e) => return e.into_response(),
+        }
+    }
+    let page = LookupPage { code, phone, errors, result, ctx: ctx.clone() };
+    ctx.render(&page)
+}
+
+/// Language switch parameters.
+#[derive(Deserialize)]
+pub struct LangForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// Sets the language cookie and goes back to the page (only to paths of this site).
+pub async fn switch_language(State(state): State<AppState>, Query(f): Query<LangForm>) -> Response {
+    let lang = if f.lang == "en" { "en" } else { "vi" };
+    let next = f.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let mut res = Redirect::to(&next).into_response();
+    let cookie = crate::auth::cookie(&state, "lang", lang, Some(365 * 24 * 3600));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
