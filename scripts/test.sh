@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of motcua: domain, storage and HTTP tests on SQLite and on PostgreSQL, and the
+# browser tests in headless Chromium. Installs and starts what the tests need when it can.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pg_url="${MOTCUA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql-client)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${need_apt[*]} from Debian's packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing: ${need_apt[*]} (install them with apt-get as root)" >&2
+    exit 1
+  fi
+fi
+
+# PostgreSQL at 127.0.0.1:5432 must be up: start the local cluster if it is not.
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.0.1:5432 ($pg_url)" >&2; exit 1; }
+
+export MOTCUA_TEST_POSTGRES_URL="$pg_url"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --profile ci "$@"
+else
+  cargo test --workspace "$@"
+fi
