@@ -1,0 +1,194 @@
+//! Storage on SQLite and on PostgreSQL: one story, every engine.
+
+use std::collections::HashSet;
+
+use chrono::{TimeZone, Utc};
+use motcua_domain::code::DossierCodePattern;
+use motcua_domain::dossier::{Role, Status};
+use motcua_store::calendar::{self, YearCalendar};
+use motcua_store::dossiers::{self, Applicant, By, Change, Listing, NewDossier};
+use motcua_store::{catalog, demo, Blobs, Database, StoreError};
+use motcua_testkit::{on_both_engines, TestDb, TestEngine};
+
+on_both_engines!(
+    migrations_run_twice_without_harm,
+    dossier_codes_stay_unique_under_concurrency,
+    a_stale_change_is_a_conflict_and_writes_nothing,
+    calendar_years_are_replaced_whole,
+    queues_follow_who_must_act,
+    attachments_come_back_byte_for_byte,
+);
+
+async fn loaded(engine: TestEngine) -> TestDb {
+    let t = TestDb::new(engine).await;
+    demo::load(&t.db, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", 0)
+        .await
+        .expect("demo loads");
+    t
+}
+
+fn new_dossier(p: &catalog::Procedure) -> NewDossier {
+    NewDossier {
+        procedure_version_id: p.version_id,
+        procedure_code: p.code.clone(),
+        lead_agency: p.agency.code.clone(),
+        applicant_user_id: None,
+        applicant: Applicant {
+            full_name: "Nguyễn Văn An".into(), phone: "0912345678".into(), ..Applicant::default()
+        },
+        channel: "online".into(),
+        data: serde_json::Map::new(),
+        fee_vnd: p.fee_vnd,
+        waiting: Some((Role::Reception, p.agency.code.clone())),
+        attachments: vec![],
+    }
+}
+
+fn by() -> By {
+    By { user_id: None, name: "Kiểm thử".into() }
+}
+
+async fn migrations_run_twice_without_harm(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    t.db.migrate().await.expect("second run is a no-op");
+    let again = Database::connect(&t.url).await.unwrap();
+    again.migrate().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM schema_migrations").fetch_one(&t.db.pool).await.unwrap();
+    assert_eq!(n, 2);
+}
+
+async fn dossier_codes_stay_unique_under_concurrency(engine: TestEngine) {
+    let t = loaded(engine).await;
+    let p = catalog::current_procedures(&t.db).await.unwrap().remove(0);
+    let at = Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap();
+    let pattern = DossierCodePattern::default();
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let db = t.db.clone();
+        let new = new_dossier(&p);
+        let pattern = pattern.clone();
+        tasks.push(tokio::spawn(async move { dossiers::submit(&db, &pattern, &new, &by(), at).await.unwrap().code }));
+    }
+    let mut codes = HashSet::new();
+    for task in tasks {
+        codes.insert(task.await.unwrap());
+    }
+    assert_eq!(codes.len(), 40);
+    for n in 1..=40 {
+        assert!(codes.contains(&format!("{}-261126-{n:04}", p.agency.code)), "sequence {n} missing");
+    }
+    // A new local day starts a new sequence (09:00 in Hà Nội is 02:00 UTC).
+    let next_day = Utc.with_ymd_and_hms(2026, 11, 26, 17, 30, 0).unwrap();
+    let d = dossiers::submit(&t.db, &pattern, &new_dossier(&p), &by(), next_day).await.unwrap();
+    assert_eq!(d.code, format!("{}-261127-0001", p.agency.code));
+}
+
+async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
+    let t = loaded(engine).await;
+    let p = catalog::current_procedures(&t.db).await.unwrap().remove(0);
+    let now = Utc::now();
+    let d = dossiers::submit(&t.db, &DossierCodePattern::default(), &new_dossier(&p), &by(), now).await.unwrap();
+    let change = Change {
+        action: "receive".into(),
+        status: Status::Received,
+        step: 0,
+        resume_status: None,
+        waiting: Some((Role::Specialist, p.agency.code.clone())),
+        received_at: Some(now),
+        clock: Some((now, now + chrono::Duration::days(3))),
+        finished_at: None,
+        returned_at: None,
+        supplement_requested: false,
+        note: Some("Đủ".into()),
+        attachments: vec![],
+    };
+    let first = dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
+    assert_eq!(first.status, Status::Received);
+    assert_eq!(first.revision, d.revision + 1);
+    let second = dossiers::apply(&t.db, &d, &change, &by(), now).await;
+    assert!(matches!(second, Err(StoreError::Conflict(_))), "{second:?}");
+    let history = dossiers::history(&t.db, d.id).await.unwrap();
+    assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "receive"]);
+    assert_eq!(history[1].note.as_deref(), Some("Đủ"));
+}
+
+async fn calendar_years_are_replaced_whole(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let y = YearCalendar { days_off: vec![d("2027-01-01"), d("2027-09-02")], working_days: vec![d("2027-02-20")] };
+    calendar::set_year(&t.db, 2027, &y).await.unwrap();
+    calendar::set_year(&t.db, 2028, &YearCalendar { days_off: vec![d("2028-01-01")], working_days: vec![] })
+        .await
+        .unwrap();
+    assert_eq!(calendar::year(&t.db, 2027).await.unwrap(), y);
+    let bad = YearCalendar { days_off: vec![d("2027-04-30"), d("2028-05-01")], working_days: vec![] };
+    assert!(calendar::set_year(&t.db, 2027, &bad).await.is_err());
+    let twice = YearCalendar { days_off: vec![d("2027-04-30")], working_days: vec![d("2027-04-30")] };
+    assert!(calendar::set_year(&t.db, 2027, &twice).await.is_err());
+    assert_eq!(calendar::year(&t.db, 2027).await.unwrap(), y, "a refused change leaves the year intact");
+    let cal = calendar::working_calendar(&t.db).await.unwrap();
+    assert!(!cal.is_working_day(d("2027-09-02")));
+    assert!(cal.is_working_day(d("2027-02-20")), "a make-up Saturday");
+    assert!(!cal.is_working_day(d("2028-01-01")));
+}
+
+async fn queues_follow_who_must_act(engine: TestEngine) {
+    let t = loaded(engine).await;
+    let procs = catalog::current_procedures(&t.db).await.unwrap();
+    let agencies = catalog::agencies(&t.db).await.unwrap();
+    let centre = agencies.iter().find(|a| a.is_service_centre()).unwrap();
+    let p = &procs[0];
+    let other = procs.iter().find(|q| q.agency.code != p.agency.code).unwrap();
+    let now = Utc::now();
+    let pattern = DossierCodePattern::default();
+    let mine = dossiers::submit(&t.db, &pattern, &new_dossier(p), &by(), now).await.unwrap();
+    dossiers::submit(&t.db, &pattern, &new_dossier(other), &by(), now).await.unwrap();
+    let desk_of = |agency: &str, centre: bool| Listing::Queue {
+        roles: vec![Role::Reception],
+        agency: agency.into(),
+        at_service_centre: centre,
+    };
+    let all = dossiers::list(&t.db, &desk_of(&centre.code, true), None, 1, 50).await.unwrap();
+    assert_eq!(all.total, 2, "the service centre receives for every agency");
+    let local = dossiers::list(&t.db, &desk_of(&p.agency.code, false), None, 1, 50).await.unwrap();
+    assert_eq!(local.items.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), [mine.code.as_str()]);
+    let spec =
+        Listing::Queue { roles: vec![Role::Specialist], agency: p.agency.code.clone(), at_service_centre: false };
+    assert_eq!(
+        dossiers::list(&t.db, &spec, None, 1, 50).await.unwrap().total,
+        0,
+        "nothing to appraise before reception"
+    );
+    let filtered = dossiers::list(&t.db, &desk_of(&centre.code, true), Some(Status::Returned), 1, 50).await.unwrap();
+    assert_eq!(filtered.total, 0);
+    let paged = dossiers::list(&t.db, &desk_of(&centre.code, true), None, 2, 1).await.unwrap();
+    assert_eq!((paged.total, paged.items.len()), (2, 1));
+}
+
+async fn attachments_come_back_byte_for_byte(engine: TestEngine) {
+    let t = loaded(engine).await;
+    let blobs = Blobs::local(t.dir.path().join("attachments")).unwrap();
+    let bytes = bytes::Bytes::from((0..200_000u32).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+    let stored = blobs.put(bytes.clone()).await.unwrap();
+    assert_eq!(stored.size, 200_000);
+    assert_eq!(stored.sha256.len(), 64);
+    assert!(!stored.storage_key.contains(".pdf"), "random keys only");
+    assert_eq!(blobs.get(&stored.storage_key).await.unwrap(), bytes);
+    let p = catalog::current_procedures(&t.db).await.unwrap().remove(0);
+    let mut new = new_dossier(&p);
+    new.attachments.push(dossiers::NewAttachment {
+        key: "to_khai".into(),
+        purpose: "document".into(),
+        file_name: "tờ khai.pdf".into(),
+        content_type: "application/pdf".into(),
+        blob: stored.clone(),
+        digitized: false,
+    });
+    let d = dossiers::submit(&t.db, &DossierCodePattern::default(), &new, &by(), Utc::now()).await.unwrap();
+    let list = dossiers::attachments(&t.db, d.id).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].file_name, "tờ khai.pdf");
+    assert_eq!(list[0].sha256, stored.sha256);
+    assert_eq!(dossiers::attachment(&t.db, &list[0].id).await.unwrap(), list[0]);
+    blobs.ping().await.unwrap();
+}

@@ -1,0 +1,306 @@
+//! The pages over HTTP, as a browser without JavaScript uses them: forms, redirects, cookies,
+//! CSRF, error summaries, access checks. On SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{pdf, TestApp};
+use motcua_testkit::{on_both_engines, TestEngine};
+use reqwest::multipart::{Form, Part};
+use reqwest::redirect::Policy;
+
+on_both_engines!(
+    a_citizen_applies_through_the_forms_and_the_desk_receives,
+    forms_without_a_valid_csrf_token_are_refused,
+    pages_check_access_and_answer_in_the_chosen_language,
+    registration_form_reports_every_problem,
+);
+
+/// A browser: cookies kept, redirects not followed (so each 303 can be checked).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).no_proxy().build().unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"_csrf\" value=\"").expect("a form with a CSRF token") + 20;
+    html[start..start + 64].to_string()
+}
+
+async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
+    let res = b.get(app.url(path)).send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn sign_in(app: &TestApp, b: &reqwest::Client, user: &str) -> String {
+    let (_, html) = page(app, b, "/dang-nhap").await;
+    let res = b
+        .post(app.url("/dang-nhap"))
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", user), ("password", "demo"), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303, "sign-in of {user}");
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let code = proc["code"].as_str().unwrap();
+    let citizen = browser();
+    assert_eq!(sign_in(&app, &citizen, "congdan").await, "/ho-so");
+    let (s, html) = page(&app, &citizen, &format!("/nop/{code}")).await;
+    assert_eq!(s, 200);
+    let csrf = csrf_of(&html);
+    let form_of = |skip_first_required: bool| {
+        let mut form = Form::new().text("_csrf", csrf.clone());
+        let mut skipped = false;
+        for f in proc["form"].as_array().unwrap() {
+            if skip_first_required && !skipped && f["required"] == true {
+                skipped = true;
+                continue;
+            }
+            let v = match f["type"].as_str().unwrap() {
+                "number" => "3".to_string(),
+                "date" => "1990-05-17".to_string(),
+                "select" => f["options"][0]["value"].as_str().unwrap().to_string(),
+                "checkbox" => "true".to_string(),
+                "email" => "a@example.vn".to_string(),
+                "phone" => "0912345678".to_string(),
+                _ => "Phường Cam Đường, tỉnh Lào Cai".to_string(),
+            };
+            form = form.text(format!("a_{}", f["key"].as_str().unwrap()), v);
+        }
+        for d in proc["required_documents"].as_array().unwrap() {
+            let key = d["key"].as_str().unwrap();
+            form = form.part(format!("d_{key}"), Part::bytes(pdf(key)).file_name(format!("{key}.pdf")));
+        }
+        form
+    };
+    // A required answer missing: the form comes back with a summary linked to the field.
+    let res = citizen.post(app.url(&format!("/nop/{code}"))).multipart(form_of(true)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    let first_required = proc["form"].as_array().unwrap().iter().find(|f| f["required"] == true).unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(html.contains("class=\"error-summary\""), "{html}");
+    assert!(html.contains(&format!("href=\"#f-{first_required}\"")));
+    assert!(html.contains("Vui lòng nhập thông tin này."));
+    // Complete: check your answers, then submit.
+    let res = citizen.post(app.url(&format!("/nop/{code}"))).multipart(form_of(false)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let review = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(review.starts_with(&format!("/nop/{code}/xac-nhan/")), "{review}");
+    let (s, html) = page(&app, &citizen, &review).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Phường Cam Đường, tỉnh Lào Cai"));
+    let (_, mine) = app.get("/api/v1/dossiers", Some(&app.login("congdan").await)).await;
+    assert_eq!(mine["total"], 0, "nothing is submitted before confirmation");
+    let res = citizen.post(app.url(&review)).form(&[("_csrf", csrf_of(&html))]).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/ho-so/") && location.ends_with("?moi=1"), "{location}");
+    let dossier_code = location.trim_start_matches("/ho-so/").trim_end_matches("?moi=1").to_string();
+    let (s, html) = page(&app, &citizen, &location).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"submitted-banner\"") && html.contains(&dossier_code));
+    // Submitting the same check page again does not create a second dossier.
+    let res = citizen.post(app.url(&review)).form(&[("_csrf", csrf_of(&html))]).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let (_, list) = page(&app, &citizen, "/ho-so").await;
+    assert!(list.contains(&dossier_code));
+
+    // The desk sees it in its queue, with the due date before confirming, and receives it.
+    let desk = browser();
+    assert_eq!(sign_in(&app, &desk, "tiepnhan").await, "/can-bo");
+    let (s, queue) = page(&app, &desk, "/can-bo").await;
+    assert_eq!(s, 200);
+    assert!(queue.contains(&dossier_code));
+    let (_, html) = page(&app, &desk, &format!("/ho-so/{dossier_code}")).await;
+    assert!(html.contains("Nếu tiếp nhận bây giờ, hạn trả kết quả là"), "the due date is shown before reception");
+    let receive = Form::new().text("_csrf", csrf_of(&html)).text("action", "receive").text("note", "Đủ thành phần");
+    let res = desk.post(app.url(&format!("/ho-so/{dossier_code}/thao-tac"))).multipart(receive).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, html) = page(&app, &desk, &format!("/ho-so/{dossier_code}")).await;
+    assert!(html.contains("Đã tiếp nhận"));
+    // Refusing without reasons is refused, on the page, with the reason asked for.
+    let spec = browser();
+    sign_in(&app, &spec, "chuyenvien").await;
+    let (_, html) = page(&app, &spec, &format!("/ho-so/{dossier_code}")).await;
+    let refuse = Form::new().text("_csrf", csrf_of(&html)).text("action", "refuse").text("note", "");
+    let res = spec.post(app.url(&format!("/ho-so/{dossier_code}/thao-tac"))).multipart(refuse).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("Vui lòng ghi rõ lý do"));
+    // The result travels as a file through the forms.
+    let forward = Form::new().text("_csrf", csrf_of(&html)).text("action", "forward");
+    assert_eq!(
+        spec.post(app.url(&format!("/ho-so/{dossier_code}/thao-tac")))
+            .multipart(forward)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
+    let leader = browser();
+    sign_in(&app, &leader, "lanhdao").await;
+    let (_, html) = page(&app, &leader, &format!("/ho-so/{dossier_code}")).await;
+    let issue = Form::new()
+        .text("_csrf", csrf_of(&html))
+        .text("action", "issue_result")
+        .part("result", Part::bytes(pdf("ket qua")).file_name("ket-qua.pdf"));
+    assert_eq!(
+        leader
+            .post(app.url(&format!("/ho-so/{dossier_code}/thao-tac")))
+            .multipart(issue)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
+    let (_, html) = page(&app, &citizen, &format!("/ho-so/{dossier_code}")).await;
+    assert!(html.contains("id=\"result-link\""));
+}
+
+async fn forms_without_a_valid_csrf_token_are_refused(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let b = browser();
+    let (_, html) = page(&app, &b, "/dang-nhap").await;
+    let token = csrf_of(&html);
+    for sent in ["", "0000000000000000000000000000000000000000000000000000000000000000"] {
+        let res = b
+            .post(app.url("/dang-nhap"))
+            .form(&[("_csrf", sent), ("username", "congdan"), ("password", "demo")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 403, "token {sent:?}");
+        assert!(res.text().await.unwrap().contains("Phiên làm việc của biểu mẫu đã hết hạn"));
+    }
+    // Another visitor's token is not ours.
+    let other = browser();
+    let res = other
+        .post(app.url("/dang-nhap"))
+        .form(&[("_csrf", token.as_str()), ("username", "congdan"), ("password", "demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    // A cookie-authenticated change through the JSON API needs the header token.
+    sign_in(&app, &b, "quantri").await;
+    let res = b
+        .put(app.url("/api/v1/calendar/2027"))
+        .json(&serde_json::json!({"days_off":[],"working_days":[]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    // Wrong password: the form again, with the message, 401.
+    let c = browser();
+    let (_, html) = page(&app, &c, "/dang-nhap").await;
+    let res = c
+        .post(app.url("/dang-nhap"))
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", "congdan"), ("password", "sai")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(res.text().await.unwrap().contains("Tên đăng nhập hoặc mật khẩu không đúng."));
+}
+
+async fn pages_check_access_and_answer_in_the_chosen_language(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (_, d) =
+        app.post_multipart("/api/v1/dossiers", Some(&token), common::submission(&proc, &common::answers(&proc))).await;
+    let code = d["code"].as_str().unwrap();
+    // Anonymous: sent to sign in, and back afterwards.
+    let anon = browser();
+    let res = anon.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], format!("/dang-nhap?next=%2Fho-so%2F{code}").as_str());
+    // Another citizen: not found, in Vietnamese, and no hint the dossier exists.
+    let other = browser();
+    sign_in(&app, &other, "congdan2").await;
+    let (s, html) = page(&app, &other, &format!("/ho-so/{code}")).await;
+    assert_eq!(s, 404);
+    assert!(html.contains("Không tìm thấy nội dung yêu cầu."));
+    assert!(!html.contains(code));
+    let (s, _) = page(&app, &other, &format!("/ho-so/{}", "000.00.12.H38-000000-0001")).await;
+    assert_eq!(s, 404);
+    // The owner sees it; a security policy is on every page.
+    let owner = browser();
+    sign_in(&app, &owner, "congdan").await;
+    let res = owner.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap();
+    assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    assert!(res.text().await.unwrap().contains(code));
+    // Pages are Vietnamese whatever the browser says, English after the switch.
+    let res = owner.get(app.url("/thu-tuc")).header("Accept-Language", "en-GB").send().await.unwrap();
+    assert!(res.text().await.unwrap().contains("Thủ tục hành chính"));
+    let res = owner.get(app.url("/ngon-ngu?lang=en&next=%2Fthu-tuc")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/thu-tuc");
+    let (_, html) = page(&app, &owner, "/thu-tuc").await;
+    assert!(html.contains("Administrative procedures") && html.contains("<html lang=\"en\">"));
+    // The switch never redirects off the site.
+    let res = owner.get(app.url("/ngon-ngu?lang=vi&next=%2F%2Fevil.example")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/");
+    // Public lookup works without signing in.
+    let (s, html) = page(&app, &anon, &format!("/tra-cuu?code={code}&phone=0912345678")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"lookup-result\"") && html.contains("Mới đăng ký"));
+    let (_, html) = page(&app, &anon, &format!("/tra-cuu?code={code}&phone=0900000000")).await;
+    assert!(html.contains("Không tìm thấy hồ sơ với mã và số điện thoại này.") && !html.contains("lookup-result"));
+    // Unaccented search from the catalog page.
+    let (_, html) = page(&app, &anon, "/thu-tuc?q=DANG+KY+KHAI+SINH").await;
+    let first = html.find("<ol class=\"results\">").unwrap();
+    assert!(html[first..].find("khai sinh").unwrap() < 200, "birth registration comes first");
+}
+
+async fn registration_form_reports_every_problem(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let b = browser();
+    let (_, html) = page(&app, &b, "/dang-ky").await;
+    let csrf = csrf_of(&html);
+    let res = b
+        .post(app.url("/dang-ky"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("full_name", " "),
+            ("id_number", "12"),
+            ("phone", "x"),
+            ("email", "y"),
+            ("password", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    for field in ["full_name", "id_number", "phone", "email", "password"] {
+        assert!(html.contains(&format!("href=\"#f-{field}\"")), "{field}");
+    }
+    assert!(html.contains("value=\"x\""), "answers are kept");
+    let res = b
+        .post(app.url("/dang-ky"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("full_name", "Lò Văn Páo"),
+            ("id_number", "010203040506"),
+            ("phone", "0977 111 222"),
+            ("email", "pao@example.vn"),
+            ("password", "mat-khau-rat-dai"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/ho-so");
+    let (s, html) = page(&app, &b, "/ho-so").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Lò Văn Páo"));
+}
