@@ -277,19 +277,38 @@ fn demo_answers(form: &[FormField], rng: &mut StdRng, p: &Province) -> Map<Strin
     m
 }
 
-/// A working moment near `t`: the next working day's office hours.
+/// A moment in office hours at or after `t`: later the same working day, or on a following one.
 fn office_moment(cal: &WorkingCalendar, t: DateTime<Utc>, rng: &mut StdRng) -> DateTime<Utc> {
-    let mut day = t.with_timezone(&vn_offset()).date_naive();
-    while !cal.is_working_day(day) {
+    let offset = vn_offset();
+    let mut day = t.with_timezone(&offset).date_naive();
+    for _ in 0..30 {
+        if cal.is_working_day(day) {
+            let minutes = if rng.gen_bool(0.5) { rng.gen_range(450..690) } else { rng.gen_range(810..1020) };
+            let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes);
+            if let Some(candidate) = offset.from_local_datetime(&local).single().map(|c| c.with_timezone(&Utc)) {
+                if candidate >= t {
+                    return candidate;
+                }
+                // Later the same day, if office hours remain.
+                let close = day.and_hms_opt(17, 0, 0).unwrap_or_default();
+                if let Some(close) = offset.from_local_datetime(&close).single().map(|c| c.with_timezone(&Utc)) {
+                    if close > t {
+                        return t + (close - t) / 2;
+                    }
+                }
+            }
+        }
         day = day.succ_opt().unwrap_or(day);
     }
-    let minutes = if rng.gen_bool(0.5) { rng.gen_range(450..690) } else { rng.gen_range(810..1020) };
-    let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes);
-    vn_offset()
-        .from_local_datetime(&local)
-        .single()
-        .unwrap_or_else(|| vn_offset().from_utc_datetime(&local))
-        .with_timezone(&Utc)
+    t
+}
+
+/// A generated person's name.
+fn person_name(rng: &mut StdRng, p: &Province) -> String {
+    let family = &p.people.family_names[rng.gen_range(0..p.people.family_names.len())];
+    let middle = &p.people.middle_names[rng.gen_range(0..p.people.middle_names.len())];
+    let given = &p.people.given_names[rng.gen_range(0..p.people.given_names.len())];
+    format!("{family} {middle} {given}")
 }
 
 /// Generates `count` historical dossiers over the last months, through the real lifecycle rules,
@@ -310,17 +329,17 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
     let mut made = 0;
     for _ in 0..count {
         let proc = &procs[rng.gen_range(0..procs.len())];
-        let family = &p.people.family_names[rng.gen_range(0..p.people.family_names.len())];
-        let middle = &p.people.middle_names[rng.gen_range(0..p.people.middle_names.len())];
-        let given = &p.people.given_names[rng.gen_range(0..p.people.given_names.len())];
         let applicant = Applicant {
-            full_name: format!("{family} {middle} {given}"),
+            full_name: person_name(&mut rng, p),
             id_number: Some(format!("038{:09}", rng.gen_range(0..1_000_000_000u64))),
             phone: format!("09{:08}", rng.gen_range(0..100_000_000)),
             email: None,
             address: Some(p.people.addresses[rng.gen_range(0..p.people.addresses.len())].clone()),
         };
-        let mut t = office_moment(&cal, now - Duration::days(rng.gen_range(1..span_days)), &mut rng);
+        // Most dossiers are months old and finished; a sixth arrived in the last days and are
+        // still on their way, so queues have work in them.
+        let age_hours = if rng.gen_bool(0.16) { rng.gen_range(1..72) } else { rng.gen_range(24..24 * span_days) };
+        let mut t = office_moment(&cal, now - Duration::hours(age_hours), &mut rng);
         if t > now {
             continue;
         }

@@ -204,3 +204,4 @@ event-forward = Forwarded
 event-send_back = Sent back
 event-issue_result = Result issued
 event-return_result = Result handed over
+no-attachments = No attached files.

@@ -204,3 +204,4 @@ event-forward = Chuyển xử lý
 event-send_back = Trả lại
 event-issue_result = Ban hành kết quả
 event-return_result = Trả kết quả
+no-attachments = Không có tệp đính kèm.
