@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use motcua_domain::calendar::{due_at, vn_offset, CountingRule, TimeLimit, TimeUnit, WorkingCalendar};
 use motcua_domain::code::DossierCodePattern;
-use motcua_domain::dossier::{default_workflow, transition, waiting_on, Action, Actor, Role, Situation, Status};
+use motcua_domain::dossier::{default_workflow, transition, Action, Actor, Role, Situation};
 use motcua_domain::form::{FieldType, FormField, RequiredDocument};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -411,28 +411,16 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
             if t > now {
                 break;
             }
-            let next = Situation { status: tr.to, step: tr.step, resume_status: tr.resume_status, ..s.clone() };
             let who = match &actor {
                 Actor::Applicant => by_applicant.clone(),
                 _ => By { user_id: None, name: "Cán bộ (dữ liệu mẫu)".into() },
             };
-            let change = Change {
-                action: action.as_str().into(),
-                status: tr.to,
-                step: tr.step,
-                resume_status: tr.resume_status,
-                waiting: waiting_on(&next),
-                received_at: (action == Action::Receive).then_some(t),
-                clock: tr.restarts_clock.then(|| (t, due_at(&cal, &rule, t, proc.limit))),
-                finished_at: matches!(tr.to, Status::ResultReady | Status::Refused | Status::Withdrawn).then_some(t),
-                returned_at: (tr.to == Status::Returned).then_some(t),
-                supplement_requested: action == Action::RequestSupplement,
-                note: action.requires_note().then(|| match action {
-                    Action::Refuse => "Hồ sơ không thuộc thẩm quyền giải quyết.".to_string(),
-                    _ => "Đề nghị bổ sung bản sao giấy tờ tùy thân còn hiệu lực.".to_string(),
-                }),
-                attachments: vec![],
-            };
+            let note = action.requires_note().then(|| match action {
+                Action::Refuse => "Hồ sơ không thuộc thẩm quyền giải quyết.".to_string(),
+                _ => "Đề nghị bổ sung bản sao giấy tờ tùy thân còn hiệu lực.".to_string(),
+            });
+            let due = tr.restarts_clock.then(|| due_at(&cal, &rule, t, proc.limit));
+            let change = Change::from_transition(&s, action, tr, t, due, note, vec![]);
             d = dossiers::apply(db, &d, &change, &who, t).await?;
         }
     }

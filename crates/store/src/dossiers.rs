@@ -477,6 +477,37 @@ pub struct Change {
     pub attachments: Vec<NewAttachment>,
 }
 
+impl Change {
+    /// The change a lifecycle transition makes at `now`: the new status and step, who must act
+    /// next, the times it sets, and the restarted clock with its due date when there is one.
+    pub fn from_transition(
+        before: &motcua_domain::dossier::Situation<'_>,
+        action: motcua_domain::dossier::Action,
+        t: motcua_domain::dossier::Transition,
+        now: DateTime<Utc>,
+        due: Option<DateTime<Utc>>,
+        note: Option<String>,
+        attachments: Vec<NewAttachment>,
+    ) -> Change {
+        use motcua_domain::dossier::{waiting_on, Action, Situation};
+        let next = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..before.clone() };
+        Change {
+            action: action.as_str().into(),
+            status: t.to,
+            step: t.step,
+            resume_status: t.resume_status,
+            waiting: waiting_on(&next),
+            received_at: (action == Action::Receive).then_some(now),
+            clock: if t.restarts_clock { due.map(|d| (now, d)) } else { None },
+            finished_at: matches!(t.to, Status::ResultReady | Status::Refused | Status::Withdrawn).then_some(now),
+            returned_at: (t.to == Status::Returned).then_some(now),
+            supplement_requested: action == Action::RequestSupplement,
+            note,
+            attachments,
+        }
+    }
+}
+
 /// Applies a change decided on `current`, with its event, in one transaction. If the dossier
 /// changed since `current` was read, nothing is written and the answer is a conflict.
 pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, now: DateTime<Utc>) -> Result<Dossier> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use motcua_domain::calendar::due_at;
-use motcua_domain::dossier::{available_actions, transition, waiting_on, Action, Actor, Role, Situation, Status};
+use motcua_domain::dossier::{available_actions, transition, Action, Actor, Role, Situation, Status};
 use motcua_domain::form::{validate_answers, FieldError};
 use motcua_store::catalog::{self, Procedure};
 use motcua_store::dossiers::{
@@ -304,23 +304,9 @@ pub async fn act(
         return Err(AppError::fields(errors));
     }
     let now = Utc::now();
-    let next = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..s };
-    let clock = if t.restarts_clock { Some((now, due_if_received(state, &p, now).await?)) } else { None };
+    let due = if t.restarts_clock { Some(due_if_received(state, &p, now).await?) } else { None };
     let attachments = store_uploads(state, files, purpose).await?;
-    let change = Change {
-        action: action.as_str().into(),
-        status: t.to,
-        step: t.step,
-        resume_status: t.resume_status,
-        waiting: waiting_on(&next),
-        received_at: (action == Action::Receive).then_some(now),
-        clock,
-        finished_at: matches!(t.to, Status::ResultReady | Status::Refused | Status::Withdrawn).then_some(now),
-        returned_at: (t.to == Status::Returned).then_some(now),
-        supplement_requested: action == Action::RequestSupplement,
-        note: note.map(str::to_string),
-        attachments,
-    };
+    let change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = match dossiers::apply(&state.db, &d, &change, &by, now).await {
         Ok(u) => u,

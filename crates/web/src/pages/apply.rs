@@ -208,6 +208,21 @@ struct ReviewPage {
     files: Vec<(String, String, String)>,
 }
 
+/// A user's pending application for a procedure, with the procedure; 404 for anyone else's.
+async fn load_draft(
+    state: &AppState,
+    user_id: i64,
+    code: &str,
+    draft: &str,
+) -> Result<(drafts::Draft, Procedure), AppError> {
+    let d = drafts::get(&state.db, user_id, draft).await?;
+    let p = procedure_for(state, &d.procedure_code)?;
+    if p.code != code {
+        return Err(AppError::not_found());
+    }
+    Ok((d, p))
+}
+
 /// The check-your-answers page.
 pub async fn review(
     State(state): State<AppState>,
@@ -218,31 +233,9 @@ pub async fn review(
         Ok(u) => u.clone(),
         Err(r) => return Ok(r.into_response()),
     };
-    let d = drafts::get(&state.db, user.id, &draft).await?;
-    let p = procedure_for(&state, &d.procedure_code)?;
-    if p.code != code {
-        return Err(AppError::not_found());
-    }
+    let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
     let lang = ctx.lang;
-    let answers = p
-        .form
-        .iter()
-        .map(|f| {
-            let shown = match d.data.get(&f.key) {
-                Some(Value::Bool(b)) => lang.t(if *b { "yes" } else { "no" }),
-                Some(Value::String(s)) if f.kind == FieldType::Select => f
-                    .options
-                    .iter()
-                    .find(|o| &o.value == s)
-                    .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
-                    .unwrap_or_else(|| s.clone()),
-                Some(Value::String(s)) => s.clone(),
-                Some(v) => v.to_string(),
-                None => "—".into(),
-            };
-            (lang.pick(&f.label, f.label_en.as_deref()).to_string(), shown)
-        })
-        .collect();
+    let answers = super::shown_answers(lang, &p.form, &d.data);
     let files = d
         .files
         .iter()
@@ -285,11 +278,7 @@ pub async fn submit(
         Ok(u) => u.clone(),
         Err(r) => return Ok(r.into_response()),
     };
-    let d = drafts::get(&state.db, user.id, &draft).await?;
-    let p = procedure_for(&state, &d.procedure_code)?;
-    if p.code != code {
-        return Err(AppError::not_found());
-    }
+    let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
     let dossier = service::record_submission(&state, &user, &p, d.data, d.files).await?;
     drafts::delete(&state.db, &draft).await?;
     Ok(Redirect::to(&format!("/ho-so/{}?moi=1", dossier.code)).into_response())

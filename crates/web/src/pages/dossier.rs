@@ -9,10 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use motcua_domain::dossier::{Action, Status};
-use motcua_domain::form::FieldType;
 use motcua_store::dossiers::{Dossier, Page};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::{show_time, size_text, Ctx, FormErrors};
 use crate::error::{AppError, ErrorKind};
@@ -199,25 +197,7 @@ async fn dossier_page(
     let lang = ctx.lang;
     let d = &v.dossier;
     let p = &v.procedure;
-    let answers = p
-        .form
-        .iter()
-        .map(|f| {
-            let shown = match d.data.get(&f.key) {
-                Some(Value::Bool(b)) => lang.t(if *b { "yes" } else { "no" }),
-                Some(Value::String(s)) if f.kind == FieldType::Select => f
-                    .options
-                    .iter()
-                    .find(|o| &o.value == s)
-                    .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
-                    .unwrap_or_else(|| s.clone()),
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None => "—".into(),
-            };
-            (lang.pick(&f.label, f.label_en.as_deref()).to_string(), shown)
-        })
-        .collect();
+    let answers = super::shown_answers(lang, &p.form, &d.data);
     let due_preview = if v.actions.contains(&Action::Receive) {
         let due = service::due_if_received(state, p, Utc::now()).await?;
         lang.t_args("receive-due-preview", &[("due", &show_time(Some(due)))])

@@ -241,3 +241,31 @@ pub fn size_text(bytes: i64) -> String {
         format!("{} KB", (bytes + 1023) / 1024)
     }
 }
+
+/// Form answers as shown to people, in form order: labels in the language, choices by their
+/// label, yes/no for checkboxes, a dash for what was not answered.
+pub fn shown_answers(
+    lang: Lang,
+    form: &[motcua_domain::form::FormField],
+    data: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<(String, String)> {
+    use motcua_domain::form::FieldType;
+    use serde_json::Value;
+    form.iter()
+        .map(|f| {
+            let shown = match data.get(&f.key) {
+                Some(Value::Bool(b)) => lang.t(if *b { "yes" } else { "no" }),
+                Some(Value::String(s)) if f.kind == FieldType::Select => f
+                    .options
+                    .iter()
+                    .find(|o| &o.value == s)
+                    .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
+                    .unwrap_or_else(|| s.clone()),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => "—".into(),
+            };
+            (lang.pick(&f.label, f.label_en.as_deref()).to_string(), shown)
+        })
+        .collect()
+}
