@@ -1,0 +1,615 @@
+//! The portal and the back office in a real browser: headless Chromium driven through WebDriver
+//! (chromedriver), on SQLite and on PostgreSQL. A citizen applies online and the officers take the
+//! dossier through to its returned result; the same application works with JavaScript disabled;
+//! pages fit a phone screen.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (or `MOTCUA_CHROMIUM` / `MOTCUA_CHROMEDRIVER`
+//! naming the browser and its driver); without them the tests fail, they never pass silently.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{answers, pdf, submission, TestApp};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use motcua_testkit::{on_both_engines, TestEngine};
+use serde_json::{json, Value};
+
+on_both_engines!(a_citizen_applies_and_officers_process_it, the_same_application_works_without_javascript);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_fit_a_phone_screen() {
+    phone_screen(TestEngine::Sqlite).await
+}
+
+/// How long to wait for anything to appear in the browser.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The Sở Tư pháp (department of justice) of the demo province.
+const JUSTICE: &str = "000.00.12.H38";
+
+/// The dossier's status once its result has been handed over.
+const RETURNED: &str = "Đã trả kết quả";
+
+async fn a_citizen_applies_and_officers_process_it(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let b = Browser::open(&app, "full", true).await;
+    b.assert_javascript(true).await;
+
+    // The citizen signs in and finds a procedure of the department of justice by searching.
+    b.sign_in("congdan", "/ho-so").await;
+    b.goto("/thu-tuc").await;
+    b.find("#q").await.send_keys("hành nghề công chứng").await.expect("type the search");
+    b.find("#agency").await.select_by_value(JUSTICE).await.expect("choose the agency");
+    b.click("form.filters button[type=submit]").await;
+    b.wait_url("the search results", |u| u.path() == "/thu-tuc" && u.query().is_some_and(|q| q.contains(JUSTICE)))
+        .await;
+    let first = b.find("ol.results li a").await;
+    let href = first.attr("href").await.expect("href").expect("a link to the procedure");
+    let code = href.strip_prefix("/thu-tuc/").expect("a procedure page").to_string();
+    let proc = definition(&app, &code).await;
+    assert_eq!(proc["agency"]["code"], JUSTICE, "{proc}");
+    assert!(b.find("#result-count").await.text().await.unwrap().chars().any(|c| c.is_ascii_digit()));
+    first.click().await.expect("open the procedure");
+    b.wait_path(&href).await;
+    b.click(&format!("a.button[href='/nop/{code}']")).await;
+    b.wait_path(&format!("/nop/{code}")).await;
+
+    // The form, every field filled by its type and every document attached, then checked.
+    let files = b.dir.join("files");
+    b.fill_application(&proc, &files, None).await;
+    b.click("#continue").await;
+    b.step("check the answers");
+    let submit = b.find("#submit-application").await;
+    let review = b.body_text().await;
+    assert!(review.contains(TEXT_ANSWER), "the answers are shown for checking: {review}");
+    for d in documents(&proc) {
+        assert!(review.contains(&format!("{d}.pdf")), "{d}.pdf is listed for checking: {review}");
+    }
+    b.step("submit");
+    submit.click().await.expect("submit the application");
+    b.find("#submitted-banner").await;
+    let dossier = b.find("#dossier-code").await.text().await.expect("the code").trim().to_string();
+    assert!(dossier.starts_with(JUSTICE), "the code names the agency: {dossier}");
+    assert_eq!(b.text_of("#dossier-status").await, "Mới đăng ký");
+    b.goto("/ho-so").await;
+    b.find(&format!("table.dossiers a[href='/ho-so/{dossier}']")).await;
+
+    // The officers take it from reception to the returned result, each from their own queue.
+    b.sign_out().await;
+    b.sign_in("tiepnhan", "/can-bo").await;
+    b.act_from_queue(&dossier, "receive", None, "Đã tiếp nhận").await;
+    b.sign_out().await;
+    b.sign_in("chuyenvien", "/can-bo").await;
+    b.act_from_queue(&dossier, "forward", None, "Đang xử lý").await;
+    b.sign_out().await;
+    b.sign_in("lanhdao", "/can-bo").await;
+    let result = write_pdf(&files, "ket-qua");
+    b.act_from_queue(&dossier, "issue_result", Some(&result), "Đã có kết quả").await;
+    b.sign_out().await;
+    b.sign_in("tiepnhan", "/can-bo").await;
+    b.act_from_queue(&dossier, "return_result", None, RETURNED).await;
+    b.sign_out().await;
+
+    // The citizen sees the result, downloads it with their session, and the whole history.
+    b.sign_in("congdan", "/ho-so").await;
+    b.click(&format!("table.dossiers a[href='/ho-so/{dossier}']")).await;
+    b.wait_path(&format!("/ho-so/{dossier}")).await;
+    assert_eq!(b.text_of("#dossier-status").await, RETURNED);
+    let link = b.find("#result-link").await;
+    assert_eq!(link.text().await.unwrap().trim(), "ket-qua.pdf");
+    let url = link.attr("href").await.unwrap().expect("the result link has an address");
+    assert!(url.starts_with("/api/v1/attachments/"), "{url}");
+    let session = b.c.get_named_cookie("motcua_session").await.expect("the session cookie");
+    let res = app
+        .http
+        .get(app.url(&url))
+        .header("cookie", format!("motcua_session={}", session.value()))
+        .send()
+        .await
+        .expect("download the result");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf("ket-qua"), "the file the leader issued");
+    let history = b.c.find_all(Locator::Css("#history li")).await.unwrap();
+    let mut events = Vec::new();
+    for li in &history {
+        events.push(li.text().await.unwrap());
+    }
+    assert_eq!(events.len(), 5, "submit, receive, forward, issue, return: {events:#?}");
+    for (event, what) in
+        events.iter().zip(["Nộp hồ sơ", "Tiếp nhận", "Chuyển xử lý", "Ban hành kết quả", "Trả kết quả"])
+    {
+        assert!(event.contains(what), "{what} in {events:#?}");
+    }
+    assert!(b.c.find(Locator::Css("#actions")).await.is_err(), "nothing left for the citizen to do");
+    b.close().await;
+}
+
+async fn the_same_application_works_without_javascript(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let b = Browser::open(&app, "nojs", false).await;
+    b.assert_javascript(false).await;
+
+    // Browsing the catalog of the department and applying asks to sign in, then comes back.
+    b.goto(&format!("/thu-tuc?agency={JUSTICE}")).await;
+    let links = b.c.find_all(Locator::Css("ol.results li a")).await.unwrap();
+    assert!(!links.is_empty(), "the department has procedures");
+    let mut chosen = None;
+    for link in &links {
+        let href = link.attr("href").await.unwrap().unwrap_or_default();
+        let code = href.trim_start_matches("/thu-tuc/").to_string();
+        let proc = definition(&app, &code).await;
+        assert_eq!(proc["agency"]["code"], JUSTICE, "only the department's procedures are listed");
+        // One with a choice to make and a required text field to forget.
+        let kinds: Vec<&str> = proc["form"].as_array().unwrap().iter().filter_map(|f| f["type"].as_str()).collect();
+        if chosen.is_none() && kinds.contains(&"select") && kinds.contains(&"text") {
+            chosen = Some((link.clone(), href, code, proc));
+        }
+    }
+    let (link, href, code, proc) = chosen.expect("a procedure with a choice and a text field");
+    link.click().await.unwrap();
+    b.wait_path(&href).await;
+    b.click(&format!("a.button[href='/nop/{code}']")).await;
+    b.wait_path("/dang-nhap").await;
+    b.sign_in_here("congdan").await;
+    b.wait_path(&format!("/nop/{code}")).await;
+
+    // A required field left empty: the form comes back with a summary linked to the field.
+    let forgotten = proc["form"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["required"] == true && f["type"] == "text")
+        .and_then(|f| f["key"].as_str())
+        .expect("a required text field")
+        .to_string();
+    let files = b.dir.join("files");
+    b.fill_application(&proc, &files, Some(&forgotten)).await;
+    b.click("#continue").await;
+    let summary = b.find(".error-summary").await;
+    let items = summary.find_all(Locator::Css("li")).await.unwrap();
+    assert_eq!(items.len(), 1, "only the forgotten field: {}", summary.text().await.unwrap());
+    let to_field = summary.find(Locator::Css(&format!("a[href='#f-{forgotten}']"))).await.expect("a link to the field");
+    assert!(!to_field.text().await.unwrap().trim().is_empty());
+    assert_eq!(b.c.current_url().await.unwrap().path(), format!("/nop/{code}"));
+    b.find(&format!(".field.has-error #f-{forgotten}")).await;
+    // What was typed is kept; the link takes the citizen to the field.
+    for f in proc["form"].as_array().unwrap() {
+        let key = f["key"].as_str().unwrap();
+        if key != forgotten && f["type"] != "checkbox" {
+            let kept = b.find(&format!("#f-{key}")).await.prop("value").await.unwrap().unwrap_or_default();
+            assert_eq!(kept, answer_for(f), "{key} is kept");
+        }
+    }
+    to_field.click().await.expect("follow the link to the field");
+    let url = b.c.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some(format!("f-{forgotten}").as_str()), "{url}");
+
+    // Corrected (the files chosen before have to be chosen again) and submitted.
+    let field = b.find(&format!("#f-{forgotten}")).await;
+    field.send_keys(TEXT_ANSWER).await.unwrap();
+    attach_documents(&b, &proc, &files).await;
+    b.click("#continue").await;
+    b.find("#submit-application").await;
+    assert!(b.c.find(Locator::Css(".error-summary")).await.is_err());
+    b.click("#submit-application").await;
+    b.find("#submitted-banner").await;
+    let dossier = b.text_of("#dossier-code").await;
+    assert!(dossier.starts_with(JUSTICE), "{dossier}");
+    assert_eq!(b.text_of("#dossier-status").await, "Mới đăng ký");
+    let answers = b.text_of("dl.answers").await;
+    assert!(answers.contains(TEXT_ANSWER), "{answers}");
+
+    // The desk receives it without JavaScript too.
+    b.sign_out().await;
+    b.sign_in("tiepnhan", "/can-bo").await;
+    b.act_from_queue(&dossier, "receive", None, "Đã tiếp nhận").await;
+    b.close().await;
+}
+
+async fn phone_screen(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    // A dossier of the citizen's, sent through the API, for the pages that show one.
+    let proc = app.department_procedure().await;
+    let code = proc["code"].as_str().unwrap().to_string();
+    let token = app.login("congdan").await;
+    let (status, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    assert_eq!(status, 201, "{d}");
+    let dossier = d["code"].as_str().unwrap().to_string();
+
+    let b = Browser::open(&app, "phone", true).await;
+    b.c.set_window_size(390, 844).await.expect("a phone-sized window");
+    let mut wide = Vec::new();
+    let public = [
+        "/".to_string(),
+        "/thu-tuc".into(),
+        format!("/thu-tuc?agency={JUSTICE}"),
+        format!("/thu-tuc/{code}"),
+        "/tra-cuu".into(),
+        "/dang-nhap".into(),
+        "/dang-ky".into(),
+    ];
+    for path in public {
+        wide.extend(b.overflow(&path).await);
+    }
+    b.sign_in("congdan", "/ho-so").await;
+    for path in ["/ho-so".to_string(), format!("/nop/{code}"), format!("/ho-so/{dossier}")] {
+        wide.extend(b.overflow(&path).await);
+    }
+    b.sign_out().await;
+    b.sign_in("tiepnhan", "/can-bo").await;
+    for path in ["/can-bo".to_string(), "/can-bo?scope=agency".into(), format!("/ho-so/{dossier}")] {
+        wide.extend(b.overflow(&path).await);
+    }
+    assert!(wide.is_empty(), "pages scroll sideways on a phone:\n{}", wide.join("\n"));
+    b.close().await;
+}
+
+/// The text typed into text fields.
+const TEXT_ANSWER: &str = "Nguyễn Văn Á — đường Trần Hưng Đạo";
+
+/// The value a field should hold once filled, as the browser reports it.
+fn answer_for(f: &Value) -> String {
+    match f["type"].as_str().unwrap_or("text") {
+        "number" => "2".into(),
+        "date" => "1990-05-17".into(),
+        "select" => f["options"][0]["value"].as_str().expect("an option").into(),
+        "checkbox" => "true".into(),
+        "email" => "nguyen.van.a@example.vn".into(),
+        "phone" => "0912345678".into(),
+        _ => TEXT_ANSWER.into(),
+    }
+}
+
+/// The procedure's definition from the JSON API.
+async fn definition(app: &TestApp, code: &str) -> Value {
+    let (status, proc) = app.get(&format!("/api/v1/procedures/{code}"), None).await;
+    assert_eq!(status, 200, "procedure {code}: {proc}");
+    proc
+}
+
+fn documents(proc: &Value) -> Vec<String> {
+    proc["required_documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .map(|d| d["key"].as_str().unwrap().into())
+        .collect()
+}
+
+/// Writes a small PDF named after `tag` and gives its absolute path.
+fn write_pdf(dir: &Path, tag: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("folder for files");
+    let path = dir.join(format!("{tag}.pdf"));
+    std::fs::write(&path, pdf(tag)).expect("write a PDF");
+    path
+}
+
+/// Chooses a file for every document of the form.
+async fn attach_documents(b: &Browser, proc: &Value, files: &Path) {
+    for key in documents(proc) {
+        let input = b.find(&format!("input[type=file][name='d_{key}']#f-{key}")).await;
+        input.send_keys(write_pdf(files, &key).to_str().expect("a UTF-8 path")).await.expect("choose a file");
+        let chosen = input.prop("value").await.unwrap().unwrap_or_default();
+        assert!(chosen.ends_with(&format!("{key}.pdf")), "{key}: {chosen}");
+    }
+}
+
+/// chromedriver on a free port, in its own process group with the browsers it starts; the whole
+/// group is killed when this is dropped, also when a test panics.
+struct ChromeDriver {
+    child: Child,
+    url: String,
+}
+
+impl ChromeDriver {
+    async fn start(log: &Path) -> ChromeDriver {
+        let exe = std::env::var("MOTCUA_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let mut cmd = Command::new(&exe);
+        cmd.arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start `{exe}` ({e}). The browser tests drive headless Chromium through WebDriver: \
+                 install Debian's packages `chromium` and `chromium-driver` (apt-get install chromium chromium-driver)"
+            )
+        });
+        let mut driver = ChromeDriver { child, url: format!("http://127.0.0.1:{port}") };
+        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(2)).build().unwrap();
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = driver.child.try_wait().expect("chromedriver's state") {
+                panic!("`{exe}` stopped at start ({status}); its log: {}", log.display());
+            }
+            if let Ok(res) = http.get(format!("{}/status", driver.url)).send().await {
+                if res.json::<Value>().await.is_ok_and(|v| v["value"]["ready"] == true) {
+                    return driver;
+                }
+            }
+            assert!(Instant::now() < deadline, "`{exe}` did not answer on port {port}; its log: {}", log.display());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One Chromium with its own profile, pointed at the test application.
+struct Browser {
+    c: Client,
+    base: String,
+    /// A folder of this browser for its profile, logs and the files it uploads.
+    dir: PathBuf,
+    started: Instant,
+    _driver: ChromeDriver,
+}
+
+impl Browser {
+    async fn open(app: &TestApp, name: &str, javascript: bool) -> Browser {
+        let chromium = std::env::var("MOTCUA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        assert!(
+            Path::new(&chromium).exists(),
+            "{chromium} is missing: install Debian's packages `chromium` and `chromium-driver`"
+        );
+        let dir = app.db.dir.path().join(format!("browser-{name}"));
+        std::fs::create_dir_all(dir.join("profile")).expect("profile folder");
+        let driver = ChromeDriver::start(&dir.join("chromedriver.log")).await;
+        let mut prefs = json!({ "intl.accept_languages": "vi-VN,vi" });
+        if !javascript {
+            prefs["profile.managed_default_content_settings.javascript"] = json!(2);
+        }
+        let args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--disable-quic".into(),
+            "--lang=vi-VN".into(),
+            "--window-size=1280,1000".into(),
+            format!("--user-data-dir={}", dir.join("profile").display()),
+        ];
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": chromium, "args": args, "prefs": prefs },
+        });
+        let caps = caps.as_object().unwrap().clone();
+        // chromedriver speaks plain HTTP on this machine: no TLS in between.
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .unwrap_or_else(|e| panic!("Chromium did not start through chromedriver ({e}); log in {}", dir.display()));
+        Browser { c, base: app.base.clone(), dir, started: Instant::now(), _driver: driver }
+    }
+
+    /// Ends the session (closing Chromium); the driver goes when dropped.
+    async fn close(self) {
+        let Browser { c, _driver, .. } = self;
+        let _ = tokio::time::timeout(PATIENCE, c.close()).await;
+    }
+
+    /// Notes progress (shown when a test fails).
+    fn step(&self, what: &str) {
+        eprintln!("[{:>6.2}s] {what}", self.started.elapsed().as_secs_f64());
+    }
+
+    async fn goto(&self, path: &str) {
+        self.c.goto(&format!("{}{path}", self.base)).await.unwrap_or_else(|e| panic!("open {path}: {e}"));
+    }
+
+    /// Opens the page and tells whether it is wider than the window (it would scroll sideways).
+    async fn overflow(&self, path: &str) -> Option<String> {
+        self.goto(path).await;
+        self.find("footer.site").await;
+        // The page's width, the window's, and the innermost elements reaching past the window.
+        let script = "const w = window.innerWidth; \
+            const out = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w); \
+            const leaves = out.filter(e => !out.some(o => o !== e && e.contains(o))); \
+            return [document.documentElement.scrollWidth, w, \
+                leaves.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))];";
+        let size = self.c.execute(script, vec![]).await.expect("measure the page");
+        let (scroll, inner) = (size[0].as_u64().unwrap(), size[1].as_u64().unwrap());
+        assert!(inner <= 400, "the window is phone-sized: {inner}px");
+        (scroll > inner).then(|| format!("{path}: {scroll}px wide in {inner}px, past the edge: {}", size[2]))
+    }
+
+    /// Whether the browser runs scripts, checked with a page that says so.
+    async fn assert_javascript(&self, on: bool) {
+        let probe = "<!doctype html><body><noscript><p id=no-js>off</p></noscript>\
+                     <script>document.body.append(Object.assign(document.createElement('p'),{id:'js-on'}))</script>";
+        let url: String = url::form_urlencoded::byte_serialize(probe.as_bytes()).collect();
+        self.c.goto(&format!("data:text/html,{}", url.replace('+', "%20"))).await.expect("open the probe");
+        let ran = self.c.find(Locator::Id("js-on")).await.is_ok();
+        let noscript = self.c.find(Locator::Id("no-js")).await.is_ok();
+        assert_eq!((ran, noscript), (on, !on), "JavaScript should be {}", if on { "on" } else { "off" });
+    }
+
+    /// The text of the page, for failure messages.
+    async fn body_text(&self) -> String {
+        match self.c.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(e) => format!("(no page: {e})"),
+        }
+    }
+
+    /// What went wrong, where the browser is and what the page says.
+    async fn report(&self, what: &str) -> String {
+        let url = self.c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let text = self.body_text().await;
+        format!("{what}, within {PATIENCE:?}, at {url}; the page says:\n{text}")
+    }
+
+    /// The element, once it is there.
+    async fn find(&self, css: &str) -> Element {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await {
+                return e;
+            }
+            if Instant::now() > deadline {
+                panic!("{}", self.report(&format!("no `{css}`")).await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_else(|e| panic!("text of `{css}`: {e}")).trim().to_string()
+    }
+
+    /// Waits until the browser is at `path` (a path, or a path with its query) and the page is
+    /// there.
+    async fn wait_path(&self, path: &str) {
+        self.wait_url(path, |url| {
+            let here = match url.query() {
+                Some(q) if path.contains('?') => format!("{}?{q}", url.path()),
+                _ => url.path().to_string(),
+            };
+            here == path
+        })
+        .await
+    }
+
+    /// Waits until the address is as `ok` wants and the page is there.
+    async fn wait_url(&self, what: &str, ok: impl Fn(&url::Url) -> bool) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(url) = self.c.current_url().await {
+                if ok(&url) && self.c.find(Locator::Css("footer.site")).await.is_ok() {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("{}", self.report(&format!("not at {what}")).await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until `css` says `want`.
+    async fn wait_text(&self, css: &str, want: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await {
+                if e.text().await.is_ok_and(|t| t.trim() == want) {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("{}", self.report(&format!("`{css}` does not say {want:?}")).await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Signs in through the sign-in page and waits to land on `home`.
+    async fn sign_in(&self, user: &str, home: &str) {
+        self.step(&format!("{user} signs in"));
+        self.goto("/dang-nhap").await;
+        self.sign_in_here(user).await;
+        self.wait_path(home).await;
+        assert!(self.body_text().await.contains("Đăng xuất"), "{user} is signed in");
+    }
+
+    /// Fills and sends the sign-in form shown.
+    async fn sign_in_here(&self, user: &str) {
+        self.find("#f-username").await.send_keys(user).await.unwrap();
+        self.find("#f-password").await.send_keys("demo").await.unwrap();
+        self.click("form[action='/dang-nhap'] button[type=submit]").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("form[action='/dang-xuat'] button[type=submit]").await;
+        self.wait_path("/").await;
+        self.find("header.site a[href='/dang-nhap']").await;
+    }
+
+    /// Types a date into a date input, in whichever order of day, month and year the browser's
+    /// locale shows, and checks the value it will send.
+    async fn type_date(&self, input: &Element, iso: &str) {
+        let (y, rest) = iso.split_once('-').unwrap();
+        let (m, d) = rest.split_once('-').unwrap();
+        for keys in [format!("{d}{m}{y}"), format!("{m}{d}{y}"), format!("{y}{m}{d}")] {
+            input.clear().await.ok();
+            input.send_keys(&keys).await.expect("type a date");
+            if input.prop("value").await.unwrap().as_deref() == Some(iso) {
+                self.step(&format!("the date input took {iso} typed as {keys}"));
+                return;
+            }
+        }
+        panic!("could not type {iso} into a date input");
+    }
+
+    /// Fills every field of the application form by its type (except `skip`) and attaches a PDF
+    /// for every document.
+    async fn fill_application(&self, proc: &Value, files: &Path, skip: Option<&str>) {
+        self.step(&format!("fill the application for {}", proc["code"]));
+        for f in proc["form"].as_array().expect("form") {
+            let key = f["key"].as_str().unwrap();
+            let input = self.find(&format!("#f-{key}")).await;
+            assert_eq!(input.attr("name").await.unwrap().as_deref(), Some(format!("a_{key}").as_str()));
+            if Some(key) == skip {
+                continue;
+            }
+            let want = answer_for(f);
+            match f["type"].as_str().unwrap_or("text") {
+                "select" => input.select_by_value(&want).await.expect("choose an option"),
+                "checkbox" => {
+                    if !input.is_selected().await.unwrap() {
+                        input.click().await.expect("tick the box");
+                    }
+                    assert!(input.is_selected().await.unwrap(), "{key} is ticked");
+                    continue;
+                }
+                "date" => self.type_date(&input, &want).await,
+                _ => input.send_keys(&want).await.expect("type an answer"),
+            }
+            assert_eq!(input.prop("value").await.unwrap().unwrap_or_default(), want, "{key}");
+        }
+        attach_documents(self, proc, files).await;
+    }
+
+    /// From the officer's queue, opens the dossier and takes the action with a note (and a
+    /// file), then waits for the new status.
+    async fn act_from_queue(&self, dossier: &str, action: &str, file: Option<&Path>, status: &str) {
+        self.step(&format!("{action} from the queue"));
+        self.goto("/can-bo").await;
+        self.click(&format!("table.dossiers a[href='/ho-so/{dossier}']")).await;
+        self.wait_path(&format!("/ho-so/{dossier}")).await;
+        let form = self.find(&format!("#action-{action}")).await;
+        let note = form.find(Locator::Css("textarea[name=note]")).await.expect("a note");
+        note.send_keys(&format!("Ghi chú: {action}")).await.unwrap();
+        if let Some(path) = file {
+            let input = form.find(Locator::Css("input[type=file][name=result]")).await.expect("a file input");
+            input.send_keys(path.to_str().unwrap()).await.expect("choose the result");
+        }
+        form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        self.wait_path(&format!("/ho-so/{dossier}?xong={action}")).await;
+        self.wait_text("#dossier-status", status).await;
+        let page = self.body_text().await;
+        assert!(page.contains(&format!("Ghi chú: {action}")), "the note is in the history: {page}");
+    }
+}
