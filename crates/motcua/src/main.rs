@@ -59,6 +59,11 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Audit tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Add synthetic dossiers to a demo database, for benchmarks (see bench/README.md).
     Seed {
         /// How many dossiers to add.
@@ -68,6 +73,12 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every dossier's hash chain; exit 1 if any history was altered.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -207,6 +218,18 @@ async fn main() -> Result<()> {
                 bail!("unhealthy: {}", answer.lines().next().unwrap_or(""));
             }
             println!("healthy");
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let db = open(&cli).await?;
+            let v = motcua_store::audit::verify(&db).await?;
+            println!("{} dossiers, {} events checked", v.dossiers, v.events);
+            for b in &v.breaks {
+                println!("ALTERED: dossier {} from event {}", b.dossier_code, b.event_id);
+            }
+            if !v.breaks.is_empty() {
+                bail!("{} dossier histories were altered", v.breaks.len());
+            }
+            println!("every history is intact");
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&motcua_web::api::openapi())?);

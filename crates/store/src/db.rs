@@ -57,6 +57,7 @@ fn redact(url: &str) -> String {
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../migrations/0001_core.sql")),
     (2, "drafts", include_str!("../migrations/0002_drafts.sql")),
+    (3, "audit", include_str!("../migrations/0003_audit.sql")),
 ];
 
 /// A connection pool plus the engine it speaks to.

@@ -290,6 +290,7 @@ async fn insert_attachments(
 async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     dossier_id: i64,
+    dossier_code: &str,
     at: DateTime<Utc>,
     by: &By,
     action: &str,
@@ -298,9 +299,25 @@ async fn insert_event(
     step: usize,
     note: Option<&str>,
 ) -> Result<()> {
+    let note = note.filter(|n| !n.is_empty());
+    let previous = crate::audit::last_hash(tx, dossier_id).await?;
+    let hash = crate::audit::event_hash(
+        &previous,
+        &crate::audit::EventContent {
+            dossier_code,
+            at: millis(at),
+            actor_user_id: by.user_id,
+            actor_name: &by.name,
+            action,
+            from_status: from.map(|s| s.as_str()),
+            to_status: to.as_str(),
+            step: Some(step as i64),
+            note,
+        },
+    );
     sqlx::query(
-        "INSERT INTO events (dossier_id, at, actor_user_id, actor_name, action, from_status, to_status, step, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO events (dossier_id, at, actor_user_id, actor_name, action, from_status, to_status, step, note, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(dossier_id)
     .bind(millis(at))
@@ -310,7 +327,8 @@ async fn insert_event(
     .bind(from.map(|s| s.as_str()))
     .bind(to.as_str())
     .bind(step as i64)
-    .bind(note.filter(|n| !n.is_empty()))
+    .bind(note)
+    .bind(hash)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -354,7 +372,7 @@ pub async fn submit(
     .fetch_one(&mut *tx)
     .await?;
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
-    insert_event(&mut tx, id, now, by, "submit", None, Status::Submitted, 0, None).await?;
+    insert_event(&mut tx, id, &code, now, by, "submit", None, Status::Submitted, 0, None).await?;
     tx.commit().await?;
     by_id(db, id).await
 }
@@ -541,6 +559,7 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
     insert_event(
         &mut tx,
         current.id,
+        &current.code,
         now,
         by,
         &change.action,

@@ -4,6 +4,7 @@
 //! SQL both engines share, through sqlx's `Any` driver, and migrations are written once.
 //! Attachments live in an object store (the data folder by default) under random keys.
 
+pub mod audit;
 pub mod blobs;
 pub mod calendar;
 pub mod catalog;

@@ -219,18 +219,24 @@ impl Generator {
         self.weights.partition_point(|&w| w <= x)
     }
 
-    /// A moment in office hours on the first working day at or after `t`.
+    /// A moment in office hours strictly after `t`: on the same day if the random time of day
+    /// falls after it, else on the next working day.
     fn office_moment(&mut self, t: DateTime<Utc>) -> DateTime<Utc> {
         let mut day = t.with_timezone(&vn_offset()).date_naive();
-        for _ in 0..30 {
+        for _ in 0..60 {
             if self.cal.is_working_day(day) {
-                break;
+                let minutes =
+                    if self.rng.gen_bool(0.5) { self.rng.gen_range(450..690) } else { self.rng.gen_range(810..1020) };
+                let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes);
+                if let Some(at) = vn_offset().from_local_datetime(&local).single().map(|l| l.with_timezone(&Utc)) {
+                    if at > t {
+                        return at;
+                    }
+                }
             }
             day = day.succ_opt().unwrap_or(day);
         }
-        let minutes = if self.rng.gen_bool(0.5) { self.rng.gen_range(450..690) } else { self.rng.gen_range(810..1020) };
-        let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes);
-        vn_offset().from_local_datetime(&local).single().map(|t| t.with_timezone(&Utc)).unwrap_or(t)
+        t + Duration::minutes(1)
     }
 
     /// Plausible answers to a form, valid by its rules.
@@ -385,7 +391,7 @@ impl Generator {
         };
         row.waiting = waiting_on(&s);
         // A story that ran into the future is moved back as a whole, keeping its order.
-        let last = row.events.last().map_or(row.submitted_at, |e| e.at);
+        let last = row.events.iter().map(|e| e.at).max().unwrap_or(row.submitted_at);
         let limit = millis(self.now) - 60_000;
         if last > limit {
             let shift = last - limit + self.rng.gen_range(0..3_600_000);
@@ -429,15 +435,22 @@ fn code_of(agency: &str, submitted_at: i64, seq: u64) -> String {
     format!("{agency}-S{}-{seq:06}", day.format("%y%m%d"))
 }
 
-/// Placeholders `($k, …, $k+n-1)` for one row of a multi-row `INSERT`.
-fn placeholders(out: &mut String, first: usize, n: usize) {
+/// Placeholders `($k, …, $k+n-1)` for one row of a multi-row `INSERT`. SQLite gets anonymous
+/// `?` instead: it looks numbered parameters up by name, one linear scan each, which makes a
+/// statement with thousands of them quadratic (seconds per statement).
+fn placeholders(out: &mut String, engine: Engine, first: usize, n: usize) {
     out.push('(');
     for i in 0..n {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push('$');
-        out.push_str(&(first + i).to_string());
+        match engine {
+            Engine::Sqlite => out.push('?'),
+            Engine::Postgres => {
+                out.push('$');
+                out.push_str(&(first + i).to_string());
+            }
+        }
     }
     out.push(')');
 }
@@ -469,7 +482,7 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
             if i > 0 {
                 sql.push_str(", ");
             }
-            placeholders(&mut sql, i * COLS + 1, COLS);
+            placeholders(&mut sql, db.engine, i * COLS + 1, COLS);
         }
         sql.push_str(" RETURNING id, code");
         let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
@@ -505,29 +518,49 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
                 .bind(r.events.len() as i64 - 1);
         }
         let ids: HashMap<String, i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id, code)| (code, id)).collect();
-        let mut pending: Vec<(i64, &Row, &NewEvent)> = Vec::new();
+        // Events with their hash chain, as the audit expects of every history.
+        let mut pending: Vec<(i64, &Row, &NewEvent, Option<&'static str>, String)> = Vec::new();
         for (r, code) in chunk.iter().zip(&codes) {
             let id = *ids.get(code).ok_or_else(|| StoreError::Other(format!("no id returned for {code}")))?;
-            pending.extend(r.events.iter().map(|e| (id, r, e)));
-        }
-        for part in pending.chunks(EVENT_ROWS) {
-            const COLS: usize = 8;
-            let mut sql = String::from(
-                "INSERT INTO events (dossier_id, at, actor_name, action, from_status, to_status, step, note) VALUES ",
-            );
-            for i in 0..part.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                placeholders(&mut sql, i * COLS + 1, COLS);
-            }
-            let mut q = sqlx::query(&sql);
-            for (id, r, e) in part {
+            let mut previous = String::new();
+            for e in &r.events {
                 let note = match e.action {
                     Action::Refuse => Some("Hồ sơ không đủ điều kiện theo quy định."),
                     Action::RequestSupplement => Some("Đề nghị bổ sung bản sao giấy tờ tùy thân còn hiệu lực."),
                     _ => None,
                 };
+                let actor = if e.by_applicant { r.applicant_name.as_str() } else { OFFICER_NAME };
+                let hash = crate::audit::event_hash(
+                    &previous,
+                    &crate::audit::EventContent {
+                        dossier_code: code,
+                        at: e.at,
+                        actor_user_id: None,
+                        actor_name: actor,
+                        action: e.action.as_str(),
+                        from_status: e.from.map(|s| s.as_str()),
+                        to_status: e.to.as_str(),
+                        step: Some(e.step as i64),
+                        note,
+                    },
+                );
+                previous = hash.clone();
+                pending.push((id, r, e, note, hash));
+            }
+        }
+        for part in pending.chunks(EVENT_ROWS) {
+            const COLS: usize = 9;
+            let mut sql = String::from(
+                "INSERT INTO events (dossier_id, at, actor_name, action, from_status, to_status, step, note, hash) VALUES ",
+            );
+            for i in 0..part.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                placeholders(&mut sql, db.engine, i * COLS + 1, COLS);
+            }
+            let mut q = sqlx::query(&sql);
+            for (id, r, e, note, hash) in part {
                 q = q
                     .bind(*id)
                     .bind(e.at)
@@ -536,7 +569,8 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
                     .bind(e.from.map(|s| s.as_str()))
                     .bind(e.to.as_str())
                     .bind(e.step as i64)
-                    .bind(note);
+                    .bind(*note)
+                    .bind(hash.clone());
             }
             q.execute(&mut *tx).await?;
             events += part.len();
@@ -612,6 +646,81 @@ mod tests {
             let real =
                 motcua_domain::code::DossierCodePattern::parse(pattern).unwrap().render("000.00.12.H38", day, 42);
             assert!(!real.contains("-S"), "{real}");
+        }
+    }
+
+    fn generator() -> Generator {
+        let lead = "000.00.12.H38";
+        let procedure = |code: &str, unit| Procedure {
+            id: 1,
+            version_id: 1,
+            version: 1,
+            code: code.into(),
+            local_code: None,
+            name: "Thủ tục".into(),
+            name_en: None,
+            field: catalog::Field { code: "F".into(), name: "Lĩnh vực".into(), name_en: None },
+            agency: catalog::Agency {
+                code: lead.into(),
+                name: "Sở Tư pháp".into(),
+                name_en: None,
+                parent_code: None,
+                kind: "department".into(),
+            },
+            level: "full".into(),
+            level_reason: None,
+            limit: motcua_domain::calendar::TimeLimit::new(5, unit),
+            fee_vnd: 0,
+            fee_note: None,
+            result_kind: "paper".into(),
+            documents: vec![],
+            form: vec![],
+            workflow: motcua_domain::dossier::default_workflow(lead),
+        };
+        let names = |n: &str| vec![n.to_string()];
+        Generator {
+            rng: StdRng::seed_from_u64(7),
+            procs: Arc::new(vec![procedure("1.1", TimeUnit::WorkingDays), procedure("1.2", TimeUnit::Hours)]),
+            weights: vec![1, 2],
+            rules: HashMap::new(),
+            cal: WorkingCalendar::default(),
+            centre: "000.00.01.H38".into(),
+            people: People {
+                family_names: names("Nguyễn"),
+                middle_names: names("Văn"),
+                given_names: names("An"),
+                addresses: names("Lào Cai"),
+            },
+            now: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn generated_dossiers_are_what_the_application_would_have_stored() {
+        let mut g = generator();
+        let now = millis(g.now);
+        for _ in 0..3000 {
+            let r = g.dossier().unwrap();
+            let p = &g.procs[r.procedure];
+            assert_eq!(r.events[0].action, Action::Submit);
+            assert_eq!(r.events[0].at, r.submitted_at);
+            assert!(r.events.windows(2).all(|w| w[0].at < w[1].at), "times go forward");
+            assert!(r.events.iter().all(|e| e.at < now), "nothing in the future");
+            assert_eq!(r.events.last().unwrap().to, r.status);
+            let s = Situation {
+                status: r.status,
+                lead_agency: &p.agency.code,
+                workflow: &p.workflow,
+                step: r.step,
+                resume_status: r.resume_status,
+            };
+            assert_eq!(r.waiting, waiting_on(&s));
+            assert_eq!(r.received_at.is_some(), r.events.iter().any(|e| e.action == Action::Receive));
+            assert_eq!(r.due_at.is_some(), r.clock_started_at.is_some());
+            assert_eq!(
+                r.finished_at.is_some(),
+                r.events.iter().any(|e| matches!(e.to, Status::ResultReady | Status::Refused | Status::Withdrawn))
+            );
         }
     }
 

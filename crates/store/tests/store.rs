@@ -17,6 +17,7 @@ on_both_engines!(
     calendar_years_are_replaced_whole,
     queues_follow_who_must_act,
     attachments_come_back_byte_for_byte,
+    histories_are_tamper_evident,
 );
 
 async fn loaded(engine: TestEngine) -> TestDb {
@@ -191,4 +192,69 @@ async fn attachments_come_back_byte_for_byte(engine: TestEngine) {
     assert_eq!(list[0].sha256, stored.sha256);
     assert_eq!(dossiers::attachment(&t.db, &list[0].id).await.unwrap(), list[0]);
     blobs.ping().await.unwrap();
+}
+
+async fn histories_are_tamper_evident(engine: TestEngine) {
+    use motcua_store::audit;
+    let t = loaded(engine).await;
+    let p = catalog::current_procedures(&t.db).await.unwrap().remove(0);
+    let now = Utc::now();
+    let pattern = DossierCodePattern::default();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let d = dossiers::submit(&t.db, &pattern, &new_dossier(&p), &by(), now).await.unwrap();
+        let change = Change {
+            action: "refuse".into(),
+            status: Status::Refused,
+            step: 0,
+            resume_status: None,
+            waiting: None,
+            received_at: None,
+            clock: None,
+            finished_at: Some(now),
+            returned_at: None,
+            supplement_requested: false,
+            note: Some("Không thuộc thẩm quyền".into()),
+            attachments: vec![],
+        };
+        dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
+        ids.push(d.id);
+    }
+    let ok = audit::verify(&t.db).await.unwrap();
+    assert_eq!((ok.dossiers, ok.events, ok.breaks.len()), (3, 6, 0));
+    // Editing a note breaks that dossier's chain at that event.
+    let (event_id,): (i64,) = sqlx::query_as("SELECT id FROM events WHERE dossier_id = $1 AND action = 'refuse'")
+        .bind(ids[1])
+        .fetch_one(&t.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE events SET note = 'Đã sửa' WHERE id = $1").bind(event_id).execute(&t.db.pool).await.unwrap();
+    let v = audit::verify(&t.db).await.unwrap();
+    assert_eq!(v.breaks.len(), 1);
+    assert_eq!(v.breaks[0].event_id, event_id);
+    // Deleting the first event breaks the chain at the one after it.
+    let (first,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM events WHERE dossier_id = $1")
+        .bind(ids[2])
+        .fetch_one(&t.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM events WHERE id = $1").bind(first).execute(&t.db.pool).await.unwrap();
+    let v = audit::verify(&t.db).await.unwrap();
+    assert_eq!(v.breaks.len(), 2);
+    // Reads are logged with who and when.
+    let reader = motcua_store::users::create_user(
+        &t.db,
+        &motcua_store::users::NewUser {
+            username: Some("doc".into()),
+            full_name: "Người đọc".into(),
+            password_hash: "x".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    audit::record_read(&t.db, ids[0], reader, now).await.unwrap();
+    let reads = audit::recent_reads(&t.db, 10).await.unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].reader, "Người đọc");
 }

@@ -205,3 +205,15 @@ event-send_back = Sent back
 event-issue_result = Result issued
 event-return_result = Result handed over
 no-attachments = No attached files.
+
+## Audit
+nav-audit = Audit
+audit-title = Audit of dossier histories
+audit-chain = Integrity of the processing histories
+audit-summary = { $dossiers } dossiers and { $events } events checked.
+audit-intact = Every processing history is intact.
+audit-altered = Altered histories found
+audit-break = the chain is broken from event { $event }
+audit-reads = Recent dossier reads
+audit-when = When
+audit-who = Reader

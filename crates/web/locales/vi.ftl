@@ -205,3 +205,15 @@ event-send_back = Trả lại
 event-issue_result = Ban hành kết quả
 event-return_result = Trả kết quả
 no-attachments = Không có tệp đính kèm.
+
+## Audit
+nav-audit = Nhật ký
+audit-title = Kiểm tra nhật ký hồ sơ
+audit-chain = Tính toàn vẹn của quá trình xử lý
+audit-summary = Đã kiểm tra { $dossiers } hồ sơ, { $events } sự kiện.
+audit-intact = Toàn bộ quá trình xử lý còn nguyên vẹn.
+audit-altered = Phát hiện quá trình xử lý bị thay đổi
+audit-break = chuỗi bị phá vỡ từ sự kiện số { $event }
+audit-reads = Lượt xem hồ sơ gần đây
+audit-when = Thời điểm
+audit-who = Người xem

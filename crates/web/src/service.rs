@@ -82,6 +82,10 @@ pub async fn view_dossier(state: &AppState, user: Option<&User>, code: &str) -> 
     if !may_see(&actor, &d) {
         return Err(AppError::not_found());
     }
+    // Officers reading a citizen's personal data leave a trace (who, when).
+    if let (Actor::Officer { .. }, Some(u)) = (&actor, user) {
+        motcua_store::audit::record_read(&state.db, d.id, u.id, Utc::now()).await?;
+    }
     assemble(state, d, &actor).await
 }
 

@@ -13,6 +13,7 @@ on_both_engines!(
     forms_without_a_valid_csrf_token_are_refused,
     pages_check_access_and_answer_in_the_chosen_language,
     registration_form_reports_every_problem,
+    administrators_audit_histories_and_reads,
 );
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
@@ -303,4 +304,35 @@ async fn registration_form_reports_every_problem(engine: TestEngine) {
     let (s, html) = page(&app, &b, "/ho-so").await;
     assert_eq!(s, 200);
     assert!(html.contains("Lò Văn Páo"));
+}
+
+async fn administrators_audit_histories_and_reads(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (_, d) =
+        app.post_multipart("/api/v1/dossiers", Some(&token), common::submission(&proc, &common::answers(&proc))).await;
+    let code = d["code"].as_str().unwrap();
+    // An officer reads the dossier: the read is logged; the applicant's own reads are not.
+    let desk = app.login("tiepnhan").await;
+    assert_eq!(app.get(&format!("/api/v1/dossiers/{code}"), Some(&desk)).await.0, 200);
+    assert_eq!(app.get(&format!("/api/v1/dossiers/{code}"), Some(&token)).await.0, 200);
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    assert_eq!(page(&app, &citizen, "/quan-tri/nhat-ky").await.0, 404);
+    let admin = browser();
+    sign_in(&app, &admin, "quantri").await;
+    let (s, html) = page(&app, &admin, "/quan-tri/nhat-ky").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Toàn bộ quá trình xử lý còn nguyên vẹn."), "{html}");
+    assert_eq!(
+        html.matches(&format!("<a href=\"/ho-so/{code}\">")).count(),
+        1,
+        "one officer read, none by the applicant"
+    );
+    assert!(html.contains("Nguyễn Thị Tiếp Nhận"));
+    // Someone edits the history behind the application's back: the audit says where.
+    sqlx::query("UPDATE events SET actor_name = 'Người khác'").execute(&app.state.db.pool).await.unwrap();
+    let (_, html) = page(&app, &admin, "/quan-tri/nhat-ky").await;
+    assert!(html.contains("Phát hiện quá trình xử lý bị thay đổi") && html.contains(code));
 }

@@ -3,6 +3,7 @@
 //! answers 303 to a GET, and errors are summarised at the top of the form and linked to fields.
 
 mod account;
+mod admin;
 mod apply;
 mod assets;
 mod dossier;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}", get(dossier::page))
         .route("/ho-so/{code}/thao-tac", post(dossier::act))
         .route("/can-bo", get(office::queue))
+        .route("/quan-tri/nhat-ky", get(admin::audit))
         .route("/static/{name}", get(assets::serve))
 }
 
@@ -134,6 +136,11 @@ impl Ctx {
     /// Whether the visitor is an officer (for the navigation).
     pub fn is_officer(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.is_officer())
+    }
+
+    /// Whether the visitor administers the system (for the navigation).
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.has(motcua_domain::dossier::Role::Admin))
     }
 
     /// The URL of the stylesheet, with its content hash.

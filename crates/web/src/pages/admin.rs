@@ -1,0 +1,46 @@
+//! Administrators' pages: the audit of dossier histories and of who read which dossier.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use motcua_domain::dossier::Role;
+
+use super::{show_time, Ctx};
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    ctx: Ctx,
+    summary: String,
+    breaks: Vec<(String, String)>,
+    reads: Vec<(String, String, String)>,
+}
+
+/// Verifies every history's hash chain and lists the latest reads (administrators only; anyone
+/// else is told the page does not exist).
+pub async fn audit(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return Ok(r.into_response()),
+    };
+    if !user.has(Role::Admin) {
+        return Err(AppError::not_found());
+    }
+    let v = motcua_store::audit::verify(&state.db).await?;
+    let reads = motcua_store::audit::recent_reads(&state.db, 100).await?;
+    let page = AuditPage {
+        summary: ctx
+            .lang
+            .t_args("audit-summary", &[("dossiers", &v.dossiers.to_string()), ("events", &v.events.to_string())]),
+        breaks: v
+            .breaks
+            .iter()
+            .map(|b| (b.dossier_code.clone(), ctx.lang.t_args("audit-break", &[("event", &b.event_id.to_string())])))
+            .collect(),
+        reads: reads.into_iter().map(|r| (show_time(Some(r.at)), r.reader, r.dossier_code)).collect(),
+        ctx: ctx.clone(),
+    };
+    Ok(ctx.render(&page))
+}
