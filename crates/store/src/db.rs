@@ -130,6 +130,11 @@ impl Database {
         Ok(())
     }
 
+    /// How many migrations this build knows.
+    pub fn migration_count() -> usize {
+        MIGRATIONS.len()
+    }
+
     /// Whether the database answers: for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
