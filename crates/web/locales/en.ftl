@@ -217,3 +217,16 @@ audit-break = the chain is broken from event { $event }
 audit-reads = Recent dossier reads
 audit-when = When
 audit-who = Reader
+
+## Counter reception
+nav-counter = Counter reception
+counter-title = Receive an application in person
+counter-lead = Choose the procedure to record an application made at the one-stop desk. The dossier is received at once and the receipt printed.
+counter-documents-hint = Scan every page of each document, in order; the files are marked as digitized.
+counter-receive = Receive and print the receipt
+counter-id-number = Citizen identity number (if any)
+counter-email = E-mail (if any)
+counter-address = Address
+receipt-title = Receipt and appointment
+receipt-back = Back to the dossier
+dossier-receipt-link = Print the receipt

@@ -217,3 +217,16 @@ audit-break = chuỗi bị phá vỡ từ sự kiện số { $event }
 audit-reads = Lượt xem hồ sơ gần đây
 audit-when = Thời điểm
 audit-who = Người xem
+
+## Counter reception
+nav-counter = Tiếp nhận trực tiếp
+counter-title = Tiếp nhận hồ sơ trực tiếp
+counter-lead = Chọn thủ tục để ghi nhận hồ sơ nộp trực tiếp tại bộ phận một cửa. Hồ sơ được tiếp nhận ngay và in giấy hẹn.
+counter-documents-hint = Quét đủ các trang của từng giấy tờ theo thứ tự; tệp được đánh dấu là đã số hóa.
+counter-receive = Tiếp nhận và in giấy hẹn
+counter-id-number = Số định danh cá nhân (nếu có)
+counter-email = Thư điện tử (nếu có)
+counter-address = Địa chỉ
+receipt-title = Giấy tiếp nhận hồ sơ và hẹn trả kết quả
+receipt-back = Về trang hồ sơ
+dossier-receipt-link = In giấy tiếp nhận

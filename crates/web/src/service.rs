@@ -100,7 +100,12 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
 
 /// Stores uploaded files, returning their records-to-be. On any failure the bytes already
 /// written are removed.
-async fn store_uploads(state: &AppState, files: &[Upload], purpose: &str) -> AppResult<Vec<NewAttachment>> {
+async fn store_uploads(
+    state: &AppState,
+    files: &[Upload],
+    purpose: &str,
+    digitized: bool,
+) -> AppResult<Vec<NewAttachment>> {
     let mut out: Vec<NewAttachment> = Vec::new();
     for f in files {
         match state.blobs.put(f.bytes.clone()).await {
@@ -110,7 +115,7 @@ async fn store_uploads(state: &AppState, files: &[Upload], purpose: &str) -> App
                 file_name: f.file_name.clone(),
                 content_type: f.content_type.clone(),
                 blob,
-                digitized: false,
+                digitized,
             }),
             Err(e) => {
                 discard(state, &out).await;
@@ -199,7 +204,7 @@ pub async fn prepare_submission(
         return Err(AppError::with(ErrorKind::Conflict, "error-not-online"));
     }
     let data = check_submission(p, answers, files).map_err(AppError::fields)?;
-    let attachments = store_uploads(state, files, "document").await?;
+    let attachments = store_uploads(state, files, "document", false).await?;
     Ok((p.clone(), data, attachments))
 }
 
@@ -212,25 +217,40 @@ pub async fn record_submission(
     data: Map<String, Value>,
     attachments: Vec<NewAttachment>,
 ) -> AppResult<Dossier> {
+    let applicant = Applicant {
+        full_name: user.full_name.clone(),
+        id_number: user.id_number.clone(),
+        phone: user.phone.clone().unwrap_or_default(),
+        email: user.email.clone(),
+        address: user.address.clone(),
+    };
+    record(state, user, Some(user.id), applicant, "online", p, data, attachments).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    state: &AppState,
+    by_user: &User,
+    applicant_user_id: Option<i64>,
+    applicant: Applicant,
+    channel: &str,
+    p: &Procedure,
+    data: Map<String, Value>,
+    attachments: Vec<NewAttachment>,
+) -> AppResult<Dossier> {
     let new = NewDossier {
         procedure_version_id: p.version_id,
         procedure_code: p.code.clone(),
         lead_agency: p.agency.code.clone(),
-        applicant_user_id: Some(user.id),
-        applicant: Applicant {
-            full_name: user.full_name.clone(),
-            id_number: user.id_number.clone(),
-            phone: user.phone.clone().unwrap_or_default(),
-            email: user.email.clone(),
-            address: user.address.clone(),
-        },
-        channel: "online".into(),
+        applicant_user_id,
+        applicant,
+        channel: channel.into(),
         data,
         fee_vnd: p.fee_vnd,
         waiting: Some((Role::Reception, p.agency.code.clone())),
         attachments,
     };
-    let by = By { user_id: Some(user.id), name: user.full_name.clone() };
+    let by = By { user_id: Some(by_user.id), name: by_user.full_name.clone() };
     match dossiers::submit(&state.db, &state.config.code_pattern, &new, &by, Utc::now()).await {
         Ok(d) => Ok(d),
         Err(e) => {
@@ -238,6 +258,106 @@ pub async fn record_submission(
             Err(e.into())
         }
     }
+}
+
+/// The applicant of an in-person application as the desk officer typed it.
+#[derive(Clone, Debug, Default)]
+pub struct CounterApplicant {
+    /// Name of the person or organisation.
+    pub full_name: String,
+    /// Citizen identity number (optional for organisations).
+    pub id_number: String,
+    /// Phone.
+    pub phone: String,
+    /// E-mail (optional).
+    pub email: String,
+    /// Address.
+    pub address: String,
+}
+
+impl CounterApplicant {
+    /// Validated applicant, or per-field message keys (`applicant_<field>`).
+    pub fn check(&self) -> Result<Applicant, BTreeMap<String, String>> {
+        use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber};
+        let mut errors = BTreeMap::new();
+        let name = FullName::parse(&self.full_name)
+            .map_err(|_| errors.insert("applicant_full_name".into(), "field-required".into()))
+            .ok();
+        let phone = PhoneNumber::parse(&self.phone)
+            .map_err(|_| errors.insert("applicant_phone".into(), "field-not-phone".into()))
+            .ok();
+        let id = match self.id_number.trim() {
+            "" => None,
+            raw => CitizenId::parse(raw)
+                .map_err(|_| errors.insert("applicant_id_number".into(), "field-not-citizen-id".into()))
+                .ok(),
+        };
+        let email = match self.email.trim() {
+            "" => None,
+            raw => {
+                Email::parse(raw).map_err(|_| errors.insert("applicant_email".into(), "field-not-email".into())).ok()
+            }
+        };
+        if self.address.chars().count() > 500 {
+            errors.insert("applicant_address".into(), "field-too-long".into());
+        }
+        match (name, phone) {
+            (Some(n), Some(p)) if errors.is_empty() => Ok(Applicant {
+                full_name: n.as_str().into(),
+                id_number: id.map(|i| i.as_str().to_string()),
+                phone: p.as_str().into(),
+                email: email.map(|e| e.as_str().to_string()),
+                address: Some(self.address.trim().to_string()).filter(|a| !a.is_empty()),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The desk records an in-person application (tiếp nhận trực tiếp): the documents it scanned
+/// are marked digitized, the dossier is received at once and the clock starts. When the
+/// applicant has a citizen account (same identity number), the dossier appears in it.
+pub async fn receive_at_counter(
+    state: &AppState,
+    officer: &User,
+    procedure_code: &str,
+    applicant: &CounterApplicant,
+    answers: &Map<String, Value>,
+    files: &[Upload],
+) -> AppResult<DossierView> {
+    let catalog = state.catalog();
+    let p = catalog
+        .get(procedure_code)
+        .ok_or_else(|| AppError::with(ErrorKind::NotFound, "error-unknown-procedure"))?
+        .clone();
+    if !may_receive_for(state, officer, &p.agency.code) {
+        return Err(AppError::not_found());
+    }
+    let mut errors = BTreeMap::new();
+    let checked_applicant = applicant.check().map_err(|e| errors.extend(e)).ok();
+    let data = check_submission(&p, answers, files).map_err(|e| errors.extend(e)).ok();
+    let (Some(checked_applicant), Some(data)) = (checked_applicant, data) else {
+        return Err(AppError::fields(errors));
+    };
+    let account = match &checked_applicant.id_number {
+        Some(id) => motcua_store::users::find_for_login(&state.db, std::slice::from_ref(id))
+            .await?
+            .filter(|c| c.user.has(Role::Citizen) && c.user.id_number.as_deref() == Some(id.as_str()))
+            .map(|c| c.user.id),
+        None => None,
+    };
+    let attachments = store_uploads(state, files, "document", true).await?;
+    let d = record(state, officer, account, checked_applicant, "in_person", &p, data, attachments).await?;
+    act(state, officer, &d.code, Action::Receive.as_str(), Some("Tiếp nhận trực tiếp tại bộ phận một cửa"), &[]).await
+}
+
+/// Whether the officer's desk receives dossiers of this lead agency.
+pub fn may_receive_for(state: &AppState, officer: &User, lead_agency: &str) -> bool {
+    officer.has(Role::Reception)
+        && officer
+            .agency_code
+            .as_deref()
+            .is_some_and(|a| a == lead_agency || state.catalog().agencies.get(a).is_some_and(|x| x.is_service_centre()))
 }
 
 /// A citizen applies online in one step (the API).
@@ -309,7 +429,7 @@ pub async fn act(
     }
     let now = Utc::now();
     let due = if t.restarts_clock { Some(due_if_received(state, &p, now).await?) } else { None };
-    let attachments = store_uploads(state, files, purpose).await?;
+    let attachments = store_uploads(state, files, purpose, false).await?;
     let change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = match dossiers::apply(&state.db, &d, &change, &by, now).await {

@@ -14,6 +14,7 @@ on_both_engines!(
     pages_check_access_and_answer_in_the_chosen_language,
     registration_form_reports_every_problem,
     administrators_audit_histories_and_reads,
+    the_desk_receives_an_application_in_person,
 );
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
@@ -335,4 +336,65 @@ async fn administrators_audit_histories_and_reads(engine: TestEngine) {
     sqlx::query("UPDATE events SET actor_name = 'Người khác'").execute(&app.state.db.pool).await.unwrap();
     let (_, html) = page(&app, &admin, "/quan-tri/nhat-ky").await;
     assert!(html.contains("Phát hiện quá trình xử lý bị thay đổi") && html.contains(code));
+}
+
+async fn the_desk_receives_an_application_in_person(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let code = proc["code"].as_str().unwrap();
+    let spec = browser();
+    sign_in(&app, &spec, "chuyenvien").await;
+    assert_eq!(page(&app, &spec, &format!("/can-bo/tiep-nhan/{code}")).await.0, 404, "specialists do not receive");
+    let desk = browser();
+    sign_in(&app, &desk, "tiepnhan").await;
+    let (s, list) = page(&app, &desk, "/can-bo/tiep-nhan?q=").await;
+    assert_eq!(s, 200);
+    assert!(list.contains(&format!("/can-bo/tiep-nhan/{code}")));
+    let (s, html) = page(&app, &desk, &format!("/can-bo/tiep-nhan/{code}")).await;
+    assert_eq!(s, 200);
+    let csrf = csrf_of(&html);
+    let form = |name: &str| {
+        let mut form = Form::new()
+            .text("_csrf", csrf.clone())
+            .text("applicant_full_name", name.to_string())
+            .text("applicant_id_number", "038090001234")
+            .text("applicant_phone", "0912 345 678")
+            .text("applicant_address", "Phường Cam Đường, tỉnh Lào Cai");
+        for (k, v) in common::answers(&proc) {
+            let v = match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            form = form.text(format!("a_{k}"), v);
+        }
+        for d in proc["required_documents"].as_array().unwrap() {
+            let key = d["key"].as_str().unwrap();
+            form = form.part(format!("d_{key}"), Part::bytes(pdf(key)).file_name(format!("scan-{key}.pdf")));
+        }
+        form
+    };
+    let res = desk.post(app.url(&format!("/can-bo/tiep-nhan/{code}"))).multipart(form("")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("href=\"#f-applicant_full_name\""));
+    assert!(html.contains("value=\"038090001234\""), "typed values are kept");
+    let res =
+        desk.post(app.url(&format!("/can-bo/tiep-nhan/{code}"))).multipart(form("Nguyễn Văn An")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let receipt = res.headers()["location"].to_str().unwrap().to_string();
+    let dossier_code = receipt.trim_start_matches("/ho-so/").trim_end_matches("/giay-tiep-nhan").to_string();
+    let (s, html) = page(&app, &desk, &receipt).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ") && html.contains(&dossier_code));
+    assert!(html.contains("Nguyễn Thị Tiếp Nhận"), "the receiving officer is named");
+    // Received at once, in person, documents digitized, and in the citizen's own account.
+    let token = app.login("congdan").await;
+    let (s, d) = app.get(&format!("/api/v1/dossiers/{dossier_code}"), Some(&token)).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "received");
+    assert_eq!(d["channel"], "in_person");
+    assert!(d["due_at"].is_string());
+    assert!(d["attachments"].as_array().unwrap().iter().all(|a| a["digitized"] == true));
+    let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["submit", "receive"]);
 }

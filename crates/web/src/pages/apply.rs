@@ -41,8 +41,12 @@ pub struct DocumentView {
 
 #[derive(Template)]
 #[template(path = "apply.html")]
-struct ApplyPage {
+pub(super) struct ApplyPage {
     ctx: Ctx,
+    action_url: String,
+    counter: bool,
+    /// (name, label, input type, value, error) of the applicant, when the desk types them.
+    applicant_fields: Vec<(String, String, &'static str, String, String)>,
     code: String,
     name: String,
     applicant_name: String,
@@ -50,6 +54,54 @@ struct ApplyPage {
     errors: FormErrors,
     fields: Vec<FieldView>,
     documents: Vec<DocumentView>,
+}
+
+impl ApplyPage {
+    /// The same form for the desk: the applicant's details are typed, not taken from the account.
+    pub(super) fn for_counter(mut self, applicant: &service::CounterApplicant) -> Self {
+        let ctx = &self.ctx;
+        let field = |name: &str, label: &str, kind: &'static str, value: &str| {
+            (name.to_string(), ctx.t(label), kind, value.to_string(), self.errors.of(name).to_string())
+        };
+        self.applicant_fields = vec![
+            field("applicant_full_name", "register-full-name", "text", &applicant.full_name),
+            field("applicant_id_number", "counter-id-number", "text", &applicant.id_number),
+            field("applicant_phone", "register-phone", "tel", &applicant.phone),
+            field("applicant_email", "counter-email", "email", &applicant.email),
+            field("applicant_address", "counter-address", "text", &applicant.address),
+        ];
+        self.action_url = format!("/can-bo/tiep-nhan/{}", self.code);
+        self.counter = true;
+        self
+    }
+}
+
+/// Answers (`a_<key>`) and files (`d_<key>`) of an application form.
+pub(super) fn answers_and_files(p: &Procedure, parts: uploads::Parts) -> (Map<String, Value>, Vec<uploads::Upload>) {
+    let mut answers = Map::new();
+    for f in &p.form {
+        if let Some(v) = parts.fields.get(&format!("a_{}", f.key)) {
+            answers.insert(f.key.clone(), Value::String(v.clone()));
+        }
+    }
+    let files = parts
+        .files
+        .into_iter()
+        .filter_map(|mut f| {
+            f.part.strip_prefix("d_").map(str::to_string).map(|k| {
+                f.part = k;
+                f
+            })
+        })
+        .collect();
+    (answers, files)
+}
+
+/// The order in which a procedure's errors are summarised: form fields, then documents.
+pub(super) fn error_order(p: &Procedure) -> Vec<String> {
+    let mut order: Vec<String> = p.form.iter().map(|f| f.key.clone()).collect();
+    order.extend(p.documents.iter().map(|d| d.key.clone()));
+    order
 }
 
 fn kind_name(k: FieldType) -> (&'static str, &'static str) {
@@ -65,7 +117,7 @@ fn kind_name(k: FieldType) -> (&'static str, &'static str) {
     }
 }
 
-fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>, errors: FormErrors) -> ApplyPage {
+pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>, errors: FormErrors) -> ApplyPage {
     let lang = ctx.lang;
     let user = ctx.user.as_ref();
     let text = |v: Option<&Value>| match v {
@@ -110,6 +162,9 @@ fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>, errors: Fo
         .collect();
     ApplyPage {
         ctx: ctx.clone(),
+        action_url: format!("/nop/{}", p.code),
+        counter: false,
+        applicant_fields: vec![],
         code: p.code.clone(),
         name: lang.pick(&p.name, p.name_en.as_deref()).into(),
         applicant_name: user.map(|u| u.full_name.clone()).unwrap_or_default(),
@@ -166,31 +221,14 @@ pub async fn check(
         Err(e) => return Err(e),
     };
     ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
-    let mut answers = Map::new();
-    for f in &p.form {
-        if let Some(v) = parts.fields.get(&format!("a_{}", f.key)) {
-            answers.insert(f.key.clone(), Value::String(v.clone()));
-        }
-    }
-    let files: Vec<uploads::Upload> = parts
-        .files
-        .into_iter()
-        .filter_map(|mut f| {
-            f.part.strip_prefix("d_").map(str::to_string).map(|k| {
-                f.part = k;
-                f
-            })
-        })
-        .collect();
+    let (answers, files) = answers_and_files(&p, parts);
     match service::prepare_submission(&state, &user, &code, &answers, &files).await {
         Ok((p, data, attachments)) => {
             let id = drafts::create(&state.db, user.id, &p.code, &data, &attachments).await?;
             Ok(Redirect::to(&format!("/nop/{}/xac-nhan/{id}", p.code)).into_response())
         }
         Err(e) if e.kind == ErrorKind::Validation => {
-            let mut order: Vec<String> = p.form.iter().map(|f| f.key.clone()).collect();
-            order.extend(p.documents.iter().map(|d| d.key.clone()));
-            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &order);
+            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &error_order(&p));
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &apply_page(&ctx, &p, &answers, errors)))
         }
         Err(e) => Err(e),

@@ -316,3 +316,87 @@ pub async fn act(
         Err(e) => Err(e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    ctx: Ctx,
+    agency_parent: String,
+    agency: String,
+    place_date: String,
+    code: String,
+    applicant: String,
+    id_number: String,
+    address: String,
+    phone: String,
+    email: String,
+    procedure: String,
+    documents: Vec<(String, String, String)>,
+    time_limit: String,
+    received: String,
+    due: String,
+    fee: String,
+    officer: String,
+}
+
+/// Form 01, Giấy tiếp nhận hồ sơ và hẹn trả kết quả — the receipt and appointment, printable on
+/// A5, for a received dossier (Vietnamese only: it is a legal form).
+pub async fn receipt(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
+    if let Err(r) = ctx.require_user() {
+        return Ok(r.into_response());
+    }
+    let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
+    let d = &v.dossier;
+    let Some(received_at) = d.received_at else {
+        return Err(AppError::not_found());
+    };
+    let p = &v.procedure;
+    let catalog = state.catalog();
+    let parent = p.agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.to_uppercase());
+    let local = received_at.with_timezone(&motcua_domain::calendar::vn_offset());
+    let officer =
+        v.history.iter().rev().find(|e| e.action == "receive").map(|e| e.actor_name.clone()).unwrap_or_default();
+    let vi = Lang::Vi;
+    let page = ReceiptPage {
+        ctx: Ctx { lang: vi, ..ctx.clone() },
+        agency_parent: parent.unwrap_or_default(),
+        agency: p.agency.name.to_uppercase(),
+        place_date: format!(
+            "Ngày {:02} tháng {:02} năm {}",
+            chrono::Datelike::day(&local),
+            chrono::Datelike::month(&local),
+            chrono::Datelike::year(&local)
+        ),
+        code: d.code.clone(),
+        applicant: d.applicant.full_name.clone(),
+        id_number: d.applicant.id_number.clone().unwrap_or_default(),
+        address: d.applicant.address.clone().unwrap_or_default(),
+        phone: d.applicant.phone.clone(),
+        email: d.applicant.email.clone().unwrap_or_default(),
+        procedure: p.name.clone(),
+        documents: p
+            .documents
+            .iter()
+            .map(|doc| {
+                let got = v.attachments.iter().filter(|a| a.key == doc.key).count();
+                (
+                    doc.name.clone(),
+                    vi.t(if doc.original { "doc-original" } else { "doc-copy" }),
+                    if got > 0 { format!("{got} tệp") } else { "không nộp".to_string() },
+                )
+            })
+            .collect(),
+        time_limit: super::portal::time_text(vi, p),
+        received: format!("{} phút, ngày {}", local.format("%H giờ %M"), local.format("%d/%m/%Y")),
+        due: d
+            .due_at
+            .map(|t| {
+                let l = t.with_timezone(&motcua_domain::calendar::vn_offset());
+                format!("{} phút, ngày {}", l.format("%H giờ %M"), l.format("%d/%m/%Y"))
+            })
+            .unwrap_or_default(),
+        fee: super::portal::fee_text(vi, p.fee_vnd),
+        officer,
+    };
+    Ok(ctx.render(&page))
+}

@@ -41,6 +41,9 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}", get(dossier::page))
         .route("/ho-so/{code}/thao-tac", post(dossier::act))
         .route("/can-bo", get(office::queue))
+        .route("/can-bo/tiep-nhan", get(office::counter))
+        .route("/can-bo/tiep-nhan/{code}", get(office::counter_form).post(office::counter_receive))
+        .route("/ho-so/{code}/giay-tiep-nhan", get(dossier::receipt))
         .route("/quan-tri/nhat-ky", get(admin::audit))
         .route("/static/{name}", get(assets::serve))
 }
@@ -136,6 +139,11 @@ impl Ctx {
     /// Whether the visitor is an officer (for the navigation).
     pub fn is_officer(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.is_officer())
+    }
+
+    /// Whether the visitor works at a reception desk (for the navigation).
+    pub fn is_reception(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.has(motcua_domain::dossier::Role::Reception))
     }
 
     /// Whether the visitor administers the system (for the navigation).
