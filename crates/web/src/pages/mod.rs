@@ -214,11 +214,12 @@ struct ErrorPage<'a> {
     lang: Lang,
     title: String,
     message: &'a str,
+    css: &'static str,
 }
 
 /// An error as a page in the visitor's language.
 pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
-    let page = ErrorPage { lang, title: lang.t("error-title"), message };
+    let page = ErrorPage { lang, title: lang.t("error-title"), message, css: assets::css_url() };
     let mut res = match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, message.to_string()).into_response(),
