@@ -145,12 +145,25 @@ pub async fn record_read(
     user_id: i64,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO dossier_reads (dossier_id, user_id, at) VALUES ($1, $2, $3)")
-        .bind(dossier_id)
-        .bind(user_id)
-        .bind(crate::millis(at))
-        .execute(&db.pool)
-        .await?;
+    record_reads(db, &[(dossier_id, user_id, at)]).await
+}
+
+/// Records many reads in one statement (the server batches them so that reading stays cheap).
+pub async fn record_reads(db: &Database, reads: &[(i64, i64, chrono::DateTime<chrono::Utc>)]) -> Result<()> {
+    for chunk in reads.chunks(1000) {
+        let mut sql = String::from("INSERT INTO dossier_reads (dossier_id, user_id, at) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
+        }
+        let mut q = sqlx::query(&sql);
+        for (dossier_id, user_id, at) in chunk {
+            q = q.bind(*dossier_id).bind(*user_id).bind(crate::millis(*at));
+        }
+        q.execute(&db.pool).await?;
+    }
     Ok(())
 }
 

@@ -24,7 +24,7 @@ pub struct DossierView {
     /// The dossier.
     pub dossier: Dossier,
     /// The procedure version it was submitted under.
-    pub procedure: Procedure,
+    pub procedure: std::sync::Arc<Procedure>,
     /// Documents (not the result).
     pub attachments: Vec<Attachment>,
     /// The latest result file, if issued.
@@ -84,13 +84,13 @@ pub async fn view_dossier(state: &AppState, user: Option<&User>, code: &str) -> 
     }
     // Officers reading a citizen's personal data leave a trace (who, when).
     if let (Actor::Officer { .. }, Some(u)) = (&actor, user) {
-        motcua_store::audit::record_read(&state.db, d.id, u.id, Utc::now()).await?;
+        state.reads.record(d.id, u.id, Utc::now());
     }
     assemble(state, d, &actor).await
 }
 
 async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<DossierView> {
-    let procedure = catalog::procedure_version(&state.db, d.procedure_version_id).await?;
+    let procedure = state.procedure_version(d.procedure_version_id).await?;
     let all = dossiers::attachments(&state.db, d.id).await?;
     let (results, attachments): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.purpose == "result");
     let history = dossiers::history(&state.db, d.id).await?;
@@ -393,7 +393,7 @@ pub async fn act(
     if !may_see(&actor, &d) {
         return Err(AppError::not_found());
     }
-    let p = catalog::procedure_version(&state.db, d.procedure_version_id).await?;
+    let p = state.procedure_version(d.procedure_version_id).await?;
     let action =
         Action::parse(action_name).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-action-unavailable"))?;
     let s = situation(&d, &p);
@@ -470,13 +470,13 @@ pub async fn list_dossiers(
 }
 
 /// The public lookup: a dossier's progress for whoever knows its code and the applicant's phone.
-pub async fn lookup(state: &AppState, code: &str, phone: &str) -> AppResult<(Dossier, Procedure)> {
+pub async fn lookup(state: &AppState, code: &str, phone: &str) -> AppResult<(Dossier, std::sync::Arc<Procedure>)> {
     let phone = motcua_domain::identity::PhoneNumber::parse(phone).map_err(|_| AppError::not_found())?;
     let d = dossiers::by_code(&state.db, code.trim()).await?;
     if d.applicant.phone != phone.as_str() {
         return Err(AppError::not_found());
     }
-    let p = catalog::procedure_version(&state.db, d.procedure_version_id).await?;
+    let p = state.procedure_version(d.procedure_version_id).await?;
     Ok((d, p))
 }
 

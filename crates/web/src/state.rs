@@ -51,6 +51,10 @@ pub struct Catalog {
     pub agencies: HashMap<String, Agency>,
     index: CatalogIndex,
     by_code: HashMap<String, usize>,
+    by_version: HashMap<i64, usize>,
+    /// Each procedure's API representation, serialised once: search answers are assembled from
+    /// these instead of serialising the same forms again on every request.
+    json: Vec<String>,
 }
 
 impl Catalog {
@@ -73,9 +77,17 @@ impl Catalog {
             })
             .collect();
         let by_code = procedures.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
+        let by_version = procedures.iter().enumerate().map(|(i, p)| (p.version_id, i)).collect();
         Self {
             index: CatalogIndex::new(entries),
             by_code,
+            by_version,
+            json: procedures
+                .iter()
+                .map(|p| {
+                    serde_json::to_string(&crate::api::dto::ProcedureDto::from(p)).unwrap_or_else(|_| "null".into())
+                })
+                .collect(),
             agencies: agencies.into_iter().map(|a| (a.code.clone(), a)).collect(),
             procedures,
         }
@@ -84,6 +96,16 @@ impl Catalog {
     /// A procedure by code.
     pub fn get(&self, code: &str) -> Option<&Procedure> {
         self.by_code.get(code).map(|&i| &self.procedures[i])
+    }
+
+    /// The API representation of a current procedure, as JSON text.
+    pub fn json_of(&self, code: &str) -> Option<&str> {
+        self.by_code.get(code).map(|&i| self.json[i].as_str())
+    }
+
+    /// A current procedure by its version id.
+    pub fn by_version(&self, version_id: i64) -> Option<&Procedure> {
+        self.by_version.get(&version_id).map(|&i| &self.procedures[i])
     }
 
     /// Procedures matching the query, best first (all of them, by code, for an empty query).
@@ -136,6 +158,10 @@ pub struct Inner {
     calendar: RwLock<Arc<WorkingCalendar>>,
     /// Login rate limiting.
     pub logins: LoginLimiter,
+    /// Versions of procedures no longer current, kept once read: a version never changes.
+    old_versions: RwLock<HashMap<i64, Arc<Procedure>>>,
+    /// Officers' reads of dossiers, written in batches.
+    pub reads: ReadLog,
     /// A hash verified for unknown users so timing does not reveal which accounts exist.
     pub dummy_hash: String,
 }
@@ -157,6 +183,7 @@ impl AppState {
         let catalog = Catalog::new(catalog::current_procedures(&db).await?, catalog::agencies(&db).await?);
         let calendar = motcua_store::calendar::working_calendar(&db).await?;
         let dummy_hash = crate::auth::hash_password("not a real password".into()).await?;
+        let db_for_reads = db.clone();
         Ok(AppState(Arc::new(Inner {
             db,
             blobs,
@@ -164,6 +191,8 @@ impl AppState {
             catalog: RwLock::new(Arc::new(catalog)),
             calendar: RwLock::new(Arc::new(calendar)),
             logins: LoginLimiter::default(),
+            old_versions: RwLock::new(HashMap::new()),
+            reads: ReadLog::start(db_for_reads),
             dummy_hash,
         })))
     }
@@ -171,6 +200,20 @@ impl AppState {
     /// The catalog as it is now.
     pub fn catalog(&self) -> Arc<Catalog> {
         self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A procedure in the version a dossier keeps: from the catalog when current, else from the
+    /// database once and then from memory.
+    pub async fn procedure_version(&self, version_id: i64) -> AppResult<Arc<Procedure>> {
+        if let Some(p) = self.catalog().by_version(version_id) {
+            return Ok(Arc::new(p.clone()));
+        }
+        if let Some(p) = self.old_versions.read().unwrap_or_else(|e| e.into_inner()).get(&version_id) {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(catalog::procedure_version(&self.db, version_id).await?);
+        self.old_versions.write().unwrap_or_else(|e| e.into_inner()).insert(version_id, p.clone());
+        Ok(p)
     }
 
     /// The working calendar as it is now.
@@ -183,5 +226,66 @@ impl AppState {
         let cal = motcua_store::calendar::working_calendar(&self.db).await?;
         *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cal);
         Ok(())
+    }
+}
+
+/// The log of officers' reads, written by a background task in batches of up to a second, so
+/// that reading a dossier costs no write of its own. At most the last second of reads is lost
+/// if the server dies.
+pub struct ReadLog {
+    sender: tokio::sync::mpsc::UnboundedSender<ReadMessage>,
+}
+
+enum ReadMessage {
+    Read(i64, i64, chrono::DateTime<chrono::Utc>),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+impl ReadLog {
+    fn start(db: Database) -> ReadLog {
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<ReadMessage>();
+        tokio::spawn(async move {
+            let mut batch = Vec::new();
+            let mut waiting = Vec::new();
+            loop {
+                let first = receiver.recv().await;
+                let Some(first) = first else { break };
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(500);
+                let mut next = Some(first);
+                while let Some(message) = next.take() {
+                    match message {
+                        ReadMessage::Read(d, u, at) => batch.push((d, u, at)),
+                        ReadMessage::Flush(done) => waiting.push(done),
+                    }
+                    if batch.len() >= 1000 || !waiting.is_empty() {
+                        break;
+                    }
+                    next = tokio::time::timeout_at(deadline, receiver.recv()).await.ok().flatten();
+                }
+                if !batch.is_empty() {
+                    if let Err(e) = motcua_store::audit::record_reads(&db, &batch).await {
+                        tracing::error!(error = %e, lost = batch.len(), "could not record dossier reads");
+                    }
+                    batch.clear();
+                }
+                for done in waiting.drain(..) {
+                    let _ = done.send(());
+                }
+            }
+        });
+        ReadLog { sender }
+    }
+
+    /// Notes a read.
+    pub fn record(&self, dossier_id: i64, user_id: i64, at: chrono::DateTime<chrono::Utc>) {
+        let _ = self.sender.send(ReadMessage::Read(dossier_id, user_id, at));
+    }
+
+    /// Waits until every read noted so far is written.
+    pub async fn flush(&self) {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.sender.send(ReadMessage::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! `/api/v1/procedures`, `/api/v1/agencies`, `/api/v1/fields`.
 
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -46,10 +48,22 @@ pub fn filter<'a>(catalog: &'a Catalog, q: &CatalogQuery) -> (Vec<&'a Procedure>
 
 /// Search the catalog.
 #[utoipa::path(get, path = "/api/v1/procedures", tag = "catalog", params(CatalogQuery), responses((status = 200, body = ProcedureList)))]
-pub async fn list(State(state): State<AppState>, Query(q): Query<CatalogQuery>) -> Json<ProcedureList> {
+pub async fn list(State(state): State<AppState>, Query(q): Query<CatalogQuery>) -> Response {
     let catalog = state.catalog();
     let (items, total) = filter(&catalog, &q);
-    Json(ProcedureList { items: items.into_iter().map(ProcedureDto::from).collect(), total })
+    // Assembled from each procedure's JSON, serialised once when the catalog was loaded.
+    let mut body = String::with_capacity(items.len() * 2048 + 32);
+    body.push_str("{\"items\":[");
+    for (i, p) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(catalog.json_of(&p.code).unwrap_or("null"));
+    }
+    body.push_str("],\"total\":");
+    body.push_str(&total.to_string());
+    body.push('}');
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// One procedure.

@@ -184,7 +184,7 @@ pub async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>)
     let (d, p) = service::lookup(&state, &q.code, &q.phone).await?;
     Ok(Json(LookupResponse {
         code: d.code,
-        procedure_name: p.name,
+        procedure_name: p.name.clone(),
         status: d.status.as_str().into(),
         received_at: d.received_at.map(super::dto::time),
         due_at: d.due_at.map(super::dto::time),

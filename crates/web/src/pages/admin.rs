@@ -28,6 +28,7 @@ pub async fn audit(State(state): State<AppState>, ctx: Ctx) -> Result<Response, 
     if !user.has(Role::Admin) {
         return Err(AppError::not_found());
     }
+    state.reads.flush().await;
     let v = motcua_store::audit::verify(&state.db).await?;
     let reads = motcua_store::audit::recent_reads(&state.db, 100).await?;
     let page = AuditPage {
