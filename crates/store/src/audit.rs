@@ -150,6 +150,7 @@ pub async fn record_read(
 
 /// Records many reads in one statement (the server batches them so that reading stays cheap).
 pub async fn record_reads(db: &Database, reads: &[(i64, i64, chrono::DateTime<chrono::Utc>)]) -> Result<()> {
+    let _turn = db.write_turn().await;
     for chunk in reads.chunks(1000) {
         let mut sql = String::from("INSERT INTO dossier_reads (dossier_id, user_id, at) VALUES ");
         for i in 0..chunk.len() {

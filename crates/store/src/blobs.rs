@@ -57,10 +57,25 @@ impl Blobs {
         // Two levels of fan-out keep directories small with millions of files.
         let storage_key = format!("{}/{}/{}", &id[..2], &id[2..4], id);
         let path = ObjectPath::from(storage_key.as_str());
+        // Directories that will be created by this write must be flushed too; existing ones
+        // need not (their entries did not change).
+        let new_dirs = match &self.local_root {
+            Some(root) => {
+                let outer = root.join(&id[..2]);
+                if !outer.exists() {
+                    2
+                } else if !outer.join(&id[2..4]).exists() {
+                    1
+                } else {
+                    0
+                }
+            }
+            None => 0,
+        };
         self.store.put(&path, PutPayload::from_bytes(bytes)).await?;
         if let Some(root) = &self.local_root {
             let file = root.join(&storage_key);
-            tokio::task::spawn_blocking(move || sync_file_and_dir(&file))
+            tokio::task::spawn_blocking(move || sync_file_and_dir(&file, new_dirs))
                 .await
                 .map_err(|e| crate::StoreError::Other(e.to_string()))?
                 .map_err(|e| crate::StoreError::Other(format!("fsync failed: {e}")))?;
@@ -90,12 +105,12 @@ impl Blobs {
     }
 }
 
-/// Flushes a new file and the directories that name it, so a crash right after the
-/// acknowledgement cannot lose it.
-fn sync_file_and_dir(file: &std::path::Path) -> std::io::Result<()> {
+/// Flushes a new file, the directory that names it and the `new_dirs` directories above that
+/// were created for it, so a crash right after the acknowledgement cannot lose it.
+fn sync_file_and_dir(file: &std::path::Path, new_dirs: usize) -> std::io::Result<()> {
     std::fs::File::open(file)?.sync_all()?;
     let mut dir = file.parent();
-    for _ in 0..3 {
+    for _ in 0..=new_dirs {
         let Some(d) = dir else { break };
         std::fs::File::open(d)?.sync_all()?;
         dir = d.parent();

@@ -343,6 +343,7 @@ pub async fn submit(
     now: DateTime<Utc>,
 ) -> Result<Dossier> {
     let local_day = now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+    let turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
     let seq = next_sequence(&mut tx, &new.lead_agency, &local_day.format("%Y-%m-%d").to_string()).await?;
     let code = pattern.render(&new.lead_agency, local_day, seq as u64);
@@ -374,6 +375,7 @@ pub async fn submit(
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
     insert_event(&mut tx, id, &code, now, by, "submit", None, Status::Submitted, 0, None).await?;
     tx.commit().await?;
+    drop(turn);
     by_id(db, id).await
 }
 
@@ -529,6 +531,7 @@ impl Change {
 /// Applies a change decided on `current`, with its event, in one transaction. If the dossier
 /// changed since `current` was read, nothing is written and the answer is a conflict.
 pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, now: DateTime<Utc>) -> Result<Dossier> {
+    let turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
     let updated = sqlx::query(
         "UPDATE dossiers SET status = $3, step = $4, resume_status = $5, waiting_role = $6, waiting_agency = $7, \
@@ -570,6 +573,7 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
     )
     .await?;
     tx.commit().await?;
+    drop(turn);
     by_id(db, current.id).await
 }
 

@@ -256,6 +256,7 @@ pub async fn create_session(
     csrf: &str,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
+    let _turn = db.write_turn().await;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )

@@ -27,8 +27,13 @@ pub const MAX_FAILED_LOGINS: i64 = 5;
 /// How long a lock lasts.
 pub const LOCK_MINUTES: i64 = 15;
 
+/// Password checks at once: each takes 19 MiB and tens of milliseconds, so a burst of sign-ins
+/// must queue rather than grow the server's memory without bound.
+static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Hashes a password with argon2id, off the async runtime (it takes tens of milliseconds).
 pub async fn hash_password(password: String) -> AppResult<String> {
+    let _slot = ARGON2_SLOTS.acquire().await.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
@@ -39,6 +44,9 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 
 /// Verifies a password against a stored hash, off the async runtime.
 pub async fn verify_password(hash: String, password: String) -> bool {
+    let Ok(_slot) = ARGON2_SLOTS.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())

@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# motcua benchmarks: bench/run.sh [sqlite|postgres]
+#
+# Builds nothing: uses target/release/motcua (or $MOTCUA_BIN). Starts a server on loopback with
+# a temporary data folder, loads the demo province, seeds $DOSSIERS synthetic dossiers, signs in
+# with curl, then runs wrk against: catalog search, reading one dossier, the officer queue page
+# of 50 (tiepnhan, chuyenvien) and dossier submission with two 200 KB documents. Records idle
+# and peak memory, checks that every acknowledged submission is stored (also after kill -9),
+# and writes everything to bench/results/<engine>-<date>/ (summary.md + raw wrk output).
+#
+# Environment (defaults in brackets):
+#   MOTCUA_BIN [target/release/motcua]   PORT [18080]        DOSSIERS [100000]
+#   DURATION [15s] (each run)            SUBMIT_DURATION [20s]
+#   C_SEARCH [64]  C_READ [64]  C_QUEUE [16]  C_SUBMIT [16]   THREADS [2] (wrk threads)
+#   PG_ADMIN_URL [postgres://postgres@127.0.0.1:5432/test]    PG_DB [motcua_bench]
+#   RESULTS [bench/results]              KEEP=1 keeps the data folder (and the PG database)
+#
+# Needs: wrk, curl, jq (and psql for postgres). Every request goes to 127.0.0.1 only, and every
+# load run is bounded by its duration.
+set -euo pipefail
+
+ENGINE=${1:-sqlite}
+case "$ENGINE" in sqlite | postgres) ;; *)
+    echo "usage: $0 [sqlite|postgres]" >&2
+    exit 2
+    ;;
+esac
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BIN=${MOTCUA_BIN:-$ROOT/target/release/motcua}
+PORT=${PORT:-18080}
+DOSSIERS=${DOSSIERS:-100000}
+DURATION=${DURATION:-15s}
+SUBMIT_DURATION=${SUBMIT_DURATION:-20s}
+C_SEARCH=${C_SEARCH:-64}
+C_READ=${C_READ:-64}
+C_QUEUE=${C_QUEUE:-16}
+C_SUBMIT=${C_SUBMIT:-16}
+THREADS=${THREADS:-2}
+PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
+PG_DB=${PG_DB:-motcua_bench}
+BASE="http://127.0.0.1:$PORT"
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+OUT=${RESULTS:-$HERE/results}/$ENGINE-$STAMP
+LUA=$HERE/wrk.lua
+
+for tool in wrk curl jq; do
+    command -v "$tool" >/dev/null || {
+        echo "missing tool: $tool (apt-get install -y $tool)" >&2
+        exit 1
+    }
+done
+[ -x "$BIN" ] || {
+    echo "no binary at $BIN: run 'cargo build --release -p motcua' first" >&2
+    exit 1
+}
+if curl -fsS -m 1 "$BASE/healthz" >/dev/null 2>&1; then
+    echo "something already answers on port $PORT: set PORT" >&2
+    exit 1
+fi
+
+mkdir -p "$OUT"
+DATA=$(mktemp -d /tmp/motcua-bench.XXXXXX)
+DBARGS=()
+if [ "$ENGINE" = postgres ]; then
+    command -v psql >/dev/null || {
+        echo "missing tool: psql" >&2
+        exit 1
+    }
+    psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB"
+    DBARGS=(--database-url "${PG_ADMIN_URL%/*}/$PG_DB")
+fi
+SERVER_PID=
+cleanup() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -INT "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [ "${KEEP:-0}" != 1 ]; then
+        rm -rf "$DATA"
+        if [ "$ENGINE" = postgres ]; then
+            psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB" || true
+        fi
+    else
+        echo "kept data folder $DATA"
+    fi
+}
+trap cleanup EXIT
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$SERVER_PID/status"; }
+mib() { awk -v k="$(kib "$1")" 'BEGIN {printf "%.1f", k / 1024}'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+
+start_server() {
+    "$BIN" serve "$@" --data "$DATA" "${DBARGS[@]}" --addr "127.0.0.1:$PORT" >>"$OUT/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 600); do
+        if curl -fsS -m 1 "$BASE/healthz" >/dev/null 2>&1; then
+            return 0
+        fi
+        kill -0 "$SERVER_PID" 2>/dev/null || {
+            echo "the server died; see $OUT/server.log" >&2
+            exit 1
+        }
+        sleep 0.1
+    done
+    echo "the server did not become healthy in 60 s" >&2
+    exit 1
+}
+
+stop_server() {
+    kill -INT "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+}
+
+login() {
+    curl -fsS -m 30 "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
+        -d "{\"username\":\"$1\",\"password\":\"demo\"}" | jq -er .token
+}
+
+# Runs wrk; $1 = name, $2 = connections, $3 = duration, then wrk arguments. Appends a row to
+# the summary.
+ROWS=()
+bench() {
+    local name=$1 conns=$2 dur=$3
+    shift 3
+    local before after line
+    before=$(cpu_ticks)
+    log "$name: $conns connections, $dur"
+    wrk -t"$((conns < THREADS ? conns : THREADS))" -c"$conns" -d"$dur" --timeout 10s --latency -s "$LUA" "$@" \
+        >"$OUT/$name.txt" 2>&1 || true
+    after=$(cpu_ticks)
+    line=$(grep '^BENCH ' "$OUT/$name.txt" | tail -1 || true)
+    [ -n "$line" ] || {
+        echo "wrk gave no result for $name:" >&2
+        cat "$OUT/$name.txt" >&2
+        exit 1
+    }
+    # requests=… rps=… p50_ms=… p90_ms=… p99_ms=… max_ms=… non2xx=… errors=…
+    local -A v
+    for kv in ${line#BENCH }; do v[${kv%%=*}]=${kv#*=}; done
+    local cpu_ms
+    cpu_ms=$(awk -v t=$((after - before)) -v n="${v[requests]}" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {printf "%.2f", n ? t * 1000 / hz / n : 0}')
+    ROWS+=("| $name | $conns | ${v[requests]} | ${v[rps]} | ${v[p50_ms]} | ${v[p99_ms]} | ${v[max_ms]} | ${v[non2xx]} | ${v[errors]} | $cpu_ms | $(mib VmRSS) |")
+    LAST_REQUESTS=${v[requests]}
+    LAST_NON2XX=${v[non2xx]}
+    log "  $line"
+}
+
+total() { # $1 = token, $2 = query string
+    curl -fsS -m 30 "$BASE/api/v1/dossiers?$2" -H "Authorization: Bearer $1" | jq -er .total
+}
+
+log "engine $ENGINE, binary $BIN, data $DATA, results $OUT"
+{
+    echo "# motcua benchmark, $ENGINE, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+    echo "- binary: $BIN ($(stat -c %y "$BIN" | cut -d. -f1)); work tree at run time: git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' + uncommitted changes')"
+    echo "- wrk $THREADS threads on the same 2 cores as the server; data folder $DATA ($(df -T "$DATA" | awk 'NR==2 {print $2}'))"
+    echo "- load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine disturbs the figures)"
+} >"$OUT/summary.md"
+
+# 1. The demo province.
+log "loading the demo province"
+start_server --demo
+stop_server
+
+# 2. Synthetic dossiers.
+log "seeding $DOSSIERS dossiers"
+t0=$(date +%s.%N)
+"$BIN" seed --dossiers "$DOSSIERS" --data "$DATA" "${DBARGS[@]}" >"$OUT/seed.log" 2>&1
+t1=$(date +%s.%N)
+SEED_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+log "seeded in $SEED_S s"
+
+# 3. The server, idle.
+start_server
+sleep 2
+IDLE_RSS=$(mib VmRSS)
+log "idle RSS $IDLE_RSS MiB"
+
+CITIZEN=$(login congdan)
+RECEPTION=$(login tiepnhan)
+SPECIALIST=$(login chuyenvien)
+ALL=$(total "$RECEPTION" "scope=agency&per_page=1")
+Q_RECEPTION=$(total "$RECEPTION" "per_page=1")
+Q_SPECIALIST=$(total "$SPECIALIST" "per_page=1")
+log "dossiers: $ALL; tiepnhan's queue: $Q_RECEPTION; chuyenvien's queue: $Q_SPECIALIST"
+
+# Search queries, with and without diacritics.
+: >"$OUT/search.paths"
+for q in "khai sinh" "đăng ký kết hôn" "dang ky ket hon" "giấy phép xây dựng" "giay phep xay dung" \
+    "lý lịch tư pháp" "ly lich tu phap" "hộ kinh doanh" "ho kinh doanh" "công chứng" "cong chung" \
+    "thanh lap doanh nghiep" "trợ cấp" "lai xe" "an toan thuc pham" "chứng thực bản sao"; do
+    echo "/api/v1/procedures?q=$(jq -rn --arg q "$q" '$q|@uri')" >>"$OUT/search.paths"
+done
+# Fifty dossiers of every status, newest first, to read.
+curl -fsS "$BASE/api/v1/dossiers?scope=agency&per_page=50" -H "Authorization: Bearer $RECEPTION" |
+    jq -r '.items[].code | "/api/v1/dossiers/" + .' >"$OUT/read.paths"
+echo "/api/v1/dossiers?per_page=50" >"$OUT/queue.paths"
+
+# The submission body: procedure 2.001680 (legal aid, Sở Tư pháp) with its two required
+# documents, each a 200 KB PDF (incompressible filler).
+BOUNDARY=motcuabench$RANDOM$RANDOM$RANDOM
+{
+    printf -- '--%s\r\nContent-Disposition: form-data; name="procedure_code"\r\n\r\n2.001680\r\n' "$BOUNDARY"
+    printf -- '--%s\r\nContent-Disposition: form-data; name="data"\r\n\r\n' "$BOUNDARY"
+    printf '{"dien_nguoi_duoc_tgpl":"ho_ngheo","linh_vuc_vu_viec":"dat_dai","hinh_thuc_tgpl":"tu_van","tom_tat_vu_viec":"Tranh chấp ranh giới thửa đất với hộ liền kề."}\r\n'
+    for key in don_yeu_cau_tgpl giay_to_dien_tgpl; do
+        printf -- '--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s.pdf"\r\nContent-Type: application/pdf\r\n\r\n' "$BOUNDARY" "$key" "$key"
+        printf '%%PDF-1.4\n'
+        head -c $((200 * 1024 - 16)) /dev/urandom
+        printf '\n%%%%EOF\n\r\n'
+    done
+    printf -- '--%s--\r\n' "$BOUNDARY"
+} >"$DATA/submit.body"
+SUBMIT_CT="multipart/form-data; boundary=$BOUNDARY"
+# One submission by curl first: the body must be accepted.
+code=$(curl -sS -o "$OUT/submit.check.json" -w '%{http_code}' -m 30 "$BASE/api/v1/dossiers" \
+    -H "Authorization: Bearer $CITIZEN" -H "Content-Type: $SUBMIT_CT" --data-binary "@$DATA/submit.body")
+[ "$code" = 201 ] || {
+    echo "the test submission answered $code:" >&2
+    cat "$OUT/submit.check.json" >&2
+    exit 1
+}
+
+# 4. The runs. Submission comes last so that it does not change what the others read.
+export BENCH_METHOD=GET BENCH_BODY='' BENCH_CONTENT_TYPE=''
+BENCH_PATHS=$OUT/search.paths wrk -t1 -c8 -d3s -s "$LUA" "$BASE/" >/dev/null 2>&1 # warm-up
+BENCH_PATHS=$OUT/search.paths bench search "$C_SEARCH" "$DURATION" "$BASE/"
+BENCH_PATHS=$OUT/search.paths bench search-c8 8 "$DURATION" "$BASE/"
+BENCH_PATHS=$OUT/read.paths bench read-dossier "$C_READ" "$DURATION" -H "Authorization: Bearer $RECEPTION" "$BASE/"
+BENCH_PATHS=$OUT/queue.paths bench queue-tiepnhan "$C_QUEUE" "$DURATION" -H "Authorization: Bearer $RECEPTION" "$BASE/"
+BENCH_PATHS=$OUT/queue.paths bench queue-chuyenvien "$C_QUEUE" "$DURATION" -H "Authorization: Bearer $SPECIALIST" "$BASE/"
+BENCH_PATHS=$OUT/queue.paths bench queue-tiepnhan-c1 1 "$DURATION" -H "Authorization: Bearer $RECEPTION" "$BASE/"
+BENCH_PATHS=$OUT/queue.paths bench queue-chuyenvien-c1 1 "$DURATION" -H "Authorization: Bearer $SPECIALIST" "$BASE/"
+
+BEFORE=$(total "$CITIZEN" "per_page=1")
+FILES_BEFORE=$(find "$DATA/attachments" -type f | wc -l)
+BENCH_PATHS='' BENCH_METHOD=POST BENCH_BODY=$DATA/submit.body BENCH_CONTENT_TYPE=$SUBMIT_CT \
+    bench submit-2x200KB "$C_SUBMIT" "$SUBMIT_DURATION" -H "Authorization: Bearer $CITIZEN" "$BASE/api/v1/dossiers"
+ACKED=$((LAST_REQUESTS - LAST_NON2XX))
+sleep 1
+AFTER=$(total "$CITIZEN" "per_page=1")
+STORED=$((AFTER - BEFORE))
+PEAK_RSS=$(mib VmHWM)
+sleep 3
+IDLE_AFTER=$(mib VmRSS)
+
+# 5. Durability: kill -9, restart, count again (a process crash; the fsyncs cover power loss).
+kill -KILL "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=
+start_server
+AFTER_CRASH=$(($(total "$CITIZEN" "per_page=1") - BEFORE))
+FILES=$(($(find "$DATA/attachments" -type f | wc -l) - FILES_BEFORE))
+stop_server
+log "submissions: $ACKED acknowledged (201), $STORED stored, $AFTER_CRASH after kill -9, $FILES files"
+
+{
+    echo "- dossiers in the database: $ALL (seeded $DOSSIERS in $SEED_S s, see seed.log); queue of tiepnhan: $Q_RECEPTION, of chuyenvien: $Q_SPECIALIST"
+    echo
+    echo "| run | conns | requests | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors | server CPU ms/req | RSS after, MiB |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "- load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- memory: idle right after start $IDLE_RSS MiB; peak (VmHWM) $PEAK_RSS MiB; idle after the runs $IDLE_AFTER MiB"
+    echo "- submissions: $ACKED acknowledged with 201; $STORED new dossiers stored; $AFTER_CRASH still there after kill -9 and restart; $FILES new attachment files for $((2 * STORED)) documents ($((FILES - 2 * STORED)) orphans: uploads of requests cut off when wrk stopped)"
+    if [ "$ACKED" -le "$STORED" ] && [ "$STORED" -le "$((ACKED + C_SUBMIT))" ] && [ "$AFTER_CRASH" = "$STORED" ] && [ "$FILES" -ge $((2 * STORED)) ]; then
+        echo "- durability check: OK (stored - acknowledged = $((STORED - ACKED)), requests still in flight when wrk stopped)"
+    else
+        echo "- durability check: FAILED"
+    fi
+} >>"$OUT/summary.md"
+cat "$OUT/summary.md"
