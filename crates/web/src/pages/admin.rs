@@ -2,10 +2,10 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use motcua_domain::dossier::Role;
 
-use super::{show_time, Ctx};
+use super::{show_time, Ctx, SignedIn};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -20,11 +20,7 @@ struct AuditPage {
 
 /// Verifies every history's hash chain and lists the latest reads (administrators only; anyone
 /// else is told the page does not exist).
-pub async fn audit(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
+pub async fn audit(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> Result<Response, AppError> {
     if !user.has(Role::Admin) {
         return Err(AppError::not_found());
     }

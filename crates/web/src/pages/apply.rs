@@ -12,7 +12,7 @@ use motcua_store::drafts;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{size_text, Ctx, FormErrors};
+use super::{size_text, Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::service;
 use crate::state::AppState;
@@ -189,10 +189,12 @@ fn citizen_only(ctx: &Ctx) -> Result<(), AppError> {
 }
 
 /// The application form.
-pub async fn form(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
-    if let Err(r) = ctx.require_user() {
-        return Ok(r.into_response());
-    }
+pub async fn form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _signed_in: SignedIn,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
     Ok(ctx.render(&apply_page(&ctx, &p, &Map::new(), FormErrors::default())))
@@ -203,13 +205,10 @@ pub async fn form(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Stri
 pub async fn check(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
     let parts = match uploads::read(mp, state.config.max_file_bytes).await {
@@ -265,12 +264,9 @@ async fn load_draft(
 pub async fn review(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path((code, draft)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
     let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
     let lang = ctx.lang;
     let answers = super::shown_answers(lang, &p.form, &d.data);
@@ -308,14 +304,11 @@ pub struct ConfirmForm {
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path((code, draft)): Path<(String, String)>,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
     ctx.check_csrf(f.csrf.as_deref())?;
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
     let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
     let dossier = service::record_submission(&state, &user, &p, d.data, d.files).await?;
     drafts::delete(&state.db, &draft).await?;

@@ -12,7 +12,7 @@ use motcua_domain::dossier::{Action, Status};
 use motcua_store::dossiers::{Dossier, Page};
 use serde::Deserialize;
 
-use super::{show_time, size_text, Ctx, FormErrors};
+use super::{show_time, size_text, Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Lang;
 use crate::service::{self, DossierView};
@@ -109,11 +109,12 @@ pub fn list_page(
 }
 
 /// A citizen's own dossiers.
-pub async fn mine(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
+pub async fn mine(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     if user.is_officer() {
         return Ok(Redirect::to("/can-bo").into_response());
     }
@@ -265,14 +266,10 @@ pub struct PageQuery {
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
+    _signed_in: SignedIn,
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    if ctx.user.is_none() {
-        if let Err(r) = ctx.require_user() {
-            return Ok(r.into_response());
-        }
-    }
     let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
     let flash = match q.xong.as_deref().and_then(Action::parse) {
         Some(a) => ctx.lang.t_args("action-done", &[("action", &ctx.t(&format!("action-{}", a.as_str())))]),
@@ -286,13 +283,10 @@ pub async fn page(
 pub async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     let fields: &HashMap<String, String> = &parts.fields;
     ctx.check_csrf(fields.get("_csrf").map(String::as_str))?;
@@ -341,10 +335,12 @@ struct ReceiptPage {
 
 /// Form 01, Giấy tiếp nhận hồ sơ và hẹn trả kết quả — the receipt and appointment, printable on
 /// A5, for a received dossier (Vietnamese only: it is a legal form).
-pub async fn receipt(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
-    if let Err(r) = ctx.require_user() {
-        return Ok(r.into_response());
-    }
+pub async fn receipt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _signed_in: SignedIn,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
     let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
     let d = &v.dossier;
     let Some(received_at) = d.received_at else {

@@ -6,18 +6,19 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::apply::{answers_and_files, apply_page, error_order};
 use super::dossier::{list_page, status_filter, ListQuery};
-use super::{Ctx, FormErrors};
+use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::service;
 use crate::state::AppState;
 use crate::uploads;
 
 /// The work queue (`scope` empty) or all of the agency's dossiers (`scope=agency`).
-pub async fn queue(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
+pub async fn queue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     if !user.is_officer() {
         return Ok(Redirect::to("/ho-so").into_response());
     }
@@ -51,12 +52,9 @@ pub struct CounterQuery {
 pub async fn counter(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Query(q): Query<CounterQuery>,
 ) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
     if !user.has(motcua_domain::dossier::Role::Reception) {
         return Err(AppError::not_found());
     }
@@ -95,12 +93,9 @@ fn counter_procedure(
 pub async fn counter_form(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
     let p = counter_procedure(&state, &user, &code)?;
     let page = apply_page(&ctx, &p, &serde_json::Map::new(), FormErrors::default())
         .for_counter(&service::CounterApplicant::default());
@@ -111,13 +106,10 @@ pub async fn counter_form(
 pub async fn counter_receive(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return Ok(r.into_response()),
-    };
     let p = counter_procedure(&state, &user, &code)?;
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
