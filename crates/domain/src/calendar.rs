@@ -341,6 +341,23 @@ pub fn proposed_compensatory_days(holidays: &[NaiveDate], cal: &WorkingCalendar)
     proposed
 }
 
+/// The solar-calendar public holidays of a year fixed by the Labour Code 2019 art. 112: 1 January,
+/// 30 April, 1 May and 2 September. Tết, the Hùng Kings' day and the day next to 2 September are
+/// fixed by annual notice (and follow the lunar calendar): the administrator enters those.
+pub fn fixed_solar_holidays(year: i32) -> Vec<NaiveDate> {
+    [(1, 1), (4, 30), (5, 1), (9, 2)].iter().filter_map(|&(m, d)| NaiveDate::from_ymd_opt(year, m, d)).collect()
+}
+
+/// Compensatory days to propose for a year whose days off and make-up days are as given: the
+/// weekend holidays among the fixed ones and the listed days off give their next working day,
+/// unless that day is already off. What is proposed still has to be confirmed by an admin.
+pub fn compensatory_days_to_confirm(year: i32, days_off: &[NaiveDate], working_days: &[NaiveDate]) -> Vec<NaiveDate> {
+    let mut holidays = fixed_solar_holidays(year);
+    holidays.extend(days_off.iter().copied().filter(|d| is_weekend(*d)));
+    let base = WorkingCalendar::new(holidays.iter().copied(), working_days.iter().copied());
+    proposed_compensatory_days(&holidays, &base).into_iter().filter(|d| !days_off.contains(d)).collect()
+}
+
 fn hm(hour: u32, minute: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(hour, minute, 0).expect("valid time of day")
 }
@@ -537,6 +554,28 @@ fn skip_to(cursor: &mut Peekable<btree_set::Range<'_, NaiveDate>>, day: NaiveDat
         }
     }
     false
+}
+
+#[cfg(test)]
+mod compensation_tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn weekend_holidays_of_2027_are_compensated_once() {
+        // 2027: 1 May is a Saturday, so Monday 3 May is proposed; once confirmed it is not again.
+        assert_eq!(compensatory_days_to_confirm(2027, &[d("2027-04-30")], &[]), vec![d("2027-05-03")]);
+        assert!(compensatory_days_to_confirm(2027, &[d("2027-04-30"), d("2027-05-03")], &[]).is_empty());
+        // 2028: 1 January and 2 September fall on Saturdays, 30 April on a Sunday whose Monday is
+        // itself the 1 May holiday, so Tuesday 2 May compensates it.
+        assert_eq!(
+            compensatory_days_to_confirm(2028, &[d("2028-05-01")], &[]),
+            vec![d("2028-01-03"), d("2028-05-02"), d("2028-09-04")]
+        );
+    }
 }
 
 #[cfg(test)]

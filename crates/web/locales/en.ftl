@@ -230,3 +230,26 @@ counter-address = Address
 receipt-title = Receipt and appointment
 receipt-back = Back to the dossier
 dossier-receipt-link = Print the receipt
+
+## Calendar administration
+nav-calendar = Working calendar
+calendar-title = Working calendar of
+calendar-years = Years
+calendar-lead = The year's public holidays, Tết, compensatory days off and make-up working days as announced by the Government. Saturdays and Sundays are off unless listed as make-up working days. Dossier deadlines are counted on this calendar.
+calendar-proposals = Proposed compensatory days off
+calendar-proposals-hint = A holiday on a Saturday or Sunday gives the next working day off (Labour Code 2019, art. 111). Tick to confirm.
+calendar-proposal = Compensatory day off on { $day }
+calendar-days-off = Days off (holidays, Tết, compensatory days)
+calendar-working-days = Make-up working days (weekend days worked)
+calendar-list-hint = One date per line, as day/month/year.
+calendar-save = Save the calendar
+calendar-saved = The { $year } calendar is saved.
+calendar-bad-date = "{ $date }" is not a valid date of { $year }.
+calendar-both = { $date } cannot be both a day off and a make-up working day.
+weekday-0 = Monday
+weekday-1 = Tuesday
+weekday-2 = Wednesday
+weekday-3 = Thursday
+weekday-4 = Friday
+weekday-5 = Saturday
+weekday-6 = Sunday

@@ -230,3 +230,26 @@ counter-address = Địa chỉ
 receipt-title = Giấy tiếp nhận hồ sơ và hẹn trả kết quả
 receipt-back = Về trang hồ sơ
 dossier-receipt-link = In giấy tiếp nhận
+
+## Calendar administration
+nav-calendar = Lịch làm việc
+calendar-title = Lịch làm việc năm
+calendar-years = Các năm
+calendar-lead = Ngày nghỉ lễ, Tết, nghỉ bù và ngày làm bù của năm theo thông báo của Chính phủ. Thứ Bảy, Chủ nhật là ngày nghỉ trừ khi được liệt kê là ngày làm bù. Hạn giải quyết hồ sơ được tính theo lịch này.
+calendar-proposals = Đề xuất ngày nghỉ bù
+calendar-proposals-hint = Ngày lễ trùng thứ Bảy hoặc Chủ nhật được nghỉ bù vào ngày làm việc kế tiếp (Bộ luật Lao động 2019, Điều 111). Chọn để xác nhận.
+calendar-proposal = Nghỉ bù { $day }
+calendar-days-off = Ngày nghỉ (lễ, Tết, nghỉ bù)
+calendar-working-days = Ngày làm bù (thứ Bảy, Chủ nhật đi làm)
+calendar-list-hint = Mỗi dòng một ngày, dạng ngày/tháng/năm.
+calendar-save = Lưu lịch
+calendar-saved = Đã lưu lịch năm { $year }.
+calendar-bad-date = "{ $date }" không phải ngày hợp lệ của năm { $year }.
+calendar-both = Ngày { $date } không thể vừa là ngày nghỉ vừa là ngày làm bù.
+weekday-0 = Thứ Hai
+weekday-1 = Thứ Ba
+weekday-2 = Thứ Tư
+weekday-3 = Thứ Năm
+weekday-4 = Thứ Sáu
+weekday-5 = Thứ Bảy
+weekday-6 = Chủ nhật

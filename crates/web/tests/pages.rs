@@ -15,6 +15,7 @@ on_both_engines!(
     registration_form_reports_every_problem,
     administrators_audit_histories_and_reads,
     the_desk_receives_an_application_in_person,
+    administrators_maintain_the_working_calendar,
 );
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
@@ -397,4 +398,62 @@ async fn the_desk_receives_an_application_in_person(engine: TestEngine) {
     assert!(d["attachments"].as_array().unwrap().iter().all(|a| a["digitized"] == true));
     let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["submit", "receive"]);
+}
+
+async fn administrators_maintain_the_working_calendar(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let desk = browser();
+    sign_in(&app, &desk, "tiepnhan").await;
+    assert_eq!(page(&app, &desk, "/quan-tri/lich?nam=2028").await.0, 404, "administrators only");
+    let admin = browser();
+    sign_in(&app, &admin, "quantri").await;
+    let (s, html) = page(&app, &admin, "/quan-tri/lich?nam=2028").await;
+    assert_eq!(s, 200);
+    // 2028 has no calendar yet: the weekend holidays' compensatory days are proposed.
+    for day in ["03/01/2028", "02/05/2028", "04/09/2028"] {
+        assert!(html.contains(&format!("name=\"confirm\" value=\"{day}\"")), "{day} proposed");
+    }
+    let csrf = csrf_of(&html);
+    // A bad date: nothing is saved, the error names it.
+    let res = admin
+        .post(app.url("/quan-tri/lich"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("year", "2028"),
+            ("days_off", "01/05/2028\n31/02/2028"),
+            ("working_days", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("31/02/2028"));
+    let (_, y) = app.get("/api/v1/calendar/2028", None).await;
+    assert_eq!(y["days_off"], serde_json::json!([]));
+    // Save with two confirmed proposals and a make-up Saturday.
+    let res = admin
+        .post(app.url("/quan-tri/lich"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("year", "2028"),
+            ("days_off", "01/05/2028\n2028-09-01"),
+            ("working_days", "26/08/2028"),
+            ("confirm", "03/01/2028"),
+            ("confirm", "04/09/2028"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, y) = app.get("/api/v1/calendar/2028", None).await;
+    assert_eq!(y["days_off"], serde_json::json!(["2028-01-03", "2028-05-01", "2028-09-01", "2028-09-04"]));
+    assert_eq!(y["working_days"], serde_json::json!(["2028-08-26"]));
+    // Deadlines follow at once: Friday 1 Sep off, Monday 4 Sep off, so 1 working day from
+    // Thursday 31 Aug 10:00 ends on Tuesday 5 Sep.
+    let (_, due) =
+        app.get("/api/v1/calendar/due?from=2028-08-31T10:00:00%2B07:00&amount=1&unit=working_days", None).await;
+    assert_eq!(due["due_at"], "2028-09-05T17:00:00+07:00");
+    // The remaining proposal is still offered; the confirmed ones are not.
+    let (_, html) = page(&app, &admin, "/quan-tri/lich?nam=2028").await;
+    assert!(html.contains("value=\"02/05/2028\"") && !html.contains("value=\"03/01/2028\""));
 }

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod apply;
 mod assets;
+mod calendar;
 mod dossier;
 mod office;
 mod portal;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/can-bo/tiep-nhan/{code}", get(office::counter_form).post(office::counter_receive))
         .route("/ho-so/{code}/giay-tiep-nhan", get(dossier::receipt))
         .route("/quan-tri/nhat-ky", get(admin::audit))
+        .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/static/{name}", get(assets::serve))
 }
 
