@@ -163,11 +163,13 @@ pub enum Action {
     IssueResult,
     /// Hand the result over to the applicant.
     ReturnResult,
+    /// Move the due date once, with an apology (Phiếu xin lỗi và hẹn lại ngày trả kết quả).
+    Reschedule,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::Submit,
         Action::Receive,
         Action::RequestSupplement,
@@ -178,6 +180,7 @@ impl Action {
         Action::SendBack,
         Action::IssueResult,
         Action::ReturnResult,
+        Action::Reschedule,
     ];
 
     /// The stable machine name.
@@ -193,6 +196,7 @@ impl Action {
             Action::SendBack => "send_back",
             Action::IssueResult => "issue_result",
             Action::ReturnResult => "return_result",
+            Action::Reschedule => "reschedule",
         }
     }
 
@@ -204,7 +208,7 @@ impl Action {
     /// Whether a note explaining the action is mandatory (reasons for refusal, the list of
     /// missing items for a supplement request).
     pub fn requires_note(self) -> bool {
-        matches!(self, Action::Refuse | Action::RequestSupplement)
+        matches!(self, Action::Refuse | Action::RequestSupplement | Action::Reschedule)
     }
 }
 
@@ -333,6 +337,22 @@ pub fn available_actions(s: &Situation<'_>, actor: &Actor) -> Vec<Action> {
     out
 }
 
+/// Whether the actor may move the due date now: an officer acting at the current step, while
+/// the dossier is being processed, before it is late, and only if it was never moved before
+/// (Decree 61/2018 art. 19: the apology and new date come before the due date, once).
+pub fn may_reschedule<Tz: chrono::TimeZone>(
+    s: &Situation<'_>,
+    actor: &Actor,
+    already_rescheduled: bool,
+    now: &chrono::DateTime<Tz>,
+    due: Option<&chrono::DateTime<Tz>>,
+) -> bool {
+    s.status.is_in_workflow()
+        && !already_rescheduled
+        && due.is_some_and(|d| now < d)
+        && s.workflow.get(s.step).is_some_and(|step| actor.acts_at(step))
+}
+
 /// Who must act next on a dossier in this situation: the role and the agency, or the applicant
 /// (role `citizen`, no agency), or nobody once it is final. Queues are built on it.
 pub fn waiting_on(s: &Situation<'_>) -> Option<(Role, String)> {
@@ -387,7 +407,7 @@ pub fn transition(s: &Situation<'_>, actor: &Actor, action: Action) -> Result<Tr
         Action::SendBack => stay(Status::Processing, s.step - 1),
         Action::IssueResult => stay(Status::ResultReady, s.step),
         Action::ReturnResult => stay(Status::Returned, s.step),
-        Action::Submit => return Err(TransitionError::NotAvailable),
+        Action::Submit | Action::Reschedule => return Err(TransitionError::NotAvailable),
     })
 }
 
@@ -440,6 +460,25 @@ mod tests {
     }
 
     #[test]
+    fn rescheduling_is_once_before_the_due_date_by_the_step_officer() {
+        use chrono::{TimeZone, Utc};
+        let wf = default_workflow(LEAD);
+        let s =
+            Situation { status: Status::Processing, lead_agency: LEAD, workflow: &wf, step: 1, resume_status: None };
+        let now = Utc.with_ymd_and_hms(2027, 3, 1, 3, 0, 0).unwrap();
+        let due = Utc.with_ymd_and_hms(2027, 3, 5, 10, 0, 0).unwrap();
+        let leader = officer(LEAD, &[Role::Leader]);
+        assert!(may_reschedule(&s, &leader, false, &now, Some(&due)));
+        assert!(!may_reschedule(&s, &leader, true, &now, Some(&due)), "only once");
+        assert!(!may_reschedule(&s, &leader, false, &due, Some(&now)), "not once late");
+        assert!(!may_reschedule(&s, &officer(LEAD, &[Role::Specialist]), false, &now, Some(&due)), "not another step");
+        assert!(!may_reschedule(&s, &Actor::Applicant, false, &now, Some(&due)));
+        let waiting = Situation { status: Status::SupplementRequested, ..s.clone() };
+        assert!(!may_reschedule(&waiting, &leader, false, &now, Some(&due)));
+        assert_eq!(transition(&s, &leader, Action::Reschedule), Err(TransitionError::NotAvailable));
+    }
+
+    #[test]
     fn strangers_and_other_agencies_get_nothing() {
         let wf = default_workflow(LEAD);
         for status in Status::ALL {
@@ -477,7 +516,7 @@ mod tests {
         #[test]
         fn no_sequence_reaches_an_illegal_state(
             steps in 1usize..5,
-            choices in proptest::collection::vec((0usize..8, 0usize..10), 0..60),
+            choices in proptest::collection::vec((0usize..8, 0usize..Action::ALL.len()), 0..60),
         ) {
             let mut wf = default_workflow(LEAD);
             while wf.len() < steps { wf.insert(0, wf[0].clone()); }

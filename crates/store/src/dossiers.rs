@@ -491,6 +491,8 @@ pub struct Change {
     pub returned_at: Option<DateTime<Utc>>,
     /// Count one more supplement request.
     pub supplement_requested: bool,
+    /// The new due date of the one reschedule allowed (with an apology).
+    pub rescheduled_to: Option<DateTime<Utc>>,
     /// Note for the history.
     pub note: Option<String>,
     /// Files that come with the action.
@@ -522,6 +524,7 @@ impl Change {
             finished_at: matches!(t.to, Status::ResultReady | Status::Refused | Status::Withdrawn).then_some(now),
             returned_at: (t.to == Status::Returned).then_some(now),
             supplement_requested: action == Action::RequestSupplement,
+            rescheduled_to: None,
             note,
             attachments,
         }
@@ -536,8 +539,8 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
     let updated = sqlx::query(
         "UPDATE dossiers SET status = $3, step = $4, resume_status = $5, waiting_role = $6, waiting_agency = $7, \
          received_at = COALESCE($8, received_at), clock_started_at = COALESCE($9, clock_started_at), \
-         due_at = COALESCE($10, due_at), finished_at = COALESCE($11, finished_at), returned_at = COALESCE($12, returned_at), \
-         supplement_count = supplement_count + $13, revision = revision + 1 \
+         due_at = COALESCE($14, $10, due_at), finished_at = COALESCE($11, finished_at), returned_at = COALESCE($12, returned_at), \
+         supplement_count = supplement_count + $13, rescheduled = rescheduled + $15, revision = revision + 1 \
          WHERE id = $1 AND revision = $2",
     )
     .bind(current.id)
@@ -553,6 +556,8 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
     .bind(change.finished_at.map(millis))
     .bind(change.returned_at.map(millis))
     .bind(i64::from(change.supplement_requested))
+    .bind(change.rescheduled_to.map(millis))
+    .bind(i64::from(change.rescheduled_to.is_some()))
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {

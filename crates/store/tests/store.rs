@@ -100,6 +100,7 @@ async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
         finished_at: None,
         returned_at: None,
         supplement_requested: false,
+        rescheduled_to: None,
         note: Some("Đủ".into()),
         attachments: vec![],
     };
@@ -214,6 +215,7 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
             finished_at: Some(now),
             returned_at: None,
             supplement_requested: false,
+            rescheduled_to: None,
             note: Some("Không thuộc thẩm quyền".into()),
             attachments: vec![],
         };

@@ -253,3 +253,10 @@ weekday-3 = Thursday
 weekday-4 = Friday
 weekday-5 = Saturday
 weekday-6 = Sunday
+
+## Rescheduling
+action-reschedule = Apologise and set a new date
+event-reschedule = New date set, with an apology
+action-new-due = New result date
+due-not-later = The new date must be after the current due date.
+due-not-working-day = The new date must be a working day.

@@ -253,3 +253,10 @@ weekday-3 = Thứ Năm
 weekday-4 = Thứ Sáu
 weekday-5 = Thứ Bảy
 weekday-6 = Chủ nhật
+
+## Rescheduling
+action-reschedule = Xin lỗi và hẹn lại ngày trả
+event-reschedule = Hẹn lại ngày trả kết quả
+action-new-due = Ngày hẹn trả mới
+due-not-later = Ngày hẹn mới phải sau ngày hẹn hiện tại.
+due-not-working-day = Ngày hẹn mới phải là ngày làm việc.

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use motcua_domain::calendar::due_at;
-use motcua_domain::dossier::{available_actions, transition, Action, Actor, Role, Situation, Status};
+use motcua_domain::dossier::{
+    available_actions, may_reschedule, transition, waiting_on, Action, Actor, Role, Situation, Status,
+};
 use motcua_domain::form::{validate_answers, FieldError};
 use motcua_store::catalog::{self, Procedure};
 use motcua_store::dossiers::{
@@ -94,7 +96,10 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
     let all = dossiers::attachments(&state.db, d.id).await?;
     let (results, attachments): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.purpose == "result");
     let history = dossiers::history(&state.db, d.id).await?;
-    let actions = available_actions(&situation(&d, &procedure), actor);
+    let mut actions = available_actions(&situation(&d, &procedure), actor);
+    if may_reschedule(&situation(&d, &procedure), actor, d.rescheduled, &Utc::now(), d.due_at.as_ref()) {
+        actions.push(Action::Reschedule);
+    }
     Ok(DossierView { result: results.into_iter().last(), dossier: d, procedure, attachments, history, actions })
 }
 
@@ -388,6 +393,97 @@ pub async fn act(
     note: Option<&str>,
     files: &[Upload],
 ) -> AppResult<DossierView> {
+    act_with(state, user, code, action_name, note, None, files).await
+}
+
+/// Parses the new due date of a reschedule: an RFC 3339 time, or a date meaning the close of
+/// office hours that day.
+fn parse_new_due(raw: &str, rule: &motcua_domain::calendar::CountingRule) -> Option<chrono::DateTime<Utc>> {
+    let raw = raw.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+        .ok()?;
+    let local = day.and_time(rule.office_hours.close());
+    local.and_local_timezone(motcua_domain::calendar::vn_offset()).single().map(|t| t.with_timezone(&Utc))
+}
+
+/// Moves the due date once, with the apology's reason, before the dossier is late.
+async fn reschedule(
+    state: &AppState,
+    user: &User,
+    d: Dossier,
+    p: &Procedure,
+    actor: &Actor,
+    note: Option<&str>,
+    new_due: Option<&str>,
+) -> AppResult<DossierView> {
+    let now = Utc::now();
+    let s = situation(&d, p);
+    if !may_reschedule(&s, actor, d.rescheduled, &now, d.due_at.as_ref()) {
+        return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable"));
+    }
+    let mut errors = BTreeMap::new();
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_none() {
+        errors.insert("note".to_string(), "note-required".to_string());
+    }
+    let rule = catalog::counting_rule(&state.db, &p.agency.code).await?;
+    let due = new_due.and_then(|raw| parse_new_due(raw, &rule));
+    match due {
+        None => {
+            errors.insert("due_at".to_string(), "field-not-date".to_string());
+        }
+        Some(t) if d.due_at.is_some_and(|old| t <= old) => {
+            errors.insert("due_at".to_string(), "due-not-later".to_string());
+        }
+        Some(t)
+            if !state
+                .calendar()
+                .is_working_day(t.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive()) =>
+        {
+            errors.insert("due_at".to_string(), "due-not-working-day".to_string());
+        }
+        Some(_) => {}
+    }
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
+    }
+    let change = Change {
+        action: Action::Reschedule.as_str().into(),
+        status: d.status,
+        step: d.step,
+        resume_status: d.resume_status,
+        waiting: waiting_on(&s),
+        received_at: None,
+        clock: None,
+        finished_at: None,
+        returned_at: None,
+        supplement_requested: false,
+        rescheduled_to: due,
+        note: note.map(str::to_string),
+        attachments: vec![],
+    };
+    let by = By { user_id: Some(user.id), name: user.full_name.clone() };
+    let updated = dossiers::apply(&state.db, &d, &change, &by, now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"),
+        other => other.into(),
+    })?;
+    assemble(state, updated, actor).await
+}
+
+/// [`act`] with the new due date a reschedule needs.
+pub async fn act_with(
+    state: &AppState,
+    user: &User,
+    code: &str,
+    action_name: &str,
+    note: Option<&str>,
+    new_due: Option<&str>,
+    files: &[Upload],
+) -> AppResult<DossierView> {
     let d = dossiers::by_code(&state.db, code).await?;
     let actor = actor_for(state, Some(user), &d);
     if !may_see(&actor, &d) {
@@ -396,6 +492,9 @@ pub async fn act(
     let p = state.procedure_version(d.procedure_version_id).await?;
     let action =
         Action::parse(action_name).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-action-unavailable"))?;
+    if action == Action::Reschedule {
+        return reschedule(state, user, d, &p, &actor, note, new_due).await;
+    }
     let s = situation(&d, &p);
     let t =
         transition(&s, &actor, action).map_err(|_| AppError::with(ErrorKind::Conflict, "error-action-unavailable"))?;

@@ -17,6 +17,7 @@ on_both_engines!(
     registration_login_and_lock_out,
     openapi_document_describes_the_api,
     supplement_restarts_the_clock_and_refusal_needs_reasons,
+    a_dossier_is_rescheduled_once_with_an_apology,
 );
 
 async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) {
@@ -439,4 +440,73 @@ async fn supplement_restarts_the_clock_and_refusal_needs_reasons(engine: TestEng
     assert_eq!(s, 200);
     assert_eq!(d["status"], "refused");
     assert!(d["finished_at"].is_string());
+}
+
+async fn a_dossier_is_rescheduled_once_with_an_apology(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    assert!(!d["actions"].as_array().unwrap().iter().any(|a| a == "reschedule"));
+    let desk = app.login("tiepnhan").await;
+    let (_, d) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action":"receive"})).await;
+    let due = d["due_at"].as_str().unwrap().to_string();
+    let spec = app.login("chuyenvien").await;
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&spec)).await;
+    assert!(d["actions"].as_array().unwrap().iter().any(|a| a == "reschedule"), "{}", d["actions"]);
+    // Another step's officer may not.
+    let leader = app.login("lanhdao").await;
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/actions"),
+            Some(&leader),
+            json!({"action":"reschedule","note":"x","due_at":"2099-01-05"}),
+        )
+        .await;
+    assert_eq!(s, 409);
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let (s, e) = app.post_json(&url, Some(&spec), json!({"action":"reschedule","due_at":"2099-01-05"})).await;
+    assert_eq!(s, 422);
+    assert!(e["error"]["fields"]["note"].is_string());
+    let (s, e) =
+        app.post_json(&url, Some(&spec), json!({"action":"reschedule","note":"Xin lỗi","due_at":"2001-01-02"})).await;
+    assert_eq!(s, 422);
+    assert_eq!(e["error"]["fields"]["due_at"], "Ngày hẹn mới phải sau ngày hẹn hiện tại.");
+    let (_, later) =
+        app.get(&format!("/api/v1/calendar/due?from={}&amount=5&unit=working_days", url_encode(&due)), None).await;
+    let later = later["due_at"].as_str().unwrap().to_string();
+    let saturday = {
+        let day = chrono::NaiveDate::parse_from_str(&later[..10], "%Y-%m-%d").unwrap();
+        let mut d = day;
+        while chrono::Datelike::weekday(&d) != chrono::Weekday::Sat {
+            d = d.succ_opt().unwrap();
+        }
+        d.format("%Y-%m-%d").to_string()
+    };
+    let (s, e) =
+        app.post_json(&url, Some(&spec), json!({"action":"reschedule","note":"Xin lỗi","due_at":saturday})).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["fields"]["due_at"], "Ngày hẹn mới phải là ngày làm việc.");
+    let (s, d) = app
+        .post_json(
+            &url,
+            Some(&spec),
+            json!({"action":"reschedule","note":"Cần xác minh thực địa, xin lỗi ông/bà","due_at":later[..10]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["due_at"].as_str().unwrap(), later, "the close of office hours of the new day");
+    assert_eq!(d["status"], "received", "the status does not change");
+    let last = d["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "reschedule");
+    assert_eq!(last["note"], "Cần xác minh thực địa, xin lỗi ông/bà");
+    assert!(!d["actions"].as_array().unwrap().iter().any(|a| a == "reschedule"), "only once");
+    let (s, _) =
+        app.post_json(&url, Some(&spec), json!({"action":"reschedule","note":"Lần nữa","due_at":"2099-01-05"})).await;
+    assert_eq!(s, 409);
+    // The work goes on from where it was.
+    let (s, d) = app.post_json(&url, Some(&spec), json!({"action":"forward"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("processing")));
 }

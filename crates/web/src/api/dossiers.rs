@@ -128,17 +128,22 @@ pub async fn act(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (action, note, files) = if is_multipart {
+    let (action, note, due, files) = if is_multipart {
         let mp = Multipart::from_request(req, &state)
             .await
             .map_err(|_| AppError::with(ErrorKind::BadRequest, "error-bad-multipart"))?;
         let mut parts = uploads::read(mp, state.config.max_file_bytes).await?;
-        (parts.fields.remove("action").unwrap_or_default(), parts.fields.remove("note"), parts.files)
+        (
+            parts.fields.remove("action").unwrap_or_default(),
+            parts.fields.remove("note"),
+            parts.fields.remove("due_at"),
+            parts.files,
+        )
     } else {
         let ApiJson(r) = ApiJson::<ActionRequest>::from_request(req, &state).await?;
-        (r.action, r.note, vec![])
+        (r.action, r.note, r.due_at, vec![])
     };
-    let view = service::act(&state, &user, &code, action.trim(), note.as_deref(), &files).await?;
+    let view = service::act_with(&state, &user, &code, action.trim(), note.as_deref(), due.as_deref(), &files).await?;
     Ok(Json((&view).into()))
 }
 

@@ -460,9 +460,12 @@ pub struct LoginResponse {
 pub struct ActionRequest {
     /// Action name.
     pub action: String,
-    /// Note (reasons, what is missing).
+    /// Note (reasons, what is missing, the apology).
     #[serde(default)]
     pub note: Option<String>,
+    /// For `reschedule`: the new due date (RFC 3339, or `YYYY-MM-DD` for the close of that day).
+    #[serde(default)]
+    pub due_at: Option<String>,
 }
 
 /// The public lookup answer.

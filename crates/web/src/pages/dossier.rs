@@ -291,13 +291,16 @@ pub async fn act(
     let fields: &HashMap<String, String> = &parts.fields;
     ctx.check_csrf(fields.get("_csrf").map(String::as_str))?;
     let action = fields.get("action").cloned().unwrap_or_default();
-    match service::act(&state, &user, &code, &action, fields.get("note").map(String::as_str), &parts.files).await {
+    let note = fields.get("note").map(String::as_str);
+    match service::act_with(&state, &user, &code, &action, note, fields.get("due_at").map(String::as_str), &parts.files)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong={action}")).into_response()),
         Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
             let errors = if e.fields.is_empty() {
                 FormErrors::general(ctx.t(e.message.unwrap_or(e.kind.message_key())))
             } else {
-                FormErrors::from_keys(ctx.lang, &e.fields, &["note".to_string()])
+                FormErrors::from_keys(ctx.lang, &e.fields, &["due_at".to_string(), "note".to_string()])
             };
             let v = service::view_dossier(&state, Some(&user), &code).await?;
             let status = e.kind.status();
