@@ -260,3 +260,4 @@ event-reschedule = New date set, with an apology
 action-new-due = New result date
 due-not-later = The new date must be after the current due date.
 due-not-working-day = The new date must be a working day.
+dossier-control-slip = Print the process control slip

@@ -260,3 +260,4 @@ event-reschedule = Hẹn lại ngày trả kết quả
 action-new-due = Ngày hẹn trả mới
 due-not-later = Ngày hẹn mới phải sau ngày hẹn hiện tại.
 due-not-working-day = Ngày hẹn mới phải là ngày làm việc.
+dossier-control-slip = In phiếu kiểm soát quá trình giải quyết hồ sơ

@@ -167,6 +167,15 @@ async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestE
     );
     let (_, html) = page(&app, &citizen, &format!("/ho-so/{dossier_code}")).await;
     assert!(html.contains("id=\"result-link\""));
+    // The process control slip renders the history, one row per hand-off, judged on time.
+    assert_eq!(page(&app, &citizen, &format!("/ho-so/{dossier_code}/phieu-kiem-soat")).await.0, 404);
+    let (s, slip) = page(&app, &desk, &format!("/ho-so/{dossier_code}/phieu-kiem-soat")).await;
+    assert_eq!(s, 200);
+    assert!(slip.contains("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"));
+    let table = &slip[slip.find("id=\"control-slip\"").unwrap()..];
+    assert_eq!(table.matches("<tr>").count(), 1 + 4, "header and submit, receive, forward, issue");
+    assert_eq!(table.matches("Trước hạn").count(), 3, "all three steps long before the due date");
+    assert!(table.contains("Trình ký") || table.contains("Đủ thành phần"));
 }
 
 async fn forms_without_a_valid_csrf_token_are_refused(engine: TestEngine) {

@@ -399,3 +399,77 @@ pub async fn receipt(
     };
     Ok(ctx.render(&page))
 }
+
+#[derive(Template)]
+#[template(path = "control_slip.html")]
+struct ControlSlip {
+    ctx: Ctx,
+    agency_parent: String,
+    agency: String,
+    code: String,
+    /// (unit, handed over / received, early / on time / late, note) — one row per hand-off.
+    rows: Vec<(String, String, String, String)>,
+}
+
+/// Form 05 (old numbering) / 06 (new), Phiếu kiểm soát quá trình giải quyết hồ sơ — the process
+/// control slip, rendered from the history: one row per hand-off, judged against the due date.
+pub async fn control_slip(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _signed_in: SignedIn,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
+    if !ctx.user.as_ref().is_some_and(|u| u.is_officer()) {
+        return Err(AppError::not_found());
+    }
+    let catalog = state.catalog();
+    let p = &v.procedure;
+    let d = &v.dossier;
+    let unit_of = |step: Option<i64>, action: &str| -> String {
+        match action {
+            "submit" | "receive" | "return_result" => "Bộ phận tiếp nhận và trả kết quả".to_string(),
+            "supplement" | "withdraw" => "Người nộp hồ sơ".to_string(),
+            _ => step
+                .and_then(|s| p.workflow.get(s as usize))
+                .and_then(|s| catalog.agencies.get(&s.agency))
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| p.agency.name.clone()),
+        }
+    };
+    let local_day =
+        |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+    let judge = |at: chrono::DateTime<chrono::Utc>| match d.due_at {
+        None => String::new(),
+        Some(due) if local_day(at) < local_day(due) => "Trước hạn".to_string(),
+        Some(due) if at <= due => "Đúng hạn".to_string(),
+        Some(_) => "Quá hạn".to_string(),
+    };
+    let rows = v
+        .history
+        .iter()
+        .map(|e| {
+            let verb = Lang::Vi.t(&format!("event-{}", e.action));
+            (
+                unit_of(e.step, &e.action),
+                format!("{} — {} ({})", show_time(Some(e.at)), verb, e.actor_name),
+                if e.action == "submit" { String::new() } else { judge(e.at) },
+                e.note.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let page = ControlSlip {
+        ctx: ctx.clone(),
+        agency_parent: p
+            .agency
+            .parent_code
+            .as_ref()
+            .and_then(|c| catalog.agencies.get(c))
+            .map(|a| a.name.to_uppercase())
+            .unwrap_or_default(),
+        agency: p.agency.name.to_uppercase(),
+        code: d.code.clone(),
+        rows,
+    };
+    Ok(ctx.render(&page))
+}

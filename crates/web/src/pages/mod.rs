@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/can-bo/tiep-nhan", get(office::counter))
         .route("/can-bo/tiep-nhan/{code}", get(office::counter_form).post(office::counter_receive))
         .route("/ho-so/{code}/giay-tiep-nhan", get(dossier::receipt))
+        .route("/ho-so/{code}/phieu-kiem-soat", get(dossier::control_slip))
         .route("/quan-tri/nhat-ky", get(admin::audit))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/static/{name}", get(assets::serve))
