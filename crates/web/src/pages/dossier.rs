@@ -314,6 +314,12 @@ pub async fn act(
     }
 }
 
+/// The heading of a legal form: the parent agency and the agency, in capitals.
+fn form_heading(catalog: &crate::state::Catalog, agency: &motcua_store::catalog::Agency) -> (String, String) {
+    let parent = agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.to_uppercase());
+    (parent.unwrap_or_default(), agency.name.to_uppercase())
+}
+
 #[derive(Template)]
 #[template(path = "receipt.html")]
 struct ReceiptPage {
@@ -351,15 +357,15 @@ pub async fn receipt(
     };
     let p = &v.procedure;
     let catalog = state.catalog();
-    let parent = p.agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.to_uppercase());
+    let (agency_parent, agency) = form_heading(&catalog, &p.agency);
     let local = received_at.with_timezone(&motcua_domain::calendar::vn_offset());
     let officer =
         v.history.iter().rev().find(|e| e.action == "receive").map(|e| e.actor_name.clone()).unwrap_or_default();
     let vi = Lang::Vi;
     let page = ReceiptPage {
         ctx: Ctx { lang: vi, ..ctx.clone() },
-        agency_parent: parent.unwrap_or_default(),
-        agency: p.agency.name.to_uppercase(),
+        agency_parent,
+        agency,
         place_date: format!(
             "Ngày {:02} tháng {:02} năm {}",
             chrono::Datelike::day(&local),
@@ -445,6 +451,7 @@ pub async fn control_slip(
         Some(due) if at <= due => "Đúng hạn".to_string(),
         Some(_) => "Quá hạn".to_string(),
     };
+    let (agency_parent, agency) = form_heading(&catalog, &p.agency);
     let rows = v
         .history
         .iter()
@@ -458,18 +465,6 @@ pub async fn control_slip(
             )
         })
         .collect();
-    let page = ControlSlip {
-        ctx: ctx.clone(),
-        agency_parent: p
-            .agency
-            .parent_code
-            .as_ref()
-            .and_then(|c| catalog.agencies.get(c))
-            .map(|a| a.name.to_uppercase())
-            .unwrap_or_default(),
-        agency: p.agency.name.to_uppercase(),
-        code: d.code.clone(),
-        rows,
-    };
+    let page = ControlSlip { ctx: ctx.clone(), agency_parent, agency, code: d.code.clone(), rows };
     Ok(ctx.render(&page))
 }
