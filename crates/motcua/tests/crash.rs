@@ -47,12 +47,7 @@ async fn start(t: &TestDb, port: u16) -> Server {
     panic!("the server did not become healthy");
 }
 
-async fn an_acknowledged_submission_survives_sigkill(engine: TestEngine) {
-    let t = TestDb::new(engine).await;
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let mut server = start(&t, port).await;
+async fn citizen_token(http: &reqwest::Client, base: &str) -> String {
     let login: serde_json::Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&serde_json::json!({"username":"congdan","password":"demo"}))
@@ -62,7 +57,16 @@ async fn an_acknowledged_submission_survives_sigkill(engine: TestEngine) {
         .json()
         .await
         .unwrap();
-    let token = login["token"].as_str().unwrap().to_string();
+    login["token"].as_str().expect("the demo citizen signs in").to_string()
+}
+
+async fn an_acknowledged_submission_survives_sigkill(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut server = start(&t, port).await;
+    let token = citizen_token(&http, &base).await;
     let list: serde_json::Value =
         http.get(format!("{base}/api/v1/procedures?per_page=200")).send().await.unwrap().json().await.unwrap();
     let proc = list["items"][0].clone();
@@ -104,16 +108,7 @@ async fn an_acknowledged_submission_survives_sigkill(engine: TestEngine) {
     server.0.wait().unwrap();
     drop(server);
     let _server = start(&t, port).await;
-    let login: serde_json::Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"username":"congdan","password":"demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_string();
+    let token = citizen_token(&http, &base).await;
     let mut found = Vec::new();
     for code in &codes {
         let d: serde_json::Value = http

@@ -30,14 +30,7 @@ impl Lang {
     /// JSON API only, the `Accept-Language` header's first choice; else Vietnamese. Pages stay
     /// Vietnamese until the visitor switches, whatever the browser prefers.
     pub fn from_parts(parts: &Parts) -> Lang {
-        let cookie = parts
-            .headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| c.trim().strip_prefix("lang="));
-        if let Some(c) = cookie {
+        if let Some(c) = crate::auth::read_cookie(parts, "lang") {
             return if c == "en" { Lang::En } else { Lang::Vi };
         }
         if !parts.uri.path().starts_with("/api/") {

@@ -158,8 +158,8 @@ pub struct Inner {
     calendar: RwLock<Arc<WorkingCalendar>>,
     /// Login rate limiting.
     pub logins: LoginLimiter,
-    /// Versions of procedures no longer current, kept once read: a version never changes.
-    old_versions: RwLock<HashMap<i64, Arc<Procedure>>>,
+    /// Procedure versions that dossiers refer to, kept once read: a version never changes.
+    versions: RwLock<HashMap<i64, Arc<Procedure>>>,
     /// Officers' reads of dossiers, written in batches.
     pub reads: ReadLog,
     /// A hash verified for unknown users so timing does not reveal which accounts exist.
@@ -191,7 +191,7 @@ impl AppState {
             catalog: RwLock::new(Arc::new(catalog)),
             calendar: RwLock::new(Arc::new(calendar)),
             logins: LoginLimiter::default(),
-            old_versions: RwLock::new(HashMap::new()),
+            versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),
             dummy_hash,
         })))
@@ -202,17 +202,18 @@ impl AppState {
         self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// A procedure in the version a dossier keeps: from the catalog when current, else from the
-    /// database once and then from memory.
+    /// A procedure in the version a dossier keeps, from memory after the first time (taken from
+    /// the catalog when current, else from the database).
     pub async fn procedure_version(&self, version_id: i64) -> AppResult<Arc<Procedure>> {
-        if let Some(p) = self.catalog().by_version(version_id) {
-            return Ok(Arc::new(p.clone()));
-        }
-        if let Some(p) = self.old_versions.read().unwrap_or_else(|e| e.into_inner()).get(&version_id) {
+        if let Some(p) = self.versions.read().unwrap_or_else(|e| e.into_inner()).get(&version_id) {
             return Ok(p.clone());
         }
-        let p = Arc::new(catalog::procedure_version(&self.db, version_id).await?);
-        self.old_versions.write().unwrap_or_else(|e| e.into_inner()).insert(version_id, p.clone());
+        let current = self.catalog().by_version(version_id).cloned();
+        let p = Arc::new(match current {
+            Some(p) => p,
+            None => catalog::procedure_version(&self.db, version_id).await?,
+        });
+        self.versions.write().unwrap_or_else(|e| e.into_inner()).insert(version_id, p.clone());
         Ok(p)
     }
 

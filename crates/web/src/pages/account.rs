@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{Ctx, FormErrors};
 use crate::api::auth::register_citizen;
 use crate::api::dto::RegisterRequest;
-use crate::auth::{self, SESSION_COOKIE};
+use crate::auth::{self, MaybeUser, SESSION_COOKIE};
 use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
 
@@ -29,6 +29,15 @@ struct LoginPage {
 /// Where to go after signing in: only paths of this site.
 fn safe_next(next: Option<&str>) -> Option<String> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\")).map(str::to_string)
+}
+
+/// Opens a cookie session for the user and goes on to `to`.
+async fn start_session(state: &AppState, user: &motcua_store::users::User, to: &str) -> Result<Response, AppError> {
+    let (token, _) = auth::open_session(state, user, "web").await?;
+    let mut res = Redirect::to(to).into_response();
+    let cookie = auth::cookie(state, SESSION_COOKIE, &token, None);
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
+    Ok(res)
 }
 
 /// Query of the sign-in page.
@@ -68,13 +77,9 @@ pub async fn login(
     ctx.check_csrf(f.csrf.as_deref())?;
     match auth::check_credentials(&state, &auth::client_key(Some(addr)), &f.username, &f.password).await {
         Ok(user) => {
-            let (token, _) = auth::open_session(&state, &user, "web").await?;
             let home = if user.is_officer() { "/can-bo" } else { "/ho-so" };
             let to = safe_next(f.next.as_deref()).filter(|n| n != "/").unwrap_or_else(|| home.to_string());
-            let mut res = Redirect::to(&to).into_response();
-            let cookie = auth::cookie(&state, SESSION_COOKIE, &token, None);
-            res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
-            Ok(res)
+            start_session(&state, &user, &to).await
         }
         Err(e) if matches!(e.kind, ErrorKind::Unauthenticated | ErrorKind::RateLimited) => {
             let message = ctx.t(e.message.unwrap_or(e.kind.message_key()));
@@ -101,18 +106,12 @@ pub struct CsrfForm {
 pub async fn logout(
     State(state): State<AppState>,
     ctx: Ctx,
-    parts: axum::http::HeaderMap,
+    signed_in: MaybeUser,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     ctx.check_csrf(f.csrf.as_deref())?;
-    let token = parts
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE).and_then(|r| r.strip_prefix('=')).map(str::to_string));
-    if let Some(t) = token {
-        motcua_store::users::delete_session(&state.db, &auth::token_hash(&t)).await?;
+    if let Some((session, _)) = &signed_in.0 {
+        motcua_store::users::delete_session(&state.db, &session.token_hash).await?;
     }
     let mut res = Redirect::to("/").into_response();
     let cookie = auth::cookie(&state, SESSION_COOKIE, "", Some(0));
@@ -178,13 +177,7 @@ pub async fn register(
         password: f.password.clone(),
     };
     match register_citizen(&state, &req).await {
-        Ok(user) => {
-            let (token, _) = auth::open_session(&state, &user, "web").await?;
-            let mut res = Redirect::to("/ho-so").into_response();
-            let cookie = auth::cookie(&state, SESSION_COOKIE, &token, None);
-            res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
-            Ok(res)
-        }
+        Ok(user) => start_session(&state, &user, "/ho-so").await,
         Err(e) if e.kind == ErrorKind::Validation => {
             let order: Vec<String> =
                 ["full_name", "id_number", "phone", "email", "password"].iter().map(|s| s.to_string()).collect();
