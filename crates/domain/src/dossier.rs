@@ -212,25 +212,8 @@ impl Action {
     }
 }
 
-/// One step of a workflow: who acts, in which agency.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
-    /// Code of the agency whose officers act at this step.
-    pub agency: String,
-    /// The role that acts at this step.
-    pub role: Role,
-    /// A short name shown in queues and the control slip, e.g. "Thẩm định".
-    pub name: String,
-}
-
-/// The default workflow of a procedure: the lead agency's specialist appraises, its leader
-/// approves and issues the result. Configurable workflows replace this per procedure version.
-pub fn default_workflow(lead_agency: &str) -> Vec<Step> {
-    vec![
-        Step { agency: lead_agency.to_string(), role: Role::Specialist, name: "Thẩm định".into() },
-        Step { agency: lead_agency.to_string(), role: Role::Leader, name: "Phê duyệt".into() },
-    ]
-}
+use crate::workflow::next_steps;
+pub use crate::workflow::{default_workflow, Step};
 
 /// Who is acting, as far as the lifecycle rules care.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -241,6 +224,8 @@ pub enum Actor {
     Stranger,
     /// An officer with roles in one agency.
     Officer {
+        /// The officer's user id, to tell the assignee of a dossier from colleagues.
+        id: i64,
         /// The officer's agency code.
         agency: String,
         /// Whether that agency is the service centre, whose desk receives for every agency.
@@ -251,23 +236,27 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn has(&self, role: Role) -> bool {
-        matches!(self, Actor::Officer { roles, .. } if roles.contains(&role))
-    }
-
     /// Whether this officer's desk receives and returns for the given lead agency.
     fn is_desk_for(&self, lead_agency: &str) -> bool {
         match self {
-            Actor::Officer { agency, at_service_centre, roles } => {
+            Actor::Officer { agency, at_service_centre, roles, .. } => {
                 roles.contains(&Role::Reception) && (*at_service_centre || agency == lead_agency)
             }
             _ => false,
         }
     }
 
-    /// Whether this officer acts at the given workflow step.
-    fn acts_at(&self, step: &Step) -> bool {
-        matches!(self, Actor::Officer { agency, .. } if *agency == step.agency) && self.has(step.role)
+    /// Whether this officer acts at the given workflow step. Once a leader has assigned the
+    /// dossier to a specialist, the other specialists of the unit no longer act on it.
+    fn acts_at(&self, step: &Step, assignee: Option<i64>) -> bool {
+        match self {
+            Actor::Officer { id, agency, roles, .. } => {
+                *agency == step.agency
+                    && roles.contains(&step.role)
+                    && (step.role != Role::Specialist || assignee.is_none_or(|a| a == *id))
+            }
+            _ => false,
+        }
     }
 }
 
@@ -284,6 +273,39 @@ pub struct Situation<'a> {
     pub step: usize,
     /// The status to go back to once the applicant supplies what is missing.
     pub resume_status: Option<Status>,
+    /// The specialist the unit leader assigned the current step to, if any.
+    pub assignee: Option<i64>,
+    /// Whether opinions asked at the current step are still awaited: the step cannot be
+    /// finished before they arrive.
+    pub consultations_pending: bool,
+}
+
+impl<'a> Situation<'a> {
+    /// A dossier just submitted, waiting for reception.
+    pub fn submitted(lead_agency: &'a str, workflow: &'a [Step]) -> Situation<'a> {
+        Situation {
+            status: Status::Submitted,
+            lead_agency,
+            workflow,
+            step: 0,
+            resume_status: None,
+            assignee: None,
+            consultations_pending: false,
+        }
+    }
+
+    /// The situation after a transition (before any consultation of the new step is opened).
+    pub fn after(&self, t: &Transition) -> Situation<'a> {
+        let same_step = t.step == self.step && self.status.is_in_workflow() == t.to.is_in_workflow();
+        Situation {
+            status: t.to,
+            step: t.step,
+            resume_status: t.resume_status,
+            assignee: if same_step { self.assignee } else { None },
+            consultations_pending: same_step && self.consultations_pending,
+            ..self.clone()
+        }
+    }
 }
 
 /// The actions the actor may take now, in the order they are offered.
@@ -300,9 +322,10 @@ pub fn available_actions(s: &Situation<'_>, actor: &Actor) -> Vec<Action> {
         }
         Status::Received | Status::Processing => {
             if let Some(step) = s.workflow.get(s.step) {
-                if actor.acts_at(step) {
-                    let last = s.step + 1 == s.workflow.len();
-                    if last {
+                if actor.acts_at(step, s.assignee) {
+                    if s.consultations_pending {
+                        // The step waits for the consulted agencies' opinions.
+                    } else if next_steps(s.workflow, s.step).is_empty() {
                         out.push(Action::IssueResult);
                     } else {
                         out.push(Action::Forward);
@@ -350,7 +373,27 @@ pub fn may_reschedule<Tz: chrono::TimeZone>(
     s.status.is_in_workflow()
         && !already_rescheduled
         && due.is_some_and(|d| now < d)
-        && s.workflow.get(s.step).is_some_and(|step| actor.acts_at(step))
+        && s.workflow.get(s.step).is_some_and(|step| actor.acts_at(step, s.assignee))
+}
+
+/// Whether the actor may assign the current step to a specialist: a leader of the agency
+/// acting at that step, while the dossier is in the workflow.
+pub fn may_assign(s: &Situation<'_>, actor: &Actor) -> bool {
+    s.status.is_in_workflow()
+        && s.workflow.get(s.step).is_some_and(|step| {
+            step.role == Role::Specialist
+                && matches!(actor, Actor::Officer { agency, roles, .. } if *agency == step.agency && roles.contains(&Role::Leader))
+        })
+}
+
+/// Where a forward or a send-back may take the dossier from its current step: the configured
+/// next steps, or any earlier step.
+pub fn targets(s: &Situation<'_>, action: Action) -> Vec<usize> {
+    match action {
+        Action::Forward => next_steps(s.workflow, s.step),
+        Action::SendBack => (0..s.step.min(s.workflow.len())).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Who must act next on a dossier in this situation: the role and the agency, or the applicant
@@ -384,13 +427,38 @@ pub enum TransitionError {
     /// The action is not on offer to this actor in this situation.
     #[error("the action is not available now")]
     NotAvailable,
+    /// The chosen step is not one the dossier may move to from here.
+    #[error("the dossier cannot move to that step")]
+    NoSuchStep,
 }
 
-/// Applies an action: checks it is on offer, and says what follows.
+/// Applies an action: checks it is on offer, and says what follows. A forward goes to the
+/// first configured next step, a send-back to the step before.
 pub fn transition(s: &Situation<'_>, actor: &Actor, action: Action) -> Result<Transition, TransitionError> {
+    let default = match action {
+        Action::Forward => targets(s, action).first().copied(),
+        Action::SendBack => targets(s, action).last().copied(),
+        _ => None,
+    };
+    transition_to(s, actor, action, default)
+}
+
+/// Applies an action with the step chosen for a forward or a send-back (one of [`targets`]).
+pub fn transition_to(
+    s: &Situation<'_>,
+    actor: &Actor,
+    action: Action,
+    target: Option<usize>,
+) -> Result<Transition, TransitionError> {
     if !available_actions(s, actor).contains(&action) {
         return Err(TransitionError::NotAvailable);
     }
+    let moves = matches!(action, Action::Forward | Action::SendBack);
+    let target = match target {
+        Some(t) if moves && targets(s, action).contains(&t) => t,
+        None if !moves => s.step,
+        _ => return Err(TransitionError::NoSuchStep),
+    };
     let stay = |to: Status, step: usize| Transition { to, step, resume_status: None, restarts_clock: false };
     Ok(match action {
         Action::Receive => Transition { restarts_clock: true, ..stay(Status::Received, 0) },
@@ -403,8 +471,7 @@ pub fn transition(s: &Situation<'_>, actor: &Actor, action: Action) -> Result<Tr
         }
         Action::Refuse => stay(Status::Refused, s.step),
         Action::Withdraw => stay(Status::Withdrawn, s.step),
-        Action::Forward => stay(Status::Processing, s.step + 1),
-        Action::SendBack => stay(Status::Processing, s.step - 1),
+        Action::Forward | Action::SendBack => stay(Status::Processing, target),
         Action::IssueResult => stay(Status::ResultReady, s.step),
         Action::ReturnResult => stay(Status::Returned, s.step),
         Action::Submit | Action::Reschedule => return Err(TransitionError::NotAvailable),
@@ -420,7 +487,7 @@ mod tests {
     const CENTRE: &str = "000.00.01.H38";
 
     fn officer(agency: &str, roles: &[Role]) -> Actor {
-        Actor::Officer { agency: agency.into(), at_service_centre: agency == CENTRE, roles: roles.to_vec() }
+        Actor::Officer { id: 7, agency: agency.into(), at_service_centre: agency == CENTRE, roles: roles.to_vec() }
     }
 
     fn actors() -> Vec<Actor> {
@@ -439,8 +506,15 @@ mod tests {
     #[test]
     fn the_golden_path_reaches_returned() {
         let wf = default_workflow(LEAD);
-        let mut s =
-            Situation { status: Status::Submitted, lead_agency: LEAD, workflow: &wf, step: 0, resume_status: None };
+        let mut s = Situation {
+            status: Status::Submitted,
+            lead_agency: LEAD,
+            workflow: &wf,
+            step: 0,
+            resume_status: None,
+            assignee: None,
+            consultations_pending: false,
+        };
         let path = [
             (officer(CENTRE, &[Role::Reception]), Action::Receive, Status::Received),
             (officer(LEAD, &[Role::Specialist]), Action::Forward, Status::Processing),
@@ -463,8 +537,15 @@ mod tests {
     fn rescheduling_is_once_before_the_due_date_by_the_step_officer() {
         use chrono::{TimeZone, Utc};
         let wf = default_workflow(LEAD);
-        let s =
-            Situation { status: Status::Processing, lead_agency: LEAD, workflow: &wf, step: 1, resume_status: None };
+        let s = Situation {
+            status: Status::Processing,
+            lead_agency: LEAD,
+            workflow: &wf,
+            step: 1,
+            resume_status: None,
+            assignee: None,
+            consultations_pending: false,
+        };
         let now = Utc.with_ymd_and_hms(2027, 3, 1, 3, 0, 0).unwrap();
         let due = Utc.with_ymd_and_hms(2027, 3, 5, 10, 0, 0).unwrap();
         let leader = officer(LEAD, &[Role::Leader]);
@@ -489,6 +570,8 @@ mod tests {
                     workflow: &wf,
                     step,
                     resume_status: Some(Status::Processing),
+                    assignee: None,
+                    consultations_pending: false,
                 };
                 assert!(available_actions(&s, &Actor::Stranger).is_empty());
                 let other = officer("000.00.13.H38", &[Role::Specialist, Role::Leader, Role::Reception]);
@@ -500,13 +583,61 @@ mod tests {
     #[test]
     fn a_supplement_after_reception_restarts_the_clock_at_the_same_step() {
         let wf = default_workflow(LEAD);
-        let s =
-            Situation { status: Status::Processing, lead_agency: LEAD, workflow: &wf, step: 1, resume_status: None };
+        let s = Situation {
+            status: Status::Processing,
+            lead_agency: LEAD,
+            workflow: &wf,
+            step: 1,
+            resume_status: None,
+            assignee: None,
+            consultations_pending: false,
+        };
         let t = transition(&s, &officer(LEAD, &[Role::Leader]), Action::RequestSupplement).unwrap();
         assert_eq!(t.to, Status::SupplementRequested);
         let s2 = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..s };
         let back = transition(&s2, &Actor::Applicant, Action::Supplement).unwrap();
         assert_eq!((back.to, back.step, back.restarts_clock), (Status::Processing, 1, true));
+    }
+
+    #[test]
+    fn an_assigned_step_is_for_the_assignee_and_the_leader_assigns() {
+        let wf = default_workflow(LEAD);
+        let mut s = Situation { status: Status::Received, step: 0, ..Situation::submitted(LEAD, &wf) };
+        let me = officer(LEAD, &[Role::Specialist]);
+        let Actor::Officer { agency, at_service_centre, roles, .. } = me.clone() else { unreachable!() };
+        let colleague = Actor::Officer { id: 8, agency, at_service_centre, roles };
+        assert!(available_actions(&s, &colleague).contains(&Action::Forward));
+        s.assignee = Some(7);
+        assert!(available_actions(&s, &me).contains(&Action::Forward));
+        assert!(available_actions(&s, &colleague).is_empty());
+        assert!(may_assign(&s, &officer(LEAD, &[Role::Leader])));
+        assert!(!may_assign(&s, &me));
+        assert!(!may_assign(&s, &officer("000.00.13.H38", &[Role::Leader])));
+        let t = transition(&s, &me, Action::Forward).unwrap();
+        assert_eq!(s.after(&t).assignee, None, "a new step starts unassigned");
+    }
+
+    #[test]
+    fn a_step_waits_for_its_consultations_and_may_branch_or_go_back_further() {
+        let mut wf = default_workflow(LEAD);
+        wf.insert(1, crate::workflow::Step::simple(LEAD, Role::Specialist, "Xác minh"));
+        let wf = crate::workflow::with_keys(wf);
+        let mut wf = wf;
+        wf[0].next = Some(vec![wf[1].key.clone(), wf[2].key.clone()]);
+        let me = officer(LEAD, &[Role::Specialist, Role::Leader]);
+        let mut s =
+            Situation { status: Status::Received, consultations_pending: true, ..Situation::submitted(LEAD, &wf) };
+        assert!(!available_actions(&s, &me).contains(&Action::Forward));
+        assert!(available_actions(&s, &me).contains(&Action::RequestSupplement));
+        s.consultations_pending = false;
+        assert_eq!(targets(&s, Action::Forward), vec![1, 2]);
+        let t = transition_to(&s, &me, Action::Forward, Some(2)).unwrap();
+        assert_eq!(t.step, 2, "field verification skipped");
+        assert_eq!(transition_to(&s, &me, Action::Forward, Some(0)), Err(TransitionError::NoSuchStep));
+        let s = s.after(&t);
+        assert_eq!(targets(&s, Action::SendBack), vec![0, 1]);
+        assert_eq!(transition_to(&s, &me, Action::SendBack, Some(0)).unwrap().step, 0);
+        assert_eq!(transition(&s, &me, Action::SendBack).unwrap().step, 1);
     }
 
     proptest! {
@@ -522,7 +653,7 @@ mod tests {
             while wf.len() < steps { wf.insert(0, wf[0].clone()); }
             wf.truncate(steps);
             let actors = actors();
-            let mut s = Situation { status: Status::Submitted, lead_agency: LEAD, workflow: &wf, step: 0, resume_status: None };
+            let mut s = Situation::submitted(LEAD, &wf);
             for (a, k) in choices {
                 let actor = &actors[a];
                 let offered = available_actions(&s, actor);
@@ -534,7 +665,7 @@ mod tests {
                 prop_assert!(t.step < wf.len());
                 if t.to == Status::SupplementRequested { prop_assert!(t.resume_status.is_some()); }
                 prop_assert!(!s.status.is_final());
-                s.status = t.to; s.step = t.step; s.resume_status = t.resume_status;
+                s = s.after(&t);
                 if s.status.is_final() {
                     for who in &actors { prop_assert!(available_actions(&s, who).is_empty()); }
                 }

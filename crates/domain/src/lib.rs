@@ -9,5 +9,7 @@ pub mod code;
 pub mod dossier;
 pub mod form;
 pub mod identity;
+pub mod indicator;
 pub mod search;
 pub mod text;
+pub mod workflow;

@@ -224,7 +224,7 @@ fn procedure_from(row: &AnyRow) -> Result<Procedure> {
         result_kind: row.try_get("result_kind")?,
         documents: serde_json::from_str(&row.try_get::<String, _>("documents")?)?,
         form: serde_json::from_str(&row.try_get::<String, _>("form")?)?,
-        workflow: serde_json::from_str(&row.try_get::<String, _>("workflow")?)?,
+        workflow: motcua_domain::workflow::with_keys(serde_json::from_str(&row.try_get::<String, _>("workflow")?)?),
     })
 }
 
@@ -292,4 +292,45 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Puts a new workflow in force for a procedure: a new version that copies the current one with
+/// the new steps, so dossiers already received keep the version they were received under. The
+/// caller validated the workflow; `expected_version` guards against two administrators saving at
+/// once.
+pub async fn new_workflow_version(
+    db: &Database,
+    code: &str,
+    expected_version: i64,
+    workflow: &[Step],
+) -> Result<Procedure> {
+    let turn = db.write_turn().await;
+    let mut tx = db.pool.begin().await?;
+    let bumped = sqlx::query(
+        "UPDATE procedures SET current_version = current_version + 1 WHERE code = $1 AND current_version = $2",
+    )
+    .bind(code)
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?;
+    if bumped.rows_affected() != 1 {
+        return Err(StoreError::Conflict(format!("procedure {code} changed meanwhile")));
+    }
+    sqlx::query(
+        "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
+         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at) \
+         SELECT v.procedure_id, v.version + 1, v.name, v.name_en, v.level, v.level_reason, v.time_amount, v.time_unit, \
+         v.fee_vnd, v.fee_note, v.result_kind, v.documents, v.form, $3, $4 \
+         FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id \
+         WHERE p.code = $1 AND v.version = $2",
+    )
+    .bind(code)
+    .bind(expected_version)
+    .bind(serde_json::to_string(workflow)?)
+    .bind(crate::millis(chrono::Utc::now()))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    drop(turn);
+    procedure_by_code(db, code).await
 }

@@ -59,6 +59,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "drafts", include_str!("../migrations/0002_drafts.sql")),
     (3, "audit", include_str!("../migrations/0003_audit.sql")),
     (4, "queue index", include_str!("../migrations/0004_queue_index.sql")),
+    (5, "workflow", include_str!("../migrations/0005_workflow.sql")),
 ];
 
 /// A connection pool plus the engine it speaks to.

@@ -361,11 +361,13 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
         made += 1;
         let centre = agencies.iter().find(|a| a.is_service_centre());
         let desk = Actor::Officer {
+            id: 0,
             agency: centre.map(|c| c.code.clone()).unwrap_or_default(),
             at_service_centre: true,
             roles: vec![Role::Reception],
         };
         let staff = |role: Role| Actor::Officer {
+            id: 0,
             agency: proc.agency.code.clone(),
             at_service_centre: false,
             roles: vec![role],
@@ -400,6 +402,8 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
                 workflow: &proc.workflow,
                 step,
                 resume_status: resume,
+                assignee: None,
+                consultations_pending: false,
             };
             let Ok(tr) = transition(&s, &actor, action) else { break };
             // Time passes: most steps take a fraction of the allowance; a few run late.

@@ -82,6 +82,16 @@ pub struct Dossier {
     pub fee_vnd: i64,
     /// Optimistic-concurrency revision.
     pub revision: i64,
+    /// The specialist the unit leader assigned the current step to.
+    pub assignee_user_id: Option<i64>,
+    /// When the current step began.
+    pub step_started_at: Option<DateTime<Utc>>,
+    /// When the current step's allotment runs out, if it has one.
+    pub step_due_at: Option<DateTime<Utc>>,
+    /// Opinions asked at the current step and not yet given.
+    pub consultations_open: i64,
+    /// When the unit leader was told the current step overran.
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
 /// An attachment's record.
@@ -192,7 +202,8 @@ pub struct NewDossier {
 const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, \
     applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, \
     step, resume_status, waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, \
-    finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision";
+    finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision, assignee_user_id, step_started_at, \
+    step_due_at, consultations_open, escalated_at";
 
 fn status_from(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
@@ -239,6 +250,11 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
         rescheduled: row.try_get::<i64, _>("rescheduled")? != 0,
         fee_vnd: row.try_get("fee_vnd")?,
         revision: row.try_get("revision")?,
+        assignee_user_id: row.try_get("assignee_user_id")?,
+        step_started_at: opt_time(row, "step_started_at")?,
+        step_due_at: opt_time(row, "step_due_at")?,
+        consultations_open: row.try_get("consultations_open")?,
+        escalated_at: opt_time(row, "escalated_at")?,
     })
 }
 
@@ -497,6 +513,51 @@ pub struct Change {
     pub note: Option<String>,
     /// Files that come with the action.
     pub attachments: Vec<NewAttachment>,
+    /// The dossier enters a step now: its start and the end of its allotment. Entering a step
+    /// clears the assignee and the escalation mark.
+    pub enters_step: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    /// Opinions to ask of other agencies at the step entered.
+    pub consultations: Vec<NewConsultation>,
+    /// Withdraw the opinions still awaited (the dossier leaves the step or the procedure ends).
+    pub cancel_consultations: bool,
+}
+
+/// An opinion to ask of another agency, with its deadline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewConsultation {
+    /// The consulted agency.
+    pub agency: String,
+    /// The role there that answers.
+    pub role: Role,
+    /// Answer due.
+    pub due_at: DateTime<Utc>,
+}
+
+/// An opinion asked of another agency at a step (xin ý kiến).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consultation {
+    /// Row id.
+    pub id: i64,
+    /// The dossier.
+    pub dossier_id: i64,
+    /// The step that asked.
+    pub step: usize,
+    /// The consulted agency.
+    pub agency: String,
+    /// The role there that answers.
+    pub role: Role,
+    /// Asked.
+    pub asked_at: DateTime<Utc>,
+    /// Answer due.
+    pub due_at: DateTime<Utc>,
+    /// Answered.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Who answered.
+    pub answered_by: Option<i64>,
+    /// The opinion.
+    pub answer: Option<String>,
+    /// Withdrawn because the dossier left the step.
+    pub cancelled: bool,
 }
 
 impl Change {
@@ -527,6 +588,9 @@ impl Change {
             rescheduled_to: None,
             note,
             attachments,
+            enters_step: None,
+            consultations: Vec::new(),
+            cancel_consultations: false,
         }
     }
 }
@@ -540,7 +604,11 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
         "UPDATE dossiers SET status = $3, step = $4, resume_status = $5, waiting_role = $6, waiting_agency = $7, \
          received_at = COALESCE($8, received_at), clock_started_at = COALESCE($9, clock_started_at), \
          due_at = COALESCE($14, $10, due_at), finished_at = COALESCE($11, finished_at), returned_at = COALESCE($12, returned_at), \
-         supplement_count = supplement_count + $13, rescheduled = rescheduled + $15, revision = revision + 1 \
+         supplement_count = supplement_count + $13, rescheduled = rescheduled + $15, revision = revision + 1, \
+         step_started_at = COALESCE($16, step_started_at), step_due_at = CASE WHEN $16 IS NULL THEN step_due_at ELSE $17 END, \
+         assignee_user_id = CASE WHEN $16 IS NULL THEN assignee_user_id ELSE NULL END, \
+         escalated_at = CASE WHEN $16 IS NULL THEN escalated_at ELSE NULL END, \
+         consultations_open = (CASE WHEN $18 = 1 THEN 0 ELSE consultations_open END) + $19 \
          WHERE id = $1 AND revision = $2",
     )
     .bind(current.id)
@@ -558,10 +626,33 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
     .bind(i64::from(change.supplement_requested))
     .bind(change.rescheduled_to.map(millis))
     .bind(i64::from(change.rescheduled_to.is_some()))
+    .bind(change.enters_step.map(|(start, _)| millis(start)))
+    .bind(change.enters_step.and_then(|(_, due)| due).map(millis))
+    .bind(i64::from(change.cancel_consultations))
+    .bind(change.consultations.len() as i64)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
         return Err(StoreError::Conflict("the dossier changed meanwhile".into()));
+    }
+    if change.cancel_consultations {
+        sqlx::query("UPDATE consultations SET cancelled = 1 WHERE dossier_id = $1 AND answered_at IS NULL")
+            .bind(current.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for c in &change.consultations {
+        sqlx::query(
+            "INSERT INTO consultations (dossier_id, step, agency, role, asked_at, due_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(current.id)
+        .bind(change.step as i64)
+        .bind(&c.agency)
+        .bind(c.role.as_str())
+        .bind(millis(now))
+        .bind(millis(c.due_at))
+        .execute(&mut *tx)
+        .await?;
     }
     insert_attachments(&mut tx, current.id, by.user_id, &change.attachments, now).await?;
     insert_event(
@@ -576,6 +667,139 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
         change.step,
         change.note.as_deref(),
     )
+    .await?;
+    tx.commit().await?;
+    drop(turn);
+    by_id(db, current.id).await
+}
+
+/// Records a note-only event (an assignment, an opinion given) and bumps the revision, in the
+/// caller's transaction, guarded by the revision read.
+async fn touch(
+    tx: &mut Transaction<'_, Any>,
+    current: &Dossier,
+    by: &By,
+    action: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let updated = sqlx::query("UPDATE dossiers SET revision = revision + 1 WHERE id = $1 AND revision = $2")
+        .bind(current.id)
+        .bind(current.revision)
+        .execute(&mut **tx)
+        .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Conflict("the dossier changed meanwhile".into()));
+    }
+    insert_event(
+        tx,
+        current.id,
+        &current.code,
+        now,
+        by,
+        action,
+        Some(current.status),
+        current.status,
+        current.step,
+        note,
+    )
+    .await
+}
+
+/// Assigns the current step to a specialist (the unit leader's decision), with an event naming
+/// them. The lifecycle rules decide beforehand who may assign and to whom.
+pub async fn assign(
+    db: &Database,
+    current: &Dossier,
+    assignee: i64,
+    assignee_name: &str,
+    by: &By,
+    now: DateTime<Utc>,
+) -> Result<Dossier> {
+    let turn = db.write_turn().await;
+    let mut tx = db.pool.begin().await?;
+    touch(&mut tx, current, by, "assign", Some(assignee_name), now).await?;
+    sqlx::query("UPDATE dossiers SET assignee_user_id = $2 WHERE id = $1")
+        .bind(current.id)
+        .bind(assignee)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    drop(turn);
+    by_id(db, current.id).await
+}
+
+const CONSULTATION_COLUMNS: &str =
+    "id, dossier_id, step, agency, role, asked_at, due_at, answered_at, answered_by, answer, cancelled";
+
+fn consultation_from(row: &AnyRow) -> Result<Consultation> {
+    Ok(Consultation {
+        id: row.try_get("id")?,
+        dossier_id: row.try_get("dossier_id")?,
+        step: usize::try_from(row.try_get::<i64, _>("step")?).map_err(|_| StoreError::Corrupt("step".into()))?,
+        agency: row.try_get("agency")?,
+        role: Role::parse(&row.try_get::<String, _>("role")?).ok_or_else(|| StoreError::Corrupt("role".into()))?,
+        asked_at: from_millis(row.try_get("asked_at")?),
+        due_at: from_millis(row.try_get("due_at")?),
+        answered_at: opt_time(row, "answered_at")?,
+        answered_by: row.try_get("answered_by")?,
+        answer: row.try_get("answer")?,
+        cancelled: row.try_get::<i64, _>("cancelled")? != 0,
+    })
+}
+
+/// Every opinion asked about a dossier, oldest first.
+pub async fn consultations(db: &Database, dossier_id: i64) -> Result<Vec<Consultation>> {
+    let rows =
+        sqlx::query(&format!("SELECT {CONSULTATION_COLUMNS} FROM consultations WHERE dossier_id = $1 ORDER BY id"))
+            .bind(dossier_id)
+            .fetch_all(&db.pool)
+            .await?;
+    rows.iter().map(consultation_from).collect()
+}
+
+/// Whether an agency has been asked for an opinion on a dossier (its officers may then read it).
+pub async fn is_consulted(db: &Database, dossier_id: i64, agency: &str) -> Result<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM consultations WHERE dossier_id = $1 AND agency = $2 LIMIT 1")
+            .bind(dossier_id)
+            .bind(agency)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.is_some())
+}
+
+/// Records a consulted agency's opinion, once: the asking step may finish when none is left.
+pub async fn answer_consultation(
+    db: &Database,
+    current: &Dossier,
+    consultation_id: i64,
+    answer: &str,
+    by: &By,
+    now: DateTime<Utc>,
+) -> Result<Dossier> {
+    let turn = db.write_turn().await;
+    let mut tx = db.pool.begin().await?;
+    let answered = sqlx::query(
+        "UPDATE consultations SET answered_at = $3, answered_by = $4, answer = $5 \
+         WHERE id = $1 AND dossier_id = $2 AND answered_at IS NULL AND cancelled = 0",
+    )
+    .bind(consultation_id)
+    .bind(current.id)
+    .bind(millis(now))
+    .bind(by.user_id)
+    .bind(answer)
+    .execute(&mut *tx)
+    .await?;
+    if answered.rows_affected() != 1 {
+        return Err(StoreError::Conflict("the opinion was given or withdrawn meanwhile".into()));
+    }
+    touch(&mut tx, current, by, "answer_consultation", Some(answer), now).await?;
+    sqlx::query(
+        "UPDATE dossiers SET consultations_open = consultations_open - 1 WHERE id = $1 AND consultations_open > 0",
+    )
+    .bind(current.id)
+    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     drop(turn);
@@ -613,6 +837,41 @@ pub enum Listing {
         /// Whether that agency is the service centre.
         at_service_centre: bool,
     },
+    /// Dossiers on which an agency's opinion is asked and not yet given.
+    Consulted {
+        /// The consulted agency.
+        agency: String,
+    },
+}
+
+/// Narrows a listing.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only dossiers in the workflow whose deadline falls in this window.
+    pub deadline: Option<Deadline>,
+    /// In a queue, leave out steps a leader assigned to someone other than this officer.
+    pub for_officer: Option<i64>,
+    /// Only steps assigned to this officer.
+    pub assigned_to: Option<i64>,
+}
+
+/// A deadline window for queues: the markers officers act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deadline {
+    /// Due at or before `until` but not yet late at `now`.
+    DueSoon {
+        /// The moment of the listing.
+        now: DateTime<Utc>,
+        /// The end of the window (the close of the next working day).
+        until: DateTime<Utc>,
+    },
+    /// Late: due before `now`.
+    Overdue {
+        /// The moment of the listing.
+        now: DateTime<Utc>,
+    },
 }
 
 /// A parameter of a query built at run time.
@@ -625,7 +884,7 @@ enum Bind {
 pub async fn list(
     db: &Database,
     listing: &Listing,
-    status: Option<Status>,
+    filter: &Filter,
     page: i64,
     per_page: i64,
 ) -> Result<Page<Dossier>> {
@@ -660,13 +919,49 @@ pub async fn list(
         Listing::Agency { agency, at_service_centre } => {
             if !at_service_centre {
                 let a = bind(Bind::Text(agency.clone()), &mut binds);
-                conditions.push(format!("(lead_agency = {a} OR waiting_agency = {a})"));
+                // Deadline windows concern the work waiting in the unit now: that condition alone
+                // lets the (waiting_agency, due_at) index answer "overdue in my unit".
+                if filter.deadline.is_some() {
+                    conditions.push(format!("waiting_agency = {a}"));
+                } else {
+                    conditions.push(format!("(lead_agency = {a} OR waiting_agency = {a})"));
+                }
             }
-            "submitted_at DESC, id DESC"
+            if filter.deadline.is_some() {
+                "due_at, id"
+            } else {
+                "submitted_at DESC, id DESC"
+            }
+        }
+        Listing::Consulted { agency } => {
+            let a = bind(Bind::Text(agency.clone()), &mut binds);
+            conditions.push(format!(
+                "id IN (SELECT dossier_id FROM consultations WHERE agency = {a} AND answered_at IS NULL AND cancelled = 0)"
+            ));
+            "submitted_at, id"
         }
     };
-    if let Some(s) = status {
+    if let Some(s) = filter.status {
         conditions.push(format!("status = {}", bind(Bind::Text(s.as_str().to_string()), &mut binds)));
+    }
+    if let Some(me) = filter.for_officer {
+        conditions
+            .push(format!("(assignee_user_id IS NULL OR assignee_user_id = {})", bind(Bind::Int(me), &mut binds)));
+    }
+    if let Some(me) = filter.assigned_to {
+        conditions.push(format!("assignee_user_id = {}", bind(Bind::Int(me), &mut binds)));
+    }
+    match filter.deadline {
+        Some(Deadline::Overdue { now }) => {
+            conditions.push("status IN ('received', 'processing')".into());
+            conditions.push(format!("due_at < {}", bind(Bind::Int(millis(now)), &mut binds)));
+        }
+        Some(Deadline::DueSoon { now, until }) => {
+            conditions.push("status IN ('received', 'processing')".into());
+            conditions.push(format!("due_at >= {}", bind(Bind::Int(millis(now)), &mut binds)));
+            conditions.push(format!("due_at <= {}", bind(Bind::Int(millis(until)), &mut binds)));
+        }
+        None => {}
     }
     let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let count_sql = format!("SELECT COUNT(*) FROM dossiers {filter}");

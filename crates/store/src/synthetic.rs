@@ -298,10 +298,14 @@ impl Generator {
         let applicant_name = format!("{family} {middle} {given}");
         let data = serde_json::to_string(&self.answers(&p.form))?;
         let rule = self.rules.get(&p.agency.code).cloned().unwrap_or_default();
-        let desk =
-            Actor::Officer { agency: self.centre.clone(), at_service_centre: true, roles: vec![Role::Reception] };
+        let desk = Actor::Officer {
+            id: 0,
+            agency: self.centre.clone(),
+            at_service_centre: true,
+            roles: vec![Role::Reception],
+        };
         let staff =
-            |role| Actor::Officer { agency: p.agency.code.clone(), at_service_centre: false, roles: vec![role] };
+            |role| Actor::Officer { id: 0, agency: p.agency.code.clone(), at_service_centre: false, roles: vec![role] };
         let mut row = Row {
             procedure: pi,
             agency_seq: 0,
@@ -344,6 +348,8 @@ impl Generator {
                 workflow: &p.workflow,
                 step: row.step,
                 resume_status: row.resume_status,
+                assignee: None,
+                consultations_pending: false,
             };
             let tr = transition(&s, &actor, *action).map_err(|e| {
                 StoreError::Other(format!("synthetic story for {}: {action:?} on {:?}: {e}", p.code, row.status))
@@ -388,6 +394,8 @@ impl Generator {
             workflow: &p.workflow,
             step: row.step,
             resume_status: row.resume_status,
+            assignee: None,
+            consultations_pending: false,
         };
         row.waiting = waiting_on(&s);
         // A story that ran into the future is moved back as a whole, keeping its order.
@@ -716,6 +724,8 @@ mod tests {
                 workflow: &p.workflow,
                 step: r.step,
                 resume_status: r.resume_status,
+                assignee: None,
+                consultations_pending: false,
             };
             assert_eq!(r.waiting, waiting_on(&s));
             assert_eq!(r.received_at.is_some(), r.events.iter().any(|e| e.action == Action::Receive));
@@ -733,12 +743,15 @@ mod tests {
         assert_eq!(total, 100);
         let lead = "000.00.12.H38";
         let wf = motcua_domain::dossier::default_workflow(lead);
-        let desk =
-            Actor::Officer { agency: "000.00.01.H38".into(), at_service_centre: true, roles: vec![Role::Reception] };
-        let staff = |role| Actor::Officer { agency: lead.into(), at_service_centre: false, roles: vec![role] };
+        let desk = Actor::Officer {
+            id: 0,
+            agency: "000.00.01.H38".into(),
+            at_service_centre: true,
+            roles: vec![Role::Reception],
+        };
+        let staff = |role| Actor::Officer { id: 0, agency: lead.into(), at_service_centre: false, roles: vec![role] };
         for (_, script) in FATES {
-            let mut s =
-                Situation { status: Status::Submitted, lead_agency: lead, workflow: &wf, step: 0, resume_status: None };
+            let mut s = Situation::submitted(lead, &wf);
             for (who, action) in *script {
                 let actor = match who {
                     Who::Applicant => Actor::Applicant,
@@ -747,7 +760,7 @@ mod tests {
                     Who::Leader => staff(Role::Leader),
                 };
                 let t = transition(&s, &actor, *action).unwrap_or_else(|_| panic!("{action:?} on {:?}", s.status));
-                s = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..s };
+                s = s.after(&t);
             }
         }
     }

@@ -307,3 +307,20 @@ pub async fn delete_session(db: &Database, token_hash: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&db.pool).await?;
     Ok(())
 }
+
+/// The officers holding a role in an agency (id and name, by name): whom a unit leader may
+/// assign work to, and whom a digest or an escalation goes to.
+pub async fn officers_of(
+    db: &Database,
+    agency: &str,
+    role: motcua_domain::dossier::Role,
+) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.full_name FROM users u JOIN user_roles r ON r.user_id = u.id \
+         WHERE u.agency_code = $1 AND r.role = $2 ORDER BY u.full_name, u.id",
+    )
+    .bind(agency)
+    .bind(role.as_str())
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -103,6 +103,9 @@ async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
         rescheduled_to: None,
         note: Some("Đủ".into()),
         attachments: vec![],
+        enters_step: None,
+        consultations: vec![],
+        cancel_consultations: false,
     };
     let first = dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
     assert_eq!(first.status, Status::Received);
@@ -150,20 +153,28 @@ async fn queues_follow_who_must_act(engine: TestEngine) {
         agency: agency.into(),
         at_service_centre: centre,
     };
-    let all = dossiers::list(&t.db, &desk_of(&centre.code, true), None, 1, 50).await.unwrap();
+    let all = dossiers::list(&t.db, &desk_of(&centre.code, true), &Default::default(), 1, 50).await.unwrap();
     assert_eq!(all.total, 2, "the service centre receives for every agency");
-    let local = dossiers::list(&t.db, &desk_of(&p.agency.code, false), None, 1, 50).await.unwrap();
+    let local = dossiers::list(&t.db, &desk_of(&p.agency.code, false), &Default::default(), 1, 50).await.unwrap();
     assert_eq!(local.items.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), [mine.code.as_str()]);
     let spec =
         Listing::Queue { roles: vec![Role::Specialist], agency: p.agency.code.clone(), at_service_centre: false };
     assert_eq!(
-        dossiers::list(&t.db, &spec, None, 1, 50).await.unwrap().total,
+        dossiers::list(&t.db, &spec, &Default::default(), 1, 50).await.unwrap().total,
         0,
         "nothing to appraise before reception"
     );
-    let filtered = dossiers::list(&t.db, &desk_of(&centre.code, true), Some(Status::Returned), 1, 50).await.unwrap();
+    let filtered = dossiers::list(
+        &t.db,
+        &desk_of(&centre.code, true),
+        &dossiers::Filter { status: Some(Status::Returned), ..Default::default() },
+        1,
+        50,
+    )
+    .await
+    .unwrap();
     assert_eq!(filtered.total, 0);
-    let paged = dossiers::list(&t.db, &desk_of(&centre.code, true), None, 2, 1).await.unwrap();
+    let paged = dossiers::list(&t.db, &desk_of(&centre.code, true), &Default::default(), 2, 1).await.unwrap();
     assert_eq!((paged.total, paged.items.len()), (2, 1));
 }
 
@@ -218,6 +229,9 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
             rescheduled_to: None,
             note: Some("Không thuộc thẩm quyền".into()),
             attachments: vec![],
+            enters_step: None,
+            consultations: vec![],
+            cancel_consultations: false,
         };
         dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
         ids.push(d.id);

@@ -6,12 +6,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use motcua_domain::calendar::due_at;
 use motcua_domain::dossier::{
-    available_actions, may_reschedule, transition, waiting_on, Action, Actor, Role, Situation, Status,
+    available_actions, may_assign, may_reschedule, targets, transition_to, waiting_on, Action, Actor, Role, Situation,
+    Status,
 };
 use motcua_domain::form::{validate_answers, FieldError};
+use motcua_domain::indicator::{clock_views, waiting_periods, ClockFacts, ClockViews};
 use motcua_store::catalog::{self, Procedure};
 use motcua_store::dossiers::{
-    self, Applicant, Attachment, By, Change, Dossier, Event, Listing, NewAttachment, NewDossier, Page,
+    self, Applicant, Attachment, By, Change, Consultation, Deadline, Dossier, Event, Filter, Listing, NewAttachment,
+    NewConsultation, NewDossier, Page,
 };
 use motcua_store::users::User;
 use motcua_store::StoreError;
@@ -35,6 +38,18 @@ pub struct DossierView {
     pub history: Vec<Event>,
     /// What the viewer may do now.
     pub actions: Vec<Action>,
+    /// Opinions asked of other agencies, oldest first.
+    pub consultations: Vec<Consultation>,
+    /// The opinions this viewer's agency may give now.
+    pub answerable: Vec<i64>,
+    /// Whether the viewer (a unit leader) may assign the current step.
+    pub may_assign: bool,
+    /// The steps a forward may go to, and those a send-back may return to (index and name).
+    pub forward_to: Vec<(usize, String)>,
+    /// See `forward_to`.
+    pub send_back_to: Vec<(usize, String)>,
+    /// Both views of the clock, once received.
+    pub clock: Option<ClockViews>,
 }
 
 /// The lifecycle actor a user is with respect to a dossier.
@@ -47,6 +62,7 @@ pub fn actor_for(state: &AppState, user: Option<&User>, d: &Dossier) -> Actor {
     }
     match &user.agency_code {
         Some(agency) if user.is_officer() => Actor::Officer {
+            id: user.id,
             agency: agency.clone(),
             at_service_centre: state.catalog().agencies.get(agency).is_some_and(|a| a.is_service_centre()),
             roles: user.roles.clone(),
@@ -67,6 +83,17 @@ pub fn may_see(actor: &Actor, d: &Dossier) -> bool {
     }
 }
 
+/// [`may_see`], and also the officers of an agency whose opinion was asked.
+async fn may_view(state: &AppState, actor: &Actor, d: &Dossier) -> AppResult<bool> {
+    if may_see(actor, d) {
+        return Ok(true);
+    }
+    match actor {
+        Actor::Officer { agency, .. } => Ok(dossiers::is_consulted(&state.db, d.id, agency).await?),
+        _ => Ok(false),
+    }
+}
+
 fn situation<'a>(d: &'a Dossier, p: &'a Procedure) -> Situation<'a> {
     Situation {
         status: d.status,
@@ -74,6 +101,8 @@ fn situation<'a>(d: &'a Dossier, p: &'a Procedure) -> Situation<'a> {
         workflow: &p.workflow,
         step: d.step,
         resume_status: d.resume_status,
+        assignee: d.assignee_user_id,
+        consultations_pending: d.consultations_open > 0,
     }
 }
 
@@ -81,7 +110,7 @@ fn situation<'a>(d: &'a Dossier, p: &'a Procedure) -> Situation<'a> {
 pub async fn view_dossier(state: &AppState, user: Option<&User>, code: &str) -> AppResult<DossierView> {
     let d = dossiers::by_code(&state.db, code).await?;
     let actor = actor_for(state, user, &d);
-    if !may_see(&actor, &d) {
+    if !may_view(state, &actor, &d).await? {
         return Err(AppError::not_found());
     }
     // Officers reading a citizen's personal data leave a trace (who, when).
@@ -96,11 +125,56 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
     let all = dossiers::attachments(&state.db, d.id).await?;
     let (results, attachments): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.purpose == "result");
     let history = dossiers::history(&state.db, d.id).await?;
-    let mut actions = available_actions(&situation(&d, &procedure), actor);
-    if may_reschedule(&situation(&d, &procedure), actor, d.rescheduled, &Utc::now(), d.due_at.as_ref()) {
+    let consultations = dossiers::consultations(&state.db, d.id).await?;
+    let s = situation(&d, &procedure);
+    let mut actions = available_actions(&s, actor);
+    if may_reschedule(&s, actor, d.rescheduled, &Utc::now(), d.due_at.as_ref()) {
         actions.push(Action::Reschedule);
     }
-    Ok(DossierView { result: results.into_iter().last(), dossier: d, procedure, attachments, history, actions })
+    let answerable = consultations
+        .iter()
+        .filter(|c| c.answered_at.is_none() && !c.cancelled && may_answer(actor, c))
+        .map(|c| c.id)
+        .collect();
+    let named = |steps: Vec<usize>| -> Vec<(usize, String)> {
+        steps.into_iter().filter_map(|i| procedure.workflow.get(i).map(|st| (i, st.name.clone()))).collect()
+    };
+    let forward_to = if actions.contains(&Action::Forward) { named(targets(&s, Action::Forward)) } else { vec![] };
+    let send_back_to = if actions.contains(&Action::SendBack) { named(targets(&s, Action::SendBack)) } else { vec![] };
+    let assign = may_assign(&s, actor);
+    let clock = match d.received_at {
+        Some(received) => {
+            let rule = catalog::counting_rule(&state.db, &procedure.agency.code).await?;
+            let waits = waiting_periods(history.iter().filter_map(|e| Action::parse(&e.action).map(|a| (e.at, a))));
+            let facts = ClockFacts {
+                received_at: received,
+                waits: &waits,
+                supplement_requests: u32::try_from(d.supplement_count).unwrap_or(u32::MAX),
+                finished_at: d.finished_at,
+            };
+            Some(clock_views(&state.calendar(), &rule, procedure.limit, facts, Utc::now()))
+        }
+        None => None,
+    };
+    Ok(DossierView {
+        result: results.into_iter().last(),
+        dossier: d,
+        procedure,
+        attachments,
+        history,
+        actions,
+        consultations,
+        answerable,
+        may_assign: assign,
+        forward_to,
+        send_back_to,
+        clock,
+    })
+}
+
+/// Whether the actor is an officer of the consulted agency with the role asked to answer.
+fn may_answer(actor: &Actor, c: &Consultation) -> bool {
+    matches!(actor, Actor::Officer { agency, roles, .. } if *agency == c.agency && (roles.contains(&c.role) || roles.contains(&Role::Leader)))
 }
 
 /// Stores uploaded files, returning their records-to-be. On any failure the bytes already
@@ -383,6 +457,21 @@ pub async fn due_if_received(state: &AppState, p: &Procedure, at: DateTime<Utc>)
     Ok(due_at(&state.calendar(), &rule, at, p.limit))
 }
 
+/// What an officer or applicant asks to do to a dossier.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ActInput<'a> {
+    /// The action's machine name.
+    pub action: &'a str,
+    /// Note or reasons.
+    pub note: Option<&'a str>,
+    /// The new due date of a reschedule.
+    pub new_due: Option<&'a str>,
+    /// The step key a forward or send-back goes to (default: the next or the previous step).
+    pub to_step: Option<&'a str>,
+    /// Files that come with the action.
+    pub files: &'a [Upload],
+}
+
 /// Takes an action on a dossier: checks it is on offer to this user now (409 otherwise),
 /// requires a note where the law requires reasons, stores any files, and records the event.
 pub async fn act(
@@ -393,7 +482,7 @@ pub async fn act(
     note: Option<&str>,
     files: &[Upload],
 ) -> AppResult<DossierView> {
-    act_with(state, user, code, action_name, note, None, files).await
+    act_with(state, user, code, ActInput { action: action_name, note, files, ..Default::default() }).await
 }
 
 /// Parses the new due date of a reschedule: an RFC 3339 time, or a date meaning the close of
@@ -465,6 +554,9 @@ async fn reschedule(
         rescheduled_to: due,
         note: note.map(str::to_string),
         attachments: vec![],
+        enters_step: None,
+        consultations: vec![],
+        cancel_consultations: false,
     };
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = dossiers::apply(&state.db, &d, &change, &by, now).await.map_err(|e| match e {
@@ -474,19 +566,12 @@ async fn reschedule(
     assemble(state, updated, actor).await
 }
 
-/// [`act`] with the new due date a reschedule needs.
-pub async fn act_with(
-    state: &AppState,
-    user: &User,
-    code: &str,
-    action_name: &str,
-    note: Option<&str>,
-    new_due: Option<&str>,
-    files: &[Upload],
-) -> AppResult<DossierView> {
+/// [`act`] with everything an action may carry: a reschedule's new date, a forward's chosen step.
+pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput<'_>) -> AppResult<DossierView> {
+    let ActInput { action: action_name, note, new_due, to_step, files } = input;
     let d = dossiers::by_code(&state.db, code).await?;
     let actor = actor_for(state, Some(user), &d);
-    if !may_see(&actor, &d) {
+    if !may_view(state, &actor, &d).await? {
         return Err(AppError::not_found());
     }
     let p = state.procedure_version(d.procedure_version_id).await?;
@@ -496,8 +581,23 @@ pub async fn act_with(
         return reschedule(state, user, d, &p, &actor, note, new_due).await;
     }
     let s = situation(&d, &p);
-    let t =
-        transition(&s, &actor, action).map_err(|_| AppError::with(ErrorKind::Conflict, "error-action-unavailable"))?;
+    let target = match (action, to_step.map(str::trim).filter(|k| !k.is_empty())) {
+        (Action::Forward | Action::SendBack, Some(key)) => Some(
+            p.workflow
+                .iter()
+                .position(|st| st.key == key)
+                .ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-no-such-step"))?,
+        ),
+        (Action::Forward, None) => targets(&s, action).first().copied(),
+        (Action::SendBack, None) => targets(&s, action).last().copied(),
+        _ => None,
+    };
+    let t = transition_to(&s, &actor, action, target).map_err(|e| match e {
+        motcua_domain::dossier::TransitionError::NoSuchStep => {
+            AppError::with(ErrorKind::Conflict, "error-no-such-step")
+        }
+        _ => AppError::with(ErrorKind::Conflict, "error-action-unavailable"),
+    })?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     let mut errors = BTreeMap::new();
     if action.requires_note() && note.is_none() {
@@ -529,7 +629,8 @@ pub async fn act_with(
     let now = Utc::now();
     let due = if t.restarts_clock { Some(due_if_received(state, &p, now).await?) } else { None };
     let attachments = store_uploads(state, files, purpose, false).await?;
-    let change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
+    let mut change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
+    plan_step(state, &p, &s, &t, now, &mut change).await?;
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = match dossiers::apply(&state.db, &d, &change, &by, now).await {
         Ok(u) => u,
@@ -542,6 +643,196 @@ pub async fn act_with(
         }
     };
     assemble(state, updated, &actor).await
+}
+
+/// What entering or leaving a workflow step sets up: the step's own deadline from its allotment,
+/// the opinions it asks of other agencies (each due by that agency's counting rule), and the
+/// withdrawal of opinions still awaited when the dossier leaves the step for good.
+async fn plan_step(
+    state: &AppState,
+    p: &Procedure,
+    before: &Situation<'_>,
+    t: &motcua_domain::dossier::Transition,
+    now: DateTime<Utc>,
+    change: &mut Change,
+) -> AppResult<()> {
+    let enters = t.to.is_in_workflow() && (!before.status.is_in_workflow() || t.step != before.step);
+    let resumes = before.status == Status::SupplementRequested;
+    let leaves = before.status.is_in_workflow() && (t.step != before.step || !t.to.is_in_workflow());
+    change.cancel_consultations = leaves && t.to != Status::SupplementRequested;
+    if !enters || resumes {
+        return Ok(());
+    }
+    let Some(step) = p.workflow.get(t.step) else { return Ok(()) };
+    let calendar = state.calendar();
+    let step_due = match step.allotment {
+        Some(limit) => {
+            let rule = catalog::counting_rule(&state.db, &step.agency).await?;
+            Some(due_at(&calendar, &rule, now, limit))
+        }
+        None => None,
+    };
+    change.enters_step = Some((now, step_due));
+    for c in &step.consultations {
+        let rule = catalog::counting_rule(&state.db, &c.agency).await?;
+        change.consultations.push(NewConsultation {
+            agency: c.agency.clone(),
+            role: c.role,
+            due_at: due_at(&calendar, &rule, now, c.allotment),
+        });
+    }
+    Ok(())
+}
+
+/// The specialists a unit leader may assign the current step to: those of the step's agency.
+pub async fn assignable(state: &AppState, v: &DossierView) -> AppResult<Vec<(i64, String)>> {
+    let Some(step) = v.procedure.workflow.get(v.dossier.step) else { return Ok(vec![]) };
+    Ok(motcua_store::users::officers_of(&state.db, &step.agency, step.role).await?)
+}
+
+/// A unit leader assigns dossiers to a specialist of the unit; each is checked on its own, and
+/// those the leader may not assign now are reported back by code.
+pub async fn assign(state: &AppState, leader: &User, codes: &[String], assignee: i64) -> AppResult<Vec<String>> {
+    let mut refused = Vec::new();
+    for code in codes {
+        let d = match dossiers::by_code(&state.db, code).await {
+            Ok(d) => d,
+            Err(StoreError::NotFound) => {
+                refused.push(code.clone());
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let actor = actor_for(state, Some(leader), &d);
+        let p = state.procedure_version(d.procedure_version_id).await?;
+        let s = situation(&d, &p);
+        let Some(step) = p.workflow.get(d.step) else { continue };
+        let officers = motcua_store::users::officers_of(&state.db, &step.agency, step.role).await?;
+        let Some((_, name)) = officers.iter().find(|(id, _)| *id == assignee) else {
+            return Err(AppError::fields([("assignee".to_string(), "assignee-not-in-unit".to_string())].into()));
+        };
+        if !may_see(&actor, &d) || !may_assign(&s, &actor) {
+            refused.push(code.clone());
+            continue;
+        }
+        let by = By { user_id: Some(leader.id), name: leader.full_name.clone() };
+        match dossiers::assign(&state.db, &d, assignee, name, &by, Utc::now()).await {
+            Ok(_) => {}
+            Err(StoreError::Conflict(_)) => refused.push(code.clone()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(refused)
+}
+
+/// A consulted agency's officer gives its opinion.
+pub async fn answer_consultation(
+    state: &AppState,
+    user: &User,
+    code: &str,
+    consultation_id: i64,
+    answer: &str,
+) -> AppResult<DossierView> {
+    let d = dossiers::by_code(&state.db, code).await?;
+    let actor = actor_for(state, Some(user), &d);
+    if !may_view(state, &actor, &d).await? {
+        return Err(AppError::not_found());
+    }
+    let answer = answer.trim();
+    if answer.is_empty() {
+        return Err(AppError::fields([("answer".to_string(), "note-required".to_string())].into()));
+    }
+    if answer.chars().count() > 5000 {
+        return Err(AppError::fields([("answer".to_string(), "field-too-long".to_string())].into()));
+    }
+    let open = dossiers::consultations(&state.db, d.id).await?;
+    let Some(c) = open.iter().find(|c| c.id == consultation_id && c.answered_at.is_none() && !c.cancelled) else {
+        return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable"));
+    };
+    if !may_answer(&actor, c) {
+        return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable"));
+    }
+    let by = By { user_id: Some(user.id), name: user.full_name.clone() };
+    let updated =
+        dossiers::answer_consultation(&state.db, &d, c.id, answer, &by, Utc::now()).await.map_err(|e| match e {
+            StoreError::Conflict(_) => AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"),
+            other => other.into(),
+        })?;
+    assemble(state, updated, &actor).await
+}
+
+/// Which of an officer's lists to show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueTab {
+    /// What the officer may act on now (steps assigned to others left out).
+    #[default]
+    Mine,
+    /// Everything of the officer's unit.
+    Unit,
+    /// Opinions asked of the officer's agency.
+    Consulted,
+}
+
+/// The deadline marker of a queue filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeadlineFilter {
+    /// Due by the close of the next working day.
+    DueSoon,
+    /// Late.
+    Overdue,
+}
+
+/// The end of the "due soon" window at `now`: the close of the next working day.
+pub fn due_soon_until(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
+    let cal = state.calendar();
+    let rule = motcua_domain::calendar::CountingRule::default();
+    let local = now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+    let next = cal.next_working_day(local);
+    next.and_time(rule.office_hours.close())
+        .and_local_timezone(motcua_domain::calendar::vn_offset())
+        .single()
+        .map_or(now, |t| t.with_timezone(&Utc))
+}
+
+/// An officer's queue with its filters.
+pub async fn officer_queue(
+    state: &AppState,
+    user: &User,
+    tab: QueueTab,
+    deadline: Option<DeadlineFilter>,
+    status: Option<Status>,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Page<Dossier>> {
+    let Some(agency) = user.agency_code.clone().filter(|_| user.is_officer()) else {
+        return Ok(dossiers::list(
+            &state.db,
+            &Listing::Applicant(user.id),
+            &Filter { status, ..Default::default() },
+            page,
+            per_page,
+        )
+        .await?);
+    };
+    let at_service_centre = state.catalog().agencies.get(&agency).is_some_and(|a| a.is_service_centre());
+    let now = Utc::now();
+    let mut filter = Filter {
+        status,
+        deadline: deadline.map(|d| match d {
+            DeadlineFilter::Overdue => Deadline::Overdue { now },
+            DeadlineFilter::DueSoon => Deadline::DueSoon { now, until: due_soon_until(state, now) },
+        }),
+        ..Default::default()
+    };
+    let listing = match tab {
+        QueueTab::Mine => {
+            filter.for_officer = Some(user.id);
+            Listing::Queue { roles: user.roles.clone(), agency, at_service_centre }
+        }
+        QueueTab::Unit => Listing::Agency { agency, at_service_centre },
+        QueueTab::Consulted => Listing::Consulted { agency },
+    };
+    Ok(dossiers::list(&state.db, &listing, &filter, page, per_page).await?)
 }
 
 /// A user's list: a citizen's own dossiers, or an officer's queue (`scope = queue`) or their
@@ -565,7 +856,7 @@ pub async fn list_dossiers(
         }
         _ => Listing::Applicant(user.id),
     };
-    Ok(dossiers::list(&state.db, &listing, status, page, per_page).await?)
+    Ok(dossiers::list(&state.db, &listing, &Filter { status, ..Default::default() }, page, per_page).await?)
 }
 
 /// The public lookup: a dossier's progress for whoever knows its code and the applicant's phone.
@@ -590,9 +881,72 @@ pub async fn attachment_bytes(
     }
     let a = dossiers::attachment(&state.db, id).await?;
     let d = dossiers::by_id(&state.db, a.dossier_id).await?;
-    if !may_see(&actor_for(state, user, &d), &d) {
+    if !may_view(state, &actor_for(state, user, &d), &d).await? {
         return Err(AppError::not_found());
     }
     let bytes = state.blobs.get(&a.storage_key).await?;
     Ok((a, bytes))
+}
+
+/// Why a workflow was not saved.
+#[derive(Debug)]
+pub enum WorkflowRejected {
+    /// The workflow breaks the rules; every problem at once.
+    Invalid(Vec<motcua_domain::workflow::WorkflowProblem>),
+    /// Anything else (not found, not allowed, changed meanwhile).
+    Error(AppError),
+}
+
+impl From<AppError> for WorkflowRejected {
+    fn from(e: AppError) -> Self {
+        WorkflowRejected::Error(e)
+    }
+}
+
+impl From<WorkflowRejected> for AppError {
+    /// For the API: each problem becomes a field error named after its step.
+    fn from(r: WorkflowRejected) -> Self {
+        match r {
+            WorkflowRejected::Error(e) => e,
+            WorkflowRejected::Invalid(problems) => AppError::fields(
+                problems
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (format!("workflow.{i}"), format!("workflow-{}", p.code())))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// An administrator puts a new workflow in force for a procedure, as a new procedure version:
+/// dossiers already received keep theirs. Refused with every problem when it breaks the rules
+/// (allotments beyond the time limit, unreachable steps, unknown agencies...).
+pub async fn save_workflow(
+    state: &AppState,
+    admin: &User,
+    code: &str,
+    expected_version: Option<i64>,
+    steps: Vec<motcua_domain::workflow::Step>,
+) -> Result<Procedure, WorkflowRejected> {
+    if !admin.has(Role::Admin) {
+        return Err(AppError::not_found().into());
+    }
+    let catalog = state.catalog();
+    let p = catalog.get(code).ok_or_else(AppError::not_found)?;
+    let steps = motcua_domain::workflow::with_keys(steps);
+    let rule = catalog::counting_rule(&state.db, &p.agency.code).await.map_err(AppError::from)?;
+    let problems =
+        motcua_domain::workflow::validate(&steps, p.limit, &rule.office_hours, |a| catalog.agencies.contains_key(a));
+    if !problems.is_empty() {
+        return Err(WorkflowRejected::Invalid(problems));
+    }
+    let saved = catalog::new_workflow_version(&state.db, code, expected_version.unwrap_or(p.version), &steps)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"),
+            other => other.into(),
+        })?;
+    state.reload_catalog().await?;
+    Ok(saved)
 }

@@ -222,6 +222,13 @@ impl AppState {
         self.calendar.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Reloads the catalog after an admin changed a procedure (a new version is in force).
+    pub async fn reload_catalog(&self) -> AppResult<()> {
+        let catalog = Catalog::new(catalog::current_procedures(&self.db).await?, catalog::agencies(&self.db).await?);
+        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+        Ok(())
+    }
+
     /// Reloads the calendar after an admin changed it.
     pub async fn reload_calendar(&self) -> AppResult<()> {
         let cal = motcua_store::calendar::working_calendar(&self.db).await?;

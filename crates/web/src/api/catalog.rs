@@ -8,8 +8,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{AgencyDto, FieldDto, ProcedureDto, ProcedureList};
+use super::ApiJson;
+use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::{AppState, Catalog};
+use motcua_domain::dossier::Role;
+use motcua_domain::workflow::Step;
 use motcua_store::catalog::Procedure;
 
 /// Catalog filters.
@@ -86,4 +90,40 @@ pub async fn agencies(State(state): State<AppState>) -> AppResult<Json<Vec<Agenc
 pub async fn fields(State(state): State<AppState>) -> AppResult<Json<Vec<FieldDto>>> {
     let list = motcua_store::catalog::fields(&state.db).await?;
     Ok(Json(list.into_iter().map(|f| FieldDto { code: f.code, name: f.name }).collect()))
+}
+
+/// A procedure's current workflow: the steps as stored (administrators only). The same JSON is
+/// what the admin page exports and imports.
+#[utoipa::path(get, path = "/api/v1/procedures/{code}/workflow", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
+    responses((status = 200, description = "The steps: key, agency, role, name, allotment {amount, unit}, consultations [{agency, role, allotment}], next [keys]", body = Object),
+        (status = 404, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_workflow(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    if !user.has(Role::Admin) {
+        return Err(AppError::not_found());
+    }
+    let catalog = state.catalog();
+    let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
+    Ok(Json(serde_json::json!({ "version": p.version, "limit": p.limit, "steps": p.workflow })))
+}
+
+/// Puts a new workflow in force (a new procedure version). Refused with 422 and one field error
+/// per problem (`workflow.N`) when allotments exceed the time limit, a step is unreachable, an
+/// agency is unknown, and so on.
+#[utoipa::path(put, path = "/api/v1/procedures/{code}/workflow", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
+    request_body(content = Object, description = "The list of steps, as returned by GET"),
+    responses((status = 200, body = Object), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_workflow(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+    ApiJson(steps): ApiJson<Vec<Step>>,
+) -> AppResult<Json<serde_json::Value>> {
+    let p = crate::service::save_workflow(&state, &user, &code, None, steps).await?;
+    Ok(Json(serde_json::json!({ "version": p.version, "limit": p.limit, "steps": p.workflow })))
 }

@@ -128,7 +128,7 @@ pub async fn act(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (action, note, due, files) = if is_multipart {
+    let (action, note, due, to_step, files) = if is_multipart {
         let mp = Multipart::from_request(req, &state)
             .await
             .map_err(|_| AppError::with(ErrorKind::BadRequest, "error-bad-multipart"))?;
@@ -137,13 +137,21 @@ pub async fn act(
             parts.fields.remove("action").unwrap_or_default(),
             parts.fields.remove("note"),
             parts.fields.remove("due_at"),
+            parts.fields.remove("to_step"),
             parts.files,
         )
     } else {
         let ApiJson(r) = ApiJson::<ActionRequest>::from_request(req, &state).await?;
-        (r.action, r.note, r.due_at, vec![])
+        (r.action, r.note, r.due_at, r.to_step, vec![])
     };
-    let view = service::act_with(&state, &user, &code, action.trim(), note.as_deref(), due.as_deref(), &files).await?;
+    let input = service::ActInput {
+        action: action.trim(),
+        note: note.as_deref(),
+        new_due: due.as_deref(),
+        to_step: to_step.as_deref(),
+        files: &files,
+    };
+    let view = service::act_with(&state, &user, &code, input).await?;
     Ok(Json((&view).into()))
 }
 

@@ -466,6 +466,10 @@ pub struct ActionRequest {
     /// For `reschedule`: the new due date (RFC 3339, or `YYYY-MM-DD` for the close of that day).
     #[serde(default)]
     pub due_at: Option<String>,
+    /// For `forward` and `send_back`: the key of the workflow step to go to (default: the next
+    /// step, or the previous one).
+    #[serde(default)]
+    pub to_step: Option<String>,
 }
 
 /// The public lookup answer.

@@ -29,6 +29,12 @@ pub struct Row {
     pub submitted: String,
     pub due: String,
     pub overdue: bool,
+    pub due_soon: bool,
+}
+
+/// The leader's bulk assignment on a queue: the specialists of the unit to pick from.
+pub struct BulkAssign {
+    pub specialists: Vec<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -37,10 +43,14 @@ pub struct ListPage {
     pub ctx: Ctx,
     pub title: String,
     pub tabs: Vec<(String, String, bool)>,
+    pub deadline_links: Vec<(String, String, bool)>,
+    pub bulk: Option<BulkAssign>,
     pub base_url: String,
     pub scope: String,
+    pub deadline: String,
     pub statuses: Vec<(String, String, bool)>,
     pub count_text: String,
+    pub flash: String,
     pub rows: Vec<Row>,
     pub prev_url: Option<String>,
     pub next_url: Option<String>,
@@ -51,7 +61,10 @@ pub struct ListPage {
 pub struct ListQuery {
     pub status: Option<String>,
     pub scope: Option<String>,
+    pub deadline: Option<String>,
     pub page: Option<i64>,
+    pub assigned: Option<usize>,
+    pub refused: Option<usize>,
 }
 
 /// Parses the status filter; an unknown one is ignored.
@@ -74,18 +87,32 @@ pub fn list_page(
     let now = Utc::now();
     let current = q.page.unwrap_or(1).max(1);
     let scope = q.scope.clone().unwrap_or_default();
-    let link = |p: i64| format!("{base_url}?scope={scope}&status={}&page={p}", q.status.as_deref().unwrap_or(""));
+    let deadline = q.deadline.clone().unwrap_or_default();
+    let link = |p: i64| {
+        format!("{base_url}?scope={scope}&deadline={deadline}&status={}&page={p}", q.status.as_deref().unwrap_or(""))
+    };
+    let soon_until = service::due_soon_until(state, now);
     ListPage {
         ctx: ctx.clone(),
         title,
         tabs: vec![],
+        deadline_links: vec![],
+        bulk: None,
         base_url: base_url.to_string(),
         scope: scope.clone(),
+        deadline: deadline.clone(),
         statuses: Status::ALL
             .iter()
             .map(|s| (s.as_str().to_string(), lang.t(&format!("status-{}", s.as_str())), Some(*s) == status_filter(q)))
             .collect(),
         count_text: lang.t_args("list-count", &[("n", &page.total.to_string())]),
+        flash: match (q.assigned, q.refused) {
+            (Some(n), Some(r)) if r > 0 => {
+                lang.t_args("assign-partly", &[("n", &n.to_string()), ("refused", &r.to_string())])
+            }
+            (Some(n), _) => lang.t_args("assign-done", &[("n", &n.to_string())]),
+            _ => String::new(),
+        },
         rows: page
             .items
             .iter()
@@ -101,6 +128,7 @@ pub fn list_page(
                 submitted: show_time(Some(d.submitted_at)),
                 due: show_time(d.due_at),
                 overdue: !d.status.is_final() && d.finished_at.is_none() && d.due_at.is_some_and(|due| due < now),
+                due_soon: d.status.is_in_workflow() && d.due_at.is_some_and(|due| due >= now && due <= soon_until),
             })
             .collect(),
         prev_url: (current > 1).then(|| link(current - 1)),
@@ -139,6 +167,30 @@ pub struct ActionView {
     pub label: String,
     pub note_label: String,
     pub style: &'static str,
+    /// For a forward or send-back with a choice: the steps (key, name), the default first.
+    pub targets: Vec<(String, String)>,
+}
+
+/// An opinion asked of another agency, as shown.
+pub struct ConsultationView {
+    pub id: i64,
+    pub agency: String,
+    pub asked: String,
+    pub due: String,
+    pub state: String,
+    pub late: bool,
+    pub answer: String,
+    pub answered_by_here: bool,
+}
+
+/// Both views of the clock, as shown to officers.
+pub struct ClockView {
+    pub restarted_due: String,
+    pub indicator_due: String,
+    pub waiting: String,
+    pub supplements: i64,
+    pub repeated: bool,
+    pub on_time: String,
 }
 
 #[derive(Template)]
@@ -165,6 +217,19 @@ struct DossierPage {
     due_preview: String,
     documents: Vec<(String, String)>,
     history: Vec<(String, String, String, String)>,
+    step: String,
+    step_due: String,
+    step_late: bool,
+    assignee: String,
+    assign_to: Option<Vec<(i64, String, bool)>>,
+    consultations: Vec<ConsultationView>,
+    clock: Option<ClockView>,
+}
+
+/// "2 ngày 3 giờ" / "2 days 3 hours": a waiting time in days and hours.
+fn duration_text(lang: Lang, d: chrono::TimeDelta) -> String {
+    let hours = d.num_hours().max(0);
+    lang.t_args("duration-days-hours", &[("days", &(hours / 24).to_string()), ("hours", &(hours % 24).to_string())])
 }
 
 fn attachment_view(lang: Lang, v: &DossierView, a: &motcua_store::dossiers::Attachment) -> AttachmentView {
@@ -205,6 +270,18 @@ async fn dossier_page(
     } else {
         String::new()
     };
+    let key_of = |i: usize| p.workflow.get(i).map(|s| s.key.clone()).unwrap_or_default();
+    let choice = |list: &[(usize, String)], default_last: bool| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = list.iter().map(|(i, name)| (key_of(*i), name.clone())).collect();
+        if default_last {
+            out.reverse();
+        }
+        if out.len() > 1 {
+            out
+        } else {
+            vec![]
+        }
+    };
     let actions = v
         .actions
         .iter()
@@ -213,8 +290,73 @@ async fn dossier_page(
             label: lang.t(&format!("action-{}", a.as_str())),
             note_label: lang.t(if a.requires_note() { "action-note-required" } else { "action-note" }),
             style: if matches!(a, Action::Refuse | Action::Withdraw) { "danger" } else { "" },
+            targets: match a {
+                Action::Forward => choice(&v.forward_to, false),
+                Action::SendBack => choice(&v.send_back_to, true),
+                _ => vec![],
+            },
         })
         .collect();
+    let catalog = state.catalog();
+    let agency_name = |code: &str| {
+        catalog.agencies.get(code).map(|a| lang.pick(&a.name, a.name_en.as_deref()).to_string()).unwrap_or(code.into())
+    };
+    let now = Utc::now();
+    let consultations = v
+        .consultations
+        .iter()
+        .map(|c| ConsultationView {
+            id: c.id,
+            agency: agency_name(&c.agency),
+            asked: show_time(Some(c.asked_at)),
+            due: show_time(Some(c.due_at)),
+            state: lang.t(if c.cancelled {
+                "consultation-cancelled"
+            } else if c.answered_at.is_some() {
+                "consultation-answered"
+            } else {
+                "consultation-waiting"
+            }),
+            late: c.answered_at.unwrap_or(now) > c.due_at && !c.cancelled,
+            answer: c.answer.clone().unwrap_or_default(),
+            answered_by_here: v.answerable.contains(&c.id),
+        })
+        .collect();
+    let in_workflow = d.status.is_in_workflow() || d.status == Status::SupplementRequested;
+    let step = if in_workflow && d.received_at.is_some() {
+        p.workflow.get(d.step).map(|s| format!("{} — {}", s.name, agency_name(&s.agency))).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let assignee = match d.assignee_user_id {
+        Some(id) if in_workflow => {
+            motcua_store::users::user(&state.db, id).await.map(|u| u.full_name).unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let assign_to = if v.may_assign {
+        Some(
+            service::assignable(state, &v)
+                .await?
+                .into_iter()
+                .map(|(id, name)| (id, name, Some(id) == d.assignee_user_id))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let clock = v.clock.as_ref().filter(|_| ctx.is_officer()).map(|c| ClockView {
+        restarted_due: show_time(Some(d.due_at.unwrap_or(c.restarted_due))),
+        indicator_due: show_time(Some(c.indicator_due)),
+        waiting: duration_text(lang, c.waiting),
+        supplements: d.supplement_count,
+        repeated: c.repeated_supplements,
+        on_time: match c.on_time {
+            Some(true) => lang.t("indicator-on-time"),
+            Some(false) => lang.t("indicator-late"),
+            None => String::new(),
+        },
+    });
     Ok(DossierPage {
         ctx: ctx.clone(),
         errors,
@@ -252,6 +394,13 @@ async fn dossier_page(
                 )
             })
             .collect(),
+        step_due: if step.is_empty() { String::new() } else { show_time(d.step_due_at) },
+        step_late: !step.is_empty() && d.step_due_at.is_some_and(|t| t < now),
+        step,
+        assignee,
+        assign_to,
+        consultations,
+        clock,
     })
 }
 
@@ -271,8 +420,12 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
-    let flash = match q.xong.as_deref().and_then(Action::parse) {
-        Some(a) => ctx.lang.t_args("action-done", &[("action", &ctx.t(&format!("action-{}", a.as_str())))]),
+    let flash = match q.xong.as_deref() {
+        Some("answer_consultation") => ctx.t("consultation-sent"),
+        Some(raw) => match Action::parse(raw) {
+            Some(a) => ctx.lang.t_args("action-done", &[("action", &ctx.t(&format!("action-{}", a.as_str())))]),
+            None => String::new(),
+        },
         None => String::new(),
     };
     let page = dossier_page(&state, &ctx, v, FormErrors::default(), q.moi.is_some(), flash).await?;
@@ -292,9 +445,14 @@ pub async fn act(
     ctx.check_csrf(fields.get("_csrf").map(String::as_str))?;
     let action = fields.get("action").cloned().unwrap_or_default();
     let note = fields.get("note").map(String::as_str);
-    match service::act_with(&state, &user, &code, &action, note, fields.get("due_at").map(String::as_str), &parts.files)
-        .await
-    {
+    let input = service::ActInput {
+        action: &action,
+        note,
+        new_due: fields.get("due_at").map(String::as_str),
+        to_step: fields.get("to_step").map(String::as_str),
+        files: &parts.files,
+    };
+    match service::act_with(&state, &user, &code, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong={action}")).into_response()),
         Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
             let errors = if e.fields.is_empty() {
@@ -467,4 +625,39 @@ pub async fn control_slip(
         .collect();
     let page = ControlSlip { ctx: ctx.clone(), agency_parent, agency, code: d.code.clone(), rows };
     Ok(ctx.render(&page))
+}
+
+/// The opinion form of a consulted agency.
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    consultation: i64,
+    #[serde(default)]
+    answer: String,
+}
+
+/// A consulted agency gives its opinion from the dossier page.
+pub async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<AnswerForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(Some(&form.csrf))?;
+    match service::answer_consultation(&state, &user, &code, form.consultation, &form.answer).await {
+        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong=answer_consultation")).into_response()),
+        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
+            let errors = if e.fields.is_empty() {
+                FormErrors::general(ctx.t(e.message.unwrap_or(e.kind.message_key())))
+            } else {
+                FormErrors::from_keys(ctx.lang, &e.fields, &["answer".to_string()])
+            };
+            let v = service::view_dossier(&state, Some(&user), &code).await?;
+            let page = dossier_page(&state, &ctx, v, errors, false, String::new()).await?;
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -10,6 +10,7 @@ mod calendar;
 mod dossier;
 mod office;
 mod portal;
+mod workflow;
 
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -41,13 +42,18 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so", get(dossier::mine))
         .route("/ho-so/{code}", get(dossier::page))
         .route("/ho-so/{code}/thao-tac", post(dossier::act))
+        .route("/ho-so/{code}/y-kien", post(dossier::answer))
         .route("/can-bo", get(office::queue))
+        .route("/can-bo/phan-cong", post(office::assign))
         .route("/can-bo/tiep-nhan", get(office::counter))
         .route("/can-bo/tiep-nhan/{code}", get(office::counter_form).post(office::counter_receive))
         .route("/ho-so/{code}/giay-tiep-nhan", get(dossier::receipt))
         .route("/ho-so/{code}/phieu-kiem-soat", get(dossier::control_slip))
         .route("/quan-tri/nhat-ky", get(admin::audit))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
+        .route("/quan-tri/quy-trinh", get(workflow::list))
+        .route("/quan-tri/quy-trinh/{code}", get(workflow::edit).post(workflow::save))
+        .route("/quan-tri/quy-trinh/{code}/tep", get(workflow::export).post(workflow::import))
         .route("/static/{name}", get(assets::serve))
 }
 
@@ -210,6 +216,11 @@ impl FormErrors {
     /// One general error.
     pub fn general(message: String) -> Self {
         Self { items: vec![(String::new(), message)] }
+    }
+
+    /// Several general errors, e.g. every problem of a workflow.
+    pub fn general_list(messages: Vec<String>) -> Self {
+        Self { items: messages.into_iter().map(|m| (String::new(), m)).collect() }
     }
 
     /// Whether there is any error.

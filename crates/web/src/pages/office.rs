@@ -5,14 +5,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::apply::{answers_and_files, apply_page, error_order};
-use super::dossier::{list_page, status_filter, ListQuery};
+use super::dossier::{list_page, status_filter, BulkAssign, ListQuery};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind};
-use crate::service;
+use crate::service::{self, DeadlineFilter, QueueTab};
 use crate::state::AppState;
 use crate::uploads;
+use motcua_domain::dossier::Role;
 
-/// The work queue (`scope` empty) or all of the agency's dossiers (`scope=agency`).
+/// An officer's lists: the work queue (`scope` empty), all of the unit (`scope=agency`), the
+/// opinions asked of the agency (`scope=consulted`); each filtered by deadline (`deadline=
+/// due_soon|overdue`) and status. A unit leader assigns from the unit's list, several at once.
 pub async fn queue(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -22,16 +25,84 @@ pub async fn queue(
     if !user.is_officer() {
         return Ok(Redirect::to("/ho-so").into_response());
     }
-    let all = q.scope.as_deref() == Some("agency");
+    let tab = match q.scope.as_deref() {
+        Some("agency") => QueueTab::Unit,
+        Some("consulted") => QueueTab::Consulted,
+        _ => QueueTab::Mine,
+    };
+    let deadline = match q.deadline.as_deref() {
+        Some("due_soon") => Some(DeadlineFilter::DueSoon),
+        Some("overdue") => Some(DeadlineFilter::Overdue),
+        _ => None,
+    };
     let per_page = 50;
-    let page = service::list_dossiers(&state, &user, all, status_filter(&q), q.page.unwrap_or(1), per_page).await?;
-    let title = ctx.t(if all { "queue-agency-title" } else { "queue-title" });
+    let page =
+        service::officer_queue(&state, &user, tab, deadline, status_filter(&q), q.page.unwrap_or(1), per_page).await?;
+    let title = ctx.t(match tab {
+        QueueTab::Mine => "queue-title",
+        QueueTab::Unit => "queue-agency-title",
+        QueueTab::Consulted => "queue-consulted-title",
+    });
     let mut view = list_page(&state, &ctx, title, "/can-bo", &q, page, per_page);
-    view.tabs = vec![
-        (ctx.t("queue-title"), "/can-bo".into(), !all),
-        (ctx.t("queue-agency-title"), "/can-bo?scope=agency".into(), all),
-    ];
+    let scope = q.scope.clone().unwrap_or_default();
+    view.tabs = [
+        ("queue-title", "", QueueTab::Mine),
+        ("queue-agency-title", "agency", QueueTab::Unit),
+        ("queue-consulted-title", "consulted", QueueTab::Consulted),
+    ]
+    .into_iter()
+    .map(|(key, s, t)| (ctx.t(key), format!("/can-bo?scope={s}"), t == tab))
+    .collect();
+    view.deadline_links = [("deadline-all", ""), ("deadline-due-soon", "due_soon"), ("deadline-overdue", "overdue")]
+        .into_iter()
+        .map(|(key, d)| {
+            (ctx.t(key), format!("/can-bo?scope={scope}&deadline={d}"), q.deadline.as_deref().unwrap_or("") == d)
+        })
+        .collect();
+    if tab == QueueTab::Unit && user.has(Role::Leader) {
+        if let Some(agency) = &user.agency_code {
+            let specialists = motcua_store::users::officers_of(&state.db, agency, Role::Specialist).await?;
+            view.bulk = Some(BulkAssign { specialists });
+        }
+    }
     Ok(ctx.render(&view))
+}
+
+/// The bulk assignment form: the dossiers ticked and the specialist chosen.
+#[derive(serde::Deserialize)]
+pub struct AssignForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    codes: Vec<String>,
+    assignee: Option<String>,
+    back: Option<String>,
+}
+
+/// A unit leader assigns one or several dossiers to a specialist, from the unit's list or from
+/// a dossier page; the ones that could not be assigned are named.
+pub async fn assign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<AssignForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(Some(&form.csrf))?;
+    if !user.has(Role::Leader) {
+        return Err(AppError::not_found());
+    }
+    let back = form
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or_else(|| "/can-bo?scope=agency".into());
+    let assignee = form.assignee.as_deref().and_then(|a| a.parse::<i64>().ok());
+    let (Some(assignee), false) = (assignee, form.codes.is_empty()) else {
+        return Err(AppError::with(ErrorKind::Validation, "assign-choose"));
+    };
+    let refused = service::assign(&state, &user, &form.codes, assignee).await?;
+    let sep = if back.contains('?') { '&' } else { '?' };
+    let done = form.codes.len() - refused.len();
+    Ok(Redirect::to(&format!("{back}{sep}assigned={done}&refused={}", refused.len())).into_response())
 }
 
 #[derive(askama::Template)]
@@ -55,7 +126,7 @@ pub async fn counter(
     SignedIn(user): SignedIn,
     Query(q): Query<CounterQuery>,
 ) -> Result<Response, AppError> {
-    if !user.has(motcua_domain::dossier::Role::Reception) {
+    if !user.has(Role::Reception) {
         return Err(AppError::not_found());
     }
     let catalog = state.catalog();
