@@ -3,14 +3,44 @@
 //! date, the notice that processing stopped, the process control slip and the dossier register
 //! (DESIGN.md section 6).
 //!
-//! The crate knows nothing of the database or the web: the caller gathers the data, this crate
-//! only lays it out, so the same PDF can be served by a page, attached to an e-mail or archived by
-//! a job. It starts with the numbering the forms are printed under.
+//! Each form is a plain data struct and one function that returns the PDF's bytes. The crate
+//! knows nothing of the database or the web: the caller gathers the data, this crate only lays it
+//! out, so the same PDF can be served by a page, attached to an e-mail or archived by a job.
+//!
+//! Text is set in DejaVu Sans, embedded and subset, with a ToUnicode map, so every Vietnamese
+//! letter prints and the text can be searched and copied. Input is normalized to NFC first.
+//! The dossier code is printed with a QR code of the public lookup link.
 
 #![warn(missing_docs)]
 
+mod fonts;
+mod forms;
+mod qr;
+mod sheet;
+mod text;
+
 use std::fmt;
 use std::str::FromStr;
+
+pub use forms::receipt::{render_receipt, CopyKind, Receipt, ReceivedDocument};
+pub use forms::{Applicant, DossierRef, Issuer, Signer};
+
+/// Why a form could not be rendered.
+///
+/// Rendering is pure computation: these are errors in the data (a link too long for a QR code)
+/// or, should it ever happen, in the PDF writer, never transient failures worth a retry.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The lookup link does not fit in a QR code (about 2,300 bytes at the error correction used).
+    #[error("the lookup link is too long for a QR code ({0} bytes)")]
+    QrTooLong(usize),
+    /// The page geometry is invalid; a bug in this crate.
+    #[error("invalid page layout")]
+    Layout,
+    /// The PDF writer refused the document; a bug in this crate or in krilla.
+    #[error("the PDF could not be written: {0}")]
+    Pdf(String),
+}
 
 /// The kinds of form this crate renders, to look up their number in a [`FormNumbering`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
