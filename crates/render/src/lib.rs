@@ -22,7 +22,13 @@ mod text;
 use std::fmt;
 use std::str::FromStr;
 
+pub use forms::control_slip::{render_control_slip, ControlSlip, HandOff, Timeliness};
+pub use forms::notices::{
+    render_apology, render_refusal, render_stop_notice, render_supplement_request, Apology, Refusal, StopNotice,
+    SupplementItem, SupplementRequest,
+};
 pub use forms::receipt::{render_receipt, CopyKind, Receipt, ReceivedDocument};
+pub use forms::register::{render_register, Register, RegisterRow};
 pub use forms::{Applicant, DossierRef, Issuer, Signer};
 
 /// Why a form could not be rendered.

@@ -44,6 +44,12 @@ pub(crate) struct Paper {
 impl Paper {
     /// ISO A5 (148 × 210 mm) upright: the one-stop slips.
     pub(crate) const A5_PORTRAIT: Paper = Paper { width: mm(148.0), height: mm(210.0) };
+    /// A5 on its side.
+    pub(crate) const A5_LANDSCAPE: Paper = Paper { width: mm(210.0), height: mm(148.0) };
+    /// ISO A4 (210 × 297 mm) upright.
+    pub(crate) const A4_PORTRAIT: Paper = Paper { width: mm(210.0), height: mm(297.0) };
+    /// A4 on its side: the register.
+    pub(crate) const A4_LANDSCAPE: Paper = Paper { width: mm(297.0), height: mm(210.0) };
 }
 
 /// Horizontal alignment of a line within its box.
@@ -216,6 +222,10 @@ impl Sheet {
 
     pub(crate) fn width(&self) -> f32 {
         self.right - self.left
+    }
+
+    pub(crate) fn page_count(&self) -> usize {
+        self.pages.len()
     }
 
     fn push(&mut self, op: Op) {

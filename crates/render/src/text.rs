@@ -222,6 +222,16 @@ pub(crate) fn long_time(at: DateTime<Utc>) -> String {
     format!("{} giờ {} phút, {}", t.format("%H"), t.format("%M"), long_date(t.date()))
 }
 
+/// An instant as "26/11/2026 08:30" in Vietnamese time, for table cells (DESIGN.md section 4).
+pub(crate) fn short_time(at: DateTime<Utc>) -> String {
+    local(at).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// A date as "26/11/2026".
+pub(crate) fn short_date(date: NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -287,5 +297,7 @@ mod tests {
         assert_eq!(long_date(d(2026, 11, 26)), "ngày 26 tháng 11 năm 2026");
         let at = Utc.with_ymd_and_hms(2026, 11, 26, 1, 30, 0).unwrap();
         assert_eq!(long_time(at), "08 giờ 30 phút, ngày 26 tháng 11 năm 2026");
+        assert_eq!(short_time(at), "26/11/2026 08:30");
+        assert_eq!(short_date(d(2026, 1, 2)), "02/01/2026");
     }
 }

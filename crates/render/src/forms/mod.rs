@@ -1,7 +1,10 @@
 //! The forms, and the parts they share: the heading, the applicant's lines, the QR code and the
 //! signature blocks.
 
+pub(crate) mod control_slip;
+pub(crate) mod notices;
 pub(crate) mod receipt;
+pub(crate) mod register;
 
 use chrono::NaiveDate;
 
@@ -149,6 +152,13 @@ fn signature(width: f32, title: &str, hint: &str, name: &str) -> Stack {
         .text(hint, Regular, SMALL, Align::Center)
         .gap(SIGNATURE_ROOM)
         .text(name, Bold, BODY, Align::Center)
+}
+
+/// One signature on the right half, as for a notice signed by the agency alone.
+fn sign_right(sheet: &mut Sheet, title: &str, hint: &str, name: &str) {
+    sheet.gap(6.0);
+    let half = sheet.width() / 2.0;
+    sheet.stacks(vec![(half, signature(half, title, hint, name))]);
 }
 
 /// Two signatures side by side: the applicant's and the officer's.
