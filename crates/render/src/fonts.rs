@@ -1,0 +1,137 @@
+//! The two embedded faces, DejaVu Sans and DejaVu Sans Bold, parsed once per process.
+//!
+//! Every form is set in these two faces only: they cover every precomposed Vietnamese letter, are
+//! free to embed, and a single family keeps the widths that the line breaker measures identical to
+//! the glyphs drawn. Parsing a face (its character map and advance widths) costs a few
+//! milliseconds, so it happens once, on first use, and every later render only looks glyphs up.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, MetadataProvider};
+
+static REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+static BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+
+static REGULAR: LazyLock<Face> = LazyLock::new(|| Face::parse(REGULAR_TTF));
+static BOLD: LazyLock<Face> = LazyLock::new(|| Face::parse(BOLD_TTF));
+
+/// Code points below this bound are looked up in a dense table (Latin, Vietnamese, punctuation);
+/// anything else goes through a hash map.
+const DENSE: usize = 0x2100;
+
+/// Regular or bold: the only two styles the legal forms use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Weight {
+    Regular,
+    Bold,
+}
+
+impl Weight {
+    pub(crate) fn face(self) -> &'static Face {
+        match self {
+            Weight::Regular => &REGULAR,
+            Weight::Bold => &BOLD,
+        }
+    }
+}
+
+/// One parsed face: the krilla font to embed and what the layout needs to place glyphs.
+pub(crate) struct Face {
+    pub(crate) font: Font,
+    /// Glyph and advance (in em) by code point, for code points below [`DENSE`].
+    dense: Vec<(u16, f32)>,
+    /// The same for the rest of the character map.
+    sparse: HashMap<u32, (u16, f32)>,
+    /// Advance of `.notdef`, drawn for a character the face lacks.
+    notdef: f32,
+    /// Ascender and descender in em, both positive.
+    pub(crate) ascent: f32,
+    pub(crate) descent: f32,
+}
+
+impl Face {
+    fn parse(bytes: &'static [u8]) -> Face {
+        let font = Font::new(bytes.into(), 0).expect("the embedded DejaVu face is a valid TrueType font");
+        let face = FontRef::new(bytes).expect("the embedded DejaVu face is a valid TrueType font");
+        let metrics = face.metrics(Size::unscaled(), LocationRef::default());
+        let upem = f32::from(metrics.units_per_em);
+        let advances = face.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let advance = |gid: skrifa::GlyphId| advances.advance_width(gid).unwrap_or(0.0) / upem;
+        let notdef = advance(skrifa::GlyphId::new(0));
+        let mut dense = vec![(0u16, notdef); DENSE];
+        let mut sparse = HashMap::new();
+        for (cp, gid) in face.charmap().mappings() {
+            let Ok(id) = u16::try_from(gid.to_u32()) else { continue };
+            let entry = (id, advance(gid));
+            match usize::try_from(cp) {
+                Ok(i) if i < DENSE => dense[i] = entry,
+                _ => {
+                    sparse.insert(cp, entry);
+                }
+            }
+        }
+        Face { font, dense, sparse, notdef, ascent: metrics.ascent / upem, descent: -metrics.descent / upem }
+    }
+
+    /// The glyph for a character and its advance in em; `.notdef` when the face lacks it.
+    #[inline]
+    pub(crate) fn glyph(&self, c: char) -> (u16, f32) {
+        let cp = c as usize;
+        if cp < DENSE {
+            self.dense[cp]
+        } else {
+            self.sparse.get(&(c as u32)).copied().unwrap_or((0, self.notdef))
+        }
+    }
+
+    /// Whether the face has a glyph of its own for the character.
+    #[cfg(test)]
+    pub(crate) fn covers(&self, c: char) -> bool {
+        self.glyph(c).0 != 0
+    }
+
+    /// Width of a run of text at a size, in points.
+    pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
+        text.chars().map(|c| self.glyph(c).1).sum::<f32>() * size
+    }
+
+    /// The glyphs of a run, one per character, each tied to its bytes in `text` so that the PDF's
+    /// ToUnicode map gives the text back on copy and search.
+    ///
+    /// Text is in NFC and every Vietnamese letter has a precomposed glyph, so one character is one
+    /// glyph and no shaping engine is needed.
+    pub(crate) fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+        text.char_indices()
+            .map(|(i, c)| {
+                let (gid, advance) = self.glyph(c);
+                KrillaGlyph::new(GlyphId::new(u32::from(gid)), advance, 0.0, 0.0, 0.0, i..i + c.len_utf8(), None)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_faces_cover_vietnamese() {
+        for weight in [Weight::Regular, Weight::Bold] {
+            let face = weight.face();
+            for c in "ẮẰẲẴẶắằẳẵặỮữỸỹĐđƠơƯưỢợ".chars() {
+                assert!(face.covers(c), "{weight:?} lacks {c}");
+            }
+            assert!(face.ascent > 0.5 && face.descent > 0.1);
+        }
+    }
+
+    #[test]
+    fn bold_is_wider_than_regular() {
+        let text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
+        assert!(Weight::Bold.face().width(text, 10.0) > Weight::Regular.face().width(text, 10.0));
+        assert_eq!(Weight::Regular.face().width("", 10.0), 0.0);
+    }
+}

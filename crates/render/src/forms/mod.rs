@@ -1,0 +1,170 @@
+//! The forms, and the parts they share: the heading, the applicant's lines, the QR code and the
+//! signature blocks.
+
+pub(crate) mod control_slip;
+pub(crate) mod notices;
+pub(crate) mod receipt;
+pub(crate) mod register;
+
+use chrono::NaiveDate;
+
+use crate::fonts::Weight::{Bold, Regular};
+use crate::sheet::{Align, Paper, Sheet, Stack};
+use crate::text::{self, long_date};
+use crate::{qr, FormKind, FormNumbering, RenderError};
+
+/// Margins (top, right, bottom, left) in millimetres: wider on the left for binding, as on every
+/// administrative document.
+const MARGINS: [f32; 4] = [10.0, 10.0, 12.0, 15.0];
+/// Sizes of the heading, the body, table text, the form's title and the QR caption.
+pub(crate) const HEAD: f32 = 8.0;
+pub(crate) const BODY: f32 = 9.0;
+pub(crate) const SMALL: f32 = 8.0;
+const TITLE: f32 = 11.0;
+const CAPTION: f32 = 6.5;
+/// Side of the printed QR code: about 22 mm, read easily by a phone at arm's length.
+const QR_SIDE: f32 = 62.0;
+/// Room left for a handwritten signature (and a seal).
+const SIGNATURE_ROOM: f32 = 40.0;
+
+/// The agency that issues a form, as its heading names it.
+///
+/// Vietnamese forms name two levels at the top left: the governing body (cơ quan chủ quản) and
+/// the unit that deals with the applicant.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Issuer {
+    /// Governing body, e.g. "Ủy ban nhân dân tỉnh Lào Cai"; printed in capitals.
+    pub agency: String,
+    /// The issuing unit, e.g. "Trung tâm Phục vụ hành chính công tỉnh"; printed in bold capitals
+    /// and named in the body text ("… tiếp nhận hồ sơ của").
+    pub unit: String,
+    /// Place name for the date line ("Lào Cai, ngày 26 tháng 11 năm 2026").
+    pub place: String,
+}
+
+/// The dossier a form is about: its code and the public lookup link printed as a QR code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DossierRef {
+    /// Mã hồ sơ — the dossier code, e.g. "000.00.12.H38-261126-0007"; printed as given.
+    pub code: String,
+    /// The public lookup page of the dossier; anyone holding the paper can scan it to follow the
+    /// dossier.
+    pub lookup_url: String,
+}
+
+/// The applicant (người nộp hồ sơ) as the forms address them; empty fields print as empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applicant {
+    /// Full name of the person or organisation.
+    pub name: String,
+    /// Số định danh — the 12-digit citizen id (CCCD) or the tax code of an organisation.
+    pub id_number: String,
+    /// Postal address, where a result sent by post goes.
+    pub address: String,
+    /// Phone number, for the officer to call about the dossier.
+    pub phone: String,
+    /// E-mail address, where notifications go.
+    pub email: String,
+}
+
+/// Who signs a form for the agency, with the title printed above the signature, e.g.
+/// "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" (lines split at `\n`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Signer {
+    /// Authority and position, in capitals as printed, e.g. "GIÁM ĐỐC".
+    pub title: String,
+    /// Full name, printed under the signature.
+    pub name: String,
+}
+
+/// A new document for one of the forms.
+fn sheet(paper: Paper, kind: FormKind) -> Sheet {
+    Sheet::new(paper, MARGINS, kind.title())
+}
+
+/// The heading every form starts with: "Mẫu số NN" at the top right, the issuer at the left, the
+/// national name and motto at the right and, under it, the place and date when given.
+fn heading(sheet: &mut Sheet, issuer: &Issuer, kind: FormKind, numbering: FormNumbering, dated: Option<NaiveDate>) {
+    if let Some(number) = numbering.number(kind) {
+        sheet.paragraph(&[(&format!("Mẫu số {number}"), Regular)], HEAD, Align::Right, 0.0);
+    }
+    let total = sheet.width();
+    let motto_width =
+        Stack::new(total).text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, HEAD, Align::Center).content_width();
+    let right_width = (motto_width + 4.0).min(total * 0.62);
+    let left_width = (total - right_width - 8.0).min(total * 0.45);
+    let agency = text::clean(&issuer.agency).to_uppercase();
+    let unit = text::clean(&issuer.unit).to_uppercase();
+    let mut left = Stack::new(left_width);
+    if !agency.is_empty() {
+        left = left.text(&agency, Regular, HEAD, Align::Center);
+    }
+    left = left.text(&unit, Bold, HEAD, Align::Center).rule(left_width * 0.35);
+    let mut right = Stack::new(right_width)
+        .text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, HEAD, Align::Center)
+        .text("Độc lập - Tự do - Hạnh phúc", Bold, HEAD + 0.5, Align::Center)
+        .rule(right_width * 0.55);
+    if let Some(date) = dated {
+        let place = text::clean(&issuer.place);
+        let line = if place.is_empty() { long_date(date) } else { format!("{place}, {}", long_date(date)) };
+        right = right.gap(3.0).text(&line, Regular, HEAD, Align::Center);
+    }
+    sheet.stacks(vec![(0.0, left), (total - right_width, right)]);
+}
+
+/// The form's name in bold capitals, centred.
+fn title(sheet: &mut Sheet, kind: FormKind) {
+    sheet.clear_float();
+    sheet.gap(8.0);
+    sheet.paragraph(&[(&kind.title().to_uppercase(), Bold)], TITLE, Align::Center, 0.0);
+    sheet.gap(3.0);
+}
+
+/// The QR code of the lookup link at the right, the code printed under it; the next lines flow
+/// beside it.
+fn qr_code(sheet: &mut Sheet, dossier: &DossierRef) -> Result<(), RenderError> {
+    let modules = qr::encode(&dossier.lookup_url)?;
+    sheet.float_qr(&modules, QR_SIDE, &dossier.code, CAPTION);
+    Ok(())
+}
+
+/// The applicant's identity and contact lines.
+fn applicant_lines(sheet: &mut Sheet, applicant: &Applicant) {
+    sheet.field("Số định danh cá nhân/mã số thuế:", &applicant.id_number, BODY);
+    sheet.field("Địa chỉ:", &applicant.address, BODY);
+    sheet.paragraph(
+        &[
+            ("Số điện thoại: ", Regular),
+            (&applicant.phone, Bold),
+            ("    Thư điện tử: ", Regular),
+            (&applicant.email, Bold),
+        ],
+        BODY,
+        Align::Left,
+        0.0,
+    );
+}
+
+/// A signature block: title in bold, the hint in brackets, room to sign, the name in bold.
+fn signature(width: f32, title: &str, hint: &str, name: &str) -> Stack {
+    Stack::new(width)
+        .text(title, Bold, BODY, Align::Center)
+        .text(hint, Regular, SMALL, Align::Center)
+        .gap(SIGNATURE_ROOM)
+        .text(name, Bold, BODY, Align::Center)
+}
+
+/// One signature on the right half, as for a notice signed by the agency alone.
+fn sign_right(sheet: &mut Sheet, title: &str, hint: &str, name: &str) {
+    sheet.gap(6.0);
+    let half = sheet.width() / 2.0;
+    sheet.stacks(vec![(half, signature(half, title, hint, name))]);
+}
+
+/// Two signatures side by side: the applicant's and the officer's.
+fn sign_both(sheet: &mut Sheet, left: (&str, &str), right: (&str, &str)) {
+    sheet.gap(6.0);
+    let half = sheet.width() / 2.0;
+    let hint = "(Ký và ghi rõ họ tên)";
+    sheet.stacks(vec![(0.0, signature(half, left.0, hint, left.1)), (half, signature(half, right.0, hint, right.1))]);
+}

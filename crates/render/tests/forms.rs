@@ -1,0 +1,220 @@
+//! Every form rendered from sample data and read back: its text (snapshots), paper size, fonts,
+//! Vietnamese letters, pagination and QR code.
+
+mod fixtures;
+mod pdf;
+
+use motcua_render::*;
+use pdf::Pdf;
+use unicode_normalization::UnicodeNormalization;
+
+const NEW: FormNumbering = FormNumbering::Circular03_2025;
+const OLD: FormNumbering = FormNumbering::Circular01_2018;
+
+/// A5 upright and on its side, A4 upright and on its side, in whole points.
+const A5: (i32, i32) = (420, 595);
+const A5_LANDSCAPE: (i32, i32) = (595, 420);
+const A4: (i32, i32) = (595, 842);
+const A4_LANDSCAPE: (i32, i32) = (842, 595);
+
+fn every_form(numbering: FormNumbering) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("receipt", render_receipt(&fixtures::receipt(), numbering).unwrap()),
+        ("supplement_request", render_supplement_request(&fixtures::supplement_request(), numbering).unwrap()),
+        ("refusal", render_refusal(&fixtures::refusal(), numbering).unwrap()),
+        ("apology", render_apology(&fixtures::apology(), numbering).unwrap()),
+        ("stop_notice", render_stop_notice(&fixtures::stop_notice(), numbering).unwrap()),
+        ("control_slip", render_control_slip(&fixtures::control_slip(3), numbering).unwrap()),
+        ("register", render_register(&fixtures::register(3), numbering).unwrap()),
+    ]
+}
+
+#[test]
+fn text_of_every_form() {
+    for (name, bytes) in every_form(NEW) {
+        insta::assert_snapshot!(name, Pdf::parse(&bytes).text());
+    }
+}
+
+#[test]
+fn paper_sizes() {
+    let expected = [A5, A5, A5, A5, A5, A5_LANDSCAPE, A4_LANDSCAPE];
+    for ((name, bytes), size) in every_form(NEW).into_iter().zip(expected) {
+        let pdf = Pdf::parse(&bytes);
+        assert_eq!(pdf.page_count(), 1, "{name}");
+        assert_eq!(pdf.page_size(0), size, "{name}");
+    }
+}
+
+#[test]
+fn both_faces_are_embedded_with_unicode_maps() {
+    for (name, bytes) in every_form(NEW) {
+        let pdf = Pdf::parse(&bytes);
+        assert_eq!(pdf.embedded_fonts(), ["DejaVuSans", "DejaVuSans-Bold"], "{name}");
+        assert!(pdf.all_fonts_have_to_unicode(), "{name}");
+    }
+}
+
+#[test]
+fn form_number_follows_the_numbering() {
+    let numbers = |numbering| -> Vec<Option<String>> {
+        every_form(numbering)
+            .into_iter()
+            .map(|(_, bytes)| {
+                let text = Pdf::parse(&bytes).text();
+                text.lines().find_map(|l| l.strip_prefix("Mẫu số ").map(str::to_string))
+            })
+            .collect()
+    };
+    let some = |n: &str| Some(n.to_string());
+    assert_eq!(numbers(NEW), [some("01"), some("02"), some("03"), some("04"), some("05"), some("06"), some("07")]);
+    assert_eq!(numbers(OLD), [some("01"), some("02"), some("03"), some("04"), None, some("05"), some("06")]);
+}
+
+/// The 134 precomposed Vietnamese letters: 12 vowels with each of 5 tone marks, the 6 vowels
+/// that carry a diacritic without a tone (ă â ê ô ơ ư), in both cases, and Đ đ.
+fn vietnamese_letters() -> Vec<char> {
+    let vowels = ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y"];
+    let tones = ["\u{300}", "\u{301}", "\u{309}", "\u{303}", "\u{323}"];
+    let mut lower = vec!['ă', 'â', 'ê', 'ô', 'ơ', 'ư', 'đ'];
+    for vowel in vowels {
+        for tone in tones {
+            let composed: Vec<char> = format!("{vowel}{tone}").nfc().collect();
+            assert_eq!(composed.len(), 1, "{vowel}{tone} has a precomposed form");
+            lower.push(composed[0]);
+        }
+    }
+    let upper: Vec<char> = lower.iter().flat_map(|c| c.to_uppercase()).collect();
+    let mut all: Vec<char> = lower.into_iter().chain(upper).collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 134);
+    all
+}
+
+#[test]
+fn every_vietnamese_letter_survives_the_round_trip() {
+    let letters: Vec<String> = vietnamese_letters().iter().map(char::to_string).collect();
+    let text = letters.join(" ");
+    let mut receipt = fixtures::receipt();
+    receipt.procedure = text.clone();
+    let pdf = Pdf::parse(&render_receipt(&receipt, NEW).unwrap());
+    assert!(pdf.flat_text().contains(&text), "{}", pdf.text());
+    // Decomposed input (as some keyboards and browsers send it) prints the same letters.
+    receipt.procedure = text.nfd().collect();
+    assert!(Pdf::parse(&render_receipt(&receipt, NEW).unwrap()).flat_text().contains(&text));
+}
+
+#[test]
+fn headings_print_in_vietnamese() {
+    let text = Pdf::parse(&render_receipt(&fixtures::receipt(), NEW).unwrap()).flat_text();
+    for expected in [
+        "ỦY BAN NHÂN DÂN TỈNH LÀO CAI",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        "Lào Cai, ngày 26 tháng 11 năm 2026",
+        "08 giờ 30 phút, ngày 26 tháng 11 năm 2026",
+        "17 giờ 00 phút, ngày 17 tháng 12 năm 2026",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+}
+
+#[test]
+fn a_long_register_spreads_over_pages_with_every_code() {
+    let register = fixtures::register(200);
+    let pdf = Pdf::parse(&render_register(&register, NEW).unwrap());
+    let pages = pdf.page_count();
+    assert!(pages > 1, "200 rows on {pages} page");
+    let text = pdf.text();
+    // A code may be broken after a hyphen at the end of a cell line.
+    let joined = pdf.flat_text().replace("- ", "-");
+    for row in &register.rows {
+        assert!(joined.contains(&row.code), "{} missing", row.code);
+    }
+    for page in 0..pages {
+        assert_eq!(pdf.page_size(page), A4_LANDSCAPE);
+        let page_text = pdf.page_text(page);
+        assert!(page_text.contains("Mã hồ sơ"), "page {} lacks the header row", page + 1);
+        assert!(page_text.contains(&format!("Trang {}/{pages}", page + 1)), "page {} unnumbered", page + 1);
+    }
+    // Numbered 1 to 200 in the first column.
+    assert!(text.lines().any(|l| l == "200"));
+}
+
+#[test]
+fn a_long_control_slip_moves_to_a4_portrait() {
+    let pdf = Pdf::parse(&render_control_slip(&fixtures::control_slip(40), NEW).unwrap());
+    assert!(pdf.page_count() > 1);
+    for page in 0..pdf.page_count() {
+        assert_eq!(pdf.page_size(page), A4);
+        assert!(pdf.page_text(page).contains("Bên giao"));
+    }
+    assert!(pdf.text().lines().any(|l| l == "40"));
+}
+
+#[test]
+fn long_text_wraps_and_long_lists_continue_on_the_next_page() {
+    let mut request = fixtures::supplement_request();
+    let long_reason = "Bản sao không rõ nét, thiếu trang và chưa được chứng thực theo quy định. ".repeat(30);
+    request.items = (1..=25)
+        .map(|i| SupplementItem { item: format!("Giấy tờ số {i}"), reason: long_reason.trim().to_string() })
+        .collect();
+    let pdf = Pdf::parse(&render_supplement_request(&request, NEW).unwrap());
+    assert!(pdf.page_count() > 2);
+    let text = pdf.flat_text();
+    for i in 1..=25 {
+        assert!(text.contains(&format!("Giấy tờ số {i}")), "item {i} missing");
+    }
+    assert!(text.contains("NGƯỜI HƯỚNG DẪN"));
+    assert!(pdf.page_size(pdf.page_count() - 1) == A5);
+}
+
+#[test]
+fn a_row_taller_than_a_page_is_split() {
+    let mut receipt = fixtures::receipt();
+    receipt.documents[0].name = "Tờ khai đăng ký khai sinh ".repeat(400);
+    let pdf = Pdf::parse(&render_receipt(&receipt, NEW).unwrap());
+    assert!(pdf.page_count() >= 3);
+    let text = pdf.flat_text();
+    assert_eq!(text.matches("Tờ").count(), 400, "every word printed once");
+    assert!(text.contains("Văn bản thỏa thuận về việc chọn quốc tịch cho con"));
+}
+
+#[test]
+fn the_qr_code_decodes_to_the_lookup_link() {
+    for (name, bytes) in every_form(NEW) {
+        let pdf = Pdf::parse(&bytes);
+        let expected = if name == "register" { vec![] } else { vec![fixtures::dossier().lookup_url] };
+        assert_eq!(pdf.qr_codes(0), expected, "{name}");
+    }
+}
+
+#[test]
+fn a_link_too_long_for_a_qr_code_is_an_error() {
+    let mut receipt = fixtures::receipt();
+    receipt.dossier.lookup_url = format!("https://example.vn/{}", "x".repeat(3000));
+    assert!(matches!(render_receipt(&receipt, NEW), Err(RenderError::QrTooLong(_))));
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let receipt = fixtures::receipt();
+    assert_eq!(render_receipt(&receipt, NEW).unwrap(), render_receipt(&receipt, NEW).unwrap());
+}
+
+#[test]
+fn empty_lists_still_render() {
+    let mut slip = fixtures::control_slip(0);
+    slip.coordinating_agencies.clear();
+    let pdf = Pdf::parse(&render_control_slip(&slip, NEW).unwrap());
+    assert_eq!(pdf.page_size(0), A5_LANDSCAPE);
+    assert!(pdf.flat_text().contains("Cơ quan phối hợp giải quyết hồ sơ: —"));
+    let pdf = Pdf::parse(&render_register(&fixtures::register(0), NEW).unwrap());
+    assert_eq!(pdf.page_count(), 1);
+    let mut receipt = fixtures::receipt();
+    receipt.documents.clear();
+    receipt.applicant = Applicant { name: "Nguyễn Văn A".into(), ..Applicant::default() };
+    assert_eq!(Pdf::parse(&render_receipt(&receipt, NEW).unwrap()).page_count(), 1);
+}
