@@ -43,6 +43,15 @@ enum Command {
         /// Mark cookies Secure (when served over TLS by a proxy).
         #[arg(long, env = "MOTCUA_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Numbering of the printed forms: `new` (Circular 03/2025) or `old` (Circular 01/2018).
+        #[arg(long, default_value = "new", env = "MOTCUA_FORM_NUMBERING")]
+        form_numbering: String,
+        /// The place printed on forms ("Lào Cai, ngày …").
+        #[arg(long, default_value = "Lào Cai", env = "MOTCUA_PLACE")]
+        place: String,
+        /// The portal's public address, for the QR codes printed on forms.
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "MOTCUA_PUBLIC_URL")]
+        public_url: String,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -124,7 +133,18 @@ async fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     match &cli.command {
-        Command::Serve { addr, demo, demo_dossiers, code_pattern, secure_cookies } => {
+        Command::Serve {
+            addr,
+            demo,
+            demo_dossiers,
+            code_pattern,
+            secure_cookies,
+            form_numbering,
+            place,
+            public_url,
+        } => {
+            let form_numbering: motcua_render::FormNumbering =
+                form_numbering.parse().map_err(|e| anyhow::anyhow!("--form-numbering: {e}"))?;
             let code_pattern = DossierCodePattern::parse(code_pattern)?;
             let db = open(&cli).await?;
             if *demo {
@@ -150,7 +170,14 @@ async fn main() -> Result<()> {
                     eprintln!("DEMO MODE: the database is not empty; demo data was not loaded again. Demo accounts use password `demo`.");
                 }
             }
-            let config = Config { code_pattern, secure_cookies: *secure_cookies, ..Config::default() };
+            let config = Config {
+                code_pattern,
+                secure_cookies: *secure_cookies,
+                form_numbering,
+                place: place.clone(),
+                public_url: public_url.clone(),
+                ..Config::default()
+            };
             let state = AppState::new(db, blobs(&cli.data)?, config)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;

@@ -806,6 +806,27 @@ pub async fn answer_consultation(
     by_id(db, current.id).await
 }
 
+/// Dossiers received in `[since, until)`, in order of reception, of one lead agency or of all:
+/// the rows of a dossier register (sổ theo dõi).
+pub async fn received_between(
+    db: &Database,
+    lead_agency: Option<&str>,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Dossier>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE received_at >= $1 AND received_at < $2 \
+         AND ($3 = '' OR lead_agency = $3) ORDER BY received_at, id LIMIT {limit}"
+    ))
+    .bind(millis(since))
+    .bind(millis(until))
+    .bind(lead_agency.unwrap_or(""))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(dossier_from).collect()
+}
+
 /// A page of results and the total count.
 #[derive(Clone, Debug)]
 pub struct Page<T> {

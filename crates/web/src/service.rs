@@ -912,7 +912,7 @@ impl From<WorkflowRejected> for AppError {
                 problems
                     .iter()
                     .enumerate()
-                    .map(|(i, p)| (format!("workflow.{i}"), format!("workflow-{}", p.code())))
+                    .map(|(i, p)| (format!("workflow.{i}"), format!("workflow-api-{}", p.code())))
                     .collect(),
             ),
         }

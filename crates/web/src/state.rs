@@ -27,6 +27,23 @@ pub struct Config {
     pub officer_idle: chrono::Duration,
     /// Citizens' idle session timeout.
     pub citizen_idle: chrono::Duration,
+    /// Which numbering the printed forms carry (Circular 01/2018 or 03/2025).
+    pub form_numbering: motcua_render::FormNumbering,
+    /// The place printed on forms ("Lào Cai, ngày …").
+    pub place: String,
+    /// The address citizens reach the portal at, for the QR codes of printed forms.
+    pub public_url: String,
+}
+
+impl Config {
+    /// The public lookup link of a dossier, printed as a QR code on its forms.
+    pub fn lookup_url(&self, code: &str) -> String {
+        format!(
+            "{}/tra-cuu?code={}",
+            self.public_url.trim_end_matches('/'),
+            url::form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>()
+        )
+    }
 }
 
 impl Default for Config {
@@ -38,6 +55,9 @@ impl Default for Config {
             secure_cookies: false,
             officer_idle: chrono::Duration::minutes(15),
             citizen_idle: chrono::Duration::minutes(60),
+            form_numbering: motcua_render::FormNumbering::default(),
+            place: "Lào Cai".into(),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::IntoParams;
 
-use super::dto::{ActionRequest, DossierDto, DossierList, DossierSummary, LookupResponse};
+use super::dto::{
+    ActionRequest, AnswerRequest, AssignRequest, DossierDto, DossierList, DossierSummary, LookupResponse,
+};
 use super::ApiJson;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -152,6 +154,42 @@ pub async fn act(
         files: &files,
     };
     let view = service::act_with(&state, &user, &code, input).await?;
+    Ok(Json((&view).into()))
+}
+
+/// A unit leader assigns the dossier's current step to a specialist of the unit.
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/assign", tag = "dossiers", params(("code" = String, Path)), request_body = AssignRequest,
+    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<AssignRequest>,
+) -> AppResult<Json<DossierDto>> {
+    let refused = service::assign(&state, &user, std::slice::from_ref(&code), r.assignee).await?;
+    if !refused.is_empty() {
+        // Not visible, or not the leader of the step: indistinguishable from a missing dossier
+        // only when the caller may not see it.
+        service::view_dossier(&state, Some(&user), &code).await?;
+        return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable"));
+    }
+    let view = service::view_dossier(&state, Some(&user), &code).await?;
+    Ok(Json((&view).into()))
+}
+
+/// A consulted agency gives its opinion; the asking step may finish once every opinion is in.
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/consultations/{id}/answer", tag = "dossiers",
+    params(("code" = String, Path), ("id" = i64, Path)), request_body = AnswerRequest,
+    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn answer_consultation(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((code, id)): Path<(String, i64)>,
+    ApiJson(r): ApiJson<AnswerRequest>,
+) -> AppResult<Json<DossierDto>> {
+    let view = service::answer_consultation(&state, &user, &code, id, &r.answer).await?;
     Ok(Json((&view).into()))
 }
 

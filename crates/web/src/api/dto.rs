@@ -337,6 +337,85 @@ pub struct DossierDto {
     pub history: Vec<EventDto>,
     /// What the caller may do now.
     pub actions: Vec<String>,
+    /// The current workflow step (while in the workflow).
+    pub step: Option<StepDto>,
+    /// Opinions asked of other agencies.
+    pub consultations: Vec<ConsultationDto>,
+    /// Both views of the clock, once received.
+    pub clock: Option<ClockDto>,
+}
+
+/// Where a dossier stands in its workflow.
+#[derive(Serialize, ToSchema)]
+pub struct StepDto {
+    /// Step key.
+    pub key: String,
+    /// Step name.
+    pub name: String,
+    /// Agency acting.
+    pub agency: String,
+    /// Role acting.
+    pub role: String,
+    /// When the step's allotment runs out.
+    pub due_at: Option<String>,
+    /// The specialist assigned by the unit leader (user id).
+    pub assignee: Option<i64>,
+    /// Steps a forward may go to (keys), when the caller may forward.
+    pub forward_to: Vec<String>,
+    /// Steps a send-back may return to (keys), when the caller may send back.
+    pub send_back_to: Vec<String>,
+}
+
+/// An opinion asked of another agency.
+#[derive(Serialize, ToSchema)]
+pub struct ConsultationDto {
+    /// Id, to answer it.
+    pub id: i64,
+    /// Consulted agency.
+    pub agency: String,
+    /// Asked at.
+    pub asked_at: String,
+    /// Answer due.
+    pub due_at: String,
+    /// Answered at.
+    pub answered_at: Option<String>,
+    /// The opinion.
+    pub answer: Option<String>,
+    /// Withdrawn because the dossier left the step.
+    pub cancelled: bool,
+}
+
+/// The statutory and the indicator view of a dossier's clock (DESIGN.md section 4, rule 5).
+#[derive(Serialize, ToSchema)]
+pub struct ClockDto {
+    /// Due date counted again after the last supplement (the one printed and enforced).
+    pub restarted_due_at: String,
+    /// Due date counted from reception.
+    pub original_due_at: String,
+    /// The indicators' due date: the original one plus the time waiting for the applicant.
+    pub indicator_due_at: String,
+    /// Seconds spent waiting for the applicant.
+    pub waiting_seconds: i64,
+    /// Supplement requests.
+    pub supplement_requests: u32,
+    /// More than one supplement request.
+    pub repeated_supplements: bool,
+    /// Finished within the indicator due date (absent while open).
+    pub on_time: Option<bool>,
+}
+
+/// Assignment of a dossier's step to a specialist.
+#[derive(Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// The specialist's user id.
+    pub assignee: i64,
+}
+
+/// A consulted agency's opinion.
+#[derive(Deserialize, ToSchema)]
+pub struct AnswerRequest {
+    /// The opinion.
+    pub answer: String,
 }
 
 impl From<&DossierView> for DossierDto {
@@ -359,6 +438,45 @@ impl From<&DossierView> for DossierDto {
             result: v.result.as_ref().map(AttachmentDto::from),
             history: v.history.iter().map(EventDto::from).collect(),
             actions: v.actions.iter().map(|a| a.as_str().to_string()).collect(),
+            step: v.procedure.workflow.get(d.step).filter(|_| d.received_at.is_some() && !d.status.is_final()).map(
+                |s| {
+                    let keys = |list: &[(usize, String)]| -> Vec<String> {
+                        list.iter().filter_map(|(i, _)| v.procedure.workflow.get(*i).map(|s| s.key.clone())).collect()
+                    };
+                    StepDto {
+                        key: s.key.clone(),
+                        name: s.name.clone(),
+                        agency: s.agency.clone(),
+                        role: s.role.as_str().into(),
+                        due_at: opt_time(d.step_due_at),
+                        assignee: d.assignee_user_id,
+                        forward_to: keys(&v.forward_to),
+                        send_back_to: keys(&v.send_back_to),
+                    }
+                },
+            ),
+            consultations: v
+                .consultations
+                .iter()
+                .map(|c| ConsultationDto {
+                    id: c.id,
+                    agency: c.agency.clone(),
+                    asked_at: time(c.asked_at),
+                    due_at: time(c.due_at),
+                    answered_at: opt_time(c.answered_at),
+                    answer: c.answer.clone(),
+                    cancelled: c.cancelled,
+                })
+                .collect(),
+            clock: v.clock.as_ref().map(|c| ClockDto {
+                restarted_due_at: time(c.restarted_due),
+                original_due_at: time(c.original_due),
+                indicator_due_at: time(c.indicator_due),
+                waiting_seconds: c.waiting.num_seconds(),
+                supplement_requests: c.supplement_requests,
+                repeated_supplements: c.repeated_supplements,
+                on_time: c.on_time,
+            }),
         }
     }
 }

@@ -54,6 +54,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(dossiers::submit, dossiers::list))
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::act))
+        .routes(routes!(dossiers::assign))
+        .routes(routes!(dossiers::answer_consultation))
         .routes(routes!(dossiers::attachment))
         .routes(routes!(dossiers::lookup))
         .routes(routes!(calendar::due))

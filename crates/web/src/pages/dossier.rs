@@ -45,6 +45,7 @@ pub struct ListPage {
     pub tabs: Vec<(String, String, bool)>,
     pub deadline_links: Vec<(String, String, bool)>,
     pub bulk: Option<BulkAssign>,
+    pub register: bool,
     pub base_url: String,
     pub scope: String,
     pub deadline: String,
@@ -98,6 +99,7 @@ pub fn list_page(
         tabs: vec![],
         deadline_links: vec![],
         bulk: None,
+        register: false,
         base_url: base_url.to_string(),
         scope: scope.clone(),
         deadline: deadline.clone(),
@@ -224,6 +226,32 @@ struct DossierPage {
     assign_to: Option<Vec<(i64, String, bool)>>,
     consultations: Vec<ConsultationView>,
     clock: Option<ClockView>,
+    forms: Vec<(&'static str, String)>,
+}
+
+/// The printable forms that apply to the dossier as it stands (slugs of `/bieu-mau/{form}`).
+fn applicable_forms(v: &DossierView, officer: bool) -> Vec<&'static str> {
+    let has = |action: &str| v.history.iter().any(|e| e.action == action);
+    let mut out = Vec::new();
+    if v.dossier.received_at.is_some() && v.dossier.due_at.is_some() {
+        out.push("tiep-nhan");
+    }
+    if has("request_supplement") {
+        out.push("bo-sung");
+    }
+    if has("refuse") {
+        out.push("tu-choi");
+    }
+    if has("reschedule") {
+        out.push("xin-loi");
+    }
+    if v.dossier.status == Status::Withdrawn {
+        out.push("dung-giai-quyet");
+    }
+    if officer {
+        out.push("kiem-soat");
+    }
+    out
 }
 
 /// "2 ngày 3 giờ" / "2 days 3 hours": a waiting time in days and hours.
@@ -394,6 +422,7 @@ async fn dossier_page(
                 )
             })
             .collect(),
+        forms: applicable_forms(&v, ctx.is_officer()).into_iter().map(|f| (f, lang.t(&format!("form-{f}")))).collect(),
         step_due: if step.is_empty() { String::new() } else { show_time(d.step_due_at) },
         step_late: !step.is_empty() && d.step_due_at.is_some_and(|t| t < now),
         step,

@@ -8,6 +8,7 @@ mod apply;
 mod assets;
 mod calendar;
 mod dossier;
+mod forms;
 mod office;
 mod portal;
 mod workflow;
@@ -43,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}", get(dossier::page))
         .route("/ho-so/{code}/thao-tac", post(dossier::act))
         .route("/ho-so/{code}/y-kien", post(dossier::answer))
+        .route("/ho-so/{code}/bieu-mau/{form}", get(forms::dossier_form))
+        .route("/can-bo/so-theo-doi", get(forms::register))
         .route("/can-bo", get(office::queue))
         .route("/can-bo/phan-cong", post(office::assign))
         .route("/can-bo/tiep-nhan", get(office::counter))

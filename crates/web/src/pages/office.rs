@@ -59,6 +59,7 @@ pub async fn queue(
             (ctx.t(key), format!("/can-bo?scope={scope}&deadline={d}"), q.deadline.as_deref().unwrap_or("") == d)
         })
         .collect();
+    view.register = user.has(Role::Reception) || user.has(Role::Leader) || user.has(Role::Admin);
     if tab == QueueTab::Unit && user.has(Role::Leader) {
         if let Some(agency) = &user.agency_code {
             let specialists = motcua_store::users::officers_of(&state.db, agency, Role::Specialist).await?;
