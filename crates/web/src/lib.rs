@@ -13,6 +13,7 @@ pub mod pages;
 pub mod service;
 pub mod state;
 pub mod uploads;
+pub mod worker;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
