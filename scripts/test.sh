@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of motcua: domain, storage and HTTP tests on SQLite and on PostgreSQL, and the
-# browser tests in headless Chromium. Installs and starts what the tests need when it can.
+# Runs every test of motcua: domain, storage and HTTP tests on SQLite and on PostgreSQL, the
+# e-mail tests against a local SMTP server, and the browser tests in headless Chromium. Installs
+# and starts what the tests need when it can.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,9 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql-client)
+# The e-mail tests deliver to a real SMTP server, aiosmtpd, run by Debian's Python (the first
+# python3 on PATH may be another one without the package).
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_apt+=(python3-aiosmtpd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need_apt[*]} from Debian's packages"

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -9,6 +10,8 @@ use motcua_domain::code::DossierCodePattern;
 use motcua_domain::dossier::Role;
 use motcua_store::users::NewUser;
 use motcua_store::{Blobs, Database};
+use motcua_web::mail::Mailer;
+use motcua_web::worker::{self, WorkerConfig};
 use motcua_web::{AppState, Config};
 
 #[derive(Parser)]
@@ -52,6 +55,14 @@ enum Command {
         /// The portal's public address, for the QR codes printed on forms.
         #[arg(long, default_value = "http://127.0.0.1:8080", env = "MOTCUA_PUBLIC_URL")]
         public_url: String,
+        /// SMTP server for e-mail: smtp://host:port (no TLS, a local relay),
+        /// smtp://user:pass@host:587?tls=required (STARTTLS) or smtps://user:pass@host (TLS).
+        /// Without it e-mails are only written to the log.
+        #[arg(long, env = "MOTCUA_SMTP_URL", hide_env_values = true)]
+        smtp_url: Option<String>,
+        /// Sender of e-mails, e.g. "Cổng dịch vụ công <no-reply@dichvucong.example.gov.vn>".
+        #[arg(long, env = "MOTCUA_MAIL_FROM", default_value = "motcua <no-reply@localhost>")]
+        mail_from: String,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -142,10 +153,18 @@ async fn main() -> Result<()> {
             form_numbering,
             place,
             public_url,
+            smtp_url,
+            mail_from,
         } => {
             let form_numbering: motcua_render::FormNumbering =
                 form_numbering.parse().map_err(|e| anyhow::anyhow!("--form-numbering: {e}"))?;
             let code_pattern = DossierCodePattern::parse(code_pattern)?;
+            let mailer = Mailer::new(smtp_url.as_deref(), mail_from)?;
+            if mailer.is_log_only() {
+                tracing::warn!(
+                    "no SMTP server (--smtp-url, MOTCUA_SMTP_URL): e-mails are written to the log, not sent"
+                );
+            }
             let db = open(&cli).await?;
             if *demo {
                 if motcua_store::demo::is_empty(&db).await? {
@@ -181,6 +200,7 @@ async fn main() -> Result<()> {
             let state = AppState::new(db, blobs(&cli.data)?, config)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
+            let worker = worker::start(state.db.clone(), worker::handlers(mailer), WorkerConfig::default());
             let listener =
                 tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!("motcua listening on http://{addr}");
@@ -189,6 +209,11 @@ async fn main() -> Result<()> {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;
+            // The job in hand is finished (an e-mail is never cut off mid-send) unless it takes
+            // longer than this; then its lease expires and the next start runs it again.
+            if tokio::time::timeout(Duration::from_secs(40), worker.stop()).await.is_err() {
+                tracing::warn!("the job worker did not stop in time; its job will run again after its lease");
+            }
         }
         Command::Migrate => {
             open(&cli).await?;

@@ -60,6 +60,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "audit", include_str!("../migrations/0003_audit.sql")),
     (4, "queue index", include_str!("../migrations/0004_queue_index.sql")),
     (5, "workflow", include_str!("../migrations/0005_workflow.sql")),
+    (6, "jobs", include_str!("../migrations/0006_jobs.sql")),
 ];
 
 /// A connection pool plus the engine it speaks to.
@@ -72,6 +73,9 @@ pub struct Database {
     /// SQLite allows one writer at a time: writers queue here instead of sleeping in SQLite's
     /// busy handler, which wastes most of the time under concurrent submissions.
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Rung when a job is enqueued in this process, so that a worker sleeping between polls
+    /// starts it at once instead of at its next poll.
+    jobs_enqueued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Database {
@@ -102,7 +106,7 @@ impl Database {
             Engine::Postgres => AnyPoolOptions::new().max_connections(16),
         };
         let pool = pool_options.acquire_timeout(Duration::from_secs(15)).connect_with(options).await?;
-        Ok(Database { pool, engine, write_lock: Default::default() })
+        Ok(Database { pool, engine, write_lock: Default::default(), jobs_enqueued: Default::default() })
     }
 
     /// Runs the migrations not yet applied, each in its own transaction.
@@ -142,6 +146,11 @@ impl Database {
             Engine::Sqlite => Some(self.write_lock.lock().await),
             Engine::Postgres => None,
         }
+    }
+
+    /// The signal rung when a job is enqueued in this process (see [`crate::jobs::wake`]).
+    pub fn jobs_enqueued(&self) -> &tokio::sync::Notify {
+        &self.jobs_enqueued
     }
 
     /// How many migrations this build knows.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod dossiers;
 pub mod drafts;
 pub mod error;
+pub mod jobs;
 pub mod synthetic;
 pub mod users;
 

@@ -8,10 +8,12 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod pages;
 pub mod service;
 pub mod state;
 pub mod uploads;
+pub mod worker;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};

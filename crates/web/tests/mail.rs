@@ -1,0 +1,205 @@
+//! E-mail through the job worker to a real SMTP server (Debian's python3-aiosmtpd, storing what
+//! it receives in a Maildir), on SQLite and on PostgreSQL.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use mail_parser::{MessageParser, MimeHeaders};
+use motcua_store::jobs::{self, Job, JobStatus};
+use motcua_store::Database;
+use motcua_testkit::{on_both_engines, TestDb, TestEngine};
+use motcua_web::mail::{Email, Mailer};
+use motcua_web::worker::{self, WorkerConfig};
+
+on_both_engines!(
+    an_email_arrives_intact_in_vietnamese,
+    an_email_waits_for_the_smtp_server_and_is_sent_once,
+    an_email_to_a_bad_address_is_given_up_at_once,
+);
+
+const SENDER: &str = "Cổng dịch vụ công tỉnh <no-reply@dichvucong.example.vn>";
+
+/// An SMTP server of our own on a local port, stopped when dropped.
+struct SmtpServer {
+    child: Child,
+    maildir: PathBuf,
+    log: PathBuf,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Python that has aiosmtpd: Debian's, unless the tests are told otherwise.
+fn python() -> String {
+    std::env::var("MOTCUA_TEST_PYTHON").unwrap_or_else(|_| {
+        if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" }.to_string()
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl SmtpServer {
+    /// Starts the server on `port`, storing messages under `dir`, and waits until it listens.
+    async fn start(port: u16, dir: &Path) -> SmtpServer {
+        let maildir = dir.join("maildir");
+        let log = dir.join(format!("aiosmtpd-{port}.log"));
+        let child = Command::new(python())
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("python3 starts (install python3-aiosmtpd; scripts/test.sh does)");
+        let mut server = SmtpServer { child, maildir, log };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return server;
+            }
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!(
+                    "the SMTP server exited ({status}); is python3-aiosmtpd installed? {}",
+                    std::fs::read_to_string(&server.log).unwrap_or_default()
+                );
+            }
+            assert!(Instant::now() < deadline, "the SMTP server did not listen on port {port}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The raw messages received so far.
+    fn messages(&self) -> Vec<Vec<u8>> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else { return vec![] };
+        entries.map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect()
+    }
+}
+
+/// Waits until the job satisfies `done`, and returns it.
+async fn job_until(db: &Database, id: i64, what: &str, done: impl Fn(&Job) -> bool) -> Job {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let job = jobs::get(db, id).await.unwrap();
+        if done(&job) {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "job never {what}: {job:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn vietnamese_email() -> Email {
+    Email {
+        to: "Nguyễn Thị Hằng <hang@example.vn>".into(),
+        subject: "Hồ sơ H12.22-261127-0001 đã được tiếp nhận — hẹn trả ngày 04/12/2026".into(),
+        text: "Kính gửi bà Nguyễn Thị Hằng,\n\nHồ sơ đăng ký khai sinh của bà đã được Bộ phận Một cửa tiếp nhận \
+               lúc 09:15 ngày 27/11/2026. Ngày hẹn trả kết quả: 04/12/2026.\n\nTrân trọng.\n"
+            .into(),
+        html: Some("<p>Kính gửi bà <strong>Nguyễn Thị Hằng</strong>,</p><p>Hồ sơ đã được tiếp nhận.</p>".into()),
+    }
+}
+
+fn lines(s: &str) -> String {
+    s.replace("\r\n", "\n").trim_end().to_string()
+}
+
+async fn an_email_arrives_intact_in_vietnamese(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    let port = free_port();
+    let smtp = SmtpServer::start(port, t.dir.path()).await;
+    let mailer = Mailer::new(Some(&format!("smtp://127.0.0.1:{port}")), SENDER).unwrap();
+    let worker = worker::start(t.db.clone(), worker::handlers(mailer), WorkerConfig::default());
+
+    let email = vietnamese_email();
+    let id = jobs::enqueue(&t.db, &email.job()).await.unwrap().unwrap();
+    let job = job_until(&t.db, id, "done", |j| j.status == JobStatus::Done).await;
+    assert_eq!(job.attempts, 1);
+    worker.stop().await;
+
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1, "sent once");
+    let raw = &messages[0];
+    let head = String::from_utf8_lossy(raw);
+    assert!(head.to_ascii_lowercase().contains("subject: =?utf-8?"), "an encoded-word subject:\n{head}");
+    let parsed = MessageParser::default().parse(raw).expect("a parsable message");
+    assert_eq!(parsed.subject(), Some(email.subject.as_str()));
+    let from = parsed.from().and_then(|a| a.first()).unwrap();
+    assert_eq!(from.name(), Some("Cổng dịch vụ công tỉnh"));
+    assert_eq!(from.address(), Some("no-reply@dichvucong.example.vn"));
+    let to = parsed.to().and_then(|a| a.first()).unwrap();
+    assert_eq!((to.name(), to.address()), (Some("Nguyễn Thị Hằng"), Some("hang@example.vn")));
+    assert_eq!(lines(&parsed.body_text(0).unwrap()), lines(&email.text));
+    assert_eq!(lines(&parsed.body_html(0).unwrap()), lines(email.html.as_deref().unwrap()));
+    let text_part = parsed.part(parsed.text_body[0]).unwrap();
+    assert_eq!(text_part.content_type().and_then(|c| c.attribute("charset")), Some("utf-8"));
+    let message_id = parsed.message_id().unwrap();
+    assert!(message_id.starts_with(&format!("motcua.job.{id}.")), "{message_id}");
+}
+
+async fn an_email_waits_for_the_smtp_server_and_is_sent_once(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    // Nothing listens on the port yet.
+    let port = free_port();
+    let mailer = Mailer::new(Some(&format!("smtp://127.0.0.1:{port}")), SENDER).unwrap();
+    // The worker's clock runs `skew` ahead of the wall clock, so the test can move past a backoff
+    // without waiting it out.
+    let skew = Arc::new(AtomicI64::new(0));
+    let clock_skew = skew.clone();
+    let config = WorkerConfig {
+        idle_poll: Duration::from_millis(50),
+        clock: Arc::new(move || Utc::now() + chrono::Duration::milliseconds(clock_skew.load(Ordering::SeqCst))),
+        ..WorkerConfig::default()
+    };
+    let worker = worker::start(t.db.clone(), worker::handlers(mailer), config);
+
+    let email = vietnamese_email();
+    let id = jobs::enqueue(&t.db, &email.job()).await.unwrap().unwrap();
+    let failed = job_until(&t.db, id, "failed once", |j| j.last_error.is_some()).await;
+    assert_eq!((failed.status, failed.attempts, failed.locked_until), (JobStatus::Pending, 1, None));
+    assert!(failed.last_error.as_deref().unwrap().contains("unavailable"), "{failed:?}");
+    let wait = failed.run_at - Utc::now();
+    assert!(wait > chrono::Duration::seconds(29) && wait <= chrono::Duration::seconds(30), "30 s backoff: {wait}");
+
+    // The server comes up; until the backoff has passed the job is left alone.
+    let smtp = SmtpServer::start(port, t.dir.path()).await;
+    jobs::wake(&t.db);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(jobs::get(&t.db, id).await.unwrap().attempts, 1, "no attempt before the backoff has passed");
+    assert!(smtp.messages().is_empty());
+
+    skew.store(30_000, Ordering::SeqCst);
+    jobs::wake(&t.db);
+    let done = job_until(&t.db, id, "done", |j| j.status == JobStatus::Done).await;
+    assert_eq!(done.attempts, 2);
+    worker.stop().await;
+
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1, "delivered exactly once");
+    let parsed = MessageParser::default().parse(&messages[0]).unwrap();
+    assert_eq!(parsed.subject(), Some(email.subject.as_str()));
+    assert_eq!(lines(&parsed.body_text(0).unwrap()), lines(&email.text));
+}
+
+async fn an_email_to_a_bad_address_is_given_up_at_once(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    let worker = worker::start(t.db.clone(), worker::handlers(Mailer::log_only()), WorkerConfig::default());
+    let email = Email { to: "không phải địa chỉ".into(), ..vietnamese_email() };
+    let id = jobs::enqueue(&t.db, &email.job()).await.unwrap().unwrap();
+    let dead = job_until(&t.db, id, "given up", |j| j.status == JobStatus::Dead).await;
+    assert_eq!(dead.attempts, 1, "no retry can mend an address");
+    assert!(dead.last_error.unwrap().contains("invalid recipient address"));
+    // The development mailer accepts a good address and only logs it.
+    let ok = jobs::enqueue(&t.db, &vietnamese_email().job()).await.unwrap().unwrap();
+    job_until(&t.db, ok, "done", |j| j.status == JobStatus::Done).await;
+    worker.stop().await;
+}
