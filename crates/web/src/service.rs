@@ -794,7 +794,7 @@ pub fn due_soon_until(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
         .map_or(now, |t| t.with_timezone(&Utc))
 }
 
-/// An officer's queue with its filters.
+/// A user's list: a citizen's own dossiers, or one of an officer's lists with its filters.
 pub async fn officer_queue(
     state: &AppState,
     user: &User,
@@ -833,30 +833,6 @@ pub async fn officer_queue(
         QueueTab::Consulted => Listing::Consulted { agency },
     };
     Ok(dossiers::list(&state.db, &listing, &filter, page, per_page).await?)
-}
-
-/// A user's list: a citizen's own dossiers, or an officer's queue (`scope = queue`) or their
-/// agency's dossiers (`scope = agency`).
-pub async fn list_dossiers(
-    state: &AppState,
-    user: &User,
-    all_of_agency: bool,
-    status: Option<Status>,
-    page: i64,
-    per_page: i64,
-) -> AppResult<Page<Dossier>> {
-    let listing = match &user.agency_code {
-        Some(agency) if user.is_officer() => {
-            let at_service_centre = state.catalog().agencies.get(agency).is_some_and(|a| a.is_service_centre());
-            if all_of_agency {
-                Listing::Agency { agency: agency.clone(), at_service_centre }
-            } else {
-                Listing::Queue { roles: user.roles.clone(), agency: agency.clone(), at_service_centre }
-            }
-        }
-        _ => Listing::Applicant(user.id),
-    };
-    Ok(dossiers::list(&state.db, &listing, &Filter { status, ..Default::default() }, page, per_page).await?)
 }
 
 /// The public lookup: a dossier's progress for whoever knows its code and the applicant's phone.

@@ -54,8 +54,11 @@ pub async fn submit(
 pub struct ListQuery {
     /// Only this status.
     pub status: Option<String>,
-    /// `queue` (default): what the officer may act on now; `agency`: everything of the agency.
+    /// `queue` (default): what the officer may act on now; `agency`: everything of the agency;
+    /// `consulted`: dossiers on which the officer's agency is asked for an opinion.
     pub scope: Option<String>,
+    /// `due_soon` (due by the close of the next working day) or `overdue`.
+    pub deadline: Option<String>,
     /// Page, from 1.
     pub page: Option<i64>,
     /// Per page (1–200, default 20).
@@ -77,15 +80,20 @@ pub async fn list(
             AppError::fields(f)
         })?),
     };
-    let page = service::list_dossiers(
-        &state,
-        &user,
-        q.scope.as_deref() == Some("agency"),
-        status,
-        q.page.unwrap_or(1),
-        q.per_page.unwrap_or(20),
-    )
-    .await?;
+    let tab = match q.scope.as_deref() {
+        Some("agency") => service::QueueTab::Unit,
+        Some("consulted") => service::QueueTab::Consulted,
+        _ => service::QueueTab::Mine,
+    };
+    let deadline = match q.deadline.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some("due_soon") => Some(service::DeadlineFilter::DueSoon),
+        Some("overdue") => Some(service::DeadlineFilter::Overdue),
+        Some(_) => return Err(AppError::fields([("deadline".to_string(), "field-not-option".to_string())].into())),
+    };
+    let page =
+        service::officer_queue(&state, &user, tab, deadline, status, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
+            .await?;
     let catalog = state.catalog();
     Ok(Json(DossierList {
         items: page

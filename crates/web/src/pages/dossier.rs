@@ -149,7 +149,16 @@ pub async fn mine(
         return Ok(Redirect::to("/can-bo").into_response());
     }
     let per_page = 20;
-    let page = service::list_dossiers(&state, &user, false, status_filter(&q), q.page.unwrap_or(1), per_page).await?;
+    let page = service::officer_queue(
+        &state,
+        &user,
+        service::QueueTab::Mine,
+        None,
+        status_filter(&q),
+        q.page.unwrap_or(1),
+        per_page,
+    )
+    .await?;
     let view = list_page(&state, &ctx, ctx.t("mine-title"), "/ho-so", &q, page, per_page);
     Ok(ctx.render(&view))
 }
