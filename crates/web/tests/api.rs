@@ -18,6 +18,8 @@ on_both_engines!(
     openapi_document_describes_the_api,
     supplement_restarts_the_clock_and_refusal_needs_reasons,
     a_dossier_is_rescheduled_once_with_an_apology,
+    workflow_validation_refuses_bad_workflows,
+    a_two_agency_workflow_with_consultation_supplement_and_reschedule,
 );
 
 async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) {
@@ -509,4 +511,245 @@ async fn a_dossier_is_rescheduled_once_with_an_apology(engine: TestEngine) {
     // The work goes on from where it was.
     let (s, d) = app.post_json(&url, Some(&spec), json!({"action":"forward"})).await;
     assert_eq!((s, d["status"].as_str()), (200, Some("processing")));
+}
+
+const OTHER_AGENCY: &str = "000.00.13.H38";
+
+fn hours(n: u32) -> serde_json::Value {
+    json!({"amount": n, "unit": "hours"})
+}
+
+async fn workflow_validation_refuses_bad_workflows(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let code = proc["code"].as_str().unwrap();
+    let lead = proc["agency"]["code"].as_str().unwrap();
+    let url = format!("/api/v1/procedures/{code}/workflow");
+    let admin = app.login("quantri").await;
+    let spec = app.login("chuyenvien").await;
+    let (s, _) = app.get(&url, Some(&spec)).await;
+    assert_eq!(s, 404, "administrators only");
+    let (s, before) = app.get(&url, Some(&admin)).await;
+    assert_eq!(s, 200, "{before}");
+    assert_eq!(before["steps"].as_array().unwrap().len(), 2);
+    // Beyond the limit, a step nothing leads to, an unknown agency: all reported at once.
+    let bad = json!([
+        {"key":"a","agency":lead,"role":"specialist","name":"Thẩm định","allotment":{"amount":999,"unit":"working_days"},"next":["c"]},
+        {"key":"b","agency":"000.99.99.H38","role":"specialist","name":"Xác minh"},
+        {"key":"c","agency":lead,"role":"leader","name":"Phê duyệt"}
+    ]);
+    let (s, e) = app.send_json(reqwest::Method::PUT, &url, Some(&admin), bad).await;
+    assert_eq!(s, 422, "{e}");
+    let messages: Vec<String> =
+        e["error"]["fields"].as_object().unwrap().values().map(|m| m.as_str().unwrap().to_string()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("vượt thời hạn")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("không bao giờ")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("không tồn tại")), "{messages:?}");
+    let (_, after) = app.get(&url, Some(&admin)).await;
+    assert_eq!(after, before, "nothing saved");
+    // Not even JSON of the right shape.
+    let (s, _) = app.send_json(reqwest::Method::PUT, &url, Some(&admin), json!({"steps": 1})).await;
+    assert_eq!(s, 422);
+}
+
+async fn a_two_agency_workflow_with_consultation_supplement_and_reschedule(engine: TestEngine) {
+    use motcua_domain::calendar::{due_at, TimeLimit, TimeUnit};
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let pcode = proc["code"].as_str().unwrap().to_string();
+    let lead = proc["agency"]["code"].as_str().unwrap().to_string();
+    let admin = app.login("quantri").await;
+    // Appraisal at the lead agency asks the other agency's opinion (2 h); the other agency then
+    // handles its part (liên thông, 1 h); the lead agency's leader approves (1 h).
+    let workflow = json!([
+        {"key":"tham-dinh","agency":lead,"role":"specialist","name":"Thẩm định","allotment":hours(2),
+         "consultations":[{"agency":OTHER_AGENCY,"allotment":hours(2)}]},
+        {"key":"lien-thong","agency":OTHER_AGENCY,"role":"specialist","name":"Xử lý liên thông","allotment":hours(1)},
+        {"key":"phe-duyet","agency":lead,"role":"leader","name":"Phê duyệt","allotment":hours(1)}
+    ]);
+    let (s, saved) = app
+        .send_json(reqwest::Method::PUT, &format!("/api/v1/procedures/{pcode}/workflow"), Some(&admin), workflow)
+        .await;
+    assert_eq!(s, 200, "{saved}");
+    assert_eq!(saved["version"], 2);
+
+    let citizen = app.login("congdan").await;
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let desk = app.login("tiepnhan").await;
+    let (s, d) = app.post_json(&url, Some(&desk), json!({"action":"receive"})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["step"]["key"], "tham-dinh");
+    let received = chrono::DateTime::parse_from_rfc3339(d["received_at"].as_str().unwrap()).unwrap().to_utc();
+    let cal = app.state.calendar();
+    let rule_of = |agency: String| {
+        let db = app.state.db.clone();
+        async move { motcua_store::catalog::counting_rule(&db, &agency).await.unwrap() }
+    };
+    let two_hours = TimeLimit::new(2, TimeUnit::Hours);
+    let at = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().to_utc();
+    assert_eq!(at(&d["step"]["due_at"]), due_at(&cal, &rule_of(lead.clone()).await, received, two_hours));
+    let consultation = &d["consultations"][0];
+    assert_eq!(consultation["agency"], OTHER_AGENCY);
+    assert_eq!(at(&consultation["due_at"]), due_at(&cal, &rule_of(OTHER_AGENCY.into()).await, received, two_hours));
+    let cid = consultation["id"].as_i64().unwrap();
+
+    // The specialist may not finish the step while the opinion is awaited.
+    let spec = app.login("chuyenvien").await;
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&spec)).await;
+    assert!(!d["actions"].as_array().unwrap().iter().any(|a| a == "forward"), "{}", d["actions"]);
+    let (s, _) = app.post_json(&url, Some(&spec), json!({"action":"forward"})).await;
+    assert_eq!(s, 409);
+
+    // The unit leader assigns it.
+    let leader = app.login("lanhdao").await;
+    let (_, me) = app.get("/api/v1/me", Some(&spec)).await;
+    let (s, d) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/assign"), Some(&leader), json!({"assignee": me["id"]})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["step"]["assignee"], me["id"]);
+    let (s, _) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/assign"), Some(&spec), json!({"assignee": me["id"]})).await;
+    assert_eq!(s, 409, "only a leader assigns");
+
+    // The consulted agency sees the dossier in its list and answers; a third agency sees nothing.
+    let consulted = app.login("cv13h38").await;
+    let (_, list) = app.get("/api/v1/dossiers?scope=consulted", Some(&consulted)).await;
+    assert!(list["items"].as_array().unwrap().iter().any(|i| i["code"] == code.as_str()), "{list}");
+    let stranger = app.login("cv10h38").await;
+    let (s, _) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&stranger)).await;
+    assert_eq!(s, 404);
+    let answer_url = format!("/api/v1/dossiers/{code}/consultations/{cid}/answer");
+    let (s, _) = app.post_json(&answer_url, Some(&stranger), json!({"answer":"?"})).await;
+    assert_eq!(s, 404);
+    let (s, e) = app.post_json(&answer_url, Some(&consulted), json!({"answer":"  "})).await;
+    assert_eq!(s, 422, "{e}");
+    let (s, d) =
+        app.post_json(&answer_url, Some(&consulted), json!({"answer":"Thống nhất, không có ý kiến khác."})).await;
+    assert_eq!(s, 200, "{d}");
+    assert!(d["consultations"][0]["answered_at"].is_string());
+    let (s, _) = app.post_json(&answer_url, Some(&consulted), json!({"answer":"Lần hai"})).await;
+    assert_eq!(s, 409, "an opinion is given once");
+
+    // A supplement request lists everything at once; the applicant supplies; back at the same
+    // step with the clock restarted and the waiting time counted in the indicator view.
+    let (s, d) = app
+        .post_json(
+            &url,
+            Some(&spec),
+            json!({"action":"request_supplement","note":"Bản sao CCCD: hết hạn\nGiấy xác nhận cư trú: thiếu"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    let key = proc["required_documents"][0]["key"].as_str().unwrap().to_string();
+    let form = Form::new().text("action", "supplement").part(key, Part::bytes(pdf("bo sung")).file_name("bs.pdf"));
+    let (s, d) = app.post_multipart(&url, Some(&citizen), form).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "received");
+    assert_eq!(d["step"]["key"], "tham-dinh", "back where it was");
+    assert_eq!(d["step"]["assignee"], me["id"], "still assigned");
+    assert_eq!(d["clock"]["supplement_requests"], 1);
+    assert_eq!(d["clock"]["repeated_supplements"], false);
+    let restarted = at(&d["history"].as_array().unwrap().last().unwrap()["at"]);
+    let limit: TimeLimit = serde_json::from_value(saved["limit"].clone()).unwrap();
+    let rule = rule_of(lead.clone()).await;
+    assert_eq!(at(&d["due_at"]), due_at(&cal, &rule, restarted, limit), "restarted from zero");
+    let waited = d["clock"]["waiting_seconds"].as_i64().unwrap();
+    assert_eq!(
+        (at(&d["clock"]["indicator_due_at"]) - at(&d["clock"]["original_due_at"])).num_seconds(),
+        waited,
+        "the indicator view subtracts exactly the waiting time"
+    );
+    assert_eq!(at(&d["clock"]["original_due_at"]), due_at(&cal, &rule, received, limit));
+
+    // One reschedule with an apology; the forms that apply print as PDF.
+    let (_, later) = app
+        .get(
+            &format!(
+                "/api/v1/calendar/due?from={}&amount=3&unit=working_days",
+                url_encode(d["due_at"].as_str().unwrap())
+            ),
+            None,
+        )
+        .await;
+    let later = later["due_at"].as_str().unwrap().to_string();
+    let (s, d) = app
+        .post_json(
+            &url,
+            Some(&spec),
+            json!({"action":"reschedule","note":"Chờ xác minh liên thông","due_at":later[..10]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["due_at"].as_str().unwrap(), later);
+
+    // Hand-off to the other agency (liên thông), then the leader; a send-back to a chosen step.
+    let (s, d) = app.post_json(&url, Some(&spec), json!({"action":"forward","note":"Chuyển liên thông"})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["step"]["key"], "lien-thong");
+    assert_eq!(d["step"]["agency"], OTHER_AGENCY);
+    let (_, queue) = app.get("/api/v1/dossiers", Some(&consulted)).await;
+    assert!(
+        queue["items"].as_array().unwrap().iter().any(|i| i["code"] == code.as_str()),
+        "in the other agency's queue"
+    );
+    let (s, d) = app.post_json(&url, Some(&consulted), json!({"action":"forward"})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["step"]["key"], "phe-duyet");
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&leader)).await;
+    assert_eq!(d["step"]["send_back_to"], json!(["tham-dinh", "lien-thong"]));
+    let (s, e) = app.post_json(&url, Some(&leader), json!({"action":"send_back","to_step":"nowhere"})).await;
+    assert_eq!(s, 409, "{e}");
+    let (s, d) = app
+        .post_json(&url, Some(&leader), json!({"action":"send_back","to_step":"tham-dinh","note":"Bổ sung ý kiến"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["step"]["key"], "tham-dinh");
+    assert_eq!(d["step"]["assignee"], serde_json::Value::Null, "a new turn at the step starts unassigned");
+    assert_eq!(d["consultations"].as_array().unwrap().len(), 2, "the step asks again");
+    let cid2 = d["consultations"][1]["id"].as_i64().unwrap();
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/consultations/{cid2}/answer"),
+            Some(&consulted),
+            json!({"answer":"Đồng ý"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    for (who, action) in [(&spec, "forward"), (&consulted, "forward")] {
+        let (s, d) = app.post_json(&url, Some(who), json!({"action": action})).await;
+        assert_eq!(s, 200, "{d}");
+    }
+    let form =
+        Form::new().text("action", "issue_result").part("result", Part::bytes(pdf("ket qua")).file_name("kq.pdf"));
+    let (s, d) = app.post_multipart(&url, Some(&leader), form).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "result_ready");
+    assert_eq!(d["clock"]["on_time"], true);
+    let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "submit",
+            "receive",
+            "assign",
+            "answer_consultation",
+            "request_supplement",
+            "supplement",
+            "reschedule",
+            "forward",
+            "forward",
+            "send_back",
+            "answer_consultation",
+            "forward",
+            "forward",
+            "issue_result"
+        ]
+    );
+    // The history is still a valid hash chain.
+    let v = motcua_store::audit::verify(&app.state.db).await.unwrap();
+    assert!(v.breaks.is_empty());
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{pdf, TestApp};
+use common::{answers, pdf, submission, TestApp};
 use motcua_testkit::{on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
 use reqwest::redirect::Policy;
@@ -16,6 +16,8 @@ on_both_engines!(
     administrators_audit_histories_and_reads,
     the_desk_receives_an_application_in_person,
     administrators_maintain_the_working_calendar,
+    administrators_configure_workflows_in_the_editor_and_by_file,
+    officers_assign_filter_and_print_the_forms,
 );
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
@@ -465,4 +467,165 @@ async fn administrators_maintain_the_working_calendar(engine: TestEngine) {
     // The remaining proposal is still offered; the confirmed ones are not.
     let (_, html) = page(&app, &admin, "/quan-tri/lich?nam=2028").await;
     assert!(html.contains("value=\"02/05/2028\"") && !html.contains("value=\"03/01/2028\""));
+}
+
+async fn post_form(app: &TestApp, b: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+    let res = b.post(app.url(path)).form(fields).send().await.unwrap();
+    let status = res.status().as_u16();
+    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    (status, location, res.text().await.unwrap())
+}
+
+async fn administrators_configure_workflows_in_the_editor_and_by_file(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let code = proc["code"].as_str().unwrap();
+    let lead = proc["agency"]["code"].as_str().unwrap();
+    let officer = browser();
+    sign_in(&app, &officer, "chuyenvien").await;
+    assert_eq!(page(&app, &officer, &format!("/quan-tri/quy-trinh/{code}")).await.0, 404, "administrators only");
+    let admin = browser();
+    sign_in(&app, &admin, "quantri").await;
+    let (s, html) = page(&app, &admin, "/quan-tri/quy-trinh?q=").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("/quan-tri/quy-trinh/{code}")));
+    let path = format!("/quan-tri/quy-trinh/{code}");
+    let (s, html) = page(&app, &admin, &path).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Thẩm định") && html.contains("Phê duyệt"), "the current steps are in the form");
+    let csrf = csrf_of(&html);
+    let mut fields: Vec<(String, String)> = vec![("_csrf".into(), csrf.clone()), ("version".into(), "1".into())];
+    let step = |i: usize, key: &str, name: &str, agency: &str, role: &str, amount: &str| {
+        vec![
+            (format!("s{i}_key"), key.to_string()),
+            (format!("s{i}_name"), name.to_string()),
+            (format!("s{i}_agency"), agency.to_string()),
+            (format!("s{i}_role"), role.to_string()),
+            (format!("s{i}_amount"), amount.to_string()),
+            (format!("s{i}_unit"), "hours".to_string()),
+            (format!("s{i}_next"), String::new()),
+        ]
+    };
+    fields.extend(step(0, "td", "Thẩm định", lead, "specialist", "99999"));
+    fields.extend(step(1, "pd", "Phê duyệt", lead, "leader", "1"));
+    fields.extend(step(2, "", "", "", "specialist", ""));
+    let as_refs = |f: &Vec<(String, String)>| f.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+    let res = admin.post(app.url(&path)).form(&as_refs(&fields)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("error-summary") && html.contains("vượt thời hạn giải quyết"), "the problem is explained");
+    // A consultation of another agency at the first step, within its allotment.
+    fields.retain(|(k, _)| k != "s0_amount");
+    fields.push(("s0_amount".into(), "2".into()));
+    fields.push(("s0_c0_agency".into(), "000.00.13.H38".into()));
+    fields.push(("s0_c0_amount".into(), "1".into()));
+    fields.push(("s0_c0_unit".into(), "hours".into()));
+    let res = admin.post(app.url(&path)).form(&as_refs(&fields)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap_or_default());
+    let (s, html) = page(&app, &admin, &format!("{path}?luu=1")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("phiên bản mới"), "saved");
+    // Export, then import the same file: a third version with the same steps.
+    let res = admin.get(app.url(&format!("{path}/tep"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let exported = res.bytes().await.unwrap().to_vec();
+    let steps: serde_json::Value = serde_json::from_slice(&exported).unwrap();
+    assert_eq!(steps[0]["key"], "td");
+    assert_eq!(steps[0]["consultations"][0]["agency"], "000.00.13.H38");
+    assert_eq!(steps.as_array().unwrap().len(), 2, "the blank row was dropped");
+    let form = Form::new().text("_csrf", csrf.clone()).part("file", Part::bytes(exported).file_name("qt.json"));
+    let res = admin.post(app.url(&format!("{path}/tep"))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, proc_now) = app.get(&format!("/api/v1/procedures/{code}"), None).await;
+    assert_eq!(proc_now["code"], code);
+    assert_eq!(app.state.catalog().get(code).unwrap().version, 3);
+    assert_eq!(
+        app.state.catalog().get(code).unwrap().workflow,
+        serde_json::from_value::<Vec<motcua_domain::workflow::Step>>(steps).unwrap()
+    );
+    // A file that is not a workflow is refused with a message.
+    let form = Form::new().text("_csrf", csrf).part("file", Part::bytes(b"{}".to_vec()).file_name("x.json"));
+    let res = admin.post(app.url(&format!("{path}/tep"))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("không phải là quy trình"));
+}
+
+async fn officers_assign_filter_and_print_the_forms(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    let desk = app.login("tiepnhan").await;
+    let (s, _) = app
+        .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), serde_json::json!({"action":"receive"}))
+        .await;
+    assert_eq!(s, 200);
+
+    // The leader ticks the dossier in the unit's list and assigns it.
+    let leader = browser();
+    sign_in(&app, &leader, "lanhdao").await;
+    let (s, html) = page(&app, &leader, "/can-bo?scope=agency").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("id=\"pick-{code}\"")), "a checkbox per dossier");
+    let (_, me) = app.get("/api/v1/me", Some(&app.login("chuyenvien").await)).await;
+    let id = me["id"].to_string();
+    let (s, location, _) = post_form(
+        &app,
+        &leader,
+        "/can-bo/phan-cong",
+        &[("_csrf", &csrf_of(&html)), ("codes", &code), ("assignee", &id)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert!(location.contains("assigned=1"), "{location}");
+    let (_, html) = page(&app, &leader, &location).await;
+    assert!(html.contains("Đã phân công 1 hồ sơ"));
+    let (_, html) = page(&app, &leader, &format!("/ho-so/{code}")).await;
+    assert!(html.contains("id=\"dossier-assignee\">Trần Văn Chuyên"), "the assignee is shown");
+
+    // Deadline filters: nothing is late yet, the dossier is in the unit's list.
+    let (s, html) = page(&app, &leader, "/can-bo?scope=agency&deadline=overdue").await;
+    assert_eq!(s, 200);
+    assert!(!html.contains(&code));
+    let (_, html) = page(&app, &leader, "/can-bo?scope=agency").await;
+    assert!(html.contains(&code));
+
+    // The forms that apply print as PDF; the others do not exist for this dossier.
+    let spec = browser();
+    sign_in(&app, &spec, "chuyenvien").await;
+    let (_, html) = page(&app, &spec, &format!("/ho-so/{code}")).await;
+    assert!(html.contains(&format!("/ho-so/{code}/bieu-mau/tiep-nhan")));
+    assert!(!html.contains(&format!("/ho-so/{code}/bieu-mau/tu-choi")));
+    for form in ["tiep-nhan", "kiem-soat"] {
+        let res = spec.get(app.url(&format!("/ho-so/{code}/bieu-mau/{form}"))).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{form}");
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        let bytes = res.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "{form}");
+        assert!(bytes.windows(9).any(|w| w == b"FontFile2"), "{form}: the font is embedded");
+    }
+    for form in ["tu-choi", "bo-sung", "xin-loi", "dung-giai-quyet", "nothing"] {
+        let res = spec.get(app.url(&format!("/ho-so/{code}/bieu-mau/{form}"))).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 404, "{form}");
+    }
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let res = citizen.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "the applicant prints the receipt");
+    let res = citizen.get(app.url(&format!("/ho-so/{code}/bieu-mau/kiem-soat"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404, "the control slip is for officers");
+    let stranger = browser();
+    sign_in(&app, &stranger, "congdan2").await;
+    let res = stranger.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    // The register of the service centre for this month.
+    let desk_browser = browser();
+    sign_in(&app, &desk_browser, "tiepnhan").await;
+    let res = desk_browser.get(app.url("/can-bo/so-theo-doi")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let res = desk_browser.get(app.url("/can-bo/so-theo-doi?tu=2027-01-01&den=2026-01-01")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
 }
