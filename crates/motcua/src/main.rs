@@ -200,7 +200,9 @@ async fn main() -> Result<()> {
             let state = AppState::new(db, blobs(&cli.data)?, config)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
-            let worker = worker::start(state.db.clone(), worker::handlers(mailer), WorkerConfig::default());
+            let handlers = motcua_web::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer);
+            let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
+            let alerts = motcua_web::alerts::start(state.clone());
             let listener =
                 tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!("motcua listening on http://{addr}");
@@ -209,6 +211,7 @@ async fn main() -> Result<()> {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;
+            alerts.abort();
             // The job in hand is finished (an e-mail is never cut off mid-send) unless it takes
             // longer than this; then its lease expires and the next start runs it again.
             if tokio::time::timeout(Duration::from_secs(40), worker.stop()).await.is_err() {

@@ -28,3 +28,5 @@ CREATE INDEX consultations_agency ON consultations (agency, answered_at, due_at)
 CREATE INDEX dossiers_unit_due ON dossiers (waiting_agency, due_at);
 CREATE INDEX dossiers_assignee_due ON dossiers (assignee_user_id, due_at);
 CREATE INDEX dossiers_open_due ON dossiers (due_at) WHERE status IN ('received', 'processing');
+-- Steps that overran their allotment and whose unit leader was not told yet.
+CREATE INDEX dossiers_step_overrun ON dossiers (step_due_at) WHERE escalated_at IS NULL AND status IN ('received', 'processing');

@@ -194,6 +194,7 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
         full_name: name.to_string(),
         password_hash: hash.to_string(),
         agency_code: Some(agency.code.clone()),
+        email: Some(format!("{username}@motcua.example.vn")),
         roles,
         ..NewUser::default()
     };

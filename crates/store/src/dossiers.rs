@@ -827,6 +827,68 @@ pub async fn received_between(
     rows.iter().map(dossier_from).collect()
 }
 
+/// A step that overran its allotment: what an escalation tells the unit leader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overrun {
+    /// The dossier.
+    pub dossier_id: i64,
+    /// Its code.
+    pub code: String,
+    /// The agency acting at the step.
+    pub agency: String,
+    /// The step.
+    pub step: usize,
+    /// When the step's allotment ran out.
+    pub step_due_at: DateTime<Utc>,
+}
+
+/// Marks up to `limit` steps that overran their allotment at `now` as escalated and enqueues the
+/// job that tells the unit leader, in one transaction: each overrun is escalated once, and its
+/// job exists if and only if the mark does.
+pub async fn escalate_overruns(
+    db: &Database,
+    now: DateTime<Utc>,
+    limit: i64,
+    job_for: impl Fn(&Overrun) -> crate::jobs::NewJob,
+) -> Result<Vec<Overrun>> {
+    let turn = db.write_turn().await;
+    let mut tx = db.pool.begin().await?;
+    let rows: Vec<(i64, String, Option<String>, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT id, code, waiting_agency, step, step_due_at FROM dossiers \
+         WHERE step_due_at < $1 AND escalated_at IS NULL AND status IN ('received', 'processing') \
+         ORDER BY step_due_at LIMIT {limit}"
+    ))
+    .bind(millis(now))
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, code, agency, step, due) in rows {
+        let marked = sqlx::query("UPDATE dossiers SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL")
+            .bind(id)
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+        if marked.rows_affected() != 1 {
+            continue;
+        }
+        let o = Overrun {
+            dossier_id: id,
+            code,
+            agency: agency.unwrap_or_default(),
+            step: usize::try_from(step).unwrap_or_default(),
+            step_due_at: from_millis(due),
+        };
+        crate::jobs::enqueue_in(&mut tx, &job_for(&o)).await?;
+        out.push(o);
+    }
+    tx.commit().await?;
+    drop(turn);
+    if !out.is_empty() {
+        crate::jobs::wake(db);
+    }
+    Ok(out)
+}
+
 /// A page of results and the total count.
 #[derive(Clone, Debug)]
 pub struct Page<T> {

@@ -376,3 +376,16 @@ workflow-api-unreachable = A step can never be reached.
 workflow-api-bad_allotment = A step's time must be above zero, in working days, half-days or hours.
 workflow-api-consultation_too_long = An opinion may take longer than the step asking for it.
 workflow-api-exceeds_limit = The steps add up to more than the procedure's time limit.
+digest-subject = [motcua] {$day}: {$overdue} overdue, {$soon} due soon
+digest-greeting = Dear {$name},
+digest-overdue = Overdue dossiers ({$n}):
+digest-due-soon = Due by the end of the next working day ({$n}):
+digest-apology = Issue the apology and new date now (about to be late, not yet rescheduled):
+digest-line = - {$code} — {$procedure} — due {$due}
+digest-link = See and act at: {$url}
+escalation-subject = [motcua] Dossier {$code} overran step "{$step}"
+escalation-text = Dear {$name},
+
+    Dossier {$code} ({$procedure}) has overrun the time allotted to step "{$step}" (step due {$due}) without moving on.
+    Please see to it: {$url}
+dossier-apology-due = This dossier is about to be late: if the result cannot be ready in time, issue the apology and new date today (allowed once).

@@ -376,3 +376,16 @@ workflow-api-unreachable = Có bước không bao giờ được chuyển tới.
 workflow-api-bad_allotment = Thời gian của bước phải lớn hơn 0, tính bằng ngày làm việc, buổi hoặc giờ.
 workflow-api-consultation_too_long = Thời hạn xin ý kiến dài hơn thời gian của bước.
 workflow-api-exceeds_limit = Tổng thời gian các bước vượt thời hạn giải quyết của thủ tục.
+digest-subject = [motcua] Ngày {$day}: {$overdue} hồ sơ quá hạn, {$soon} hồ sơ sắp đến hạn
+digest-greeting = Kính gửi {$name},
+digest-overdue = Hồ sơ đã quá hạn ({$n}):
+digest-due-soon = Hồ sơ đến hạn trước khi hết ngày làm việc tiếp theo ({$n}):
+digest-apology = Cần lập Phiếu xin lỗi và hẹn lại ngày trả kết quả ngay (hồ sơ sắp quá hạn, chưa hẹn lại):
+digest-line = - {$code} — {$procedure} — hạn {$due}
+digest-link = Xem và xử lý tại: {$url}
+escalation-subject = [motcua] Hồ sơ {$code} quá thời gian bước "{$step}"
+escalation-text = Kính gửi {$name},
+
+    Hồ sơ {$code} ({$procedure}) đã quá thời gian quy định của bước "{$step}" (hạn của bước: {$due}) mà chưa được chuyển tiếp.
+    Đề nghị đồng chí chỉ đạo xử lý: {$url}
+dossier-apology-due = Hồ sơ sắp quá hạn: nếu không kịp trả kết quả, hãy lập Phiếu xin lỗi và hẹn lại ngày trả kết quả ngay hôm nay (chỉ được hẹn lại một lần).

@@ -4,6 +4,7 @@
 //! Handlers stay thin: the rules about who may see and do what live in [`service`], the
 //! lifecycle in the domain crate, and SQL in the store.
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod error;

@@ -20,6 +20,7 @@ on_both_engines!(
     a_dossier_is_rescheduled_once_with_an_apology,
     workflow_validation_refuses_bad_workflows,
     a_two_agency_workflow_with_consultation_supplement_and_reschedule,
+    overrun_steps_escalate_once_and_digests_list_what_is_late,
 );
 
 async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) {
@@ -752,4 +753,66 @@ async fn a_two_agency_workflow_with_consultation_supplement_and_reschedule(engin
     // The history is still a valid hash chain.
     let v = motcua_store::audit::verify(&app.state.db).await.unwrap();
     assert!(v.breaks.is_empty());
+}
+
+async fn overrun_steps_escalate_once_and_digests_list_what_is_late(engine: TestEngine) {
+    use motcua_web::alerts;
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let pcode = proc["code"].as_str().unwrap().to_string();
+    let lead = proc["agency"]["code"].as_str().unwrap().to_string();
+    let admin = app.login("quantri").await;
+    let workflow = json!([
+        {"key":"td","agency":lead,"role":"specialist","name":"Thẩm định","allotment":hours(1)},
+        {"key":"pd","agency":lead,"role":"leader","name":"Phê duyệt","allotment":hours(1)}
+    ]);
+    let (s, _) = app
+        .send_json(reqwest::Method::PUT, &format!("/api/v1/procedures/{pcode}/workflow"), Some(&admin), workflow)
+        .await;
+    assert_eq!(s, 200);
+    let citizen = app.login("congdan").await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    let desk = app.login("tiepnhan").await;
+    let (s, _) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action":"receive"})).await;
+    assert_eq!(s, 200);
+    let now = chrono::Utc::now();
+    assert_eq!(alerts::scan_overruns(&app.state.db, now).await.unwrap(), 0, "nothing overran yet");
+
+    // A month later the step's hour and the dossier's limit are long gone.
+    let later = now + chrono::TimeDelta::days(30);
+    assert_eq!(alerts::scan_overruns(&app.state.db, later).await.unwrap(), 1);
+    assert_eq!(alerts::scan_overruns(&app.state.db, later).await.unwrap(), 0, "escalated once");
+    let jobs = motcua_store::jobs::list(&app.state.db, None, 10).await.unwrap();
+    let escalation = jobs.iter().find(|j| j.kind == alerts::ESCALATION_JOB).expect("an escalation job");
+    let emails = alerts::escalation_emails(&app.state, escalation).await.unwrap();
+    assert_eq!(emails.len(), 1, "the unit's one leader");
+    assert!(emails[0].to.contains("lanhdao@"), "{}", emails[0].to);
+    assert!(emails[0].subject.contains(&code) && emails[0].text.contains("Thẩm định"), "{emails:?}");
+
+    // A new step is escalated again when it overruns in turn.
+    let spec = app.login("chuyenvien").await;
+    let (s, _) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&spec), json!({"action":"forward"})).await;
+    assert_eq!(s, 200);
+    assert_eq!(alerts::scan_overruns(&app.state.db, later).await.unwrap(), 1);
+
+    // Digests: one per officer with an e-mail per day, whatever the number of schedulers; the
+    // leader's lists what is late in the unit, an officer with nothing due gets none.
+    let day = later.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+    let first = alerts::schedule_digests(&app.state.db, day, later).await.unwrap();
+    assert!(first > 3, "{first}");
+    assert_eq!(alerts::schedule_digests(&app.state.db, day, later).await.unwrap(), 0);
+    let (_, me) = app.get("/api/v1/me", Some(&app.login("lanhdao").await)).await;
+    sqlx::query("UPDATE dossiers SET due_at = $1 WHERE code = $2")
+        .bind((now - chrono::TimeDelta::hours(1)).timestamp_millis())
+        .bind(&code)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let email = alerts::digest_email(&app.state, me["id"].as_i64().unwrap(), day).await.unwrap().expect("a digest");
+    assert!(email.text.contains(&code) && email.subject.contains("1 hồ sơ quá hạn"), "{email:?}");
+    let (_, other) = app.get("/api/v1/me", Some(&app.login("ld10h38").await)).await;
+    assert!(alerts::digest_email(&app.state, other["id"].as_i64().unwrap(), day).await.unwrap().is_none());
 }

@@ -236,6 +236,7 @@ struct DossierPage {
     consultations: Vec<ConsultationView>,
     clock: Option<ClockView>,
     forms: Vec<(&'static str, String)>,
+    apology_due: bool,
 }
 
 /// The printable forms that apply to the dossier as it stands (slugs of `/bieu-mau/{form}`).
@@ -431,6 +432,8 @@ async fn dossier_page(
                 )
             })
             .collect(),
+        apology_due: v.actions.contains(&Action::Reschedule)
+            && d.due_at.is_some_and(|due| due <= service::due_soon_until(state, now)),
         forms: applicable_forms(&v, ctx.is_officer()).into_iter().map(|f| (f, lang.t(&format!("form-{f}")))).collect(),
         step_due: if step.is_empty() { String::new() } else { show_time(d.step_due_at) },
         step_late: !step.is_empty() && d.step_due_at.is_some_and(|t| t < now),

@@ -1,0 +1,219 @@
+//! Alerts and escalation (DESIGN.md section 3): each officer's daily digest of what is due soon
+//! or late in their queue (for a unit leader, in the whole unit), with the dossiers for which
+//! an apology and new date should be issued now; and an escalation to the unit leaders when a
+//! step overruns its allotment.
+//!
+//! Both go through the job queue in the database: a digest is one job per officer per day (its
+//! dedupe key makes scheduling idempotent, even with several servers), an escalation one job per
+//! overrun step, enqueued in the same transaction that marks the step as escalated. Nothing is
+//! lost if the server restarts; the scheduler simply runs again.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use motcua_domain::calendar::vn_offset;
+use motcua_domain::dossier::Role;
+use motcua_store::dossiers::{self, Dossier, Overrun};
+use motcua_store::jobs::{Job, NewJob};
+use motcua_store::{users, Database, StoreError};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+
+use crate::error::AppResult;
+use crate::i18n::Lang;
+use crate::mail::{Email, Mailer};
+use crate::service::{self, DeadlineFilter, QueueTab};
+use crate::state::AppState;
+use crate::worker::{Handlers, JobError};
+
+/// The job kind of an officer's daily digest.
+pub const DIGEST_JOB: &str = "daily_digest";
+/// The job kind of an escalation to the unit leaders.
+pub const ESCALATION_JOB: &str = "escalation";
+/// Digests go out from this local time.
+const DIGEST_TIME: (u32, u32) = (6, 30);
+/// How often the scheduler looks for overrun steps and due digests.
+const SCAN_EVERY: Duration = Duration::from_secs(60);
+
+#[derive(Serialize, Deserialize)]
+struct DigestPayload {
+    user: i64,
+    day: NaiveDate,
+}
+
+/// Enqueues the day's digest for every officer with an e-mail address, to run at `run_at`. Safe
+/// to call any number of times: each officer gets one digest per day.
+pub async fn schedule_digests(db: &Database, day: NaiveDate, run_at: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut added = 0;
+    for (id, _, _, _) in users::officers_with_email(db).await? {
+        let payload = serde_json::to_value(DigestPayload { user: id, day }).unwrap_or_default();
+        let job = NewJob::new(DIGEST_JOB, payload).dedupe(format!("digest:{day}:{id}")).at(run_at);
+        if motcua_store::jobs::enqueue(db, &job).await?.is_some() {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+fn line(lang: Lang, state: &AppState, d: &Dossier) -> String {
+    let procedure = state.catalog().get(&d.procedure_code).map(|p| p.name.clone()).unwrap_or_default();
+    let due = d.due_at.map(|t| t.with_timezone(&vn_offset()).format("%d/%m/%Y %H:%M").to_string()).unwrap_or_default();
+    lang.t_args("digest-line", &[("code", &d.code), ("procedure", &procedure), ("due", &due)])
+}
+
+/// The digest of one officer at `now`: what is late and what falls due by the close of the next
+/// working day in their queue (a unit leader: in the unit), and the dossiers for which the
+/// apology and new date should be issued now, before they are late. `None` when there is
+/// nothing to say, so nobody gets an empty e-mail.
+pub async fn digest_email(state: &AppState, user_id: i64, day: NaiveDate) -> AppResult<Option<Email>> {
+    let user = users::user(&state.db, user_id).await?;
+    let Some(to) = user.email.clone() else { return Ok(None) };
+    let tab = if user.has(Role::Leader) { QueueTab::Unit } else { QueueTab::Mine };
+    let overdue = service::officer_queue(state, &user, tab, Some(DeadlineFilter::Overdue), None, 1, 100).await?;
+    let soon = service::officer_queue(state, &user, tab, Some(DeadlineFilter::DueSoon), None, 1, 100).await?;
+    if overdue.total == 0 && soon.total == 0 {
+        return Ok(None);
+    }
+    let vi = Lang::Vi;
+    let mut text = vi.t_args("digest-greeting", &[("name", &user.full_name)]);
+    text.push_str("\n\n");
+    for (title, page) in [("digest-overdue", &overdue), ("digest-due-soon", &soon)] {
+        if page.total == 0 {
+            continue;
+        }
+        text.push_str(&vi.t_args(title, &[("n", &page.total.to_string())]));
+        text.push('\n');
+        for d in &page.items {
+            text.push_str(&line(vi, state, d));
+            text.push('\n');
+        }
+        text.push('\n');
+    }
+    let apologies: Vec<&Dossier> = soon.items.iter().filter(|d| !d.rescheduled).collect();
+    if !apologies.is_empty() {
+        text.push_str(&vi.t("digest-apology"));
+        text.push('\n');
+        for d in apologies {
+            text.push_str(&line(vi, state, d));
+            text.push('\n');
+        }
+        text.push('\n');
+    }
+    text.push_str(&vi.t_args("digest-link", &[("url", &format!("{}/can-bo", state.config.public_url))]));
+    let subject = vi.t_args(
+        "digest-subject",
+        &[
+            ("day", &day.format("%d/%m/%Y").to_string()),
+            ("overdue", &overdue.total.to_string()),
+            ("soon", &soon.total.to_string()),
+        ],
+    );
+    Ok(Some(Email { to: format!("{} <{to}>", user.full_name), subject, text, html: None }))
+}
+
+fn escalation_job(o: &Overrun) -> NewJob {
+    NewJob::new(ESCALATION_JOB, serde_json::json!({ "code": o.code, "agency": o.agency, "step": o.step }))
+        .dedupe(format!("escalation:{}:{}:{}", o.dossier_id, o.step, o.step_due_at.timestamp_millis()))
+}
+
+/// Marks the steps that overran their allotment and enqueues their escalations.
+pub async fn scan_overruns(db: &Database, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(dossiers::escalate_overruns(db, now, 500, escalation_job).await?.len())
+}
+
+#[derive(Deserialize)]
+struct EscalationPayload {
+    code: String,
+    agency: String,
+    step: usize,
+}
+
+/// The e-mails of one escalation: one to each leader of the agency acting at the step.
+pub async fn escalation_emails(state: &AppState, job: &Job) -> AppResult<Vec<Email>> {
+    let p: EscalationPayload = job.payload_as().map_err(crate::error::AppError::internal)?;
+    let d = dossiers::by_code(&state.db, &p.code).await?;
+    let procedure = state.procedure_version(d.procedure_version_id).await?;
+    let step = procedure.workflow.get(p.step).map(|s| s.name.clone()).unwrap_or_default();
+    let vi = Lang::Vi;
+    let due =
+        d.step_due_at.map(|t| t.with_timezone(&vn_offset()).format("%d/%m/%Y %H:%M").to_string()).unwrap_or_default();
+    let mut out = Vec::new();
+    for (id, _) in users::officers_of(&state.db, &p.agency, Role::Leader).await? {
+        let leader = users::user(&state.db, id).await?;
+        let Some(to) = leader.email else { continue };
+        out.push(Email {
+            to: format!("{} <{to}>", leader.full_name),
+            subject: vi.t_args("escalation-subject", &[("code", &d.code), ("step", &step)]),
+            text: vi.t_args(
+                "escalation-text",
+                &[
+                    ("name", &leader.full_name),
+                    ("code", &d.code),
+                    ("procedure", &procedure.name),
+                    ("step", &step),
+                    ("due", &due),
+                    ("url", &format!("{}/ho-so/{}", state.config.public_url, d.code)),
+                ],
+            ),
+            html: None,
+        });
+    }
+    Ok(out)
+}
+
+fn retry(e: impl std::fmt::Debug) -> JobError {
+    JobError::retry(format!("{e:?}"))
+}
+
+/// Adds the digest and escalation kinds to the worker's handlers.
+pub fn register(handlers: Handlers, state: AppState, mailer: Mailer) -> Handlers {
+    let (s1, m1) = (state.clone(), mailer.clone());
+    handlers
+        .register(DIGEST_JOB, move |job| {
+            let (state, mailer) = (s1.clone(), m1.clone());
+            async move {
+                let p: DigestPayload = job.payload_as().map_err(|e| JobError::permanent(e.to_string()))?;
+                match digest_email(&state, p.user, p.day).await.map_err(retry)? {
+                    Some(email) => {
+                        mailer.send(&email, Some(format!("digest-{}", job.id))).await.map_err(JobError::from)
+                    }
+                    None => Ok(()),
+                }
+            }
+        })
+        .register(ESCALATION_JOB, move |job| {
+            let (state, mailer) = (state.clone(), mailer.clone());
+            async move {
+                for (i, email) in escalation_emails(&state, &job).await.map_err(retry)?.iter().enumerate() {
+                    mailer.send(email, Some(format!("escalation-{}-{i}", job.id))).await.map_err(JobError::from)?;
+                }
+                Ok(())
+            }
+        })
+}
+
+/// When today's digests go out, in UTC.
+fn digest_time(day: NaiveDate) -> DateTime<Utc> {
+    let at = NaiveTime::from_hms_opt(DIGEST_TIME.0, DIGEST_TIME.1, 0).unwrap_or_default();
+    day.and_time(at).and_local_timezone(vn_offset()).single().map_or_else(Utc::now, |t| t.with_timezone(&Utc))
+}
+
+/// The scheduler: every minute, escalates overrun steps and makes sure today's digests are
+/// queued (they run at 06:30 local time, or at once when the server starts later in the day).
+pub fn start(state: AppState) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let now = Utc::now();
+            if let Err(e) = scan_overruns(&state.db, now).await {
+                tracing::warn!(error = %e, "escalation scan failed");
+            }
+            let day = now.with_timezone(&vn_offset()).date_naive();
+            if state.calendar().is_working_day(day) {
+                if let Err(e) = schedule_digests(&state.db, day, digest_time(day)).await {
+                    tracing::warn!(error = %e, "scheduling digests failed");
+                }
+            }
+            tokio::time::sleep(SCAN_EVERY).await;
+        }
+    })
+}
