@@ -65,6 +65,9 @@ pub struct DemoProcedure {
     result_kind: String,
     required_documents: Vec<RequiredDocument>,
     form: Vec<FormField>,
+    /// A configured workflow; the default one (appraisal, approval) when absent.
+    #[serde(default)]
+    workflow: Option<Vec<motcua_domain::workflow::Step>>,
 }
 
 /// One year of the demo calendar.
@@ -171,7 +174,7 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
                 result_kind: dp.result_kind.clone(),
                 documents: dp.required_documents.clone(),
                 form: dp.form.clone(),
-                workflow: default_workflow(&dp.agency),
+                workflow: dp.workflow.clone().unwrap_or_else(|| default_workflow(&dp.agency)),
             },
         )
         .await?;
@@ -322,7 +325,13 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
     let mut rng = StdRng::seed_from_u64(20261126);
     let cal = crate::calendar::working_calendar(db).await?;
     let rule = CountingRule::default();
-    let procs: Vec<Procedure> = catalog::current_procedures(db).await?;
+    // Dossiers of workflows that ask other agencies' opinions are left to live use: their history
+    // would need the opinions too.
+    let procs: Vec<Procedure> = catalog::current_procedures(db)
+        .await?
+        .into_iter()
+        .filter(|p| p.workflow.iter().all(|s| s.consultations.is_empty()))
+        .collect();
     let pattern = DossierCodePattern::default();
     let agencies = catalog::agencies(db).await?;
     let now = Utc::now();

@@ -84,7 +84,11 @@ async fn demo_procedures(db: &Database, parts: &DemoParts) -> Result<Vec<Procedu
              `motcua serve --demo` once on this database (same --data / --database-url) and seed afterwards"
         ))
     };
-    let procs = catalog::current_procedures(db).await?;
+    let procs: Vec<Procedure> = catalog::current_procedures(db)
+        .await?
+        .into_iter()
+        .filter(|p| p.workflow.iter().all(|s| s.consultations.is_empty()))
+        .collect();
     if procs.is_empty() {
         return Err(refuse("this database has no catalog".into()));
     }

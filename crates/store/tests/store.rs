@@ -18,7 +18,25 @@ on_both_engines!(
     queues_follow_who_must_act,
     attachments_come_back_byte_for_byte,
     histories_are_tamper_evident,
+    every_demo_workflow_is_valid_and_one_asks_another_agency,
 );
+
+async fn every_demo_workflow_is_valid_and_one_asks_another_agency(engine: TestEngine) {
+    let t = loaded(engine).await;
+    let procs = catalog::current_procedures(&t.db).await.unwrap();
+    let agencies: Vec<String> = catalog::agencies(&t.db).await.unwrap().into_iter().map(|a| a.code).collect();
+    for p in &procs {
+        let problems = motcua_domain::workflow::validate(
+            &p.workflow,
+            p.limit,
+            &motcua_domain::calendar::OfficeHours::default(),
+            |a| agencies.iter().any(|x| x == a),
+        );
+        assert!(problems.is_empty(), "{}: {problems:?}", p.code);
+    }
+    let lltp = procs.iter().find(|p| p.code == "3.000333").expect("the judicial record procedure");
+    assert!(lltp.workflow[0].consultations.iter().any(|c| c.agency != lltp.agency.code), "a consultation");
+}
 
 async fn loaded(engine: TestEngine) -> TestDb {
     let t = TestDb::new(engine).await;
