@@ -18,7 +18,11 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use motcua_testkit::{on_both_engines, TestEngine};
 use serde_json::{json, Value};
 
-on_both_engines!(a_citizen_applies_and_officers_process_it, the_same_application_works_without_javascript);
+on_both_engines!(
+    a_citizen_applies_and_officers_process_it,
+    the_same_application_works_without_javascript,
+    a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedule,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_fit_a_phone_screen() {
@@ -281,6 +285,120 @@ fn documents(proc: &Value) -> Vec<String> {
 }
 
 /// Writes a small PDF named after `tag` and gives its absolute path.
+/// The judicial record certificate: led by the provincial police, who ask the department of
+/// justice's opinion (demo workflow).
+const JUDICIAL_RECORD: &str = "3.000333";
+
+async fn a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedule(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let b = Browser::open(&app, "two-agency", true).await;
+    let files = b.dir.join("files");
+
+    // The administrator reviews the workflow: the first step asks Sở Tư pháp's opinion; they
+    // shorten the second step to one working day and save a new version.
+    b.sign_in("quantri", "/can-bo").await;
+    b.goto(&format!("/quan-tri/quy-trinh/{JUDICIAL_RECORD}")).await;
+    let consulted = b.find("#f-s0_c0_agency").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(consulted, JUSTICE, "the first step consults the department of justice");
+    let amount = b.find("#f-s1_amount").await;
+    amount.clear().await.unwrap();
+    amount.send_keys("1").await.unwrap();
+    b.click("#workflow-save").await;
+    b.wait_path(&format!("/quan-tri/quy-trinh/{JUDICIAL_RECORD}?luu=1")).await;
+    b.find("#flash").await;
+    b.sign_out().await;
+
+    // A citizen applies online.
+    let proc = definition(&app, JUDICIAL_RECORD).await;
+    b.sign_in("congdan", "/ho-so").await;
+    b.goto(&format!("/nop/{JUDICIAL_RECORD}")).await;
+    b.fill_application(&proc, &files, None).await;
+    b.click("#continue").await;
+    b.click("#submit-application").await;
+    let dossier = b.find("#dossier-code").await.text().await.unwrap().trim().to_string();
+    b.sign_out().await;
+
+    // The desk receives; the police specialist finds the opinion awaited and cannot finish the
+    // step, and asks the applicant for everything missing at once.
+    b.sign_in("tiepnhan", "/can-bo").await;
+    b.act_from_queue(&dossier, "receive", None, "Đã tiếp nhận").await;
+    b.sign_out().await;
+    b.sign_in("cv20h38", "/can-bo").await;
+    b.goto(&format!("/ho-so/{dossier}")).await;
+    assert!(b.text_of("#consultations").await.contains("Đang chờ ý kiến"));
+    assert!(b.c.find(Locator::Css("#action-forward")).await.is_err(), "the step waits for the opinion");
+    b.act_from_queue(&dossier, "request_supplement", None, "Yêu cầu bổ sung").await;
+    b.sign_out().await;
+
+    // The applicant supplies the missing document from the portal.
+    b.sign_in("congdan", "/ho-so").await;
+    b.goto(&format!("/ho-so/{dossier}")).await;
+    let key = documents(&proc)[0].clone();
+    let form = b.find("#action-supplement").await;
+    let input = form.find(Locator::Css(&format!("#sup-{key}"))).await.expect("a file input per document");
+    input.send_keys(write_pdf(&files, "bo-sung").to_str().unwrap()).await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait_path(&format!("/ho-so/{dossier}?xong=supplement")).await;
+    b.wait_text("#dossier-status", "Đã tiếp nhận").await;
+    b.sign_out().await;
+
+    // The department of justice gives its opinion from its "opinions asked" list.
+    b.sign_in("chuyenvien", "/can-bo").await;
+    b.goto("/can-bo?scope=consulted").await;
+    b.click(&format!("table.dossiers a[href='/ho-so/{dossier}']")).await;
+    b.wait_path(&format!("/ho-so/{dossier}")).await;
+    let answer = b.find("form[id^='answer-'] textarea").await;
+    answer.send_keys("Không có án tích trong cơ sở dữ liệu lý lịch tư pháp.").await.unwrap();
+    b.click("form[id^='answer-'] button[type=submit]").await;
+    b.wait_path(&format!("/ho-so/{dossier}?xong=answer_consultation")).await;
+    assert!(b.text_of("#consultations").await.contains("Đã có ý kiến"));
+    b.sign_out().await;
+
+    // The police specialist reschedules once with an apology, then hands over.
+    b.sign_in("cv20h38", "/can-bo").await;
+    b.goto(&format!("/ho-so/{dossier}")).await;
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{dossier}"), Some(&app.login("cv20h38").await)).await;
+    let due: String = url::form_urlencoded::byte_serialize(d["due_at"].as_str().unwrap().as_bytes()).collect();
+    let (_, later) = app.get(&format!("/api/v1/calendar/due?from={due}&amount=2&unit=working_days"), None).await;
+    let new_day = later["due_at"].as_str().unwrap()[..10].to_string();
+    let form = b.find("#action-reschedule").await;
+    form.find(Locator::Css("textarea[name=note]")).await.unwrap().send_keys("Chờ xác minh thêm").await.unwrap();
+    let date = form.find(Locator::Css("#f-due_at")).await.unwrap();
+    b.type_date(&date, &new_day).await;
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait_path(&format!("/ho-so/{dossier}?xong=reschedule")).await;
+    assert!(b.find("#forms").await.text().await.unwrap().contains("Phiếu xin lỗi"));
+    b.act_from_queue(&dossier, "forward", None, "Đang xử lý").await;
+    b.act_from_queue(&dossier, "forward", None, "Đang xử lý").await;
+
+    // The apology prints as a PDF with the session.
+    let session = b.c.get_named_cookie("motcua_session").await.expect("the session cookie");
+    let res = app
+        .http
+        .get(app.url(&format!("/ho-so/{dossier}/bieu-mau/xin-loi")))
+        .header("cookie", format!("motcua_session={}", session.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF-"));
+    b.sign_out().await;
+
+    // The police leader signs; the desk returns the result.
+    b.sign_in("ld20h38", "/can-bo").await;
+    b.act_from_queue(&dossier, "issue_result", Some(&write_pdf(&files, "phieu-lltp")), "Đã có kết quả").await;
+    b.sign_out().await;
+    b.sign_in("tiepnhan", "/can-bo").await;
+    b.act_from_queue(&dossier, "return_result", None, RETURNED).await;
+    let history = b.text_of("#history").await;
+    for what in
+        ["Tiếp nhận", "Yêu cầu bổ sung", "Bổ sung hồ sơ", "Cho ý kiến", "Hẹn lại ngày trả kết quả", "Trả kết quả"]
+    {
+        assert!(history.contains(what), "{what} in {history}");
+    }
+    b.close().await;
+}
+
 fn write_pdf(dir: &Path, tag: &str) -> PathBuf {
     std::fs::create_dir_all(dir).expect("folder for files");
     let path = dir.join(format!("{tag}.pdf"));
