@@ -343,6 +343,9 @@ pub fn available_actions(s: &Situation<'_>, actor: &Actor) -> Vec<Action> {
         Status::SupplementRequested => {
             if *actor == Actor::Applicant {
                 out.extend([Action::Supplement, Action::Withdraw]);
+            } else if actor.is_desk_for(s.lead_agency) {
+                // The applicant may bring the missing papers to the desk instead.
+                out.push(Action::Supplement);
             }
         }
         Status::PaymentRequested => {
@@ -597,6 +600,22 @@ mod tests {
         let s2 = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..s };
         let back = transition(&s2, &Actor::Applicant, Action::Supplement).unwrap();
         assert_eq!((back.to, back.step, back.restarts_clock), (Status::Processing, 1, true));
+    }
+
+    #[test]
+    fn the_desk_records_a_supplement_brought_in_person() {
+        let wf = default_workflow(LEAD);
+        let s = Situation {
+            status: Status::SupplementRequested,
+            resume_status: Some(Status::Processing),
+            step: 1,
+            ..Situation::submitted(LEAD, &wf)
+        };
+        let desk = officer(CENTRE, &[Role::Reception]);
+        assert_eq!(available_actions(&s, &desk), vec![Action::Supplement]);
+        let t = transition(&s, &desk, Action::Supplement).unwrap();
+        assert_eq!((t.to, t.step, t.restarts_clock), (Status::Processing, 1, true));
+        assert!(available_actions(&s, &officer(LEAD, &[Role::Specialist])).is_empty());
     }
 
     #[test]

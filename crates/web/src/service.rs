@@ -628,7 +628,9 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
     }
     let now = Utc::now();
     let due = if t.restarts_clock { Some(due_if_received(state, &p, now).await?) } else { None };
-    let attachments = store_uploads(state, files, purpose, false).await?;
+    // Papers an officer scans at the desk are digitized copies (số hóa).
+    let digitized = matches!(actor, Actor::Officer { .. }) && action == Action::Supplement;
+    let attachments = store_uploads(state, files, purpose, digitized).await?;
     let mut change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
     plan_step(state, &p, &s, &t, now, &mut change).await?;
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };

@@ -439,6 +439,19 @@ async fn supplement_restarts_the_clock_and_refusal_needs_reasons(engine: TestEng
     assert_eq!(d["status"], "received", "back where it was");
     assert!(d["due_at"].as_str().unwrap() >= first_due.as_str(), "the clock restarted");
     assert_eq!(d["attachments"].as_array().unwrap().iter().filter(|a| a["key"] == key.as_str()).count(), 2);
+    // A second request; this time the applicant brings the paper to the desk, which scans it.
+    let (s, _) = act(spec.clone(), json!({"action":"request_supplement","note":"Bản chính giấy khai sinh"})).await;
+    assert_eq!(s, 200);
+    let form = Form::new()
+        .text("action", "supplement")
+        .part(key.clone(), Part::bytes(pdf("quet tai quay")).file_name("scan.pdf"));
+    let (s, d) = app.post_multipart(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), form).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "received");
+    let scanned: Vec<_> = d["attachments"].as_array().unwrap().iter().filter(|a| a["digitized"] == true).collect();
+    assert_eq!(scanned.len(), 1, "the desk's scan is marked digitized: {}", d["attachments"]);
+    assert_eq!(d["clock"]["supplement_requests"], 2);
+    assert_eq!(d["clock"]["repeated_supplements"], true, "flagged on the indicator view");
     let (s, d) = act(spec, json!({"action":"refuse","note":"Không đủ điều kiện theo quy định"})).await;
     assert_eq!(s, 200);
     assert_eq!(d["status"], "refused");
