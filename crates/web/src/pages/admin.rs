@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use motcua_domain::dossier::Role;
 
 use super::{show_time, Ctx, SignedIn};
 use crate::error::AppError;
@@ -21,9 +20,7 @@ struct AuditPage {
 /// Verifies every history's hash chain and lists the latest reads (administrators only; anyone
 /// else is told the page does not exist).
 pub async fn audit(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> Result<Response, AppError> {
-    if !user.has(Role::Admin) {
-        return Err(AppError::not_found());
-    }
+    super::admin_only(&user)?;
     state.reads.flush().await;
     let v = motcua_store::audit::verify(&state.db).await?;
     let reads = motcua_store::audit::recent_reads(&state.db, 100).await?;

@@ -9,11 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use chrono::{Datelike, NaiveDate};
 use motcua_domain::calendar::compensatory_days_to_confirm;
-use motcua_domain::dossier::Role;
 use motcua_store::calendar::{self, YearCalendar};
 use serde::Deserialize;
 
-use super::{Ctx, FormErrors, SignedIn};
+use super::{admin_only, Ctx, FormErrors, SignedIn};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -35,14 +34,6 @@ struct CalendarPage {
 pub struct YearQuery {
     nam: Option<i32>,
     luu: Option<String>,
-}
-
-fn admin_only(user: &motcua_store::users::User) -> Result<(), AppError> {
-    if user.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(AppError::not_found())
-    }
 }
 
 fn list(days: &[NaiveDate]) -> String {

@@ -314,3 +314,12 @@ pub fn shown_answers(
         })
         .collect()
 }
+
+/// Administrators' pages answer 404 to anyone else, as if they did not exist.
+fn admin_only(user: &motcua_store::users::User) -> Result<(), AppError> {
+    if user.has(motcua_domain::dossier::Role::Admin) {
+        Ok(())
+    } else {
+        Err(AppError::not_found())
+    }
+}

@@ -15,7 +15,7 @@ use motcua_domain::workflow::{Consultation, Step, WorkflowProblem};
 use motcua_store::catalog::Procedure;
 use serde::Deserialize;
 
-use super::{Ctx, FormErrors, SignedIn};
+use super::{admin_only, Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Lang;
 use crate::service::{self, WorkflowRejected};
@@ -38,14 +38,6 @@ struct ListPage {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
-}
-
-fn admin_only(user: &motcua_store::users::User) -> Result<(), AppError> {
-    if user.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(AppError::not_found())
-    }
 }
 
 /// The procedures whose workflow an administrator may edit.
