@@ -98,3 +98,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
         Ok(Lang::from_parts(parts))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message ids of a file: lines `id = …` at the start of a line.
+    fn keys(source: &str) -> std::collections::BTreeSet<String> {
+        source
+            .lines()
+            .filter_map(|l| l.split_once(" =").map(|(id, _)| id))
+            .filter(|id| id.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+            .filter(|id| id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Both languages load (no message twice) and say the same things, so no page falls back to
+    /// a bare key in one language.
+    #[test]
+    fn both_languages_load_and_have_the_same_messages() {
+        let _ = bundle(Lang::Vi);
+        let _ = bundle(Lang::En);
+        let vi = keys(include_str!("../locales/vi.ftl"));
+        let en = keys(include_str!("../locales/en.ftl"));
+        assert!(vi.len() > 300 && vi.iter().all(|k| bundle(Lang::Vi).has_message(k)));
+        assert_eq!(vi.symmetric_difference(&en).collect::<Vec<_>>(), Vec::<&String>::new());
+    }
+}

@@ -30,6 +30,8 @@ pub struct Row {
     pub due: String,
     pub overdue: bool,
     pub due_soon: bool,
+    /// More than one supplement request: flagged for the indicators.
+    pub repeated_supplements: bool,
 }
 
 /// The leader's bulk assignment on a queue: the specialists of the unit to pick from.
@@ -131,6 +133,7 @@ pub fn list_page(
                 due: show_time(d.due_at),
                 overdue: !d.status.is_final() && d.finished_at.is_none() && d.due_at.is_some_and(|due| due < now),
                 due_soon: d.status.is_in_workflow() && d.due_at.is_some_and(|due| due >= now && due <= soon_until),
+                repeated_supplements: ctx.is_officer() && d.supplement_count > 1,
             })
             .collect(),
         prev_url: (current > 1).then(|| link(current - 1)),
