@@ -200,7 +200,12 @@ async fn main() -> Result<()> {
             let state = AppState::new(db, blobs(&cli.data)?, config)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
-            let handlers = motcua_web::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer);
+            let handlers =
+                motcua_web::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer.clone());
+            let templates = motcua_web::notify::Templates { dir: Some(cli.data.join("templates")) };
+            let sms: std::sync::Arc<dyn motcua_web::notify::SmsProvider> =
+                std::sync::Arc::new(motcua_web::notify::LogSms::default());
+            let handlers = motcua_web::notify::register(handlers, state.clone(), mailer, sms, templates);
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_web::alerts::start(state.clone());
             let listener =

@@ -61,6 +61,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "queue index", include_str!("../migrations/0004_queue_index.sql")),
     (5, "workflow", include_str!("../migrations/0005_workflow.sql")),
     (6, "jobs", include_str!("../migrations/0006_jobs.sql")),
+    (7, "notifications", include_str!("../migrations/0007_notifications.sql")),
 ];
 
 /// A connection pool plus the engine it speaks to.

@@ -365,6 +365,7 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
             fee_vnd: proc.fee_vnd,
             waiting: Some((Role::Reception, proc.agency.code.clone())),
             attachments: vec![],
+            follow_ups: Default::default(),
         };
         let by_applicant = By { user_id: None, name: applicant.full_name.clone() };
         let mut d = dossiers::submit(db, &pattern, &new, &by_applicant, t).await?;

@@ -197,6 +197,36 @@ pub struct NewDossier {
     pub waiting: Option<(Role, String)>,
     /// Documents, bytes already stored.
     pub attachments: Vec<NewAttachment>,
+    /// Jobs that tell the applicant about it.
+    pub follow_ups: FollowUps,
+}
+
+/// Jobs to run once a dossier's change is committed (telling the applicant, by each channel):
+/// one job per channel, enqueued in the change's transaction, each naming the dossier code and
+/// the revision it follows, so that each is done once whatever happens.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FollowUps {
+    /// The job kind.
+    pub kind: String,
+    /// One job per channel (e.g. `email`, `sms`, `portal`); none when empty.
+    pub channels: Vec<String>,
+    /// What the jobs need to know of the change (e.g. the new status), as it was when made.
+    pub detail: serde_json::Value,
+}
+
+impl FollowUps {
+    /// Enqueues the jobs for the dossier `code` at `revision`, in the caller's transaction.
+    async fn enqueue(&self, tx: &mut Transaction<'_, Any>, code: &str, revision: i64) -> Result<()> {
+        for channel in &self.channels {
+            let payload = serde_json::json!({
+                "code": code, "revision": revision, "channel": channel, "detail": self.detail
+            });
+            let job = crate::jobs::NewJob::new(self.kind.clone(), payload)
+                .dedupe(format!("{}:{code}:{revision}:{channel}", self.kind));
+            crate::jobs::enqueue_in(tx, &job).await?;
+        }
+        Ok(())
+    }
 }
 
 const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, \
@@ -390,8 +420,12 @@ pub async fn submit(
     .await?;
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
     insert_event(&mut tx, id, &code, now, by, "submit", None, Status::Submitted, 0, None).await?;
+    new.follow_ups.enqueue(&mut tx, &code, 0).await?;
     tx.commit().await?;
     drop(turn);
+    if !new.follow_ups.channels.is_empty() {
+        crate::jobs::wake(db);
+    }
     by_id(db, id).await
 }
 
@@ -520,6 +554,8 @@ pub struct Change {
     pub consultations: Vec<NewConsultation>,
     /// Withdraw the opinions still awaited (the dossier leaves the step or the procedure ends).
     pub cancel_consultations: bool,
+    /// Jobs that tell the applicant about the change.
+    pub follow_ups: FollowUps,
 }
 
 /// An opinion to ask of another agency, with its deadline.
@@ -591,6 +627,7 @@ impl Change {
             enters_step: None,
             consultations: Vec::new(),
             cancel_consultations: false,
+            follow_ups: FollowUps::default(),
         }
     }
 }
@@ -668,8 +705,12 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
         change.note.as_deref(),
     )
     .await?;
+    change.follow_ups.enqueue(&mut tx, &current.code, current.revision + 1).await?;
     tx.commit().await?;
     drop(turn);
+    if !change.follow_ups.channels.is_empty() {
+        crate::jobs::wake(db);
+    }
     by_id(db, current.id).await
 }
 

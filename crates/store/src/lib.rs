@@ -14,6 +14,7 @@ pub mod dossiers;
 pub mod drafts;
 pub mod error;
 pub mod jobs;
+pub mod notifications;
 pub mod synthetic;
 pub mod users;
 

@@ -60,6 +60,7 @@ fn new_dossier(p: &catalog::Procedure) -> NewDossier {
         fee_vnd: p.fee_vnd,
         waiting: Some((Role::Reception, p.agency.code.clone())),
         attachments: vec![],
+        follow_ups: Default::default(),
     }
 }
 
@@ -124,12 +125,20 @@ async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
         enters_step: None,
         consultations: vec![],
         cancel_consultations: false,
+        follow_ups: dossiers::FollowUps {
+            kind: "notify".into(),
+            channels: vec!["email".into(), "portal".into()],
+            detail: serde_json::json!({"status": "received"}),
+        },
     };
     let first = dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
     assert_eq!(first.status, Status::Received);
+    let jobs_after = || async { motcua_store::jobs::list(&t.db, None, 50).await.unwrap().len() };
+    assert_eq!(jobs_after().await, 2, "one follow-up per channel, with the change");
     assert_eq!(first.revision, d.revision + 1);
     let second = dossiers::apply(&t.db, &d, &change, &by(), now).await;
     assert!(matches!(second, Err(StoreError::Conflict(_))), "{second:?}");
+    assert_eq!(jobs_after().await, 2, "a refused change enqueues nothing");
     let history = dossiers::history(&t.db, d.id).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "receive"]);
     assert_eq!(history[1].note.as_deref(), Some("Đủ"));
@@ -250,6 +259,7 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
             enters_step: None,
             consultations: vec![],
             cancel_consultations: false,
+            follow_ups: Default::default(),
         };
         dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
         ids.push(d.id);

@@ -389,3 +389,7 @@ escalation-text = Dear {$name},
     Dossier {$code} ({$procedure}) has overrun the time allotted to step "{$step}" (step due {$due}) without moving on.
     Please see to it: {$url}
 dossier-apology-due = This dossier is about to be late: if the result cannot be ready in time, issue the apology and new date today (allowed once).
+nav-notifications = Notifications
+notifications-title = Notifications about my dossiers
+notifications-unread = { $n } new notification(s).
+notifications-none = No notifications yet.

@@ -389,3 +389,7 @@ escalation-text = Kính gửi {$name},
     Hồ sơ {$code} ({$procedure}) đã quá thời gian quy định của bước "{$step}" (hạn của bước: {$due}) mà chưa được chuyển tiếp.
     Đề nghị đồng chí chỉ đạo xử lý: {$url}
 dossier-apology-due = Hồ sơ sắp quá hạn: nếu không kịp trả kết quả, hãy lập Phiếu xin lỗi và hẹn lại ngày trả kết quả ngay hôm nay (chỉ được hẹn lại một lần).
+nav-notifications = Thông báo
+notifications-title = Thông báo về hồ sơ của tôi
+notifications-unread = { $n } thông báo mới.
+notifications-none = Chưa có thông báo nào.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod mail;
+pub mod notify;
 pub mod pages;
 pub mod service;
 pub mod state;

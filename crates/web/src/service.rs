@@ -328,6 +328,12 @@ async fn record(
         fee_vnd: p.fee_vnd,
         waiting: Some((Role::Reception, p.agency.code.clone())),
         attachments,
+        // In person, the reception that follows at once is the news.
+        follow_ups: if channel == "online" {
+            crate::notify::follow_ups(Status::Submitted, false)
+        } else {
+            Default::default()
+        },
     };
     let by = By { user_id: Some(by_user.id), name: by_user.full_name.clone() };
     match dossiers::submit(&state.db, &state.config.code_pattern, &new, &by, Utc::now()).await {
@@ -557,6 +563,7 @@ async fn reschedule(
         enters_step: None,
         consultations: vec![],
         cancel_consultations: false,
+        follow_ups: crate::notify::follow_ups(d.status, true),
     };
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = dossiers::apply(&state.db, &d, &change, &by, now).await.map_err(|e| match e {
@@ -633,6 +640,9 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
     let attachments = store_uploads(state, files, purpose, digitized).await?;
     let mut change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
     plan_step(state, &p, &s, &t, now, &mut change).await?;
+    if t.to != s.status {
+        change.follow_ups = crate::notify::follow_ups(t.to, false);
+    }
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = match dossiers::apply(&state.db, &d, &change, &by, now).await {
         Ok(u) => u,

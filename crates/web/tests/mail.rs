@@ -15,7 +15,10 @@ use motcua_testkit::{on_both_engines, TestDb, TestEngine};
 use motcua_web::mail::{Email, Mailer};
 use motcua_web::worker::{self, WorkerConfig};
 
+mod common;
+
 on_both_engines!(
+    status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms,
     an_email_arrives_intact_in_vietnamese,
     an_email_waits_for_the_smtp_server_and_is_sent_once,
     an_email_to_a_bad_address_is_given_up_at_once,
@@ -202,4 +205,78 @@ async fn an_email_to_a_bad_address_is_given_up_at_once(engine: TestEngine) {
     let ok = jobs::enqueue(&t.db, &vietnamese_email().job()).await.unwrap().unwrap();
     job_until(&t.db, ok, "done", |j| j.status == JobStatus::Done).await;
     worker.stop().await;
+}
+
+async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(engine: TestEngine) {
+    use motcua_web::notify::{self, LogSms, Templates};
+    let app = common::TestApp::spawn(engine).await;
+    let port = free_port();
+    let smtp = SmtpServer::start(port, app.db.dir.path()).await;
+    let mailer = Mailer::new(Some(&format!("smtp://127.0.0.1:{port}")), SENDER).unwrap();
+    let sms = Arc::new(LogSms::default());
+    // The province reworded one message in the data folder: no rebuild, no restart.
+    let templates = app.db.dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let edited = include_str!("../locales/notify.vi.ftl").replace("notify-received = ", "notify-received = [Lào Cai] ");
+    std::fs::write(templates.join("notify.vi.ftl"), edited).unwrap();
+    let handlers = notify::register(
+        worker::handlers(mailer.clone()),
+        app.state.clone(),
+        mailer,
+        sms.clone(),
+        Templates { dir: Some(templates) },
+    );
+    let config = WorkerConfig { idle_poll: Duration::from_millis(50), ..WorkerConfig::default() };
+    let worker = worker::start(app.state.db.clone(), handlers, config);
+
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let (s, d) = app
+        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &common::answers(&proc)))
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let desk = app.login("tiepnhan").await;
+    let (s, _) = app
+        .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), serde_json::json!({"action":"receive"}))
+        .await;
+    assert_eq!(s, 200);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = jobs::list(&app.state.db, None, 100).await.unwrap();
+        let notices: Vec<&Job> = all.iter().filter(|j| j.kind == notify::NOTIFY_JOB).collect();
+        assert_eq!(notices.len(), 6, "three channels for each of the two changes: {notices:?}");
+        if notices.iter().all(|j| j.status == JobStatus::Done) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "notifications not sent: {notices:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    worker.stop().await;
+
+    let mut subjects = Vec::new();
+    let mut bodies = Vec::new();
+    for raw in smtp.messages() {
+        let m = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("nguyen.van.an@example.vn"));
+        subjects.push(m.subject().unwrap().to_string());
+        bodies.push(m.body_text(0).unwrap().to_string());
+    }
+    subjects.sort();
+    assert_eq!(subjects, [format!("Hồ sơ {code}: Mới đăng ký"), format!("Hồ sơ {code}: Đã tiếp nhận")]);
+    assert!(
+        bodies.iter().any(|b| b.starts_with(&format!("[Lào Cai] Hồ sơ {code}"))),
+        "the edited template: {bodies:?}"
+    );
+    assert!(bodies.iter().all(|b| b.contains(&format!("/tra-cuu?code={code}"))), "{bodies:?}");
+    let texts = sms.sent();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts
+        .iter()
+        .all(|(phone, text)| phone == d["applicant"]["phone"].as_str().unwrap() && text.contains(&code)));
+    let (_, me) = app.get("/api/v1/me", Some(&citizen)).await;
+    let (list, unread) =
+        motcua_store::notifications::for_user(&app.state.db, me["id"].as_i64().unwrap(), 10).await.unwrap();
+    assert_eq!((list.len(), unread), (2, 2));
+    assert_eq!(list[0].title, format!("Hồ sơ {code}: Đã tiếp nhận"), "newest first");
 }

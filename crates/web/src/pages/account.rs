@@ -188,3 +188,29 @@ pub async fn register(
         Err(e) => Err(e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    ctx: Ctx,
+    unread: i64,
+    items: Vec<(String, String, String, String, bool)>,
+}
+
+/// What the portal told the user about their dossiers, newest first; opening the page marks
+/// everything read.
+pub async fn notifications(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    super::SignedIn(user): super::SignedIn,
+) -> Result<Response, AppError> {
+    let (list, unread) = motcua_store::notifications::for_user(&state.db, user.id, 100).await?;
+    if unread > 0 {
+        motcua_store::notifications::mark_read(&state.db, user.id, chrono::Utc::now()).await?;
+    }
+    let items = list
+        .into_iter()
+        .map(|n| (super::show_time(Some(n.created_at)), n.dossier_code, n.title, n.body, n.read_at.is_none()))
+        .collect();
+    Ok(ctx.render(&NotificationsPage { ctx: ctx.clone(), unread, items }))
+}

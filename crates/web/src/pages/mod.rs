@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/y-kien", post(dossier::answer))
         .route("/ho-so/{code}/bieu-mau/{form}", get(forms::dossier_form))
         .route("/can-bo/so-theo-doi", get(forms::register))
+        .route("/thong-bao", get(account::notifications))
         .route("/can-bo", get(office::queue))
         .route("/can-bo/phan-cong", post(office::assign))
         .route("/can-bo/tiep-nhan", get(office::counter))

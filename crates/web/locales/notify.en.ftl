@@ -1,0 +1,14 @@
+# Messages to applicants when a dossier changes status (e-mail, SMS, portal).
+# Edit templates/notify.en.ftl in the data folder to change them, without rebuilding.
+notify-title = Dossier {$code}: {$status}
+notify-submitted = Dossier {$code} ({$procedure}) was submitted online and waits for reception.
+notify-received = Dossier {$code} ({$procedure}) was received. Result due: {$due}.
+notify-processing = Dossier {$code} ({$procedure}) is being processed. Result due: {$due}.
+notify-supplement_requested = Dossier {$code} ({$procedure}) needs completing: {$note}
+notify-refused = Dossier {$code} ({$procedure}) was refused. Reasons: {$note}
+notify-withdrawn = Processing of dossier {$code} ({$procedure}) stopped at your request.
+notify-result_ready = The result of dossier {$code} ({$procedure}) is ready.
+notify-returned = The result of dossier {$code} ({$procedure}) was handed over.
+notify-rescheduled = Dossier {$code} ({$procedure}) has a new result date: {$due}. Reason: {$note}. The agency apologises.
+notify-payment_requested = Dossier {$code} ({$procedure}) needs a payment.
+notify-footer = Follow your dossier: {$url}

@@ -1,0 +1,223 @@
+//! Telling applicants about their dossiers: every status change (and the one reschedule) is
+//! announced at once in the portal, by e-mail and by SMS (DESIGN.md section 3).
+//!
+//! Each channel is a job of its own, enqueued in the transaction of the change (see
+//! `motcua_store::dossiers::FollowUps`), so a message is sent if and only if the change was
+//! committed, retried with backoff when a server is down, and done once: the portal entry has
+//! a unique key, the e-mail a Message-ID derived from the change, the SMS is sent by its own job.
+//! The texts are Fluent templates, built in and overridable by files in the data folder
+//! (`templates/notify.vi.ftl`, `templates/notify.en.ftl`) read at each message, so they can be
+//! edited without a rebuild or a restart.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
+use futures::future::BoxFuture;
+use motcua_domain::calendar::vn_offset;
+use motcua_domain::dossier::Status;
+use motcua_store::dossiers::{self, FollowUps};
+use motcua_store::jobs::Job;
+use serde::Deserialize;
+
+use crate::i18n::Lang;
+use crate::mail::{Email, Mailer};
+use crate::state::AppState;
+use crate::worker::{Handlers, JobError};
+
+/// The job kind of a message to an applicant.
+pub const NOTIFY_JOB: &str = "notify";
+
+/// The channels every change is announced on.
+const CHANNELS: [&str; 3] = ["portal", "email", "sms"];
+
+/// The jobs announcing a change to `status` (or a new due date when `rescheduled`).
+pub fn follow_ups(status: Status, rescheduled: bool) -> FollowUps {
+    FollowUps {
+        kind: NOTIFY_JOB.into(),
+        channels: CHANNELS.iter().map(|c| c.to_string()).collect(),
+        detail: serde_json::json!({ "status": status.as_str(), "rescheduled": rescheduled }),
+    }
+}
+
+/// Where SMS go: a provider's API in production. Each call is one message; the job around it
+/// retries when the answer is an error.
+pub trait SmsProvider: Send + Sync {
+    /// Sends `text` to `phone`; `id` identifies the message for the provider's own deduplication.
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str, id: &'a str) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// The development provider: writes each message to the log and keeps the latest ones.
+#[derive(Default)]
+pub struct LogSms {
+    sent: Mutex<Vec<(String, String)>>,
+}
+
+impl LogSms {
+    /// The messages sent so far (phone, text), oldest first, at most the last 1,000.
+    pub fn sent(&self) -> Vec<(String, String)> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl SmsProvider for LogSms {
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str, id: &'a str) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            tracing::info!(phone, id, text, "SMS (logged, not sent)");
+            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            if sent.len() >= 1000 {
+                sent.remove(0);
+            }
+            sent.push((phone.to_string(), text.to_string()));
+            Ok(())
+        })
+    }
+}
+
+/// The message templates: the data folder's files when present, else the built-in ones.
+#[derive(Clone, Debug, Default)]
+pub struct Templates {
+    /// Folder of `notify.vi.ftl` / `notify.en.ftl` overrides.
+    pub dir: Option<PathBuf>,
+}
+
+impl Templates {
+    fn source(&self, lang: Lang) -> String {
+        let tag = match lang {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        };
+        if let Some(text) =
+            self.dir.as_ref().and_then(|d| std::fs::read_to_string(d.join(format!("notify.{tag}.ftl"))).ok())
+        {
+            return text;
+        }
+        match lang {
+            Lang::Vi => include_str!("../locales/notify.vi.ftl").to_string(),
+            Lang::En => include_str!("../locales/notify.en.ftl").to_string(),
+        }
+    }
+
+    /// The message `key` with `args`; a broken override file falls back to the built-in text.
+    pub fn render(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+        let bundle = |source: String| -> Option<FluentBundle<FluentResource>> {
+            let res = FluentResource::try_new(source).ok()?;
+            let mut b = FluentBundle::new(vec![lang.tag().parse().ok()?]);
+            b.set_use_isolating(false);
+            b.add_resource(res).ok()?;
+            b.has_message(key).then_some(b)
+        };
+        let built_in = Templates::default();
+        let Some(b) = bundle(self.source(lang)).or_else(|| bundle(built_in.source(lang))) else {
+            return key.to_string();
+        };
+        let mut fargs = FluentArgs::new();
+        for (k, v) in args {
+            fargs.set(*k, v.to_string());
+        }
+        let Some(pattern) = b.get_message(key).and_then(|m| m.value()) else { return key.to_string() };
+        let mut errors = vec![];
+        b.format_pattern(pattern, Some(&fargs), &mut errors).into_owned()
+    }
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    code: String,
+    revision: i64,
+    channel: String,
+    detail: Detail,
+}
+
+#[derive(Deserialize)]
+struct Detail {
+    status: String,
+    #[serde(default)]
+    rescheduled: bool,
+}
+
+/// The title and text of a message about a dossier, as the applicant reads it.
+pub async fn message(
+    state: &AppState,
+    templates: &Templates,
+    code: &str,
+    status: &str,
+    rescheduled: bool,
+) -> Result<(String, String), JobError> {
+    let d = dossiers::by_code(&state.db, code).await.map_err(|e| JobError::retry(e.to_string()))?;
+    let p = state.procedure_version(d.procedure_version_id).await.map_err(|e| JobError::retry(format!("{e:?}")))?;
+    let history = dossiers::history(&state.db, d.id).await.map_err(|e| JobError::retry(e.to_string()))?;
+    let note = history.last().and_then(|e| e.note.clone()).unwrap_or_default();
+    let due = d.due_at.map(|t| t.with_timezone(&vn_offset()).format("%H:%M %d/%m/%Y").to_string()).unwrap_or_default();
+    let vi = Lang::Vi;
+    let status_name = vi.t(&format!("status-{status}"));
+    let url = state.config.lookup_url(code);
+    let args = [
+        ("code", code),
+        ("procedure", p.name.as_str()),
+        ("due", due.as_str()),
+        ("note", note.as_str()),
+        ("status", status_name.as_str()),
+        ("url", url.as_str()),
+    ];
+    let key = if rescheduled { "notify-rescheduled".to_string() } else { format!("notify-{status}") };
+    let title = templates.render(vi, "notify-title", &args);
+    let text = format!("{}\n{}", templates.render(vi, &key, &args), templates.render(vi, "notify-footer", &args));
+    Ok((title, text))
+}
+
+async fn run(
+    state: &AppState,
+    mailer: &Mailer,
+    sms: &dyn SmsProvider,
+    templates: &Templates,
+    job: &Job,
+) -> Result<(), JobError> {
+    let p: Payload = job.payload_as().map_err(|e| JobError::permanent(e.to_string()))?;
+    let d = dossiers::by_code(&state.db, &p.code).await.map_err(|e| JobError::retry(e.to_string()))?;
+    let (title, text) = message(state, templates, &p.code, &p.detail.status, p.detail.rescheduled).await?;
+    let id = format!("{}-{}", p.code, p.revision);
+    match p.channel.as_str() {
+        "portal" => match d.applicant_user_id {
+            Some(user) => motcua_store::notifications::add(
+                &state.db,
+                user,
+                &p.code,
+                &title,
+                &text,
+                &format!("notify:{id}"),
+                Utc::now(),
+            )
+            .await
+            .map_err(|e| JobError::retry(e.to_string())),
+            None => Ok(()),
+        },
+        "email" => match d.applicant.email.as_deref().filter(|e| !e.is_empty()) {
+            Some(to) => {
+                let email = Email { to: format!("{} <{to}>", d.applicant.full_name), subject: title, text, html: None };
+                mailer.send(&email, Some(format!("notify-{id}"))).await.map_err(JobError::from)
+            }
+            None => Ok(()),
+        },
+        "sms" => {
+            let short: String = text.lines().next().unwrap_or_default().chars().take(300).collect();
+            sms.send(&d.applicant.phone, &short, &id).await.map_err(JobError::retry)
+        }
+        other => Err(JobError::permanent(format!("unknown channel {other}"))),
+    }
+}
+
+/// Adds the applicant notifications to the worker's handlers.
+pub fn register(
+    handlers: Handlers,
+    state: AppState,
+    mailer: Mailer,
+    sms: Arc<dyn SmsProvider>,
+    templates: Templates,
+) -> Handlers {
+    handlers.register(NOTIFY_JOB, move |job| {
+        let (state, mailer, sms, templates) = (state.clone(), mailer.clone(), sms.clone(), templates.clone());
+        async move { run(&state, &mailer, sms.as_ref(), &templates, &job).await }
+    })
+}
