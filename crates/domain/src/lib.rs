@@ -10,6 +10,7 @@ pub mod dossier;
 pub mod form;
 pub mod identity;
 pub mod indicator;
+pub mod rating;
 pub mod search;
 pub mod text;
 pub mod workflow;

@@ -62,6 +62,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "workflow", include_str!("../migrations/0005_workflow.sql")),
     (6, "jobs", include_str!("../migrations/0006_jobs.sql")),
     (7, "notifications", include_str!("../migrations/0007_notifications.sql")),
+    (8, "ratings", include_str!("../migrations/0008_ratings.sql")),
 ];
 
 /// A connection pool plus the engine it speaks to.

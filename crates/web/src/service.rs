@@ -50,6 +50,10 @@ pub struct DossierView {
     pub send_back_to: Vec<(usize, String)>,
     /// Both views of the clock, once received.
     pub clock: Option<ClockViews>,
+    /// The applicant's rating of the service, once given.
+    pub rating: Option<motcua_store::ratings::Rated>,
+    /// Whether the viewer (the applicant) may rate now.
+    pub may_rate: bool,
 }
 
 /// The lifecycle actor a user is with respect to a dossier.
@@ -156,7 +160,11 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
         }
         None => None,
     };
+    let rating = motcua_store::ratings::of_dossier(&state.db, d.id).await?;
+    let may_rate = *actor == Actor::Applicant && motcua_domain::rating::may_rate(d.status, rating.is_some());
     Ok(DossierView {
+        rating,
+        may_rate,
         result: results.into_iter().last(),
         dossier: d,
         procedure,
@@ -937,4 +945,32 @@ pub async fn save_workflow(
         })?;
     state.reload_catalog().await?;
     Ok(saved)
+}
+
+/// The applicant rates the service once the result is out: overall, timeliness, convenience and
+/// staff attitude on the three official levels, with an optional comment.
+pub async fn rate_dossier(
+    state: &AppState,
+    user: &User,
+    code: &str,
+    levels: [Option<&str>; 4],
+    comment: Option<&str>,
+) -> AppResult<DossierView> {
+    let v = view_dossier(state, Some(user), code).await?;
+    if !v.may_rate {
+        return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable"));
+    }
+    let rating = motcua_domain::rating::check_rating(levels, comment).map_err(|problems| {
+        AppError::fields(
+            problems
+                .into_iter()
+                .map(|p| (p.to_string(), if p == "comment" { "field-too-long" } else { "rating-choose" }.to_string()))
+                .collect(),
+        )
+    })?;
+    motcua_store::ratings::rate(&state.db, &v.dossier, &rating, Utc::now()).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AppError::with(ErrorKind::Conflict, "error-action-unavailable"),
+        other => other.into(),
+    })?;
+    view_dossier(state, Some(user), code).await
 }

@@ -18,6 +18,7 @@ on_both_engines!(
     administrators_maintain_the_working_calendar,
     administrators_configure_workflows_in_the_editor_and_by_file,
     officers_assign_filter_and_print_the_forms,
+    the_applicant_rates_the_service_once_and_officers_see_it,
 );
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
@@ -628,4 +629,70 @@ async fn officers_assign_filter_and_print_the_forms(engine: TestEngine) {
     assert!(res.bytes().await.unwrap().starts_with(b"%PDF-"));
     let res = desk_browser.get(app.url("/can-bo/so-theo-doi?tu=2027-01-01&den=2026-01-01")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 422);
+}
+
+async fn the_applicant_rates_the_service_once_and_officers_see_it(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let rating = serde_json::json!({"overall":"satisfied","timeliness":"very_satisfied","convenience":"satisfied","attitude":"very_satisfied"});
+    let (s, _) = app.post_json(&format!("/api/v1/dossiers/{code}/rating"), Some(&token), rating.clone()).await;
+    assert_eq!(s, 409, "not before the result");
+    for (who, action) in [("tiepnhan", "receive"), ("chuyenvien", "forward")] {
+        let (s, _) = app.post_json(&url, Some(&app.login(who).await), serde_json::json!({"action": action})).await;
+        assert_eq!(s, 200);
+    }
+    let form = Form::new().text("action", "issue_result").part("result", Part::bytes(pdf("kq")).file_name("kq.pdf"));
+    let (s, _) = app.post_multipart(&url, Some(&app.login("lanhdao").await), form).await;
+    assert_eq!(s, 200);
+
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let (_, html) = page(&app, &citizen, &format!("/ho-so/{code}")).await;
+    assert!(html.contains("id=\"rating-form\""), "the rating form is offered after the result");
+    let csrf = csrf_of(&html);
+    let path = format!("/ho-so/{code}/danh-gia");
+    let (s, _, html) = post_form(&app, &citizen, &path, &[("_csrf", &csrf), ("overall", "satisfied")]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("href=\"#f-timeliness\""), "every missing criterion is named");
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("overall", "satisfied"),
+        ("timeliness", "not_satisfied"),
+        ("convenience", "very_satisfied"),
+        ("attitude", "very_satisfied"),
+        ("comment", "Cán bộ nhiệt tình, nhưng chờ hơi lâu."),
+    ];
+    let (s, location, _) = post_form(&app, &citizen, &path, &fields).await;
+    assert_eq!(s, 303);
+    let (_, html) = page(&app, &citizen, &location).await;
+    assert!(html.contains("Cảm ơn ông/bà đã đánh giá") && !html.contains("id=\"rating-form\""));
+    let (s, _, _) = post_form(&app, &citizen, &path, &fields).await;
+    assert_eq!(s, 409, "once");
+    let (s, _) = app.post_json(&format!("/api/v1/dossiers/{code}/rating"), Some(&token), rating).await;
+    assert_eq!(s, 409);
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/rating"),
+            Some(&app.login("congdan2").await),
+            serde_json::json!({"overall":"satisfied","timeliness":"satisfied","convenience":"satisfied","attitude":"satisfied"}),
+        )
+        .await;
+    assert_eq!(s, 404, "nobody else rates it");
+
+    // The unit sees it, summed up and with the comment; another agency does not.
+    let leader = browser();
+    sign_in(&app, &leader, "lanhdao").await;
+    let (s, html) = page(&app, &leader, "/can-bo/danh-gia").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Cán bộ nhiệt tình, nhưng chờ hơi lâu.") && html.contains(&code));
+    let other = browser();
+    sign_in(&app, &other, "ld10h38").await;
+    let (_, html) = page(&app, &other, "/can-bo/danh-gia").await;
+    assert!(!html.contains(&code));
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&token)).await;
+    assert_eq!(d["rating"]["timeliness"], "not_satisfied");
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use utoipa::IntoParams;
 
 use super::dto::{
-    ActionRequest, AnswerRequest, AssignRequest, DossierDto, DossierList, DossierSummary, LookupResponse,
+    ActionRequest, AnswerRequest, AssignRequest, DossierDto, DossierList, DossierSummary, LookupResponse, RatingDto,
 };
 use super::ApiJson;
 use crate::auth::{CurrentUser, MaybeUser};
@@ -198,6 +198,26 @@ pub async fn answer_consultation(
     ApiJson(r): ApiJson<AnswerRequest>,
 ) -> AppResult<Json<DossierDto>> {
     let view = service::answer_consultation(&state, &user, &code, id, &r.answer).await?;
+    Ok(Json((&view).into()))
+}
+
+/// The applicant rates the service once the result is out (once).
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/rating", tag = "dossiers", params(("code" = String, Path)), request_body = RatingDto,
+    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rate(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<RatingDto>,
+) -> AppResult<Json<DossierDto>> {
+    let levels = [
+        Some(r.overall.as_str()),
+        Some(r.timeliness.as_str()),
+        Some(r.convenience.as_str()),
+        Some(r.attitude.as_str()),
+    ];
+    let view = service::rate_dossier(&state, &user, &code, levels, r.comment.as_deref()).await?;
     Ok(Json((&view).into()))
 }
 

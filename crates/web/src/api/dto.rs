@@ -343,6 +343,24 @@ pub struct DossierDto {
     pub consultations: Vec<ConsultationDto>,
     /// Both views of the clock, once received.
     pub clock: Option<ClockDto>,
+    /// The applicant's rating, once given.
+    pub rating: Option<RatingDto>,
+}
+
+/// A rating of the service: each criterion `very_satisfied`, `satisfied` or `not_satisfied`.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RatingDto {
+    /// Overall.
+    pub overall: String,
+    /// Timeliness.
+    pub timeliness: String,
+    /// Convenience.
+    pub convenience: String,
+    /// Staff attitude.
+    pub attitude: String,
+    /// Optional comment.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// Where a dossier stands in its workflow.
@@ -468,6 +486,13 @@ impl From<&DossierView> for DossierDto {
                     cancelled: c.cancelled,
                 })
                 .collect(),
+            rating: v.rating.as_ref().map(|r| RatingDto {
+                overall: r.rating.overall.as_str().into(),
+                timeliness: r.rating.timeliness.as_str().into(),
+                convenience: r.rating.convenience.as_str().into(),
+                attitude: r.rating.attitude.as_str().into(),
+                comment: r.rating.comment.clone(),
+            }),
             clock: v.clock.as_ref().map(|c| ClockDto {
                 restarted_due_at: time(c.restarted_due),
                 original_due_at: time(c.original_due),

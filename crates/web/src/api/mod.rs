@@ -56,6 +56,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(dossiers::act))
         .routes(routes!(dossiers::assign))
         .routes(routes!(dossiers::answer_consultation))
+        .routes(routes!(dossiers::rate))
         .routes(routes!(dossiers::attachment))
         .routes(routes!(dossiers::lookup))
         .routes(routes!(calendar::due))

@@ -240,6 +240,10 @@ struct DossierPage {
     clock: Option<ClockView>,
     forms: Vec<(&'static str, String)>,
     apology_due: bool,
+    /// The rating given (criterion label, level label), with its comment.
+    rating: Option<(Vec<(String, String)>, String)>,
+    /// The rating form: each criterion (key, label) and the levels (key, label).
+    rating_form: Option<(Vec<(String, String)>, Vec<(String, String)>)>,
 }
 
 /// The printable forms that apply to the dossier as it stands (slugs of `/bieu-mau/{form}`).
@@ -435,6 +439,29 @@ async fn dossier_page(
                 )
             })
             .collect(),
+        rating: v.rating.as_ref().map(|r| {
+            let levels = [r.rating.overall, r.rating.timeliness, r.rating.convenience, r.rating.attitude];
+            (
+                motcua_domain::rating::CRITERIA
+                    .iter()
+                    .zip(levels)
+                    .map(|(c, l)| (lang.t(&format!("rating-{c}")), lang.t(&format!("rating-{}", l.as_str()))))
+                    .collect(),
+                r.rating.comment.clone().unwrap_or_default(),
+            )
+        }),
+        rating_form: v.may_rate.then(|| {
+            (
+                motcua_domain::rating::CRITERIA
+                    .iter()
+                    .map(|c| (c.to_string(), lang.t(&format!("rating-{c}"))))
+                    .collect(),
+                motcua_domain::rating::Satisfaction::ALL
+                    .iter()
+                    .map(|l| (l.as_str().to_string(), lang.t(&format!("rating-{}", l.as_str()))))
+                    .collect(),
+            )
+        }),
         apology_due: v.actions.contains(&Action::Reschedule)
             && d.due_at.is_some_and(|due| due <= service::due_soon_until(state, now)),
         forms: applicable_forms(&v, ctx.is_officer()).into_iter().map(|f| (f, lang.t(&format!("form-{f}")))).collect(),
@@ -466,6 +493,7 @@ pub async fn page(
     let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
     let flash = match q.xong.as_deref() {
         Some("answer_consultation") => ctx.t("consultation-sent"),
+        Some("rate") => ctx.t("rating-thanks"),
         Some(raw) => match Action::parse(raw) {
             Some(a) => ctx.lang.t_args("action-done", &[("action", &ctx.t(&format!("action-{}", a.as_str())))]),
             None => String::new(),
@@ -698,6 +726,41 @@ pub async fn answer(
             } else {
                 FormErrors::from_keys(ctx.lang, &e.fields, &["answer".to_string()])
             };
+            let v = service::view_dossier(&state, Some(&user), &code).await?;
+            let page = dossier_page(&state, &ctx, v, errors, false, String::new()).await?;
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The rating form.
+#[derive(Deserialize)]
+pub struct RatingForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    overall: Option<String>,
+    timeliness: Option<String>,
+    convenience: Option<String>,
+    attitude: Option<String>,
+    comment: Option<String>,
+}
+
+/// The applicant rates the service from the dossier page.
+pub async fn rate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<RatingForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(Some(&f.csrf))?;
+    let levels = [f.overall.as_deref(), f.timeliness.as_deref(), f.convenience.as_deref(), f.attitude.as_deref()];
+    match service::rate_dossier(&state, &user, &code, levels, f.comment.as_deref()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong=rate")).into_response()),
+        Err(e) if e.kind == ErrorKind::Validation => {
+            let order: Vec<String> = motcua_domain::rating::CRITERIA.iter().map(|c| c.to_string()).collect();
+            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &order);
             let v = service::view_dossier(&state, Some(&user), &code).await?;
             let page = dossier_page(&state, &ctx, v, errors, false, String::new()).await?;
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))

@@ -44,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}", get(dossier::page))
         .route("/ho-so/{code}/thao-tac", post(dossier::act))
         .route("/ho-so/{code}/y-kien", post(dossier::answer))
+        .route("/ho-so/{code}/danh-gia", post(dossier::rate))
+        .route("/can-bo/danh-gia", get(office::ratings))
         .route("/ho-so/{code}/bieu-mau/{form}", get(forms::dossier_form))
         .route("/can-bo/so-theo-doi", get(forms::register))
         .route("/thong-bao", get(account::notifications))

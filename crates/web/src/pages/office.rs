@@ -215,3 +215,56 @@ pub async fn counter_receive(
         Err(e) => Err(e),
     }
 }
+
+#[derive(askama::Template)]
+#[template(path = "ratings.html")]
+struct RatingsPage {
+    ctx: Ctx,
+    /// (criterion, [count per level, best first]).
+    summary: Vec<(String, Vec<i64>)>,
+    levels: Vec<String>,
+    /// (code, overall, timeliness, convenience, attitude, comment, when).
+    latest: Vec<(String, String, String, String, String, String, String)>,
+}
+
+/// The ratings citizens gave the officer's agency (all agencies for the service centre and the
+/// steering committee): a summary per criterion and the latest ones with their comments.
+pub async fn ratings(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> Result<Response, AppError> {
+    use motcua_domain::rating::{Satisfaction, CRITERIA};
+    let Some(agency) = user.agency_code.clone().filter(|_| user.is_officer()) else {
+        return Err(AppError::not_found());
+    };
+    let everywhere =
+        user.has(Role::Steering) || state.catalog().agencies.get(&agency).is_some_and(|a| a.is_service_centre());
+    let scope = (!everywhere).then_some(agency.as_str());
+    let counts = motcua_store::ratings::summary(&state.db, scope).await?;
+    let lang = ctx.lang;
+    let summary = CRITERIA
+        .iter()
+        .map(|c| {
+            let per_level = Satisfaction::ALL
+                .iter()
+                .map(|l| counts.iter().find(|(cc, ll, _)| cc == c && ll == l.as_str()).map_or(0, |(_, _, n)| *n))
+                .collect();
+            (lang.t(&format!("rating-{c}")), per_level)
+        })
+        .collect();
+    let level = |s: Satisfaction| lang.t(&format!("rating-{}", s.as_str()));
+    let latest = motcua_store::ratings::of_agency(&state.db, scope, 100)
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.dossier_code,
+                level(r.rating.overall),
+                level(r.rating.timeliness),
+                level(r.rating.convenience),
+                level(r.rating.attitude),
+                r.rating.comment.unwrap_or_default(),
+                super::show_time(Some(r.created_at)),
+            )
+        })
+        .collect();
+    let levels = Satisfaction::ALL.iter().map(|l| level(*l)).collect();
+    Ok(ctx.render(&RatingsPage { ctx: ctx.clone(), summary, levels, latest }))
+}
