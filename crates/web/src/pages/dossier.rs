@@ -185,6 +185,9 @@ pub struct ActionView {
     pub targets: Vec<(String, String)>,
 }
 
+/// Options of a form: (value, label).
+type Choices = Vec<(String, String)>;
+
 /// An opinion asked of another agency, as shown.
 pub struct ConsultationView {
     pub id: i64,
@@ -243,7 +246,7 @@ struct DossierPage {
     /// The rating given (criterion label, level label), with its comment.
     rating: Option<(Vec<(String, String)>, String)>,
     /// The rating form: each criterion (key, label) and the levels (key, label).
-    rating_form: Option<(Vec<(String, String)>, Vec<(String, String)>)>,
+    rating_form: Option<(Choices, Choices)>,
 }
 
 /// The printable forms that apply to the dossier as it stands (slugs of `/bieu-mau/{form}`).
