@@ -1,5 +1,6 @@
-//! Applications waiting on the check-your-answers page: answers and stored files, owned by one
-//! user, submitted or discarded as a whole.
+//! Applications not yet submitted: those waiting on the check-your-answers page, and those the
+//! applicant saved half-done to resume later. Answers and stored files, owned by one user,
+//! submitted or discarded as a whole.
 
 use serde_json::{Map, Value};
 
@@ -16,10 +17,14 @@ pub struct Draft {
     pub user_id: i64,
     /// Procedure.
     pub procedure_code: String,
-    /// Validated answers.
+    /// Answers (validated, unless the draft was saved half-done).
     pub data: Map<String, Value>,
     /// Files already stored.
     pub files: Vec<NewAttachment>,
+    /// Saved half-done by the applicant, to resume.
+    pub saved: bool,
+    /// When it was saved.
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Saves a pending application and returns its id.
@@ -29,10 +34,11 @@ pub async fn create(
     procedure_code: &str,
     data: &Map<String, Value>,
     files: &[NewAttachment],
+    saved: bool,
 ) -> Result<String> {
     let id = crate::random_id();
     sqlx::query(
-        "INSERT INTO drafts (id, user_id, procedure_code, data, files, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO drafts (id, user_id, procedure_code, data, files, created_at, saved) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&id)
     .bind(user_id)
@@ -40,25 +46,49 @@ pub async fn create(
     .bind(serde_json::to_string(data)?)
     .bind(serde_json::to_string(files)?)
     .bind(crate::millis(chrono::Utc::now()))
+    .bind(i64::from(saved))
     .execute(&db.pool)
     .await?;
     Ok(id)
 }
 
+/// A user's drafts saved to resume, newest first.
+pub async fn saved_by(db: &Database, user_id: i64) -> Result<Vec<Draft>> {
+    let ids: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM drafts WHERE user_id = $1 AND saved = 1 ORDER BY created_at DESC LIMIT 50")
+            .bind(user_id)
+            .fetch_all(&db.pool)
+            .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        out.push(get(db, user_id, &id).await?);
+    }
+    Ok(out)
+}
+
 /// A user's pending application; someone else's answers as not found.
 pub async fn get(db: &Database, user_id: i64, id: &str) -> Result<Draft> {
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT procedure_code, data, files FROM drafts WHERE id = $1 AND user_id = $2")
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    let (procedure_code, data, files) = row.ok_or(StoreError::NotFound)?;
+    let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT procedure_code, data, files, saved, created_at FROM drafts WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let (procedure_code, data, files, saved, created_at) = row.ok_or(StoreError::NotFound)?;
     let data = match serde_json::from_str(&data)? {
         Value::Object(m) => m,
         _ => return Err(StoreError::Corrupt("draft data".into())),
     };
-    Ok(Draft { id: id.to_string(), user_id, procedure_code, data, files: serde_json::from_str(&files)? })
+    Ok(Draft {
+        id: id.to_string(),
+        user_id,
+        procedure_code,
+        data,
+        files: serde_json::from_str(&files)?,
+        saved: saved != 0,
+        created_at: crate::from_millis(created_at),
+    })
 }
 
 /// Removes a pending application (after submission or when abandoned); its files stay if a

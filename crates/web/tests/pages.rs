@@ -19,6 +19,7 @@ on_both_engines!(
     administrators_configure_workflows_in_the_editor_and_by_file,
     officers_assign_filter_and_print_the_forms,
     the_applicant_rates_the_service_once_and_officers_see_it,
+    a_citizen_saves_an_application_half_done_and_resumes_it,
 );
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
@@ -695,4 +696,78 @@ async fn the_applicant_rates_the_service_once_and_officers_see_it(engine: TestEn
     assert!(!html.contains(&code));
     let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&token)).await;
     assert_eq!(d["rating"]["timeliness"], "not_satisfied");
+}
+
+async fn a_citizen_saves_an_application_half_done_and_resumes_it(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let code = proc["code"].as_str().unwrap();
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let (_, html) = page(&app, &citizen, &format!("/nop/{code}")).await;
+    assert!(html.contains("id=\"save-draft\""));
+    let csrf = csrf_of(&html);
+    let fields = proc["form"].as_array().unwrap();
+    let first = fields.iter().find(|f| matches!(f["type"].as_str(), Some("text" | "textarea"))).expect("a text field")
+        ["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let docs: Vec<String> =
+        proc["required_documents"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap().to_string()).collect();
+    // Half done: one answer (a text one is typed as is), one document, saved.
+    let half = Form::new()
+        .text("_csrf", csrf.clone())
+        .text("save", "1")
+        .text(format!("a_{first}"), "Phường Cam Đường")
+        .part(format!("d_{}", docs[0]), Part::bytes(pdf("nhap")).file_name("giay-to-nhap.pdf"));
+    let res = citizen.post(app.url(&format!("/nop/{code}"))).multipart(half).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/ho-so?luu=1");
+    let (_, html) = page(&app, &citizen, "/ho-so?luu=1").await;
+    assert!(html.contains("Đã lưu nháp"), "{html}");
+    let start = html.find(&format!("/nop/{code}?nhap=")).expect("a link to resume");
+    let resume = html[start..].split('"').next().unwrap().to_string();
+    let (s, html) = page(&app, &citizen, &resume).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Phường Cam Đường"), "the answer is back");
+    assert!(html.contains(&format!("id=\"kept-{}\"", docs[0])) && html.contains("giay-to-nhap.pdf"));
+    let other = browser();
+    sign_in(&app, &other, "congdan2").await;
+    assert_eq!(page(&app, &other, &resume).await.0, 404, "a draft is its owner's");
+
+    // Finished: every answer, the other documents; the saved one is kept.
+    let draft_id = resume.rsplit('=').next().unwrap().to_string();
+    let mut full = Form::new().text("_csrf", csrf_of(&html)).text("nhap", draft_id);
+    for f in fields {
+        let v = match f["type"].as_str().unwrap() {
+            "number" => "3".to_string(),
+            "date" => "1990-05-17".to_string(),
+            "select" => f["options"][0]["value"].as_str().unwrap().to_string(),
+            "checkbox" => "true".to_string(),
+            "email" => "a@example.vn".to_string(),
+            "phone" => "0912345678".to_string(),
+            _ => "Phường Cam Đường, tỉnh Lào Cai".to_string(),
+        };
+        full = full.text(format!("a_{}", f["key"].as_str().unwrap()), v);
+    }
+    for key in &docs[1..] {
+        full = full.part(format!("d_{key}"), Part::bytes(pdf(key)).file_name(format!("{key}.pdf")));
+    }
+    let res = citizen.post(app.url(&format!("/nop/{code}"))).multipart(full).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap_or_default());
+    let review = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = page(&app, &citizen, &review).await;
+    assert!(html.contains("giay-to-nhap.pdf"), "the kept file is part of the application");
+    let res = citizen.post(app.url(&review)).form(&[("_csrf", csrf_of(&html))]).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let dossier = location.trim_start_matches("/ho-so/").trim_end_matches("?moi=1").to_string();
+    let token = app.login("congdan").await;
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{dossier}"), Some(&token)).await;
+    let kept = d["attachments"].as_array().unwrap().iter().find(|a| a["key"] == docs[0].as_str()).expect("kept");
+    let (_, bytes) = app.get_bytes(kept["url"].as_str().unwrap(), Some(&token)).await;
+    assert_eq!(bytes, pdf("nhap"), "byte for byte");
+    let (_, html) = page(&app, &citizen, "/ho-so").await;
+    assert!(!html.contains("id=\"drafts\""), "the draft is gone once submitted");
 }

@@ -2,7 +2,7 @@
 //! of errors linked to the fields, a check-your-answers page, and submission.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -37,6 +37,8 @@ pub struct DocumentView {
     pub name: String,
     pub required: bool,
     pub error: String,
+    /// Files kept from the saved draft being resumed.
+    pub kept: String,
 }
 
 #[derive(Template)]
@@ -54,6 +56,8 @@ pub(super) struct ApplyPage {
     errors: FormErrors,
     fields: Vec<FieldView>,
     documents: Vec<DocumentView>,
+    /// The saved draft being resumed.
+    draft: String,
 }
 
 impl ApplyPage {
@@ -158,6 +162,7 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
             name: lang.pick(&d.name, d.name_en.as_deref()).into(),
             required: d.required,
             error: errors.of(&d.key).to_string(),
+            kept: String::new(),
         })
         .collect();
     ApplyPage {
@@ -172,6 +177,24 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
         errors,
         fields,
         documents,
+        draft: String::new(),
+    }
+}
+
+impl ApplyPage {
+    /// The form resuming a saved draft: its files are kept unless others are chosen.
+    fn resuming(mut self, draft: &drafts::Draft) -> Self {
+        for d in &mut self.documents {
+            d.kept = draft
+                .files
+                .iter()
+                .filter(|f| f.key == d.key)
+                .map(|f| f.file_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        self.draft = draft.id.clone();
+        self
     }
 }
 
@@ -188,16 +211,38 @@ fn citizen_only(ctx: &Ctx) -> Result<(), AppError> {
     }
 }
 
-/// The application form.
+/// Which saved draft to resume.
+#[derive(Deserialize, Default)]
+pub struct ResumeQuery {
+    nhap: Option<String>,
+}
+
+/// A user's saved draft of this procedure; 404 for anyone else's.
+async fn saved_draft(state: &AppState, user_id: i64, code: &str, id: &str) -> Result<drafts::Draft, AppError> {
+    let d = drafts::get(&state.db, user_id, id).await?;
+    if !d.saved || d.procedure_code != code {
+        return Err(AppError::not_found());
+    }
+    Ok(d)
+}
+
+/// The application form, empty or resuming a saved draft.
 pub async fn form(
     State(state): State<AppState>,
     ctx: Ctx,
-    _signed_in: SignedIn,
+    SignedIn(user): SignedIn,
     Path(code): Path<String>,
+    Query(q): Query<ResumeQuery>,
 ) -> Result<Response, AppError> {
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
-    Ok(ctx.render(&apply_page(&ctx, &p, &Map::new(), FormErrors::default())))
+    match q.nhap.as_deref().filter(|d| !d.is_empty()) {
+        Some(id) => {
+            let d = saved_draft(&state, user.id, &p.code, id).await?;
+            Ok(ctx.render(&apply_page(&ctx, &p, &d.data, FormErrors::default()).resuming(&d)))
+        }
+        None => Ok(ctx.render(&apply_page(&ctx, &p, &Map::new(), FormErrors::default()))),
+    }
 }
 
 /// Checks the application; on success stores it as a pending application and shows the
@@ -220,15 +265,43 @@ pub async fn check(
         Err(e) => return Err(e),
     };
     ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
-    let (answers, files) = answers_and_files(&p, parts);
-    match service::prepare_submission(&state, &user, &code, &answers, &files).await {
-        Ok((p, data, attachments)) => {
-            let id = drafts::create(&state.db, user.id, &p.code, &data, &attachments).await?;
-            Ok(Redirect::to(&format!("/nop/{}/xac-nhan/{id}", p.code)).into_response())
+    let saving = parts.fields.contains_key("save");
+    let resumed = match parts.fields.get("nhap").filter(|d| !d.is_empty()) {
+        Some(id) => Some(saved_draft(&state, user.id, &p.code, id).await?),
+        None => None,
+    };
+    let (answers, mut files) = answers_and_files(&p, parts);
+    if let Some(d) = &resumed {
+        let kept = service::kept_draft_files(&state, d, &files).await?;
+        files.extend(kept);
+    }
+    let outcome = if saving {
+        service::save_draft(&state, &user, &p, &answers, &files).await.map(|_| "/ho-so?luu=1".to_string())
+    } else {
+        match service::prepare_submission(&state, &user, &code, &answers, &files).await {
+            Ok((p, data, attachments)) => {
+                let id = drafts::create(&state.db, user.id, &p.code, &data, &attachments, false).await?;
+                Ok(format!("/nop/{}/xac-nhan/{id}", p.code))
+            }
+            Err(e) => Err(e),
+        }
+    };
+    match outcome {
+        Ok(next) => {
+            // The saved draft gave its files to what replaces it.
+            if let Some(d) = &resumed {
+                service::discard_draft(&state, d).await?;
+            }
+            Ok(Redirect::to(&next).into_response())
         }
         Err(e) if e.kind == ErrorKind::Validation => {
             let errors = FormErrors::from_keys(ctx.lang, &e.fields, &error_order(&p));
-            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &apply_page(&ctx, &p, &answers, errors)))
+            let page = apply_page(&ctx, &p, &answers, errors);
+            let page = match &resumed {
+                Some(d) => page.resuming(d),
+                None => page,
+            };
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e),
     }

@@ -48,6 +48,8 @@ pub struct ListPage {
     pub deadline_links: Vec<(String, String, bool)>,
     pub bulk: Option<BulkAssign>,
     pub register: bool,
+    /// A citizen's saved drafts: (resume link, procedure, saved at).
+    pub drafts: Vec<(String, String, String)>,
     pub base_url: String,
     pub scope: String,
     pub deadline: String,
@@ -68,6 +70,7 @@ pub struct ListQuery {
     pub page: Option<i64>,
     pub assigned: Option<usize>,
     pub refused: Option<usize>,
+    pub luu: Option<String>,
 }
 
 /// Parses the status filter; an unknown one is ignored.
@@ -102,6 +105,7 @@ pub fn list_page(
         deadline_links: vec![],
         bulk: None,
         register: false,
+        drafts: vec![],
         base_url: base_url.to_string(),
         scope: scope.clone(),
         deadline: deadline.clone(),
@@ -115,6 +119,7 @@ pub fn list_page(
                 lang.t_args("assign-partly", &[("n", &n.to_string()), ("refused", &r.to_string())])
             }
             (Some(n), _) => lang.t_args("assign-done", &[("n", &n.to_string())]),
+            _ if q.luu.is_some() => lang.t("draft-saved"),
             _ => String::new(),
         },
         rows: page
@@ -162,7 +167,19 @@ pub async fn mine(
         per_page,
     )
     .await?;
-    let view = list_page(&state, &ctx, ctx.t("mine-title"), "/ho-so", &q, page, per_page);
+    let mut view = list_page(&state, &ctx, ctx.t("mine-title"), "/ho-so", &q, page, per_page);
+    let catalog = state.catalog();
+    view.drafts = motcua_store::drafts::saved_by(&state.db, user.id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let name = catalog
+                .get(&d.procedure_code)
+                .map(|p| ctx.lang.pick(&p.name, p.name_en.as_deref()).to_string())
+                .unwrap_or_else(|| d.procedure_code.clone());
+            (format!("/nop/{}?nhap={}", d.procedure_code, d.id), name, show_time(Some(d.created_at)))
+        })
+        .collect();
     Ok(ctx.render(&view))
 }
 
