@@ -140,6 +140,12 @@ pub struct NewAttachment {
     pub blob: StoredBlob,
     /// Scanned at the counter.
     pub digitized: bool,
+    /// Taken from an earlier dossier instead of being submitted again ("only once").
+    #[serde(default)]
+    pub reused: bool,
+    /// Picked by the applicant from their document store.
+    #[serde(default)]
+    pub from_citizen_store: bool,
 }
 
 /// One event of a dossier's history.
@@ -312,7 +318,8 @@ async fn insert_attachments(
     for a in list {
         sqlx::query(
             "INSERT INTO attachments (id, dossier_id, doc_key, purpose, file_name, content_type, size, sha256, storage_key, \
-             digitized, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             digitized, uploaded_by, created_at, reused, from_citizen_store) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(crate::random_id())
         .bind(dossier_id)
@@ -326,10 +333,51 @@ async fn insert_attachments(
         .bind(i64::from(a.digitized))
         .bind(by)
         .bind(millis(now))
+        .bind(i64::from(a.reused))
+        .bind(i64::from(a.from_citizen_store))
         .execute(&mut **tx)
         .await?;
     }
     Ok(())
+}
+
+/// A document in a citizen's store: something they submitted (or the desk scanned for them), or
+/// a result issued to them, with the dossier it came with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDocument {
+    /// The attachment.
+    pub attachment: Attachment,
+    /// Its dossier's code.
+    pub dossier_code: String,
+    /// Its dossier's procedure.
+    pub procedure_code: String,
+}
+
+/// A citizen's document store (kho dữ liệu công dân), newest first: every document of their
+/// dossiers and every result issued to them, so that nothing is asked of them twice.
+pub async fn citizen_documents(db: &Database, user_id: i64, limit: i64) -> Result<Vec<StoredDocument>> {
+    let columns: String =
+        ATTACHMENT_COLUMNS.split(',').map(|c| format!("a.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT {columns}, d.code AS dossier_code, d.procedure_code AS procedure_code \
+         FROM attachments a JOIN dossiers d ON d.id = a.dossier_id \
+         WHERE d.applicant_user_id = $1 AND (a.purpose IN ('document', 'supplement') \
+         OR (a.purpose = 'result' AND d.status IN ('result_ready', 'returned'))) \
+         ORDER BY a.created_at DESC, a.id LIMIT {}",
+        limit.clamp(1, 1000)
+    ))
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredDocument {
+                attachment: attachment_from(r)?,
+                dossier_code: r.try_get("dossier_code")?,
+                procedure_code: r.try_get("procedure_code")?,
+            })
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -223,6 +223,8 @@ async fn attachments_come_back_byte_for_byte(engine: TestEngine) {
         content_type: "application/pdf".into(),
         blob: stored.clone(),
         digitized: false,
+        reused: false,
+        from_citizen_store: false,
     });
     let d = dossiers::submit(&t.db, &DossierCodePattern::default(), &new, &by(), Utc::now()).await.unwrap();
     let list = dossiers::attachments(&t.db, d.id).await.unwrap();

@@ -203,6 +203,8 @@ async fn store_uploads(
                 content_type: f.content_type.clone(),
                 blob,
                 digitized,
+                reused: f.from_store,
+                from_citizen_store: f.from_store,
             }),
             Err(e) => {
                 discard(state, &out).await;
@@ -990,6 +992,7 @@ pub async fn kept_draft_files(
             file_name: a.file_name.clone(),
             content_type: a.content_type.clone(),
             bytes,
+            from_store: a.from_citizen_store,
         });
     }
     Ok(out)
@@ -1038,4 +1041,41 @@ pub async fn discard_draft(state: &AppState, draft: &motcua_store::drafts::Draft
     motcua_store::drafts::delete(&state.db, &draft.id).await?;
     discard(state, &draft.files).await;
     Ok(())
+}
+
+/// Documents picked from the applicant's store for the given document keys ("only once",
+/// Decree 45/2020): each must be in the applicant's own store and the document must accept
+/// reuse; they come back as uploads marked as taken from the store.
+pub async fn picked_from_store(
+    state: &AppState,
+    user: &User,
+    p: &Procedure,
+    picks: &[(String, String)],
+) -> AppResult<Vec<Upload>> {
+    if picks.is_empty() {
+        return Ok(vec![]);
+    }
+    let store = dossiers::citizen_documents(&state.db, user.id, 1000).await?;
+    let mut out = Vec::new();
+    let mut errors = BTreeMap::new();
+    for (key, id) in picks {
+        let reusable = p.documents.iter().any(|d| d.key == *key && d.reusable);
+        match store.iter().find(|s| s.attachment.id == *id).filter(|_| reusable) {
+            Some(s) => out.push(Upload {
+                part: key.clone(),
+                file_name: s.attachment.file_name.clone(),
+                content_type: s.attachment.content_type.clone(),
+                bytes: state.blobs.get(&s.attachment.storage_key).await?,
+                from_store: true,
+            }),
+            None => {
+                errors.insert(key.clone(), "document-not-in-store".to_string());
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::fields(errors))
+    }
 }

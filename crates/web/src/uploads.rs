@@ -17,6 +17,8 @@ pub struct Upload {
     pub content_type: String,
     /// The bytes.
     pub bytes: Bytes,
+    /// Picked from the applicant's document store rather than uploaded ("only once").
+    pub from_store: bool,
 }
 
 /// The content types accepted for documents: what scanners and phones produce.
@@ -79,7 +81,7 @@ pub async fn read(mut mp: Multipart, max_file: usize) -> AppResult<Parts> {
                     continue;
                 }
                 let content_type = sniff(&bytes).unwrap_or("application/octet-stream").to_string();
-                out.files.push(Upload { part: name, file_name, content_type, bytes });
+                out.files.push(Upload { part: name, file_name, content_type, bytes, from_store: false });
             }
             None => {
                 let bytes = read_limited(&mut field, 1024 * 1024).await?;

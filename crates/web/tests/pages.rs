@@ -20,6 +20,7 @@ on_both_engines!(
     officers_assign_filter_and_print_the_forms,
     the_applicant_rates_the_service_once_and_officers_see_it,
     a_citizen_saves_an_application_half_done_and_resumes_it,
+    a_citizen_reuses_a_document_from_their_store,
 );
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
@@ -770,4 +771,77 @@ async fn a_citizen_saves_an_application_half_done_and_resumes_it(engine: TestEng
     assert_eq!(bytes, pdf("nhap"), "byte for byte");
     let (_, html) = page(&app, &citizen, "/ho-so").await;
     assert!(!html.contains("id=\"drafts\""), "the draft is gone once submitted");
+}
+
+async fn a_citizen_reuses_a_document_from_their_store(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get("/api/v1/procedures/2.001680", None).await;
+    let reusable: Vec<String> = proc["required_documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["reusable"] == true && d["required"] == true)
+        .map(|d| d["key"].as_str().unwrap().to_string())
+        .collect();
+    let key = reusable.first().expect("a reusable document").clone();
+    // An earlier application put the document in the citizen's store (and another citizen's).
+    let token = app.login("congdan").await;
+    let (s, first) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{first}");
+    let earlier = first["attachments"].as_array().unwrap().iter().find(|a| a["key"] == key.as_str()).unwrap();
+    let earlier_id = earlier["id"].as_str().unwrap().to_string();
+    let other_token = app.login("congdan2").await;
+    let (_, theirs) =
+        app.post_multipart("/api/v1/dossiers", Some(&other_token), submission(&proc, &answers(&proc))).await;
+    let theirs_id = theirs["attachments"][0]["id"].as_str().unwrap().to_string();
+
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let (s, html) = page(&app, &citizen, "/kho-giay-to").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("{key}.pdf")) && html.contains(first["code"].as_str().unwrap()));
+    assert!(!html.contains(theirs["code"].as_str().unwrap()), "only their own");
+    let (_, html) = page(&app, &citizen, "/nop/2.001680").await;
+    assert!(html.contains(&format!("id=\"r-{key}\"")) && html.contains(&earlier_id), "offered from the store");
+    let not_reusable = proc["required_documents"].as_array().unwrap().iter().find(|d| d["reusable"] == false).unwrap();
+    assert!(!html.contains(&format!("id=\"r-{}\"", not_reusable["key"].as_str().unwrap())));
+    let csrf = csrf_of(&html);
+    let form_with = |pick: &str| {
+        let mut form = Form::new().text("_csrf", csrf.clone()).text(format!("r_{key}"), pick.to_string());
+        for (k, v) in answers(&proc) {
+            form = form.text(format!("a_{k}"), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+        }
+        for d in proc["required_documents"].as_array().unwrap() {
+            let k = d["key"].as_str().unwrap();
+            if k != key && d["required"] == true {
+                form = form.part(format!("d_{k}"), Part::bytes(pdf(k)).file_name(format!("{k}.pdf")));
+            }
+        }
+        form
+    };
+    // Someone else's document cannot be picked.
+    let res = citizen.post(app.url("/nop/2.001680")).multipart(form_with(&theirs_id)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("không có trong kho"));
+    let res = citizen.post(app.url("/nop/2.001680")).multipart(form_with(&earlier_id)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let review = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = page(&app, &citizen, &review).await;
+    let res = citizen.post(app.url(&review)).form(&[("_csrf", csrf_of(&html))]).send().await.unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let code = location.trim_start_matches("/ho-so/").trim_end_matches("?moi=1").to_string();
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&token)).await;
+    let reused = d["attachments"].as_array().unwrap().iter().find(|a| a["key"] == key.as_str()).unwrap();
+    assert_eq!(
+        (reused["reused"].clone(), reused["from_citizen_store"].clone()),
+        (serde_json::json!(true), serde_json::json!(true))
+    );
+    assert_eq!(reused["sha256"], earlier["sha256"], "the same document");
+    let (_, bytes) = app.get_bytes(reused["url"].as_str().unwrap(), Some(&token)).await;
+    assert_eq!(bytes, pdf(&key));
+    // The officer sees where it came from.
+    let desk = browser();
+    sign_in(&app, &desk, "tiepnhan").await;
+    let (_, html) = page(&app, &desk, &format!("/ho-so/{code}")).await;
+    assert!(html.contains("dùng lại từ kho giấy tờ"));
 }

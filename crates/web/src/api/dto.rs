@@ -95,6 +95,8 @@ pub struct RequiredDocumentDto {
     pub original: bool,
     /// Copies.
     pub count: u32,
+    /// May be taken from the applicant's document store instead of being uploaded again.
+    pub reusable: bool,
 }
 
 /// A choice of a select field.
@@ -187,6 +189,7 @@ impl From<&Procedure> for ProcedureDto {
                     required: d.required,
                     original: d.original,
                     count: d.count,
+                    reusable: d.reusable,
                 })
                 .collect(),
             form: p

@@ -214,3 +214,49 @@ pub async fn notifications(
         .collect();
     Ok(ctx.render(&NotificationsPage { ctx: ctx.clone(), unread, items }))
 }
+
+#[derive(Template)]
+#[template(path = "store.html")]
+struct StorePage {
+    ctx: Ctx,
+    /// (file link, file name, document, procedure, dossier code, date, is a result).
+    items: Vec<(String, String, String, String, String, String, bool)>,
+}
+
+/// The citizen's document store: every document of their dossiers and every result issued to
+/// them, ready to be used again in a new application.
+pub async fn document_store(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    super::SignedIn(user): super::SignedIn,
+) -> Result<Response, AppError> {
+    if user.is_officer() {
+        return Err(AppError::not_found());
+    }
+    let catalog = state.catalog();
+    let lang = ctx.lang;
+    let items = motcua_store::dossiers::citizen_documents(&state.db, user.id, 500)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let p = catalog.get(&s.procedure_code);
+            let document = if s.attachment.purpose == "result" {
+                lang.t("dossier-result")
+            } else {
+                p.and_then(|p| p.documents.iter().find(|d| d.key == s.attachment.key))
+                    .map(|d| lang.pick(&d.name, d.name_en.as_deref()).to_string())
+                    .unwrap_or_else(|| s.attachment.key.clone())
+            };
+            (
+                format!("/api/v1/attachments/{}", s.attachment.id),
+                s.attachment.file_name.clone(),
+                document,
+                p.map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string()).unwrap_or_default(),
+                s.dossier_code,
+                super::show_time(Some(s.attachment.created_at)),
+                s.attachment.purpose == "result",
+            )
+        })
+        .collect();
+    Ok(ctx.render(&StorePage { ctx: ctx.clone(), items }))
+}

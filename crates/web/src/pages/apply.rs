@@ -39,6 +39,10 @@ pub struct DocumentView {
     pub error: String,
     /// Files kept from the saved draft being resumed.
     pub kept: String,
+    /// Documents of the applicant's store that may stand for this one: (attachment id, label).
+    pub store: Vec<(String, String)>,
+    /// Whether the document accepts one from the store.
+    pub reusable: bool,
 }
 
 #[derive(Template)]
@@ -163,6 +167,8 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
             required: d.required,
             error: errors.of(&d.key).to_string(),
             kept: String::new(),
+            store: vec![],
+            reusable: d.reusable,
         })
         .collect();
     ApplyPage {
@@ -182,6 +188,33 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
 }
 
 impl ApplyPage {
+    /// Offers the applicant's stored documents for each document that accepts reuse.
+    async fn with_store(mut self, state: &AppState, user: &motcua_store::users::User) -> Result<Self, AppError> {
+        if !self.documents.iter().any(|d| d.reusable) {
+            return Ok(self);
+        }
+        let store = motcua_store::dossiers::citizen_documents(&state.db, user.id, 200).await?;
+        let catalog = state.catalog();
+        let items: Vec<(String, String)> = store
+            .iter()
+            .map(|s| {
+                let procedure = catalog.get(&s.procedure_code).map(|p| p.name.clone()).unwrap_or_default();
+                let label = format!(
+                    "{} — {} ({}, {})",
+                    s.attachment.file_name,
+                    procedure,
+                    s.dossier_code,
+                    super::show_time(Some(s.attachment.created_at))
+                );
+                (s.attachment.id.clone(), label)
+            })
+            .collect();
+        for d in self.documents.iter_mut().filter(|d| d.reusable) {
+            d.store = items.clone();
+        }
+        Ok(self)
+    }
+
     /// The form resuming a saved draft: its files are kept unless others are chosen.
     fn resuming(mut self, draft: &drafts::Draft) -> Self {
         for d in &mut self.documents {
@@ -239,9 +272,13 @@ pub async fn form(
     match q.nhap.as_deref().filter(|d| !d.is_empty()) {
         Some(id) => {
             let d = saved_draft(&state, user.id, &p.code, id).await?;
-            Ok(ctx.render(&apply_page(&ctx, &p, &d.data, FormErrors::default()).resuming(&d)))
+            let page = apply_page(&ctx, &p, &d.data, FormErrors::default()).resuming(&d);
+            Ok(ctx.render(&page.with_store(&state, &user).await?))
         }
-        None => Ok(ctx.render(&apply_page(&ctx, &p, &Map::new(), FormErrors::default()))),
+        None => {
+            let page = apply_page(&ctx, &p, &Map::new(), FormErrors::default());
+            Ok(ctx.render(&page.with_store(&state, &user).await?))
+        }
     }
 }
 
@@ -270,7 +307,26 @@ pub async fn check(
         Some(id) => Some(saved_draft(&state, user.id, &p.code, id).await?),
         None => None,
     };
+    let picks: Vec<(String, String)> = p
+        .documents
+        .iter()
+        .filter_map(|d| {
+            parts.fields.get(&format!("r_{}", d.key)).filter(|v| !v.is_empty()).map(|v| (d.key.clone(), v.clone()))
+        })
+        .collect();
     let (answers, mut files) = answers_and_files(&p, parts);
+    // A new upload wins over a pick from the store, which wins over a draft's kept file.
+    let picks: Vec<(String, String)> = picks.into_iter().filter(|(k, _)| !files.iter().any(|f| f.part == *k)).collect();
+    let picked = match service::picked_from_store(&state, &user, &p, &picks).await {
+        Ok(list) => list,
+        Err(e) if e.kind == ErrorKind::Validation => {
+            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &error_order(&p));
+            let page = apply_page(&ctx, &p, &answers, errors).with_store(&state, &user).await?;
+            return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(e) => return Err(e),
+    };
+    files.extend(picked);
     if let Some(d) = &resumed {
         let kept = service::kept_draft_files(&state, d, &files).await?;
         files.extend(kept);
@@ -301,6 +357,7 @@ pub async fn check(
                 Some(d) => page.resuming(d),
                 None => page,
             };
+            let page = page.with_store(&state, &user).await?;
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e),

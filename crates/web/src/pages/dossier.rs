@@ -309,7 +309,19 @@ fn attachment_view(lang: Lang, v: &DossierView, a: &motcua_store::dossiers::Atta
             .unwrap_or_else(|| a.key.clone())
     };
     AttachmentView {
-        document: if a.purpose == "supplement" { format!("{document} ({})", lang.t("supplemented")) } else { document },
+        document: {
+            let mut label = document;
+            for (flag, key) in [
+                (a.purpose == "supplement", "supplemented"),
+                (a.from_citizen_store, "attachment-from-store"),
+                (a.digitized, "attachment-digitized"),
+            ] {
+                if flag {
+                    label = format!("{label} ({})", lang.t(key));
+                }
+            }
+            label
+        },
         file_name: a.file_name.clone(),
         url: format!("/api/v1/attachments/{}", a.id),
         size: size_text(a.size),

@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/bieu-mau/{form}", get(forms::dossier_form))
         .route("/can-bo/so-theo-doi", get(forms::register))
         .route("/thong-bao", get(account::notifications))
+        .route("/kho-giay-to", get(account::document_store))
         .route("/can-bo", get(office::queue))
         .route("/can-bo/phan-cong", post(office::assign))
         .route("/can-bo/tiep-nhan", get(office::counter))
