@@ -64,6 +64,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "notifications", include_str!("../migrations/0007_notifications.sql")),
     (8, "ratings", include_str!("../migrations/0008_ratings.sql")),
     (9, "saved drafts", include_str!("../migrations/0009_saved_drafts.sql")),
+    (10, "questions", include_str!("../migrations/0010_questions.sql")),
 ];
 
 /// A connection pool plus the engine it speaks to.

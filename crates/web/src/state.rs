@@ -178,6 +178,8 @@ pub struct Inner {
     calendar: RwLock<Arc<WorkingCalendar>>,
     /// Login rate limiting.
     pub logins: LoginLimiter,
+    /// Public questions and feedback per address (spam protection).
+    pub asks: LoginLimiter,
     /// Procedure versions that dossiers refer to, kept once read: a version never changes.
     versions: RwLock<HashMap<i64, Arc<Procedure>>>,
     /// Officers' reads of dossiers, written in batches.
@@ -211,6 +213,7 @@ impl AppState {
             catalog: RwLock::new(Arc::new(catalog)),
             calendar: RwLock::new(Arc::new(calendar)),
             logins: LoginLimiter::default(),
+            asks: LoginLimiter::default(),
             versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),
             dummy_hash,

@@ -21,6 +21,7 @@ on_both_engines!(
     the_applicant_rates_the_service_once_and_officers_see_it,
     a_citizen_saves_an_application_half_done_and_resumes_it,
     a_citizen_reuses_a_document_from_their_store,
+    anyone_asks_officers_answer_and_the_answer_is_published,
 );
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
@@ -844,4 +845,116 @@ async fn a_citizen_reuses_a_document_from_their_store(engine: TestEngine) {
     sign_in(&app, &desk, "tiepnhan").await;
     let (_, html) = page(&app, &desk, &format!("/ho-so/{code}")).await;
     assert!(html.contains("dùng lại từ kho giấy tờ"));
+}
+
+async fn anyone_asks_officers_answer_and_the_answer_is_published(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let code = "2.001680";
+    let visitor = browser();
+    let (s, html) = page(&app, &visitor, &format!("/thu-tuc/{code}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"ask-form\""));
+    let csrf = csrf_of(&html);
+    let long_ago = (chrono::Utc::now().timestamp_millis() - 60_000).to_string();
+    let now = chrono::Utc::now().timestamp_millis().to_string();
+    let question = "Người khuyết tật có được trợ giúp pháp lý miễn phí không?";
+    let path = format!("/thu-tuc/{code}/hoi");
+    let ask = |name: &'static str, email: &'static str, body: &'static str, t: String, website: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("name", name.into()),
+            ("email", email.into()),
+            ("body", body.into()),
+            ("t", t),
+            ("website", website.into()),
+        ]
+    };
+    // Problems come back on the page, in Vietnamese, the answers kept.
+    let res = visitor
+        .post(app.url(&path))
+        .form(&ask("", "không phải email", question, long_ago.clone(), ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("href=\"#f-name\"") && html.contains("href=\"#f-email\"") && html.contains(question));
+    // Too fast for a person.
+    let res = visitor
+        .post(app.url(&path))
+        .form(&ask("Lò Văn Páo", "pao@example.vn", question, now, ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    // A robot filling the hidden field is thanked and ignored.
+    let res = visitor
+        .post(app.url(&path))
+        .form(&ask("Bot", "bot@example.vn", "Mua thuốc giá rẻ tại đây ngay hôm nay", long_ago.clone(), "http://spam"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let res = visitor
+        .post(app.url(&path))
+        .form(&ask("Lò Văn Páo", "pao@example.vn", question, long_ago, ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, html) = page(&app, &visitor, &format!("/thu-tuc/{code}?hoi=1")).await;
+    assert!(html.contains("id=\"question-sent\"") && !html.contains(question), "not published before an answer");
+
+    // The desk of the service centre moderates: one question waits (the robot's is not there).
+    let desk = browser();
+    sign_in(&app, &desk, "tiepnhan").await;
+    let (s, html) = page(&app, &desk, "/can-bo/hoi-dap").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(question) && html.contains("pao@example.vn") && !html.contains("bot@example.vn"));
+    let start = html.find("id=\"question-").unwrap() + 13;
+    let id: String = html[start..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let (_, chtml) = page(&app, &citizen, "/thu-tuc").await;
+    let (s, _, _) = post_form(
+        &app,
+        &citizen,
+        &format!("/can-bo/hoi-dap/{id}"),
+        &[("_csrf", &csrf_of(&chtml)), ("decision", "publish"), ("answer", "x")],
+    )
+    .await;
+    assert_eq!(s, 404, "citizens do not moderate");
+    let answer = "Có. Người khuyết tật thuộc diện được trợ giúp pháp lý theo Luật Trợ giúp pháp lý 2017.";
+    let (s, _, _) = post_form(
+        &app,
+        &desk,
+        &format!("/can-bo/hoi-dap/{id}"),
+        &[("_csrf", &csrf_of(&html)), ("decision", "publish"), ("answer", answer)],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, html) = page(&app, &visitor, &format!("/thu-tuc/{code}")).await;
+    assert!(html.contains(question) && html.contains(answer), "published under the procedure");
+    assert!(!html.contains("pao@example.vn"), "the e-mail is never shown");
+    let (_, html) = page(&app, &desk, "/can-bo/hoi-dap").await;
+    assert!(!html.contains(question), "decided once");
+
+    // Feedback about a dossier that does not exist is refused with a message.
+    let (_, html) = page(&app, &visitor, "/gop-y").await;
+    let t = (chrono::Utc::now().timestamp_millis() - 60_000).to_string();
+    let res = visitor
+        .post(app.url("/gop-y"))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("name", "Lò Văn Páo"),
+            ("email", "pao@example.vn"),
+            ("body", "Cán bộ hướng dẫn rất tận tình."),
+            ("t", &t),
+            ("dossier", "KHONG-CO"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("Không tìm thấy hồ sơ"));
 }

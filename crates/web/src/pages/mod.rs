@@ -11,6 +11,7 @@ mod dossier;
 mod forms;
 mod office;
 mod portal;
+mod questions;
 mod workflow;
 
 use askama::Template;
@@ -49,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/bieu-mau/{form}", get(forms::dossier_form))
         .route("/can-bo/so-theo-doi", get(forms::register))
         .route("/thong-bao", get(account::notifications))
+        .route("/thu-tuc/{code}/hoi", post(questions::ask))
+        .route("/gop-y", get(questions::feedback_form).post(questions::feedback))
+        .route("/can-bo/hoi-dap", get(questions::moderation))
+        .route("/can-bo/hoi-dap/{id}", post(questions::decide))
         .route("/kho-giay-to", get(account::document_store))
         .route("/can-bo", get(office::queue))
         .route("/can-bo/phan-cong", post(office::assign))

@@ -135,7 +135,7 @@ pub async fn catalog(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Ca
 
 #[derive(Template)]
 #[template(path = "procedure.html")]
-struct ProcedurePage {
+pub(super) struct ProcedurePage {
     ctx: Ctx,
     code: String,
     name: String,
@@ -148,18 +148,46 @@ struct ProcedurePage {
     level_reason: Option<String>,
     documents: Vec<(String, String, u32, String)>,
     online: bool,
+    /// Published questions: (asker, question, answer, answered at).
+    answered: Vec<(String, String, String, String)>,
+    ask: super::questions::AskView,
 }
 
-/// One procedure: documents, time limit, fee, agency, online level.
+/// Whether a question was just sent.
+#[derive(Deserialize, Default)]
+pub struct ProcedureQuery {
+    hoi: Option<String>,
+}
+
+/// One procedure: documents, time limit, fee, agency, online level, questions and answers.
 pub async fn procedure(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
+    Query(q): Query<ProcedureQuery>,
 ) -> Result<Response, AppError> {
     let catalog = state.catalog();
     let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
+    let page = procedure_page(&state, &ctx, p, super::questions::AskView::fresh(q.hoi.is_some())).await?;
+    Ok(ctx.render(&page))
+}
+
+/// The procedure page with the question form as given.
+pub(super) async fn procedure_page(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Procedure,
+    ask: super::questions::AskView,
+) -> Result<ProcedurePage, AppError> {
     let lang = ctx.lang;
+    let answered = motcua_store::questions::published_for(&state.db, &p.code)
+        .await?
+        .into_iter()
+        .map(|q| (q.name, q.body, q.answer.unwrap_or_default(), show_time(q.answered_at)))
+        .collect();
     let page = ProcedurePage {
+        answered,
+        ask,
         code: p.code.clone(),
         name: lang.pick(&p.name, p.name_en.as_deref()).into(),
         field: lang.pick(&p.field.name, p.field.name_en.as_deref()).into(),
@@ -184,7 +212,7 @@ pub async fn procedure(
         online: p.level != "none",
         ctx: ctx.clone(),
     };
-    Ok(ctx.render(&page))
+    Ok(page)
 }
 
 /// A lookup result.

@@ -1,0 +1,307 @@
+//! Public questions and feedback (hỏi đáp, góp ý): the comment form under every procedure and a
+//! general feedback page (optionally about a dossier); officers moderate, answered questions are
+//! published under their procedure. The e-mail is never shown publicly.
+//!
+//! Spam is kept out without third-party services: a hidden field people leave empty, a minimum
+//! time to fill the form in, a limit on links, and a rate limit per address.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::Utc;
+use motcua_domain::dossier::Role;
+use motcua_domain::identity::{Email, FullName};
+use motcua_store::questions::{self, NewQuestion};
+use serde::Deserialize;
+
+use super::{show_time, Ctx, FormErrors, SignedIn};
+use crate::error::{AppError, ErrorKind};
+use crate::state::AppState;
+
+/// A form filled in faster than this is taken for a robot.
+const MIN_FILL_SECONDS: i64 = 3;
+/// Links allowed in a question.
+const MAX_LINKS: usize = 2;
+
+/// The fields of the question and feedback forms.
+#[derive(Deserialize, Default, Clone)]
+pub struct AskForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    body: String,
+    /// For feedback: the dossier concerned (optional).
+    #[serde(default)]
+    dossier: String,
+    /// Left empty by people; robots fill it in.
+    #[serde(default)]
+    website: String,
+    /// When the form was shown (ms since the epoch).
+    #[serde(default)]
+    t: String,
+}
+
+/// What the asking forms show: the fields typed, the time stamp, the errors.
+pub struct AskView {
+    pub name: String,
+    pub email: String,
+    pub body: String,
+    pub dossier: String,
+    pub t: String,
+    pub errors: FormErrors,
+    pub sent: bool,
+}
+
+impl AskView {
+    /// A fresh form.
+    pub fn fresh(sent: bool) -> AskView {
+        AskView {
+            name: String::new(),
+            email: String::new(),
+            body: String::new(),
+            dossier: String::new(),
+            t: Utc::now().timestamp_millis().to_string(),
+            errors: FormErrors::default(),
+            sent,
+        }
+    }
+
+    fn again(f: &AskForm, errors: FormErrors) -> AskView {
+        AskView {
+            name: f.name.clone(),
+            email: f.email.clone(),
+            body: f.body.clone(),
+            dossier: f.dossier.clone(),
+            t: f.t.clone(),
+            errors,
+            sent: false,
+        }
+    }
+}
+
+/// A checked question: name, e-mail, text.
+type Checked = (String, String, String);
+
+/// Checks a question: every problem by field, or `Ok(None)` for a robot (silently dropped).
+fn check(f: &AskForm) -> Result<Option<Checked>, BTreeMap<String, String>> {
+    if !f.website.trim().is_empty() {
+        return Ok(None);
+    }
+    let mut errors = BTreeMap::new();
+    let name = FullName::parse(&f.name).map_err(|_| errors.insert("name".into(), "field-required".into())).ok();
+    let email = Email::parse(&f.email).map_err(|_| errors.insert("email".into(), "field-not-email".into())).ok();
+    let body = f.body.trim();
+    let len = body.chars().count();
+    if len < 10 {
+        errors.insert("body".into(), "question-too-short".into());
+    } else if len > 3000 {
+        errors.insert("body".into(), "field-too-long".into());
+    } else if body.matches("http").count() > MAX_LINKS {
+        errors.insert("body".into(), "question-too-many-links".into());
+    }
+    let shown = f.t.trim().parse::<i64>().ok();
+    let elapsed = shown.map(|t| (Utc::now().timestamp_millis() - t) / 1000);
+    if !elapsed.is_some_and(|s| (MIN_FILL_SECONDS..86_400).contains(&s)) {
+        errors.insert("body".into(), "question-too-fast".into());
+    }
+    match (name, email) {
+        (Some(n), Some(e)) if errors.is_empty() => {
+            Ok(Some((n.as_str().to_string(), e.as_str().to_string(), body.to_string())))
+        }
+        _ => Err(errors),
+    }
+}
+
+fn order() -> Vec<String> {
+    ["name", "email", "dossier", "body"].iter().map(|s| s.to_string()).collect()
+}
+
+/// Someone asks a question under a procedure.
+pub async fn ask(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    Form(f): Form<AskForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(Some(&f.csrf))?;
+    let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
+    if !state.asks.allow(&addr.ip().to_string()) {
+        return Err(AppError::new(ErrorKind::RateLimited));
+    }
+    match check(&f) {
+        Ok(Some((name, email, body))) => {
+            let q = NewQuestion {
+                kind: "question".into(),
+                procedure_code: Some(p.code.clone()),
+                dossier_code: None,
+                agency_code: Some(p.agency.code.clone()),
+                name,
+                email,
+                body,
+            };
+            questions::ask(&state.db, &q, Utc::now()).await?;
+            Ok(Redirect::to(&format!("/thu-tuc/{code}?hoi=1#hoi-dap")).into_response())
+        }
+        Ok(None) => Ok(Redirect::to(&format!("/thu-tuc/{code}?hoi=1#hoi-dap")).into_response()),
+        Err(errors) => {
+            let view = AskView::again(&f, FormErrors::from_keys(ctx.lang, &errors, &order()));
+            let page = super::portal::procedure_page(&state, &ctx, &p, view).await?;
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "feedback.html")]
+struct FeedbackPage {
+    ctx: Ctx,
+    ask: AskView,
+}
+
+/// Whether the feedback was sent.
+#[derive(Deserialize, Default)]
+pub struct SentQuery {
+    gui: Option<String>,
+}
+
+/// The general feedback form (góp ý), optionally about a dossier.
+pub async fn feedback_form(ctx: Ctx, Query(q): Query<SentQuery>) -> Response {
+    ctx.render(&FeedbackPage { ctx: ctx.clone(), ask: AskView::fresh(q.gui.is_some()) })
+}
+
+/// Records feedback; about a dossier, its lead agency moderates it.
+pub async fn feedback(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<AskForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(Some(&f.csrf))?;
+    if !state.asks.allow(&addr.ip().to_string()) {
+        return Err(AppError::new(ErrorKind::RateLimited));
+    }
+    let dossier = f.dossier.trim().to_string();
+    let agency = if dossier.is_empty() {
+        None
+    } else {
+        motcua_store::dossiers::by_code(&state.db, &dossier).await.ok().map(|d| d.lead_agency)
+    };
+    let mut result = check(&f);
+    if !dossier.is_empty() && agency.is_none() {
+        let mut errors = result.err().unwrap_or_default();
+        errors.insert("dossier".into(), "feedback-unknown-dossier".into());
+        result = Err(errors);
+    }
+    match result {
+        Ok(Some((name, email, body))) => {
+            let q = NewQuestion {
+                kind: "feedback".into(),
+                procedure_code: None,
+                dossier_code: Some(dossier).filter(|d| !d.is_empty()),
+                agency_code: agency,
+                name,
+                email,
+                body,
+            };
+            questions::ask(&state.db, &q, Utc::now()).await?;
+            Ok(Redirect::to("/gop-y?gui=1").into_response())
+        }
+        Ok(None) => Ok(Redirect::to("/gop-y?gui=1").into_response()),
+        Err(errors) => {
+            let ask = AskView::again(&f, FormErrors::from_keys(ctx.lang, &errors, &order()));
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &FeedbackPage { ctx: ctx.clone(), ask }))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "moderation.html")]
+struct ModerationPage {
+    ctx: Ctx,
+    /// (id, kind label, about, name, e-mail, body, asked at).
+    items: Vec<(i64, String, String, String, String, String, String)>,
+}
+
+/// Who moderates: reception and leaders for their agency; the service centre and administrators
+/// for everything. `None` when the user may not moderate at all.
+fn moderation_scope(state: &AppState, user: &motcua_store::users::User) -> Option<Option<String>> {
+    let agency = user.agency_code.clone()?;
+    if user.has(Role::Admin) || state.catalog().agencies.get(&agency).is_some_and(|a| a.is_service_centre()) {
+        return Some(None);
+    }
+    (user.has(Role::Reception) || user.has(Role::Leader)).then_some(Some(agency))
+}
+
+/// The questions and feedback waiting for an answer.
+pub async fn moderation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+) -> Result<Response, AppError> {
+    let scope = moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
+    let catalog = state.catalog();
+    let items = questions::pending(&state.db, scope.as_deref(), 200)
+        .await?
+        .into_iter()
+        .map(|q| {
+            let about = match (&q.procedure_code, &q.dossier_code) {
+                (Some(p), _) => catalog.get(p).map(|x| format!("{} ({p})", x.name)).unwrap_or_else(|| p.clone()),
+                (_, Some(d)) => d.clone(),
+                _ => String::new(),
+            };
+            (
+                q.id,
+                ctx.t(&format!("question-kind-{}", q.kind)),
+                about,
+                q.name,
+                q.email,
+                q.body,
+                show_time(Some(q.created_at)),
+            )
+        })
+        .collect();
+    Ok(ctx.render(&ModerationPage { ctx: ctx.clone(), items }))
+}
+
+/// An officer's decision on a question.
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    answer: String,
+    decision: String,
+}
+
+/// Publishes a question with its answer, or rejects it.
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    ctx.check_csrf(Some(&f.csrf))?;
+    let scope = moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
+    let agency = questions::agency_of(&state.db, id).await?;
+    if scope.is_some() && scope != agency {
+        return Err(AppError::not_found());
+    }
+    let publish = f.decision == "publish";
+    let answer = f.answer.trim();
+    if publish && answer.is_empty() {
+        return Err(AppError::fields([("answer".to_string(), "question-answer-required".to_string())].into()));
+    }
+    questions::decide(&state.db, id, publish, Some(answer).filter(|a| !a.is_empty()), user.id, Utc::now()).await?;
+    Ok(Redirect::to("/can-bo/hoi-dap").into_response())
+}
