@@ -202,15 +202,18 @@ fn digest_time(day: NaiveDate) -> DateTime<Utc> {
 /// queued (they run at 06:30 local time, or at once when the server starts later in the day).
 pub fn start(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // The last day whose digests this server queued; other servers' are deduplicated.
+        let mut scheduled: Option<NaiveDate> = None;
         loop {
             let now = Utc::now();
             if let Err(e) = scan_overruns(&state.db, now).await {
                 tracing::warn!(error = %e, "escalation scan failed");
             }
             let day = now.with_timezone(&vn_offset()).date_naive();
-            if state.calendar().is_working_day(day) {
-                if let Err(e) = schedule_digests(&state.db, day, digest_time(day)).await {
-                    tracing::warn!(error = %e, "scheduling digests failed");
+            if scheduled != Some(day) && state.calendar().is_working_day(day) {
+                match schedule_digests(&state.db, day, digest_time(day)).await {
+                    Ok(_) => scheduled = Some(day),
+                    Err(e) => tracing::warn!(error = %e, "scheduling digests failed"),
                 }
             }
             tokio::time::sleep(SCAN_EVERY).await;
