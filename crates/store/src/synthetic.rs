@@ -84,11 +84,7 @@ async fn demo_procedures(db: &Database, parts: &DemoParts) -> Result<Vec<Procedu
              `motcua serve --demo` once on this database (same --data / --database-url) and seed afterwards"
         ))
     };
-    let procs: Vec<Procedure> = catalog::current_procedures(db)
-        .await?
-        .into_iter()
-        .filter(|p| p.workflow.iter().all(|s| s.consultations.is_empty()))
-        .collect();
+    let procs = catalog::current_procedures(db).await?;
     if procs.is_empty() {
         return Err(refuse("this database has no catalog".into()));
     }
@@ -107,7 +103,15 @@ async fn demo_procedures(db: &Database, parts: &DemoParts) -> Result<Vec<Procedu
     if !agencies.iter().any(|a| a.is_service_centre()) {
         return Err(refuse("this database has no service centre".into()));
     }
-    Ok(parts.procedures.iter().filter_map(|p| by_code.get(p.code.as_str()).map(|p| (*p).clone())).collect())
+    // Stories here never ask another agency's opinion, which a workflow with consultations
+    // needs: its procedures get no synthetic dossiers (they are still required to be present).
+    Ok(parts
+        .procedures
+        .iter()
+        .filter_map(|p| by_code.get(p.code.as_str()))
+        .filter(|p| p.workflow.iter().all(|s| s.consultations.is_empty()))
+        .map(|p| (*p).clone())
+        .collect())
 }
 
 /// One event to write.
