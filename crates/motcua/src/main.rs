@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use motcua_domain::code::DossierCodePattern;
 use motcua_domain::dossier::Role;
+use motcua_store::synthetic::Mix;
 use motcua_store::users::NewUser;
 use motcua_store::{Blobs, Database};
 use motcua_web::mail::Mailer;
@@ -92,6 +93,10 @@ enum Command {
         /// Seed of the random generator.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Only dossiers in the workflow (received or processing), about a third of them
+        /// overdue, instead of the usual mix of every status.
+        #[arg(long)]
+        open_only: bool,
     },
 }
 
@@ -294,10 +299,11 @@ async fn main() -> Result<()> {
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&motcua_web::api::openapi())?);
         }
-        Command::Seed { dossiers, seed } => {
+        Command::Seed { dossiers, seed, open_only } => {
             let db = open(&cli).await?;
             let started = std::time::Instant::now();
-            let seeded = motcua_store::synthetic::seed(&db, *dossiers, *seed, |n| {
+            let mix = if *open_only { Mix::OpenOnly } else { Mix::Realistic };
+            let seeded = motcua_store::synthetic::seed(&db, *dossiers, *seed, mix, |n| {
                 eprintln!("  {n} dossiers written ({:.1} s)", started.elapsed().as_secs_f64());
             })
             .await?;

@@ -8,6 +8,11 @@
 //! always `submit`). Only the writing differs: multi-row `INSERT`s inside large transactions
 //! instead of one transaction per action.
 //!
+//! [`Mix::OpenOnly`] (`motcua seed --open-only`) keeps every dossier in the workflow instead
+//! (received or processing, waiting on a specialist or a leader), with due dates spread over the
+//! past and the future so that about a third are overdue: the population of the daily overdue
+//! scan and of "overdue in my unit".
+//!
 //! Codes look like `000.00.12.H38-S260105-000042`: the `-S` infix cannot occur in a code of a
 //! real submission (every pattern puts the date right after the dash), and the numbers come
 //! from the `synthetic:<agency>` scope of `code_sequences`, so seeding twice never collides.
@@ -115,6 +120,7 @@ async fn demo_procedures(db: &Database, parts: &DemoParts) -> Result<Vec<Procedu
 }
 
 /// One event to write.
+#[derive(Clone)]
 struct NewEvent {
     at: i64,
     by_applicant: bool,
@@ -125,6 +131,7 @@ struct NewEvent {
 }
 
 /// One dossier to write, with its history.
+#[derive(Clone)]
 struct Row {
     procedure: usize,
     agency_seq: u64,
@@ -194,6 +201,46 @@ const FATES: &[(u32, &[(Who, Action)])] = &[
     (3, &[(Who::Desk, Action::Receive), (Who::Applicant, Action::Withdraw)]),
 ];
 
+/// The stories of [`Mix::OpenOnly`]: every one ends received or processing, its clock running.
+const OPEN_FATES: &[(u32, &[(Who, Action)])] = &[
+    // At the specialist step.
+    (45, &[(Who::Desk, Action::Receive)]),
+    // At the leader step.
+    (35, &[(Who::Desk, Action::Receive), (Who::Specialist, Action::Forward)]),
+    // Back at the specialist step after a supplement (the clock restarted).
+    (
+        10,
+        &[
+            (Who::Desk, Action::Receive),
+            (Who::Specialist, Action::RequestSupplement),
+            (Who::Applicant, Action::Supplement),
+        ],
+    ),
+    // Sent back by the leader.
+    (10, &[(Who::Desk, Action::Receive), (Who::Specialist, Action::Forward), (Who::Leader, Action::SendBack)]),
+];
+
+/// Which dossiers to generate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mix {
+    /// Every status, as a province has them: about 20 % in the workflow (received or
+    /// processing), most of the rest finished.
+    #[default]
+    Realistic,
+    /// Only dossiers in the workflow (received or processing), due dates spread so that about
+    /// a third are overdue: for the overdue scan and the deadline filters.
+    OpenOnly,
+}
+
+impl Mix {
+    fn fates(self) -> &'static [(u32, &'static [(Who, Action)])] {
+        match self {
+            Mix::Realistic => FATES,
+            Mix::OpenOnly => OPEN_FATES,
+        }
+    }
+}
+
 /// Who takes a scripted action.
 #[derive(Clone, Copy)]
 enum Who {
@@ -218,6 +265,7 @@ struct Generator {
     centre: String,
     people: People,
     now: DateTime<Utc>,
+    mix: Mix,
 }
 
 impl Generator {
@@ -280,9 +328,10 @@ impl Generator {
         let pi = self.pick_procedure();
         let procs = self.procs.clone();
         let p = &procs[pi];
-        let total: u32 = FATES.iter().map(|(w, _)| w).sum();
+        let fates = self.mix.fates();
+        let total: u32 = fates.iter().map(|(w, _)| w).sum();
         let mut x = self.rng.gen_range(0..total);
-        let script = FATES
+        let script = fates
             .iter()
             .find(|(w, _)| {
                 if x < *w {
@@ -296,25 +345,22 @@ impl Generator {
             .unwrap_or(&[]);
         let finished =
             script.iter().any(|(_, a)| matches!(a, Action::ReturnResult | Action::Refuse | Action::Withdraw));
+        let rule = self.rules.get(&p.agency.code).cloned().unwrap_or_default();
         // Open dossiers are recent; finished ones spread over the past year.
-        let span_hours = if finished { 365 * 24 } else { 40 * 24 };
-        let ago = Duration::hours(self.rng.gen_range(1..span_hours));
-        let mut t = self.office_moment(self.now - ago);
+        let start = match self.mix {
+            Mix::Realistic => {
+                let span_hours = if finished { 365 * 24 } else { 40 * 24 };
+                let ago = Duration::hours(self.rng.gen_range(1..span_hours));
+                Some(self.office_moment(self.now - ago))
+            }
+            Mix::OpenOnly => None,
+        };
         let family = pick(&mut self.rng, &self.people.family_names);
         let middle = pick(&mut self.rng, &self.people.middle_names);
         let given = pick(&mut self.rng, &self.people.given_names);
         let applicant_name = format!("{family} {middle} {given}");
         let data = serde_json::to_string(&self.answers(&p.form))?;
-        let rule = self.rules.get(&p.agency.code).cloned().unwrap_or_default();
-        let desk = Actor::Officer {
-            id: 0,
-            agency: self.centre.clone(),
-            at_service_centre: true,
-            roles: vec![Role::Reception],
-        };
-        let staff =
-            |role| Actor::Officer { id: 0, agency: p.agency.code.clone(), at_service_centre: false, roles: vec![role] };
-        let mut row = Row {
+        let row = Row {
             procedure: pi,
             agency_seq: 0,
             applicant_name,
@@ -327,22 +373,73 @@ impl Generator {
             step: 0,
             resume_status: None,
             waiting: None,
-            submitted_at: millis(t),
+            submitted_at: 0,
             received_at: None,
             clock_started_at: None,
             due_at: None,
             finished_at: None,
             returned_at: None,
             supplement_count: 0,
-            events: vec![NewEvent {
-                at: millis(t),
-                by_applicant: true,
-                action: Action::Submit,
-                from: None,
-                to: Status::Submitted,
-                step: 0,
-            }],
+            events: Vec::new(),
         };
+        if let Some(t) = start {
+            return self.story(row, p, &rule, script, t);
+        }
+        // Only open dossiers: a third of them overdue. The start is drawn over twice the limit
+        // plus the time the story takes to (re)start the clock, and drawn again (up to a bound)
+        // until the dossier falls on the chosen side of its due date, so that the share does not
+        // depend on how well that time is guessed for each procedure.
+        let now = millis(self.now);
+        let want_overdue = self.rng.gen_bool(1.0 / 3.0);
+        let limit_hours = (due_at(&self.cal, &rule, self.now, p.limit) - self.now).num_hours();
+        let to_clock = script
+            .iter()
+            .rposition(|(_, a)| matches!(a, Action::Receive | Action::Supplement))
+            .map_or(1, |i| i as i64 + 1);
+        let gap = 24
+            + match p.limit.unit {
+                TimeUnit::Hours | TimeUnit::HalfDays => 0,
+                _ => 4 * i64::from(p.limit.amount.max(1)),
+            };
+        let span_hours = (2 * (limit_hours + to_clock * gap)).max(2);
+        let mut tries = 0;
+        loop {
+            let ago = Duration::hours(self.rng.gen_range(1..span_hours));
+            let t = self.office_moment(self.now - ago);
+            let r = self.story(row.clone(), p, &rule, script, t)?;
+            tries += 1;
+            if r.due_at.is_some_and(|due| (due < now) == want_overdue) || tries == 40 {
+                return Ok(r);
+            }
+        }
+    }
+
+    /// Plays `script` on a dossier submitted at `t`.
+    fn story(
+        &mut self,
+        mut row: Row,
+        p: &Procedure,
+        rule: &CountingRule,
+        script: &[(Who, Action)],
+        mut t: DateTime<Utc>,
+    ) -> Result<Row> {
+        let desk = Actor::Officer {
+            id: 0,
+            agency: self.centre.clone(),
+            at_service_centre: true,
+            roles: vec![Role::Reception],
+        };
+        let staff =
+            |role| Actor::Officer { id: 0, agency: p.agency.code.clone(), at_service_centre: false, roles: vec![role] };
+        row.submitted_at = millis(t);
+        row.events.push(NewEvent {
+            at: millis(t),
+            by_applicant: true,
+            action: Action::Submit,
+            from: None,
+            to: Status::Submitted,
+            step: 0,
+        });
         for (who, action) in script {
             let actor = match who {
                 Who::Applicant => Actor::Applicant,
@@ -373,7 +470,7 @@ impl Generator {
             }
             if tr.restarts_clock {
                 row.clock_started_at = Some(at);
-                row.due_at = Some(millis(due_at(&self.cal, &rule, t, p.limit)));
+                row.due_at = Some(millis(due_at(&self.cal, rule, t, p.limit)));
             }
             if matches!(tr.to, Status::ResultReady | Status::Refused | Status::Withdrawn) && row.finished_at.is_none() {
                 row.finished_at = Some(at);
@@ -426,6 +523,10 @@ impl Generator {
             }
             for e in &mut row.events {
                 e.at -= shift;
+            }
+            // The clock counts from the moved start by the same rules.
+            if let Some(started) = row.clock_started_at {
+                row.due_at = Some(millis(due_at(&self.cal, rule, crate::from_millis(started), p.limit)));
             }
         }
         Ok(row)
@@ -596,10 +697,10 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
     Ok(events)
 }
 
-/// Adds `count` synthetic dossiers to a database holding the demo catalog, deterministically
-/// for a given `seed` (apart from the times, relative to now). Calls `progress` after each
-/// transaction with the number written so far.
-pub async fn seed(db: &Database, count: usize, seed: u64, mut progress: impl FnMut(usize)) -> Result<Seeded> {
+/// Adds `count` synthetic dossiers of the given `mix` to a database holding the demo catalog,
+/// deterministically for a given `seed` (apart from the times, relative to now). Calls
+/// `progress` after each transaction with the number written so far.
+pub async fn seed(db: &Database, count: usize, seed: u64, mix: Mix, mut progress: impl FnMut(usize)) -> Result<Seeded> {
     let parts = demo_parts()?;
     let procs = demo_procedures(db, &parts).await?;
     let agencies = catalog::agencies(db).await?;
@@ -626,6 +727,7 @@ pub async fn seed(db: &Database, count: usize, seed: u64, mut progress: impl FnM
         centre,
         people: parts.people,
         now: Utc::now(),
+        mix,
     };
     let mut out = Seeded::default();
     while out.dossiers < count {
@@ -711,44 +813,91 @@ mod tests {
                 addresses: names("Lào Cai"),
             },
             now: Utc::now(),
+            mix: Mix::Realistic,
         }
     }
 
     #[test]
     fn generated_dossiers_are_what_the_application_would_have_stored() {
-        let mut g = generator();
+        for mix in [Mix::Realistic, Mix::OpenOnly] {
+            let mut g = generator();
+            g.mix = mix;
+            for _ in 0..3000 {
+                let r = g.dossier().unwrap();
+                check(&g, &r);
+            }
+        }
+    }
+
+    /// What every generated dossier must satisfy, whatever the mix.
+    fn check(g: &Generator, r: &Row) {
         let now = millis(g.now);
-        for _ in 0..3000 {
-            let r = g.dossier().unwrap();
-            let p = &g.procs[r.procedure];
-            assert_eq!(r.events[0].action, Action::Submit);
-            assert_eq!(r.events[0].at, r.submitted_at);
-            assert!(r.events.windows(2).all(|w| w[0].at < w[1].at), "times go forward");
-            assert!(r.events.iter().all(|e| e.at < now), "nothing in the future");
-            assert_eq!(r.events.last().unwrap().to, r.status);
-            let s = Situation {
-                status: r.status,
-                lead_agency: &p.agency.code,
-                workflow: &p.workflow,
-                step: r.step,
-                resume_status: r.resume_status,
-                assignee: None,
-                consultations_pending: false,
-            };
-            assert_eq!(r.waiting, waiting_on(&s));
-            assert_eq!(r.received_at.is_some(), r.events.iter().any(|e| e.action == Action::Receive));
-            assert_eq!(r.due_at.is_some(), r.clock_started_at.is_some());
-            assert_eq!(
-                r.finished_at.is_some(),
-                r.events.iter().any(|e| matches!(e.to, Status::ResultReady | Status::Refused | Status::Withdrawn))
-            );
+        let p = &g.procs[r.procedure];
+        assert_eq!(r.events[0].action, Action::Submit);
+        assert_eq!(r.events[0].at, r.submitted_at);
+        assert!(r.events.windows(2).all(|w| w[0].at < w[1].at), "times go forward");
+        assert!(r.events.iter().all(|e| e.at < now), "nothing in the future");
+        assert_eq!(r.events.last().unwrap().to, r.status);
+        let s = Situation {
+            status: r.status,
+            lead_agency: &p.agency.code,
+            workflow: &p.workflow,
+            step: r.step,
+            resume_status: r.resume_status,
+            assignee: None,
+            consultations_pending: false,
+        };
+        assert_eq!(r.waiting, waiting_on(&s));
+        assert_eq!(r.received_at.is_some(), r.events.iter().any(|e| e.action == Action::Receive));
+        assert_eq!(r.due_at.is_some(), r.clock_started_at.is_some());
+        assert_eq!(
+            r.finished_at.is_some(),
+            r.events.iter().any(|e| matches!(e.to, Status::ResultReady | Status::Refused | Status::Withdrawn))
+        );
+        if let (Some(started), Some(due)) = (r.clock_started_at, r.due_at) {
+            let rule = CountingRule::default();
+            assert_eq!(due, millis(due_at(&g.cal, &rule, crate::from_millis(started), p.limit)), "the clock's rule");
         }
     }
 
     #[test]
+    fn open_only_keeps_every_dossier_in_the_workflow_a_third_of_them_overdue() {
+        let mut g = generator();
+        g.mix = Mix::OpenOnly;
+        let now = millis(g.now);
+        let n = 6000;
+        let mut overdue = 0;
+        let mut by_status: HashMap<Status, usize> = HashMap::new();
+        for _ in 0..n {
+            let r = g.dossier().unwrap();
+            let p = &g.procs[r.procedure];
+            assert!(matches!(r.status, Status::Received | Status::Processing), "{:?}", r.status);
+            *by_status.entry(r.status).or_default() += 1;
+            let (role, agency) = r.waiting.clone().expect("someone must act");
+            assert!(matches!(role, Role::Specialist | Role::Leader), "{role:?}");
+            assert_eq!(agency, p.agency.code);
+            assert!(r.finished_at.is_none() && r.returned_at.is_none());
+            let due = r.due_at.expect("the clock runs");
+            assert!(due > r.clock_started_at.unwrap());
+            if due < now {
+                overdue += 1;
+            }
+        }
+        let share = overdue as f64 / n as f64;
+        assert!((0.25..0.42).contains(&share), "overdue share {share}");
+        assert!(by_status[&Status::Received] > n / 3 && by_status[&Status::Processing] > n / 4, "{by_status:?}");
+        // Due dates reach well into the past and the future.
+        let dues: Vec<i64> = (0..500).map(|_| g.dossier().unwrap().due_at.unwrap()).collect();
+        let day = 86_400_000;
+        assert!(dues.iter().any(|d| *d < now - 3 * day) && dues.iter().any(|d| *d > now + 3 * day));
+    }
+
+    #[test]
     fn every_fate_is_a_legal_story_and_shares_add_up() {
-        let total: u32 = FATES.iter().map(|(w, _)| w).sum();
-        assert_eq!(total, 100);
+        for fates in [FATES, OPEN_FATES] {
+            let total: u32 = fates.iter().map(|(w, _)| w).sum();
+            assert_eq!(total, 100);
+        }
         let lead = "000.00.12.H38";
         let wf = motcua_domain::dossier::default_workflow(lead);
         let desk = Actor::Officer {
@@ -758,7 +907,7 @@ mod tests {
             roles: vec![Role::Reception],
         };
         let staff = |role| Actor::Officer { id: 0, agency: lead.into(), at_service_centre: false, roles: vec![role] };
-        for (_, script) in FATES {
+        for (_, script) in FATES.iter().chain(OPEN_FATES) {
             let mut s = Situation::submitted(lead, &wf);
             for (who, action) in *script {
                 let actor = match who {

@@ -19,7 +19,54 @@ on_both_engines!(
     attachments_come_back_byte_for_byte,
     histories_are_tamper_evident,
     every_demo_workflow_is_valid_and_one_asks_another_agency,
+    open_only_seeding_fills_the_overdue_scan_and_unit_queues,
 );
+
+/// `motcua seed --open-only`: every dossier in the workflow, some overdue, with intact histories;
+/// the daily scan and each unit's "overdue" listing agree.
+async fn open_only_seeding_fills_the_overdue_scan_and_unit_queues(engine: TestEngine) {
+    use motcua_store::synthetic::{self, Mix};
+    let t = loaded(engine).await;
+    let seeded = synthetic::seed(&t.db, 600, 3, Mix::OpenOnly, |_| {}).await.unwrap();
+    assert_eq!(seeded.dossiers, 600);
+    assert_eq!(seeded.by_status.keys().copied().collect::<Vec<_>>(), ["processing", "received"]);
+    let now = Utc::now();
+    let per_unit: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT waiting_agency, COUNT(*) FROM dossiers \
+         WHERE status IN ('received', 'processing') AND due_at < $1 GROUP BY waiting_agency ORDER BY waiting_agency",
+    )
+    .bind(now.timestamp_millis())
+    .fetch_all(&t.db.pool)
+    .await
+    .unwrap();
+    let overdue: i64 = per_unit.iter().map(|(_, n)| n).sum();
+    assert!((120..=300).contains(&overdue), "about a third of 600 overdue, not {overdue}");
+    let (open,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM dossiers WHERE status IN ('received', 'processing') \
+         AND waiting_role IN ('specialist', 'leader') AND waiting_agency = lead_agency AND due_at IS NOT NULL",
+    )
+    .fetch_one(&t.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(open, 600);
+    for (agency, n) in &per_unit {
+        let page = dossiers::list(
+            &t.db,
+            &Listing::Agency { agency: agency.clone(), at_service_centre: false },
+            &dossiers::Filter { deadline: Some(dossiers::Deadline::Overdue { now }), ..Default::default() },
+            1,
+            50,
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.total, *n, "{agency}");
+        assert_eq!(page.items.len() as i64, (*n).min(50));
+        assert!(page.items.windows(2).all(|w| w[0].due_at <= w[1].due_at), "most overdue first");
+        assert!(page.items.iter().all(|d| d.due_at.is_some_and(|due| due < now)));
+    }
+    let v = motcua_store::audit::verify(&t.db).await.unwrap();
+    assert!(v.breaks.is_empty() && v.dossiers == 600, "{} dossiers, {} breaks", v.dossiers, v.breaks.len());
+}
 
 async fn every_demo_workflow_is_valid_and_one_asks_another_agency(engine: TestEngine) {
     let t = loaded(engine).await;
