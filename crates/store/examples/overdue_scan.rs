@@ -48,7 +48,7 @@ async fn plan(db: &Database, sql: &str, now: i64) -> Result<Vec<String>> {
         .collect())
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let url = args.next().ok_or("usage: overdue_scan DATABASE_URL [RUNS] [AGENCY]")?;
