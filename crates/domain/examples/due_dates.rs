@@ -43,6 +43,9 @@ fn thread_cpu_time() -> Option<Duration> {
     Some(Duration::from_nanos(stat.split_whitespace().next()?.parse().ok()?))
 }
 
+/// (reception instant, limit) pairs.
+type Pairs = Vec<(DateTime<Utc>, TimeLimit)>;
+
 /// xorshift64*: deterministic, and no dependency for the domain crate.
 struct Rng(u64);
 
@@ -85,13 +88,13 @@ fn main() {
     let from = Utc.with_ymd_and_hms(2025, 12, 31, 17, 0, 0).unwrap(); // 2026-01-01 00:00 +07:00
     let span_minutes = (Utc.with_ymd_and_hms(2027, 9, 30, 17, 0, 0).unwrap() - from).num_minutes() as u64;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let inputs_of = |unit: TimeUnit, rng: &mut Rng| -> Vec<(DateTime<Utc>, TimeLimit)> {
+    let inputs_of = |unit: TimeUnit, rng: &mut Rng| -> Pairs {
         (0..pairs)
             .map(|_| (from + chrono::Duration::minutes(rng.below(span_minutes) as i64), limit(rng, unit)))
             .collect()
     };
     // A realistic mix: mostly working days, some calendar days, a few of the rest.
-    let mixed: Vec<(DateTime<Utc>, TimeLimit)> = {
+    let mixed: Pairs = {
         let units = [
             TimeUnit::WorkingDays,
             TimeUnit::WorkingDays,
@@ -112,8 +115,7 @@ fn main() {
             })
             .collect()
     };
-    let mut sets: Vec<(&str, Vec<(DateTime<Utc>, TimeLimit)>)> =
-        TimeUnit::ALL.iter().map(|u| (u.as_str(), inputs_of(*u, &mut rng))).collect();
+    let mut sets: Vec<(&str, Pairs)> = TimeUnit::ALL.iter().map(|u| (u.as_str(), inputs_of(*u, &mut rng))).collect();
     sets.push(("mixed", mixed));
 
     println!(

@@ -95,7 +95,7 @@ async fn main() -> Result<()> {
         "\nper unit: {} units, {total} overdue in all; best {best:.3} s, median {median:.3} s of {runs}",
         per_unit.len()
     );
-    per_unit.sort_by(|a, b| b.1.cmp(&a.1));
+    per_unit.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     for (agency, n) in per_unit.iter().take(5) {
         println!("  {:<16} {n}", agency.as_deref().unwrap_or("-"));
     }
