@@ -438,15 +438,11 @@ pub enum TransitionError {
 /// Applies an action: checks it is on offer, and says what follows. A forward goes to the
 /// first configured next step, a send-back to the step before.
 pub fn transition(s: &Situation<'_>, actor: &Actor, action: Action) -> Result<Transition, TransitionError> {
-    let default = match action {
-        Action::Forward => targets(s, action).first().copied(),
-        Action::SendBack => targets(s, action).last().copied(),
-        _ => None,
-    };
-    transition_to(s, actor, action, default)
+    transition_to(s, actor, action, None)
 }
 
-/// Applies an action with the step chosen for a forward or a send-back (one of [`targets`]).
+/// Applies an action with the step chosen for a forward or a send-back (one of [`targets`]);
+/// without a choice, a forward goes to the first next step and a send-back to the step before.
 pub fn transition_to(
     s: &Situation<'_>,
     actor: &Actor,
@@ -457,10 +453,13 @@ pub fn transition_to(
         return Err(TransitionError::NotAvailable);
     }
     let moves = matches!(action, Action::Forward | Action::SendBack);
+    let allowed = targets(s, action);
+    let default = if action == Action::SendBack { allowed.last() } else { allowed.first() };
     let target = match target {
-        Some(t) if moves && targets(s, action).contains(&t) => t,
-        None if !moves => s.step,
-        _ => return Err(TransitionError::NoSuchStep),
+        Some(t) if moves && allowed.contains(&t) => t,
+        None if moves => *default.ok_or(TransitionError::NoSuchStep)?,
+        None => s.step,
+        Some(_) => return Err(TransitionError::NoSuchStep),
     };
     let stay = |to: Status, step: usize| Transition { to, step, resume_status: None, restarts_clock: false };
     Ok(match action {

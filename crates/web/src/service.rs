@@ -605,8 +605,6 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
                 .position(|st| st.key == key)
                 .ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-no-such-step"))?,
         ),
-        (Action::Forward, None) => targets(&s, action).first().copied(),
-        (Action::SendBack, None) => targets(&s, action).last().copied(),
         _ => None,
     };
     let t = transition_to(&s, &actor, action, target).map_err(|e| match e {
