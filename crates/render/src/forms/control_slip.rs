@@ -20,7 +20,8 @@ pub enum Timeliness {
 }
 
 impl Timeliness {
-    fn label(self) -> &'static str {
+    /// The words printed on the slip ("Trước hạn", "Đúng hạn", "Quá hạn").
+    pub fn label(self) -> &'static str {
         match self {
             Timeliness::Early => "Trước hạn",
             Timeliness::OnTime => "Đúng hạn",

@@ -556,24 +556,37 @@ pub async fn act(
         to_step: fields.get("to_step").map(String::as_str),
         files: &parts.files,
     };
-    match service::act_with(&state, &user, &code, input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong={action}")).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let errors = if e.fields.is_empty() {
-                FormErrors::general(ctx.t(e.message.unwrap_or(e.kind.message_key())))
-            } else {
-                FormErrors::from_keys(ctx.lang, &e.fields, &["due_at".to_string(), "note".to_string()])
-            };
-            let v = service::view_dossier(&state, Some(&user), &code).await?;
-            let status = e.kind.status();
-            let page = dossier_page(&state, &ctx, v, errors, false, String::new()).await?;
-            Ok(ctx.render_status(
-                if status == StatusCode::CONFLICT { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY },
-                &page,
-            ))
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::act_with(&state, &user, &code, input).await.map(|_| ());
+    after_form(&state, &ctx, &user, &code, &action, result, &["due_at", "note"]).await
+}
+
+/// Where a form of the dossier page leads: back to the page with a flash naming what was done,
+/// or the page again with the problems the user can mend (409 when the dossier moved on
+/// meanwhile, 422 otherwise); other errors are the error page's.
+async fn after_form(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &motcua_store::users::User,
+    code: &str,
+    done: &str,
+    result: Result<(), AppError>,
+    order: &[&str],
+) -> Result<Response, AppError> {
+    let e = match result {
+        Ok(()) => return Ok(Redirect::to(&format!("/ho-so/{code}?xong={done}")).into_response()),
+        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => e,
+        Err(e) => return Err(e),
+    };
+    let errors = if e.fields.is_empty() {
+        FormErrors::general(ctx.t(e.message.unwrap_or(e.kind.message_key())))
+    } else {
+        let order: Vec<String> = order.iter().map(|s| s.to_string()).collect();
+        FormErrors::from_keys(ctx.lang, &e.fields, &order)
+    };
+    let v = service::view_dossier(state, Some(user), code).await?;
+    let page = dossier_page(state, ctx, v, errors, false, String::new()).await?;
+    let status = if e.kind == ErrorKind::Conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(ctx.render_status(status, &page))
 }
 
 /// The heading of a legal form: the parent agency and the agency, in capitals.
@@ -694,24 +707,8 @@ pub async fn control_slip(
     let catalog = state.catalog();
     let p = &v.procedure;
     let d = &v.dossier;
-    let unit_of = |step: Option<i64>, action: &str| -> String {
-        match action {
-            "submit" | "receive" | "return_result" => "Bộ phận tiếp nhận và trả kết quả".to_string(),
-            "supplement" | "withdraw" => "Người nộp hồ sơ".to_string(),
-            _ => step
-                .and_then(|s| p.workflow.get(s as usize))
-                .and_then(|s| catalog.agencies.get(&s.agency))
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| p.agency.name.clone()),
-        }
-    };
-    let local_day =
-        |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
-    let judge = |at: chrono::DateTime<chrono::Utc>| match d.due_at {
-        None => String::new(),
-        Some(due) if local_day(at) < local_day(due) => "Trước hạn".to_string(),
-        Some(due) if at <= due => "Đúng hạn".to_string(),
-        Some(_) => "Quá hạn".to_string(),
+    let judge = |at: chrono::DateTime<chrono::Utc>| {
+        super::forms::timeliness(d.due_at, at).map(|t| t.label().to_string()).unwrap_or_default()
     };
     let (agency_parent, agency) = form_heading(&catalog, &p.agency);
     let rows = v
@@ -720,7 +717,7 @@ pub async fn control_slip(
         .map(|e| {
             let verb = Lang::Vi.t(&format!("event-{}", e.action));
             (
-                unit_of(e.step, &e.action),
+                super::forms::slip_unit(&catalog, p, e),
                 format!("{} — {} ({})", show_time(Some(e.at)), verb, e.actor_name),
                 if e.action == "submit" { String::new() } else { judge(e.at) },
                 e.note.clone().unwrap_or_default(),
@@ -750,20 +747,8 @@ pub async fn answer(
     axum::Form(form): axum::Form<AnswerForm>,
 ) -> Result<Response, AppError> {
     ctx.check_csrf(Some(&form.csrf))?;
-    match service::answer_consultation(&state, &user, &code, form.consultation, &form.answer).await {
-        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong=answer_consultation")).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let errors = if e.fields.is_empty() {
-                FormErrors::general(ctx.t(e.message.unwrap_or(e.kind.message_key())))
-            } else {
-                FormErrors::from_keys(ctx.lang, &e.fields, &["answer".to_string()])
-            };
-            let v = service::view_dossier(&state, Some(&user), &code).await?;
-            let page = dossier_page(&state, &ctx, v, errors, false, String::new()).await?;
-            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::answer_consultation(&state, &user, &code, form.consultation, &form.answer).await.map(|_| ());
+    after_form(&state, &ctx, &user, &code, "answer_consultation", result, &["answer"]).await
 }
 
 /// The rating form.
@@ -788,15 +773,6 @@ pub async fn rate(
 ) -> Result<Response, AppError> {
     ctx.check_csrf(Some(&f.csrf))?;
     let levels = [f.overall.as_deref(), f.timeliness.as_deref(), f.convenience.as_deref(), f.attitude.as_deref()];
-    match service::rate_dossier(&state, &user, &code, levels, f.comment.as_deref()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/ho-so/{code}?xong=rate")).into_response()),
-        Err(e) if e.kind == ErrorKind::Validation => {
-            let order: Vec<String> = motcua_domain::rating::CRITERIA.iter().map(|c| c.to_string()).collect();
-            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &order);
-            let v = service::view_dossier(&state, Some(&user), &code).await?;
-            let page = dossier_page(&state, &ctx, v, errors, false, String::new()).await?;
-            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::rate_dossier(&state, &user, &code, levels, f.comment.as_deref()).await.map(|_| ());
+    after_form(&state, &ctx, &user, &code, "rate", result, &motcua_domain::rating::CRITERIA).await
 }

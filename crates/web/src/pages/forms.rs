@@ -245,31 +245,40 @@ pub async fn dossier_form(
     Ok(pdf(&format!("{}-{form}", d.code), bytes))
 }
 
+/// The unit an event of the history happened in, as the control slip names it: the desk, the
+/// applicant, or the agency of the workflow step.
+pub(super) fn slip_unit(catalog: &crate::state::Catalog, p: &motcua_store::catalog::Procedure, e: &Event) -> String {
+    match e.action.as_str() {
+        "submit" | "receive" | "return_result" => "Bộ phận tiếp nhận và trả kết quả".to_string(),
+        "supplement" | "withdraw" => "Người nộp hồ sơ".to_string(),
+        _ => e
+            .step
+            .and_then(|s| p.workflow.get(s as usize))
+            .and_then(|s| catalog.agencies.get(&s.agency))
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| p.agency.name.clone()),
+    }
+}
+
+/// Whether something done at `at` was early (before the due day), on time or late.
+pub(super) fn timeliness(due: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<render::Timeliness> {
+    let day = |t: DateTime<Utc>| t.with_timezone(&vn_offset()).date_naive();
+    match due {
+        None => None,
+        Some(due) if day(at) < day(due) => Some(render::Timeliness::Early),
+        Some(due) if at <= due => Some(render::Timeliness::OnTime),
+        Some(_) => Some(render::Timeliness::Late),
+    }
+}
+
 /// The control slip from the history: each event after the first hands the dossier over from
 /// the unit that acted before to the unit that acts now, judged against the due date.
 fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
     let catalog = state.catalog();
     let p = &v.procedure;
     let d = &v.dossier;
-    let unit_of = |e: &Event| -> String {
-        match e.action.as_str() {
-            "submit" | "receive" | "return_result" => "Bộ phận tiếp nhận và trả kết quả".to_string(),
-            "supplement" | "withdraw" => "Người nộp hồ sơ".to_string(),
-            _ => e
-                .step
-                .and_then(|s| p.workflow.get(s as usize))
-                .and_then(|s| catalog.agencies.get(&s.agency))
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| p.agency.name.clone()),
-        }
-    };
-    let day = |t: DateTime<Utc>| t.with_timezone(&vn_offset()).date_naive();
-    let judge = |at: DateTime<Utc>| match d.due_at {
-        None => None,
-        Some(due) if day(at) < day(due) => Some(render::Timeliness::Early),
-        Some(due) if at <= due => Some(render::Timeliness::OnTime),
-        Some(_) => Some(render::Timeliness::Late),
-    };
+    let unit_of = |e: &Event| slip_unit(&catalog, p, e);
+    let judge = |at: DateTime<Utc>| timeliness(d.due_at, at);
     let hand_offs = v
         .history
         .windows(2)
