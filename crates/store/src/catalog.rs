@@ -183,6 +183,18 @@ pub async fn counting_rule(db: &Database, agency_code: &str) -> Result<CountingR
     }
 }
 
+/// Every agency's counting rule, by code (agencies without one of their own use the default).
+pub async fn counting_rules(db: &Database) -> Result<std::collections::HashMap<String, CountingRule>> {
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT code, counting_rule FROM agencies WHERE counting_rule IS NOT NULL")
+            .fetch_all(&db.pool)
+            .await?;
+    rows.into_iter()
+        .filter_map(|(code, raw)| raw.map(|r| (code, r)))
+        .map(|(code, raw)| Ok((code, serde_json::from_str(&raw)?)))
+        .collect()
+}
+
 /// Every field, by code.
 pub async fn fields(db: &Database) -> Result<Vec<Field>> {
     let rows: Vec<(String, String, Option<String>)> =

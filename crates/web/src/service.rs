@@ -129,7 +129,12 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
     let all = dossiers::attachments(&state.db, d.id).await?;
     let (results, attachments): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.purpose == "result");
     let history = dossiers::history(&state.db, d.id).await?;
-    let consultations = dossiers::consultations(&state.db, d.id).await?;
+    // A version without consultations never asked any; a dossier before its result has no rating.
+    let consultations = if procedure.workflow.iter().any(|st| !st.consultations.is_empty()) {
+        dossiers::consultations(&state.db, d.id).await?
+    } else {
+        Vec::new()
+    };
     let s = situation(&d, &procedure);
     let mut actions = available_actions(&s, actor);
     if may_reschedule(&s, actor, d.rescheduled, &Utc::now(), d.due_at.as_ref()) {
@@ -148,7 +153,7 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
     let assign = may_assign(&s, actor);
     let clock = match d.received_at {
         Some(received) => {
-            let rule = catalog::counting_rule(&state.db, &procedure.agency.code).await?;
+            let rule = state.catalog().counting_rule(&procedure.agency.code);
             let waits = waiting_periods(history.iter().filter_map(|e| Action::parse(&e.action).map(|a| (e.at, a))));
             let facts = ClockFacts {
                 received_at: received,
@@ -160,7 +165,11 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
         }
         None => None,
     };
-    let rating = motcua_store::ratings::of_dossier(&state.db, d.id).await?;
+    let rating = if matches!(d.status, Status::ResultReady | Status::Returned) {
+        motcua_store::ratings::of_dossier(&state.db, d.id).await?
+    } else {
+        None
+    };
     let may_rate = *actor == Actor::Applicant && motcua_domain::rating::may_rate(d.status, rating.is_some());
     Ok(DossierView {
         rating,
@@ -469,7 +478,7 @@ pub async fn submit_dossier(
 
 /// The due date a dossier received now would get: shown to the desk before it confirms.
 pub async fn due_if_received(state: &AppState, p: &Procedure, at: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
-    let rule = catalog::counting_rule(&state.db, &p.agency.code).await?;
+    let rule = state.catalog().counting_rule(&p.agency.code);
     Ok(due_at(&state.calendar(), &rule, at, p.limit))
 }
 
@@ -535,7 +544,7 @@ async fn reschedule(
     if note.is_none() {
         errors.insert("note".to_string(), "note-required".to_string());
     }
-    let rule = catalog::counting_rule(&state.db, &p.agency.code).await?;
+    let rule = state.catalog().counting_rule(&p.agency.code);
     let due = new_due.and_then(|raw| parse_new_due(raw, &rule));
     match due {
         None => {
@@ -687,14 +696,14 @@ async fn plan_step(
     let calendar = state.calendar();
     let step_due = match step.allotment {
         Some(limit) => {
-            let rule = catalog::counting_rule(&state.db, &step.agency).await?;
+            let rule = state.catalog().counting_rule(&step.agency);
             Some(due_at(&calendar, &rule, now, limit))
         }
         None => None,
     };
     change.enters_step = Some((now, step_due));
     for c in &step.consultations {
-        let rule = catalog::counting_rule(&state.db, &c.agency).await?;
+        let rule = state.catalog().counting_rule(&c.agency);
         change.consultations.push(NewConsultation {
             agency: c.agency.clone(),
             role: c.role,
@@ -931,7 +940,7 @@ pub async fn save_workflow(
     let catalog = state.catalog();
     let p = catalog.get(code).ok_or_else(AppError::not_found)?;
     let steps = motcua_domain::workflow::with_keys(steps);
-    let rule = catalog::counting_rule(&state.db, &p.agency.code).await.map_err(AppError::from)?;
+    let rule = state.catalog().counting_rule(&p.agency.code);
     let problems =
         motcua_domain::workflow::validate(&steps, p.limit, &rule.office_hours, |a| catalog.agencies.contains_key(a));
     if !problems.is_empty() {

@@ -69,6 +69,8 @@ pub struct Catalog {
     pub procedures: Vec<Procedure>,
     /// Agencies by code.
     pub agencies: HashMap<String, Agency>,
+    /// Agencies' own counting rules (office hours, cut-off), by code.
+    rules: HashMap<String, motcua_domain::calendar::CountingRule>,
     index: CatalogIndex,
     by_code: HashMap<String, usize>,
     by_version: HashMap<i64, usize>,
@@ -79,7 +81,11 @@ pub struct Catalog {
 
 impl Catalog {
     /// Builds the catalog and its index.
-    pub fn new(procedures: Vec<Procedure>, agencies: Vec<Agency>) -> Self {
+    pub fn new(
+        procedures: Vec<Procedure>,
+        agencies: Vec<Agency>,
+        rules: HashMap<String, motcua_domain::calendar::CountingRule>,
+    ) -> Self {
         let entries = procedures
             .iter()
             .enumerate()
@@ -109,8 +115,23 @@ impl Catalog {
                 })
                 .collect(),
             agencies: agencies.into_iter().map(|a| (a.code.clone(), a)).collect(),
+            rules,
             procedures,
         }
+    }
+
+    /// An agency's counting rule: its own, or the default one (07:30–17:00, 15:00 cut-off).
+    pub fn counting_rule(&self, agency: &str) -> motcua_domain::calendar::CountingRule {
+        self.rules.get(agency).cloned().unwrap_or_default()
+    }
+
+    /// The catalog as stored now: current procedures, agencies and their counting rules.
+    pub async fn load(db: &Database) -> AppResult<Catalog> {
+        Ok(Catalog::new(
+            catalog::current_procedures(db).await?,
+            catalog::agencies(db).await?,
+            catalog::counting_rules(db).await?,
+        ))
     }
 
     /// A procedure by code.
@@ -202,7 +223,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Loads the catalog and the calendar and builds the state.
     pub async fn new(db: Database, blobs: Blobs, config: Config) -> AppResult<AppState> {
-        let catalog = Catalog::new(catalog::current_procedures(&db).await?, catalog::agencies(&db).await?);
+        let catalog = Catalog::load(&db).await?;
         let calendar = motcua_store::calendar::working_calendar(&db).await?;
         let dummy_hash = crate::auth::hash_password("not a real password".into()).await?;
         let db_for_reads = db.clone();
@@ -247,7 +268,7 @@ impl AppState {
 
     /// Reloads the catalog after an admin changed a procedure (a new version is in force).
     pub async fn reload_catalog(&self) -> AppResult<()> {
-        let catalog = Catalog::new(catalog::current_procedures(&self.db).await?, catalog::agencies(&self.db).await?);
+        let catalog = Catalog::load(&self.db).await?;
         *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
         Ok(())
     }

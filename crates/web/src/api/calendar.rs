@@ -102,7 +102,7 @@ pub async fn due(State(state): State<AppState>, Query(q): Query<DueQuery>) -> Ap
         return Err(one_error("amount", "field-too-large"));
     }
     let rule = match q.agency.as_deref().filter(|a| !a.is_empty()) {
-        Some(a) => motcua_store::catalog::counting_rule(&state.db, a).await?,
+        Some(a) => state.catalog().counting_rule(a),
         None => Default::default(),
     };
     let due = due_at(&state.calendar(), &rule, from, TimeLimit { amount: q.amount, unit });

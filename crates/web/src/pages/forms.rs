@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::{due_at, vn_offset};
 use motcua_domain::dossier::{Role, Status};
 use motcua_render as render;
-use motcua_store::catalog::{self, Agency};
+use motcua_store::catalog::Agency;
 use motcua_store::dossiers::Event;
 use serde::Deserialize;
 
@@ -191,7 +191,7 @@ pub async fn dossier_form(
             else {
                 return Err(unavailable());
             };
-            let rule = catalog::counting_rule(&state.db, &p.agency.code).await?;
+            let rule = state.catalog().counting_rule(&p.agency.code);
             let old_due = due_at(&state.calendar(), &rule, started, p.limit);
             rendered(render::render_apology(
                 &render::Apology {
