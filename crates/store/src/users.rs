@@ -325,15 +325,15 @@ pub async fn officers_of(
     .await?)
 }
 
-/// Every officer with an e-mail address (id, name, e-mail, agency): the readers of the daily
-/// digest.
-pub async fn officers_with_email(db: &Database) -> Result<Vec<(i64, String, String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT u.id, u.full_name, u.email, u.agency_code FROM users u \
+/// The ids of every officer with an e-mail address: the readers of the daily digest.
+pub async fn officers_with_email(db: &Database) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT u.id FROM users u \
          WHERE u.email IS NOT NULL AND u.agency_code IS NOT NULL \
          AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role IN ('reception', 'specialist', 'leader')) \
          ORDER BY u.id",
     )
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }

@@ -45,7 +45,7 @@ struct DigestPayload {
 /// to call any number of times: each officer gets one digest per day.
 pub async fn schedule_digests(db: &Database, day: NaiveDate, run_at: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut added = 0;
-    for (id, _, _, _) in users::officers_with_email(db).await? {
+    for id in users::officers_with_email(db).await? {
         let payload = serde_json::to_value(DigestPayload { user: id, day }).unwrap_or_default();
         let job = NewJob::new(DIGEST_JOB, payload).dedupe(format!("digest:{day}:{id}")).at(run_at);
         if motcua_store::jobs::enqueue(db, &job).await?.is_some() {

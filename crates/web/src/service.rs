@@ -723,6 +723,8 @@ pub async fn assignable(state: &AppState, v: &DossierView) -> AppResult<Vec<(i64
 /// those the leader may not assign now are reported back by code.
 pub async fn assign(state: &AppState, leader: &User, codes: &[String], assignee: i64) -> AppResult<Vec<String>> {
     let mut refused = Vec::new();
+    // The officers of a step's agency, looked up once per agency and role for the whole batch.
+    let mut staff: std::collections::HashMap<(String, Role), Vec<(i64, String)>> = Default::default();
     for code in codes {
         let d = match dossiers::by_code(&state.db, code).await {
             Ok(d) => d,
@@ -736,8 +738,12 @@ pub async fn assign(state: &AppState, leader: &User, codes: &[String], assignee:
         let p = state.procedure_version(d.procedure_version_id).await?;
         let s = situation(&d, &p);
         let Some(step) = p.workflow.get(d.step) else { continue };
-        let officers = motcua_store::users::officers_of(&state.db, &step.agency, step.role).await?;
-        let Some((_, name)) = officers.iter().find(|(id, _)| *id == assignee) else {
+        let key = (step.agency.clone(), step.role);
+        if !staff.contains_key(&key) {
+            let list = motcua_store::users::officers_of(&state.db, &step.agency, step.role).await?;
+            staff.insert(key.clone(), list);
+        }
+        let Some((_, name)) = staff[&key].iter().find(|(id, _)| *id == assignee) else {
             return Err(AppError::fields([("assignee".to_string(), "assignee-not-in-unit".to_string())].into()));
         };
         if !may_see(&actor, &d) || !may_assign(&s, &actor) {

@@ -741,17 +741,8 @@ async fn a_citizen_saves_an_application_half_done_and_resumes_it(engine: TestEng
     // Finished: every answer, the other documents; the saved one is kept.
     let draft_id = resume.rsplit('=').next().unwrap().to_string();
     let mut full = Form::new().text("_csrf", csrf_of(&html)).text("nhap", draft_id);
-    for f in fields {
-        let v = match f["type"].as_str().unwrap() {
-            "number" => "3".to_string(),
-            "date" => "1990-05-17".to_string(),
-            "select" => f["options"][0]["value"].as_str().unwrap().to_string(),
-            "checkbox" => "true".to_string(),
-            "email" => "a@example.vn".to_string(),
-            "phone" => "0912345678".to_string(),
-            _ => "Phường Cam Đường, tỉnh Lào Cai".to_string(),
-        };
-        full = full.text(format!("a_{}", f["key"].as_str().unwrap()), v);
+    for (k, v) in answers(&proc) {
+        full = full.text(format!("a_{k}"), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
     }
     for key in &docs[1..] {
         full = full.part(format!("d_{key}"), Part::bytes(pdf(key)).file_name(format!("{key}.pdf")));
