@@ -165,11 +165,14 @@ pub enum Action {
     ReturnResult,
     /// Move the due date once, with an apology (Phiếu xin lỗi và hẹn lại ngày trả kết quả).
     Reschedule,
+    /// Pay the fee: the applicant online through the payment gateway, or the desk recording a
+    /// payment made at the counter. The history records it once the payment is confirmed.
+    Pay,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::Submit,
         Action::Receive,
         Action::RequestSupplement,
@@ -181,6 +184,7 @@ impl Action {
         Action::IssueResult,
         Action::ReturnResult,
         Action::Reschedule,
+        Action::Pay,
     ];
 
     /// The stable machine name.
@@ -197,6 +201,7 @@ impl Action {
             Action::IssueResult => "issue_result",
             Action::ReturnResult => "return_result",
             Action::Reschedule => "reschedule",
+            Action::Pay => "pay",
         }
     }
 
@@ -212,6 +217,7 @@ impl Action {
     }
 }
 
+pub use crate::fee::PaymentTiming;
 use crate::workflow::next_steps;
 pub use crate::workflow::{default_workflow, Step};
 
@@ -278,6 +284,8 @@ pub struct Situation<'a> {
     /// Whether opinions asked at the current step are still awaited: the step cannot be
     /// finished before they arrive.
     pub consultations_pending: bool,
+    /// A fee is owed and not yet paid, and when it must be paid.
+    pub fee_due: Option<PaymentTiming>,
 }
 
 impl<'a> Situation<'a> {
@@ -291,6 +299,7 @@ impl<'a> Situation<'a> {
             resume_status: None,
             assignee: None,
             consultations_pending: false,
+            fee_due: None,
         }
     }
 
@@ -311,6 +320,9 @@ impl<'a> Situation<'a> {
 /// The actions the actor may take now, in the order they are offered.
 pub fn available_actions(s: &Situation<'_>, actor: &Actor) -> Vec<Action> {
     let mut out = Vec::new();
+    if s.fee_due.is_some() && !s.status.is_final() && (*actor == Actor::Applicant || actor.is_desk_for(s.lead_agency)) {
+        out.push(Action::Pay);
+    }
     match s.status {
         Status::Submitted => {
             if actor.is_desk_for(s.lead_agency) {
@@ -354,7 +366,8 @@ pub fn available_actions(s: &Situation<'_>, actor: &Actor) -> Vec<Action> {
             }
         }
         Status::ResultReady => {
-            if actor.is_desk_for(s.lead_agency) {
+            // The result is handed over once the fee is paid.
+            if actor.is_desk_for(s.lead_agency) && s.fee_due.is_none() {
                 out.push(Action::ReturnResult);
             }
         }
@@ -463,6 +476,13 @@ pub fn transition_to(
     };
     let stay = |to: Status, step: usize| Transition { to, step, resume_status: None, restarts_clock: false };
     Ok(match action {
+        // A dossier received with its fee unpaid waits for the payment before processing; the
+        // clock runs from reception, as the receipt says.
+        Action::Receive if s.fee_due == Some(PaymentTiming::BeforeProcessing) => Transition {
+            resume_status: Some(Status::Received),
+            restarts_clock: true,
+            ..stay(Status::PaymentRequested, 0)
+        },
         Action::Receive => Transition { restarts_clock: true, ..stay(Status::Received, 0) },
         Action::RequestSupplement => {
             Transition { resume_status: Some(s.status), ..stay(Status::SupplementRequested, s.step) }
@@ -476,8 +496,22 @@ pub fn transition_to(
         Action::Forward | Action::SendBack => stay(Status::Processing, target),
         Action::IssueResult => stay(Status::ResultReady, s.step),
         Action::ReturnResult => stay(Status::Returned, s.step),
-        Action::Submit | Action::Reschedule => return Err(TransitionError::NotAvailable),
+        Action::Submit | Action::Reschedule | Action::Pay => return Err(TransitionError::NotAvailable),
     })
+}
+
+/// What a confirmed payment leads to: a dossier waiting for it resumes where it was; otherwise
+/// the status stays and only the fee is settled (paid ahead, or before the hand-over).
+pub fn after_payment(s: &Situation<'_>) -> Transition {
+    match s.status {
+        Status::PaymentRequested => Transition {
+            to: s.resume_status.unwrap_or(Status::Received),
+            step: s.step,
+            resume_status: None,
+            restarts_clock: false,
+        },
+        other => Transition { to: other, step: s.step, resume_status: s.resume_status, restarts_clock: false },
+    }
 }
 
 #[cfg(test)]
@@ -516,6 +550,7 @@ mod tests {
             resume_status: None,
             assignee: None,
             consultations_pending: false,
+            fee_due: None,
         };
         let path = [
             (officer(CENTRE, &[Role::Reception]), Action::Receive, Status::Received),
@@ -547,6 +582,7 @@ mod tests {
             resume_status: None,
             assignee: None,
             consultations_pending: false,
+            fee_due: None,
         };
         let now = Utc.with_ymd_and_hms(2027, 3, 1, 3, 0, 0).unwrap();
         let due = Utc.with_ymd_and_hms(2027, 3, 5, 10, 0, 0).unwrap();
@@ -574,6 +610,7 @@ mod tests {
                     resume_status: Some(Status::Processing),
                     assignee: None,
                     consultations_pending: false,
+                    fee_due: None,
                 };
                 assert!(available_actions(&s, &Actor::Stranger).is_empty());
                 let other = officer("000.00.13.H38", &[Role::Specialist, Role::Leader, Role::Reception]);
@@ -593,6 +630,7 @@ mod tests {
             resume_status: None,
             assignee: None,
             consultations_pending: false,
+            fee_due: None,
         };
         let t = transition(&s, &officer(LEAD, &[Role::Leader]), Action::RequestSupplement).unwrap();
         assert_eq!(t.to, Status::SupplementRequested);
@@ -658,6 +696,39 @@ mod tests {
         assert_eq!(transition(&s, &me, Action::SendBack).unwrap().step, 1);
     }
 
+    #[test]
+    fn an_unpaid_fee_holds_processing_or_the_hand_over() {
+        let wf = default_workflow(LEAD);
+        let desk = officer(CENTRE, &[Role::Reception]);
+        let before = Situation { fee_due: Some(PaymentTiming::BeforeProcessing), ..Situation::submitted(LEAD, &wf) };
+        assert_eq!(available_actions(&before, &Actor::Applicant), vec![Action::Pay, Action::Withdraw]);
+        let t = transition(&before, &desk, Action::Receive).unwrap();
+        assert_eq!((t.to, t.resume_status, t.restarts_clock), (Status::PaymentRequested, Some(Status::Received), true));
+        let waiting = before.after(&t);
+        assert!(available_actions(&waiting, &officer(LEAD, &[Role::Specialist])).is_empty());
+        assert_eq!(available_actions(&waiting, &desk), vec![Action::Pay], "the desk records a payment at the counter");
+        let paid = after_payment(&waiting);
+        assert_eq!((paid.to, paid.step, paid.restarts_clock), (Status::Received, 0, false));
+        assert_eq!(transition(&waiting, &Actor::Applicant, Action::Pay), Err(TransitionError::NotAvailable));
+
+        let at_return = Situation {
+            status: Status::ResultReady,
+            step: 1,
+            fee_due: Some(PaymentTiming::AtReturn),
+            ..Situation::submitted(LEAD, &wf)
+        };
+        assert_eq!(available_actions(&at_return, &desk), vec![Action::Pay]);
+        assert_eq!(after_payment(&at_return).to, Status::ResultReady);
+        let settled = Situation { fee_due: None, ..at_return };
+        assert_eq!(available_actions(&settled, &desk), vec![Action::ReturnResult]);
+        let received = transition(
+            &Situation { fee_due: Some(PaymentTiming::AtReturn), ..Situation::submitted(LEAD, &wf) },
+            &desk,
+            Action::Receive,
+        );
+        assert_eq!(received.unwrap().to, Status::Received, "a fee paid at the hand-over does not hold processing");
+    }
+
     proptest! {
         /// No sequence of offered actions, by any actor, reaches an illegal state: the step stays
         /// inside the workflow, final statuses offer nothing, a result is issued only from the
@@ -666,22 +737,35 @@ mod tests {
         fn no_sequence_reaches_an_illegal_state(
             steps in 1usize..5,
             choices in proptest::collection::vec((0usize..8, 0usize..Action::ALL.len()), 0..60),
+            fee in proptest::option::of(prop_oneof![Just(PaymentTiming::BeforeProcessing), Just(PaymentTiming::AtReturn)]),
         ) {
             let mut wf = default_workflow(LEAD);
             while wf.len() < steps { wf.insert(0, wf[0].clone()); }
             wf.truncate(steps);
             let actors = actors();
-            let mut s = Situation::submitted(LEAD, &wf);
+            let mut s = Situation { fee_due: fee, ..Situation::submitted(LEAD, &wf) };
             for (a, k) in choices {
                 let actor = &actors[a];
                 let offered = available_actions(&s, actor);
                 let action = Action::ALL[k];
                 let result = transition(&s, actor, action);
+                if action == Action::Pay {
+                    // Paying is confirmed by the gateway, outside the transition rules.
+                    prop_assert!(result.is_err());
+                    if offered.contains(&action) {
+                        s = Situation { fee_due: None, ..s.after(&after_payment(&s)) };
+                    }
+                    continue;
+                }
                 prop_assert_eq!(result.is_ok(), offered.contains(&action));
                 let Ok(t) = result else { continue };
                 if action == Action::IssueResult { prop_assert_eq!(s.step + 1, wf.len()); }
                 prop_assert!(t.step < wf.len());
-                if t.to == Status::SupplementRequested { prop_assert!(t.resume_status.is_some()); }
+                if matches!(t.to, Status::SupplementRequested | Status::PaymentRequested) {
+                    prop_assert!(t.resume_status.is_some());
+                }
+                if t.to.is_in_workflow() { prop_assert_ne!(s.fee_due, Some(PaymentTiming::BeforeProcessing)); }
+                if t.to == Status::Returned { prop_assert!(s.fee_due.is_none(), "returned unpaid"); }
                 prop_assert!(!s.status.is_final());
                 s = s.after(&t);
                 if s.status.is_final() {

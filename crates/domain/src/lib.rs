@@ -7,6 +7,7 @@
 pub mod calendar;
 pub mod code;
 pub mod dossier;
+pub mod fee;
 pub mod form;
 pub mod identity;
 pub mod indicator;

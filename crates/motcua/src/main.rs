@@ -53,9 +53,23 @@ enum Command {
         /// The place printed on forms ("Lào Cai, ngày …").
         #[arg(long, default_value = "Lào Cai", env = "MOTCUA_PLACE")]
         place: String,
-        /// The portal's public address, for the QR codes printed on forms.
-        #[arg(long, default_value = "http://127.0.0.1:8080", env = "MOTCUA_PUBLIC_URL")]
-        public_url: String,
+        /// The portal's public address, for the QR codes printed on forms and the payment
+        /// gateway's return and confirmation addresses (default: http:// and --addr).
+        #[arg(long, env = "MOTCUA_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// The payment gateway's payment address (HMAC-signed redirect protocol). Without it the
+        /// built-in sandbox gateway takes payments (no real money).
+        #[arg(long, env = "MOTCUA_PAYMENT_URL")]
+        payment_url: Option<String>,
+        /// The merchant code the payment gateway gave the province.
+        #[arg(long, env = "MOTCUA_PAYMENT_MERCHANT", default_value = "MOTCUA01")]
+        payment_merchant: String,
+        /// The payment gateway's shared secret (required with --payment-url).
+        #[arg(long, env = "MOTCUA_PAYMENT_SECRET", hide_env_values = true)]
+        payment_secret: Option<String>,
+        /// The payment gateway's name, recorded with each payment.
+        #[arg(long, env = "MOTCUA_PAYMENT_NAME", default_value = "vnpay")]
+        payment_name: String,
         /// SMTP server for e-mail: smtp://host:port (no TLS, a local relay),
         /// smtp://user:pass@host:587?tls=required (STARTTLS) or smtps://user:pass@host (TLS).
         /// Without it e-mails are only written to the log.
@@ -136,6 +150,35 @@ async fn open(cli: &Cli) -> Result<Database> {
     Ok(db)
 }
 
+/// The payment gateway: the one configured, or the built-in sandbox with a secret kept in the
+/// data folder (so payments started before a restart still verify).
+fn payment_gateway(
+    data: &Path,
+    url: &Option<String>,
+    merchant: &str,
+    secret: &Option<String>,
+    name: &str,
+) -> Result<motcua_web::gateway::GatewayConfig> {
+    use motcua_web::gateway::GatewayConfig;
+    if let Some(url) = url {
+        let secret = secret.clone().filter(|s| !s.is_empty()).context("--payment-url needs --payment-secret")?;
+        return Ok(GatewayConfig { name: name.into(), pay_url: Some(url.clone()), merchant: merchant.into(), secret });
+    }
+    let path = data.join("sandbox-gateway.secret");
+    let secret = match std::fs::read_to_string(&path) {
+        Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
+        _ => {
+            let s = motcua_store::random_id();
+            std::fs::write(&path, &s).with_context(|| format!("cannot write {}", path.display()))?;
+            s
+        }
+    };
+    tracing::warn!(
+        "no payment gateway (--payment-url): the built-in sandbox gateway takes payments, no real money moves"
+    );
+    Ok(GatewayConfig { secret, ..GatewayConfig::sandbox() })
+}
+
 fn blobs(data: &Path) -> Result<Blobs> {
     Ok(Blobs::local(data.join("attachments"))?)
 }
@@ -158,9 +201,18 @@ async fn main() -> Result<()> {
             form_numbering,
             place,
             public_url,
+            payment_url,
+            payment_merchant,
+            payment_secret,
+            payment_name,
             smtp_url,
             mail_from,
         } => {
+            let public_url = public_url.clone().unwrap_or_else(|| {
+                let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+                format!("http://{host}:{}", addr.port())
+            });
+            let payment = payment_gateway(&cli.data, payment_url, payment_merchant, payment_secret, payment_name)?;
             let form_numbering: motcua_render::FormNumbering =
                 form_numbering.parse().map_err(|e| anyhow::anyhow!("--form-numbering: {e}"))?;
             let code_pattern = DossierCodePattern::parse(code_pattern)?;
@@ -199,7 +251,8 @@ async fn main() -> Result<()> {
                 secure_cookies: *secure_cookies,
                 form_numbering,
                 place: place.clone(),
-                public_url: public_url.clone(),
+                public_url,
+                payment,
                 ..Config::default()
             };
             let state = AppState::new(db, blobs(&cli.data)?, config)

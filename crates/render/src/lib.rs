@@ -23,6 +23,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use forms::control_slip::{render_control_slip, ControlSlip, HandOff, Timeliness};
+pub use forms::fee_receipt::{render_fee_receipt, FeeItem, FeeReceipt};
 pub use forms::notices::{
     render_apology, render_refusal, render_stop_notice, render_supplement_request, Apology, Refusal, StopNotice,
     SupplementItem, SupplementRequest,
@@ -30,6 +31,7 @@ pub use forms::notices::{
 pub use forms::receipt::{render_receipt, CopyKind, Receipt, ReceivedDocument};
 pub use forms::register::{render_register, Register, RegisterRow};
 pub use forms::{Applicant, DossierRef, Issuer, Signer};
+pub use text::amount_in_words;
 
 /// Why a form could not be rendered.
 ///
@@ -65,11 +67,13 @@ pub enum FormKind {
     ControlSlip,
     /// Sổ theo dõi hồ sơ — dossier register.
     Register,
+    /// Biên lai thu phí, lệ phí — the receipt of a fee paid; not a one-stop form, so unnumbered.
+    FeeReceipt,
 }
 
 impl FormKind {
     /// Every kind, in the order of the new numbering.
-    pub const ALL: [FormKind; 7] = [
+    pub const ALL: [FormKind; 8] = [
         FormKind::Receipt,
         FormKind::SupplementRequest,
         FormKind::Refusal,
@@ -77,6 +81,7 @@ impl FormKind {
         FormKind::StopNotice,
         FormKind::ControlSlip,
         FormKind::Register,
+        FormKind::FeeReceipt,
     ];
 
     /// The form's legal name in Vietnamese, as printed (in capitals) in its heading and used as
@@ -90,6 +95,7 @@ impl FormKind {
             FormKind::StopNotice => "Thông báo dừng giải quyết hồ sơ",
             FormKind::ControlSlip => "Phiếu kiểm soát quá trình giải quyết hồ sơ",
             FormKind::Register => "Sổ theo dõi hồ sơ",
+            FormKind::FeeReceipt => "Biên lai thu phí, lệ phí",
         }
     }
 }
@@ -125,6 +131,7 @@ impl FormNumbering {
             (Circular03_2025, ControlSlip) => Some("06"),
             (Circular01_2018, Register) => Some("06"),
             (Circular03_2025, Register) => Some("07"),
+            (_, FeeReceipt) => None,
         }
     }
 
@@ -178,6 +185,7 @@ mod tests {
             (StopNotice, None, Some("05")),
             (ControlSlip, Some("05"), Some("06")),
             (Register, Some("06"), Some("07")),
+            (FeeReceipt, None, None),
         ];
         for (kind, old, new) in table {
             assert_eq!(Circular01_2018.number(kind), old, "{kind:?} old");

@@ -301,3 +301,76 @@ mod tests {
         assert_eq!(short_date(d(2026, 1, 2)), "02/01/2026");
     }
 }
+
+/// An amount of đồng in Vietnamese words, as receipts print it ("Hai trăm linh năm nghìn đồng").
+pub fn amount_in_words(vnd: i64) -> String {
+    const DIGITS: [&str; 10] = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"];
+    /// One group of three digits; `full` when a higher group precedes it (so "không trăm" and
+    /// "linh" are spoken).
+    fn group(n: u64, full: bool) -> String {
+        let (h, t, u) = ((n / 100) as usize, ((n / 10) % 10) as usize, (n % 10) as usize);
+        let mut w: Vec<&str> = Vec::new();
+        if h > 0 || full {
+            w.extend([DIGITS[h], "trăm"]);
+        }
+        match t {
+            0 if u > 0 && (h > 0 || full) => w.push("linh"),
+            0 => {}
+            1 => w.push("mười"),
+            _ => w.extend([DIGITS[t], "mươi"]),
+        }
+        match u {
+            0 => {}
+            1 if t > 1 => w.push("mốt"),
+            4 if t > 1 => w.push("tư"),
+            5 if t > 0 => w.push("lăm"),
+            _ => w.push(DIGITS[u]),
+        }
+        w.join(" ")
+    }
+    if vnd == 0 {
+        return "Không đồng".into();
+    }
+    let negative = vnd < 0;
+    let mut n = vnd.unsigned_abs();
+    let units = ["", "nghìn", "triệu", "tỷ", "nghìn tỷ", "triệu tỷ", "tỷ tỷ"];
+    let mut groups = Vec::new();
+    while n > 0 {
+        groups.push(n % 1000);
+        n /= 1000;
+    }
+    let mut words: Vec<String> = Vec::new();
+    for (i, g) in groups.iter().enumerate().rev() {
+        if *g == 0 {
+            continue;
+        }
+        let higher = i + 1 < groups.len();
+        words.push(group(*g, higher));
+        if !units[i].is_empty() {
+            words.push(units[i].to_string());
+        }
+    }
+    let mut text = words.join(" ");
+    if negative {
+        text = format!("âm {text}");
+    }
+    let mut chars = text.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    format!("{first}{} đồng", chars.as_str())
+}
+
+#[cfg(test)]
+mod amount_tests {
+    use super::amount_in_words;
+
+    #[test]
+    fn amounts_read_as_on_vietnamese_receipts() {
+        assert_eq!(amount_in_words(0), "Không đồng");
+        assert_eq!(amount_in_words(205_000), "Hai trăm linh năm nghìn đồng");
+        assert_eq!(amount_in_words(15_000), "Mười lăm nghìn đồng");
+        assert_eq!(amount_in_words(1_021_000), "Một triệu không trăm hai mươi mốt nghìn đồng");
+        assert_eq!(amount_in_words(3_500_000), "Ba triệu năm trăm nghìn đồng");
+        assert_eq!(amount_in_words(124_000), "Một trăm hai mươi tư nghìn đồng");
+        assert_eq!(amount_in_words(4_000_000_005), "Bốn tỷ không trăm linh năm đồng");
+    }
+}

@@ -2,6 +2,7 @@
 
 use motcua_domain::calendar::{CountingRule, TimeLimit, TimeUnit};
 use motcua_domain::dossier::Step;
+use motcua_domain::fee::FeeSchedule;
 use motcua_domain::form::{FormField, RequiredDocument};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -74,6 +75,9 @@ pub struct Procedure {
     pub fee_vnd: i64,
     /// Notes on the fee.
     pub fee_note: Option<String>,
+    /// How the fee is computed and when it is paid (a fixed `fee_vnd` before processing
+    /// unless the version carries a schedule of its own).
+    pub fee: FeeSchedule,
     /// `paper` or `electronic`.
     pub result_kind: String,
     /// Documents to attach.
@@ -109,6 +113,9 @@ pub struct NewProcedure {
     pub fee_vnd: i64,
     /// Fee notes.
     pub fee_note: Option<String>,
+    /// A fee computed from the answers, or paid at the hand-over; `fee_vnd` before processing
+    /// when absent.
+    pub fee_schedule: Option<FeeSchedule>,
     /// `paper` or `electronic`.
     pub result_kind: String,
     /// Documents.
@@ -205,7 +212,7 @@ pub async fn fields(db: &Database) -> Result<Vec<Field>> {
 const PROCEDURE_SELECT: &str = "SELECT p.id, v.id AS version_id, v.version, p.code, p.local_code, v.name, v.name_en, \
      f.code AS f_code, f.name AS f_name, f.name_en AS f_name_en, \
      a.code AS a_code, a.name AS a_name, a.name_en AS a_name_en, a.parent_code AS a_parent_code, a.kind AS a_kind, \
-     v.level, v.level_reason, v.time_amount, v.time_unit, v.fee_vnd, v.fee_note, v.result_kind, \
+     v.level, v.level_reason, v.time_amount, v.time_unit, v.fee_vnd, v.fee_note, v.fee_schedule, v.result_kind, \
      v.documents, v.form, v.workflow \
      FROM procedure_versions v \
      JOIN procedures p ON p.id = v.procedure_id \
@@ -233,6 +240,10 @@ fn procedure_from(row: &AnyRow) -> Result<Procedure> {
         },
         fee_vnd: row.try_get("fee_vnd")?,
         fee_note: row.try_get("fee_note")?,
+        fee: match row.try_get::<Option<String>, _>("fee_schedule")? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => FeeSchedule::fixed(row.try_get("fee_vnd")?),
+        },
         result_kind: row.try_get("result_kind")?,
         documents: serde_json::from_str(&row.try_get::<String, _>("documents")?)?,
         form: serde_json::from_str(&row.try_get::<String, _>("form")?)?,
@@ -283,8 +294,8 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     })?;
     sqlx::query(
         "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
-         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at) \
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule) \
+         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id)
     .bind(&p.name)
@@ -300,6 +311,7 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     .bind(serde_json::to_string(&p.form)?)
     .bind(serde_json::to_string(&p.workflow)?)
     .bind(crate::millis(chrono::Utc::now()))
+    .bind(p.fee_schedule.as_ref().map(serde_json::to_string).transpose()?)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -330,9 +342,9 @@ pub async fn new_workflow_version(
     }
     sqlx::query(
         "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
-         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at) \
+         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule) \
          SELECT v.procedure_id, v.version + 1, v.name, v.name_en, v.level, v.level_reason, v.time_amount, v.time_unit, \
-         v.fee_vnd, v.fee_note, v.result_kind, v.documents, v.form, $3, $4 \
+         v.fee_vnd, v.fee_note, v.result_kind, v.documents, v.form, $3, $4, v.fee_schedule \
          FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id \
          WHERE p.code = $1 AND v.version = $2",
     )

@@ -62,6 +62,9 @@ pub struct DemoProcedure {
     processing: TimeLimit,
     fee_vnd: i64,
     fee_note: Option<String>,
+    /// A fee computed from the answers or paid at the hand-over; `fee_vnd` otherwise.
+    #[serde(default)]
+    fee_schedule: Option<motcua_domain::fee::FeeSchedule>,
     result_kind: String,
     required_documents: Vec<RequiredDocument>,
     form: Vec<FormField>,
@@ -157,6 +160,11 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
             .await?;
     }
     for dp in &p.procedures {
+        if let Some(problems) =
+            dp.fee_schedule.as_ref().map(|f| motcua_domain::fee::validate(f, &dp.form)).filter(|p| !p.is_empty())
+        {
+            return Err(StoreError::Corrupt(format!("fee schedule of {}: {problems:?}", dp.code)));
+        }
         catalog::insert_procedure(
             db,
             &NewProcedure {
@@ -171,6 +179,7 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
                 limit: dp.processing,
                 fee_vnd: dp.fee_vnd,
                 fee_note: dp.fee_note.clone(),
+                fee_schedule: dp.fee_schedule.clone(),
                 result_kind: dp.result_kind.clone(),
                 documents: dp.required_documents.clone(),
                 form: dp.form.clone(),
@@ -354,15 +363,18 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
             continue;
         }
         let situation_for = |d: &dossiers::Dossier| (d.status, d.step, d.resume_status);
+        let data = demo_answers(&proc.form, &mut rng, p);
+        let fee_vnd = motcua_domain::fee::quote(&proc.fee, &data).total_vnd;
+        let online = rng.gen_bool(0.6);
         let new = NewDossier {
             procedure_version_id: proc.version_id,
             procedure_code: proc.code.clone(),
             lead_agency: proc.agency.code.clone(),
             applicant_user_id: None,
             applicant: applicant.clone(),
-            channel: if rng.gen_bool(0.6) { "online".into() } else { "in_person".into() },
-            data: demo_answers(&proc.form, &mut rng, p),
-            fee_vnd: proc.fee_vnd,
+            channel: if online { "online".into() } else { "in_person".into() },
+            data,
+            fee_vnd,
             waiting: Some((Role::Reception, proc.agency.code.clone())),
             attachments: vec![],
             follow_ups: Default::default(),
@@ -370,6 +382,11 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
         let by_applicant = By { user_id: None, name: applicant.full_name.clone() };
         let mut d = dossiers::submit(db, &pattern, &new, &by_applicant, t).await?;
         made += 1;
+        if d.fee_vnd > 0 {
+            // Historical applicants paid on submission: online through the gateway, in person
+            // at the counter; the reconciliation page has days to show.
+            d = pay_on_submission(db, &d, proc, online, &by_applicant, t).await?;
+        }
         let centre = agencies.iter().find(|a| a.is_service_centre());
         let desk = Actor::Officer {
             id: 0,
@@ -415,6 +432,7 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
                 resume_status: resume,
                 assignee: None,
                 consultations_pending: false,
+                fee_due: None,
             };
             let Ok(tr) = transition(&s, &actor, action) else { break };
             // Time passes: most steps take a fraction of the allowance; a few run late.
@@ -440,4 +458,32 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
         }
     }
     Ok(made)
+}
+
+/// Pays a historical dossier's fee as it is submitted.
+async fn pay_on_submission(
+    db: &Database,
+    d: &dossiers::Dossier,
+    proc: &catalog::Procedure,
+    online: bool,
+    by: &By,
+    t: chrono::DateTime<Utc>,
+) -> Result<dossiers::Dossier> {
+    use crate::payments::{self, GatewayFacts, Settled};
+    let payment = payments::start(db, d, if online { "sandbox" } else { "counter" }, None, t).await?;
+    let s = Situation { fee_due: Some(proc.fee.timing), ..Situation::submitted(&proc.agency.code, &proc.workflow) };
+    let change = Change::from_transition(
+        &s,
+        Action::Pay,
+        motcua_domain::dossier::after_payment(&s),
+        t,
+        None,
+        Some(format!("Đã thu {} đồng", d.fee_vnd)),
+        vec![],
+    );
+    let facts = GatewayFacts { response_code: Some("00".into()), ..GatewayFacts::default() };
+    match payments::settle_paid(db, &payment, d, &change, &facts, by, t).await? {
+        Settled::Paid(paid, _) => Ok(*paid),
+        _ => Err(StoreError::Conflict(format!("the demo payment of {} was not settled", d.code))),
+    }
 }

@@ -78,8 +78,10 @@ pub struct Dossier {
     pub supplement_count: i64,
     /// Whether the due date was moved once with an apology.
     pub rescheduled: bool,
-    /// Fee in đồng.
+    /// Fee in đồng, decided from the answers at submission.
     pub fee_vnd: i64,
+    /// When the fee was paid (online, confirmed by the gateway, or at the counter).
+    pub fee_paid_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency revision.
     pub revision: i64,
     /// The specialist the unit leader assigned the current step to.
@@ -239,7 +241,7 @@ const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, l
     applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, \
     step, resume_status, waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, \
     finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision, assignee_user_id, step_started_at, \
-    step_due_at, consultations_open, escalated_at";
+    step_due_at, consultations_open, escalated_at, fee_paid_at";
 
 fn status_from(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
@@ -285,6 +287,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
         supplement_count: row.try_get("supplement_count")?,
         rescheduled: row.try_get::<i64, _>("rescheduled")? != 0,
         fee_vnd: row.try_get("fee_vnd")?,
+        fee_paid_at: opt_time(row, "fee_paid_at")?,
         revision: row.try_get("revision")?,
         assignee_user_id: row.try_get("assignee_user_id")?,
         step_started_at: opt_time(row, "step_started_at")?,
@@ -296,7 +299,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
 
 /// Takes the next number of a per-scope, per-day sequence. Atomic on both engines, so codes
 /// stay unique with any number of servers.
-async fn next_sequence(tx: &mut Transaction<'_, Any>, scope: &str, day: &str) -> Result<i64> {
+pub(crate) async fn next_sequence(tx: &mut Transaction<'_, Any>, scope: &str, day: &str) -> Result<i64> {
     let (n,): (i64,) = sqlx::query_as(
         "INSERT INTO code_sequences (scope, day, last) VALUES ($1, $2, 1) \
          ON CONFLICT (scope, day) DO UPDATE SET last = code_sequences.last + 1 RETURNING last",
@@ -666,8 +669,10 @@ impl Change {
             waiting: waiting_on(&next),
             received_at: (action == Action::Receive).then_some(now),
             clock: if t.restarts_clock { due.map(|d| (now, d)) } else { None },
-            finished_at: matches!(t.to, Status::ResultReady | Status::Refused | Status::Withdrawn).then_some(now),
-            returned_at: (t.to == Status::Returned).then_some(now),
+            finished_at: (t.to != before.status
+                && matches!(t.to, Status::ResultReady | Status::Refused | Status::Withdrawn))
+            .then_some(now),
+            returned_at: (t.to == Status::Returned && before.status != Status::Returned).then_some(now),
             supplement_requested: action == Action::RequestSupplement,
             rescheduled_to: None,
             note,
@@ -685,6 +690,24 @@ impl Change {
 pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, now: DateTime<Utc>) -> Result<Dossier> {
     let turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
+    apply_in(&mut tx, current, change, by, now).await?;
+    tx.commit().await?;
+    drop(turn);
+    if !change.follow_ups.channels.is_empty() {
+        crate::jobs::wake(db);
+    }
+    by_id(db, current.id).await
+}
+
+/// [`apply`] in the caller's transaction (which wakes the job worker after committing when the
+/// change has follow-ups).
+pub(crate) async fn apply_in(
+    tx: &mut Transaction<'_, Any>,
+    current: &Dossier,
+    change: &Change,
+    by: &By,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let updated = sqlx::query(
         "UPDATE dossiers SET status = $3, step = $4, resume_status = $5, waiting_role = $6, waiting_agency = $7, \
          received_at = COALESCE($8, received_at), clock_started_at = COALESCE($9, clock_started_at), \
@@ -715,7 +738,7 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
     .bind(change.enters_step.and_then(|(_, due)| due).map(millis))
     .bind(i64::from(change.cancel_consultations))
     .bind(change.consultations.len() as i64)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if updated.rows_affected() != 1 {
         return Err(StoreError::Conflict("the dossier changed meanwhile".into()));
@@ -723,7 +746,7 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
     if change.cancel_consultations {
         sqlx::query("UPDATE consultations SET cancelled = 1 WHERE dossier_id = $1 AND answered_at IS NULL")
             .bind(current.id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     for c in &change.consultations {
@@ -736,12 +759,12 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
         .bind(c.role.as_str())
         .bind(millis(now))
         .bind(millis(c.due_at))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    insert_attachments(&mut tx, current.id, by.user_id, &change.attachments, now).await?;
+    insert_attachments(tx, current.id, by.user_id, &change.attachments, now).await?;
     insert_event(
-        &mut tx,
+        tx,
         current.id,
         &current.code,
         now,
@@ -753,13 +776,8 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
         change.note.as_deref(),
     )
     .await?;
-    change.follow_ups.enqueue(&mut tx, &current.code, current.revision + 1).await?;
-    tx.commit().await?;
-    drop(turn);
-    if !change.follow_ups.channels.is_empty() {
-        crate::jobs::wake(db);
-    }
-    by_id(db, current.id).await
+    change.follow_ups.enqueue(tx, &current.code, current.revision + 1).await?;
+    Ok(())
 }
 
 /// Records a note-only event (an assignment, an opinion given) and bumps the revision, in the

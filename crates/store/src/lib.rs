@@ -15,6 +15,7 @@ pub mod drafts;
 pub mod error;
 pub mod jobs;
 pub mod notifications;
+pub mod payments;
 pub mod questions;
 pub mod ratings;
 pub mod synthetic;

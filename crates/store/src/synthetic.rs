@@ -455,6 +455,7 @@ impl Generator {
                 resume_status: row.resume_status,
                 assignee: None,
                 consultations_pending: false,
+                fee_due: None,
             };
             let tr = transition(&s, &actor, *action).map_err(|e| {
                 StoreError::Other(format!("synthetic story for {}: {action:?} on {:?}: {e}", p.code, row.status))
@@ -501,6 +502,7 @@ impl Generator {
             resume_status: row.resume_status,
             assignee: None,
             consultations_pending: false,
+            fee_due: None,
         };
         row.waiting = waiting_on(&s);
         // A story that ran into the future is moved back as a whole, keeping its order.
@@ -793,6 +795,7 @@ mod tests {
             limit: motcua_domain::calendar::TimeLimit::new(5, unit),
             fee_vnd: 0,
             fee_note: None,
+            fee: Default::default(),
             result_kind: "paper".into(),
             documents: vec![],
             form: vec![],
@@ -846,6 +849,7 @@ mod tests {
             resume_status: r.resume_status,
             assignee: None,
             consultations_pending: false,
+            fee_due: None,
         };
         assert_eq!(r.waiting, waiting_on(&s));
         assert_eq!(r.received_at.is_some(), r.events.iter().any(|e| e.action == Action::Receive));

@@ -8,10 +8,12 @@ pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod gateway;
 pub mod i18n;
 pub mod mail;
 pub mod notify;
 pub mod pages;
+pub mod payments;
 pub mod service;
 pub mod state;
 pub mod uploads;
@@ -36,9 +38,29 @@ use crate::i18n::Lang;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// [`CSP`], with the payment gateway's address among the places a form may lead to (paying
+/// online is a form whose answer redirects to the gateway).
+fn content_security_policy(config: &Config) -> HeaderValue {
+    let gateway = config
+        .payment
+        .pay_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null");
+    match gateway {
+        Some(origin) => {
+            HeaderValue::from_str(&CSP.replace("form-action 'self'", &format!("form-action 'self' {origin}")))
+                .unwrap_or_else(|_| HeaderValue::from_static(CSP))
+        }
+        None => HeaderValue::from_static(CSP),
+    }
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let csp = content_security_policy(&state.config);
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
@@ -46,7 +68,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { AppError::not_found() })
         .layer(middleware::from_fn(render_errors))
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))

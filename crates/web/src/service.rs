@@ -54,6 +54,10 @@ pub struct DossierView {
     pub rating: Option<motcua_store::ratings::Rated>,
     /// Whether the viewer (the applicant) may rate now.
     pub may_rate: bool,
+    /// The dossier's payments, newest first (none when it has no fee).
+    pub payments: Vec<motcua_store::payments::Payment>,
+    /// Where to send the payer, in the answer to a `pay` action taken online.
+    pub payment_url: Option<String>,
 }
 
 /// The lifecycle actor a user is with respect to a dossier.
@@ -98,7 +102,8 @@ async fn may_view(state: &AppState, actor: &Actor, d: &Dossier) -> AppResult<boo
     }
 }
 
-fn situation<'a>(d: &'a Dossier, p: &'a Procedure) -> Situation<'a> {
+/// The lifecycle rules' view of a dossier.
+pub(crate) fn situation<'a>(d: &'a Dossier, p: &'a Procedure) -> Situation<'a> {
     Situation {
         status: d.status,
         lead_agency: &d.lead_agency,
@@ -107,6 +112,7 @@ fn situation<'a>(d: &'a Dossier, p: &'a Procedure) -> Situation<'a> {
         resume_status: d.resume_status,
         assignee: d.assignee_user_id,
         consultations_pending: d.consultations_open > 0,
+        fee_due: (d.fee_vnd > 0 && d.fee_paid_at.is_none()).then_some(p.fee.timing),
     }
 }
 
@@ -171,7 +177,10 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
         None
     };
     let may_rate = *actor == Actor::Applicant && motcua_domain::rating::may_rate(d.status, rating.is_some());
+    let payments = if d.fee_vnd > 0 { motcua_store::payments::of_dossier(&state.db, d.id).await? } else { Vec::new() };
     Ok(DossierView {
+        payments,
+        payment_url: None,
         rating,
         may_rate,
         result: results.into_iter().last(),
@@ -336,6 +345,7 @@ async fn record(
     data: Map<String, Value>,
     attachments: Vec<NewAttachment>,
 ) -> AppResult<Dossier> {
+    let fee_vnd = motcua_domain::fee::quote(&p.fee, &data).total_vnd;
     let new = NewDossier {
         procedure_version_id: p.version_id,
         procedure_code: p.code.clone(),
@@ -344,7 +354,7 @@ async fn record(
         applicant,
         channel: channel.into(),
         data,
-        fee_vnd: p.fee_vnd,
+        fee_vnd,
         waiting: Some((Role::Reception, p.agency.code.clone())),
         attachments,
         // In person, the reception that follows at once is the news.
@@ -495,6 +505,10 @@ pub struct ActInput<'a> {
     pub to_step: Option<&'a str>,
     /// Files that come with the action.
     pub files: &'a [Upload],
+    /// The caller's network address (the payment gateway asks for it).
+    pub client_ip: Option<&'a str>,
+    /// The caller's language (the payment gateway's pages follow it).
+    pub lang: crate::i18n::Lang,
 }
 
 /// Takes an action on a dossier: checks it is on offer to this user now (409 otherwise),
@@ -594,7 +608,7 @@ async fn reschedule(
 
 /// [`act`] with everything an action may carry: a reschedule's new date, a forward's chosen step.
 pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput<'_>) -> AppResult<DossierView> {
-    let ActInput { action: action_name, note, new_due, to_step, files } = input;
+    let ActInput { action: action_name, note, new_due, to_step, files, client_ip, lang } = input;
     let d = dossiers::by_code(&state.db, code).await?;
     let actor = actor_for(state, Some(user), &d);
     if !may_view(state, &actor, &d).await? {
@@ -607,6 +621,16 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
         return reschedule(state, user, d, &p, &actor, note, new_due).await;
     }
     let s = situation(&d, &p);
+    if action == Action::Pay {
+        if !available_actions(&s, &actor).contains(&Action::Pay) {
+            return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable"));
+        }
+        let url = crate::payments::start(state, user, &d, &p, &actor, client_ip, lang).await?;
+        let current = dossiers::by_id(&state.db, d.id).await?;
+        let mut view = assemble(state, current, &actor).await?;
+        view.payment_url = url;
+        return Ok(view);
+    }
     let target = match (action, to_step.map(str::trim).filter(|k| !k.is_empty())) {
         (Action::Forward | Action::SendBack, Some(key)) => Some(
             p.workflow
@@ -677,7 +701,7 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
 /// What entering or leaving a workflow step sets up: the step's own deadline from its allotment,
 /// the opinions it asks of other agencies (each due by that agency's counting rule), and the
 /// withdrawal of opinions still awaited when the dossier leaves the step for good.
-async fn plan_step(
+pub(crate) async fn plan_step(
     state: &AppState,
     p: &Procedure,
     before: &Situation<'_>,

@@ -33,6 +33,8 @@ pub struct Config {
     pub place: String,
     /// The address citizens reach the portal at, for the QR codes of printed forms.
     pub public_url: String,
+    /// The payment gateway (the built-in sandbox unless one is configured).
+    pub payment: crate::gateway::GatewayConfig,
 }
 
 impl Config {
@@ -58,6 +60,7 @@ impl Default for Config {
             form_numbering: motcua_render::FormNumbering::default(),
             place: "Lào Cai".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            payment: crate::gateway::GatewayConfig::sandbox(),
         }
     }
 }

@@ -199,6 +199,11 @@ async fn the_same_application_works_without_javascript(engine: TestEngine) {
     b.click("#continue").await;
     b.find("#submit-application").await;
     assert!(b.c.find(Locator::Css(".error-summary")).await.is_err());
+    // The fee is shown before submitting.
+    let fee = proc["fee_vnd"].as_i64().unwrap();
+    if fee > 0 {
+        assert_eq!(b.text_of("#fee-total").await, motcua_web::pages::show_money(fee));
+    }
     b.click("#submit-application").await;
     b.find("#submitted-banner").await;
     let dossier = b.text_of("#dossier-code").await;
@@ -207,10 +212,17 @@ async fn the_same_application_works_without_javascript(engine: TestEngine) {
     let answers = b.text_of("dl.answers").await;
     assert!(answers.contains(TEXT_ANSWER), "{answers}");
 
-    // The desk receives it without JavaScript too.
+    // The desk receives it without JavaScript too, and takes the fee in cash.
     b.sign_out().await;
     b.sign_in("tiepnhan", "/can-bo").await;
-    b.act_from_queue(&dossier, "receive", None, "Đã tiếp nhận").await;
+    if fee > 0 {
+        b.act_from_queue(&dossier, "receive", None, "Chờ thực hiện nghĩa vụ tài chính").await;
+        b.click("#action-pay button[type=submit]").await;
+        b.wait_path(&format!("/ho-so/{dossier}?xong=pay")).await;
+    } else {
+        b.act_from_queue(&dossier, "receive", None, "Đã tiếp nhận").await;
+    }
+    b.wait_text("#dossier-status", "Đã tiếp nhận").await;
     b.close().await;
 }
 
@@ -320,8 +332,13 @@ async fn a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedul
 
     // The desk receives; the police specialist finds the opinion awaited and cannot finish the
     // step, and asks the applicant for everything missing at once.
+    // The fee is due before processing: the desk receives and takes it in cash.
     b.sign_in("tiepnhan", "/can-bo").await;
-    b.act_from_queue(&dossier, "receive", None, "Đã tiếp nhận").await;
+    b.act_from_queue(&dossier, "receive", None, "Chờ thực hiện nghĩa vụ tài chính").await;
+    b.click("#action-pay button[type=submit]").await;
+    b.wait_path(&format!("/ho-so/{dossier}?xong=pay")).await;
+    b.wait_text("#dossier-status", "Đã tiếp nhận").await;
+    assert!(b.text_of("#fee-status").await.contains("Đã thanh toán"));
     b.sign_out().await;
     b.sign_in("cv20h38", "/can-bo").await;
     b.goto(&format!("/ho-so/{dossier}")).await;

@@ -3,10 +3,9 @@
 
 mod common;
 
-use common::{answers, pdf, submission, TestApp};
+use common::{answers, browser, csrf_of, page, pdf, sign_in, submission, TestApp};
 use motcua_testkit::{on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
-use reqwest::redirect::Policy;
 
 on_both_engines!(
     a_citizen_applies_through_the_forms_and_the_desk_receives,
@@ -23,33 +22,6 @@ on_both_engines!(
     a_citizen_reuses_a_document_from_their_store,
     anyone_asks_officers_answer_and_the_answer_is_published,
 );
-
-/// A browser: cookies kept, redirects not followed (so each 303 can be checked).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).no_proxy().build().unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let start = html.find("name=\"_csrf\" value=\"").expect("a form with a CSRF token") + 20;
-    html[start..start + 64].to_string()
-}
-
-async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
-    let res = b.get(app.url(path)).send().await.unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
-
-async fn sign_in(app: &TestApp, b: &reqwest::Client, user: &str) -> String {
-    let (_, html) = page(app, b, "/dang-nhap").await;
-    let res = b
-        .post(app.url("/dang-nhap"))
-        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", user), ("password", "demo"), ("next", "")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303, "sign-in of {user}");
-    res.headers()["location"].to_str().unwrap().to_string()
-}
 
 async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;

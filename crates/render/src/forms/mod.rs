@@ -2,6 +2,7 @@
 //! signature blocks.
 
 pub(crate) mod control_slip;
+pub(crate) mod fee_receipt;
 pub(crate) mod notices;
 pub(crate) mod receipt;
 pub(crate) mod register;

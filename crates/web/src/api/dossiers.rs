@@ -131,8 +131,13 @@ pub async fn act(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
+    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
     req: Request,
 ) -> AppResult<Json<DossierDto>> {
+    let (head, body) = req.into_parts();
+    let lang = crate::i18n::Lang::from_parts(&head);
+    let req = Request::from_parts(head, body);
+    let client_ip = addr.ip().to_string();
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -160,6 +165,8 @@ pub async fn act(
         new_due: due.as_deref(),
         to_step: to_step.as_deref(),
         files: &files,
+        client_ip: Some(&client_ip),
+        lang,
     };
     let view = service::act_with(&state, &user, &code, input).await?;
     Ok(Json((&view).into()))

@@ -158,6 +158,10 @@ pub struct ProcedureDto {
     pub fee_vnd: i64,
     /// Fee notes.
     pub fee_note: Option<String>,
+    /// Whether the fee depends on the answers (ask `POST /api/v1/procedures/{code}/fee`).
+    pub fee_varies: bool,
+    /// When the fee is paid: `before_processing` or `at_return`.
+    pub fee_timing: String,
     /// Documents.
     pub required_documents: Vec<RequiredDocumentDto>,
     /// Application form.
@@ -180,6 +184,8 @@ impl From<&Procedure> for ProcedureDto {
             processing: ProcessingDto { amount: p.limit.amount, unit: p.limit.unit.as_str().into() },
             fee_vnd: p.fee_vnd,
             fee_note: p.fee_note.clone(),
+            fee_varies: p.fee.depends_on_answers(),
+            fee_timing: p.fee.timing.as_str().into(),
             required_documents: p
                 .documents
                 .iter()
@@ -348,6 +354,47 @@ pub struct DossierDto {
     pub clock: Option<ClockDto>,
     /// The applicant's rating, once given.
     pub rating: Option<RatingDto>,
+    /// The fee decided at submission and where its payment stands.
+    pub fee: FeeDto,
+    /// In the answer to a `pay` action taken by the applicant: the payment gateway's signed
+    /// address to send the payer to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_url: Option<String>,
+}
+
+/// A dossier's fee.
+#[derive(Serialize, ToSchema)]
+pub struct FeeDto {
+    /// Amount in đồng, decided from the answers at submission.
+    pub amount_vnd: i64,
+    /// `none` (nothing to pay), `due` or `paid`.
+    pub status: String,
+    /// When it must be paid: `before_processing` or `at_return`.
+    pub timing: String,
+    /// When it was paid.
+    pub paid_at: Option<String>,
+    /// The electronic receipt (PDF), once paid.
+    pub receipt_url: Option<String>,
+}
+
+/// A fee quote for a set of answers.
+#[derive(Serialize, ToSchema)]
+pub struct FeeQuoteDto {
+    /// Each line, named in the caller's language.
+    pub lines: Vec<FeeLineDto>,
+    /// What the applicant pays, in đồng.
+    pub total_vnd: i64,
+    /// `before_processing` or `at_return`.
+    pub timing: String,
+}
+
+/// One line of a fee quote.
+#[derive(Serialize, ToSchema)]
+pub struct FeeLineDto {
+    /// What.
+    pub label: String,
+    /// Amount in đồng.
+    pub amount_vnd: i64,
 }
 
 /// A rating of the service: each criterion `very_satisfied`, `satisfied` or `not_satisfied`.
@@ -505,6 +552,21 @@ impl From<&DossierView> for DossierDto {
                 repeated_supplements: c.repeated_supplements,
                 on_time: c.on_time,
             }),
+            fee: FeeDto {
+                amount_vnd: d.fee_vnd,
+                status: if d.fee_vnd == 0 {
+                    "none"
+                } else if d.fee_paid_at.is_some() {
+                    "paid"
+                } else {
+                    "due"
+                }
+                .into(),
+                timing: v.procedure.fee.timing.as_str().into(),
+                paid_at: opt_time(d.fee_paid_at),
+                receipt_url: d.fee_paid_at.map(|_| format!("/api/v1/dossiers/{}/receipt", d.code)),
+            },
+            payment_url: v.payment_url.clone(),
         }
     }
 }

@@ -62,6 +62,8 @@ pub(super) struct ApplyPage {
     documents: Vec<DocumentView>,
     /// The saved draft being resumed.
     draft: String,
+    /// The fee schedule in words, when the procedure charges one.
+    fee: Vec<String>,
 }
 
 impl ApplyPage {
@@ -184,6 +186,11 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
         fields,
         documents,
         draft: String::new(),
+        fee: if p.fee.base_vnd > 0 || p.fee.depends_on_answers() {
+            crate::payments::schedule_text(p, lang)
+        } else {
+            vec![]
+        },
     }
 }
 
@@ -373,6 +380,8 @@ struct ReviewPage {
     name: String,
     answers: Vec<(String, String)>,
     files: Vec<(String, String, String)>,
+    /// The fee for these answers; none when free.
+    fee: Option<super::FeeView>,
 }
 
 /// A user's pending application for a procedure, with the procedure; 404 for anyone else's.
@@ -417,6 +426,8 @@ pub async fn review(
         code: p.code.clone(),
         draft: d.id,
         name: lang.pick(&p.name, p.name_en.as_deref()).into(),
+        fee: Some(super::FeeView::quote(lang, &p, &d.data))
+            .filter(|_| motcua_domain::fee::quote(&p.fee, &d.data).total_vnd > 0),
         answers,
         files,
     };

@@ -12,7 +12,7 @@ use motcua_domain::dossier::{Action, Status};
 use motcua_store::dossiers::{Dossier, Page};
 use serde::Deserialize;
 
-use super::{show_time, size_text, Ctx, FormErrors, SignedIn};
+use super::{show_time, size_text, Ctx, FeeView, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Lang;
 use crate::service::{self, DossierView};
@@ -264,6 +264,36 @@ struct DossierPage {
     rating: Option<(Vec<(String, String)>, String)>,
     /// The rating form: each criterion (key, label) and the levels (key, label).
     rating_form: Option<(Choices, Choices)>,
+    /// The fee, when there is one.
+    fee: Option<FeeView>,
+}
+
+fn fee_view(lang: Lang, v: &DossierView) -> Option<FeeView> {
+    let d = &v.dossier;
+    if d.fee_vnd == 0 {
+        return None;
+    }
+    let status_key = if d.fee_paid_at.is_some() { "paid" } else { "due" };
+    Some(FeeView {
+        status_key,
+        status: match d.fee_paid_at {
+            Some(at) => lang.t_args("fee-paid-at", &[("at", &show_time(Some(at)))]),
+            None => lang.t("fee-due"),
+        },
+        payments: v
+            .payments
+            .iter()
+            .map(|p| {
+                (
+                    show_time(Some(p.created_at)),
+                    super::show_money(p.amount_vnd),
+                    lang.t(&format!("payment-{}", p.status.as_str())),
+                    p.txn_ref.clone(),
+                )
+            })
+            .collect(),
+        ..FeeView::quote(lang, &v.procedure, &d.data)
+    })
 }
 
 /// The printable forms that apply to the dossier as it stands (slugs of `/bieu-mau/{form}`).
@@ -364,7 +394,11 @@ async fn dossier_page(
         .iter()
         .map(|a| ActionView {
             name: a.as_str(),
-            label: lang.t(&format!("action-{}", a.as_str())),
+            label: match a {
+                Action::Pay if ctx.is_officer() => lang.t("action-pay-counter"),
+                Action::Pay => lang.t("action-pay-online"),
+                _ => lang.t(&format!("action-{}", a.as_str())),
+            },
             note_label: lang.t(if a.requires_note() { "action-note-required" } else { "action-note" }),
             style: if matches!(a, Action::Refuse | Action::Withdraw) { "danger" } else { "" },
             targets: match a {
@@ -435,6 +469,7 @@ async fn dossier_page(
         },
     });
     Ok(DossierPage {
+        fee: fee_view(lang, &v),
         ctx: ctx.clone(),
         errors,
         created,
@@ -542,6 +577,7 @@ pub async fn act(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
+    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
@@ -555,8 +591,16 @@ pub async fn act(
         new_due: fields.get("due_at").map(String::as_str),
         to_step: fields.get("to_step").map(String::as_str),
         files: &parts.files,
+        client_ip: Some(&addr.ip().to_string()),
+        lang: ctx.lang,
     };
-    let result = service::act_with(&state, &user, &code, input).await.map(|_| ());
+    let result = match service::act_with(&state, &user, &code, input).await {
+        // Paying online continues at the payment gateway.
+        Ok(v) if v.payment_url.is_some() => {
+            return Ok(Redirect::to(v.payment_url.as_deref().unwrap_or_default()).into_response())
+        }
+        other => other.map(|_| ()),
+    };
     after_form(&state, &ctx, &user, &code, &action, result, &["due_at", "note"]).await
 }
 
@@ -675,7 +719,7 @@ pub async fn receipt(
                 format!("{} phút, ngày {}", l.format("%H giờ %M"), l.format("%d/%m/%Y"))
             })
             .unwrap_or_default(),
-        fee: super::portal::fee_text(vi, p.fee_vnd),
+        fee: super::portal::fee_text(vi, d.fee_vnd),
         officer,
     };
     Ok(ctx.render(&page))

@@ -10,7 +10,9 @@ mod calendar;
 mod dossier;
 mod forms;
 mod office;
+mod payments;
 mod portal;
+pub use portal::fee_text;
 mod questions;
 mod workflow;
 
@@ -55,6 +57,10 @@ pub fn routes() -> Router<AppState> {
         .route("/can-bo/hoi-dap", get(questions::moderation))
         .route("/can-bo/hoi-dap/{id}", post(questions::decide))
         .route("/kho-giay-to", get(account::document_store))
+        .route("/ho-so/{code}/bien-lai", get(payments::receipt))
+        .route("/thanh-toan/ket-qua", get(payments::returned))
+        .route("/can-bo/doi-soat", get(payments::reconcile))
+        .route("/cong-thanh-toan-thu/thanh-toan", get(payments::sandbox_form).post(payments::sandbox_decide))
         .route("/can-bo", get(office::queue))
         .route("/can-bo/phan-cong", post(office::assign))
         .route("/can-bo/tiep-nhan", get(office::counter))
@@ -330,5 +336,41 @@ fn admin_only(user: &motcua_store::users::User) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::not_found())
+    }
+}
+
+/// A fee as shown: its lines and total, when it is paid, and (on a dossier) where its payment
+/// stands and the payments tried.
+pub struct FeeView {
+    /// Each line and its amount.
+    pub lines: Vec<(String, String)>,
+    /// The total.
+    pub total: String,
+    /// When it is paid.
+    pub timing: String,
+    /// `due` or `paid`; empty before submission.
+    pub status_key: &'static str,
+    /// Where the payment stands, in words.
+    pub status: String,
+    /// Payments tried, newest first: (time, amount, state, reference).
+    pub payments: Vec<(String, String, String, String)>,
+}
+
+impl FeeView {
+    /// The fee the answers lead to.
+    pub fn quote(
+        lang: Lang,
+        p: &motcua_store::catalog::Procedure,
+        answers: &serde_json::Map<String, serde_json::Value>,
+    ) -> FeeView {
+        let (lines, total) = crate::payments::fee_lines(p, answers, lang);
+        FeeView {
+            lines: lines.into_iter().map(|(l, a)| (l, show_money(a))).collect(),
+            total: show_money(total),
+            timing: lang.t(&format!("fee-timing-{}", p.fee.timing.as_str())),
+            status_key: "",
+            status: String::new(),
+            payments: Vec::new(),
+        }
     }
 }

@@ -28,13 +28,17 @@ impl TestApp {
         Self::spawn_with(engine, Config::default()).await
     }
 
-    pub async fn spawn_with(engine: TestEngine, config: Config) -> TestApp {
+    pub async fn spawn_with(engine: TestEngine, mut config: Config) -> TestApp {
         let db = TestDb::new(engine).await;
         motcua_store::demo::load(&db.db, &demo_hash().await, 0).await.expect("demo data loads");
         let blobs = motcua_store::Blobs::local(db.dir.path().join("attachments")).expect("blobs");
-        let state = AppState::new(db.db.clone(), blobs, config).await.expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        // Links printed on forms and given to the payment gateway point at this server.
+        if config.public_url == Config::default().public_url {
+            config.public_url = format!("http://{addr}");
+        }
+        let state = AppState::new(db.db.clone(), blobs, config).await.expect("state");
         let app = motcua_web::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
@@ -111,13 +115,20 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
-    /// The first procedure of the demo department of `chuyenvien`, with its definition.
+    /// The first free procedure of the demo department of `chuyenvien`, with its definition
+    /// (payments have tests of their own).
     pub async fn department_procedure(&self) -> Value {
         let token = self.login("chuyenvien").await;
         let (_, me) = self.get("/api/v1/me", Some(&token)).await;
         let agency = me["agency"]["code"].as_str().expect("agency").to_string();
         let (_, list) = self.get(&format!("/api/v1/procedures?agency={agency}&per_page=50"), None).await;
-        let code = list["items"][0]["code"].as_str().expect("a procedure").to_string();
+        let free = list["items"]
+            .as_array()
+            .expect("procedures")
+            .iter()
+            .find(|p| p["fee_vnd"] == 0 && p["fee_varies"] == false)
+            .expect("a free procedure");
+        let code = free["code"].as_str().expect("a procedure").to_string();
         self.get(&format!("/api/v1/procedures/{code}"), None).await.1
     }
 }
@@ -159,4 +170,36 @@ pub fn submission(proc: &Value, data: &serde_json::Map<String, Value>) -> Form {
         );
     }
     form
+}
+
+/// A browser: cookies kept, redirects not followed (so each 303 can be checked).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+pub fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"_csrf\" value=\"").expect("a form with a CSRF token") + 20;
+    html[start..start + 64].to_string()
+}
+
+pub async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
+    let res = b.get(app.url(path)).send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+pub async fn sign_in(app: &TestApp, b: &reqwest::Client, user: &str) -> String {
+    let (_, html) = page(app, b, "/dang-nhap").await;
+    let res = b
+        .post(app.url("/dang-nhap"))
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", user), ("password", "demo"), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303, "sign-in of {user}");
+    res.headers()["location"].to_str().unwrap().to_string()
 }

@@ -1,0 +1,82 @@
+//! Fees and payments: the fee a procedure asks for given answers, the gateway's
+//! server-to-server confirmation, a dossier's electronic receipt.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::Json;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::dossiers::file_response;
+use super::dto::{FeeLineDto, FeeQuoteDto};
+use super::ApiJson;
+use crate::auth::MaybeUser;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::payments;
+use crate::state::AppState;
+
+/// What the portal answers the gateway's confirmation, in the gateway protocol's own shape.
+#[derive(Serialize, ToSchema)]
+pub struct IpnResponse {
+    /// `00` recorded, `01` unknown payment, `02` already confirmed, `04` wrong amount, `97` bad
+    /// signature, `99` other error (the gateway retries).
+    #[serde(rename = "RspCode")]
+    pub rsp_code: String,
+    /// The code's meaning.
+    #[serde(rename = "Message")]
+    pub message: String,
+}
+
+/// The payment gateway's server-to-server confirmation (IPN): signed parameters `vnp_*` with
+/// `vnp_SecureHash` (HMAC-SHA512 over the sorted parameters). Settles the payment once;
+/// forgeries, replays and wrong amounts are refused and logged.
+#[utoipa::path(get, path = "/api/v1/payments/ipn", tag = "payments",
+    responses((status = 200, body = IpnResponse, description = "Always 200; the outcome is in RspCode")))]
+pub async fn ipn(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    RawQuery(query): RawQuery,
+) -> Json<IpnResponse> {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let answer = payments::confirm(&state, &pairs, Some(addr.ip().to_string())).await;
+    let (code, message) = answer.code_and_message();
+    Json(IpnResponse { rsp_code: code.into(), message: message.into() })
+}
+
+/// The fee for a set of answers (a JSON object of form answers by field key), before
+/// submitting: each line named, the total, and when it is paid.
+#[utoipa::path(post, path = "/api/v1/procedures/{code}/fee", tag = "catalog", params(("code" = String, Path)),
+    request_body(content = Object, description = "Form answers by field key"),
+    responses((status = 200, body = FeeQuoteDto), (status = 404, body = super::dto::ErrorBody)))]
+pub async fn fee_quote(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+    ApiJson(answers): ApiJson<Map<String, Value>>,
+) -> AppResult<Json<FeeQuoteDto>> {
+    let catalog = state.catalog();
+    let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
+    let (lines, total_vnd) = payments::fee_lines(p, &answers, lang);
+    Ok(Json(FeeQuoteDto {
+        lines: lines.into_iter().map(|(label, amount_vnd)| FeeLineDto { label, amount_vnd }).collect(),
+        total_vnd,
+        timing: p.fee.timing.as_str().into(),
+    }))
+}
+
+/// The electronic receipt (PDF) of a dossier's fee, for whoever may see the dossier.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/receipt", tag = "dossiers", params(("code" = String, Path)),
+    responses((status = 200, description = "The receipt, application/pdf"), (status = 404, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    Path(code): Path<String>,
+) -> AppResult<axum::response::Response> {
+    let pdf = payments::receipt_pdf(&state, user.user(), &code).await?;
+    Ok(file_response("application/pdf", &format!("bien-lai-{code}.pdf"), pdf.into()))
+}

@@ -1,0 +1,349 @@
+//! Paying a dossier's fee (DESIGN.md section 7): starting a payment at the gateway, settling it
+//! when the gateway confirms (signature, amount, once), cash at the counter, the fee's lines as
+//! people read them, and the electronic receipt.
+
+use chrono::Utc;
+use motcua_domain::dossier::{after_payment, Action, Actor};
+use motcua_domain::fee::{quote, FeeLine};
+use motcua_store::catalog::Procedure;
+use motcua_store::dossiers::{self, By, Change, Dossier};
+use motcua_store::payments::{self, GatewayFacts, LogEntry, Payment, PaymentStatus, Settled};
+use motcua_store::users::User;
+use motcua_store::StoreError;
+use serde_json::{Map, Value};
+
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::gateway::{self, IpnAnswer, PayRequest};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// Where the built-in sandbox gateway takes payments.
+pub const SANDBOX_PATH: &str = "/cong-thanh-toan-thu/thanh-toan";
+/// Where the gateway sends the payer back.
+pub const RETURN_PATH: &str = "/thanh-toan/ket-qua";
+/// Where the gateway confirms, server to server.
+pub const IPN_PATH: &str = "/api/v1/payments/ipn";
+
+fn public(state: &AppState) -> &str {
+    state.config.public_url.trim_end_matches('/')
+}
+
+/// The gateway's payment address.
+pub fn pay_url(state: &AppState) -> String {
+    state.config.payment.pay_url.clone().unwrap_or_else(|| format!("{}{SANDBOX_PATH}", public(state)))
+}
+
+/// The confirmation address registered with the gateway.
+pub fn ipn_url(state: &AppState) -> String {
+    format!("{}{IPN_PATH}", public(state))
+}
+
+/// A fee's lines named for people, and the total, for the given answers.
+pub fn fee_lines(p: &Procedure, answers: &Map<String, Value>, lang: Lang) -> (Vec<(String, i64)>, i64) {
+    let q = quote(&p.fee, answers);
+    let label = |key: &str| -> String {
+        p.form
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| match lang {
+                Lang::En => f.label_en.clone().unwrap_or_else(|| f.label.clone()),
+                Lang::Vi => f.label.clone(),
+            })
+            .unwrap_or_else(|| key.to_string())
+    };
+    let lines = q
+        .lines
+        .iter()
+        .map(|l| {
+            let text = match l {
+                FeeLine::Base { .. } => lang.t("fee-line-base"),
+                FeeLine::Option { field, value, .. } => {
+                    let option = p
+                        .form
+                        .iter()
+                        .find(|f| f.key == *field)
+                        .and_then(|f| f.options.iter().find(|o| o.value == *value))
+                        .map(|o| match lang {
+                            Lang::En => o.label_en.clone().unwrap_or_else(|| o.label.clone()),
+                            Lang::Vi => o.label.clone(),
+                        })
+                        .unwrap_or_else(|| value.clone());
+                    format!("{}: {option}", label(field))
+                }
+                FeeLine::Units { field, from, count, unit_vnd, .. } => lang.t_args(
+                    "fee-line-units",
+                    &[
+                        ("field", &label(field)),
+                        ("from", &from.to_string()),
+                        ("count", &count.to_string()),
+                        ("unit", &crate::pages::fee_text(lang, *unit_vnd)),
+                    ],
+                ),
+                FeeLine::Cap { .. } => lang.t("fee-line-cap"),
+            };
+            (text, l.amount_vnd())
+        })
+        .collect();
+    (lines, q.total_vnd)
+}
+
+/// A procedure's fee schedule in words, for the application form: the base amount, what
+/// changes it, the ceiling.
+pub fn schedule_text(p: &Procedure, lang: Lang) -> Vec<String> {
+    use motcua_domain::fee::FeeRule;
+    let money = |v: i64| crate::pages::fee_text(lang, v);
+    let field = |key: &str| p.form.iter().find(|f| f.key == key);
+    let label = |key: &str| {
+        field(key).map(|f| lang.pick(&f.label, f.label_en.as_deref()).to_string()).unwrap_or_else(|| key.to_string())
+    };
+    let mut out = vec![lang.t_args("fee-schedule-base", &[("amount", &money(p.fee.base_vnd))])];
+    for r in &p.fee.rules {
+        out.push(match r {
+            FeeRule::Option { field: key, value, amount_vnd } => {
+                let option = field(key)
+                    .and_then(|f| f.options.iter().find(|o| o.value == *value))
+                    .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
+                    .unwrap_or_else(|| value.clone());
+                format!("{}: {option} — {}", label(key), money(*amount_vnd))
+            }
+            FeeRule::PerUnit { field: key, from, amount_vnd, .. } => lang.t_args(
+                "fee-schedule-units",
+                &[("field", &label(key)), ("from", &from.to_string()), ("unit", &money(*amount_vnd))],
+            ),
+        });
+    }
+    if let Some(max) = p.fee.max_vnd {
+        out.push(lang.t_args("fee-schedule-max", &[("amount", &money(max))]));
+    }
+    out.push(lang.t(&format!("fee-timing-{}", p.fee.timing.as_str())));
+    out
+}
+
+/// Starts paying a dossier's fee, once the lifecycle rules offered `pay` to this actor: the
+/// applicant is sent to the gateway (the answer is the signed address); a desk officer records
+/// cash received at the counter, settled at once.
+pub(crate) async fn start(
+    state: &AppState,
+    user: &User,
+    d: &Dossier,
+    p: &Procedure,
+    actor: &Actor,
+    client_ip: Option<&str>,
+    lang: Lang,
+) -> AppResult<Option<String>> {
+    let now = Utc::now();
+    if matches!(actor, Actor::Officer { .. }) {
+        let payment = payments::start(&state.db, d, "counter", Some(user.id), now).await?;
+        let by = By { user_id: Some(user.id), name: user.full_name.clone() };
+        let note = format!("Thu tiền mặt tại Bộ phận Một cửa: {}", crate::pages::fee_text(Lang::Vi, d.fee_vnd));
+        let facts = GatewayFacts { response_code: Some("00".into()), ..GatewayFacts::default() };
+        match settle(state, &payment, &facts, &by, note).await? {
+            Settled::Paid(..) => return Ok(None),
+            _ => return Err(AppError::with(ErrorKind::Conflict, "error-changed-meanwhile")),
+        }
+    }
+    let payment = payments::start(&state.db, d, &state.config.payment.name, Some(user.id), now).await?;
+    let order_info = format!("Thanh toan phi, le phi ho so {} ({})", d.code, p.code);
+    let return_url = format!("{}{RETURN_PATH}", public(state));
+    let url = gateway::payment_url(
+        &state.config.payment,
+        &pay_url(state),
+        &PayRequest {
+            txn_ref: &payment.txn_ref,
+            amount_vnd: payment.amount_vnd,
+            order_info: &order_info,
+            return_url: &return_url,
+            ip: client_ip.unwrap_or("127.0.0.1"),
+            locale: match lang {
+                Lang::Vi => "vn",
+                Lang::En => "en",
+            },
+            created: now,
+        },
+    );
+    Ok(Some(url))
+}
+
+/// Settles a payment as paid with the dossier's `pay` event (and its resumption when it was
+/// waiting for the money), deciding again if the dossier changed meanwhile.
+async fn settle(
+    state: &AppState,
+    payment: &Payment,
+    facts: &GatewayFacts,
+    by: &By,
+    note: String,
+) -> AppResult<Settled> {
+    for _ in 0..5 {
+        let d = dossiers::by_id(&state.db, payment.dossier_id).await?;
+        let p = state.procedure_version(d.procedure_version_id).await?;
+        let s = crate::service::situation(&d, &p);
+        let t = after_payment(&s);
+        let now = Utc::now();
+        let mut change = Change::from_transition(&s, Action::Pay, t, now, None, Some(note.clone()), vec![]);
+        // A dossier waiting for its fee enters its first step now: its allotment and the
+        // opinions it asks start with the payment.
+        crate::service::plan_step(state, &p, &s, &t, now, &mut change).await?;
+        if t.to != s.status {
+            change.follow_ups = crate::notify::follow_ups(t.to, false);
+        }
+        match payments::settle_paid(&state.db, payment, &d, &change, facts, by, now).await {
+            Err(StoreError::Conflict(_)) => continue,
+            other => return Ok(other?),
+        }
+    }
+    Err(AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"))
+}
+
+/// The query string as received, without its signature, for the log.
+fn logged_query(query: &[(String, String)]) -> String {
+    query
+        .iter()
+        .filter(|(k, _)| k != gateway::HASH_PARAM)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+        .chars()
+        .take(2000)
+        .collect()
+}
+
+/// Handles the gateway's server-to-server confirmation: checks the signature, finds the
+/// payment, checks it is still pending and the amount is exactly the one asked, then settles it
+/// once. Everything refused is logged with where it came from.
+pub async fn confirm(state: &AppState, query: &[(String, String)], remote: Option<String>) -> IpnAnswer {
+    let named_ref = query.iter().find(|(k, _)| k == "vnp_TxnRef").map(|(_, v)| v.chars().take(64).collect());
+    let log = |outcome: &str, txn_ref: Option<String>, detail: String| LogEntry {
+        at: Utc::now(),
+        txn_ref,
+        outcome: outcome.into(),
+        remote_addr: remote.clone(),
+        detail,
+    };
+    let (answer, entry) = match decide(state, query).await {
+        Ok((answer, outcome, txn_ref, detail)) => (answer, log(outcome, Some(txn_ref), detail)),
+        Err((answer, outcome)) => (answer, log(outcome, named_ref, logged_query(query))),
+    };
+    if answer != IpnAnswer::Confirmed {
+        tracing::warn!(outcome = %entry.outcome, txn_ref = ?entry.txn_ref, remote = ?entry.remote_addr, "payment confirmation refused");
+    }
+    if let Err(e) = payments::log(&state.db, &entry).await {
+        tracing::error!("payment log: {e}");
+    }
+    answer
+}
+
+type Decision = (IpnAnswer, &'static str, String, String);
+
+async fn decide(state: &AppState, query: &[(String, String)]) -> Result<Decision, (IpnAnswer, &'static str)> {
+    let params = gateway::verify(&state.config.payment.secret, query).map_err(|e| {
+        (IpnAnswer::InvalidSignature, if e == gateway::SignatureError::Missing { "unsigned" } else { "forged" })
+    })?;
+    let result = gateway::read_result(&params).ok_or((IpnAnswer::Unknown, "malformed"))?;
+    let payment = match payments::by_ref(&state.db, &result.txn_ref).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => return Err((IpnAnswer::NotFound, "unknown")),
+        Err(_) => return Err((IpnAnswer::Unknown, "error")),
+    };
+    let detail = logged_query(query);
+    if payment.status != PaymentStatus::Pending {
+        return Ok((IpnAnswer::AlreadyConfirmed, "replayed", payment.txn_ref, detail));
+    }
+    if result.amount_vnd != payment.amount_vnd {
+        return Ok((IpnAnswer::InvalidAmount, "wrong_amount", payment.txn_ref, detail));
+    }
+    let facts = GatewayFacts {
+        gateway_txn_no: result.transaction_no.clone(),
+        bank_code: result.bank_code.clone(),
+        response_code: Some(result.response_code.clone()),
+    };
+    let settled = if result.paid {
+        let by = By { user_id: None, name: format!("Cổng thanh toán ({})", state.config.payment.name) };
+        let note = format!(
+            "Đã thanh toán trực tuyến {} (mã giao dịch {}{})",
+            crate::pages::fee_text(Lang::Vi, payment.amount_vnd),
+            payment.txn_ref,
+            result.bank_code.as_deref().map(|b| format!(", {b}")).unwrap_or_default()
+        );
+        settle(state, &payment, &facts, &by, note).await
+    } else {
+        payments::settle_failed(&state.db, &payment, &facts, Utc::now()).await.map_err(AppError::from)
+    };
+    match settled {
+        Ok(Settled::Paid(..)) => Ok((IpnAnswer::Confirmed, "paid", payment.txn_ref, detail)),
+        Ok(Settled::Refund(_)) => Ok((IpnAnswer::Confirmed, "paid_twice", payment.txn_ref, detail)),
+        Ok(Settled::Failed(_)) => Ok((IpnAnswer::Confirmed, "failed", payment.txn_ref, detail)),
+        Ok(Settled::AlreadySettled(_)) => Ok((IpnAnswer::AlreadyConfirmed, "replayed", payment.txn_ref, detail)),
+        Err(e) => {
+            tracing::error!("settling payment {}: {e:?}", payment.txn_ref);
+            Err((IpnAnswer::Unknown, "error"))
+        }
+    }
+}
+
+/// The payment named by a signed return from the gateway, and what the gateway said; `None`
+/// when the signature does not hold or the payment is unknown.
+pub async fn returned(
+    state: &AppState,
+    query: &[(String, String)],
+) -> AppResult<Option<(Payment, gateway::GatewayResult)>> {
+    let Ok(params) = gateway::verify(&state.config.payment.secret, query) else { return Ok(None) };
+    let Some(result) = gateway::read_result(&params) else { return Ok(None) };
+    match payments::by_ref(&state.db, &result.txn_ref).await {
+        Ok(p) => Ok(Some((p, result))),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The electronic receipt of a dossier's fee, for whoever may see the dossier.
+pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> AppResult<Vec<u8>> {
+    let view = crate::service::view_dossier(state, user, code).await?;
+    let d = &view.dossier;
+    let paid = payments::of_dossier(&state.db, d.id)
+        .await?
+        .into_iter()
+        .find(|p| p.status == PaymentStatus::Paid)
+        .ok_or_else(AppError::not_found)?;
+    let (lines, _) = fee_lines(&view.procedure, &d.data, Lang::Vi);
+    let agency = &view.procedure.agency;
+    let method = if paid.gateway == "counter" {
+        "Tiền mặt tại Bộ phận Một cửa".to_string()
+    } else {
+        format!(
+            "Thanh toán trực tuyến qua cổng thanh toán{}",
+            paid.bank_code.as_deref().map(|b| format!(" ({b})")).unwrap_or_default()
+        )
+    };
+    let paid_at = paid.settled_at.unwrap_or(paid.created_at);
+    let form = motcua_render::FeeReceipt {
+        issuer: motcua_render::Issuer {
+            agency: agency
+                .parent_code
+                .as_ref()
+                .and_then(|c| state.catalog().agencies.get(c).map(|a| a.name.clone()))
+                .unwrap_or_default(),
+            unit: agency.name.clone(),
+            place: state.config.place.clone(),
+        },
+        dossier: motcua_render::DossierRef { code: d.code.clone(), lookup_url: state.config.lookup_url(&d.code) },
+        number: paid.receipt_no.clone().unwrap_or_default(),
+        issued_on: paid_at.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive(),
+        payer: motcua_render::Applicant {
+            name: d.applicant.full_name.clone(),
+            id_number: d.applicant.id_number.clone().unwrap_or_default(),
+            address: d.applicant.address.clone().unwrap_or_default(),
+            phone: d.applicant.phone.clone(),
+            email: d.applicant.email.clone().unwrap_or_default(),
+        },
+        procedure: view.procedure.name.clone(),
+        items: lines.into_iter().map(|(label, amount_vnd)| motcua_render::FeeItem { label, amount_vnd }).collect(),
+        method,
+        reference: match &paid.gateway_txn_no {
+            Some(no) => format!("{} / {no}", paid.txn_ref),
+            None => paid.txn_ref.clone(),
+        },
+        paid_at,
+    };
+    motcua_render::render_fee_receipt(&form, state.config.form_numbering)
+        .map_err(|e| AppError::internal(format!("fee receipt: {e}")))
+}

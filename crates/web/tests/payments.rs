@@ -1,0 +1,265 @@
+//! Fees and online payment over HTTP, on SQLite and on PostgreSQL: the fee decided from the
+//! answers, the payment-gateway protocol (valid, tampered signature, wrong amount, replayed
+//! confirmation, confirmation of a payment never started), the built-in sandbox gateway end to
+//! end, the electronic receipt, cash at the counter, and the reconciliation list.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{answers, submission, TestApp};
+use motcua_testkit::{on_both_engines, TestEngine};
+use serde_json::{json, Value};
+
+on_both_engines!(
+    the_fee_follows_the_answers_and_holds_processing_until_confirmed,
+    forged_wrong_and_replayed_confirmations_are_refused_and_logged,
+    the_sandbox_gateway_pays_end_to_end,
+    a_fee_paid_at_the_counter_and_at_the_hand_over,
+);
+
+/// The judicial record certificate: 200,000 đồng, 100,000 for students, 5,000 more per
+/// certificate from the 3rd.
+const JUDICIAL_RECORD: &str = "3.000333";
+
+async fn apply(app: &TestApp, citizen: &str, code: &str, overrides: Value) -> Value {
+    let (_, proc) = app.get(&format!("/api/v1/procedures/{code}"), None).await;
+    let mut data = answers(&proc);
+    for (k, v) in overrides.as_object().unwrap() {
+        data.insert(k.clone(), v.clone());
+    }
+    let (status, d) = app.post_multipart("/api/v1/dossiers", Some(citizen), submission(&proc, &data)).await;
+    assert_eq!(status, 201, "{d}");
+    d
+}
+
+async fn act(app: &TestApp, token: &str, code: &str, action: &str) -> (u16, Value) {
+    app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(token), json!({"action": action, "note": "Đủ"}))
+        .await
+}
+
+/// The query a gateway would send about a payment, signed with `secret`.
+fn gateway_result(txn_ref: &str, amount_vnd: i64, code: &str) -> BTreeMap<String, String> {
+    let mut p = BTreeMap::new();
+    for (k, v) in [
+        ("vnp_TmnCode", "MOTCUA01".to_string()),
+        ("vnp_TxnRef", txn_ref.to_string()),
+        ("vnp_Amount", (amount_vnd * 100).to_string()),
+        ("vnp_ResponseCode", code.to_string()),
+        ("vnp_TransactionStatus", code.to_string()),
+        ("vnp_TransactionNo", "14226112".to_string()),
+        ("vnp_BankCode", "NCB".to_string()),
+        ("vnp_PayDate", "20261127103000".to_string()),
+    ] {
+        p.insert(k.to_string(), v);
+    }
+    p
+}
+
+async fn ipn(app: &TestApp, query: &str) -> String {
+    let (status, body) = app.get(&format!("/api/v1/payments/ipn?{query}"), None).await;
+    assert_eq!(status, 200, "{body}");
+    body["RspCode"].as_str().unwrap().to_string()
+}
+
+/// Starts paying as the citizen; the gateway's signed address and the payment's reference.
+async fn start_payment(app: &TestApp, citizen: &str, code: &str) -> (String, String) {
+    let (s, d) = act(app, citizen, code, "pay").await;
+    assert_eq!(s, 200, "{d}");
+    let url = d["payment_url"].as_str().expect("a payment address").to_string();
+    let query = url.split_once('?').unwrap().1;
+    let params: BTreeMap<String, String> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    (url, params["vnp_TxnRef"].clone())
+}
+
+async fn the_fee_follows_the_answers_and_holds_processing_until_confirmed(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    // Shown before submitting: the quote for the answers.
+    let (s, q) = app
+        .post_json(
+            &format!("/api/v1/procedures/{JUDICIAL_RECORD}/fee"),
+            None,
+            json!({"doi_tuong_phi": "giam", "so_luong_phieu": 4}),
+        )
+        .await;
+    assert_eq!(s, 200, "{q}");
+    assert_eq!(q["total_vnd"], 110_000);
+    assert_eq!(q["timing"], "before_processing");
+    assert_eq!(q["lines"].as_array().unwrap().len(), 2, "{q}");
+
+    let citizen = app.login("congdan").await;
+    let d = apply(&app, &citizen, JUDICIAL_RECORD, json!({"doi_tuong_phi": "giam", "so_luong_phieu": 4})).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    assert_eq!(d["fee"]["amount_vnd"], 110_000);
+    assert_eq!(d["fee"]["status"], "due");
+    assert_eq!(d["actions"], json!(["pay", "withdraw"]));
+
+    // Received unpaid: the dossier waits for the payment before any processing.
+    let desk = app.login("tiepnhan").await;
+    let (s, d) = act(&app, &desk, &code, "receive").await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "payment_requested");
+    let police = app.login("cv20h38").await;
+    let (_, seen) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&police)).await;
+    assert!(!seen["actions"].as_array().is_some_and(|a| a.contains(&json!("forward"))), "{seen}");
+
+    // The browser's return alone settles nothing: only the confirmation does.
+    let (url, txn_ref) = start_payment(&app, &citizen, &code).await;
+    assert!(url.starts_with(&format!("{}/cong-thanh-toan-thu/thanh-toan?", app.base)), "{url}");
+    let secret = app.state.config.payment.secret.clone();
+    let signed = motcua_web::gateway::signed_query(&secret, &gateway_result(&txn_ref, 110_000, "00"));
+    let (s, page) = app.get(&format!("/thanh-toan/ket-qua?{signed}"), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    assert!(page.as_str().unwrap().contains("data-outcome=\"waiting\""), "{page}");
+    let (_, still) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(still["status"], "payment_requested");
+
+    // A valid confirmation: paid once, the dossier resumes where it was received.
+    assert_eq!(ipn(&app, &signed).await, "00");
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(d["status"], "received", "{d}");
+    assert_eq!(d["fee"]["status"], "paid");
+    let pay_events: Vec<_> = d["history"].as_array().unwrap().iter().filter(|e| e["action"] == "pay").collect();
+    assert_eq!(pay_events.len(), 1, "{}", d["history"]);
+    assert_eq!(pay_events[0]["from_status"], "payment_requested");
+    assert!(!d["actions"].as_array().unwrap().contains(&json!("pay")));
+    let (s, pdf) = app.get_bytes(d["fee"]["receipt_url"].as_str().unwrap(), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    assert!(pdf.starts_with(b"%PDF"), "a PDF receipt");
+    let (s, _) = app.get_bytes(&format!("/api/v1/dossiers/{code}/receipt"), None).await;
+    assert_eq!(s, 404, "the receipt is the applicant's");
+    let (_, page) = app.get(&format!("/thanh-toan/ket-qua?{signed}"), Some(&citizen)).await;
+    assert!(page.as_str().unwrap().contains("data-outcome=\"paid\""));
+    // Processing starts with the payment: the police act at the first step, whose opinion of
+    // the department of justice is asked now, with its own deadline.
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&police)).await;
+    assert!(d["actions"].as_array().unwrap().contains(&json!("request_supplement")), "{d}");
+    assert!(d["step"]["due_at"].is_string(), "{}", d["step"]);
+    assert_eq!(d["consultations"].as_array().unwrap().len(), 1, "{}", d["consultations"]);
+}
+
+async fn forged_wrong_and_replayed_confirmations_are_refused_and_logged(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let citizen = app.login("congdan").await;
+    let d = apply(&app, &citizen, JUDICIAL_RECORD, json!({"doi_tuong_phi": "thong_thuong", "so_luong_phieu": 1})).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    assert_eq!(d["fee"]["amount_vnd"], 200_000);
+    let (_, txn_ref) = start_payment(&app, &citizen, &code).await;
+    let secret = app.state.config.payment.secret.clone();
+
+    // Tampered: the amount changed after signing.
+    let signed = motcua_web::gateway::signed_query(&secret, &gateway_result(&txn_ref, 200_000, "00"));
+    let tampered = signed.replace("vnp_Amount=20000000", "vnp_Amount=100");
+    assert_ne!(tampered, signed);
+    assert_eq!(ipn(&app, &tampered).await, "97");
+    // Signed with another key.
+    let forged = motcua_web::gateway::signed_query("not-the-secret", &gateway_result(&txn_ref, 200_000, "00"));
+    assert_eq!(ipn(&app, &forged).await, "97");
+    // Properly signed, but not the amount asked.
+    let short = motcua_web::gateway::signed_query(&secret, &gateway_result(&txn_ref, 1_000, "00"));
+    assert_eq!(ipn(&app, &short).await, "04");
+    // A confirmation for a payment that was never started (before any redirect).
+    let unknown = motcua_web::gateway::signed_query(&secret, &gateway_result("NEVER-STARTED", 200_000, "00"));
+    assert_eq!(ipn(&app, &unknown).await, "01");
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(d["fee"]["status"], "due", "nothing refused settled anything");
+
+    // The valid one, then the same again: settled once.
+    assert_eq!(ipn(&app, &signed).await, "00");
+    assert_eq!(ipn(&app, &signed).await, "02");
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(d["history"].as_array().unwrap().iter().filter(|e| e["action"] == "pay").count(), 1);
+
+    let now = chrono::Utc::now();
+    let log = motcua_store::payments::log_between(
+        &app.state.db,
+        now - chrono::Duration::hours(1),
+        now + chrono::Duration::hours(1),
+        100,
+    )
+    .await
+    .unwrap();
+    let mut outcomes: Vec<&str> = log.iter().map(|e| e.outcome.as_str()).collect();
+    outcomes.sort();
+    assert_eq!(outcomes, ["forged", "forged", "paid", "replayed", "unknown", "wrong_amount"]);
+    assert!(log.iter().all(|e| e.remote_addr.as_deref() == Some("127.0.0.1")));
+
+    // The service centre's reconciliation page lists the refused confirmations.
+    let b = common::browser();
+    common::sign_in(&app, &b, "tiepnhan").await;
+    let (s, html) = common::page(&app, &b, "/can-bo/doi-soat").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"reconcile-refused\"") && html.contains("wrong_amount"), "{html}");
+}
+
+async fn the_sandbox_gateway_pays_end_to_end(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let citizen = app.login("congdan").await;
+    let d = apply(&app, &citizen, JUDICIAL_RECORD, json!({"doi_tuong_phi": "thong_thuong", "so_luong_phieu": 3})).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    assert_eq!(d["fee"]["amount_vnd"], 205_000);
+    let (url, _) = start_payment(&app, &citizen, &code).await;
+
+    // The sandbox checks the portal's signature and shows the order.
+    let (s, page) = app.get(&url.replacen(&app.base, "", 1), None).await;
+    assert_eq!(s, 200);
+    let page = page.as_str().unwrap().to_string();
+    assert!(page.contains("205.000"), "{page}");
+    let (s, bad) =
+        app.get(&url.replacen(&app.base, "", 1).replace("vnp_Amount=20500000", "vnp_Amount=100"), None).await;
+    assert_eq!(s, 200);
+    assert!(bad.as_str().unwrap().contains("id=\"sandbox-invalid\""));
+
+    // The payer pays: the sandbox confirms server to server, then sends the payer back.
+    let query = url.split_once('?').unwrap().1;
+    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    form.push(("decision".into(), "pay".into()));
+    form.push(("bank".into(), "VCB".into()));
+    let res = app.http.post(app.url("/cong-thanh-toan-thu/thanh-toan")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.url().path().ends_with("/thanh-toan/ket-qua"), "{}", res.url());
+    let body = res.text().await.unwrap();
+    assert!(body.contains("data-outcome=\"paid\""), "{body}");
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(d["fee"]["status"], "paid");
+    let pay = d["history"].as_array().unwrap().iter().find(|e| e["action"] == "pay").unwrap().clone();
+    assert!(pay["note"].as_str().unwrap().contains("VCB"), "{pay}");
+
+    // Paying again is not on offer; a cancelled second attempt would have changed nothing.
+    let (s, _) = act(&app, &citizen, &code, "pay").await;
+    assert_eq!(s, 409);
+}
+
+async fn a_fee_paid_at_the_counter_and_at_the_hand_over(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let citizen = app.login("congdan").await;
+    // A copy of a civil-status extract: 8,000 đồng a copy, paid when the result is collected.
+    let d = apply(&app, &citizen, "2.000635", json!({"so_ban": 3})).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    assert_eq!(d["fee"]["amount_vnd"], 24_000);
+    assert_eq!(d["fee"]["timing"], "at_return");
+    let desk = app.login("tiepnhan").await;
+    let (_, d) = act(&app, &desk, &code, "receive").await;
+    assert_eq!(d["status"], "received", "a fee paid at the hand-over does not hold processing");
+    assert!(d["actions"].as_array().unwrap().contains(&json!("pay")), "{}", d["actions"]);
+
+    // The desk takes cash: the fee is settled with an event naming the officer.
+    let (s, d) = act(&app, &desk, &code, "pay").await;
+    assert_eq!(s, 200, "{d}");
+    assert!(d.get("payment_url").is_none());
+    assert_eq!(d["fee"]["status"], "paid");
+    assert_eq!(d["status"], "received");
+    let (s, pdf) = app.get_bytes(&format!("/api/v1/dossiers/{code}/receipt"), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    assert!(pdf.starts_with(b"%PDF"));
+
+    // The reconciliation list of the day shows it, and as CSV.
+    let b = common::browser();
+    common::sign_in(&app, &b, "tiepnhan").await;
+    let (s, csv) = common::page(&app, &b, "/can-bo/doi-soat?dinh-dang=csv").await;
+    assert_eq!(s, 200);
+    assert!(
+        csv.lines().any(|l| l.contains(&code) && l.contains(",24000,") && l.contains("counter") && l.contains("paid")),
+        "{csv}"
+    );
+}
