@@ -318,15 +318,23 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     Ok(id)
 }
 
-/// Puts a new workflow in force for a procedure: a new version that copies the current one with
-/// the new steps, so dossiers already received keep the version they were received under. The
-/// caller validated the workflow; `expected_version` guards against two administrators saving at
-/// once.
-pub async fn new_workflow_version(
+/// What a new procedure version changes; the rest is copied from the current version.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VersionChange<'a> {
+    /// New workflow steps.
+    pub workflow: Option<&'a [Step]>,
+    /// A new fee schedule (its base amount becomes the version's `fee_vnd`).
+    pub fee: Option<&'a FeeSchedule>,
+}
+
+/// Puts a new version of a procedure in force, copying the current one with the change, so
+/// dossiers already received keep the version they were received under. The caller validated
+/// the change; `expected_version` guards against two administrators saving at once.
+pub async fn new_version(
     db: &Database,
     code: &str,
     expected_version: i64,
-    workflow: &[Step],
+    change: VersionChange<'_>,
 ) -> Result<Procedure> {
     let turn = db.write_turn().await;
     let mut tx = db.pool.begin().await?;
@@ -344,14 +352,17 @@ pub async fn new_workflow_version(
         "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
          fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule) \
          SELECT v.procedure_id, v.version + 1, v.name, v.name_en, v.level, v.level_reason, v.time_amount, v.time_unit, \
-         v.fee_vnd, v.fee_note, v.result_kind, v.documents, v.form, $3, $4, v.fee_schedule \
+         COALESCE($5, v.fee_vnd), v.fee_note, v.result_kind, v.documents, v.form, COALESCE($3, v.workflow), $4, \
+         COALESCE($6, v.fee_schedule) \
          FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id \
          WHERE p.code = $1 AND v.version = $2",
     )
     .bind(code)
     .bind(expected_version)
-    .bind(serde_json::to_string(workflow)?)
+    .bind(change.workflow.map(serde_json::to_string).transpose()?)
     .bind(crate::millis(chrono::Utc::now()))
+    .bind(change.fee.map(|f| f.base_vnd))
+    .bind(change.fee.map(serde_json::to_string).transpose()?)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -515,3 +515,7 @@ reconcile-address = From address
 fee-schedule-base = Charge: { $amount }
 fee-schedule-units = { $field }: from no. { $from } on, { $unit } each
 fee-schedule-max = At most: { $amount }
+fee-problem-negative = Amounts cannot be negative.
+fee-problem-field = A rule names a form field that does not exist or has the wrong type.
+fee-problem-option = A rule names an option the field does not offer.
+fee-problem-range = A per-unit range is empty.

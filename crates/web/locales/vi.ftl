@@ -515,3 +515,7 @@ reconcile-address = Địa chỉ gửi
 fee-schedule-base = Mức thu: { $amount }
 fee-schedule-units = { $field }: từ thứ { $from } trở đi, { $unit } mỗi đơn vị
 fee-schedule-max = Tối đa: { $amount }
+fee-problem-negative = Số tiền không được âm.
+fee-problem-field = Quy tắc tham chiếu trường không có trong tờ khai hoặc sai kiểu.
+fee-problem-option = Quy tắc tham chiếu lựa chọn không có trong trường.
+fee-problem-range = Khoảng tính theo đơn vị không hợp lệ.

@@ -976,14 +976,57 @@ pub async fn save_workflow(
     if !problems.is_empty() {
         return Err(WorkflowRejected::Invalid(problems));
     }
-    let saved = catalog::new_workflow_version(&state.db, code, expected_version.unwrap_or(p.version), &steps)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"),
-            other => other.into(),
-        })?;
+    let change = catalog::VersionChange { workflow: Some(&steps), ..Default::default() };
+    Ok(new_version(state, code, expected_version.unwrap_or(p.version), change).await?)
+}
+
+/// Puts a procedure's new version in force and refreshes the catalog in memory.
+async fn new_version(
+    state: &AppState,
+    code: &str,
+    expected_version: i64,
+    change: catalog::VersionChange<'_>,
+) -> AppResult<Procedure> {
+    let saved = catalog::new_version(&state.db, code, expected_version, change).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"),
+        other => other.into(),
+    })?;
     state.reload_catalog().await?;
     Ok(saved)
+}
+
+/// Puts a new fee schedule in force (a new procedure version: dossiers already submitted keep
+/// the fee decided then). Refused with one field error per problem (`fee.N`).
+pub async fn save_fee_schedule(
+    state: &AppState,
+    admin: &User,
+    code: &str,
+    schedule: motcua_domain::fee::FeeSchedule,
+) -> AppResult<Procedure> {
+    if !admin.has(Role::Admin) {
+        return Err(AppError::not_found());
+    }
+    let catalog = state.catalog();
+    let p = catalog.get(code).ok_or_else(AppError::not_found)?;
+    let problems = motcua_domain::fee::validate(&schedule, &p.form);
+    if !problems.is_empty() {
+        let fields = problems
+            .iter()
+            .enumerate()
+            .map(|(i, problem)| {
+                let key = match problem {
+                    motcua_domain::fee::FeeProblem::NegativeAmount => "fee-problem-negative",
+                    motcua_domain::fee::FeeProblem::NoSuchField(_) => "fee-problem-field",
+                    motcua_domain::fee::FeeProblem::NoSuchOption(..) => "fee-problem-option",
+                    motcua_domain::fee::FeeProblem::EmptyRange(_) => "fee-problem-range",
+                };
+                (format!("fee.{i}"), key.to_string())
+            })
+            .collect();
+        return Err(AppError::fields(fields));
+    }
+    let change = catalog::VersionChange { fee: Some(&schedule), ..Default::default() };
+    new_version(state, code, p.version, change).await
 }
 
 /// The applicant rates the service once the result is out: overall, timeliness, convenience and

@@ -16,6 +16,7 @@ on_both_engines!(
     forged_wrong_and_replayed_confirmations_are_refused_and_logged,
     the_sandbox_gateway_pays_end_to_end,
     a_fee_paid_at_the_counter_and_at_the_hand_over,
+    an_administrator_changes_a_fee_schedule_in_a_new_version,
 );
 
 /// The judicial record certificate: 200,000 đồng, 100,000 for students, 5,000 more per
@@ -266,5 +267,49 @@ async fn a_fee_paid_at_the_counter_and_at_the_hand_over(engine: TestEngine) {
     assert!(
         csv.lines().any(|l| l.contains(&code) && l.contains(",24000,") && l.contains("counter") && l.contains("paid")),
         "{csv}"
+    );
+}
+
+async fn an_administrator_changes_a_fee_schedule_in_a_new_version(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let citizen = app.login("congdan").await;
+    let before =
+        apply(&app, &citizen, JUDICIAL_RECORD, json!({"doi_tuong_phi": "thong_thuong", "so_luong_phieu": 1})).await;
+    let admin = app.login("quantri").await;
+    let path = format!("/api/v1/procedures/{JUDICIAL_RECORD}/fee-schedule");
+    let (s, schedule) = app.get(&path, Some(&admin)).await;
+    assert_eq!(s, 200);
+    assert_eq!(schedule["base_vnd"], 200_000);
+    let (s, _) = app.get(&path, Some(&citizen)).await;
+    assert_eq!(s, 404, "administrators only");
+
+    // Every problem at once, in the caller's language.
+    let bad = json!({"base_vnd": -5, "rules": [
+        {"kind": "option", "field": "doi_tuong_phi", "value": "khong_co", "amount_vnd": 0},
+        {"kind": "per_unit", "field": "muc_dich", "from": 0, "amount_vnd": 1000}
+    ], "timing": "before_processing"});
+    let (s, e) = app.send_json(reqwest::Method::PUT, &path, Some(&admin), bad).await;
+    assert_eq!(s, 422, "{e}");
+    let fields = e["error"]["fields"].as_object().unwrap();
+    assert_eq!(fields.len(), 4, "{e}");
+    assert!(fields.values().all(|m| m.as_str().is_some_and(|m| !m.is_empty() && !m.starts_with("fee-problem"))), "{e}");
+
+    // A new tariff: 250,000 đồng, paid at the hand-over.
+    let mut new = schedule.clone();
+    new["base_vnd"] = json!(250_000);
+    new["timing"] = json!("at_return");
+    let (s, saved) = app.send_json(reqwest::Method::PUT, &path, Some(&admin), new).await;
+    assert_eq!(s, 200, "{saved}");
+    let (_, q) =
+        app.post_json(&format!("/api/v1/procedures/{JUDICIAL_RECORD}/fee"), None, json!({"so_luong_phieu": 1})).await;
+    assert_eq!((q["total_vnd"].as_i64(), q["timing"].as_str()), (Some(250_000), Some("at_return")));
+    let (_, p) = app.get(&format!("/api/v1/procedures/{JUDICIAL_RECORD}"), None).await;
+    assert_eq!(p["fee_vnd"], 250_000);
+    // The dossier submitted before keeps its fee and its version's timing.
+    let code = before["code"].as_str().unwrap();
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(
+        (d["fee"]["amount_vnd"].as_i64(), d["fee"]["timing"].as_str()),
+        (Some(200_000), Some("before_processing"))
     );
 }

@@ -127,3 +127,40 @@ pub async fn put_workflow(
     let p = crate::service::save_workflow(&state, &user, &code, None, steps).await?;
     Ok(Json(serde_json::json!({ "version": p.version, "limit": p.limit, "steps": p.workflow })))
 }
+
+/// A procedure's fee schedule: base amount, rules on the answers (`option`: an option's amount
+/// instead of the base; `per_unit`: an amount per unit of a number field from the n-th), ceiling,
+/// and when it is paid (administrators only).
+#[utoipa::path(get, path = "/api/v1/procedures/{code}/fee-schedule", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
+    responses((status = 200, description = "{base_vnd, rules: [{kind, field, value | from, to, amount_vnd}], max_vnd, timing}", body = Object),
+        (status = 404, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_fee_schedule(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Json<motcua_domain::fee::FeeSchedule>> {
+    if !user.has(Role::Admin) {
+        return Err(AppError::not_found());
+    }
+    let catalog = state.catalog();
+    let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
+    Ok(Json(p.fee.clone()))
+}
+
+/// Puts a new fee schedule in force (a new procedure version). Refused with 422 and one field
+/// error per problem (`fee.N`): negative amounts, fields the form lacks, options it does not
+/// offer, empty ranges.
+#[utoipa::path(put, path = "/api/v1/procedures/{code}/fee-schedule", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
+    request_body(content = Object, description = "The schedule, as returned by GET"),
+    responses((status = 200, body = Object), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_fee_schedule(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+    ApiJson(schedule): ApiJson<motcua_domain::fee::FeeSchedule>,
+) -> AppResult<Json<motcua_domain::fee::FeeSchedule>> {
+    let p = crate::service::save_fee_schedule(&state, &user, &code, schedule).await?;
+    Ok(Json(p.fee))
+}

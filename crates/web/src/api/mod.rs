@@ -50,6 +50,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::list))
         .routes(routes!(catalog::get))
         .routes(routes!(catalog::get_workflow, catalog::put_workflow))
+        .routes(routes!(catalog::get_fee_schedule, catalog::put_fee_schedule))
         .routes(routes!(catalog::agencies))
         .routes(routes!(catalog::fields))
         .routes(routes!(dossiers::submit, dossiers::list))
