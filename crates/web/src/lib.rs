@@ -13,6 +13,7 @@ pub mod mail;
 pub mod notify;
 pub mod pages;
 pub mod service;
+pub mod sms;
 pub mod state;
 pub mod uploads;
 pub mod worker;
