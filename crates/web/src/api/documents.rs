@@ -25,7 +25,7 @@ pub struct StoreQuery {
 /// supplemented or scanned at the desk) and every result issued to them. Any of them may be
 /// attached again to a new application, for a document that accepts reuse, through the part
 /// `reuse` of `POST /api/v1/dossiers`. Citizens only.
-#[utoipa::path(get, path = "/api/v1/me/documents", tag = "documents", params(StoreQuery),
+#[utoipa::path(get, path = "/api/v1/me/documents", tag = "documents", operation_id = "list_my_documents", params(StoreQuery),
     responses((status = 200, body = StoredDocumentList), (status = 401, body = super::dto::ErrorBody), (status = 403, body = super::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
