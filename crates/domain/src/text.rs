@@ -1,4 +1,4 @@
-//! Folding of Vietnamese text for search.
+//! Folding of Vietnamese text for search, and taking its marks off for plain-letter channels.
 //!
 //! Citizens type procedure names with or without tone marks, in any case, and
 //! their keyboards send either precomposed (NFC) or decomposed (NFD) letters.
@@ -28,6 +28,20 @@ pub fn fold(s: &str) -> String {
 /// punctuation or case.
 pub fn tokens(s: &str) -> Vec<String> {
     fold(s).split(' ').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+/// Vietnamese without its marks: tone marks and vowel marks taken off, `đ`/`Đ` as `d`/`D`;
+/// case, digits, spaces and punctuation kept. For channels limited to plain Latin letters, such
+/// as SMS sent without Unicode (160 characters a part instead of 70).
+pub fn without_marks(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            other => other,
+        })
+        .collect()
 }
 
 struct Folder {
@@ -94,6 +108,14 @@ mod tests {
         assert_ne!(nfc, nfd);
         assert_eq!(fold(&nfc), fold(&nfd));
         assert_eq!(fold(&nfc), "nguyen thi huong");
+    }
+
+    #[test]
+    fn marks_come_off_and_the_rest_stays() {
+        let nfd: String = "Hồ sơ ĐÃ được tiếp nhận; hẹn trả 04/12.".nfd().collect();
+        assert_eq!(without_marks(&nfd), "Ho so DA duoc tiep nhan; hen tra 04/12.");
+        assert_eq!(without_marks("Nguyễn Thị Hường, Đắk Lắk"), "Nguyen Thi Huong, Dak Lak");
+        assert_eq!(without_marks("plain ASCII 123"), "plain ASCII 123");
     }
 
     #[test]

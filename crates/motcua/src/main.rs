@@ -12,6 +12,7 @@ use motcua_store::synthetic::Mix;
 use motcua_store::users::NewUser;
 use motcua_store::{Blobs, Database};
 use motcua_web::mail::Mailer;
+use motcua_web::sms::{BrandnameGateway, GatewayConfig, LogSms, SmsProvider};
 use motcua_web::worker::{self, WorkerConfig};
 use motcua_web::{AppState, Config};
 
@@ -78,6 +79,8 @@ enum Command {
         /// Sender of e-mails, e.g. "Cổng dịch vụ công <no-reply@dichvucong.example.gov.vn>".
         #[arg(long, env = "MOTCUA_MAIL_FROM", default_value = "motcua <no-reply@localhost>")]
         mail_from: String,
+        #[command(flatten)]
+        sms: Box<SmsOptions>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -112,6 +115,61 @@ enum Command {
         #[arg(long)]
         open_only: bool,
     },
+}
+
+/// The brandname-SMS gateway. Keys are best given through the environment, which other users
+/// of the machine cannot read from the process list.
+#[derive(clap::Args)]
+struct SmsOptions {
+    /// Sending endpoint of a brandname-SMS gateway taking JSON (eSMS.vn's
+    /// https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/ or one of the
+    /// same shape). Without it SMS are only written to the log.
+    #[arg(long, env = "MOTCUA_SMS_URL")]
+    sms_url: Option<String>,
+    /// The gateway account's API key.
+    #[arg(long, env = "MOTCUA_SMS_API_KEY", hide_env_values = true)]
+    sms_api_key: Option<String>,
+    /// The gateway account's secret key.
+    #[arg(long, env = "MOTCUA_SMS_SECRET_KEY", hide_env_values = true)]
+    sms_secret_key: Option<String>,
+    /// The registered sender name (brandname).
+    #[arg(long, env = "MOTCUA_SMS_BRANDNAME")]
+    sms_brandname: Option<String>,
+    /// The gateway's message type (2: customer care under a brandname).
+    #[arg(long, env = "MOTCUA_SMS_TYPE", default_value = "2")]
+    sms_type: String,
+    /// Send with Vietnamese tone marks (Unicode: 70 characters a part instead of 160).
+    #[arg(long, env = "MOTCUA_SMS_UNICODE")]
+    sms_unicode: bool,
+    /// The gateway's test mode: requests are checked, nothing is sent or charged.
+    #[arg(long, env = "MOTCUA_SMS_SANDBOX")]
+    sms_sandbox: bool,
+}
+
+impl SmsOptions {
+    /// The provider these options name: the gateway, or the log when no URL is given.
+    fn provider(&self) -> Result<std::sync::Arc<dyn SmsProvider>> {
+        let Some(url) = self.sms_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+            tracing::warn!("no SMS gateway (--sms-url, MOTCUA_SMS_URL): SMS are written to the log, not sent");
+            return Ok(std::sync::Arc::new(LogSms::default()));
+        };
+        let gateway = BrandnameGateway::new(GatewayConfig {
+            url: url.to_string(),
+            api_key: self.sms_api_key.clone().unwrap_or_default(),
+            secret_key: self.sms_secret_key.clone().unwrap_or_default(),
+            brandname: self.sms_brandname.clone().unwrap_or_default(),
+            sms_type: self.sms_type.clone(),
+            unicode: self.sms_unicode,
+            sandbox: self.sms_sandbox,
+            timeout: Duration::from_secs(20),
+        })
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "SMS gateway (--sms-url and MOTCUA_SMS_API_KEY, MOTCUA_SMS_SECRET_KEY, MOTCUA_SMS_BRANDNAME): {e}"
+            )
+        })?;
+        Ok(std::sync::Arc::new(gateway))
+    }
 }
 
 #[derive(Subcommand)]
@@ -207,6 +265,7 @@ async fn main() -> Result<()> {
             payment_name,
             smtp_url,
             mail_from,
+            sms,
         } => {
             let public_url = public_url.clone().unwrap_or_else(|| {
                 let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
@@ -217,6 +276,8 @@ async fn main() -> Result<()> {
                 form_numbering.parse().map_err(|e| anyhow::anyhow!("--form-numbering: {e}"))?;
             let code_pattern = DossierCodePattern::parse(code_pattern)?;
             let mailer = Mailer::new(smtp_url.as_deref(), mail_from)?;
+            // Checked before anything starts: a half-configured gateway stops the server.
+            let sms = sms.provider()?;
             if mailer.is_log_only() {
                 tracing::warn!(
                     "no SMTP server (--smtp-url, MOTCUA_SMTP_URL): e-mails are written to the log, not sent"
@@ -261,8 +322,6 @@ async fn main() -> Result<()> {
             let handlers =
                 motcua_web::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer.clone());
             let templates = motcua_web::notify::Templates { dir: Some(cli.data.join("templates")) };
-            let sms: std::sync::Arc<dyn motcua_web::notify::SmsProvider> =
-                std::sync::Arc::new(motcua_web::notify::LogSms::default());
             let handlers = motcua_web::notify::register(handlers, state.clone(), mailer, sms, templates);
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_web::alerts::start(state.clone());

@@ -356,31 +356,54 @@ pub struct StoredDocument {
     pub procedure_code: String,
 }
 
-/// A citizen's document store (kho dữ liệu công dân), newest first: every document of their
-/// dossiers and every result issued to them, so that nothing is asked of them twice.
-pub async fn citizen_documents(db: &Database, user_id: i64, limit: i64) -> Result<Vec<StoredDocument>> {
+/// The attachments in the store of citizen `$1`: every document of their dossiers and every
+/// result issued to them (`a` the attachment, `d` its dossier).
+const IN_CITIZEN_STORE: &str = "FROM attachments a JOIN dossiers d ON d.id = a.dossier_id \
+     WHERE d.applicant_user_id = $1 AND (a.purpose IN ('document', 'supplement') \
+     OR (a.purpose = 'result' AND d.status IN ('result_ready', 'returned')))";
+
+fn stored_document_columns() -> String {
     let columns: String =
         ATTACHMENT_COLUMNS.split(',').map(|c| format!("a.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    format!("{columns}, d.code AS dossier_code, d.procedure_code AS procedure_code")
+}
+
+fn stored_document_from(r: &AnyRow) -> Result<StoredDocument> {
+    Ok(StoredDocument {
+        attachment: attachment_from(r)?,
+        dossier_code: r.try_get("dossier_code")?,
+        procedure_code: r.try_get("procedure_code")?,
+    })
+}
+
+/// A citizen's document store (kho dữ liệu công dân), newest first, a page at a time (at most
+/// 1,000 a page): every document of their dossiers and every result issued to them, so that
+/// nothing is asked of them twice.
+pub async fn citizen_documents(db: &Database, user_id: i64, page: i64, per_page: i64) -> Result<Page<StoredDocument>> {
+    let per_page = per_page.clamp(1, 1000);
+    let (total,): (i64,) =
+        sqlx::query_as(&format!("SELECT COUNT(*) {IN_CITIZEN_STORE}")).bind(user_id).fetch_one(&db.pool).await?;
     let rows = sqlx::query(&format!(
-        "SELECT {columns}, d.code AS dossier_code, d.procedure_code AS procedure_code \
-         FROM attachments a JOIN dossiers d ON d.id = a.dossier_id \
-         WHERE d.applicant_user_id = $1 AND (a.purpose IN ('document', 'supplement') \
-         OR (a.purpose = 'result' AND d.status IN ('result_ready', 'returned'))) \
-         ORDER BY a.created_at DESC, a.id LIMIT {}",
-        limit.clamp(1, 1000)
+        "SELECT {} {IN_CITIZEN_STORE} ORDER BY a.created_at DESC, a.id LIMIT {per_page} OFFSET {}",
+        stored_document_columns(),
+        (page.max(1) - 1) * per_page
     ))
     .bind(user_id)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(StoredDocument {
-                attachment: attachment_from(r)?,
-                dossier_code: r.try_get("dossier_code")?,
-                procedure_code: r.try_get("procedure_code")?,
-            })
-        })
-        .collect()
+    Ok(Page { items: rows.iter().map(stored_document_from).collect::<Result<_>>()?, total })
+}
+
+/// One document of a citizen's store; `NotFound` when the attachment is not in their store
+/// (someone else's, or a result not yet issued), so that it cannot be told from a missing one.
+pub async fn citizen_document(db: &Database, user_id: i64, attachment_id: &str) -> Result<StoredDocument> {
+    let row = sqlx::query(&format!("SELECT {} {IN_CITIZEN_STORE} AND a.id = $2", stored_document_columns()))
+        .bind(user_id)
+        .bind(attachment_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    stored_document_from(&row)
 }
 
 #[allow(clippy::too_many_arguments)]

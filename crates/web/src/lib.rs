@@ -15,6 +15,7 @@ pub mod notify;
 pub mod pages;
 pub mod payments;
 pub mod service;
+pub mod sms;
 pub mod state;
 pub mod uploads;
 pub mod worker;

@@ -10,11 +10,10 @@
 //! edited without a rebuild or a restart.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::Utc;
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
-use futures::future::BoxFuture;
 use motcua_domain::calendar::vn_offset;
 use motcua_domain::dossier::Status;
 use motcua_store::dossiers::{self, FollowUps};
@@ -23,6 +22,7 @@ use serde::Deserialize;
 
 use crate::i18n::Lang;
 use crate::mail::{Email, Mailer};
+use crate::sms::SmsProvider;
 use crate::state::AppState;
 use crate::worker::{Handlers, JobError};
 
@@ -38,40 +38,6 @@ pub fn follow_ups(status: Status, rescheduled: bool) -> FollowUps {
         kind: NOTIFY_JOB.into(),
         channels: CHANNELS.iter().map(|c| c.to_string()).collect(),
         detail: serde_json::json!({ "status": status.as_str(), "rescheduled": rescheduled }),
-    }
-}
-
-/// Where SMS go: a provider's API in production. Each call is one message; the job around it
-/// retries when the answer is an error.
-pub trait SmsProvider: Send + Sync {
-    /// Sends `text` to `phone`; `id` identifies the message for the provider's own deduplication.
-    fn send<'a>(&'a self, phone: &'a str, text: &'a str, id: &'a str) -> BoxFuture<'a, Result<(), String>>;
-}
-
-/// The development provider: writes each message to the log and keeps the latest ones.
-#[derive(Default)]
-pub struct LogSms {
-    sent: Mutex<Vec<(String, String)>>,
-}
-
-impl LogSms {
-    /// The messages sent so far (phone, text), oldest first, at most the last 1,000.
-    pub fn sent(&self) -> Vec<(String, String)> {
-        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-}
-
-impl SmsProvider for LogSms {
-    fn send<'a>(&'a self, phone: &'a str, text: &'a str, id: &'a str) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            tracing::info!(phone, id, text, "SMS (logged, not sent)");
-            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-            if sent.len() >= 1000 {
-                sent.remove(0);
-            }
-            sent.push((phone.to_string(), text.to_string()));
-            Ok(())
-        })
     }
 }
 
@@ -202,7 +168,7 @@ async fn run(
         },
         "sms" => {
             let short: String = text.lines().next().unwrap_or_default().chars().take(300).collect();
-            sms.send(&d.applicant.phone, &short, &id).await.map_err(JobError::retry)
+            sms.send(&d.applicant.phone, &short, &id).await.map_err(JobError::from)
         }
         other => Err(JobError::permanent(format!("unknown channel {other}"))),
     }

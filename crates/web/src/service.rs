@@ -14,7 +14,7 @@ use motcua_domain::indicator::{clock_views, waiting_periods, ClockFacts, ClockVi
 use motcua_store::catalog::{self, Procedure};
 use motcua_store::dossiers::{
     self, Applicant, Attachment, By, Change, Consultation, Deadline, Dossier, Event, Filter, Listing, NewAttachment,
-    NewConsultation, NewDossier, Page,
+    NewConsultation, NewDossier, Page, StoredDocument,
 };
 use motcua_store::users::User;
 use motcua_store::StoreError;
@@ -301,6 +301,15 @@ pub async fn prepare_submission(
     answers: &Map<String, Value>,
     files: &[Upload],
 ) -> AppResult<(Procedure, Map<String, Value>, Vec<NewAttachment>)> {
+    let p = online_procedure(state, user, procedure_code)?;
+    let data = check_submission(&p, answers, files).map_err(AppError::fields)?;
+    let attachments = store_uploads(state, files, "document", false).await?;
+    Ok((p, data, attachments))
+}
+
+/// The procedure a user applies for online: only citizens apply, and only for a procedure of
+/// the catalog that is offered online.
+fn online_procedure(state: &AppState, user: &User, procedure_code: &str) -> AppResult<Procedure> {
     if !user.has(Role::Citizen) {
         return Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only"));
     }
@@ -310,9 +319,7 @@ pub async fn prepare_submission(
     if p.level == "none" {
         return Err(AppError::with(ErrorKind::Conflict, "error-not-online"));
     }
-    let data = check_submission(p, answers, files).map_err(AppError::fields)?;
-    let attachments = store_uploads(state, files, "document", false).await?;
-    Ok((p.clone(), data, attachments))
+    Ok(p.clone())
 }
 
 /// Records a checked application as a dossier in one transaction; acknowledged only once both
@@ -474,15 +481,25 @@ pub fn may_receive_for(state: &AppState, officer: &User, lead_agency: &str) -> b
             .is_some_and(|a| a == lead_agency || state.catalog().agencies.get(a).is_some_and(|x| x.is_service_centre()))
 }
 
-/// A citizen applies online in one step (the API).
+/// A citizen applies online in one step (the API): the uploads, and for other documents the
+/// ones picked from their store as `(document key, attachment id)`.
 pub async fn submit_dossier(
     state: &AppState,
     user: &User,
     procedure_code: &str,
     answers: &Map<String, Value>,
-    files: &[Upload],
+    files: Vec<Upload>,
+    picks: &[(String, String)],
 ) -> AppResult<Dossier> {
-    let (p, data, attachments) = prepare_submission(state, user, procedure_code, answers, files).await?;
+    let p = online_procedure(state, user, procedure_code)?;
+    let documents = with_store_picks(state, user, &p, files, picks).await?;
+    if !documents.refused.is_empty() {
+        // Every problem at once: the answers' and the other documents' with the refused picks.
+        let mut fields = check_submission(&p, answers, &documents.files).err().unwrap_or_default();
+        fields.extend(documents.refused);
+        return Err(AppError::fields(fields));
+    }
+    let (p, data, attachments) = prepare_submission(state, user, procedure_code, answers, &documents.files).await?;
     record_submission(state, user, &p, data, attachments).await
 }
 
@@ -1123,39 +1140,72 @@ pub async fn discard_draft(state: &AppState, draft: &motcua_store::drafts::Draft
     Ok(())
 }
 
-/// Documents picked from the applicant's store for the given document keys ("only once",
-/// Decree 45/2020): each must be in the applicant's own store and the document must accept
-/// reuse; they come back as uploads marked as taken from the store.
-pub async fn picked_from_store(
+/// A citizen's document store (kho dữ liệu công dân), newest first: what they may attach again
+/// instead of uploading it ("only once", Decree 45/2020).
+pub async fn document_store(
+    state: &AppState,
+    user: &User,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Page<StoredDocument>> {
+    if !user.has(Role::Citizen) {
+        return Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only"));
+    }
+    Ok(dossiers::citizen_documents(&state.db, user.id, page, per_page).await?)
+}
+
+/// An application's documents once the picks from the applicant's store are read.
+pub struct WithStorePicks {
+    /// The uploads, then the documents picked for the keys no upload fills, marked as taken
+    /// from the store.
+    pub files: Vec<Upload>,
+    /// A message key for each pick refused, by document key.
+    pub refused: BTreeMap<String, String>,
+}
+
+/// Adds to an application's uploads the documents the applicant picked from their store, as
+/// `(document key, attachment id)` ("only once", Decree 45/2020). The one place for the rules
+/// of the portal's form and the API alike: the procedure must have the document and accept it
+/// from the store, the attachment must be in the applicant's own store, and an upload for the
+/// same document wins over the pick.
+pub async fn with_store_picks(
     state: &AppState,
     user: &User,
     p: &Procedure,
+    mut files: Vec<Upload>,
     picks: &[(String, String)],
-) -> AppResult<Vec<Upload>> {
-    if picks.is_empty() {
-        return Ok(vec![]);
-    }
-    let store = dossiers::citizen_documents(&state.db, user.id, 1000).await?;
-    let mut out = Vec::new();
-    let mut errors = BTreeMap::new();
+) -> AppResult<WithStorePicks> {
+    let mut refused = BTreeMap::new();
+    let mut picked = Vec::new();
     for (key, id) in picks {
-        let reusable = p.documents.iter().any(|d| d.key == *key && d.reusable);
-        match store.iter().find(|s| s.attachment.id == *id).filter(|_| reusable) {
-            Some(s) => out.push(Upload {
+        if files.iter().any(|f| f.part == *key) {
+            continue;
+        }
+        match p.documents.iter().find(|d| d.key == *key) {
+            None => {
+                refused.insert(key.clone(), "document-unknown".to_string());
+                continue;
+            }
+            Some(d) if !d.reusable => {
+                refused.insert(key.clone(), "document-not-reusable".to_string());
+                continue;
+            }
+            Some(_) => {}
+        }
+        match dossiers::citizen_document(&state.db, user.id, id.trim()).await {
+            Ok(s) => picked.push(Upload {
                 part: key.clone(),
                 file_name: s.attachment.file_name.clone(),
                 content_type: s.attachment.content_type.clone(),
                 bytes: state.blobs.get(&s.attachment.storage_key).await?,
                 from_store: true,
             }),
-            None => {
-                errors.insert(key.clone(), "document-not-in-store".to_string());
+            Err(StoreError::NotFound) => {
+                refused.insert(key.clone(), "document-not-in-store".to_string());
             }
+            Err(e) => return Err(e.into()),
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(AppError::fields(errors))
-    }
+    files.extend(picked);
+    Ok(WithStorePicks { files, refused })
 }

@@ -21,6 +21,7 @@ on_both_engines!(
     workflow_validation_refuses_bad_workflows,
     a_two_agency_workflow_with_consultation_supplement_and_reschedule,
     overrun_steps_escalate_once_and_digests_list_what_is_late,
+    a_citizen_reuses_a_stored_document_through_the_api,
 );
 
 async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) {
@@ -828,4 +829,135 @@ async fn overrun_steps_escalate_once_and_digests_list_what_is_late(engine: TestE
     assert!(email.text.contains(&code) && email.subject.contains("1 hồ sơ quá hạn"), "{email:?}");
     let (_, other) = app.get("/api/v1/me", Some(&app.login("ld10h38").await)).await;
     assert!(alerts::digest_email(&app.state, other["id"].as_i64().unwrap(), day).await.unwrap().is_none());
+}
+
+async fn a_citizen_reuses_a_stored_document_through_the_api(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get("/api/v1/procedures/2.001680", None).await;
+    let docs = proc["required_documents"].as_array().unwrap();
+    let key = docs.iter().find(|d| d["reusable"] == true && d["required"] == true).expect("a reusable document")["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fixed = docs.iter().find(|d| d["reusable"] == false && d["required"] == true).expect("a document to upload")
+        ["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let data = answers(&proc);
+    // Earlier applications put documents in each citizen's store.
+    let citizen = app.login("congdan").await;
+    let (s, first) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &data)).await;
+    assert_eq!(s, 201, "{first}");
+    let earlier_of = |d: &serde_json::Value, k: &str| {
+        d["attachments"].as_array().unwrap().iter().find(|a| a["key"] == k).unwrap().clone()
+    };
+    let earlier = earlier_of(&first, &key);
+    let other = app.login("congdan2").await;
+    let (s, theirs) = app.post_multipart("/api/v1/dossiers", Some(&other), submission(&proc, &data)).await;
+    assert_eq!(s, 201, "{theirs}");
+    let theirs_id = earlier_of(&theirs, &key)["id"].as_str().unwrap().to_string();
+
+    // The store lists the citizen's own documents, and only theirs.
+    let (s, store) = app.get("/api/v1/me/documents", Some(&citizen)).await;
+    assert_eq!(s, 200, "{store}");
+    let items = store["items"].as_array().unwrap();
+    assert_eq!(store["total"].as_i64().unwrap() as usize, items.len());
+    assert_eq!(items.len(), first["attachments"].as_array().unwrap().len());
+    assert!(items.iter().all(|i| i["dossier_code"] == first["code"]), "{store}");
+    let listed = items.iter().find(|i| i["id"] == earlier["id"]).expect("the earlier document");
+    for field in ["key", "file_name", "content_type", "size", "sha256", "url"] {
+        assert_eq!(listed[field], earlier[field], "{field}");
+    }
+    assert_eq!(listed["procedure_code"], "2.001680");
+    assert!(!listed["procedure_name"].as_str().unwrap().is_empty() && !listed["name"].as_str().unwrap().is_empty());
+    assert_eq!((listed["is_result"].clone(), listed["digitized"].clone()), (json!(false), json!(false)));
+    assert!(listed["created_at"].as_str().unwrap().ends_with("+07:00"));
+    let (s, page) = app.get("/api/v1/me/documents?per_page=1&page=2", Some(&citizen)).await;
+    assert_eq!((s, page["items"].as_array().unwrap().len(), page["total"].clone()), (200, 1, store["total"].clone()));
+    assert_eq!(page["items"][0], items[1]);
+    let desk = app.login("tiepnhan").await;
+    let (s, e) = app.get("/api/v1/me/documents", Some(&desk)).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (403, Some("forbidden")));
+    let (s, _) = app.get("/api/v1/me/documents", None).await;
+    assert_eq!(s, 401);
+
+    // An application that takes the document from the store instead of a file.
+    let form_with = |reuse: serde_json::Value| {
+        let mut form = Form::new()
+            .text("procedure_code", "2.001680")
+            .text("data", serde_json::to_string(&data).unwrap())
+            .text("reuse", reuse.to_string());
+        for d in docs {
+            let k = d["key"].as_str().unwrap();
+            if k != key && k != fixed {
+                form = form.part(k.to_string(), Part::bytes(pdf(k)).file_name(format!("{k}.pdf")));
+            }
+        }
+        form
+    };
+    let with_fixed = |form: Form| form.part(fixed.clone(), Part::bytes(pdf(&fixed)).file_name("to-khai.pdf"));
+
+    // Someone else's document, and an item that takes no document from the store, are refused
+    // with a message on each document, with the other problems of the application.
+    let (s, e) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form_with(json!({ &key: theirs_id }))).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["code"], "validation_failed");
+    assert_eq!(e["error"]["fields"][&key], "Giấy tờ được chọn không có trong kho giấy tờ của ông/bà.");
+    assert_eq!(e["error"]["fields"][&fixed], "Vui lòng đính kèm giấy tờ này.", "every problem at once: {e}");
+    let fixed_id = earlier_of(&first, &fixed)["id"].as_str().unwrap().to_string();
+    let res = app
+        .http
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&citizen)
+        .header("Accept-Language", "en")
+        .multipart(form_with(json!({ &key: earlier["id"], &fixed: fixed_id })))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        e["error"]["fields"][&fixed], "This item does not accept a document from the store; please upload the file.",
+        "{e}"
+    );
+    assert!(e["error"]["fields"].get(&key).is_none(), "the good pick is not blamed: {e}");
+    let (s, e) = app
+        .post_multipart("/api/v1/dossiers", Some(&citizen), with_fixed(form_with(json!({"khong_co": fixed_id}))))
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["fields"]["khong_co"], "Giấy tờ này không thuộc thành phần hồ sơ.");
+    let (s, e) =
+        app.post_multipart("/api/v1/dossiers", Some(&citizen), with_fixed(form_with(json!([earlier["id"]])))).await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e["error"]["fields"]["reuse"].as_str().unwrap().contains("JSON"), "{e}");
+    let (_, mine) = app.get("/api/v1/dossiers", Some(&citizen)).await;
+    assert_eq!(mine["total"], 1, "nothing stored by the refused attempts");
+
+    let (s, d) = app
+        .post_multipart("/api/v1/dossiers", Some(&citizen), with_fixed(form_with(json!({ &key: earlier["id"] }))))
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&desk)).await;
+    assert_eq!(s, 200);
+    let reused = earlier_of(&d, &key);
+    assert_eq!((reused["reused"].clone(), reused["from_citizen_store"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (reused["sha256"].clone(), reused["file_name"].clone()),
+        (earlier["sha256"].clone(), earlier["file_name"].clone())
+    );
+    assert_ne!(reused["id"], earlier["id"], "a document of the new dossier");
+    let uploaded = earlier_of(&d, &fixed);
+    assert_eq!((uploaded["reused"].clone(), uploaded["from_citizen_store"].clone()), (json!(false), json!(false)));
+    let (s, bytes) = app.get_bytes(reused["url"].as_str().unwrap(), Some(&citizen)).await;
+    assert_eq!((s, bytes), (200, pdf(&key)));
+
+    // A file for the same document wins over the pick.
+    let form = with_fixed(form_with(json!({ &key: earlier["id"] })))
+        .part(key.clone(), Part::bytes(pdf("moi")).file_name("moi.pdf"));
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form).await;
+    assert_eq!(s, 201, "{d}");
+    let fresh = earlier_of(&d, &key);
+    assert_eq!((fresh["file_name"].as_str(), fresh["reused"].clone()), (Some("moi.pdf"), json!(false)));
 }

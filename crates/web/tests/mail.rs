@@ -208,7 +208,8 @@ async fn an_email_to_a_bad_address_is_given_up_at_once(engine: TestEngine) {
 }
 
 async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(engine: TestEngine) {
-    use motcua_web::notify::{self, LogSms, Templates};
+    use motcua_web::notify::{self, Templates};
+    use motcua_web::sms::LogSms;
     let app = common::TestApp::spawn(engine).await;
     let port = free_port();
     let smtp = SmtpServer::start(port, app.db.dir.path()).await;

@@ -20,10 +20,20 @@ use crate::service;
 use crate::state::AppState;
 use crate::uploads;
 
-/// Apply online: multipart with `procedure_code`, `data` (JSON answers) and one file part per
-/// required document, named by its key.
+/// Apply online: multipart with `procedure_code`, `data` (JSON answers), one file part per
+/// required document named by its key, and optionally `reuse` (a JSON object from document
+/// keys to ids of the caller's store, `GET /api/v1/me/documents`) for the documents that are
+/// not uploaded again ("only once", Decree 45/2020).
 #[utoipa::path(post, path = "/api/v1/dossiers", tag = "dossiers",
-    request_body(content_type = "multipart/form-data", description = "procedure_code, data (JSON object of answers), one file part per document key"),
+    request_body(content_type = "multipart/form-data", description = "Parts:\n\
+- `procedure_code` (text): the procedure.\n\
+- `data` (text): a JSON object of form answers by `FormField.key`.\n\
+- one file part per document, named by its `key` (PDF, JPEG, PNG, TIFF or WebP).\n\
+- `reuse` (text, optional): a JSON object `{\"<document key>\": \"<attachment id>\"}` that takes, for each \
+document named, a document of the caller's store (`GET /api/v1/me/documents`) instead of a file. \
+Only documents whose `reusable` is true accept one, and only from the caller's own store; \
+a file part for the same key wins over it. The attachment is recorded with `reused` and \
+`from_citizen_store` set. Refused picks answer 422 with a message for that document key."),
     responses((status = 201, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 413, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn submit(
@@ -44,9 +54,25 @@ pub async fn submit(
             }
         },
     };
-    let d = service::submit_dossier(&state, &user, &code, &answers, &parts.files).await?;
+    let picks = store_picks(parts.fields.get("reuse").map(String::as_str))?;
+    let d = service::submit_dossier(&state, &user, &code, &answers, parts.files, &picks).await?;
     let view = service::view_dossier(&state, Some(&user), &d.code).await?;
     Ok((StatusCode::CREATED, Json((&view).into())))
+}
+
+/// The part `reuse` of an application: `{"<document key>": "<attachment id>"}`, as
+/// `(key, id)` pairs; nothing when absent or empty.
+fn store_picks(raw: Option<&str>) -> AppResult<Vec<(String, String)>> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(vec![]) };
+    let refused = || AppError::fields([("reuse".to_string(), "field-reuse-not-object".to_string())].into());
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(raw) else { return Err(refused()) };
+    map.into_iter()
+        .filter(|(_, id)| id.as_str().is_none_or(|id| !id.trim().is_empty()))
+        .map(|(key, id)| match id {
+            Value::String(id) => Ok((key, id)),
+            _ => Err(refused()),
+        })
+        .collect()
 }
 
 /// List filters.

@@ -271,6 +271,50 @@ impl From<&Attachment> for AttachmentDto {
     }
 }
 
+/// A document of the caller's store: one they submitted (or the desk scanned for them), or a
+/// result issued to them. Its `id` may stand for a document of a new application (see
+/// `POST /api/v1/dossiers`, part `reuse`) when that document accepts reuse.
+#[derive(Serialize, ToSchema)]
+pub struct StoredDocumentDto {
+    /// Attachment id: what the part `reuse` of a new application names.
+    pub id: String,
+    /// Which document of its dossier it was (`result` for a result).
+    pub key: String,
+    /// The document's name in its procedure, or that it is a result, in the caller's language.
+    pub name: String,
+    /// The uploader's file name.
+    pub file_name: String,
+    /// Sniffed type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 hex.
+    pub sha256: String,
+    /// The dossier it came with.
+    pub dossier_code: String,
+    /// That dossier's procedure.
+    pub procedure_code: String,
+    /// The procedure's name.
+    pub procedure_name: String,
+    /// A result issued to the caller, rather than a document they gave.
+    pub is_result: bool,
+    /// Scanned from paper at the counter.
+    pub digitized: bool,
+    /// When it was stored (RFC 3339).
+    pub created_at: String,
+    /// Where to download the exact bytes.
+    pub url: String,
+}
+
+/// A page of the caller's document store, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct StoredDocumentList {
+    /// This page.
+    pub items: Vec<StoredDocumentDto>,
+    /// In all.
+    pub total: i64,
+}
+
 /// A history event.
 #[derive(Serialize, ToSchema)]
 pub struct EventDto {

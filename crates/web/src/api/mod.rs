@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod catalog;
+pub mod documents;
 pub mod dossiers;
 pub mod dto;
 pub mod payments;
@@ -24,7 +25,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "motcua API", description = "The JSON API of motcua, the provincial one-stop e-government platform (shared/API.md)."),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "payments"), (name = "calendar"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "calendar"))
 )]
 struct ApiDoc;
 
@@ -47,6 +48,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(documents::list))
         .routes(routes!(catalog::list))
         .routes(routes!(catalog::get))
         .routes(routes!(catalog::get_workflow, catalog::put_workflow))

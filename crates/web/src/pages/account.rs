@@ -235,8 +235,9 @@ pub async fn document_store(
     }
     let catalog = state.catalog();
     let lang = ctx.lang;
-    let items = motcua_store::dossiers::citizen_documents(&state.db, user.id, 500)
+    let items = crate::service::document_store(&state, &user, 1, 500)
         .await?
+        .items
         .into_iter()
         .map(|s| {
             let p = catalog.get(&s.procedure_code);

@@ -200,7 +200,7 @@ impl ApplyPage {
         if !self.documents.iter().any(|d| d.reusable) {
             return Ok(self);
         }
-        let store = motcua_store::dossiers::citizen_documents(&state.db, user.id, 200).await?;
+        let store = motcua_store::dossiers::citizen_documents(&state.db, user.id, 1, 200).await?.items;
         let catalog = state.catalog();
         let items: Vec<(String, String)> = store
             .iter()
@@ -321,19 +321,15 @@ pub async fn check(
             parts.fields.get(&format!("r_{}", d.key)).filter(|v| !v.is_empty()).map(|v| (d.key.clone(), v.clone()))
         })
         .collect();
-    let (answers, mut files) = answers_and_files(&p, parts);
+    let (answers, files) = answers_and_files(&p, parts);
     // A new upload wins over a pick from the store, which wins over a draft's kept file.
-    let picks: Vec<(String, String)> = picks.into_iter().filter(|(k, _)| !files.iter().any(|f| f.part == *k)).collect();
-    let picked = match service::picked_from_store(&state, &user, &p, &picks).await {
-        Ok(list) => list,
-        Err(e) if e.kind == ErrorKind::Validation => {
-            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &error_order(&p));
-            let page = apply_page(&ctx, &p, &answers, errors).with_store(&state, &user).await?;
-            return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
-        }
-        Err(e) => return Err(e),
-    };
-    files.extend(picked);
+    let documents = service::with_store_picks(&state, &user, &p, files, &picks).await?;
+    if !documents.refused.is_empty() {
+        let errors = FormErrors::from_keys(ctx.lang, &documents.refused, &error_order(&p));
+        let page = apply_page(&ctx, &p, &answers, errors).with_store(&state, &user).await?;
+        return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let mut files = documents.files;
     if let Some(d) = &resumed {
         let kept = service::kept_draft_files(&state, d, &files).await?;
         files.extend(kept);
