@@ -314,14 +314,16 @@ async fn insert_attachments(
     by: Option<i64>,
     list: &[NewAttachment],
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(list.len());
     for a in list {
+        let id = crate::random_id();
         sqlx::query(
             "INSERT INTO attachments (id, dossier_id, doc_key, purpose, file_name, content_type, size, sha256, storage_key, \
              digitized, uploaded_by, created_at, reused, from_citizen_store) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
-        .bind(crate::random_id())
+        .bind(&id)
         .bind(dossier_id)
         .bind(&a.key)
         .bind(&a.purpose)
@@ -337,8 +339,9 @@ async fn insert_attachments(
         .bind(i64::from(a.from_citizen_store))
         .execute(&mut **tx)
         .await?;
+        ids.push(id);
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// A document in a citizen's store: something they submitted (or the desk scanned for them), or
@@ -604,6 +607,8 @@ pub struct Change {
     pub cancel_consultations: bool,
     /// Jobs that tell the applicant about the change.
     pub follow_ups: FollowUps,
+    /// The system's seal of one of `attachments` (the signed electronic result), recorded with it.
+    pub seal: Option<crate::seals::NewSeal>,
 }
 
 /// An opinion to ask of another agency, with its deadline.
@@ -676,6 +681,7 @@ impl Change {
             consultations: Vec::new(),
             cancel_consultations: false,
             follow_ups: FollowUps::default(),
+            seal: None,
         }
     }
 }
@@ -739,7 +745,17 @@ pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, n
         .execute(&mut *tx)
         .await?;
     }
-    insert_attachments(&mut tx, current.id, by.user_id, &change.attachments, now).await?;
+    let ids = insert_attachments(&mut tx, current.id, by.user_id, &change.attachments, now).await?;
+    if let Some(seal) = &change.seal {
+        let sealed = change
+            .attachments
+            .iter()
+            .zip(&ids)
+            .find(|(a, _)| a.blob.storage_key == seal.storage_key)
+            .map(|(_, id)| id)
+            .ok_or_else(|| StoreError::Other("the sealed file is not among the change's attachments".into()))?;
+        crate::seals::insert(&mut tx, current.id, sealed, seal).await?;
+    }
     insert_event(
         &mut tx,
         current.id,

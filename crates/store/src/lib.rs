@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod questions;
 pub mod ratings;
+pub mod seals;
 pub mod synthetic;
 pub mod users;
 

@@ -583,6 +583,7 @@ async fn reschedule(
         consultations: vec![],
         cancel_consultations: false,
         follow_ups: crate::notify::follow_ups(d.status, true),
+        seal: None,
     };
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = dossiers::apply(&state.db, &d, &change, &by, now).await.map_err(|e| match e {
