@@ -485,7 +485,11 @@ impl Sheet {
         }
         let mut document = Document::new();
         document.set_metadata(
-            Metadata::new().title(self.title.clone()).language("vi".to_string()).creator("motcua".to_string()),
+            Metadata::new()
+                .title(self.title.clone())
+                .language("vi".to_string())
+                .creator("motcua".to_string())
+                .keywords(appendix.keywords.clone()),
         );
         let settings = PageSettings::from_wh(self.paper.width, self.paper.height).ok_or(RenderError::Layout)?;
         for ops in self.pages {
@@ -594,4 +598,6 @@ pub(crate) struct Appendix {
     pub(crate) pages: Option<(std::sync::Arc<krilla::pdf::Pdf>, String)>,
     /// Files attached to the document (viewers list them in their attachments pane).
     pub(crate) files: Vec<krilla::embed::EmbeddedFile>,
+    /// Keywords of the document's metadata.
+    pub(crate) keywords: Vec<String>,
 }

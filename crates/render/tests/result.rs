@@ -42,6 +42,7 @@ fn an_issued_pdf_follows_the_cover_page_stamped_and_is_attached_whole() {
     assert!(stamped.contains("Trang 2/2"), "{stamped}");
     assert_eq!(drawn_pages(&bytes, 1), 1, "the issued page is drawn as a form XObject");
     assert_eq!(attached_files(&bytes), [issued]);
+    assert_eq!(claimed_code(&bytes).as_deref(), Some("K7QM2D9XPA4T"), "the code is in the metadata");
 }
 
 #[test]

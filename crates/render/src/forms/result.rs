@@ -125,7 +125,22 @@ fn render(result: &ElectronicResult, pages: Option<Arc<krilla::pdf::Pdf>>) -> Re
         compress: Some(false),
         location: None,
     };
-    sheet.finish_with(Appendix { pages: pages.map(|pdf| (pdf, stamp)), files: vec![file] })
+    let keywords = vec![format!("{SEAL_KEYWORD}{}", result.verification_code.replace('-', ""))];
+    sheet.finish_with(Appendix { pages: pages.map(|pdf| (pdf, stamp)), files: vec![file], keywords })
+}
+
+/// The keyword that names an electronic result's verification code in its metadata, so that a
+/// file that no longer matches its seal can still say which result it claims to be.
+pub const SEAL_KEYWORD: &str = "motcua-seal:";
+
+/// The verification code an electronic result's bytes name in their metadata, if any: found even
+/// in a file changed elsewhere, to tell "this is result X, modified" from "not a result".
+pub fn claimed_code(bytes: &[u8]) -> Option<String> {
+    let marker = SEAL_KEYWORD.as_bytes();
+    let at = bytes.windows(marker.len()).position(|w| w == marker)? + marker.len();
+    let code: String =
+        bytes[at..].iter().take_while(|b| b.is_ascii_alphanumeric()).take(32).map(|b| char::from(*b)).collect();
+    (!code.is_empty()).then_some(code)
 }
 
 /// The name the attached file gets: the uploaded one, or a plain one when it has none.
