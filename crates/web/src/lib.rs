@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod mail;
 pub mod notify;
 pub mod pages;
+pub mod sealing;
 pub mod service;
 pub mod state;
 pub mod uploads;

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod dossiers;
 pub mod dto;
+pub mod results;
 
 use axum::extract::{FromRequest, Request};
 use axum::routing::get;
@@ -23,7 +24,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "motcua API", description = "The JSON API of motcua, the provincial one-stop e-government platform (shared/API.md)."),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "calendar"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "calendar"), (name = "results"))
 )]
 struct ApiDoc;
 
@@ -59,6 +60,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(dossiers::rate))
         .routes(routes!(dossiers::attachment))
         .routes(routes!(dossiers::lookup))
+        .routes(routes!(results::get))
+        .routes(routes!(results::verify))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::get_year, calendar::put_year))
         .split_for_parts()

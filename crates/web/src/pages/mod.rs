@@ -12,6 +12,7 @@ mod forms;
 mod office;
 mod portal;
 mod questions;
+mod verify;
 mod workflow;
 
 use askama::Template;
@@ -35,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .route("/thu-tuc", get(portal::catalog))
         .route("/thu-tuc/{code}", get(portal::procedure))
         .route("/tra-cuu", get(portal::lookup))
+        .route("/xac-thuc", get(verify::form).post(verify::check))
+        .route("/xac-thuc/{code}", get(verify::by_code))
         .route("/ngon-ngu", get(portal::switch_language))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-ky", get(account::register_form).post(account::register))
