@@ -34,12 +34,14 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
 fi
 pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.0.1:5432 ($pg_url)" >&2; exit 1; }
 
-# The domain crate stays pure: no database, web or runtime crate may creep into it.
-if cargo tree -p motcua-domain -e normal --prefix none 2>/dev/null | grep -Eq '^(sqlx|axum|tokio|hyper|object_store|reqwest) '; then
-  echo "motcua-domain depends on an I/O crate:" >&2
-  cargo tree -p motcua-domain -e normal --prefix none | grep -E '^(sqlx|axum|tokio|hyper|object_store|reqwest) ' >&2
-  exit 1
-fi
+# The domain and signing crates stay free of the database, the web and the runtime.
+for crate in motcua-domain motcua-signing; do
+  if cargo tree -p "$crate" -e normal --prefix none 2>/dev/null | grep -Eq '^(sqlx|axum|tokio|hyper|object_store|reqwest) '; then
+    echo "$crate depends on an I/O crate:" >&2
+    cargo tree -p "$crate" -e normal --prefix none | grep -E '^(sqlx|axum|tokio|hyper|object_store|reqwest) ' >&2
+    exit 1
+  fi
+done
 
 export MOTCUA_TEST_POSTGRES_URL="$pg_url"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -95,6 +95,58 @@ impl Default for DossierCodePattern {
     }
 }
 
+/// Mã xác thực — the verification code printed on an electronic result (DESIGN.md section 7),
+/// under its QR code: whoever holds the paper or the file types it on the public page to check
+/// the result. Twelve characters of Crockford's base 32 (no I, L, O or U, so nothing is misread),
+/// 60 random bits: unguessable, short enough to read out over the phone.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct VerificationCode(String);
+
+impl VerificationCode {
+    /// Characters of a code: digits and capitals without I, L, O and U.
+    const ALPHABET: &'static [u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    /// Characters in a code.
+    pub const LEN: usize = 12;
+
+    /// A code from random bytes (at least 8; the caller draws them from the operating system).
+    pub fn from_random(bytes: &[u8]) -> VerificationCode {
+        let mut bits = bytes.iter().take(8).fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+        let mut out = String::with_capacity(Self::LEN);
+        for _ in 0..Self::LEN {
+            out.push(char::from(Self::ALPHABET[(bits & 31) as usize]));
+            bits >>= 5;
+        }
+        VerificationCode(out)
+    }
+
+    /// A code as a person typed it: any case, with spaces or dashes, O read as 0 and I or L as 1.
+    pub fn parse(input: &str) -> Option<VerificationCode> {
+        let mut out = String::with_capacity(Self::LEN);
+        for c in input.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+            let c = match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            };
+            if !c.is_ascii() || !Self::ALPHABET.contains(&(c as u8)) {
+                return None;
+            }
+            out.push(c);
+        }
+        (out.len() == Self::LEN).then_some(VerificationCode(out))
+    }
+
+    /// The code as stored and put in links: twelve characters, no separators.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The code as printed for people: three groups of four, `K7QM-2D9X-PA4T`.
+    pub fn grouped(&self) -> String {
+        format!("{}-{}-{}", &self.0[..4], &self.0[4..8], &self.0[8..])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +171,22 @@ mod tests {
             Err(PatternError::UnknownPlaceholder("agency-{seq".into()))
         );
         assert_eq!(DossierCodePattern::parse("x-{seq"), Err(PatternError::Unclosed));
+    }
+
+    #[test]
+    fn verification_codes_are_read_as_people_type_them() {
+        let code = VerificationCode::from_random(&[0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0]);
+        assert_eq!(code.as_str().len(), VerificationCode::LEN);
+        assert!(code.as_str().bytes().all(|b| VerificationCode::ALPHABET.contains(&b)));
+        assert_eq!(VerificationCode::parse(code.as_str()), Some(code.clone()));
+        assert_eq!(VerificationCode::parse(&code.grouped().to_lowercase()), Some(code.clone()));
+        assert_eq!(VerificationCode::parse(" 0000 1111 2222 "), VerificationCode::parse("OoOo-IiLl-2222"));
+        assert_eq!(VerificationCode::parse("ABCD-EFGH-JKU1"), None, "U is not in the alphabet");
+        assert_eq!(VerificationCode::parse("ABCD-EFGH-JK"), None, "too short");
+        assert_eq!(VerificationCode::parse("ABCD-EFGH-JKMN-P"), None, "too long");
+        assert_eq!(VerificationCode::parse("ABCD-EFGH-JKMĐ"), None);
+        // Different random bytes, different codes.
+        let other = VerificationCode::from_random(&[0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf1]);
+        assert_ne!(code, other);
     }
 }

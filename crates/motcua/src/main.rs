@@ -102,6 +102,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The keys that sign electronic results, in <data>/keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Add synthetic dossiers to a demo database, for benchmarks (see bench/README.md).
     Seed {
         /// How many dossiers to add.
@@ -179,6 +184,15 @@ enum AuditCommand {
 }
 
 #[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new key sign results from now on (a running server picks it up at the next
+    /// result); results signed before keep verifying with their own key.
+    Rotate,
+    /// List the keys: id, when made, whether retired, whether its private key is in this folder.
+    List,
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Create an officer account; the password is read from MOTCUA_PASSWORD or asked for.
     Add {
@@ -235,6 +249,11 @@ fn payment_gateway(
         "no payment gateway (--payment-url): the built-in sandbox gateway takes payments, no real money moves"
     );
     Ok(GatewayConfig { secret, ..GatewayConfig::sandbox() })
+}
+
+/// Where the private keys that sign results live.
+fn keys_dir(data: &Path) -> PathBuf {
+    data.join("keys")
 }
 
 fn blobs(data: &Path) -> Result<Blobs> {
@@ -314,6 +333,7 @@ async fn main() -> Result<()> {
                 place: place.clone(),
                 public_url,
                 payment,
+                keys_dir: Some(keys_dir(&cli.data)),
                 ..Config::default()
             };
             let state = AppState::new(db, blobs(&cli.data)?, config)
@@ -407,6 +427,30 @@ async fn main() -> Result<()> {
                 bail!("{} dossier histories were altered", v.breaks.len());
             }
             println!("every history is intact");
+        }
+        Command::Keys { command } => {
+            let db = open(&cli).await?;
+            let dir = keys_dir(&cli.data);
+            let mut ring = motcua_signing::KeyRing::open(&dir)
+                .with_context(|| format!("cannot open the signing keys in {}", dir.display()))?;
+            if matches!(command, KeysCommand::Rotate) {
+                let old = ring.current().id().to_string();
+                let new = ring.rotate()?.id().to_string();
+                motcua_web::sealing::register_keys(&db, &ring).await?;
+                eprintln!("key {new} signs results from now on; {old} is retired (its results still verify)");
+            } else {
+                motcua_web::sealing::register_keys(&db, &ring).await?;
+            }
+            let local: Vec<String> = ring.keys().iter().map(|k| k.id().to_string()).collect();
+            for k in motcua_store::seals::keys(&db).await? {
+                println!(
+                    "{}  created {}  {}  {}",
+                    k.id,
+                    k.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    k.retired_at.map_or("current".to_string(), |t| format!("retired {}", t.format("%Y-%m-%d %H:%M"))),
+                    if local.contains(&k.id) { "private key here" } else { "public key only" }
+                );
+            }
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&motcua_web::api::openapi())?);

@@ -465,8 +465,15 @@ impl Sheet {
 
     /// Writes the PDF: fonts embedded and subset by krilla, "Trang i/n" at the foot of every
     /// page when there is more than one.
-    pub(crate) fn finish(mut self) -> Result<Vec<u8>, RenderError> {
-        let count = self.pages.len();
+    pub(crate) fn finish(self) -> Result<Vec<u8>, RenderError> {
+        self.finish_with(Appendix::default())
+    }
+
+    /// [`Sheet::finish`], followed by the pages of another PDF, each stamped at its foot, and
+    /// with files attached to the document.
+    pub(crate) fn finish_with(mut self, appendix: Appendix) -> Result<Vec<u8>, RenderError> {
+        let appended = appendix.pages.as_ref().map_or(0, |(pdf, _)| pdf.pages().len());
+        let count = self.pages.len() + appended;
         if count > 1 {
             let baseline = self.bottom + (self.paper.height - self.bottom) / 2.0;
             for (i, page) in self.pages.iter_mut().enumerate() {
@@ -478,7 +485,11 @@ impl Sheet {
         }
         let mut document = Document::new();
         document.set_metadata(
-            Metadata::new().title(self.title.clone()).language("vi".to_string()).creator("motcua".to_string()),
+            Metadata::new()
+                .title(self.title.clone())
+                .language("vi".to_string())
+                .creator("motcua".to_string())
+                .keywords(appendix.keywords.clone()),
         );
         let settings = PageSettings::from_wh(self.paper.width, self.paper.height).ok_or(RenderError::Layout)?;
         for ops in self.pages {
@@ -530,6 +541,63 @@ impl Sheet {
             surface.finish();
             page.finish();
         }
+        if let Some((pdf, stamp)) = appendix.pages {
+            let first = count - appended;
+            let embedded = krilla::pdf::PdfDocument::new(pdf.clone());
+            for (i, source) in pdf.pages().iter().enumerate() {
+                let (width, height) = source.render_dimensions();
+                let size = krilla::geom::Size::from_wh(width, height).ok_or(RenderError::Layout)?;
+                let mut page = document.start_page_with(PageSettings::new(size));
+                let mut surface = page.surface();
+                surface.draw_pdf_page(&embedded, size, i);
+                let text = format!("{stamp} — Trang {}/{count}", first + i + 1);
+                let font_size = STAMP_SIZE.min(width / (Weight::Regular.face().width(&text, 1.0) + 1.0) * 0.9);
+                let text_width = Weight::Regular.face().width(&text, font_size);
+                let (x, baseline) = ((width - text_width) / 2.0, height - 6.0);
+                // A white band under the stamp keeps it legible over whatever the page has there.
+                let mut band = PathBuilder::new();
+                if let Some(rect) =
+                    Rect::from_xywh(x - 3.0, baseline - font_size - 1.0, text_width + 6.0, font_size + 4.0)
+                {
+                    band.push_rect(rect);
+                }
+                if let Some(path) = band.finish() {
+                    surface.set_stroke(None);
+                    surface
+                        .set_fill(Some(Fill { paint: krilla::color::rgb::Color::white().into(), ..Fill::default() }));
+                    surface.draw_path(&path);
+                }
+                surface.set_fill(Some(Fill::default()));
+                let face = Weight::Regular.face();
+                surface.draw_glyphs(
+                    Point::from_xy(x, baseline),
+                    &face.glyphs(&text),
+                    face.font.clone(),
+                    &text,
+                    font_size,
+                    false,
+                );
+                surface.finish();
+                page.finish();
+            }
+        }
+        for file in appendix.files {
+            document.embed_file(file);
+        }
         document.finish().map_err(|e| RenderError::Pdf(format!("{e:?}")))
     }
+}
+
+/// Size of the stamp at the foot of appended pages.
+const STAMP_SIZE: f32 = 6.5;
+
+/// What follows a sheet's own pages in its PDF.
+#[derive(Default)]
+pub(crate) struct Appendix {
+    /// Every page of this PDF, drawn at its own size, with this text stamped at its foot.
+    pub(crate) pages: Option<(std::sync::Arc<krilla::pdf::Pdf>, String)>,
+    /// Files attached to the document (viewers list them in their attachments pane).
+    pub(crate) files: Vec<krilla::embed::EmbeddedFile>,
+    /// Keywords of the document's metadata.
+    pub(crate) keywords: Vec<String>,
 }

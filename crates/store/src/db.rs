@@ -67,6 +67,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "questions", include_str!("../migrations/0010_questions.sql")),
     (11, "open due covering indexes", include_str!("../migrations/0011_open_due_covering.sql")),
     (12, "payments", include_str!("../migrations/0012_payments.sql")),
+    (13, "result seals", include_str!("../migrations/0013_result_seals.sql")),
 ];
 
 /// A connection pool plus the engine it speaks to.

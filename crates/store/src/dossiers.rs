@@ -317,14 +317,16 @@ async fn insert_attachments(
     by: Option<i64>,
     list: &[NewAttachment],
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(list.len());
     for a in list {
+        let id = crate::random_id();
         sqlx::query(
             "INSERT INTO attachments (id, dossier_id, doc_key, purpose, file_name, content_type, size, sha256, storage_key, \
              digitized, uploaded_by, created_at, reused, from_citizen_store) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
-        .bind(crate::random_id())
+        .bind(&id)
         .bind(dossier_id)
         .bind(&a.key)
         .bind(&a.purpose)
@@ -340,8 +342,9 @@ async fn insert_attachments(
         .bind(i64::from(a.from_citizen_store))
         .execute(&mut **tx)
         .await?;
+        ids.push(id);
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// A document in a citizen's store: something they submitted (or the desk scanned for them), or
@@ -630,6 +633,8 @@ pub struct Change {
     pub cancel_consultations: bool,
     /// Jobs that tell the applicant about the change.
     pub follow_ups: FollowUps,
+    /// The system's seal of one of `attachments` (the signed electronic result), recorded with it.
+    pub seal: Option<crate::seals::NewSeal>,
 }
 
 /// An opinion to ask of another agency, with its deadline.
@@ -704,6 +709,7 @@ impl Change {
             consultations: Vec::new(),
             cancel_consultations: false,
             follow_ups: FollowUps::default(),
+            seal: None,
         }
     }
 }
@@ -785,7 +791,17 @@ pub(crate) async fn apply_in(
         .execute(&mut **tx)
         .await?;
     }
-    insert_attachments(tx, current.id, by.user_id, &change.attachments, now).await?;
+    let ids = insert_attachments(tx, current.id, by.user_id, &change.attachments, now).await?;
+    if let Some(seal) = &change.seal {
+        let sealed = change
+            .attachments
+            .iter()
+            .zip(&ids)
+            .find(|(a, _)| a.blob.storage_key == seal.storage_key)
+            .map(|(_, id)| id)
+            .ok_or_else(|| StoreError::Other("the sealed file is not among the change's attachments".into()))?;
+        crate::seals::insert(tx, current.id, sealed, seal).await?;
+    }
     insert_event(
         tx,
         current.id,

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod payments;
 pub mod questions;
 pub mod ratings;
+pub mod seals;
 pub mod synthetic;
 pub mod users;
 

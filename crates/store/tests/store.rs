@@ -177,6 +177,7 @@ async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
             channels: vec!["email".into(), "portal".into()],
             detail: serde_json::json!({"status": "received"}),
         },
+        seal: None,
     };
     let first = dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
     assert_eq!(first.status, Status::Received);
@@ -309,6 +310,7 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
             consultations: vec![],
             cancel_consultations: false,
             follow_ups: Default::default(),
+            seal: None,
         };
         dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
         ids.push(d.id);

@@ -14,6 +14,7 @@ pub mod mail;
 pub mod notify;
 pub mod pages;
 pub mod payments;
+pub mod sealing;
 pub mod service;
 pub mod sms;
 pub mod state;

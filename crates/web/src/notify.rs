@@ -119,6 +119,17 @@ pub async fn message(
     let vi = Lang::Vi;
     let status_name = vi.t(&format!("status-{status}"));
     let url = state.config.lookup_url(code);
+    // The signed result's verification page, and the applicant's store where the result is.
+    let verify_url = match status {
+        "result_ready" | "returned" => motcua_store::seals::of_dossier(&state.db, d.id)
+            .await
+            .map_err(|e| JobError::retry(e.to_string()))?
+            .last()
+            .map(|s| state.config.verify_url(&s.code))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let store_url = format!("{}/kho-giay-to", state.config.public_url.trim_end_matches('/'));
     let args = [
         ("code", code),
         ("procedure", p.name.as_str()),
@@ -126,6 +137,8 @@ pub async fn message(
         ("note", note.as_str()),
         ("status", status_name.as_str()),
         ("url", url.as_str()),
+        ("verify_url", verify_url.as_str()),
+        ("store_url", store_url.as_str()),
     ];
     let key = if rescheduled { "notify-rescheduled".to_string() } else { format!("notify-{status}") };
     let title = templates.render(vi, "notify-title", &args);

@@ -34,6 +34,8 @@ pub struct DossierView {
     pub attachments: Vec<Attachment>,
     /// The latest result file, if issued.
     pub result: Option<Attachment>,
+    /// The system's seal of that result: its verification code, key and signature.
+    pub seal: Option<motcua_store::seals::Seal>,
     /// History, oldest first.
     pub history: Vec<Event>,
     /// What the viewer may do now.
@@ -177,13 +179,21 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
         None
     };
     let may_rate = *actor == Actor::Applicant && motcua_domain::rating::may_rate(d.status, rating.is_some());
+    let result = results.into_iter().last();
+    let seal = match &result {
+        Some(r) => {
+            motcua_store::seals::of_dossier(&state.db, d.id).await?.into_iter().find(|s| s.attachment_id == r.id)
+        }
+        None => None,
+    };
     let payments = if d.fee_vnd > 0 { motcua_store::payments::of_dossier(&state.db, d.id).await? } else { Vec::new() };
     Ok(DossierView {
         payments,
         payment_url: None,
         rating,
         may_rate,
-        result: results.into_iter().last(),
+        result,
+        seal,
         dossier: d,
         procedure,
         attachments,
@@ -614,6 +624,7 @@ async fn reschedule(
         consultations: vec![],
         cancel_consultations: false,
         follow_ups: crate::notify::follow_ups(d.status, true),
+        seal: None,
     };
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = dossiers::apply(&state.db, &d, &change, &by, now).await.map_err(|e| match e {
@@ -685,8 +696,12 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
             errors.insert(f.part.clone(), "document-type".into());
         }
     }
-    if action == Action::IssueResult && !files.iter().any(|f| f.part == "result") {
+    let results: Vec<&Upload> = files.iter().filter(|f| f.part == "result").collect();
+    if action == Action::IssueResult && results.is_empty() {
         errors.insert("result".into(), "document-required".into());
+    }
+    if action == Action::IssueResult && results.len() > 1 {
+        errors.insert("result".into(), "result-one-file".into());
     }
     if !errors.is_empty() {
         return Err(AppError::fields(errors));
@@ -695,8 +710,17 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
     let due = if t.restarts_clock { Some(due_if_received(state, &p, now).await?) } else { None };
     // Papers an officer scans at the desk are digitized copies (số hóa).
     let digitized = matches!(actor, Actor::Officer { .. }) && action == Action::Supplement;
-    let attachments = store_uploads(state, files, purpose, digitized).await?;
+    // The result is issued as the system's signed electronic result, which carries the
+    // officer's file inside it.
+    let (attachments, seal) = match results.first() {
+        Some(issued) if action == Action::IssueResult => {
+            let (attachment, seal) = crate::sealing::seal_result(state, &d, &p, issued, now).await?;
+            (vec![attachment], Some(seal))
+        }
+        _ => (store_uploads(state, files, purpose, digitized).await?, None),
+    };
     let mut change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
+    change.seal = seal;
     plan_step(state, &p, &s, &t, now, &mut change).await?;
     if t.to != s.status {
         change.follow_ups = crate::notify::follow_ups(t.to, false);

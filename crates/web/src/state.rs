@@ -35,6 +35,9 @@ pub struct Config {
     pub public_url: String,
     /// The payment gateway (the built-in sandbox unless one is configured).
     pub payment: crate::gateway::GatewayConfig,
+    /// The folder of the keys that sign electronic results (`<data>/keys`); `None` keeps one
+    /// key in memory for the life of the process (tests).
+    pub keys_dir: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -45,6 +48,13 @@ impl Config {
             self.public_url.trim_end_matches('/'),
             url::form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>()
         )
+    }
+}
+
+impl Config {
+    /// The public verification page of an electronic result, printed as its QR code.
+    pub fn verify_url(&self, verification_code: &str) -> String {
+        format!("{}/xac-thuc/{verification_code}", self.public_url.trim_end_matches('/'))
     }
 }
 
@@ -61,6 +71,7 @@ impl Default for Config {
             place: "Lào Cai".into(),
             public_url: "http://127.0.0.1:8080".into(),
             payment: crate::gateway::GatewayConfig::sandbox(),
+            keys_dir: None,
         }
     }
 }
@@ -210,6 +221,8 @@ pub struct Inner {
     pub reads: ReadLog,
     /// A hash verified for unknown users so timing does not reveal which accounts exist.
     pub dummy_hash: String,
+    /// The keys that sign electronic results.
+    pub keys: Mutex<motcua_signing::KeyRing>,
 }
 
 /// Cheap to clone.
@@ -229,6 +242,11 @@ impl AppState {
         let catalog = Catalog::load(&db).await?;
         let calendar = motcua_store::calendar::working_calendar(&db).await?;
         let dummy_hash = crate::auth::hash_password("not a real password".into()).await?;
+        let keys = match &config.keys_dir {
+            Some(dir) => motcua_signing::KeyRing::open(dir).map_err(crate::error::AppError::internal)?,
+            None => motcua_signing::KeyRing::in_memory(),
+        };
+        crate::sealing::register_keys(&db, &keys).await?;
         let db_for_reads = db.clone();
         Ok(AppState(Arc::new(Inner {
             db,
@@ -241,6 +259,7 @@ impl AppState {
             versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),
             dummy_hash,
+            keys: Mutex::new(keys),
         })))
     }
 
@@ -274,6 +293,30 @@ impl AppState {
         let catalog = Catalog::load(&self.db).await?;
         *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
         Ok(())
+    }
+
+    /// The issuing body of an agency's documents as printed: the parent agency, the unit, and
+    /// the place of issue.
+    pub fn issuer(&self, agency: &Agency) -> motcua_render::Issuer {
+        let catalog = self.catalog();
+        let parent = agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.clone());
+        motcua_render::Issuer {
+            agency: parent.unwrap_or_default(),
+            unit: agency.name.clone(),
+            place: self.config.place.clone(),
+        }
+    }
+
+    /// Makes a new key sign electronic results from now on (written to the key folder when there
+    /// is one); results signed before keep verifying with their own key. Returns the new key's id.
+    pub async fn rotate_signing_key(&self) -> AppResult<String> {
+        let (id, snapshot) = {
+            let mut ring = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+            let id = ring.rotate().map_err(crate::error::AppError::internal)?.id().to_string();
+            (id, crate::sealing::public_keys(&ring))
+        };
+        crate::sealing::register(&self.db, &snapshot).await?;
+        Ok(id)
     }
 
     /// Reloads the calendar after an admin changed it.

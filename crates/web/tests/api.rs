@@ -88,8 +88,12 @@ async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) 
     let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
     assert_eq!(s, 200);
     assert_eq!(d["status"], "returned");
+    // The result is the system's signed electronic result, which carries the officer's file.
     let (s, bytes) = app.get_bytes(d["result"]["url"].as_str().unwrap(), Some(&citizen)).await;
-    assert_eq!((s, bytes), (200, result));
+    assert_eq!(s, 200);
+    assert_eq!(d["result"]["content_type"], "application/pdf");
+    assert!(bytes.windows(result.len()).any(|w| w == result.as_slice()), "the issued file is inside");
+    assert!(d["result_verification_code"].is_string(), "{d}");
     let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["submit", "receive", "forward", "issue_result", "return_result"]);
     assert_eq!(d["history"][1]["actor"], "Nguyễn Thị Tiếp Nhận");

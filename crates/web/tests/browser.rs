@@ -104,7 +104,7 @@ async fn a_citizen_applies_and_officers_process_it(engine: TestEngine) {
     b.wait_path(&format!("/ho-so/{dossier}")).await;
     assert_eq!(b.text_of("#dossier-status").await, RETURNED);
     let link = b.find("#result-link").await;
-    assert_eq!(link.text().await.unwrap().trim(), "ket-qua.pdf");
+    assert_eq!(link.text().await.unwrap().trim(), format!("ket-qua-{dossier}.pdf"), "the signed electronic result");
     let url = link.attr("href").await.unwrap().expect("the result link has an address");
     assert!(url.starts_with("/api/v1/attachments/"), "{url}");
     let session = b.c.get_named_cookie("motcua_session").await.expect("the session cookie");
@@ -116,7 +116,11 @@ async fn a_citizen_applies_and_officers_process_it(engine: TestEngine) {
         .await
         .expect("download the result");
     assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf("ket-qua"), "the file the leader issued");
+    let signed = res.bytes().await.unwrap().to_vec();
+    let issued = pdf("ket-qua");
+    assert!(signed.windows(issued.len()).any(|w| w == issued.as_slice()), "the file the leader issued is inside");
+    let code = b.text_of("#verification-code").await;
+    assert_eq!(code.len(), 14, "the verification code, grouped: {code}");
     let history = b.c.find_all(Locator::Css("#history li")).await.unwrap();
     let mut events = Vec::new();
     for li in &history {

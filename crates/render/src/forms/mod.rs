@@ -6,6 +6,7 @@ pub(crate) mod fee_receipt;
 pub(crate) mod notices;
 pub(crate) mod receipt;
 pub(crate) mod register;
+pub(crate) mod result;
 
 use chrono::NaiveDate;
 
@@ -16,15 +17,15 @@ use crate::{qr, FormKind, FormNumbering, RenderError};
 
 /// Margins (top, right, bottom, left) in millimetres: wider on the left for binding, as on every
 /// administrative document.
-const MARGINS: [f32; 4] = [10.0, 10.0, 12.0, 15.0];
+pub(crate) const MARGINS: [f32; 4] = [10.0, 10.0, 12.0, 15.0];
 /// Sizes of the heading, the body, table text, the form's title and the QR caption.
 pub(crate) const HEAD: f32 = 8.0;
 pub(crate) const BODY: f32 = 9.0;
 pub(crate) const SMALL: f32 = 8.0;
-const TITLE: f32 = 11.0;
-const CAPTION: f32 = 6.5;
+pub(crate) const TITLE: f32 = 11.0;
+pub(crate) const CAPTION: f32 = 6.5;
 /// Side of the printed QR code: about 22 mm, read easily by a phone at arm's length.
-const QR_SIDE: f32 = 62.0;
+pub(crate) const QR_SIDE: f32 = 62.0;
 /// Room left for a handwritten signature (and a seal).
 const SIGNATURE_ROOM: f32 = 40.0;
 
@@ -86,7 +87,12 @@ fn sheet(paper: Paper, kind: FormKind) -> Sheet {
 /// The heading every form starts with: "Mẫu số NN" at the top right, the issuer at the left, the
 /// national name and motto at the right and, under it, the place and date when given.
 fn heading(sheet: &mut Sheet, issuer: &Issuer, kind: FormKind, numbering: FormNumbering, dated: Option<NaiveDate>) {
-    if let Some(number) = numbering.number(kind) {
+    numbered_heading(sheet, issuer, numbering.number(kind), dated);
+}
+
+/// [`heading`] with the form number given, or none for a document that is no numbered form.
+pub(crate) fn numbered_heading(sheet: &mut Sheet, issuer: &Issuer, number: Option<&str>, dated: Option<NaiveDate>) {
+    if let Some(number) = number {
         sheet.paragraph(&[(&format!("Mẫu số {number}"), Regular)], HEAD, Align::Right, 0.0);
     }
     let total = sheet.width();

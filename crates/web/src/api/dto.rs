@@ -384,8 +384,11 @@ pub struct DossierDto {
     pub data: serde_json::Map<String, serde_json::Value>,
     /// Documents.
     pub attachments: Vec<AttachmentDto>,
-    /// Result file.
+    /// Result file: the electronic result signed by the system.
     pub result: Option<AttachmentDto>,
+    /// The verification code of the signed result (`GET /api/v1/results/{code}`, public page
+    /// `/xac-thuc/{code}`).
+    pub result_verification_code: Option<String>,
     /// History, oldest first.
     pub history: Vec<EventDto>,
     /// What the caller may do now.
@@ -580,6 +583,7 @@ impl From<&DossierView> for DossierDto {
                     cancelled: c.cancelled,
                 })
                 .collect(),
+            result_verification_code: v.seal.as_ref().map(|s| s.code.clone()),
             rating: v.rating.as_ref().map(|r| RatingDto {
                 overall: r.rating.overall.as_str().into(),
                 timeliness: r.rating.timeliness.as_str().into(),
@@ -737,6 +741,71 @@ pub struct LookupResponse {
     pub received_at: Option<String>,
     /// Due.
     pub due_at: Option<String>,
+}
+
+/// An electronic result as the public verification shows it: what it is, who issued it, and
+/// whether the system's signature over it checks out. The applicant's name is masked.
+#[derive(Serialize, ToSchema)]
+pub struct ResultSealDto {
+    /// The verification code (12 characters, no separators).
+    pub code: String,
+    /// Whether the seal's Ed25519 signature verifies over its SHA-256 with the signing key.
+    pub signature_valid: bool,
+    /// The dossier's code.
+    pub dossier_code: String,
+    /// The procedure's code.
+    pub procedure_code: String,
+    /// The procedure's name.
+    pub procedure_name: String,
+    /// The issuing agency.
+    pub agency: AgencyDto,
+    /// The applicant's name, initials only.
+    pub applicant: String,
+    /// When the result was issued and signed.
+    pub issued_at: String,
+    /// SHA-256 of the issued file, hex.
+    pub sha256: String,
+    /// The signature, hex (Ed25519 over the label `motcua/result-seal/v1` and a zero byte,
+    /// followed by the 32 bytes of the SHA-256).
+    pub signature: String,
+    /// The signing key's id.
+    pub key_id: String,
+    /// The signing key's Ed25519 public key, hex.
+    pub public_key: String,
+    /// Whether a newer key has since taken over signing (results signed before stay valid).
+    pub key_retired: bool,
+}
+
+impl From<&crate::sealing::SealView> for ResultSealDto {
+    fn from(v: &crate::sealing::SealView) -> Self {
+        ResultSealDto {
+            code: v.seal.code.clone(),
+            signature_valid: v.signature_valid,
+            dossier_code: v.seal.dossier_code.clone(),
+            procedure_code: v.procedure_code.clone(),
+            procedure_name: v.procedure_name.clone(),
+            agency: AgencyDto::from(&v.agency),
+            applicant: v.applicant_masked.clone(),
+            issued_at: time(v.seal.signed_at),
+            sha256: v.seal.sha256.clone(),
+            signature: v.seal.signature.clone(),
+            key_id: v.seal.key.id.clone(),
+            public_key: v.seal.key.public_key.clone(),
+            key_retired: v.seal.key.retired_at.is_some(),
+        }
+    }
+}
+
+/// The check of an uploaded file.
+#[derive(Serialize, ToSchema)]
+pub struct VerificationDto {
+    /// `authentic` (exactly the issued file, signature valid), `modified` (it names an issued
+    /// result but is not that file) or `unknown` (not a result the system issued).
+    pub verdict: String,
+    /// SHA-256 of the uploaded file, hex.
+    pub sha256: String,
+    /// The result the file is, or claims to be.
+    pub result: Option<ResultSealDto>,
 }
 
 /// A year of the calendar.

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod dossiers;
 pub mod dto;
 pub mod payments;
+pub mod results;
 
 use axum::extract::{FromRequest, Request};
 use axum::routing::get;
@@ -25,7 +26,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "motcua API", description = "The JSON API of motcua, the provincial one-stop e-government platform (shared/API.md)."),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "calendar"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"))
 )]
 struct ApiDoc;
 
@@ -66,6 +67,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payments::ipn))
         .routes(routes!(payments::fee_quote))
         .routes(routes!(payments::receipt))
+        .routes(routes!(results::get))
+        .routes(routes!(results::verify))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::get_year, calendar::put_year))
         .split_for_parts()

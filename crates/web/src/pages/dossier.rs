@@ -245,6 +245,8 @@ struct DossierPage {
     due: String,
     finished: String,
     result: Option<AttachmentView>,
+    /// The signed result's verification code, as printed, and its code in links.
+    verification: Option<(String, String)>,
     answers: Vec<(String, String)>,
     attachments: Vec<AttachmentView>,
     actions: Vec<ActionView>,
@@ -485,6 +487,10 @@ async fn dossier_page(
         due: show_time(d.due_at),
         finished: show_time(d.finished_at),
         result: v.result.as_ref().map(|a| attachment_view(lang, &v, a)),
+        verification: v.seal.as_ref().map(|s| {
+            let grouped = motcua_domain::code::VerificationCode::parse(&s.code).map(|c| c.grouped());
+            (grouped.unwrap_or_else(|| s.code.clone()), s.code.clone())
+        }),
         answers,
         attachments: v.attachments.iter().map(|a| attachment_view(lang, &v, a)).collect(),
         actions,

@@ -37,9 +37,7 @@ fn pdf(name: &str, bytes: Vec<u8>) -> Response {
 
 /// The issuing body: the parent agency and the unit, and the place of issue.
 fn issuer(state: &AppState, agency: &Agency) -> render::Issuer {
-    let catalog = state.catalog();
-    let parent = agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.clone());
-    render::Issuer { agency: parent.unwrap_or_default(), unit: agency.name.clone(), place: state.config.place.clone() }
+    state.issuer(agency)
 }
 
 fn dossier_ref(state: &AppState, code: &str) -> render::DossierRef {

@@ -14,6 +14,7 @@ mod payments;
 mod portal;
 pub use portal::fee_text;
 mod questions;
+mod verify;
 mod workflow;
 
 use askama::Template;
@@ -37,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/thu-tuc", get(portal::catalog))
         .route("/thu-tuc/{code}", get(portal::procedure))
         .route("/tra-cuu", get(portal::lookup))
+        .route("/xac-thuc", get(verify::form).post(verify::check))
+        .route("/xac-thuc/{code}", get(verify::by_code))
         .route("/ngon-ngu", get(portal::switch_language))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-ky", get(account::register_form).post(account::register))

@@ -1,0 +1,139 @@
+//! `/xac-thuc`: the public verification of electronic results, by code or by file, without
+//! signing in (DESIGN.md section 7).
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{show_time, Ctx, FormErrors};
+use crate::error::{AppError, ErrorKind};
+use crate::sealing::{self, FileCheck, SealView, Verdict};
+use crate::state::AppState;
+use crate::uploads;
+
+/// What the page shows about one result.
+struct Shown {
+    code: String,
+    dossier: String,
+    procedure: String,
+    agency: String,
+    applicant: String,
+    issued: String,
+    key_id: String,
+    key_retired: bool,
+    public_key: String,
+    sha256: String,
+}
+
+/// The outcome of a check: the verdict in words, and the result it concerns.
+struct Outcome {
+    authentic: bool,
+    message: String,
+    claimed: bool,
+    seal: Option<Shown>,
+    file_sha256: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    ctx: Ctx,
+    errors: FormErrors,
+    code: String,
+    outcome: Option<Outcome>,
+}
+
+fn shown(ctx: &Ctx, v: &SealView) -> Shown {
+    Shown {
+        code: v.code_grouped.clone(),
+        dossier: v.seal.dossier_code.clone(),
+        procedure: ctx.lang.pick(&v.procedure_name, v.procedure_name_en.as_deref()).to_string(),
+        agency: ctx.lang.pick(&v.agency.name, v.agency.name_en.as_deref()).to_string(),
+        applicant: v.applicant_masked.clone(),
+        issued: show_time(Some(v.seal.signed_at)),
+        key_id: v.seal.key.id.clone(),
+        key_retired: v.seal.key.retired_at.is_some(),
+        public_key: v.seal.key.public_key.clone(),
+        sha256: v.seal.sha256.clone(),
+    }
+}
+
+fn page(ctx: &Ctx, status: StatusCode, errors: FormErrors, code: String, outcome: Option<Outcome>) -> Response {
+    ctx.render_status(status, &VerifyPage { ctx: ctx.clone(), errors, code, outcome })
+}
+
+/// The code form's query.
+#[derive(Deserialize)]
+pub struct CodeQuery {
+    code: Option<String>,
+}
+
+/// The page with both forms; a code typed in goes to its own page.
+pub async fn form(ctx: Ctx, Query(q): Query<CodeQuery>) -> Response {
+    match q.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(typed) => match motcua_domain::code::VerificationCode::parse(typed) {
+            Some(code) => Redirect::to(&format!("/xac-thuc/{}", code.as_str())).into_response(),
+            None => page(
+                &ctx,
+                StatusCode::NOT_FOUND,
+                FormErrors::from_keys(ctx.lang, &[("code".to_string(), "verify-not-found".to_string())].into(), &[]),
+                typed.to_string(),
+                None,
+            ),
+        },
+        None => page(&ctx, StatusCode::OK, FormErrors::default(), String::new(), None),
+    }
+}
+
+/// `/xac-thuc/{code}`: the result with this code and whether its signature checks out.
+pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
+    match sealing::check_code(&state, &code).await {
+        Ok(v) => {
+            let message = ctx.t(if v.signature_valid { "verify-record-authentic" } else { "verify-record-invalid" });
+            let outcome = Outcome {
+                authentic: v.signature_valid,
+                message,
+                claimed: false,
+                seal: Some(shown(&ctx, &v)),
+                file_sha256: None,
+            };
+            Ok(page(&ctx, StatusCode::OK, FormErrors::default(), v.code_grouped.clone(), Some(outcome)))
+        }
+        Err(e) if e.kind == ErrorKind::NotFound => {
+            let errors =
+                FormErrors::from_keys(ctx.lang, &[("code".to_string(), "verify-not-found".to_string())].into(), &[]);
+            Ok(page(&ctx, StatusCode::NOT_FOUND, errors, code, None))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A file uploaded for checking: hashed, looked up among the sealed results, its signature
+/// verified; the answer is shown at once (nothing is stored).
+pub async fn check(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> Result<Response, AppError> {
+    let parts = match uploads::read(mp, state.config.max_file_bytes).await {
+        Ok(parts) => parts,
+        Err(e) if e.kind == ErrorKind::PayloadTooLarge => {
+            let errors = FormErrors::general(ctx.t("error-file-too-large"));
+            return Ok(page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, errors, String::new(), None));
+        }
+        Err(e) => return Err(e),
+    };
+    ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
+    let Some(file) = parts.files.iter().find(|f| f.part == "file") else {
+        let errors =
+            FormErrors::from_keys(ctx.lang, &[("file".to_string(), "verify-file-required".to_string())].into(), &[]);
+        return Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, errors, String::new(), None));
+    };
+    let FileCheck { verdict, sha256, seal } = sealing::check_file(&state, &file.bytes).await?;
+    let outcome = Outcome {
+        authentic: verdict == Verdict::Authentic,
+        message: ctx.t(&format!("verify-{}", verdict.as_str())),
+        claimed: verdict == Verdict::Modified && seal.as_ref().is_some_and(|s| s.seal.sha256 != sha256),
+        seal: seal.as_ref().map(|v| shown(&ctx, v)),
+        file_sha256: Some(sha256),
+    };
+    Ok(page(&ctx, StatusCode::OK, FormErrors::default(), String::new(), Some(outcome)))
+}

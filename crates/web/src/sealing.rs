@@ -1,0 +1,267 @@
+//! Electronic results (DESIGN.md section 7): the issued result becomes a PDF signed by the
+//! system, with a verification code and its QR code to the public verification page, and anyone
+//! can check a file or a code there.
+//!
+//! Issuing: the officer's file is laid into the electronic result PDF (motcua-render), the PDF
+//! is signed with the current key of the data folder's key ring (motcua-signing), and the PDF and
+//! its seal are recorded in the transaction of the `issue_result` action. Verifying reads only the
+//! database: the seal and the public key of the key that signed it.
+
+use chrono::{DateTime, Utc};
+use motcua_domain::code::VerificationCode;
+use motcua_signing::{KeyRing, PublicKey, Signature};
+use motcua_store::catalog::Procedure;
+use motcua_store::dossiers::{Dossier, NewAttachment};
+use motcua_store::seals::{self, NewSeal, Seal};
+use motcua_store::{Database, StoreError};
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::uploads::Upload;
+
+/// The public keys of a key ring and the id of its current key, to record in the database.
+pub struct KeySnapshot {
+    keys: Vec<(String, String, DateTime<Utc>)>,
+    current: String,
+}
+
+/// The public half of every key of a ring.
+pub fn public_keys(ring: &KeyRing) -> KeySnapshot {
+    KeySnapshot {
+        keys: ring
+            .keys()
+            .iter()
+            .map(|k| {
+                let created = DateTime::from_timestamp_millis(k.created_ms()).unwrap_or_default();
+                (k.id().to_string(), k.public_key().to_hex(), created)
+            })
+            .collect(),
+        current: ring.current().id().to_string(),
+    }
+}
+
+/// Records a ring's public keys (new ones added, older ones marked retired).
+pub async fn register(db: &Database, snapshot: &KeySnapshot) -> Result<(), StoreError> {
+    seals::register_keys(db, &snapshot.keys, &snapshot.current, Utc::now()).await
+}
+
+/// [`register`] for a whole ring: at start-up and after `motcua keys rotate`.
+pub async fn register_keys(db: &Database, ring: &KeyRing) -> Result<(), StoreError> {
+    register(db, &public_keys(ring)).await
+}
+
+/// The name the signed result file gets in the dossier and the applicant's store.
+fn result_file_name(dossier_code: &str) -> String {
+    format!("ket-qua-{dossier_code}.pdf")
+}
+
+/// Makes the electronic result of `issued` for a dossier, signs it and stores its bytes: the
+/// attachment and the seal to record with the `issue_result` action. The bytes are removed again
+/// by the caller if the action is not recorded.
+pub(crate) async fn seal_result(
+    state: &AppState,
+    d: &Dossier,
+    p: &Procedure,
+    issued: &Upload,
+    now: DateTime<Utc>,
+) -> AppResult<(NewAttachment, NewSeal)> {
+    let code = {
+        use rand::RngCore;
+        let mut random = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut random);
+        VerificationCode::from_random(&random)
+    };
+    let mut result = motcua_render::ElectronicResult {
+        issuer: state.issuer(&p.agency),
+        dossier_code: d.code.clone(),
+        procedure: p.name.clone(),
+        applicant: d.applicant.full_name.clone(),
+        issued_at: now,
+        verification_code: code.grouped(),
+        verify_url: state.config.verify_url(code.as_str()),
+        key_id: String::new(),
+        issued: motcua_render::IssuedFile {
+            file_name: issued.file_name.clone(),
+            content_type: issued.content_type.clone(),
+            bytes: issued.bytes.to_vec(),
+        },
+    };
+    let worker = state.clone();
+    let (bytes, signed, new_key) = tokio::task::spawn_blocking(move || -> AppResult<_> {
+        let mut ring = worker.keys.lock().unwrap_or_else(|e| e.into_inner());
+        // A key added by `motcua keys rotate` while the server runs signs from now on.
+        let changed = ring.reload().map_err(AppError::internal)?;
+        result.key_id = ring.current().id().to_string();
+        let bytes = motcua_render::render_electronic_result(&result).map_err(AppError::internal)?;
+        let signed = ring.current().sign(&bytes);
+        Ok((bytes, signed, changed.then(|| public_keys(&ring))))
+    })
+    .await
+    .map_err(AppError::internal)??;
+    if let Some(snapshot) = new_key {
+        register(&state.db, &snapshot).await?;
+    }
+    let blob = state.blobs.put(bytes::Bytes::from(bytes)).await?;
+    let seal = NewSeal {
+        code: code.as_str().to_string(),
+        storage_key: blob.storage_key.clone(),
+        sha256: hex::encode(signed.sha256),
+        key_id: signed.key_id,
+        signature: signed.signature.to_hex(),
+        signed_at: now,
+    };
+    let attachment = NewAttachment {
+        key: "result".into(),
+        purpose: "result".into(),
+        file_name: result_file_name(&d.code),
+        content_type: "application/pdf".into(),
+        blob,
+        digitized: false,
+        reused: false,
+        from_citizen_store: false,
+    };
+    Ok((attachment, seal))
+}
+
+/// A seal as the public may see it: what the result is, who issued it and when, and whether its
+/// signature checks out; the applicant's name only masked.
+#[derive(Clone, Debug)]
+pub struct SealView {
+    /// The seal as stored.
+    pub seal: Seal,
+    /// The code as printed (`K7QM-2D9X-PA4T`).
+    pub code_grouped: String,
+    /// The procedure's code.
+    pub procedure_code: String,
+    /// The procedure's name (Vietnamese).
+    pub procedure_name: String,
+    /// The procedure's name in English, where it has one.
+    pub procedure_name_en: Option<String>,
+    /// The issuing agency.
+    pub agency: motcua_store::catalog::Agency,
+    /// The applicant's name with all but the initials hidden.
+    pub applicant_masked: String,
+    /// Whether the stored signature is the stored key's signature of the stored SHA-256.
+    pub signature_valid: bool,
+}
+
+/// What a checked file turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Exactly a file the system issued and signed.
+    Authentic,
+    /// It names a result the system issued, but its bytes are not that result's (changed after
+    /// issue), or the seal it matches does not check out.
+    Modified,
+    /// Not a result the system issued.
+    Unknown,
+}
+
+impl Verdict {
+    /// The machine name, in the API and the message keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Authentic => "authentic",
+            Verdict::Modified => "modified",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// The outcome of checking a file.
+#[derive(Clone, Debug)]
+pub struct FileCheck {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// SHA-256 of the file checked, hex.
+    pub sha256: String,
+    /// The result the file is or claims to be.
+    pub seal: Option<SealView>,
+}
+
+/// Hides a name but for the initials, "Nguyễn Thị Hồng Nhung" → "N*** T*** H*** N***": the
+/// holder of a result knows whose it is; someone who only saw its code learns nothing more.
+pub fn mask_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(|word| word.chars().next().map(|c| format!("{c}***")).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn signature_checks_out(seal: &Seal, sha256: &str) -> bool {
+    let (Ok(key), Ok(signature)) = (PublicKey::from_hex(&seal.key.public_key), Signature::from_hex(&seal.signature))
+    else {
+        return false;
+    };
+    let Some(digest) = hex::decode(sha256).ok().and_then(|d| <[u8; 32]>::try_from(d).ok()) else {
+        return false;
+    };
+    // The key must also be the one the seal names: a seal moved to another key fails.
+    key.id() == seal.key.id && motcua_signing::verify_digest(&key, &digest, &signature)
+}
+
+async fn view(state: &AppState, seal: Seal, sha256: &str) -> AppResult<SealView> {
+    let p = state.procedure_version(seal.procedure_version_id).await?;
+    let agency = state.catalog().agencies.get(&seal.lead_agency).cloned().unwrap_or_else(|| p.agency.clone());
+    Ok(SealView {
+        signature_valid: signature_checks_out(&seal, sha256),
+        code_grouped: VerificationCode::parse(&seal.code).map(|c| c.grouped()).unwrap_or_else(|| seal.code.clone()),
+        procedure_code: p.code.clone(),
+        procedure_name: p.name.clone(),
+        procedure_name_en: p.name_en.clone(),
+        agency,
+        applicant_masked: mask_name(&seal.applicant_name),
+        seal,
+    })
+}
+
+/// The result with a verification code as someone typed it; 404 when there is none.
+pub async fn check_code(state: &AppState, typed: &str) -> AppResult<SealView> {
+    let code = VerificationCode::parse(typed).ok_or_else(AppError::not_found)?;
+    let seal = match seals::by_code(&state.db, code.as_str()).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => return Err(AppError::not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    let sha256 = seal.sha256.clone();
+    view(state, seal, &sha256).await
+}
+
+/// Checks a file: authentic when its SHA-256 is that of a sealed result and the seal's signature
+/// verifies over it with the seal's public key; modified when it names a known result's code but
+/// is not that file; unknown otherwise.
+pub async fn check_file(state: &AppState, bytes: &[u8]) -> AppResult<FileCheck> {
+    let sha256 = hex::encode(motcua_signing::digest(bytes));
+    if let Some(seal) = seals::by_sha256(&state.db, &sha256).await? {
+        let v = view(state, seal, &sha256).await?;
+        let verdict = if v.signature_valid { Verdict::Authentic } else { Verdict::Modified };
+        return Ok(FileCheck { verdict, sha256, seal: Some(v) });
+    }
+    let claimed = motcua_render::claimed_code(bytes).and_then(|c| VerificationCode::parse(&c));
+    if let Some(code) = claimed {
+        match seals::by_code(&state.db, code.as_str()).await {
+            Ok(seal) => {
+                let stored = seal.sha256.clone();
+                let mut v = view(state, seal, &stored).await?;
+                // Whatever its seal says, this file is not the one signed.
+                v.signature_valid = false;
+                return Ok(FileCheck { verdict: Verdict::Modified, sha256, seal: Some(v) });
+            }
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(FileCheck { verdict: Verdict::Unknown, sha256, seal: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_masked_to_initials() {
+        assert_eq!(mask_name("Nguyễn Thị Hồng Nhung"), "N*** T*** H*** N***");
+        assert_eq!(mask_name("  Đặng  An "), "Đ*** A***");
+        assert_eq!(mask_name(""), "");
+    }
+}
