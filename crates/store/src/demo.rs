@@ -482,8 +482,8 @@ async fn pay_on_submission(
         vec![],
     );
     let facts = GatewayFacts { response_code: Some("00".into()), ..GatewayFacts::default() };
-    match payments::settle_paid(db, &payment, d, &change, &facts, by, t).await? {
-        Settled::Paid(paid, _) => Ok(*paid),
+    match payments::settle_paid(db, &payment, d, &change, &facts, by, None, t).await? {
+        Settled::Paid(_) => dossiers::by_id(db, d.id).await,
         _ => Err(StoreError::Conflict(format!("the demo payment of {} was not settled", d.code))),
     }
 }

@@ -166,8 +166,8 @@ pub struct GatewayFacts {
 /// The outcome of settling a payment.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Settled {
-    /// Paid now; the dossier as it is after its change.
-    Paid(Box<Dossier>, Payment),
+    /// Paid now, with the dossier's change.
+    Paid(Payment),
     /// Paid, but the fee had already been settled or the dossier has ended: the money is to be
     /// given back.
     Refund(Payment),
@@ -178,9 +178,12 @@ pub enum Settled {
 }
 
 /// Settles a pending payment as paid, with the dossier's change (its `pay` event, and the
-/// status it resumes when it was waiting for the payment), in one transaction. A payment is
-/// settled once whatever arrives twice; a dossier changed since `current` was read answers a
-/// conflict and nothing is written, so the caller decides again.
+/// status it resumes when it was waiting for the payment) and the payment log's line, in one
+/// transaction. A payment is settled once whatever arrives twice; a dossier changed since
+/// `current` was read answers a conflict and nothing is written, so the caller decides again.
+/// The receipt's number (per collecting agency and year, without gaps) is taken last, so its
+/// counter is held only for the commit.
+#[allow(clippy::too_many_arguments)]
 pub async fn settle_paid(
     db: &Database,
     payment: &Payment,
@@ -188,6 +191,7 @@ pub async fn settle_paid(
     change: &Change,
     facts: &GatewayFacts,
     by: &By,
+    log: Option<&LogEntry>,
     now: DateTime<Utc>,
 ) -> Result<Settled> {
     let turn = db.write_turn().await;
@@ -199,17 +203,10 @@ pub async fn settle_paid(
             current.status,
             motcua_domain::dossier::Status::Refused | motcua_domain::dossier::Status::Withdrawn
         );
-    let year = now.with_timezone(&motcua_domain::calendar::vn_offset()).format("%Y").to_string();
-    let receipt_no = if already_paid {
-        None
-    } else {
-        let n = dossiers::next_sequence(&mut tx, "receipt", &year).await?;
-        Some(format!("{year}-{n:06}"))
-    };
     let status = if already_paid { PaymentStatus::Refund } else { PaymentStatus::Paid };
     let updated = sqlx::query(
-        "UPDATE payments SET status = $2, settled_at = $3, gateway_txn_no = $4, bank_code = $5, response_code = $6, \
-         receipt_no = $7 WHERE id = $1 AND status = 'pending'",
+        "UPDATE payments SET status = $2, settled_at = $3, gateway_txn_no = $4, bank_code = $5, response_code = $6 \
+         WHERE id = $1 AND status = 'pending'",
     )
     .bind(payment.id)
     .bind(status.as_str())
@@ -217,7 +214,6 @@ pub async fn settle_paid(
     .bind(&facts.gateway_txn_no)
     .bind(&facts.bank_code)
     .bind(&facts.response_code)
-    .bind(&receipt_no)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
@@ -225,6 +221,7 @@ pub async fn settle_paid(
         drop(turn);
         return Ok(Settled::AlreadySettled(by_ref(db, &payment.txn_ref).await?));
     }
+    let mut receipt_no = None;
     if !already_paid {
         let marked = sqlx::query("UPDATE dossiers SET fee_paid_at = $2 WHERE id = $1 AND fee_paid_at IS NULL")
             .bind(current.id)
@@ -236,17 +233,36 @@ pub async fn settle_paid(
         }
         dossiers::apply_in(&mut tx, current, change, by, now).await?;
     }
+    if let Some(entry) = log {
+        let outcome = if already_paid { "paid_twice" } else { "paid" };
+        insert_log(&mut tx, &LogEntry { outcome: outcome.into(), ..entry.clone() }).await?;
+    }
+    if !already_paid {
+        let year = now.with_timezone(&motcua_domain::calendar::vn_offset()).format("%Y").to_string();
+        let n = dossiers::next_sequence(&mut tx, &format!("receipt:{}", current.lead_agency), &year).await?;
+        let number = format!("{year}-{n:06}");
+        sqlx::query("UPDATE payments SET receipt_no = $2 WHERE id = $1")
+            .bind(payment.id)
+            .bind(&number)
+            .execute(&mut *tx)
+            .await?;
+        receipt_no = Some(number);
+    }
     tx.commit().await?;
     drop(turn);
     if !change.follow_ups.channels.is_empty() && !already_paid {
         crate::jobs::wake(db);
     }
-    let settled = by_ref(db, &payment.txn_ref).await?;
-    Ok(if already_paid {
-        Settled::Refund(settled)
-    } else {
-        Settled::Paid(Box::new(dossiers::by_id(db, current.id).await?), settled)
-    })
+    let settled = Payment {
+        status,
+        settled_at: Some(now),
+        gateway_txn_no: facts.gateway_txn_no.clone(),
+        bank_code: facts.bank_code.clone(),
+        response_code: facts.response_code.clone(),
+        receipt_no,
+        ..payment.clone()
+    };
+    Ok(if already_paid { Settled::Refund(settled) } else { Settled::Paid(settled) })
 }
 
 /// Records that the gateway reported a pending payment did not go through.
@@ -288,13 +304,20 @@ pub struct LogEntry {
 
 /// Writes one line of the payment log.
 pub async fn log(db: &Database, entry: &LogEntry) -> Result<()> {
+    let mut tx = db.pool.begin().await?;
+    insert_log(&mut tx, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn insert_log(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entry: &LogEntry) -> Result<()> {
     sqlx::query("INSERT INTO payment_log (at, txn_ref, outcome, remote_addr, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(millis(entry.at))
         .bind(&entry.txn_ref)
         .bind(&entry.outcome)
         .bind(&entry.remote_addr)
         .bind(&entry.detail)
-        .execute(&db.pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }

@@ -137,7 +137,7 @@ pub(crate) async fn start(
         let by = By { user_id: Some(user.id), name: user.full_name.clone() };
         let note = format!("Thu tiền mặt tại Bộ phận Một cửa: {}", crate::pages::fee_text(Lang::Vi, d.fee_vnd));
         let facts = GatewayFacts { response_code: Some("00".into()), ..GatewayFacts::default() };
-        match settle(state, &payment, &facts, &by, note).await? {
+        match settle(state, &payment, &facts, &by, note, None).await? {
             Settled::Paid(..) => return Ok(None),
             _ => return Err(AppError::with(ErrorKind::Conflict, "error-changed-meanwhile")),
         }
@@ -172,6 +172,7 @@ async fn settle(
     facts: &GatewayFacts,
     by: &By,
     note: String,
+    log: Option<&LogEntry>,
 ) -> AppResult<Settled> {
     for _ in 0..5 {
         let d = dossiers::by_id(&state.db, payment.dossier_id).await?;
@@ -186,7 +187,7 @@ async fn settle(
         if t.to != s.status {
             change.follow_ups = crate::notify::follow_ups(t.to, false);
         }
-        match payments::settle_paid(&state.db, payment, &d, &change, facts, by, now).await {
+        match payments::settle_paid(&state.db, payment, &d, &change, facts, by, log, now).await {
             Err(StoreError::Conflict(_)) => continue,
             other => return Ok(other?),
         }
@@ -219,8 +220,10 @@ pub async fn confirm(state: &AppState, query: &[(String, String)], remote: Optio
         remote_addr: remote.clone(),
         detail,
     };
-    let (answer, entry) = match decide(state, query).await {
-        Ok((answer, outcome, txn_ref, detail)) => (answer, log(outcome, Some(txn_ref), detail)),
+    let (answer, entry) = match decide(state, query, remote.as_deref()).await {
+        // Settled: its log line was written in the same transaction.
+        Ok((answer, _, _, _, true)) => return answer,
+        Ok((answer, outcome, txn_ref, detail, false)) => (answer, log(outcome, Some(txn_ref), detail)),
         Err((answer, outcome)) => (answer, log(outcome, named_ref, logged_query(query))),
     };
     if answer != IpnAnswer::Confirmed {
@@ -232,9 +235,15 @@ pub async fn confirm(state: &AppState, query: &[(String, String)], remote: Optio
     answer
 }
 
-type Decision = (IpnAnswer, &'static str, String, String);
+/// The answer, the log's outcome, the reference, the detail, and whether the log line was
+/// already written with the settlement.
+type Decision = (IpnAnswer, &'static str, String, String, bool);
 
-async fn decide(state: &AppState, query: &[(String, String)]) -> Result<Decision, (IpnAnswer, &'static str)> {
+async fn decide(
+    state: &AppState,
+    query: &[(String, String)],
+    remote: Option<&str>,
+) -> Result<Decision, (IpnAnswer, &'static str)> {
     let params = gateway::verify(&state.config.payment.secret, query).map_err(|e| {
         (IpnAnswer::InvalidSignature, if e == gateway::SignatureError::Missing { "unsigned" } else { "forged" })
     })?;
@@ -246,10 +255,10 @@ async fn decide(state: &AppState, query: &[(String, String)]) -> Result<Decision
     };
     let detail = logged_query(query);
     if payment.status != PaymentStatus::Pending {
-        return Ok((IpnAnswer::AlreadyConfirmed, "replayed", payment.txn_ref, detail));
+        return Ok((IpnAnswer::AlreadyConfirmed, "replayed", payment.txn_ref, detail, false));
     }
     if result.amount_vnd != payment.amount_vnd {
-        return Ok((IpnAnswer::InvalidAmount, "wrong_amount", payment.txn_ref, detail));
+        return Ok((IpnAnswer::InvalidAmount, "wrong_amount", payment.txn_ref, detail, false));
     }
     let facts = GatewayFacts {
         gateway_txn_no: result.transaction_no.clone(),
@@ -264,15 +273,22 @@ async fn decide(state: &AppState, query: &[(String, String)]) -> Result<Decision
             payment.txn_ref,
             result.bank_code.as_deref().map(|b| format!(", {b}")).unwrap_or_default()
         );
-        settle(state, &payment, &facts, &by, note).await
+        let entry = LogEntry {
+            at: Utc::now(),
+            txn_ref: Some(payment.txn_ref.clone()),
+            outcome: "paid".into(),
+            remote_addr: remote.map(str::to_string),
+            detail: detail.clone(),
+        };
+        settle(state, &payment, &facts, &by, note, Some(&entry)).await
     } else {
         payments::settle_failed(&state.db, &payment, &facts, Utc::now()).await.map_err(AppError::from)
     };
     match settled {
-        Ok(Settled::Paid(..)) => Ok((IpnAnswer::Confirmed, "paid", payment.txn_ref, detail)),
-        Ok(Settled::Refund(_)) => Ok((IpnAnswer::Confirmed, "paid_twice", payment.txn_ref, detail)),
-        Ok(Settled::Failed(_)) => Ok((IpnAnswer::Confirmed, "failed", payment.txn_ref, detail)),
-        Ok(Settled::AlreadySettled(_)) => Ok((IpnAnswer::AlreadyConfirmed, "replayed", payment.txn_ref, detail)),
+        Ok(Settled::Paid(_)) => Ok((IpnAnswer::Confirmed, "paid", payment.txn_ref, detail, true)),
+        Ok(Settled::Refund(_)) => Ok((IpnAnswer::Confirmed, "paid_twice", payment.txn_ref, detail, true)),
+        Ok(Settled::Failed(_)) => Ok((IpnAnswer::Confirmed, "failed", payment.txn_ref, detail, false)),
+        Ok(Settled::AlreadySettled(_)) => Ok((IpnAnswer::AlreadyConfirmed, "replayed", payment.txn_ref, detail, false)),
         Err(e) => {
             tracing::error!("settling payment {}: {e:?}", payment.txn_ref);
             Err((IpnAnswer::Unknown, "error"))
