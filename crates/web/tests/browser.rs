@@ -16,12 +16,14 @@ use common::{answers, pdf, submission, TestApp};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use motcua_testkit::{on_both_engines, TestEngine};
+use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 on_both_engines!(
     a_citizen_applies_and_officers_process_it,
     the_same_application_works_without_javascript,
     a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedule,
+    a_full_process_online_procedure_without_paper,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -420,6 +422,172 @@ async fn a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedul
     b.close().await;
 }
 
+/// Level 4: a citizen completes a full-process online procedure without paper. They apply for a
+/// judicial record certificate reusing a document from their store, see the fee for their
+/// answers, pay at the (sandbox) gateway, are told of each step in the portal, receive the signed
+/// result, check it on the public verification page by code and by uploading the file, and rate
+/// the service. The officers' part goes through the API.
+async fn a_full_process_online_procedure_without_paper(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = definition(&app, JUDICIAL_RECORD).await;
+    let citizen = app.login("congdan").await;
+    // The worker that tells the applicant of each change (e-mail to the log here; delivery over
+    // SMTP has its own tests).
+    let mailer = motcua_web::mail::Mailer::log_only();
+    let handlers = motcua_web::notify::register(
+        motcua_web::worker::handlers(mailer.clone()),
+        app.state.clone(),
+        mailer,
+        std::sync::Arc::new(motcua_web::sms::LogSms::default()),
+        motcua_web::notify::Templates::default(),
+    );
+    let config = motcua_web::worker::WorkerConfig { idle_poll: Duration::from_millis(50), ..Default::default() };
+    let worker = motcua_web::worker::start(app.state.db.clone(), handlers, config);
+
+    // An earlier dossier left a document in the citizen's store.
+    let (_, certified) = app.get("/api/v1/procedures/2.000815", None).await;
+    let earlier = submission(&certified, &answers(&certified));
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), earlier).await;
+    assert_eq!(s, 201, "{d}");
+    let stored = d["attachments"][0]["id"].as_str().unwrap().to_string();
+
+    let b = Browser::open(&app, "level-4", true).await;
+    let files = b.dir.join("files");
+    b.sign_in("congdan", "/ho-so").await;
+    b.goto(&format!("/nop/{JUDICIAL_RECORD}")).await;
+    assert!(b.text_of("#fee-schedule").await.contains("100.000"), "the fee schedule is shown");
+    b.fill_answers(&proc, None).await;
+    b.find("#f-doi_tuong_phi").await.select_by_value("giam").await.expect("a student's reduced fee");
+    for key in documents(&proc).into_iter().filter(|k| k != "giay_to_mien_giam_phi") {
+        let input = b.find(&format!("input[type=file][name='d_{key}']#f-{key}")).await;
+        input.send_keys(write_pdf(&files, &key).to_str().unwrap()).await.expect("choose a file");
+    }
+    // "Only once": the proof of the reduction is picked from the store instead of uploaded.
+    b.find("#r-giay_to_mien_giam_phi").await.select_by_value(&stored).await.expect("pick from the store");
+    b.click("#continue").await;
+    let fee = motcua_web::pages::show_money(100_000);
+    assert_eq!(b.text_of("#fee-total").await, fee, "the fee for these answers, before submitting");
+    b.click("#submit-application").await;
+    let dossier = b.find("#dossier-code").await.text().await.unwrap().trim().to_string();
+
+    // Paying at the gateway and coming back.
+    b.click("#action-pay button[type=submit]").await;
+    b.wait_url("the payment gateway", |u| u.path() == "/cong-thanh-toan-thu/thanh-toan").await;
+    assert_eq!(b.text_of("#sandbox-amount").await, fee);
+    b.click("#sandbox-pay").await;
+    b.wait_url("the return page", |u| u.path() == "/thanh-toan/ket-qua").await;
+    let outcome = b.find("#payment-outcome").await;
+    assert_eq!(outcome.attr("data-outcome").await.unwrap().as_deref(), Some("paid"));
+    b.click("#back-to-dossier").await;
+    b.wait_path(&format!("/ho-so/{dossier}")).await;
+    assert!(b.text_of("#fee-status").await.contains("Đã thanh toán"));
+    b.find("#fee-receipt-link").await;
+
+    // The officers process it: reception, the opinion of the department of justice, the police
+    // appraisal and the leader's signed result, returned online.
+    let act = |token: String, action: &'static str| {
+        let (app, dossier) = (&app, dossier.clone());
+        async move {
+            let (s, d) = app
+                .post_json(&format!("/api/v1/dossiers/{dossier}/actions"), Some(&token), json!({"action": action}))
+                .await;
+            assert_eq!(s, 200, "{action}: {d}");
+            d
+        }
+    };
+    let d = act(app.login("tiepnhan").await, "receive").await;
+    assert_eq!(d["status"], "received", "paid ahead: straight into processing");
+    let reused =
+        d["attachments"].as_array().unwrap().iter().find(|a| a["key"] == "giay_to_mien_giam_phi").unwrap().clone();
+    assert_eq!(
+        (reused["reused"].as_bool(), reused["from_citizen_store"].as_bool()),
+        (Some(true), Some(true)),
+        "{reused}"
+    );
+    let justice = app.login("chuyenvien").await;
+    let cid = d["consultations"][0]["id"].as_i64().expect("an opinion asked");
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{dossier}/consultations/{cid}/answer"),
+            Some(&justice),
+            json!({"answer": "Không có án tích."}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let police = app.login("cv20h38").await;
+    act(police.clone(), "forward").await;
+    act(police, "forward").await;
+    let form = Form::new()
+        .text("action", "issue_result")
+        .part("result", Part::bytes(pdf("phieu-lltp")).file_name("phieu-lltp.pdf"));
+    let (s, d) = app
+        .post_multipart(&format!("/api/v1/dossiers/{dossier}/actions"), Some(&app.login("ld20h38").await), form)
+        .await;
+    assert_eq!(s, 200, "{d}");
+    act(app.login("tiepnhan").await, "return_result").await;
+
+    // Told at each step in the portal.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        b.goto("/thong-bao").await;
+        let told = b.body_text().await;
+        let missing: Vec<_> = ["đã được tiếp nhận", "đã có kết quả điện tử", "đã được trả"]
+            .into_iter()
+            .filter(|w| !told.contains(w) || !told.contains(&dossier))
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not told of {missing:?}: {told}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The result is in the account and in the store; its code opens the public verification.
+    b.goto(&format!("/ho-so/{dossier}")).await;
+    assert_eq!(b.text_of("#dossier-status").await, RETURNED);
+    let code = b.text_of("#verification-code").await;
+    let url = b.find("#result-link").await.attr("href").await.unwrap().unwrap();
+    let session = b.c.get_named_cookie("motcua_session").await.expect("the session cookie");
+    let res = app
+        .http
+        .get(app.url(&url))
+        .header("cookie", format!("motcua_session={}", session.value()))
+        .send()
+        .await
+        .unwrap();
+    let result = res.bytes().await.unwrap().to_vec();
+    assert!(result.starts_with(b"%PDF"));
+    b.goto("/kho-giay-to").await;
+    assert!(b.text_of("#store").await.contains(&format!("ket-qua-{dossier}.pdf")));
+    b.sign_out().await;
+
+    // Anyone checks it: by code, then by uploading the file received.
+    b.goto("/xac-thuc").await;
+    b.find("#f-code").await.send_keys(&code).await.unwrap();
+    b.click("form[action='/xac-thuc'][method='get'] button[type=submit]").await;
+    b.find("#verdict-authentic").await;
+    assert_eq!(b.text_of("#verify-code").await, code);
+    b.goto("/xac-thuc").await;
+    let path = files.join("received.pdf");
+    std::fs::write(&path, &result).unwrap();
+    b.find("#f-file").await.send_keys(path.to_str().unwrap()).await.unwrap();
+    b.click("form[enctype='multipart/form-data'] button[type=submit]").await;
+    b.find("#verdict-authentic").await;
+
+    // And rates the service.
+    b.sign_in("congdan", "/ho-so").await;
+    b.goto(&format!("/ho-so/{dossier}")).await;
+    for c in ["overall", "timeliness", "convenience", "attitude"] {
+        b.click(&format!("#{c}-very_satisfied")).await;
+    }
+    b.find("#f-comment").await.send_keys("Không phải đến cơ quan lần nào.").await.unwrap();
+    b.click("#rating-submit").await;
+    b.wait_path(&format!("/ho-so/{dossier}?xong=rate")).await;
+    assert!(b.body_text().await.contains("Không phải đến cơ quan lần nào."));
+    b.close().await;
+    worker.stop().await;
+}
+
 fn write_pdf(dir: &Path, tag: &str) -> PathBuf {
     std::fs::create_dir_all(dir).expect("folder for files");
     let path = dir.join(format!("{tag}.pdf"));
@@ -705,6 +873,12 @@ impl Browser {
     /// Fills every field of the application form by its type (except `skip`) and attaches a PDF
     /// for every document.
     async fn fill_application(&self, proc: &Value, files: &Path, skip: Option<&str>) {
+        self.fill_answers(proc, skip).await;
+        attach_documents(self, proc, files).await;
+    }
+
+    /// Answers every field of the form (but `skip`) with [`answer_for`].
+    async fn fill_answers(&self, proc: &Value, skip: Option<&str>) {
         self.step(&format!("fill the application for {}", proc["code"]));
         for f in proc["form"].as_array().expect("form") {
             let key = f["key"].as_str().unwrap();
@@ -728,7 +902,6 @@ impl Browser {
             }
             assert_eq!(input.prop("value").await.unwrap().unwrap_or_default(), want, "{key}");
         }
-        attach_documents(self, proc, files).await;
     }
 
     /// From the officer's queue, opens the dossier and takes the action with a note (and a
