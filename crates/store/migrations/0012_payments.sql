@@ -20,10 +20,12 @@ CREATE TABLE payments (
     gateway_txn_no TEXT,
     bank_code TEXT,
     response_code TEXT,
-    receipt_no TEXT UNIQUE
+    receipt_no TEXT
 );
 CREATE INDEX payments_dossier ON payments (dossier_id, created_at);
 CREATE INDEX payments_day ON payments (lead_agency, created_at);
+-- Each collecting agency numbers its receipts: one series per agency and year.
+CREATE UNIQUE INDEX payments_receipt ON payments (lead_agency, receipt_no);
 
 CREATE TABLE payment_log (
     id {id},

@@ -20,7 +20,39 @@ on_both_engines!(
     histories_are_tamper_evident,
     every_demo_workflow_is_valid_and_one_asks_another_agency,
     open_only_seeding_fills_the_overdue_scan_and_unit_queues,
+    the_demo_history_pays_its_fees_with_one_receipt_series_per_agency,
 );
+
+/// The demo's historical dossiers pay their fees on submission: every fee settled once, each
+/// collecting agency numbering its receipts without gaps, and the payments on the
+/// reconciliation list.
+async fn the_demo_history_pays_its_fees_with_one_receipt_series_per_agency(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    let loaded = demo::load(&t.db, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", 120)
+        .await
+        .expect("the demo loads with its history");
+    assert!(loaded.dossiers >= 100, "{}", loaded.dossiers);
+    let (unpaid,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dossiers WHERE fee_vnd > 0 AND fee_paid_at IS NULL")
+        .fetch_one(&t.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(unpaid, 0);
+    let now = Utc::now();
+    let paid = motcua_store::payments::between(&t.db, None, now - chrono::Duration::days(400), now).await.unwrap();
+    assert!(paid.len() > 10, "{} payments", paid.len());
+    let mut series: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for p in &paid {
+        assert_eq!(p.status, motcua_store::payments::PaymentStatus::Paid);
+        let number = p.receipt_no.clone().expect("a receipt number");
+        series.entry(format!("{} {}", p.lead_agency, &number[..4])).or_default().push(number);
+    }
+    assert!(series.len() > 1, "several agencies collect");
+    for (agency_year, mut numbers) in series {
+        numbers.sort();
+        let expected: Vec<String> = (1..=numbers.len()).map(|n| format!("{}-{n:06}", &numbers[0][..4])).collect();
+        assert_eq!(numbers, expected, "the receipts of {agency_year}, without gaps");
+    }
+}
 
 /// `motcua seed --open-only`: every dossier in the workflow, some overdue, with intact histories;
 /// the daily scan and each unit's "overdue" listing agree.

@@ -552,3 +552,4 @@ verify-file-sha256 = SHA-256 of the file checked
 verify-public-key = Public key (Ed25519)
 dossier-verification = Result verification code
 dossier-verification-link = Verification page
+dossier-issued-file = File as issued by the agency (original)

@@ -552,3 +552,4 @@ verify-file-sha256 = SHA-256 của tệp đã kiểm tra
 verify-public-key = Khóa công khai (Ed25519)
 dossier-verification = Mã xác thực kết quả
 dossier-verification-link = Trang xác thực
+dossier-issued-file = Tệp do cơ quan ban hành (bản gốc)

@@ -58,6 +58,10 @@ fn result_file_name(dossier_code: &str) -> String {
 /// Makes the electronic result of `issued` for a dossier, signs it and stores its bytes: the
 /// attachment and the seal to record with the `issue_result` action. The bytes are removed again
 /// by the caller if the action is not recorded.
+/// The document key of the system's signed electronic result, beside the officer's own file
+/// (key `result`, kept byte for byte as the API promises).
+pub const SIGNED_RESULT_KEY: &str = "signed_result";
+
 pub(crate) async fn seal_result(
     state: &AppState,
     d: &Dossier,
@@ -111,7 +115,7 @@ pub(crate) async fn seal_result(
         signed_at: now,
     };
     let attachment = NewAttachment {
-        key: "result".into(),
+        key: SIGNED_RESULT_KEY.into(),
         purpose: "result".into(),
         file_name: result_file_name(&d.code),
         content_type: "application/pdf".into(),

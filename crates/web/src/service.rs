@@ -32,9 +32,12 @@ pub struct DossierView {
     pub procedure: std::sync::Arc<Procedure>,
     /// Documents (not the result).
     pub attachments: Vec<Attachment>,
-    /// The latest result file, if issued.
+    /// The latest result file as the officer issued it, byte for byte.
     pub result: Option<Attachment>,
-    /// The system's seal of that result: its verification code, key and signature.
+    /// The electronic result signed by the system: a PDF carrying the officer's file, the
+    /// verification code and its QR code.
+    pub signed_result: Option<Attachment>,
+    /// The system's seal of the signed result: its verification code, key and signature.
     pub seal: Option<motcua_store::seals::Seal>,
     /// History, oldest first.
     pub history: Vec<Event>,
@@ -179,8 +182,11 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
         None
     };
     let may_rate = *actor == Actor::Applicant && motcua_domain::rating::may_rate(d.status, rating.is_some());
-    let result = results.into_iter().last();
-    let seal = match &result {
+    let (signed, issued): (Vec<_>, Vec<_>) =
+        results.into_iter().partition(|a| a.key == crate::sealing::SIGNED_RESULT_KEY);
+    let result = issued.into_iter().last();
+    let signed_result = signed.into_iter().last();
+    let seal = match &signed_result {
         Some(r) => {
             motcua_store::seals::of_dossier(&state.db, d.id).await?.into_iter().find(|s| s.attachment_id == r.id)
         }
@@ -193,6 +199,7 @@ async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<Doss
         rating,
         may_rate,
         result,
+        signed_result,
         seal,
         dossier: d,
         procedure,
@@ -710,14 +717,23 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
     let due = if t.restarts_clock { Some(due_if_received(state, &p, now).await?) } else { None };
     // Papers an officer scans at the desk are digitized copies (số hóa).
     let digitized = matches!(actor, Actor::Officer { .. }) && action == Action::Supplement;
-    // The result is issued as the system's signed electronic result, which carries the
-    // officer's file inside it.
-    let (attachments, seal) = match results.first() {
+    // The result is kept as the officer issued it, and issued as well as the system's signed
+    // electronic result, which carries the officer's file inside it.
+    let mut attachments = store_uploads(state, files, purpose, digitized).await?;
+    let seal = match results.first() {
         Some(issued) if action == Action::IssueResult => {
-            let (attachment, seal) = crate::sealing::seal_result(state, &d, &p, issued, now).await?;
-            (vec![attachment], Some(seal))
+            match crate::sealing::seal_result(state, &d, &p, issued, now).await {
+                Ok((signed, seal)) => {
+                    attachments.push(signed);
+                    Some(seal)
+                }
+                Err(e) => {
+                    discard(state, &attachments).await;
+                    return Err(e);
+                }
+            }
         }
-        _ => (store_uploads(state, files, purpose, digitized).await?, None),
+        _ => None,
     };
     let mut change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
     change.seal = seal;

@@ -88,11 +88,15 @@ async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) 
     let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
     assert_eq!(s, 200);
     assert_eq!(d["status"], "returned");
-    // The result is the system's signed electronic result, which carries the officer's file.
+    // The result reaches the citizen byte for byte, and as the system's signed electronic
+    // result, which carries the officer's file.
     let (s, bytes) = app.get_bytes(d["result"]["url"].as_str().unwrap(), Some(&citizen)).await;
     assert_eq!(s, 200);
-    assert_eq!(d["result"]["content_type"], "application/pdf");
-    assert!(bytes.windows(result.len()).any(|w| w == result.as_slice()), "the issued file is inside");
+    assert_eq!(bytes, result);
+    let (s, signed) = app.get_bytes(d["signed_result"]["url"].as_str().unwrap(), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    assert_eq!(d["signed_result"]["content_type"], "application/pdf");
+    assert!(signed.windows(result.len()).any(|w| w == result.as_slice()), "the issued file is inside");
     assert!(d["result_verification_code"].is_string(), "{d}");
     let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["submit", "receive", "forward", "issue_result", "return_result"]);

@@ -41,7 +41,7 @@ async fn issue_result(app: &TestApp, file: Vec<u8>) -> (Value, Vec<u8>) {
     assert_eq!(d["status"], "result_ready");
     let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
     assert_eq!(s, 200);
-    let (s, bytes) = app.get_bytes(d["result"]["url"].as_str().unwrap(), Some(&citizen)).await;
+    let (s, bytes) = app.get_bytes(d["signed_result"]["url"].as_str().unwrap(), Some(&citizen)).await;
     assert_eq!(s, 200);
     (d, bytes)
 }
@@ -71,9 +71,9 @@ async fn an_issued_result_is_signed_and_verifies_by_code_and_by_upload(engine: T
     assert_eq!(code.len(), 12, "{code}");
 
     // The result is the system's PDF, with the officer's file attached inside it byte for byte.
-    assert_eq!(d["result"]["content_type"], "application/pdf");
-    assert_eq!(d["result"]["file_name"], format!("ket-qua-{}.pdf", d["code"].as_str().unwrap()));
-    assert_eq!(d["result"]["sha256"].as_str().unwrap(), hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(d["signed_result"]["content_type"], "application/pdf");
+    assert_eq!(d["signed_result"]["file_name"], format!("ket-qua-{}.pdf", d["code"].as_str().unwrap()));
+    assert_eq!(d["signed_result"]["sha256"].as_str().unwrap(), hex::encode(Sha256::digest(&bytes)));
     assert!(bytes.starts_with(b"%PDF-"));
     assert!(bytes.windows(issued.len()).any(|w| w == issued.as_slice()), "the issued file is inside");
     assert_eq!(motcua_render::claimed_code(&bytes).as_deref(), Some(code.as_str()));
@@ -83,7 +83,7 @@ async fn an_issued_result_is_signed_and_verifies_by_code_and_by_upload(engine: T
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["signature_valid"], true);
     assert_eq!(r["dossier_code"], d["code"]);
-    assert_eq!(r["sha256"], d["result"]["sha256"]);
+    assert_eq!(r["sha256"], d["signed_result"]["sha256"]);
     assert_eq!(r["key_retired"], false);
     let name = d["applicant"]["full_name"].as_str().unwrap();
     assert_ne!(r["applicant"], name);
@@ -112,7 +112,7 @@ async fn an_issued_result_is_signed_and_verifies_by_code_and_by_upload(engine: T
     let v = verify_upload(&app, changed).await;
     assert_eq!(v["verdict"], "modified", "{v}");
     assert_eq!(v["result"]["code"], code.as_str());
-    assert_ne!(v["sha256"], d["result"]["sha256"]);
+    assert_ne!(v["sha256"], d["signed_result"]["sha256"]);
 
     // The officer's own file, or any other, is no issued result.
     let v = verify_upload(&app, issued).await;

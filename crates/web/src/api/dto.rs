@@ -384,8 +384,11 @@ pub struct DossierDto {
     pub data: serde_json::Map<String, serde_json::Value>,
     /// Documents.
     pub attachments: Vec<AttachmentDto>,
-    /// Result file: the electronic result signed by the system.
+    /// Result file, exactly as the officer issued it.
     pub result: Option<AttachmentDto>,
+    /// The electronic result signed by the system: a PDF carrying the issued file, its
+    /// verification code and a QR code to the public verification page.
+    pub signed_result: Option<AttachmentDto>,
     /// The verification code of the signed result (`GET /api/v1/results/{code}`, public page
     /// `/xac-thuc/{code}`).
     pub result_verification_code: Option<String>,
@@ -551,6 +554,7 @@ impl From<&DossierView> for DossierDto {
             data: d.data.clone(),
             attachments: v.attachments.iter().map(AttachmentDto::from).collect(),
             result: v.result.as_ref().map(AttachmentDto::from),
+            signed_result: v.signed_result.as_ref().map(AttachmentDto::from),
             history: v.history.iter().map(EventDto::from).collect(),
             actions: v.actions.iter().map(|a| a.as_str().to_string()).collect(),
             step: v.procedure.workflow.get(d.step).filter(|_| d.received_at.is_some() && !d.status.is_final()).map(

@@ -245,6 +245,8 @@ struct DossierPage {
     due: String,
     finished: String,
     result: Option<AttachmentView>,
+    /// The officer's own file, when the result was issued signed.
+    issued_file: Option<AttachmentView>,
     /// The signed result's verification code, as printed, and its code in links.
     verification: Option<(String, String)>,
     answers: Vec<(String, String)>,
@@ -330,7 +332,7 @@ fn duration_text(lang: Lang, d: chrono::TimeDelta) -> String {
 }
 
 fn attachment_view(lang: Lang, v: &DossierView, a: &motcua_store::dossiers::Attachment) -> AttachmentView {
-    let document = if a.key == "result" {
+    let document = if a.key == "result" || a.key == crate::sealing::SIGNED_RESULT_KEY {
         lang.t("dossier-result")
     } else {
         v.procedure
@@ -486,7 +488,9 @@ async fn dossier_page(
         received: show_time(d.received_at),
         due: show_time(d.due_at),
         finished: show_time(d.finished_at),
-        result: v.result.as_ref().map(|a| attachment_view(lang, &v, a)),
+        // The signed electronic result first; the officer's own file beside it.
+        result: v.signed_result.as_ref().or(v.result.as_ref()).map(|a| attachment_view(lang, &v, a)),
+        issued_file: v.signed_result.as_ref().and(v.result.as_ref()).map(|a| attachment_view(lang, &v, a)),
         verification: v.seal.as_ref().map(|s| {
             let grouped = motcua_domain::code::VerificationCode::parse(&s.code).map(|c| c.grouped());
             (grouped.unwrap_or_else(|| s.code.clone()), s.code.clone())
