@@ -109,16 +109,8 @@ async fn a_citizen_applies_and_officers_process_it(engine: TestEngine) {
     assert_eq!(link.text().await.unwrap().trim(), format!("ket-qua-{dossier}.pdf"), "the signed electronic result");
     let url = link.attr("href").await.unwrap().expect("the result link has an address");
     assert!(url.starts_with("/api/v1/attachments/"), "{url}");
-    let session = b.c.get_named_cookie("motcua_session").await.expect("the session cookie");
-    let res = app
-        .http
-        .get(app.url(&url))
-        .header("cookie", format!("motcua_session={}", session.value()))
-        .send()
-        .await
-        .expect("download the result");
-    assert_eq!(res.status().as_u16(), 200);
-    let signed = res.bytes().await.unwrap().to_vec();
+    let (status, signed) = b.download(&app, &url).await;
+    assert_eq!(status, 200);
     let issued = pdf("ket-qua");
     assert!(signed.windows(issued.len()).any(|w| w == issued.as_slice()), "the file the leader issued is inside");
     let code = b.text_of("#verification-code").await;
@@ -395,16 +387,9 @@ async fn a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedul
     b.act_from_queue(&dossier, "forward", None, "Đang xử lý").await;
 
     // The apology prints as a PDF with the session.
-    let session = b.c.get_named_cookie("motcua_session").await.expect("the session cookie");
-    let res = app
-        .http
-        .get(app.url(&format!("/ho-so/{dossier}/bieu-mau/xin-loi")))
-        .header("cookie", format!("motcua_session={}", session.value()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    assert!(res.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let (status, apology) = b.download(&app, &format!("/ho-so/{dossier}/bieu-mau/xin-loi")).await;
+    assert_eq!(status, 200);
+    assert!(apology.starts_with(b"%PDF-"));
     b.sign_out().await;
 
     // The police leader signs; the desk returns the result.
@@ -547,15 +532,7 @@ async fn a_full_process_online_procedure_without_paper(engine: TestEngine) {
     assert_eq!(b.text_of("#dossier-status").await, RETURNED);
     let code = b.text_of("#verification-code").await;
     let url = b.find("#result-link").await.attr("href").await.unwrap().unwrap();
-    let session = b.c.get_named_cookie("motcua_session").await.expect("the session cookie");
-    let res = app
-        .http
-        .get(app.url(&url))
-        .header("cookie", format!("motcua_session={}", session.value()))
-        .send()
-        .await
-        .unwrap();
-    let result = res.bytes().await.unwrap().to_vec();
+    let (_, result) = b.download(&app, &url).await;
     assert!(result.starts_with(b"%PDF"));
     b.goto("/kho-giay-to").await;
     assert!(b.text_of("#store").await.contains(&format!("ket-qua-{dossier}.pdf")));
@@ -875,6 +852,20 @@ impl Browser {
     async fn fill_application(&self, proc: &Value, files: &Path, skip: Option<&str>) {
         self.fill_answers(proc, skip).await;
         attach_documents(self, proc, files).await;
+    }
+
+    /// Fetches a file as the signed-in user of this browser (its session cookie): the status
+    /// and the bytes.
+    async fn download(&self, app: &TestApp, path: &str) -> (u16, Vec<u8>) {
+        let session = self.c.get_named_cookie("motcua_session").await.expect("the session cookie");
+        let res = app
+            .http
+            .get(app.url(path))
+            .header("cookie", format!("motcua_session={}", session.value()))
+            .send()
+            .await
+            .expect("download");
+        (res.status().as_u16(), res.bytes().await.expect("the file").to_vec())
     }
 
     /// Answers every field of the form (but `skip`) with [`answer_for`].
