@@ -195,7 +195,12 @@ async fn forged_wrong_and_replayed_confirmations_are_refused_and_logged(engine: 
     common::sign_in(&app, &b, "tiepnhan").await;
     let (s, html) = common::page(&app, &b, "/can-bo/doi-soat").await;
     assert_eq!(s, 200);
-    assert!(html.contains("id=\"reconcile-refused\"") && html.contains("wrong_amount"), "{html}");
+    assert!(
+        html.contains("id=\"reconcile-refused\"") && html.contains("Sai số tiền") && html.contains("Sai chữ ký"),
+        "{html}"
+    );
+    assert!(!html.contains("wrong_amount") && !html.contains("<td>sandbox"), "no machine words on the page");
+    assert!(html.contains("Cổng thanh toán thử nghiệm"), "the channel in words");
 }
 
 async fn the_sandbox_gateway_pays_end_to_end(engine: TestEngine) {

@@ -176,7 +176,7 @@ pub async fn reconcile(
                 show_time(Some(p.created_at)),
                 p.dossier_code.clone(),
                 show_money(p.amount_vnd),
-                p.gateway.clone(),
+                gateway_name(lang, &p.gateway),
                 p.status.as_str().to_string(),
                 lang.t(&format!("payment-{}", p.status.as_str())),
                 p.gateway_txn_no.clone().unwrap_or_default(),
@@ -192,7 +192,12 @@ pub async fn reconcile(
             .into_iter()
             .filter(|e| !matches!(e.outcome.as_str(), "paid" | "failed"))
             .map(|e| {
-                [show_time(Some(e.at)), e.txn_ref.unwrap_or_default(), e.outcome, e.remote_addr.unwrap_or_default()]
+                [
+                    show_time(Some(e.at)),
+                    e.txn_ref.unwrap_or_default(),
+                    lang.t(&format!("payment-outcome-{}", e.outcome)),
+                    e.remote_addr.unwrap_or_default(),
+                ]
             })
             .collect()
     } else {
@@ -211,6 +216,15 @@ pub async fn reconcile(
         csv_link: format!("/can-bo/doi-soat?tu={from}&den={until}&dinh-dang=csv"),
     };
     Ok(ctx.render(&page))
+}
+
+/// A payment channel as officers read it: cash at the counter, the sandbox, or the gateway's
+/// own (brand) name.
+fn gateway_name(lang: crate::i18n::Lang, gateway: &str) -> String {
+    match gateway {
+        "counter" | "sandbox" => lang.t(&format!("payment-gateway-{gateway}")),
+        other => other.to_string(),
+    }
 }
 
 #[derive(Template)]
