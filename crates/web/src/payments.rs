@@ -321,7 +321,6 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
         .find(|p| p.status == PaymentStatus::Paid)
         .ok_or_else(AppError::not_found)?;
     let (lines, _) = fee_lines(&view.procedure, &d.data, Lang::Vi);
-    let agency = &view.procedure.agency;
     let method = if paid.gateway == "counter" {
         "Tiền mặt tại Bộ phận Một cửa".to_string()
     } else {
@@ -332,25 +331,11 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
     };
     let paid_at = paid.settled_at.unwrap_or(paid.created_at);
     let form = motcua_render::FeeReceipt {
-        issuer: motcua_render::Issuer {
-            agency: agency
-                .parent_code
-                .as_ref()
-                .and_then(|c| state.catalog().agencies.get(c).map(|a| a.name.clone()))
-                .unwrap_or_default(),
-            unit: agency.name.clone(),
-            place: state.config.place.clone(),
-        },
-        dossier: motcua_render::DossierRef { code: d.code.clone(), lookup_url: state.config.lookup_url(&d.code) },
+        issuer: state.issuer(&view.procedure.agency),
+        dossier: state.config.dossier_ref(&d.code),
         number: paid.receipt_no.clone().unwrap_or_default(),
         issued_on: paid_at.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive(),
-        payer: motcua_render::Applicant {
-            name: d.applicant.full_name.clone(),
-            id_number: d.applicant.id_number.clone().unwrap_or_default(),
-            address: d.applicant.address.clone().unwrap_or_default(),
-            phone: d.applicant.phone.clone(),
-            email: d.applicant.email.clone().unwrap_or_default(),
-        },
+        payer: view.form_applicant(),
         procedure: view.procedure.name.clone(),
         items: lines.into_iter().map(|(label, amount_vnd)| motcua_render::FeeItem { label, amount_vnd }).collect(),
         method,

@@ -65,6 +65,20 @@ pub struct DossierView {
     pub payment_url: Option<String>,
 }
 
+impl DossierView {
+    /// The applicant as the printed forms name them.
+    pub fn form_applicant(&self) -> motcua_render::Applicant {
+        let a = &self.dossier.applicant;
+        motcua_render::Applicant {
+            name: a.full_name.clone(),
+            id_number: a.id_number.clone().unwrap_or_default(),
+            address: a.address.clone().unwrap_or_default(),
+            phone: a.phone.clone(),
+            email: a.email.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// The lifecycle actor a user is with respect to a dossier.
 pub fn actor_for(state: &AppState, user: Option<&User>, d: &Dossier) -> Actor {
     let Some(user) = user else {

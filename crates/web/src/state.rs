@@ -41,6 +41,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// A dossier's code with its lookup link, as its printed forms carry them (the QR code).
+    pub fn dossier_ref(&self, code: &str) -> motcua_render::DossierRef {
+        motcua_render::DossierRef { code: code.to_string(), lookup_url: self.lookup_url(code) }
+    }
+
     /// The public lookup link of a dossier, printed as a QR code on its forms.
     pub fn lookup_url(&self, code: &str) -> String {
         format!(

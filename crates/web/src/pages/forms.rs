@@ -11,7 +11,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::{due_at, vn_offset};
 use motcua_domain::dossier::{Role, Status};
 use motcua_render as render;
-use motcua_store::catalog::Agency;
 use motcua_store::dossiers::Event;
 use serde::Deserialize;
 
@@ -23,7 +22,7 @@ use crate::service::{self, DossierView};
 use crate::state::AppState;
 
 /// The PDF response, shown in the browser (and printable) rather than downloaded.
-fn pdf(name: &str, bytes: Vec<u8>) -> Response {
+pub(super) fn pdf(name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -33,26 +32,6 @@ fn pdf(name: &str, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
-}
-
-/// The issuing body: the parent agency and the unit, and the place of issue.
-fn issuer(state: &AppState, agency: &Agency) -> render::Issuer {
-    state.issuer(agency)
-}
-
-fn dossier_ref(state: &AppState, code: &str) -> render::DossierRef {
-    render::DossierRef { code: code.to_string(), lookup_url: state.config.lookup_url(code) }
-}
-
-fn applicant(v: &DossierView) -> render::Applicant {
-    let a = &v.dossier.applicant;
-    render::Applicant {
-        name: a.full_name.clone(),
-        id_number: a.id_number.clone().unwrap_or_default(),
-        address: a.address.clone().unwrap_or_default(),
-        phone: a.phone.clone(),
-        email: a.email.clone().unwrap_or_default(),
-    }
 }
 
 fn today() -> NaiveDate {
@@ -127,10 +106,10 @@ pub async fn dossier_form(
             let local = received_at.with_timezone(&vn_offset());
             rendered(render::render_receipt(
                 &render::Receipt {
-                    issuer: issuer(&state, &p.agency),
-                    dossier: dossier_ref(&state, &d.code),
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
                     issued_on: local.date_naive(),
-                    applicant: applicant(&v),
+                    applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     documents,
                     sets: 1,
@@ -154,10 +133,10 @@ pub async fn dossier_form(
             let e = last(&v, "request_supplement").ok_or_else(unavailable)?;
             rendered(render::render_supplement_request(
                 &render::SupplementRequest {
-                    issuer: issuer(&state, &p.agency),
-                    dossier: dossier_ref(&state, &d.code),
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
                     issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
-                    applicant: applicant(&v),
+                    applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     received_at: d.received_at.filter(|r| *r <= e.at),
                     items: items_of(e.note.as_deref().unwrap_or_default()),
@@ -172,10 +151,10 @@ pub async fn dossier_form(
             let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
             rendered(render::render_refusal(
                 &render::Refusal {
-                    issuer: issuer(&state, &p.agency),
-                    dossier: dossier_ref(&state, &d.code),
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
                     issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
-                    applicant: applicant(&v),
+                    applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     reasons: reasons.map(str::to_string).collect(),
                     officer: e.actor_name.clone(),
@@ -193,10 +172,10 @@ pub async fn dossier_form(
             let old_due = due_at(&state.calendar(), &rule, started, p.limit);
             rendered(render::render_apology(
                 &render::Apology {
-                    issuer: issuer(&state, &p.agency),
-                    dossier: dossier_ref(&state, &d.code),
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
                     issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
-                    applicant: applicant(&v),
+                    applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     received_at,
                     old_due_at: old_due,
@@ -215,10 +194,10 @@ pub async fn dossier_form(
             let received_at = d.received_at.unwrap_or(d.submitted_at);
             rendered(render::render_stop_notice(
                 &render::StopNotice {
-                    issuer: issuer(&state, &p.agency),
-                    dossier: dossier_ref(&state, &d.code),
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
                     issued_on: today(),
-                    applicant: applicant(&v),
+                    applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     received_at,
                     stopped_at: e.at,
@@ -307,8 +286,8 @@ fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
         .collect();
     coordinating.dedup();
     render::ControlSlip {
-        issuer: issuer(state, &p.agency),
-        dossier: dossier_ref(state, &d.code),
+        issuer: state.issuer(&p.agency),
+        dossier: state.config.dossier_ref(&d.code),
         lead_agency: p.agency.name.clone(),
         coordinating_agencies: coordinating,
         hand_offs,
@@ -386,7 +365,7 @@ pub async fn register(
         .collect();
     let bytes = rendered(render::render_register(
         &render::Register {
-            issuer: issuer(&state, &agency),
+            issuer: state.issuer(&agency),
             book: format!("Sổ theo dõi hồ sơ — {}", agency.name),
             from,
             to,

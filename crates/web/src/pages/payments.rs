@@ -66,15 +66,7 @@ pub async fn returned(
 /// The electronic receipt of a dossier's fee.
 pub async fn receipt(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
     let pdf = crate::payments::receipt_pdf(&state, ctx.user.as_ref(), &code).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"bien-lai-{code}.pdf\"")),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(super::forms::pdf(&format!("bien-lai-{code}"), pdf))
 }
 
 /// Reconciliation filters.
