@@ -32,7 +32,7 @@ pub use forms::receipt::{render_receipt, CopyKind, Receipt, ReceivedDocument};
 pub use forms::register::{render_register, Register, RegisterRow};
 pub use forms::result::{claimed_code, render_electronic_result, ElectronicResult, IssuedFile, SEAL_KEYWORD};
 pub use forms::{Applicant, DossierRef, Issuer, Signer};
-pub use text::amount_in_words;
+pub use text::{amount_in_words, thousands};
 
 /// Why a form could not be rendered.
 ///

@@ -302,6 +302,23 @@ mod tests {
     }
 }
 
+/// An amount with its thousands separated by dots, as amounts are written in Vietnamese
+/// ("205.000").
+pub fn thousands(vnd: i64) -> String {
+    let digits = vnd.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if vnd < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// An amount of đồng in Vietnamese words, as receipts print it ("Hai trăm linh năm nghìn đồng").
 pub fn amount_in_words(vnd: i64) -> String {
     const DIGITS: [&str; 10] = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"];
@@ -361,7 +378,14 @@ pub fn amount_in_words(vnd: i64) -> String {
 
 #[cfg(test)]
 mod amount_tests {
-    use super::amount_in_words;
+    use super::{amount_in_words, thousands};
+
+    #[test]
+    fn amounts_carry_dots_between_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(205_000), "205.000");
+        assert_eq!(thousands(-4_000_000), "-4.000.000");
+    }
 
     #[test]
     fn amounts_read_as_on_vietnamese_receipts() {

@@ -87,6 +87,11 @@ pub fn signed_query(secret: &str, params: &BTreeMap<String, String>) -> String {
     q
 }
 
+/// A received query string as its parameters, in order (repeated names kept, for `verify`).
+pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
 /// Why a signed message is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {

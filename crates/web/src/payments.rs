@@ -38,38 +38,26 @@ pub fn ipn_url(state: &AppState) -> String {
     format!("{}{IPN_PATH}", public(state))
 }
 
+/// The label of an option of one of the procedure's select fields.
+fn option_of(p: &Procedure, lang: Lang, key: &str, value: &str) -> String {
+    match p.form.iter().find(|f| f.key == key) {
+        Some(f) => crate::pages::option_label(lang, f, value),
+        None => value.to_string(),
+    }
+}
+
 /// A fee's lines named for people, and the total, for the given answers.
 pub fn fee_lines(p: &Procedure, answers: &Map<String, Value>, lang: Lang) -> (Vec<(String, i64)>, i64) {
     let q = quote(&p.fee, answers);
-    let label = |key: &str| -> String {
-        p.form
-            .iter()
-            .find(|f| f.key == key)
-            .map(|f| match lang {
-                Lang::En => f.label_en.clone().unwrap_or_else(|| f.label.clone()),
-                Lang::Vi => f.label.clone(),
-            })
-            .unwrap_or_else(|| key.to_string())
-    };
+    let label = |key: &str| crate::pages::field_label(lang, &p.form, key);
+    let option = |key: &str, value: &str| option_of(p, lang, key, value);
     let lines = q
         .lines
         .iter()
         .map(|l| {
             let text = match l {
                 FeeLine::Base { .. } => lang.t("fee-line-base"),
-                FeeLine::Option { field, value, .. } => {
-                    let option = p
-                        .form
-                        .iter()
-                        .find(|f| f.key == *field)
-                        .and_then(|f| f.options.iter().find(|o| o.value == *value))
-                        .map(|o| match lang {
-                            Lang::En => o.label_en.clone().unwrap_or_else(|| o.label.clone()),
-                            Lang::Vi => o.label.clone(),
-                        })
-                        .unwrap_or_else(|| value.clone());
-                    format!("{}: {option}", label(field))
-                }
+                FeeLine::Option { field, value, .. } => format!("{}: {}", label(field), option(field, value)),
                 FeeLine::Units { field, from, count, unit_vnd, .. } => lang.t_args(
                     "fee-line-units",
                     &[
@@ -92,19 +80,12 @@ pub fn fee_lines(p: &Procedure, answers: &Map<String, Value>, lang: Lang) -> (Ve
 pub fn schedule_text(p: &Procedure, lang: Lang) -> Vec<String> {
     use motcua_domain::fee::FeeRule;
     let money = |v: i64| crate::pages::fee_text(lang, v);
-    let field = |key: &str| p.form.iter().find(|f| f.key == key);
-    let label = |key: &str| {
-        field(key).map(|f| lang.pick(&f.label, f.label_en.as_deref()).to_string()).unwrap_or_else(|| key.to_string())
-    };
+    let label = |key: &str| crate::pages::field_label(lang, &p.form, key);
     let mut out = vec![lang.t_args("fee-schedule-base", &[("amount", &money(p.fee.base_vnd))])];
     for r in &p.fee.rules {
         out.push(match r {
             FeeRule::Option { field: key, value, amount_vnd } => {
-                let option = field(key)
-                    .and_then(|f| f.options.iter().find(|o| o.value == *value))
-                    .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
-                    .unwrap_or_else(|| value.clone());
-                format!("{}: {option} — {}", label(key), money(*amount_vnd))
+                format!("{}: {} — {}", label(key), option_of(p, lang, key, value), money(*amount_vnd))
             }
             FeeRule::PerUnit { field: key, from, amount_vnd, .. } => lang.t_args(
                 "fee-schedule-units",

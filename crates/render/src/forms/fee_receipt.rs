@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{applicant_lines, heading, qr_code, sheet, sign_right, title, Applicant, DossierRef, Issuer, BODY, SMALL};
 use crate::fonts::Weight::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper};
-use crate::text::{amount_in_words, long_time};
+use crate::text::{amount_in_words, long_time, thousands};
 use crate::{FormKind, FormNumbering, RenderError};
 
 /// One line of what was paid.
@@ -43,23 +43,6 @@ pub struct FeeReceipt {
     pub paid_at: DateTime<Utc>,
 }
 
-/// Thousands separated by dots, as amounts are written in Vietnamese.
-fn dotted(vnd: i64) -> String {
-    let digits = vnd.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    if vnd < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 /// Renders the receipt on A5 portrait.
 pub fn render_fee_receipt(form: &FeeReceipt, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
     let mut sheet = sheet(Paper::A5_PORTRAIT, FormKind::FeeReceipt);
@@ -83,9 +66,9 @@ pub fn render_fee_receipt(form: &FeeReceipt, numbering: FormNumbering) -> Result
         .items
         .iter()
         .enumerate()
-        .map(|(i, item)| vec![(i + 1).to_string(), item.label.clone(), dotted(item.amount_vnd)])
+        .map(|(i, item)| vec![(i + 1).to_string(), item.label.clone(), thousands(item.amount_vnd)])
         .collect();
-    rows.push(vec![String::new(), "Tổng cộng".into(), dotted(total)]);
+    rows.push(vec![String::new(), "Tổng cộng".into(), thousands(total)]);
     sheet.table(&columns, &rows, SMALL);
     sheet.gap(3.0);
     sheet.paragraph(&[("Số tiền bằng chữ: ", Regular), (&amount_in_words(total), Bold)], BODY, Align::Left, 0.0);
@@ -95,16 +78,4 @@ pub fn render_fee_receipt(form: &FeeReceipt, numbering: FormNumbering) -> Result
     sheet.plain("Biên lai điện tử do hệ thống tạo lập, có giá trị như biên lai giấy.", SMALL);
     sign_right(&mut sheet, "ĐƠN VỊ THU", "(Biên lai điện tử)", &form.issuer.unit);
     sheet.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::dotted;
-
-    #[test]
-    fn amounts_carry_dots_between_thousands() {
-        assert_eq!(dotted(0), "0");
-        assert_eq!(dotted(205_000), "205.000");
-        assert_eq!(dotted(4_000_000), "4.000.000");
-    }
 }

@@ -40,8 +40,7 @@ pub async fn ipn(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     RawQuery(query): RawQuery,
 ) -> Json<IpnResponse> {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let pairs = crate::gateway::query_pairs(query.as_deref());
     let answer = payments::confirm(&state, &pairs, Some(addr.ip().to_string())).await;
     let (code, message) = answer.code_and_message();
     Json(IpnResponse { rsp_code: code.into(), message: message.into() })

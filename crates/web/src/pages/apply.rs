@@ -422,8 +422,10 @@ pub async fn review(
         code: p.code.clone(),
         draft: d.id,
         name: lang.pick(&p.name, p.name_en.as_deref()).into(),
-        fee: Some(super::FeeView::quote(lang, &p, &d.data))
-            .filter(|_| motcua_domain::fee::quote(&p.fee, &d.data).total_vnd > 0),
+        fee: match super::FeeView::quote(lang, &p, &d.data) {
+            (fee, total) if total > 0 => Some(fee),
+            _ => None,
+        },
         answers,
         files,
     };

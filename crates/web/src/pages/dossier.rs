@@ -296,7 +296,9 @@ fn fee_view(lang: Lang, v: &DossierView) -> Option<FeeView> {
                 )
             })
             .collect(),
-        ..FeeView::quote(lang, &v.procedure, &d.data)
+        // The amount decided at submission is the one owed.
+        total: super::show_money(d.fee_vnd),
+        ..FeeView::quote(lang, &v.procedure, &d.data).0
     })
 }
 

@@ -285,15 +285,7 @@ pub fn show_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 /// Money as shown: 200.000 đ.
 pub fn show_money(vnd: i64) -> String {
-    let digits = vnd.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    format!("{}{} đ", if vnd < 0 { "-" } else { "" }, out)
+    format!("{} đ", motcua_render::thousands(vnd))
 }
 
 /// File sizes as shown: 12 KB, 1.5 MB.
@@ -307,6 +299,24 @@ pub fn size_text(bytes: i64) -> String {
 
 /// Form answers as shown to people, in form order: labels in the language, choices by their
 /// label, yes/no for checkboxes, a dash for what was not answered.
+/// A form field's label in the language; its key when the form has no such field.
+pub fn field_label(lang: Lang, form: &[motcua_domain::form::FormField], key: &str) -> String {
+    form.iter()
+        .find(|f| f.key == key)
+        .map(|f| lang.pick(&f.label, f.label_en.as_deref()).to_string())
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// A select field's option label in the language; the value itself when not among the options.
+pub fn option_label(lang: Lang, field: &motcua_domain::form::FormField, value: &str) -> String {
+    field
+        .options
+        .iter()
+        .find(|o| o.value == value)
+        .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
+        .unwrap_or_else(|| value.to_string())
+}
+
 pub fn shown_answers(
     lang: Lang,
     form: &[motcua_domain::form::FormField],
@@ -318,12 +328,7 @@ pub fn shown_answers(
         .map(|f| {
             let shown = match data.get(&f.key) {
                 Some(Value::Bool(b)) => lang.t(if *b { "yes" } else { "no" }),
-                Some(Value::String(s)) if f.kind == FieldType::Select => f
-                    .options
-                    .iter()
-                    .find(|o| &o.value == s)
-                    .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
-                    .unwrap_or_else(|| s.clone()),
+                Some(Value::String(s)) if f.kind == FieldType::Select => option_label(lang, f, s),
                 Some(Value::String(s)) => s.clone(),
                 Some(other) => other.to_string(),
                 None => "—".into(),
@@ -360,20 +365,21 @@ pub struct FeeView {
 }
 
 impl FeeView {
-    /// The fee the answers lead to.
+    /// The fee the answers lead to, and its amount.
     pub fn quote(
         lang: Lang,
         p: &motcua_store::catalog::Procedure,
         answers: &serde_json::Map<String, serde_json::Value>,
-    ) -> FeeView {
+    ) -> (FeeView, i64) {
         let (lines, total) = crate::payments::fee_lines(p, answers, lang);
-        FeeView {
+        let view = FeeView {
             lines: lines.into_iter().map(|(l, a)| (l, show_money(a))).collect(),
             total: show_money(total),
             timing: lang.t(&format!("fee-timing-{}", p.fee.timing.as_str())),
             status_key: "",
             status: String::new(),
             payments: Vec::new(),
-        }
+        };
+        (view, total)
     }
 }

@@ -20,10 +20,6 @@ use crate::error::AppError;
 use crate::gateway;
 use crate::state::AppState;
 
-fn pairs(query: Option<String>) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect()
-}
-
 #[derive(Template)]
 #[template(path = "payment_return.html")]
 struct ReturnPage {
@@ -42,7 +38,7 @@ pub async fn returned(
     ctx: Ctx,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let page = match crate::payments::returned(&state, &pairs(query)).await? {
+    let page = match crate::payments::returned(&state, &gateway::query_pairs(query.as_deref())).await? {
         None => ReturnPage { ctx: ctx.clone(), outcome: "invalid", code: String::new(), amount: String::new() },
         Some((payment, result)) => ReturnPage {
             ctx: ctx.clone(),
@@ -241,7 +237,7 @@ pub async fn sandbox_form(
     if !state.config.payment.is_sandbox() {
         return Err(AppError::not_found());
     }
-    let query = pairs(query);
+    let query = gateway::query_pairs(query.as_deref());
     let page = match gateway::verify(&state.config.payment.secret, &query) {
         Ok(p) => SandboxPage {
             ctx: ctx.clone(),
