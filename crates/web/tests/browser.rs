@@ -418,16 +418,12 @@ async fn a_full_process_online_procedure_without_paper(engine: TestEngine) {
     let citizen = app.login("congdan").await;
     // The worker that tells the applicant of each change (e-mail to the log here; delivery over
     // SMTP has its own tests).
-    let mailer = motcua_web::mail::Mailer::log_only();
-    let handlers = motcua_web::notify::register(
-        motcua_web::worker::handlers(mailer.clone()),
-        app.state.clone(),
-        mailer,
+    let worker = app.notify_worker(
+        motcua_web::mail::Mailer::log_only(),
         std::sync::Arc::new(motcua_web::sms::LogSms::default()),
         motcua_web::notify::Templates::default(),
+        motcua_web::worker::WorkerConfig { idle_poll: Duration::from_millis(50), ..Default::default() },
     );
-    let config = motcua_web::worker::WorkerConfig { idle_poll: Duration::from_millis(50), ..Default::default() };
-    let worker = motcua_web::worker::start(app.state.db.clone(), handlers, config);
 
     // An earlier dossier left a document in the citizen's store.
     let (_, certified) = app.get("/api/v1/procedures/2.000815", None).await;

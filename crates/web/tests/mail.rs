@@ -220,15 +220,8 @@ async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(en
     std::fs::create_dir_all(&templates).unwrap();
     let edited = include_str!("../locales/notify.vi.ftl").replace("notify-received = ", "notify-received = [Lào Cai] ");
     std::fs::write(templates.join("notify.vi.ftl"), edited).unwrap();
-    let handlers = notify::register(
-        worker::handlers(mailer.clone()),
-        app.state.clone(),
-        mailer,
-        sms.clone(),
-        Templates { dir: Some(templates) },
-    );
     let config = WorkerConfig { idle_poll: Duration::from_millis(50), ..WorkerConfig::default() };
-    let worker = worker::start(app.state.db.clone(), handlers, config);
+    let worker = app.notify_worker(mailer, sms.clone(), Templates { dir: Some(templates) }, config);
 
     let proc = app.department_procedure().await;
     let citizen = app.login("congdan").await;

@@ -17,7 +17,7 @@ use motcua_testkit::{on_both_engines, TestEngine};
 use motcua_web::mail::Mailer;
 use motcua_web::notify::{self, Templates};
 use motcua_web::sms::{BrandnameGateway, GatewayConfig, SmsProvider};
-use motcua_web::worker::{self, WorkerConfig};
+use motcua_web::worker::WorkerConfig;
 use serde_json::{json, Value};
 
 mod common;
@@ -137,9 +137,6 @@ async fn a_status_change_reaches_the_gateway_after_a_retry_and_a_refusal_is_give
     let gateway = Gateway::default();
     let url = gateway.start().await;
     let sms: Arc<dyn SmsProvider> = Arc::new(BrandnameGateway::new(config(&url)).unwrap());
-    let mailer = Mailer::log_only();
-    let handlers =
-        notify::register(worker::handlers(mailer.clone()), app.state.clone(), mailer, sms, Templates::default());
     // The worker's clock runs `skew` ahead, so the test moves past a backoff without waiting.
     let skew = Arc::new(AtomicI64::new(0));
     let clock_skew = skew.clone();
@@ -150,7 +147,7 @@ async fn a_status_change_reaches_the_gateway_after_a_retry_and_a_refusal_is_give
     };
     // The gateway is overloaded at first.
     gateway.answer(StatusCode::SERVICE_UNAVAILABLE, json!({"message": "busy"}));
-    let worker = worker::start(app.state.db.clone(), handlers, config);
+    let worker = app.notify_worker(Mailer::log_only(), sms, Templates::default(), config);
 
     let proc = app.department_procedure().await;
     let citizen = app.login("congdan").await;

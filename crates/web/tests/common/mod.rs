@@ -51,6 +51,24 @@ impl TestApp {
         }
     }
 
+    /// Starts the job worker that tells applicants of each change (portal, e-mail, SMS).
+    pub fn notify_worker(
+        &self,
+        mailer: motcua_web::mail::Mailer,
+        sms: std::sync::Arc<dyn motcua_web::sms::SmsProvider>,
+        templates: motcua_web::notify::Templates,
+        config: motcua_web::worker::WorkerConfig,
+    ) -> motcua_web::worker::Worker {
+        let handlers = motcua_web::notify::register(
+            motcua_web::worker::handlers(mailer.clone()),
+            self.state.clone(),
+            mailer,
+            sms,
+            templates,
+        );
+        motcua_web::worker::start(self.state.db.clone(), handlers, config)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
