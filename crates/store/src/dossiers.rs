@@ -96,6 +96,17 @@ pub struct Dossier {
     pub escalated_at: Option<DateTime<Utc>>,
 }
 
+impl Dossier {
+    /// Where the fee stands: `none` (nothing to pay), `due` or `paid`.
+    pub fn fee_state(&self) -> &'static str {
+        match (self.fee_vnd, self.fee_paid_at) {
+            (0, _) => "none",
+            (_, Some(_)) => "paid",
+            (_, None) => "due",
+        }
+    }
+}
+
 /// An attachment's record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attachment {

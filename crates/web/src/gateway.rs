@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha512;
 
 /// Which gateway the portal talks to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct GatewayConfig {
     /// Name recorded with payments: `sandbox` or the gateway's name.
     pub name: String,
@@ -25,6 +25,18 @@ pub struct GatewayConfig {
     pub merchant: String,
     /// The shared secret for the HMAC. Never logged.
     pub secret: String,
+}
+
+/// Shown without its secret, so that settings can be logged.
+impl std::fmt::Debug for GatewayConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayConfig")
+            .field("name", &self.name)
+            .field("pay_url", &self.pay_url)
+            .field("merchant", &self.merchant)
+            .field("secret", &"…")
+            .finish()
+    }
 }
 
 impl GatewayConfig {
@@ -294,6 +306,12 @@ mod tests {
         assert_eq!(verify("k", &unsigned), Err(SignatureError::Missing));
         let r = read_result(&verify("k", &q).unwrap()).unwrap();
         assert_eq!((r.amount_vnd, r.paid), (100_000, true));
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_settings() {
+        let shown = format!("{:?}", cfg());
+        assert!(shown.contains("M1") && !shown.contains("s3cret"), "{shown}");
     }
 
     #[test]

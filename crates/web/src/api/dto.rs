@@ -606,14 +606,7 @@ impl From<&DossierView> for DossierDto {
             }),
             fee: FeeDto {
                 amount_vnd: d.fee_vnd,
-                status: if d.fee_vnd == 0 {
-                    "none"
-                } else if d.fee_paid_at.is_some() {
-                    "paid"
-                } else {
-                    "due"
-                }
-                .into(),
+                status: d.fee_state().into(),
                 timing: v.procedure.fee.timing.as_str().into(),
                 paid_at: opt_time(d.fee_paid_at),
                 receipt_url: d.fee_paid_at.map(|_| format!("/api/v1/dossiers/{}/receipt", d.code)),

@@ -277,9 +277,8 @@ fn fee_view(lang: Lang, v: &DossierView) -> Option<FeeView> {
     if d.fee_vnd == 0 {
         return None;
     }
-    let status_key = if d.fee_paid_at.is_some() { "paid" } else { "due" };
     Some(FeeView {
-        status_key,
+        status_key: d.fee_state(),
         status: match d.fee_paid_at {
             Some(at) => lang.t_args("fee-paid-at", &[("at", &show_time(Some(at)))]),
             None => lang.t("fee-due"),
