@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -208,18 +209,104 @@ enum UserCommand {
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
     },
+    /// List the accounts that sign in with a user name (officers and the demo citizens): user
+    /// name, roles, agency.
+    List,
 }
 
+/// Opens the database (the data folder is made first, by `prepare_data_folder`) and applies the
+/// migrations not yet applied.
 async fn open(cli: &Cli) -> Result<Database> {
-    std::fs::create_dir_all(&cli.data)
-        .with_context(|| format!("cannot create the data folder {}", cli.data.display()))?;
-    let url = match &cli.database_url {
-        Some(u) if !u.trim().is_empty() => u.clone(),
-        _ => Database::sqlite_url_in(&cli.data),
+    let (url, what) = match &cli.database_url {
+        Some(u) if !u.trim().is_empty() => (u.clone(), "the database of --database-url".to_string()),
+        _ => (
+            Database::sqlite_url_in(&cli.data),
+            format!("the SQLite database {}", cli.data.join(DATABASE_FILE).display()),
+        ),
     };
-    let db = Database::connect(&url).await?;
-    db.migrate().await?;
+    let db = Database::connect(&url).await.with_context(|| format!("cannot open {what}"))?;
+    db.migrate().await.with_context(|| format!("cannot update {what} to this version"))?;
     Ok(db)
+}
+
+/// The SQLite database file in the data folder (see `Database::sqlite_url_in`).
+const DATABASE_FILE: &str = "motcua.db";
+/// The built-in sandbox payment gateway's secret, in the data folder.
+const SANDBOX_SECRET_FILE: &str = "sandbox-gateway.secret";
+
+/// Makes the data folder and its missing parents, readable by this user only (0700), before
+/// anything is written there, and tightens what an earlier version or a copy left readable by
+/// others: the folder, the database files, the sandbox secret and the keys. Files made later
+/// are private through the process's umask (set in `main`).
+fn prepare_data_folder(data: &Path) -> Result<()> {
+    if data.exists() && !data.is_dir() {
+        bail!("the data folder {} is a file, not a folder", data.display());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(data).with_context(|| format!("cannot create the data folder {}", data.display()))?;
+    #[cfg(unix)]
+    tighten_permissions(data)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn tighten_permissions(data: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(data).with_context(|| format!("cannot read the data folder {}", data.display()))?;
+    // A folder holding other things (`--data /srv`, say) is not changed behind its owner's
+    // back: only one that is empty or already holds motcua's files.
+    let ours = [DATABASE_FILE, SANDBOX_SECRET_FILE, "keys", "attachments"];
+    let is_ours = match std::fs::read_dir(data) {
+        Ok(entries) => {
+            let names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+            names.is_empty() || names.iter().any(|n| ours.iter().any(|o| n.as_os_str() == *o))
+        }
+        Err(_) => false,
+    };
+    let tighten = |path: &Path, mode: u32| {
+        let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+        let current = meta.permissions().mode() & 0o777;
+        if current & 0o077 == 0 || meta.file_type().is_symlink() {
+            return;
+        }
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            Ok(()) => {
+                tracing::warn!("{} was open to other users (mode {current:03o}); it is now {mode:03o}", path.display())
+            }
+            Err(e) => tracing::warn!(
+                "{} is open to other users (mode {current:03o}) and could not be made {mode:03o}: {e}",
+                path.display()
+            ),
+        }
+    };
+    if is_ours {
+        tighten(data, 0o700);
+    } else if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(
+            "the data folder {} is open to other users (mode {:03o}) and holds other things, so it is left as it is: \
+             give motcua a folder of its own (--data) or make this one 0700",
+            data.display(),
+            meta.permissions().mode() & 0o777
+        );
+    }
+    for file in [DATABASE_FILE, "motcua.db-wal", "motcua.db-shm", "motcua.db-journal", SANDBOX_SECRET_FILE] {
+        tighten(&data.join(file), 0o600);
+    }
+    for dir in ["keys", "attachments"] {
+        tighten(&data.join(dir), 0o700);
+    }
+    if let Ok(keys) = std::fs::read_dir(data.join("keys")) {
+        for entry in keys.filter_map(|e| e.ok()) {
+            tighten(&entry.path(), 0o600);
+        }
+    }
+    Ok(())
 }
 
 /// The payment gateway: the one configured, or the built-in sandbox with a secret kept in the
@@ -236,12 +323,22 @@ fn payment_gateway(
         let secret = secret.clone().filter(|s| !s.is_empty()).context("--payment-url needs --payment-secret")?;
         return Ok(GatewayConfig { name: name.into(), pay_url: Some(url.clone()), merchant: merchant.into(), secret });
     }
-    let path = data.join("sandbox-gateway.secret");
+    let path = data.join(SANDBOX_SECRET_FILE);
     let secret = match std::fs::read_to_string(&path) {
         Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
         _ => {
             let s = motcua_store::random_id();
-            std::fs::write(&path, &s).with_context(|| format!("cannot write {}", path.display()))?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            options
+                .open(&path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, s.as_bytes()))
+                .with_context(|| format!("cannot write {}", path.display()))?;
             s
         }
     };
@@ -249,6 +346,55 @@ fn payment_gateway(
         "no payment gateway (--payment-url): the built-in sandbox gateway takes payments, no real money moves"
     );
     Ok(GatewayConfig { secret, ..GatewayConfig::sandbox() })
+}
+
+/// The start banner of a freshly loaded demo province: every account, the named ones each on a
+/// line, the reception, specialist and leader of every other agency one line per agency.
+fn demo_banner(loaded: &motcua_store::demo::Loaded) -> String {
+    use std::fmt::Write;
+    // `tn20h38`, `cv20h38`, `ld20h38`: the desk, specialist and leader of an agency.
+    let per_agency = |user: &str| {
+        ["tn", "cv", "ld"]
+            .iter()
+            .any(|p| user.strip_prefix(p).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())))
+    };
+    let (mut named, grouped): (Vec<_>, Vec<_>) = loaded.accounts.iter().partition(|(user, _, _)| !per_agency(user));
+    named.sort_by_key(|(_, roles, _)| roles != "citizen");
+    let mut agencies: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (user, _, agency) in &grouped {
+        match agencies.iter_mut().find(|(a, _)| a == agency) {
+            Some((_, users)) => users.push(user),
+            None => agencies.push((agency, vec![user])),
+        }
+    }
+    let width = agencies.iter().map(|(_, users)| users.join(" ").chars().count()).max().unwrap_or(0);
+    let mut b = String::new();
+    let _ = writeln!(b, "\n==================== DEMO MODE ====================");
+    let _ = writeln!(
+        b,
+        "Loaded {}: {} procedures, {} historical dossiers.",
+        loaded.province, loaded.procedures, loaded.dossiers
+    );
+    let _ = writeln!(
+        b,
+        "{} demo accounts, all with password `demo` — never use demo mode in production:",
+        loaded.accounts.len()
+    );
+    for (user, roles, agency) in &named {
+        let _ = writeln!(b, "{}", format!("  {user:<12} {roles:<12} {agency}").trim_end());
+    }
+    if !agencies.is_empty() {
+        let _ = writeln!(b, "Desk (tn…), specialist (cv…) and leader (ld…) of every other agency:");
+        for (agency, users) in &agencies {
+            let _ = writeln!(b, "  {:<width$}  {agency}", users.join(" "));
+        }
+    }
+    let _ = writeln!(
+        b,
+        "Find them again in README.md (\"Demo accounts\") or with `motcua user list`; every one uses password `demo`."
+    );
+    let _ = writeln!(b, "===================================================");
+    b
 }
 
 /// Where the private keys that sign results live.
@@ -260,14 +406,58 @@ fn blobs(data: &Path) -> Result<Blobs> {
     Ok(Blobs::local(data.join("attachments"))?)
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> ExitCode {
+    // Everything this process creates (database and its -wal/-shm files, attachments, templates,
+    // secrets, keys) is readable by this user only.
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-creation mask; no thread runs yet.
+    unsafe {
+        libc::umask(0o077);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let cli = Cli::parse();
+    let result = tokio::runtime::Runtime::new()
+        .context("cannot start the async runtime")
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+                eprintln!("motcua: {e:?}");
+            } else {
+                eprintln!("motcua: {}", one_sentence(&e));
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error and its causes on one line, joined with ": ", leaving out a cause whose text its
+/// parent already repeats (as "database error: {0}" does).
+fn one_sentence(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || line.contains(text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(text);
+    }
+    line.replace('\n', " ")
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    if !matches!(cli.command, Command::Healthcheck { .. } | Command::Openapi) {
+        prepare_data_folder(&cli.data)?;
+    }
     match &cli.command {
         Command::Serve {
             addr,
@@ -286,11 +476,6 @@ async fn main() -> Result<()> {
             mail_from,
             sms,
         } => {
-            let public_url = public_url.clone().unwrap_or_else(|| {
-                let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
-                format!("http://{host}:{}", addr.port())
-            });
-            let payment = payment_gateway(&cli.data, payment_url, payment_merchant, payment_secret, payment_name)?;
             let form_numbering: motcua_render::FormNumbering =
                 form_numbering.parse().map_err(|e| anyhow::anyhow!("--form-numbering: {e}"))?;
             let code_pattern = DossierCodePattern::parse(code_pattern)?;
@@ -302,28 +487,32 @@ async fn main() -> Result<()> {
                     "no SMTP server (--smtp-url, MOTCUA_SMTP_URL): e-mails are written to the log, not sent"
                 );
             }
+            let payment = payment_gateway(&cli.data, payment_url, payment_merchant, payment_secret, payment_name)?;
+            // Bound before the database is filled, so that a taken address stops at once.
+            let listener =
+                tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+            let local = listener.local_addr().with_context(|| format!("cannot listen on {addr}"))?;
+            let address = match local {
+                SocketAddr::V4(a) if a.ip().is_unspecified() => format!("http://127.0.0.1:{}", a.port()),
+                SocketAddr::V6(a) if a.ip().is_unspecified() => format!("http://[::1]:{}", a.port()),
+                a => format!("http://{a}"),
+            };
+            let public_url = public_url.clone().unwrap_or_else(|| address.clone());
             let db = open(&cli).await?;
+            let mut banner = String::new();
             if *demo {
                 if motcua_store::demo::is_empty(&db).await? {
                     let hash =
                         motcua_web::auth::hash_password("demo".into()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                    let loaded = motcua_store::demo::load(&db, &hash, *demo_dossiers).await?;
-                    eprintln!("\n==================== DEMO MODE ====================");
-                    eprintln!(
-                        "Loaded {}: {} procedures, {} historical dossiers.",
-                        loaded.province, loaded.procedures, loaded.dossiers
-                    );
-                    eprintln!("Demo accounts, all with password `demo` — never use demo mode in production:");
-                    for (user, roles, agency) in loaded.accounts.iter().take(7) {
-                        eprintln!("  {user:<12} {roles:<12} {agency}");
-                    }
-                    eprintln!(
-                        "  (+{} officer accounts for the other agencies)",
-                        loaded.accounts.len().saturating_sub(7)
-                    );
-                    eprintln!("===================================================\n");
+                    let loaded = motcua_store::demo::load(&db, &hash, *demo_dossiers)
+                        .await
+                        .context("cannot load the demo province")?;
+                    banner = demo_banner(&loaded);
                 } else {
-                    eprintln!("DEMO MODE: the database is not empty; demo data was not loaded again. Demo accounts use password `demo`.");
+                    banner = "DEMO MODE: the database is not empty, so the demo province was not loaded again. \
+                              Demo accounts use password `demo`; `motcua user list` (with the same --data or \
+                              --database-url) lists every account.\n"
+                        .to_string();
                 }
             }
             let config = Config {
@@ -331,11 +520,15 @@ async fn main() -> Result<()> {
                 secure_cookies: *secure_cookies,
                 form_numbering,
                 place: place.clone(),
-                public_url,
+                public_url: public_url.clone(),
                 payment,
                 keys_dir: Some(keys_dir(&cli.data)),
                 ..Config::default()
             };
+            // Opened here first for a clear error: the server's own opening reports no cause.
+            let keys = keys_dir(&cli.data);
+            motcua_signing::KeyRing::open(&keys)
+                .with_context(|| format!("cannot open the signing keys in {}", keys.display()))?;
             let state = AppState::new(db, blobs(&cli.data)?, config)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
@@ -345,9 +538,8 @@ async fn main() -> Result<()> {
             let handlers = motcua_web::notify::register(handlers, state.clone(), mailer, sms, templates);
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_web::alerts::start(state.clone());
-            let listener =
-                tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-            tracing::info!("motcua listening on http://{addr}");
+            tracing::info!("motcua listening on http://{local}");
+            eprintln!("{banner}\n    motcua is ready: open {public_url} in a browser (Ctrl+C stops it)\n");
             axum::serve(listener, motcua_web::app(state).into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -400,6 +592,26 @@ async fn main() -> Result<()> {
                 )
                 .await?;
                 eprintln!("created user {username} (id {id})");
+            }
+            UserCommand::List => {
+                let db = open(&cli).await?;
+                let agencies: std::collections::HashMap<String, String> =
+                    motcua_store::catalog::agencies(&db).await?.into_iter().map(|a| (a.code, a.name)).collect();
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                for u in motcua_store::users::with_usernames(&db).await? {
+                    let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
+                    let agency = u
+                        .agency_code
+                        .as_ref()
+                        .map(|c| format!("{c}  {}", agencies.get(c).map_or("", String::as_str)))
+                        .unwrap_or_default();
+                    let line = format!("{:<14} {roles:<22} {agency}", u.username.unwrap_or_default());
+                    // A closed pipe (`| head`) ends the list quietly.
+                    if writeln!(out, "{}", line.trim_end()).is_err() {
+                        break;
+                    }
+                }
             }
         },
         Command::Healthcheck { addr } => {

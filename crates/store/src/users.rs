@@ -156,6 +156,22 @@ pub async fn user(db: &Database, id: i64) -> Result<User> {
     user_from(&row, roles_of(db, id).await?)
 }
 
+/// Every user with a user name (officers, and citizens given one), by user name: what
+/// `motcua user list` prints. Citizens who registered sign in with their phone, e-mail or id
+/// number and are not listed.
+pub async fn with_usernames(db: &Database) -> Result<Vec<User>> {
+    let rows =
+        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username IS NOT NULL ORDER BY u.username"))
+            .fetch_all(&db.pool)
+            .await?;
+    let mut users = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let id: i64 = row.try_get("id")?;
+        users.push(user_from(row, roles_of(db, id).await?)?);
+    }
+    Ok(users)
+}
+
 /// A user found for signing in, with what the login check needs.
 #[derive(Clone, Debug)]
 pub struct LoginCandidate {

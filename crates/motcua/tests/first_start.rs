@@ -1,0 +1,154 @@
+//! The first ten minutes: the real binary started in an empty folder with no options makes its
+//! data folder (private to its user) and serves; the demo names every account it loads; a data
+//! folder that cannot be made stops the start with one clear line.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn motcua(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_motcua"));
+    command
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env_remove("MOTCUA_DATA")
+        .env_remove("DATABASE_URL")
+        .env_remove("MOTCUA_ADDR");
+    command
+}
+
+/// Starts `motcua serve` with these arguments in `dir` and waits for /healthz to answer 200.
+async fn serve(dir: &Path, port: u16, args: &[&str]) -> Server {
+    let mut child = motcua(dir)
+        .arg("serve")
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the motcua binary starts");
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let pipe = child.stderr.take().unwrap();
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut s = sink.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
+    });
+    let mut server = Server { child, stderr };
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            panic!("the server stopped ({status}): {}", server.stderr.lock().unwrap());
+        }
+        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+            assert_eq!(r.status().as_u16(), 200, "/healthz");
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server did not answer /healthz within 60 s: {}", server.stderr.lock().unwrap());
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn serve_in_an_empty_folder_makes_a_private_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = serve(dir.path(), port, &[]).await;
+    let data = dir.path().join("data");
+    assert_eq!(mode(&data), 0o700, "./data");
+    assert_eq!(mode(&data.join("motcua.db")), 0o600, "the database");
+    assert_eq!(mode(&data.join("sandbox-gateway.secret")), 0o600, "the sandbox gateway's secret");
+    assert_eq!(mode(&data.join("keys")), 0o700, "the keys folder");
+    for entry in std::fs::read_dir(data.join("keys")).unwrap() {
+        assert_eq!(mode(&entry.unwrap().path()), 0o600, "a signing key");
+    }
+    let wal = data.join("motcua.db-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600, "the database's write-ahead log");
+    }
+    // The address to open closes the banner.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let address = format!("open http://127.0.0.1:{port}");
+    while !server.stderr.lock().unwrap().contains(&address) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(server.stderr.lock().unwrap().contains(&address), "{}", server.stderr.lock().unwrap());
+}
+
+#[tokio::test]
+async fn demo_in_a_new_nested_folder_names_every_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("a/b/c");
+    let port = free_port();
+    let server = serve(dir.path(), port, &["--demo", "--demo-dossiers", "0", "--data", data.to_str().unwrap()]).await;
+    assert_eq!(mode(&data), 0o700, "the new data folder");
+    // The banner is printed before the server answers; give the reader thread a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.stderr.lock().unwrap().contains("motcua is ready") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let banner = server.stderr.lock().unwrap().clone();
+    // Every account the demo made, as `motcua user list` reads them from the database.
+    let list = motcua(dir.path()).args(["user", "list", "--data", data.to_str().unwrap()]).output().unwrap();
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    let accounts: Vec<String> = String::from_utf8(list.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    for name in ["congdan", "congdan2", "tiepnhan", "chuyenvien", "lanhdao", "vanthu", "quantri", "tn20h38"] {
+        assert!(accounts.iter().any(|a| a == name), "{name} is a demo account: {accounts:?}");
+    }
+    let words: Vec<&str> = banner.split_whitespace().collect();
+    for account in &accounts {
+        assert!(words.contains(&account.as_str()), "the banner names {account}:\n{banner}");
+    }
+    assert!(banner.contains(&format!("{} demo accounts", accounts.len())), "{banner}");
+    assert!(banner.contains("password `demo`"), "{banner}");
+    assert!(banner.contains(&format!("open http://127.0.0.1:{port}")), "{banner}");
+}
+
+#[test]
+fn an_unusable_data_folder_stops_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "not a folder").unwrap();
+    let out = motcua(dir.path())
+        .args(["serve", "--addr", &format!("127.0.0.1:{}", free_port()), "--data", "file/data"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("motcua: cannot create the data folder file/data: "), "{stderr}");
+    assert!(!stderr.contains("stack backtrace") && !stderr.contains("Caused by"), "{stderr}");
+}
