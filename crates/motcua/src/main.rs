@@ -7,15 +7,16 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use motcua_app::jobs::mail::Mailer;
+use motcua_app::jobs::sms::{LogSms, SmsProvider};
+use motcua_app::jobs::worker::{self, WorkerConfig};
+use motcua_app::{AppState, Config};
 use motcua_domain::code::DossierCodePattern;
 use motcua_domain::dossier::Role;
 use motcua_store::synthetic::Mix;
 use motcua_store::users::NewUser;
 use motcua_store::{Blobs, Database};
-use motcua_web::mail::Mailer;
-use motcua_web::sms::{BrandnameGateway, GatewayConfig, LogSms, SmsProvider};
-use motcua_web::worker::{self, WorkerConfig};
-use motcua_web::{AppState, Config};
+use motcua_web::sms_gateway::{BrandnameGateway, GatewayConfig};
 
 #[derive(Parser)]
 #[command(name = "motcua", version, about = "motcua — the provincial one-stop e-government platform")]
@@ -317,8 +318,8 @@ fn payment_gateway(
     merchant: &str,
     secret: &Option<String>,
     name: &str,
-) -> Result<motcua_web::gateway::GatewayConfig> {
-    use motcua_web::gateway::GatewayConfig;
+) -> Result<motcua_app::gateway::GatewayConfig> {
+    use motcua_app::gateway::GatewayConfig;
     if let Some(url) = url {
         let secret = secret.clone().filter(|s| !s.is_empty()).context("--payment-url needs --payment-secret")?;
         return Ok(GatewayConfig { name: name.into(), pay_url: Some(url.clone()), merchant: merchant.into(), secret });
@@ -502,8 +503,9 @@ async fn run(cli: Cli) -> Result<()> {
             let mut banner = String::new();
             if *demo {
                 if motcua_store::demo::is_empty(&db).await? {
-                    let hash =
-                        motcua_web::auth::hash_password("demo".into()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                    let hash = motcua_app::accounts::hash_password("demo".into())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                     let loaded = motcua_store::demo::load(&db, &hash, *demo_dossiers)
                         .await
                         .context("cannot load the demo province")?;
@@ -533,11 +535,11 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
             let handlers =
-                motcua_web::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer.clone());
-            let templates = motcua_web::notify::Templates { dir: Some(cli.data.join("templates")) };
-            let handlers = motcua_web::notify::register(handlers, state.clone(), mailer, sms, templates);
+                motcua_app::jobs::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer.clone());
+            let templates = motcua_app::jobs::notify::Templates { dir: Some(cli.data.join("templates")) };
+            let handlers = motcua_app::jobs::notify::register(handlers, state.clone(), mailer, sms, templates);
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
-            let alerts = motcua_web::alerts::start(state.clone());
+            let alerts = motcua_app::jobs::alerts::start(state.clone());
             tracing::info!("motcua listening on http://{local}");
             eprintln!("{banner}\n    motcua is ready: open {public_url} in a browser (Ctrl+C stops it)\n");
             axum::serve(listener, motcua_web::app(state).into_make_service_with_connect_info::<SocketAddr>())
@@ -578,7 +580,7 @@ async fn run(cli: Cli) -> Result<()> {
                 if password.chars().count() < 12 {
                     bail!("an officer's password must have at least 12 characters");
                 }
-                let hash = motcua_web::auth::hash_password(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let hash = motcua_app::accounts::hash_password(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 let id = motcua_store::users::create_user(
                     &db,
                     &NewUser {
@@ -648,10 +650,10 @@ async fn run(cli: Cli) -> Result<()> {
             if matches!(command, KeysCommand::Rotate) {
                 let old = ring.current().id().to_string();
                 let new = ring.rotate()?.id().to_string();
-                motcua_web::sealing::register_keys(&db, &ring).await?;
+                motcua_app::sealing::register_keys(&db, &ring).await?;
                 eprintln!("key {new} signs results from now on; {old} is retired (its results still verify)");
             } else {
-                motcua_web::sealing::register_keys(&db, &ring).await?;
+                motcua_app::sealing::register_keys(&db, &ring).await?;
             }
             let local: Vec<String> = ring.keys().iter().map(|k| k.id().to_string()).collect();
             for k in motcua_store::seals::keys(&db).await? {

@@ -18,15 +18,15 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use motcua_app::jobs::mail::Mailer;
+use motcua_app::jobs::notify::{self, Templates};
+use motcua_app::jobs::sms::LogSms;
+use motcua_app::jobs::worker::{self, WorkerConfig};
+use motcua_app::{AppState, Config};
 use motcua_domain::dossier::Role;
 use motcua_store::dossiers::{self, Applicant, By, NewDossier};
 use motcua_store::jobs::{self, NewJob};
 use motcua_testkit::{TestDb, TestEngine};
-use motcua_web::mail::Mailer;
-use motcua_web::notify::{self, Templates};
-use motcua_web::sms::LogSms;
-use motcua_web::worker::{self, WorkerConfig};
-use motcua_web::{AppState, Config};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 

@@ -1,142 +1,52 @@
-//! Errors with stable machine codes, translated at the edge.
+//! Errors at the HTTP edge: an application error with its status.
 //!
-//! Handlers return [`AppError`]; the response carries the error as an extension and the
-//! `render_errors` middleware words it in the caller's language: JSON under `/api`, an HTML page
-//! elsewhere. Internal causes go to the log, never to the user.
-
-use std::collections::BTreeMap;
+//! Handlers return [`HttpResult`]; the response carries the [`AppError`] as an extension and
+//! the `render_errors` middleware words it in the caller's language: JSON under `/api`, an HTML
+//! page elsewhere. Internal causes go to the log, never to the user.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use motcua_store::StoreError;
+pub use motcua_app::error::{AppError, ErrorKind};
 
-/// The kinds of error the API promises (shared/API.md, "Errors").
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// 401: sign in first.
-    Unauthenticated,
-    /// 403: signed in, but not allowed (used only where hiding existence is pointless).
-    Forbidden,
-    /// 404: does not exist, or the caller may not see it.
-    NotFound,
-    /// 422: bad input, with per-field messages.
-    Validation,
-    /// 409: the action is not on offer now, or a uniqueness rule.
-    Conflict,
-    /// 413: too large.
-    PayloadTooLarge,
-    /// 429: too many attempts.
-    RateLimited,
-    /// 400: the request itself is malformed.
-    BadRequest,
-    /// 500: our fault; details are logged only.
-    Internal,
-}
-
-impl ErrorKind {
-    /// The machine code.
-    pub fn code(self) -> &'static str {
-        match self {
-            ErrorKind::Unauthenticated => "unauthenticated",
-            ErrorKind::Forbidden => "forbidden",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Validation => "validation_failed",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::PayloadTooLarge => "payload_too_large",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::Internal => "internal",
-        }
-    }
-
-    /// The HTTP status.
-    pub fn status(self) -> StatusCode {
-        match self {
-            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::Conflict => StatusCode::CONFLICT,
-            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
-            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The message key of the general message in the locale files.
-    pub fn message_key(self) -> &'static str {
-        match self {
-            ErrorKind::Unauthenticated => "error-unauthenticated",
-            ErrorKind::Forbidden => "error-forbidden",
-            ErrorKind::NotFound => "error-not-found",
-            ErrorKind::Validation => "error-validation",
-            ErrorKind::Conflict => "error-conflict",
-            ErrorKind::PayloadTooLarge => "error-too-large",
-            ErrorKind::RateLimited => "error-rate-limited",
-            ErrorKind::BadRequest => "error-bad-request",
-            ErrorKind::Internal => "error-internal",
-        }
+/// The HTTP status of an error kind (shared/API.md, "Errors").
+pub fn status(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-/// An error to show the caller: a kind, an optional more specific message key, and per-field
-/// message keys for validation errors.
+/// An application error on its way to becoming a response.
 #[derive(Clone, Debug)]
-pub struct AppError {
-    /// The kind.
-    pub kind: ErrorKind,
-    /// A specific message key replacing the general one.
-    pub message: Option<&'static str>,
-    /// Field name → message key.
-    pub fields: BTreeMap<String, String>,
-}
+pub struct HttpError(pub AppError);
 
-impl AppError {
-    /// An error of a kind with its general message.
-    pub fn new(kind: ErrorKind) -> Self {
-        Self { kind, message: None, fields: BTreeMap::new() }
-    }
-
-    /// An error with a specific message key.
-    pub fn with(kind: ErrorKind, message: &'static str) -> Self {
-        Self { kind, message: Some(message), fields: BTreeMap::new() }
-    }
-
-    /// A validation error with per-field message keys.
-    pub fn fields(fields: BTreeMap<String, String>) -> Self {
-        Self { kind: ErrorKind::Validation, message: None, fields }
-    }
-
-    /// 404.
-    pub fn not_found() -> Self {
-        Self::new(ErrorKind::NotFound)
-    }
-
-    /// 500, logging the cause.
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "internal error");
-        Self::new(ErrorKind::Internal)
+impl<E: Into<AppError>> From<E> for HttpError {
+    fn from(e: E) -> Self {
+        HttpError(e.into())
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => AppError::not_found(),
-            StoreError::Conflict(_) => AppError::new(ErrorKind::Conflict),
-            other => AppError::internal(other),
-        }
+impl std::ops::Deref for HttpError {
+    type Target = AppError;
+    fn deref(&self) -> &AppError {
+        &self.0
     }
 }
 
-impl IntoResponse for AppError {
+impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let mut res = self.kind.status().into_response();
-        res.extensions_mut().insert(self);
+        let mut res = status(self.0.kind).into_response();
+        res.extensions_mut().insert(self.0);
         res
     }
 }
 
-/// Shorthand.
-pub type AppResult<T> = Result<T, AppError>;
+/// What handlers return.
+pub type HttpResult<T> = Result<T, HttpError>;

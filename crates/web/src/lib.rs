@@ -1,25 +1,17 @@
 //! The web edge of motcua: the citizen portal and back-office pages (server-rendered HTML that
 //! works without JavaScript) and the JSON API with its OpenAPI document.
 //!
-//! Handlers stay thin: the rules about who may see and do what live in [`service`], the
-//! lifecycle in the domain crate, and SQL in the store.
+//! This crate is the HTTP edge only: handlers parse a request into typed input, call a
+//! use-case of [`motcua_app`], and render its answer as HTML or JSON. Who may see and do what
+//! lives in the application core, the lifecycle in the domain crate, and SQL in the store.
 
-pub mod alerts;
 pub mod api;
-pub mod auth;
-pub mod error;
-pub mod gateway;
-pub mod i18n;
-pub mod mail;
-pub mod notify;
+mod auth;
+mod error;
+mod lang;
 pub mod pages;
-pub mod payments;
-pub mod sealing;
-pub mod service;
-pub mod sms;
-pub mod state;
-pub mod uploads;
-pub mod worker;
+pub mod sms_gateway;
+mod uploads;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -29,11 +21,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use state::{AppState, Config};
+pub use motcua_app::{AppState, Config};
 
 use crate::api::dto::{ErrorBody, ErrorDetail};
-use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::error::{AppError, HttpError};
 
 /// The Content-Security-Policy of every answer: nothing from outside the server, no inline
 /// script or style.
@@ -67,7 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .route("/healthz", get(healthz))
-        .fallback(|| async { AppError::not_found() })
+        .fallback(|| async { HttpError::from(AppError::not_found()) })
         .layer(middleware::from_fn(render_errors))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
@@ -93,7 +84,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// Words errors in the caller's language: a JSON body under `/api`, a page elsewhere.
 async fn render_errors(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let lang = Lang::from_parts(&parts);
+    let lang = lang::lang_of(&parts);
     let is_api = parts.uri.path().starts_with("/api/");
     let res = next.run(Request::from_parts(parts, body)).await;
     let Some(err) = res.extensions().get::<AppError>().cloned() else {
@@ -103,8 +94,8 @@ async fn render_errors(req: Request, next: Next) -> Response {
     if is_api {
         let fields = (!err.fields.is_empty()).then(|| err.fields.iter().map(|(k, v)| (k.clone(), lang.t(v))).collect());
         let body = ErrorBody { error: ErrorDetail { code: err.kind.code().into(), message, fields } };
-        (err.kind.status(), Json(body)).into_response()
+        (error::status(err.kind), Json(body)).into_response()
     } else {
-        pages::error_page(lang, err.kind.status(), &message)
+        pages::error_page(lang, error::status(err.kind), &message)
     }
 }

@@ -1,28 +1,13 @@
-//! Reading uploads from multipart bodies: size limits while streaming, content types sniffed
-//! from the bytes (never trusted from the client), file names kept only for display.
+//! Reading uploads from multipart bodies: size limits while streaming; each file becomes an
+//! [`Upload`] with its content type sniffed from the bytes.
 
 use axum::extract::multipart::{Field, Multipart, MultipartError};
 use bytes::{Bytes, BytesMut};
 
-use crate::error::{AppError, AppResult, ErrorKind};
+pub use motcua_app::uploads::Upload;
+use motcua_app::uploads::{clean_file_name, sniff};
 
-/// An uploaded file, checked.
-#[derive(Clone, Debug)]
-pub struct Upload {
-    /// The part name: which document it is.
-    pub part: String,
-    /// The client's file name, sanitised for display.
-    pub file_name: String,
-    /// Sniffed content type.
-    pub content_type: String,
-    /// The bytes.
-    pub bytes: Bytes,
-    /// Picked from the applicant's document store rather than uploaded ("only once").
-    pub from_store: bool,
-}
-
-/// The content types accepted for documents: what scanners and phones produce.
-pub const ACCEPTED_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png", "image/tiff", "image/webp"];
+use crate::error::{AppError, ErrorKind, HttpResult};
 
 /// A multipart body split into text fields and files.
 #[derive(Debug, Default)]
@@ -41,36 +26,19 @@ fn multipart_error(e: MultipartError) -> AppError {
     }
 }
 
-async fn read_limited(field: &mut Field<'_>, limit: usize) -> AppResult<Bytes> {
+async fn read_limited(field: &mut Field<'_>, limit: usize) -> HttpResult<Bytes> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         if buf.len() + chunk.len() > limit {
-            return Err(AppError::with(ErrorKind::PayloadTooLarge, "error-file-too-large"));
+            return Err(AppError::with(ErrorKind::PayloadTooLarge, "error-file-too-large").into());
         }
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
 }
 
-/// Keeps a file name displayable: no path, no control characters, at most 120 characters.
-pub fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
-    if cleaned.trim().is_empty() {
-        "tep-dinh-kem".into()
-    } else {
-        cleaned.trim().to_string()
-    }
-}
-
-/// Sniffs the content type; `None` when it is not an accepted document type.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    let kind = infer::get(bytes)?;
-    ACCEPTED_TYPES.iter().copied().find(|t| *t == kind.mime_type())
-}
-
 /// Reads a whole multipart body. Files over `max_file` answer 413; text parts are capped at 1 MB.
-pub async fn read(mut mp: Multipart, max_file: usize) -> AppResult<Parts> {
+pub async fn read(mut mp: Multipart, max_file: usize) -> HttpResult<Parts> {
     let mut out = Parts::default();
     while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_string();
@@ -92,25 +60,4 @@ pub async fn read(mut mp: Multipart, max_file: usize) -> AppResult<Parts> {
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_never_carry_paths() {
-        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name("C:\\Users\\An\\giấy khai sinh.pdf"), "giấy khai sinh.pdf");
-        assert_eq!(clean_file_name("a\u{0}b\nc.pdf"), "abc.pdf");
-        assert_eq!(clean_file_name("/"), "tep-dinh-kem");
-    }
-
-    #[test]
-    fn content_type_comes_from_the_bytes() {
-        assert_eq!(sniff(b"%PDF-1.4\n%%EOF"), Some("application/pdf"));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0, 0, 0]), Some("image/jpeg"));
-        assert_eq!(sniff(b"MZ\x90\x00 not a document"), None);
-        assert_eq!(sniff(b"plain text"), None);
-    }
 }

@@ -778,7 +778,7 @@ async fn a_two_agency_workflow_with_consultation_supplement_and_reschedule(engin
 }
 
 async fn overrun_steps_escalate_once_and_digests_list_what_is_late(engine: TestEngine) {
-    use motcua_web::alerts;
+    use motcua_app::jobs::alerts;
     let app = TestApp::spawn(engine).await;
     let proc = app.department_procedure().await;
     let pcode = proc["code"].as_str().unwrap().to_string();

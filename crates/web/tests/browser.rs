@@ -200,7 +200,7 @@ async fn the_same_application_works_without_javascript(engine: TestEngine) {
     // The fee is shown before submitting.
     let fee = proc["fee_vnd"].as_i64().unwrap();
     if fee > 0 {
-        assert_eq!(b.text_of("#fee-total").await, motcua_web::pages::show_money(fee));
+        assert_eq!(b.text_of("#fee-total").await, motcua_app::present::show_money(fee));
     }
     b.click("#submit-application").await;
     b.find("#submitted-banner").await;
@@ -419,10 +419,10 @@ async fn a_full_process_online_procedure_without_paper(engine: TestEngine) {
     // The worker that tells the applicant of each change (e-mail to the log here; delivery over
     // SMTP has its own tests).
     let worker = app.notify_worker(
-        motcua_web::mail::Mailer::log_only(),
-        std::sync::Arc::new(motcua_web::sms::LogSms::default()),
-        motcua_web::notify::Templates::default(),
-        motcua_web::worker::WorkerConfig { idle_poll: Duration::from_millis(50), ..Default::default() },
+        motcua_app::jobs::mail::Mailer::log_only(),
+        std::sync::Arc::new(motcua_app::jobs::sms::LogSms::default()),
+        motcua_app::jobs::notify::Templates::default(),
+        motcua_app::jobs::worker::WorkerConfig { idle_poll: Duration::from_millis(50), ..Default::default() },
     );
 
     // An earlier dossier left a document in the citizen's store.
@@ -446,7 +446,7 @@ async fn a_full_process_online_procedure_without_paper(engine: TestEngine) {
     // "Only once": the proof of the reduction is picked from the store instead of uploaded.
     b.find("#r-giay_to_mien_giam_phi").await.select_by_value(&stored).await.expect("pick from the store");
     b.click("#continue").await;
-    let fee = motcua_web::pages::show_money(100_000);
+    let fee = motcua_app::present::show_money(100_000);
     assert_eq!(b.text_of("#fee-total").await, fee, "the fee for these answers, before submitting");
     b.click("#submit-application").await;
     let dossier = b.find("#dossier-code").await.text().await.unwrap().trim().to_string();

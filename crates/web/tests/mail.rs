@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use mail_parser::{MessageParser, MimeHeaders};
+use motcua_app::jobs::mail::{Email, Mailer};
+use motcua_app::jobs::worker::{self, WorkerConfig};
 use motcua_store::jobs::{self, Job, JobStatus};
 use motcua_store::Database;
 use motcua_testkit::{on_both_engines, TestDb, TestEngine};
-use motcua_web::mail::{Email, Mailer};
-use motcua_web::worker::{self, WorkerConfig};
 
 mod common;
 
@@ -208,8 +208,8 @@ async fn an_email_to_a_bad_address_is_given_up_at_once(engine: TestEngine) {
 }
 
 async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(engine: TestEngine) {
-    use motcua_web::notify::{self, Templates};
-    use motcua_web::sms::LogSms;
+    use motcua_app::jobs::notify::{self, Templates};
+    use motcua_app::jobs::sms::LogSms;
     let app = common::TestApp::spawn(engine).await;
     let port = free_port();
     let smtp = SmtpServer::start(port, app.db.dir.path()).await;
@@ -218,7 +218,8 @@ async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(en
     // The province reworded one message in the data folder: no rebuild, no restart.
     let templates = app.db.dir.path().join("templates");
     std::fs::create_dir_all(&templates).unwrap();
-    let edited = include_str!("../locales/notify.vi.ftl").replace("notify-received = ", "notify-received = [Lào Cai] ");
+    let edited =
+        include_str!("../../app/locales/notify.vi.ftl").replace("notify-received = ", "notify-received = [Lào Cai] ");
     std::fs::write(templates.join("notify.vi.ftl"), edited).unwrap();
     let config = WorkerConfig { idle_poll: Duration::from_millis(50), ..WorkerConfig::default() };
     let worker = app.notify_worker(mailer, sms.clone(), Templates { dir: Some(templates) }, config);

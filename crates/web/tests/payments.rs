@@ -108,7 +108,7 @@ async fn the_fee_follows_the_answers_and_holds_processing_until_confirmed(engine
     let (url, txn_ref) = start_payment(&app, &citizen, &code).await;
     assert!(url.starts_with(&format!("{}/cong-thanh-toan-thu/thanh-toan?", app.base)), "{url}");
     let secret = app.state.config.payment.secret.clone();
-    let signed = motcua_web::gateway::signed_query(&secret, &gateway_result(&txn_ref, 110_000, "00"));
+    let signed = motcua_app::gateway::signed_query(&secret, &gateway_result(&txn_ref, 110_000, "00"));
     let (s, page) = app.get(&format!("/thanh-toan/ket-qua?{signed}"), Some(&citizen)).await;
     assert_eq!(s, 200);
     assert!(page.as_str().unwrap().contains("data-outcome=\"waiting\""), "{page}");
@@ -149,18 +149,18 @@ async fn forged_wrong_and_replayed_confirmations_are_refused_and_logged(engine: 
     let secret = app.state.config.payment.secret.clone();
 
     // Tampered: the amount changed after signing.
-    let signed = motcua_web::gateway::signed_query(&secret, &gateway_result(&txn_ref, 200_000, "00"));
+    let signed = motcua_app::gateway::signed_query(&secret, &gateway_result(&txn_ref, 200_000, "00"));
     let tampered = signed.replace("vnp_Amount=20000000", "vnp_Amount=100");
     assert_ne!(tampered, signed);
     assert_eq!(ipn(&app, &tampered).await, "97");
     // Signed with another key.
-    let forged = motcua_web::gateway::signed_query("not-the-secret", &gateway_result(&txn_ref, 200_000, "00"));
+    let forged = motcua_app::gateway::signed_query("not-the-secret", &gateway_result(&txn_ref, 200_000, "00"));
     assert_eq!(ipn(&app, &forged).await, "97");
     // Properly signed, but not the amount asked.
-    let short = motcua_web::gateway::signed_query(&secret, &gateway_result(&txn_ref, 1_000, "00"));
+    let short = motcua_app::gateway::signed_query(&secret, &gateway_result(&txn_ref, 1_000, "00"));
     assert_eq!(ipn(&app, &short).await, "04");
     // A confirmation for a payment that was never started (before any redirect).
-    let unknown = motcua_web::gateway::signed_query(&secret, &gateway_result("NEVER-STARTED", 200_000, "00"));
+    let unknown = motcua_app::gateway::signed_query(&secret, &gateway_result("NEVER-STARTED", 200_000, "00"));
     assert_eq!(ipn(&app, &unknown).await, "01");
     let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
     assert_eq!(d["fee"]["status"], "due", "nothing refused settled anything");

@@ -124,9 +124,9 @@ async fn an_issued_result_is_signed_and_verifies_by_code_and_by_upload(engine: T
     let store =
         motcua_store::dossiers::citizen_documents(&app.state.db, d_user(&app).await, 1, 100).await.unwrap().items;
     assert!(store.iter().any(|s| s.attachment.purpose == "result" && s.attachment.sha256 == r["sha256"]));
-    let (_, text) = motcua_web::notify::message(
+    let (_, text) = motcua_app::jobs::notify::message(
         &app.state,
-        &motcua_web::notify::Templates::default(),
+        &motcua_app::jobs::notify::Templates::default(),
         d["code"].as_str().unwrap(),
         "result_ready",
         false,
@@ -179,7 +179,7 @@ async fn after_rotation_old_results_still_verify_and_new_ones_use_the_new_key(en
     // A key added by `motcua keys rotate` while the server runs signs the next result.
     let mut ring = motcua_signing::KeyRing::open(&keys.path().join("keys")).unwrap();
     let third = ring.rotate().unwrap().id().to_string();
-    motcua_web::sealing::register_keys(&app.state.db, &ring).await.unwrap();
+    motcua_app::sealing::register_keys(&app.state.db, &ring).await.unwrap();
     let (latest, _) = issue_result(&app, pdf("moi nhat")).await;
     let (_, r) =
         app.get(&format!("/api/v1/results/{}", latest["result_verification_code"].as_str().unwrap()), None).await;

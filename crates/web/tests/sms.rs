@@ -12,12 +12,13 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
+use motcua_app::jobs::mail::Mailer;
+use motcua_app::jobs::notify::{self, Templates};
+use motcua_app::jobs::sms::SmsProvider;
+use motcua_app::jobs::worker::WorkerConfig;
 use motcua_store::jobs::{self, Job, JobStatus};
 use motcua_testkit::{on_both_engines, TestEngine};
-use motcua_web::mail::Mailer;
-use motcua_web::notify::{self, Templates};
-use motcua_web::sms::{BrandnameGateway, GatewayConfig, SmsProvider};
-use motcua_web::worker::WorkerConfig;
+use motcua_web::sms_gateway::{BrandnameGateway, GatewayConfig};
 use serde_json::{json, Value};
 
 mod common;

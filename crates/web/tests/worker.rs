@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use motcua_app::jobs::worker::{self, Handlers, JobError, WorkerConfig};
 use motcua_store::jobs::{self, Job, JobStatus, NewJob};
 use motcua_store::Database;
 use motcua_testkit::{on_both_engines, TestDb, TestEngine};
-use motcua_web::worker::{self, Handlers, JobError, WorkerConfig};
 
 on_both_engines!(
     each_kind_goes_to_its_handler,

@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 use super::dto::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserDto};
 use super::ApiJson;
 use crate::auth::{self, CurrentSession, CurrentUser};
-use crate::error::{AppError, AppResult, ErrorKind};
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpResult};
+use motcua_app::state::AppState;
 
 /// Shortest accepted password for self-registration.
 pub const MIN_PASSWORD: usize = 8;
@@ -47,15 +47,15 @@ pub fn check_registration(r: &RegisterRequest) -> Result<NewUser, BTreeMap<Strin
 
 /// Creates a citizen account; a taken phone, e-mail or id number is a validation error on that
 /// field.
-pub async fn register_citizen(state: &AppState, r: &RegisterRequest) -> AppResult<motcua_store::users::User> {
+pub async fn register_citizen(state: &AppState, r: &RegisterRequest) -> HttpResult<motcua_store::users::User> {
     let mut new = check_registration(r).map_err(AppError::fields)?;
-    new.password_hash = auth::hash_password(r.password.clone()).await?;
+    new.password_hash = motcua_app::accounts::hash_password(r.password.clone()).await?;
     match users::create_user(&state.db, &new).await {
         Ok(id) => Ok(users::user(&state.db, id).await?),
         Err(StoreError::Conflict(column)) => {
             let mut f = BTreeMap::new();
             f.insert(column, "field-taken".to_string());
-            Err(AppError::fields(f))
+            Err(AppError::fields(f).into())
         }
         Err(e) => Err(e.into()),
     }
@@ -67,7 +67,7 @@ pub async fn register_citizen(state: &AppState, r: &RegisterRequest) -> AppResul
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(r): ApiJson<RegisterRequest>,
-) -> AppResult<(StatusCode, Json<RegisterResponse>)> {
+) -> HttpResult<(StatusCode, Json<RegisterResponse>)> {
     let user = register_citizen(&state, &r).await?;
     Ok((StatusCode::CREATED, Json(RegisterResponse { user: UserDto::new(&user, None) })))
 }
@@ -79,9 +79,10 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(r): ApiJson<LoginRequest>,
-) -> AppResult<Json<LoginResponse>> {
-    let user = auth::check_credentials(&state, &auth::client_key(Some(addr)), &r.username, &r.password).await?;
-    let (token, _) = auth::open_session(&state, &user, "api").await?;
+) -> HttpResult<Json<LoginResponse>> {
+    let user = motcua_app::accounts::check_credentials(&state, &auth::client_key(Some(addr)), &r.username, &r.password)
+        .await?;
+    let (token, _) = motcua_app::accounts::open_session(&state, &user, "api").await?;
     let catalog = state.catalog();
     let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));
     Ok(Json(LoginResponse { token, user: UserDto::new(&user, agency) }))
@@ -89,18 +90,18 @@ pub async fn login(
 
 /// End the session of this token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "identity", responses((status = 204)), security(("bearer" = [])))]
-pub async fn logout(State(state): State<AppState>, CurrentSession(session): CurrentSession) -> AppResult<StatusCode> {
+pub async fn logout(State(state): State<AppState>, CurrentSession(session): CurrentSession) -> HttpResult<StatusCode> {
     users::delete_session(&state.db, &session.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who am I.
 #[utoipa::path(get, path = "/api/v1/me", tag = "identity", responses((status = 200, body = UserDto), (status = 401, body = super::dto::ErrorBody)), security(("bearer" = [])))]
-pub async fn me(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> AppResult<Json<UserDto>> {
+pub async fn me(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> HttpResult<Json<UserDto>> {
     let catalog = state.catalog();
     let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));
     if user.agency_code.is_some() && agency.is_none() {
-        return Err(AppError::new(ErrorKind::Internal));
+        return Err(AppError::new(ErrorKind::Internal).into());
     }
     Ok(Json(UserDto::new(&user, agency)))
 }

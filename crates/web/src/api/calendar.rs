@@ -13,8 +13,8 @@ use utoipa::IntoParams;
 use super::dto::{CalendarYear, DueResponse};
 use super::ApiJson;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult, ErrorKind};
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpResult};
+use motcua_app::state::AppState;
 
 fn one_error(field: &str, key: &str) -> AppError {
     let mut f = BTreeMap::new();
@@ -22,17 +22,17 @@ fn one_error(field: &str, key: &str) -> AppError {
     AppError::fields(f)
 }
 
-fn check_year(year: i32) -> AppResult<i32> {
+fn check_year(year: i32) -> HttpResult<i32> {
     if (2000..=2100).contains(&year) {
         Ok(year)
     } else {
-        Err(AppError::not_found())
+        Err(AppError::not_found().into())
     }
 }
 
 /// A year's official days off and make-up working days.
 #[utoipa::path(get, path = "/api/v1/calendar/{year}", tag = "calendar", params(("year" = i32, Path)), responses((status = 200, body = CalendarYear)))]
-pub async fn get_year(State(state): State<AppState>, Path(year): Path<i32>) -> AppResult<Json<CalendarYear>> {
+pub async fn get_year(State(state): State<AppState>, Path(year): Path<i32>) -> HttpResult<Json<CalendarYear>> {
     let year = check_year(year)?;
     let y = calendar::year(&state.db, year).await?;
     let fmt = |v: Vec<NaiveDate>| v.into_iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
@@ -47,18 +47,18 @@ pub async fn put_year(
     CurrentUser(user): CurrentUser,
     Path(year): Path<i32>,
     ApiJson(body): ApiJson<CalendarYear>,
-) -> AppResult<Json<CalendarYear>> {
+) -> HttpResult<Json<CalendarYear>> {
     if !user.has(Role::Admin) {
-        return Err(AppError::new(ErrorKind::Forbidden));
+        return Err(AppError::new(ErrorKind::Forbidden).into());
     }
     let year = check_year(year)?;
-    let parse = |field: &str, list: &[String]| -> AppResult<Vec<NaiveDate>> {
+    let parse = |field: &str, list: &[String]| -> HttpResult<Vec<NaiveDate>> {
         list.iter()
             .map(|s| {
                 NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .ok()
                     .filter(|d| chrono::Datelike::year(d) == year)
-                    .ok_or_else(|| one_error(field, "field-not-date-in-year"))
+                    .ok_or_else(|| one_error(field, "field-not-date-in-year").into())
             })
             .collect()
     };
@@ -67,7 +67,7 @@ pub async fn put_year(
         working_days: parse("working_days", &body.working_days)?,
     };
     if cal.days_off.iter().any(|d| cal.working_days.contains(d)) {
-        return Err(one_error("working_days", "field-day-both"));
+        return Err(one_error("working_days", "field-day-both").into());
     }
     calendar::set_year(&state.db, year, &cal).await.map_err(|e| match e {
         motcua_store::StoreError::Conflict(_) => one_error("days_off", "field-day-twice"),
@@ -93,13 +93,13 @@ pub struct DueQuery {
 /// The deadline by the counting rule of DESIGN.md section 4.
 #[utoipa::path(get, path = "/api/v1/calendar/due", tag = "calendar", params(DueQuery),
     responses((status = 200, body = DueResponse), (status = 422, body = super::dto::ErrorBody)))]
-pub async fn due(State(state): State<AppState>, Query(q): Query<DueQuery>) -> AppResult<Json<DueResponse>> {
+pub async fn due(State(state): State<AppState>, Query(q): Query<DueQuery>) -> HttpResult<Json<DueResponse>> {
     let from: DateTime<Utc> = DateTime::parse_from_rfc3339(q.from.trim())
         .map_err(|_| one_error("from", "field-not-datetime"))?
         .with_timezone(&Utc);
     let unit = TimeUnit::parse(&q.unit).ok_or_else(|| one_error("unit", "field-not-option"))?;
     if q.amount > 3650 {
-        return Err(one_error("amount", "field-too-large"));
+        return Err(one_error("amount", "field-too-large").into());
     }
     let rule = match q.agency.as_deref().filter(|a| !a.is_empty()) {
         Some(a) => state.catalog().counting_rule(a),

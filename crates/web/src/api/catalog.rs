@@ -10,11 +10,12 @@ use utoipa::IntoParams;
 use super::dto::{AgencyDto, FieldDto, ProcedureDto, ProcedureList};
 use super::ApiJson;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult};
-use crate::state::{AppState, Catalog};
+use crate::error::{AppError, HttpResult};
+use motcua_app::catalog::{Catalog, CatalogFilter};
+use motcua_app::AppState;
 use motcua_domain::dossier::Role;
 use motcua_domain::workflow::Step;
-use motcua_store::catalog::Procedure;
+use std::sync::{Arc, RwLock};
 
 /// Catalog filters.
 #[derive(Deserialize, IntoParams, Default)]
@@ -33,36 +34,55 @@ pub struct CatalogQuery {
     pub per_page: Option<usize>,
 }
 
-/// Procedures matching the filters, best match first, and their total.
-pub fn filter<'a>(catalog: &'a Catalog, q: &CatalogQuery) -> (Vec<&'a Procedure>, usize) {
-    let keep = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    let (field, agency, level) = (keep(&q.field), keep(&q.agency), keep(&q.level));
-    let hits: Vec<&Procedure> = catalog
-        .search(q.q.as_deref().unwrap_or(""))
-        .into_iter()
-        .filter(|p| field.as_ref().is_none_or(|f| &p.field.code == f))
-        .filter(|p| agency.as_ref().is_none_or(|a| &p.agency.code == a))
-        .filter(|p| level.as_ref().is_none_or(|l| &p.level == l))
-        .collect();
-    let total = hits.len();
-    let per = q.per_page.unwrap_or(20).clamp(1, 200);
-    let page = q.page.unwrap_or(1).max(1);
-    (hits.into_iter().skip((page - 1) * per).take(per).collect(), total)
+impl CatalogQuery {
+    /// The filters these parameters name.
+    pub fn filter(&self) -> CatalogFilter {
+        CatalogFilter {
+            q: self.q.clone(),
+            field: self.field.clone(),
+            agency: self.agency.clone(),
+            level: self.level.clone(),
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+/// Each current procedure's API representation, serialised once per catalog (by its
+/// generation): search answers are assembled from these instead of serialising the same forms
+/// again on every request.
+static PROCEDURE_JSON: RwLock<Option<(u64, Arc<Vec<String>>)>> = RwLock::new(None);
+
+fn procedure_json(catalog: &Catalog) -> Arc<Vec<String>> {
+    if let Some((generation, json)) = &*PROCEDURE_JSON.read().unwrap_or_else(|e| e.into_inner()) {
+        if *generation == catalog.generation() {
+            return json.clone();
+        }
+    }
+    let json: Arc<Vec<String>> = Arc::new(
+        catalog
+            .procedures
+            .iter()
+            .map(|p| serde_json::to_string(&ProcedureDto::from(p)).unwrap_or_else(|_| "null".into()))
+            .collect(),
+    );
+    *PROCEDURE_JSON.write().unwrap_or_else(|e| e.into_inner()) = Some((catalog.generation(), json.clone()));
+    json
 }
 
 /// Search the catalog.
 #[utoipa::path(get, path = "/api/v1/procedures", tag = "catalog", params(CatalogQuery), responses((status = 200, body = ProcedureList)))]
 pub async fn list(State(state): State<AppState>, Query(q): Query<CatalogQuery>) -> Response {
     let catalog = state.catalog();
-    let (items, total) = filter(&catalog, &q);
-    // Assembled from each procedure's JSON, serialised once when the catalog was loaded.
+    let (items, total) = catalog.filter(&q.filter());
+    let json = procedure_json(&catalog);
     let mut body = String::with_capacity(items.len() * 2048 + 32);
     body.push_str("{\"items\":[");
     for (i, p) in items.iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(catalog.json_of(&p.code).unwrap_or("null"));
+        body.push_str(catalog.position(&p.code).map_or("null", |i| json[i].as_str()));
     }
     body.push_str("],\"total\":");
     body.push_str(&total.to_string());
@@ -73,21 +93,21 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<CatalogQuery>) 
 /// One procedure.
 #[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
     responses((status = 200, body = ProcedureDto), (status = 404, body = super::dto::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<ProcedureDto>> {
+pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> HttpResult<Json<ProcedureDto>> {
     let catalog = state.catalog();
-    catalog.get(&code).map(|p| Json(p.into())).ok_or_else(AppError::not_found)
+    Ok(catalog.get(&code).map(|p| Json(p.into())).ok_or_else(AppError::not_found)?)
 }
 
 /// Every agency.
 #[utoipa::path(get, path = "/api/v1/agencies", tag = "catalog", responses((status = 200, body = [AgencyDto])))]
-pub async fn agencies(State(state): State<AppState>) -> AppResult<Json<Vec<AgencyDto>>> {
+pub async fn agencies(State(state): State<AppState>) -> HttpResult<Json<Vec<AgencyDto>>> {
     let list = motcua_store::catalog::agencies(&state.db).await?;
     Ok(Json(list.iter().map(AgencyDto::from).collect()))
 }
 
 /// Every field.
 #[utoipa::path(get, path = "/api/v1/fields", tag = "catalog", responses((status = 200, body = [FieldDto])))]
-pub async fn fields(State(state): State<AppState>) -> AppResult<Json<Vec<FieldDto>>> {
+pub async fn fields(State(state): State<AppState>) -> HttpResult<Json<Vec<FieldDto>>> {
     let list = motcua_store::catalog::fields(&state.db).await?;
     Ok(Json(list.into_iter().map(|f| FieldDto { code: f.code, name: f.name }).collect()))
 }
@@ -102,9 +122,9 @@ pub async fn get_workflow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> HttpResult<Json<serde_json::Value>> {
     if !user.has(Role::Admin) {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let catalog = state.catalog();
     let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
@@ -123,8 +143,8 @@ pub async fn put_workflow(
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
     ApiJson(steps): ApiJson<Vec<Step>>,
-) -> AppResult<Json<serde_json::Value>> {
-    let p = crate::service::save_workflow(&state, &user, &code, None, steps).await?;
+) -> HttpResult<Json<serde_json::Value>> {
+    let p = motcua_app::service::save_workflow(&state, &user, &code, None, steps).await?;
     Ok(Json(serde_json::json!({ "version": p.version, "limit": p.limit, "steps": p.workflow })))
 }
 
@@ -139,9 +159,9 @@ pub async fn get_fee_schedule(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
-) -> AppResult<Json<motcua_domain::fee::FeeSchedule>> {
+) -> HttpResult<Json<motcua_domain::fee::FeeSchedule>> {
     if !user.has(Role::Admin) {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let catalog = state.catalog();
     let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
@@ -160,7 +180,7 @@ pub async fn put_fee_schedule(
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
     ApiJson(schedule): ApiJson<motcua_domain::fee::FeeSchedule>,
-) -> AppResult<Json<motcua_domain::fee::FeeSchedule>> {
-    let p = crate::service::save_fee_schedule(&state, &user, &code, schedule).await?;
+) -> HttpResult<Json<motcua_domain::fee::FeeSchedule>> {
+    let p = motcua_app::service::save_fee_schedule(&state, &user, &code, schedule).await?;
     Ok(Json(p.fee))
 }

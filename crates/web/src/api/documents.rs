@@ -7,10 +7,10 @@ use utoipa::IntoParams;
 
 use super::dto::{time, StoredDocumentDto, StoredDocumentList};
 use crate::auth::CurrentUser;
-use crate::error::AppResult;
-use crate::i18n::Lang;
-use crate::service;
-use crate::state::AppState;
+use crate::error::HttpResult;
+use crate::lang::CallerLang;
+use motcua_app::service;
+use motcua_app::state::AppState;
 
 /// Paging of the store.
 #[derive(Deserialize, IntoParams)]
@@ -31,9 +31,9 @@ pub struct StoreQuery {
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    lang: Lang,
+    CallerLang(lang): CallerLang,
     Query(q): Query<StoreQuery>,
-) -> AppResult<Json<StoredDocumentList>> {
+) -> HttpResult<Json<StoredDocumentList>> {
     let page = service::document_store(&state, &user, q.page.unwrap_or(1), q.per_page.unwrap_or(100)).await?;
     let catalog = state.catalog();
     let items = page

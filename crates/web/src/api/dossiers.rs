@@ -15,10 +15,10 @@ use super::dto::{
 };
 use super::ApiJson;
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::error::{AppError, AppResult, ErrorKind};
-use crate::service;
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
+use motcua_app::service;
+use motcua_app::state::AppState;
 
 /// Apply online: multipart with `procedure_code`, `data` (JSON answers), one file part per
 /// required document named by its key, and optionally `reuse` (a JSON object from document
@@ -40,7 +40,7 @@ pub async fn submit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     mp: Multipart,
-) -> AppResult<(StatusCode, Json<DossierDto>)> {
+) -> HttpResult<(StatusCode, Json<DossierDto>)> {
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     let code = parts.fields.get("procedure_code").map(|s| s.trim().to_string()).unwrap_or_default();
     let answers: Map<String, Value> = match parts.fields.get("data").map(|s| s.trim()).filter(|s| !s.is_empty()) {
@@ -50,7 +50,7 @@ pub async fn submit(
             _ => {
                 let mut f = std::collections::BTreeMap::new();
                 f.insert("data".to_string(), "field-not-json-object".to_string());
-                return Err(AppError::fields(f));
+                return Err(AppError::fields(f).into());
             }
         },
     };
@@ -62,7 +62,7 @@ pub async fn submit(
 
 /// The part `reuse` of an application: `{"<document key>": "<attachment id>"}`, as
 /// `(key, id)` pairs; nothing when absent or empty.
-fn store_picks(raw: Option<&str>) -> AppResult<Vec<(String, String)>> {
+fn store_picks(raw: Option<&str>) -> Result<Vec<(String, String)>, AppError> {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(vec![]) };
     let refused = || AppError::fields([("reuse".to_string(), "field-reuse-not-object".to_string())].into());
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(raw) else { return Err(refused()) };
@@ -97,7 +97,7 @@ pub async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<DossierList>> {
+) -> HttpResult<Json<DossierList>> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
@@ -115,7 +115,9 @@ pub async fn list(
         None => None,
         Some("due_soon") => Some(service::DeadlineFilter::DueSoon),
         Some("overdue") => Some(service::DeadlineFilter::Overdue),
-        Some(_) => return Err(AppError::fields([("deadline".to_string(), "field-not-option".to_string())].into())),
+        Some(_) => {
+            return Err(AppError::fields([("deadline".to_string(), "field-not-option".to_string())].into()).into())
+        }
     };
     let page =
         service::officer_queue(&state, &user, tab, deadline, status, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
@@ -143,7 +145,7 @@ pub async fn get(
     State(state): State<AppState>,
     user: MaybeUser,
     Path(code): Path<String>,
-) -> AppResult<Json<DossierDto>> {
+) -> HttpResult<Json<DossierDto>> {
     let view = service::view_dossier(&state, user.user(), &code).await?;
     Ok(Json((&view).into()))
 }
@@ -159,9 +161,9 @@ pub async fn act(
     Path(code): Path<String>,
     axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
     req: Request,
-) -> AppResult<Json<DossierDto>> {
+) -> HttpResult<Json<DossierDto>> {
     let (head, body) = req.into_parts();
-    let lang = crate::i18n::Lang::from_parts(&head);
+    let lang = crate::lang::lang_of(&head);
     let req = Request::from_parts(head, body);
     let client_ip = addr.ip().to_string();
     let is_multipart = req
@@ -207,13 +209,13 @@ pub async fn assign(
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
     ApiJson(r): ApiJson<AssignRequest>,
-) -> AppResult<Json<DossierDto>> {
+) -> HttpResult<Json<DossierDto>> {
     let refused = service::assign(&state, &user, std::slice::from_ref(&code), r.assignee).await?;
     if !refused.is_empty() {
         // Not visible, or not the leader of the step: indistinguishable from a missing dossier
         // only when the caller may not see it.
         service::view_dossier(&state, Some(&user), &code).await?;
-        return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable"));
+        return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable").into());
     }
     let view = service::view_dossier(&state, Some(&user), &code).await?;
     Ok(Json((&view).into()))
@@ -229,7 +231,7 @@ pub async fn answer_consultation(
     CurrentUser(user): CurrentUser,
     Path((code, id)): Path<(String, i64)>,
     ApiJson(r): ApiJson<AnswerRequest>,
-) -> AppResult<Json<DossierDto>> {
+) -> HttpResult<Json<DossierDto>> {
     let view = service::answer_consultation(&state, &user, &code, id, &r.answer).await?;
     Ok(Json((&view).into()))
 }
@@ -243,7 +245,7 @@ pub async fn rate(
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
     ApiJson(r): ApiJson<RatingDto>,
-) -> AppResult<Json<DossierDto>> {
+) -> HttpResult<Json<DossierDto>> {
     let levels = [
         Some(r.overall.as_str()),
         Some(r.timeliness.as_str()),
@@ -257,7 +259,11 @@ pub async fn rate(
 /// The exact bytes of an attachment, for whoever may see its dossier.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "dossiers", params(("id" = String, Path)),
     responses((status = 200, description = "The file"), (status = 404, body = super::dto::ErrorBody)), security(("bearer" = [])))]
-pub async fn attachment(State(state): State<AppState>, user: MaybeUser, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn attachment(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
     let (a, bytes) = service::attachment_bytes(&state, user.user(), &id).await?;
     Ok(file_response(&a.content_type, &a.file_name, bytes))
 }
@@ -292,7 +298,7 @@ pub struct LookupQuery {
 /// Public lookup of a dossier's progress by code and the applicant's phone.
 #[utoipa::path(get, path = "/api/v1/lookup", tag = "dossiers", params(LookupQuery),
     responses((status = 200, body = LookupResponse), (status = 404, body = super::dto::ErrorBody)))]
-pub async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> AppResult<Json<LookupResponse>> {
+pub async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> HttpResult<Json<LookupResponse>> {
     let (d, p) = service::lookup(&state, &q.code, &q.phone).await?;
     Ok(Json(LookupResponse {
         code: d.code,

@@ -7,7 +7,7 @@ use motcua_store::users::User;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::service::DossierView;
+use motcua_app::service::DossierView;
 
 /// RFC 3339 in Asia/Ho_Chi_Minh (+07:00), as the API promises.
 pub fn time(t: DateTime<Utc>) -> String {
@@ -773,8 +773,8 @@ pub struct ResultSealDto {
     pub key_retired: bool,
 }
 
-impl From<&crate::sealing::SealView> for ResultSealDto {
-    fn from(v: &crate::sealing::SealView) -> Self {
+impl From<&motcua_app::sealing::SealView> for ResultSealDto {
+    fn from(v: &motcua_app::sealing::SealView) -> Self {
         ResultSealDto {
             code: v.seal.code.clone(),
             signature_valid: v.signature_valid,

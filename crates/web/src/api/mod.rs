@@ -19,8 +19,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{AppError, ErrorKind};
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpError};
+use motcua_app::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -91,12 +91,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
+    type Rejection = HttpError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(match e.status() {
+            Err(e) => Err(HttpError(match e.status() {
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::new(ErrorKind::PayloadTooLarge),
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
                     AppError::with(ErrorKind::Validation, "error-bad-json-shape")
@@ -105,7 +105,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     AppError::with(ErrorKind::BadRequest, "error-not-json")
                 }
                 _ => AppError::with(ErrorKind::BadRequest, "error-bad-json"),
-            }),
+            })),
         }
     }
 }

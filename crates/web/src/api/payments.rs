@@ -13,10 +13,10 @@ use super::dossiers::file_response;
 use super::dto::{FeeLineDto, FeeQuoteDto};
 use super::ApiJson;
 use crate::auth::MaybeUser;
-use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
-use crate::payments;
-use crate::state::AppState;
+use crate::error::{AppError, HttpResult};
+use crate::lang::CallerLang;
+use motcua_app::payments;
+use motcua_app::state::AppState;
 
 /// What the portal answers the gateway's confirmation, in the gateway protocol's own shape.
 #[derive(Serialize, ToSchema)]
@@ -40,7 +40,7 @@ pub async fn ipn(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     RawQuery(query): RawQuery,
 ) -> Json<IpnResponse> {
-    let pairs = crate::gateway::query_pairs(query.as_deref());
+    let pairs = motcua_app::gateway::query_pairs(query.as_deref());
     let answer = payments::confirm(&state, &pairs, Some(addr.ip().to_string())).await;
     let (code, message) = answer.code_and_message();
     Json(IpnResponse { rsp_code: code.into(), message: message.into() })
@@ -53,10 +53,10 @@ pub async fn ipn(
     responses((status = 200, body = FeeQuoteDto), (status = 404, body = super::dto::ErrorBody)))]
 pub async fn fee_quote(
     State(state): State<AppState>,
-    lang: Lang,
+    CallerLang(lang): CallerLang,
     Path(code): Path<String>,
     ApiJson(answers): ApiJson<Map<String, Value>>,
-) -> AppResult<Json<FeeQuoteDto>> {
+) -> HttpResult<Json<FeeQuoteDto>> {
     let catalog = state.catalog();
     let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
     let (lines, total_vnd) = payments::fee_lines(p, &answers, lang);
@@ -75,7 +75,7 @@ pub async fn receipt(
     State(state): State<AppState>,
     user: MaybeUser,
     Path(code): Path<String>,
-) -> AppResult<axum::response::Response> {
+) -> HttpResult<axum::response::Response> {
     let pdf = payments::receipt_pdf(&state, user.user(), &code).await?;
     Ok(file_response("application/pdf", &format!("bien-lai-{code}.pdf"), pdf.into()))
 }

@@ -5,16 +5,16 @@ use axum::extract::{Multipart, Path, State};
 use axum::Json;
 
 use super::dto::{ResultSealDto, VerificationDto};
-use crate::error::{AppError, AppResult};
-use crate::sealing;
-use crate::state::AppState;
+use crate::error::{AppError, HttpResult};
 use crate::uploads;
+use motcua_app::sealing;
+use motcua_app::state::AppState;
 
 /// The electronic result with this verification code (any case, dashes and spaces ignored) and
 /// whether the system's signature over it checks out; 404 when there is none.
 #[utoipa::path(get, path = "/api/v1/results/{code}", tag = "results", params(("code" = String, Path, description = "Verification code")),
     responses((status = 200, body = ResultSealDto), (status = 404, body = super::dto::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<ResultSealDto>> {
+pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> HttpResult<Json<ResultSealDto>> {
     let v = sealing::check_code(&state, &code).await?;
     Ok(Json((&v).into()))
 }
@@ -25,7 +25,7 @@ pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> App
 #[utoipa::path(post, path = "/api/v1/results/verify", tag = "results",
     request_body(content_type = "multipart/form-data", description = "file: the file to check"),
     responses((status = 200, body = VerificationDto), (status = 413, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, mp: Multipart) -> AppResult<Json<VerificationDto>> {
+pub async fn verify(State(state): State<AppState>, mp: Multipart) -> HttpResult<Json<VerificationDto>> {
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     let file = parts
         .files

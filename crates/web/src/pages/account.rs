@@ -1,5 +1,6 @@
 //! Sign in, register, sign out.
 
+use motcua_app::present;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -14,8 +15,8 @@ use super::{Ctx, FormErrors};
 use crate::api::auth::register_citizen;
 use crate::api::dto::RegisterRequest;
 use crate::auth::{self, MaybeUser, SESSION_COOKIE};
-use crate::error::{AppError, ErrorKind};
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpResult};
+use motcua_app::state::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -32,8 +33,8 @@ fn safe_next(next: Option<&str>) -> Option<String> {
 }
 
 /// Opens a cookie session for the user and goes on to `to`.
-async fn start_session(state: &AppState, user: &motcua_store::users::User, to: &str) -> Result<Response, AppError> {
-    let (token, _) = auth::open_session(state, user, "web").await?;
+async fn start_session(state: &AppState, user: &motcua_store::users::User, to: &str) -> HttpResult<Response> {
+    let (token, _) = motcua_app::accounts::open_session(state, user, "web").await?;
     let mut res = Redirect::to(to).into_response();
     let cookie = auth::cookie(state, SESSION_COOKIE, &token, None);
     res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
@@ -73,9 +74,10 @@ pub async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ctx: Ctx,
     Form(f): Form<LoginForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(f.csrf.as_deref())?;
-    match auth::check_credentials(&state, &auth::client_key(Some(addr)), &f.username, &f.password).await {
+    match motcua_app::accounts::check_credentials(&state, &auth::client_key(Some(addr)), &f.username, &f.password).await
+    {
         Ok(user) => {
             let home = if user.is_officer() { "/can-bo" } else { "/ho-so" };
             let to = safe_next(f.next.as_deref()).filter(|n| n != "/").unwrap_or_else(|| home.to_string());
@@ -89,9 +91,9 @@ pub async fn login(
                 username: f.username.clone(),
                 next: safe_next(f.next.as_deref()).unwrap_or_default(),
             };
-            Ok(ctx.render_status(e.kind.status(), &page))
+            Ok(ctx.render_status(crate::error::status(e.kind), &page))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -108,7 +110,7 @@ pub async fn logout(
     ctx: Ctx,
     signed_in: MaybeUser,
     Form(f): Form<CsrfForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(f.csrf.as_deref())?;
     if let Some((session, _)) = &signed_in.0 {
         motcua_store::users::delete_session(&state.db, &session.token_hash).await?;
@@ -163,11 +165,7 @@ pub async fn register_form(ctx: Ctx) -> Response {
 }
 
 /// Creates a citizen account and signs in.
-pub async fn register(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<RegisterForm>,
-) -> Result<Response, AppError> {
+pub async fn register(State(state): State<AppState>, ctx: Ctx, Form(f): Form<RegisterForm>) -> HttpResult<Response> {
     ctx.check_csrf(f.csrf.as_deref())?;
     let req = RegisterRequest {
         full_name: f.full_name.clone(),
@@ -185,7 +183,7 @@ pub async fn register(
             let errors = FormErrors::from_keys(ctx.lang, &fields, &order);
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &register_page(&ctx, &f, errors)))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -203,14 +201,14 @@ pub async fn notifications(
     State(state): State<AppState>,
     ctx: Ctx,
     super::SignedIn(user): super::SignedIn,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let (list, unread) = motcua_store::notifications::for_user(&state.db, user.id, 100).await?;
     if unread > 0 {
         motcua_store::notifications::mark_read(&state.db, user.id, chrono::Utc::now()).await?;
     }
     let items = list
         .into_iter()
-        .map(|n| (super::show_time(Some(n.created_at)), n.dossier_code, n.title, n.body, n.read_at.is_none()))
+        .map(|n| (present::show_time(Some(n.created_at)), n.dossier_code, n.title, n.body, n.read_at.is_none()))
         .collect();
     Ok(ctx.render(&NotificationsPage { ctx: ctx.clone(), unread, items }))
 }
@@ -229,13 +227,13 @@ pub async fn document_store(
     State(state): State<AppState>,
     ctx: Ctx,
     super::SignedIn(user): super::SignedIn,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     if user.is_officer() {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let catalog = state.catalog();
     let lang = ctx.lang;
-    let items = crate::service::document_store(&state, &user, 1, 500)
+    let items = motcua_app::service::document_store(&state, &user, 1, 500)
         .await?
         .items
         .into_iter()
@@ -254,7 +252,7 @@ pub async fn document_store(
                 document,
                 p.map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string()).unwrap_or_default(),
                 s.dossier_code,
-                super::show_time(Some(s.attachment.created_at)),
+                present::show_time(Some(s.attachment.created_at)),
                 s.attachment.purpose == "result",
             )
         })

@@ -4,9 +4,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
-use super::{show_time, Ctx, SignedIn};
-use crate::error::AppError;
-use crate::state::AppState;
+use super::{Ctx, SignedIn};
+use crate::error::HttpResult;
+use motcua_app::present::show_time;
+use motcua_app::state::AppState;
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -19,7 +20,7 @@ struct AuditPage {
 
 /// Verifies every history's hash chain and lists the latest reads (administrators only; anyone
 /// else is told the page does not exist).
-pub async fn audit(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> Result<Response, AppError> {
+pub async fn audit(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> HttpResult<Response> {
     super::admin_only(&user)?;
     state.reads.flush().await;
     let v = motcua_store::audit::verify(&state.db).await?;

@@ -6,17 +6,19 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use motcua_app::present;
 use motcua_domain::form::FieldType;
 use motcua_store::catalog::Procedure;
 use motcua_store::drafts;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{size_text, Ctx, FormErrors, SignedIn};
-use crate::error::{AppError, ErrorKind};
-use crate::service;
-use crate::state::AppState;
+use super::{Ctx, FormErrors, SignedIn};
+use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
+use motcua_app::present::size_text;
+use motcua_app::service;
+use motcua_app::state::AppState;
 
 /// One form field as shown.
 pub struct FieldView {
@@ -187,7 +189,7 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
         documents,
         draft: String::new(),
         fee: if p.fee.base_vnd > 0 || p.fee.depends_on_answers() {
-            crate::payments::schedule_text(p, lang)
+            motcua_app::payments::schedule_text(p, lang)
         } else {
             vec![]
         },
@@ -196,7 +198,7 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
 
 impl ApplyPage {
     /// Offers the applicant's stored documents for each document that accepts reuse.
-    async fn with_store(mut self, state: &AppState, user: &motcua_store::users::User) -> Result<Self, AppError> {
+    async fn with_store(mut self, state: &AppState, user: &motcua_store::users::User) -> HttpResult<Self> {
         if !self.documents.iter().any(|d| d.reusable) {
             return Ok(self);
         }
@@ -211,7 +213,7 @@ impl ApplyPage {
                     s.attachment.file_name,
                     procedure,
                     s.dossier_code,
-                    super::show_time(Some(s.attachment.created_at))
+                    present::show_time(Some(s.attachment.created_at))
                 );
                 (s.attachment.id.clone(), label)
             })
@@ -245,7 +247,7 @@ fn procedure_for(state: &AppState, code: &str) -> Result<Procedure, AppError> {
 fn citizen_only(ctx: &Ctx) -> Result<(), AppError> {
     match &ctx.user {
         Some(u) if !u.has(motcua_domain::dossier::Role::Citizen) => {
-            Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only"))
+            Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only").into())
         }
         _ => Ok(()),
     }
@@ -258,10 +260,10 @@ pub struct ResumeQuery {
 }
 
 /// A user's saved draft of this procedure; 404 for anyone else's.
-async fn saved_draft(state: &AppState, user_id: i64, code: &str, id: &str) -> Result<drafts::Draft, AppError> {
+async fn saved_draft(state: &AppState, user_id: i64, code: &str, id: &str) -> HttpResult<drafts::Draft> {
     let d = drafts::get(&state.db, user_id, id).await?;
     if !d.saved || d.procedure_code != code {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     Ok(d)
 }
@@ -273,7 +275,7 @@ pub async fn form(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Query(q): Query<ResumeQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
     match q.nhap.as_deref().filter(|d| !d.is_empty()) {
@@ -297,7 +299,7 @@ pub async fn check(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     mp: Multipart,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
     let parts = match uploads::read(mp, state.config.max_file_bytes).await {
@@ -342,7 +344,7 @@ pub async fn check(
                 let id = drafts::create(&state.db, user.id, &p.code, &data, &attachments, false).await?;
                 Ok(format!("/nop/{}/xac-nhan/{id}", p.code))
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     };
     match outcome {
@@ -363,7 +365,7 @@ pub async fn check(
             let page = page.with_store(&state, &user).await?;
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -381,16 +383,11 @@ struct ReviewPage {
 }
 
 /// A user's pending application for a procedure, with the procedure; 404 for anyone else's.
-async fn load_draft(
-    state: &AppState,
-    user_id: i64,
-    code: &str,
-    draft: &str,
-) -> Result<(drafts::Draft, Procedure), AppError> {
+async fn load_draft(state: &AppState, user_id: i64, code: &str, draft: &str) -> HttpResult<(drafts::Draft, Procedure)> {
     let d = drafts::get(&state.db, user_id, draft).await?;
     let p = procedure_for(state, &d.procedure_code)?;
     if p.code != code {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     Ok((d, p))
 }
@@ -401,10 +398,10 @@ pub async fn review(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path((code, draft)): Path<(String, String)>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
     let lang = ctx.lang;
-    let answers = super::shown_answers(lang, &p.form, &d.data);
+    let answers = present::shown_answers(lang, &p.form, &d.data);
     let files = d
         .files
         .iter()
@@ -446,7 +443,7 @@ pub async fn submit(
     SignedIn(user): SignedIn,
     Path((code, draft)): Path<(String, String)>,
     Form(f): Form<ConfirmForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(f.csrf.as_deref())?;
     let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
     let dossier = service::record_submission(&state, &user, &p, d.data, d.files).await?;

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::error::AppError;
+use crate::error::{AppError, HttpResult};
 
 const CSS: &str = include_str!("../../assets/style.css");
 
@@ -24,7 +24,7 @@ pub fn css_url() -> &'static str {
 }
 
 /// Serves an asset by its hashed name.
-pub async fn serve(Path(name): Path<String>) -> Result<Response, AppError> {
+pub async fn serve(Path(name): Path<String>) -> HttpResult<Response> {
     if name == css_name() {
         Ok((
             [
@@ -35,6 +35,6 @@ pub async fn serve(Path(name): Path<String>) -> Result<Response, AppError> {
         )
             .into_response())
     } else {
-        Err(AppError::not_found())
+        Err(AppError::not_found().into())
     }
 }

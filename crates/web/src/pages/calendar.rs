@@ -13,8 +13,8 @@ use motcua_store::calendar::{self, YearCalendar};
 use serde::Deserialize;
 
 use super::{admin_only, Ctx, FormErrors, SignedIn};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::error::HttpResult;
+use motcua_app::state::AppState;
 
 #[derive(Template)]
 #[template(path = "calendar.html")]
@@ -95,7 +95,7 @@ pub async fn show(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Query(q): Query<YearQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     admin_only(&user)?;
     let year = q.nam.unwrap_or_else(|| chrono::Utc::now().year()).clamp(2000, 2100);
     let y = calendar::year(&state.db, year).await?;
@@ -125,7 +125,7 @@ pub async fn save(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Form(f): Form<CalendarForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(f.csrf.as_deref())?;
     admin_only(&user)?;
     let year = f.year.clamp(2000, 2100);

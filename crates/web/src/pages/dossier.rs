@@ -1,6 +1,7 @@
 //! A citizen's dossiers, the dossier page (for its applicant and for officers, with the actions
 //! the viewer may take), and taking an action from the page.
 
+use motcua_app::present;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -12,12 +13,13 @@ use motcua_domain::dossier::{Action, Status};
 use motcua_store::dossiers::{Dossier, Page};
 use serde::Deserialize;
 
-use super::{show_time, size_text, Ctx, FeeView, FormErrors, SignedIn};
-use crate::error::{AppError, ErrorKind};
-use crate::i18n::Lang;
-use crate::service::{self, DossierView};
-use crate::state::AppState;
+use super::{Ctx, FeeView, FormErrors, SignedIn};
+use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
+use motcua_app::i18n::Lang;
+use motcua_app::present::{show_time, size_text};
+use motcua_app::service::{self, DossierView};
+use motcua_app::state::AppState;
 
 /// A dossier in a list.
 pub struct Row {
@@ -152,7 +154,7 @@ pub async fn mine(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     if user.is_officer() {
         return Ok(Redirect::to("/can-bo").into_response());
     }
@@ -289,14 +291,14 @@ fn fee_view(lang: Lang, v: &DossierView) -> Option<FeeView> {
             .map(|p| {
                 (
                     show_time(Some(p.created_at)),
-                    super::show_money(p.amount_vnd),
+                    present::show_money(p.amount_vnd),
                     lang.t(&format!("payment-{}", p.status.as_str())),
                     p.txn_ref.clone(),
                 )
             })
             .collect(),
         // The amount decided at submission is the one owed.
-        total: super::show_money(d.fee_vnd),
+        total: present::show_money(d.fee_vnd),
         ..FeeView::quote(lang, &v.procedure, &d.data).0
     })
 }
@@ -333,7 +335,7 @@ fn duration_text(lang: Lang, d: chrono::TimeDelta) -> String {
 }
 
 fn attachment_view(lang: Lang, v: &DossierView, a: &motcua_store::dossiers::Attachment) -> AttachmentView {
-    let document = if a.key == "result" || a.key == crate::sealing::SIGNED_RESULT_KEY {
+    let document = if a.key == "result" || a.key == motcua_app::sealing::SIGNED_RESULT_KEY {
         lang.t("dossier-result")
     } else {
         v.procedure
@@ -371,11 +373,11 @@ async fn dossier_page(
     errors: FormErrors,
     created: bool,
     flash: String,
-) -> Result<DossierPage, AppError> {
+) -> HttpResult<DossierPage> {
     let lang = ctx.lang;
     let d = &v.dossier;
     let p = &v.procedure;
-    let answers = super::shown_answers(lang, &p.form, &d.data);
+    let answers = present::shown_answers(lang, &p.form, &d.data);
     let due_preview = if v.actions.contains(&Action::Receive) {
         let due = service::due_if_received(state, p, Utc::now()).await?;
         lang.t_args("receive-due-preview", &[("due", &show_time(Some(due)))])
@@ -567,7 +569,7 @@ pub async fn page(
     _signed_in: SignedIn,
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
     let flash = match q.xong.as_deref() {
         Some("answer_consultation") => ctx.t("consultation-sent"),
@@ -590,7 +592,7 @@ pub async fn act(
     Path(code): Path<String>,
     axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
     mp: Multipart,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     let fields: &HashMap<String, String> = &parts.fields;
     ctx.check_csrf(fields.get("_csrf").map(String::as_str))?;
@@ -626,11 +628,11 @@ async fn after_form(
     done: &str,
     result: Result<(), AppError>,
     order: &[&str],
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let e = match result {
         Ok(()) => return Ok(Redirect::to(&format!("/ho-so/{code}?xong={done}")).into_response()),
         Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => e,
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let errors = if e.fields.is_empty() {
         FormErrors::general(ctx.t(e.message.unwrap_or(e.kind.message_key())))
@@ -645,7 +647,7 @@ async fn after_form(
 }
 
 /// The heading of a legal form: the parent agency and the agency, in capitals.
-fn form_heading(catalog: &crate::state::Catalog, agency: &motcua_store::catalog::Agency) -> (String, String) {
+fn form_heading(catalog: &motcua_app::state::Catalog, agency: &motcua_store::catalog::Agency) -> (String, String) {
     let parent = agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.to_uppercase());
     (parent.unwrap_or_default(), agency.name.to_uppercase())
 }
@@ -679,11 +681,11 @@ pub async fn receipt(
     ctx: Ctx,
     _signed_in: SignedIn,
     Path(code): Path<String>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
     let d = &v.dossier;
     let Some(received_at) = d.received_at else {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     };
     let p = &v.procedure;
     let catalog = state.catalog();
@@ -721,7 +723,7 @@ pub async fn receipt(
                 )
             })
             .collect(),
-        time_limit: super::portal::time_text(vi, p),
+        time_limit: present::time_text(vi, p),
         received: format!("{} phút, ngày {}", local.format("%H giờ %M"), local.format("%d/%m/%Y")),
         due: d
             .due_at
@@ -730,7 +732,7 @@ pub async fn receipt(
                 format!("{} phút, ngày {}", l.format("%H giờ %M"), l.format("%d/%m/%Y"))
             })
             .unwrap_or_default(),
-        fee: super::portal::fee_text(vi, d.fee_vnd),
+        fee: present::fee_text(vi, d.fee_vnd),
         officer,
     };
     Ok(ctx.render(&page))
@@ -754,10 +756,10 @@ pub async fn control_slip(
     ctx: Ctx,
     _signed_in: SignedIn,
     Path(code): Path<String>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
     if !ctx.user.as_ref().is_some_and(|u| u.is_officer()) {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let catalog = state.catalog();
     let p = &v.procedure;
@@ -800,7 +802,7 @@ pub async fn answer(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     axum::Form(form): axum::Form<AnswerForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(Some(&form.csrf))?;
     let result = service::answer_consultation(&state, &user, &code, form.consultation, &form.answer).await.map(|_| ());
     after_form(&state, &ctx, &user, &code, "answer_consultation", result, &["answer"]).await
@@ -825,7 +827,7 @@ pub async fn rate(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     axum::Form(f): axum::Form<RatingForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(Some(&f.csrf))?;
     let levels = [f.overall.as_deref(), f.timeliness.as_deref(), f.convenience.as_deref(), f.attitude.as_deref()];
     let result = service::rate_dossier(&state, &user, &code, levels, f.comment.as_deref()).await.map(|_| ());

@@ -14,12 +14,12 @@ use motcua_render as render;
 use motcua_store::dossiers::Event;
 use serde::Deserialize;
 
-use super::portal::{fee_text, time_text};
 use super::SignedIn;
-use crate::error::{AppError, ErrorKind};
-use crate::i18n::Lang;
-use crate::service::{self, DossierView};
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpResult};
+use motcua_app::i18n::Lang;
+use motcua_app::present::{fee_text, time_text};
+use motcua_app::service::{self, DossierView};
+use motcua_app::state::AppState;
 
 /// The PDF response, shown in the browser (and printable) rather than downloaded.
 pub(super) fn pdf(name: &str, bytes: Vec<u8>) -> Response {
@@ -72,8 +72,8 @@ fn unavailable() -> AppError {
     AppError::with(ErrorKind::NotFound, "error-form-not-available")
 }
 
-fn rendered(r: Result<Vec<u8>, render::RenderError>) -> Result<Vec<u8>, AppError> {
-    r.map_err(AppError::internal)
+fn rendered(r: Result<Vec<u8>, render::RenderError>) -> HttpResult<Vec<u8>> {
+    Ok(r.map_err(AppError::internal)?)
 }
 
 /// One form of a dossier as PDF, for whoever may see the dossier; 404 when the form does not
@@ -82,7 +82,7 @@ pub async fn dossier_form(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     Path((code, form)): Path<(String, String)>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let v = service::view_dossier(&state, Some(&user), &code).await?;
     let numbering = state.config.form_numbering;
     let d = &v.dossier;
@@ -90,7 +90,7 @@ pub async fn dossier_form(
     let vi = Lang::Vi;
     let bytes = match form.as_str() {
         "tiep-nhan" => {
-            let (Some(received_at), Some(due)) = (d.received_at, d.due_at) else { return Err(unavailable()) };
+            let (Some(received_at), Some(due)) = (d.received_at, d.due_at) else { return Err(unavailable().into()) };
             let documents = p
                 .documents
                 .iter()
@@ -166,7 +166,7 @@ pub async fn dossier_form(
             let e = last(&v, "reschedule").ok_or_else(unavailable)?;
             let (Some(received_at), Some(new_due), Some(started)) = (d.received_at, d.due_at, d.clock_started_at)
             else {
-                return Err(unavailable());
+                return Err(unavailable().into());
             };
             let rule = state.catalog().counting_rule(&p.agency.code);
             let old_due = due_at(&state.calendar(), &rule, started, p.limit);
@@ -188,7 +188,7 @@ pub async fn dossier_form(
         }
         "dung-giai-quyet" => {
             if d.status != Status::Withdrawn {
-                return Err(unavailable());
+                return Err(unavailable().into());
             }
             let e = last(&v, "withdraw").ok_or_else(unavailable)?;
             let received_at = d.received_at.unwrap_or(d.submitted_at);
@@ -213,18 +213,22 @@ pub async fn dossier_form(
         }
         "kiem-soat" => {
             if !user.is_officer() {
-                return Err(AppError::not_found());
+                return Err(AppError::not_found().into());
             }
             rendered(render::render_control_slip(&control_slip(&state, &v), numbering))?
         }
-        _ => return Err(AppError::not_found()),
+        _ => return Err(AppError::not_found().into()),
     };
     Ok(pdf(&format!("{}-{form}", d.code), bytes))
 }
 
 /// The unit an event of the history happened in, as the control slip names it: the desk, the
 /// applicant, or the agency of the workflow step.
-pub(super) fn slip_unit(catalog: &crate::state::Catalog, p: &motcua_store::catalog::Procedure, e: &Event) -> String {
+pub(super) fn slip_unit(
+    catalog: &motcua_app::state::Catalog,
+    p: &motcua_store::catalog::Procedure,
+    e: &Event,
+) -> String {
     match e.action.as_str() {
         "submit" | "receive" | "return_result" => "Bộ phận tiếp nhận và trả kết quả".to_string(),
         "supplement" | "withdraw" => "Người nộp hồ sơ".to_string(),
@@ -312,12 +316,12 @@ pub async fn register(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     Query(q): Query<RegisterQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let Some(agency_code) = user.agency_code.clone().filter(|_| user.is_officer()) else {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     };
     if !(user.has(Role::Reception) || user.has(Role::Leader) || user.has(Role::Admin)) {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let today = today();
     let from = parse_day(q.tu.as_deref()).unwrap_or_else(|| {
@@ -325,14 +329,14 @@ pub async fn register(
     });
     let to = parse_day(q.den.as_deref()).unwrap_or(today);
     if to < from || (to - from).num_days() > 366 {
-        return Err(AppError::fields([("den".to_string(), "register-bad-period".to_string())].into()));
+        return Err(AppError::fields([("den".to_string(), "register-bad-period".to_string())].into()).into());
     }
     let catalog = state.catalog();
     let agency = catalog.agencies.get(&agency_code).cloned().ok_or_else(AppError::not_found)?;
     let scope = (!agency.is_service_centre()).then_some(agency_code.as_str());
     let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(vn_offset()).single());
     let (Some(since), Some(until)) = (start(from), start(to.succ_opt().unwrap_or(to))) else {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     };
     let list = motcua_store::dossiers::received_between(
         &state.db,

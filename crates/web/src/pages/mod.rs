@@ -12,7 +12,6 @@ mod forms;
 mod office;
 mod payments;
 mod portal;
-pub use portal::fee_text;
 mod questions;
 mod verify;
 mod workflow;
@@ -27,9 +26,10 @@ use axum::Router;
 use motcua_store::users::User;
 
 use crate::auth::{self, MaybeUser, Via, CSRF_COOKIE};
-use crate::error::{AppError, ErrorKind};
-use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpError};
+use motcua_app::i18n::Lang;
+use motcua_app::present;
+use motcua_app::state::AppState;
 
 /// The page routes.
 pub fn routes() -> Router<AppState> {
@@ -95,10 +95,10 @@ pub struct Ctx {
 }
 
 impl FromRequestParts<AppState> for Ctx {
-    type Rejection = AppError;
+    type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let lang = Lang::from_parts(parts);
+        let lang = crate::lang::lang_of(parts);
         let maybe = MaybeUser::from_request_parts(parts, state).await?;
         let (user, session_csrf) = match maybe.0 {
             Some((s, Via::Cookie)) => (Some(s.user.clone()), Some(s.csrf.clone())),
@@ -110,7 +110,7 @@ impl FromRequestParts<AppState> for Ctx {
             None => match auth::read_cookie(parts, CSRF_COOKIE).filter(|c| c.len() == 64) {
                 Some(c) => (c.to_string(), None),
                 None => {
-                    let t = auth::random_token();
+                    let t = motcua_app::accounts::random_token();
                     (t.clone(), Some(t))
                 }
             },
@@ -130,7 +130,7 @@ impl Ctx {
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
         match sent {
             Some(s) if !self.csrf.is_empty() && constant_time_eq(s.as_bytes(), self.csrf.as_bytes()) => Ok(()),
-            _ => Err(AppError::with(ErrorKind::Forbidden, "error-csrf")),
+            _ => Err(AppError::with(ErrorKind::Forbidden, "error-csrf").into()),
         }
     }
 
@@ -151,7 +151,7 @@ impl Ctx {
     pub fn render_status<T: Template>(&self, status: StatusCode, page: &T) -> Response {
         let mut res = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
-            Err(e) => AppError::internal(e).into_response(),
+            Err(e) => HttpError::from(AppError::internal(e)).into_response(),
         };
         if let Some(token) = &self.new_csrf_cookie {
             let mut c = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
@@ -277,73 +277,12 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
     res
 }
 
-/// Dates as shown to people: dd/mm/yyyy HH:mm in Asia/Ho_Chi_Minh.
-pub fn show_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| t.with_timezone(&motcua_domain::calendar::vn_offset()).format("%d/%m/%Y %H:%M").to_string())
-        .unwrap_or_default()
-}
-
-/// Money as shown: 200.000 đ.
-pub fn show_money(vnd: i64) -> String {
-    format!("{} đ", motcua_render::thousands(vnd))
-}
-
-/// File sizes as shown: 12 KB, 1.5 MB.
-pub fn size_text(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
-    } else {
-        format!("{} KB", (bytes + 1023) / 1024)
-    }
-}
-
-/// Form answers as shown to people, in form order: labels in the language, choices by their
-/// label, yes/no for checkboxes, a dash for what was not answered.
-/// A form field's label in the language; its key when the form has no such field.
-pub fn field_label(lang: Lang, form: &[motcua_domain::form::FormField], key: &str) -> String {
-    form.iter()
-        .find(|f| f.key == key)
-        .map(|f| lang.pick(&f.label, f.label_en.as_deref()).to_string())
-        .unwrap_or_else(|| key.to_string())
-}
-
-/// A select field's option label in the language; the value itself when not among the options.
-pub fn option_label(lang: Lang, field: &motcua_domain::form::FormField, value: &str) -> String {
-    field
-        .options
-        .iter()
-        .find(|o| o.value == value)
-        .map(|o| lang.pick(&o.label, o.label_en.as_deref()).to_string())
-        .unwrap_or_else(|| value.to_string())
-}
-
-pub fn shown_answers(
-    lang: Lang,
-    form: &[motcua_domain::form::FormField],
-    data: &serde_json::Map<String, serde_json::Value>,
-) -> Vec<(String, String)> {
-    use motcua_domain::form::FieldType;
-    use serde_json::Value;
-    form.iter()
-        .map(|f| {
-            let shown = match data.get(&f.key) {
-                Some(Value::Bool(b)) => lang.t(if *b { "yes" } else { "no" }),
-                Some(Value::String(s)) if f.kind == FieldType::Select => option_label(lang, f, s),
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None => "—".into(),
-            };
-            (lang.pick(&f.label, f.label_en.as_deref()).to_string(), shown)
-        })
-        .collect()
-}
-
 /// Administrators' pages answer 404 to anyone else, as if they did not exist.
 fn admin_only(user: &motcua_store::users::User) -> Result<(), AppError> {
     if user.has(motcua_domain::dossier::Role::Admin) {
         Ok(())
     } else {
-        Err(AppError::not_found())
+        Err(AppError::not_found().into())
     }
 }
 
@@ -371,10 +310,10 @@ impl FeeView {
         p: &motcua_store::catalog::Procedure,
         answers: &serde_json::Map<String, serde_json::Value>,
     ) -> (FeeView, i64) {
-        let (lines, total) = crate::payments::fee_lines(p, answers, lang);
+        let (lines, total) = motcua_app::payments::fee_lines(p, answers, lang);
         let view = FeeView {
-            lines: lines.into_iter().map(|(l, a)| (l, show_money(a))).collect(),
-            total: show_money(total),
+            lines: lines.into_iter().map(|(l, a)| (l, present::show_money(a))).collect(),
+            total: present::show_money(total),
             timing: lang.t(&format!("fee-timing-{}", p.fee.timing.as_str())),
             status_key: "",
             status: String::new(),

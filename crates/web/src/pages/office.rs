@@ -3,14 +3,15 @@
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use motcua_app::present;
 
 use super::apply::{answers_and_files, apply_page, error_order};
 use super::dossier::{list_page, status_filter, BulkAssign, ListQuery};
 use super::{Ctx, FormErrors, SignedIn};
-use crate::error::{AppError, ErrorKind};
-use crate::service::{self, DeadlineFilter, QueueTab};
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
+use motcua_app::service::{self, DeadlineFilter, QueueTab};
+use motcua_app::state::AppState;
 use motcua_domain::dossier::Role;
 
 /// An officer's lists: the work queue (`scope` empty), all of the unit (`scope=agency`), the
@@ -21,7 +22,7 @@ pub async fn queue(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     if !user.is_officer() {
         return Ok(Redirect::to("/ho-so").into_response());
     }
@@ -87,10 +88,10 @@ pub async fn assign(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     axum_extra::extract::Form(form): axum_extra::extract::Form<AssignForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(Some(&form.csrf))?;
     if !user.has(Role::Leader) {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let back = form
         .back
@@ -98,7 +99,7 @@ pub async fn assign(
         .unwrap_or_else(|| "/can-bo?scope=agency".into());
     let assignee = form.assignee.as_deref().and_then(|a| a.parse::<i64>().ok());
     let (Some(assignee), false) = (assignee, form.codes.is_empty()) else {
-        return Err(AppError::with(ErrorKind::Validation, "assign-choose"));
+        return Err(AppError::with(ErrorKind::Validation, "assign-choose").into());
     };
     let refused = service::assign(&state, &user, &form.codes, assignee).await?;
     let sep = if back.contains('?') { '&' } else { '?' };
@@ -126,9 +127,9 @@ pub async fn counter(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Query(q): Query<CounterQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     if !user.has(Role::Reception) {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let catalog = state.catalog();
     let query = q.q.unwrap_or_default();
@@ -153,10 +154,10 @@ fn counter_procedure(
     state: &AppState,
     user: &motcua_store::users::User,
     code: &str,
-) -> Result<motcua_store::catalog::Procedure, AppError> {
+) -> HttpResult<motcua_store::catalog::Procedure> {
     let p = state.catalog().get(code).cloned().ok_or_else(AppError::not_found)?;
     if !service::may_receive_for(state, user, &p.agency.code) {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     Ok(p)
 }
@@ -167,7 +168,7 @@ pub async fn counter_form(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let p = counter_procedure(&state, &user, &code)?;
     let page = apply_page(&ctx, &p, &serde_json::Map::new(), FormErrors::default())
         .for_counter(&service::CounterApplicant::default());
@@ -181,7 +182,7 @@ pub async fn counter_receive(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     mp: Multipart,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let p = counter_procedure(&state, &user, &code)?;
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
@@ -212,7 +213,7 @@ pub async fn counter_receive(
             let page = apply_page(&ctx, &p, &answers, errors).for_counter(&applicant);
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -229,10 +230,10 @@ struct RatingsPage {
 
 /// The ratings citizens gave the officer's agency (all agencies for the service centre and the
 /// steering committee): a summary per criterion and the latest ones with their comments.
-pub async fn ratings(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> Result<Response, AppError> {
+pub async fn ratings(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> HttpResult<Response> {
     use motcua_domain::rating::{Satisfaction, CRITERIA};
     let Some(agency) = user.agency_code.clone().filter(|_| user.is_officer()) else {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     };
     let everywhere =
         user.has(Role::Steering) || state.catalog().agencies.get(&agency).is_some_and(|a| a.is_service_centre());
@@ -261,7 +262,7 @@ pub async fn ratings(State(state): State<AppState>, ctx: Ctx, SignedIn(user): Si
                 level(r.rating.convenience),
                 level(r.rating.attitude),
                 r.rating.comment.unwrap_or_default(),
-                super::show_time(Some(r.created_at)),
+                present::show_time(Some(r.created_at)),
             )
         })
         .collect();

@@ -15,10 +15,11 @@ use motcua_domain::dossier::Role;
 use motcua_store::payments::{self, PaymentStatus};
 use serde::Deserialize;
 
-use super::{show_money, show_time, Ctx, SignedIn};
-use crate::error::AppError;
-use crate::gateway;
-use crate::state::AppState;
+use super::{Ctx, SignedIn};
+use crate::error::{AppError, HttpResult};
+use motcua_app::gateway;
+use motcua_app::present::{show_money, show_time};
+use motcua_app::state::AppState;
 
 #[derive(Template)]
 #[template(path = "payment_return.html")]
@@ -33,12 +34,8 @@ struct ReturnPage {
 /// Where the gateway sends the payer back. The signed result is shown, but only the gateway's
 /// server-to-server confirmation settles the payment: until it has arrived the page says so and
 /// looks again shortly.
-pub async fn returned(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
-    let page = match crate::payments::returned(&state, &gateway::query_pairs(query.as_deref())).await? {
+pub async fn returned(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQuery) -> HttpResult<Response> {
+    let page = match motcua_app::payments::returned(&state, &gateway::query_pairs(query.as_deref())).await? {
         None => ReturnPage { ctx: ctx.clone(), outcome: "invalid", code: String::new(), amount: String::new() },
         Some((payment, result)) => ReturnPage {
             ctx: ctx.clone(),
@@ -60,8 +57,8 @@ pub async fn returned(
 }
 
 /// The electronic receipt of a dossier's fee.
-pub async fn receipt(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
-    let pdf = crate::payments::receipt_pdf(&state, ctx.user.as_ref(), &code).await?;
+pub async fn receipt(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> HttpResult<Response> {
+    let pdf = motcua_app::payments::receipt_pdf(&state, ctx.user.as_ref(), &code).await?;
     Ok(super::forms::pdf(&format!("bien-lai-{code}"), pdf))
 }
 
@@ -99,9 +96,9 @@ pub async fn reconcile(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Query(q): Query<ReconcileQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let Some(agency) = user.agency_code.clone().filter(|_| user.is_officer()) else {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     };
     let everywhere = user.has(Role::Steering)
         || user.has(Role::Admin)
@@ -113,7 +110,7 @@ pub async fn reconcile(
     let until = day(q.den.as_ref()).filter(|u| *u >= from && *u - from <= Duration::days(366)).unwrap_or(from);
     let start = |d: NaiveDate| vn_offset().from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).single();
     let (Some(a), Some(b)) = (start(from), start(until + Duration::days(1))) else {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     };
     let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
     let list = payments::between(&state.db, scope, a, b).await?;
@@ -208,7 +205,7 @@ pub async fn reconcile(
 
 /// A payment channel as officers read it: cash at the counter, the sandbox, or the gateway's
 /// own (brand) name.
-fn gateway_name(lang: crate::i18n::Lang, gateway: &str) -> String {
+fn gateway_name(lang: motcua_app::i18n::Lang, gateway: &str) -> String {
     match gateway {
         "counter" | "sandbox" => lang.t(&format!("payment-gateway-{gateway}")),
         other => other.to_string(),
@@ -229,13 +226,9 @@ struct SandboxPage {
 
 /// The sandbox gateway's payment page: checks the merchant's signature as a real gateway does,
 /// then asks the payer to pay or cancel.
-pub async fn sandbox_form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
+pub async fn sandbox_form(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQuery) -> HttpResult<Response> {
     if !state.config.payment.is_sandbox() {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let query = gateway::query_pairs(query.as_deref());
     let page = match gateway::verify(&state.config.payment.secret, &query) {
@@ -268,16 +261,16 @@ pub async fn sandbox_form(
 pub async fn sandbox_decide(
     State(state): State<AppState>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     if !state.config.payment.is_sandbox() {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let secret = &state.config.payment.secret;
     let decision = form.iter().find(|(k, _)| k == "decision").map(|(_, v)| v.clone()).unwrap_or_default();
     let bank = form.iter().find(|(k, _)| k == "bank").map(|(_, v)| v.clone()).unwrap_or_else(|| "NCB".into());
     let signed: Vec<(String, String)> = form.into_iter().filter(|(k, _)| k.starts_with("vnp_")).collect();
     let Ok(request) = gateway::verify(secret, &signed) else {
-        return Err(AppError::with(crate::error::ErrorKind::BadRequest, "payment-invalid"));
+        return Err(AppError::with(crate::error::ErrorKind::BadRequest, "payment-invalid").into());
     };
     let paid = decision == "pay";
     let code = if paid { "00" } else { "24" };
@@ -296,7 +289,7 @@ pub async fn sandbox_decide(
     let query = gateway::signed_query(secret, &result);
     // The confirmation goes first, as real gateways do; the payer's return page waits for it
     // if it is slow.
-    let ipn = format!("{}?{query}", crate::payments::ipn_url(&state));
+    let ipn = format!("{}?{query}", motcua_app::payments::ipn_url(&state));
     let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).no_proxy().build();
     match client {
         Ok(c) => match c.get(&ipn).send().await {
@@ -305,6 +298,6 @@ pub async fn sandbox_decide(
         },
         Err(e) => tracing::warn!("sandbox gateway: no HTTP client: {e}"),
     }
-    let back = request.get("vnp_ReturnUrl").cloned().unwrap_or_else(|| crate::payments::RETURN_PATH.into());
+    let back = request.get("vnp_ReturnUrl").cloned().unwrap_or_else(|| motcua_app::payments::RETURN_PATH.into());
     Ok(Redirect::to(&format!("{back}?{query}")).into_response())
 }

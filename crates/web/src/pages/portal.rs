@@ -7,12 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use motcua_store::catalog::Procedure;
 use serde::Deserialize;
 
-use super::{show_money, show_time, Ctx, FormErrors};
-use crate::api::catalog::{filter, CatalogQuery};
-use crate::error::{AppError, ErrorKind};
-use crate::i18n::Lang;
-use crate::service;
-use crate::state::AppState;
+use super::{Ctx, FormErrors};
+use crate::error::{AppError, ErrorKind, HttpError, HttpResult};
+use motcua_app::catalog::CatalogFilter;
+use motcua_app::i18n::Lang;
+use motcua_app::present::{fee_text, show_time, time_text};
+use motcua_app::service;
+use motcua_app::state::AppState;
 
 /// A procedure in a list.
 pub struct ProcedureRow {
@@ -22,20 +23,6 @@ pub struct ProcedureRow {
     pub level: String,
     pub time: String,
     pub fee: String,
-}
-
-/// "10 working days", "3 ngày làm việc".
-pub fn time_text(lang: Lang, p: &Procedure) -> String {
-    lang.t_args(&format!("time-{}", p.limit.unit.as_str()), &[("n", &p.limit.amount.to_string())])
-}
-
-/// "Miễn phí" or the amount.
-pub fn fee_text(lang: Lang, vnd: i64) -> String {
-    if vnd == 0 {
-        lang.t("fee-free")
-    } else {
-        show_money(vnd)
-    }
 }
 
 impl ProcedureRow {
@@ -86,12 +73,12 @@ struct CatalogPage {
 }
 
 /// The catalog with search and filters.
-pub async fn catalog(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CatalogQuery>) -> Response {
+pub async fn catalog(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CatalogFilter>) -> Response {
     let catalog = state.catalog();
     let per_page = 20;
     let page = q.page.unwrap_or(1).max(1);
-    let query = CatalogQuery { per_page: Some(per_page), page: Some(page), ..q };
-    let (items, total) = filter(&catalog, &query);
+    let query = CatalogFilter { per_page: Some(per_page), page: Some(page), ..q };
+    let (items, total) = catalog.filter(&query);
     let mut fields: Vec<(String, String)> = catalog
         .procedures
         .iter()
@@ -165,7 +152,7 @@ pub async fn procedure(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<ProcedureQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let catalog = state.catalog();
     let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
     let page = procedure_page(&state, &ctx, p, super::questions::AskView::fresh(q.hoi.is_some())).await?;
@@ -178,7 +165,7 @@ pub(super) async fn procedure_page(
     ctx: &Ctx,
     p: &Procedure,
     ask: super::questions::AskView,
-) -> Result<ProcedurePage, AppError> {
+) -> HttpResult<ProcedurePage> {
     let lang = ctx.lang;
     let answered = motcua_store::questions::published_for(&state.db, &p.code)
         .await?
@@ -261,7 +248,7 @@ pub async fn lookup(State(state): State<AppState>, ctx: Ctx, Query(f): Query<Loo
                 })
             }
             Err(e) if e.kind == ErrorKind::NotFound => errors = FormErrors::general(ctx.t("lookup-not-found")),
-            Err(e) => return e.into_response(),
+            Err(e) => return HttpError::from(e).into_response(),
         }
     }
     let page = LookupPage { code, phone, errors, result, ctx: ctx.clone() };

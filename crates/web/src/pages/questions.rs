@@ -19,9 +19,10 @@ use motcua_domain::identity::{Email, FullName};
 use motcua_store::questions::{self, NewQuestion};
 use serde::Deserialize;
 
-use super::{show_time, Ctx, FormErrors, SignedIn};
-use crate::error::{AppError, ErrorKind};
-use crate::state::AppState;
+use super::{Ctx, FormErrors, SignedIn};
+use crate::error::{AppError, ErrorKind, HttpResult};
+use motcua_app::present::show_time;
+use motcua_app::state::AppState;
 
 /// A form filled in faster than this is taken for a robot.
 const MIN_FILL_SECONDS: i64 = 3;
@@ -132,11 +133,11 @@ pub async fn ask(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     Form(f): Form<AskForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(Some(&f.csrf))?;
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
     if !state.asks.allow(&addr.ip().to_string()) {
-        return Err(AppError::new(ErrorKind::RateLimited));
+        return Err(AppError::new(ErrorKind::RateLimited).into());
     }
     match check(&f) {
         Ok(Some((name, email, body))) => {
@@ -185,10 +186,10 @@ pub async fn feedback(
     ctx: Ctx,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Form(f): Form<AskForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(Some(&f.csrf))?;
     if !state.asks.allow(&addr.ip().to_string()) {
-        return Err(AppError::new(ErrorKind::RateLimited));
+        return Err(AppError::new(ErrorKind::RateLimited).into());
     }
     let dossier = f.dossier.trim().to_string();
     let agency = if dossier.is_empty() {
@@ -243,11 +244,7 @@ fn moderation_scope(state: &AppState, user: &motcua_store::users::User) -> Optio
 }
 
 /// The questions and feedback waiting for an answer.
-pub async fn moderation(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-) -> Result<Response, AppError> {
+pub async fn moderation(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> HttpResult<Response> {
     let scope = moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
     let catalog = state.catalog();
     let items = questions::pending(&state.db, scope.as_deref(), 200)
@@ -290,17 +287,17 @@ pub async fn decide(
     SignedIn(user): SignedIn,
     Path(id): Path<i64>,
     Form(f): Form<DecisionForm>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(Some(&f.csrf))?;
     let scope = moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
     let agency = questions::agency_of(&state.db, id).await?;
     if scope.is_some() && scope != agency {
-        return Err(AppError::not_found());
+        return Err(AppError::not_found().into());
     }
     let publish = f.decision == "publish";
     let answer = f.answer.trim();
     if publish && answer.is_empty() {
-        return Err(AppError::fields([("answer".to_string(), "question-answer-required".to_string())].into()));
+        return Err(AppError::fields([("answer".to_string(), "question-answer-required".to_string())].into()).into());
     }
     questions::decide(&state.db, id, publish, Some(answer).filter(|a| !a.is_empty()), user.id, Utc::now()).await?;
     Ok(Redirect::to("/can-bo/hoi-dap").into_response())

@@ -7,11 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{show_time, Ctx, FormErrors};
-use crate::error::{AppError, ErrorKind};
-use crate::sealing::{self, FileCheck, SealView, Verdict};
-use crate::state::AppState;
+use super::{Ctx, FormErrors};
+use crate::error::{ErrorKind, HttpResult};
 use crate::uploads;
+use motcua_app::present::show_time;
+use motcua_app::sealing::{self, FileCheck, SealView, Verdict};
+use motcua_app::state::AppState;
 
 /// What the page shows about one result.
 struct Shown {
@@ -88,7 +89,7 @@ pub async fn form(ctx: Ctx, Query(q): Query<CodeQuery>) -> Response {
 }
 
 /// `/xac-thuc/{code}`: the result with this code and whether its signature checks out.
-pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
+pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> HttpResult<Response> {
     match sealing::check_code(&state, &code).await {
         Ok(v) => {
             let message = ctx.t(if v.signature_valid { "verify-record-authentic" } else { "verify-record-invalid" });
@@ -106,13 +107,13 @@ pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<S
                 FormErrors::from_keys(ctx.lang, &[("code".to_string(), "verify-not-found".to_string())].into(), &[]);
             Ok(page(&ctx, StatusCode::NOT_FOUND, errors, code, None))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// A file uploaded for checking: hashed, looked up among the sealed results, its signature
 /// verified; the answer is shown at once (nothing is stored).
-pub async fn check(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> Result<Response, AppError> {
+pub async fn check(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> HttpResult<Response> {
     let parts = match uploads::read(mp, state.config.max_file_bytes).await {
         Ok(parts) => parts,
         Err(e) if e.kind == ErrorKind::PayloadTooLarge => {

@@ -16,10 +16,10 @@ use motcua_store::catalog::Procedure;
 use serde::Deserialize;
 
 use super::{admin_only, Ctx, FormErrors, SignedIn};
-use crate::error::{AppError, ErrorKind};
-use crate::i18n::Lang;
-use crate::service::{self, WorkflowRejected};
-use crate::state::AppState;
+use crate::error::{AppError, ErrorKind, HttpResult};
+use motcua_app::i18n::Lang;
+use motcua_app::service::{self, WorkflowRejected};
+use motcua_app::state::AppState;
 
 /// Consultation slots offered per step in the form (a workflow may hold more, from a file).
 const CONSULTATION_SLOTS: usize = 2;
@@ -46,7 +46,7 @@ pub async fn list(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     admin_only(&user)?;
     let catalog = state.catalog();
     let query = q.q.unwrap_or_default();
@@ -199,7 +199,7 @@ pub async fn edit(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Query(q): Query<EditQuery>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     admin_only(&user)?;
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
     let flash = if q.luu.is_some() { ctx.t("workflow-saved") } else { String::new() };
@@ -293,7 +293,7 @@ async fn save_and_answer(
     p: &Procedure,
     version: Option<i64>,
     steps: Vec<Step>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     match service::save_workflow(state, user, &p.code, version, steps.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!("/quan-tri/quy-trinh/{}?luu=1", p.code)).into_response()),
         Err(WorkflowRejected::Invalid(problems)) => {
@@ -306,7 +306,7 @@ async fn save_and_answer(
             let page = edit_page(state, ctx, p, &steps, errors, String::new());
             Ok(ctx.render_status(StatusCode::CONFLICT, &page))
         }
-        Err(WorkflowRejected::Error(e)) => Err(e),
+        Err(WorkflowRejected::Error(e)) => Err(e.into()),
     }
 }
 
@@ -317,7 +317,7 @@ pub async fn save(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     axum::Form(form): axum::Form<HashMap<String, String>>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     ctx.check_csrf(form.get("_csrf").map(String::as_str))?;
     admin_only(&user)?;
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
@@ -341,7 +341,7 @@ pub async fn export(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     admin_only(&user)?;
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
     let body = serde_json::to_string_pretty(&p.workflow).map_err(AppError::internal)?;
@@ -362,7 +362,7 @@ pub async fn import(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     mp: Multipart,
-) -> Result<Response, AppError> {
+) -> HttpResult<Response> {
     let parts = crate::uploads::read(mp, 1024 * 1024).await?;
     ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
     admin_only(&user)?;

@@ -5,8 +5,8 @@
 
 use std::net::SocketAddr;
 
+use motcua_app::{AppState, Config};
 use motcua_testkit::{TestDb, TestEngine};
-use motcua_web::{AppState, Config};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -20,7 +20,7 @@ pub struct TestApp {
 /// The hash of the demo password, computed once per test binary (argon2 is slow on purpose).
 pub async fn demo_hash() -> String {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async { motcua_web::auth::hash_password("demo".into()).await.expect("hash") }).await.clone()
+    HASH.get_or_init(|| async { motcua_app::accounts::hash_password("demo".into()).await.expect("hash") }).await.clone()
 }
 
 impl TestApp {
@@ -54,19 +54,19 @@ impl TestApp {
     /// Starts the job worker that tells applicants of each change (portal, e-mail, SMS).
     pub fn notify_worker(
         &self,
-        mailer: motcua_web::mail::Mailer,
-        sms: std::sync::Arc<dyn motcua_web::sms::SmsProvider>,
-        templates: motcua_web::notify::Templates,
-        config: motcua_web::worker::WorkerConfig,
-    ) -> motcua_web::worker::Worker {
-        let handlers = motcua_web::notify::register(
-            motcua_web::worker::handlers(mailer.clone()),
+        mailer: motcua_app::jobs::mail::Mailer,
+        sms: std::sync::Arc<dyn motcua_app::jobs::sms::SmsProvider>,
+        templates: motcua_app::jobs::notify::Templates,
+        config: motcua_app::jobs::worker::WorkerConfig,
+    ) -> motcua_app::jobs::worker::Worker {
+        let handlers = motcua_app::jobs::notify::register(
+            motcua_app::jobs::worker::handlers(mailer.clone()),
             self.state.clone(),
             mailer,
             sms,
             templates,
         );
-        motcua_web::worker::start(self.state.db.clone(), handlers, config)
+        motcua_app::jobs::worker::start(self.state.db.clone(), handlers, config)
     }
 
     pub fn url(&self, path: &str) -> String {

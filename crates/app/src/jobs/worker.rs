@@ -31,7 +31,7 @@ use motcua_store::{Database, StoreError};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::mail::{MailError, Mailer, EMAIL_JOB};
+use super::mail::{MailError, Mailer, EMAIL_JOB};
 
 /// What a handler answers.
 pub type JobResult = Result<(), JobError>;

@@ -20,11 +20,11 @@ use motcua_store::dossiers::{self, FollowUps};
 use motcua_store::jobs::Job;
 use serde::Deserialize;
 
+use super::mail::{Email, Mailer};
+use super::sms::SmsProvider;
+use super::worker::{Handlers, JobError};
 use crate::i18n::Lang;
-use crate::mail::{Email, Mailer};
-use crate::sms::SmsProvider;
 use crate::state::AppState;
-use crate::worker::{Handlers, JobError};
 
 /// The job kind of a message to an applicant.
 pub const NOTIFY_JOB: &str = "notify";
@@ -60,8 +60,8 @@ impl Templates {
             return text;
         }
         match lang {
-            Lang::Vi => include_str!("../locales/notify.vi.ftl").to_string(),
-            Lang::En => include_str!("../locales/notify.en.ftl").to_string(),
+            Lang::Vi => include_str!("../../locales/notify.vi.ftl").to_string(),
+            Lang::En => include_str!("../../locales/notify.en.ftl").to_string(),
         }
     }
 

@@ -41,7 +41,7 @@ pub fn ipn_url(state: &AppState) -> String {
 /// The label of an option of one of the procedure's select fields.
 fn option_of(p: &Procedure, lang: Lang, key: &str, value: &str) -> String {
     match p.form.iter().find(|f| f.key == key) {
-        Some(f) => crate::pages::option_label(lang, f, value),
+        Some(f) => crate::present::option_label(lang, f, value),
         None => value.to_string(),
     }
 }
@@ -49,7 +49,7 @@ fn option_of(p: &Procedure, lang: Lang, key: &str, value: &str) -> String {
 /// A fee's lines named for people, and the total, for the given answers.
 pub fn fee_lines(p: &Procedure, answers: &Map<String, Value>, lang: Lang) -> (Vec<(String, i64)>, i64) {
     let q = quote(&p.fee, answers);
-    let label = |key: &str| crate::pages::field_label(lang, &p.form, key);
+    let label = |key: &str| crate::present::field_label(lang, &p.form, key);
     let option = |key: &str, value: &str| option_of(p, lang, key, value);
     let lines = q
         .lines
@@ -64,7 +64,7 @@ pub fn fee_lines(p: &Procedure, answers: &Map<String, Value>, lang: Lang) -> (Ve
                         ("field", &label(field)),
                         ("from", &from.to_string()),
                         ("count", &count.to_string()),
-                        ("unit", &crate::pages::fee_text(lang, *unit_vnd)),
+                        ("unit", &crate::present::fee_text(lang, *unit_vnd)),
                     ],
                 ),
                 FeeLine::Cap { .. } => lang.t("fee-line-cap"),
@@ -79,8 +79,8 @@ pub fn fee_lines(p: &Procedure, answers: &Map<String, Value>, lang: Lang) -> (Ve
 /// changes it, the ceiling.
 pub fn schedule_text(p: &Procedure, lang: Lang) -> Vec<String> {
     use motcua_domain::fee::FeeRule;
-    let money = |v: i64| crate::pages::fee_text(lang, v);
-    let label = |key: &str| crate::pages::field_label(lang, &p.form, key);
+    let money = |v: i64| crate::present::fee_text(lang, v);
+    let label = |key: &str| crate::present::field_label(lang, &p.form, key);
     let mut out = vec![lang.t_args("fee-schedule-base", &[("amount", &money(p.fee.base_vnd))])];
     for r in &p.fee.rules {
         out.push(match r {
@@ -116,7 +116,7 @@ pub(crate) async fn start(
     if matches!(actor, Actor::Officer { .. }) {
         let payment = payments::start(&state.db, d, "counter", Some(user.id), now).await?;
         let by = By { user_id: Some(user.id), name: user.full_name.clone() };
-        let note = format!("Thu tiền mặt tại Bộ phận Một cửa: {}", crate::pages::fee_text(Lang::Vi, d.fee_vnd));
+        let note = format!("Thu tiền mặt tại Bộ phận Một cửa: {}", crate::present::fee_text(Lang::Vi, d.fee_vnd));
         let facts = GatewayFacts { response_code: Some("00".into()), ..GatewayFacts::default() };
         match settle(state, &payment, &facts, &by, note, None).await? {
             Settled::Paid(..) => return Ok(None),
@@ -166,7 +166,7 @@ async fn settle(
         // opinions it asks start with the payment.
         crate::service::plan_step(state, &p, &s, &t, now, &mut change).await?;
         if t.to != s.status {
-            change.follow_ups = crate::notify::follow_ups(t.to, false);
+            change.follow_ups = crate::jobs::notify::follow_ups(t.to, false);
         }
         match payments::settle_paid(&state.db, payment, &d, &change, facts, by, log, now).await {
             Err(StoreError::Conflict(_)) => continue,
@@ -250,7 +250,7 @@ async fn decide(
         let by = By { user_id: None, name: format!("Cổng thanh toán ({})", state.config.payment.name) };
         let note = format!(
             "Đã thanh toán trực tuyến {} (mã giao dịch {}{})",
-            crate::pages::fee_text(Lang::Vi, payment.amount_vnd),
+            crate::present::fee_text(Lang::Vi, payment.amount_vnd),
             payment.txn_ref,
             result.bank_code.as_deref().map(|b| format!(", {b}")).unwrap_or_default()
         );

@@ -19,12 +19,12 @@ use motcua_store::{users, Database, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 
+use super::mail::{Email, Mailer};
+use super::worker::{Handlers, JobError};
 use crate::error::AppResult;
 use crate::i18n::Lang;
-use crate::mail::{Email, Mailer};
 use crate::service::{self, DeadlineFilter, QueueTab};
 use crate::state::AppState;
-use crate::worker::{Handlers, JobError};
 
 /// The job kind of an officer's daily digest.
 pub const DIGEST_JOB: &str = "daily_digest";

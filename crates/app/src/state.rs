@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use motcua_domain::calendar::WorkingCalendar;
 use motcua_domain::code::DossierCodePattern;
-use motcua_domain::search::{CatalogIndex, Entry};
 use motcua_store::catalog::{self, Agency, Procedure};
 use motcua_store::{Blobs, Database};
 
+pub use crate::catalog::Catalog;
 use crate::error::AppResult;
 
 /// Settings of a running server.
@@ -78,102 +78,6 @@ impl Default for Config {
             payment: crate::gateway::GatewayConfig::sandbox(),
             keys_dir: None,
         }
-    }
-}
-
-/// The catalog kept in memory: every current procedure and its search index. A province has
-/// about 2,000 procedures, so search answers without touching the database.
-pub struct Catalog {
-    /// Current procedures, ordered by code.
-    pub procedures: Vec<Procedure>,
-    /// Agencies by code.
-    pub agencies: HashMap<String, Agency>,
-    /// Agencies' own counting rules (office hours, cut-off), by code.
-    rules: HashMap<String, motcua_domain::calendar::CountingRule>,
-    index: CatalogIndex,
-    by_code: HashMap<String, usize>,
-    by_version: HashMap<i64, usize>,
-    /// Each procedure's API representation, serialised once: search answers are assembled from
-    /// these instead of serialising the same forms again on every request.
-    json: Vec<String>,
-}
-
-impl Catalog {
-    /// Builds the catalog and its index.
-    pub fn new(
-        procedures: Vec<Procedure>,
-        agencies: Vec<Agency>,
-        rules: HashMap<String, motcua_domain::calendar::CountingRule>,
-    ) -> Self {
-        let entries = procedures
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Entry {
-                id: i as i64,
-                name: p.name.clone(),
-                code: p.code.clone(),
-                extra: format!(
-                    "{} {} {} {}",
-                    p.name_en.as_deref().unwrap_or(""),
-                    p.field.name,
-                    p.agency.name,
-                    p.field.code
-                ),
-            })
-            .collect();
-        let by_code = procedures.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
-        let by_version = procedures.iter().enumerate().map(|(i, p)| (p.version_id, i)).collect();
-        Self {
-            index: CatalogIndex::new(entries),
-            by_code,
-            by_version,
-            json: procedures
-                .iter()
-                .map(|p| {
-                    serde_json::to_string(&crate::api::dto::ProcedureDto::from(p)).unwrap_or_else(|_| "null".into())
-                })
-                .collect(),
-            agencies: agencies.into_iter().map(|a| (a.code.clone(), a)).collect(),
-            rules,
-            procedures,
-        }
-    }
-
-    /// An agency's counting rule: its own, or the default one (07:30–17:00, 15:00 cut-off).
-    pub fn counting_rule(&self, agency: &str) -> motcua_domain::calendar::CountingRule {
-        self.rules.get(agency).cloned().unwrap_or_default()
-    }
-
-    /// The catalog as stored now: current procedures, agencies and their counting rules.
-    pub async fn load(db: &Database) -> AppResult<Catalog> {
-        Ok(Catalog::new(
-            catalog::current_procedures(db).await?,
-            catalog::agencies(db).await?,
-            catalog::counting_rules(db).await?,
-        ))
-    }
-
-    /// A procedure by code.
-    pub fn get(&self, code: &str) -> Option<&Procedure> {
-        self.by_code.get(code).map(|&i| &self.procedures[i])
-    }
-
-    /// The API representation of a current procedure, as JSON text.
-    pub fn json_of(&self, code: &str) -> Option<&str> {
-        self.by_code.get(code).map(|&i| self.json[i].as_str())
-    }
-
-    /// A current procedure by its version id.
-    pub fn by_version(&self, version_id: i64) -> Option<&Procedure> {
-        self.by_version.get(&version_id).map(|&i| &self.procedures[i])
-    }
-
-    /// Procedures matching the query, best first (all of them, by code, for an empty query).
-    pub fn search(&self, q: &str) -> Vec<&Procedure> {
-        if q.trim().is_empty() {
-            return self.procedures.iter().collect();
-        }
-        self.index.search(q).into_iter().filter_map(|i| self.procedures.get(i as usize)).collect()
     }
 }
 
@@ -246,7 +150,7 @@ impl AppState {
     pub async fn new(db: Database, blobs: Blobs, config: Config) -> AppResult<AppState> {
         let catalog = Catalog::load(&db).await?;
         let calendar = motcua_store::calendar::working_calendar(&db).await?;
-        let dummy_hash = crate::auth::hash_password("not a real password".into()).await?;
+        let dummy_hash = crate::accounts::hash_password("not a real password".into()).await?;
         let keys = match &config.keys_dir {
             Some(dir) => motcua_signing::KeyRing::open(dir).map_err(crate::error::AppError::internal)?,
             None => motcua_signing::KeyRing::in_memory(),

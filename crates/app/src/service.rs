@@ -397,7 +397,7 @@ async fn record(
         attachments,
         // In person, the reception that follows at once is the news.
         follow_ups: if channel == "online" {
-            crate::notify::follow_ups(Status::Submitted, false)
+            crate::jobs::notify::follow_ups(Status::Submitted, false)
         } else {
             Default::default()
         },
@@ -644,7 +644,7 @@ async fn reschedule(
         enters_step: None,
         consultations: vec![],
         cancel_consultations: false,
-        follow_ups: crate::notify::follow_ups(d.status, true),
+        follow_ups: crate::jobs::notify::follow_ups(d.status, true),
         seal: None,
     };
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
@@ -753,7 +753,7 @@ pub async fn act_with(state: &AppState, user: &User, code: &str, input: ActInput
     change.seal = seal;
     plan_step(state, &p, &s, &t, now, &mut change).await?;
     if t.to != s.status {
-        change.follow_ups = crate::notify::follow_ups(t.to, false);
+        change.follow_ups = crate::jobs::notify::follow_ups(t.to, false);
     }
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = match dossiers::apply(&state.db, &d, &change, &by, now).await {

@@ -2,8 +2,6 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 
@@ -23,24 +21,6 @@ impl Lang {
         match self {
             Lang::Vi => "vi",
             Lang::En => "en",
-        }
-    }
-
-    /// Picks the language: the `lang` cookie (set by the switch on every page); then, for the
-    /// JSON API only, the `Accept-Language` header's first choice; else Vietnamese. Pages stay
-    /// Vietnamese until the visitor switches, whatever the browser prefers.
-    pub fn from_parts(parts: &Parts) -> Lang {
-        if let Some(c) = crate::auth::read_cookie(parts, "lang") {
-            return if c == "en" { Lang::En } else { Lang::Vi };
-        }
-        if !parts.uri.path().starts_with("/api/") {
-            return Lang::Vi;
-        }
-        let accept = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if accept.trim_start().to_ascii_lowercase().starts_with("en") {
-            Lang::En
-        } else {
-            Lang::Vi
         }
     }
 
@@ -88,14 +68,6 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
     match lang {
         Lang::Vi => VI.get_or_init(|| load("vi", include_str!("../locales/vi.ftl"))),
         Lang::En => EN.get_or_init(|| load("en", include_str!("../locales/en.ftl"))),
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Lang::from_parts(parts))
     }
 }
 

@@ -1,0 +1,117 @@
+//! Errors with stable machine codes, translated at the edge.
+//!
+//! Use-cases return [`AppError`]: a kind with a stable machine code, a message key and per-field
+//! message keys. The web edge maps the kind to an HTTP status and words the keys in the caller's
+//! language. Internal causes go to the log, never to the user.
+
+use std::collections::BTreeMap;
+
+use motcua_store::StoreError;
+
+/// The kinds of error the API promises (shared/API.md, "Errors").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 401: sign in first.
+    Unauthenticated,
+    /// 403: signed in, but not allowed (used only where hiding existence is pointless).
+    Forbidden,
+    /// 404: does not exist, or the caller may not see it.
+    NotFound,
+    /// 422: bad input, with per-field messages.
+    Validation,
+    /// 409: the action is not on offer now, or a uniqueness rule.
+    Conflict,
+    /// 413: too large.
+    PayloadTooLarge,
+    /// 429: too many attempts.
+    RateLimited,
+    /// 400: the request itself is malformed.
+    BadRequest,
+    /// 500: our fault; details are logged only.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The machine code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Validation => "validation_failed",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::PayloadTooLarge => "payload_too_large",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// The message key of the general message in the locale files.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ErrorKind::Unauthenticated => "error-unauthenticated",
+            ErrorKind::Forbidden => "error-forbidden",
+            ErrorKind::NotFound => "error-not-found",
+            ErrorKind::Validation => "error-validation",
+            ErrorKind::Conflict => "error-conflict",
+            ErrorKind::PayloadTooLarge => "error-too-large",
+            ErrorKind::RateLimited => "error-rate-limited",
+            ErrorKind::BadRequest => "error-bad-request",
+            ErrorKind::Internal => "error-internal",
+        }
+    }
+}
+
+/// An error to show the caller: a kind, an optional more specific message key, and per-field
+/// message keys for validation errors.
+#[derive(Clone, Debug)]
+pub struct AppError {
+    /// The kind.
+    pub kind: ErrorKind,
+    /// A specific message key replacing the general one.
+    pub message: Option<&'static str>,
+    /// Field name → message key.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl AppError {
+    /// An error of a kind with its general message.
+    pub fn new(kind: ErrorKind) -> Self {
+        Self { kind, message: None, fields: BTreeMap::new() }
+    }
+
+    /// An error with a specific message key.
+    pub fn with(kind: ErrorKind, message: &'static str) -> Self {
+        Self { kind, message: Some(message), fields: BTreeMap::new() }
+    }
+
+    /// A validation error with per-field message keys.
+    pub fn fields(fields: BTreeMap<String, String>) -> Self {
+        Self { kind: ErrorKind::Validation, message: None, fields }
+    }
+
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(ErrorKind::NotFound)
+    }
+
+    /// 500, logging the cause.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(ErrorKind::Internal)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::not_found(),
+            StoreError::Conflict(_) => AppError::new(ErrorKind::Conflict),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+/// Shorthand.
+pub type AppResult<T> = Result<T, AppError>;

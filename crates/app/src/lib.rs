@@ -1,0 +1,23 @@
+//! The application core of motcua: every use-case, between the pure rules of the domain crate
+//! and the HTTP edge of the web crate.
+//!
+//! A use-case takes typed input (a user, a dossier code, a parsed command), checks who may do
+//! it, runs the domain's rules, stores the outcome through the store crate and answers with a
+//! view or an [`error::AppError`] that carries a stable code, never an HTTP status. The web
+//! crate parses requests into these inputs and renders the answers; the binary and the tests
+//! call the same functions.
+
+pub mod accounts;
+pub mod catalog;
+pub mod error;
+pub mod gateway;
+pub mod i18n;
+pub mod jobs;
+pub mod payments;
+pub mod present;
+pub mod sealing;
+pub mod service;
+pub mod state;
+pub mod uploads;
+
+pub use state::{AppState, Config};
