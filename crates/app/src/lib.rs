@@ -8,15 +8,22 @@
 //! call the same functions.
 
 pub mod accounts;
+pub mod attachments;
 pub mod catalog;
+pub mod citizen_store;
+pub mod dossiers;
+pub mod drafts;
 pub mod error;
 pub mod gateway;
 pub mod i18n;
 pub mod jobs;
+pub mod keys;
+pub mod lifecycle;
+pub mod passwords;
 pub mod payments;
 pub mod present;
+pub mod procedures;
 pub mod sealing;
-pub mod service;
 pub mod state;
 pub mod uploads;
 

@@ -158,13 +158,13 @@ async fn settle(
     for _ in 0..5 {
         let d = dossiers::by_id(&state.db, payment.dossier_id).await?;
         let p = state.procedure_version(d.procedure_version_id).await?;
-        let s = crate::service::situation(&d, &p);
+        let s = crate::lifecycle::situation(&d, &p);
         let t = after_payment(&s);
         let now = Utc::now();
         let mut change = Change::from_transition(&s, Action::Pay, t, now, None, Some(note.clone()), vec![]);
         // A dossier waiting for its fee enters its first step now: its allotment and the
         // opinions it asks start with the payment.
-        crate::service::plan_step(state, &p, &s, &t, now, &mut change).await?;
+        crate::lifecycle::plan_step(state, &p, &s, &t, now, &mut change).await?;
         if t.to != s.status {
             change.follow_ups = crate::jobs::notify::follow_ups(t.to, false);
         }
@@ -294,7 +294,7 @@ pub async fn returned(
 
 /// The electronic receipt of a dossier's fee, for whoever may see the dossier.
 pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> AppResult<Vec<u8>> {
-    let view = crate::service::view_dossier(state, user, code).await?;
+    let view = crate::dossiers::view::view_dossier(state, user, code).await?;
     let d = &view.dossier;
     let paid = payments::of_dossier(&state.db, d.id)
         .await?

@@ -150,12 +150,12 @@ impl AppState {
     pub async fn new(db: Database, blobs: Blobs, config: Config) -> AppResult<AppState> {
         let catalog = Catalog::load(&db).await?;
         let calendar = motcua_store::calendar::working_calendar(&db).await?;
-        let dummy_hash = crate::accounts::hash_password("not a real password".into()).await?;
+        let dummy_hash = crate::passwords::hash_password("not a real password".into()).await?;
         let keys = match &config.keys_dir {
             Some(dir) => motcua_signing::KeyRing::open(dir).map_err(crate::error::AppError::internal)?,
             None => motcua_signing::KeyRing::in_memory(),
         };
-        crate::sealing::register_keys(&db, &keys).await?;
+        crate::keys::register_keys(&db, &keys).await?;
         let db_for_reads = db.clone();
         Ok(AppState(Arc::new(Inner {
             db,
@@ -222,9 +222,9 @@ impl AppState {
         let (id, snapshot) = {
             let mut ring = self.keys.lock().unwrap_or_else(|e| e.into_inner());
             let id = ring.rotate().map_err(crate::error::AppError::internal)?.id().to_string();
-            (id, crate::sealing::public_keys(&ring))
+            (id, crate::keys::public_keys(&ring))
         };
-        crate::sealing::register(&self.db, &snapshot).await?;
+        crate::keys::register(&self.db, &snapshot).await?;
         Ok(id)
     }
 

@@ -650,10 +650,10 @@ async fn run(cli: Cli) -> Result<()> {
             if matches!(command, KeysCommand::Rotate) {
                 let old = ring.current().id().to_string();
                 let new = ring.rotate()?.id().to_string();
-                motcua_app::sealing::register_keys(&db, &ring).await?;
+                motcua_app::keys::register_keys(&db, &ring).await?;
                 eprintln!("key {new} signs results from now on; {old} is retired (its results still verify)");
             } else {
-                motcua_app::sealing::register_keys(&db, &ring).await?;
+                motcua_app::keys::register_keys(&db, &ring).await?;
             }
             let local: Vec<String> = ring.keys().iter().map(|k| k.id().to_string()).collect();
             for k in motcua_store::seals::keys(&db).await? {

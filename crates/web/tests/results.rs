@@ -179,7 +179,7 @@ async fn after_rotation_old_results_still_verify_and_new_ones_use_the_new_key(en
     // A key added by `motcua keys rotate` while the server runs signs the next result.
     let mut ring = motcua_signing::KeyRing::open(&keys.path().join("keys")).unwrap();
     let third = ring.rotate().unwrap().id().to_string();
-    motcua_app::sealing::register_keys(&app.state.db, &ring).await.unwrap();
+    motcua_app::keys::register_keys(&app.state.db, &ring).await.unwrap();
     let (latest, _) = issue_result(&app, pdf("moi nhat")).await;
     let (_, r) =
         app.get(&format!("/api/v1/results/{}", latest["result_verification_code"].as_str().unwrap()), None).await;

@@ -21,9 +21,9 @@ use tokio::task::JoinHandle;
 
 use super::mail::{Email, Mailer};
 use super::worker::{Handlers, JobError};
+use crate::dossiers::queue::{officer_queue, DeadlineFilter, QueueTab};
 use crate::error::AppResult;
 use crate::i18n::Lang;
-use crate::service::{self, DeadlineFilter, QueueTab};
 use crate::state::AppState;
 
 /// The job kind of an officer's daily digest.
@@ -69,8 +69,8 @@ pub async fn digest_email(state: &AppState, user_id: i64, day: NaiveDate) -> App
     let user = users::user(&state.db, user_id).await?;
     let Some(to) = user.email.clone() else { return Ok(None) };
     let tab = if user.has(Role::Leader) { QueueTab::Unit } else { QueueTab::Mine };
-    let overdue = service::officer_queue(state, &user, tab, Some(DeadlineFilter::Overdue), None, 1, 100).await?;
-    let soon = service::officer_queue(state, &user, tab, Some(DeadlineFilter::DueSoon), None, 1, 100).await?;
+    let overdue = officer_queue(state, &user, tab, Some(DeadlineFilter::Overdue), None, 1, 100).await?;
+    let soon = officer_queue(state, &user, tab, Some(DeadlineFilter::DueSoon), None, 1, 100).await?;
     if overdue.total == 0 && soon.total == 0 {
         return Ok(None);
     }

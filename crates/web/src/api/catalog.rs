@@ -144,7 +144,7 @@ pub async fn put_workflow(
     Path(code): Path<String>,
     ApiJson(steps): ApiJson<Vec<Step>>,
 ) -> HttpResult<Json<serde_json::Value>> {
-    let p = motcua_app::service::save_workflow(&state, &user, &code, None, steps).await?;
+    let p = motcua_app::procedures::save_workflow(&state, &user, &code, None, steps).await?;
     Ok(Json(serde_json::json!({ "version": p.version, "limit": p.limit, "steps": p.workflow })))
 }
 
@@ -181,6 +181,6 @@ pub async fn put_fee_schedule(
     Path(code): Path<String>,
     ApiJson(schedule): ApiJson<motcua_domain::fee::FeeSchedule>,
 ) -> HttpResult<Json<motcua_domain::fee::FeeSchedule>> {
-    let p = motcua_app::service::save_fee_schedule(&state, &user, &code, schedule).await?;
+    let p = motcua_app::procedures::save_fee_schedule(&state, &user, &code, schedule).await?;
     Ok(Json(p.fee))
 }

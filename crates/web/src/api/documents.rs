@@ -9,7 +9,6 @@ use super::dto::{time, StoredDocumentDto, StoredDocumentList};
 use crate::auth::CurrentUser;
 use crate::error::HttpResult;
 use crate::lang::CallerLang;
-use motcua_app::service;
 use motcua_app::state::AppState;
 
 /// Paging of the store.
@@ -34,7 +33,8 @@ pub async fn list(
     CallerLang(lang): CallerLang,
     Query(q): Query<StoreQuery>,
 ) -> HttpResult<Json<StoredDocumentList>> {
-    let page = service::document_store(&state, &user, q.page.unwrap_or(1), q.per_page.unwrap_or(100)).await?;
+    let page = motcua_app::citizen_store::document_store(&state, &user, q.page.unwrap_or(1), q.per_page.unwrap_or(100))
+        .await?;
     let catalog = state.catalog();
     let items = page
         .items

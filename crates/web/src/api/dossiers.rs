@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use motcua_domain::dossier::Status;
+use motcua_domain::dossier::{Action, Status};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::IntoParams;
@@ -17,7 +17,7 @@ use super::ApiJson;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
-use motcua_app::service;
+use motcua_app::dossiers::act::{self, ActCommand, NewDue};
 use motcua_app::state::AppState;
 
 /// Apply online: multipart with `procedure_code`, `data` (JSON answers), one file part per
@@ -55,8 +55,8 @@ pub async fn submit(
         },
     };
     let picks = store_picks(parts.fields.get("reuse").map(String::as_str))?;
-    let d = service::submit_dossier(&state, &user, &code, &answers, parts.files, &picks).await?;
-    let view = service::view_dossier(&state, Some(&user), &d.code).await?;
+    let d = motcua_app::dossiers::submit::submit_dossier(&state, &user, &code, &answers, parts.files, &picks).await?;
+    let view = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &d.code).await?;
     Ok((StatusCode::CREATED, Json((&view).into())))
 }
 
@@ -107,21 +107,28 @@ pub async fn list(
         })?),
     };
     let tab = match q.scope.as_deref() {
-        Some("agency") => service::QueueTab::Unit,
-        Some("consulted") => service::QueueTab::Consulted,
-        _ => service::QueueTab::Mine,
+        Some("agency") => motcua_app::dossiers::queue::QueueTab::Unit,
+        Some("consulted") => motcua_app::dossiers::queue::QueueTab::Consulted,
+        _ => motcua_app::dossiers::queue::QueueTab::Mine,
     };
     let deadline = match q.deadline.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some("due_soon") => Some(service::DeadlineFilter::DueSoon),
-        Some("overdue") => Some(service::DeadlineFilter::Overdue),
+        Some("due_soon") => Some(motcua_app::dossiers::queue::DeadlineFilter::DueSoon),
+        Some("overdue") => Some(motcua_app::dossiers::queue::DeadlineFilter::Overdue),
         Some(_) => {
             return Err(AppError::fields([("deadline".to_string(), "field-not-option".to_string())].into()).into())
         }
     };
-    let page =
-        service::officer_queue(&state, &user, tab, deadline, status, q.page.unwrap_or(1), q.per_page.unwrap_or(20))
-            .await?;
+    let page = motcua_app::dossiers::queue::officer_queue(
+        &state,
+        &user,
+        tab,
+        deadline,
+        status,
+        q.page.unwrap_or(1),
+        q.per_page.unwrap_or(20),
+    )
+    .await?;
     let catalog = state.catalog();
     Ok(Json(DossierList {
         items: page
@@ -146,7 +153,7 @@ pub async fn get(
     user: MaybeUser,
     Path(code): Path<String>,
 ) -> HttpResult<Json<DossierDto>> {
-    let view = service::view_dossier(&state, user.user(), &code).await?;
+    let view = motcua_app::dossiers::view::view_dossier(&state, user.user(), &code).await?;
     Ok(Json((&view).into()))
 }
 
@@ -187,16 +194,17 @@ pub async fn act(
         let ApiJson(r) = ApiJson::<ActionRequest>::from_request(req, &state).await?;
         (r.action, r.note, r.due_at, r.to_step, vec![])
     };
-    let input = service::ActInput {
-        action: action.trim(),
+    let action = Action::parse(action.trim()).ok_or_else(act::unavailable)?;
+    let command = ActCommand {
+        action,
         note: note.as_deref(),
-        new_due: due.as_deref(),
+        new_due: due.as_deref().and_then(NewDue::parse),
         to_step: to_step.as_deref(),
         files: &files,
         client_ip: Some(&client_ip),
         lang,
     };
-    let view = service::act_with(&state, &user, &code, input).await?;
+    let view = act::act(&state, &user, &code, command).await?;
     Ok(Json((&view).into()))
 }
 
@@ -210,14 +218,14 @@ pub async fn assign(
     Path(code): Path<String>,
     ApiJson(r): ApiJson<AssignRequest>,
 ) -> HttpResult<Json<DossierDto>> {
-    let refused = service::assign(&state, &user, std::slice::from_ref(&code), r.assignee).await?;
+    let refused = motcua_app::dossiers::assign::assign(&state, &user, std::slice::from_ref(&code), r.assignee).await?;
     if !refused.is_empty() {
         // Not visible, or not the leader of the step: indistinguishable from a missing dossier
         // only when the caller may not see it.
-        service::view_dossier(&state, Some(&user), &code).await?;
+        motcua_app::dossiers::view::view_dossier(&state, Some(&user), &code).await?;
         return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable").into());
     }
-    let view = service::view_dossier(&state, Some(&user), &code).await?;
+    let view = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &code).await?;
     Ok(Json((&view).into()))
 }
 
@@ -232,7 +240,7 @@ pub async fn answer_consultation(
     Path((code, id)): Path<(String, i64)>,
     ApiJson(r): ApiJson<AnswerRequest>,
 ) -> HttpResult<Json<DossierDto>> {
-    let view = service::answer_consultation(&state, &user, &code, id, &r.answer).await?;
+    let view = motcua_app::dossiers::consult::answer_consultation(&state, &user, &code, id, &r.answer).await?;
     Ok(Json((&view).into()))
 }
 
@@ -252,7 +260,7 @@ pub async fn rate(
         Some(r.convenience.as_str()),
         Some(r.attitude.as_str()),
     ];
-    let view = service::rate_dossier(&state, &user, &code, levels, r.comment.as_deref()).await?;
+    let view = motcua_app::dossiers::rate::rate_dossier(&state, &user, &code, levels, r.comment.as_deref()).await?;
     Ok(Json((&view).into()))
 }
 
@@ -264,7 +272,7 @@ pub async fn attachment(
     user: MaybeUser,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
-    let (a, bytes) = service::attachment_bytes(&state, user.user(), &id).await?;
+    let (a, bytes) = motcua_app::dossiers::view::attachment_bytes(&state, user.user(), &id).await?;
     Ok(file_response(&a.content_type, &a.file_name, bytes))
 }
 
@@ -299,7 +307,7 @@ pub struct LookupQuery {
 #[utoipa::path(get, path = "/api/v1/lookup", tag = "dossiers", params(LookupQuery),
     responses((status = 200, body = LookupResponse), (status = 404, body = super::dto::ErrorBody)))]
 pub async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> HttpResult<Json<LookupResponse>> {
-    let (d, p) = service::lookup(&state, &q.code, &q.phone).await?;
+    let (d, p) = motcua_app::dossiers::view::lookup(&state, &q.code, &q.phone).await?;
     Ok(Json(LookupResponse {
         code: d.code,
         procedure_name: p.name.clone(),

@@ -183,7 +183,7 @@ pub async fn register(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Reg
             let errors = FormErrors::from_keys(ctx.lang, &fields, &order);
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &register_page(&ctx, &f, errors)))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -233,7 +233,7 @@ pub async fn document_store(
     }
     let catalog = state.catalog();
     let lang = ctx.lang;
-    let items = motcua_app::service::document_store(&state, &user, 1, 500)
+    let items = motcua_app::citizen_store::document_store(&state, &user, 1, 500)
         .await?
         .items
         .into_iter()

@@ -17,7 +17,7 @@ use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
 use motcua_app::present::size_text;
-use motcua_app::service;
+
 use motcua_app::state::AppState;
 
 /// One form field as shown.
@@ -70,7 +70,7 @@ pub(super) struct ApplyPage {
 
 impl ApplyPage {
     /// The same form for the desk: the applicant's details are typed, not taken from the account.
-    pub(super) fn for_counter(mut self, applicant: &service::CounterApplicant) -> Self {
+    pub(super) fn for_counter(mut self, applicant: &motcua_app::dossiers::submit::CounterApplicant) -> Self {
         let ctx = &self.ctx;
         let field = |name: &str, label: &str, kind: &'static str, value: &str| {
             (name.to_string(), ctx.t(label), kind, value.to_string(), self.errors.of(name).to_string())
@@ -247,7 +247,7 @@ fn procedure_for(state: &AppState, code: &str) -> Result<Procedure, AppError> {
 fn citizen_only(ctx: &Ctx) -> Result<(), AppError> {
     match &ctx.user {
         Some(u) if !u.has(motcua_domain::dossier::Role::Citizen) => {
-            Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only").into())
+            Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only"))
         }
         _ => Ok(()),
     }
@@ -325,7 +325,7 @@ pub async fn check(
         .collect();
     let (answers, files) = answers_and_files(&p, parts);
     // A new upload wins over a pick from the store, which wins over a draft's kept file.
-    let documents = service::with_store_picks(&state, &user, &p, files, &picks).await?;
+    let documents = motcua_app::citizen_store::with_store_picks(&state, &user, &p, files, &picks).await?;
     if !documents.refused.is_empty() {
         let errors = FormErrors::from_keys(ctx.lang, &documents.refused, &error_order(&p));
         let page = apply_page(&ctx, &p, &answers, errors).with_store(&state, &user).await?;
@@ -333,25 +333,25 @@ pub async fn check(
     }
     let mut files = documents.files;
     if let Some(d) = &resumed {
-        let kept = service::kept_draft_files(&state, d, &files).await?;
+        let kept = motcua_app::drafts::kept_draft_files(&state, d, &files).await?;
         files.extend(kept);
     }
     let outcome = if saving {
-        service::save_draft(&state, &user, &p, &answers, &files).await.map(|_| "/ho-so?luu=1".to_string())
+        motcua_app::drafts::save_draft(&state, &user, &p, &answers, &files).await.map(|_| "/ho-so?luu=1".to_string())
     } else {
-        match service::prepare_submission(&state, &user, &code, &answers, &files).await {
+        match motcua_app::dossiers::submit::prepare_submission(&state, &user, &code, &answers, &files).await {
             Ok((p, data, attachments)) => {
                 let id = drafts::create(&state.db, user.id, &p.code, &data, &attachments, false).await?;
                 Ok(format!("/nop/{}/xac-nhan/{id}", p.code))
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         }
     };
     match outcome {
         Ok(next) => {
             // The saved draft gave its files to what replaces it.
             if let Some(d) = &resumed {
-                service::discard_draft(&state, d).await?;
+                motcua_app::drafts::discard_draft(&state, d).await?;
             }
             Ok(Redirect::to(&next).into_response())
         }
@@ -446,7 +446,7 @@ pub async fn submit(
 ) -> HttpResult<Response> {
     ctx.check_csrf(f.csrf.as_deref())?;
     let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
-    let dossier = service::record_submission(&state, &user, &p, d.data, d.files).await?;
+    let dossier = motcua_app::dossiers::submit::record_submission(&state, &user, &p, d.data, d.files).await?;
     drafts::delete(&state.db, &draft).await?;
     Ok(Redirect::to(&format!("/ho-so/{}?moi=1", dossier.code)).into_response())
 }

@@ -10,180 +10,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use motcua_domain::dossier::{Action, Status};
-use motcua_store::dossiers::{Dossier, Page};
 use serde::Deserialize;
 
 use super::{Ctx, FeeView, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
+use motcua_app::dossiers::act::{self, ActCommand, NewDue};
+use motcua_app::dossiers::view::DossierView;
 use motcua_app::i18n::Lang;
 use motcua_app::present::{show_time, size_text};
-use motcua_app::service::{self, DossierView};
 use motcua_app::state::AppState;
-
-/// A dossier in a list.
-pub struct Row {
-    pub code: String,
-    pub procedure: String,
-    pub applicant: String,
-    pub status: String,
-    pub status_key: String,
-    pub submitted: String,
-    pub due: String,
-    pub overdue: bool,
-    pub due_soon: bool,
-    /// More than one supplement request: flagged for the indicators.
-    pub repeated_supplements: bool,
-}
-
-/// The leader's bulk assignment on a queue: the specialists of the unit to pick from.
-pub struct BulkAssign {
-    pub specialists: Vec<(i64, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "mine.html")]
-pub struct ListPage {
-    pub ctx: Ctx,
-    pub title: String,
-    pub tabs: Vec<(String, String, bool)>,
-    pub deadline_links: Vec<(String, String, bool)>,
-    pub bulk: Option<BulkAssign>,
-    pub register: bool,
-    /// A citizen's saved drafts: (resume link, procedure, saved at).
-    pub drafts: Vec<(String, String, String)>,
-    pub base_url: String,
-    pub scope: String,
-    pub deadline: String,
-    pub statuses: Vec<(String, String, bool)>,
-    pub count_text: String,
-    pub flash: String,
-    pub rows: Vec<Row>,
-    pub prev_url: Option<String>,
-    pub next_url: Option<String>,
-}
-
-/// List parameters.
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    pub status: Option<String>,
-    pub scope: Option<String>,
-    pub deadline: Option<String>,
-    pub page: Option<i64>,
-    pub assigned: Option<usize>,
-    pub refused: Option<usize>,
-    pub luu: Option<String>,
-}
-
-/// Parses the status filter; an unknown one is ignored.
-pub fn status_filter(q: &ListQuery) -> Option<Status> {
-    q.status.as_deref().and_then(Status::parse)
-}
-
-/// Builds a list page from a page of dossiers.
-pub fn list_page(
-    state: &AppState,
-    ctx: &Ctx,
-    title: String,
-    base_url: &str,
-    q: &ListQuery,
-    page: Page<Dossier>,
-    per_page: i64,
-) -> ListPage {
-    let catalog = state.catalog();
-    let lang = ctx.lang;
-    let now = Utc::now();
-    let current = q.page.unwrap_or(1).max(1);
-    let scope = q.scope.clone().unwrap_or_default();
-    let deadline = q.deadline.clone().unwrap_or_default();
-    let link = |p: i64| {
-        format!("{base_url}?scope={scope}&deadline={deadline}&status={}&page={p}", q.status.as_deref().unwrap_or(""))
-    };
-    let soon_until = service::due_soon_until(state, now);
-    ListPage {
-        ctx: ctx.clone(),
-        title,
-        tabs: vec![],
-        deadline_links: vec![],
-        bulk: None,
-        register: false,
-        drafts: vec![],
-        base_url: base_url.to_string(),
-        scope: scope.clone(),
-        deadline: deadline.clone(),
-        statuses: Status::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), lang.t(&format!("status-{}", s.as_str())), Some(*s) == status_filter(q)))
-            .collect(),
-        count_text: lang.t_args("list-count", &[("n", &page.total.to_string())]),
-        flash: match (q.assigned, q.refused) {
-            (Some(n), Some(r)) if r > 0 => {
-                lang.t_args("assign-partly", &[("n", &n.to_string()), ("refused", &r.to_string())])
-            }
-            (Some(n), _) => lang.t_args("assign-done", &[("n", &n.to_string())]),
-            _ if q.luu.is_some() => lang.t("draft-saved"),
-            _ => String::new(),
-        },
-        rows: page
-            .items
-            .iter()
-            .map(|d| Row {
-                code: d.code.clone(),
-                procedure: catalog
-                    .get(&d.procedure_code)
-                    .map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string())
-                    .unwrap_or_else(|| d.procedure_code.clone()),
-                applicant: d.applicant.full_name.clone(),
-                status: lang.t(&format!("status-{}", d.status.as_str())),
-                status_key: d.status.as_str().into(),
-                submitted: show_time(Some(d.submitted_at)),
-                due: show_time(d.due_at),
-                overdue: !d.status.is_final() && d.finished_at.is_none() && d.due_at.is_some_and(|due| due < now),
-                due_soon: d.status.is_in_workflow() && d.due_at.is_some_and(|due| due >= now && due <= soon_until),
-                repeated_supplements: ctx.is_officer() && d.supplement_count > 1,
-            })
-            .collect(),
-        prev_url: (current > 1).then(|| link(current - 1)),
-        next_url: (current * per_page < page.total).then(|| link(current + 1)),
-    }
-}
-
-/// A citizen's own dossiers.
-pub async fn mine(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    SignedIn(user): SignedIn,
-    Query(q): Query<ListQuery>,
-) -> HttpResult<Response> {
-    if user.is_officer() {
-        return Ok(Redirect::to("/can-bo").into_response());
-    }
-    let per_page = 20;
-    let page = service::officer_queue(
-        &state,
-        &user,
-        service::QueueTab::Mine,
-        None,
-        status_filter(&q),
-        q.page.unwrap_or(1),
-        per_page,
-    )
-    .await?;
-    let mut view = list_page(&state, &ctx, ctx.t("mine-title"), "/ho-so", &q, page, per_page);
-    let catalog = state.catalog();
-    view.drafts = motcua_store::drafts::saved_by(&state.db, user.id)
-        .await?
-        .into_iter()
-        .map(|d| {
-            let name = catalog
-                .get(&d.procedure_code)
-                .map(|p| ctx.lang.pick(&p.name, p.name_en.as_deref()).to_string())
-                .unwrap_or_else(|| d.procedure_code.clone());
-            (format!("/nop/{}?nhap={}", d.procedure_code, d.id), name, show_time(Some(d.created_at)))
-        })
-        .collect();
-    Ok(ctx.render(&view))
-}
 
 /// An attachment as shown.
 pub struct AttachmentView {
@@ -379,7 +215,7 @@ async fn dossier_page(
     let p = &v.procedure;
     let answers = present::shown_answers(lang, &p.form, &d.data);
     let due_preview = if v.actions.contains(&Action::Receive) {
-        let due = service::due_if_received(state, p, Utc::now()).await?;
+        let due = motcua_app::lifecycle::due_if_received(state, p, Utc::now()).await?;
         lang.t_args("receive-due-preview", &[("due", &show_time(Some(due)))])
     } else {
         String::new()
@@ -454,7 +290,7 @@ async fn dossier_page(
     };
     let assign_to = if v.may_assign {
         Some(
-            service::assignable(state, &v)
+            motcua_app::dossiers::assign::assignable(state, &v)
                 .await?
                 .into_iter()
                 .map(|(id, name)| (id, name, Some(id) == d.assignee_user_id))
@@ -543,7 +379,7 @@ async fn dossier_page(
             )
         }),
         apology_due: v.actions.contains(&Action::Reschedule)
-            && d.due_at.is_some_and(|due| due <= service::due_soon_until(state, now)),
+            && d.due_at.is_some_and(|due| due <= motcua_app::dossiers::queue::due_soon_until(state, now)),
         forms: applicable_forms(&v, ctx.is_officer()).into_iter().map(|f| (f, lang.t(&format!("form-{f}")))).collect(),
         step_due: if step.is_empty() { String::new() } else { show_time(d.step_due_at) },
         step_late: !step.is_empty() && d.step_due_at.is_some_and(|t| t < now),
@@ -570,7 +406,7 @@ pub async fn page(
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> HttpResult<Response> {
-    let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
+    let v = motcua_app::dossiers::view::view_dossier(&state, ctx.user.as_ref(), &code).await?;
     let flash = match q.xong.as_deref() {
         Some("answer_consultation") => ctx.t("consultation-sent"),
         Some("rate") => ctx.t("rating-thanks"),
@@ -598,16 +434,21 @@ pub async fn act(
     ctx.check_csrf(fields.get("_csrf").map(String::as_str))?;
     let action = fields.get("action").cloned().unwrap_or_default();
     let note = fields.get("note").map(String::as_str);
-    let input = service::ActInput {
-        action: &action,
+    let client_ip = addr.ip().to_string();
+    let command = Action::parse(action.trim()).map(|action| ActCommand {
+        action,
         note,
-        new_due: fields.get("due_at").map(String::as_str),
+        new_due: fields.get("due_at").and_then(|raw| NewDue::parse(raw)),
         to_step: fields.get("to_step").map(String::as_str),
         files: &parts.files,
-        client_ip: Some(&addr.ip().to_string()),
+        client_ip: Some(&client_ip),
         lang: ctx.lang,
+    });
+    let outcome = match command {
+        Some(command) => act::act(&state, &user, &code, command).await,
+        None => Err(act::unavailable()),
     };
-    let result = match service::act_with(&state, &user, &code, input).await {
+    let result = match outcome {
         // Paying online continues at the payment gateway.
         Ok(v) if v.payment_url.is_some() => {
             return Ok(Redirect::to(v.payment_url.as_deref().unwrap_or_default()).into_response())
@@ -640,149 +481,10 @@ async fn after_form(
         let order: Vec<String> = order.iter().map(|s| s.to_string()).collect();
         FormErrors::from_keys(ctx.lang, &e.fields, &order)
     };
-    let v = service::view_dossier(state, Some(user), code).await?;
+    let v = motcua_app::dossiers::view::view_dossier(state, Some(user), code).await?;
     let page = dossier_page(state, ctx, v, errors, false, String::new()).await?;
     let status = if e.kind == ErrorKind::Conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(ctx.render_status(status, &page))
-}
-
-/// The heading of a legal form: the parent agency and the agency, in capitals.
-fn form_heading(catalog: &motcua_app::state::Catalog, agency: &motcua_store::catalog::Agency) -> (String, String) {
-    let parent = agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.to_uppercase());
-    (parent.unwrap_or_default(), agency.name.to_uppercase())
-}
-
-#[derive(Template)]
-#[template(path = "receipt.html")]
-struct ReceiptPage {
-    ctx: Ctx,
-    agency_parent: String,
-    agency: String,
-    place_date: String,
-    code: String,
-    applicant: String,
-    id_number: String,
-    address: String,
-    phone: String,
-    email: String,
-    procedure: String,
-    documents: Vec<(String, String, String)>,
-    time_limit: String,
-    received: String,
-    due: String,
-    fee: String,
-    officer: String,
-}
-
-/// Form 01, Giấy tiếp nhận hồ sơ và hẹn trả kết quả — the receipt and appointment, printable on
-/// A5, for a received dossier (Vietnamese only: it is a legal form).
-pub async fn receipt(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    _signed_in: SignedIn,
-    Path(code): Path<String>,
-) -> HttpResult<Response> {
-    let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
-    let d = &v.dossier;
-    let Some(received_at) = d.received_at else {
-        return Err(AppError::not_found().into());
-    };
-    let p = &v.procedure;
-    let catalog = state.catalog();
-    let (agency_parent, agency) = form_heading(&catalog, &p.agency);
-    let local = received_at.with_timezone(&motcua_domain::calendar::vn_offset());
-    let officer =
-        v.history.iter().rev().find(|e| e.action == "receive").map(|e| e.actor_name.clone()).unwrap_or_default();
-    let vi = Lang::Vi;
-    let page = ReceiptPage {
-        ctx: Ctx { lang: vi, ..ctx.clone() },
-        agency_parent,
-        agency,
-        place_date: format!(
-            "Ngày {:02} tháng {:02} năm {}",
-            chrono::Datelike::day(&local),
-            chrono::Datelike::month(&local),
-            chrono::Datelike::year(&local)
-        ),
-        code: d.code.clone(),
-        applicant: d.applicant.full_name.clone(),
-        id_number: d.applicant.id_number.clone().unwrap_or_default(),
-        address: d.applicant.address.clone().unwrap_or_default(),
-        phone: d.applicant.phone.clone(),
-        email: d.applicant.email.clone().unwrap_or_default(),
-        procedure: p.name.clone(),
-        documents: p
-            .documents
-            .iter()
-            .map(|doc| {
-                let got = v.attachments.iter().filter(|a| a.key == doc.key).count();
-                (
-                    doc.name.clone(),
-                    vi.t(if doc.original { "doc-original" } else { "doc-copy" }),
-                    if got > 0 { format!("{got} tệp") } else { "không nộp".to_string() },
-                )
-            })
-            .collect(),
-        time_limit: present::time_text(vi, p),
-        received: format!("{} phút, ngày {}", local.format("%H giờ %M"), local.format("%d/%m/%Y")),
-        due: d
-            .due_at
-            .map(|t| {
-                let l = t.with_timezone(&motcua_domain::calendar::vn_offset());
-                format!("{} phút, ngày {}", l.format("%H giờ %M"), l.format("%d/%m/%Y"))
-            })
-            .unwrap_or_default(),
-        fee: present::fee_text(vi, d.fee_vnd),
-        officer,
-    };
-    Ok(ctx.render(&page))
-}
-
-#[derive(Template)]
-#[template(path = "control_slip.html")]
-struct ControlSlip {
-    ctx: Ctx,
-    agency_parent: String,
-    agency: String,
-    code: String,
-    /// (unit, handed over / received, early / on time / late, note) — one row per hand-off.
-    rows: Vec<(String, String, String, String)>,
-}
-
-/// Form 05 (old numbering) / 06 (new), Phiếu kiểm soát quá trình giải quyết hồ sơ — the process
-/// control slip, rendered from the history: one row per hand-off, judged against the due date.
-pub async fn control_slip(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    _signed_in: SignedIn,
-    Path(code): Path<String>,
-) -> HttpResult<Response> {
-    let v = service::view_dossier(&state, ctx.user.as_ref(), &code).await?;
-    if !ctx.user.as_ref().is_some_and(|u| u.is_officer()) {
-        return Err(AppError::not_found().into());
-    }
-    let catalog = state.catalog();
-    let p = &v.procedure;
-    let d = &v.dossier;
-    let judge = |at: chrono::DateTime<chrono::Utc>| {
-        super::forms::timeliness(d.due_at, at).map(|t| t.label().to_string()).unwrap_or_default()
-    };
-    let (agency_parent, agency) = form_heading(&catalog, &p.agency);
-    let rows = v
-        .history
-        .iter()
-        .map(|e| {
-            let verb = Lang::Vi.t(&format!("event-{}", e.action));
-            (
-                super::forms::slip_unit(&catalog, p, e),
-                format!("{} — {} ({})", show_time(Some(e.at)), verb, e.actor_name),
-                if e.action == "submit" { String::new() } else { judge(e.at) },
-                e.note.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
-    let page = ControlSlip { ctx: ctx.clone(), agency_parent, agency, code: d.code.clone(), rows };
-    Ok(ctx.render(&page))
 }
 
 /// The opinion form of a consulted agency.
@@ -804,7 +506,10 @@ pub async fn answer(
     axum::Form(form): axum::Form<AnswerForm>,
 ) -> HttpResult<Response> {
     ctx.check_csrf(Some(&form.csrf))?;
-    let result = service::answer_consultation(&state, &user, &code, form.consultation, &form.answer).await.map(|_| ());
+    let result =
+        motcua_app::dossiers::consult::answer_consultation(&state, &user, &code, form.consultation, &form.answer)
+            .await
+            .map(|_| ());
     after_form(&state, &ctx, &user, &code, "answer_consultation", result, &["answer"]).await
 }
 
@@ -830,6 +535,7 @@ pub async fn rate(
 ) -> HttpResult<Response> {
     ctx.check_csrf(Some(&f.csrf))?;
     let levels = [f.overall.as_deref(), f.timeliness.as_deref(), f.convenience.as_deref(), f.attitude.as_deref()];
-    let result = service::rate_dossier(&state, &user, &code, levels, f.comment.as_deref()).await.map(|_| ());
+    let result =
+        motcua_app::dossiers::rate::rate_dossier(&state, &user, &code, levels, f.comment.as_deref()).await.map(|_| ());
     after_form(&state, &ctx, &user, &code, "rate", result, &motcua_domain::rating::CRITERIA).await
 }

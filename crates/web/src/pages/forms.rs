@@ -16,9 +16,9 @@ use serde::Deserialize;
 
 use super::SignedIn;
 use crate::error::{AppError, ErrorKind, HttpResult};
+use motcua_app::dossiers::view::DossierView;
 use motcua_app::i18n::Lang;
 use motcua_app::present::{fee_text, time_text};
-use motcua_app::service::{self, DossierView};
 use motcua_app::state::AppState;
 
 /// The PDF response, shown in the browser (and printable) rather than downloaded.
@@ -83,7 +83,7 @@ pub async fn dossier_form(
     SignedIn(user): SignedIn,
     Path((code, form)): Path<(String, String)>,
 ) -> HttpResult<Response> {
-    let v = service::view_dossier(&state, Some(&user), &code).await?;
+    let v = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &code).await?;
     let numbering = state.config.form_numbering;
     let d = &v.dossier;
     let p = &v.procedure;

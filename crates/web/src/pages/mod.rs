@@ -9,9 +9,11 @@ mod assets;
 mod calendar;
 mod dossier;
 mod forms;
+mod lists;
 mod office;
 mod payments;
 mod portal;
+mod printable;
 mod questions;
 mod verify;
 mod workflow;
@@ -46,7 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-xuat", post(account::logout))
         .route("/nop/{code}", get(apply::form).post(apply::check))
         .route("/nop/{code}/xac-nhan/{draft}", get(apply::review).post(apply::submit))
-        .route("/ho-so", get(dossier::mine))
+        .route("/ho-so", get(lists::mine))
         .route("/ho-so/{code}", get(dossier::page))
         .route("/ho-so/{code}/thao-tac", post(dossier::act))
         .route("/ho-so/{code}/y-kien", post(dossier::answer))
@@ -68,8 +70,8 @@ pub fn routes() -> Router<AppState> {
         .route("/can-bo/phan-cong", post(office::assign))
         .route("/can-bo/tiep-nhan", get(office::counter))
         .route("/can-bo/tiep-nhan/{code}", get(office::counter_form).post(office::counter_receive))
-        .route("/ho-so/{code}/giay-tiep-nhan", get(dossier::receipt))
-        .route("/ho-so/{code}/phieu-kiem-soat", get(dossier::control_slip))
+        .route("/ho-so/{code}/giay-tiep-nhan", get(printable::receipt))
+        .route("/ho-so/{code}/phieu-kiem-soat", get(printable::control_slip))
         .route("/quan-tri/nhat-ky", get(admin::audit))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/quy-trinh", get(workflow::list))
@@ -130,7 +132,7 @@ impl Ctx {
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
         match sent {
             Some(s) if !self.csrf.is_empty() && constant_time_eq(s.as_bytes(), self.csrf.as_bytes()) => Ok(()),
-            _ => Err(AppError::with(ErrorKind::Forbidden, "error-csrf").into()),
+            _ => Err(AppError::with(ErrorKind::Forbidden, "error-csrf")),
         }
     }
 
@@ -282,7 +284,7 @@ fn admin_only(user: &motcua_store::users::User) -> Result<(), AppError> {
     if user.has(motcua_domain::dossier::Role::Admin) {
         Ok(())
     } else {
-        Err(AppError::not_found().into())
+        Err(AppError::not_found())
     }
 }
 

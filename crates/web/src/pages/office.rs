@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::present;
 
 use super::apply::{answers_and_files, apply_page, error_order};
-use super::dossier::{list_page, status_filter, BulkAssign, ListQuery};
+use super::lists::{list_page, status_filter, BulkAssign, ListQuery};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
-use motcua_app::service::{self, DeadlineFilter, QueueTab};
+use motcua_app::dossiers::queue::{DeadlineFilter, QueueTab};
 use motcua_app::state::AppState;
 use motcua_domain::dossier::Role;
 
@@ -37,8 +37,16 @@ pub async fn queue(
         _ => None,
     };
     let per_page = 50;
-    let page =
-        service::officer_queue(&state, &user, tab, deadline, status_filter(&q), q.page.unwrap_or(1), per_page).await?;
+    let page = motcua_app::dossiers::queue::officer_queue(
+        &state,
+        &user,
+        tab,
+        deadline,
+        status_filter(&q),
+        q.page.unwrap_or(1),
+        per_page,
+    )
+    .await?;
     let title = ctx.t(match tab {
         QueueTab::Mine => "queue-title",
         QueueTab::Unit => "queue-agency-title",
@@ -101,7 +109,7 @@ pub async fn assign(
     let (Some(assignee), false) = (assignee, form.codes.is_empty()) else {
         return Err(AppError::with(ErrorKind::Validation, "assign-choose").into());
     };
-    let refused = service::assign(&state, &user, &form.codes, assignee).await?;
+    let refused = motcua_app::dossiers::assign::assign(&state, &user, &form.codes, assignee).await?;
     let sep = if back.contains('?') { '&' } else { '?' };
     let done = form.codes.len() - refused.len();
     Ok(Redirect::to(&format!("{back}{sep}assigned={done}&refused={}", refused.len())).into_response())
@@ -136,7 +144,7 @@ pub async fn counter(
     let items = catalog
         .search(&query)
         .into_iter()
-        .filter(|p| service::may_receive_for(&state, &user, &p.agency.code))
+        .filter(|p| motcua_app::lifecycle::may_receive_for(&state, &user, &p.agency.code))
         .take(50)
         .map(|p| {
             (
@@ -156,7 +164,7 @@ fn counter_procedure(
     code: &str,
 ) -> HttpResult<motcua_store::catalog::Procedure> {
     let p = state.catalog().get(code).cloned().ok_or_else(AppError::not_found)?;
-    if !service::may_receive_for(state, user, &p.agency.code) {
+    if !motcua_app::lifecycle::may_receive_for(state, user, &p.agency.code) {
         return Err(AppError::not_found().into());
     }
     Ok(p)
@@ -171,7 +179,7 @@ pub async fn counter_form(
 ) -> HttpResult<Response> {
     let p = counter_procedure(&state, &user, &code)?;
     let page = apply_page(&ctx, &p, &serde_json::Map::new(), FormErrors::default())
-        .for_counter(&service::CounterApplicant::default());
+        .for_counter(&motcua_app::dossiers::submit::CounterApplicant::default());
     Ok(ctx.render(&page))
 }
 
@@ -187,7 +195,7 @@ pub async fn counter_receive(
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
     let field = |name: &str| parts.fields.get(name).cloned().unwrap_or_default();
-    let applicant = service::CounterApplicant {
+    let applicant = motcua_app::dossiers::submit::CounterApplicant {
         full_name: field("applicant_full_name"),
         id_number: field("applicant_id_number"),
         phone: field("applicant_phone"),
@@ -195,7 +203,7 @@ pub async fn counter_receive(
         address: field("applicant_address"),
     };
     let (answers, files) = answers_and_files(&p, parts);
-    match service::receive_at_counter(&state, &user, &code, &applicant, &answers, &files).await {
+    match motcua_app::dossiers::submit::receive_at_counter(&state, &user, &code, &applicant, &answers, &files).await {
         Ok(v) => Ok(Redirect::to(&format!("/ho-so/{}/giay-tiep-nhan", v.dossier.code)).into_response()),
         Err(e) if e.kind == ErrorKind::Validation => {
             let mut order: Vec<String> = [

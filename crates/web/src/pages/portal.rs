@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
 use motcua_store::catalog::Procedure;
 use serde::Deserialize;
 
@@ -12,7 +13,7 @@ use crate::error::{AppError, ErrorKind, HttpError, HttpResult};
 use motcua_app::catalog::CatalogFilter;
 use motcua_app::i18n::Lang;
 use motcua_app::present::{fee_text, show_time, time_text};
-use motcua_app::service;
+
 use motcua_app::state::AppState;
 
 /// A procedure in a list.
@@ -137,7 +138,33 @@ pub(super) struct ProcedurePage {
     online: bool,
     /// Published questions: (asker, question, answer, answered at).
     answered: Vec<(String, String, String, String)>,
-    ask: super::questions::AskView,
+    ask: AskView,
+}
+
+/// What the asking forms show: the fields typed, the time stamp, the errors.
+pub struct AskView {
+    pub name: String,
+    pub email: String,
+    pub body: String,
+    pub dossier: String,
+    pub t: String,
+    pub errors: FormErrors,
+    pub sent: bool,
+}
+
+impl AskView {
+    /// A fresh form.
+    pub fn fresh(sent: bool) -> AskView {
+        AskView {
+            name: String::new(),
+            email: String::new(),
+            body: String::new(),
+            dossier: String::new(),
+            t: Utc::now().timestamp_millis().to_string(),
+            errors: FormErrors::default(),
+            sent,
+        }
+    }
 }
 
 /// Whether a question was just sent.
@@ -155,7 +182,7 @@ pub async fn procedure(
 ) -> HttpResult<Response> {
     let catalog = state.catalog();
     let p = catalog.get(&code).ok_or_else(AppError::not_found)?;
-    let page = procedure_page(&state, &ctx, p, super::questions::AskView::fresh(q.hoi.is_some())).await?;
+    let page = procedure_page(&state, &ctx, p, AskView::fresh(q.hoi.is_some())).await?;
     Ok(ctx.render(&page))
 }
 
@@ -164,7 +191,7 @@ pub(super) async fn procedure_page(
     state: &AppState,
     ctx: &Ctx,
     p: &Procedure,
-    ask: super::questions::AskView,
+    ask: AskView,
 ) -> HttpResult<ProcedurePage> {
     let lang = ctx.lang;
     let answered = motcua_store::questions::published_for(&state.db, &p.code)
@@ -236,7 +263,7 @@ pub async fn lookup(State(state): State<AppState>, ctx: Ctx, Query(f): Query<Loo
     let mut errors = FormErrors::default();
     let mut result = None;
     if !code.is_empty() || !phone.is_empty() {
-        match service::lookup(&state, &code, &phone).await {
+        match motcua_app::dossiers::view::lookup(&state, &code, &phone).await {
             Ok((d, p)) => {
                 result = Some(LookupResult {
                     code: d.code.clone(),

@@ -19,6 +19,7 @@ use motcua_domain::identity::{Email, FullName};
 use motcua_store::questions::{self, NewQuestion};
 use serde::Deserialize;
 
+use super::portal::{procedure_page, AskView};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::present::show_time;
@@ -51,41 +52,16 @@ pub struct AskForm {
     t: String,
 }
 
-/// What the asking forms show: the fields typed, the time stamp, the errors.
-pub struct AskView {
-    pub name: String,
-    pub email: String,
-    pub body: String,
-    pub dossier: String,
-    pub t: String,
-    pub errors: FormErrors,
-    pub sent: bool,
-}
-
-impl AskView {
-    /// A fresh form.
-    pub fn fresh(sent: bool) -> AskView {
-        AskView {
-            name: String::new(),
-            email: String::new(),
-            body: String::new(),
-            dossier: String::new(),
-            t: Utc::now().timestamp_millis().to_string(),
-            errors: FormErrors::default(),
-            sent,
-        }
-    }
-
-    fn again(f: &AskForm, errors: FormErrors) -> AskView {
-        AskView {
-            name: f.name.clone(),
-            email: f.email.clone(),
-            body: f.body.clone(),
-            dossier: f.dossier.clone(),
-            t: f.t.clone(),
-            errors,
-            sent: false,
-        }
+/// The asking form again, as typed, with its problems.
+fn ask_again(f: &AskForm, errors: FormErrors) -> AskView {
+    AskView {
+        name: f.name.clone(),
+        email: f.email.clone(),
+        body: f.body.clone(),
+        dossier: f.dossier.clone(),
+        t: f.t.clone(),
+        errors,
+        sent: false,
     }
 }
 
@@ -155,8 +131,8 @@ pub async fn ask(
         }
         Ok(None) => Ok(Redirect::to(&format!("/thu-tuc/{code}?hoi=1#hoi-dap")).into_response()),
         Err(errors) => {
-            let view = AskView::again(&f, FormErrors::from_keys(ctx.lang, &errors, &order()));
-            let page = super::portal::procedure_page(&state, &ctx, &p, view).await?;
+            let view = ask_again(&f, FormErrors::from_keys(ctx.lang, &errors, &order()));
+            let page = procedure_page(&state, &ctx, &p, view).await?;
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
@@ -219,7 +195,7 @@ pub async fn feedback(
         }
         Ok(None) => Ok(Redirect::to("/gop-y?gui=1").into_response()),
         Err(errors) => {
-            let ask = AskView::again(&f, FormErrors::from_keys(ctx.lang, &errors, &order()));
+            let ask = ask_again(&f, FormErrors::from_keys(ctx.lang, &errors, &order()));
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &FeedbackPage { ctx: ctx.clone(), ask }))
         }
     }

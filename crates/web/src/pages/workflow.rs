@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::{admin_only, Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::i18n::Lang;
-use motcua_app::service::{self, WorkflowRejected};
+use motcua_app::procedures::WorkflowRejected;
 use motcua_app::state::AppState;
 
 /// Consultation slots offered per step in the form (a workflow may hold more, from a file).
@@ -294,7 +294,7 @@ async fn save_and_answer(
     version: Option<i64>,
     steps: Vec<Step>,
 ) -> HttpResult<Response> {
-    match service::save_workflow(state, user, &p.code, version, steps.clone()).await {
+    match motcua_app::procedures::save_workflow(state, user, &p.code, version, steps.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!("/quan-tri/quy-trinh/{}?luu=1", p.code)).into_response()),
         Err(WorkflowRejected::Invalid(problems)) => {
             let errors = FormErrors::general_list(problems.iter().map(|x| problem_text(ctx.lang, x)).collect());

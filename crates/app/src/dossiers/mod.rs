@@ -1,0 +1,10 @@
+//! Dossiers (hồ sơ) from application to result: viewing, applying, acting, assigning,
+//! consulting, listing and rating.
+
+pub mod act;
+pub mod assign;
+pub mod consult;
+pub mod queue;
+pub mod rate;
+pub mod submit;
+pub mod view;

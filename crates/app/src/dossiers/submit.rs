@@ -1,0 +1,285 @@
+//! Applying: online by a citizen (the portal and the API) or in person at the desk, checked in
+//! full before anything is stored.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use motcua_domain::dossier::{Action, Role, Status};
+use motcua_domain::form::{validate_answers, FieldError};
+use motcua_store::catalog::Procedure;
+use motcua_store::dossiers::{self, Applicant, By, Dossier, NewAttachment, NewDossier};
+use motcua_store::users::User;
+use serde_json::{Map, Value};
+
+use crate::attachments::discard;
+use crate::attachments::store_uploads;
+use crate::citizen_store::with_store_picks;
+use crate::dossiers::act::{act, ActCommand};
+use crate::dossiers::view::DossierView;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::lifecycle::may_receive_for;
+use crate::state::AppState;
+use crate::uploads::Upload;
+
+fn field_error_key(e: FieldError) -> &'static str {
+    match e {
+        FieldError::Required => "field-required",
+        FieldError::TooLong => "field-too-long",
+        FieldError::NotANumber => "field-not-number",
+        FieldError::NotADate => "field-not-date",
+        FieldError::NotAnOption => "field-not-option",
+        FieldError::NotAnEmail => "field-not-email",
+        FieldError::NotAPhone => "field-not-phone",
+        FieldError::NotABoolean => "field-not-boolean",
+        FieldError::Unknown => "field-unknown",
+    }
+}
+
+/// Checks uploaded files against the procedure's documents: every required one present, each
+/// of an accepted type, no unknown part. Returns per-field message keys.
+fn check_documents(p: &Procedure, files: &[Upload], errors: &mut BTreeMap<String, String>) {
+    for doc in &p.documents {
+        let count = files.iter().filter(|f| f.part == doc.key).count();
+        if doc.required && count == 0 {
+            errors.insert(doc.key.clone(), "document-required".into());
+        }
+    }
+    for f in files {
+        if !p.documents.iter().any(|d| d.key == f.part) {
+            errors.insert(f.part.clone(), "document-unknown".into());
+        } else if !crate::uploads::ACCEPTED_TYPES.contains(&f.content_type.as_str()) {
+            errors.insert(f.part.clone(), "document-type".into());
+        }
+    }
+}
+
+/// Checks a submission without storing anything: the answers normalised, or every problem.
+pub fn check_submission(
+    p: &Procedure,
+    answers: &Map<String, Value>,
+    files: &[Upload],
+) -> Result<Map<String, Value>, BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    let data = match validate_answers(&p.form, answers) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.extend(e.into_iter().map(|(k, v)| (k, field_error_key(v).to_string())));
+            None
+        }
+    };
+    check_documents(p, files, &mut errors);
+    match data {
+        Some(d) if errors.is_empty() => Ok(d),
+        _ => Err(errors),
+    }
+}
+
+/// Checks an application and stores its files durably: the procedure, the normalised answers
+/// and the files ready to record. Nothing is stored when anything is wrong.
+pub async fn prepare_submission(
+    state: &AppState,
+    user: &User,
+    procedure_code: &str,
+    answers: &Map<String, Value>,
+    files: &[Upload],
+) -> AppResult<(Procedure, Map<String, Value>, Vec<NewAttachment>)> {
+    let p = online_procedure(state, user, procedure_code)?;
+    let data = check_submission(&p, answers, files).map_err(AppError::fields)?;
+    let attachments = store_uploads(state, files, "document", false).await?;
+    Ok((p, data, attachments))
+}
+
+/// The procedure a user applies for online: only citizens apply, and only for a procedure of
+/// the catalog that is offered online.
+fn online_procedure(state: &AppState, user: &User, procedure_code: &str) -> AppResult<Procedure> {
+    if !user.has(Role::Citizen) {
+        return Err(AppError::with(ErrorKind::Forbidden, "error-citizens-only"));
+    }
+    let catalog = state.catalog();
+    let p =
+        catalog.get(procedure_code).ok_or_else(|| AppError::with(ErrorKind::NotFound, "error-unknown-procedure"))?;
+    if p.level == "none" {
+        return Err(AppError::with(ErrorKind::Conflict, "error-not-online"));
+    }
+    Ok(p.clone())
+}
+
+/// Records a checked application as a dossier in one transaction; acknowledged only once both
+/// its files and its rows are durable.
+pub async fn record_submission(
+    state: &AppState,
+    user: &User,
+    p: &Procedure,
+    data: Map<String, Value>,
+    attachments: Vec<NewAttachment>,
+) -> AppResult<Dossier> {
+    let applicant = Applicant {
+        full_name: user.full_name.clone(),
+        id_number: user.id_number.clone(),
+        phone: user.phone.clone().unwrap_or_default(),
+        email: user.email.clone(),
+        address: user.address.clone(),
+    };
+    record(state, user, Some(user.id), applicant, "online", p, data, attachments).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    state: &AppState,
+    by_user: &User,
+    applicant_user_id: Option<i64>,
+    applicant: Applicant,
+    channel: &str,
+    p: &Procedure,
+    data: Map<String, Value>,
+    attachments: Vec<NewAttachment>,
+) -> AppResult<Dossier> {
+    let fee_vnd = motcua_domain::fee::quote(&p.fee, &data).total_vnd;
+    let new = NewDossier {
+        procedure_version_id: p.version_id,
+        procedure_code: p.code.clone(),
+        lead_agency: p.agency.code.clone(),
+        applicant_user_id,
+        applicant,
+        channel: channel.into(),
+        data,
+        fee_vnd,
+        waiting: Some((Role::Reception, p.agency.code.clone())),
+        attachments,
+        // In person, the reception that follows at once is the news.
+        follow_ups: if channel == "online" {
+            crate::jobs::notify::follow_ups(Status::Submitted, false)
+        } else {
+            Default::default()
+        },
+    };
+    let by = By { user_id: Some(by_user.id), name: by_user.full_name.clone() };
+    match dossiers::submit(&state.db, &state.config.code_pattern, &new, &by, Utc::now()).await {
+        Ok(d) => Ok(d),
+        Err(e) => {
+            discard(state, &new.attachments).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// The applicant of an in-person application as the desk officer typed it.
+#[derive(Clone, Debug, Default)]
+pub struct CounterApplicant {
+    /// Name of the person or organisation.
+    pub full_name: String,
+    /// Citizen identity number (optional for organisations).
+    pub id_number: String,
+    /// Phone.
+    pub phone: String,
+    /// E-mail (optional).
+    pub email: String,
+    /// Address.
+    pub address: String,
+}
+
+impl CounterApplicant {
+    /// Validated applicant, or per-field message keys (`applicant_<field>`).
+    pub fn check(&self) -> Result<Applicant, BTreeMap<String, String>> {
+        use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber};
+        let mut errors = BTreeMap::new();
+        let name = FullName::parse(&self.full_name)
+            .map_err(|_| errors.insert("applicant_full_name".into(), "field-required".into()))
+            .ok();
+        let phone = PhoneNumber::parse(&self.phone)
+            .map_err(|_| errors.insert("applicant_phone".into(), "field-not-phone".into()))
+            .ok();
+        let id = match self.id_number.trim() {
+            "" => None,
+            raw => CitizenId::parse(raw)
+                .map_err(|_| errors.insert("applicant_id_number".into(), "field-not-citizen-id".into()))
+                .ok(),
+        };
+        let email = match self.email.trim() {
+            "" => None,
+            raw => {
+                Email::parse(raw).map_err(|_| errors.insert("applicant_email".into(), "field-not-email".into())).ok()
+            }
+        };
+        if self.address.chars().count() > 500 {
+            errors.insert("applicant_address".into(), "field-too-long".into());
+        }
+        match (name, phone) {
+            (Some(n), Some(p)) if errors.is_empty() => Ok(Applicant {
+                full_name: n.as_str().into(),
+                id_number: id.map(|i| i.as_str().to_string()),
+                phone: p.as_str().into(),
+                email: email.map(|e| e.as_str().to_string()),
+                address: Some(self.address.trim().to_string()).filter(|a| !a.is_empty()),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The desk records an in-person application (tiếp nhận trực tiếp): the documents it scanned
+/// are marked digitized, the dossier is received at once and the clock starts. When the
+/// applicant has a citizen account (same identity number), the dossier appears in it.
+pub async fn receive_at_counter(
+    state: &AppState,
+    officer: &User,
+    procedure_code: &str,
+    applicant: &CounterApplicant,
+    answers: &Map<String, Value>,
+    files: &[Upload],
+) -> AppResult<DossierView> {
+    let catalog = state.catalog();
+    let p = catalog
+        .get(procedure_code)
+        .ok_or_else(|| AppError::with(ErrorKind::NotFound, "error-unknown-procedure"))?
+        .clone();
+    if !may_receive_for(state, officer, &p.agency.code) {
+        return Err(AppError::not_found());
+    }
+    let mut errors = BTreeMap::new();
+    let checked_applicant = applicant.check().map_err(|e| errors.extend(e)).ok();
+    let data = check_submission(&p, answers, files).map_err(|e| errors.extend(e)).ok();
+    let (Some(checked_applicant), Some(data)) = (checked_applicant, data) else {
+        return Err(AppError::fields(errors));
+    };
+    let account = match &checked_applicant.id_number {
+        Some(id) => motcua_store::users::find_for_login(&state.db, std::slice::from_ref(id))
+            .await?
+            .filter(|c| c.user.has(Role::Citizen) && c.user.id_number.as_deref() == Some(id.as_str()))
+            .map(|c| c.user.id),
+        None => None,
+    };
+    let attachments = store_uploads(state, files, "document", true).await?;
+    let d = record(state, officer, account, checked_applicant, "in_person", &p, data, attachments).await?;
+    act(
+        state,
+        officer,
+        &d.code,
+        ActCommand {
+            note: Some("Tiếp nhận trực tiếp tại bộ phận một cửa"), ..ActCommand::new(Action::Receive)
+        },
+    )
+    .await
+}
+
+/// A citizen applies online in one step (the API): the uploads, and for other documents the
+/// ones picked from their store as `(document key, attachment id)`.
+pub async fn submit_dossier(
+    state: &AppState,
+    user: &User,
+    procedure_code: &str,
+    answers: &Map<String, Value>,
+    files: Vec<Upload>,
+    picks: &[(String, String)],
+) -> AppResult<Dossier> {
+    let p = online_procedure(state, user, procedure_code)?;
+    let documents = with_store_picks(state, user, &p, files, picks).await?;
+    if !documents.refused.is_empty() {
+        // Every problem at once: the answers' and the other documents' with the refused picks.
+        let mut fields = check_submission(&p, answers, &documents.files).err().unwrap_or_default();
+        fields.extend(documents.refused);
+        return Err(AppError::fields(fields));
+    }
+    let (p, data, attachments) = prepare_submission(state, user, procedure_code, answers, &documents.files).await?;
+    record_submission(state, user, &p, data, attachments).await
+}

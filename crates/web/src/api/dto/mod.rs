@@ -1,0 +1,220 @@
+//! The JSON shapes of the API (shared/API.md), with their OpenAPI schemas.
+
+use chrono::{DateTime, Utc};
+use motcua_store::catalog::Agency;
+use motcua_store::users::User;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+mod catalog;
+mod dossier;
+
+pub use catalog::*;
+pub use dossier::*;
+
+/// RFC 3339 in Asia/Ho_Chi_Minh (+07:00), as the API promises.
+pub fn time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&motcua_domain::calendar::vn_offset()).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn opt_time(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(time)
+}
+
+/// An agency.
+#[derive(Serialize, ToSchema)]
+pub struct AgencyDto {
+    /// Organisation e-ID.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+    /// Parent agency.
+    pub parent_code: Option<String>,
+    /// `province`, `department`, `service_centre` or `commune`.
+    pub kind: String,
+}
+
+impl From<&Agency> for AgencyDto {
+    fn from(a: &Agency) -> Self {
+        Self {
+            code: a.code.clone(),
+            name: a.name.clone(),
+            name_en: a.name_en.clone(),
+            parent_code: a.parent_code.clone(),
+            kind: a.kind.clone(),
+        }
+    }
+}
+
+/// A user.
+#[derive(Serialize, ToSchema)]
+pub struct UserDto {
+    /// Id.
+    pub id: i64,
+    /// Sign-in name (officers; citizens use phone, e-mail or id number).
+    pub username: Option<String>,
+    /// Full name.
+    pub full_name: String,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// The officer's agency.
+    pub agency: Option<AgencyDto>,
+}
+
+impl UserDto {
+    /// Builds the DTO, resolving the agency.
+    pub fn new(u: &User, agency: Option<&Agency>) -> Self {
+        Self {
+            id: u.id,
+            username: u.username.clone().or_else(|| u.phone.clone()),
+            full_name: u.full_name.clone(),
+            roles: u.roles.iter().map(|r| r.as_str().to_string()).collect(),
+            agency: agency.map(AgencyDto::from),
+        }
+    }
+}
+
+/// Registration.
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// Full name.
+    pub full_name: String,
+    /// 12-digit citizen identity number.
+    pub id_number: String,
+    /// Phone.
+    pub phone: String,
+    /// E-mail.
+    pub email: String,
+    /// Password, at least 8 characters.
+    pub password: String,
+}
+
+/// Registration answer.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterResponse {
+    /// The new user.
+    pub user: UserDto,
+}
+
+/// Sign-in.
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// User name, phone, e-mail or id number.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Sign-in answer.
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token.
+    pub token: String,
+    /// Who.
+    pub user: UserDto,
+}
+
+/// An electronic result as the public verification shows it: what it is, who issued it, and
+/// whether the system's signature over it checks out. The applicant's name is masked.
+#[derive(Serialize, ToSchema)]
+pub struct ResultSealDto {
+    /// The verification code (12 characters, no separators).
+    pub code: String,
+    /// Whether the seal's Ed25519 signature verifies over its SHA-256 with the signing key.
+    pub signature_valid: bool,
+    /// The dossier's code.
+    pub dossier_code: String,
+    /// The procedure's code.
+    pub procedure_code: String,
+    /// The procedure's name.
+    pub procedure_name: String,
+    /// The issuing agency.
+    pub agency: AgencyDto,
+    /// The applicant's name, initials only.
+    pub applicant: String,
+    /// When the result was issued and signed.
+    pub issued_at: String,
+    /// SHA-256 of the issued file, hex.
+    pub sha256: String,
+    /// The signature, hex (Ed25519 over the label `motcua/result-seal/v1` and a zero byte,
+    /// followed by the 32 bytes of the SHA-256).
+    pub signature: String,
+    /// The signing key's id.
+    pub key_id: String,
+    /// The signing key's Ed25519 public key, hex.
+    pub public_key: String,
+    /// Whether a newer key has since taken over signing (results signed before stay valid).
+    pub key_retired: bool,
+}
+
+impl From<&motcua_app::sealing::SealView> for ResultSealDto {
+    fn from(v: &motcua_app::sealing::SealView) -> Self {
+        ResultSealDto {
+            code: v.seal.code.clone(),
+            signature_valid: v.signature_valid,
+            dossier_code: v.seal.dossier_code.clone(),
+            procedure_code: v.procedure_code.clone(),
+            procedure_name: v.procedure_name.clone(),
+            agency: AgencyDto::from(&v.agency),
+            applicant: v.applicant_masked.clone(),
+            issued_at: time(v.seal.signed_at),
+            sha256: v.seal.sha256.clone(),
+            signature: v.seal.signature.clone(),
+            key_id: v.seal.key.id.clone(),
+            public_key: v.seal.key.public_key.clone(),
+            key_retired: v.seal.key.retired_at.is_some(),
+        }
+    }
+}
+
+/// The check of an uploaded file.
+#[derive(Serialize, ToSchema)]
+pub struct VerificationDto {
+    /// `authentic` (exactly the issued file, signature valid), `modified` (it names an issued
+    /// result but is not that file) or `unknown` (not a result the system issued).
+    pub verdict: String,
+    /// SHA-256 of the uploaded file, hex.
+    pub sha256: String,
+    /// The result the file is, or claims to be.
+    pub result: Option<ResultSealDto>,
+}
+
+/// A year of the calendar.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CalendarYear {
+    /// Year (ignored on PUT; the path names it).
+    #[serde(default)]
+    pub year: i32,
+    /// Official days off.
+    pub days_off: Vec<String>,
+    /// Make-up working days.
+    pub working_days: Vec<String>,
+}
+
+/// A computed deadline.
+#[derive(Serialize, ToSchema)]
+pub struct DueResponse {
+    /// The deadline.
+    pub due_at: String,
+}
+
+/// The error body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Machine code.
+    pub code: String,
+    /// Human text in the caller's language.
+    pub message: String,
+    /// Per-field messages for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
+}

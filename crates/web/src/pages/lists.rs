@@ -1,0 +1,178 @@
+//! Lists of dossiers: a citizen's own and an officer's queues, with their filters and pages.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use motcua_domain::dossier::Status;
+use motcua_store::dossiers::{Dossier, Page};
+use serde::Deserialize;
+
+use super::{Ctx, SignedIn};
+use crate::error::HttpResult;
+use motcua_app::present::show_time;
+use motcua_app::state::AppState;
+
+/// A dossier in a list.
+pub struct Row {
+    pub code: String,
+    pub procedure: String,
+    pub applicant: String,
+    pub status: String,
+    pub status_key: String,
+    pub submitted: String,
+    pub due: String,
+    pub overdue: bool,
+    pub due_soon: bool,
+    /// More than one supplement request: flagged for the indicators.
+    pub repeated_supplements: bool,
+}
+
+/// The leader's bulk assignment on a queue: the specialists of the unit to pick from.
+pub struct BulkAssign {
+    pub specialists: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "mine.html")]
+pub struct ListPage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub tabs: Vec<(String, String, bool)>,
+    pub deadline_links: Vec<(String, String, bool)>,
+    pub bulk: Option<BulkAssign>,
+    pub register: bool,
+    /// A citizen's saved drafts: (resume link, procedure, saved at).
+    pub drafts: Vec<(String, String, String)>,
+    pub base_url: String,
+    pub scope: String,
+    pub deadline: String,
+    pub statuses: Vec<(String, String, bool)>,
+    pub count_text: String,
+    pub flash: String,
+    pub rows: Vec<Row>,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+}
+
+/// List parameters.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub scope: Option<String>,
+    pub deadline: Option<String>,
+    pub page: Option<i64>,
+    pub assigned: Option<usize>,
+    pub refused: Option<usize>,
+    pub luu: Option<String>,
+}
+
+/// Parses the status filter; an unknown one is ignored.
+pub fn status_filter(q: &ListQuery) -> Option<Status> {
+    q.status.as_deref().and_then(Status::parse)
+}
+
+/// Builds a list page from a page of dossiers.
+pub fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    title: String,
+    base_url: &str,
+    q: &ListQuery,
+    page: Page<Dossier>,
+    per_page: i64,
+) -> ListPage {
+    let catalog = state.catalog();
+    let lang = ctx.lang;
+    let now = Utc::now();
+    let current = q.page.unwrap_or(1).max(1);
+    let scope = q.scope.clone().unwrap_or_default();
+    let deadline = q.deadline.clone().unwrap_or_default();
+    let link = |p: i64| {
+        format!("{base_url}?scope={scope}&deadline={deadline}&status={}&page={p}", q.status.as_deref().unwrap_or(""))
+    };
+    let soon_until = motcua_app::dossiers::queue::due_soon_until(state, now);
+    ListPage {
+        ctx: ctx.clone(),
+        title,
+        tabs: vec![],
+        deadline_links: vec![],
+        bulk: None,
+        register: false,
+        drafts: vec![],
+        base_url: base_url.to_string(),
+        scope: scope.clone(),
+        deadline: deadline.clone(),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), lang.t(&format!("status-{}", s.as_str())), Some(*s) == status_filter(q)))
+            .collect(),
+        count_text: lang.t_args("list-count", &[("n", &page.total.to_string())]),
+        flash: match (q.assigned, q.refused) {
+            (Some(n), Some(r)) if r > 0 => {
+                lang.t_args("assign-partly", &[("n", &n.to_string()), ("refused", &r.to_string())])
+            }
+            (Some(n), _) => lang.t_args("assign-done", &[("n", &n.to_string())]),
+            _ if q.luu.is_some() => lang.t("draft-saved"),
+            _ => String::new(),
+        },
+        rows: page
+            .items
+            .iter()
+            .map(|d| Row {
+                code: d.code.clone(),
+                procedure: catalog
+                    .get(&d.procedure_code)
+                    .map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string())
+                    .unwrap_or_else(|| d.procedure_code.clone()),
+                applicant: d.applicant.full_name.clone(),
+                status: lang.t(&format!("status-{}", d.status.as_str())),
+                status_key: d.status.as_str().into(),
+                submitted: show_time(Some(d.submitted_at)),
+                due: show_time(d.due_at),
+                overdue: !d.status.is_final() && d.finished_at.is_none() && d.due_at.is_some_and(|due| due < now),
+                due_soon: d.status.is_in_workflow() && d.due_at.is_some_and(|due| due >= now && due <= soon_until),
+                repeated_supplements: ctx.is_officer() && d.supplement_count > 1,
+            })
+            .collect(),
+        prev_url: (current > 1).then(|| link(current - 1)),
+        next_url: (current * per_page < page.total).then(|| link(current + 1)),
+    }
+}
+
+/// A citizen's own dossiers.
+pub async fn mine(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> HttpResult<Response> {
+    if user.is_officer() {
+        return Ok(Redirect::to("/can-bo").into_response());
+    }
+    let per_page = 20;
+    let page = motcua_app::dossiers::queue::officer_queue(
+        &state,
+        &user,
+        motcua_app::dossiers::queue::QueueTab::Mine,
+        None,
+        status_filter(&q),
+        q.page.unwrap_or(1),
+        per_page,
+    )
+    .await?;
+    let mut view = list_page(&state, &ctx, ctx.t("mine-title"), "/ho-so", &q, page, per_page);
+    let catalog = state.catalog();
+    view.drafts = motcua_store::drafts::saved_by(&state.db, user.id)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let name = catalog
+                .get(&d.procedure_code)
+                .map(|p| ctx.lang.pick(&p.name, p.name_en.as_deref()).to_string())
+                .unwrap_or_else(|| d.procedure_code.clone());
+            (format!("/nop/{}?nhap={}", d.procedure_code, d.id), name, show_time(Some(d.created_at)))
+        })
+        .collect();
+    Ok(ctx.render(&view))
+}
