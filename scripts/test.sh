@@ -42,6 +42,23 @@ for crate in motcua-domain motcua-signing; do
     exit 1
   fi
 done
+# The application core knows no HTTP: no web framework, templates, OpenAPI or HTTP stack.
+if cargo tree -p motcua-app -e normal --prefix none 2>/dev/null | grep -Eq '^(axum|axum-core|askama|utoipa|tower|tower-http|hyper|reqwest) '; then
+  echo "motcua-app depends on an HTTP crate:" >&2
+  cargo tree -p motcua-app -e normal --prefix none | grep -E '^(axum|axum-core|askama|utoipa|tower|tower-http|hyper|reqwest) ' | sort -u >&2
+  exit 1
+fi
+# No module imports one that imports it back.
+python3 scripts/import_cycles.py crates/domain/src crates/app/src crates/web/src
+
+# Formatting, lints and unused dependencies, before the long part.
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+if ! command -v cargo-machete >/dev/null 2>&1; then
+  echo "installing cargo-machete (unused dependencies) from crates.io"
+  cargo install cargo-machete --locked --quiet
+fi
+cargo machete
 
 export MOTCUA_TEST_POSTGRES_URL="$pg_url"
 if cargo nextest --version >/dev/null 2>&1; then

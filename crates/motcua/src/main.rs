@@ -412,6 +412,7 @@ fn main() -> ExitCode {
     // secrets, keys) is readable by this user only.
     #[cfg(unix)]
     // SAFETY: umask only sets the process's file-creation mask; no thread runs yet.
+    #[allow(unsafe_code)]
     unsafe {
         libc::umask(0o077);
     }

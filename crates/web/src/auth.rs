@@ -12,6 +12,7 @@ use chrono::Utc;
 use motcua_app::accounts::{idle_timeout, token_hash};
 use motcua_app::AppState;
 use motcua_store::users::{self, Session, User};
+use subtle::ConstantTimeEq;
 
 use crate::error::{AppError, ErrorKind, HttpError, HttpResult};
 
@@ -92,7 +93,8 @@ async fn resolve(parts: &Parts, state: &AppState) -> HttpResult<Option<(Session,
         && !matches!(parts.method, Method::GET | Method::HEAD)
     {
         let header_token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-        if header_token != Some(session.csrf.as_str()) {
+        let matches = header_token.is_some_and(|t| bool::from(t.as_bytes().ct_eq(session.csrf.as_bytes())));
+        if !matches {
             return Err(AppError::new(ErrorKind::Forbidden).into());
         }
     }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
+use super::csrf::Csrf;
 use super::{Ctx, FormErrors};
 use crate::api::auth::register_citizen;
 use crate::api::dto::RegisterRequest;
@@ -61,8 +62,6 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
 /// The sign-in form as sent.
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
     username: String,
     password: String,
     next: Option<String>,
@@ -73,9 +72,8 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ctx: Ctx,
-    Form(f): Form<LoginForm>,
+    Csrf(Form(f)): Csrf<Form<LoginForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(f.csrf.as_deref())?;
     match motcua_app::accounts::check_credentials(&state, &auth::client_key(Some(addr)), &f.username, &f.password).await
     {
         Ok(user) => {
@@ -99,19 +97,15 @@ pub async fn login(
 
 /// Sign-out form.
 #[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
+pub struct CsrfForm {}
 
 /// Ends the session and clears the cookie.
 pub async fn logout(
     State(state): State<AppState>,
-    ctx: Ctx,
+    _ctx: Ctx,
     signed_in: MaybeUser,
-    Form(f): Form<CsrfForm>,
+    Csrf(Form(_f)): Csrf<Form<CsrfForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(f.csrf.as_deref())?;
     if let Some((session, _)) = &signed_in.0 {
         motcua_store::users::delete_session(&state.db, &session.token_hash).await?;
     }
@@ -133,8 +127,6 @@ struct RegisterPage {
 /// The registration form as sent.
 #[derive(Deserialize, Default)]
 pub struct RegisterForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
     #[serde(default)]
     full_name: String,
     #[serde(default)]
@@ -165,8 +157,11 @@ pub async fn register_form(ctx: Ctx) -> Response {
 }
 
 /// Creates a citizen account and signs in.
-pub async fn register(State(state): State<AppState>, ctx: Ctx, Form(f): Form<RegisterForm>) -> HttpResult<Response> {
-    ctx.check_csrf(f.csrf.as_deref())?;
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Csrf(Form(f)): Csrf<Form<RegisterForm>>,
+) -> HttpResult<Response> {
     let req = RegisterRequest {
         full_name: f.full_name.clone(),
         id_number: f.id_number.clone(),

@@ -2,7 +2,7 @@
 //! of errors linked to the fields, a check-your-answers page, and submission.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -13,6 +13,7 @@ use motcua_store::drafts;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::csrf::{Csrf, CsrfMultipart};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
@@ -298,7 +299,7 @@ pub async fn check(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    mp: Multipart,
+    CsrfMultipart(mp): CsrfMultipart,
 ) -> HttpResult<Response> {
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
@@ -310,7 +311,6 @@ pub async fn check(
         }
         Err(e) => return Err(e),
     };
-    ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
     let saving = parts.fields.contains_key("save");
     let resumed = match parts.fields.get("nhap").filter(|d| !d.is_empty()) {
         Some(id) => Some(saved_draft(&state, user.id, &p.code, id).await?),
@@ -431,20 +431,16 @@ pub async fn review(
 
 /// Confirmation form.
 #[derive(Deserialize)]
-pub struct ConfirmForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
+pub struct ConfirmForm {}
 
 /// Submits the checked application.
 pub async fn submit(
     State(state): State<AppState>,
-    ctx: Ctx,
+    _ctx: Ctx,
     SignedIn(user): SignedIn,
     Path((code, draft)): Path<(String, String)>,
-    Form(f): Form<ConfirmForm>,
+    Csrf(Form(_f)): Csrf<Form<ConfirmForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(f.csrf.as_deref())?;
     let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
     let dossier = motcua_app::dossiers::submit::record_submission(&state, &user, &p, d.data, d.files).await?;
     drafts::delete(&state.db, &draft).await?;

@@ -12,6 +12,7 @@ use motcua_domain::calendar::compensatory_days_to_confirm;
 use motcua_store::calendar::{self, YearCalendar};
 use serde::Deserialize;
 
+use super::csrf::Csrf;
 use super::{admin_only, Ctx, FormErrors, SignedIn};
 use crate::error::HttpResult;
 use motcua_app::state::AppState;
@@ -107,8 +108,6 @@ pub async fn show(
 /// The calendar form as sent.
 #[derive(Deserialize)]
 pub struct CalendarForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
     year: i32,
     #[serde(default)]
     days_off: String,
@@ -124,9 +123,8 @@ pub async fn save(
     State(state): State<AppState>,
     ctx: Ctx,
     SignedIn(user): SignedIn,
-    Form(f): Form<CalendarForm>,
+    Csrf(Form(f)): Csrf<Form<CalendarForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(f.csrf.as_deref())?;
     admin_only(&user)?;
     let year = f.year.clamp(2000, 2100);
     let mut errors = std::collections::BTreeMap::new();

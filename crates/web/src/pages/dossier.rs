@@ -5,13 +5,14 @@ use motcua_app::present;
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use motcua_domain::dossier::{Action, Status};
 use serde::Deserialize;
 
+use super::csrf::{Csrf, CsrfMultipart};
 use super::{Ctx, FeeView, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
@@ -427,11 +428,10 @@ pub async fn act(
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    mp: Multipart,
+    CsrfMultipart(mp): CsrfMultipart,
 ) -> HttpResult<Response> {
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     let fields: &HashMap<String, String> = &parts.fields;
-    ctx.check_csrf(fields.get("_csrf").map(String::as_str))?;
     let action = fields.get("action").cloned().unwrap_or_default();
     let note = fields.get("note").map(String::as_str);
     let client_ip = addr.ip().to_string();
@@ -490,8 +490,6 @@ async fn after_form(
 /// The opinion form of a consulted agency.
 #[derive(Deserialize)]
 pub struct AnswerForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     consultation: i64,
     #[serde(default)]
     answer: String,
@@ -503,9 +501,8 @@ pub async fn answer(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    axum::Form(form): axum::Form<AnswerForm>,
+    Csrf(axum::Form(form)): Csrf<axum::Form<AnswerForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(Some(&form.csrf))?;
     let result =
         motcua_app::dossiers::consult::answer_consultation(&state, &user, &code, form.consultation, &form.answer)
             .await
@@ -516,8 +513,6 @@ pub async fn answer(
 /// The rating form.
 #[derive(Deserialize)]
 pub struct RatingForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     overall: Option<String>,
     timeliness: Option<String>,
     convenience: Option<String>,
@@ -531,9 +526,8 @@ pub async fn rate(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    axum::Form(f): axum::Form<RatingForm>,
+    Csrf(axum::Form(f)): Csrf<axum::Form<RatingForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(Some(&f.csrf))?;
     let levels = [f.overall.as_deref(), f.timeliness.as_deref(), f.convenience.as_deref(), f.attitude.as_deref()];
     let result =
         motcua_app::dossiers::rate::rate_dossier(&state, &user, &code, levels, f.comment.as_deref()).await.map(|_| ());

@@ -7,6 +7,7 @@ mod admin;
 mod apply;
 mod assets;
 mod calendar;
+mod csrf;
 mod dossier;
 mod forms;
 mod lists;
@@ -28,7 +29,7 @@ use axum::Router;
 use motcua_store::users::User;
 
 use crate::auth::{self, MaybeUser, Via, CSRF_COOKIE};
-use crate::error::{AppError, ErrorKind, HttpError};
+use crate::error::{AppError, HttpError};
 use motcua_app::i18n::Lang;
 use motcua_app::present;
 use motcua_app::state::AppState;
@@ -128,14 +129,6 @@ impl Ctx {
         self.lang.t(key)
     }
 
-    /// Refuses a form whose CSRF token does not match.
-    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
-        match sent {
-            Some(s) if !self.csrf.is_empty() && constant_time_eq(s.as_bytes(), self.csrf.as_bytes()) => Ok(()),
-            _ => Err(AppError::with(ErrorKind::Forbidden, "error-csrf")),
-        }
-    }
-
     /// The signed-in user, or a redirect to the sign-in page that comes back here.
     pub fn require_user(&self) -> Result<&User, Redirect> {
         self.user.as_ref().ok_or_else(|| {
@@ -206,10 +199,6 @@ impl FromRequestParts<AppState> for SignedIn {
         let ctx = Ctx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         ctx.require_user().cloned().map(SignedIn).map_err(IntoResponse::into_response)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Form errors: a summary at the top, each linked to its field, and the message by the field.

@@ -1,11 +1,12 @@
 //! The back office: an officer's work queue and their agency's dossiers.
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::present;
 
 use super::apply::{answers_and_files, apply_page, error_order};
+use super::csrf::{Csrf, CsrfMultipart};
 use super::lists::{list_page, status_filter, BulkAssign, ListQuery};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
@@ -81,8 +82,6 @@ pub async fn queue(
 /// The bulk assignment form: the dossiers ticked and the specialist chosen.
 #[derive(serde::Deserialize)]
 pub struct AssignForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     codes: Vec<String>,
     assignee: Option<String>,
@@ -93,11 +92,10 @@ pub struct AssignForm {
 /// a dossier page; the ones that could not be assigned are named.
 pub async fn assign(
     State(state): State<AppState>,
-    ctx: Ctx,
+    _ctx: Ctx,
     SignedIn(user): SignedIn,
-    axum_extra::extract::Form(form): axum_extra::extract::Form<AssignForm>,
+    Csrf(axum_extra::extract::Form(form)): Csrf<axum_extra::extract::Form<AssignForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(Some(&form.csrf))?;
     if !user.has(Role::Leader) {
         return Err(AppError::not_found().into());
     }
@@ -189,11 +187,10 @@ pub async fn counter_receive(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    mp: Multipart,
+    CsrfMultipart(mp): CsrfMultipart,
 ) -> HttpResult<Response> {
     let p = counter_procedure(&state, &user, &code)?;
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
-    ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
     let field = |name: &str| parts.fields.get(name).cloned().unwrap_or_default();
     let applicant = motcua_app::dossiers::submit::CounterApplicant {
         full_name: field("applicant_full_name"),

@@ -19,6 +19,7 @@ use motcua_domain::identity::{Email, FullName};
 use motcua_store::questions::{self, NewQuestion};
 use serde::Deserialize;
 
+use super::csrf::Csrf;
 use super::portal::{procedure_page, AskView};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
@@ -33,8 +34,6 @@ const MAX_LINKS: usize = 2;
 /// The fields of the question and feedback forms.
 #[derive(Deserialize, Default, Clone)]
 pub struct AskForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -108,9 +107,8 @@ pub async fn ask(
     ctx: Ctx,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
-    Form(f): Form<AskForm>,
+    Csrf(Form(f)): Csrf<Form<AskForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(Some(&f.csrf))?;
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
     if !state.asks.allow(&addr.ip().to_string()) {
         return Err(AppError::new(ErrorKind::RateLimited).into());
@@ -161,9 +159,8 @@ pub async fn feedback(
     State(state): State<AppState>,
     ctx: Ctx,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Form(f): Form<AskForm>,
+    Csrf(Form(f)): Csrf<Form<AskForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(Some(&f.csrf))?;
     if !state.asks.allow(&addr.ip().to_string()) {
         return Err(AppError::new(ErrorKind::RateLimited).into());
     }
@@ -249,8 +246,6 @@ pub async fn moderation(State(state): State<AppState>, ctx: Ctx, SignedIn(user):
 /// An officer's decision on a question.
 #[derive(Deserialize)]
 pub struct DecisionForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
     #[serde(default)]
     answer: String,
     decision: String,
@@ -259,12 +254,11 @@ pub struct DecisionForm {
 /// Publishes a question with its answer, or rejects it.
 pub async fn decide(
     State(state): State<AppState>,
-    ctx: Ctx,
+    _ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(id): Path<i64>,
-    Form(f): Form<DecisionForm>,
+    Csrf(Form(f)): Csrf<Form<DecisionForm>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(Some(&f.csrf))?;
     let scope = moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
     let agency = questions::agency_of(&state.db, id).await?;
     if scope.is_some() && scope != agency {

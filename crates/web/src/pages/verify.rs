@@ -2,11 +2,12 @@
 //! signing in (DESIGN.md section 7).
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::csrf::CsrfMultipart;
 use super::{Ctx, FormErrors};
 use crate::error::{ErrorKind, HttpResult};
 use crate::uploads;
@@ -113,7 +114,7 @@ pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<S
 
 /// A file uploaded for checking: hashed, looked up among the sealed results, its signature
 /// verified; the answer is shown at once (nothing is stored).
-pub async fn check(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> HttpResult<Response> {
+pub async fn check(State(state): State<AppState>, ctx: Ctx, CsrfMultipart(mp): CsrfMultipart) -> HttpResult<Response> {
     let parts = match uploads::read(mp, state.config.max_file_bytes).await {
         Ok(parts) => parts,
         Err(e) if e.kind == ErrorKind::PayloadTooLarge => {
@@ -122,7 +123,6 @@ pub async fn check(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> Ht
         }
         Err(e) => return Err(e),
     };
-    ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
     let Some(file) = parts.files.iter().find(|f| f.part == "file") else {
         let errors =
             FormErrors::from_keys(ctx.lang, &[("file".to_string(), "verify-file-required".to_string())].into(), &[]);

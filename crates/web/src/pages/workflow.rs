@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_domain::calendar::{TimeLimit, TimeUnit};
@@ -15,6 +15,7 @@ use motcua_domain::workflow::{Consultation, Step, WorkflowProblem};
 use motcua_store::catalog::Procedure;
 use serde::Deserialize;
 
+use super::csrf::{Csrf, CsrfMultipart};
 use super::{admin_only, Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::i18n::Lang;
@@ -316,9 +317,8 @@ pub async fn save(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    axum::Form(form): axum::Form<HashMap<String, String>>,
+    Csrf(axum::Form(form)): Csrf<axum::Form<HashMap<String, String>>>,
 ) -> HttpResult<Response> {
-    ctx.check_csrf(form.get("_csrf").map(String::as_str))?;
     admin_only(&user)?;
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
     let version = form.get("version").and_then(|v| v.parse().ok());
@@ -361,10 +361,9 @@ pub async fn import(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    mp: Multipart,
+    CsrfMultipart(mp): CsrfMultipart,
 ) -> HttpResult<Response> {
     let parts = crate::uploads::read(mp, 1024 * 1024).await?;
-    ctx.check_csrf(parts.fields.get("_csrf").map(String::as_str))?;
     admin_only(&user)?;
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
     let file = parts.files.iter().find(|f| f.part == "file");
