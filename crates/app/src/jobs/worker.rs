@@ -168,6 +168,18 @@ pub fn start(db: Database, handlers: Handlers, config: WorkerConfig) -> Worker {
     Worker { stop, task }
 }
 
+/// Claims one job that is due now (by the configuration's clock) and runs it to its recorded
+/// outcome: the id of the job run, or `None` when no job can be claimed. What the worker's loop
+/// does once; tests use it to prove that nothing is due instead of waiting and seeing nothing.
+pub async fn run_once(db: &Database, handlers: &Handlers, config: &WorkerConfig) -> Result<Option<i64>, StoreError> {
+    let Some(job) = jobs::claim(db, &handlers.kinds(), (config.clock)(), config.lease).await? else {
+        return Ok(None);
+    };
+    let id = job.id;
+    run_one(db, handlers, config, job).await;
+    Ok(Some(id))
+}
+
 async fn run(db: Database, handlers: Handlers, config: WorkerConfig, mut stopped: watch::Receiver<bool>) {
     let kinds = handlers.kinds();
     tracing::info!(?kinds, "job worker started");
