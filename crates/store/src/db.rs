@@ -1,11 +1,23 @@
-//! Connecting to the database, choosing the engine from the URL, and running migrations.
+//! Connecting to the database, choosing the engine from the URL, and the two ways in: reads
+//! through [`Database::reader`], writes through [`Database::write_tx`].
+//!
+//! SQLite allows one writer at a time. Every write of this crate runs in a [`WriteTx`], which
+//! holds this process's write turn for its whole life and, on SQLite, begins with
+//! `BEGIN IMMEDIATE`: writers queue on the turn instead of sleeping in SQLite's busy handler,
+//! and a transaction that reads before it writes cannot fail half-way because another process
+//! wrote meanwhile. The pool itself stays private to this module, so a write that skips the
+//! turn has no handle to start from. On PostgreSQL the turn is a no-op and writers run side by
+//! side.
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Describe, Either, Execute, Executor, Transaction};
+use tokio::sync::{Mutex, MutexGuard, Notify};
 
 use crate::error::{Result, StoreError};
 
@@ -73,16 +85,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// A connection pool plus the engine it speaks to.
 #[derive(Clone, Debug)]
 pub struct Database {
-    /// The pool; queries use `$1`-style parameters, which both engines accept.
-    pub pool: AnyPool,
+    /// The pool; queries use `$1`-style parameters, which both engines accept. Private: reads
+    /// borrow it through [`Database::reader`], writes through [`Database::write_tx`].
+    pool: AnyPool,
     /// Which engine this is.
     pub engine: Engine,
-    /// SQLite allows one writer at a time: writers queue here instead of sleeping in SQLite's
-    /// busy handler, which wastes most of the time under concurrent submissions.
-    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// Rung when a job is enqueued in this process, so that a worker sleeping between polls
+    /// SQLite's one writer at a time, as a queue in this process (see [`Database::write_tx`]).
+    write_turn: std::sync::Arc<Mutex<()>>,
+    /// Rung when a job is committed in this process, so that a worker sleeping between polls
     /// starts it at once instead of at its next poll.
-    jobs_enqueued: std::sync::Arc<tokio::sync::Notify>,
+    jobs_enqueued: std::sync::Arc<Notify>,
 }
 
 impl Database {
@@ -113,18 +125,39 @@ impl Database {
             Engine::Postgres => AnyPoolOptions::new().max_connections(16),
         };
         let pool = pool_options.acquire_timeout(Duration::from_secs(15)).connect_with(options).await?;
-        Ok(Database { pool, engine, write_lock: Default::default(), jobs_enqueued: Default::default() })
+        Ok(Database { pool, engine, write_turn: Default::default(), jobs_enqueued: Default::default() })
     }
 
-    /// Runs the migrations not yet applied, each in its own transaction.
+    /// The pool, for reads. It runs queries but cannot begin a transaction: writes go through
+    /// [`Database::write_tx`], which takes the write turn.
+    pub fn reader(&self) -> Reader<'_> {
+        Reader(&self.pool)
+    }
+
+    /// Begins a write transaction, after waiting for this process's write turn on SQLite.
+    /// The turn is held until the transaction commits or is dropped (rolled back), so hold the
+    /// transaction no longer than its writes need: no network calls, no hashing inside.
+    pub async fn write_tx(&self) -> Result<WriteTx<'_>> {
+        let (turn, tx) = match self.engine {
+            Engine::Sqlite => {
+                let turn = self.write_turn.lock().await;
+                (Some(turn), self.pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Engine::Postgres => (None, self.pool.begin().await?),
+        };
+        Ok(WriteTx { tx, turn, db: self, wakes_jobs: false })
+    }
+
+    /// Runs the migrations not yet applied, each in its own write transaction.
     pub async fn migrate(&self) -> Result<()> {
-        self.pool
-            .execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .await?;
+        let mut tx = self.write_tx().await?;
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+        tx.commit().await?;
         for (version, name, sql) in MIGRATIONS {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write_tx().await?;
             let done: Option<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(*version)
                 .fetch_optional(&mut *tx)
@@ -146,29 +179,133 @@ impl Database {
         Ok(())
     }
 
-    /// Waits for this process's turn to write (SQLite only; PostgreSQL writers run in parallel).
-    /// Hold the guard until the transaction commits.
-    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.engine {
-            Engine::Sqlite => Some(self.write_lock.lock().await),
-            Engine::Postgres => None,
-        }
-    }
-
-    /// The signal rung when a job is enqueued in this process (see [`crate::jobs::wake`]).
-    pub fn jobs_enqueued(&self) -> &tokio::sync::Notify {
-        &self.jobs_enqueued
-    }
-
     /// How many migrations this build knows.
     pub fn migration_count() -> usize {
         MIGRATIONS.len()
+    }
+
+    /// Runs a maintenance statement that refuses to run inside a transaction (PostgreSQL's
+    /// `VACUUM`), outside the write turn: it changes no data.
+    pub(crate) async fn maintain(&self, statement: &'static str) -> Result<()> {
+        self.pool.execute(statement).await?;
+        Ok(())
+    }
+
+    /// The signal rung when a job is committed in this process.
+    pub fn jobs_enqueued(&self) -> &Notify {
+        &self.jobs_enqueued
     }
 
     /// Whether the database answers: for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Closes every connection of the pool, waiting for those in use to come back.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The pool lent for reads (see [`Database::reader`]): an executor like the pool itself,
+/// without the pool's `begin`.
+#[derive(Clone, Copy, Debug)]
+pub struct Reader<'a>(&'a AnyPool);
+
+impl<'a> Executor<'a> for Reader<'a> {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>>
+    where
+        'a: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        self.0.fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<AnyRow>, sqlx::Error>>
+    where
+        'a: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        self.0.fetch_optional(query)
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [AnyTypeInfo],
+    ) -> BoxFuture<'e, Result<AnyStatement<'q>, sqlx::Error>>
+    where
+        'a: 'e,
+    {
+        self.0.prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(self, sql: &'q str) -> BoxFuture<'e, Result<Describe<Any>, sqlx::Error>>
+    where
+        'a: 'e,
+    {
+        self.0.describe(sql)
+    }
+}
+
+/// A write transaction holding the write turn (see [`Database::write_tx`]). It derefs to the
+/// transaction's connection, so queries run on `&mut *tx`. Dropped without
+/// [`WriteTx::commit`], it rolls back and gives up the turn.
+pub struct WriteTx<'a> {
+    // Declared before the turn, so that on drop the rollback is issued before the turn passes on.
+    tx: Transaction<'static, Any>,
+    turn: Option<MutexGuard<'a, ()>>,
+    db: &'a Database,
+    wakes_jobs: bool,
+}
+
+impl WriteTx<'_> {
+    /// Commits, gives up the turn, and wakes this process's job worker if a job was enqueued
+    /// in the transaction.
+    pub async fn commit(self) -> Result<()> {
+        let WriteTx { tx, turn, db, wakes_jobs } = self;
+        tx.commit().await?;
+        drop(turn);
+        if wakes_jobs {
+            db.jobs_enqueued.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Rolls back and gives up the turn, as dropping does, but where the reader can see it.
+    pub async fn rollback(self) -> Result<()> {
+        let WriteTx { tx, turn, .. } = self;
+        tx.rollback().await?;
+        drop(turn);
+        Ok(())
+    }
+
+    /// Asks for the job worker to be woken once this transaction commits.
+    pub(crate) fn wake_jobs_on_commit(&mut self) {
+        self.wakes_jobs = true;
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+impl std::fmt::Debug for WriteTx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTx").field("engine", &self.db.engine).field("wakes_jobs", &self.wakes_jobs).finish()
     }
 }
 

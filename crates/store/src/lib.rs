@@ -23,7 +23,7 @@ pub mod synthetic;
 pub mod users;
 
 pub use blobs::Blobs;
-pub use db::{Database, Engine};
+pub use db::{Database, Engine, Reader, WriteTx};
 pub use error::StoreError;
 
 /// Milliseconds since the Unix epoch: how every time is stored.

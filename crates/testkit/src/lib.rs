@@ -5,6 +5,7 @@
 //! afterwards; SQLite tests use a file in a temporary folder.
 
 use motcua_store::Database;
+use sqlx::{Connection, PgConnection};
 
 /// The engines every storage and HTTP test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,12 +42,12 @@ impl TestDb {
             TestEngine::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("motcua_test_{}", uuid::Uuid::new_v4().simple());
-                let admin_db = Database::connect(&admin).await.expect("PostgreSQL for tests is reachable");
+                let mut server = PgConnection::connect(&admin).await.expect("PostgreSQL for tests is reachable");
                 sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&admin_db.pool)
+                    .execute(&mut server)
                     .await
                     .expect("create test database");
-                admin_db.pool.close().await;
+                let _ = server.close().await;
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
                 (format!("{base}/{name}"), Some(admin), Some(name))
             }
@@ -67,11 +68,11 @@ impl Drop for TestDb {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
             if let Ok(rt) = rt {
                 rt.block_on(async {
-                    if let Ok(db) = Database::connect(&admin).await {
+                    if let Ok(mut server) = PgConnection::connect(&admin).await {
                         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&db.pool)
+                            .execute(&mut server)
                             .await;
-                        db.pool.close().await;
+                        let _ = server.close().await;
                     }
                 });
             }
