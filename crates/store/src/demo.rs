@@ -127,7 +127,8 @@ pub struct Loaded {
 
 /// Loads the demo province into an empty database. `password_hash` is the hash of the demo
 /// password, computed by the caller (hashing is the web edge's business). `history` historical
-/// dossiers are generated deterministically.
+/// dossiers are generated deterministically. Servers that may start together check
+/// [`is_empty`] and load under [`Database::with_startup_lock`], so that one of them loads.
 pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<Loaded> {
     let p = province()?;
     let mut tx = db.write_tx().await?;

@@ -14,6 +14,7 @@ pub mod dossiers;
 pub mod drafts;
 pub mod error;
 pub mod jobs;
+mod migrations;
 pub mod notifications;
 pub mod payments;
 pub mod questions;

@@ -36,6 +36,13 @@ pub fn postgres_admin_url() -> String {
 impl TestDb {
     /// Creates and migrates a fresh database.
     pub async fn new(engine: TestEngine) -> TestDb {
+        let t = TestDb::unmigrated(engine).await;
+        t.db.migrate().await.expect("migrate test database");
+        t
+    }
+
+    /// Creates a fresh, empty database without migrating it: for tests of the migrations.
+    pub async fn unmigrated(engine: TestEngine) -> TestDb {
         let dir = tempfile::tempdir().expect("temporary folder");
         let (url, admin_url, pg_name) = match engine {
             TestEngine::Sqlite => (Database::sqlite_url_in(dir.path()), None, None),
@@ -53,7 +60,6 @@ impl TestDb {
             }
         };
         let db = Database::connect(&url).await.expect("connect test database");
-        db.migrate().await.expect("migrate test database");
         TestDb { db, dir, url, admin_url, pg_name }
     }
 }
