@@ -1,10 +1,14 @@
-//! The dossier (hồ sơ) lifecycle: statuses, roles, actions and which actor may take which action.
+//! The dossier (hồ sơ) lifecycle: statuses, actions and which actor may take which action.
 //!
 //! The rules follow Decree 61/2018 arts. 17–22 (see DESIGN.md section 3). The state machine is
 //! pure: given a dossier's situation and an actor, it says what the actor may do and what
 //! follows, so no sequence of actions can reach an illegal state.
 
 use serde::{Deserialize, Serialize};
+
+// Roles and actors live in their own module (workflows name roles too); they stay reachable here,
+// where the lifecycle's users have always found them.
+pub use crate::actor::{Actor, Role};
 
 /// Status of a dossier, as exposed in the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,55 +94,6 @@ impl Status {
     }
 }
 
-/// A role a user holds, per agency.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// A citizen or business applying for procedures.
-    Citizen,
-    /// One-stop desk officer (cán bộ tiếp nhận).
-    Reception,
-    /// Specialist who appraises dossiers (chuyên viên).
-    Specialist,
-    /// Unit leader who approves and signs (lãnh đạo).
-    Leader,
-    /// Clerk of the electronic office (văn thư).
-    Clerk,
-    /// System administrator.
-    Admin,
-    /// Steering-committee member with read-only dashboards.
-    Steering,
-}
-
-impl Role {
-    /// Every role.
-    pub const ALL: [Role; 7] =
-        [Role::Citizen, Role::Reception, Role::Specialist, Role::Leader, Role::Clerk, Role::Admin, Role::Steering];
-
-    /// The stable machine name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Citizen => "citizen",
-            Role::Reception => "reception",
-            Role::Specialist => "specialist",
-            Role::Leader => "leader",
-            Role::Clerk => "clerk",
-            Role::Admin => "admin",
-            Role::Steering => "steering",
-        }
-    }
-
-    /// Parses a machine name.
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Whether the role belongs to an officer working inside an agency.
-    pub fn is_officer(self) -> bool {
-        !matches!(self, Role::Citizen)
-    }
-}
-
 /// An action on a dossier, as named in the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -221,26 +176,7 @@ pub use crate::fee::PaymentTiming;
 use crate::workflow::next_steps;
 pub use crate::workflow::{default_workflow, Step};
 
-/// Who is acting, as far as the lifecycle rules care.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Actor {
-    /// The applicant who owns the dossier.
-    Applicant,
-    /// Any other citizen or anonymous caller: may do nothing.
-    Stranger,
-    /// An officer with roles in one agency.
-    Officer {
-        /// The officer's user id, to tell the assignee of a dossier from colleagues.
-        id: i64,
-        /// The officer's agency code.
-        agency: String,
-        /// Whether that agency is the service centre, whose desk receives for every agency.
-        at_service_centre: bool,
-        /// The officer's roles there.
-        roles: Vec<Role>,
-    },
-}
-
+/// What the lifecycle rules ask of an actor.
 impl Actor {
     /// Whether this officer's desk receives and returns for the given lead agency.
     fn is_desk_for(&self, lead_agency: &str) -> bool {
@@ -537,6 +473,16 @@ mod tests {
             officer("000.00.13.H38", &[Role::Specialist, Role::Leader, Role::Reception]),
             officer(LEAD, &[Role::Admin, Role::Clerk]),
         ]
+    }
+
+    #[test]
+    fn machine_names_read_back() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
     }
 
     #[test]

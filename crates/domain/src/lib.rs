@@ -4,6 +4,7 @@
 //! Nothing here performs I/O or knows about SQL or HTTP, so every rule can be tested in isolation
 //! and reused by the store, the web edge and the tools.
 
+pub mod actor;
 pub mod calendar;
 pub mod code;
 pub mod dossier;

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::actor::Role;
 use crate::calendar::{OfficeHours, TimeLimit, TimeUnit};
-use crate::dossier::Role;
 
 /// One step of a workflow: who acts, in which agency, for how long, and what follows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -503,20 +503,29 @@ async fn run(cli: Cli) -> Result<()> {
             let db = open(&cli).await?;
             let mut banner = String::new();
             if *demo {
-                if motcua_store::demo::is_empty(&db).await? {
-                    let hash = motcua_app::accounts::hash_password("demo".into())
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                    let loaded = motcua_store::demo::load(&db, &hash, *demo_dossiers)
-                        .await
-                        .context("cannot load the demo province")?;
-                    banner = demo_banner(&loaded);
-                } else {
-                    banner = "DEMO MODE: the database is not empty, so the demo province was not loaded again. \
-                              Demo accounts use password `demo`; `motcua user list` (with the same --data or \
-                              --database-url) lists every account.\n"
-                        .to_string();
-                }
+                // Under the start-up lock, so that of servers starting together on one
+                // PostgreSQL database exactly one loads the province.
+                let loaded = db
+                    .with_startup_lock(async {
+                        if !motcua_store::demo::is_empty(&db).await? {
+                            return Ok::<_, anyhow::Error>(None);
+                        }
+                        let hash = motcua_app::accounts::hash_password("demo".into())
+                            .await
+                            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                        let loaded = motcua_store::demo::load(&db, &hash, *demo_dossiers)
+                            .await
+                            .context("cannot load the demo province")?;
+                        Ok(Some(loaded))
+                    })
+                    .await?;
+                banner = match loaded {
+                    Some(loaded) => demo_banner(&loaded),
+                    None => "DEMO MODE: the database is not empty, so the demo province was not loaded again. \
+                             Demo accounts use password `demo`; `motcua user list` (with the same --data or \
+                             --database-url) lists every account.\n"
+                        .to_string(),
+                };
             }
             let config = Config {
                 code_pattern,

@@ -36,8 +36,8 @@ fn summary(times: &mut [Duration]) -> (f64, f64) {
 
 async fn plan(db: &Database, sql: &str, now: i64) -> Result<Vec<String>> {
     let rows = match db.engine {
-        Engine::Sqlite => sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).bind(now).fetch_all(&db.pool).await?,
-        Engine::Postgres => sqlx::query(&format!("EXPLAIN {sql}")).bind(now).fetch_all(&db.pool).await?,
+        Engine::Sqlite => sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).bind(now).fetch_all(db.reader()).await?,
+        Engine::Postgres => sqlx::query(&format!("EXPLAIN {sql}")).bind(now).fetch_all(db.reader()).await?,
     };
     Ok(rows
         .iter()
@@ -58,9 +58,9 @@ async fn main() -> Result<()> {
     let now = Utc::now();
     let now_ms = now.timestamp_millis();
 
-    let (all,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dossiers").fetch_one(&db.pool).await?;
+    let (all,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dossiers").fetch_one(db.reader()).await?;
     let (open,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dossiers WHERE status IN ('received', 'processing')")
-        .fetch_one(&db.pool)
+        .fetch_one(db.reader())
         .await?;
     println!("{:?}: {all} dossiers, {open} open (received or processing); now = {now}", db.engine);
 
@@ -70,7 +70,7 @@ async fn main() -> Result<()> {
     let mut checksum = 0i64;
     for _ in 0..runs {
         let started = Instant::now();
-        let rows: Vec<Scanned> = sqlx::query_as(SCAN).bind(now_ms).fetch_all(&db.pool).await?;
+        let rows: Vec<Scanned> = sqlx::query_as(SCAN).bind(now_ms).fetch_all(db.reader()).await?;
         times.push(started.elapsed());
         found = rows.len();
         checksum = rows.iter().fold(0i64, |s, r| s.wrapping_add(r.0 ^ r.5).wrapping_add(r.1.len() as i64));
@@ -86,7 +86,7 @@ async fn main() -> Result<()> {
     let mut per_unit: Vec<(Option<String>, i64)> = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        per_unit = sqlx::query_as(PER_UNIT).bind(now_ms).fetch_all(&db.pool).await?;
+        per_unit = sqlx::query_as(PER_UNIT).bind(now_ms).fetch_all(db.reader()).await?;
         times.push(started.elapsed());
     }
     let (best, median) = summary(&mut times);

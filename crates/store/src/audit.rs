@@ -4,11 +4,9 @@
 //! editing, deleting or reordering any event breaks the chain from there on. The chain is
 //! verified by `motcua audit verify` and on the administrators' audit page.
 
-use sha2::{Digest, Sha256};
-use sqlx::{Any, Transaction};
-
-use crate::db::Database;
+use crate::db::{Database, WriteTx};
 use crate::error::Result;
+use sha2::{Digest, Sha256};
 
 /// The fields of an event that its hash covers.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +50,7 @@ pub fn event_hash(previous: &str, e: &EventContent<'_>) -> String {
 }
 
 /// The hash of the dossier's latest event, inside the transaction that adds the next one.
-pub(crate) async fn last_hash(tx: &mut Transaction<'_, Any>, dossier_id: i64) -> Result<String> {
+pub(crate) async fn last_hash(tx: &mut WriteTx<'_>, dossier_id: i64) -> Result<String> {
     let row: Option<(String,)> =
         sqlx::query_as("SELECT hash FROM events WHERE dossier_id = $1 ORDER BY id DESC LIMIT 1")
             .bind(dossier_id)
@@ -91,7 +89,7 @@ pub async fn verify(db: &Database) -> Result<Verification> {
         "SELECT e.id, e.dossier_id, d.code, e.at, e.actor_user_id, e.actor_name, e.action, e.from_status, e.to_status, \
          e.step, e.note, e.hash FROM events e JOIN dossiers d ON d.id = e.dossier_id ORDER BY e.dossier_id, e.id",
     )
-    .fetch(&db.pool);
+    .fetch(db.reader());
     let mut out = Verification::default();
     let mut current: Option<i64> = None;
     let mut previous = String::new();
@@ -150,7 +148,7 @@ pub async fn record_read(
 
 /// Records many reads in one statement (the server batches them so that reading stays cheap).
 pub async fn record_reads(db: &Database, reads: &[(i64, i64, chrono::DateTime<chrono::Utc>)]) -> Result<()> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     for chunk in reads.chunks(1000) {
         let mut sql = String::from("INSERT INTO dossier_reads (dossier_id, user_id, at) VALUES ");
         for i in 0..chunk.len() {
@@ -163,9 +161,9 @@ pub async fn record_reads(db: &Database, reads: &[(i64, i64, chrono::DateTime<ch
         for (dossier_id, user_id, at) in chunk {
             q = q.bind(*dossier_id).bind(*user_id).bind(crate::millis(*at));
         }
-        q.execute(&db.pool).await?;
+        q.execute(&mut *tx).await?;
     }
-    Ok(())
+    tx.commit().await
 }
 
 /// A logged read.
@@ -186,7 +184,7 @@ pub async fn recent_reads(db: &Database, limit: i64) -> Result<Vec<Read>> {
          JOIN dossiers d ON d.id = r.dossier_id ORDER BY r.id DESC LIMIT {}",
         limit.clamp(1, 1000)
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     Ok(rows
         .into_iter()

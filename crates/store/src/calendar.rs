@@ -25,7 +25,7 @@ pub async fn year(db: &Database, year: i32) -> Result<YearCalendar> {
         sqlx::query_as("SELECT day, kind FROM calendar_days WHERE day >= $1 AND day <= $2 ORDER BY day")
             .bind(format!("{year:04}-01-01"))
             .bind(format!("{year:04}-12-31"))
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?;
     let mut out = YearCalendar::default();
     for (day, kind) in rows {
@@ -44,7 +44,7 @@ pub async fn set_year(db: &Database, year: i32, cal: &YearCalendar) -> Result<()
     if let Some(d) = cal.days_off.iter().chain(&cal.working_days).find(|d| d.year() != year) {
         return Err(StoreError::Conflict(format!("{d} is not in {year}")));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     sqlx::query("DELETE FROM calendar_days WHERE day >= $1 AND day <= $2")
         .bind(format!("{year:04}-01-01"))
         .bind(format!("{year:04}-12-31"))
@@ -69,7 +69,8 @@ pub async fn set_year(db: &Database, year: i32, cal: &YearCalendar) -> Result<()
 
 /// The whole stored calendar as the domain's working calendar.
 pub async fn working_calendar(db: &Database) -> Result<WorkingCalendar> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT day, kind FROM calendar_days").fetch_all(&db.pool).await?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT day, kind FROM calendar_days").fetch_all(db.reader()).await?;
     let mut off = Vec::new();
     let mut work = Vec::new();
     for (day, kind) in rows {

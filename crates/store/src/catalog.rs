@@ -6,9 +6,9 @@ use motcua_domain::fee::FeeSchedule;
 use motcua_domain::form::{FormField, RequiredDocument};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use crate::db::Database;
+use crate::db::{Database, WriteTx};
 use crate::error::{Result, StoreError};
 
 /// An agency (cơ quan): a department (Sở), the service centre, a commune.
@@ -136,26 +136,26 @@ fn agency_from(row: &AnyRow, prefix: &str) -> Result<Agency> {
     })
 }
 
-/// Adds an agency.
-pub async fn insert_agency<'e>(db: impl Executor<'e, Database = Any>, a: &Agency) -> Result<()> {
+/// Adds an agency, in the caller's transaction (parents before children).
+pub async fn insert_agency(tx: &mut WriteTx<'_>, a: &Agency) -> Result<()> {
     sqlx::query("INSERT INTO agencies (code, name, name_en, parent_code, kind) VALUES ($1, $2, $3, $4, $5)")
         .bind(&a.code)
         .bind(&a.name)
         .bind(&a.name_en)
         .bind(&a.parent_code)
         .bind(&a.kind)
-        .execute(db)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-/// Adds a field.
-pub async fn insert_field<'e>(db: impl Executor<'e, Database = Any>, f: &Field) -> Result<()> {
+/// Adds a field, in the caller's transaction.
+pub async fn insert_field(tx: &mut WriteTx<'_>, f: &Field) -> Result<()> {
     sqlx::query("INSERT INTO fields (code, name, name_en) VALUES ($1, $2, $3)")
         .bind(&f.code)
         .bind(&f.name)
         .bind(&f.name_en)
-        .execute(db)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
@@ -163,7 +163,7 @@ pub async fn insert_field<'e>(db: impl Executor<'e, Database = Any>, f: &Field) 
 /// Every agency, by code.
 pub async fn agencies(db: &Database) -> Result<Vec<Agency>> {
     let rows = sqlx::query("SELECT code, name, name_en, parent_code, kind FROM agencies ORDER BY code")
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
     rows.iter().map(|r| agency_from(r, "")).collect()
 }
@@ -172,7 +172,7 @@ pub async fn agencies(db: &Database) -> Result<Vec<Agency>> {
 pub async fn agency(db: &Database, code: &str) -> Result<Agency> {
     let row = sqlx::query("SELECT code, name, name_en, parent_code, kind FROM agencies WHERE code = $1")
         .bind(code)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     agency_from(&row, "")
@@ -182,7 +182,7 @@ pub async fn agency(db: &Database, code: &str) -> Result<Agency> {
 pub async fn counting_rule(db: &Database, agency_code: &str) -> Result<CountingRule> {
     let raw: Option<(Option<String>,)> = sqlx::query_as("SELECT counting_rule FROM agencies WHERE code = $1")
         .bind(agency_code)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     match raw.and_then(|(r,)| r) {
         Some(json) => Ok(serde_json::from_str(&json)?),
@@ -194,7 +194,7 @@ pub async fn counting_rule(db: &Database, agency_code: &str) -> Result<CountingR
 pub async fn counting_rules(db: &Database) -> Result<std::collections::HashMap<String, CountingRule>> {
     let rows: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT code, counting_rule FROM agencies WHERE counting_rule IS NOT NULL")
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?;
     rows.into_iter()
         .filter_map(|(code, raw)| raw.map(|r| (code, r)))
@@ -205,7 +205,7 @@ pub async fn counting_rules(db: &Database) -> Result<std::collections::HashMap<S
 /// Every field, by code.
 pub async fn fields(db: &Database) -> Result<Vec<Field>> {
     let rows: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT code, name, name_en FROM fields ORDER BY code").fetch_all(&db.pool).await?;
+        sqlx::query_as("SELECT code, name, name_en FROM fields ORDER BY code").fetch_all(db.reader()).await?;
     Ok(rows.into_iter().map(|(code, name, name_en)| Field { code, name, name_en }).collect())
 }
 
@@ -255,27 +255,27 @@ fn procedure_from(row: &AnyRow) -> Result<Procedure> {
 /// keep in memory for search (a province has about 2,000 procedures).
 pub async fn current_procedures(db: &Database) -> Result<Vec<Procedure>> {
     let sql = format!("{PROCEDURE_SELECT} WHERE v.version = p.current_version ORDER BY p.code");
-    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(&sql).fetch_all(db.reader()).await?;
     rows.iter().map(procedure_from).collect()
 }
 
 /// The current version of one procedure.
 pub async fn procedure_by_code(db: &Database, code: &str) -> Result<Procedure> {
     let sql = format!("{PROCEDURE_SELECT} WHERE v.version = p.current_version AND p.code = $1");
-    let row = sqlx::query(&sql).bind(code).fetch_optional(&db.pool).await?.ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&sql).bind(code).fetch_optional(db.reader()).await?.ok_or(StoreError::NotFound)?;
     procedure_from(&row)
 }
 
 /// One version of a procedure, as a dossier keeps it.
 pub async fn procedure_version(db: &Database, version_id: i64) -> Result<Procedure> {
     let sql = format!("{PROCEDURE_SELECT} WHERE v.id = $1");
-    let row = sqlx::query(&sql).bind(version_id).fetch_optional(&db.pool).await?.ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&sql).bind(version_id).fetch_optional(db.reader()).await?.ok_or(StoreError::NotFound)?;
     procedure_from(&row)
 }
 
 /// Adds a procedure with its first version.
 pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO procedures (code, local_code, field_code, agency_code, current_version) VALUES ($1, $2, $3, $4, 1) RETURNING id",
     )
@@ -336,8 +336,7 @@ pub async fn new_version(
     expected_version: i64,
     change: VersionChange<'_>,
 ) -> Result<Procedure> {
-    let turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     let bumped = sqlx::query(
         "UPDATE procedures SET current_version = current_version + 1 WHERE code = $1 AND current_version = $2",
     )
@@ -366,6 +365,5 @@ pub async fn new_version(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    drop(turn);
     procedure_by_code(db, code).await
 }

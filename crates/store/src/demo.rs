@@ -108,7 +108,7 @@ fn demo_department(p: &Province) -> Result<&Agency> {
 
 /// Whether the database holds no agency yet (a fresh install).
 pub async fn is_empty(db: &Database) -> Result<bool> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agencies").fetch_one(&db.pool).await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM agencies").fetch_one(db.reader()).await?;
     Ok(n == 0)
 }
 
@@ -127,10 +127,11 @@ pub struct Loaded {
 
 /// Loads the demo province into an empty database. `password_hash` is the hash of the demo
 /// password, computed by the caller (hashing is the web edge's business). `history` historical
-/// dossiers are generated deterministically.
+/// dossiers are generated deterministically. Servers that may start together check
+/// [`is_empty`] and load under [`Database::with_startup_lock`], so that one of them loads.
 pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<Loaded> {
     let p = province()?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     // Parents first.
     let mut pending: Vec<&Agency> = p.agencies.iter().collect();
     let mut inserted = std::collections::BTreeSet::new();
@@ -139,7 +140,7 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
         let mut rest = Vec::new();
         for a in pending {
             if a.parent_code.as_ref().is_none_or(|pc| inserted.contains(pc)) {
-                catalog::insert_agency(&mut *tx, a).await?;
+                catalog::insert_agency(&mut tx, a).await?;
                 inserted.insert(a.code.clone());
             } else {
                 rest.push(a);
@@ -151,7 +152,7 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
         pending = rest;
     }
     for f in &p.fields {
-        catalog::insert_field(&mut *tx, f).await?;
+        catalog::insert_field(&mut tx, f).await?;
     }
     tx.commit().await?;
     for (year, y) in &p.calendar {

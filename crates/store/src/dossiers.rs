@@ -9,10 +9,10 @@ use motcua_domain::code::DossierCodePattern;
 use motcua_domain::dossier::{Role, Status};
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use crate::blobs::StoredBlob;
-use crate::db::Database;
+use crate::db::{Database, WriteTx};
 use crate::error::{Result, StoreError};
 use crate::{from_millis, millis};
 
@@ -235,7 +235,7 @@ pub struct FollowUps {
 
 impl FollowUps {
     /// Enqueues the jobs for the dossier `code` at `revision`, in the caller's transaction.
-    async fn enqueue(&self, tx: &mut Transaction<'_, Any>, code: &str, revision: i64) -> Result<()> {
+    async fn enqueue(&self, tx: &mut WriteTx<'_>, code: &str, revision: i64) -> Result<()> {
         for channel in &self.channels {
             let payload = serde_json::json!({
                 "code": code, "revision": revision, "channel": channel, "detail": self.detail
@@ -310,7 +310,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
 
 /// Takes the next number of a per-scope, per-day sequence. Atomic on both engines, so codes
 /// stay unique with any number of servers.
-pub(crate) async fn next_sequence(tx: &mut Transaction<'_, Any>, scope: &str, day: &str) -> Result<i64> {
+pub(crate) async fn next_sequence(tx: &mut WriteTx<'_>, scope: &str, day: &str) -> Result<i64> {
     let (n,): (i64,) = sqlx::query_as(
         "INSERT INTO code_sequences (scope, day, last) VALUES ($1, $2, 1) \
          ON CONFLICT (scope, day) DO UPDATE SET last = code_sequences.last + 1 RETURNING last",
@@ -323,7 +323,7 @@ pub(crate) async fn next_sequence(tx: &mut Transaction<'_, Any>, scope: &str, da
 }
 
 async fn insert_attachments(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx<'_>,
     dossier_id: i64,
     by: Option<i64>,
     list: &[NewAttachment],
@@ -396,14 +396,14 @@ fn stored_document_from(r: &AnyRow) -> Result<StoredDocument> {
 pub async fn citizen_documents(db: &Database, user_id: i64, page: i64, per_page: i64) -> Result<Page<StoredDocument>> {
     let per_page = per_page.clamp(1, 1000);
     let (total,): (i64,) =
-        sqlx::query_as(&format!("SELECT COUNT(*) {IN_CITIZEN_STORE}")).bind(user_id).fetch_one(&db.pool).await?;
+        sqlx::query_as(&format!("SELECT COUNT(*) {IN_CITIZEN_STORE}")).bind(user_id).fetch_one(db.reader()).await?;
     let rows = sqlx::query(&format!(
         "SELECT {} {IN_CITIZEN_STORE} ORDER BY a.created_at DESC, a.id LIMIT {per_page} OFFSET {}",
         stored_document_columns(),
         (page.max(1) - 1) * per_page
     ))
     .bind(user_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     Ok(Page { items: rows.iter().map(stored_document_from).collect::<Result<_>>()?, total })
 }
@@ -414,7 +414,7 @@ pub async fn citizen_document(db: &Database, user_id: i64, attachment_id: &str) 
     let row = sqlx::query(&format!("SELECT {} {IN_CITIZEN_STORE} AND a.id = $2", stored_document_columns()))
         .bind(user_id)
         .bind(attachment_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     stored_document_from(&row)
@@ -422,7 +422,7 @@ pub async fn citizen_document(db: &Database, user_id: i64, attachment_id: &str) 
 
 #[allow(clippy::too_many_arguments)]
 async fn insert_event(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx<'_>,
     dossier_id: i64,
     dossier_code: &str,
     at: DateTime<Utc>,
@@ -477,8 +477,7 @@ pub async fn submit(
     now: DateTime<Utc>,
 ) -> Result<Dossier> {
     let local_day = now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
-    let turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     let seq = next_sequence(&mut tx, &new.lead_agency, &local_day.format("%Y-%m-%d").to_string()).await?;
     let code = pattern.render(&new.lead_agency, local_day, seq as u64);
     let (id,): (i64,) = sqlx::query_as(
@@ -510,10 +509,6 @@ pub async fn submit(
     insert_event(&mut tx, id, &code, now, by, "submit", None, Status::Submitted, 0, None).await?;
     new.follow_ups.enqueue(&mut tx, &code, 0).await?;
     tx.commit().await?;
-    drop(turn);
-    if !new.follow_ups.channels.is_empty() {
-        crate::jobs::wake(db);
-    }
     by_id(db, id).await
 }
 
@@ -521,7 +516,7 @@ pub async fn submit(
 pub async fn by_id(db: &Database, id: i64) -> Result<Dossier> {
     let row = sqlx::query(&format!("SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     dossier_from(&row)
@@ -531,7 +526,7 @@ pub async fn by_id(db: &Database, id: i64) -> Result<Dossier> {
 pub async fn by_code(db: &Database, code: &str) -> Result<Dossier> {
     let row = sqlx::query(&format!("SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE code = $1"))
         .bind(code)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     dossier_from(&row)
@@ -565,7 +560,7 @@ pub async fn attachments(db: &Database, dossier_id: i64) -> Result<Vec<Attachmen
         "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE dossier_id = $1 ORDER BY created_at, doc_key"
     ))
     .bind(dossier_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     rows.iter().map(attachment_from).collect()
 }
@@ -574,7 +569,7 @@ pub async fn attachments(db: &Database, dossier_id: i64) -> Result<Vec<Attachmen
 pub async fn attachment(db: &Database, id: &str) -> Result<Attachment> {
     let row = sqlx::query(&format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     attachment_from(&row)
@@ -587,7 +582,7 @@ pub async fn history(db: &Database, dossier_id: i64) -> Result<Vec<Event>> {
          WHERE dossier_id = $1 ORDER BY id",
     )
     .bind(dossier_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     rows.iter()
         .map(|r| {
@@ -728,21 +723,15 @@ impl Change {
 /// Applies a change decided on `current`, with its event, in one transaction. If the dossier
 /// changed since `current` was read, nothing is written and the answer is a conflict.
 pub async fn apply(db: &Database, current: &Dossier, change: &Change, by: &By, now: DateTime<Utc>) -> Result<Dossier> {
-    let turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     apply_in(&mut tx, current, change, by, now).await?;
     tx.commit().await?;
-    drop(turn);
-    if !change.follow_ups.channels.is_empty() {
-        crate::jobs::wake(db);
-    }
     by_id(db, current.id).await
 }
 
-/// [`apply`] in the caller's transaction (which wakes the job worker after committing when the
-/// change has follow-ups).
+/// [`apply`] in the caller's transaction.
 pub(crate) async fn apply_in(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx<'_>,
     current: &Dossier,
     change: &Change,
     by: &By,
@@ -833,7 +822,7 @@ pub(crate) async fn apply_in(
 /// Records a note-only event (an assignment, an opinion given) and bumps the revision, in the
 /// caller's transaction, guarded by the revision read.
 async fn touch(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx<'_>,
     current: &Dossier,
     by: &By,
     action: &str,
@@ -873,8 +862,7 @@ pub async fn assign(
     by: &By,
     now: DateTime<Utc>,
 ) -> Result<Dossier> {
-    let turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     touch(&mut tx, current, by, "assign", Some(assignee_name), now).await?;
     sqlx::query("UPDATE dossiers SET assignee_user_id = $2 WHERE id = $1")
         .bind(current.id)
@@ -882,7 +870,6 @@ pub async fn assign(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    drop(turn);
     by_id(db, current.id).await
 }
 
@@ -910,7 +897,7 @@ pub async fn consultations(db: &Database, dossier_id: i64) -> Result<Vec<Consult
     let rows =
         sqlx::query(&format!("SELECT {CONSULTATION_COLUMNS} FROM consultations WHERE dossier_id = $1 ORDER BY id"))
             .bind(dossier_id)
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?;
     rows.iter().map(consultation_from).collect()
 }
@@ -921,7 +908,7 @@ pub async fn is_consulted(db: &Database, dossier_id: i64, agency: &str) -> Resul
         sqlx::query_as("SELECT id FROM consultations WHERE dossier_id = $1 AND agency = $2 LIMIT 1")
             .bind(dossier_id)
             .bind(agency)
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.reader())
             .await?;
     Ok(row.is_some())
 }
@@ -935,8 +922,7 @@ pub async fn answer_consultation(
     by: &By,
     now: DateTime<Utc>,
 ) -> Result<Dossier> {
-    let turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     let answered = sqlx::query(
         "UPDATE consultations SET answered_at = $3, answered_by = $4, answer = $5 \
          WHERE id = $1 AND dossier_id = $2 AND answered_at IS NULL AND cancelled = 0",
@@ -959,7 +945,6 @@ pub async fn answer_consultation(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    drop(turn);
     by_id(db, current.id).await
 }
 
@@ -979,7 +964,7 @@ pub async fn received_between(
     .bind(millis(since))
     .bind(millis(until))
     .bind(lead_agency.unwrap_or(""))
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     rows.iter().map(dossier_from).collect()
 }
@@ -1008,8 +993,7 @@ pub async fn escalate_overruns(
     limit: i64,
     job_for: impl Fn(&Overrun) -> crate::jobs::NewJob,
 ) -> Result<Vec<Overrun>> {
-    let turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     let rows: Vec<(i64, String, Option<String>, i64, i64)> = sqlx::query_as(&format!(
         "SELECT id, code, waiting_agency, step, step_due_at FROM dossiers \
          WHERE step_due_at < $1 AND escalated_at IS NULL AND status IN ('received', 'processing') \
@@ -1039,10 +1023,6 @@ pub async fn escalate_overruns(
         out.push(o);
     }
     tx.commit().await?;
-    drop(turn);
-    if !out.is_empty() {
-        crate::jobs::wake(db);
-    }
     Ok(out)
 }
 
@@ -1212,7 +1192,7 @@ pub async fn list(
             Bind::Text(t) => count.bind(t.clone()),
         };
     }
-    let (total,) = count.fetch_one(&db.pool).await?;
+    let (total,) = count.fetch_one(db.reader()).await?;
     let list_sql = format!(
         "SELECT {DOSSIER_COLUMNS} FROM dossiers {filter} ORDER BY {order} LIMIT {} OFFSET {}",
         per_page.clamp(1, 200),
@@ -1225,6 +1205,6 @@ pub async fn list(
             Bind::Text(t) => q.bind(t.clone()),
         };
     }
-    let rows = q.fetch_all(&db.pool).await?;
+    let rows = q.fetch_all(db.reader()).await?;
     Ok(Page { items: rows.iter().map(dossier_from).collect::<Result<_>>()?, total })
 }

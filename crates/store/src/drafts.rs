@@ -37,6 +37,7 @@ pub async fn create(
     saved: bool,
 ) -> Result<String> {
     let id = crate::random_id();
+    let mut tx = db.write_tx().await?;
     sqlx::query(
         "INSERT INTO drafts (id, user_id, procedure_code, data, files, created_at, saved) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -47,8 +48,9 @@ pub async fn create(
     .bind(serde_json::to_string(files)?)
     .bind(crate::millis(chrono::Utc::now()))
     .bind(i64::from(saved))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -57,7 +59,7 @@ pub async fn saved_by(db: &Database, user_id: i64) -> Result<Vec<Draft>> {
     let ids: Vec<(String,)> =
         sqlx::query_as("SELECT id FROM drafts WHERE user_id = $1 AND saved = 1 ORDER BY created_at DESC LIMIT 50")
             .bind(user_id)
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?;
     let mut out = Vec::with_capacity(ids.len());
     for (id,) in ids {
@@ -73,7 +75,7 @@ pub async fn get(db: &Database, user_id: i64, id: &str) -> Result<Draft> {
     )
     .bind(id)
     .bind(user_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await?;
     let (procedure_code, data, files, saved, created_at) = row.ok_or(StoreError::NotFound)?;
     let data = match serde_json::from_str(&data)? {
@@ -94,6 +96,7 @@ pub async fn get(db: &Database, user_id: i64, id: &str) -> Result<Draft> {
 /// Removes a pending application (after submission or when abandoned); its files stay if a
 /// dossier now refers to them.
 pub async fn delete(db: &Database, id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM drafts WHERE id = $1").bind(id).execute(&db.pool).await?;
-    Ok(())
+    let mut tx = db.write_tx().await?;
+    sqlx::query("DELETE FROM drafts WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await
 }

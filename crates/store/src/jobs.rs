@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
-use crate::db::{Database, Engine};
+use crate::db::{Database, Engine, WriteTx};
 use crate::error::{Result, StoreError};
 
 /// Attempts a job gets unless its enqueuer says otherwise: with the backoff below, about six
@@ -164,13 +164,11 @@ impl Job {
 const COLUMNS: &str = "id, kind, payload, dedupe_key, status, run_at, attempts, max_attempts, locked_until, \
                        last_error, created_at, finished_at";
 
-/// Enqueues a job on a connection the caller holds, normally inside the transaction of the
-/// change that causes it, so that both are committed or neither is. Returns the new job's id,
-/// or `None` when a job with the same dedupe key already exists.
-///
-/// On SQLite the caller holds [`Database::write_turn`] for its transaction, as for any write.
-/// After committing, call [`wake`] so that a worker in this process starts at once.
-pub async fn enqueue_in(conn: &mut AnyConnection, job: &NewJob) -> Result<Option<i64>> {
+/// Enqueues a job in the caller's write transaction, normally that of the change that causes
+/// it, so that both are committed or neither is. Returns the new job's id, or `None` when a job
+/// with the same dedupe key already exists. Committing the transaction wakes a worker in this
+/// process, so it starts at once.
+pub async fn enqueue_in(tx: &mut WriteTx<'_>, job: &NewJob) -> Result<Option<i64>> {
     let row: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO jobs (kind, payload, dedupe_key, status, run_at, attempts, max_attempts, created_at) \
          VALUES ($1, $2, $3, 'pending', $4, 0, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
@@ -181,27 +179,26 @@ pub async fn enqueue_in(conn: &mut AnyConnection, job: &NewJob) -> Result<Option
     .bind(crate::millis(job.run_at))
     .bind(job.max_attempts.max(1))
     .bind(crate::millis(Utc::now()))
-    .fetch_optional(conn)
+    .fetch_optional(&mut **tx)
     .await?;
+    if row.is_some() {
+        tx.wake_jobs_on_commit();
+    }
     Ok(row.map(|(id,)| id))
 }
 
 /// Enqueues a job on its own, for work that no other change goes with (a scheduler's digest).
 /// Returns `None` when a job with the same dedupe key already exists.
 pub async fn enqueue(db: &Database, job: &NewJob) -> Result<Option<i64>> {
-    let id = {
-        let _turn = db.write_turn().await;
-        let mut conn = db.pool.acquire().await?;
-        enqueue_in(&mut conn, job).await?
-    };
-    if id.is_some() {
-        wake(db);
-    }
+    let mut tx = db.write_tx().await?;
+    let id = enqueue_in(&mut tx, job).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
 /// Tells a worker in this process that a job was committed, so it need not wait for its next
-/// poll. Workers in other processes find the job at their next poll.
+/// poll (committing a transaction that enqueued one does this). Workers in other processes
+/// find the job at their next poll.
 pub fn wake(db: &Database) {
     db.jobs_enqueued().notify_one();
 }
@@ -228,27 +225,28 @@ pub async fn claim(db: &Database, kinds: &[&str], now: DateTime<Utc>, lease: Dur
          AND (locked_until IS NULL OR locked_until <= $1) AND attempts < max_attempts AND kind IN ({kinds_sql}) \
          ORDER BY run_at, id LIMIT 1{skip_locked}) RETURNING {COLUMNS}"
     );
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     sqlx::query(
         "UPDATE jobs SET status = 'dead', finished_at = $1, locked_until = NULL, \
          last_error = 'the worker stopped during the last attempt (its lease expired)' \
          WHERE status = 'pending' AND run_at <= $1 AND locked_until <= $1 AND attempts >= max_attempts",
     )
     .bind(now_ms)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     let mut query = sqlx::query(&sql).bind(now_ms).bind(until);
     for kind in kinds {
         query = query.bind(*kind);
     }
-    let row = query.fetch_optional(&db.pool).await?;
+    let row = query.fetch_optional(&mut *tx).await?;
+    tx.commit().await?;
     row.as_ref().map(Job::from_row).transpose()
 }
 
 /// Marks a claimed job done. Only the worker still holding the job may: if its lease ended and
 /// another worker claimed the job since, this is a conflict and the other worker's outcome wins.
 pub async fn complete(db: &Database, job: &Job, now: DateTime<Utc>) -> Result<()> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     let done = sqlx::query(
         "UPDATE jobs SET status = 'done', finished_at = $3, locked_until = NULL \
          WHERE id = $1 AND attempts = $2 AND status = 'pending'",
@@ -256,8 +254,9 @@ pub async fn complete(db: &Database, job: &Job, now: DateTime<Utc>) -> Result<()
     .bind(job.id)
     .bind(job.attempts)
     .bind(crate::millis(now))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     held(done.rows_affected(), job)
 }
 
@@ -286,7 +285,7 @@ pub async fn fail(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> 
         return Ok(Failure::Dead);
     }
     let at = now + chrono::Duration::from_std(backoff(job.attempts)).unwrap_or(chrono::Duration::hours(1));
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     let done = sqlx::query(
         "UPDATE jobs SET run_at = $3, locked_until = NULL, last_error = $4 \
          WHERE id = $1 AND attempts = $2 AND status = 'pending'",
@@ -295,8 +294,9 @@ pub async fn fail(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> 
     .bind(job.attempts)
     .bind(crate::millis(at))
     .bind(truncated(error))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     held(done.rows_affected(), job)?;
     Ok(Failure::RetryAt(at))
 }
@@ -304,7 +304,7 @@ pub async fn fail(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> 
 /// Gives up a claimed job at once: for errors that no retry can mend (a payload the handler
 /// cannot read, an address the mail server refuses).
 pub async fn bury(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> Result<()> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     let done = sqlx::query(
         "UPDATE jobs SET status = 'dead', finished_at = $3, locked_until = NULL, last_error = $4 \
          WHERE id = $1 AND attempts = $2 AND status = 'pending'",
@@ -313,31 +313,30 @@ pub async fn bury(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> 
     .bind(job.attempts)
     .bind(crate::millis(now))
     .bind(truncated(error))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     held(done.rows_affected(), job)
 }
 
 /// Puts a dead job back in the queue with fresh attempts, once an administrator has mended its
 /// cause (a mail server's configuration, a citizen's address).
 pub async fn requeue(db: &Database, id: i64, now: DateTime<Utc>) -> Result<()> {
-    let requeued = {
-        let _turn = db.write_turn().await;
-        sqlx::query(
-            "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $2, locked_until = NULL, finished_at = NULL \
-             WHERE id = $1 AND status = 'dead'",
-        )
-        .bind(id)
-        .bind(crate::millis(now))
-        .execute(&db.pool)
-        .await?
-        .rows_affected()
-    };
+    let mut tx = db.write_tx().await?;
+    let requeued = sqlx::query(
+        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $2, locked_until = NULL, finished_at = NULL \
+         WHERE id = $1 AND status = 'dead'",
+    )
+    .bind(id)
+    .bind(crate::millis(now))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if requeued == 0 {
         return Err(StoreError::NotFound);
     }
-    wake(db);
-    Ok(())
+    tx.wake_jobs_on_commit();
+    tx.commit().await
 }
 
 fn held(rows: u64, job: &Job) -> Result<()> {
@@ -359,7 +358,7 @@ fn truncated(error: &str) -> String {
 pub async fn get(db: &Database, id: i64) -> Result<Job> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     Job::from_row(&row)
@@ -372,12 +371,12 @@ pub async fn list(db: &Database, status: Option<JobStatus>, limit: i64) -> Resul
         Some(s) => {
             sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT {limit}"))
                 .bind(s.as_str())
-                .fetch_all(&db.pool)
+                .fetch_all(db.reader())
                 .await?
         }
         None => {
             sqlx::query(&format!("SELECT {COLUMNS} FROM jobs ORDER BY id DESC LIMIT {limit}"))
-                .fetch_all(&db.pool)
+                .fetch_all(db.reader())
                 .await?
         }
     };
@@ -404,7 +403,7 @@ pub async fn counts(db: &Database, now: DateTime<Utc>) -> Result<JobCounts> {
          FROM jobs GROUP BY 1, 2",
     )
     .bind(crate::millis(now))
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     let mut c = JobCounts::default();
     for (status, held, n) in rows {

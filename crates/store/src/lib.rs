@@ -14,6 +14,7 @@ pub mod dossiers;
 pub mod drafts;
 pub mod error;
 pub mod jobs;
+mod migrations;
 pub mod notifications;
 pub mod payments;
 pub mod questions;
@@ -23,7 +24,7 @@ pub mod synthetic;
 pub mod users;
 
 pub use blobs::Blobs;
-pub use db::{Database, Engine};
+pub use db::{Database, Engine, Reader, WriteTx};
 pub use error::StoreError;
 
 /// Milliseconds since the Unix epoch: how every time is stored.

@@ -34,7 +34,7 @@ pub async fn add(
     dedupe_key: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     sqlx::query(
         "INSERT INTO notifications (user_id, dossier_code, title, body, dedupe_key, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING",
@@ -45,9 +45,9 @@ pub async fn add(
     .bind(body)
     .bind(dedupe_key)
     .bind(millis(now))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// A user's latest notifications, newest first, and how many are unread.
@@ -58,11 +58,11 @@ pub async fn for_user(db: &Database, user_id: i64, limit: i64) -> Result<(Vec<No
         limit.clamp(1, 500)
     ))
     .bind(user_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     let (unread,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(user_id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.reader())
         .await?;
     let list = rows
         .into_iter()
@@ -80,11 +80,11 @@ pub async fn for_user(db: &Database, user_id: i64, limit: i64) -> Result<(Vec<No
 
 /// Marks all of a user's notifications read.
 pub async fn mark_read(db: &Database, user_id: i64, now: DateTime<Utc>) -> Result<()> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     sqlx::query("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")
         .bind(user_id)
         .bind(millis(now))
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::db::Database;
+use crate::db::{Database, WriteTx};
 use crate::dossiers::{self, By, Change, Dossier};
 use crate::error::{Result, StoreError};
 use crate::{from_millis, millis};
@@ -115,6 +115,7 @@ pub async fn start(
     now: DateTime<Utc>,
 ) -> Result<Payment> {
     let txn_ref = format!("{}{}", now.format("%y%m%d"), &crate::random_id()[..18]).to_uppercase();
+    let mut tx = db.write_tx().await?;
     let row = sqlx::query(&format!(
         "INSERT INTO payments (txn_ref, dossier_id, dossier_code, lead_agency, amount_vnd, gateway, status, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING {COLUMNS}"
@@ -127,8 +128,9 @@ pub async fn start(
     .bind(gateway)
     .bind(millis(now))
     .bind(created_by)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     payment_from(&row)
 }
 
@@ -136,7 +138,7 @@ pub async fn start(
 pub async fn by_ref(db: &Database, txn_ref: &str) -> Result<Payment> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE txn_ref = $1"))
         .bind(txn_ref)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     payment_from(&row)
@@ -147,7 +149,7 @@ pub async fn of_dossier(db: &Database, dossier_id: i64) -> Result<Vec<Payment>> 
     let rows =
         sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE dossier_id = $1 ORDER BY created_at DESC, id DESC"))
             .bind(dossier_id)
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?;
     rows.iter().map(payment_from).collect()
 }
@@ -194,8 +196,7 @@ pub async fn settle_paid(
     log: Option<&LogEntry>,
     now: DateTime<Utc>,
 ) -> Result<Settled> {
-    let turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     // Money for a fee already settled, or for a dossier withdrawn or refused meanwhile, is
     // given back rather than booked.
     let already_paid = current.fee_paid_at.is_some()
@@ -217,8 +218,7 @@ pub async fn settle_paid(
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
-        drop(tx);
-        drop(turn);
+        tx.rollback().await?;
         return Ok(Settled::AlreadySettled(by_ref(db, &payment.txn_ref).await?));
     }
     let mut receipt_no = None;
@@ -249,10 +249,6 @@ pub async fn settle_paid(
         receipt_no = Some(number);
     }
     tx.commit().await?;
-    drop(turn);
-    if !change.follow_ups.channels.is_empty() && !already_paid {
-        crate::jobs::wake(db);
-    }
     let settled = Payment {
         status,
         settled_at: Some(now),
@@ -272,6 +268,7 @@ pub async fn settle_failed(
     facts: &GatewayFacts,
     now: DateTime<Utc>,
 ) -> Result<Settled> {
+    let mut tx = db.write_tx().await?;
     let updated = sqlx::query(
         "UPDATE payments SET status = 'failed', settled_at = $2, gateway_txn_no = $3, bank_code = $4, response_code = $5 \
          WHERE id = $1 AND status = 'pending'",
@@ -281,8 +278,9 @@ pub async fn settle_failed(
     .bind(&facts.gateway_txn_no)
     .bind(&facts.bank_code)
     .bind(&facts.response_code)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     let settled = by_ref(db, &payment.txn_ref).await?;
     Ok(if updated.rows_affected() == 1 { Settled::Failed(settled) } else { Settled::AlreadySettled(settled) })
 }
@@ -304,13 +302,13 @@ pub struct LogEntry {
 
 /// Writes one line of the payment log.
 pub async fn log(db: &Database, entry: &LogEntry) -> Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     insert_log(&mut tx, entry).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn insert_log(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entry: &LogEntry) -> Result<()> {
+async fn insert_log(tx: &mut WriteTx<'_>, entry: &LogEntry) -> Result<()> {
     sqlx::query("INSERT INTO payment_log (at, txn_ref, outcome, remote_addr, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(millis(entry.at))
         .bind(&entry.txn_ref)
@@ -336,7 +334,7 @@ pub async fn log_between(
     .bind(millis(from))
     .bind(millis(until))
     .bind(limit)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     rows.iter()
         .map(|r| {
@@ -366,7 +364,7 @@ pub async fn between(
     .bind(millis(from))
     .bind(millis(until))
     .bind(agency)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     rows.iter().map(payment_from).collect()
 }

@@ -80,7 +80,7 @@ fn question(
 
 /// Records a question, pending moderation.
 pub async fn ask(db: &Database, q: &NewQuestion, now: DateTime<Utc>) -> Result<i64> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO questions (kind, procedure_code, dossier_code, agency_code, name, email, body, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id",
@@ -93,8 +93,9 @@ pub async fn ask(db: &Database, q: &NewQuestion, now: DateTime<Utc>) -> Result<i
     .bind(&q.email)
     .bind(&q.body)
     .bind(millis(now))
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -106,7 +107,7 @@ pub async fn pending(db: &Database, agency: Option<&str>, limit: i64) -> Result<
         limit.clamp(1, 500)
     ))
     .bind(agency.unwrap_or(""))
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     Ok(rows.into_iter().map(question).collect())
 }
@@ -118,7 +119,7 @@ pub async fn published_for(db: &Database, procedure_code: &str) -> Result<Vec<Qu
          ORDER BY answered_at DESC, id DESC LIMIT 50"
     ))
     .bind(procedure_code)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     Ok(rows.into_iter().map(question).collect())
 }
@@ -128,7 +129,7 @@ pub async fn agency_of(db: &Database, id: i64) -> Result<Option<String>> {
     let row: Option<(Option<String>,)> =
         sqlx::query_as("SELECT agency_code FROM questions WHERE id = $1 AND status = 'pending'")
             .bind(id)
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.reader())
             .await?;
     row.map(|(a,)| a).ok_or(StoreError::NotFound)
 }
@@ -142,7 +143,7 @@ pub async fn decide(
     by: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     let done = sqlx::query(
         "UPDATE questions SET status = $2, answer = $3, answered_by = $4, answered_at = $5 \
          WHERE id = $1 AND status = 'pending'",
@@ -152,10 +153,10 @@ pub async fn decide(
     .bind(answer)
     .bind(by)
     .bind(millis(now))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
         return Err(StoreError::Conflict("the question was decided meanwhile".into()));
     }
-    Ok(())
+    tx.commit().await
 }

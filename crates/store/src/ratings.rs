@@ -21,7 +21,7 @@ pub struct Rated {
 
 /// Stores the applicant's rating; a second one for the same dossier is a conflict.
 pub async fn rate(db: &Database, d: &Dossier, r: &Rating, now: DateTime<Utc>) -> Result<()> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     sqlx::query(
         "INSERT INTO ratings (dossier_id, dossier_code, lead_agency, overall, timeliness, convenience, attitude, comment, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -35,7 +35,7 @@ pub async fn rate(db: &Database, d: &Dossier, r: &Rating, now: DateTime<Utc>) ->
     .bind(r.attitude.as_str())
     .bind(&r.comment)
     .bind(millis(now))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await
     .map_err(|e| {
         if StoreError::is_unique_violation(&e) {
@@ -44,7 +44,7 @@ pub async fn rate(db: &Database, d: &Dossier, r: &Rating, now: DateTime<Utc>) ->
             e.into()
         }
     })?;
-    Ok(())
+    tx.commit().await
 }
 
 type Row = (String, String, String, String, String, Option<String>, i64);
@@ -70,7 +70,7 @@ pub async fn of_dossier(db: &Database, dossier_id: i64) -> Result<Option<Rated>>
         "SELECT dossier_code, overall, timeliness, convenience, attitude, comment, created_at FROM ratings WHERE dossier_id = $1",
     )
     .bind(dossier_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await?;
     row.map(rated).transpose()
 }
@@ -83,7 +83,7 @@ pub async fn of_agency(db: &Database, agency: Option<&str>, limit: i64) -> Resul
         limit.clamp(1, 1000)
     ))
     .bind(agency.unwrap_or(""))
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     rows.into_iter().map(rated).collect()
 }
@@ -97,7 +97,7 @@ pub async fn summary(db: &Database, agency: Option<&str>) -> Result<Vec<(String,
             "SELECT {criterion}, COUNT(*) FROM ratings WHERE ($1 = '' OR lead_agency = $1) GROUP BY {criterion}"
         ))
         .bind(agency.unwrap_or(""))
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
         out.extend(rows.into_iter().map(|(level, n)| (criterion.to_string(), level, n)));
     }

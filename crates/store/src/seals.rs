@@ -1,15 +1,16 @@
 //! Seals of electronic results: the public keys that verify them and, for each signed result
 //! file, its verification code, SHA-256 and signature (DESIGN.md section 7).
 //!
-//! A seal is written in the transaction that issues the result (see
-//! [`crate::dossiers::Change::seal`]); this module reads them back for the public verification
-//! page, and keeps the table of public keys in step with the key ring of the data folder.
+//! A seal is written by the dossier change that issues the result, in its transaction (the
+//! change carries a [`NewSeal`] and calls `insert`); this module reads seals back for the
+//! public verification page, and keeps the table of public keys in step with the key ring of
+//! the data folder.
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
-use crate::db::Database;
+use crate::db::{Database, WriteTx};
 use crate::error::{Result, StoreError};
 use crate::{from_millis, millis};
 
@@ -78,8 +79,7 @@ pub async fn register_keys(
     current: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let _turn = db.write_turn().await;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     for (id, public_key, created_at) in ring {
         sqlx::query(
             "INSERT INTO signing_keys (id, public_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
@@ -104,7 +104,7 @@ pub async fn register_keys(
 /// Every known public key, oldest first.
 pub async fn keys(db: &Database) -> Result<Vec<SigningKeyRecord>> {
     let rows = sqlx::query("SELECT id, public_key, created_at, retired_at FROM signing_keys ORDER BY created_at, id")
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
     rows.iter().map(key_from).collect()
 }
@@ -119,12 +119,7 @@ fn key_from(row: &AnyRow) -> Result<SigningKeyRecord> {
 }
 
 /// Records a seal for the attachment just inserted, in the caller's transaction.
-pub(crate) async fn insert(
-    tx: &mut Transaction<'_, Any>,
-    dossier_id: i64,
-    attachment_id: &str,
-    seal: &NewSeal,
-) -> Result<()> {
+pub(crate) async fn insert(tx: &mut WriteTx<'_>, dossier_id: i64, attachment_id: &str, seal: &NewSeal) -> Result<()> {
     sqlx::query(
         "INSERT INTO result_seals (code, dossier_id, attachment_id, sha256, key_id, signature, signed_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -173,7 +168,7 @@ fn seal_from(row: &AnyRow) -> Result<Seal> {
 pub async fn by_code(db: &Database, code: &str) -> Result<Seal> {
     let row = sqlx::query(&format!("{SEAL_QUERY} WHERE s.code = $1"))
         .bind(code)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     seal_from(&row)
@@ -183,7 +178,7 @@ pub async fn by_code(db: &Database, code: &str) -> Result<Seal> {
 pub async fn by_sha256(db: &Database, sha256: &str) -> Result<Option<Seal>> {
     let row = sqlx::query(&format!("{SEAL_QUERY} WHERE s.sha256 = $1 ORDER BY s.signed_at LIMIT 1"))
         .bind(sha256)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     row.as_ref().map(seal_from).transpose()
 }
@@ -192,7 +187,7 @@ pub async fn by_sha256(db: &Database, sha256: &str) -> Result<Option<Seal>> {
 pub async fn of_dossier(db: &Database, dossier_id: i64) -> Result<Vec<Seal>> {
     let rows = sqlx::query(&format!("{SEAL_QUERY} WHERE s.dossier_id = $1 ORDER BY s.signed_at, s.code"))
         .bind(dossier_id)
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
     rows.iter().map(seal_from).collect()
 }

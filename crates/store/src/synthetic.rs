@@ -28,10 +28,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use sqlx::{Any, Executor, Transaction};
 
 use crate::catalog::{self, Procedure};
-use crate::db::{Database, Engine};
+use crate::db::{Database, Engine, WriteTx};
 use crate::error::{Result, StoreError};
 use crate::millis;
 
@@ -536,7 +535,7 @@ impl Generator {
 }
 
 /// Reserves `n` numbers of the synthetic sequence of an agency; returns the first.
-async fn reserve(tx: &mut Transaction<'_, Any>, agency: &str, n: usize) -> Result<u64> {
+async fn reserve(tx: &mut WriteTx<'_>, agency: &str, n: usize) -> Result<u64> {
     let (last,): (i64,) = sqlx::query_as(
         "INSERT INTO code_sequences (scope, day, last) VALUES ($1, $2, $3) \
          ON CONFLICT (scope, day) DO UPDATE SET last = code_sequences.last + excluded.last RETURNING last",
@@ -576,7 +575,7 @@ fn placeholders(out: &mut String, engine: Engine, first: usize, n: usize) {
 
 /// Writes one transaction's worth of dossiers and their events.
 async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     // Codes: one reservation per agency for the whole batch.
     let mut per_agency: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
@@ -748,8 +747,8 @@ pub async fn seed(db: &Database, count: usize, seed: u64, mix: Mix, mut progress
     // stock installation has it: the server never runs ANALYZE there.
     if db.engine == Engine::Postgres {
         // The simple query protocol: VACUUM refuses to run inside anything else.
-        db.pool.execute("VACUUM ANALYZE dossiers").await?;
-        db.pool.execute("VACUUM ANALYZE events").await?;
+        db.maintain("VACUUM ANALYZE dossiers").await?;
+        db.maintain("VACUUM ANALYZE events").await?;
     }
     Ok(out)
 }

@@ -90,7 +90,7 @@ fn user_from(row: &AnyRow, roles: Vec<Role>) -> Result<User> {
 async fn roles_of(db: &Database, user_id: i64) -> Result<Vec<Role>> {
     let rows: Vec<(String,)> = sqlx::query_as("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
         .bind(user_id)
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
     let mut roles: Vec<Role> = rows.iter().filter_map(|(r,)| Role::parse(r)).collect();
     roles.sort();
@@ -99,7 +99,7 @@ async fn roles_of(db: &Database, user_id: i64) -> Result<Vec<Role>> {
 
 /// Creates a user; a taken user name, phone, e-mail or id number is a conflict naming the column.
 pub async fn create_user(db: &Database, u: &NewUser) -> Result<i64> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.write_tx().await?;
     for (column, value) in
         [("username", &u.username), ("phone", &u.phone), ("email", &u.email), ("id_number", &u.id_number)]
     {
@@ -150,7 +150,7 @@ pub async fn create_user(db: &Database, u: &NewUser) -> Result<i64> {
 pub async fn user(db: &Database, id: i64) -> Result<User> {
     let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
     user_from(&row, roles_of(db, id).await?)
@@ -162,7 +162,7 @@ pub async fn user(db: &Database, id: i64) -> Result<User> {
 pub async fn with_usernames(db: &Database) -> Result<Vec<User>> {
     let rows =
         sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username IS NOT NULL ORDER BY u.username"))
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?;
     let mut users = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -194,7 +194,7 @@ pub async fn find_for_login(db: &Database, names: &[String]) -> Result<Option<Lo
              WHERE u.username = $1 OR u.phone = $1 OR u.email = $1 OR u.id_number = $1"
         ))
         .bind(name)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
         if let Some(row) = row {
             let id: i64 = row.try_get("id")?;
@@ -217,6 +217,7 @@ pub async fn record_failed_login(
     max_failures: i64,
     lock_until: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
+    let mut tx = db.write_tx().await?;
     sqlx::query(
         "UPDATE users SET failed_logins = failed_logins + 1, \
          locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END WHERE id = $1",
@@ -224,28 +225,30 @@ pub async fn record_failed_login(
     .bind(user_id)
     .bind(max_failures)
     .bind(millis(lock_until))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Clears the failure count after a successful login.
 pub async fn reset_failed_logins(db: &Database, user_id: i64) -> Result<()> {
+    let mut tx = db.write_tx().await?;
     sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Replaces a user's password (and unlocks the account).
 pub async fn set_password(db: &Database, user_id: i64, password_hash: &str) -> Result<()> {
+    let mut tx = db.write_tx().await?;
     sqlx::query("UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1")
         .bind(user_id)
         .bind(password_hash)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// A signed-in session: a browser cookie or an API bearer token.
@@ -272,7 +275,7 @@ pub async fn create_session(
     csrf: &str,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    let _turn = db.write_turn().await;
+    let mut tx = db.write_tx().await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -282,9 +285,9 @@ pub async fn create_session(
     .bind(csrf)
     .bind(millis(chrono::Utc::now()))
     .bind(millis(expires_at))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// The live session with this token hash, if any.
@@ -294,7 +297,7 @@ pub async fn session(db: &Database, token_hash: &str, now: chrono::DateTime<chro
     )
     .bind(token_hash)
     .bind(millis(now))
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await?;
     let Some((user_id, kind, csrf, expires)) = row else {
         return Ok(None);
@@ -310,18 +313,20 @@ pub async fn session(db: &Database, token_hash: &str, now: chrono::DateTime<chro
 
 /// Extends a session (idle timeout slides with use).
 pub async fn extend_session(db: &Database, token_hash: &str, expires_at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let mut tx = db.write_tx().await?;
     sqlx::query("UPDATE sessions SET expires_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
         .bind(millis(expires_at))
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Ends a session.
 pub async fn delete_session(db: &Database, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&db.pool).await?;
-    Ok(())
+    let mut tx = db.write_tx().await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+    tx.commit().await
 }
 
 /// The officers holding a role in an agency (id and name, by name): whom a unit leader may
@@ -337,7 +342,7 @@ pub async fn officers_of(
     )
     .bind(agency)
     .bind(role.as_str())
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?)
 }
 
@@ -349,7 +354,7 @@ pub async fn officers_with_email(db: &Database) -> Result<Vec<i64>> {
          AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role IN ('reception', 'specialist', 'leader')) \
          ORDER BY u.id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }

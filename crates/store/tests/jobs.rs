@@ -35,7 +35,7 @@ fn email(to: &str) -> NewJob {
 }
 
 async fn count(db: &Database) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs").fetch_one(&db.pool).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs").fetch_one(db.reader()).await.unwrap();
     n
 }
 
@@ -101,22 +101,17 @@ async fn futures_count(tasks: impl Iterator<Item = tokio::task::JoinHandle<Optio
 
 async fn a_job_enqueued_in_a_transaction_lives_and_dies_with_it(engine: TestEngine) {
     let t = TestDb::new(engine).await;
-    {
-        let _turn = t.db.write_turn().await;
-        let mut tx = t.db.pool.begin().await.unwrap();
-        jobs::enqueue_in(&mut tx, &email("an@example.vn")).await.unwrap().unwrap();
-        tx.rollback().await.unwrap();
-    }
+    let woken = || tokio::time::timeout(std::time::Duration::ZERO, t.db.jobs_enqueued().notified());
+    let mut tx = t.db.write_tx().await.unwrap();
+    jobs::enqueue_in(&mut tx, &email("an@example.vn")).await.unwrap().unwrap();
+    tx.rollback().await.unwrap();
     assert_eq!(count(&t.db).await, 0, "rolled back with the change");
-    let id = {
-        let _turn = t.db.write_turn().await;
-        let mut tx = t.db.pool.begin().await.unwrap();
-        let id = jobs::enqueue_in(&mut tx, &email("an@example.vn").dedupe("k")).await.unwrap().unwrap();
-        assert_eq!(jobs::enqueue_in(&mut tx, &email("an@example.vn").dedupe("k")).await.unwrap(), None);
-        tx.commit().await.unwrap();
-        id
-    };
-    jobs::wake(&t.db);
+    assert!(woken().await.is_err(), "no worker is woken for a job rolled back");
+    let mut tx = t.db.write_tx().await.unwrap();
+    let id = jobs::enqueue_in(&mut tx, &email("an@example.vn").dedupe("k")).await.unwrap().unwrap();
+    assert_eq!(jobs::enqueue_in(&mut tx, &email("an@example.vn").dedupe("k")).await.unwrap(), None);
+    tx.commit().await.unwrap();
+    assert!(woken().await.is_ok(), "committing wakes this process's worker");
     assert_eq!(jobs::claim(&t.db, &["email"], t0(), LEASE).await.unwrap().unwrap().id, id);
 }
 
@@ -201,14 +196,11 @@ async fn an_expired_lease_is_claimed_again(engine: TestEngine) {
 
 async fn concurrent_workers_never_claim_the_same_job(engine: TestEngine) {
     let t = TestDb::new(engine).await;
-    {
-        let _turn = t.db.write_turn().await;
-        let mut tx = t.db.pool.begin().await.unwrap();
-        for i in 0..200 {
-            jobs::enqueue_in(&mut tx, &email(&format!("u{i}@example.vn"))).await.unwrap().unwrap();
-        }
-        tx.commit().await.unwrap();
+    let mut tx = t.db.write_tx().await.unwrap();
+    for i in 0..200 {
+        jobs::enqueue_in(&mut tx, &email(&format!("u{i}@example.vn"))).await.unwrap().unwrap();
     }
+    tx.commit().await.unwrap();
     let workers = (0..8).map(|_| {
         let db = t.db.clone();
         tokio::spawn(async move {

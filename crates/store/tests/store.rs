@@ -33,7 +33,7 @@ async fn the_demo_history_pays_its_fees_with_one_receipt_series_per_agency(engin
         .expect("the demo loads with its history");
     assert!(loaded.dossiers >= 100, "{}", loaded.dossiers);
     let (unpaid,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dossiers WHERE fee_vnd > 0 AND fee_paid_at IS NULL")
-        .fetch_one(&t.db.pool)
+        .fetch_one(t.db.reader())
         .await
         .unwrap();
     assert_eq!(unpaid, 0);
@@ -68,7 +68,7 @@ async fn open_only_seeding_fills_the_overdue_scan_and_unit_queues(engine: TestEn
          WHERE status IN ('received', 'processing') AND due_at < $1 GROUP BY waiting_agency ORDER BY waiting_agency",
     )
     .bind(now.timestamp_millis())
-    .fetch_all(&t.db.pool)
+    .fetch_all(t.db.reader())
     .await
     .unwrap();
     let overdue: i64 = per_unit.iter().map(|(_, n)| n).sum();
@@ -77,7 +77,7 @@ async fn open_only_seeding_fills_the_overdue_scan_and_unit_queues(engine: TestEn
         "SELECT COUNT(*) FROM dossiers WHERE status IN ('received', 'processing') \
          AND waiting_role IN ('specialist', 'leader') AND waiting_agency = lead_agency AND due_at IS NOT NULL",
     )
-    .fetch_one(&t.db.pool)
+    .fetch_one(t.db.reader())
     .await
     .unwrap();
     assert_eq!(open, 600);
@@ -152,7 +152,7 @@ async fn migrations_run_twice_without_harm(engine: TestEngine) {
     t.db.migrate().await.expect("second run is a no-op");
     let again = Database::connect(&t.url).await.unwrap();
     again.migrate().await.unwrap();
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM schema_migrations").fetch_one(&t.db.pool).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM schema_migrations").fetch_one(t.db.reader()).await.unwrap();
     assert_eq!(n as usize, Database::migration_count());
 }
 
@@ -352,20 +352,24 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
     // Editing a note breaks that dossier's chain at that event.
     let (event_id,): (i64,) = sqlx::query_as("SELECT id FROM events WHERE dossier_id = $1 AND action = 'refuse'")
         .bind(ids[1])
-        .fetch_one(&t.db.pool)
+        .fetch_one(t.db.reader())
         .await
         .unwrap();
-    sqlx::query("UPDATE events SET note = 'Đã sửa' WHERE id = $1").bind(event_id).execute(&t.db.pool).await.unwrap();
+    let mut tx = t.db.write_tx().await.unwrap();
+    sqlx::query("UPDATE events SET note = 'Đã sửa' WHERE id = $1").bind(event_id).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
     let v = audit::verify(&t.db).await.unwrap();
     assert_eq!(v.breaks.len(), 1);
     assert_eq!(v.breaks[0].event_id, event_id);
     // Deleting the first event breaks the chain at the one after it.
     let (first,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM events WHERE dossier_id = $1")
         .bind(ids[2])
-        .fetch_one(&t.db.pool)
+        .fetch_one(t.db.reader())
         .await
         .unwrap();
-    sqlx::query("DELETE FROM events WHERE id = $1").bind(first).execute(&t.db.pool).await.unwrap();
+    let mut tx = t.db.write_tx().await.unwrap();
+    sqlx::query("DELETE FROM events WHERE id = $1").bind(first).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
     let v = audit::verify(&t.db).await.unwrap();
     assert_eq!(v.breaks.len(), 2);
     // Reads are logged with who and when.

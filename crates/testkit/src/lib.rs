@@ -5,6 +5,7 @@
 //! afterwards; SQLite tests use a file in a temporary folder.
 
 use motcua_store::Database;
+use sqlx::{Connection, PgConnection};
 
 /// The engines every storage and HTTP test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,24 +36,30 @@ pub fn postgres_admin_url() -> String {
 impl TestDb {
     /// Creates and migrates a fresh database.
     pub async fn new(engine: TestEngine) -> TestDb {
+        let t = TestDb::unmigrated(engine).await;
+        t.db.migrate().await.expect("migrate test database");
+        t
+    }
+
+    /// Creates a fresh, empty database without migrating it: for tests of the migrations.
+    pub async fn unmigrated(engine: TestEngine) -> TestDb {
         let dir = tempfile::tempdir().expect("temporary folder");
         let (url, admin_url, pg_name) = match engine {
             TestEngine::Sqlite => (Database::sqlite_url_in(dir.path()), None, None),
             TestEngine::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("motcua_test_{}", uuid::Uuid::new_v4().simple());
-                let admin_db = Database::connect(&admin).await.expect("PostgreSQL for tests is reachable");
+                let mut server = PgConnection::connect(&admin).await.expect("PostgreSQL for tests is reachable");
                 sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&admin_db.pool)
+                    .execute(&mut server)
                     .await
                     .expect("create test database");
-                admin_db.pool.close().await;
+                let _ = server.close().await;
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
                 (format!("{base}/{name}"), Some(admin), Some(name))
             }
         };
         let db = Database::connect(&url).await.expect("connect test database");
-        db.migrate().await.expect("migrate test database");
         TestDb { db, dir, url, admin_url, pg_name }
     }
 }
@@ -67,11 +74,11 @@ impl Drop for TestDb {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
             if let Ok(rt) = rt {
                 rt.block_on(async {
-                    if let Ok(db) = Database::connect(&admin).await {
+                    if let Ok(mut server) = PgConnection::connect(&admin).await {
                         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&db.pool)
+                            .execute(&mut server)
                             .await;
-                        db.pool.close().await;
+                        let _ = server.close().await;
                     }
                 });
             }

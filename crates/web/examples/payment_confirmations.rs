@@ -122,7 +122,7 @@ async fn main() {
         );
     }
     let paid: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments WHERE status = 'paid'")
-        .fetch_one(&db.db.pool)
+        .fetch_one(db.db.reader())
         .await
         .expect("count");
     assert_eq!(paid.0 as usize, n, "every payment settled exactly once");

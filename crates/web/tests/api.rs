@@ -827,12 +827,14 @@ async fn overrun_steps_escalate_once_and_digests_list_what_is_late(engine: TestE
     assert!(first > 3, "{first}");
     assert_eq!(alerts::schedule_digests(&app.state.db, day, later).await.unwrap(), 0);
     let (_, me) = app.get("/api/v1/me", Some(&app.login("lanhdao").await)).await;
+    let mut tx = app.state.db.write_tx().await.unwrap();
     sqlx::query("UPDATE dossiers SET due_at = $1 WHERE code = $2")
         .bind((now - chrono::TimeDelta::hours(1)).timestamp_millis())
         .bind(&code)
-        .execute(&app.state.db.pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let email = alerts::digest_email(&app.state, me["id"].as_i64().unwrap(), day).await.unwrap().expect("a digest");
     assert!(email.text.contains(&code) && email.subject.contains("1 hồ sơ quá hạn"), "{email:?}");
     let (_, other) = app.get("/api/v1/me", Some(&app.login("ld10h38").await)).await;

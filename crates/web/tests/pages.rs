@@ -321,7 +321,9 @@ async fn administrators_audit_histories_and_reads(engine: TestEngine) {
     );
     assert!(html.contains("Nguyễn Thị Tiếp Nhận"));
     // Someone edits the history behind the application's back: the audit says where.
-    sqlx::query("UPDATE events SET actor_name = 'Người khác'").execute(&app.state.db.pool).await.unwrap();
+    let mut tx = app.state.db.write_tx().await.unwrap();
+    sqlx::query("UPDATE events SET actor_name = 'Người khác'").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
     let (_, html) = page(&app, &admin, "/quan-tri/nhat-ky").await;
     assert!(html.contains("Phát hiện quá trình xử lý bị thay đổi") && html.contains(code));
 }

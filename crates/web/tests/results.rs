@@ -197,12 +197,14 @@ async fn a_seal_checked_against_a_wrong_public_key_fails(engine: TestEngine) {
     let code = d["result_verification_code"].as_str().unwrap().to_string();
     let other = app.state.rotate_signing_key().await.unwrap();
     // The seal now names another (real, registered) key: its signature no longer verifies.
+    let mut tx = app.state.db.write_tx().await.unwrap();
     sqlx::query("UPDATE result_seals SET key_id = $1 WHERE code = $2")
         .bind(&other)
         .bind(&code)
-        .execute(&app.state.db.pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let (s, r) = app.get(&format!("/api/v1/results/{code}"), None).await;
     assert_eq!(s, 200);
     assert_eq!(r["key_id"], other.as_str());

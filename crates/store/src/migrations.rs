@@ -1,0 +1,174 @@
+//! The migrations, written once for both engines, each recorded with the SHA-256 of its text
+//! when applied.
+//!
+//! A migration once released is never edited: a database records which text it applied, and a
+//! server whose embedded text differs refuses to start instead of running on a schema it does
+//! not describe. Servers starting together on one PostgreSQL database take turns under the
+//! start-up lock ([`Database::with_startup_lock`]).
+
+use sha2::{Digest, Sha256};
+
+use crate::db::{Database, Engine};
+use crate::error::{Result, StoreError};
+
+/// One migration. `{id}` in its text stands for the engine's auto-increment primary key.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+impl Migration {
+    /// The text this engine runs, before `{id}` is replaced.
+    fn text(&self, engine: Engine) -> &'static str {
+        match engine {
+            Engine::Sqlite => self.sqlite,
+            Engine::Postgres => self.postgres,
+        }
+    }
+
+    /// The SHA-256 (hex) of the text this engine runs, as recorded. Line ends are counted as
+    /// `\n` whatever the checkout made of them, so that a build from a Windows checkout agrees.
+    fn checksum(&self, engine: Engine) -> String {
+        hex::encode(Sha256::digest(self.text(engine).replace("\r\n", "\n").as_bytes()))
+    }
+}
+
+/// A migration both engines run as written.
+const fn shared(version: i64, name: &'static str, sql: &'static str) -> Migration {
+    Migration { version, name, sqlite: sql, postgres: sql }
+}
+
+/// The migrations, in order.
+const MIGRATIONS: &[Migration] = &[
+    shared(1, "core", include_str!("../migrations/0001_core.sql")),
+    shared(2, "drafts", include_str!("../migrations/0002_drafts.sql")),
+    shared(3, "audit", include_str!("../migrations/0003_audit.sql")),
+    shared(4, "queue index", include_str!("../migrations/0004_queue_index.sql")),
+    shared(5, "workflow", include_str!("../migrations/0005_workflow.sql")),
+    shared(6, "jobs", include_str!("../migrations/0006_jobs.sql")),
+    shared(7, "notifications", include_str!("../migrations/0007_notifications.sql")),
+    shared(8, "ratings", include_str!("../migrations/0008_ratings.sql")),
+    shared(9, "saved drafts", include_str!("../migrations/0009_saved_drafts.sql")),
+    shared(10, "questions", include_str!("../migrations/0010_questions.sql")),
+    shared(11, "open due covering indexes", include_str!("../migrations/0011_open_due_covering.sql")),
+    shared(12, "payments", include_str!("../migrations/0012_payments.sql")),
+    shared(13, "result seals", include_str!("../migrations/0013_result_seals.sql")),
+];
+
+impl Database {
+    /// Applies the migrations not yet applied, each in its own write transaction, under the
+    /// start-up lock. Stops before applying anything when an applied migration's recorded
+    /// checksum differs from this build's, naming the migration.
+    pub async fn migrate(&self) -> Result<()> {
+        self.with_startup_lock(self.migrate_in_turn()).await
+    }
+
+    /// How many migrations this build knows.
+    pub fn migration_count() -> usize {
+        MIGRATIONS.len()
+    }
+
+    async fn migrate_in_turn(&self) -> Result<()> {
+        self.prepare_history().await?;
+        let recorded: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT version, checksum FROM schema_migrations").fetch_all(self.reader()).await?;
+        for m in MIGRATIONS {
+            if let Some((_, Some(checksum))) = recorded.iter().find(|(v, _)| *v == m.version) {
+                check(m, self.engine, checksum)?;
+            }
+        }
+        for m in MIGRATIONS.iter().filter(|m| !recorded.iter().any(|(v, _)| *v == m.version)) {
+            let mut tx = self.write_tx().await?;
+            // Read again in the transaction: another process on the same SQLite file may have
+            // applied it since (its `BEGIN IMMEDIATE` makes this check and the change one step).
+            let done: Option<(Option<String>,)> =
+                sqlx::query_as("SELECT checksum FROM schema_migrations WHERE version = $1")
+                    .bind(m.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((checksum,)) = done {
+                if let Some(checksum) = checksum {
+                    check(m, self.engine, &checksum)?;
+                }
+                continue;
+            }
+            let sql = m.text(self.engine).replace("{id}", self.engine.primary_key());
+            sqlx::Executor::execute(&mut *tx, sql.as_str()).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(crate::millis(chrono::Utc::now()))
+                .bind(m.checksum(self.engine))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version = m.version, name = m.name, "applied migration");
+        }
+        Ok(())
+    }
+
+    /// Makes the table of applied migrations, adds the checksum column to one made by an
+    /// earlier version, and records the checksums of the migrations that version applied
+    /// without one (trusting, once, that they are this build's).
+    async fn prepare_history(&self) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::Executor::execute(
+            &mut *tx,
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+             applied_at BIGINT NOT NULL, checksum TEXT)",
+        )
+        .await?;
+        let has_checksum = match self.engine {
+            Engine::Sqlite => "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'",
+            Engine::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name = 'schema_migrations' AND column_name = 'checksum'"
+            }
+        };
+        let (n,): (i64,) = sqlx::query_as(has_checksum).fetch_one(&mut *tx).await?;
+        if n == 0 {
+            sqlx::Executor::execute(&mut *tx, "ALTER TABLE schema_migrations ADD COLUMN checksum TEXT").await?;
+        }
+        let mut filled = 0;
+        for m in MIGRATIONS {
+            filled += sqlx::query("UPDATE schema_migrations SET checksum = $2 WHERE version = $1 AND checksum IS NULL")
+                .bind(m.version)
+                .bind(m.checksum(self.engine))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        if filled > 0 {
+            tracing::info!(migrations = filled, "recorded the checksums of migrations applied by an earlier version");
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a migration whose recorded checksum is not this build's.
+fn check(m: &Migration, engine: Engine, recorded: &str) -> Result<()> {
+    let ours = m.checksum(engine);
+    if recorded == ours {
+        return Ok(());
+    }
+    Err(StoreError::Other(format!(
+        "migration {} ({:?}) is not the one this database applied: its recorded SHA-256 is {recorded}, this \
+         build's is {ours}. A released migration must never change; put the change in a new migration",
+        m.version, m.name
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_run_from_one_without_gaps() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+        }
+    }
+}
