@@ -415,10 +415,15 @@ fn main() -> ExitCode {
     unsafe {
         libc::umask(0o077);
     }
+    // Logs go to stderr, leaving stdout to what a command prints (`user list`, `openapi`), and
+    // carry colour codes only for a person at a terminal, not into a journal or a file.
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .init();
     let cli = Cli::parse();
     let result = tokio::runtime::Runtime::new()
