@@ -1,5 +1,6 @@
 //! The `motcua` binary: one program for the whole platform.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -398,6 +399,36 @@ fn demo_banner(loaded: &motcua_store::demo::Loaded) -> String {
     b
 }
 
+/// How long requests in progress may take to finish once the server is asked to stop.
+const REQUEST_DRAIN: Duration = Duration::from_secs(30);
+
+/// Resolves at the first Ctrl-C (SIGINT) or SIGTERM, the signal service managers (systemd,
+/// Docker, Kubernetes) send to stop a service, naming it. Listening starts here, before the
+/// server runs, so that a signal arriving early is not missed.
+#[cfg(unix)]
+fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "Ctrl-C",
+        }
+    })
+}
+
+/// Resolves at the first Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>> {
+    Ok(async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(_) => std::future::pending().await,
+        }
+    })
+}
+
 /// Where the private keys that sign results live.
 fn keys_dir(data: &Path) -> PathBuf {
     data.join("keys")
@@ -416,10 +447,15 @@ fn main() -> ExitCode {
     unsafe {
         libc::umask(0o077);
     }
+    // Logs go to stderr, leaving stdout to what a command prints (`user list`, `openapi`), and
+    // carry colour codes only for a person at a terminal, not into a journal or a file.
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .init();
     let cli = Cli::parse();
     let result = tokio::runtime::Runtime::new()
@@ -552,17 +588,38 @@ async fn run(cli: Cli) -> Result<()> {
             let alerts = motcua_app::jobs::alerts::start(state.clone());
             tracing::info!("motcua listening on http://{local}");
             eprintln!("{banner}\n    motcua is ready: open {public_url} in a browser (Ctrl+C stops it)\n");
-            axum::serve(listener, motcua_web::app(state).into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            let stop = stop_signal()?;
+            let (stopping, mut stopping_seen) = tokio::sync::watch::channel(false);
+            let app = motcua_web::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let signal = stop.await;
+                tracing::info!("{signal}: stopping; no new connections, finishing the requests in progress");
+                let _ = stopping.send(true);
+            });
+            // Requests still running this long after the signal are cut off, so that a stuck
+            // client cannot hold the stop past the service manager's patience.
+            let drained = async {
+                let _ = stopping_seen.wait_for(|stopping| *stopping).await;
+                tokio::time::sleep(REQUEST_DRAIN).await;
+            };
+            tokio::select! {
+                served = server.into_future() => served.context("the server failed")?,
+                () = drained => tracing::warn!(
+                    "requests still in progress {} s after the stop signal are cut off",
+                    REQUEST_DRAIN.as_secs()
+                ),
+            }
             alerts.abort();
+            let _ = alerts.await;
             // The job in hand is finished (an e-mail is never cut off mid-send) unless it takes
             // longer than this; then its lease expires and the next start runs it again.
             if tokio::time::timeout(Duration::from_secs(40), worker.stop()).await.is_err() {
                 tracing::warn!("the job worker did not stop in time; its job will run again after its lease");
             }
+            // Officers' reads are written in batches: the last one is written before leaving.
+            state.reads.flush().await;
+            state.db.pool.close().await;
+            tracing::info!("motcua stopped");
         }
         Command::Migrate => {
             open(&cli).await?;

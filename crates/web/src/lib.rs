@@ -13,13 +13,18 @@ pub mod pages;
 pub mod sms_gateway;
 mod uploads;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
 
 pub use motcua_app::{AppState, Config};
 
@@ -50,7 +55,14 @@ fn content_security_policy(config: &Config) -> HeaderValue {
     }
 }
 
+/// The header that names a request in the logs of every server it passes through.
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// The whole application.
+///
+/// The layers below run after routing (`Router::layer` wraps each route), so the logs know the
+/// route template a request matched. From the outside in: the request id (the caller's, or a
+/// new one) and the log span, the security headers, the body limit, and the words of errors.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let csp = content_security_policy(&state.config);
@@ -65,7 +77,46 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(
+            ServiceBuilder::new()
+                .map_request(drop_unusable_request_id)
+                .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Millis)),
+                )
+                .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone())),
+        )
         .with_state(state)
+}
+
+/// The route template a request matched (`/ho-so/{code}`), or `unmatched`: what the logs name a
+/// request by, since the path itself may carry a dossier code or a name.
+fn route_of<B>(req: &Request<B>) -> &str {
+    req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str)
+}
+
+/// The log span of a request: its method, route template and id; no query string, no address,
+/// nothing personal.
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req.headers().get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    tracing::info_span!("request", method = %req.method(), route = %route_of(req), id = %id)
+}
+
+/// A caller's request id is kept when it is short and plain (a UUID, a proxy's hex id); any
+/// other is replaced by a new one, so that what reaches the logs stays readable.
+fn drop_unusable_request_id(mut req: Request) -> Request {
+    let usable = |v: &HeaderValue| {
+        (1..=128).contains(&v.len())
+            && v.as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'='))
+    };
+    if req.headers().get(&X_REQUEST_ID).is_some_and(|v| !usable(v)) {
+        req.headers_mut().remove(&X_REQUEST_ID);
+    }
+    req
 }
 
 /// 200 when the database and the attachment store answer.

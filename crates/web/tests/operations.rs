@@ -1,0 +1,98 @@
+//! What an operator relies on, over HTTP on both engines: every answer names its request with
+//! `x-request-id` and is logged under its route template (never the path or query asked for).
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use common::TestApp;
+use motcua_testkit::{on_both_engines, TestEngine};
+
+on_both_engines!(every_answer_carries_a_request_id, requests_are_logged_by_route_template_and_id,);
+
+async fn every_answer_carries_a_request_id(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let mut seen = Vec::new();
+    for path in ["/healthz", "/", "/api/v1/procedures", "/khong-co-trang-nay", "/thu-tuc/KHONG-CO"] {
+        let res = app.http.get(app.url(path)).send().await.unwrap();
+        let id = res.headers().get("x-request-id").unwrap_or_else(|| panic!("{path}: no x-request-id"));
+        let id = id.to_str().unwrap().to_string();
+        assert_eq!(id.len(), 36, "{path}: a UUID, not {id}");
+        assert!(!seen.contains(&id), "{path}: a new id for each request");
+        seen.push(id);
+    }
+    // A proxy's id is kept, so one request can be followed through every log.
+    let res = app.http.get(app.url("/healthz")).header("x-request-id", "edge-7f3a9c.1").send().await.unwrap();
+    assert_eq!(res.headers()["x-request-id"], "edge-7f3a9c.1");
+    // One that would make the logs unreadable is replaced.
+    for odd in ["a b", &"x".repeat(200), "<script>"] {
+        let res = app.http.get(app.url("/healthz")).header("x-request-id", odd).send().await.unwrap();
+        let id = res.headers()["x-request-id"].to_str().unwrap();
+        assert_eq!(id.len(), 36, "{odd:?} replaced by a UUID, not {id}");
+    }
+}
+
+/// Everything this test binary logs, at INFO and above.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+            .with_ansi(false)
+            .with_writer(move || LogSink(sink.clone()))
+            .try_init();
+        logs
+    })
+    .clone()
+}
+
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn requests_are_logged_by_route_template_and_id(engine: TestEngine) {
+    let logs = captured_logs();
+    let app = TestApp::spawn(engine).await;
+    let id = format!("trace-{engine:?}-{}", std::process::id());
+    let res = app
+        .http
+        .get(app.url("/thu-tuc/MA-RIENG-TU?hoten=Nguyen+Van+A"))
+        .header("x-request-id", &id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let finished = (0..100)
+        .find_map(|_| {
+            let text = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
+            let line = text.lines().find(|l| l.contains(&id) && l.contains("finished processing request"));
+            if line.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            line.map(str::to_string)
+        })
+        .unwrap_or_else(|| panic!("no completion logged for {id}"));
+    assert!(finished.contains("INFO"), "{finished}");
+    assert!(finished.contains("method=GET"), "{finished}");
+    assert!(finished.contains("route=/thu-tuc/{code}"), "{finished}");
+    assert!(finished.contains("status=404"), "{finished}");
+    assert!(finished.contains("latency="), "{finished}");
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
+    for line in text.lines().filter(|l| l.contains(&id)) {
+        assert!(
+            !line.contains("MA-RIENG-TU") && !line.contains("Nguyen"),
+            "the path and query stay out of the log: {line}"
+        );
+    }
+}
