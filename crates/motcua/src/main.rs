@@ -618,7 +618,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             // Officers' reads are written in batches: the last one is written before leaving.
             state.reads.flush().await;
-            state.db.pool.close().await;
+            state.db.close().await;
             tracing::info!("motcua stopped");
         }
         Command::Migrate => {
