@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use motcua_domain::calendar::due_at;
 use motcua_domain::dossier::{
-    available_actions, may_assign, may_reschedule, targets, transition_to, waiting_on, Action, Actor, Role, Situation,
-    Status,
+    available_actions, may_assign, may_reschedule, targets, transition_to, waiting_on, Action, Actor, Channel, Role,
+    Situation, Status,
 };
 use motcua_domain::form::{validate_answers, FieldError};
 use motcua_domain::indicator::{clock_views, waiting_periods, ClockFacts, ClockViews};
@@ -369,7 +369,7 @@ pub async fn record_submission(
         email: user.email.clone(),
         address: user.address.clone(),
     };
-    record(state, user, Some(user.id), applicant, "online", p, data, attachments).await
+    record(state, user, Some(user.id), applicant, Channel::Online, p, data, attachments).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -378,7 +378,7 @@ async fn record(
     by_user: &User,
     applicant_user_id: Option<i64>,
     applicant: Applicant,
-    channel: &str,
+    channel: Channel,
     p: &Procedure,
     data: Map<String, Value>,
     attachments: Vec<NewAttachment>,
@@ -390,13 +390,13 @@ async fn record(
         lead_agency: p.agency.code.clone(),
         applicant_user_id,
         applicant,
-        channel: channel.into(),
+        channel,
         data,
         fee_vnd,
         waiting: Some((Role::Reception, p.agency.code.clone())),
         attachments,
         // In person, the reception that follows at once is the news.
-        follow_ups: if channel == "online" {
+        follow_ups: if channel == Channel::Online {
             crate::jobs::notify::follow_ups(Status::Submitted, false)
         } else {
             Default::default()
@@ -499,7 +499,7 @@ pub async fn receive_at_counter(
         None => None,
     };
     let attachments = store_uploads(state, files, "document", true).await?;
-    let d = record(state, officer, account, checked_applicant, "in_person", &p, data, attachments).await?;
+    let d = record(state, officer, account, checked_applicant, Channel::InPerson, &p, data, attachments).await?;
     act(state, officer, &d.code, Action::Receive.as_str(), Some("Tiếp nhận trực tiếp tại bộ phận một cửa"), &[]).await
 }
 
