@@ -94,6 +94,37 @@ impl Status {
     }
 }
 
+/// How a dossier reached the agency (hình thức nộp hồ sơ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Applied through the portal.
+    Online,
+    /// Brought to the one-stop desk.
+    InPerson,
+    /// Sent by post (dịch vụ bưu chính công ích).
+    Postal,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 3] = [Channel::Online, Channel::InPerson, Channel::Postal];
+
+    /// The stable machine name used in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Online => "online",
+            Channel::InPerson => "in_person",
+            Channel::Postal => "postal",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 /// An action on a dossier, as named in the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -480,9 +511,13 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+        }
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
+        assert_eq!(Channel::parse("fax"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use motcua_domain::calendar::{due_at, vn_offset, CountingRule, TimeLimit, TimeUnit, WorkingCalendar};
 use motcua_domain::code::DossierCodePattern;
-use motcua_domain::dossier::{default_workflow, transition, Action, Actor, Role, Situation};
+use motcua_domain::dossier::{default_workflow, transition, Action, Actor, Channel, Role, Situation};
 use motcua_domain::form::{FieldType, FormField, RequiredDocument};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -373,7 +373,7 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
             lead_agency: proc.agency.code.clone(),
             applicant_user_id: None,
             applicant: applicant.clone(),
-            channel: if online { "online".into() } else { "in_person".into() },
+            channel: if online { Channel::Online } else { Channel::InPerson },
             data,
             fee_vnd,
             waiting: Some((Role::Reception, proc.agency.code.clone())),

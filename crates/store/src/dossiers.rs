@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use motcua_domain::code::DossierCodePattern;
-use motcua_domain::dossier::{Role, Status};
+use motcua_domain::dossier::{Channel, Role, Status};
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -48,8 +48,8 @@ pub struct Dossier {
     pub applicant_user_id: Option<i64>,
     /// The applicant.
     pub applicant: Applicant,
-    /// `online`, `in_person` or `postal`.
-    pub channel: String,
+    /// How it reached the agency.
+    pub channel: Channel,
     /// Form answers.
     pub data: Map<String, Value>,
     /// Status.
@@ -175,9 +175,9 @@ pub struct Event {
     /// Action name.
     pub action: String,
     /// Status before.
-    pub from_status: Option<String>,
+    pub from_status: Option<Status>,
     /// Status after.
-    pub to_status: String,
+    pub to_status: Status,
     /// Workflow step after.
     pub step: Option<i64>,
     /// Note.
@@ -206,8 +206,8 @@ pub struct NewDossier {
     pub applicant_user_id: Option<i64>,
     /// The applicant.
     pub applicant: Applicant,
-    /// Channel.
-    pub channel: String,
+    /// How it reaches the agency.
+    pub channel: Channel,
     /// Validated answers.
     pub data: Map<String, Value>,
     /// Fee in đồng.
@@ -258,6 +258,10 @@ fn status_from(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
 }
 
+fn channel_from(s: &str) -> Result<Channel> {
+    Channel::parse(s).ok_or_else(|| StoreError::Corrupt(format!("channel {s}")))
+}
+
 fn opt_time(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
     Ok(row.try_get::<Option<i64>, _>(col)?.map(from_millis))
 }
@@ -282,7 +286,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
             email: row.try_get("applicant_email")?,
             address: row.try_get("applicant_address")?,
         },
-        channel: row.try_get("channel")?,
+        channel: channel_from(&row.try_get::<String, _>("channel")?)?,
         data,
         status: status_from(&row.try_get::<String, _>("status")?)?,
         step: usize::try_from(row.try_get::<i64, _>("step")?).map_err(|_| StoreError::Corrupt("step".into()))?,
@@ -496,7 +500,7 @@ pub async fn submit(
     .bind(&new.applicant.phone)
     .bind(&new.applicant.email)
     .bind(&new.applicant.address)
-    .bind(&new.channel)
+    .bind(new.channel.as_str())
     .bind(serde_json::to_string(&new.data)?)
     .bind(Status::Submitted.as_str())
     .bind(new.waiting.as_ref().map(|(r, _)| r.as_str()))
@@ -592,8 +596,8 @@ pub async fn history(db: &Database, dossier_id: i64) -> Result<Vec<Event>> {
                 actor_user_id: r.try_get("actor_user_id")?,
                 actor_name: r.try_get("actor_name")?,
                 action: r.try_get("action")?,
-                from_status: r.try_get("from_status")?,
-                to_status: r.try_get("to_status")?,
+                from_status: r.try_get::<Option<String>, _>("from_status")?.map(|s| status_from(&s)).transpose()?,
+                to_status: status_from(&r.try_get::<String, _>("to_status")?)?,
                 step: r.try_get("step")?,
                 note: r.try_get("note")?,
             })

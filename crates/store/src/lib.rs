@@ -1,7 +1,8 @@
 //! Storage of motcua, the only crate that knows SQL.
 //!
 //! One code path serves SQLite (the embedded default) and PostgreSQL (production): queries use
-//! SQL both engines share, through sqlx's `Any` driver, and migrations are written once.
+//! SQL both engines share, through sqlx's `Any` driver, and migrations are written once (per
+//! engine only where the engines cannot say it alike).
 //! Attachments live in an object store (the data folder by default) under random keys.
 
 pub mod audit;

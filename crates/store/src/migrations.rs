@@ -1,5 +1,6 @@
-//! The migrations, written once for both engines, each recorded with the SHA-256 of its text
-//! when applied.
+//! The migrations: written once for both engines where the engines share the SQL, once per
+//! engine where they cannot (constraints added to existing tables), each recorded with the
+//! SHA-256 of its text when applied.
 //!
 //! A migration once released is never edited: a database records which text it applied, and a
 //! server whose embedded text differs refuses to start instead of running on a schema it does
@@ -40,6 +41,13 @@ const fn shared(version: i64, name: &'static str, sql: &'static str) -> Migratio
     Migration { version, name, sqlite: sql, postgres: sql }
 }
 
+/// A migration written once per engine, `NNNN_name.sqlite.sql` and `NNNN_name.postgres.sql`
+/// side by side and saying the same thing: only for what the engines cannot say alike (SQLite
+/// cannot add a constraint to an existing table and uses triggers instead).
+const fn per_engine(version: i64, name: &'static str, sqlite: &'static str, postgres: &'static str) -> Migration {
+    Migration { version, name, sqlite, postgres }
+}
+
 /// The migrations, in order.
 const MIGRATIONS: &[Migration] = &[
     shared(1, "core", include_str!("../migrations/0001_core.sql")),
@@ -55,6 +63,18 @@ const MIGRATIONS: &[Migration] = &[
     shared(11, "open due covering indexes", include_str!("../migrations/0011_open_due_covering.sql")),
     shared(12, "payments", include_str!("../migrations/0012_payments.sql")),
     shared(13, "result seals", include_str!("../migrations/0013_result_seals.sql")),
+    per_engine(
+        14,
+        "closed sets",
+        include_str!("../migrations/0014_closed_sets.sqlite.sql"),
+        include_str!("../migrations/0014_closed_sets.postgres.sql"),
+    ),
+    per_engine(
+        15,
+        "validate closed sets",
+        include_str!("../migrations/0015_validate_closed_sets.sqlite.sql"),
+        include_str!("../migrations/0015_validate_closed_sets.postgres.sql"),
+    ),
 ];
 
 impl Database {

@@ -8,11 +8,80 @@ use crate::db::Database;
 use crate::error::{Result, StoreError};
 use crate::{from_millis, millis};
 
+/// What was asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QuestionKind {
+    /// A question about a procedure (hỏi đáp).
+    Question,
+    /// Feedback on a dossier, or general (góp ý).
+    Feedback,
+}
+
+impl QuestionKind {
+    /// Every kind.
+    pub const ALL: [QuestionKind; 2] = [QuestionKind::Question, QuestionKind::Feedback];
+
+    /// The stable machine name, as stored and as message keys name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Question => "question",
+            QuestionKind::Feedback => "feedback",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        QuestionKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for QuestionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a question is in moderation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QuestionStatus {
+    /// Waiting for an officer.
+    Pending,
+    /// Published with its answer.
+    Published,
+    /// Not published.
+    Rejected,
+}
+
+impl QuestionStatus {
+    /// Every status.
+    pub const ALL: [QuestionStatus; 3] = [QuestionStatus::Pending, QuestionStatus::Published, QuestionStatus::Rejected];
+
+    /// The stable machine name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionStatus::Pending => "pending",
+            QuestionStatus::Published => "published",
+            QuestionStatus::Rejected => "rejected",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<QuestionStatus> {
+        QuestionStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for QuestionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A question or feedback to record.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct NewQuestion {
-    /// `question` (about a procedure) or `feedback` (on a dossier, or general).
-    pub kind: String,
+    /// A question about a procedure, or feedback on a dossier (or general).
+    pub kind: QuestionKind,
     /// The procedure asked about.
     pub procedure_code: Option<String>,
     /// The dossier commented on.
@@ -32,8 +101,8 @@ pub struct NewQuestion {
 pub struct Question {
     /// Row id.
     pub id: i64,
-    /// `question` or `feedback`.
-    pub kind: String,
+    /// Question or feedback.
+    pub kind: QuestionKind,
     /// Procedure.
     pub procedure_code: Option<String>,
     /// Dossier.
@@ -44,8 +113,8 @@ pub struct Question {
     pub email: String,
     /// The text.
     pub body: String,
-    /// `pending`, `published` or `rejected`.
-    pub status: String,
+    /// Where it is in moderation.
+    pub status: QuestionStatus,
     /// The answer.
     pub answer: Option<String>,
     /// Answered.
@@ -62,20 +131,21 @@ type Row =
 
 fn question(
     (id, kind, procedure_code, dossier_code, name, email, body, status, answer, answered_at, created_at): Row,
-) -> Question {
-    Question {
+) -> Result<Question> {
+    Ok(Question {
         id,
-        kind,
+        kind: QuestionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("question kind {kind}")))?,
         procedure_code,
         dossier_code,
         name,
         email,
         body,
-        status,
+        status: QuestionStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("question status {status}")))?,
         answer,
         answered_at: answered_at.map(from_millis),
         created_at: from_millis(created_at),
-    }
+    })
 }
 
 /// Records a question, pending moderation.
@@ -85,7 +155,7 @@ pub async fn ask(db: &Database, q: &NewQuestion, now: DateTime<Utc>) -> Result<i
         "INSERT INTO questions (kind, procedure_code, dossier_code, agency_code, name, email, body, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id",
     )
-    .bind(&q.kind)
+    .bind(q.kind.as_str())
     .bind(&q.procedure_code)
     .bind(&q.dossier_code)
     .bind(&q.agency_code)
@@ -109,7 +179,7 @@ pub async fn pending(db: &Database, agency: Option<&str>, limit: i64) -> Result<
     .bind(agency.unwrap_or(""))
     .fetch_all(db.reader())
     .await?;
-    Ok(rows.into_iter().map(question).collect())
+    rows.into_iter().map(question).collect()
 }
 
 /// The published questions about a procedure, latest answered first.
@@ -121,7 +191,7 @@ pub async fn published_for(db: &Database, procedure_code: &str) -> Result<Vec<Qu
     .bind(procedure_code)
     .fetch_all(db.reader())
     .await?;
-    Ok(rows.into_iter().map(question).collect())
+    rows.into_iter().map(question).collect()
 }
 
 /// The agency that moderates a question, to check an officer may decide on it.
@@ -149,7 +219,7 @@ pub async fn decide(
          WHERE id = $1 AND status = 'pending'",
     )
     .bind(id)
-    .bind(if publish { "published" } else { "rejected" })
+    .bind(if publish { QuestionStatus::Published } else { QuestionStatus::Rejected }.as_str())
     .bind(answer)
     .bind(by)
     .bind(millis(now))

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use motcua_domain::calendar::{due_at, vn_offset, CountingRule, TimeUnit, WorkingCalendar};
-use motcua_domain::dossier::{transition, waiting_on, Action, Actor, Role, Situation, Status};
+use motcua_domain::dossier::{transition, waiting_on, Action, Actor, Channel, Role, Situation, Status};
 use motcua_domain::form::{FieldType, FormField};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -138,7 +138,7 @@ struct Row {
     id_number: String,
     phone: String,
     address: String,
-    channel: &'static str,
+    channel: Channel,
     data: String,
     status: Status,
     step: usize,
@@ -366,7 +366,7 @@ impl Generator {
             id_number: format!("038{:09}", self.rng.gen_range(0..1_000_000_000u64)),
             phone: format!("09{:08}", self.rng.gen_range(0..100_000_000)),
             address: pick(&mut self.rng, &self.people.addresses).to_string(),
-            channel: if self.rng.gen_bool(0.6) { "online" } else { "in_person" },
+            channel: if self.rng.gen_bool(0.6) { Channel::Online } else { Channel::InPerson },
             data,
             status: Status::Submitted,
             step: 0,
@@ -618,7 +618,7 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
                 .bind(r.id_number.clone())
                 .bind(r.phone.clone())
                 .bind(r.address.clone())
-                .bind(r.channel)
+                .bind(r.channel.as_str())
                 .bind(r.data.clone())
                 .bind(r.status.as_str())
                 .bind(r.step as i64)

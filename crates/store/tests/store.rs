@@ -134,7 +134,7 @@ fn new_dossier(p: &catalog::Procedure) -> NewDossier {
         applicant: Applicant {
             full_name: "Nguyễn Văn An".into(), phone: "0912345678".into(), ..Applicant::default()
         },
-        channel: "online".into(),
+        channel: motcua_domain::dossier::Channel::Online,
         data: serde_json::Map::new(),
         fee_vnd: p.fee_vnd,
         waiting: Some((Role::Reception, p.agency.code.clone())),

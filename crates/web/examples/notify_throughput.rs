@@ -89,7 +89,7 @@ async fn main() -> Result<()> {
                 email: Some(format!("cong.dan.{i}@example.vn")),
                 address: None,
             },
-            channel: "online".into(),
+            channel: motcua_domain::dossier::Channel::Online,
             data: Default::default(),
             fee_vnd: p.fee_vnd,
             waiting: Some((Role::Reception, p.agency.code.clone())),

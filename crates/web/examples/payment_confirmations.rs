@@ -64,7 +64,7 @@ async fn main() {
                 phone: "0912345678".into(),
                 ..Applicant::default()
             },
-            channel: "online".into(),
+            channel: motcua_domain::dossier::Channel::Online,
             data: serde_json::Map::new(),
             fee_vnd: 200_000,
             waiting: Some((Role::Reception, p.agency.code.clone())),

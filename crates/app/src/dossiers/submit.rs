@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use motcua_domain::dossier::{Action, Role, Status};
+use motcua_domain::dossier::{Action, Channel, Role, Status};
 use motcua_domain::form::{validate_answers, FieldError};
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, Applicant, By, Dossier, NewAttachment, NewDossier};
@@ -120,7 +120,7 @@ pub async fn record_submission(
         email: user.email.clone(),
         address: user.address.clone(),
     };
-    record(state, user, Some(user.id), applicant, "online", p, data, attachments).await
+    record(state, user, Some(user.id), applicant, Channel::Online, p, data, attachments).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -129,7 +129,7 @@ async fn record(
     by_user: &User,
     applicant_user_id: Option<i64>,
     applicant: Applicant,
-    channel: &str,
+    channel: Channel,
     p: &Procedure,
     data: Map<String, Value>,
     attachments: Vec<NewAttachment>,
@@ -141,13 +141,13 @@ async fn record(
         lead_agency: p.agency.code.clone(),
         applicant_user_id,
         applicant,
-        channel: channel.into(),
+        channel,
         data,
         fee_vnd,
         waiting: Some((Role::Reception, p.agency.code.clone())),
         attachments,
         // In person, the reception that follows at once is the news.
-        follow_ups: if channel == "online" {
+        follow_ups: if channel == Channel::Online {
             crate::jobs::notify::follow_ups(Status::Submitted, false)
         } else {
             Default::default()
@@ -250,7 +250,7 @@ pub async fn receive_at_counter(
         None => None,
     };
     let attachments = store_uploads(state, files, "document", true).await?;
-    let d = record(state, officer, account, checked_applicant, "in_person", &p, data, attachments).await?;
+    let d = record(state, officer, account, checked_applicant, Channel::InPerson, &p, data, attachments).await?;
     act(
         state,
         officer,

@@ -16,7 +16,7 @@ use axum::Form;
 use chrono::Utc;
 use motcua_domain::dossier::Role;
 use motcua_domain::identity::{Email, FullName};
-use motcua_store::questions::{self, NewQuestion};
+use motcua_store::questions::{self, NewQuestion, QuestionKind};
 use serde::Deserialize;
 
 use super::csrf::Csrf;
@@ -116,7 +116,7 @@ pub async fn ask(
     match check(&f) {
         Ok(Some((name, email, body))) => {
             let q = NewQuestion {
-                kind: "question".into(),
+                kind: QuestionKind::Question,
                 procedure_code: Some(p.code.clone()),
                 dossier_code: None,
                 agency_code: Some(p.agency.code.clone()),
@@ -179,7 +179,7 @@ pub async fn feedback(
     match result {
         Ok(Some((name, email, body))) => {
             let q = NewQuestion {
-                kind: "feedback".into(),
+                kind: QuestionKind::Feedback,
                 procedure_code: None,
                 dossier_code: Some(dossier).filter(|d| !d.is_empty()),
                 agency_code: agency,

@@ -118,8 +118,8 @@ impl From<&Event> for EventDto {
             at: time(e.at),
             actor: e.actor_name.clone(),
             action: e.action.clone(),
-            from_status: e.from_status.clone(),
-            to_status: e.to_status.clone(),
+            from_status: e.from_status.map(|s| s.as_str().into()),
+            to_status: e.to_status.as_str().into(),
             note: e.note.clone(),
         }
     }
@@ -325,7 +325,7 @@ impl From<&DossierView> for DossierDto {
             procedure_name: v.procedure.name.clone(),
             status: d.status.as_str().into(),
             applicant: ApplicantDto { full_name: d.applicant.full_name.clone(), phone: d.applicant.phone.clone() },
-            channel: d.channel.clone(),
+            channel: d.channel.as_str().into(),
             submitted_at: time(d.submitted_at),
             received_at: opt_time(d.received_at),
             due_at: opt_time(d.due_at),
@@ -430,7 +430,7 @@ impl DossierSummary {
             procedure_name: procedure_name.to_string(),
             status: d.status.as_str().into(),
             applicant: ApplicantDto { full_name: d.applicant.full_name.clone(), phone: d.applicant.phone.clone() },
-            channel: d.channel.clone(),
+            channel: d.channel.as_str().into(),
             submitted_at: time(d.submitted_at),
             received_at: opt_time(d.received_at),
             due_at: opt_time(d.due_at),
