@@ -14,12 +14,14 @@ pub mod sms_gateway;
 mod uploads;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use tower::ServiceBuilder;
+use tower_http::compression::predicate::{Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -62,7 +64,8 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 ///
 /// The layers below run after routing (`Router::layer` wraps each route), so the logs know the
 /// route template a request matched. From the outside in: the request id (the caller's, or a
-/// new one) and the log span, the security headers, the body limit, and the words of errors.
+/// new one) and the log span, compression, the security headers, the body limit, and the
+/// words of errors.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let csp = content_security_policy(&state.config);
@@ -77,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(CompressionLayer::new().compress_when(SizeAbove::new(COMPRESS_ABOVE).and(is_compressible)))
         .layer(
             ServiceBuilder::new()
                 .map_request(drop_unusable_request_id)
@@ -117,6 +121,22 @@ fn drop_unusable_request_id(mut req: Request) -> Request {
         req.headers_mut().remove(&X_REQUEST_ID);
     }
     req
+}
+
+/// Answers smaller than this go as they are: compressing them saves less than it costs.
+const COMPRESS_ABOVE: u16 = 1024;
+
+/// Text (HTML, CSS, JavaScript) and JSON are compressed; PDFs, images and other files already
+/// compressed in their own format are not, nor a stream of events.
+fn is_compressible(_: StatusCode, _: axum::http::Version, headers: &HeaderMap, _: &axum::http::Extensions) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    (essence.starts_with("text/") && essence != "text/event-stream")
+        || essence == "application/json"
+        || essence.ends_with("+json")
+        || essence == "application/javascript"
 }
 
 /// 200 when the database and the attachment store answer.

@@ -1,15 +1,22 @@
 //! What an operator relies on, over HTTP on both engines: every answer names its request with
-//! `x-request-id` and is logged under its route template (never the path or query asked for).
+//! `x-request-id` and is logged under its route template (never the path or query asked for);
+//! text and JSON are compressed, PDFs are not.
 
 mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use common::TestApp;
+use common::{answers, TestApp};
 use motcua_testkit::{on_both_engines, TestEngine};
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
+use reqwest::multipart::{Form, Part};
 
-on_both_engines!(every_answer_carries_a_request_id, requests_are_logged_by_route_template_and_id,);
+on_both_engines!(
+    every_answer_carries_a_request_id,
+    requests_are_logged_by_route_template_and_id,
+    text_and_json_are_compressed_pdfs_are_not,
+);
 
 async fn every_answer_carries_a_request_id(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;
@@ -95,4 +102,52 @@ async fn requests_are_logged_by_route_template_and_id(engine: TestEngine) {
             "the path and query stay out of the log: {line}"
         );
     }
+}
+
+async fn text_and_json_are_compressed_pdfs_are_not(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let get = |path: &str, encoding: &str| app.http.get(app.url(path)).header(ACCEPT_ENCODING, encoding).send();
+
+    let page = get("/", "br").await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()), Some("br"), "a page in brotli");
+    assert!(page.headers()[VARY].to_str().unwrap().to_ascii_lowercase().contains("accept-encoding"));
+    let page = get("/", "gzip").await.unwrap();
+    assert_eq!(page.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()), Some("gzip"), "a page in gzip");
+    let plain = get("/", "identity").await.unwrap();
+    assert!(plain.headers().get(CONTENT_ENCODING).is_none(), "nothing asked, nothing compressed");
+    assert!(plain.text().await.unwrap().contains("<html"));
+
+    let json = get("/api/v1/procedures?per_page=50", "gzip, br").await.unwrap();
+    assert!(json.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+    assert_eq!(json.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()), Some("br"), "JSON compressed");
+    let small = get("/healthz", "br").await.unwrap();
+    assert!(small.headers().get(CONTENT_ENCODING).is_none(), "a few bytes of JSON go as they are");
+
+    // A PDF large enough to be worth compressing, were it not a PDF.
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    for i in 0..400 {
+        pdf.extend_from_slice(
+            format!("% line {i} of a scanned document, repeated to pass any size threshold\n").as_bytes(),
+        );
+    }
+    pdf.extend_from_slice(b"%%EOF\n");
+    let mut form = Form::new()
+        .text("procedure_code", proc["code"].as_str().unwrap().to_string())
+        .text("data", serde_json::to_string(&answers(&proc)).unwrap());
+    for d in proc["required_documents"].as_array().unwrap() {
+        let part = Part::bytes(pdf.clone()).file_name("scan.pdf").mime_str("application/pdf").unwrap();
+        form = form.part(d["key"].as_str().unwrap().to_string(), part);
+    }
+    let (status, dossier) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form).await;
+    assert_eq!(status, 201, "{dossier}");
+    let url = dossier["attachments"][0]["url"].as_str().unwrap();
+    let res =
+        app.http.get(app.url(url)).bearer_auth(&citizen).header(ACCEPT_ENCODING, "br, gzip").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()[CONTENT_TYPE], "application/pdf");
+    assert!(res.headers().get(CONTENT_ENCODING).is_none(), "a PDF goes as it is");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
 }
