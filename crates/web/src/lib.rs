@@ -9,16 +9,19 @@ pub mod api;
 mod auth;
 mod error;
 mod lang;
+mod metrics;
 pub mod pages;
 pub mod sms_gateway;
 mod uploads;
+
+use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use tower::ServiceBuilder;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
@@ -62,17 +65,19 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application.
 ///
-/// The layers below run after routing (`Router::layer` wraps each route), so the logs know the
-/// route template a request matched. From the outside in: the request id (the caller's, or a
-/// new one) and the log span, compression, the security headers, the body limit, and the
-/// words of errors.
+/// The layers below run after routing (`Router::layer` wraps each route), so the logs and the
+/// metrics know the route template a request matched. From the outside in: the request id
+/// (the caller's, or a new one) and the log span, metrics when on, compression, the security
+/// headers, the body limit, and the words of errors.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let csp = content_security_policy(&state.config);
-    Router::new()
-        .merge(api::routes())
-        .merge(pages::routes())
-        .route("/healthz", get(healthz))
+    let metrics = state.config.metrics.then(|| Arc::new(metrics::Metrics::default()));
+    let mut router = Router::new().merge(api::routes()).merge(pages::routes()).route("/healthz", get(healthz));
+    if let Some(metrics) = &metrics {
+        router = router.route("/metrics", get(metrics::scrape).layer(Extension(metrics.clone())));
+    }
+    router = router
         .fallback(|| async { HttpError::from(AppError::not_found()) })
         .layer(middleware::from_fn(render_errors))
         .layer(DefaultBodyLimit::max(max_body))
@@ -80,7 +85,11 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(CompressionLayer::new().compress_when(SizeAbove::new(COMPRESS_ABOVE).and(is_compressible)))
+        .layer(CompressionLayer::new().compress_when(SizeAbove::new(COMPRESS_ABOVE).and(is_compressible)));
+    if let Some(metrics) = metrics {
+        router = router.layer(middleware::from_fn_with_state(metrics, metrics::record));
+    }
+    router
         .layer(
             ServiceBuilder::new()
                 .map_request(drop_unusable_request_id)
@@ -95,8 +104,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The route template a request matched (`/ho-so/{code}`), or `unmatched`: what the logs name a
-/// request by, since the path itself may carry a dossier code or a name.
+/// The route template a request matched (`/ho-so/{code}`), or `unmatched`: what logs and
+/// metrics name a request by, since the path itself may carry a dossier code or a name.
 fn route_of<B>(req: &Request<B>) -> &str {
     req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str)
 }

@@ -1,6 +1,6 @@
 //! What an operator relies on, over HTTP on both engines: every answer names its request with
 //! `x-request-id` and is logged under its route template (never the path or query asked for);
-//! text and JSON are compressed, PDFs are not.
+//! text and JSON are compressed, PDFs are not; `/metrics` exists only when asked for.
 
 mod common;
 
@@ -8,6 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::{answers, TestApp};
+use motcua_app::Config;
 use motcua_testkit::{on_both_engines, TestEngine};
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use reqwest::multipart::{Form, Part};
@@ -16,6 +17,8 @@ on_both_engines!(
     every_answer_carries_a_request_id,
     requests_are_logged_by_route_template_and_id,
     text_and_json_are_compressed_pdfs_are_not,
+    metrics_count_requests_by_route_template_and_status,
+    metrics_are_off_unless_asked_for,
 );
 
 async fn every_answer_carries_a_request_id(engine: TestEngine) {
@@ -150,4 +153,47 @@ async fn text_and_json_are_compressed_pdfs_are_not(engine: TestEngine) {
     assert_eq!(res.headers()[CONTENT_TYPE], "application/pdf");
     assert!(res.headers().get(CONTENT_ENCODING).is_none(), "a PDF goes as it is");
     assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+}
+
+async fn metrics_count_requests_by_route_template_and_status(engine: TestEngine) {
+    let app = TestApp::spawn_with(engine, Config { metrics: true, ..Config::default() }).await;
+    for path in ["/", "/", "/thu-tuc/MA-RIENG-TU", "/healthz"] {
+        app.http.get(app.url(path)).send().await.unwrap();
+    }
+    motcua_store::jobs::enqueue(&app.state.db, &motcua_store::jobs::NewJob::new("metrics_test", serde_json::json!({})))
+        .await
+        .unwrap();
+    let res = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"), "{:?}", res.headers());
+    let text = res.text().await.unwrap();
+    for line in [
+        r#"motcua_http_requests_total{method="GET",route="/",status="200"} 2"#,
+        r#"motcua_http_requests_total{method="GET",route="/thu-tuc/{code}",status="404"} 1"#,
+        r#"motcua_http_requests_total{method="GET",route="/healthz",status="200"} 1"#,
+        r#"motcua_http_request_duration_seconds_count{method="GET",route="/"} 2"#,
+        r#"motcua_jobs{state="waiting"} 1"#,
+        r#"motcua_jobs{state="dead"} 0"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    assert!(
+        text.contains(r#"motcua_http_request_duration_seconds_bucket{method="GET",route="/",le="0.005"}"#),
+        "{text}"
+    );
+    for gauge in ["motcua_db_pool_connections ", "motcua_db_pool_idle_connections ", "motcua_db_pool_max_connections "]
+    {
+        assert!(text.lines().any(|l| l.starts_with(gauge)), "{gauge} in\n{text}");
+    }
+    assert!(!text.contains("MA-RIENG-TU"), "paths asked for stay out of the metrics");
+    // The scrape itself is counted, under its own route.
+    let again = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains(r#"motcua_http_requests_total{method="GET",route="/metrics",status="200"} 1"#), "{again}");
+}
+
+async fn metrics_are_off_unless_asked_for(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    app.http.get(app.url("/")).send().await.unwrap();
+    let res = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
 }
