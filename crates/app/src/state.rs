@@ -38,6 +38,9 @@ pub struct Config {
     /// The folder of the keys that sign electronic results (`<data>/keys`); `None` keeps one
     /// key in memory for the life of the process (tests).
     pub keys_dir: Option<std::path::PathBuf>,
+    /// Serve Prometheus metrics at `/metrics`. Off unless asked for: the page tells whoever
+    /// reaches it how busy the server is, so it belongs behind the operator's proxy.
+    pub metrics: bool,
 }
 
 impl Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             payment: crate::gateway::GatewayConfig::sandbox(),
             keys_dir: None,
+            metrics: false,
         }
     }
 }

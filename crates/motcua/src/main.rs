@@ -82,6 +82,11 @@ enum Command {
         /// Sender of e-mails, e.g. "Cổng dịch vụ công <no-reply@dichvucong.example.gov.vn>".
         #[arg(long, env = "MOTCUA_MAIL_FROM", default_value = "motcua <no-reply@localhost>")]
         mail_from: String,
+        /// Serve Prometheus metrics at /metrics (requests, latency, jobs, database pool). They
+        /// show how busy the server is: keep /metrics from the public at the proxy.
+        /// MOTCUA_METRICS takes true/false, 1/0, yes/no or on/off.
+        #[arg(long, env = "MOTCUA_METRICS", value_parser = clap::builder::BoolishValueParser::new())]
+        metrics: bool,
         #[command(flatten)]
         sms: Box<SmsOptions>,
     },
@@ -512,6 +517,7 @@ async fn run(cli: Cli) -> Result<()> {
             payment_name,
             smtp_url,
             mail_from,
+            metrics,
             sms,
         } => {
             let form_numbering: motcua_render::FormNumbering =
@@ -571,6 +577,7 @@ async fn run(cli: Cli) -> Result<()> {
                 public_url: public_url.clone(),
                 payment,
                 keys_dir: Some(keys_dir(&cli.data)),
+                metrics: *metrics,
                 ..Config::default()
             };
             // Opened here first for a clear error: the server's own opening reports no cause.

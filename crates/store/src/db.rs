@@ -72,6 +72,17 @@ fn redact(url: &str) -> String {
 /// [`Database::with_startup_lock`]): any constant of our own, here "motcua" in ASCII.
 const STARTUP_LOCK: i64 = 0x6d6f_7463_7561;
 
+/// How many connections a pool holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open now.
+    pub open: u32,
+    /// Of those, the ones idle.
+    pub idle: usize,
+    /// The most the pool may open.
+    pub max: u32,
+}
+
 /// A connection pool plus the engine it speaks to.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -187,6 +198,11 @@ impl Database {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// The pool's connections: open, idle, and the most it may open (for the server's metrics).
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats { open: self.pool.size(), idle: self.pool.num_idle(), max: self.pool.options().get_max_connections() }
     }
 
     /// Closes every connection of the pool, waiting for those in use to come back.

@@ -25,7 +25,7 @@ pub mod synthetic;
 pub mod users;
 
 pub use blobs::Blobs;
-pub use db::{Database, Engine, Reader, WriteTx};
+pub use db::{Database, Engine, PoolStats, Reader, WriteTx};
 pub use error::StoreError;
 
 /// Milliseconds since the Unix epoch: how every time is stored.

@@ -9,17 +9,22 @@ pub mod api;
 mod auth;
 mod error;
 mod lang;
+mod metrics;
 pub mod pages;
 pub mod sms_gateway;
 mod uploads;
 
+use std::sync::Arc;
+
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use tower::ServiceBuilder;
+use tower_http::compression::predicate::{Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -60,16 +65,19 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application.
 ///
-/// The layers below run after routing (`Router::layer` wraps each route), so the logs know the
-/// route template a request matched. From the outside in: the request id (the caller's, or a
-/// new one) and the log span, the security headers, the body limit, and the words of errors.
+/// The layers below run after routing (`Router::layer` wraps each route), so the logs and the
+/// metrics know the route template a request matched. From the outside in: the request id
+/// (the caller's, or a new one) and the log span, metrics when on, compression, the security
+/// headers, the body limit, and the words of errors.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let csp = content_security_policy(&state.config);
-    Router::new()
-        .merge(api::routes())
-        .merge(pages::routes())
-        .route("/healthz", get(healthz))
+    let metrics = state.config.metrics.then(|| Arc::new(metrics::Metrics::default()));
+    let mut router = Router::new().merge(api::routes()).merge(pages::routes()).route("/healthz", get(healthz));
+    if let Some(metrics) = &metrics {
+        router = router.route("/metrics", get(metrics::scrape).layer(Extension(metrics.clone())));
+    }
+    router = router
         .fallback(|| async { HttpError::from(AppError::not_found()) })
         .layer(middleware::from_fn(render_errors))
         .layer(DefaultBodyLimit::max(max_body))
@@ -77,6 +85,11 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(CompressionLayer::new().compress_when(SizeAbove::new(COMPRESS_ABOVE).and(is_compressible)));
+    if let Some(metrics) = metrics {
+        router = router.layer(middleware::from_fn_with_state(metrics, metrics::record));
+    }
+    router
         .layer(
             ServiceBuilder::new()
                 .map_request(drop_unusable_request_id)
@@ -91,8 +104,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The route template a request matched (`/ho-so/{code}`), or `unmatched`: what the logs name a
-/// request by, since the path itself may carry a dossier code or a name.
+/// The route template a request matched (`/ho-so/{code}`), or `unmatched`: what logs and
+/// metrics name a request by, since the path itself may carry a dossier code or a name.
 fn route_of<B>(req: &Request<B>) -> &str {
     req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str)
 }
@@ -117,6 +130,22 @@ fn drop_unusable_request_id(mut req: Request) -> Request {
         req.headers_mut().remove(&X_REQUEST_ID);
     }
     req
+}
+
+/// Answers smaller than this go as they are: compressing them saves less than it costs.
+const COMPRESS_ABOVE: u16 = 1024;
+
+/// Text (HTML, CSS, JavaScript) and JSON are compressed; PDFs, images and other files already
+/// compressed in their own format are not, nor a stream of events.
+fn is_compressible(_: StatusCode, _: axum::http::Version, headers: &HeaderMap, _: &axum::http::Extensions) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    (essence.starts_with("text/") && essence != "text/event-stream")
+        || essence == "application/json"
+        || essence.ends_with("+json")
+        || essence == "application/javascript"
 }
 
 /// 200 when the database and the attachment store answer.

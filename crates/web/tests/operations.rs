@@ -1,15 +1,25 @@
 //! What an operator relies on, over HTTP on both engines: every answer names its request with
-//! `x-request-id` and is logged under its route template (never the path or query asked for).
+//! `x-request-id` and is logged under its route template (never the path or query asked for);
+//! text and JSON are compressed, PDFs are not; `/metrics` exists only when asked for.
 
 mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use common::TestApp;
+use common::{answers, TestApp};
+use motcua_app::Config;
 use motcua_testkit::{on_both_engines, TestEngine};
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
+use reqwest::multipart::{Form, Part};
 
-on_both_engines!(every_answer_carries_a_request_id, requests_are_logged_by_route_template_and_id,);
+on_both_engines!(
+    every_answer_carries_a_request_id,
+    requests_are_logged_by_route_template_and_id,
+    text_and_json_are_compressed_pdfs_are_not,
+    metrics_count_requests_by_route_template_and_status,
+    metrics_are_off_unless_asked_for,
+);
 
 async fn every_answer_carries_a_request_id(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;
@@ -95,4 +105,95 @@ async fn requests_are_logged_by_route_template_and_id(engine: TestEngine) {
             "the path and query stay out of the log: {line}"
         );
     }
+}
+
+async fn text_and_json_are_compressed_pdfs_are_not(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let get = |path: &str, encoding: &str| app.http.get(app.url(path)).header(ACCEPT_ENCODING, encoding).send();
+
+    let page = get("/", "br").await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()), Some("br"), "a page in brotli");
+    assert!(page.headers()[VARY].to_str().unwrap().to_ascii_lowercase().contains("accept-encoding"));
+    let page = get("/", "gzip").await.unwrap();
+    assert_eq!(page.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()), Some("gzip"), "a page in gzip");
+    let plain = get("/", "identity").await.unwrap();
+    assert!(plain.headers().get(CONTENT_ENCODING).is_none(), "nothing asked, nothing compressed");
+    assert!(plain.text().await.unwrap().contains("<html"));
+
+    let json = get("/api/v1/procedures?per_page=50", "gzip, br").await.unwrap();
+    assert!(json.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+    assert_eq!(json.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()), Some("br"), "JSON compressed");
+    let small = get("/healthz", "br").await.unwrap();
+    assert!(small.headers().get(CONTENT_ENCODING).is_none(), "a few bytes of JSON go as they are");
+
+    // A PDF large enough to be worth compressing, were it not a PDF.
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    for i in 0..400 {
+        pdf.extend_from_slice(
+            format!("% line {i} of a scanned document, repeated to pass any size threshold\n").as_bytes(),
+        );
+    }
+    pdf.extend_from_slice(b"%%EOF\n");
+    let mut form = Form::new()
+        .text("procedure_code", proc["code"].as_str().unwrap().to_string())
+        .text("data", serde_json::to_string(&answers(&proc)).unwrap());
+    for d in proc["required_documents"].as_array().unwrap() {
+        let part = Part::bytes(pdf.clone()).file_name("scan.pdf").mime_str("application/pdf").unwrap();
+        form = form.part(d["key"].as_str().unwrap().to_string(), part);
+    }
+    let (status, dossier) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form).await;
+    assert_eq!(status, 201, "{dossier}");
+    let url = dossier["attachments"][0]["url"].as_str().unwrap();
+    let res =
+        app.http.get(app.url(url)).bearer_auth(&citizen).header(ACCEPT_ENCODING, "br, gzip").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()[CONTENT_TYPE], "application/pdf");
+    assert!(res.headers().get(CONTENT_ENCODING).is_none(), "a PDF goes as it is");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+}
+
+async fn metrics_count_requests_by_route_template_and_status(engine: TestEngine) {
+    let app = TestApp::spawn_with(engine, Config { metrics: true, ..Config::default() }).await;
+    for path in ["/", "/", "/thu-tuc/MA-RIENG-TU", "/healthz"] {
+        app.http.get(app.url(path)).send().await.unwrap();
+    }
+    motcua_store::jobs::enqueue(&app.state.db, &motcua_store::jobs::NewJob::new("metrics_test", serde_json::json!({})))
+        .await
+        .unwrap();
+    let res = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"), "{:?}", res.headers());
+    let text = res.text().await.unwrap();
+    for line in [
+        r#"motcua_http_requests_total{method="GET",route="/",status="200"} 2"#,
+        r#"motcua_http_requests_total{method="GET",route="/thu-tuc/{code}",status="404"} 1"#,
+        r#"motcua_http_requests_total{method="GET",route="/healthz",status="200"} 1"#,
+        r#"motcua_http_request_duration_seconds_count{method="GET",route="/"} 2"#,
+        r#"motcua_jobs{state="waiting"} 1"#,
+        r#"motcua_jobs{state="dead"} 0"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    assert!(
+        text.contains(r#"motcua_http_request_duration_seconds_bucket{method="GET",route="/",le="0.005"}"#),
+        "{text}"
+    );
+    for gauge in ["motcua_db_pool_connections ", "motcua_db_pool_idle_connections ", "motcua_db_pool_max_connections "]
+    {
+        assert!(text.lines().any(|l| l.starts_with(gauge)), "{gauge} in\n{text}");
+    }
+    assert!(!text.contains("MA-RIENG-TU"), "paths asked for stay out of the metrics");
+    // The scrape itself is counted, under its own route.
+    let again = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains(r#"motcua_http_requests_total{method="GET",route="/metrics",status="200"} 1"#), "{again}");
+}
+
+async fn metrics_are_off_unless_asked_for(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    app.http.get(app.url("/")).send().await.unwrap();
+    let res = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
 }
