@@ -3,28 +3,14 @@
 //! folder that cannot be made stops the start with one clear line.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
+
+use common::{free_port, serve_until_healthy, Server};
 use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn motcua(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_motcua"));
@@ -41,38 +27,9 @@ fn motcua(dir: &Path) -> Command {
 
 /// Starts `motcua serve` with these arguments in `dir` and waits for /healthz to answer 200.
 async fn serve(dir: &Path, port: u16, args: &[&str]) -> Server {
-    let mut child = motcua(dir)
-        .arg("serve")
-        .args(["--addr", &format!("127.0.0.1:{port}")])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the motcua binary starts");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let pipe = child.stderr.take().unwrap();
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    let mut server = Server { child, stderr };
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            panic!("the server stopped ({status}): {}", server.stderr.lock().unwrap());
-        }
-        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
-            assert_eq!(r.status().as_u16(), 200, "/healthz");
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not answer /healthz within 60 s: {}", server.stderr.lock().unwrap());
+    let mut command = motcua(dir);
+    command.arg("serve").args(["--addr", &format!("127.0.0.1:{port}")]).args(args);
+    serve_until_healthy(command, port).await
 }
 
 fn mode(path: &Path) -> u32 {

@@ -2,69 +2,27 @@
 //! real binary stops listening, lets its job worker finish, says so in its log and exits 0.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+mod common;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::{free_port, serve_until_healthy, Server};
 use motcua_testkit::{on_both_engines, TestDb, TestEngine};
 
 on_both_engines!(sigterm_stops_the_server_cleanly);
 
-struct Server {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 async fn start(t: &TestDb, port: u16) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_motcua"));
+    command
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .arg("--data")
         .arg(t.dir.path())
         .arg("--database-url")
         .arg(&t.url)
         .env("RUST_LOG", "info")
-        .env_remove("NO_COLOR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the motcua binary starts");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let pipe = child.stderr.take().unwrap();
-    let sink = stderr.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    let mut server = Server { child, stderr };
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            panic!("the server stopped ({status}): {}", server.stderr.lock().unwrap());
-        }
-        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
-            if r.status().is_success() {
-                return server;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not become healthy: {}", server.stderr.lock().unwrap());
+        .env_remove("NO_COLOR");
+    serve_until_healthy(command, port).await
 }
 
 async fn sigterm_stops_the_server_cleanly(engine: TestEngine) {
