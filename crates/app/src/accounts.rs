@@ -6,7 +6,7 @@ use motcua_domain::identity::{CitizenId, Email, PhoneNumber};
 use motcua_store::users::{self, User};
 
 use crate::error::{AppError, AppResult, ErrorKind};
-pub use crate::passwords::{hash_password, random_token, token_hash, verify_password};
+use crate::passwords::{random_token, token_hash, verify_password};
 use crate::state::AppState;
 
 /// Failed logins before an account is locked (DESIGN.md section 10).

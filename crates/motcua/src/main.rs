@@ -552,7 +552,7 @@ async fn run(cli: Cli) -> Result<()> {
                         if !motcua_store::demo::is_empty(&db).await? {
                             return Ok::<_, anyhow::Error>(None);
                         }
-                        let hash = motcua_app::accounts::hash_password("demo".into())
+                        let hash = motcua_app::passwords::hash_password("demo".into())
                             .await
                             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                         let loaded = motcua_store::demo::load(&db, &hash, *demo_dossiers)
@@ -654,7 +654,8 @@ async fn run(cli: Cli) -> Result<()> {
                 if password.chars().count() < 12 {
                     bail!("an officer's password must have at least 12 characters");
                 }
-                let hash = motcua_app::accounts::hash_password(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                let hash =
+                    motcua_app::passwords::hash_password(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 let id = motcua_store::users::create_user(
                     &db,
                     &NewUser {

@@ -35,7 +35,7 @@ async fn main() {
     let concurrency: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(32);
 
     let db = TestDb::new(engine).await;
-    let hash = motcua_app::accounts::hash_password("demo".into()).await.expect("hash");
+    let hash = motcua_app::passwords::hash_password("demo".into()).await.expect("hash");
     motcua_store::demo::load(&db.db, &hash, 0).await.expect("demo data");
     let blobs = motcua_store::Blobs::local(db.dir.path().join("attachments")).expect("blobs");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -49,7 +49,7 @@ pub fn check_registration(r: &RegisterRequest) -> Result<NewUser, BTreeMap<Strin
 /// field.
 pub async fn register_citizen(state: &AppState, r: &RegisterRequest) -> HttpResult<motcua_store::users::User> {
     let mut new = check_registration(r).map_err(AppError::fields)?;
-    new.password_hash = motcua_app::accounts::hash_password(r.password.clone()).await?;
+    new.password_hash = motcua_app::passwords::hash_password(r.password.clone()).await?;
     match users::create_user(&state.db, &new).await {
         Ok(id) => Ok(users::user(&state.db, id).await?),
         Err(StoreError::Conflict(column)) => {

@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for Ctx {
             None => match auth::read_cookie(parts, CSRF_COOKIE).filter(|c| c.len() == 64) {
                 Some(c) => (c.to_string(), None),
                 None => {
-                    let t = motcua_app::accounts::random_token();
+                    let t = motcua_app::passwords::random_token();
                     (t.clone(), Some(t))
                 }
             },

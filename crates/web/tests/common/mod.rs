@@ -20,7 +20,9 @@ pub struct TestApp {
 /// The hash of the demo password, computed once per test binary (argon2 is slow on purpose).
 pub async fn demo_hash() -> String {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async { motcua_app::accounts::hash_password("demo".into()).await.expect("hash") }).await.clone()
+    HASH.get_or_init(|| async { motcua_app::passwords::hash_password("demo".into()).await.expect("hash") })
+        .await
+        .clone()
 }
 
 impl TestApp {
