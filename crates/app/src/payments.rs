@@ -5,6 +5,7 @@
 use chrono::Utc;
 use motcua_domain::dossier::{after_payment, Action, Actor};
 use motcua_domain::fee::{quote, FeeLine};
+use motcua_domain::history::Fact;
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, By, Change, Dossier};
 use motcua_store::payments::{self, GatewayFacts, LogEntry, Payment, PaymentStatus, Settled};
@@ -116,9 +117,9 @@ pub(crate) async fn start(
     if matches!(actor, Actor::Officer { .. }) {
         let payment = payments::start(&state.db, d, "counter", Some(user.id), now).await?;
         let by = By { user_id: Some(user.id), name: user.full_name.clone() };
-        let note = format!("Thu tiền mặt tại Bộ phận Một cửa: {}", crate::present::fee_text(Lang::Vi, d.fee_vnd));
+        let paid = Fact::PaidCash { amount_vnd: payment.amount_vnd };
         let facts = GatewayFacts { response_code: Some("00".into()), ..GatewayFacts::default() };
-        match settle(state, &payment, &facts, &by, note, None).await? {
+        match settle(state, &payment, &facts, &by, paid, None).await? {
             Settled::Paid(..) => return Ok(None),
             _ => return Err(AppError::with(ErrorKind::Conflict, "error-changed-meanwhile")),
         }
@@ -152,7 +153,7 @@ async fn settle(
     payment: &Payment,
     facts: &GatewayFacts,
     by: &By,
-    note: String,
+    paid: Fact,
     log: Option<&LogEntry>,
 ) -> AppResult<Settled> {
     for _ in 0..5 {
@@ -161,7 +162,8 @@ async fn settle(
         let s = crate::lifecycle::situation(&d, &p);
         let t = after_payment(&s);
         let now = Utc::now();
-        let mut change = Change::from_transition(&s, Action::Pay, t, now, None, Some(note.clone()), vec![]);
+        let mut change = Change::from_transition(&s, Action::Pay, t, now, None, None, vec![]);
+        change.fact = Some(paid.clone());
         // A dossier waiting for its fee enters its first step now: its allotment and the
         // opinions it asks start with the payment.
         crate::lifecycle::plan_step(state, &p, &s, &t, now, &mut change).await?;
@@ -247,13 +249,13 @@ async fn decide(
         response_code: Some(result.response_code.clone()),
     };
     let settled = if result.paid {
-        let by = By { user_id: None, name: format!("Cổng thanh toán ({})", state.config.payment.name) };
-        let note = format!(
-            "Đã thanh toán trực tuyến {} (mã giao dịch {}{})",
-            crate::present::fee_text(Lang::Vi, payment.amount_vnd),
-            payment.txn_ref,
-            result.bank_code.as_deref().map(|b| format!(", {b}")).unwrap_or_default()
-        );
+        let by = By { user_id: None, name: state.config.payment.name.clone() };
+        let paid = Fact::PaidOnline {
+            gateway: state.config.payment.name.clone(),
+            amount_vnd: payment.amount_vnd,
+            txn_ref: payment.txn_ref.clone(),
+            bank_code: result.bank_code.clone(),
+        };
         let entry = LogEntry {
             at: Utc::now(),
             txn_ref: Some(payment.txn_ref.clone()),
@@ -261,7 +263,7 @@ async fn decide(
             remote_addr: remote.map(str::to_string),
             detail: detail.clone(),
         };
-        settle(state, &payment, &facts, &by, note, Some(&entry)).await
+        settle(state, &payment, &facts, &by, paid, Some(&entry)).await
     } else {
         payments::settle_failed(&state.db, &payment, &facts, Utc::now()).await.map_err(AppError::from)
     };

@@ -2,6 +2,7 @@
 //! form labels and answers. Pages, forms, e-mails and fee lines all use these, so each thing is
 //! written one way everywhere.
 
+use motcua_domain::history::Fact;
 use motcua_store::catalog::Procedure;
 
 use crate::i18n::Lang;
@@ -78,5 +79,41 @@ pub fn fee_text(lang: Lang, vnd: i64) -> String {
         lang.t("fee-free")
     } else {
         show_money(vnd)
+    }
+}
+
+/// An event's action as the history lists it ("Tiếp nhận", "Received").
+pub fn event_action(lang: Lang, e: &motcua_store::dossiers::Event) -> String {
+    lang.t(&format!("event-{}", e.action))
+}
+
+/// Who acted, as the history names them: the person, or the payment gateway by its name.
+pub fn event_actor(lang: Lang, e: &motcua_store::dossiers::Event) -> String {
+    match &e.fact {
+        Some(Fact::PaidOnline { gateway, .. }) => lang.t_args("fact-actor-gateway", &[("gateway", gateway)]),
+        _ => e.actor_name.clone(),
+    }
+}
+
+/// What the history says of an event beyond its action: the recorded fact in the reader's
+/// language, then what the person acting wrote, one per line.
+pub fn event_detail(lang: Lang, e: &motcua_store::dossiers::Event) -> String {
+    let fact = e.fact.as_ref().map(|f| fact_text(lang, f));
+    fact.into_iter().chain(e.note.clone().filter(|n| !n.trim().is_empty())).collect::<Vec<_>>().join("\n")
+}
+
+/// One recorded fact in words.
+pub fn fact_text(lang: Lang, fact: &Fact) -> String {
+    match fact {
+        Fact::AtDesk => lang.t("fact-at-desk"),
+        Fact::PaidCash { amount_vnd } => lang.t_args("fact-paid-cash", &[("amount", &show_money(*amount_vnd))]),
+        Fact::PaidOnline { amount_vnd, txn_ref, bank_code, .. } => {
+            let paid = lang.t_args("fact-paid-online", &[("amount", &show_money(*amount_vnd)), ("txn", txn_ref)]);
+            match bank_code {
+                Some(bank) => format!("{paid} ({bank})"),
+                None => paid,
+            }
+        }
+        Fact::Assigned { name, .. } => lang.t_args("fact-assigned", &[("name", name)]),
     }
 }

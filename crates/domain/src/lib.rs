@@ -10,6 +10,7 @@ pub mod code;
 pub mod dossier;
 pub mod fee;
 pub mod form;
+pub mod history;
 pub mod identity;
 pub mod indicator;
 pub mod rating;

@@ -29,12 +29,16 @@ pub struct EventContent<'a> {
     pub step: Option<i64>,
     /// Note.
     pub note: Option<&'a str>,
+    /// The recorded fact, as stored (JSON).
+    pub fact: Option<&'a str>,
 }
 
 /// The hash of an event chained to the previous one (`""` for the first event). The content is
-/// encoded as a JSON array, which is unambiguous whatever the fields contain.
+/// encoded as a JSON array, which is unambiguous whatever the fields contain. The fact is
+/// appended only when there is one, so that the events written before facts existed keep
+/// their hashes.
 pub fn event_hash(previous: &str, e: &EventContent<'_>) -> String {
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         previous,
         e.dossier_code,
         e.at,
@@ -46,6 +50,9 @@ pub fn event_hash(previous: &str, e: &EventContent<'_>) -> String {
         e.step,
         e.note
     ]);
+    if let (Some(fact), Some(items)) = (e.fact, canonical.as_array_mut()) {
+        items.push(fact.into());
+    }
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -79,15 +86,28 @@ pub struct Verification {
     pub breaks: Vec<Break>,
 }
 
-type EventRow =
-    (i64, i64, String, i64, Option<i64>, String, String, Option<String>, String, Option<i64>, Option<String>, String);
+type EventRow = (
+    i64,
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 /// Recomputes every chain, streaming the events in dossier order.
 pub async fn verify(db: &Database) -> Result<Verification> {
     use futures::TryStreamExt;
     let mut rows = sqlx::query_as::<_, EventRow>(
         "SELECT e.id, e.dossier_id, d.code, e.at, e.actor_user_id, e.actor_name, e.action, e.from_status, e.to_status, \
-         e.step, e.note, e.hash FROM events e JOIN dossiers d ON d.id = e.dossier_id ORDER BY e.dossier_id, e.id",
+         e.step, e.note, e.fact, e.hash FROM events e JOIN dossiers d ON d.id = e.dossier_id ORDER BY e.dossier_id, e.id",
     )
     .fetch(db.reader());
     let mut out = Verification::default();
@@ -106,6 +126,7 @@ pub async fn verify(db: &Database) -> Result<Verification> {
         to_status,
         step,
         note,
+        fact,
         hash,
     )) = rows.try_next().await?
     {
@@ -126,6 +147,7 @@ pub async fn verify(db: &Database) -> Result<Verification> {
             to_status: &to_status,
             step,
             note: note.as_deref(),
+            fact: fact.as_deref(),
         };
         if !broken && event_hash(&previous, &content) != hash {
             broken = true;

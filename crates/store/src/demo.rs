@@ -473,15 +473,18 @@ async fn pay_on_submission(
     use crate::payments::{self, GatewayFacts, Settled};
     let payment = payments::start(db, d, if online { "sandbox" } else { "counter" }, None, t).await?;
     let s = Situation { fee_due: Some(proc.fee.timing), ..Situation::submitted(&proc.agency.code, &proc.workflow) };
-    let change = Change::from_transition(
-        &s,
-        Action::Pay,
-        motcua_domain::dossier::after_payment(&s),
-        t,
-        None,
-        Some(format!("Đã thu {} đồng", d.fee_vnd)),
-        vec![],
-    );
+    let mut change =
+        Change::from_transition(&s, Action::Pay, motcua_domain::dossier::after_payment(&s), t, None, None, vec![]);
+    change.fact = Some(if online {
+        motcua_domain::history::Fact::PaidOnline {
+            gateway: "sandbox".into(),
+            amount_vnd: payment.amount_vnd,
+            txn_ref: payment.txn_ref.clone(),
+            bank_code: None,
+        }
+    } else {
+        motcua_domain::history::Fact::PaidCash { amount_vnd: payment.amount_vnd }
+    });
     let facts = GatewayFacts { response_code: Some("00".into()), ..GatewayFacts::default() };
     match payments::settle_paid(db, &payment, d, &change, &facts, by, None, t).await? {
         Settled::Paid(_) => dossiers::by_id(db, d.id).await,

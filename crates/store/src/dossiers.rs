@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use motcua_domain::code::DossierCodePattern;
 use motcua_domain::dossier::{Channel, Role, Status};
+use motcua_domain::history::Fact;
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -180,8 +181,10 @@ pub struct Event {
     pub to_status: Status,
     /// Workflow step after.
     pub step: Option<i64>,
-    /// Note.
+    /// What the person acting wrote.
     pub note: Option<String>,
+    /// What else was recorded; `None` also for a fact this version does not know.
+    pub fact: Option<Fact>,
 }
 
 /// Who did something, for the history.
@@ -424,20 +427,26 @@ pub async fn citizen_document(db: &Database, user_id: i64, attachment_id: &str) 
     stored_document_from(&row)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An event to append to a dossier's history.
+struct NewEvent<'a> {
+    action: &'a str,
+    from: Option<Status>,
+    to: Status,
+    step: usize,
+    note: Option<&'a str>,
+    fact: Option<&'a Fact>,
+}
+
 async fn insert_event(
     tx: &mut WriteTx<'_>,
     dossier_id: i64,
     dossier_code: &str,
     at: DateTime<Utc>,
     by: &By,
-    action: &str,
-    from: Option<Status>,
-    to: Status,
-    step: usize,
-    note: Option<&str>,
+    e: NewEvent<'_>,
 ) -> Result<()> {
-    let note = note.filter(|n| !n.is_empty());
+    let note = e.note.filter(|n| !n.is_empty());
+    let fact = e.fact.map(Fact::to_json);
     let previous = crate::audit::last_hash(tx, dossier_id).await?;
     let hash = crate::audit::event_hash(
         &previous,
@@ -446,26 +455,28 @@ async fn insert_event(
             at: millis(at),
             actor_user_id: by.user_id,
             actor_name: &by.name,
-            action,
-            from_status: from.map(|s| s.as_str()),
-            to_status: to.as_str(),
-            step: Some(step as i64),
+            action: e.action,
+            from_status: e.from.map(|s| s.as_str()),
+            to_status: e.to.as_str(),
+            step: Some(e.step as i64),
             note,
+            fact: fact.as_deref(),
         },
     );
     sqlx::query(
-        "INSERT INTO events (dossier_id, at, actor_user_id, actor_name, action, from_status, to_status, step, note, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO events (dossier_id, at, actor_user_id, actor_name, action, from_status, to_status, step, note, fact, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(dossier_id)
     .bind(millis(at))
     .bind(by.user_id)
     .bind(&by.name)
-    .bind(action)
-    .bind(from.map(|s| s.as_str()))
-    .bind(to.as_str())
-    .bind(step as i64)
+    .bind(e.action)
+    .bind(e.from.map(|s| s.as_str()))
+    .bind(e.to.as_str())
+    .bind(e.step as i64)
     .bind(note)
+    .bind(fact)
     .bind(hash)
     .execute(&mut **tx)
     .await?;
@@ -510,7 +521,8 @@ pub async fn submit(
     .fetch_one(&mut *tx)
     .await?;
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
-    insert_event(&mut tx, id, &code, now, by, "submit", None, Status::Submitted, 0, None).await?;
+    let submitted = NewEvent { action: "submit", from: None, to: Status::Submitted, step: 0, note: None, fact: None };
+    insert_event(&mut tx, id, &code, now, by, submitted).await?;
     new.follow_ups.enqueue(&mut tx, &code, 0).await?;
     tx.commit().await?;
     by_id(db, id).await
@@ -582,7 +594,7 @@ pub async fn attachment(db: &Database, id: &str) -> Result<Attachment> {
 /// A dossier's history, oldest first.
 pub async fn history(db: &Database, dossier_id: i64) -> Result<Vec<Event>> {
     let rows = sqlx::query(
-        "SELECT id, at, actor_user_id, actor_name, action, from_status, to_status, step, note FROM events \
+        "SELECT id, at, actor_user_id, actor_name, action, from_status, to_status, step, note, fact FROM events \
          WHERE dossier_id = $1 ORDER BY id",
     )
     .bind(dossier_id)
@@ -600,6 +612,7 @@ pub async fn history(db: &Database, dossier_id: i64) -> Result<Vec<Event>> {
                 to_status: status_from(&r.try_get::<String, _>("to_status")?)?,
                 step: r.try_get("step")?,
                 note: r.try_get("note")?,
+                fact: r.try_get::<Option<String>, _>("fact")?.as_deref().and_then(Fact::from_json),
             })
         })
         .collect()
@@ -630,8 +643,10 @@ pub struct Change {
     pub supplement_requested: bool,
     /// The new due date of the one reschedule allowed (with an apology).
     pub rescheduled_to: Option<DateTime<Utc>>,
-    /// Note for the history.
+    /// Note for the history: what the person acting wrote.
     pub note: Option<String>,
+    /// What else the history records of the action.
+    pub fact: Option<Fact>,
     /// Files that come with the action.
     pub attachments: Vec<NewAttachment>,
     /// The dossier enters a step now: its start and the end of its allotment. Entering a step
@@ -714,6 +729,7 @@ impl Change {
             supplement_requested: action == Action::RequestSupplement,
             rescheduled_to: None,
             note,
+            fact: None,
             attachments,
             enters_step: None,
             consultations: Vec::new(),
@@ -806,31 +822,27 @@ pub(crate) async fn apply_in(
             .ok_or_else(|| StoreError::Other("the sealed file is not among the change's attachments".into()))?;
         crate::seals::insert(tx, current.id, sealed, seal).await?;
     }
-    insert_event(
-        tx,
-        current.id,
-        &current.code,
-        now,
-        by,
-        &change.action,
-        Some(current.status),
-        change.status,
-        change.step,
-        change.note.as_deref(),
-    )
-    .await?;
+    let event = NewEvent {
+        action: &change.action,
+        from: Some(current.status),
+        to: change.status,
+        step: change.step,
+        note: change.note.as_deref(),
+        fact: change.fact.as_ref(),
+    };
+    insert_event(tx, current.id, &current.code, now, by, event).await?;
     change.follow_ups.enqueue(tx, &current.code, current.revision + 1).await?;
     Ok(())
 }
 
-/// Records a note-only event (an assignment, an opinion given) and bumps the revision, in the
-/// caller's transaction, guarded by the revision read.
+/// Records an event that leaves the status as it is (an assignment, an opinion given) and bumps
+/// the revision, in the caller's transaction, guarded by the revision read.
 async fn touch(
     tx: &mut WriteTx<'_>,
     current: &Dossier,
     by: &By,
     action: &str,
-    note: Option<&str>,
+    (note, fact): (Option<&str>, Option<&Fact>),
     now: DateTime<Utc>,
 ) -> Result<()> {
     let updated = sqlx::query("UPDATE dossiers SET revision = revision + 1 WHERE id = $1 AND revision = $2")
@@ -841,19 +853,8 @@ async fn touch(
     if updated.rows_affected() != 1 {
         return Err(StoreError::Conflict("the dossier changed meanwhile".into()));
     }
-    insert_event(
-        tx,
-        current.id,
-        &current.code,
-        now,
-        by,
-        action,
-        Some(current.status),
-        current.status,
-        current.step,
-        note,
-    )
-    .await
+    let event = NewEvent { action, from: Some(current.status), to: current.status, step: current.step, note, fact };
+    insert_event(tx, current.id, &current.code, now, by, event).await
 }
 
 /// Assigns the current step to a specialist (the unit leader's decision), with an event naming
@@ -867,7 +868,8 @@ pub async fn assign(
     now: DateTime<Utc>,
 ) -> Result<Dossier> {
     let mut tx = db.write_tx().await?;
-    touch(&mut tx, current, by, "assign", Some(assignee_name), now).await?;
+    let assigned = Fact::Assigned { user_id: assignee, name: assignee_name.to_string() };
+    touch(&mut tx, current, by, "assign", (None, Some(&assigned)), now).await?;
     sqlx::query("UPDATE dossiers SET assignee_user_id = $2 WHERE id = $1")
         .bind(current.id)
         .bind(assignee)
@@ -941,7 +943,7 @@ pub async fn answer_consultation(
     if answered.rows_affected() != 1 {
         return Err(StoreError::Conflict("the opinion was given or withdrawn meanwhile".into()));
     }
-    touch(&mut tx, current, by, "answer_consultation", Some(answer), now).await?;
+    touch(&mut tx, current, by, "answer_consultation", (Some(answer), None), now).await?;
     sqlx::query(
         "UPDATE dossiers SET consultations_open = consultations_open - 1 WHERE id = $1 AND consultations_open > 0",
     )

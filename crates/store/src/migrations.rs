@@ -75,6 +75,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0015_validate_closed_sets.sqlite.sql"),
         include_str!("../migrations/0015_validate_closed_sets.postgres.sql"),
     ),
+    shared(16, "event facts", include_str!("../migrations/0016_event_facts.sql")),
 ];
 
 impl Database {

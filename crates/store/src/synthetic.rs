@@ -660,6 +660,7 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
                         to_status: e.to.as_str(),
                         step: Some(e.step as i64),
                         note,
+                        fact: None,
                     },
                 );
                 previous = hash.clone();

@@ -200,6 +200,7 @@ async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
         supplement_requested: false,
         rescheduled_to: None,
         note: Some("Đủ".into()),
+        fact: None,
         attachments: vec![],
         enters_step: None,
         consultations: vec![],
@@ -322,7 +323,8 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
     let now = Utc::now();
     let pattern = DossierCodePattern::default();
     let mut ids = Vec::new();
-    for _ in 0..3 {
+    let fact = motcua_domain::history::Fact::PaidCash { amount_vnd: 24_000 };
+    for i in 0..3 {
         let d = dossiers::submit(&t.db, &pattern, &new_dossier(&p), &by(), now).await.unwrap();
         let change = Change {
             action: "refuse".into(),
@@ -337,6 +339,7 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
             supplement_requested: false,
             rescheduled_to: None,
             note: Some("Không thuộc thẩm quyền".into()),
+            fact: (i == 0).then(|| fact.clone()),
             attachments: vec![],
             enters_step: None,
             consultations: vec![],
@@ -349,6 +352,10 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
     }
     let ok = audit::verify(&t.db).await.unwrap();
     assert_eq!((ok.dossiers, ok.events, ok.breaks.len()), (3, 6, 0));
+    // A recorded fact is read back as written.
+    let history = dossiers::history(&t.db, ids[0]).await.unwrap();
+    assert_eq!(history[1].fact.as_ref(), Some(&fact));
+    assert_eq!(dossiers::history(&t.db, ids[1]).await.unwrap()[1].fact, None);
     // Editing a note breaks that dossier's chain at that event.
     let (event_id,): (i64,) = sqlx::query_as("SELECT id FROM events WHERE dossier_id = $1 AND action = 'refuse'")
         .bind(ids[1])
@@ -361,6 +368,15 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
     let v = audit::verify(&t.db).await.unwrap();
     assert_eq!(v.breaks.len(), 1);
     assert_eq!(v.breaks[0].event_id, event_id);
+    // So does editing a recorded fact.
+    let mut tx = t.db.write_tx().await.unwrap();
+    sqlx::query("UPDATE events SET fact = '{\"kind\":\"paid_cash\",\"amount_vnd\":1}' WHERE dossier_id = $1 AND action = 'refuse'")
+        .bind(ids[0])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit::verify(&t.db).await.unwrap().breaks.len(), 2);
     // Deleting the first event breaks the chain at the one after it.
     let (first,): (i64,) = sqlx::query_as("SELECT MIN(id) FROM events WHERE dossier_id = $1")
         .bind(ids[2])
@@ -371,7 +387,7 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
     sqlx::query("DELETE FROM events WHERE id = $1").bind(first).execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
     let v = audit::verify(&t.db).await.unwrap();
-    assert_eq!(v.breaks.len(), 2);
+    assert_eq!(v.breaks.len(), 3);
     // Reads are logged with who and when.
     let reader = motcua_store::users::create_user(
         &t.db,

@@ -387,6 +387,16 @@ async fn the_desk_receives_an_application_in_person(engine: TestEngine) {
     assert!(d["attachments"].as_array().unwrap().iter().all(|a| a["digitized"] == true));
     let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["submit", "receive"]);
+    let receive = &d["history"][1];
+    assert_eq!(receive["fact"]["kind"], "at_desk", "{receive}");
+    assert_eq!(receive["detail"], "Tiếp nhận trực tiếp tại Bộ phận Một cửa", "{receive}");
+    // The dossier page words the same fact in the reader's language.
+    let (_, html) = page(&app, &desk, &format!("/ho-so/{dossier_code}")).await;
+    assert!(html.contains("Tiếp nhận trực tiếp tại Bộ phận Một cửa"), "{html}");
+    let res = desk.get(app.url("/ngon-ngu?lang=en&next=%2F")).send().await.unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let (_, html) = page(&app, &desk, &format!("/ho-so/{dossier_code}")).await;
+    assert!(html.contains("Received in person at the one-stop desk"), "{html}");
 }
 
 async fn administrators_maintain_the_working_calendar(engine: TestEngine) {

@@ -234,7 +234,26 @@ async fn the_sandbox_gateway_pays_end_to_end(engine: TestEngine) {
     let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
     assert_eq!(d["fee"]["status"], "paid");
     let pay = d["history"].as_array().unwrap().iter().find(|e| e["action"] == "pay").unwrap().clone();
-    assert!(pay["note"].as_str().unwrap().contains("VCB"), "{pay}");
+    // The history records the payment as a fact, worded in the reader's language.
+    assert_eq!(pay["fact"]["kind"], "paid_online", "{pay}");
+    assert_eq!(pay["fact"]["bank_code"], "VCB", "{pay}");
+    assert_eq!(pay["fact"]["amount_vnd"], 205_000, "{pay}");
+    assert!(pay["detail"].as_str().unwrap().contains("Đã thanh toán trực tuyến 205.000 đ"), "{pay}");
+    assert!(pay["detail"].as_str().unwrap().contains("VCB"), "{pay}");
+    assert!(pay["actor"].as_str().unwrap().starts_with("Cổng thanh toán ("), "{pay}");
+    assert!(pay["note"].is_null(), "no sentence written by the code: {pay}");
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/dossiers/{code}")))
+        .bearer_auth(&citizen)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let d: serde_json::Value = res.json().await.unwrap();
+    let pay = d["history"].as_array().unwrap().iter().find(|e| e["action"] == "pay").unwrap().clone();
+    assert!(pay["detail"].as_str().unwrap().starts_with("Paid online, 205.000 đ"), "{pay}");
+    assert!(pay["actor"].as_str().unwrap().starts_with("Payment gateway ("), "{pay}");
 
     // Paying again is not on offer; a cancelled second attempt would have changed nothing.
     let (s, _) = act(&app, &citizen, &code, "pay").await;
@@ -260,6 +279,9 @@ async fn a_fee_paid_at_the_counter_and_at_the_hand_over(engine: TestEngine) {
     assert!(d.get("payment_url").is_none());
     assert_eq!(d["fee"]["status"], "paid");
     assert_eq!(d["status"], "received");
+    let pay = d["history"].as_array().unwrap().iter().find(|e| e["action"] == "pay").unwrap().clone();
+    assert_eq!(pay["fact"], json!({"kind": "paid_cash", "amount_vnd": 24_000}), "{pay}");
+    assert_eq!(pay["detail"], "Thu tiền mặt tại Bộ phận Một cửa: 24.000 đ", "{pay}");
     let (s, pdf) = app.get_bytes(&format!("/api/v1/dossiers/{code}/receipt"), Some(&citizen)).await;
     assert_eq!(s, 200);
     assert!(pdf.starts_with(b"%PDF"));

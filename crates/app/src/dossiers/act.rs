@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::CountingRule;
 use motcua_domain::dossier::{available_actions, may_reschedule, transition_to, waiting_on, Action, Actor};
+use motcua_domain::history::Fact;
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, By, Change, Dossier};
 use motcua_store::users::User;
@@ -153,6 +154,7 @@ async fn reschedule(
         supplement_requested: false,
         rescheduled_to: due,
         note: note.map(str::to_string),
+        fact: None,
         attachments: vec![],
         enters_step: None,
         consultations: vec![],
@@ -171,6 +173,17 @@ async fn reschedule(
 /// Takes an action on a dossier: checks it is on offer to this user now (409 otherwise),
 /// requires a note where the law requires reasons, stores any files, and records the event.
 pub async fn act(state: &AppState, user: &User, code: &str, command: ActCommand<'_>) -> AppResult<DossierView> {
+    act_recording(state, user, code, command, None).await
+}
+
+/// [`act`], recording a fact the system knows of the action (e.g. that it happened at the desk).
+pub(crate) async fn act_recording(
+    state: &AppState,
+    user: &User,
+    code: &str,
+    command: ActCommand<'_>,
+    fact: Option<Fact>,
+) -> AppResult<DossierView> {
     let ActCommand { action, note, new_due, to_step, files, client_ip, lang } = command;
     let d = dossiers::by_code(&state.db, code).await?;
     let actor = actor_for(state, Some(user), &d);
@@ -263,6 +276,7 @@ pub async fn act(state: &AppState, user: &User, code: &str, command: ActCommand<
     };
     let mut change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
     change.seal = seal;
+    change.fact = fact;
     plan_step(state, &p, &s, &t, now, &mut change).await?;
     if t.to != s.status {
         change.follow_ups = crate::jobs::notify::follow_ups(t.to, false);

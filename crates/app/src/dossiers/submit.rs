@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use motcua_domain::dossier::{Action, Channel, Role, Status};
 use motcua_domain::form::{validate_answers, FieldError};
+use motcua_domain::history::Fact;
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, Applicant, By, Dossier, NewAttachment, NewDossier};
 use motcua_store::users::User;
@@ -14,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::attachments::discard;
 use crate::attachments::store_uploads;
 use crate::citizen_store::with_store_picks;
-use crate::dossiers::act::{act, ActCommand};
+use crate::dossiers::act::{act_recording, ActCommand};
 use crate::dossiers::view::DossierView;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::lifecycle::may_receive_for;
@@ -251,15 +252,7 @@ pub async fn receive_at_counter(
     };
     let attachments = store_uploads(state, files, "document", true).await?;
     let d = record(state, officer, account, checked_applicant, Channel::InPerson, &p, data, attachments).await?;
-    act(
-        state,
-        officer,
-        &d.code,
-        ActCommand {
-            note: Some("Tiếp nhận trực tiếp tại bộ phận một cửa"), ..ActCommand::new(Action::Receive)
-        },
-    )
-    .await
+    act_recording(state, officer, &d.code, ActCommand::new(Action::Receive), Some(Fact::AtDesk)).await
 }
 
 /// A citizen applies online in one step (the API): the uploads, and for other documents the

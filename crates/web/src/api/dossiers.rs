@@ -16,6 +16,7 @@ use super::dto::{
 use super::ApiJson;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{AppError, ErrorKind, HttpResult};
+use crate::lang::CallerLang;
 use crate::uploads;
 use motcua_app::dossiers::act::{self, ActCommand, NewDue};
 use motcua_app::state::AppState;
@@ -38,6 +39,7 @@ a file part for the same key wins over it. The attachment is recorded with `reus
     security(("bearer" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
+    CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
     mp: Multipart,
 ) -> HttpResult<(StatusCode, Json<DossierDto>)> {
@@ -57,7 +59,7 @@ pub async fn submit(
     let picks = store_picks(parts.fields.get("reuse").map(String::as_str))?;
     let d = motcua_app::dossiers::submit::submit_dossier(&state, &user, &code, &answers, parts.files, &picks).await?;
     let view = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &d.code).await?;
-    Ok((StatusCode::CREATED, Json((&view).into())))
+    Ok((StatusCode::CREATED, Json(DossierDto::new(&view, lang))))
 }
 
 /// The part `reuse` of an application: `{"<document key>": "<attachment id>"}`, as
@@ -150,11 +152,12 @@ pub async fn list(
     responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
+    CallerLang(lang): CallerLang,
     user: MaybeUser,
     Path(code): Path<String>,
 ) -> HttpResult<Json<DossierDto>> {
     let view = motcua_app::dossiers::view::view_dossier(&state, user.user(), &code).await?;
-    Ok(Json((&view).into()))
+    Ok(Json(DossierDto::new(&view, lang)))
 }
 
 /// Take an action: JSON `{"action","note"}`, or multipart with `action`, `note` and files
@@ -205,7 +208,7 @@ pub async fn act(
         lang,
     };
     let view = act::act(&state, &user, &code, command).await?;
-    Ok(Json((&view).into()))
+    Ok(Json(DossierDto::new(&view, lang)))
 }
 
 /// A unit leader assigns the dossier's current step to a specialist of the unit.
@@ -214,6 +217,7 @@ pub async fn act(
     security(("bearer" = [])))]
 pub async fn assign(
     State(state): State<AppState>,
+    CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
     ApiJson(r): ApiJson<AssignRequest>,
@@ -226,7 +230,7 @@ pub async fn assign(
         return Err(AppError::with(ErrorKind::Conflict, "error-action-unavailable").into());
     }
     let view = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &code).await?;
-    Ok(Json((&view).into()))
+    Ok(Json(DossierDto::new(&view, lang)))
 }
 
 /// A consulted agency gives its opinion; the asking step may finish once every opinion is in.
@@ -236,12 +240,13 @@ pub async fn assign(
     security(("bearer" = [])))]
 pub async fn answer_consultation(
     State(state): State<AppState>,
+    CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
     Path((code, id)): Path<(String, i64)>,
     ApiJson(r): ApiJson<AnswerRequest>,
 ) -> HttpResult<Json<DossierDto>> {
     let view = motcua_app::dossiers::consult::answer_consultation(&state, &user, &code, id, &r.answer).await?;
-    Ok(Json((&view).into()))
+    Ok(Json(DossierDto::new(&view, lang)))
 }
 
 /// The applicant rates the service once the result is out (once).
@@ -250,6 +255,7 @@ pub async fn answer_consultation(
     security(("bearer" = [])))]
 pub async fn rate(
     State(state): State<AppState>,
+    CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
     ApiJson(r): ApiJson<RatingDto>,
@@ -261,7 +267,7 @@ pub async fn rate(
         Some(r.attitude.as_str()),
     ];
     let view = motcua_app::dossiers::rate::rate_dossier(&state, &user, &code, levels, r.comment.as_deref()).await?;
-    Ok(Json((&view).into()))
+    Ok(Json(DossierDto::new(&view, lang)))
 }
 
 /// The exact bytes of an attachment, for whoever may see its dossier.

@@ -350,9 +350,9 @@ async fn dossier_page(
             .map(|e| {
                 (
                     show_time(Some(e.at)),
-                    lang.t(&format!("event-{}", e.action)),
-                    e.actor_name.clone(),
-                    e.note.clone().unwrap_or_default(),
+                    present::event_action(lang, e),
+                    present::event_actor(lang, e),
+                    present::event_detail(lang, e),
                 )
             })
             .collect(),

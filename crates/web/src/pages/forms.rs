@@ -18,7 +18,7 @@ use super::SignedIn;
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::dossiers::view::DossierView;
 use motcua_app::i18n::Lang;
-use motcua_app::present::{fee_text, time_text};
+use motcua_app::present::{self, fee_text, time_text};
 use motcua_app::state::AppState;
 
 /// The PDF response, shown in the browser (and printable) rather than downloaded.
@@ -265,19 +265,17 @@ fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
         .windows(2)
         .map(|w| {
             let (before, e) = (&w[0], &w[1]);
-            let verb = Lang::Vi.t(&format!("event-{}", e.action));
+            let verb = present::event_action(Lang::Vi, e);
+            let detail = present::event_detail(Lang::Vi, e).replace('\n', "; ");
             render::HandOff {
                 from_unit: unit_of(before),
-                from_person: before.actor_name.clone(),
+                from_person: present::event_actor(Lang::Vi, before),
                 to_unit: unit_of(e),
-                to_person: e.actor_name.clone(),
+                to_person: present::event_actor(Lang::Vi, e),
                 handed_over_at: before.at,
                 received_at: Some(e.at),
                 result: judge(e.at),
-                note: match e.note.as_deref().filter(|n| !n.is_empty()) {
-                    Some(n) => format!("{verb}: {n}"),
-                    None => verb,
-                },
+                note: if detail.is_empty() { verb } else { format!("{verb}: {detail}") },
             }
         })
         .collect();

@@ -140,12 +140,12 @@ pub async fn control_slip(
         .history
         .iter()
         .map(|e| {
-            let verb = Lang::Vi.t(&format!("event-{}", e.action));
+            let (verb, actor) = (present::event_action(Lang::Vi, e), present::event_actor(Lang::Vi, e));
             (
                 super::forms::slip_unit(&catalog, p, e),
-                format!("{} — {} ({})", show_time(Some(e.at)), verb, e.actor_name),
+                format!("{} — {verb} ({actor})", show_time(Some(e.at))),
                 if e.action == "submit" { String::new() } else { judge(e.at) },
-                e.note.clone().unwrap_or_default(),
+                present::event_detail(Lang::Vi, e),
             )
         })
         .collect();

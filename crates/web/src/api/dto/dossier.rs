@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use motcua_app::dossiers::view::DossierView;
+use motcua_app::i18n::Lang;
+use motcua_app::present;
+use motcua_domain::history::Fact;
 
 use super::*;
 
@@ -108,19 +111,29 @@ pub struct EventDto {
     pub from_status: Option<String>,
     /// Status after.
     pub to_status: String,
-    /// Note.
+    /// What the person acting wrote.
     pub note: Option<String>,
+    /// What else the history recorded, as data (`{"kind": "at_desk" | "paid_cash" |
+    /// "paid_online" | "assigned", …}`); absent when nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub fact: Option<Fact>,
+    /// The fact and the note in the caller's language, one per line; empty when neither.
+    pub detail: String,
 }
 
-impl From<&Event> for EventDto {
-    fn from(e: &Event) -> Self {
+impl EventDto {
+    /// An event as shown to a caller who reads `lang`.
+    pub fn new(e: &Event, lang: Lang) -> Self {
         Self {
             at: time(e.at),
-            actor: e.actor_name.clone(),
+            actor: present::event_actor(lang, e),
             action: e.action.clone(),
             from_status: e.from_status.map(|s| s.as_str().into()),
             to_status: e.to_status.as_str().into(),
             note: e.note.clone(),
+            fact: e.fact.clone(),
+            detail: present::event_detail(lang, e),
         }
     }
 }
@@ -316,8 +329,9 @@ pub struct AnswerRequest {
     pub answer: String,
 }
 
-impl From<&DossierView> for DossierDto {
-    fn from(v: &DossierView) -> Self {
+impl DossierDto {
+    /// A dossier as shown to a caller who reads `lang` (the history's words follow it).
+    pub fn new(v: &DossierView, lang: Lang) -> Self {
         let d = &v.dossier;
         Self {
             code: d.code.clone(),
@@ -335,7 +349,7 @@ impl From<&DossierView> for DossierDto {
             attachments: v.attachments.iter().map(AttachmentDto::from).collect(),
             result: v.result.as_ref().map(AttachmentDto::from),
             signed_result: v.signed_result.as_ref().map(AttachmentDto::from),
-            history: v.history.iter().map(EventDto::from).collect(),
+            history: v.history.iter().map(|e| EventDto::new(e, lang)).collect(),
             actions: v.actions.iter().map(|a| a.as_str().to_string()).collect(),
             step: v.procedure.workflow.get(d.step).filter(|_| d.received_at.is_some() && !d.status.is_final()).map(
                 |s| {
