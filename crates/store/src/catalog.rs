@@ -10,6 +10,7 @@ use sqlx::Row;
 
 use crate::db::{Database, WriteTx};
 use crate::error::{Result, StoreError};
+use crate::types::Millis;
 
 /// An agency (cơ quan): a department (Sở), the service centre, a commune.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,7 +311,7 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     .bind(serde_json::to_string(&p.documents)?)
     .bind(serde_json::to_string(&p.form)?)
     .bind(serde_json::to_string(&p.workflow)?)
-    .bind(crate::millis(chrono::Utc::now()))
+    .bind(Millis(chrono::Utc::now()))
     .bind(p.fee_schedule.as_ref().map(serde_json::to_string).transpose()?)
     .execute(&mut *tx)
     .await?;
@@ -359,7 +360,7 @@ pub async fn new_version(
     .bind(code)
     .bind(expected_version)
     .bind(change.workflow.map(serde_json::to_string).transpose()?)
-    .bind(crate::millis(chrono::Utc::now()))
+    .bind(Millis(chrono::Utc::now()))
     .bind(change.fee.map(|f| f.base_vnd))
     .bind(change.fee.map(serde_json::to_string).transpose()?)
     .execute(&mut *tx)

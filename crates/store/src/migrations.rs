@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{Database, Engine};
 use crate::error::{Result, StoreError};
+use crate::types::Millis;
 
 /// One migration. `{id}` in its text stands for the engine's auto-increment primary key.
 struct Migration {
@@ -119,7 +120,7 @@ impl Database {
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)")
                 .bind(m.version)
                 .bind(m.name)
-                .bind(crate::millis(chrono::Utc::now()))
+                .bind(Millis(chrono::Utc::now()))
                 .bind(m.checksum(self.engine))
                 .execute(&mut *tx)
                 .await?;

@@ -10,7 +10,7 @@ use sqlx::Row;
 use crate::db::{Database, WriteTx};
 use crate::dossiers::{self, By, Change, Dossier};
 use crate::error::{Result, StoreError};
-use crate::{from_millis, millis};
+use crate::types::Millis;
 
 /// Where a payment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,9 +96,9 @@ fn payment_from(row: &AnyRow) -> Result<Payment> {
         amount_vnd: row.try_get("amount_vnd")?,
         gateway: row.try_get("gateway")?,
         status: PaymentStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("payment status {status}")))?,
-        created_at: from_millis(row.try_get("created_at")?),
+        created_at: row.try_get::<Millis, _>("created_at")?.0,
         created_by: row.try_get("created_by")?,
-        settled_at: row.try_get::<Option<i64>, _>("settled_at")?.map(from_millis),
+        settled_at: row.try_get::<Option<Millis>, _>("settled_at")?.map(|m| m.0),
         gateway_txn_no: row.try_get("gateway_txn_no")?,
         bank_code: row.try_get("bank_code")?,
         response_code: row.try_get("response_code")?,
@@ -126,7 +126,7 @@ pub async fn start(
     .bind(&d.lead_agency)
     .bind(d.fee_vnd)
     .bind(gateway)
-    .bind(millis(now))
+    .bind(Millis(now))
     .bind(created_by)
     .fetch_one(&mut *tx)
     .await?;
@@ -211,7 +211,7 @@ pub async fn settle_paid(
     )
     .bind(payment.id)
     .bind(status.as_str())
-    .bind(millis(now))
+    .bind(Millis(now))
     .bind(&facts.gateway_txn_no)
     .bind(&facts.bank_code)
     .bind(&facts.response_code)
@@ -225,7 +225,7 @@ pub async fn settle_paid(
     if !already_paid {
         let marked = sqlx::query("UPDATE dossiers SET fee_paid_at = $2 WHERE id = $1 AND fee_paid_at IS NULL")
             .bind(current.id)
-            .bind(millis(now))
+            .bind(Millis(now))
             .execute(&mut *tx)
             .await?;
         if marked.rows_affected() != 1 {
@@ -274,7 +274,7 @@ pub async fn settle_failed(
          WHERE id = $1 AND status = 'pending'",
     )
     .bind(payment.id)
-    .bind(millis(now))
+    .bind(Millis(now))
     .bind(&facts.gateway_txn_no)
     .bind(&facts.bank_code)
     .bind(&facts.response_code)
@@ -310,7 +310,7 @@ pub async fn log(db: &Database, entry: &LogEntry) -> Result<()> {
 
 async fn insert_log(tx: &mut WriteTx<'_>, entry: &LogEntry) -> Result<()> {
     sqlx::query("INSERT INTO payment_log (at, txn_ref, outcome, remote_addr, detail) VALUES ($1, $2, $3, $4, $5)")
-        .bind(millis(entry.at))
+        .bind(Millis(entry.at))
         .bind(&entry.txn_ref)
         .bind(&entry.outcome)
         .bind(&entry.remote_addr)
@@ -331,15 +331,15 @@ pub async fn log_between(
         "SELECT at, txn_ref, outcome, remote_addr, detail FROM payment_log WHERE at >= $1 AND at < $2 \
          ORDER BY at DESC, id DESC LIMIT $3",
     )
-    .bind(millis(from))
-    .bind(millis(until))
+    .bind(Millis(from))
+    .bind(Millis(until))
     .bind(limit)
     .fetch_all(db.reader())
     .await?;
     rows.iter()
         .map(|r| {
             Ok(LogEntry {
-                at: from_millis(r.try_get("at")?),
+                at: r.try_get::<Millis, _>("at")?.0,
                 txn_ref: r.try_get("txn_ref")?,
                 outcome: r.try_get("outcome")?,
                 remote_addr: r.try_get("remote_addr")?,
@@ -361,8 +361,8 @@ pub async fn between(
         "SELECT {COLUMNS} FROM payments WHERE created_at >= $1 AND created_at < $2 \
          AND ($3 IS NULL OR lead_agency = $3) ORDER BY created_at, id"
     ))
-    .bind(millis(from))
-    .bind(millis(until))
+    .bind(Millis(from))
+    .bind(Millis(until))
     .bind(agency)
     .fetch_all(db.reader())
     .await?;
