@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use motcua_domain::code::DossierCodePattern;
+use motcua_domain::dossier::AttachmentPurpose;
 use motcua_domain::dossier::{Channel, Role, Status};
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
@@ -15,7 +16,7 @@ use crate::blobs::StoredBlob;
 use crate::db::{Database, WriteTx};
 use crate::error::{Result, StoreError};
 use crate::millis;
-use crate::types::{Flag, Millis};
+use crate::types::{closed_word, Flag, Millis};
 
 /// The applicant of a dossier: a person or an organisation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -117,8 +118,8 @@ pub struct Attachment {
     pub dossier_id: i64,
     /// Which required document (or `result`).
     pub key: String,
-    /// `document`, `supplement` or `result`.
-    pub purpose: String,
+    /// Why it is attached.
+    pub purpose: AttachmentPurpose,
     /// The name the user gave the file (shown only, never a path).
     pub file_name: String,
     /// Sniffed content type.
@@ -144,8 +145,8 @@ pub struct Attachment {
 pub struct NewAttachment {
     /// Which required document (or `result`).
     pub key: String,
-    /// `document`, `supplement` or `result`.
-    pub purpose: String,
+    /// Why it is attached.
+    pub purpose: AttachmentPurpose,
     /// The user's file name.
     pub file_name: String,
     /// Sniffed content type.
@@ -345,7 +346,7 @@ async fn insert_attachments(
         .bind(&id)
         .bind(dossier_id)
         .bind(&a.key)
-        .bind(&a.purpose)
+        .bind(a.purpose.as_str())
         .bind(&a.file_name)
         .bind(&a.content_type)
         .bind(a.blob.size)
@@ -546,7 +547,7 @@ fn attachment_from(row: &AnyRow) -> Result<Attachment> {
         id: row.try_get("id")?,
         dossier_id: row.try_get("dossier_id")?,
         key: row.try_get("doc_key")?,
-        purpose: row.try_get("purpose")?,
+        purpose: closed_word(row, "purpose", AttachmentPurpose::parse)?,
         file_name: row.try_get("file_name")?,
         content_type: row.try_get("content_type")?,
         size: row.try_get("size")?,

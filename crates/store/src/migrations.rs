@@ -76,6 +76,18 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0015_validate_closed_sets.sqlite.sql"),
         include_str!("../migrations/0015_validate_closed_sets.postgres.sql"),
     ),
+    per_engine(
+        17,
+        "closed sets 2",
+        include_str!("../migrations/0017_closed_sets_2.sqlite.sql"),
+        include_str!("../migrations/0017_closed_sets_2.postgres.sql"),
+    ),
+    per_engine(
+        18,
+        "validate closed sets 2",
+        include_str!("../migrations/0018_validate_closed_sets_2.sqlite.sql"),
+        include_str!("../migrations/0018_validate_closed_sets_2.postgres.sql"),
+    ),
 ];
 
 impl Database {
@@ -186,10 +198,19 @@ fn check(m: &Migration, engine: Engine, recorded: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// Versions taken by changes not merged yet: the only gaps allowed. Remove a version from
+    /// here when its change lands (this test fails until then, as a reminder).
+    const NOT_YET_MERGED: &[i64] = &[16];
+
     #[test]
     fn versions_run_from_one_without_gaps() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+        let mut expected = 1;
+        for m in MIGRATIONS {
+            while NOT_YET_MERGED.contains(&expected) {
+                expected += 1;
+            }
+            assert_eq!(m.version, expected, "{}", m.name);
+            expected += 1;
         }
     }
 }

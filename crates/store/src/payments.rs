@@ -10,7 +10,7 @@ use sqlx::Row;
 use crate::db::{Database, WriteTx};
 use crate::dossiers::{self, By, Change, Dossier};
 use crate::error::{Result, StoreError};
-use crate::types::Millis;
+use crate::types::{closed_word, Millis};
 
 /// Where a payment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -234,8 +234,8 @@ pub async fn settle_paid(
         dossiers::apply_in(&mut tx, current, change, by, now).await?;
     }
     if let Some(entry) = log {
-        let outcome = if already_paid { "paid_twice" } else { "paid" };
-        insert_log(&mut tx, &LogEntry { outcome: outcome.into(), ..entry.clone() }).await?;
+        let outcome = if already_paid { LogOutcome::PaidTwice } else { LogOutcome::Paid };
+        insert_log(&mut tx, &LogEntry { outcome, ..entry.clone() }).await?;
     }
     if !already_paid {
         let year = now.with_timezone(&motcua_domain::calendar::vn_offset()).format("%Y").to_string();
@@ -285,6 +285,74 @@ pub async fn settle_failed(
     Ok(if updated.rows_affected() == 1 { Settled::Failed(settled) } else { Settled::AlreadySettled(settled) })
 }
 
+/// What became of a confirmation the gateway sent: a line of the payment log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogOutcome {
+    /// Accepted: the payment is settled and the dossier's fee paid.
+    Paid,
+    /// Accepted, but the fee had already been paid: the money is to be given back.
+    PaidTwice,
+    /// The gateway reported that the payment did not go through.
+    Failed,
+    /// A confirmation of a payment settled before, sent again.
+    Replayed,
+    /// The signature does not hold.
+    Forged,
+    /// No signature at all.
+    Unsigned,
+    /// The amount is not the one asked.
+    WrongAmount,
+    /// No payment has this reference.
+    Unknown,
+    /// Parameters missing or unreadable.
+    Malformed,
+    /// It could not be recorded (the gateway sends it again).
+    Error,
+}
+
+impl LogOutcome {
+    /// Every outcome.
+    pub const ALL: [LogOutcome; 10] = [
+        LogOutcome::Paid,
+        LogOutcome::PaidTwice,
+        LogOutcome::Failed,
+        LogOutcome::Replayed,
+        LogOutcome::Forged,
+        LogOutcome::Unsigned,
+        LogOutcome::WrongAmount,
+        LogOutcome::Unknown,
+        LogOutcome::Malformed,
+        LogOutcome::Error,
+    ];
+
+    /// The stable machine name, also the end of its message key (`payment-outcome-…`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogOutcome::Paid => "paid",
+            LogOutcome::PaidTwice => "paid_twice",
+            LogOutcome::Failed => "failed",
+            LogOutcome::Replayed => "replayed",
+            LogOutcome::Forged => "forged",
+            LogOutcome::Unsigned => "unsigned",
+            LogOutcome::WrongAmount => "wrong_amount",
+            LogOutcome::Unknown => "unknown",
+            LogOutcome::Malformed => "malformed",
+            LogOutcome::Error => "error",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<LogOutcome> {
+        LogOutcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for LogOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One line of the payment log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
@@ -292,8 +360,8 @@ pub struct LogEntry {
     pub at: DateTime<Utc>,
     /// The reference the message named, if any.
     pub txn_ref: Option<String>,
-    /// `paid`, `failed`, `replayed`, `forged`, `wrong_amount`, `unknown`, `malformed`.
-    pub outcome: String,
+    /// What became of the message.
+    pub outcome: LogOutcome,
     /// Where the message came from.
     pub remote_addr: Option<String>,
     /// What was received or decided.
@@ -312,7 +380,7 @@ async fn insert_log(tx: &mut WriteTx<'_>, entry: &LogEntry) -> Result<()> {
     sqlx::query("INSERT INTO payment_log (at, txn_ref, outcome, remote_addr, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(Millis(entry.at))
         .bind(&entry.txn_ref)
-        .bind(&entry.outcome)
+        .bind(entry.outcome.as_str())
         .bind(&entry.remote_addr)
         .bind(&entry.detail)
         .execute(&mut **tx)
@@ -341,7 +409,7 @@ pub async fn log_between(
             Ok(LogEntry {
                 at: r.try_get::<Millis, _>("at")?.0,
                 txn_ref: r.try_get("txn_ref")?,
-                outcome: r.try_get("outcome")?,
+                outcome: closed_word(r, "outcome", LogOutcome::parse)?,
                 remote_addr: r.try_get("remote_addr")?,
                 detail: r.try_get("detail")?,
             })

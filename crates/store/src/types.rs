@@ -2,13 +2,16 @@
 //! milliseconds since the Unix epoch (UTC) and flags are BIGINT 0 or 1 (migration 1). Binding a
 //! [`Millis`] or a [`Flag`], or reading one back (also as `Option<_>` and inside `query_as`
 //! tuples), does the conversion in one place instead of at every query, and a stored value
-//! outside the convention is refused as corrupt rather than read as something else.
+//! outside the convention is refused as corrupt rather than read as something else. Columns of
+//! a closed set of words are read with `closed_word` and their enum's `parse`.
 
 use chrono::{DateTime, Utc};
-use sqlx::any::{Any, AnyTypeInfo};
+use sqlx::any::{Any, AnyRow, AnyTypeInfo};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::{Database, Decode, Encode, Type};
+use sqlx::{Database, Decode, Encode, Row, Type};
+
+use crate::error::{Result, StoreError};
 
 /// A time as the database keeps it: milliseconds since the Unix epoch, UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -91,4 +94,11 @@ impl<'r> Decode<'r, Any> for Flag {
             n => Err(format!("a flag is 0 or 1, not {n}").into()),
         }
     }
+}
+
+/// Reads a column holding a word of a closed set (its enum's `parse`); a word the enum does not
+/// know is corrupt data, named with its column.
+pub(crate) fn closed_word<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    let word: String = row.try_get(column)?;
+    parse(&word).ok_or_else(|| StoreError::Corrupt(format!("{column} {word:?}")))
 }

@@ -250,13 +250,40 @@ pub async fn set_password(db: &Database, user_id: i64, password_hash: &str) -> R
     tx.commit().await
 }
 
+/// How a session's token is carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionKind {
+    /// A browser's cookie, opened by signing in on the pages.
+    Web,
+    /// A bearer token, opened through the API.
+    Api,
+}
+
+impl SessionKind {
+    /// Every kind.
+    pub const ALL: [SessionKind; 2] = [SessionKind::Web, SessionKind::Api];
+
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<SessionKind> {
+        SessionKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// A signed-in session: a browser cookie or an API bearer token.
 #[derive(Clone, Debug)]
 pub struct Session {
     /// SHA-256 of the secret token; the token itself is never stored.
     pub token_hash: String,
-    /// `web` or `api`.
-    pub kind: String,
+    /// How its token is carried.
+    pub kind: SessionKind,
     /// The session's CSRF token, embedded in every form.
     pub csrf: String,
     /// When it lapses.
@@ -270,7 +297,7 @@ pub async fn create_session(
     db: &Database,
     token_hash: &str,
     user_id: i64,
-    kind: &str,
+    kind: SessionKind,
     csrf: &str,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
@@ -280,7 +307,7 @@ pub async fn create_session(
     )
     .bind(token_hash)
     .bind(user_id)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(csrf)
     .bind(Millis(chrono::Utc::now()))
     .bind(Millis(expires_at))
@@ -303,7 +330,7 @@ pub async fn session(db: &Database, token_hash: &str, now: chrono::DateTime<chro
     };
     Ok(Some(Session {
         token_hash: token_hash.to_string(),
-        kind,
+        kind: SessionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("session kind {kind:?}")))?,
         csrf,
         expires_at: expires.0,
         user: user(db, user_id).await?,
