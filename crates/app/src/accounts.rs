@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use motcua_domain::identity::{CitizenId, Email, PhoneNumber};
-use motcua_store::users::{self, User};
+use motcua_store::users::{self, SessionKind, User};
 
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::passwords::{random_token, token_hash, verify_password};
@@ -79,7 +79,7 @@ pub fn idle_timeout(state: &AppState, user: &User) -> chrono::Duration {
 }
 
 /// Opens a session and returns its secret token.
-pub async fn open_session(state: &AppState, user: &User, kind: &str) -> AppResult<(String, String)> {
+pub async fn open_session(state: &AppState, user: &User, kind: SessionKind) -> AppResult<(String, String)> {
     let token = random_token();
     let csrf = random_token();
     let expires = Utc::now() + idle_timeout(state, user);

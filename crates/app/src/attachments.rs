@@ -1,6 +1,7 @@
 //! Uploaded files on their way into a dossier: stored before the transaction that records them,
 //! removed again when it fails.
 
+use motcua_domain::dossier::AttachmentPurpose;
 use motcua_store::dossiers::NewAttachment;
 
 use crate::error::{AppError, AppResult};
@@ -12,7 +13,7 @@ use crate::uploads::Upload;
 pub(crate) async fn store_uploads(
     state: &AppState,
     files: &[Upload],
-    purpose: &str,
+    purpose: AttachmentPurpose,
     digitized: bool,
 ) -> AppResult<Vec<NewAttachment>> {
     let mut out: Vec<NewAttachment> = Vec::new();
@@ -20,7 +21,7 @@ pub(crate) async fn store_uploads(
         match state.blobs.put(f.bytes.clone()).await {
             Ok(blob) => out.push(NewAttachment {
                 key: f.part.clone(),
-                purpose: purpose.to_string(),
+                purpose,
                 file_name: f.file_name.clone(),
                 content_type: f.content_type.clone(),
                 blob,

@@ -134,7 +134,7 @@ impl Catalog {
             .into_iter()
             .filter(|p| field.as_ref().is_none_or(|f| &p.field.code == f))
             .filter(|p| agency.as_ref().is_none_or(|a| &p.agency.code == a))
-            .filter(|p| level.as_ref().is_none_or(|l| &p.level == l))
+            .filter(|p| level.as_ref().is_none_or(|l| p.level.as_str() == l))
             .collect();
         let total = hits.len();
         let per = q.per_page.unwrap_or(20).clamp(1, 200);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use motcua_domain::dossier::Role;
+use motcua_domain::dossier::{AttachmentPurpose, Role};
 use motcua_store::catalog::Procedure;
 use motcua_store::users::User;
 use serde_json::{Map, Value};
@@ -62,7 +62,7 @@ pub async fn save_draft(
     if !errors.is_empty() {
         return Err(AppError::fields(errors));
     }
-    let stored = store_uploads(state, files, "document", false).await?;
+    let stored = store_uploads(state, files, AttachmentPurpose::Document, false).await?;
     match motcua_store::drafts::create(&state.db, user.id, &p.code, answers, &stored, true).await {
         Ok(id) => Ok(id),
         Err(e) => {

@@ -8,7 +8,7 @@ use motcua_domain::fee::{quote, FeeLine};
 use motcua_domain::history::Fact;
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, By, Change, Dossier};
-use motcua_store::payments::{self, GatewayFacts, LogEntry, Payment, PaymentStatus, Settled};
+use motcua_store::payments::{self, GatewayFacts, LogEntry, LogOutcome, Payment, PaymentStatus, Settled};
 use motcua_store::users::User;
 use motcua_store::StoreError;
 use serde_json::{Map, Value};
@@ -196,10 +196,10 @@ fn logged_query(query: &[(String, String)]) -> String {
 /// once. Everything refused is logged with where it came from.
 pub async fn confirm(state: &AppState, query: &[(String, String)], remote: Option<String>) -> IpnAnswer {
     let named_ref = query.iter().find(|(k, _)| k == "vnp_TxnRef").map(|(_, v)| v.chars().take(64).collect());
-    let log = |outcome: &str, txn_ref: Option<String>, detail: String| LogEntry {
+    let log = |outcome: LogOutcome, txn_ref: Option<String>, detail: String| LogEntry {
         at: Utc::now(),
         txn_ref,
-        outcome: outcome.into(),
+        outcome,
         remote_addr: remote.clone(),
         detail,
     };
@@ -220,28 +220,29 @@ pub async fn confirm(state: &AppState, query: &[(String, String)], remote: Optio
 
 /// The answer, the log's outcome, the reference, the detail, and whether the log line was
 /// already written with the settlement.
-type Decision = (IpnAnswer, &'static str, String, String, bool);
+type Decision = (IpnAnswer, LogOutcome, String, String, bool);
 
 async fn decide(
     state: &AppState,
     query: &[(String, String)],
     remote: Option<&str>,
-) -> Result<Decision, (IpnAnswer, &'static str)> {
+) -> Result<Decision, (IpnAnswer, LogOutcome)> {
     let params = gateway::verify(&state.config.payment.secret, query).map_err(|e| {
-        (IpnAnswer::InvalidSignature, if e == gateway::SignatureError::Missing { "unsigned" } else { "forged" })
+        let outcome = if e == gateway::SignatureError::Missing { LogOutcome::Unsigned } else { LogOutcome::Forged };
+        (IpnAnswer::InvalidSignature, outcome)
     })?;
-    let result = gateway::read_result(&params).ok_or((IpnAnswer::Unknown, "malformed"))?;
+    let result = gateway::read_result(&params).ok_or((IpnAnswer::Unknown, LogOutcome::Malformed))?;
     let payment = match payments::by_ref(&state.db, &result.txn_ref).await {
         Ok(p) => p,
-        Err(StoreError::NotFound) => return Err((IpnAnswer::NotFound, "unknown")),
-        Err(_) => return Err((IpnAnswer::Unknown, "error")),
+        Err(StoreError::NotFound) => return Err((IpnAnswer::NotFound, LogOutcome::Unknown)),
+        Err(_) => return Err((IpnAnswer::Unknown, LogOutcome::Error)),
     };
     let detail = logged_query(query);
     if payment.status != PaymentStatus::Pending {
-        return Ok((IpnAnswer::AlreadyConfirmed, "replayed", payment.txn_ref, detail, false));
+        return Ok((IpnAnswer::AlreadyConfirmed, LogOutcome::Replayed, payment.txn_ref, detail, false));
     }
     if result.amount_vnd != payment.amount_vnd {
-        return Ok((IpnAnswer::InvalidAmount, "wrong_amount", payment.txn_ref, detail, false));
+        return Ok((IpnAnswer::InvalidAmount, LogOutcome::WrongAmount, payment.txn_ref, detail, false));
     }
     let facts = GatewayFacts {
         gateway_txn_no: result.transaction_no.clone(),
@@ -259,7 +260,7 @@ async fn decide(
         let entry = LogEntry {
             at: Utc::now(),
             txn_ref: Some(payment.txn_ref.clone()),
-            outcome: "paid".into(),
+            outcome: LogOutcome::Paid,
             remote_addr: remote.map(str::to_string),
             detail: detail.clone(),
         };
@@ -268,13 +269,15 @@ async fn decide(
         payments::settle_failed(&state.db, &payment, &facts, Utc::now()).await.map_err(AppError::from)
     };
     match settled {
-        Ok(Settled::Paid(_)) => Ok((IpnAnswer::Confirmed, "paid", payment.txn_ref, detail, true)),
-        Ok(Settled::Refund(_)) => Ok((IpnAnswer::Confirmed, "paid_twice", payment.txn_ref, detail, true)),
-        Ok(Settled::Failed(_)) => Ok((IpnAnswer::Confirmed, "failed", payment.txn_ref, detail, false)),
-        Ok(Settled::AlreadySettled(_)) => Ok((IpnAnswer::AlreadyConfirmed, "replayed", payment.txn_ref, detail, false)),
+        Ok(Settled::Paid(_)) => Ok((IpnAnswer::Confirmed, LogOutcome::Paid, payment.txn_ref, detail, true)),
+        Ok(Settled::Refund(_)) => Ok((IpnAnswer::Confirmed, LogOutcome::PaidTwice, payment.txn_ref, detail, true)),
+        Ok(Settled::Failed(_)) => Ok((IpnAnswer::Confirmed, LogOutcome::Failed, payment.txn_ref, detail, false)),
+        Ok(Settled::AlreadySettled(_)) => {
+            Ok((IpnAnswer::AlreadyConfirmed, LogOutcome::Replayed, payment.txn_ref, detail, false))
+        }
         Err(e) => {
             tracing::error!("settling payment {}: {e:?}", payment.txn_ref);
-            Err((IpnAnswer::Unknown, "error"))
+            Err((IpnAnswer::Unknown, LogOutcome::Error))
         }
     }
 }

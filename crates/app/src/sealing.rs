@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use motcua_domain::code::VerificationCode;
+use motcua_domain::dossier::AttachmentPurpose;
 use motcua_signing::{PublicKey, Signature};
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{Dossier, NewAttachment};
@@ -87,7 +88,7 @@ pub(crate) async fn seal_result(
     };
     let attachment = NewAttachment {
         key: SIGNED_RESULT_KEY.into(),
-        purpose: "result".into(),
+        purpose: AttachmentPurpose::Result,
         file_name: result_file_name(&d.code),
         content_type: "application/pdf".into(),
         blob,

@@ -125,6 +125,39 @@ impl Channel {
     }
 }
 
+/// Why a file is attached to a dossier: what the applicant (or the desk for them) submitted with
+/// it, what they supplied when asked for more, or the result the agency issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentPurpose {
+    /// A document submitted with the dossier (thành phần hồ sơ).
+    Document,
+    /// A document supplied after a supplement request (hồ sơ bổ sung).
+    Supplement,
+    /// The result of the procedure (kết quả giải quyết).
+    Result,
+}
+
+impl AttachmentPurpose {
+    /// Every purpose.
+    pub const ALL: [AttachmentPurpose; 3] =
+        [AttachmentPurpose::Document, AttachmentPurpose::Supplement, AttachmentPurpose::Result];
+
+    /// The stable machine name used in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentPurpose::Document => "document",
+            AttachmentPurpose::Supplement => "supplement",
+            AttachmentPurpose::Result => "result",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<AttachmentPurpose> {
+        AttachmentPurpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 /// An action on a dossier, as named in the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -516,6 +549,10 @@ mod tests {
         }
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        for p in AttachmentPurpose::ALL {
+            assert_eq!(AttachmentPurpose::parse(p.as_str()), Some(p));
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
         }
         assert_eq!(Channel::parse("fax"), None);
     }

@@ -1,11 +1,13 @@
 //! Pure domain rules of motcua: the dossier lifecycle, the working calendar and the legal clock,
-//! dossier codes, form definitions and their validation, identity newtypes and catalog search.
+//! dossier codes, form definitions and their validation, identity newtypes, the catalog's
+//! vocabulary and catalog search.
 //!
 //! Nothing here performs I/O or knows about SQL or HTTP, so every rule can be tested in isolation
 //! and reused by the store, the web edge and the tools.
 
 pub mod actor;
 pub mod calendar;
+pub mod catalog;
 pub mod code;
 pub mod dossier;
 pub mod fee;

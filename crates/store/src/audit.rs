@@ -6,6 +6,7 @@
 
 use crate::db::{Database, WriteTx};
 use crate::error::Result;
+use crate::types::Millis;
 use sha2::{Digest, Sha256};
 
 /// The fields of an event that its hash covers.
@@ -181,7 +182,7 @@ pub async fn record_reads(db: &Database, reads: &[(i64, i64, chrono::DateTime<ch
         }
         let mut q = sqlx::query(&sql);
         for (dossier_id, user_id, at) in chunk {
-            q = q.bind(*dossier_id).bind(*user_id).bind(crate::millis(*at));
+            q = q.bind(*dossier_id).bind(*user_id).bind(Millis(*at));
         }
         q.execute(&mut *tx).await?;
     }
@@ -201,15 +202,12 @@ pub struct Read {
 
 /// The latest reads, newest first.
 pub async fn recent_reads(db: &Database, limit: i64) -> Result<Vec<Read>> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+    let rows: Vec<(Millis, String, String)> = sqlx::query_as(&format!(
         "SELECT r.at, u.full_name, d.code FROM dossier_reads r JOIN users u ON u.id = r.user_id \
          JOIN dossiers d ON d.id = r.dossier_id ORDER BY r.id DESC LIMIT {}",
         limit.clamp(1, 1000)
     ))
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, reader, dossier_code)| Read { at: crate::from_millis(at), reader, dossier_code })
-        .collect())
+    Ok(rows.into_iter().map(|(at, reader, dossier_code)| Read { at: at.0, reader, dossier_code }).collect())
 }

@@ -1,6 +1,7 @@
 //! The catalog: agencies, fields and versioned procedures.
 
 use motcua_domain::calendar::{CountingRule, TimeLimit, TimeUnit};
+use motcua_domain::catalog::{AgencyKind, OnlineLevel, ResultKind};
 use motcua_domain::dossier::Step;
 use motcua_domain::fee::FeeSchedule;
 use motcua_domain::form::{FormField, RequiredDocument};
@@ -10,6 +11,7 @@ use sqlx::Row;
 
 use crate::db::{Database, WriteTx};
 use crate::error::{Result, StoreError};
+use crate::types::{closed_word, Millis};
 
 /// An agency (cơ quan): a department (Sở), the service centre, a commune.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,14 +24,14 @@ pub struct Agency {
     pub name_en: Option<String>,
     /// The parent agency.
     pub parent_code: Option<String>,
-    /// `province`, `department`, `service_centre` or `commune`.
-    pub kind: String,
+    /// What kind of agency it is.
+    pub kind: AgencyKind,
 }
 
 impl Agency {
     /// The service centre's desk receives dossiers for every agency.
     pub fn is_service_centre(&self) -> bool {
-        self.kind == "service_centre"
+        self.kind == AgencyKind::ServiceCentre
     }
 }
 
@@ -65,8 +67,8 @@ pub struct Procedure {
     pub field: Field,
     /// Lead agency.
     pub agency: Agency,
-    /// Online level: `none`, `partial` or `full`.
-    pub level: String,
+    /// How far it is offered online.
+    pub level: OnlineLevel,
     /// Published reason when not fully online.
     pub level_reason: Option<String>,
     /// Statutory processing time.
@@ -78,8 +80,8 @@ pub struct Procedure {
     /// How the fee is computed and when it is paid (a fixed `fee_vnd` before processing
     /// unless the version carries a schedule of its own).
     pub fee: FeeSchedule,
-    /// `paper` or `electronic`.
-    pub result_kind: String,
+    /// In what form the result is issued.
+    pub result_kind: ResultKind,
     /// Documents to attach.
     pub documents: Vec<RequiredDocument>,
     /// The application form.
@@ -103,8 +105,8 @@ pub struct NewProcedure {
     pub field: String,
     /// Lead agency code.
     pub agency: String,
-    /// `none`, `partial` or `full`.
-    pub level: String,
+    /// How far it is offered online.
+    pub level: OnlineLevel,
     /// Reason when not full.
     pub level_reason: Option<String>,
     /// Processing time.
@@ -116,8 +118,8 @@ pub struct NewProcedure {
     /// A fee computed from the answers, or paid at the hand-over; `fee_vnd` before processing
     /// when absent.
     pub fee_schedule: Option<FeeSchedule>,
-    /// `paper` or `electronic`.
-    pub result_kind: String,
+    /// In what form the result is issued.
+    pub result_kind: ResultKind,
     /// Documents.
     pub documents: Vec<RequiredDocument>,
     /// Form.
@@ -132,7 +134,7 @@ fn agency_from(row: &AnyRow, prefix: &str) -> Result<Agency> {
         name: row.try_get(format!("{prefix}name").as_str())?,
         name_en: row.try_get(format!("{prefix}name_en").as_str())?,
         parent_code: row.try_get(format!("{prefix}parent_code").as_str())?,
-        kind: row.try_get(format!("{prefix}kind").as_str())?,
+        kind: closed_word(row, &format!("{prefix}kind"), AgencyKind::parse)?,
     })
 }
 
@@ -143,7 +145,7 @@ pub async fn insert_agency(tx: &mut WriteTx<'_>, a: &Agency) -> Result<()> {
         .bind(&a.name)
         .bind(&a.name_en)
         .bind(&a.parent_code)
-        .bind(&a.kind)
+        .bind(a.kind.as_str())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -232,7 +234,7 @@ fn procedure_from(row: &AnyRow) -> Result<Procedure> {
         name_en: row.try_get("name_en")?,
         field: Field { code: row.try_get("f_code")?, name: row.try_get("f_name")?, name_en: row.try_get("f_name_en")? },
         agency: agency_from(row, "a_")?,
-        level: row.try_get("level")?,
+        level: closed_word(row, "level", OnlineLevel::parse)?,
         level_reason: row.try_get("level_reason")?,
         limit: TimeLimit {
             amount: u32::try_from(amount).map_err(|_| StoreError::Corrupt("time limit".into()))?,
@@ -244,7 +246,7 @@ fn procedure_from(row: &AnyRow) -> Result<Procedure> {
             Some(json) => serde_json::from_str(&json)?,
             None => FeeSchedule::fixed(row.try_get("fee_vnd")?),
         },
-        result_kind: row.try_get("result_kind")?,
+        result_kind: closed_word(row, "result_kind", ResultKind::parse)?,
         documents: serde_json::from_str(&row.try_get::<String, _>("documents")?)?,
         form: serde_json::from_str(&row.try_get::<String, _>("form")?)?,
         workflow: motcua_domain::workflow::with_keys(serde_json::from_str(&row.try_get::<String, _>("workflow")?)?),
@@ -300,17 +302,17 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     .bind(id)
     .bind(&p.name)
     .bind(&p.name_en)
-    .bind(&p.level)
+    .bind(p.level.as_str())
     .bind(&p.level_reason)
     .bind(i64::from(p.limit.amount))
     .bind(p.limit.unit.as_str())
     .bind(p.fee_vnd)
     .bind(&p.fee_note)
-    .bind(&p.result_kind)
+    .bind(p.result_kind.as_str())
     .bind(serde_json::to_string(&p.documents)?)
     .bind(serde_json::to_string(&p.form)?)
     .bind(serde_json::to_string(&p.workflow)?)
-    .bind(crate::millis(chrono::Utc::now()))
+    .bind(Millis(chrono::Utc::now()))
     .bind(p.fee_schedule.as_ref().map(serde_json::to_string).transpose()?)
     .execute(&mut *tx)
     .await?;
@@ -359,7 +361,7 @@ pub async fn new_version(
     .bind(code)
     .bind(expected_version)
     .bind(change.workflow.map(serde_json::to_string).transpose()?)
-    .bind(crate::millis(chrono::Utc::now()))
+    .bind(Millis(chrono::Utc::now()))
     .bind(change.fee.map(|f| f.base_vnd))
     .bind(change.fee.map(serde_json::to_string).transpose()?)
     .execute(&mut *tx)

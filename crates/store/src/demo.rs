@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use motcua_domain::calendar::{due_at, vn_offset, CountingRule, TimeLimit, TimeUnit, WorkingCalendar};
+use motcua_domain::catalog::{AgencyKind, OnlineLevel, ResultKind};
 use motcua_domain::code::DossierCodePattern;
 use motcua_domain::dossier::{default_workflow, transition, Action, Actor, Channel, Role, Situation};
 use motcua_domain::form::{FieldType, FormField, RequiredDocument};
@@ -57,7 +58,7 @@ pub struct DemoProcedure {
     name_en: Option<String>,
     field: String,
     agency: String,
-    level: String,
+    level: OnlineLevel,
     level_reason: Option<String>,
     processing: TimeLimit,
     fee_vnd: i64,
@@ -65,7 +66,7 @@ pub struct DemoProcedure {
     /// A fee computed from the answers or paid at the hand-over; `fee_vnd` otherwise.
     #[serde(default)]
     fee_schedule: Option<motcua_domain::fee::FeeSchedule>,
-    result_kind: String,
+    result_kind: ResultKind,
     required_documents: Vec<RequiredDocument>,
     form: Vec<FormField>,
     /// A configured workflow; the default one (appraisal, approval) when absent.
@@ -102,7 +103,7 @@ pub fn province() -> Result<Province> {
 fn demo_department(p: &Province) -> Result<&Agency> {
     p.agencies
         .iter()
-        .find(|a| a.kind == "department" && a.name.contains("Tư pháp"))
+        .find(|a| a.kind == AgencyKind::Department && a.name.contains("Tư pháp"))
         .ok_or_else(|| StoreError::Corrupt("the demo province has no Sở Tư pháp".into()))
 }
 
@@ -175,13 +176,13 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
                 name_en: dp.name_en.clone(),
                 field: dp.field.clone(),
                 agency: dp.agency.clone(),
-                level: dp.level.clone(),
+                level: dp.level,
                 level_reason: dp.level_reason.clone(),
                 limit: dp.processing,
                 fee_vnd: dp.fee_vnd,
                 fee_note: dp.fee_note.clone(),
                 fee_schedule: dp.fee_schedule.clone(),
-                result_kind: dp.result_kind.clone(),
+                result_kind: dp.result_kind,
                 documents: dp.required_documents.clone(),
                 form: dp.form.clone(),
                 workflow: dp.workflow.clone().unwrap_or_else(|| default_workflow(&dp.agency)),
@@ -198,7 +199,7 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
     let centre = p
         .agencies
         .iter()
-        .find(|a| a.kind == "service_centre")
+        .find(|a| a.is_service_centre())
         .ok_or_else(|| StoreError::Corrupt("the demo province has no service centre".into()))?;
     let dept = demo_department(p)?;
     let mut out = Vec::new();
@@ -220,7 +221,7 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
     ];
     // Every other agency gets a desk officer, a specialist and a leader, so that every demo
     // procedure can be processed to the end.
-    for a in p.agencies.iter().filter(|a| a.kind != "service_centre" && a.kind != "province") {
+    for a in p.agencies.iter().filter(|a| !matches!(a.kind, AgencyKind::ServiceCentre | AgencyKind::Province)) {
         if a.code == dept.code {
             continue;
         }

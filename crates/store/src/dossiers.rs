@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use motcua_domain::code::DossierCodePattern;
+use motcua_domain::dossier::AttachmentPurpose;
 use motcua_domain::dossier::{Channel, Role, Status};
 use motcua_domain::history::Fact;
 use serde_json::{Map, Value};
@@ -15,7 +16,8 @@ use sqlx::Row;
 use crate::blobs::StoredBlob;
 use crate::db::{Database, WriteTx};
 use crate::error::{Result, StoreError};
-use crate::{from_millis, millis};
+use crate::millis;
+use crate::types::{closed_word, Flag, Millis};
 
 /// The applicant of a dossier: a person or an organisation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -117,8 +119,8 @@ pub struct Attachment {
     pub dossier_id: i64,
     /// Which required document (or `result`).
     pub key: String,
-    /// `document`, `supplement` or `result`.
-    pub purpose: String,
+    /// Why it is attached.
+    pub purpose: AttachmentPurpose,
     /// The name the user gave the file (shown only, never a path).
     pub file_name: String,
     /// Sniffed content type.
@@ -144,8 +146,8 @@ pub struct Attachment {
 pub struct NewAttachment {
     /// Which required document (or `result`).
     pub key: String,
-    /// `document`, `supplement` or `result`.
-    pub purpose: String,
+    /// Why it is attached.
+    pub purpose: AttachmentPurpose,
     /// The user's file name.
     pub file_name: String,
     /// Sniffed content type.
@@ -266,7 +268,7 @@ fn channel_from(s: &str) -> Result<Channel> {
 }
 
 fn opt_time(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?.map(from_millis))
+    Ok(row.try_get::<Option<Millis>, _>(col)?.map(|m| m.0))
 }
 
 fn dossier_from(row: &AnyRow) -> Result<Dossier> {
@@ -296,14 +298,14 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
         resume_status: row.try_get::<Option<String>, _>("resume_status")?.map(|s| status_from(&s)).transpose()?,
         waiting_role: row.try_get::<Option<String>, _>("waiting_role")?.and_then(|r| Role::parse(&r)),
         waiting_agency: row.try_get("waiting_agency")?,
-        submitted_at: from_millis(row.try_get("submitted_at")?),
+        submitted_at: row.try_get::<Millis, _>("submitted_at")?.0,
         received_at: opt_time(row, "received_at")?,
         clock_started_at: opt_time(row, "clock_started_at")?,
         due_at: opt_time(row, "due_at")?,
         finished_at: opt_time(row, "finished_at")?,
         returned_at: opt_time(row, "returned_at")?,
         supplement_count: row.try_get("supplement_count")?,
-        rescheduled: row.try_get::<i64, _>("rescheduled")? != 0,
+        rescheduled: row.try_get::<Flag, _>("rescheduled")?.0,
         fee_vnd: row.try_get("fee_vnd")?,
         fee_paid_at: opt_time(row, "fee_paid_at")?,
         revision: row.try_get("revision")?,
@@ -347,17 +349,17 @@ async fn insert_attachments(
         .bind(&id)
         .bind(dossier_id)
         .bind(&a.key)
-        .bind(&a.purpose)
+        .bind(a.purpose.as_str())
         .bind(&a.file_name)
         .bind(&a.content_type)
         .bind(a.blob.size)
         .bind(&a.blob.sha256)
         .bind(&a.blob.storage_key)
-        .bind(i64::from(a.digitized))
+        .bind(Flag(a.digitized))
         .bind(by)
-        .bind(millis(now))
-        .bind(i64::from(a.reused))
-        .bind(i64::from(a.from_citizen_store))
+        .bind(Millis(now))
+        .bind(Flag(a.reused))
+        .bind(Flag(a.from_citizen_store))
         .execute(&mut **tx)
         .await?;
         ids.push(id);
@@ -468,7 +470,7 @@ async fn insert_event(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(dossier_id)
-    .bind(millis(at))
+    .bind(Millis(at))
     .bind(by.user_id)
     .bind(&by.name)
     .bind(e.action)
@@ -516,7 +518,7 @@ pub async fn submit(
     .bind(Status::Submitted.as_str())
     .bind(new.waiting.as_ref().map(|(r, _)| r.as_str()))
     .bind(new.waiting.as_ref().map(|(_, a)| a.clone()))
-    .bind(millis(now))
+    .bind(Millis(now))
     .bind(new.fee_vnd)
     .fetch_one(&mut *tx)
     .await?;
@@ -557,16 +559,16 @@ fn attachment_from(row: &AnyRow) -> Result<Attachment> {
         id: row.try_get("id")?,
         dossier_id: row.try_get("dossier_id")?,
         key: row.try_get("doc_key")?,
-        purpose: row.try_get("purpose")?,
+        purpose: closed_word(row, "purpose", AttachmentPurpose::parse)?,
         file_name: row.try_get("file_name")?,
         content_type: row.try_get("content_type")?,
         size: row.try_get("size")?,
         sha256: row.try_get("sha256")?,
         storage_key: row.try_get("storage_key")?,
-        digitized: row.try_get::<i64, _>("digitized")? != 0,
-        reused: row.try_get::<i64, _>("reused")? != 0,
-        from_citizen_store: row.try_get::<i64, _>("from_citizen_store")? != 0,
-        created_at: from_millis(row.try_get("created_at")?),
+        digitized: row.try_get::<Flag, _>("digitized")?.0,
+        reused: row.try_get::<Flag, _>("reused")?.0,
+        from_citizen_store: row.try_get::<Flag, _>("from_citizen_store")?.0,
+        created_at: row.try_get::<Millis, _>("created_at")?.0,
     })
 }
 
@@ -604,7 +606,7 @@ pub async fn history(db: &Database, dossier_id: i64) -> Result<Vec<Event>> {
         .map(|r| {
             Ok(Event {
                 id: r.try_get("id")?,
-                at: from_millis(r.try_get("at")?),
+                at: r.try_get::<Millis, _>("at")?.0,
                 actor_user_id: r.try_get("actor_user_id")?,
                 actor_name: r.try_get("actor_name")?,
                 action: r.try_get("action")?,
@@ -761,7 +763,7 @@ pub(crate) async fn apply_in(
         "UPDATE dossiers SET status = $3, step = $4, resume_status = $5, waiting_role = $6, waiting_agency = $7, \
          received_at = COALESCE($8, received_at), clock_started_at = COALESCE($9, clock_started_at), \
          due_at = COALESCE($14, $10, due_at), finished_at = COALESCE($11, finished_at), returned_at = COALESCE($12, returned_at), \
-         supplement_count = supplement_count + $13, rescheduled = rescheduled + $15, revision = revision + 1, \
+         supplement_count = supplement_count + $13, rescheduled = CASE WHEN $15 = 1 THEN 1 ELSE rescheduled END, revision = revision + 1, \
          step_started_at = COALESCE($16, step_started_at), step_due_at = CASE WHEN $16 IS NULL THEN step_due_at ELSE $17 END, \
          assignee_user_id = CASE WHEN $16 IS NULL THEN assignee_user_id ELSE NULL END, \
          escalated_at = CASE WHEN $16 IS NULL THEN escalated_at ELSE NULL END, \
@@ -775,17 +777,17 @@ pub(crate) async fn apply_in(
     .bind(change.resume_status.map(|s| s.as_str()))
     .bind(change.waiting.as_ref().map(|(r, _)| r.as_str()))
     .bind(change.waiting.as_ref().map(|(_, a)| a.clone()))
-    .bind(change.received_at.map(millis))
-    .bind(change.clock.map(|(start, _)| millis(start)))
-    .bind(change.clock.map(|(_, due)| millis(due)))
-    .bind(change.finished_at.map(millis))
-    .bind(change.returned_at.map(millis))
+    .bind(change.received_at.map(Millis))
+    .bind(change.clock.map(|(start, _)| Millis(start)))
+    .bind(change.clock.map(|(_, due)| Millis(due)))
+    .bind(change.finished_at.map(Millis))
+    .bind(change.returned_at.map(Millis))
     .bind(i64::from(change.supplement_requested))
-    .bind(change.rescheduled_to.map(millis))
-    .bind(i64::from(change.rescheduled_to.is_some()))
-    .bind(change.enters_step.map(|(start, _)| millis(start)))
-    .bind(change.enters_step.and_then(|(_, due)| due).map(millis))
-    .bind(i64::from(change.cancel_consultations))
+    .bind(change.rescheduled_to.map(Millis))
+    .bind(Flag(change.rescheduled_to.is_some()))
+    .bind(change.enters_step.map(|(start, _)| Millis(start)))
+    .bind(change.enters_step.and_then(|(_, due)| due).map(Millis))
+    .bind(Flag(change.cancel_consultations))
     .bind(change.consultations.len() as i64)
     .execute(&mut **tx)
     .await?;
@@ -806,8 +808,8 @@ pub(crate) async fn apply_in(
         .bind(change.step as i64)
         .bind(&c.agency)
         .bind(c.role.as_str())
-        .bind(millis(now))
-        .bind(millis(c.due_at))
+        .bind(Millis(now))
+        .bind(Millis(c.due_at))
         .execute(&mut **tx)
         .await?;
     }
@@ -889,12 +891,12 @@ fn consultation_from(row: &AnyRow) -> Result<Consultation> {
         step: usize::try_from(row.try_get::<i64, _>("step")?).map_err(|_| StoreError::Corrupt("step".into()))?,
         agency: row.try_get("agency")?,
         role: Role::parse(&row.try_get::<String, _>("role")?).ok_or_else(|| StoreError::Corrupt("role".into()))?,
-        asked_at: from_millis(row.try_get("asked_at")?),
-        due_at: from_millis(row.try_get("due_at")?),
+        asked_at: row.try_get::<Millis, _>("asked_at")?.0,
+        due_at: row.try_get::<Millis, _>("due_at")?.0,
         answered_at: opt_time(row, "answered_at")?,
         answered_by: row.try_get("answered_by")?,
         answer: row.try_get("answer")?,
-        cancelled: row.try_get::<i64, _>("cancelled")? != 0,
+        cancelled: row.try_get::<Flag, _>("cancelled")?.0,
     })
 }
 
@@ -935,7 +937,7 @@ pub async fn answer_consultation(
     )
     .bind(consultation_id)
     .bind(current.id)
-    .bind(millis(now))
+    .bind(Millis(now))
     .bind(by.user_id)
     .bind(answer)
     .execute(&mut *tx)
@@ -967,8 +969,8 @@ pub async fn received_between(
         "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE received_at >= $1 AND received_at < $2 \
          AND ($3 = '' OR lead_agency = $3) ORDER BY received_at, id LIMIT {limit}"
     ))
-    .bind(millis(since))
-    .bind(millis(until))
+    .bind(Millis(since))
+    .bind(Millis(until))
     .bind(lead_agency.unwrap_or(""))
     .fetch_all(db.reader())
     .await?;
@@ -1000,19 +1002,19 @@ pub async fn escalate_overruns(
     job_for: impl Fn(&Overrun) -> crate::jobs::NewJob,
 ) -> Result<Vec<Overrun>> {
     let mut tx = db.write_tx().await?;
-    let rows: Vec<(i64, String, Option<String>, i64, i64)> = sqlx::query_as(&format!(
+    let rows: Vec<(i64, String, Option<String>, i64, Millis)> = sqlx::query_as(&format!(
         "SELECT id, code, waiting_agency, step, step_due_at FROM dossiers \
          WHERE step_due_at < $1 AND escalated_at IS NULL AND status IN ('received', 'processing') \
          ORDER BY step_due_at LIMIT {limit}"
     ))
-    .bind(millis(now))
+    .bind(Millis(now))
     .fetch_all(&mut *tx)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, code, agency, step, due) in rows {
         let marked = sqlx::query("UPDATE dossiers SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL")
             .bind(id)
-            .bind(millis(now))
+            .bind(Millis(now))
             .execute(&mut *tx)
             .await?;
         if marked.rows_affected() != 1 {
@@ -1023,7 +1025,7 @@ pub async fn escalate_overruns(
             code,
             agency: agency.unwrap_or_default(),
             step: usize::try_from(step).unwrap_or_default(),
-            step_due_at: from_millis(due),
+            step_due_at: due.0,
         };
         crate::jobs::enqueue_in(&mut tx, &job_for(&o)).await?;
         out.push(o);
@@ -1104,6 +1106,7 @@ pub enum Deadline {
 enum Bind {
     Int(i64),
     Text(String),
+    Time(DateTime<Utc>),
 }
 
 /// Lists dossiers, newest first for applicants and agencies, oldest first in queues.
@@ -1180,12 +1183,12 @@ pub async fn list(
     match filter.deadline {
         Some(Deadline::Overdue { now }) => {
             conditions.push("status IN ('received', 'processing')".into());
-            conditions.push(format!("due_at < {}", bind(Bind::Int(millis(now)), &mut binds)));
+            conditions.push(format!("due_at < {}", bind(Bind::Time(now), &mut binds)));
         }
         Some(Deadline::DueSoon { now, until }) => {
             conditions.push("status IN ('received', 'processing')".into());
-            conditions.push(format!("due_at >= {}", bind(Bind::Int(millis(now)), &mut binds)));
-            conditions.push(format!("due_at <= {}", bind(Bind::Int(millis(until)), &mut binds)));
+            conditions.push(format!("due_at >= {}", bind(Bind::Time(now), &mut binds)));
+            conditions.push(format!("due_at <= {}", bind(Bind::Time(until), &mut binds)));
         }
         None => {}
     }
@@ -1196,6 +1199,7 @@ pub async fn list(
         count = match b {
             Bind::Int(i) => count.bind(*i),
             Bind::Text(t) => count.bind(t.clone()),
+            Bind::Time(t) => count.bind(Millis(*t)),
         };
     }
     let (total,) = count.fetch_one(db.reader()).await?;
@@ -1209,6 +1213,7 @@ pub async fn list(
         q = match b {
             Bind::Int(i) => q.bind(*i),
             Bind::Text(t) => q.bind(t.clone()),
+            Bind::Time(t) => q.bind(Millis(*t)),
         };
     }
     let rows = q.fetch_all(db.reader()).await?;

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::db::Database;
 use crate::dossiers::NewAttachment;
 use crate::error::{Result, StoreError};
+use crate::types::{Flag, Millis};
 
 /// A pending application.
 #[derive(Clone, Debug)]
@@ -46,8 +47,8 @@ pub async fn create(
     .bind(procedure_code)
     .bind(serde_json::to_string(data)?)
     .bind(serde_json::to_string(files)?)
-    .bind(crate::millis(chrono::Utc::now()))
-    .bind(i64::from(saved))
+    .bind(Millis(chrono::Utc::now()))
+    .bind(Flag(saved))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -70,7 +71,7 @@ pub async fn saved_by(db: &Database, user_id: i64) -> Result<Vec<Draft>> {
 
 /// A user's pending application; someone else's answers as not found.
 pub async fn get(db: &Database, user_id: i64, id: &str) -> Result<Draft> {
-    let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
+    let row: Option<(String, String, String, Flag, Millis)> = sqlx::query_as(
         "SELECT procedure_code, data, files, saved, created_at FROM drafts WHERE id = $1 AND user_id = $2",
     )
     .bind(id)
@@ -88,8 +89,8 @@ pub async fn get(db: &Database, user_id: i64, id: &str) -> Result<Draft> {
         procedure_code,
         data,
         files: serde_json::from_str(&files)?,
-        saved: saved != 0,
-        created_at: crate::from_millis(created_at),
+        saved: saved.0,
+        created_at: created_at.0,
     })
 }
 

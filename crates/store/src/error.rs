@@ -11,7 +11,7 @@ pub enum StoreError {
     Conflict(String),
     /// The database failed.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
     /// The object store failed.
     #[error("object store error: {0}")]
     Blob(#[from] object_store::Error),
@@ -21,6 +21,17 @@ pub enum StoreError {
     /// Anything else at start-up or in tooling.
     #[error("{0}")]
     Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A column that cannot be read as its Rust type (a time out of range, a flag that is
+    /// neither 0 nor 1) is corrupt data, not a failing database.
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::ColumnDecode { .. } => StoreError::Corrupt(e.to_string()),
+            e => StoreError::Database(e),
+        }
+    }
 }
 
 impl From<serde_json::Error> for StoreError {

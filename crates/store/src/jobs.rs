@@ -17,6 +17,7 @@ use sqlx::Row;
 
 use crate::db::{Database, Engine, WriteTx};
 use crate::error::{Result, StoreError};
+use crate::types::Millis;
 
 /// Attempts a job gets unless its enqueuer says otherwise: with the backoff below, about six
 /// hours of retries, which outlasts an ordinary mail server outage.
@@ -150,13 +151,13 @@ impl Job {
             payload: row.try_get("payload")?,
             dedupe_key: row.try_get("dedupe_key")?,
             status: JobStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("job status {status:?}")))?,
-            run_at: crate::from_millis(row.try_get("run_at")?),
+            run_at: row.try_get::<Millis, _>("run_at")?.0,
             attempts: row.try_get("attempts")?,
             max_attempts: row.try_get("max_attempts")?,
-            locked_until: row.try_get::<Option<i64>, _>("locked_until")?.map(crate::from_millis),
+            locked_until: row.try_get::<Option<Millis>, _>("locked_until")?.map(|m| m.0),
             last_error: row.try_get("last_error")?,
-            created_at: crate::from_millis(row.try_get("created_at")?),
-            finished_at: row.try_get::<Option<i64>, _>("finished_at")?.map(crate::from_millis),
+            created_at: row.try_get::<Millis, _>("created_at")?.0,
+            finished_at: row.try_get::<Option<Millis>, _>("finished_at")?.map(|m| m.0),
         })
     }
 }
@@ -176,9 +177,9 @@ pub async fn enqueue_in(tx: &mut WriteTx<'_>, job: &NewJob) -> Result<Option<i64
     .bind(&job.kind)
     .bind(serde_json::to_string(&job.payload)?)
     .bind(job.dedupe_key.as_deref())
-    .bind(crate::millis(job.run_at))
+    .bind(Millis(job.run_at))
     .bind(job.max_attempts.max(1))
-    .bind(crate::millis(Utc::now()))
+    .bind(Millis(Utc::now()))
     .fetch_optional(&mut **tx)
     .await?;
     if row.is_some() {
@@ -212,8 +213,10 @@ pub async fn claim(db: &Database, kinds: &[&str], now: DateTime<Utc>, lease: Dur
     if kinds.is_empty() {
         return Ok(None);
     }
-    let now_ms = crate::millis(now);
-    let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+    let until = chrono::Duration::from_std(lease)
+        .ok()
+        .and_then(|lease| now.checked_add_signed(lease))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     let kinds_sql = (0..kinds.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
     let skip_locked = match db.engine {
         Engine::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -231,10 +234,10 @@ pub async fn claim(db: &Database, kinds: &[&str], now: DateTime<Utc>, lease: Dur
          last_error = 'the worker stopped during the last attempt (its lease expired)' \
          WHERE status = 'pending' AND run_at <= $1 AND locked_until <= $1 AND attempts >= max_attempts",
     )
-    .bind(now_ms)
+    .bind(Millis(now))
     .execute(&mut *tx)
     .await?;
-    let mut query = sqlx::query(&sql).bind(now_ms).bind(until);
+    let mut query = sqlx::query(&sql).bind(Millis(now)).bind(Millis(until));
     for kind in kinds {
         query = query.bind(*kind);
     }
@@ -253,7 +256,7 @@ pub async fn complete(db: &Database, job: &Job, now: DateTime<Utc>) -> Result<()
     )
     .bind(job.id)
     .bind(job.attempts)
-    .bind(crate::millis(now))
+    .bind(Millis(now))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -292,7 +295,7 @@ pub async fn fail(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> 
     )
     .bind(job.id)
     .bind(job.attempts)
-    .bind(crate::millis(at))
+    .bind(Millis(at))
     .bind(truncated(error))
     .execute(&mut *tx)
     .await?;
@@ -311,7 +314,7 @@ pub async fn bury(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> 
     )
     .bind(job.id)
     .bind(job.attempts)
-    .bind(crate::millis(now))
+    .bind(Millis(now))
     .bind(truncated(error))
     .execute(&mut *tx)
     .await?;
@@ -328,7 +331,7 @@ pub async fn requeue(db: &Database, id: i64, now: DateTime<Utc>) -> Result<()> {
          WHERE id = $1 AND status = 'dead'",
     )
     .bind(id)
-    .bind(crate::millis(now))
+    .bind(Millis(now))
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -402,7 +405,7 @@ pub async fn counts(db: &Database, now: DateTime<Utc>) -> Result<JobCounts> {
         "SELECT status, CAST(CASE WHEN locked_until > $1 THEN 1 ELSE 0 END AS BIGINT), CAST(COUNT(*) AS BIGINT) \
          FROM jobs GROUP BY 1, 2",
     )
-    .bind(crate::millis(now))
+    .bind(Millis(now))
     .fetch_all(db.reader())
     .await?;
     let mut c = JobCounts::default();

@@ -22,18 +22,21 @@ pub mod questions;
 pub mod ratings;
 pub mod seals;
 pub mod synthetic;
+pub mod types;
 pub mod users;
 
 pub use blobs::Blobs;
 pub use db::{Database, Engine, PoolStats, Reader, WriteTx};
 pub use error::StoreError;
 
-/// Milliseconds since the Unix epoch: how every time is stored.
+/// Milliseconds since the Unix epoch, as a number: for code that computes with the stored
+/// number itself (the content an event's hash covers, the synthetic generator's rows). Queries
+/// bind and read times as [`types::Millis`] instead.
 pub(crate) fn millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-/// The inverse of [`millis`].
+/// The inverse of [`millis`], for the same code.
 pub(crate) fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }

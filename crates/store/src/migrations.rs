@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{Database, Engine};
 use crate::error::{Result, StoreError};
+use crate::types::Millis;
 
 /// One migration. `{id}` in its text stands for the engine's auto-increment primary key.
 struct Migration {
@@ -76,6 +77,18 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0015_validate_closed_sets.postgres.sql"),
     ),
     shared(16, "event facts", include_str!("../migrations/0016_event_facts.sql")),
+    per_engine(
+        17,
+        "closed sets 2",
+        include_str!("../migrations/0017_closed_sets_2.sqlite.sql"),
+        include_str!("../migrations/0017_closed_sets_2.postgres.sql"),
+    ),
+    per_engine(
+        18,
+        "validate closed sets 2",
+        include_str!("../migrations/0018_validate_closed_sets_2.sqlite.sql"),
+        include_str!("../migrations/0018_validate_closed_sets_2.postgres.sql"),
+    ),
 ];
 
 impl Database {
@@ -120,7 +133,7 @@ impl Database {
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)")
                 .bind(m.version)
                 .bind(m.name)
-                .bind(crate::millis(chrono::Utc::now()))
+                .bind(Millis(chrono::Utc::now()))
                 .bind(m.checksum(self.engine))
                 .execute(&mut *tx)
                 .await?;
@@ -188,8 +201,8 @@ mod tests {
 
     #[test]
     fn versions_run_from_one_without_gaps() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+        for (expected, m) in (1..).zip(MIGRATIONS) {
+            assert_eq!(m.version, expected, "{}", m.name);
         }
     }
 }

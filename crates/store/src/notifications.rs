@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::Database;
 use crate::error::Result;
-use crate::{from_millis, millis};
+use crate::types::Millis;
 
 /// One notification.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub async fn add(
     .bind(title)
     .bind(body)
     .bind(dedupe_key)
-    .bind(millis(now))
+    .bind(Millis(now))
     .execute(&mut *tx)
     .await?;
     tx.commit().await
@@ -52,7 +52,7 @@ pub async fn add(
 
 /// A user's latest notifications, newest first, and how many are unread.
 pub async fn for_user(db: &Database, user_id: i64, limit: i64) -> Result<(Vec<Notification>, i64)> {
-    let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(&format!(
+    let rows: Vec<(i64, String, String, String, Millis, Option<Millis>)> = sqlx::query_as(&format!(
         "SELECT id, dossier_code, title, body, created_at, read_at FROM notifications WHERE user_id = $1 \
          ORDER BY created_at DESC, id DESC LIMIT {}",
         limit.clamp(1, 500)
@@ -71,8 +71,8 @@ pub async fn for_user(db: &Database, user_id: i64, limit: i64) -> Result<(Vec<No
             dossier_code,
             title,
             body,
-            created_at: from_millis(at),
-            read_at: read.map(from_millis),
+            created_at: at.0,
+            read_at: read.map(|m| m.0),
         })
         .collect();
     Ok((list, unread))
@@ -83,7 +83,7 @@ pub async fn mark_read(db: &Database, user_id: i64, now: DateTime<Utc>) -> Resul
     let mut tx = db.write_tx().await?;
     sqlx::query("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")
         .bind(user_id)
-        .bind(millis(now))
+        .bind(Millis(now))
         .execute(&mut *tx)
         .await?;
     tx.commit().await

@@ -10,7 +10,7 @@ use sqlx::Row;
 use crate::db::{Database, WriteTx};
 use crate::dossiers::{self, By, Change, Dossier};
 use crate::error::{Result, StoreError};
-use crate::{from_millis, millis};
+use crate::types::{closed_word, Millis};
 
 /// Where a payment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,9 +96,9 @@ fn payment_from(row: &AnyRow) -> Result<Payment> {
         amount_vnd: row.try_get("amount_vnd")?,
         gateway: row.try_get("gateway")?,
         status: PaymentStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("payment status {status}")))?,
-        created_at: from_millis(row.try_get("created_at")?),
+        created_at: row.try_get::<Millis, _>("created_at")?.0,
         created_by: row.try_get("created_by")?,
-        settled_at: row.try_get::<Option<i64>, _>("settled_at")?.map(from_millis),
+        settled_at: row.try_get::<Option<Millis>, _>("settled_at")?.map(|m| m.0),
         gateway_txn_no: row.try_get("gateway_txn_no")?,
         bank_code: row.try_get("bank_code")?,
         response_code: row.try_get("response_code")?,
@@ -126,7 +126,7 @@ pub async fn start(
     .bind(&d.lead_agency)
     .bind(d.fee_vnd)
     .bind(gateway)
-    .bind(millis(now))
+    .bind(Millis(now))
     .bind(created_by)
     .fetch_one(&mut *tx)
     .await?;
@@ -211,7 +211,7 @@ pub async fn settle_paid(
     )
     .bind(payment.id)
     .bind(status.as_str())
-    .bind(millis(now))
+    .bind(Millis(now))
     .bind(&facts.gateway_txn_no)
     .bind(&facts.bank_code)
     .bind(&facts.response_code)
@@ -225,7 +225,7 @@ pub async fn settle_paid(
     if !already_paid {
         let marked = sqlx::query("UPDATE dossiers SET fee_paid_at = $2 WHERE id = $1 AND fee_paid_at IS NULL")
             .bind(current.id)
-            .bind(millis(now))
+            .bind(Millis(now))
             .execute(&mut *tx)
             .await?;
         if marked.rows_affected() != 1 {
@@ -234,8 +234,8 @@ pub async fn settle_paid(
         dossiers::apply_in(&mut tx, current, change, by, now).await?;
     }
     if let Some(entry) = log {
-        let outcome = if already_paid { "paid_twice" } else { "paid" };
-        insert_log(&mut tx, &LogEntry { outcome: outcome.into(), ..entry.clone() }).await?;
+        let outcome = if already_paid { LogOutcome::PaidTwice } else { LogOutcome::Paid };
+        insert_log(&mut tx, &LogEntry { outcome, ..entry.clone() }).await?;
     }
     if !already_paid {
         let year = now.with_timezone(&motcua_domain::calendar::vn_offset()).format("%Y").to_string();
@@ -274,7 +274,7 @@ pub async fn settle_failed(
          WHERE id = $1 AND status = 'pending'",
     )
     .bind(payment.id)
-    .bind(millis(now))
+    .bind(Millis(now))
     .bind(&facts.gateway_txn_no)
     .bind(&facts.bank_code)
     .bind(&facts.response_code)
@@ -285,6 +285,74 @@ pub async fn settle_failed(
     Ok(if updated.rows_affected() == 1 { Settled::Failed(settled) } else { Settled::AlreadySettled(settled) })
 }
 
+/// What became of a confirmation the gateway sent: a line of the payment log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogOutcome {
+    /// Accepted: the payment is settled and the dossier's fee paid.
+    Paid,
+    /// Accepted, but the fee had already been paid: the money is to be given back.
+    PaidTwice,
+    /// The gateway reported that the payment did not go through.
+    Failed,
+    /// A confirmation of a payment settled before, sent again.
+    Replayed,
+    /// The signature does not hold.
+    Forged,
+    /// No signature at all.
+    Unsigned,
+    /// The amount is not the one asked.
+    WrongAmount,
+    /// No payment has this reference.
+    Unknown,
+    /// Parameters missing or unreadable.
+    Malformed,
+    /// It could not be recorded (the gateway sends it again).
+    Error,
+}
+
+impl LogOutcome {
+    /// Every outcome.
+    pub const ALL: [LogOutcome; 10] = [
+        LogOutcome::Paid,
+        LogOutcome::PaidTwice,
+        LogOutcome::Failed,
+        LogOutcome::Replayed,
+        LogOutcome::Forged,
+        LogOutcome::Unsigned,
+        LogOutcome::WrongAmount,
+        LogOutcome::Unknown,
+        LogOutcome::Malformed,
+        LogOutcome::Error,
+    ];
+
+    /// The stable machine name, also the end of its message key (`payment-outcome-…`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogOutcome::Paid => "paid",
+            LogOutcome::PaidTwice => "paid_twice",
+            LogOutcome::Failed => "failed",
+            LogOutcome::Replayed => "replayed",
+            LogOutcome::Forged => "forged",
+            LogOutcome::Unsigned => "unsigned",
+            LogOutcome::WrongAmount => "wrong_amount",
+            LogOutcome::Unknown => "unknown",
+            LogOutcome::Malformed => "malformed",
+            LogOutcome::Error => "error",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<LogOutcome> {
+        LogOutcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for LogOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One line of the payment log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
@@ -292,8 +360,8 @@ pub struct LogEntry {
     pub at: DateTime<Utc>,
     /// The reference the message named, if any.
     pub txn_ref: Option<String>,
-    /// `paid`, `failed`, `replayed`, `forged`, `wrong_amount`, `unknown`, `malformed`.
-    pub outcome: String,
+    /// What became of the message.
+    pub outcome: LogOutcome,
     /// Where the message came from.
     pub remote_addr: Option<String>,
     /// What was received or decided.
@@ -310,9 +378,9 @@ pub async fn log(db: &Database, entry: &LogEntry) -> Result<()> {
 
 async fn insert_log(tx: &mut WriteTx<'_>, entry: &LogEntry) -> Result<()> {
     sqlx::query("INSERT INTO payment_log (at, txn_ref, outcome, remote_addr, detail) VALUES ($1, $2, $3, $4, $5)")
-        .bind(millis(entry.at))
+        .bind(Millis(entry.at))
         .bind(&entry.txn_ref)
-        .bind(&entry.outcome)
+        .bind(entry.outcome.as_str())
         .bind(&entry.remote_addr)
         .bind(&entry.detail)
         .execute(&mut **tx)
@@ -331,17 +399,17 @@ pub async fn log_between(
         "SELECT at, txn_ref, outcome, remote_addr, detail FROM payment_log WHERE at >= $1 AND at < $2 \
          ORDER BY at DESC, id DESC LIMIT $3",
     )
-    .bind(millis(from))
-    .bind(millis(until))
+    .bind(Millis(from))
+    .bind(Millis(until))
     .bind(limit)
     .fetch_all(db.reader())
     .await?;
     rows.iter()
         .map(|r| {
             Ok(LogEntry {
-                at: from_millis(r.try_get("at")?),
+                at: r.try_get::<Millis, _>("at")?.0,
                 txn_ref: r.try_get("txn_ref")?,
-                outcome: r.try_get("outcome")?,
+                outcome: closed_word(r, "outcome", LogOutcome::parse)?,
                 remote_addr: r.try_get("remote_addr")?,
                 detail: r.try_get("detail")?,
             })
@@ -361,8 +429,8 @@ pub async fn between(
         "SELECT {COLUMNS} FROM payments WHERE created_at >= $1 AND created_at < $2 \
          AND ($3 IS NULL OR lead_agency = $3) ORDER BY created_at, id"
     ))
-    .bind(millis(from))
-    .bind(millis(until))
+    .bind(Millis(from))
+    .bind(Millis(until))
     .bind(agency)
     .fetch_all(db.reader())
     .await?;

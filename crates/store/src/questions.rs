@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::Database;
 use crate::error::{Result, StoreError};
-use crate::{from_millis, millis};
+use crate::types::Millis;
 
 /// What was asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -126,8 +126,19 @@ pub struct Question {
 const COLUMNS: &str =
     "id, kind, procedure_code, dossier_code, name, email, body, status, answer, answered_at, created_at";
 
-type Row =
-    (i64, String, Option<String>, Option<String>, String, String, String, String, Option<String>, Option<i64>, i64);
+type Row = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<Millis>,
+    Millis,
+);
 
 fn question(
     (id, kind, procedure_code, dossier_code, name, email, body, status, answer, answered_at, created_at): Row,
@@ -143,8 +154,8 @@ fn question(
         status: QuestionStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("question status {status}")))?,
         answer,
-        answered_at: answered_at.map(from_millis),
-        created_at: from_millis(created_at),
+        answered_at: answered_at.map(|m| m.0),
+        created_at: created_at.0,
     })
 }
 
@@ -162,7 +173,7 @@ pub async fn ask(db: &Database, q: &NewQuestion, now: DateTime<Utc>) -> Result<i
     .bind(&q.name)
     .bind(&q.email)
     .bind(&q.body)
-    .bind(millis(now))
+    .bind(Millis(now))
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -222,7 +233,7 @@ pub async fn decide(
     .bind(if publish { QuestionStatus::Published } else { QuestionStatus::Rejected }.as_str())
     .bind(answer)
     .bind(by)
-    .bind(millis(now))
+    .bind(Millis(now))
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {

@@ -6,7 +6,7 @@ use motcua_domain::rating::{Rating, Satisfaction};
 use crate::db::Database;
 use crate::dossiers::Dossier;
 use crate::error::{Result, StoreError};
-use crate::{from_millis, millis};
+use crate::types::Millis;
 
 /// A stored rating with its dossier.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub async fn rate(db: &Database, d: &Dossier, r: &Rating, now: DateTime<Utc>) ->
     .bind(r.convenience.as_str())
     .bind(r.attitude.as_str())
     .bind(&r.comment)
-    .bind(millis(now))
+    .bind(Millis(now))
     .execute(&mut *tx)
     .await
     .map_err(|e| {
@@ -47,7 +47,7 @@ pub async fn rate(db: &Database, d: &Dossier, r: &Rating, now: DateTime<Utc>) ->
     tx.commit().await
 }
 
-type Row = (String, String, String, String, String, Option<String>, i64);
+type Row = (String, String, String, String, String, Option<String>, Millis);
 
 fn rated((code, o, t, c, a, comment, at): Row) -> Result<Rated> {
     let level = |s: &str| Satisfaction::parse(s).ok_or_else(|| StoreError::Corrupt(format!("rating {s}")));
@@ -60,7 +60,7 @@ fn rated((code, o, t, c, a, comment, at): Row) -> Result<Rated> {
             attitude: level(&a)?,
             comment,
         },
-        created_at: from_millis(at),
+        created_at: at.0,
     })
 }
 

@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use crate::db::{Database, WriteTx};
 use crate::error::{Result, StoreError};
-use crate::{from_millis, millis};
+use crate::types::Millis;
 
 /// A public key that verifies seals.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,13 +86,13 @@ pub async fn register_keys(
         )
         .bind(id)
         .bind(public_key)
-        .bind(millis(*created_at))
+        .bind(Millis(*created_at))
         .execute(&mut *tx)
         .await?;
         if id != current {
             sqlx::query("UPDATE signing_keys SET retired_at = $2 WHERE id = $1 AND retired_at IS NULL")
                 .bind(id)
-                .bind(millis(now))
+                .bind(Millis(now))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -113,8 +113,8 @@ fn key_from(row: &AnyRow) -> Result<SigningKeyRecord> {
     Ok(SigningKeyRecord {
         id: row.try_get("id")?,
         public_key: row.try_get("public_key")?,
-        created_at: from_millis(row.try_get("created_at")?),
-        retired_at: row.try_get::<Option<i64>, _>("retired_at")?.map(from_millis),
+        created_at: row.try_get::<Millis, _>("created_at")?.0,
+        retired_at: row.try_get::<Option<Millis>, _>("retired_at")?.map(|m| m.0),
     })
 }
 
@@ -130,7 +130,7 @@ pub(crate) async fn insert(tx: &mut WriteTx<'_>, dossier_id: i64, attachment_id:
     .bind(&seal.sha256)
     .bind(&seal.key_id)
     .bind(&seal.signature)
-    .bind(millis(seal.signed_at))
+    .bind(Millis(seal.signed_at))
     .execute(&mut **tx)
     .await
     .map_err(|e| {
@@ -159,7 +159,7 @@ fn seal_from(row: &AnyRow) -> Result<Seal> {
         attachment_id: row.try_get("attachment_id")?,
         sha256: row.try_get("sha256")?,
         signature: row.try_get("signature")?,
-        signed_at: from_millis(row.try_get("signed_at")?),
+        signed_at: row.try_get::<Millis, _>("signed_at")?.0,
         key: key_from(row)?,
     })
 }

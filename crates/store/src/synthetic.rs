@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use motcua_domain::calendar::{due_at, vn_offset, CountingRule, TimeUnit, WorkingCalendar};
+use motcua_domain::catalog::AgencyKind;
 use motcua_domain::dossier::{transition, waiting_on, Action, Actor, Channel, Role, Situation, Status};
 use motcua_domain::form::{FieldType, FormField};
 use rand::rngs::StdRng;
@@ -716,7 +717,7 @@ pub async fn seed(db: &Database, count: usize, seed: u64, mix: Mix, mut progress
     let weights = procs
         .iter()
         .map(|p| {
-            acc += if p.agency.kind == "commune" { 3 } else { 1 };
+            acc += if p.agency.kind == AgencyKind::Commune { 3 } else { 1 };
             acc
         })
         .collect();
@@ -788,15 +789,15 @@ mod tests {
                 name: "Sở Tư pháp".into(),
                 name_en: None,
                 parent_code: None,
-                kind: "department".into(),
+                kind: AgencyKind::Department,
             },
-            level: "full".into(),
+            level: motcua_domain::catalog::OnlineLevel::Full,
             level_reason: None,
             limit: motcua_domain::calendar::TimeLimit::new(5, unit),
             fee_vnd: 0,
             fee_note: None,
             fee: Default::default(),
-            result_kind: "paper".into(),
+            result_kind: motcua_domain::catalog::ResultKind::Paper,
             documents: vec![],
             form: vec![],
             workflow: motcua_domain::dossier::default_workflow(lead),

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use crate::db::Database;
 use crate::error::{Result, StoreError};
-use crate::{from_millis, millis};
+use crate::types::Millis;
 
 /// A user: citizen or officer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,7 +125,7 @@ pub async fn create_user(db: &Database, u: &NewUser) -> Result<i64> {
     .bind(&u.address)
     .bind(&u.password_hash)
     .bind(&u.agency_code)
-    .bind(millis(chrono::Utc::now()))
+    .bind(Millis(chrono::Utc::now()))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
@@ -198,12 +198,11 @@ pub async fn find_for_login(db: &Database, names: &[String]) -> Result<Option<Lo
         .await?;
         if let Some(row) = row {
             let id: i64 = row.try_get("id")?;
-            let locked: Option<i64> = row.try_get("locked_until")?;
             return Ok(Some(LoginCandidate {
                 user: user_from(&row, roles_of(db, id).await?)?,
                 password_hash: row.try_get("password_hash")?,
                 failed_logins: row.try_get("failed_logins")?,
-                locked_until: locked.map(from_millis),
+                locked_until: row.try_get::<Option<Millis>, _>("locked_until")?.map(|m| m.0),
             }));
         }
     }
@@ -224,7 +223,7 @@ pub async fn record_failed_login(
     )
     .bind(user_id)
     .bind(max_failures)
-    .bind(millis(lock_until))
+    .bind(Millis(lock_until))
     .execute(&mut *tx)
     .await?;
     tx.commit().await
@@ -251,13 +250,40 @@ pub async fn set_password(db: &Database, user_id: i64, password_hash: &str) -> R
     tx.commit().await
 }
 
+/// How a session's token is carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionKind {
+    /// A browser's cookie, opened by signing in on the pages.
+    Web,
+    /// A bearer token, opened through the API.
+    Api,
+}
+
+impl SessionKind {
+    /// Every kind.
+    pub const ALL: [SessionKind; 2] = [SessionKind::Web, SessionKind::Api];
+
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<SessionKind> {
+        SessionKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// A signed-in session: a browser cookie or an API bearer token.
 #[derive(Clone, Debug)]
 pub struct Session {
     /// SHA-256 of the secret token; the token itself is never stored.
     pub token_hash: String,
-    /// `web` or `api`.
-    pub kind: String,
+    /// How its token is carried.
+    pub kind: SessionKind,
     /// The session's CSRF token, embedded in every form.
     pub csrf: String,
     /// When it lapses.
@@ -271,7 +297,7 @@ pub async fn create_session(
     db: &Database,
     token_hash: &str,
     user_id: i64,
-    kind: &str,
+    kind: SessionKind,
     csrf: &str,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
@@ -281,10 +307,10 @@ pub async fn create_session(
     )
     .bind(token_hash)
     .bind(user_id)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(csrf)
-    .bind(millis(chrono::Utc::now()))
-    .bind(millis(expires_at))
+    .bind(Millis(chrono::Utc::now()))
+    .bind(Millis(expires_at))
     .execute(&mut *tx)
     .await?;
     tx.commit().await
@@ -292,11 +318,11 @@ pub async fn create_session(
 
 /// The live session with this token hash, if any.
 pub async fn session(db: &Database, token_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<Session>> {
-    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+    let row: Option<(i64, String, String, Millis)> = sqlx::query_as(
         "SELECT user_id, kind, csrf, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
     )
     .bind(token_hash)
-    .bind(millis(now))
+    .bind(Millis(now))
     .fetch_optional(db.reader())
     .await?;
     let Some((user_id, kind, csrf, expires)) = row else {
@@ -304,9 +330,9 @@ pub async fn session(db: &Database, token_hash: &str, now: chrono::DateTime<chro
     };
     Ok(Some(Session {
         token_hash: token_hash.to_string(),
-        kind,
+        kind: SessionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("session kind {kind:?}")))?,
         csrf,
-        expires_at: from_millis(expires),
+        expires_at: expires.0,
         user: user(db, user_id).await?,
     }))
 }
@@ -316,7 +342,7 @@ pub async fn extend_session(db: &Database, token_hash: &str, expires_at: chrono:
     let mut tx = db.write_tx().await?;
     sqlx::query("UPDATE sessions SET expires_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
-        .bind(millis(expires_at))
+        .bind(Millis(expires_at))
         .execute(&mut *tx)
         .await?;
     tx.commit().await

@@ -299,7 +299,7 @@ async fn attachments_come_back_byte_for_byte(engine: TestEngine) {
     let mut new = new_dossier(&p);
     new.attachments.push(dossiers::NewAttachment {
         key: "to_khai".into(),
-        purpose: "document".into(),
+        purpose: motcua_domain::dossier::AttachmentPurpose::Document,
         file_name: "tờ khai.pdf".into(),
         content_type: "application/pdf".into(),
         blob: stored.clone(),

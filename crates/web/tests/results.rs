@@ -123,7 +123,8 @@ async fn an_issued_result_is_signed_and_verifies_by_code_and_by_upload(engine: T
     // to its verification page.
     let store =
         motcua_store::dossiers::citizen_documents(&app.state.db, d_user(&app).await, 1, 100).await.unwrap().items;
-    assert!(store.iter().any(|s| s.attachment.purpose == "result" && s.attachment.sha256 == r["sha256"]));
+    assert!(store.iter().any(|s| s.attachment.purpose == motcua_domain::dossier::AttachmentPurpose::Result
+        && s.attachment.sha256 == r["sha256"]));
     let (_, text) = motcua_app::jobs::notify::message(
         &app.state,
         &motcua_app::jobs::notify::Templates::default(),

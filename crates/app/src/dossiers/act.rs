@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::CountingRule;
+use motcua_domain::dossier::AttachmentPurpose;
 use motcua_domain::dossier::{available_actions, may_reschedule, transition_to, waiting_on, Action, Actor};
 use motcua_domain::history::Fact;
 use motcua_store::catalog::Procedure;
@@ -228,10 +229,10 @@ pub(crate) async fn act_recording(
     if note.is_some_and(|n| n.chars().count() > 5000) {
         errors.insert("note".to_string(), "field-too-long".to_string());
     }
-    let (purpose, expected): (&str, &[&str]) = match action {
-        Action::IssueResult => ("result", &["result"]),
-        Action::Supplement => ("supplement", &[]),
-        _ => ("document", &[]),
+    let (purpose, expected): (AttachmentPurpose, &[&str]) = match action {
+        Action::IssueResult => (AttachmentPurpose::Result, &["result"]),
+        Action::Supplement => (AttachmentPurpose::Supplement, &[]),
+        _ => (AttachmentPurpose::Document, &[]),
     };
     for f in files {
         let known = expected.contains(&f.part.as_str())

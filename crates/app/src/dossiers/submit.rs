@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use motcua_domain::dossier::{Action, Channel, Role, Status};
+use motcua_domain::dossier::{Action, AttachmentPurpose, Channel, Role, Status};
 use motcua_domain::form::{validate_answers, FieldError};
 use motcua_domain::history::Fact;
 use motcua_store::catalog::Procedure;
@@ -86,7 +86,7 @@ pub async fn prepare_submission(
 ) -> AppResult<(Procedure, Map<String, Value>, Vec<NewAttachment>)> {
     let p = online_procedure(state, user, procedure_code)?;
     let data = check_submission(&p, answers, files).map_err(AppError::fields)?;
-    let attachments = store_uploads(state, files, "document", false).await?;
+    let attachments = store_uploads(state, files, AttachmentPurpose::Document, false).await?;
     Ok((p, data, attachments))
 }
 
@@ -99,7 +99,7 @@ fn online_procedure(state: &AppState, user: &User, procedure_code: &str) -> AppR
     let catalog = state.catalog();
     let p =
         catalog.get(procedure_code).ok_or_else(|| AppError::with(ErrorKind::NotFound, "error-unknown-procedure"))?;
-    if p.level == "none" {
+    if !p.level.is_online() {
         return Err(AppError::with(ErrorKind::Conflict, "error-not-online"));
     }
     Ok(p.clone())
@@ -250,7 +250,7 @@ pub async fn receive_at_counter(
             .map(|c| c.user.id),
         None => None,
     };
-    let attachments = store_uploads(state, files, "document", true).await?;
+    let attachments = store_uploads(state, files, AttachmentPurpose::Document, true).await?;
     let d = record(state, officer, account, checked_applicant, Channel::InPerson, &p, data, attachments).await?;
     act_recording(state, officer, &d.code, ActCommand::new(Action::Receive), Some(Fact::AtDesk)).await
 }

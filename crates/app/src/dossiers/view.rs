@@ -2,7 +2,9 @@
 //! actions on offer and both views of its clock; the public lookup and attachment downloads.
 
 use chrono::Utc;
-use motcua_domain::dossier::{available_actions, may_assign, may_reschedule, targets, Action, Actor, Status};
+use motcua_domain::dossier::{
+    available_actions, may_assign, may_reschedule, targets, Action, Actor, AttachmentPurpose, Status,
+};
 use motcua_domain::indicator::{clock_views, waiting_periods, ClockFacts, ClockViews};
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, Attachment, Consultation, Dossier, Event};
@@ -87,7 +89,8 @@ pub async fn view_dossier(state: &AppState, user: Option<&User>, code: &str) -> 
 pub(crate) async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> AppResult<DossierView> {
     let procedure = state.procedure_version(d.procedure_version_id).await?;
     let all = dossiers::attachments(&state.db, d.id).await?;
-    let (results, attachments): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.purpose == "result");
+    let (results, attachments): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|a| a.purpose == AttachmentPurpose::Result);
     let history = dossiers::history(&state.db, d.id).await?;
     // A version without consultations never asked any; a dossier before its result has no rating.
     let consultations = if procedure.workflow.iter().any(|st| !st.consultations.is_empty()) {

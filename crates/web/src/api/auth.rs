@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use motcua_domain::dossier::Role;
 use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber};
-use motcua_store::users::{self, NewUser};
+use motcua_store::users::{self, NewUser, SessionKind};
 use motcua_store::StoreError;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -82,7 +82,7 @@ pub async fn login(
 ) -> HttpResult<Json<LoginResponse>> {
     let user = motcua_app::accounts::check_credentials(&state, &auth::client_key(Some(addr)), &r.username, &r.password)
         .await?;
-    let (token, _) = motcua_app::accounts::open_session(&state, &user, "api").await?;
+    let (token, _) = motcua_app::accounts::open_session(&state, &user, SessionKind::Api).await?;
     let catalog = state.catalog();
     let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));
     Ok(Json(LoginResponse { token, user: UserDto::new(&user, agency) }))

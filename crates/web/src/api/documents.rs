@@ -10,6 +10,7 @@ use crate::auth::CurrentUser;
 use crate::error::HttpResult;
 use crate::lang::CallerLang;
 use motcua_app::state::AppState;
+use motcua_domain::dossier::AttachmentPurpose;
 
 /// Paging of the store.
 #[derive(Deserialize, IntoParams)]
@@ -41,7 +42,7 @@ pub async fn list(
         .into_iter()
         .map(|s| {
             let p = catalog.get(&s.procedure_code);
-            let is_result = s.attachment.purpose == "result";
+            let is_result = s.attachment.purpose == AttachmentPurpose::Result;
             let name = if is_result {
                 lang.t("dossier-result")
             } else {

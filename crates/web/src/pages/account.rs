@@ -18,6 +18,8 @@ use crate::api::dto::RegisterRequest;
 use crate::auth::{self, MaybeUser, SESSION_COOKIE};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
+use motcua_domain::dossier::AttachmentPurpose;
+use motcua_store::users::SessionKind;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -35,7 +37,7 @@ fn safe_next(next: Option<&str>) -> Option<String> {
 
 /// Opens a cookie session for the user and goes on to `to`.
 async fn start_session(state: &AppState, user: &motcua_store::users::User, to: &str) -> HttpResult<Response> {
-    let (token, _) = motcua_app::accounts::open_session(state, user, "web").await?;
+    let (token, _) = motcua_app::accounts::open_session(state, user, SessionKind::Web).await?;
     let mut res = Redirect::to(to).into_response();
     let cookie = auth::cookie(state, SESSION_COOKIE, &token, None);
     res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
@@ -234,7 +236,7 @@ pub async fn document_store(
         .into_iter()
         .map(|s| {
             let p = catalog.get(&s.procedure_code);
-            let document = if s.attachment.purpose == "result" {
+            let document = if s.attachment.purpose == AttachmentPurpose::Result {
                 lang.t("dossier-result")
             } else {
                 p.and_then(|p| p.documents.iter().find(|d| d.key == s.attachment.key))
@@ -248,7 +250,7 @@ pub async fn document_store(
                 p.map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string()).unwrap_or_default(),
                 s.dossier_code,
                 present::show_time(Some(s.attachment.created_at)),
-                s.attachment.purpose == "result",
+                s.attachment.purpose == AttachmentPurpose::Result,
             )
         })
         .collect();

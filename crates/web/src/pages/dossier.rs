@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use motcua_domain::dossier::{Action, Status};
+use motcua_domain::dossier::{Action, AttachmentPurpose, Status};
 use serde::Deserialize;
 
 use super::csrf::{Csrf, CsrfMultipart};
@@ -186,7 +186,7 @@ fn attachment_view(lang: Lang, v: &DossierView, a: &motcua_store::dossiers::Atta
         document: {
             let mut label = document;
             for (flag, key) in [
-                (a.purpose == "supplement", "supplemented"),
+                (a.purpose == AttachmentPurpose::Supplement, "supplemented"),
                 (a.from_citizen_store, "attachment-from-store"),
                 (a.digitized, "attachment-digitized"),
             ] {

@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::{due_at, vn_offset};
+use motcua_domain::catalog::ResultKind;
 use motcua_domain::dossier::{Role, Status};
 use motcua_render as render;
 use motcua_store::dossiers::Event;
@@ -116,7 +117,7 @@ pub async fn dossier_form(
                     time_limit: time_text(vi, p),
                     received_at,
                     due_at: due,
-                    result_delivery: if p.result_kind == "electronic" {
+                    result_delivery: if p.result_kind == ResultKind::Electronic {
                         "Trực tuyến trên Cổng dịch vụ công hoặc tại Bộ phận một cửa".into()
                     } else {
                         "Tại Bộ phận tiếp nhận và trả kết quả".into()

@@ -12,7 +12,7 @@ use axum_extra::extract::Form;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use motcua_domain::calendar::vn_offset;
 use motcua_domain::dossier::Role;
-use motcua_store::payments::{self, PaymentStatus};
+use motcua_store::payments::{self, LogOutcome, PaymentStatus};
 use serde::Deserialize;
 
 use super::{Ctx, SignedIn};
@@ -175,12 +175,12 @@ pub async fn reconcile(
         payments::log_between(&state.db, a, b, 200)
             .await?
             .into_iter()
-            .filter(|e| !matches!(e.outcome.as_str(), "paid" | "failed"))
+            .filter(|e| !matches!(e.outcome, LogOutcome::Paid | LogOutcome::Failed))
             .map(|e| {
                 [
                     show_time(Some(e.at)),
                     e.txn_ref.unwrap_or_default(),
-                    lang.t(&format!("payment-outcome-{}", e.outcome)),
+                    lang.t(&format!("payment-outcome-{}", e.outcome.as_str())),
                     e.remote_addr.unwrap_or_default(),
                 ]
             })

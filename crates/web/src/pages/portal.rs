@@ -32,7 +32,7 @@ impl ProcedureRow {
             code: p.code.clone(),
             name: lang.pick(&p.name, p.name_en.as_deref()).to_string(),
             agency: lang.pick(&p.agency.name, p.agency.name_en.as_deref()).to_string(),
-            level: lang.t(&format!("level-{}", p.level)),
+            level: lang.t(&format!("level-{}", p.level.as_str())),
             time: time_text(lang, p),
             fee: fee_text(lang, p.fee_vnd),
         }
@@ -209,7 +209,7 @@ pub(super) async fn procedure_page(
         time: time_text(lang, p),
         fee: fee_text(lang, p.fee_vnd),
         fee_note: p.fee_note.clone(),
-        level: lang.t(&format!("level-{}", p.level)),
+        level: lang.t(&format!("level-{}", p.level.as_str())),
         level_reason: p.level_reason.clone(),
         documents: p
             .documents
@@ -223,7 +223,7 @@ pub(super) async fn procedure_page(
                 )
             })
             .collect(),
-        online: p.level != "none",
+        online: p.level.is_online(),
         ctx: ctx.clone(),
     };
     Ok(page)

@@ -111,7 +111,7 @@ impl From<&Procedure> for ProcedureDto {
             name_en: p.name_en.clone(),
             field: FieldDto { code: p.field.code.clone(), name: p.field.name.clone() },
             agency: (&p.agency).into(),
-            level: p.level.clone(),
+            level: p.level.as_str().into(),
             level_reason: p.level_reason.clone(),
             processing_days: days,
             processing: ProcessingDto { amount: p.limit.amount, unit: p.limit.unit.as_str().into() },

@@ -43,7 +43,7 @@ impl From<&Agency> for AgencyDto {
             name: a.name.clone(),
             name_en: a.name_en.clone(),
             parent_code: a.parent_code.clone(),
-            kind: a.kind.clone(),
+            kind: a.kind.as_str().into(),
         }
     }
 }

@@ -1,0 +1,129 @@
+//! The catalog's vocabulary: the kinds of agency that handle procedures, how far a procedure can
+//! be done online, and in what form its result is issued. Each is a closed set of words that
+//! the catalog data, the store and the API share.
+
+use serde::{Deserialize, Serialize};
+
+/// What an agency is (loại cơ quan).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgencyKind {
+    /// The provincial people's committee (UBND tỉnh).
+    Province,
+    /// A department of the province (Sở, ban, ngành).
+    Department,
+    /// The public administrative service centre (Trung tâm Phục vụ hành chính công), whose
+    /// one-stop desk receives dossiers for every agency.
+    ServiceCentre,
+    /// A commune's people's committee (UBND xã).
+    Commune,
+}
+
+impl AgencyKind {
+    /// Every kind.
+    pub const ALL: [AgencyKind; 4] =
+        [AgencyKind::Province, AgencyKind::Department, AgencyKind::ServiceCentre, AgencyKind::Commune];
+
+    /// The stable machine name used in the catalog data, the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgencyKind::Province => "province",
+            AgencyKind::Department => "department",
+            AgencyKind::ServiceCentre => "service_centre",
+            AgencyKind::Commune => "commune",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<AgencyKind> {
+        AgencyKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How far a procedure is offered online (mức độ dịch vụ công trực tuyến).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnlineLevel {
+    /// Not online: applied for at the desk only (`none`).
+    #[serde(rename = "none")]
+    Offline,
+    /// Partly online (một phần): applied for online, some steps done in person.
+    Partial,
+    /// Fully online (toàn trình): from application to result.
+    Full,
+}
+
+impl OnlineLevel {
+    /// Every level, least online first.
+    pub const ALL: [OnlineLevel; 3] = [OnlineLevel::Offline, OnlineLevel::Partial, OnlineLevel::Full];
+
+    /// The stable machine name used in the catalog data, the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnlineLevel::Offline => "none",
+            OnlineLevel::Partial => "partial",
+            OnlineLevel::Full => "full",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<OnlineLevel> {
+        OnlineLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// Whether the procedure may be applied for online.
+    pub fn is_online(self) -> bool {
+        self != OnlineLevel::Offline
+    }
+}
+
+/// In what form a procedure's result is issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultKind {
+    /// On paper, handed over or posted.
+    Paper,
+    /// As an electronic document (kết quả điện tử), sealed by the system.
+    Electronic,
+}
+
+impl ResultKind {
+    /// Every kind.
+    pub const ALL: [ResultKind; 2] = [ResultKind::Paper, ResultKind::Electronic];
+
+    /// The stable machine name used in the catalog data and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultKind::Paper => "paper",
+            ResultKind::Electronic => "electronic",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<ResultKind> {
+        ResultKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_names_parse_back_and_match_serde() {
+        for k in AgencyKind::ALL {
+            assert_eq!(AgencyKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for l in OnlineLevel::ALL {
+            assert_eq!(OnlineLevel::parse(l.as_str()), Some(l));
+            assert_eq!(serde_json::to_value(l).unwrap(), l.as_str());
+        }
+        for k in ResultKind::ALL {
+            assert_eq!(ResultKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        assert_eq!(OnlineLevel::parse("offline"), None);
+        assert!(!OnlineLevel::Offline.is_online() && OnlineLevel::Partial.is_online());
+    }
+}
