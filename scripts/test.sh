@@ -14,6 +14,13 @@ command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql-client)
 # The e-mail tests deliver to a real SMTP server, aiosmtpd, run by Debian's Python (the first
 # python3 on PATH may be another one without the package).
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need_apt+=(python3-aiosmtpd)
+# The PDF signature tests validate with Poppler's pdfsig, and sign on a SoftHSM2 token whose
+# objects OpenSC's pkcs11-tool writes.
+command -v pdfsig >/dev/null 2>&1 || need_apt+=(poppler-utils)
+command -v softhsm2-util >/dev/null 2>&1 || need_apt+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || need_apt+=(opensc)
+# pyHanko, the other validator, goes into a virtualenv of Debian's Python (below).
+/usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${need_apt[*]} from Debian's packages"
@@ -24,6 +31,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# pyHanko (PyPI), the second validator of the PDF signature tests, in a virtualenv kept between
+# runs; pinned, so a new release cannot change what "valid" means under our feet.
+pyhanko_venv="${MOTCUA_PYHANKO_VENV:-$HOME/.cache/motcua/pyhanko-0.38.0}"
+if [ ! -x "$pyhanko_venv/bin/pyhanko" ]; then
+  echo "installing pyHanko into $pyhanko_venv from PyPI"
+  /usr/bin/python3 -m venv "$pyhanko_venv"
+  "$pyhanko_venv/bin/pip" install --quiet 'pyHanko==0.38.0' 'pyhanko-cli==0.6.0'
+fi
+export MOTCUA_PYHANKO="$pyhanko_venv/bin/pyhanko"
 
 # PostgreSQL at 127.0.0.1:5432 must be up: start the local cluster if it is not.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

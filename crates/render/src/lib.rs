@@ -10,6 +10,9 @@
 //! Text is set in DejaVu Sans, embedded and subset, with a ToUnicode map, so every Vietnamese
 //! letter prints and the text can be searched and copied. Input is normalized to NFC first.
 //! The dossier code is printed with a QR code of the public lookup link.
+//!
+//! The stamp of a digital signature (who signed, for which agency, when) is drawn here too, with
+//! the same faces, for `motcua_signing::pades` to place in the signature.
 
 #![warn(missing_docs)]
 
@@ -17,6 +20,7 @@ mod fonts;
 mod forms;
 mod qr;
 mod sheet;
+mod stamp;
 mod text;
 
 use std::fmt;
@@ -32,6 +36,7 @@ pub use forms::receipt::{render_receipt, CopyKind, Receipt, ReceivedDocument};
 pub use forms::register::{render_register, Register, RegisterRow};
 pub use forms::result::{claimed_code, render_electronic_result, ElectronicResult, IssuedFile, SEAL_KEYWORD};
 pub use forms::{Applicant, DossierRef, Issuer, Signer};
+pub use stamp::{render_signature_stamp, SignatureStamp};
 pub use text::{amount_in_words, thousands};
 
 /// Why a form could not be rendered.

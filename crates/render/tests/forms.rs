@@ -218,3 +218,32 @@ fn empty_lists_still_render() {
     receipt.applicant = Applicant { name: "Nguyễn Văn A".into(), ..Applicant::default() };
     assert_eq!(Pdf::parse(&render_receipt(&receipt, NEW).unwrap()).page_count(), 1);
 }
+
+#[test]
+fn a_signature_stamp_says_who_for_whom_and_when() {
+    use chrono::TimeZone;
+    let signed_at = chrono::FixedOffset::east_opt(7 * 3600).unwrap().with_ymd_and_hms(2026, 11, 26, 8, 30, 5).unwrap();
+    let stamp = SignatureStamp {
+        signer: "Nguyễn Thị Hồng Nhung".into(),
+        // Decomposed input is drawn precomposed.
+        agency: "Ủy ban nhân dân tỉnh Lào Cai".nfd().collect(),
+        signed_at,
+    };
+    let pdf = Pdf::parse(&render_signature_stamp(&stamp, 190.0, 48.0).unwrap());
+    assert_eq!(pdf.page_count(), 1);
+    assert_eq!(pdf.page_size(0), (190, 48));
+    assert_eq!(pdf.embedded_fonts(), ["DejaVuSans", "DejaVuSans-Bold"]);
+    assert!(pdf.all_fonts_have_to_unicode());
+    // (lopdf's text extraction breaks the line where the bold name starts.)
+    assert_eq!(
+        pdf.flat_text(),
+        "Ký bởi: Nguyễn Thị Hồng Nhung Cơ quan: Ủy ban nhân dân tỉnh Lào Cai Thời gian ký: 26/11/2026 08:30:05 +07:00"
+    );
+    // A long agency name in a small box wraps and shrinks, and still says everything.
+    let long = SignatureStamp {
+        agency: "Trung tâm Phục vụ hành chính công tỉnh Lào Cai — Bộ phận tiếp nhận và trả kết quả".into(),
+        ..stamp
+    };
+    let pdf = Pdf::parse(&render_signature_stamp(&long, 120.0, 40.0).unwrap());
+    assert!(pdf.flat_text().contains("Bộ phận tiếp nhận và trả kết quả"), "{}", pdf.flat_text());
+}

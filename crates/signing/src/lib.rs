@@ -1,3 +1,12 @@
+//! Signatures of motcua.
+//!
+//! - [`pades`]: PAdES signatures of the PDFs motcua issues (the one-stop forms, the register,
+//!   fee receipts, electronic results), with an X.509 certificate whose key is in a PKCS#12
+//!   file ([`signer::Pkcs12Signer`]) or on a PKCS#11 token ([`pkcs11::Pkcs11Signer`]), optionally
+//!   timestamped ([`tsa`]); [`x509`] makes a local test CA for the demo and the tests.
+//! - The Ed25519 seals of electronic results, below: a second check that needs nothing but the
+//!   public key.
+//!
 //! Signatures of electronic results (kết quả điện tử — DESIGN.md section 7): the system signs
 //! each issued result file so that anyone can later check that a file is the one issued and was
 //! not changed by a single byte.
@@ -13,9 +22,17 @@
 //! lost or rotated private key never makes issued results unverifiable. Rotation is adding a
 //! newer key.
 //!
-//! This crate knows no database and no web: it signs and verifies bytes.
+//! This crate knows no database and no web: it signs and verifies bytes. Files are read only
+//! where a path is asked for (the key ring's folder, a PKCS#11 module).
 
 #![warn(missing_docs)]
+
+mod cms;
+pub mod pades;
+pub mod pkcs11;
+pub mod signer;
+pub mod tsa;
+pub mod x509;
 
 use std::fs;
 use std::io::Write;
