@@ -14,6 +14,7 @@ pub mod citizen_store;
 pub mod dossiers;
 pub mod drafts;
 pub mod error;
+pub mod forms;
 pub mod gateway;
 pub mod i18n;
 pub mod jobs;

@@ -133,7 +133,7 @@ pub async fn control_slip(
     let p = &v.procedure;
     let d = &v.dossier;
     let judge = |at: chrono::DateTime<chrono::Utc>| {
-        super::forms::timeliness(d.due_at, at).map(|t| t.label().to_string()).unwrap_or_default()
+        motcua_app::forms::timeliness(d.due_at, at).map(|t| t.label().to_string()).unwrap_or_default()
     };
     let (agency_parent, agency) = form_heading(&catalog, &p.agency);
     let rows = v
@@ -142,7 +142,7 @@ pub async fn control_slip(
         .map(|e| {
             let (verb, actor) = (present::event_action(Lang::Vi, e), present::event_actor(Lang::Vi, e));
             (
-                super::forms::slip_unit(&catalog, p, e),
+                motcua_app::forms::slip_unit(&catalog, p, e),
                 format!("{} — {verb} ({actor})", show_time(Some(e.at))),
                 if e.action == "submit" { String::new() } else { judge(e.at) },
                 present::event_detail(Lang::Vi, e),

@@ -1,0 +1,359 @@
+//! The legal forms (biểu mẫu) of a dossier as PDF, gathered from the dossier and its history and
+//! laid out by the render crate: receipt (01), supplement request (02), refusal (03), apology
+//! and new date (04), stop notice (05, new numbering), process control slip, and the dossier
+//! register of a unit for a period. Forms are in Vietnamese whatever the reader's language, as
+//! the law prescribes; numbering follows the scheme configured for the province.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use motcua_domain::calendar::{due_at, vn_offset};
+use motcua_domain::catalog::ResultKind;
+use motcua_domain::dossier::{Role, Status};
+use motcua_render as render;
+use motcua_store::dossiers::Event;
+use motcua_store::users::User;
+
+use crate::dossiers::view::DossierView;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::i18n::Lang;
+use crate::present::{self, fee_text, time_text};
+use crate::state::AppState;
+
+/// The forms of one dossier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// 01: receipt and appointment.
+    Receipt,
+    /// 02: supplement request.
+    SupplementRequest,
+    /// 03: refusal.
+    Refusal,
+    /// 04: apology and new date.
+    Apology,
+    /// 05: stop notice.
+    StopNotice,
+    /// The process control slip (officers only).
+    ControlSlip,
+}
+
+fn today() -> NaiveDate {
+    Utc::now().with_timezone(&vn_offset()).date_naive()
+}
+
+fn last<'a>(v: &'a DossierView, action: &str) -> Option<&'a Event> {
+    v.history.iter().rev().find(|e| e.action == action)
+}
+
+/// Lines of an officer's note as separate items ("item: reason" splits at the first colon).
+fn items_of(note: &str) -> Vec<render::SupplementItem> {
+    note.lines()
+        .map(|l| l.trim().trim_start_matches(['-', '•', '*']).trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.split_once(':') {
+            Some((item, reason)) if !reason.trim().is_empty() => {
+                render::SupplementItem { item: item.trim().into(), reason: reason.trim().into() }
+            }
+            _ => render::SupplementItem { item: l.into(), reason: String::new() },
+        })
+        .collect()
+}
+
+/// Who signs for the unit: its leader acting on the dossier, else the latest officer.
+fn signer(v: &DossierView, actions: &[&str]) -> render::Signer {
+    let name = v
+        .history
+        .iter()
+        .rev()
+        .find(|e| actions.contains(&e.action.as_str()))
+        .map(|e| e.actor_name.clone())
+        .unwrap_or_default();
+    render::Signer { title: "THỦ TRƯỞNG CƠ QUAN".into(), name }
+}
+
+fn unavailable() -> AppError {
+    AppError::with(ErrorKind::NotFound, "error-form-not-available")
+}
+
+fn rendered(r: Result<Vec<u8>, render::RenderError>) -> AppResult<Vec<u8>> {
+    r.map_err(AppError::internal)
+}
+
+/// One form of a dossier `v` (as `viewer` may see it) as PDF; not found when the form does not
+/// apply (no supplement was asked, the dossier was not refused, a citizen asks for the slip).
+pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form) -> AppResult<Vec<u8>> {
+    let numbering = state.config.form_numbering;
+    let d = &v.dossier;
+    let p = &v.procedure;
+    let vi = Lang::Vi;
+    let bytes = match kind {
+        Form::Receipt => {
+            let (Some(received_at), Some(due)) = (d.received_at, d.due_at) else { return Err(unavailable()) };
+            let documents = p
+                .documents
+                .iter()
+                .filter_map(|doc| {
+                    let count = v.attachments.iter().filter(|a| a.key == doc.key).count();
+                    (count > 0).then(|| render::ReceivedDocument {
+                        name: doc.name.clone(),
+                        kind: if doc.original { render::CopyKind::Original } else { render::CopyKind::Copy },
+                        count: count as u32,
+                    })
+                })
+                .collect();
+            let local = received_at.with_timezone(&vn_offset());
+            rendered(render::render_receipt(
+                &render::Receipt {
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
+                    issued_on: local.date_naive(),
+                    applicant: v.form_applicant(),
+                    procedure: p.name.clone(),
+                    documents,
+                    sets: 1,
+                    time_limit: time_text(vi, p),
+                    received_at,
+                    due_at: due,
+                    result_delivery: if p.result_kind == ResultKind::Electronic {
+                        "Trực tuyến trên Cổng dịch vụ công hoặc tại Bộ phận một cửa".into()
+                    } else {
+                        "Tại Bộ phận tiếp nhận và trả kết quả".into()
+                    },
+                    fees: fee_text(vi, d.fee_vnd),
+                    register_book: format!("Sổ theo dõi hồ sơ năm {}", chrono::Datelike::year(&local)),
+                    register_entry: d.code.rsplit('-').next().unwrap_or_default().to_string(),
+                    officer: last(v, "receive").map(|e| e.actor_name.clone()).unwrap_or_default(),
+                },
+                numbering,
+            ))?
+        }
+        Form::SupplementRequest => {
+            let e = last(v, "request_supplement").ok_or_else(unavailable)?;
+            rendered(render::render_supplement_request(
+                &render::SupplementRequest {
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
+                    issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
+                    applicant: v.form_applicant(),
+                    procedure: p.name.clone(),
+                    received_at: d.received_at.filter(|r| *r <= e.at),
+                    items: items_of(e.note.as_deref().unwrap_or_default()),
+                    officer: e.actor_name.clone(),
+                    officer_phone: String::new(),
+                },
+                numbering,
+            ))?
+        }
+        Form::Refusal => {
+            let e = last(v, "refuse").ok_or_else(unavailable)?;
+            let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
+            rendered(render::render_refusal(
+                &render::Refusal {
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
+                    issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
+                    applicant: v.form_applicant(),
+                    procedure: p.name.clone(),
+                    reasons: reasons.map(str::to_string).collect(),
+                    officer: e.actor_name.clone(),
+                },
+                numbering,
+            ))?
+        }
+        Form::Apology => {
+            let e = last(v, "reschedule").ok_or_else(unavailable)?;
+            let (Some(received_at), Some(new_due), Some(started)) = (d.received_at, d.due_at, d.clock_started_at)
+            else {
+                return Err(unavailable());
+            };
+            let rule = state.catalog().counting_rule(&p.agency.code);
+            let old_due = due_at(&state.calendar(), &rule, started, p.limit);
+            rendered(render::render_apology(
+                &render::Apology {
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
+                    issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
+                    applicant: v.form_applicant(),
+                    procedure: p.name.clone(),
+                    received_at,
+                    old_due_at: old_due,
+                    new_due_at: new_due,
+                    reason: e.note.clone().unwrap_or_default(),
+                    signer: render::Signer { title: "THỦ TRƯỞNG CƠ QUAN".into(), name: e.actor_name.clone() },
+                },
+                numbering,
+            ))?
+        }
+        Form::StopNotice => {
+            if d.status != Status::Withdrawn {
+                return Err(unavailable());
+            }
+            let e = last(v, "withdraw").ok_or_else(unavailable)?;
+            let received_at = d.received_at.unwrap_or(d.submitted_at);
+            rendered(render::render_stop_notice(
+                &render::StopNotice {
+                    issuer: state.issuer(&p.agency),
+                    dossier: state.config.dossier_ref(&d.code),
+                    issued_on: today(),
+                    applicant: v.form_applicant(),
+                    procedure: p.name.clone(),
+                    received_at,
+                    stopped_at: e.at,
+                    reason: match e.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                        Some(n) => format!("Người nộp hồ sơ đề nghị rút hồ sơ: {n}"),
+                        None => "Người nộp hồ sơ đề nghị rút hồ sơ.".into(),
+                    },
+                    next_steps: "Tổ chức, cá nhân có nhu cầu tiếp tục giải quyết thì nộp hồ sơ mới.".into(),
+                    signer: signer(v, &["forward", "issue_result", "receive"]),
+                },
+                numbering,
+            ))?
+        }
+        Form::ControlSlip => {
+            if !viewer.is_officer() {
+                return Err(AppError::not_found());
+            }
+            rendered(render::render_control_slip(&control_slip(state, v), numbering))?
+        }
+    };
+    Ok(bytes)
+}
+
+/// The unit an event of the history happened in, as the control slip names it: the desk, the
+/// applicant, or the agency of the workflow step.
+pub fn slip_unit(catalog: &crate::state::Catalog, p: &motcua_store::catalog::Procedure, e: &Event) -> String {
+    match e.action.as_str() {
+        "submit" | "receive" | "return_result" => "Bộ phận tiếp nhận và trả kết quả".to_string(),
+        "supplement" | "withdraw" => "Người nộp hồ sơ".to_string(),
+        _ => e
+            .step
+            .and_then(|s| p.workflow.get(s as usize))
+            .and_then(|s| catalog.agencies.get(&s.agency))
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| p.agency.name.clone()),
+    }
+}
+
+/// Whether something done at `at` was early (before the due day), on time or late.
+pub fn timeliness(due: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<render::Timeliness> {
+    let day = |t: DateTime<Utc>| t.with_timezone(&vn_offset()).date_naive();
+    match due {
+        None => None,
+        Some(due) if day(at) < day(due) => Some(render::Timeliness::Early),
+        Some(due) if at <= due => Some(render::Timeliness::OnTime),
+        Some(_) => Some(render::Timeliness::Late),
+    }
+}
+
+/// The control slip from the history: each event after the first hands the dossier over from
+/// the unit that acted before to the unit that acts now, judged against the due date.
+fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
+    let catalog = state.catalog();
+    let p = &v.procedure;
+    let d = &v.dossier;
+    let unit_of = |e: &Event| slip_unit(&catalog, p, e);
+    let judge = |at: DateTime<Utc>| timeliness(d.due_at, at);
+    let hand_offs = v
+        .history
+        .windows(2)
+        .map(|w| {
+            let (before, e) = (&w[0], &w[1]);
+            let verb = present::event_action(Lang::Vi, e);
+            let detail = present::event_detail(Lang::Vi, e).replace('\n', "; ");
+            render::HandOff {
+                from_unit: unit_of(before),
+                from_person: present::event_actor(Lang::Vi, before),
+                to_unit: unit_of(e),
+                to_person: present::event_actor(Lang::Vi, e),
+                handed_over_at: before.at,
+                received_at: Some(e.at),
+                result: judge(e.at),
+                note: if detail.is_empty() { verb } else { format!("{verb}: {detail}") },
+            }
+        })
+        .collect();
+    let mut coordinating: Vec<String> = p
+        .workflow
+        .iter()
+        .flat_map(|s| std::iter::once(s.agency.clone()).chain(s.consultations.iter().map(|c| c.agency.clone())))
+        .filter(|a| *a != p.agency.code)
+        .filter_map(|a| catalog.agencies.get(&a).map(|x| x.name.clone()))
+        .collect();
+    coordinating.dedup();
+    render::ControlSlip {
+        issuer: state.issuer(&p.agency),
+        dossier: state.config.dossier_ref(&d.code),
+        lead_agency: p.agency.name.clone(),
+        coordinating_agencies: coordinating,
+        hand_offs,
+    }
+}
+
+/// Sổ theo dõi hồ sơ — the dossier register of the officer's unit (every unit for the service
+/// centre) from `from` to `to` included (at most a year), received dossiers in order of reception,
+/// on A4. Desk officers, leaders and administrators only.
+pub async fn register(state: &AppState, user: &User, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
+    let Some(agency_code) = user.agency_code.clone().filter(|_| user.is_officer()) else {
+        return Err(AppError::not_found());
+    };
+    if !(user.has(Role::Reception) || user.has(Role::Leader) || user.has(Role::Admin)) {
+        return Err(AppError::not_found());
+    }
+    if to < from || (to - from).num_days() > 366 {
+        return Err(AppError::fields([("den".to_string(), "register-bad-period".to_string())].into()));
+    }
+    let catalog = state.catalog();
+    let agency = catalog.agencies.get(&agency_code).cloned().ok_or_else(AppError::not_found)?;
+    let scope = (!agency.is_service_centre()).then_some(agency_code.as_str());
+    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(vn_offset()).single());
+    let (Some(since), Some(until)) = (start(from), start(to.succ_opt().unwrap_or(to))) else {
+        return Err(AppError::not_found());
+    };
+    let list = motcua_store::dossiers::received_between(
+        &state.db,
+        scope,
+        since.with_timezone(&Utc),
+        until.with_timezone(&Utc),
+        REGISTER_MAX_ROWS,
+    )
+    .await?;
+    let rows = list
+        .iter()
+        .map(|d| render::RegisterRow {
+            code: d.code.clone(),
+            applicant: d.applicant.full_name.clone(),
+            procedure: catalog
+                .get(&d.procedure_code)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| d.procedure_code.clone()),
+            received_at: d.received_at.unwrap_or(d.submitted_at),
+            due_at: d.due_at,
+            finished_at: d.finished_at,
+            returned_at: d.returned_at,
+            status: Lang::Vi.t(&format!("status-{}", d.status.as_str())),
+            note: if d.supplement_count > 0 {
+                format!("Bổ sung {} lần", d.supplement_count)
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    rendered(render::render_register(
+        &render::Register {
+            issuer: state.issuer(&agency),
+            book: format!("Sổ theo dõi hồ sơ — {}", agency.name),
+            from,
+            to,
+            rows,
+        },
+        state.config.form_numbering,
+    ))
+}
+
+/// A register holds at most this many rows (a unit's year is a few thousand dossiers).
+const REGISTER_MAX_ROWS: i64 = 20_000;
+
+/// The first day of this month in Vietnam, and today: the register's default period.
+pub fn this_month() -> (NaiveDate, NaiveDate) {
+    let today = today();
+    let first = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), chrono::Datelike::month(&today), 1);
+    (first.unwrap_or(today), today)
+}
