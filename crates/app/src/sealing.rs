@@ -4,8 +4,11 @@
 //!
 //! Issuing: the officer's file is laid into the electronic result PDF (motcua-render), the PDF
 //! is signed with the current key of the data folder's key ring (motcua-signing), and the PDF and
-//! its seal are recorded in the transaction of the `issue_result` action. Verifying reads only the
-//! database: the seal and the public key of the key that signed it.
+//! its seal are recorded in the transaction of the `issue_result` action. When the deciding
+//! agency has a certificate (`crate::pki`), the result is first PAdES-signed by it: an issued
+//! PDF as it is (incremental update), anything else as the laid-out result; the seal then covers
+//! the signed bytes. Verifying reads only the database: the seal and the public key of the key
+//! that signed it.
 
 use chrono::{DateTime, Utc};
 use motcua_domain::code::VerificationCode;
