@@ -22,6 +22,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod passwords;
 pub mod payments;
+pub mod pki;
 pub mod present;
 pub mod procedures;
 pub mod sealing;

@@ -4,8 +4,11 @@
 //!
 //! Issuing: the officer's file is laid into the electronic result PDF (motcua-render), the PDF
 //! is signed with the current key of the data folder's key ring (motcua-signing), and the PDF and
-//! its seal are recorded in the transaction of the `issue_result` action. Verifying reads only the
-//! database: the seal and the public key of the key that signed it.
+//! its seal are recorded in the transaction of the `issue_result` action. When the deciding
+//! agency has a certificate (`crate::pki`), the result is first PAdES-signed by it: an issued
+//! PDF as it is (incremental update), anything else as the laid-out result; the seal then covers
+//! the signed bytes. Verifying reads only the database: the seal and the public key of the key
+//! that signed it.
 
 use chrono::{DateTime, Utc};
 use motcua_domain::code::VerificationCode;
@@ -21,6 +24,51 @@ use crate::keys::public_keys;
 use crate::keys::register;
 use crate::state::AppState;
 use crate::uploads::Upload;
+
+/// The deciding agency's PAdES signature of a result: its certificate, and what the visible stamp
+/// and the signature dictionary say.
+struct AgencySignature {
+    signer: std::sync::Arc<dyn motcua_signing::signer::Signer>,
+    officer: String,
+    agency: String,
+    reason: String,
+    location: String,
+    contact: String,
+    at: DateTime<Utc>,
+}
+
+impl AgencySignature {
+    /// Width and height of the stamp, and its distance from the page's bottom right corner, in
+    /// points.
+    const STAMP: (f32, f32) = (190.0, 48.0);
+    const MARGIN: f32 = 28.0;
+
+    /// `pdf` signed by the agency, with the stamp (the officer's name, the agency, the time) at
+    /// the bottom right of the last page.
+    fn sign(&self, pdf: &[u8]) -> Result<Vec<u8>, motcua_signing::pades::PadesError> {
+        use motcua_signing::pades::{last_page, sign_pdf, Appearance, PadesError, SignatureOptions};
+        let at = self.at.with_timezone(&motcua_domain::calendar::vn_offset());
+        let (page, [x0, y0, x1, _]) = last_page(pdf)?;
+        let (width, height) = Self::STAMP;
+        let stamp = motcua_render::render_signature_stamp(
+            &motcua_render::SignatureStamp { signer: self.officer.clone(), agency: self.agency.clone(), signed_at: at },
+            width,
+            height,
+        )
+        .map_err(|e| PadesError::Stamp(e.to_string()))?;
+        let appearance =
+            Appearance { page, x: (x1 - width - Self::MARGIN).max(x0), y: y0 + Self::MARGIN, width, height, stamp };
+        let options = SignatureOptions {
+            signing_time: Some(at),
+            reason: Some(self.reason.clone()),
+            location: Some(self.location.clone()),
+            contact_info: Some(self.contact.clone()),
+            appearance: Some(appearance),
+            ..Default::default()
+        };
+        sign_pdf(pdf, self.signer.as_ref(), &options)
+    }
+}
 
 /// The name the signed result file gets in the dossier and the applicant's store.
 fn result_file_name(dossier_code: &str) -> String {
@@ -39,6 +87,7 @@ pub(crate) async fn seal_result(
     d: &Dossier,
     p: &Procedure,
     issued: &Upload,
+    officer: &str,
     now: DateTime<Utc>,
 ) -> AppResult<(NewAttachment, NewSeal)> {
     let code = {
@@ -47,6 +96,20 @@ pub(crate) async fn seal_result(
         rand::rngs::OsRng.fill_bytes(&mut random);
         VerificationCode::from_random(&random)
     };
+    let catalog = state.catalog();
+    let lead = catalog.agencies.get(&d.lead_agency).unwrap_or(&p.agency);
+    let verify_url = state.config.verify_url(code.as_str());
+    let agency_signature = state.config.signers.get_or_warn(&lead.code).map(|signer| AgencySignature {
+        signer,
+        officer: officer.to_string(),
+        agency: lead.name.clone(),
+        reason: format!("Kết quả giải quyết hồ sơ {}", d.code),
+        location: state.config.place.clone(),
+        // The verification address, and the code where `motcua_render::claimed_code` finds it,
+        // so that the public page can tell a changed copy of this result from an unknown file.
+        contact: format!("{verify_url} {}{}", motcua_render::SEAL_KEYWORD, code.as_str()),
+        at: now,
+    });
     let mut result = motcua_render::ElectronicResult {
         issuer: state.issuer(&p.agency),
         dossier_code: d.code.clone(),
@@ -54,7 +117,7 @@ pub(crate) async fn seal_result(
         applicant: d.applicant.full_name.clone(),
         issued_at: now,
         verification_code: code.grouped(),
-        verify_url: state.config.verify_url(code.as_str()),
+        verify_url,
         key_id: String::new(),
         issued: motcua_render::IssuedFile {
             file_name: issued.file_name.clone(),
@@ -63,12 +126,42 @@ pub(crate) async fn seal_result(
         },
     };
     let worker = state.clone();
+    let dossier_code = d.code.clone();
     let (bytes, signed, new_key) = tokio::task::spawn_blocking(move || -> AppResult<_> {
         let mut ring = worker.keys.lock().unwrap_or_else(|e| e.into_inner());
         // A key added by `motcua keys rotate` while the server runs signs from now on.
         let changed = ring.reload().map_err(AppError::internal)?;
         result.key_id = ring.current().id().to_string();
-        let bytes = motcua_render::render_electronic_result(&result).map_err(AppError::internal)?;
+        // An issued PDF is signed as it is, by the agency, after the signatures it may already
+        // carry (an incremental update keeps them valid); anything else, or a PDF that cannot
+        // take a signature, is laid into the system's electronic result, which the agency signs.
+        let signed_as_issued = match &agency_signature {
+            Some(signature) if result.issued.content_type == "application/pdf" => {
+                match signature.sign(&result.issued.bytes) {
+                    Ok(bytes) => Some(bytes),
+                    Err(e) => {
+                        tracing::warn!(
+                            "the result of {dossier_code} cannot be signed as the PDF it is ({e}): it is laid into \
+                             the electronic result instead"
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let bytes = match signed_as_issued {
+            Some(bytes) => bytes,
+            None => {
+                let rendered = motcua_render::render_electronic_result(&result).map_err(AppError::internal)?;
+                match &agency_signature {
+                    Some(signature) => signature.sign(&rendered).map_err(AppError::internal)?,
+                    None => rendered,
+                }
+            }
+        };
+        // The system's seal covers the bytes as issued, agency signature included: the public
+        // page's second, offline check.
         let signed = ring.current().sign(&bytes);
         Ok((bytes, signed, changed.then(|| public_keys(&ring))))
     })

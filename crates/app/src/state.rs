@@ -41,6 +41,10 @@ pub struct Config {
     /// Serve Prometheus metrics at `/metrics`. Off unless asked for: the page tells whoever
     /// reaches it how busy the server is, so it belongs behind the operator's proxy.
     pub metrics: bool,
+    /// The agencies' signing certificates (`<data>/pki`, see [`crate::pki`]): the deciding
+    /// agency PAdES-signs the electronic results it issues. None by default: results then carry
+    /// the system's Ed25519 seal only.
+    pub signers: std::sync::Arc<crate::pki::AgencySigners>,
 }
 
 impl Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             payment: crate::gateway::GatewayConfig::sandbox(),
             keys_dir: None,
             metrics: false,
+            signers: std::sync::Arc::new(crate::pki::AgencySigners::none()),
         }
     }
 }

@@ -115,6 +115,12 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The agencies' signing certificates, in <data>/pki: the deciding agency signs the
+    /// electronic results it issues (PAdES).
+    Ca {
+        #[command(subcommand)]
+        command: CaCommand,
+    },
     /// Add synthetic dossiers to a demo database, for benchmarks (see bench/README.md).
     Seed {
         /// How many dossiers to add.
@@ -201,6 +207,24 @@ enum KeysCommand {
 }
 
 #[derive(Subcommand)]
+enum CaCommand {
+    /// Make a local test CA (never for production) and issue a document-signing certificate to
+    /// every agency of the catalog (the demo province's when the database has none yet).
+    /// Existing files are kept: run it again after adding agencies.
+    Init,
+    /// Copy an agency's PKCS#12 file (.p12/.pfx) from the province's CA into the data folder,
+    /// replacing its test certificate. The file's password is read from MOTCUA_PKCS12_PASSWORD,
+    /// else from the first line of standard input.
+    Import {
+        /// The agency's code, e.g. 000.00.12.H38.
+        #[arg(long)]
+        agency: String,
+        /// The PKCS#12 file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Create an officer account; the password is read from MOTCUA_PASSWORD or asked for.
     Add {
@@ -268,7 +292,7 @@ fn tighten_permissions(data: &Path) -> Result<()> {
     let meta = std::fs::metadata(data).with_context(|| format!("cannot read the data folder {}", data.display()))?;
     // A folder holding other things (`--data /srv`, say) is not changed behind its owner's
     // back: only one that is empty or already holds motcua's files.
-    let ours = [DATABASE_FILE, SANDBOX_SECRET_FILE, "keys", "attachments"];
+    let ours = [DATABASE_FILE, SANDBOX_SECRET_FILE, "keys", "attachments", "pki"];
     let is_ours = match std::fs::read_dir(data) {
         Ok(entries) => {
             let names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
@@ -305,12 +329,14 @@ fn tighten_permissions(data: &Path) -> Result<()> {
     for file in [DATABASE_FILE, "motcua.db-wal", "motcua.db-shm", "motcua.db-journal", SANDBOX_SECRET_FILE] {
         tighten(&data.join(file), 0o600);
     }
-    for dir in ["keys", "attachments"] {
+    for dir in ["keys", "attachments", "pki", "pki/agencies"] {
         tighten(&data.join(dir), 0o700);
     }
-    if let Ok(keys) = std::fs::read_dir(data.join("keys")) {
-        for entry in keys.filter_map(|e| e.ok()) {
-            tighten(&entry.path(), 0o600);
+    for dir in ["keys", "pki", "pki/agencies"] {
+        if let Ok(files) = std::fs::read_dir(data.join(dir)) {
+            for entry in files.filter_map(|e| e.ok()).filter(|e| e.file_type().is_ok_and(|t| t.is_file())) {
+                tighten(&entry.path(), 0o600);
+            }
         }
     }
     Ok(())
@@ -432,6 +458,29 @@ fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>> {
             Err(_) => std::future::pending().await,
         }
     })
+}
+
+/// `motcua ca init`: the test CA and a certificate for every agency of the catalog (of the demo
+/// province when the database has no agency yet), keeping the files already there.
+async fn ca_init(db: &Database, pki: &Path) -> Result<()> {
+    let mut agencies = motcua_store::catalog::agencies(db).await?;
+    if agencies.is_empty() {
+        agencies = motcua_store::demo::province()?.agencies;
+    }
+    let agencies = motcua_app::pki::AgencyToCertify::from_catalog(&agencies);
+    let dir = pki.to_path_buf();
+    let report = tokio::task::spawn_blocking(move || motcua_app::pki::init_test_ca(&dir, &agencies))
+        .await?
+        .with_context(|| format!("cannot make the test CA in {}", pki.display()))?;
+    eprintln!(
+        "{} test CA in {} (trust {} in validators; never use it in production): {} certificates issued, {} kept",
+        if report.ca_created { "made the" } else { "kept the" },
+        pki.display(),
+        pki.join(motcua_app::pki::CA_CERTIFICATE_FILE).display(),
+        report.issued.len(),
+        report.kept.len()
+    );
+    Ok(())
 }
 
 /// Where the private keys that sign results live.
@@ -569,6 +618,20 @@ async fn run(cli: Cli) -> Result<()> {
                         .to_string(),
                 };
             }
+            let pki = motcua_app::pki::pki_dir(&cli.data);
+            if *demo && !pki.join(motcua_app::pki::CA_FILE).exists() {
+                // The demo signs out of the box: a test CA and a certificate for every agency.
+                ca_init(&db, &pki).await?;
+            }
+            let signers = motcua_app::pki::AgencySigners::load(&pki)
+                .with_context(|| format!("cannot open the agencies' signing certificates in {}", pki.display()))?;
+            if signers.is_empty() {
+                tracing::warn!(
+                    "no agency signing certificate in {} (motcua ca import, or ca init for a test CA): \
+                     electronic results carry the system's seal only",
+                    pki.display()
+                );
+            }
             let config = Config {
                 code_pattern,
                 secure_cookies: *secure_cookies,
@@ -578,6 +641,7 @@ async fn run(cli: Cli) -> Result<()> {
                 payment,
                 keys_dir: Some(keys_dir(&cli.data)),
                 metrics: *metrics,
+                signers: std::sync::Arc::new(signers),
                 ..Config::default()
             };
             // Opened here first for a clear error: the server's own opening reports no cause.
@@ -740,6 +804,27 @@ async fn run(cli: Cli) -> Result<()> {
                     if local.contains(&k.id) { "private key here" } else { "public key only" }
                 );
             }
+        }
+        Command::Ca { command: CaCommand::Init } => {
+            let db = open(&cli).await?;
+            ca_init(&db, &motcua_app::pki::pki_dir(&cli.data)).await?;
+        }
+        Command::Ca { command: CaCommand::Import { agency, file } } => {
+            let db = open(&cli).await?;
+            motcua_store::catalog::agency(&db, agency).await.with_context(|| format!("no agency {agency}"))?;
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let password = match std::env::var("MOTCUA_PKCS12_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+                    line.trim_end_matches(['\n', '\r']).to_string()
+                }
+            };
+            let pki = motcua_app::pki::pki_dir(&cli.data);
+            let name = motcua_app::pki::import_agency(&pki, agency, &bytes, &password)
+                .with_context(|| format!("cannot import {}", file.display()))?;
+            eprintln!("agency {agency} signs as \"{name}\" from the next start of the server");
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&motcua_web::api::openapi())?);

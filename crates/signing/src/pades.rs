@@ -155,3 +155,29 @@ pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, options: &SignatureOptions) -> 
     }
     Err(PadesError::Pki(PkiError::Sign("the signature did not fit in the room reserved for it".into())))
 }
+
+/// The last page of a PDF and its media box (`[x0, y0, x1, y1]` in points, inherited from the
+/// page tree when the page has none): where the agency's stamp of an issued result goes, at the
+/// bottom right of the last page, whatever the page's size.
+pub fn last_page(pdf: &[u8]) -> Result<(usize, [f32; 4]), PadesError> {
+    let doc = lopdf::Document::load_mem(pdf).map_err(|e| PadesError::Unreadable(e.to_string()))?;
+    let pages = doc.get_pages();
+    let (&number, &id) = pages.last_key_value().ok_or_else(|| PadesError::Unreadable("no pages".into()))?;
+    let mut node = doc.get_dictionary(id).ok();
+    // The page tree is shallow; the bound only guards against a loop of parents.
+    for _ in 0..32 {
+        let Some(dict) = node else { break };
+        if let Ok(lopdf::Object::Array(values)) = dict.get(b"MediaBox").map(|o| match o {
+            lopdf::Object::Reference(r) => doc.get_object(*r).cloned().unwrap_or(lopdf::Object::Null),
+            other => other.clone(),
+        }) {
+            let numbers: Vec<f32> = values.iter().filter_map(|v| v.as_float().ok()).collect();
+            if let [x0, y0, x1, y1] = numbers[..] {
+                return Ok((number as usize, [x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)]));
+            }
+        }
+        node = dict.get(b"Parent").and_then(lopdf::Object::as_reference).ok().and_then(|p| doc.get_dictionary(p).ok());
+    }
+    // A page without a media box anywhere is A4 for readers.
+    Ok((number as usize, [0.0, 0.0, 595.0, 842.0]))
+}

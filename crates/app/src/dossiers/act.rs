@@ -262,7 +262,7 @@ pub(crate) async fn act_recording(
     let mut attachments = store_uploads(state, files, purpose, digitized).await?;
     let seal = match results.first() {
         Some(issued) if action == Action::IssueResult => {
-            match crate::sealing::seal_result(state, &d, &p, issued, now).await {
+            match crate::sealing::seal_result(state, &d, &p, issued, &user.full_name, now).await {
                 Ok((signed, seal)) => {
                     attachments.push(signed);
                     Some(seal)

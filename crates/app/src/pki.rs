@@ -1,0 +1,342 @@
+//! The agencies' signing certificates: one PKCS#12 file per agency in `<data>/pki/agencies`,
+//! with which the deciding agency signs the PDFs it issues (PAdES, see `motcua_signing::pades`).
+//!
+//! Production imports the certificates the province's CA issued (`motcua ca import`); a demo or
+//! a test makes its own with a local test CA (`motcua ca init`, run by `serve --demo` when there
+//! is no CA yet). The layout of the folder:
+//!
+//! - `ca.p12`, `ca.secret`, `ca.pem`: the local test CA (its key, the key's password, and its
+//!   root certificate for validators to trust); absent in production.
+//! - `agencies/<agency code>.p12` and `agencies/<agency code>.secret`: an agency's key and
+//!   certificate chain, and the password of that file.
+//!
+//! Every file is readable by its owner only (0600), like the other secrets of the data folder.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use motcua_signing::signer::{Pkcs12Signer, PkiError, Signer};
+use motcua_signing::x509::{certificate_to_pem, common_name, CertificateUse, Subject, TestCa};
+
+/// The test CA's key and certificate, a PKCS#12 file.
+pub const CA_FILE: &str = "ca.p12";
+/// The password of [`CA_FILE`].
+pub const CA_SECRET_FILE: &str = "ca.secret";
+/// The test CA's root certificate (PEM), what a validator is told to trust.
+pub const CA_CERTIFICATE_FILE: &str = "ca.pem";
+/// The folder of the agencies' PKCS#12 files.
+pub const AGENCIES_DIR: &str = "agencies";
+
+/// The PKI folder of a data folder.
+pub fn pki_dir(data: &Path) -> PathBuf {
+    data.join("pki")
+}
+
+/// Why the PKI folder could not be read or written; always names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum PkiFileError {
+    /// The file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The system's complaint.
+        source: std::io::Error,
+    },
+    /// The file is not a usable PKCS#12 file, or its password is wrong.
+    #[error("{}: {source}", path.display())]
+    Pki {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: PkiError,
+    },
+    /// An agency code that cannot name a file.
+    #[error("{0:?} is not an agency code")]
+    AgencyCode(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PkiFileError + '_ {
+    move |source| PkiFileError::Io { path: path.to_path_buf(), source }
+}
+
+fn pki(path: &Path) -> impl FnOnce(PkiError) -> PkiFileError + '_ {
+    move |source| PkiFileError::Pki { path: path.to_path_buf(), source }
+}
+
+/// An agency to certify: its code (the file's name), its name (the certificate's CN) and the
+/// body it belongs to (O), where known.
+#[derive(Clone, Debug)]
+pub struct AgencyToCertify {
+    /// The agency's code, e.g. `000.00.12.H38`.
+    pub code: String,
+    /// Its name, e.g. "Sở Tư pháp tỉnh Lào Cai".
+    pub name: String,
+    /// Its governing body, e.g. "Ủy ban nhân dân tỉnh Lào Cai".
+    pub governing_body: Option<String>,
+}
+
+impl AgencyToCertify {
+    /// The agencies of a catalog, each with its parent's name as its governing body.
+    pub fn from_catalog(agencies: &[motcua_store::catalog::Agency]) -> Vec<AgencyToCertify> {
+        let names: HashMap<&str, &str> = agencies.iter().map(|a| (a.code.as_str(), a.name.as_str())).collect();
+        agencies
+            .iter()
+            .map(|a| AgencyToCertify {
+                code: a.code.clone(),
+                name: a.name.clone(),
+                governing_body: a.parent_code.as_deref().and_then(|p| names.get(p)).map(|n| n.to_string()),
+            })
+            .collect()
+    }
+}
+
+/// What [`init_test_ca`] did.
+#[derive(Debug, Default)]
+pub struct InitReport {
+    /// Whether the CA was made now (false: an existing one was used).
+    pub ca_created: bool,
+    /// The agencies whose certificate was issued now.
+    pub issued: Vec<String>,
+    /// The agencies that already had a file, kept as it was.
+    pub kept: Vec<String>,
+}
+
+/// An agency code usable as a file name: letters, digits, `.`, `-` and `_`, not starting with a
+/// dot.
+fn agency_file(dir: &Path, code: &str, extension: &str) -> Result<PathBuf, PkiFileError> {
+    let fine = !code.is_empty()
+        && !code.starts_with('.')
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !fine {
+        return Err(PkiFileError::AgencyCode(code.to_string()));
+    }
+    Ok(dir.join(AGENCIES_DIR).join(format!("{code}.{extension}")))
+}
+
+fn random_password() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn make_private_dir(dir: &Path) -> Result<(), PkiFileError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(io(dir))
+}
+
+/// Writes a file readable by its owner only: through a temporary file renamed into place, so
+/// that a crash leaves either the old file or the new one.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), PkiFileError> {
+    let temporary = path.with_extension(format!("tmp-{}", random_password().get(..8).unwrap_or("x")));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let written = options.open(&temporary).and_then(|mut f| {
+        std::io::Write::write_all(&mut f, bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(PkiFileError::Io { path: path.to_path_buf(), source: e });
+    }
+    std::fs::rename(&temporary, path).map_err(io(path))
+}
+
+fn read_secret(path: &Path) -> Result<String, PkiFileError> {
+    Ok(std::fs::read_to_string(path).map_err(io(path))?.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Makes the local test CA in `dir` unless it is there, and issues a document-signing
+/// certificate to every agency that has no file yet (CN its name, O its governing body, C VN).
+/// Running it again keeps every existing file. For demos and tests only: the CA's key is in a
+/// file.
+pub fn init_test_ca(dir: &Path, agencies: &[AgencyToCertify]) -> Result<InitReport, PkiFileError> {
+    make_private_dir(&dir.join(AGENCIES_DIR))?;
+    let mut report = InitReport::default();
+    let (ca_path, secret_path) = (dir.join(CA_FILE), dir.join(CA_SECRET_FILE));
+    let ca = if ca_path.exists() {
+        let password = read_secret(&secret_path)?;
+        TestCa::from_pkcs12(&std::fs::read(&ca_path).map_err(io(&ca_path))?, &password).map_err(pki(&ca_path))?
+    } else {
+        let ca = TestCa::new("CA thử nghiệm motcua").map_err(pki(&ca_path))?;
+        let password = random_password();
+        write_private(&secret_path, password.as_bytes())?;
+        write_private(&ca_path, &ca.to_pkcs12(&password).map_err(pki(&ca_path))?)?;
+        report.ca_created = true;
+        ca
+    };
+    let root = dir.join(CA_CERTIFICATE_FILE);
+    if !root.exists() {
+        write_private(&root, certificate_to_pem(ca.certificate()).map_err(pki(&root))?.as_bytes())?;
+    }
+    for agency in agencies {
+        let file = agency_file(dir, &agency.code, "p12")?;
+        if file.exists() {
+            report.kept.push(agency.code.clone());
+            continue;
+        }
+        let mut subject = Subject::new(agency.name.clone());
+        if let Some(body) = &agency.governing_body {
+            subject = subject.organization(body.clone());
+        }
+        let issued = ca.issue(&subject, CertificateUse::DocumentSigning).map_err(pki(&file))?;
+        let password = random_password();
+        write_private(&agency_file(dir, &agency.code, "secret")?, password.as_bytes())?;
+        write_private(&file, &issued.to_pkcs12(&password).map_err(pki(&file))?)?;
+        report.issued.push(agency.code.clone());
+    }
+    Ok(report)
+}
+
+/// Copies an agency's PKCS#12 file (the one the province's CA issued) into `dir`, replacing the
+/// one it had, after checking that `password` opens it and that it holds an RSA key with its
+/// certificate. Returns the certificate's common name.
+pub fn import_agency(dir: &Path, code: &str, p12: &[u8], password: &str) -> Result<String, PkiFileError> {
+    let file = agency_file(dir, code, "p12")?;
+    let signer = Pkcs12Signer::from_pkcs12(p12, password).map_err(pki(&file))?;
+    make_private_dir(&dir.join(AGENCIES_DIR))?;
+    write_private(&agency_file(dir, code, "secret")?, password.as_bytes())?;
+    write_private(&file, p12)?;
+    Ok(signer.certificate_chain().first().and_then(common_name).unwrap_or_default())
+}
+
+/// The signer of every agency that has a certificate, loaded once at start.
+pub struct AgencySigners {
+    signers: HashMap<String, Arc<dyn Signer>>,
+    /// Agencies already reported as having no certificate, so the log says it once.
+    warned: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for AgencySigners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut codes: Vec<&String> = self.signers.keys().collect();
+        codes.sort();
+        f.debug_struct("AgencySigners").field("agencies", &codes).finish()
+    }
+}
+
+impl Default for AgencySigners {
+    fn default() -> Self {
+        AgencySigners::none()
+    }
+}
+
+impl AgencySigners {
+    /// No agency signs: results carry the system's Ed25519 seal only.
+    pub fn none() -> AgencySigners {
+        AgencySigners { signers: HashMap::new(), warned: Mutex::new(HashSet::new()) }
+    }
+
+    /// Every `agencies/<code>.p12` of `dir` opened with its `<code>.secret`. A missing folder is
+    /// no agency; an unreadable file, a missing password or a wrong one is an error naming the
+    /// file, so that a server does not start signing with some agencies silently left out.
+    pub fn load(dir: &Path) -> Result<AgencySigners, PkiFileError> {
+        let folder = dir.join(AGENCIES_DIR);
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AgencySigners::none()),
+            Err(e) => return Err(PkiFileError::Io { path: folder, source: e }),
+        };
+        let mut signers: HashMap<String, Arc<dyn Signer>> = HashMap::new();
+        for entry in entries {
+            let path = entry.map_err(io(&folder))?.path();
+            let Some(code) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".p12")) else {
+                continue;
+            };
+            let password = read_secret(&path.with_extension("secret"))?;
+            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let signer = Pkcs12Signer::from_pkcs12(&bytes, &password).map_err(pki(&path))?;
+            signers.insert(code.to_string(), Arc::new(signer));
+        }
+        Ok(AgencySigners { signers, warned: Mutex::new(HashSet::new()) })
+    }
+
+    /// The signer of an agency, if it has a certificate.
+    pub fn get(&self, agency_code: &str) -> Option<Arc<dyn Signer>> {
+        self.signers.get(agency_code).cloned()
+    }
+
+    /// How many agencies can sign.
+    pub fn len(&self) -> usize {
+        self.signers.len()
+    }
+
+    /// Whether no agency can sign.
+    pub fn is_empty(&self) -> bool {
+        self.signers.is_empty()
+    }
+
+    /// The signer of an agency, or a warning in the log (once per agency) that its results go
+    /// out with the system's seal only.
+    pub fn get_or_warn(&self, agency_code: &str) -> Option<Arc<dyn Signer>> {
+        let signer = self.get(agency_code);
+        if signer.is_none() && self.warned.lock().unwrap_or_else(|e| e.into_inner()).insert(agency_code.to_string()) {
+            tracing::warn!(
+                "agency {agency_code} has no signing certificate (motcua ca import): its electronic results are \
+                 sealed by the system only, without the agency's PDF signature"
+            );
+        }
+        signer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agencies() -> Vec<AgencyToCertify> {
+        vec![AgencyToCertify {
+            code: "000.00.12.H38".into(),
+            name: "Sở Tư pháp tỉnh Lào Cai".into(),
+            governing_body: Some("Ủy ban nhân dân tỉnh Lào Cai".into()),
+        }]
+    }
+
+    #[test]
+    fn init_is_idempotent_and_the_signers_load() {
+        let dir = tempfile_dir();
+        let first = init_test_ca(dir.path(), &agencies()).unwrap();
+        assert!(first.ca_created);
+        assert_eq!(first.issued, ["000.00.12.H38"]);
+        let p12 = std::fs::read(dir.path().join("agencies/000.00.12.H38.p12")).unwrap();
+        let again = init_test_ca(dir.path(), &agencies()).unwrap();
+        assert!(!again.ca_created);
+        assert_eq!(again.kept, ["000.00.12.H38"]);
+        assert_eq!(std::fs::read(dir.path().join("agencies/000.00.12.H38.p12")).unwrap(), p12);
+        let signers = AgencySigners::load(dir.path()).unwrap();
+        let signer = signers.get("000.00.12.H38").unwrap();
+        assert_eq!(common_name(&signer.certificate_chain()[0]).as_deref(), Some("Sở Tư pháp tỉnh Lào Cai"));
+    }
+
+    #[test]
+    fn a_wrong_password_names_the_file() {
+        let dir = tempfile_dir();
+        init_test_ca(dir.path(), &agencies()).unwrap();
+        std::fs::write(dir.path().join("agencies/000.00.12.H38.secret"), "wrong").unwrap();
+        let error = AgencySigners::load(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("000.00.12.H38.p12"), "{error}");
+    }
+
+    #[test]
+    fn codes_cannot_leave_the_folder() {
+        let dir = tempfile_dir();
+        assert!(matches!(import_agency(dir.path(), "../x", b"", ""), Err(PkiFileError::AgencyCode(_))));
+    }
+
+    fn tempfile_dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+}

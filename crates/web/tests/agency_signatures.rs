@@ -1,0 +1,203 @@
+//! The electronic result signed by the deciding agency (PAdES), end to end over HTTP on SQLite
+//! and on PostgreSQL: an officer issues a PDF, the applicant downloads it, and two validators no
+//! one here wrote, Poppler's `pdfsig` and pyHanko, find the agency's valid signature (and the
+//! officer's own earlier one, kept by the incremental update), trusting the test CA's root.
+//! Without `pdfsig` or pyHanko the checks are skipped with a message, except under CI, where
+//! scripts/test.sh installs them and a missing tool fails the test.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{answers, submission, TestApp};
+use motcua_app::pki::{init_test_ca, AgencySigners, AgencyToCertify, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE};
+use motcua_signing::pades::{sign_pdf, SignatureOptions};
+use motcua_signing::x509::{CertificateUse, Subject, TestCa};
+use motcua_testkit::{on_both_engines, TestEngine};
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+on_both_engines!(an_issued_pdf_is_signed_by_the_deciding_agency, a_signed_pdf_keeps_its_signature_and_gets_the_agencys,);
+
+/// The agency whose officers are the demo accounts `chuyenvien` and `lanhdao`.
+const JUSTICE: &str = "Sở Tư pháp tỉnh Lào Cai";
+
+/// A test CA and the department of justice's certificate, made once per test binary (RSA key
+/// generation is the slow part).
+fn pki() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let province = motcua_store::demo::province().unwrap();
+        let justice: Vec<_> =
+            AgencyToCertify::from_catalog(&province.agencies).into_iter().filter(|a| a.name == JUSTICE).collect();
+        assert_eq!(justice.len(), 1, "the demo province has its department of justice");
+        init_test_ca(dir.path(), &justice).unwrap();
+        dir
+    })
+    .path()
+}
+
+async fn spawn(engine: TestEngine) -> TestApp {
+    let signers = AgencySigners::load(pki()).unwrap();
+    let config = motcua_web::Config { signers: std::sync::Arc::new(signers), ..Default::default() };
+    TestApp::spawn_with(engine, config).await
+}
+
+/// A one-page A4 PDF such as an agency's decision, with a correct cross-reference table.
+fn decision(text: &str) -> Vec<u8> {
+    let content = format!("BT /F1 14 Tf 72 760 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    pdf
+}
+
+/// Takes a new application through to its result, issued by the leader `lanhdao` with `file`;
+/// the dossier as the applicant sees it, and the result's bytes as the applicant downloads them.
+async fn issue_result(app: &TestApp, file: Vec<u8>) -> (Value, Vec<u8>) {
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let (s, d) = app.post_json(&url, Some(&app.login("tiepnhan").await), json!({"action": "receive"})).await;
+    assert_eq!(s, 200, "{d}");
+    let (s, d) = app.post_json(&url, Some(&app.login("chuyenvien").await), json!({"action": "forward"})).await;
+    assert_eq!(s, 200, "{d}");
+    let form = Form::new()
+        .text("action", "issue_result")
+        .part("result", Part::bytes(file).file_name("quyet-dinh.pdf").mime_str("application/pdf").unwrap());
+    let (s, d) = app.post_multipart(&url, Some(&app.login("lanhdao").await), form).await;
+    assert_eq!(s, 200, "{d}");
+    let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    let (s, bytes) = app.get_bytes(d["signed_result"]["url"].as_str().unwrap(), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    (d, bytes)
+}
+
+/// What a validator printed, and whether it exited with success.
+struct Report {
+    success: bool,
+    text: String,
+}
+
+fn run(mut command: Command) -> Report {
+    let output = command.output().unwrap_or_else(|e| panic!("running {command:?}: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    Report { success: output.status.success(), text }
+}
+
+/// A validator, or None (the check is skipped) when it is missing outside CI.
+fn tool(name: &str, env: Option<&str>) -> Option<PathBuf> {
+    let candidate = env.and_then(std::env::var_os).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(name));
+    if Command::new(&candidate).arg("--help").output().is_ok() {
+        return Some(candidate);
+    }
+    let hint = env.map(|v| format!(" (set {v} or put {name} on PATH)")).unwrap_or_default();
+    if std::env::var_os("CI").is_some() {
+        panic!("{name} is missing{hint}; scripts/test.sh installs it");
+    }
+    eprintln!("skipped: {name} is missing{hint}");
+    None
+}
+
+/// `pdfsig` reports every signature valid, one per name in `signers`, each named.
+fn assert_pdfsig_valid(pdf: &Path, signers: &[&str]) {
+    let Some(pdfsig) = tool("pdfsig", None) else { return };
+    let mut command = Command::new(pdfsig);
+    command.arg(pdf);
+    let report = run(command);
+    assert!(report.success, "{}", report.text);
+    let valid = report.text.matches("Signature Validation: Signature is Valid.").count();
+    assert_eq!(valid, signers.len(), "{}", report.text);
+    for signer in signers {
+        assert!(report.text.contains(&format!("Signer Certificate Common Name: {signer}")), "{}", report.text);
+    }
+}
+
+/// pyHanko judges every one of `count` signatures VALID, trusting only the test CA's root.
+fn assert_pyhanko_valid(pdf: &Path, count: usize) -> String {
+    let Some(pyhanko) = tool("pyhanko", Some("MOTCUA_PYHANKO")) else { return String::new() };
+    let mut command = Command::new(pyhanko);
+    command
+        .args(["sign", "validate", "--pretty-print", "--no-revocation-check", "--trust-replace", "--trust"])
+        .arg(pki().join(CA_CERTIFICATE_FILE))
+        .arg(pdf);
+    let report = run(command);
+    assert!(report.success, "{}", report.text);
+    assert_eq!(report.text.matches("The signer's certificate is trusted.").count(), count, "{}", report.text);
+    assert_eq!(report.text.matches("The signature is judged VALID.").count(), count, "{}", report.text);
+    report.text
+}
+
+async fn an_issued_pdf_is_signed_by_the_deciding_agency(engine: TestEngine) {
+    let app = spawn(engine).await;
+    let issued = decision("Quyet dinh so 12/QD-STP");
+    let (d, bytes) = issue_result(&app, issued.clone()).await;
+    // The officer's PDF as it was, with the agency's signature appended to it.
+    assert!(bytes.starts_with(&issued), "an incremental update of the issued PDF");
+    assert!(bytes.len() > issued.len());
+    let code = d["result_verification_code"].as_str().unwrap();
+    assert_eq!(motcua_render::claimed_code(&bytes).as_deref(), Some(code));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ket-qua.pdf");
+    std::fs::write(&file, &bytes).unwrap();
+    assert_pdfsig_valid(&file, &[JUSTICE]);
+    let report = assert_pyhanko_valid(&file, 1);
+    if !report.is_empty() {
+        assert!(report.contains("The signature covers the entire file."), "{report}");
+    }
+
+    // The system's seal is over the signed bytes: the public page still finds the file authentic.
+    let form = Form::new().part("file", Part::bytes(bytes).file_name("ket-qua.pdf"));
+    let (s, v) = app.post_multipart("/api/v1/results/verify", None, form).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["verdict"], "authentic", "{v}");
+    assert_eq!(v["result"]["code"], code);
+}
+
+async fn a_signed_pdf_keeps_its_signature_and_gets_the_agencys(engine: TestEngine) {
+    let app = spawn(engine).await;
+    // The leader signed the decision with a certificate of their own before uploading it.
+    let password = std::fs::read_to_string(pki().join(CA_SECRET_FILE)).unwrap();
+    let ca = TestCa::from_pkcs12(&std::fs::read(pki().join(CA_FILE)).unwrap(), password.trim()).unwrap();
+    let leader = ca
+        .issue(&Subject::new("Trần Văn Lãnh").organization(JUSTICE), CertificateUse::DocumentSigning)
+        .unwrap()
+        .signer()
+        .unwrap();
+    let issued = sign_pdf(&decision("Quyet dinh so 13/QD-STP"), &leader, &SignatureOptions::default()).unwrap();
+    let (_, bytes) = issue_result(&app, issued.clone()).await;
+    assert!(bytes.starts_with(&issued), "the leader's signed PDF is kept byte for byte");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ket-qua.pdf");
+    std::fs::write(&file, &bytes).unwrap();
+    assert_pdfsig_valid(&file, &["Trần Văn Lãnh", JUSTICE]);
+    assert_pyhanko_valid(&file, 2);
+}
