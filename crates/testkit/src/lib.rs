@@ -3,6 +3,16 @@
 //! PostgreSQL tests create a database of their own on the server named by
 //! `MOTCUA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and drop it
 //! afterwards; SQLite tests use a file in a temporary folder.
+//!
+//! Beside the database, what tests of several crates share: the demo province and the
+//! application state over it ([`TestDb::with_demo`], [`app_state`]), and valid answers
+//! to a procedure's form ([`answers`]).
+
+mod demo;
+mod forms;
+
+pub use demo::{app_state, demo_hash};
+pub use forms::{answers, WithForm};
 
 use motcua_store::Database;
 use sqlx::{Connection, PgConnection};

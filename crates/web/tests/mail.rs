@@ -227,7 +227,7 @@ async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(en
     let proc = app.department_procedure().await;
     let citizen = app.login("congdan").await;
     let (s, d) = app
-        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &common::answers(&proc)))
+        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &motcua_testkit::answers(&proc)))
         .await;
     assert_eq!(s, 201, "{d}");
     let code = d["code"].as_str().unwrap().to_string();

@@ -153,7 +153,7 @@ async fn a_status_change_reaches_the_gateway_after_a_retry_and_a_refusal_is_give
     let proc = app.department_procedure().await;
     let citizen = app.login("congdan").await;
     let (s, d) = app
-        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &common::answers(&proc)))
+        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &motcua_testkit::answers(&proc)))
         .await;
     assert_eq!(s, 201, "{d}");
     let code = d["code"].as_str().unwrap().to_string();
