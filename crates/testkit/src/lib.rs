@@ -5,14 +5,16 @@
 //! afterwards; SQLite tests use a file in a temporary folder.
 //!
 //! Beside the database, what tests of several crates share: the demo province and the
-//! application state over it ([`TestDb::with_demo`], [`app_state`]), and valid answers
-//! to a procedure's form ([`answers`]).
+//! application state over it ([`TestDb::with_demo`], [`app_state`]), valid answers to a
+//! procedure's form ([`answers`]), and the job worker run one job at a time ([`job_until`]).
 
 mod demo;
 mod forms;
+mod jobs;
 
 pub use demo::{app_state, demo_hash};
 pub use forms::{answers, WithForm};
+pub use jobs::{job_until, run_due_jobs};
 
 use motcua_store::Database;
 use sqlx::{Connection, PgConnection};

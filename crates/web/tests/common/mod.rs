@@ -43,7 +43,25 @@ impl TestApp {
         }
     }
 
-    /// Starts the job worker that tells applicants of each change (portal, e-mail, SMS).
+    /// The handlers of the jobs that tell applicants of each change (portal, e-mail, SMS), for
+    /// a test to run the worker one job at a time (`motcua_testkit::job_until`).
+    pub fn notify_handlers(
+        &self,
+        mailer: motcua_app::jobs::mail::Mailer,
+        sms: std::sync::Arc<dyn motcua_app::jobs::sms::SmsProvider>,
+        templates: motcua_app::jobs::notify::Templates,
+    ) -> motcua_app::jobs::worker::Handlers {
+        motcua_app::jobs::notify::register(
+            motcua_app::jobs::worker::handlers(mailer.clone()),
+            self.state.clone(),
+            mailer,
+            sms,
+            templates,
+        )
+    }
+
+    /// Starts the job worker that tells applicants of each change in the background, as the
+    /// server does.
     pub fn notify_worker(
         &self,
         mailer: motcua_app::jobs::mail::Mailer,
@@ -51,13 +69,7 @@ impl TestApp {
         templates: motcua_app::jobs::notify::Templates,
         config: motcua_app::jobs::worker::WorkerConfig,
     ) -> motcua_app::jobs::worker::Worker {
-        let handlers = motcua_app::jobs::notify::register(
-            motcua_app::jobs::worker::handlers(mailer.clone()),
-            self.state.clone(),
-            mailer,
-            sms,
-            templates,
-        );
+        let handlers = self.notify_handlers(mailer, sms, templates);
         motcua_app::jobs::worker::start(self.state.db.clone(), handlers, config)
     }
 
