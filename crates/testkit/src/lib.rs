@@ -1,8 +1,21 @@
 //! Test support: each test owns a fresh, migrated database on the engine it asks for.
 //!
 //! PostgreSQL tests create a database of their own on the server named by
-//! `MOTCUA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and drop it
-//! afterwards; SQLite tests use a file in a temporary folder.
+//! `MOTCUA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`), cloned from a
+//! migrated template, and drop it afterwards; SQLite tests use a file in a temporary folder.
+//!
+//! Beside the database, what tests of several crates share: the demo province and the
+//! application state over it ([`TestDb::with_demo`], [`app_state`]), valid answers to a
+//! procedure's form ([`answers`]), and the job worker run one job at a time ([`job_until`]).
+
+mod demo;
+mod forms;
+mod jobs;
+mod template;
+
+pub use demo::{app_state, demo_hash};
+pub use forms::{answers, WithForm};
+pub use jobs::{job_until, run_due_jobs};
 
 use motcua_store::Database;
 use sqlx::{Connection, PgConnection};
@@ -34,33 +47,50 @@ pub fn postgres_admin_url() -> String {
 }
 
 impl TestDb {
-    /// Creates and migrates a fresh database.
+    /// Creates a fresh, migrated database: on PostgreSQL a clone of the template database that
+    /// holds this build's migrations, on SQLite a new file migrated.
     pub async fn new(engine: TestEngine) -> TestDb {
-        let t = TestDb::unmigrated(engine).await;
-        t.db.migrate().await.expect("migrate test database");
-        t
+        match engine {
+            TestEngine::Sqlite => {
+                let t = TestDb::unmigrated(engine).await;
+                t.db.migrate().await.expect("migrate test database");
+                t
+            }
+            TestEngine::Postgres => {
+                let admin = postgres_admin_url();
+                let template = template::migrated_template(&admin).await;
+                TestDb::postgres(admin, Some(&template)).await
+            }
+        }
     }
 
     /// Creates a fresh, empty database without migrating it: for tests of the migrations.
     pub async fn unmigrated(engine: TestEngine) -> TestDb {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let (url, admin_url, pg_name) = match engine {
-            TestEngine::Sqlite => (Database::sqlite_url_in(dir.path()), None, None),
-            TestEngine::Postgres => {
-                let admin = postgres_admin_url();
-                let name = format!("motcua_test_{}", uuid::Uuid::new_v4().simple());
-                let mut server = PgConnection::connect(&admin).await.expect("PostgreSQL for tests is reachable");
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut server)
-                    .await
-                    .expect("create test database");
-                let _ = server.close().await;
-                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-                (format!("{base}/{name}"), Some(admin), Some(name))
+        match engine {
+            TestEngine::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                let url = Database::sqlite_url_in(dir.path());
+                let db = Database::connect(&url).await.expect("connect test database");
+                TestDb { db, dir, url, admin_url: None, pg_name: None }
             }
+            TestEngine::Postgres => TestDb::postgres(postgres_admin_url(), None).await,
+        }
+    }
+
+    /// A new database of its own on the PostgreSQL server for tests, empty or a copy of `template`.
+    async fn postgres(admin: String, template: Option<&str>) -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let name = format!("motcua_test_{}", uuid::Uuid::new_v4().simple());
+        let mut server = PgConnection::connect(&admin).await.expect("PostgreSQL for tests is reachable");
+        let create = match template {
+            Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+            None => format!("CREATE DATABASE {name}"),
         };
+        sqlx::query(&create).execute(&mut server).await.expect("create test database");
+        let _ = server.close().await;
+        let url = template::database_url(&admin, &name);
         let db = Database::connect(&url).await.expect("connect test database");
-        TestDb { db, dir, url, admin_url, pg_name }
+        TestDb { db, dir, url, admin_url: Some(admin), pg_name: Some(name) }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Who is calling: the extractors that resolve a session from a bearer token or the session
-//! cookie, and the cookies themselves.
+//! cookie ([`crate::cookies`]).
 //!
 //! API clients send `Authorization: Bearer <token>`; web pages use an HttpOnly, SameSite cookie
 //! and a CSRF token in every form. Passwords and sessions are the application's
@@ -15,34 +15,8 @@ use motcua_app::AppState;
 use motcua_store::users::{self, Session, User};
 use subtle::ConstantTimeEq;
 
+use crate::cookies;
 use crate::error::{AppError, ErrorKind, HttpError, HttpResult};
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "motcua_session";
-/// Name of the cookie carrying the CSRF token of visitors who are not signed in.
-pub const CSRF_COOKIE: &str = "motcua_csrf";
-/// A `Set-Cookie` value.
-pub fn cookie(state: &AppState, name: &str, value: &str, max_age_secs: Option<i64>) -> String {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if let Some(age) = max_age_secs {
-        c.push_str(&format!("; Max-Age={age}"));
-    }
-    if state.config.secure_cookies {
-        c.push_str("; Secure");
-    }
-    c
-}
-
-/// Reads a cookie from the request.
-pub fn read_cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(name).and_then(|r| r.strip_prefix('=')))
-}
 
 /// How the caller authenticated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +45,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> HttpResult<Option<(Session,
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| (t.trim().to_string(), Via::Bearer));
-    let found = bearer.or_else(|| read_cookie(parts, SESSION_COOKIE).map(|t| (t.to_string(), Via::Cookie)));
+    let found = bearer.or_else(|| cookies::read(&parts.headers, cookies::SESSION).map(|t| (t, Via::Cookie)));
     let Some((token, via)) = found else {
         return Ok(None);
     };

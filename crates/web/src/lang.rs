@@ -8,7 +8,7 @@ use motcua_app::i18n::Lang;
 /// API only, the `Accept-Language` header's first choice; else Vietnamese. Pages stay Vietnamese
 /// until the visitor switches, whatever the browser prefers.
 pub fn lang_of(parts: &Parts) -> Lang {
-    if let Some(c) = crate::auth::read_cookie(parts, "lang") {
+    if let Some(c) = crate::cookies::read(&parts.headers, crate::cookies::LANG) {
         return if c == "en" { Lang::En } else { Lang::Vi };
     }
     if !parts.uri.path().starts_with("/api/") {

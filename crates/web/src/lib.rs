@@ -7,6 +7,7 @@
 
 pub mod api;
 mod auth;
+mod cookies;
 mod error;
 mod lang;
 mod metrics;

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{answers, pdf, submission, TestApp};
+use common::{pdf, submission, TestApp};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use motcua_testkit::{on_both_engines, TestEngine};
+use motcua_testkit::{answers, on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 

@@ -12,8 +12,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use motcua_app::jobs::mail::{Email, Mailer};
 use motcua_app::jobs::worker::{self, WorkerConfig};
 use motcua_store::jobs::{self, Job, JobStatus};
-use motcua_store::Database;
-use motcua_testkit::{on_both_engines, TestDb, TestEngine};
+use motcua_testkit::{job_until, on_both_engines, run_due_jobs, TestDb, TestEngine};
 
 mod common;
 
@@ -88,19 +87,6 @@ impl SmtpServer {
     }
 }
 
-/// Waits until the job satisfies `done`, and returns it.
-async fn job_until(db: &Database, id: i64, what: &str, done: impl Fn(&Job) -> bool) -> Job {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let job = jobs::get(db, id).await.unwrap();
-        if done(&job) {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "job never {what}: {job:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn vietnamese_email() -> Email {
     Email {
         to: "Nguyễn Thị Hằng <hang@example.vn>".into(),
@@ -121,13 +107,12 @@ async fn an_email_arrives_intact_in_vietnamese(engine: TestEngine) {
     let port = free_port();
     let smtp = SmtpServer::start(port, t.dir.path()).await;
     let mailer = Mailer::new(Some(&format!("smtp://127.0.0.1:{port}")), SENDER).unwrap();
-    let worker = worker::start(t.db.clone(), worker::handlers(mailer), WorkerConfig::default());
+    let (handlers, config) = (worker::handlers(mailer), WorkerConfig::default());
 
     let email = vietnamese_email();
     let id = jobs::enqueue(&t.db, &email.job()).await.unwrap().unwrap();
-    let job = job_until(&t.db, id, "done", |j| j.status == JobStatus::Done).await;
+    let job = job_until(&t.db, &handlers, &config, id, "done", |j| j.status == JobStatus::Done).await;
     assert_eq!(job.attempts, 1);
-    worker.stop().await;
 
     let messages = smtp.messages();
     assert_eq!(messages.len(), 1, "sent once");
@@ -159,32 +144,29 @@ async fn an_email_waits_for_the_smtp_server_and_is_sent_once(engine: TestEngine)
     let skew = Arc::new(AtomicI64::new(0));
     let clock_skew = skew.clone();
     let config = WorkerConfig {
-        idle_poll: Duration::from_millis(50),
         clock: Arc::new(move || Utc::now() + chrono::Duration::milliseconds(clock_skew.load(Ordering::SeqCst))),
         ..WorkerConfig::default()
     };
-    let worker = worker::start(t.db.clone(), worker::handlers(mailer), config);
+    let handlers = worker::handlers(mailer);
 
     let email = vietnamese_email();
     let id = jobs::enqueue(&t.db, &email.job()).await.unwrap().unwrap();
-    let failed = job_until(&t.db, id, "failed once", |j| j.last_error.is_some()).await;
+    let failed = job_until(&t.db, &handlers, &config, id, "failed once", |j| j.last_error.is_some()).await;
     assert_eq!((failed.status, failed.attempts, failed.locked_until), (JobStatus::Pending, 1, None));
     assert!(failed.last_error.as_deref().unwrap().contains("unavailable"), "{failed:?}");
     let wait = failed.run_at - Utc::now();
     assert!(wait > chrono::Duration::seconds(29) && wait <= chrono::Duration::seconds(30), "30 s backoff: {wait}");
 
-    // The server comes up; until the backoff has passed the job is left alone.
+    // The server comes up; until the backoff has passed the worker finds nothing due.
     let smtp = SmtpServer::start(port, t.dir.path()).await;
-    jobs::wake(&t.db);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(worker::run_once(&t.db, &handlers, &config).await.unwrap(), None, "nothing due before the backoff");
     assert_eq!(jobs::get(&t.db, id).await.unwrap().attempts, 1, "no attempt before the backoff has passed");
     assert!(smtp.messages().is_empty());
 
     skew.store(30_000, Ordering::SeqCst);
-    jobs::wake(&t.db);
-    let done = job_until(&t.db, id, "done", |j| j.status == JobStatus::Done).await;
-    assert_eq!(done.attempts, 2);
-    worker.stop().await;
+    assert_eq!(worker::run_once(&t.db, &handlers, &config).await.unwrap(), Some(id), "due once the backoff has passed");
+    let done = jobs::get(&t.db, id).await.unwrap();
+    assert_eq!((done.status, done.attempts), (JobStatus::Done, 2));
 
     let messages = smtp.messages();
     assert_eq!(messages.len(), 1, "delivered exactly once");
@@ -195,16 +177,15 @@ async fn an_email_waits_for_the_smtp_server_and_is_sent_once(engine: TestEngine)
 
 async fn an_email_to_a_bad_address_is_given_up_at_once(engine: TestEngine) {
     let t = TestDb::new(engine).await;
-    let worker = worker::start(t.db.clone(), worker::handlers(Mailer::log_only()), WorkerConfig::default());
+    let (handlers, config) = (worker::handlers(Mailer::log_only()), WorkerConfig::default());
     let email = Email { to: "không phải địa chỉ".into(), ..vietnamese_email() };
     let id = jobs::enqueue(&t.db, &email.job()).await.unwrap().unwrap();
-    let dead = job_until(&t.db, id, "given up", |j| j.status == JobStatus::Dead).await;
+    let dead = job_until(&t.db, &handlers, &config, id, "given up", |j| j.status == JobStatus::Dead).await;
     assert_eq!(dead.attempts, 1, "no retry can mend an address");
     assert!(dead.last_error.unwrap().contains("invalid recipient address"));
     // The development mailer accepts a good address and only logs it.
     let ok = jobs::enqueue(&t.db, &vietnamese_email().job()).await.unwrap().unwrap();
-    job_until(&t.db, ok, "done", |j| j.status == JobStatus::Done).await;
-    worker.stop().await;
+    job_until(&t.db, &handlers, &config, ok, "done", |j| j.status == JobStatus::Done).await;
 }
 
 async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(engine: TestEngine) {
@@ -221,13 +202,13 @@ async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(en
     let edited =
         include_str!("../../app/locales/notify.vi.ftl").replace("notify-received = ", "notify-received = [Lào Cai] ");
     std::fs::write(templates.join("notify.vi.ftl"), edited).unwrap();
-    let config = WorkerConfig { idle_poll: Duration::from_millis(50), ..WorkerConfig::default() };
-    let worker = app.notify_worker(mailer, sms.clone(), Templates { dir: Some(templates) }, config);
+    let config = WorkerConfig::default();
+    let handlers = app.notify_handlers(mailer, sms.clone(), Templates { dir: Some(templates) });
 
     let proc = app.department_procedure().await;
     let citizen = app.login("congdan").await;
     let (s, d) = app
-        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &common::answers(&proc)))
+        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &motcua_testkit::answers(&proc)))
         .await;
     assert_eq!(s, 201, "{d}");
     let code = d["code"].as_str().unwrap().to_string();
@@ -236,18 +217,11 @@ async fn status_changes_reach_the_applicant_in_the_portal_by_email_and_by_sms(en
         .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), serde_json::json!({"action":"receive"}))
         .await;
     assert_eq!(s, 200);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let all = jobs::list(&app.state.db, None, 100).await.unwrap();
-        let notices: Vec<&Job> = all.iter().filter(|j| j.kind == notify::NOTIFY_JOB).collect();
-        assert_eq!(notices.len(), 6, "three channels for each of the two changes: {notices:?}");
-        if notices.iter().all(|j| j.status == JobStatus::Done) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "notifications not sent: {notices:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    worker.stop().await;
+    let ran = run_due_jobs(&app.state.db, &handlers, &config).await;
+    let all = jobs::list(&app.state.db, None, 100).await.unwrap();
+    let notices: Vec<&Job> = all.iter().filter(|j| j.kind == notify::NOTIFY_JOB).collect();
+    assert_eq!(notices.len(), 6, "three channels for each of the two changes: {notices:?}");
+    assert!(notices.iter().all(|j| j.status == JobStatus::Done && ran.contains(&j.id)), "all sent: {notices:?}");
 
     let mut subjects = Vec::new();
     let mut bodies = Vec::new();

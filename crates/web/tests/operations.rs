@@ -7,9 +7,9 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use common::{answers, TestApp};
+use common::TestApp;
 use motcua_app::Config;
-use motcua_testkit::{on_both_engines, TestEngine};
+use motcua_testkit::{answers, on_both_engines, TestEngine};
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use reqwest::multipart::{Form, Part};
 

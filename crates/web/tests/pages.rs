@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{answers, browser, csrf_of, page, pdf, sign_in, submission, TestApp};
-use motcua_testkit::{on_both_engines, TestEngine};
+use common::{browser, csrf_of, page, pdf, sign_in, submission, TestApp};
+use motcua_testkit::{answers, on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
 
 on_both_engines!(
@@ -206,8 +206,7 @@ async fn pages_check_access_and_answer_in_the_chosen_language(engine: TestEngine
     let app = TestApp::spawn(engine).await;
     let proc = app.department_procedure().await;
     let token = app.login("congdan").await;
-    let (_, d) =
-        app.post_multipart("/api/v1/dossiers", Some(&token), common::submission(&proc, &common::answers(&proc))).await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&token), common::submission(&proc, &answers(&proc))).await;
     let code = d["code"].as_str().unwrap();
     // Anonymous: sent to sign in, and back afterwards.
     let anon = browser();
@@ -299,8 +298,7 @@ async fn administrators_audit_histories_and_reads(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;
     let proc = app.department_procedure().await;
     let token = app.login("congdan").await;
-    let (_, d) =
-        app.post_multipart("/api/v1/dossiers", Some(&token), common::submission(&proc, &common::answers(&proc))).await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&token), common::submission(&proc, &answers(&proc))).await;
     let code = d["code"].as_str().unwrap();
     // An officer reads the dossier: the read is logged; the applicant's own reads are not.
     let desk = app.login("tiepnhan").await;
@@ -350,7 +348,7 @@ async fn the_desk_receives_an_application_in_person(engine: TestEngine) {
             .text("applicant_id_number", "038090001234")
             .text("applicant_phone", "0912 345 678")
             .text("applicant_address", "Phường Cam Đường, tỉnh Lào Cai");
-        for (k, v) in common::answers(&proc) {
+        for (k, v) in answers(&proc) {
             let v = match v {
                 serde_json::Value::String(s) => s,
                 other => other.to_string(),

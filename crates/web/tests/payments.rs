@@ -7,8 +7,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{answers, submission, TestApp};
-use motcua_testkit::{on_both_engines, TestEngine};
+use common::{submission, TestApp};
+use motcua_testkit::{answers, on_both_engines, TestEngine};
 use serde_json::{json, Value};
 
 on_both_engines!(

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{answers, pdf, submission, TestApp};
-use motcua_testkit::{on_both_engines, TestEngine};
+use common::{pdf, submission, TestApp};
+use motcua_testkit::{answers, on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,7 +17,7 @@ use motcua_app::jobs::notify::{self, Templates};
 use motcua_app::jobs::sms::SmsProvider;
 use motcua_app::jobs::worker::WorkerConfig;
 use motcua_store::jobs::{self, Job, JobStatus};
-use motcua_testkit::{on_both_engines, TestEngine};
+use motcua_testkit::{job_until, on_both_engines, TestEngine};
 use motcua_web::sms_gateway::{BrandnameGateway, GatewayConfig};
 use serde_json::{json, Value};
 
@@ -111,19 +111,6 @@ async fn each_answer_of_the_gateway_is_taken_for_what_it_means() {
     assert_eq!(gateway.received().len(), cases.len() + 1);
 }
 
-/// Waits until the job satisfies `done`, and returns it.
-async fn job_until(app: &common::TestApp, id: i64, what: &str, done: impl Fn(&Job) -> bool) -> Job {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let job = jobs::get(&app.state.db, id).await.unwrap();
-        if done(&job) {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "job never {what}: {job:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// The SMS job of the latest change, once enqueued.
 async fn latest_sms_job(app: &common::TestApp, not: &[i64]) -> Job {
     let all = jobs::list(&app.state.db, None, 100).await.unwrap();
@@ -142,29 +129,28 @@ async fn a_status_change_reaches_the_gateway_after_a_retry_and_a_refusal_is_give
     let skew = Arc::new(AtomicI64::new(0));
     let clock_skew = skew.clone();
     let config = WorkerConfig {
-        idle_poll: Duration::from_millis(50),
         clock: Arc::new(move || Utc::now() + chrono::Duration::milliseconds(clock_skew.load(Ordering::SeqCst))),
         ..WorkerConfig::default()
     };
     // The gateway is overloaded at first.
     gateway.answer(StatusCode::SERVICE_UNAVAILABLE, json!({"message": "busy"}));
-    let worker = app.notify_worker(Mailer::log_only(), sms, Templates::default(), config);
+    let handlers = app.notify_handlers(Mailer::log_only(), sms, Templates::default());
+    let db = &app.state.db;
 
     let proc = app.department_procedure().await;
     let citizen = app.login("congdan").await;
     let (s, d) = app
-        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &common::answers(&proc)))
+        .post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &motcua_testkit::answers(&proc)))
         .await;
     assert_eq!(s, 201, "{d}");
     let code = d["code"].as_str().unwrap().to_string();
     let phone = d["applicant"]["phone"].as_str().unwrap().to_string();
     let submitted = latest_sms_job(&app, &[]).await;
-    let failed = job_until(&app, submitted.id, "failed once", |j| j.last_error.is_some()).await;
+    let failed = job_until(db, &handlers, &config, submitted.id, "failed once", |j| j.last_error.is_some()).await;
     assert_eq!((failed.status, failed.attempts), (JobStatus::Pending, 1), "{failed:?}");
     assert!(failed.last_error.as_deref().unwrap().contains("503"), "{failed:?}");
     skew.store(30_000, Ordering::SeqCst);
-    jobs::wake(&app.state.db);
-    let done = job_until(&app, submitted.id, "done", |j| j.status == JobStatus::Done).await;
+    let done = job_until(db, &handlers, &config, submitted.id, "done", |j| j.status == JobStatus::Done).await;
     assert_eq!(done.attempts, 2);
 
     let received = gateway.received();
@@ -196,11 +182,10 @@ async fn a_status_change_reaches_the_gateway_after_a_retry_and_a_refusal_is_give
         app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action":"receive"})).await;
     assert_eq!(s, 200);
     let received_job = latest_sms_job(&app, &[submitted.id]).await;
-    let dead = job_until(&app, received_job.id, "given up", |j| j.status == JobStatus::Dead).await;
+    let dead = job_until(db, &handlers, &config, received_job.id, "given up", |j| j.status == JobStatus::Dead).await;
     assert_eq!(dead.attempts, 1, "given up at once: {dead:?}");
     assert!(dead.last_error.as_deref().unwrap().contains("code 146"), "{dead:?}");
     let received = gateway.received();
     assert_eq!(received.len(), 3);
     assert_ne!(received[2]["RequestId"], received[1]["RequestId"], "one request id per message");
-    worker.stop().await;
 }

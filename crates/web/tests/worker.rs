@@ -1,34 +1,24 @@
 //! The job worker with handlers of its own, on SQLite and on PostgreSQL: kinds are dispatched to
 //! their handlers, a panicking handler fails only its job, a job held by a worker that died is
-//! run by the next one, and the worker stops when asked.
+//! run by the next one, and the worker stops when asked. No test waits for time to pass: the
+//! worker in the background is awaited through what its handlers report, and otherwise the
+//! worker runs one job at a time (`run_once`).
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use motcua_app::jobs::worker::{self, Handlers, JobError, WorkerConfig};
 use motcua_store::jobs::{self, Job, JobStatus, NewJob};
-use motcua_store::Database;
-use motcua_testkit::{on_both_engines, TestDb, TestEngine};
+use motcua_testkit::{job_until, on_both_engines, TestDb, TestEngine};
+use tokio::sync::mpsc;
 
 on_both_engines!(
     each_kind_goes_to_its_handler,
     a_panicking_handler_fails_only_its_job,
     a_job_held_by_a_dead_worker_is_run_by_the_next,
 );
-
-async fn job_until(db: &Database, id: i64, what: &str, done: impl Fn(&Job) -> bool) -> Job {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let job = jobs::get(db, id).await.unwrap();
-        if done(&job) {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "job never {what}: {job:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 /// A clock `skew` milliseconds ahead of the wall clock.
 fn skewed(skew: &Arc<AtomicI64>) -> worker::Clock {
@@ -38,24 +28,26 @@ fn skewed(skew: &Arc<AtomicI64>) -> worker::Clock {
 
 async fn each_kind_goes_to_its_handler(engine: TestEngine) {
     let t = TestDb::new(engine).await;
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let (a, b) = (seen.clone(), seen.clone());
+    // Each handler reports what it ran: the test waits for reports, not for time to pass.
+    let (report, mut reports) = mpsc::unbounded_channel();
+    let (a, b) = (report.clone(), report);
     let handlers = Handlers::new()
         .register("daily_digest", move |job: Job| {
-            let seen = a.clone();
+            let report = a.clone();
             async move {
-                seen.lock().unwrap().push(format!("digest {}", job.payload));
+                report.send(format!("digest {}", job.payload)).unwrap();
                 Ok(())
             }
         })
         .register("escalation", move |job: Job| {
-            let seen = b.clone();
+            let report = b.clone();
             async move {
-                seen.lock().unwrap().push(format!("escalation {}", job.payload));
+                report.send(format!("escalation {}", job.payload)).unwrap();
                 Err(JobError::permanent("no leader to escalate to"))
             }
         });
     assert_eq!(handlers.kinds(), ["daily_digest", "escalation"]);
+    // In the background, as the server runs it: woken by each job enqueued in this process.
     let w = worker::start(t.db.clone(), handlers, WorkerConfig::default());
 
     let digest = jobs::enqueue(&t.db, &NewJob::new("daily_digest", serde_json::json!({"day": "2026-11-27"})))
@@ -65,16 +57,22 @@ async fn each_kind_goes_to_its_handler(engine: TestEngine) {
     let escalation =
         jobs::enqueue(&t.db, &NewJob::new("escalation", serde_json::json!({"dossier": 7}))).await.unwrap().unwrap();
     let unknown = jobs::enqueue(&t.db, &NewJob::new("export", serde_json::json!({}))).await.unwrap().unwrap();
-    job_until(&t.db, digest, "done", |j| j.status == JobStatus::Done).await;
-    let dead = job_until(&t.db, escalation, "given up", |j| j.status == JobStatus::Dead).await;
-    assert_eq!(dead.last_error.as_deref(), Some("no leader to escalate to"));
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let ran = tokio::time::timeout(Duration::from_secs(30), reports.recv()).await;
+        seen.push(ran.expect("the worker runs each job it knows").unwrap());
+    }
+    // Stopping waits for the job in hand, so both outcomes are recorded once it returns.
     w.stop().await;
 
+    assert_eq!(jobs::get(&t.db, digest).await.unwrap().status, JobStatus::Done);
+    let dead = jobs::get(&t.db, escalation).await.unwrap();
+    assert_eq!((dead.status, dead.last_error.as_deref()), (JobStatus::Dead, Some("no leader to escalate to")));
     let unclaimed = jobs::get(&t.db, unknown).await.unwrap();
     assert_eq!((unclaimed.status, unclaimed.attempts), (JobStatus::Pending, 0), "a kind it does not know is left");
-    let mut seen = seen.lock().unwrap().clone();
     seen.sort();
     assert_eq!(seen, [r#"digest {"day":"2026-11-27"}"#, r#"escalation {"dossier":7}"#]);
+    assert!(reports.try_recv().is_err(), "each job ran once");
 }
 
 async fn a_panicking_handler_fails_only_its_job(engine: TestEngine) {
@@ -86,14 +84,15 @@ async fn a_panicking_handler_fails_only_its_job(engine: TestEngine) {
         }
         Ok(())
     });
-    let w = worker::start(t.db.clone(), handlers, WorkerConfig::default());
+    let config = WorkerConfig::default();
     let bad = jobs::enqueue(&t.db, &NewJob::new("flaky", serde_json::json!(true))).await.unwrap().unwrap();
-    let failed = job_until(&t.db, bad, "failed", |j| j.last_error.is_some()).await;
+    let failed = job_until(&t.db, &handlers, &config, bad, "failed", |j| j.last_error.is_some()).await;
     assert_eq!((failed.status, failed.attempts), (JobStatus::Pending, 1), "retried later");
     assert!(failed.last_error.unwrap().contains("panic"));
+    // The worker goes on with the next job.
     let good = jobs::enqueue(&t.db, &NewJob::new("flaky", serde_json::json!(false))).await.unwrap().unwrap();
-    job_until(&t.db, good, "done", |j| j.status == JobStatus::Done).await;
-    w.stop().await;
+    assert_eq!(worker::run_once(&t.db, &handlers, &config).await.unwrap(), Some(good));
+    assert_eq!(jobs::get(&t.db, good).await.unwrap().status, JobStatus::Done);
 }
 
 async fn a_job_held_by_a_dead_worker_is_run_by_the_next(engine: TestEngine) {
@@ -120,7 +119,7 @@ async fn a_job_held_by_a_dead_worker_is_run_by_the_next(engine: TestEngine) {
     // ...and runs it once the lease has expired.
     skew.store(301_000, Ordering::SeqCst);
     assert_eq!(worker::run_once(&t.db, &handlers, &config).await.unwrap(), Some(id));
-    let done = job_until(&t.db, id, "done", |j| j.status == JobStatus::Done).await;
-    assert_eq!(done.attempts, 2);
+    let done = jobs::get(&t.db, id).await.unwrap();
+    assert_eq!((done.status, done.attempts), (JobStatus::Done, 2));
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }

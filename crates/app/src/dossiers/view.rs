@@ -9,6 +9,7 @@ use motcua_domain::indicator::{clock_views, waiting_periods, ClockFacts, ClockVi
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, Attachment, Consultation, Dossier, Event};
 use motcua_store::users::User;
+use subtle::ConstantTimeEq;
 
 use crate::error::{AppError, AppResult};
 use crate::lifecycle::actor_for;
@@ -171,7 +172,8 @@ pub(crate) async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> App
 pub async fn lookup(state: &AppState, code: &str, phone: &str) -> AppResult<(Dossier, std::sync::Arc<Procedure>)> {
     let phone = motcua_domain::identity::PhoneNumber::parse(phone).map_err(|_| AppError::not_found())?;
     let d = dossiers::by_code(&state.db, code.trim()).await?;
-    if d.applicant.phone != phone.as_str() {
+    // The phone is what proves the right to look: compared in constant time, like a token.
+    if !bool::from(d.applicant.phone.as_bytes().ct_eq(phone.as_str().as_bytes())) {
         return Err(AppError::not_found());
     }
     let p = state.procedure_version(d.procedure_version_id).await?;

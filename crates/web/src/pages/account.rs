@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -15,7 +15,8 @@ use super::csrf::Csrf;
 use super::{Ctx, FormErrors};
 use crate::api::auth::register_citizen;
 use crate::api::dto::RegisterRequest;
-use crate::auth::{self, MaybeUser, SESSION_COOKIE};
+use crate::auth::{self, MaybeUser};
+use crate::cookies;
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
 use motcua_domain::dossier::AttachmentPurpose;
@@ -38,10 +39,7 @@ fn safe_next(next: Option<&str>) -> Option<String> {
 /// Opens a cookie session for the user and goes on to `to`.
 async fn start_session(state: &AppState, user: &motcua_store::users::User, to: &str) -> HttpResult<Response> {
     let (token, _) = motcua_app::accounts::open_session(state, user, SessionKind::Web).await?;
-    let mut res = Redirect::to(to).into_response();
-    let cookie = auth::cookie(state, SESSION_COOKIE, &token, None);
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
-    Ok(res)
+    Ok((cookies::set(cookies::session(state, token)), Redirect::to(to)).into_response())
 }
 
 /// Query of the sign-in page.
@@ -111,10 +109,7 @@ pub async fn logout(
     if let Some((session, _)) = &signed_in.0 {
         motcua_store::users::delete_session(&state.db, &session.token_hash).await?;
     }
-    let mut res = Redirect::to("/").into_response();
-    let cookie = auth::cookie(&state, SESSION_COOKIE, "", Some(0));
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
-    Ok(res)
+    Ok((cookies::set(cookies::session_ended(&state)), Redirect::to("/")).into_response())
 }
 
 #[derive(Template)]

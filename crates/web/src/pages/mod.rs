@@ -26,9 +26,11 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use axum_extra::extract::cookie::Cookie;
 use motcua_store::users::User;
 
-use crate::auth::{self, MaybeUser, Via, CSRF_COOKIE};
+use crate::auth::{MaybeUser, Via};
+use crate::cookies;
 use crate::error::{AppError, HttpError};
 use motcua_app::i18n::Lang;
 use motcua_app::present;
@@ -91,10 +93,9 @@ pub struct Ctx {
     /// The token every form carries.
     pub csrf: String,
     /// A new anonymous CSRF cookie to set with the answer.
-    new_csrf_cookie: Option<String>,
+    new_csrf_cookie: Option<Cookie<'static>>,
     /// The path of this page, for the language switch.
     pub path: String,
-    secure: bool,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -110,16 +111,16 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let (csrf, new_csrf_cookie) = match session_csrf {
             Some(c) => (c, None),
-            None => match auth::read_cookie(parts, CSRF_COOKIE).filter(|c| c.len() == 64) {
-                Some(c) => (c.to_string(), None),
+            None => match cookies::read(&parts.headers, cookies::CSRF).filter(|c| c.len() == 64) {
+                Some(c) => (c, None),
                 None => {
                     let t = motcua_app::passwords::random_token();
-                    (t.clone(), Some(t))
+                    (t.clone(), Some(cookies::csrf(state, t)))
                 }
             },
         };
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Ctx { lang, user, csrf, new_csrf_cookie, path, secure: state.config.secure_cookies })
+        Ok(Ctx { lang, user, csrf, new_csrf_cookie, path })
     }
 }
 
@@ -148,17 +149,11 @@ impl Ctx {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => HttpError::from(AppError::internal(e)).into_response(),
         };
-        if let Some(token) = &self.new_csrf_cookie {
-            let mut c = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
-            if self.secure {
-                c.push_str("; Secure");
-            }
-            if let Ok(v) = HeaderValue::from_str(&c) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-        }
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        res
+        match &self.new_csrf_cookie {
+            Some(c) => (cookies::set(c.clone()), res).into_response(),
+            None => res,
+        }
     }
 
     /// Whether the visitor is an officer (for the navigation).

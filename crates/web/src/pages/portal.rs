@@ -2,13 +2,13 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use motcua_store::catalog::Procedure;
 use serde::Deserialize;
 
 use super::{Ctx, FormErrors};
+use crate::cookies;
 use crate::error::{AppError, ErrorKind, HttpError, HttpResult};
 use motcua_app::catalog::CatalogFilter;
 use motcua_app::i18n::Lang;
@@ -291,12 +291,7 @@ pub struct LangForm {
 
 /// Sets the language cookie and goes back to the page (only to paths of this site).
 pub async fn switch_language(State(state): State<AppState>, Query(f): Query<LangForm>) -> Response {
-    let lang = if f.lang == "en" { "en" } else { "vi" };
+    let lang = if f.lang == "en" { Lang::En } else { Lang::Vi };
     let next = f.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
-    let mut res = Redirect::to(&next).into_response();
-    let cookie = crate::auth::cookie(&state, "lang", lang, Some(365 * 24 * 3600));
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    res
+    (cookies::set(cookies::lang(&state, lang)), Redirect::to(&next)).into_response()
 }

@@ -17,30 +17,20 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
-/// The hash of the demo password, computed once per test binary (argon2 is slow on purpose).
-pub async fn demo_hash() -> String {
-    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async { motcua_app::passwords::hash_password("demo".into()).await.expect("hash") })
-        .await
-        .clone()
-}
-
 impl TestApp {
     pub async fn spawn(engine: TestEngine) -> TestApp {
         Self::spawn_with(engine, Config::default()).await
     }
 
     pub async fn spawn_with(engine: TestEngine, mut config: Config) -> TestApp {
-        let db = TestDb::new(engine).await;
-        motcua_store::demo::load(&db.db, &demo_hash().await, 0).await.expect("demo data loads");
-        let blobs = motcua_store::Blobs::local(db.dir.path().join("attachments")).expect("blobs");
+        let db = TestDb::with_demo(engine).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         // Links printed on forms and given to the payment gateway point at this server.
         if config.public_url == Config::default().public_url {
             config.public_url = format!("http://{addr}");
         }
-        let state = AppState::new(db.db.clone(), blobs, config).await.expect("state");
+        let state = motcua_testkit::app_state(&db, config).await;
         let app = motcua_web::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
@@ -53,7 +43,25 @@ impl TestApp {
         }
     }
 
-    /// Starts the job worker that tells applicants of each change (portal, e-mail, SMS).
+    /// The handlers of the jobs that tell applicants of each change (portal, e-mail, SMS), for
+    /// a test to run the worker one job at a time (`motcua_testkit::job_until`).
+    pub fn notify_handlers(
+        &self,
+        mailer: motcua_app::jobs::mail::Mailer,
+        sms: std::sync::Arc<dyn motcua_app::jobs::sms::SmsProvider>,
+        templates: motcua_app::jobs::notify::Templates,
+    ) -> motcua_app::jobs::worker::Handlers {
+        motcua_app::jobs::notify::register(
+            motcua_app::jobs::worker::handlers(mailer.clone()),
+            self.state.clone(),
+            mailer,
+            sms,
+            templates,
+        )
+    }
+
+    /// Starts the job worker that tells applicants of each change in the background, as the
+    /// server does.
     pub fn notify_worker(
         &self,
         mailer: motcua_app::jobs::mail::Mailer,
@@ -61,13 +69,7 @@ impl TestApp {
         templates: motcua_app::jobs::notify::Templates,
         config: motcua_app::jobs::worker::WorkerConfig,
     ) -> motcua_app::jobs::worker::Worker {
-        let handlers = motcua_app::jobs::notify::register(
-            motcua_app::jobs::worker::handlers(mailer.clone()),
-            self.state.clone(),
-            mailer,
-            sms,
-            templates,
-        );
+        let handlers = self.notify_handlers(mailer, sms, templates);
         motcua_app::jobs::worker::start(self.state.db.clone(), handlers, config)
     }
 
@@ -156,25 +158,6 @@ impl TestApp {
 /// A small PDF-looking file.
 pub fn pdf(tag: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% {tag}\n1 0 obj << >> endobj\n%%EOF\n").into_bytes()
-}
-
-/// Answers for every form field of a procedure.
-pub fn answers(proc: &Value) -> serde_json::Map<String, Value> {
-    let mut out = serde_json::Map::new();
-    for f in proc["form"].as_array().expect("form") {
-        let key = f["key"].as_str().expect("key").to_string();
-        let v = match f["type"].as_str().unwrap_or("text") {
-            "number" => Value::from(2),
-            "date" => Value::from("1990-05-17"),
-            "select" => f["options"][0]["value"].clone(),
-            "checkbox" => Value::Bool(true),
-            "email" => Value::from("nguyen.van.a@example.vn"),
-            "phone" => Value::from("0912345678"),
-            _ => Value::from("Nguyễn Văn Á — đường Trần Hưng Đạo"),
-        };
-        out.insert(key, v);
-    }
-    out
 }
 
 /// A submission form with every required document attached.

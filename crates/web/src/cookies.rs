@@ -1,0 +1,83 @@
+//! The cookies of the site, each with its attributes set here and nowhere else.
+//!
+//! Every cookie is `HttpOnly` (no script reads any of them), `SameSite=Lax` (sent on a link
+//! followed from elsewhere, not on another site's form), `Path=/`, and `Secure` when the server
+//! is told it is reached over TLS. They are written and read by the `cookie` crate (through
+//! axum-extra), which escapes and parses them by the RFC instead of by hand.
+
+use axum::http::HeaderMap;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use motcua_app::i18n::Lang;
+use motcua_app::AppState;
+
+/// Name of the session cookie.
+pub const SESSION: &str = "motcua_session";
+/// Name of the cookie carrying the CSRF token of visitors who are not signed in.
+pub const CSRF: &str = "motcua_csrf";
+/// Name of the cookie keeping the language chosen with the switch on every page.
+pub const LANG: &str = "lang";
+
+/// How long the chosen language is remembered.
+const LANG_LIFETIME: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
+
+/// A cookie of this site with the attributes every one of them has; without `max_age` it lasts
+/// as long as the browser's session.
+fn site_cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age: Option<std::time::Duration>,
+) -> Cookie<'static> {
+    let mut c = Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .build();
+    // The cookie crate counts in `time`'s durations; every lifetime here fits in one.
+    c.set_max_age(max_age.and_then(|d| d.try_into().ok()));
+    c
+}
+
+/// The session cookie of a visitor who has just signed in.
+pub fn session(state: &AppState, token: String) -> Cookie<'static> {
+    site_cookie(state, SESSION, token, None)
+}
+
+/// The session cookie emptied and expired at once: signing out.
+pub fn session_ended(state: &AppState) -> Cookie<'static> {
+    site_cookie(state, SESSION, String::new(), Some(std::time::Duration::ZERO))
+}
+
+/// The CSRF token of a visitor who is not signed in (a signed-in one has their session's).
+pub fn csrf(state: &AppState, token: String) -> Cookie<'static> {
+    site_cookie(state, CSRF, token, None)
+}
+
+/// The language the visitor chose, for a year.
+pub fn lang(state: &AppState, lang: Lang) -> Cookie<'static> {
+    site_cookie(state, LANG, lang.tag().to_string(), Some(LANG_LIFETIME))
+}
+
+/// The value of a cookie the request carries.
+pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
+    CookieJar::from_headers(headers).get(name).map(|c| c.value().to_string())
+}
+
+/// Cookies to set with an answer: `(set(cookie), response)` is itself an answer.
+pub fn set(cookie: Cookie<'static>) -> CookieJar {
+    CookieJar::new().add(cookie)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cookie_header_is_parsed_by_name_not_by_prefix() {
+        let mut headers = HeaderMap::new();
+        headers.insert(axum::http::header::COOKIE, "language=xx; lang=en; motcua_session_old=1".parse().unwrap());
+        assert_eq!(read(&headers, LANG).as_deref(), Some("en"));
+        assert_eq!(read(&headers, SESSION), None);
+    }
+}
