@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{answers, submission, TestApp};
+use common::{submission, TestApp};
 use motcua_app::pki::{init_test_ca, AgencySigners, AgencyToCertify, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE};
 use motcua_signing::pades::{sign_pdf, SignatureOptions};
 use motcua_signing::x509::{CertificateUse, Subject, TestCa};
+use motcua_testkit::answers;
 use motcua_testkit::{on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
