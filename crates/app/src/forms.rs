@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::{due_at, vn_offset};
 use motcua_domain::catalog::ResultKind;
 use motcua_domain::dossier::{Role, Status};
-use motcua_render as render;
+use motcua_render::{self as render, FormKind};
 use motcua_store::dossiers::Event;
 use motcua_store::users::User;
 
@@ -17,23 +17,6 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use crate::i18n::Lang;
 use crate::present::{self, fee_text, time_text};
 use crate::state::AppState;
-
-/// The forms of one dossier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Form {
-    /// 01: receipt and appointment.
-    Receipt,
-    /// 02: supplement request.
-    SupplementRequest,
-    /// 03: refusal.
-    Refusal,
-    /// 04: apology and new date.
-    Apology,
-    /// 05: stop notice.
-    StopNotice,
-    /// The process control slip (officers only).
-    ControlSlip,
-}
 
 fn today() -> NaiveDate {
     Utc::now().with_timezone(&vn_offset()).date_naive()
@@ -78,14 +61,15 @@ fn rendered(r: Result<Vec<u8>, render::RenderError>) -> AppResult<Vec<u8>> {
 }
 
 /// One form of a dossier `v` (as `viewer` may see it) as PDF; not found when the form does not
-/// apply (no supplement was asked, the dossier was not refused, a citizen asks for the slip).
-pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form) -> AppResult<Vec<u8>> {
+/// apply (no supplement was asked, the dossier was not refused, a citizen asks for the slip, or
+/// the form is not one of a single dossier: the register, the fee receipt).
+pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: FormKind) -> AppResult<Vec<u8>> {
     let numbering = state.config.form_numbering;
     let d = &v.dossier;
     let p = &v.procedure;
     let vi = Lang::Vi;
     let bytes = match kind {
-        Form::Receipt => {
+        FormKind::Receipt => {
             let (Some(received_at), Some(due)) = (d.received_at, d.due_at) else { return Err(unavailable()) };
             let documents = p
                 .documents
@@ -125,7 +109,7 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
                 numbering,
             ))?
         }
-        Form::SupplementRequest => {
+        FormKind::SupplementRequest => {
             let e = last(v, "request_supplement").ok_or_else(unavailable)?;
             rendered(render::render_supplement_request(
                 &render::SupplementRequest {
@@ -142,7 +126,7 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
                 numbering,
             ))?
         }
-        Form::Refusal => {
+        FormKind::Refusal => {
             let e = last(v, "refuse").ok_or_else(unavailable)?;
             let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
             rendered(render::render_refusal(
@@ -158,7 +142,7 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
                 numbering,
             ))?
         }
-        Form::Apology => {
+        FormKind::Apology => {
             let e = last(v, "reschedule").ok_or_else(unavailable)?;
             let (Some(received_at), Some(new_due), Some(started)) = (d.received_at, d.due_at, d.clock_started_at)
             else {
@@ -182,7 +166,7 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
                 numbering,
             ))?
         }
-        Form::StopNotice => {
+        FormKind::StopNotice => {
             if d.status != Status::Withdrawn {
                 return Err(unavailable());
             }
@@ -207,12 +191,13 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
                 numbering,
             ))?
         }
-        Form::ControlSlip => {
+        FormKind::ControlSlip => {
             if !viewer.is_officer() {
                 return Err(AppError::not_found());
             }
             rendered(render::render_control_slip(&control_slip(state, v), numbering))?
         }
+        FormKind::Register | FormKind::FeeReceipt => return Err(AppError::not_found()),
     };
     Ok(bytes)
 }

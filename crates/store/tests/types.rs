@@ -24,19 +24,13 @@ async fn table(db: &Database) {
     tx.commit().await.unwrap();
 }
 
-async fn insert(db: &Database, id: i64, at: Option<Millis>, flag: Option<Flag>) {
-    let mut tx = db.write_tx().await.unwrap();
-    sqlx::query("INSERT INTO conventions (id, at, flag) VALUES ($1, $2, $3)")
-        .bind(id)
-        .bind(at)
-        .bind(flag)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-}
-
-async fn insert_raw(db: &Database, id: i64, at: Option<i64>, flag: Option<i64>) {
+/// Inserts a row binding `at` and `flag` as given: the wrappers, or raw numbers that break the
+/// conventions.
+async fn insert<A, F>(db: &Database, id: i64, at: Option<A>, flag: Option<F>)
+where
+    A: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+    F: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+{
     let mut tx = db.write_tx().await.unwrap();
     sqlx::query("INSERT INTO conventions (id, at, flag) VALUES ($1, $2, $3)")
         .bind(id)
@@ -97,7 +91,7 @@ async fn null_reads_as_none_and_refuses_a_plain_value(engine: TestEngine) {
     let t = TestDb::new(engine).await;
     let db = &t.db;
     table(db).await;
-    insert(db, 1, None, None).await;
+    insert::<Millis, Flag>(db, 1, None, None).await;
     let (at, flag): (Option<Millis>, Option<Flag>) =
         sqlx::query_as("SELECT at, flag FROM conventions WHERE id = 1").fetch_one(db.reader()).await.unwrap();
     assert_eq!((at, flag), (None, None));
@@ -113,8 +107,8 @@ async fn numbers_outside_the_conventions_are_corrupt_data(engine: TestEngine) {
     let t = TestDb::new(engine).await;
     let db = &t.db;
     table(db).await;
-    insert_raw(db, 1, Some(i64::MAX), Some(2)).await;
-    insert_raw(db, 2, Some(0), Some(-1)).await;
+    insert::<i64, i64>(db, 1, Some(i64::MAX), Some(2)).await;
+    insert::<i64, i64>(db, 2, Some(0), Some(-1)).await;
 
     let row = sqlx::query("SELECT at, flag FROM conventions WHERE id = 1").fetch_one(db.reader()).await.unwrap();
     let err = StoreError::from(row.try_get::<Millis, _>("at").unwrap_err());

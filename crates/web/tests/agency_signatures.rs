@@ -6,19 +6,17 @@
 //! scripts/test.sh installs them and a missing tool fails the test.
 
 mod common;
+#[path = "../../signing/tests/common/validators.rs"]
+mod validators;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::OnceLock;
 
-use common::{submission, TestApp};
+use common::{issue_result, verify_upload, TestApp};
 use motcua_app::pki::{init_test_ca, AgencySigners, AgencyToCertify, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE};
 use motcua_signing::pades::{sign_pdf, SignatureOptions};
 use motcua_signing::x509::{CertificateUse, Subject, TestCa};
-use motcua_testkit::answers;
 use motcua_testkit::{on_both_engines, TestEngine};
-use reqwest::multipart::{Form, Part};
-use serde_json::{json, Value};
 
 on_both_engines!(an_issued_pdf_is_signed_by_the_deciding_agency, a_signed_pdf_keeps_its_signature_and_gets_the_agencys,);
 
@@ -75,63 +73,10 @@ fn decision(text: &str) -> Vec<u8> {
     pdf
 }
 
-/// Takes a new application through to its result, issued by the leader `lanhdao` with `file`;
-/// the dossier as the applicant sees it, and the result's bytes as the applicant downloads them.
-async fn issue_result(app: &TestApp, file: Vec<u8>) -> (Value, Vec<u8>) {
-    let proc = app.department_procedure().await;
-    let citizen = app.login("congdan").await;
-    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
-    assert_eq!(s, 201, "{d}");
-    let code = d["code"].as_str().unwrap().to_string();
-    let url = format!("/api/v1/dossiers/{code}/actions");
-    let (s, d) = app.post_json(&url, Some(&app.login("tiepnhan").await), json!({"action": "receive"})).await;
-    assert_eq!(s, 200, "{d}");
-    let (s, d) = app.post_json(&url, Some(&app.login("chuyenvien").await), json!({"action": "forward"})).await;
-    assert_eq!(s, 200, "{d}");
-    let form = Form::new()
-        .text("action", "issue_result")
-        .part("result", Part::bytes(file).file_name("quyet-dinh.pdf").mime_str("application/pdf").unwrap());
-    let (s, d) = app.post_multipart(&url, Some(&app.login("lanhdao").await), form).await;
-    assert_eq!(s, 200, "{d}");
-    let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
-    assert_eq!(s, 200);
-    let (s, bytes) = app.get_bytes(d["signed_result"]["url"].as_str().unwrap(), Some(&citizen)).await;
-    assert_eq!(s, 200);
-    (d, bytes)
-}
-
-/// What a validator printed, and whether it exited with success.
-struct Report {
-    success: bool,
-    text: String,
-}
-
-fn run(mut command: Command) -> Report {
-    let output = command.output().unwrap_or_else(|e| panic!("running {command:?}: {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    Report { success: output.status.success(), text }
-}
-
-/// A validator, or None (the check is skipped) when it is missing outside CI.
-fn tool(name: &str, env: Option<&str>) -> Option<PathBuf> {
-    let candidate = env.and_then(std::env::var_os).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(name));
-    if Command::new(&candidate).arg("--help").output().is_ok() {
-        return Some(candidate);
-    }
-    let hint = env.map(|v| format!(" (set {v} or put {name} on PATH)")).unwrap_or_default();
-    if std::env::var_os("CI").is_some() {
-        panic!("{name} is missing{hint}; scripts/test.sh installs it");
-    }
-    eprintln!("skipped: {name} is missing{hint}");
-    None
-}
-
 /// `pdfsig` reports every signature valid, one per name in `signers`, each named.
 fn assert_pdfsig_valid(pdf: &Path, signers: &[&str]) {
-    let Some(pdfsig) = tool("pdfsig", None) else { return };
-    let mut command = Command::new(pdfsig);
-    command.arg(pdf);
-    let report = run(command);
+    let Some(tool) = validators::pdfsig_tool() else { return };
+    let report = validators::pdfsig(&tool, pdf);
     assert!(report.success, "{}", report.text);
     let valid = report.text.matches("Signature Validation: Signature is Valid.").count();
     assert_eq!(valid, signers.len(), "{}", report.text);
@@ -142,13 +87,8 @@ fn assert_pdfsig_valid(pdf: &Path, signers: &[&str]) {
 
 /// pyHanko judges every one of `count` signatures VALID, trusting only the test CA's root.
 fn assert_pyhanko_valid(pdf: &Path, count: usize) -> String {
-    let Some(pyhanko) = tool("pyhanko", Some("MOTCUA_PYHANKO")) else { return String::new() };
-    let mut command = Command::new(pyhanko);
-    command
-        .args(["sign", "validate", "--pretty-print", "--no-revocation-check", "--trust-replace", "--trust"])
-        .arg(pki().join(CA_CERTIFICATE_FILE))
-        .arg(pdf);
-    let report = run(command);
+    let Some(tool) = validators::pyhanko_tool() else { return String::new() };
+    let report = validators::pyhanko(&tool, pdf, &pki().join(CA_CERTIFICATE_FILE));
     assert!(report.success, "{}", report.text);
     assert_eq!(report.text.matches("The signer's certificate is trusted.").count(), count, "{}", report.text);
     assert_eq!(report.text.matches("The signature is judged VALID.").count(), count, "{}", report.text);
@@ -175,9 +115,7 @@ async fn an_issued_pdf_is_signed_by_the_deciding_agency(engine: TestEngine) {
     }
 
     // The system's seal is over the signed bytes: the public page still finds the file authentic.
-    let form = Form::new().part("file", Part::bytes(bytes).file_name("ket-qua.pdf"));
-    let (s, v) = app.post_multipart("/api/v1/results/verify", None, form).await;
-    assert_eq!(s, 200, "{v}");
+    let v = verify_upload(&app, bytes).await;
     assert_eq!(v["verdict"], "authentic", "{v}");
     assert_eq!(v["result"]["code"], code);
 }

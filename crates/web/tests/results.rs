@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::{pdf, submission, TestApp};
-use motcua_testkit::{answers, on_both_engines, TestEngine};
+use common::{issue_result, pdf, verify_upload, TestApp};
+use motcua_testkit::{on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
-use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 on_both_engines!(
@@ -16,42 +15,6 @@ on_both_engines!(
     a_seal_checked_against_a_wrong_public_key_fails,
     the_public_page_verifies_without_signing_in,
 );
-
-/// Takes a new application through to its result, issued with `file`; the dossier as the
-/// applicant sees it, with the signed result's bytes.
-async fn issue_result(app: &TestApp, file: Vec<u8>) -> (Value, Vec<u8>) {
-    let proc = app.department_procedure().await;
-    let citizen = app.login("congdan").await;
-    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
-    assert_eq!(s, 201, "{d}");
-    let code = d["code"].as_str().unwrap().to_string();
-    let url = format!("/api/v1/dossiers/{code}/actions");
-    let desk = app.login("tiepnhan").await;
-    let (s, d) = app.post_json(&url, Some(&desk), json!({"action": "receive"})).await;
-    assert_eq!(s, 200, "{d}");
-    let spec = app.login("chuyenvien").await;
-    let (s, d) = app.post_json(&url, Some(&spec), json!({"action": "forward"})).await;
-    assert_eq!(s, 200, "{d}");
-    let leader = app.login("lanhdao").await;
-    let form = Form::new()
-        .text("action", "issue_result")
-        .part("result", Part::bytes(file).file_name("quyet-dinh.pdf").mime_str("application/pdf").unwrap());
-    let (s, d) = app.post_multipart(&url, Some(&leader), form).await;
-    assert_eq!(s, 200, "{d}");
-    assert_eq!(d["status"], "result_ready");
-    let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
-    assert_eq!(s, 200);
-    let (s, bytes) = app.get_bytes(d["signed_result"]["url"].as_str().unwrap(), Some(&citizen)).await;
-    assert_eq!(s, 200);
-    (d, bytes)
-}
-
-async fn verify_upload(app: &TestApp, bytes: Vec<u8>) -> Value {
-    let form = Form::new().part("file", Part::bytes(bytes).file_name("ket-qua.pdf"));
-    let (s, v) = app.post_multipart("/api/v1/results/verify", None, form).await;
-    assert_eq!(s, 200, "{v}");
-    v
-}
 
 /// The file with one byte changed, away from the metadata that names its verification code.
 fn one_byte_changed(bytes: &[u8]) -> Vec<u8> {

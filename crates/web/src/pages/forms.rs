@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use super::SignedIn;
 use crate::error::{AppError, HttpResult};
-use motcua_app::forms::{self, Form};
+use motcua_app::forms;
 use motcua_app::state::AppState;
+use motcua_render::FormKind;
 
 /// The PDF response, shown in the browser (and printable) rather than downloaded.
 pub(super) fn pdf(name: &str, bytes: Vec<u8>) -> Response {
@@ -26,14 +27,14 @@ pub(super) fn pdf(name: &str, bytes: Vec<u8>) -> Response {
 }
 
 /// The form a URL names.
-fn form_of(slug: &str) -> Option<Form> {
+fn form_of(slug: &str) -> Option<FormKind> {
     Some(match slug {
-        "tiep-nhan" => Form::Receipt,
-        "bo-sung" => Form::SupplementRequest,
-        "tu-choi" => Form::Refusal,
-        "xin-loi" => Form::Apology,
-        "dung-giai-quyet" => Form::StopNotice,
-        "kiem-soat" => Form::ControlSlip,
+        "tiep-nhan" => FormKind::Receipt,
+        "bo-sung" => FormKind::SupplementRequest,
+        "tu-choi" => FormKind::Refusal,
+        "xin-loi" => FormKind::Apology,
+        "dung-giai-quyet" => FormKind::StopNotice,
+        "kiem-soat" => FormKind::ControlSlip,
         _ => return None,
     })
 }

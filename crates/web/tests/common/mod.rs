@@ -6,9 +6,9 @@
 use std::net::SocketAddr;
 
 use motcua_app::{AppState, Config};
-use motcua_testkit::{TestDb, TestEngine};
+use motcua_testkit::{answers, TestDb, TestEngine};
 use reqwest::multipart::{Form, Part};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub struct TestApp {
     pub base: String,
@@ -205,4 +205,42 @@ pub async fn sign_in(app: &TestApp, b: &reqwest::Client, user: &str) -> String {
         .unwrap();
     assert_eq!(res.status().as_u16(), 303, "sign-in of {user}");
     res.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// Takes a new application of the department's procedure through to its result, issued by the
+/// leader `lanhdao` with `file`; the dossier as the applicant sees it, with the signed result's
+/// bytes as the applicant downloads them.
+pub async fn issue_result(app: &TestApp, file: Vec<u8>) -> (Value, Vec<u8>) {
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let desk = app.login("tiepnhan").await;
+    let (s, d) = app.post_json(&url, Some(&desk), json!({"action": "receive"})).await;
+    assert_eq!(s, 200, "{d}");
+    let spec = app.login("chuyenvien").await;
+    let (s, d) = app.post_json(&url, Some(&spec), json!({"action": "forward"})).await;
+    assert_eq!(s, 200, "{d}");
+    let leader = app.login("lanhdao").await;
+    let form = Form::new()
+        .text("action", "issue_result")
+        .part("result", Part::bytes(file).file_name("quyet-dinh.pdf").mime_str("application/pdf").unwrap());
+    let (s, d) = app.post_multipart(&url, Some(&leader), form).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "result_ready");
+    let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    let (s, bytes) = app.get_bytes(d["signed_result"]["url"].as_str().unwrap(), Some(&citizen)).await;
+    assert_eq!(s, 200);
+    (d, bytes)
+}
+
+/// The public verification of an uploaded file, as anyone may ask it.
+pub async fn verify_upload(app: &TestApp, bytes: Vec<u8>) -> Value {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name("ket-qua.pdf"));
+    let (s, v) = app.post_multipart("/api/v1/results/verify", None, form).await;
+    assert_eq!(s, 200, "{v}");
+    v
 }
