@@ -170,13 +170,15 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
             if d.status != Status::Withdrawn {
                 return Err(unavailable());
             }
+            // Only a dossier that was received is stopped; one withdrawn before reception
+            // was never in processing (DESIGN.md section 6).
             let e = last(v, "withdraw").ok_or_else(unavailable)?;
-            let received_at = d.received_at.unwrap_or(d.submitted_at);
+            let received_at = d.received_at.ok_or_else(unavailable)?;
             rendered(render::render_stop_notice(
                 &render::StopNotice {
                     issuer: state.issuer(&p.agency),
                     dossier: state.config.dossier_ref(&d.code),
-                    issued_on: today(),
+                    issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
                     applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     received_at,

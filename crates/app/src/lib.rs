@@ -17,6 +17,7 @@ pub mod error;
 pub mod forms;
 pub mod gateway;
 pub mod i18n;
+pub mod issued;
 pub mod jobs;
 pub mod keys;
 pub mod lifecycle;

@@ -297,8 +297,12 @@ pub async fn returned(
     }
 }
 
-/// The electronic receipt of a dossier's fee, for whoever may see the dossier.
+/// The electronic receipt of a dossier's fee, for whoever may see the dossier: issued (rendered
+/// and signed by the collecting agency) at its first download after the payment, and the same
+/// bytes ever after.
 pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> AppResult<Vec<u8>> {
+    use motcua_store::issued_forms;
+    let kind = motcua_render::FormKind::FeeReceipt;
     let view = crate::dossiers::view::view_dossier(state, user, code).await?;
     let d = &view.dossier;
     let paid = payments::of_dossier(&state.db, d.id)
@@ -306,6 +310,9 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
         .into_iter()
         .find(|p| p.status == PaymentStatus::Paid)
         .ok_or_else(AppError::not_found)?;
+    if let Some(issued) = issued_forms::latest(&state.db, d.id, kind.key()).await? {
+        return Ok(state.blobs.get(&issued.blob.storage_key).await?.to_vec());
+    }
     let (lines, _) = fee_lines(&view.procedure, &d.data, Lang::Vi);
     let method = if paid.gateway == "counter" {
         "Tiền mặt tại Bộ phận Một cửa".to_string()
@@ -331,6 +338,18 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
         },
         paid_at,
     };
-    motcua_render::render_fee_receipt(&form, state.config.form_numbering)
-        .map_err(|e| AppError::internal(format!("fee receipt: {e}")))
+    let pdf = motcua_render::render_fee_receipt(&form, state.config.form_numbering)
+        .map_err(|e| AppError::internal(format!("fee receipt: {e}")))?;
+    let agency = &view.procedure.agency.code;
+    let now = Utc::now();
+    let (bytes, signed) =
+        crate::issued::sign(state, agency, &view.procedure.agency.name, &d.code, kind, pdf, now).await?;
+    let blob = state.blobs.put(bytes::Bytes::from(bytes.clone())).await?;
+    match issued_forms::record(&state.db, d.id, None, kind.key(), &blob, now, signed).await {
+        Ok(_) => Ok(bytes),
+        Err(e) => {
+            state.blobs.delete(&blob.storage_key).await;
+            Err(e.into())
+        }
+    }
 }

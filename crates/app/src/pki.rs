@@ -16,6 +16,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
+
 use motcua_signing::signer::{Pkcs12Signer, PkiError, Signer};
 use motcua_signing::x509::{certificate_to_pem, common_name, CertificateUse, Subject, TestCa};
 
@@ -290,6 +292,51 @@ impl AgencySigners {
             );
         }
         signer
+    }
+}
+
+/// An agency's PAdES signature of a PDF it issues (a result, a form): its certificate, and what the
+/// visible stamp and the signature dictionary say.
+pub(crate) struct AgencySignature {
+    pub(crate) signer: Arc<dyn Signer>,
+    pub(crate) officer: String,
+    pub(crate) agency: String,
+    pub(crate) reason: String,
+    pub(crate) location: String,
+    pub(crate) contact: String,
+    pub(crate) at: DateTime<Utc>,
+}
+
+impl AgencySignature {
+    /// Width and height of the stamp, and its distance from the page's bottom right corner, in
+    /// points.
+    const STAMP: (f32, f32) = (190.0, 48.0);
+    const MARGIN: f32 = 28.0;
+
+    /// `pdf` signed by the agency, with the stamp (the officer's name, the agency, the time) at
+    /// the bottom right of the last page.
+    pub(crate) fn sign(&self, pdf: &[u8]) -> Result<Vec<u8>, motcua_signing::pades::PadesError> {
+        use motcua_signing::pades::{last_page, sign_pdf, Appearance, PadesError, SignatureOptions};
+        let at = self.at.with_timezone(&motcua_domain::calendar::vn_offset());
+        let (page, [x0, y0, x1, _]) = last_page(pdf)?;
+        let (width, height) = Self::STAMP;
+        let stamp = motcua_render::render_signature_stamp(
+            &motcua_render::SignatureStamp { signer: self.officer.clone(), agency: self.agency.clone(), signed_at: at },
+            width,
+            height,
+        )
+        .map_err(|e| PadesError::Stamp(e.to_string()))?;
+        let appearance =
+            Appearance { page, x: (x1 - width - Self::MARGIN).max(x0), y: y0 + Self::MARGIN, width, height, stamp };
+        let options = SignatureOptions {
+            signing_time: Some(at),
+            reason: Some(self.reason.clone()),
+            location: Some(self.location.clone()),
+            contact_info: Some(self.contact.clone()),
+            appearance: Some(appearance),
+            ..Default::default()
+        };
+        sign_pdf(pdf, self.signer.as_ref(), &options)
     }
 }
 

@@ -22,53 +22,9 @@ use motcua_store::StoreError;
 use crate::error::{AppError, AppResult};
 use crate::keys::public_keys;
 use crate::keys::register;
+use crate::pki::AgencySignature;
 use crate::state::AppState;
 use crate::uploads::Upload;
-
-/// The deciding agency's PAdES signature of a result: its certificate, and what the visible stamp
-/// and the signature dictionary say.
-struct AgencySignature {
-    signer: std::sync::Arc<dyn motcua_signing::signer::Signer>,
-    officer: String,
-    agency: String,
-    reason: String,
-    location: String,
-    contact: String,
-    at: DateTime<Utc>,
-}
-
-impl AgencySignature {
-    /// Width and height of the stamp, and its distance from the page's bottom right corner, in
-    /// points.
-    const STAMP: (f32, f32) = (190.0, 48.0);
-    const MARGIN: f32 = 28.0;
-
-    /// `pdf` signed by the agency, with the stamp (the officer's name, the agency, the time) at
-    /// the bottom right of the last page.
-    fn sign(&self, pdf: &[u8]) -> Result<Vec<u8>, motcua_signing::pades::PadesError> {
-        use motcua_signing::pades::{last_page, sign_pdf, Appearance, PadesError, SignatureOptions};
-        let at = self.at.with_timezone(&motcua_domain::calendar::vn_offset());
-        let (page, [x0, y0, x1, _]) = last_page(pdf)?;
-        let (width, height) = Self::STAMP;
-        let stamp = motcua_render::render_signature_stamp(
-            &motcua_render::SignatureStamp { signer: self.officer.clone(), agency: self.agency.clone(), signed_at: at },
-            width,
-            height,
-        )
-        .map_err(|e| PadesError::Stamp(e.to_string()))?;
-        let appearance =
-            Appearance { page, x: (x1 - width - Self::MARGIN).max(x0), y: y0 + Self::MARGIN, width, height, stamp };
-        let options = SignatureOptions {
-            signing_time: Some(at),
-            reason: Some(self.reason.clone()),
-            location: Some(self.location.clone()),
-            contact_info: Some(self.contact.clone()),
-            appearance: Some(appearance),
-            ..Default::default()
-        };
-        sign_pdf(pdf, self.signer.as_ref(), &options)
-    }
-}
 
 /// The name the signed result file gets in the dossier and the applicant's store.
 fn result_file_name(dossier_code: &str) -> String {

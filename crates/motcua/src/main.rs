@@ -503,18 +503,27 @@ fn main() -> ExitCode {
     }
     // Logs go to stderr, leaving stdout to what a command prints (`user list`, `openapi`), and
     // carry colour codes only for a person at a terminal, not into a journal or a file.
+    // The lines are written by a thread of their own, in batches: a request's access log line
+    // costs its formatting only. None is dropped when the writer falls behind (the requests wait
+    // instead), and what is buffered is written out when the program ends.
     use std::io::IsTerminal;
+    let (writer, log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("motcua-log")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .init();
     let cli = Cli::parse();
     let result = tokio::runtime::Runtime::new()
         .context("cannot start the async runtime")
         .and_then(|runtime| runtime.block_on(run(cli)));
+    // Every line logged so far reaches stderr before the last word below.
+    drop(log_guard);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -90,6 +90,26 @@ impl FormKind {
         FormKind::FeeReceipt,
     ];
 
+    /// A stable name for storing and naming the kind: `receipt`, `supplement_request`,
+    /// `refusal`, `apology`, `stop_notice`, `control_slip`, `register`, `fee_receipt`.
+    pub fn key(self) -> &'static str {
+        match self {
+            FormKind::Receipt => "receipt",
+            FormKind::SupplementRequest => "supplement_request",
+            FormKind::Refusal => "refusal",
+            FormKind::Apology => "apology",
+            FormKind::StopNotice => "stop_notice",
+            FormKind::ControlSlip => "control_slip",
+            FormKind::Register => "register",
+            FormKind::FeeReceipt => "fee_receipt",
+        }
+    }
+
+    /// The kind a [`FormKind::key`] names.
+    pub fn from_key(key: &str) -> Option<FormKind> {
+        FormKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
     /// The form's legal name in Vietnamese, as printed (in capitals) in its heading and used as
     /// the PDF's title.
     pub fn title(self) -> &'static str {

@@ -89,6 +89,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0018_validate_closed_sets_2.sqlite.sql"),
         include_str!("../migrations/0018_validate_closed_sets_2.postgres.sql"),
     ),
+    shared(19, "issued forms", include_str!("../migrations/0019_issued_forms.sql")),
 ];
 
 impl Database {

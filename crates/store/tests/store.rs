@@ -21,6 +21,7 @@ on_both_engines!(
     every_demo_workflow_is_valid_and_one_asks_another_agency,
     open_only_seeding_fills_the_overdue_scan_and_unit_queues,
     the_demo_history_pays_its_fees_with_one_receipt_series_per_agency,
+    issued_forms_are_kept_once_per_event_and_kind,
 );
 
 /// The demo's historical dossiers pay their fees on submission: every fee settled once, each
@@ -404,4 +405,33 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
     let reads = audit::recent_reads(&t.db, 10).await.unwrap();
     assert_eq!(reads.len(), 1);
     assert_eq!(reads[0].reader, "Người đọc");
+}
+
+/// A form is issued once per event and kind (the first recording wins), the latest of a kind
+/// is the one served, and the database refuses a kind it does not know.
+async fn issued_forms_are_kept_once_per_event_and_kind(engine: TestEngine) {
+    use motcua_store::blobs::StoredBlob;
+    use motcua_store::issued_forms::{by_sha256, latest, of_dossier, of_event, record};
+    let t = loaded(engine).await;
+    let p = catalog::current_procedures(&t.db).await.unwrap().remove(0);
+    let d = dossiers::submit(&t.db, &DossierCodePattern::default(), &new_dossier(&p), &by(), Utc::now()).await.unwrap();
+    let event_id = dossiers::history(&t.db, d.id).await.unwrap()[0].id;
+    let blob =
+        |n: u8| StoredBlob { storage_key: format!("aa/bb/{n}"), size: 100 + i64::from(n), sha256: format!("{n:064x}") };
+    let at = Utc::now();
+    let first = record(&t.db, d.id, Some(event_id), "receipt", &blob(1), at, true).await.unwrap();
+    assert_eq!((first.blob.clone(), first.signed, first.event_id), (blob(1), true, Some(event_id)));
+    let again = record(&t.db, d.id, Some(event_id), "receipt", &blob(2), at, false).await.unwrap();
+    assert_eq!(again, first, "the form recorded first is kept");
+    assert_eq!(of_dossier(&t.db, d.id).await.unwrap(), vec![first.clone()]);
+    assert_eq!(by_sha256(&t.db, &blob(1).sha256).await.unwrap(), Some(first.clone()));
+    assert_eq!(by_sha256(&t.db, &blob(2).sha256).await.unwrap(), None);
+    assert!(record(&t.db, d.id, Some(event_id), "poster", &blob(3), at, false).await.is_err());
+
+    assert_eq!(latest(&t.db, d.id, "fee_receipt").await.unwrap(), None);
+    record(&t.db, d.id, None, "fee_receipt", &blob(4), at, false).await.unwrap();
+    let newer = record(&t.db, d.id, None, "fee_receipt", &blob(5), at, false).await.unwrap();
+    assert_eq!(latest(&t.db, d.id, "fee_receipt").await.unwrap(), Some(newer));
+    assert_eq!(of_event(&t.db, event_id, "fee_receipt").await.unwrap(), None);
+    assert_eq!(latest(&t.db, d.id, "receipt").await.unwrap(), Some(first));
 }

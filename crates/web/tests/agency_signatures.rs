@@ -18,22 +18,31 @@ use motcua_signing::pades::{sign_pdf, SignatureOptions};
 use motcua_signing::x509::{CertificateUse, Subject, TestCa};
 use motcua_testkit::{on_both_engines, TestEngine};
 
-on_both_engines!(an_issued_pdf_is_signed_by_the_deciding_agency, a_signed_pdf_keeps_its_signature_and_gets_the_agencys,);
+on_both_engines!(
+    an_issued_pdf_is_signed_by_the_deciding_agency,
+    a_signed_pdf_keeps_its_signature_and_gets_the_agencys,
+    forms_are_signed_when_issued_and_never_change,
+);
 
 /// The agency whose officers are the demo accounts `chuyenvien` and `lanhdao`.
 const JUSTICE: &str = "Sở Tư pháp tỉnh Lào Cai";
 
-/// A test CA and the department of justice's certificate, made once per test binary (RSA key
-/// generation is the slow part).
+/// The provincial public service centre, whose desk (`tiepnhan`) receives.
+const CENTRE: &str = "Trung tâm Phục vụ hành chính công tỉnh Lào Cai";
+
+/// A test CA and the certificates of the department of justice and of the service centre, made
+/// once per test binary (RSA key generation is the slow part).
 fn pki() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let province = motcua_store::demo::province().unwrap();
-        let justice: Vec<_> =
-            AgencyToCertify::from_catalog(&province.agencies).into_iter().filter(|a| a.name == JUSTICE).collect();
-        assert_eq!(justice.len(), 1, "the demo province has its department of justice");
-        init_test_ca(dir.path(), &justice).unwrap();
+        let agencies: Vec<_> = AgencyToCertify::from_catalog(&province.agencies)
+            .into_iter()
+            .filter(|a| a.name == JUSTICE || a.name == CENTRE)
+            .collect();
+        assert_eq!(agencies.len(), 2, "the demo province has its department of justice and its service centre");
+        init_test_ca(dir.path(), &agencies).unwrap();
         dir
     })
     .path()
@@ -139,4 +148,73 @@ async fn a_signed_pdf_keeps_its_signature_and_gets_the_agencys(engine: TestEngin
     std::fs::write(&file, &bytes).unwrap();
     assert_pdfsig_valid(&file, &["Trần Văn Lãnh", JUSTICE]);
     assert_pyhanko_valid(&file, 2);
+}
+
+/// Each form is signed by the unit that issued it when the act happened, and downloading it
+/// after later acts gives the same bytes: the receipt keeps its appointment after a reschedule,
+/// which issues its own apology (04).
+async fn forms_are_signed_when_issued_and_never_change(engine: TestEngine) {
+    use common::{browser, sign_in, submission};
+    use motcua_testkit::answers;
+    use serde_json::json;
+    let app = spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let citizen = app.login("congdan").await;
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let desk = app.login("tiepnhan").await;
+    let (s, d) = app.post_json(&url, Some(&desk), json!({"action": "receive"})).await;
+    assert_eq!(s, 200, "{d}");
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let download = |form: &'static str| {
+        let (b, url) = (applicant.clone(), app.url(&format!("/ho-so/{code}/bieu-mau/{form}")));
+        async move {
+            let res = b.get(url).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 200, "{form}");
+            res.bytes().await.unwrap().to_vec()
+        }
+    };
+    let receipt = download("tiep-nhan").await;
+    assert_eq!(download("tiep-nhan").await, receipt, "the receipt as issued");
+
+    let spec = app.login("chuyenvien").await;
+    let (_, due) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&spec)).await;
+    let due = due["due_at"].as_str().unwrap().replace('+', "%2B");
+    let (_, later) = app.get(&format!("/api/v1/calendar/due?from={due}&amount=5&unit=working_days"), None).await;
+    let later = &later["due_at"].as_str().unwrap()[..10];
+    let (s, d) = app
+        .post_json(&url, Some(&spec), json!({"action": "reschedule", "note": "Cần xác minh thêm", "due_at": later}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    let apology = download("xin-loi").await;
+    assert_eq!(download("tiep-nhan").await, receipt, "a reschedule does not rewrite the receipt");
+    let (s, d) = app
+        .post_json(&url, Some(&spec), json!({"action": "request_supplement", "note": "Bản sao CCCD: hết hạn"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    let supplement = download("bo-sung").await;
+    assert_eq!(download("xin-loi").await, apology);
+    assert_eq!(download("tiep-nhan").await, receipt);
+
+    // Each is a valid PDF signature of the unit that issued it, which the validators trust.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, signer) in
+        [("tiep-nhan", &receipt, CENTRE), ("xin-loi", &apology, JUSTICE), ("bo-sung", &supplement, JUSTICE)]
+    {
+        let file = dir.path().join(format!("{name}.pdf"));
+        std::fs::write(&file, bytes).unwrap();
+        assert_pdfsig_valid(&file, &[signer]);
+        assert_pyhanko_valid(&file, 1);
+    }
+    // The control slip is a running record: signed by the officer's unit when printed.
+    let officer = browser();
+    sign_in(&app, &officer, "chuyenvien").await;
+    let res = officer.get(app.url(&format!("/ho-so/{code}/bieu-mau/kiem-soat"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let file = dir.path().join("kiem-soat.pdf");
+    std::fs::write(&file, res.bytes().await.unwrap()).unwrap();
+    assert_pdfsig_valid(&file, &[JUSTICE]);
 }

@@ -168,7 +168,9 @@ async fn reschedule(
         StoreError::Conflict(_) => AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"),
         other => other.into(),
     })?;
-    assemble(state, updated, actor).await
+    let view = assemble(state, updated, actor).await?;
+    crate::issued::issue_after_act(state, user, Action::Reschedule, &view).await;
+    Ok(view)
 }
 
 /// Takes an action on a dossier: checks it is on offer to this user now (409 otherwise),
@@ -293,5 +295,7 @@ pub(crate) async fn act_recording(
             });
         }
     };
-    assemble(state, updated, &actor).await
+    let view = assemble(state, updated, &actor).await?;
+    crate::issued::issue_after_act(state, user, action, &view).await;
+    Ok(view)
 }

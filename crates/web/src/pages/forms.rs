@@ -39,8 +39,9 @@ fn form_of(slug: &str) -> Option<FormKind> {
     })
 }
 
-/// One form of a dossier as PDF, for whoever may see the dossier; 404 when the form does not
-/// apply (no supplement was asked, the dossier was not refused...).
+/// One form of a dossier as PDF, for whoever may see the dossier: the form as issued at the act
+/// it records, byte for byte; 404 when the form does not apply (no supplement was asked, the
+/// dossier was not refused...).
 pub async fn dossier_form(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
@@ -48,7 +49,7 @@ pub async fn dossier_form(
 ) -> HttpResult<Response> {
     let kind = form_of(&form).ok_or_else(AppError::not_found)?;
     let v = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &code).await?;
-    let bytes = forms::dossier_form(&state, &user, &v, kind)?;
+    let bytes = motcua_app::issued::form_pdf(&state, &user, &v, kind).await?;
     Ok(pdf(&format!("{}-{form}", v.dossier.code), bytes))
 }
 

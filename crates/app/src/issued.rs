@@ -1,0 +1,156 @@
+//! Forms as issued (DESIGN.md section 6): a legal form is rendered once, when the act it records
+//! happens (reception → receipt 01, supplement request → 02, refusal → 03, reschedule → 04,
+//! withdrawal of a received dossier → stop notice 05), PAdES-signed by the agency of the officer
+//! who acted, stored with its SHA-256, and every download serves those bytes. A later act never
+//! rewrites an issued form: a reschedule issues a new 04, the receipt keeps its appointment.
+//!
+//! A dossier acted on before forms were kept (or whose form could not be issued at the act, the
+//! server stopping in between) gets its form issued at its first download, from the dossier as it
+//! then is, and kept from then on.
+
+use chrono::{DateTime, Utc};
+use motcua_domain::dossier::{Action, Status};
+use motcua_render::FormKind;
+use motcua_store::dossiers::Event;
+use motcua_store::issued_forms::{self, IssuedForm};
+use motcua_store::users::User;
+
+use crate::dossiers::view::DossierView;
+use crate::error::{AppError, AppResult};
+use crate::pki::AgencySignature;
+use crate::state::AppState;
+
+/// The form an action issues, if any.
+pub fn form_of_action(action: Action, v: &DossierView) -> Option<FormKind> {
+    match action {
+        Action::Receive => Some(FormKind::Receipt),
+        Action::RequestSupplement => Some(FormKind::SupplementRequest),
+        Action::Refuse => Some(FormKind::Refusal),
+        Action::Reschedule => Some(FormKind::Apology),
+        Action::Withdraw if v.dossier.received_at.is_some() && v.dossier.status == Status::Withdrawn => {
+            Some(FormKind::StopNotice)
+        }
+        _ => None,
+    }
+}
+
+/// The history action a form records.
+fn action_of_form(kind: FormKind) -> Option<Action> {
+    Some(match kind {
+        FormKind::Receipt => Action::Receive,
+        FormKind::SupplementRequest => Action::RequestSupplement,
+        FormKind::Refusal => Action::Refuse,
+        FormKind::Apology => Action::Reschedule,
+        FormKind::StopNotice => Action::Withdraw,
+        FormKind::ControlSlip | FormKind::Register | FormKind::FeeReceipt => return None,
+    })
+}
+
+/// Issues the form that `action`, just recorded by `officer`, gives rise to, from the dossier as
+/// the act left it. The act is recorded whatever happens here: a form that cannot be issued now
+/// is logged and issued at its first download.
+pub async fn issue_after_act(state: &AppState, officer: &User, action: Action, v: &DossierView) {
+    let Some(kind) = form_of_action(action, v) else { return };
+    let Some(event) = v.history.last().filter(|e| e.action == action.as_str()) else { return };
+    // The officer who acted signs for their unit; a form that records the applicant's own act
+    // (a withdrawal) is signed by the deciding agency, in the name of its last officer.
+    let (agency, name) = match officer.agency_code.clone().filter(|_| officer.is_officer()) {
+        Some(agency) => (agency, officer.full_name.clone()),
+        None => (v.procedure.agency.code.clone(), last_officer(v)),
+    };
+    if let Err(e) = issue(state, officer, v, kind, event, &agency, &name).await {
+        tracing::error!(dossier = %v.dossier.code, form = kind.key(), "the form could not be issued at the act: {e:?}");
+    }
+}
+
+/// The officer who last moved the dossier on (received, forwarded or decided it).
+fn last_officer(v: &DossierView) -> String {
+    let acts = [Action::Forward, Action::IssueResult, Action::Receive].map(Action::as_str);
+    v.history.iter().rev().find(|e| acts.contains(&e.action.as_str())).map(|e| e.actor_name.clone()).unwrap_or_default()
+}
+
+/// Renders, signs, stores and records a form of `v` for `event`, signed by `agency`'s
+/// certificate in `signer`'s name when the agency has one.
+async fn issue(
+    state: &AppState,
+    viewer: &User,
+    v: &DossierView,
+    kind: FormKind,
+    event: &Event,
+    agency: &str,
+    signer: &str,
+) -> AppResult<IssuedForm> {
+    let pdf = crate::forms::dossier_form(state, viewer, v, kind)?;
+    let at = Utc::now();
+    let (bytes, signed) = sign(state, agency, signer, &v.dossier.code, kind, pdf, at).await?;
+    let blob = state.blobs.put(bytes::Bytes::from(bytes)).await?;
+    let recorded = issued_forms::record(&state.db, v.dossier.id, Some(event.id), kind.key(), &blob, at, signed).await;
+    match recorded {
+        Ok(form) => {
+            if form.blob.storage_key != blob.storage_key {
+                // Issued meanwhile by another request: that one is the form.
+                state.blobs.delete(&blob.storage_key).await;
+            }
+            Ok(form)
+        }
+        Err(e) => {
+            state.blobs.delete(&blob.storage_key).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// `pdf` PAdES-signed by `agency` in the name of `officer`, and whether it was: an agency without
+/// a certificate issues its forms unsigned (and the log says so once).
+pub(crate) async fn sign(
+    state: &AppState,
+    agency: &str,
+    officer: &str,
+    dossier_code: &str,
+    kind: FormKind,
+    pdf: Vec<u8>,
+    at: DateTime<Utc>,
+) -> AppResult<(Vec<u8>, bool)> {
+    let Some(signer) = state.config.signers.get_or_warn(agency) else { return Ok((pdf, false)) };
+    let catalog = state.catalog();
+    let agency_name = catalog.agencies.get(agency).map(|a| a.name.clone()).unwrap_or_else(|| agency.to_string());
+    let signature = AgencySignature {
+        signer,
+        officer: officer.to_string(),
+        agency: agency_name,
+        reason: format!("{} — hồ sơ {dossier_code}", kind.title()),
+        location: state.config.place.clone(),
+        contact: state.config.verify_url("").trim_end_matches('/').to_string(),
+        at,
+    };
+    let signed = tokio::task::spawn_blocking(move || signature.sign(&pdf))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    Ok((signed, true))
+}
+
+/// A form of a dossier as its bytes: the form as issued for 01–05 (issued now if the dossier has
+/// none yet), the control slip as it stands today, signed at this moment.
+pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: FormKind) -> AppResult<Vec<u8>> {
+    let Some(action) = action_of_form(kind) else {
+        let pdf = crate::forms::dossier_form(state, viewer, v, kind)?;
+        let agency = viewer.agency_code.clone().unwrap_or_else(|| v.procedure.agency.code.clone());
+        let (bytes, _) = sign(state, &agency, &viewer.full_name, &v.dossier.code, kind, pdf, Utc::now()).await?;
+        return Ok(bytes);
+    };
+    let form = match issued_forms::latest(&state.db, v.dossier.id, kind.key()).await? {
+        Some(form) => form,
+        None => {
+            let event = v
+                .history
+                .iter()
+                .rev()
+                .find(|e| e.action == action.as_str())
+                .ok_or_else(|| AppError::with(crate::error::ErrorKind::NotFound, "error-form-not-available"))?;
+            let signer = if action == Action::Withdraw { last_officer(v) } else { event.actor_name.clone() };
+            issue(state, viewer, v, kind, event, &v.procedure.agency.code, &signer).await?
+        }
+    };
+    Ok(state.blobs.get(&form.blob.storage_key).await?.to_vec())
+}
