@@ -62,12 +62,26 @@ fn rendered(r: Result<Vec<u8>, render::RenderError>) -> AppResult<Vec<u8>> {
 
 /// One form of a dossier `v` (as `viewer` may see it) as PDF; not found when the form does not
 /// apply (no supplement was asked, the dossier was not refused, a citizen asks for the slip, or
-/// the form is not one of a single dossier: the register, the fee receipt).
-pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: FormKind) -> AppResult<Vec<u8>> {
+/// the form is not one of a single dossier: the register, the fee receipt). `desk`: the centre
+/// or agency whose one-stop desk issues it, for the forms of reception (the receipt, and a
+/// refusal or supplement request before the dossier was received).
+pub fn dossier_form(
+    state: &AppState,
+    viewer: &User,
+    v: &DossierView,
+    kind: FormKind,
+    desk: Option<&motcua_store::catalog::Agency>,
+) -> AppResult<Vec<u8>> {
     let numbering = state.config.form_numbering;
     let d = &v.dossier;
     let p = &v.procedure;
     let vi = Lang::Vi;
+    // A form of reception is the desk's; one after reception is the deciding agency's.
+    let at_reception = |at: DateTime<Utc>| d.received_at.is_none_or(|r| at <= r);
+    let issuer_at = |at: DateTime<Utc>| match desk {
+        Some(centre) if at_reception(at) => state.desk_issuer(centre),
+        _ => state.issuer(&p.agency),
+    };
     let bytes = match kind {
         FormKind::Receipt => {
             let (Some(received_at), Some(due)) = (d.received_at, d.due_at) else { return Err(unavailable()) };
@@ -86,7 +100,7 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
             let local = received_at.with_timezone(&vn_offset());
             rendered(render::render_receipt(
                 &render::Receipt {
-                    issuer: state.issuer(&p.agency),
+                    issuer: issuer_at(received_at),
                     dossier: state.config.dossier_ref(&d.code),
                     issued_on: local.date_naive(),
                     applicant: v.form_applicant(),
@@ -113,7 +127,7 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
             let e = last(v, "request_supplement").ok_or_else(unavailable)?;
             rendered(render::render_supplement_request(
                 &render::SupplementRequest {
-                    issuer: state.issuer(&p.agency),
+                    issuer: issuer_at(e.at),
                     dossier: state.config.dossier_ref(&d.code),
                     issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
                     applicant: v.form_applicant(),
@@ -131,7 +145,7 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
             let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
             rendered(render::render_refusal(
                 &render::Refusal {
-                    issuer: state.issuer(&p.agency),
+                    issuer: issuer_at(e.at),
                     dossier: state.config.dossier_ref(&d.code),
                     issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
                     applicant: v.form_applicant(),
@@ -208,7 +222,7 @@ pub fn dossier_form(state: &AppState, viewer: &User, v: &DossierView, kind: Form
 /// applicant, or the agency of the workflow step.
 pub fn slip_unit(catalog: &crate::state::Catalog, p: &motcua_store::catalog::Procedure, e: &Event) -> String {
     match e.action.as_str() {
-        "submit" | "receive" | "return_result" => "Bộ phận tiếp nhận và trả kết quả".to_string(),
+        "submit" | "receive" | "return_result" => crate::state::DESK_NAME.to_string(),
         "supplement" | "withdraw" => "Người nộp hồ sơ".to_string(),
         _ => e
             .step

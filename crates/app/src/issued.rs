@@ -63,6 +63,15 @@ pub async fn issue_after_act(state: &AppState, officer: &User, action: Action, v
     }
 }
 
+/// The centre or agency whose one-stop desk recorded `event`, when a desk officer did.
+async fn desk_of(state: &AppState, event: &Event) -> Option<motcua_store::catalog::Agency> {
+    let user = motcua_store::users::user(&state.db, event.actor_user_id?).await.ok()?;
+    if !user.has(motcua_domain::dossier::Role::Reception) {
+        return None;
+    }
+    state.catalog().agencies.get(user.agency_code.as_deref()?).cloned()
+}
+
 /// The officer who last moved the dossier on (received, forwarded or decided it).
 fn last_officer(v: &DossierView) -> String {
     let acts = [Action::Forward, Action::IssueResult, Action::Receive].map(Action::as_str);
@@ -80,7 +89,8 @@ async fn issue(
     agency: &str,
     signer: &str,
 ) -> AppResult<IssuedForm> {
-    let pdf = crate::forms::dossier_form(state, viewer, v, kind)?;
+    let desk = desk_of(state, event).await;
+    let pdf = crate::forms::dossier_form(state, viewer, v, kind, desk.as_ref())?;
     let at = Utc::now();
     let (bytes, signed) = sign(state, agency, signer, &v.dossier.code, kind, pdf, at).await?;
     let blob = state.blobs.put(bytes::Bytes::from(bytes)).await?;
@@ -134,7 +144,7 @@ pub(crate) async fn sign(
 /// none yet), the control slip as it stands today, signed at this moment.
 pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: FormKind) -> AppResult<Vec<u8>> {
     let Some(action) = action_of_form(kind) else {
-        let pdf = crate::forms::dossier_form(state, viewer, v, kind)?;
+        let pdf = crate::forms::dossier_form(state, viewer, v, kind, None)?;
         let agency = viewer.agency_code.clone().unwrap_or_else(|| v.procedure.agency.code.clone());
         let (bytes, _) = sign(state, &agency, &viewer.full_name, &v.dossier.code, kind, pdf, Utc::now()).await?;
         return Ok(bytes);

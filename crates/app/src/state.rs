@@ -216,11 +216,35 @@ impl AppState {
     /// The issuing body of an agency's documents as printed: the parent agency, the unit, and
     /// the place of issue.
     pub fn issuer(&self, agency: &Agency) -> motcua_render::Issuer {
-        let catalog = self.catalog();
-        let parent = agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.clone());
         motcua_render::Issuer {
-            agency: parent.unwrap_or_default(),
+            agency: self.governing_body(agency).unwrap_or_default(),
             unit: agency.name.clone(),
+            place: self.config.place.clone(),
+        }
+    }
+
+    /// The first line of an agency's heading (cơ quan chủ quản, Decree 30/2020 Annex I): the
+    /// body it answers to when the catalog names one (Công an tỉnh: Bộ Công an), else its parent;
+    /// none for a People's Committee, provincial or commune, which heads its forms alone.
+    pub fn governing_body(&self, agency: &Agency) -> Option<String> {
+        use motcua_domain::catalog::AgencyKind;
+        if matches!(agency.kind, AgencyKind::Province | AgencyKind::Commune) {
+            return None;
+        }
+        if let Some(body) = agency.governing_body.clone() {
+            return Some(body);
+        }
+        let catalog = self.catalog();
+        agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.clone())
+    }
+
+    /// The issuer of a form the one-stop desk of `centre` issues (the receipt, a refusal or a
+    /// supplement request at reception): its "Bộ phận tiếp nhận và trả kết quả" under the name
+    /// of the centre or agency whose desk it is (Decree 61/2018 Art. 7).
+    pub fn desk_issuer(&self, centre: &Agency) -> motcua_render::Issuer {
+        motcua_render::Issuer {
+            agency: centre.name.clone(),
+            unit: DESK_NAME.to_string(),
             place: self.config.place.clone(),
         }
     }
@@ -244,6 +268,9 @@ impl AppState {
         Ok(())
     }
 }
+
+/// Bộ phận tiếp nhận và trả kết quả — the one-stop desk, as forms name it.
+pub const DESK_NAME: &str = "Bộ phận tiếp nhận và trả kết quả";
 
 /// The log of officers' reads, written by a background task in batches of up to a second, so
 /// that reading a dossier costs no write of its own. At most the last second of reads is lost

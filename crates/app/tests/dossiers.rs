@@ -28,6 +28,7 @@ on_both_engines!(
     the_queue_lists_a_dossier_for_the_officers_who_must_act,
     a_leader_assigns_the_step_to_a_specialist_of_the_unit,
     the_applicant_rates_the_service_once_the_result_is_out,
+    forms_name_the_unit_that_issues_them,
 );
 
 /// The demo province and the application over it.
@@ -315,4 +316,52 @@ async fn the_applicant_rates_the_service_once_the_result_is_out(engine: TestEngi
     let stored = motcua_store::ratings::of_dossier(&state.db, d.id).await.unwrap().expect("stored");
     assert_eq!((stored.dossier_code, stored.rating), (d.code.clone(), rated.rating));
     assert_kind(rate_dossier(&state, &citizen, &d.code, levels, None).await, ErrorKind::Conflict, "a second time");
+}
+
+/// The text of a PDF, every run of whitespace made one space.
+fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("the PDF parses");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("the text extracts").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A form's heading names the body the issuer answers to (Decree 30/2020 Annex I): the
+/// province's People's Committee for a department, the Ministry of Public Security for the
+/// provincial police, nobody above a People's Committee. The receipt of a dossier received at
+/// the service centre is its desk's ("Bộ phận tiếp nhận và trả kết quả"); a supplement request
+/// after reception is the deciding agency's.
+async fn forms_name_the_unit_that_issues_them(engine: TestEngine) {
+    let (_t, state) = world(engine).await;
+    let catalog = state.catalog();
+    let by_kind = |kind: AgencyKind| catalog.agencies.values().find(|a| a.kind == kind).unwrap().clone();
+    let police = catalog.agencies.values().find(|a| a.name.starts_with("Công an tỉnh")).unwrap().clone();
+    assert_eq!(state.issuer(&police).agency, "Bộ Công an");
+    assert_eq!(state.issuer(&by_kind(AgencyKind::Department)).agency, "Ủy ban nhân dân tỉnh Lào Cai");
+    assert_eq!(state.issuer(&by_kind(AgencyKind::Commune)).agency, "", "a commune committee heads its forms alone");
+    assert_eq!(state.issuer(&by_kind(AgencyKind::Province)).agency, "");
+
+    let spec = user(&state, "chuyenvien").await;
+    let p = department_procedure(&state, &spec);
+    let d = apply(&state, &p).await;
+    let desk = user(&state, "tiepnhan").await;
+    act(&state, &desk, &d.code, ActCommand::new(Action::Receive)).await.unwrap();
+    let note = "Bản sao CCCD: hết hạn";
+    act(&state, &spec, &d.code, ActCommand { note: Some(note), ..ActCommand::new(Action::RequestSupplement) })
+        .await
+        .unwrap();
+    let issued = |kind: &'static str| {
+        let state = state.clone();
+        async move {
+            let form = motcua_store::issued_forms::latest(&state.db, d.id, kind).await.unwrap().expect(kind);
+            pdf_text(&state.blobs.get(&form.blob.storage_key).await.unwrap())
+        }
+    };
+    let receipt = issued("receipt").await;
+    assert!(receipt.contains("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG TỈNH LÀO CAI"), "{receipt}");
+    assert!(receipt.contains("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"), "{receipt}");
+    assert!(!receipt.contains(&p.agency.name.to_uppercase()), "the department did not receive it: {receipt}");
+    let supplement = issued("supplement_request").await;
+    assert!(supplement.contains("ỦY BAN NHÂN DÂN TỈNH LÀO CAI"), "{supplement}");
+    assert!(supplement.contains(&p.agency.name.to_uppercase()), "{supplement}");
+    assert!(supplement.contains("hết hạn"), "{supplement}");
 }

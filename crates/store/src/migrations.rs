@@ -90,6 +90,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0018_validate_closed_sets_2.postgres.sql"),
     ),
     shared(19, "issued forms", include_str!("../migrations/0019_issued_forms.sql")),
+    shared(20, "governing body", include_str!("../migrations/0020_governing_body.sql")),
 ];
 
 impl Database {

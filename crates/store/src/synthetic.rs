@@ -790,6 +790,7 @@ mod tests {
                 name_en: None,
                 parent_code: None,
                 kind: AgencyKind::Department,
+                governing_body: None,
             },
             level: motcua_domain::catalog::OnlineLevel::Full,
             level_reason: None,
