@@ -29,6 +29,7 @@ on_both_engines!(
     a_leader_assigns_the_step_to_a_specialist_of_the_unit,
     the_applicant_rates_the_service_once_the_result_is_out,
     forms_name_the_unit_that_issues_them,
+    decree_61_refuses_late_or_repeated_supplement_requests,
 );
 
 /// The demo province and the application over it.
@@ -364,4 +365,55 @@ async fn forms_name_the_unit_that_issues_them(engine: TestEngine) {
     assert!(supplement.contains("ỦY BAN NHÂN DÂN TỈNH LÀO CAI"), "{supplement}");
     assert!(supplement.contains(&p.agency.name.to_uppercase()), "{supplement}");
     assert!(supplement.contains("hết hạn"), "{supplement}");
+}
+
+/// Decree 61/2018 Art. 19.4: a supplement request after reception comes within three working
+/// days of reception and lists everything at once; a second one is the leader's to decide. Each
+/// refusal cites the article.
+async fn decree_61_refuses_late_or_repeated_supplement_requests(engine: TestEngine) {
+    use motcua_app::i18n::Lang;
+    let (_t, state) = world(engine).await;
+    let spec = user(&state, "chuyenvien").await;
+    let leader = user(&state, "lanhdao").await;
+    let citizen = user(&state, "congdan").await;
+    let desk = user(&state, "tiepnhan").await;
+    let p = department_procedure(&state, &spec);
+    let ask = |who: &User, code: String, note: &'static str| {
+        let (state, who) = (state.clone(), who.clone());
+        async move {
+            act(&state, &who, &code, ActCommand { note: Some(note), ..ActCommand::new(Action::RequestSupplement) })
+                .await
+        }
+    };
+
+    let d = apply(&state, &p).await;
+    act(&state, &desk, &d.code, ActCommand::new(Action::Receive)).await.unwrap();
+    ask(&spec, d.code.clone(), "Bản sao CCCD").await.expect("within three working days");
+    let supplement = ActCommand { files: &documents(&p)[..1], ..ActCommand::new(Action::Supplement) };
+    act(&state, &citizen, &d.code, supplement).await.expect("the applicant supplements");
+    let e =
+        assert_kind(ask(&spec, d.code.clone(), "Giấy xác nhận cư trú").await, ErrorKind::Conflict, "a second request");
+    assert_eq!(e.message, Some("error-supplement-repeated"));
+    assert!(Lang::Vi.t("error-supplement-repeated").contains("Điều 19 khoản 4 Nghị định 61/2018/NĐ-CP"));
+    // The leader decides: the specialist hands the dossier on, the leader asks again.
+    act(&state, &spec, &d.code, ActCommand::new(Action::Forward)).await.unwrap();
+    ask(&leader, d.code.clone(), "Giấy xác nhận cư trú").await.expect("the leader may decide a second request");
+
+    // Received a week ago: too late to ask for anything.
+    let old = apply(&state, &p).await;
+    act(&state, &desk, &old.code, ActCommand::new(Action::Receive)).await.unwrap();
+    let week_ago = (chrono::Utc::now() - chrono::Duration::days(8)).timestamp_millis();
+    let mut tx = state.db.write_tx().await.unwrap();
+    sqlx::query("UPDATE dossiers SET received_at = $1 WHERE id = $2")
+        .bind(week_ago)
+        .bind(old.id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let e = assert_kind(ask(&spec, old.code.clone(), "Bản sao CCCD").await, ErrorKind::Conflict, "a late request");
+    assert_eq!(e.message, Some("error-supplement-too-late"));
+    assert!(Lang::En.t("error-supplement-too-late").contains("Art. 19.4"));
+    let stored = dossiers::by_code(&state.db, &old.code).await.unwrap();
+    assert_eq!((stored.status, stored.supplement_count), (Status::Received, 0), "nothing recorded");
 }

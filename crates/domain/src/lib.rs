@@ -9,6 +9,7 @@ pub mod actor;
 pub mod calendar;
 pub mod catalog;
 pub mod code;
+pub mod decree61;
 pub mod dossier;
 pub mod fee;
 pub mod form;

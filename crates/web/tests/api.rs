@@ -448,20 +448,28 @@ async fn supplement_restarts_the_clock_and_refusal_needs_reasons(engine: TestEng
     assert_eq!(d["status"], "received", "back where it was");
     assert!(d["due_at"].as_str().unwrap() >= first_due.as_str(), "the clock restarted");
     assert_eq!(d["attachments"].as_array().unwrap().iter().filter(|a| a["key"] == key.as_str()).count(), 2);
-    // A second request; this time the applicant brings the paper to the desk, which scans it.
-    let (s, _) = act(spec.clone(), json!({"action":"request_supplement","note":"Bản chính giấy khai sinh"})).await;
+    // A second request is not the specialist's to make: everything is asked at once, and the
+    // leader decides a repetition (Decree 61/2018 Art. 19.4).
+    let (s, e) = act(spec.clone(), json!({"action":"request_supplement","note":"Bản chính giấy khai sinh"})).await;
+    assert_eq!(s, 409, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("Điều 19 khoản 4 Nghị định 61/2018/NĐ-CP"), "{e}");
+    let (s, _) = act(spec.clone(), json!({"action":"forward"})).await;
+    assert_eq!(s, 200);
+    let leader = app.login("lanhdao").await;
+    // This time the applicant brings the paper to the desk, which scans it.
+    let (s, _) = act(leader.clone(), json!({"action":"request_supplement","note":"Bản chính giấy khai sinh"})).await;
     assert_eq!(s, 200);
     let form = Form::new()
         .text("action", "supplement")
         .part(key.clone(), Part::bytes(pdf("quet tai quay")).file_name("scan.pdf"));
     let (s, d) = app.post_multipart(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), form).await;
     assert_eq!(s, 200, "{d}");
-    assert_eq!(d["status"], "received");
+    assert_eq!(d["status"], "processing", "back at the leader's step");
     let scanned: Vec<_> = d["attachments"].as_array().unwrap().iter().filter(|a| a["digitized"] == true).collect();
     assert_eq!(scanned.len(), 1, "the desk's scan is marked digitized: {}", d["attachments"]);
     assert_eq!(d["clock"]["supplement_requests"], 2);
     assert_eq!(d["clock"]["repeated_supplements"], true, "flagged on the indicator view");
-    let (s, d) = act(spec, json!({"action":"refuse","note":"Không đủ điều kiện theo quy định"})).await;
+    let (s, d) = act(leader, json!({"action":"refuse","note":"Không đủ điều kiện theo quy định"})).await;
     assert_eq!(s, 200);
     assert_eq!(d["status"], "refused");
     assert!(d["finished_at"].is_string());

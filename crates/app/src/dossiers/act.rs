@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::CountingRule;
+use motcua_domain::decree61;
 use motcua_domain::dossier::AttachmentPurpose;
 use motcua_domain::dossier::{available_actions, may_reschedule, transition_to, waiting_on, Action, Actor};
 use motcua_domain::history::Fact;
@@ -101,6 +102,18 @@ pub fn unavailable() -> AppError {
     AppError::with(ErrorKind::Conflict, "error-action-unavailable")
 }
 
+/// The refusal of an act that would break a rule of Decree 61, citing the article.
+fn breach(b: decree61::Breach) -> AppError {
+    AppError::with(
+        ErrorKind::Conflict,
+        match b {
+            decree61::Breach::SupplementTooLate { .. } => "error-supplement-too-late",
+            decree61::Breach::RepeatedSupplementNeedsLeader => "error-supplement-repeated",
+            decree61::Breach::ApologyTooLate { .. } => "error-apology-too-late",
+        },
+    )
+}
+
 /// Moves the due date once, with the apology's reason, before the dossier is late.
 async fn reschedule(
     state: &AppState,
@@ -115,6 +128,9 @@ async fn reschedule(
     let s = situation(&d, p);
     if !may_reschedule(&s, actor, d.rescheduled, &now, d.due_at.as_ref()) {
         return Err(unavailable());
+    }
+    if let Some(due) = d.due_at {
+        decree61::apology(&state.calendar(), now, due).map_err(breach)?;
     }
     let mut errors = BTreeMap::new();
     let note = note.map(str::trim).filter(|n| !n.is_empty());
@@ -223,6 +239,18 @@ pub(crate) async fn act_recording(
         }
         _ => unavailable(),
     })?;
+    if let (Action::RequestSupplement, Some(received_at)) = (action, d.received_at) {
+        let earlier = dossiers::history(&state.db, d.id)
+            .await?
+            .iter()
+            .filter(|e| e.action == Action::RequestSupplement.as_str() && e.at >= received_at)
+            .count();
+        let rule = state.catalog().counting_rule(&p.agency.code);
+        let by_leader = user.has(motcua_domain::dossier::Role::Leader);
+        let earlier = u32::try_from(earlier).unwrap_or(u32::MAX);
+        decree61::supplement_request(&state.calendar(), &rule, received_at, Utc::now(), earlier, by_leader)
+            .map_err(breach)?;
+    }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     let mut errors = BTreeMap::new();
     if action.requires_note() && note.is_none() {
