@@ -492,3 +492,25 @@ async fn pay_on_submission(
         _ => Err(StoreError::Conflict(format!("the demo payment of {} was not settled", d.code))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motcua_domain::fee::quote;
+    use serde_json::json;
+
+    #[test]
+    fn the_certified_copy_is_charged_by_pages_and_copies() {
+        let p = province().unwrap();
+        let dp = p.procedures.iter().find(|d| d.code == "2.000815").expect("certified copies");
+        let schedule = dp.fee_schedule.as_ref().expect("a fee computed from the answers");
+        let fee = |pages: i64, copies: i64| {
+            let answers = json!({"so_trang": pages, "so_ban_sao": copies});
+            quote(schedule, answers.as_object().unwrap()).total_vnd
+        };
+        assert_eq!(fee(1, 1), 2_000);
+        assert_eq!(fee(5, 2), 14_000);
+        assert_eq!(fee(300, 1), 200_000);
+        assert!(motcua_domain::fee::validate(schedule, &dp.form).is_empty());
+    }
+}
