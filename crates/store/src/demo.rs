@@ -513,4 +513,20 @@ mod tests {
         assert_eq!(fee(300, 1), 200_000);
         assert!(motcua_domain::fee::validate(schedule, &dp.form).is_empty());
     }
+
+    #[test]
+    fn the_judicial_record_certificate_counts_ten_days() {
+        let p = province().unwrap();
+        let dp = p.procedures.iter().find(|d| d.code == "3.000333").expect("judicial record certificate");
+        // Law on Judicial Records 2009 art. 48(1): "không quá 10 ngày", days and not working days.
+        assert_eq!(dp.processing, TimeLimit::new(10, TimeUnit::Days));
+        let steps = dp.workflow.as_deref().unwrap_or_default();
+        let problems = motcua_domain::workflow::validate(
+            steps,
+            dp.processing,
+            &motcua_domain::calendar::OfficeHours::default(),
+            |a| p.agencies.iter().any(|x| x.code == a),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+    }
 }
