@@ -47,32 +47,44 @@ fn option_of(p: &Procedure, lang: Lang, key: &str, value: &str) -> String {
     }
 }
 
-/// A fee's lines named for people, and the total, for the given answers.
+/// A fee's lines named for people, and the total, for the given answers. A fee charged per copy
+/// shows each line of one copy times the copies, so that the lines still add up to the total on
+/// the page and on the receipt.
 pub fn fee_lines(p: &Procedure, answers: &Map<String, Value>, lang: Lang) -> (Vec<(String, i64)>, i64) {
     let q = quote(&p.fee, answers);
     let label = |key: &str| crate::present::field_label(lang, &p.form, key);
     let option = |key: &str, value: &str| option_of(p, lang, key, value);
-    let lines = q
-        .lines
-        .iter()
-        .map(|l| {
-            let text = match l {
-                FeeLine::Base { .. } => lang.t("fee-line-base"),
-                FeeLine::Option { field, value, .. } => format!("{}: {}", label(field), option(field, value)),
-                FeeLine::Units { field, from, count, unit_vnd, .. } => lang.t_args(
-                    "fee-line-units",
-                    &[
-                        ("field", &label(field)),
-                        ("from", &from.to_string()),
-                        ("count", &count.to_string()),
-                        ("unit", &crate::present::fee_text(lang, *unit_vnd)),
-                    ],
-                ),
-                FeeLine::Cap { .. } => lang.t("fee-line-cap"),
-            };
-            (text, l.amount_vnd())
-        })
-        .collect();
+    let text = |l: &FeeLine| match l {
+        FeeLine::Base { .. } => lang.t("fee-line-base"),
+        FeeLine::Option { field, value, .. } => format!("{}: {}", label(field), option(field, value)),
+        FeeLine::Units { field, from, count, unit_vnd, .. } => lang.t_args(
+            "fee-line-units",
+            &[
+                ("field", &label(field)),
+                ("from", &from.to_string()),
+                ("count", &count.to_string()),
+                ("unit", &crate::present::fee_text(lang, *unit_vnd)),
+            ],
+        ),
+        FeeLine::Cap { .. } => lang.t("fee-line-cap"),
+        // A copies line holds the lines of one copy and is written through them below.
+        FeeLine::Copies { field, .. } => label(field),
+    };
+    let mut lines = Vec::new();
+    for l in &q.lines {
+        match l {
+            FeeLine::Copies { field, count, per_copy, .. } => {
+                for one in per_copy {
+                    let words = lang.t_args(
+                        "fee-line-copies",
+                        &[("line", &text(one)), ("count", &count.to_string()), ("field", &label(field))],
+                    );
+                    lines.push((words, one.amount_vnd().saturating_mul(i64::from(*count))));
+                }
+            }
+            _ => lines.push((text(l), l.amount_vnd())),
+        }
+    }
     (lines, q.total_vnd)
 }
 
@@ -88,14 +100,28 @@ pub fn schedule_text(p: &Procedure, lang: Lang) -> Vec<String> {
             FeeRule::Option { field: key, value, amount_vnd } => {
                 format!("{}: {} — {}", label(key), option_of(p, lang, key, value), money(*amount_vnd))
             }
-            FeeRule::PerUnit { field: key, from, amount_vnd, .. } => lang.t_args(
+            FeeRule::PerUnit { field: key, from, to: None, amount_vnd } => lang.t_args(
                 "fee-schedule-units",
                 &[("field", &label(key)), ("from", &from.to_string()), ("unit", &money(*amount_vnd))],
             ),
+            FeeRule::PerUnit { field: key, from, to: Some(to), amount_vnd } => lang.t_args(
+                "fee-schedule-units-range",
+                &[
+                    ("field", &label(key)),
+                    ("from", &from.to_string()),
+                    ("to", &to.to_string()),
+                    ("unit", &money(*amount_vnd)),
+                ],
+            ),
         });
     }
-    if let Some(max) = p.fee.max_vnd {
-        out.push(lang.t_args("fee-schedule-max", &[("amount", &money(max))]));
+    match (p.fee.max_vnd, &p.fee.copies) {
+        (Some(max), None) => out.push(lang.t_args("fee-schedule-max", &[("amount", &money(max))])),
+        (Some(max), Some(_)) => out.push(lang.t_args("fee-schedule-max-per-copy", &[("amount", &money(max))])),
+        (None, _) => {}
+    }
+    if let Some(key) = &p.fee.copies {
+        out.push(lang.t_args("fee-schedule-copies", &[("field", &label(key))]));
     }
     out.push(lang.t(&format!("fee-timing-{}", p.fee.timing.as_str())));
     out

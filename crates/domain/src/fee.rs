@@ -69,9 +69,16 @@ pub struct FeeSchedule {
     /// Rules depending on the answers.
     #[serde(default)]
     pub rules: Vec<FeeRule>,
-    /// A ceiling on the total, when the regulation sets one.
+    /// A ceiling, when the regulation sets one: on the amount of one copy when `copies` is set,
+    /// on the total otherwise.
     #[serde(default)]
     pub max_vnd: Option<i64>,
+    /// The number field counting copies, when the amount above (ceiling included) is the fee of
+    /// one copy and is charged once per copy. Certified copies are charged by the page with a
+    /// ceiling per copy, times the number of copies (Circular 226/2016/TT-BTC as amended; the
+    /// article is to be checked).
+    #[serde(default)]
+    pub copies: Option<String>,
     /// When it is paid.
     #[serde(default)]
     pub timing: PaymentTiming,
@@ -85,7 +92,7 @@ impl FeeSchedule {
 
     /// Whether the amount depends on the answers.
     pub fn depends_on_answers(&self) -> bool {
-        !self.rules.is_empty()
+        !self.rules.is_empty() || self.copies.is_some()
     }
 }
 
@@ -120,9 +127,22 @@ pub enum FeeLine {
         /// Amount (count × rate).
         amount_vnd: i64,
     },
-    /// The ceiling brought the total down by this much (negative amount).
+    /// The ceiling brought the total (or one copy's amount) down by this much (negative amount).
     Cap {
         /// The reduction, negative.
+        amount_vnd: i64,
+    },
+    /// The fee of one copy, charged for each copy counted by a number field.
+    Copies {
+        /// The number field.
+        field: String,
+        /// How many copies.
+        count: u32,
+        /// The lines of one copy; they add up to `per_copy_vnd`.
+        per_copy: Vec<FeeLine>,
+        /// The amount of one copy.
+        per_copy_vnd: i64,
+        /// Amount (count × the amount of one copy).
         amount_vnd: i64,
     },
 }
@@ -134,7 +154,8 @@ impl FeeLine {
             FeeLine::Base { amount_vnd }
             | FeeLine::Option { amount_vnd, .. }
             | FeeLine::Units { amount_vnd, .. }
-            | FeeLine::Cap { amount_vnd } => *amount_vnd,
+            | FeeLine::Cap { amount_vnd }
+            | FeeLine::Copies { amount_vnd, .. } => *amount_vnd,
         }
     }
 }
@@ -193,12 +214,26 @@ pub fn quote(schedule: &FeeSchedule, answers: &Map<String, Value>) -> FeeQuote {
             }
         }
     }
-    let sum = lines.iter().fold(0i64, |a, l| a.saturating_add(l.amount_vnd()));
+    let sum = total(&lines);
     if let Some(max) = schedule.max_vnd.filter(|m| sum > *m) {
         lines.push(FeeLine::Cap { amount_vnd: max - sum });
     }
-    let total_vnd = lines.iter().fold(0i64, |a, l| a.saturating_add(l.amount_vnd()));
-    FeeQuote { lines, total_vnd, timing: schedule.timing }
+    if let Some(field) = &schedule.copies {
+        let copies = count(answers, field);
+        let per_copy_vnd = total(&lines);
+        lines = vec![FeeLine::Copies {
+            field: field.clone(),
+            count: copies,
+            per_copy: lines,
+            per_copy_vnd,
+            amount_vnd: per_copy_vnd.saturating_mul(i64::from(copies)),
+        }];
+    }
+    FeeQuote { total_vnd: total(&lines), lines, timing: schedule.timing }
+}
+
+fn total(lines: &[FeeLine]) -> i64 {
+    lines.iter().fold(0i64, |a, l| a.saturating_add(l.amount_vnd()))
 }
 
 /// What is wrong with a fee schedule against its form.
@@ -224,6 +259,11 @@ pub fn validate(schedule: &FeeSchedule, form: &[FormField]) -> Vec<FeeProblem> {
     let field = |key: &str, kind: FieldType| form.iter().find(|f| f.key == key && f.kind == kind);
     if schedule.base_vnd < 0 || schedule.max_vnd.is_some_and(|m| m < 0) {
         out.push(FeeProblem::NegativeAmount);
+    }
+    if let Some(key) = &schedule.copies {
+        if field(key, FieldType::Number).is_none() {
+            out.push(FeeProblem::NoSuchField(key.clone()));
+        }
     }
     for r in &schedule.rules {
         match r {
@@ -271,6 +311,7 @@ mod tests {
                 FeeRule::PerUnit { field: "so_luong".into(), from: 3, to: None, amount_vnd: 5_000 },
             ],
             max_vnd: None,
+            copies: None,
             timing: PaymentTiming::BeforeProcessing,
         }
     }
@@ -295,24 +336,77 @@ mod tests {
         assert_eq!(free.total_vnd, 0);
     }
 
-    #[test]
-    fn tiers_and_the_ceiling_follow_the_certified_copy_tariff() {
-        // Circular 226/2016: 2,000 đồng a page for pages 1–2, 1,000 from the 3rd, at most 200,000.
-        let s = FeeSchedule {
+    /// Certified copies from originals (Circular 226/2016/TT-BTC as amended): 2,000 đồng a page
+    /// for pages 1–2, 1,000 from the 3rd, at most 200,000 a copy, times the copies.
+    fn certified_copy() -> FeeSchedule {
+        FeeSchedule {
             base_vnd: 0,
             rules: vec![
                 FeeRule::PerUnit { field: "so_trang".into(), from: 1, to: Some(2), amount_vnd: 2_000 },
                 FeeRule::PerUnit { field: "so_trang".into(), from: 3, to: None, amount_vnd: 1_000 },
             ],
             max_vnd: Some(200_000),
-            timing: PaymentTiming::AtReturn,
-        };
-        assert_eq!(quote(&s, &answers(json!({"so_trang": 1}))).total_vnd, 2_000);
-        assert_eq!(quote(&s, &answers(json!({"so_trang": 5}))).total_vnd, 4_000 + 3_000);
+            copies: Some("so_ban_sao".into()),
+            timing: PaymentTiming::BeforeProcessing,
+        }
+    }
+
+    fn copies_total(pages: i64, copies: i64) -> i64 {
+        quote(&certified_copy(), &answers(json!({"so_trang": pages, "so_ban_sao": copies}))).total_vnd
+    }
+
+    #[test]
+    fn certified_copies_count_pages_in_tiers_and_multiply_by_the_copies() {
+        assert_eq!(copies_total(1, 1), 2_000);
+        assert_eq!(copies_total(2, 1), 4_000);
+        assert_eq!(copies_total(5, 1), 2 * 2_000 + 3 * 1_000);
+        assert_eq!(copies_total(5, 2), 14_000, "5 pages × 2 copies");
+        assert_eq!(copies_total(300, 1), 200_000, "capped per copy");
+        assert_eq!(copies_total(300, 3), 600_000, "the ceiling is per copy, not on the total");
+        assert_eq!(copies_total(5, 0), 0);
+        assert_eq!(copies_total(-4, 2), 0);
+        let q = quote(&certified_copy(), &answers(json!({"so_trang": "5", "so_ban_sao": "2"})));
+        assert_eq!(
+            q.lines,
+            vec![FeeLine::Copies {
+                field: "so_ban_sao".into(),
+                count: 2,
+                per_copy: vec![
+                    FeeLine::Base { amount_vnd: 0 },
+                    FeeLine::Units { field: "so_trang".into(), from: 1, count: 2, unit_vnd: 2_000, amount_vnd: 4_000 },
+                    FeeLine::Units { field: "so_trang".into(), from: 3, count: 3, unit_vnd: 1_000, amount_vnd: 3_000 },
+                ],
+                per_copy_vnd: 7_000,
+                amount_vnd: 14_000,
+            }]
+        );
+    }
+
+    #[test]
+    fn without_copies_the_ceiling_is_on_the_total() {
+        let s = FeeSchedule { copies: None, ..certified_copy() };
+        assert_eq!(quote(&s, &answers(json!({"so_trang": 5, "so_ban_sao": 2}))).total_vnd, 7_000);
         let big = quote(&s, &answers(json!({"so_trang": 1000})));
         assert_eq!(big.total_vnd, 200_000);
-        assert_eq!(big.lines.iter().map(FeeLine::amount_vnd).sum::<i64>(), 200_000);
-        assert_eq!(quote(&s, &answers(json!({"so_trang": -4}))).total_vnd, 0);
+        assert_eq!(big.lines.last(), Some(&FeeLine::Cap { amount_vnd: 200_000 - (4_000 + 998_000) }));
+    }
+
+    proptest::proptest! {
+        /// The certified-copy fee agrees with the tariff written as arithmetic, and the lines of
+        /// the quote, and of one copy, add up to their amounts.
+        #[test]
+        fn the_certified_copy_fee_is_the_tariff_times_the_copies(pages in 0i64..5_000, copies in 0i64..100) {
+            let one = (2_000 * pages.min(2) + 1_000 * (pages - 2).max(0)).min(200_000);
+            let q = quote(&certified_copy(), &answers(json!({"so_trang": pages, "so_ban_sao": copies})));
+            proptest::prop_assert_eq!(q.total_vnd, one * copies);
+            proptest::prop_assert_eq!(q.lines.iter().map(FeeLine::amount_vnd).sum::<i64>(), q.total_vnd);
+            let [FeeLine::Copies { per_copy, per_copy_vnd, count, .. }] = q.lines.as_slice() else {
+                return Err(proptest::test_runner::TestCaseError::fail("one line for the copies"));
+            };
+            proptest::prop_assert_eq!(*per_copy_vnd, one);
+            proptest::prop_assert_eq!(i64::from(*count), copies);
+            proptest::prop_assert_eq!(per_copy.iter().map(FeeLine::amount_vnd).sum::<i64>(), one);
+        }
     }
 
     #[test]
@@ -328,15 +422,21 @@ mod tests {
         let bad = FeeSchedule {
             base_vnd: -1,
             rules: vec![FeeRule::PerUnit { field: "doi_tuong".into(), from: 0, to: None, amount_vnd: 1 }],
+            copies: Some("so_ban".into()),
             ..FeeSchedule::default()
         };
         assert_eq!(
             validate(&bad, &form),
             vec![
                 FeeProblem::NegativeAmount,
+                FeeProblem::NoSuchField("so_ban".into()),
                 FeeProblem::NoSuchField("doi_tuong".into()),
                 FeeProblem::EmptyRange("doi_tuong".into())
             ]
         );
+        let counted = FeeSchedule { copies: Some("so_luong".into()), ..FeeSchedule::default() };
+        assert_eq!(validate(&counted, &form), vec![], "copies counted by a number field");
+        let by_select = FeeSchedule { copies: Some("doi_tuong".into()), ..FeeSchedule::default() };
+        assert_eq!(validate(&by_select, &form), vec![FeeProblem::NoSuchField("doi_tuong".into())]);
     }
 }

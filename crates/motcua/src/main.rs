@@ -405,8 +405,8 @@ fn demo_banner(loaded: &motcua_store::demo::Loaded) -> String {
     let _ = writeln!(b, "\n==================== DEMO MODE ====================");
     let _ = writeln!(
         b,
-        "Loaded {}: {} procedures, {} historical dossiers.",
-        loaded.province, loaded.procedures, loaded.dossiers
+        "Loaded {}: {} procedures ({} with a placeholder fee, see SOURCES.md), {} historical dossiers.",
+        loaded.province, loaded.procedures, loaded.placeholder_fees, loaded.dossiers
     );
     let _ = writeln!(
         b,

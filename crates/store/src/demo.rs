@@ -63,6 +63,11 @@ pub struct DemoProcedure {
     processing: TimeLimit,
     fee_vnd: i64,
     fee_note: Option<String>,
+    /// The fee is a placeholder, not an amount read from a legal text: typically one the
+    /// provincial People's Council sets, entered at a plausible figure. Its note says "số liệu
+    /// mẫu" to applicants, and SOURCES.md at the repository root lists it as a placeholder.
+    #[serde(default)]
+    fee_is_placeholder: bool,
     /// A fee computed from the answers or paid at the hand-over; `fee_vnd` otherwise.
     #[serde(default)]
     fee_schedule: Option<motcua_domain::fee::FeeSchedule>,
@@ -122,6 +127,8 @@ pub struct Loaded {
     pub procedures: usize,
     /// Historical dossiers generated.
     pub dossiers: usize,
+    /// Procedures whose fee is a placeholder, not an amount from a legal text (SOURCES.md).
+    pub placeholder_fees: usize,
     /// Demo accounts as (user name, role, agency name).
     pub accounts: Vec<(String, String, String)>,
 }
@@ -192,7 +199,13 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
     }
     let accounts = create_accounts(db, &p, password_hash).await?;
     let dossiers = generate_history(db, &p, history).await?;
-    Ok(Loaded { province: p.province.name.clone(), procedures: p.procedures.len(), dossiers, accounts })
+    Ok(Loaded {
+        province: p.province.name.clone(),
+        procedures: p.procedures.len(),
+        dossiers,
+        placeholder_fees: p.procedures.iter().filter(|dp| dp.fee_is_placeholder).count(),
+        accounts,
+    })
 }
 
 async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<(String, String, String)>> {
@@ -490,5 +503,66 @@ async fn pay_on_submission(
     match payments::settle_paid(db, &payment, d, &change, &facts, by, None, t).await? {
         Settled::Paid(_) => dossiers::by_id(db, d.id).await,
         _ => Err(StoreError::Conflict(format!("the demo payment of {} was not settled", d.code))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motcua_domain::fee::quote;
+    use serde_json::json;
+
+    /// The legal sources of the demo catalog, one row per procedure.
+    const SOURCES: &str = include_str!("../../../SOURCES.md");
+
+    fn row(code: &str) -> Option<&'static str> {
+        SOURCES.lines().find(|l| l.starts_with(&format!("| {code} |")))
+    }
+
+    #[test]
+    fn every_demo_procedure_has_its_sources_and_placeholders_say_so() {
+        let p = province().unwrap();
+        for dp in &p.procedures {
+            let row = row(&dp.code).unwrap_or_else(|| panic!("{} has no row in SOURCES.md", dp.code));
+            let placeholder = row.contains("placeholder");
+            assert_eq!(placeholder, dp.fee_is_placeholder, "{}: SOURCES.md and the demo data disagree", dp.code);
+            if dp.fee_is_placeholder {
+                assert!(dp.fee_note.as_deref().is_some_and(|n| n.contains("số liệu mẫu")), "{}", dp.code);
+            }
+        }
+        let rows =
+            SOURCES.lines().filter(|l| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_digit));
+        assert_eq!(rows.count(), p.procedures.len(), "one row per procedure");
+    }
+
+    #[test]
+    fn the_certified_copy_is_charged_by_pages_and_copies() {
+        let p = province().unwrap();
+        let dp = p.procedures.iter().find(|d| d.code == "2.000815").expect("certified copies");
+        let schedule = dp.fee_schedule.as_ref().expect("a fee computed from the answers");
+        let fee = |pages: i64, copies: i64| {
+            let answers = json!({"so_trang": pages, "so_ban_sao": copies});
+            quote(schedule, answers.as_object().unwrap()).total_vnd
+        };
+        assert_eq!(fee(1, 1), 2_000);
+        assert_eq!(fee(5, 2), 14_000);
+        assert_eq!(fee(300, 1), 200_000);
+        assert!(motcua_domain::fee::validate(schedule, &dp.form).is_empty());
+    }
+
+    #[test]
+    fn the_judicial_record_certificate_counts_ten_days() {
+        let p = province().unwrap();
+        let dp = p.procedures.iter().find(|d| d.code == "3.000333").expect("judicial record certificate");
+        // Law on Judicial Records 2009 art. 48(1): "không quá 10 ngày", days and not working days.
+        assert_eq!(dp.processing, TimeLimit::new(10, TimeUnit::Days));
+        let steps = dp.workflow.as_deref().unwrap_or_default();
+        let problems = motcua_domain::workflow::validate(
+            steps,
+            dp.processing,
+            &motcua_domain::calendar::OfficeHours::default(),
+            |a| p.agencies.iter().any(|x| x.code == a),
+        );
+        assert!(problems.is_empty(), "{problems:?}");
     }
 }

@@ -436,6 +436,10 @@ async fn supplement_restarts_the_clock_and_refusal_needs_reasons(engine: TestEng
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["status"], "supplement_requested");
     assert_eq!(d["actions"], json!([]));
+    // Waiting for the applicant, the indicator judges the dossier at the request, in time.
+    let asked = d["history"].as_array().unwrap().last().unwrap()["at"].clone();
+    assert_eq!(d["clock"]["measured_at"], asked, "{}", d["clock"]);
+    assert_eq!(d["clock"]["timeliness"], "within_time");
     let (_, mine) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
     assert_eq!(mine["actions"], json!(["supplement", "withdraw"]));
     let key = proc["required_documents"][0]["key"].as_str().unwrap().to_string();
@@ -469,10 +473,17 @@ async fn supplement_restarts_the_clock_and_refusal_needs_reasons(engine: TestEng
     assert_eq!(scanned.len(), 1, "the desk's scan is marked digitized: {}", d["attachments"]);
     assert_eq!(d["clock"]["supplement_requests"], 2);
     assert_eq!(d["clock"]["repeated_supplements"], true, "flagged on the indicator view");
+    assert_eq!(d["clock"]["timeliness"], "overdue", "open with two requests: already late");
     let (s, d) = act(leader, json!({"action":"refuse","note":"Không đủ điều kiện theo quy định"})).await;
     assert_eq!(s, 200);
     assert_eq!(d["status"], "refused");
     assert!(d["finished_at"].is_string());
+    assert_eq!(
+        (d["clock"]["on_time"].clone(), d["clock"]["timeliness"].clone()),
+        (json!(false), json!("late")),
+        "finished within days, but two supplement requests count as late"
+    );
+    assert_eq!(d["clock"]["measured_at"], d["finished_at"]);
 }
 
 async fn a_dossier_is_rescheduled_once_with_an_apology(engine: TestEngine) {
@@ -760,6 +771,7 @@ async fn a_two_agency_workflow_with_consultation_supplement_and_reschedule(engin
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["status"], "result_ready");
     assert_eq!(d["clock"]["on_time"], true);
+    assert_eq!(d["clock"]["timeliness"], "on_time");
     let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,

@@ -16,6 +16,7 @@ on_both_engines!(
     forged_wrong_and_replayed_confirmations_are_refused_and_logged,
     the_sandbox_gateway_pays_end_to_end,
     a_fee_paid_at_the_counter_and_at_the_hand_over,
+    a_certified_copy_is_charged_by_the_page_for_each_copy,
     an_administrator_changes_a_fee_schedule_in_a_new_version,
 );
 
@@ -295,6 +296,38 @@ async fn a_fee_paid_at_the_counter_and_at_the_hand_over(engine: TestEngine) {
         csv.lines().any(|l| l.contains(&code) && l.contains(",24000,") && l.contains("counter") && l.contains("paid")),
         "{csv}"
     );
+}
+
+/// Certified copies from originals: 2,000 đồng a page for pages 1–2, 1,000 from the 3rd, at most
+/// 200,000 a copy, times the copies (Circular 226/2016/TT-BTC as amended).
+const CERTIFIED_COPY: &str = "2.000815";
+
+async fn a_certified_copy_is_charged_by_the_page_for_each_copy(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let quote = |answers: Value| {
+        let app = &app;
+        async move {
+            let (s, q) = app.post_json(&format!("/api/v1/procedures/{CERTIFIED_COPY}/fee"), None, answers).await;
+            assert_eq!(s, 200, "{q}");
+            q
+        }
+    };
+    let q = quote(json!({"so_trang": 5, "so_ban_sao": 2})).await;
+    assert_eq!(q["total_vnd"], 14_000, "(2 × 2,000 + 3 × 1,000) × 2 copies: {q}");
+    let lines = q["lines"].as_array().unwrap();
+    assert_eq!(lines.iter().map(|l| l["amount_vnd"].as_i64().unwrap()).sum::<i64>(), 14_000, "{q}");
+    let pages_one_and_two = lines.iter().find(|l| l["amount_vnd"] == 8_000).expect("pages 1–2 of both copies");
+    assert!(pages_one_and_two["label"].as_str().unwrap().ends_with("× 2 (Số bản sao cần chứng thực)"), "{q}");
+    assert_eq!(quote(json!({"so_trang": 1, "so_ban_sao": 1})).await["total_vnd"], 2_000);
+    assert_eq!(quote(json!({"so_trang": 300, "so_ban_sao": 3})).await["total_vnd"], 600_000, "capped per copy");
+
+    // What is quoted is what the dossier owes.
+    let citizen = app.login("congdan").await;
+    let d = apply(&app, &citizen, CERTIFIED_COPY, json!({"so_trang": 5, "so_ban_sao": 2})).await;
+    assert_eq!(d["fee"]["amount_vnd"], 14_000);
+    assert_eq!(d["fee"]["status"], "due");
+    let (_, p) = app.get(&format!("/api/v1/procedures/{CERTIFIED_COPY}"), None).await;
+    assert_eq!(p["fee_varies"], true);
 }
 
 async fn an_administrator_changes_a_fee_schedule_in_a_new_version(engine: TestEngine) {

@@ -150,9 +150,10 @@ pub async fn put_workflow(
 
 /// A procedure's fee schedule: base amount, rules on the answers (`option`: an option's amount
 /// instead of the base; `per_unit`: an amount per unit of a number field from the n-th), ceiling,
+/// `copies` (the number field counting copies, when the amount and its ceiling are per copy),
 /// and when it is paid (administrators only).
 #[utoipa::path(get, path = "/api/v1/procedures/{code}/fee-schedule", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
-    responses((status = 200, description = "{base_vnd, rules: [{kind, field, value | from, to, amount_vnd}], max_vnd, timing}", body = Object),
+    responses((status = 200, description = "{base_vnd, rules: [{kind, field, value | from, to, amount_vnd}], max_vnd, copies, timing}", body = Object),
         (status = 404, body = super::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_fee_schedule(

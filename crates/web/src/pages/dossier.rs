@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use motcua_domain::dossier::{Action, AttachmentPurpose, Status};
+use motcua_domain::indicator::Timeliness;
 use serde::Deserialize;
 
 use super::csrf::{Csrf, CsrfMultipart};
@@ -63,7 +64,9 @@ pub struct ClockView {
     pub waiting: String,
     pub supplements: i64,
     pub repeated: bool,
-    pub on_time: String,
+    /// The indicator verdict (on time, late, within time, overdue) and when it is taken.
+    pub verdict: String,
+    pub timeliness: &'static str,
 }
 
 #[derive(Template)]
@@ -306,11 +309,22 @@ async fn dossier_page(
         waiting: duration_text(lang, c.waiting),
         supplements: d.supplement_count,
         repeated: c.repeated_supplements,
-        on_time: match c.on_time {
-            Some(true) => lang.t("indicator-on-time"),
-            Some(false) => lang.t("indicator-late"),
-            None => String::new(),
-        },
+        verdict: lang.t_args(
+            "indicator-verdict",
+            &[
+                (
+                    "verdict",
+                    &lang.t(match c.timeliness {
+                        Timeliness::OnTime => "indicator-on-time",
+                        Timeliness::Late => "indicator-late",
+                        Timeliness::WithinTime => "indicator-within-time",
+                        Timeliness::Overdue => "indicator-overdue",
+                    }),
+                ),
+                ("at", &show_time(Some(c.measured_at))),
+            ],
+        ),
+        timeliness: c.timeliness.as_str(),
     });
     Ok(DossierPage {
         fee: fee_view(lang, &v),

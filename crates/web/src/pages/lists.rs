@@ -132,7 +132,10 @@ pub fn list_page(
                 due: show_time(d.due_at),
                 overdue: !d.status.is_final() && d.finished_at.is_none() && d.due_at.is_some_and(|due| due < now),
                 due_soon: d.status.is_in_workflow() && d.due_at.is_some_and(|due| due >= now && due <= soon_until),
-                repeated_supplements: ctx.is_officer() && d.supplement_count > 1,
+                repeated_supplements: ctx.is_officer()
+                    && motcua_domain::indicator::repeated_supplements(
+                        u32::try_from(d.supplement_count).unwrap_or(u32::MAX),
+                    ),
             })
             .collect(),
         prev_url: (current > 1).then(|| link(current - 1)),

@@ -311,8 +311,15 @@ pub struct ClockDto {
     pub supplement_requests: u32,
     /// More than one supplement request.
     pub repeated_supplements: bool,
-    /// Finished within the indicator due date (absent while open).
+    /// Finished within the indicator due date, with at most one supplement request (absent
+    /// while open).
     pub on_time: Option<bool>,
+    /// The indicator verdict (Decision 766/QĐ-TTg, indicator 2.1): `on_time` or `late` once
+    /// finished; `within_time` or `overdue` while open. More than one supplement request is late.
+    pub timeliness: String,
+    /// When the verdict is taken: the finish; for a dossier waiting for a supplement, the
+    /// request; otherwise now.
+    pub measured_at: String,
 }
 
 /// Assignment of a dossier's step to a specialist.
@@ -397,6 +404,8 @@ impl DossierDto {
                 supplement_requests: c.supplement_requests,
                 repeated_supplements: c.repeated_supplements,
                 on_time: c.on_time,
+                timeliness: c.timeliness.as_str().into(),
+                measured_at: time(c.measured_at),
             }),
             fee: FeeDto {
                 amount_vnd: d.fee_vnd,
