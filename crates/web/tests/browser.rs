@@ -378,7 +378,7 @@ async fn a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedul
     let new_day = later["due_at"].as_str().unwrap()[..10].to_string();
     let form = b.find("#action-reschedule").await;
     form.find(Locator::Css("textarea[name=note]")).await.unwrap().send_keys("Chờ xác minh thêm").await.unwrap();
-    let date = form.find(Locator::Css("#f-due_at")).await.unwrap();
+    let date = form.find(Locator::Css("#due-reschedule")).await.unwrap();
     b.type_date(&date, &new_day).await;
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     b.wait_path(&format!("/ho-so/{dossier}?xong=reschedule")).await;
@@ -551,7 +551,7 @@ async fn a_full_process_online_procedure_without_paper(engine: TestEngine) {
     b.sign_in("congdan", "/ho-so").await;
     b.goto(&format!("/ho-so/{dossier}")).await;
     for c in ["overall", "timeliness", "convenience", "attitude"] {
-        b.click(&format!("#{c}-very_satisfied")).await;
+        b.click(&format!("input[name='{c}'][value='very_satisfied']")).await;
     }
     b.find("#f-comment").await.send_keys("Không phải đến cơ quan lần nào.").await.unwrap();
     b.click("#rating-submit").await;

@@ -21,6 +21,7 @@ on_both_engines!(
     a_citizen_saves_an_application_half_done_and_resumes_it,
     a_citizen_reuses_a_document_from_their_store,
     anyone_asks_officers_answer_and_the_answer_is_published,
+    officers_errors_link_to_the_fields_of_the_form_sent,
 );
 
 async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestEngine) {
@@ -112,7 +113,7 @@ async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestE
     let refuse = Form::new().text("_csrf", csrf_of(&html)).text("action", "refuse").text("note", "");
     let res = spec.post(app.url(&format!("/ho-so/{dossier_code}/thao-tac"))).multipart(refuse).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res.text().await.unwrap().contains("Vui lòng ghi rõ lý do"));
+    assert!(res.text().await.unwrap().contains("<a href=\"#note-refuse\">Nhập lý do hoặc nội dung</a>"));
     // The result travels as a file through the forms.
     let forward = Form::new().text("_csrf", csrf_of(&html)).text("action", "forward");
     assert_eq!(
@@ -930,4 +931,55 @@ async fn anyone_asks_officers_answer_and_the_answer_is_published(engine: TestEng
         .unwrap();
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("Không tìm thấy hồ sơ"));
+}
+
+async fn officers_errors_link_to_the_fields_of_the_form_sent(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let desk = browser();
+    sign_in(&app, &desk, "tiepnhan").await;
+    let (_, html) = page(&app, &desk, &format!("/ho-so/{code}")).await;
+    // Refusing with a reason of spaces only: the reason is asked for beside the refusal's note.
+    let refuse = Form::new().text("_csrf", csrf_of(&html)).text("action", "refuse").text("note", "   ");
+    let res = desk.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(refuse).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<title>Lỗi: "));
+    assert!(html.contains("<a href=\"#note-refuse\">Nhập lý do hoặc nội dung</a>"), "{html}");
+    assert!(html.contains("id=\"note-refuse\""), "the link reaches the refusal's note");
+    let refusal = &html[html.find("id=\"action-refuse\"").unwrap()..];
+    let refusal = &refusal[..refusal.find("</form>").unwrap()];
+    assert!(refusal.contains("<p class=\"error-message\">Nhập lý do hoặc nội dung</p>"), "{refusal}");
+    assert_eq!(html.matches("class=\"error-message\"").count(), 1, "beside that form's field only");
+    // Receiving, then a leader issuing without a file: the link goes to the file input.
+    let receive = Form::new().text("_csrf", csrf_of(&html)).text("action", "receive").text("note", "Đủ");
+    assert_eq!(
+        desk.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(receive).send().await.unwrap().status(),
+        303
+    );
+    let spec = browser();
+    sign_in(&app, &spec, "chuyenvien").await;
+    let (_, html) = page(&app, &spec, &format!("/ho-so/{code}")).await;
+    let forward = Form::new().text("_csrf", csrf_of(&html)).text("action", "forward");
+    assert_eq!(
+        spec.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(forward).send().await.unwrap().status(),
+        303
+    );
+    let leader = browser();
+    sign_in(&app, &leader, "lanhdao").await;
+    let (_, html) = page(&app, &leader, &format!("/ho-so/{code}")).await;
+    let issue = Form::new().text("_csrf", csrf_of(&html)).text("action", "issue_result").text("note", "Ký duyệt");
+    let res = leader.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(issue).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<a href=\"#file-issue_result\">Chọn tệp kết quả</a>"), "{html}");
+    assert!(html.contains("id=\"file-issue_result\""));
+    assert!(html.contains(">Ký duyệt</textarea>"), "the note typed is kept");
+    for old in ["#f-note", "#f-result"] {
+        assert!(!html.contains(&format!("href=\"{old}\"")), "{old} leads nowhere");
+    }
 }
