@@ -25,6 +25,7 @@ on_both_engines!(
     a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedule,
     a_full_process_online_procedure_without_paper,
     a_refused_file_keeps_the_answers_and_the_accepted_file,
+    the_error_summary_and_the_change_links_with_javascript,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1020,5 +1021,73 @@ async fn a_refused_file_keeps_the_answers_and_the_accepted_file(engine: TestEngi
     let review = b.text_of("#files").await;
     assert!(review.contains("to-khai.pdf") && review.contains("giay-chung-sinh.pdf"), "{review}");
     assert!(!b.c.title().await.unwrap().starts_with("Lỗi"));
+    b.close().await;
+}
+
+/// With JavaScript: a file over the limit is refused before it is uploaded; the error summary
+/// takes the focus and its links move it to their field; a "change" link of the check page
+/// reopens the form at its question, with the answers and files kept.
+async fn the_error_summary_and_the_change_links_with_javascript(engine: TestEngine) {
+    let app =
+        TestApp::spawn_with(engine, motcua_app::Config { max_file_bytes: SMALL_LIMIT, ..Default::default() }).await;
+    let proc = definition(&app, BIRTH).await;
+    let b = Browser::open(&app, "change-links", true).await;
+    let files = b.dir.join("files");
+    b.sign_in("congdan", "/ho-so").await;
+    b.goto(&format!("/nop/{BIRTH}")).await;
+
+    let input = b.find("#f-giay_chung_sinh").await;
+    input.send_keys(write_big_pdf(&files, "giay-lon").to_str().unwrap()).await.unwrap();
+    let certificate = proc["required_documents"][1]["name"].as_str().unwrap();
+    b.wait_text("#f-giay_chung_sinh-too-large", &format!("Tệp {} phải nhỏ hơn 64 KB", in_sentence(certificate))).await;
+    assert_eq!(input.prop("value").await.unwrap().unwrap_or_default(), "", "the file is not kept for upload");
+
+    // The child's name forgotten; everything else filled and attached.
+    b.fill_answers(&proc, Some("ho_ten_tre")).await;
+    attach_documents(&b, &proc, &files).await;
+    b.click("#continue").await;
+    b.find("#error-summary").await;
+    assert_eq!(b.focused().await, "error-summary", "the summary has the focus");
+    assert!(b.c.title().await.unwrap().starts_with("Lỗi: "));
+    let links = b.summary_links().await;
+    assert_eq!(links, vec![("Nhập họ, chữ đệm và tên của trẻ".to_string(), "input".into(), "f-ho_ten_tre".into())]);
+    b.click("#error-summary a").await;
+    assert_eq!(b.focused().await, "f-ho_ten_tre", "the link moves the focus to the field");
+    b.find("#f-ho_ten_tre").await.send_keys("Lò Thị Mai").await.unwrap();
+    for key in documents(&proc) {
+        assert!(b.text_of(&format!("#kept-{key}")).await.contains(&format!("{key}.pdf")), "{key} kept");
+    }
+    b.click("#continue").await;
+
+    // Check your answers: each row changes at its question.
+    b.find("#submit-application").await;
+    b.click("#change-noi_sinh").await;
+    b.wait_url("the form at the question", |u| {
+        u.path() == format!("/nop/{BIRTH}")
+            && u.fragment() == Some("f-noi_sinh")
+            && u.query().is_some_and(|q| q.starts_with("nhap="))
+    })
+    .await;
+    let place = b.find("#f-noi_sinh").await;
+    assert_eq!(place.prop("value").await.unwrap().unwrap_or_default(), TEXT_ANSWER);
+    assert_eq!(b.find("#f-ho_ten_tre").await.prop("value").await.unwrap().as_deref(), Some("Lò Thị Mai"));
+    for key in documents(&proc) {
+        assert!(b.text_of(&format!("#kept-{key}")).await.contains(&format!("{key}.pdf")), "{key} kept");
+    }
+    place.clear().await.unwrap();
+    place.send_keys("Trạm y tế xã Bản Phiệt").await.unwrap();
+    b.click("#continue").await;
+    b.find("#submit-application").await;
+    assert!(b.text_of("#answer-noi_sinh").await.contains("Trạm y tế xã Bản Phiệt"));
+    let attached = b.text_of("#files").await;
+    for key in documents(&proc) {
+        assert!(attached.contains(&format!("{key}.pdf")), "{key}.pdf still attached: {attached}");
+    }
+    b.click("#submit-application").await;
+    b.find("#submitted-banner").await;
+    let dossier = b.text_of("#dossier-code").await;
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{dossier}"), Some(&app.login("congdan").await)).await;
+    assert_eq!(d["attachments"].as_array().unwrap().len(), documents(&proc).len(), "{d}");
+    assert_eq!(d["data"]["noi_sinh"], "Trạm y tế xã Bản Phiệt");
     b.close().await;
 }

@@ -986,6 +986,7 @@ async fn a_refused_file_keeps_the_answers_and_the_accepted_files(engine: TestEng
     let citizen = browser();
     sign_in(&app, &citizen, "congdan").await;
     let (_, html) = page(&app, &citizen, &format!("/nop/{BIRTH}")).await;
+    assert!(html.contains("data-max-bytes=\"4096\""), "the page tells its script the limit");
     let csrf = csrf_of(&html);
     let (declaration, certificate) = ("to_khai_khai_sinh", "giay_chung_sinh");
     let url = app.url(&format!("/nop/{BIRTH}"));

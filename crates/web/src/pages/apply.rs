@@ -48,6 +48,9 @@ pub struct DocumentView {
     pub store: Vec<(String, String)>,
     /// Whether the document accepts one from the store.
     pub reusable: bool,
+    /// What to say when a file chosen is over the size limit (shown by the page's script before
+    /// uploading, where the browser runs it).
+    pub too_large: String,
 }
 
 #[derive(Template)]
@@ -71,6 +74,9 @@ pub(super) struct ApplyPage {
     resuming_saved: bool,
     /// The fee schedule in words, when the procedure charges one.
     fee: Vec<String>,
+    /// The largest file accepted, in bytes (for the page's script, which checks sizes before
+    /// uploading).
+    max_bytes: usize,
 }
 
 impl ApplyPage {
@@ -135,7 +141,13 @@ fn kind_name(k: FieldType) -> (&'static str, &'static str) {
     }
 }
 
-pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>, errors: FormErrors) -> ApplyPage {
+pub(super) fn apply_page(
+    ctx: &Ctx,
+    p: &Procedure,
+    answers: &Map<String, Value>,
+    errors: FormErrors,
+    max_bytes: usize,
+) -> ApplyPage {
     let lang = ctx.lang;
     let user = ctx.user.as_ref();
     let text = |v: Option<&Value>| match v {
@@ -179,6 +191,7 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
             kept: String::new(),
             store: vec![],
             reusable: d.reusable,
+            too_large: present::field_error(lang, "document-too-large", &FieldName::of_document(lang, d, max_bytes)),
         })
         .collect();
     ApplyPage {
@@ -200,6 +213,7 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
         } else {
             vec![]
         },
+        max_bytes,
     }
 }
 
@@ -286,14 +300,15 @@ pub async fn form(
 ) -> HttpResult<Response> {
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
+    let max = state.config.max_file_bytes;
     let page = match q.nhap.as_deref().filter(|d| !d.is_empty()) {
         Some(id) => {
             let d = resumable_draft(&state, user.id, &p.code, id).await?;
-            let mut page = apply_page(&ctx, &p, &d.data, FormErrors::default()).resuming(&d);
+            let mut page = apply_page(&ctx, &p, &d.data, FormErrors::default(), max).resuming(&d);
             page.resuming_saved = d.saved;
             page
         }
-        None => apply_page(&ctx, &p, &Map::new(), FormErrors::default()),
+        None => apply_page(&ctx, &p, &Map::new(), FormErrors::default(), max),
     };
     Ok(ctx.render(&page.with_store(&state, &user).await?))
 }
@@ -392,7 +407,7 @@ async fn again_with_errors(
     let max = state.config.max_file_bytes;
     let kept = motcua_app::drafts::keep_draft(state, user, p, answers, files, resumed).await?;
     let errors = FormErrors::named(ctx.lang, codes, &field_names(ctx.lang, p, max));
-    let page = apply_page(ctx, p, answers, errors);
+    let page = apply_page(ctx, p, answers, errors, max);
     let page = match &kept {
         Some(d) => page.resuming(d),
         None => page,

@@ -176,6 +176,11 @@ impl Ctx {
         assets::css_url()
     }
 
+    /// The URL of the pages' script, with its content hash.
+    pub fn script(&self) -> &'static str {
+        assets::script_url()
+    }
+
     /// The URL of this page in the other language.
     pub fn other_lang_url(&self) -> String {
         let next: String = url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect();

@@ -176,7 +176,7 @@ pub async fn counter_form(
     Path(code): Path<String>,
 ) -> HttpResult<Response> {
     let p = counter_procedure(&state, &user, &code)?;
-    let page = apply_page(&ctx, &p, &serde_json::Map::new(), FormErrors::default())
+    let page = apply_page(&ctx, &p, &serde_json::Map::new(), FormErrors::default(), state.config.max_file_bytes)
         .for_counter(&motcua_app::dossiers::submit::CounterApplicant::default());
     Ok(ctx.render(&page))
 }
@@ -242,7 +242,7 @@ pub async fn counter_receive(
                 })
                 .collect();
             let errors = FormErrors::named(lang, &codes, &names);
-            let page = apply_page(&ctx, &p, &answers, errors).for_counter(&applicant);
+            let page = apply_page(&ctx, &p, &answers, errors, max).for_counter(&applicant);
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
