@@ -49,6 +49,32 @@ document-required = Please attach this document.
 document-unknown = This document is not part of the dossier.
 document-type = Only PDF, JPEG, PNG, TIFF or WebP files are accepted.
 error-title = Something went wrong
+document-too-large = The file is larger than allowed.
+title-error-prefix = Error:
+
+## Errors beside a field and in the summary: they name the field and say what to do.
+## $field is the label inside a sentence, $label the label as written, $limit the most and $min the
+## fewest allowed.
+fix-enter = Enter { $field }
+fix-choose = Select { $field }
+fix-tick = Select the box “{ $label }”
+fix-file = Select a file for { $field }
+fix-choose-listed = Select { $field } from the list
+fix-number = Enter { $field } as a number, in digits
+fix-date = Enter { $field } as a real date, for example 17/05/1990
+fix-email = Enter { $field } in the correct format, like name@example.vn
+fix-phone = Enter { $field } as 10 digits starting with 0
+fix-citizen-id = Enter { $field } as exactly 12 digits
+fix-password-short = Enter { $field } of at least 8 characters
+fix-taken = An account already uses this { $field }: enter another or sign in
+fix-too-long = { $label } must be { $limit } characters or fewer
+fix-shorten = Shorten { $field }
+fix-too-short = Enter { $field } of at least { $min } characters
+fix-file-too-large = The file for { $field } must be smaller than { $limit }
+fix-file-type = The file for { $field } must be a PDF, JPEG, PNG, TIFF or WebP
+fix-file-not-in-store = The document picked for { $field } is not in your store: pick another or upload a file
+fix-file-not-reusable = { $label } cannot be taken from your store: select a file to upload
+fix-rate = Select a level for “{ $label }”
 
 ## Layout
 site-name = Lào Cai e-Services
@@ -152,6 +178,7 @@ apply-choose = — Choose —
 apply-continue = Continue
 review-title = Check your answers before submitting
 review-change = Change your answers
+review-change-row = Change
 review-declaration = I declare that the information above is true.
 review-submit = Submit application
 

@@ -49,6 +49,32 @@ document-required = Vui lòng đính kèm giấy tờ này.
 document-unknown = Giấy tờ này không thuộc thành phần hồ sơ.
 document-type = Chỉ chấp nhận tệp PDF, JPEG, PNG, TIFF hoặc WebP.
 error-title = Có lỗi xảy ra
+document-too-large = Tệp vượt quá dung lượng cho phép.
+title-error-prefix = Lỗi:
+
+## Errors beside a field and in the summary: they name the field and say what to do.
+## $field is the label inside a sentence, $label the label as written, $limit the most and $min the
+## fewest allowed.
+fix-enter = Nhập { $field }
+fix-choose = Chọn { $field }
+fix-tick = Chọn ô “{ $label }”
+fix-file = Chọn tệp { $field }
+fix-choose-listed = Chọn { $field } trong danh sách
+fix-number = Nhập { $field } bằng chữ số
+fix-date = Nhập { $field } là một ngày có thật, ví dụ 17/05/1990
+fix-email = Nhập { $field } đúng dạng, ví dụ ten@example.vn
+fix-phone = Nhập { $field } gồm 10 chữ số, bắt đầu bằng 0
+fix-citizen-id = Nhập { $field } gồm đúng 12 chữ số
+fix-password-short = Nhập { $field } có ít nhất 8 ký tự
+fix-taken = Đã có tài khoản dùng { $field } này: nhập { $field } khác hoặc đăng nhập
+fix-too-long = { $label } chỉ được dài tối đa { $limit } ký tự
+fix-shorten = Rút ngắn { $field }
+fix-too-short = Nhập { $field } dài ít nhất { $min } ký tự
+fix-file-too-large = Tệp { $field } phải nhỏ hơn { $limit }
+fix-file-type = Tệp { $field } phải là PDF, JPEG, PNG, TIFF hoặc WebP
+fix-file-not-in-store = Giấy tờ chọn cho { $field } không có trong kho của ông/bà: chọn giấy tờ khác hoặc tải tệp lên
+fix-file-not-reusable = { $label } không nhận giấy tờ từ kho: chọn tệp để tải lên
+fix-rate = Chọn một mức cho mục “{ $label }”
 
 ## Layout
 site-name = Một cửa điện tử Lào Cai
@@ -152,6 +178,7 @@ apply-choose = — Chọn —
 apply-continue = Tiếp tục
 review-title = Kiểm tra thông tin trước khi nộp
 review-change = Sửa thông tin
+review-change-row = Sửa
 review-declaration = Tôi cam đoan những thông tin khai trên là đúng sự thật.
 review-submit = Nộp hồ sơ
 

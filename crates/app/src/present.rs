@@ -117,3 +117,231 @@ pub fn fact_text(lang: Lang, fact: &Fact) -> String {
         Fact::Assigned { name, .. } => lang.t_args("fact-assigned", &[("name", name)]),
     }
 }
+
+/// How a field takes its answer, which decides the verb of its error messages (the GOV.UK
+/// pattern): what is typed is entered ("Nhập …", "Enter …"), what is picked is chosen ("Chọn …",
+/// "Select …").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Typed: text, numbers, dates, e-mail addresses, phone numbers.
+    Typed,
+    /// Picked: a drop-down or radios.
+    Chosen,
+    /// A box ticked to declare something.
+    Ticked,
+    /// A file chosen to upload.
+    File,
+}
+
+impl Entry {
+    /// How a field of a procedure's form is answered.
+    pub fn of(kind: motcua_domain::form::FieldType) -> Entry {
+        use motcua_domain::form::FieldType;
+        match kind {
+            FieldType::Select => Entry::Chosen,
+            FieldType::Checkbox => Entry::Ticked,
+            FieldType::Text
+            | FieldType::Textarea
+            | FieldType::Number
+            | FieldType::Date
+            | FieldType::Email
+            | FieldType::Phone => Entry::Typed,
+        }
+    }
+}
+
+/// A field as its error messages name it.
+#[derive(Clone, Debug)]
+pub struct FieldName {
+    /// The key its errors come under.
+    pub key: String,
+    /// Its label in the reader's language, as the form shows it.
+    pub label: String,
+    /// How it is answered.
+    pub entry: Entry,
+    /// The most it takes, as a "too long" or "too large" message quotes it (characters, a size).
+    pub limit: Option<String>,
+    /// The fewest characters it takes, as a "too short" message quotes it.
+    pub min: Option<String>,
+}
+
+impl FieldName {
+    /// A field without a limit to quote.
+    pub fn new(key: &str, label: String, entry: Entry) -> Self {
+        Self { key: key.to_string(), label, entry, limit: None, min: None }
+    }
+
+    /// The same field, with the most it takes as its messages quote it.
+    pub fn limit(mut self, limit: impl Into<String>) -> Self {
+        self.limit = Some(limit.into());
+        self
+    }
+
+    /// The same field, with the fewest characters it takes.
+    pub fn min(mut self, min: impl Into<String>) -> Self {
+        self.min = Some(min.into());
+        self
+    }
+
+    /// A field of a procedure's form, with the length its kind allows.
+    pub fn of_form_field(lang: Lang, f: &motcua_domain::form::FormField) -> Self {
+        use motcua_domain::form::{FieldType, MAX_TEXT, MAX_TEXTAREA};
+        let name = Self::new(&f.key, lang.pick(&f.label, f.label_en.as_deref()).to_string(), Entry::of(f.kind));
+        match f.kind {
+            FieldType::Text => name.limit(MAX_TEXT.to_string()),
+            FieldType::Textarea => name.limit(MAX_TEXTAREA.to_string()),
+            _ => name,
+        }
+    }
+
+    /// A document of a procedure, uploaded as a file of at most `max_bytes`.
+    pub fn of_document(lang: Lang, d: &motcua_domain::form::RequiredDocument, max_bytes: usize) -> Self {
+        Self::new(&d.key, lang.pick(&d.name, d.name_en.as_deref()).to_string(), Entry::File)
+            .limit(size_text(max_bytes as i64))
+    }
+}
+
+/// A label as a message quotes it: without a trailing remark in brackets ("(nếu có)", "(bắt
+/// buộc)", "(12 chữ số)"), which the message says in its own words.
+fn bare_label(label: &str) -> &str {
+    let label = label.trim();
+    match label.strip_suffix(')').and_then(|l| l.rfind(" (").map(|i| &label[..i])) {
+        Some(bare) if !bare.trim().is_empty() => bare.trim(),
+        _ => label,
+    }
+}
+
+/// A label as the object of a sentence ("Nhập họ và tên cha"): its first letter in lower case,
+/// unless the first word is an abbreviation ("CCCD", "ID").
+fn label_in_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), second) if !second.is_some_and(char::is_uppercase) => {
+            first.to_lowercase().chain(label.chars().skip(1)).collect()
+        }
+        _ => label.to_string(),
+    }
+}
+
+/// The message for one field's problem, naming the field and saying what to do, as the GOV.UK
+/// error pattern asks ("Chọn loại Phiếu yêu cầu cấp", "Nhập họ và tên cha"). `code` is the
+/// stable message key an error carries for the field (`field-required`, `document-type`, …); a
+/// code without a wording of its own keeps its general message.
+pub fn field_error(lang: Lang, code: &str, field: &FieldName) -> String {
+    let key = match (code, field.entry) {
+        ("field-required" | "document-required" | "note-required", Entry::File) => "fix-file",
+        ("field-required" | "note-required", Entry::Typed) => "fix-enter",
+        ("field-required" | "field-not-boolean", Entry::Chosen) => "fix-choose",
+        ("rating-choose", _) => "fix-rate",
+        ("field-required" | "field-not-boolean", Entry::Ticked) => "fix-tick",
+        ("field-not-option", _) => "fix-choose-listed",
+        ("field-not-number", _) => "fix-number",
+        ("field-not-date", _) => "fix-date",
+        ("field-not-email", _) => "fix-email",
+        ("field-not-phone", _) => "fix-phone",
+        ("field-not-citizen-id", _) => "fix-citizen-id",
+        ("field-password-short", _) => "fix-password-short",
+        ("field-taken", _) => "fix-taken",
+        ("field-too-long", _) if field.limit.is_some() => "fix-too-long",
+        ("field-too-long", _) => "fix-shorten",
+        ("question-too-short", _) if field.min.is_some() => "fix-too-short",
+        ("document-too-large", _) => "fix-file-too-large",
+        ("document-type", _) => "fix-file-type",
+        ("document-not-in-store", _) => "fix-file-not-in-store",
+        ("document-not-reusable", _) => "fix-file-not-reusable",
+        _ => return lang.t(code),
+    };
+    let label = bare_label(&field.label);
+    let object = label_in_sentence(label);
+    // "Chọn tệp kết quả", not "Chọn tệp tệp kết quả": a file's label may already say it is one.
+    let object = match field.entry {
+        Entry::File => object
+            .strip_prefix("tệp ")
+            .or_else(|| object.strip_suffix(" file"))
+            .filter(|o| !o.is_empty())
+            .map(str::to_string)
+            .unwrap_or(object),
+        _ => object,
+    };
+    let limit = field.limit.as_deref().unwrap_or_default();
+    let min = field.min.as_deref().unwrap_or_default();
+    lang.t_args(key, &[("field", &object), ("label", label), ("limit", limit), ("min", min)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(label: &str, entry: Entry) -> FieldName {
+        FieldName::new("k", label.to_string(), entry)
+    }
+
+    #[test]
+    fn errors_name_the_field_and_say_what_to_do() {
+        let vi = Lang::Vi;
+        assert_eq!(field_error(vi, "field-required", &name("Họ và tên cha", Entry::Typed)), "Nhập họ và tên cha");
+        assert_eq!(field_error(vi, "field-required", &name("Loại Phiếu", Entry::Chosen)), "Chọn loại Phiếu");
+        assert_eq!(
+            field_error(Lang::En, "field-required", &name("Father's full name", Entry::Typed)),
+            "Enter father's full name"
+        );
+        assert_eq!(field_error(Lang::En, "field-required", &name("Sex", Entry::Chosen)), "Select sex");
+        // Remarks in brackets are left out; abbreviations keep their capitals.
+        assert_eq!(
+            field_error(vi, "field-required", &name("Số định danh cá nhân (nếu có)", Entry::Typed)),
+            "Nhập số định danh cá nhân"
+        );
+        assert_eq!(field_error(Lang::En, "field-required", &name("ID number", Entry::Typed)), "Enter ID number");
+        let file = name("Bản sao giấy khai sinh", Entry::File).limit("10.0 MB");
+        assert_eq!(field_error(vi, "document-too-large", &file), "Tệp bản sao giấy khai sinh phải nhỏ hơn 10.0 MB");
+        assert_eq!(field_error(vi, "document-required", &file), "Chọn tệp bản sao giấy khai sinh");
+        assert_eq!(field_error(vi, "document-required", &name("Tệp kết quả (PDF)", Entry::File)), "Chọn tệp kết quả");
+        assert_eq!(
+            field_error(Lang::En, "document-type", &name("Birth certificate", Entry::File)),
+            "The file for birth certificate must be a PDF, JPEG, PNG, TIFF or WebP"
+        );
+    }
+
+    #[test]
+    fn every_wording_exists_in_both_languages_and_fills_its_blanks() {
+        let codes = [
+            "field-required",
+            "field-not-boolean",
+            "field-not-option",
+            "field-not-number",
+            "field-not-date",
+            "field-not-email",
+            "field-not-phone",
+            "field-not-citizen-id",
+            "field-password-short",
+            "field-taken",
+            "field-too-long",
+            "question-too-short",
+            "document-required",
+            "document-too-large",
+            "document-type",
+            "document-not-in-store",
+            "document-not-reusable",
+            "note-required",
+            "rating-choose",
+        ];
+        for lang in [Lang::Vi, Lang::En] {
+            for entry in [Entry::Typed, Entry::Chosen, Entry::Ticked, Entry::File] {
+                for code in codes {
+                    for field in [name("Nơi sinh", entry), name("Nơi sinh", entry).limit("500").min("10")] {
+                        let m = field_error(lang, code, &field);
+                        assert!(!m.contains('{') && !m.starts_with("fix-") && !m.contains("$"), "{code}: {m}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_codes_keep_their_general_message() {
+        assert_eq!(
+            field_error(Lang::Vi, "verify-not-found", &name("Mã", Entry::Typed)),
+            Lang::Vi.t("verify-not-found")
+        );
+    }
+}

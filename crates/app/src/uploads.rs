@@ -21,6 +21,27 @@ pub struct Upload {
 /// The content types accepted for documents: what scanners and phones produce.
 pub const ACCEPTED_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png", "image/tiff", "image/webp"];
 
+/// Splits files sent for a procedure's documents into those it takes and, by document, why the
+/// others are refused (`document-unknown`, `document-type`), so that a form can keep the first
+/// while the applicant mends the second.
+pub fn accepted_for(
+    p: &motcua_store::catalog::Procedure,
+    files: Vec<Upload>,
+) -> (Vec<Upload>, std::collections::BTreeMap<String, String>) {
+    let mut refused = std::collections::BTreeMap::new();
+    let mut accepted = Vec::new();
+    for f in files {
+        if !p.documents.iter().any(|d| d.key == f.part) {
+            refused.insert(f.part.clone(), "document-unknown".to_string());
+        } else if !ACCEPTED_TYPES.contains(&f.content_type.as_str()) {
+            refused.insert(f.part.clone(), "document-type".to_string());
+        } else {
+            accepted.push(f);
+        }
+    }
+    (accepted, refused)
+}
+
 /// Keeps a file name displayable: no path, no control characters, at most 120 characters.
 pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");

@@ -37,8 +37,30 @@ pub async fn create(
     files: &[NewAttachment],
     saved: bool,
 ) -> Result<String> {
+    replace(db, None, user_id, procedure_code, data, files, saved).await
+}
+
+/// Saves a pending application in place of the user's draft `old` (when given), in one
+/// transaction, so that files the new one takes over are never left to a draft that may be
+/// discarded later. Returns the new id.
+pub async fn replace(
+    db: &Database,
+    old: Option<&str>,
+    user_id: i64,
+    procedure_code: &str,
+    data: &Map<String, Value>,
+    files: &[NewAttachment],
+    saved: bool,
+) -> Result<String> {
     let id = crate::random_id();
     let mut tx = db.write_tx().await?;
+    if let Some(old) = old {
+        sqlx::query("DELETE FROM drafts WHERE id = $1 AND user_id = $2")
+            .bind(old)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query(
         "INSERT INTO drafts (id, user_id, procedure_code, data, files, created_at, saved) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )

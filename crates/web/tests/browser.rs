@@ -24,12 +24,20 @@ on_both_engines!(
     the_same_application_works_without_javascript,
     a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedule,
     a_full_process_online_procedure_without_paper,
+    a_refused_file_keeps_the_answers_and_the_accepted_file,
+    the_error_summary_and_the_change_links_with_javascript,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_fit_a_phone_screen() {
     phone_screen(TestEngine::Sqlite).await
 }
+
+/// Birth registration (đăng ký khai sinh): text, date and drop-down questions, two documents.
+const BIRTH: &str = "1.001193";
+
+/// Uploads over this size are refused in the tests of refused files.
+const SMALL_LIMIT: usize = 64 * 1024;
 
 /// How long to wait for anything to appear in the browser.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -190,10 +198,12 @@ async fn the_same_application_works_without_javascript(engine: TestEngine) {
     let url = b.c.current_url().await.unwrap();
     assert_eq!(url.fragment(), Some(format!("f-{forgotten}").as_str()), "{url}");
 
-    // Corrected (the files chosen before have to be chosen again) and submitted.
+    // The files chosen are kept on the server: corrected and submitted without choosing them again.
+    for key in documents(&proc) {
+        assert!(b.text_of(&format!("#kept-{key}")).await.contains(&format!("{key}.pdf")), "{key} is kept");
+    }
     let field = b.find(&format!("#f-{forgotten}")).await;
     field.send_keys(TEXT_ANSWER).await.unwrap();
-    attach_documents(&b, &proc, &files).await;
     b.click("#continue").await;
     b.find("#submit-application").await;
     assert!(b.c.find(Locator::Css(".error-summary")).await.is_err());
@@ -378,7 +388,7 @@ async fn a_two_agency_procedure_with_a_consultation_a_supplement_and_a_reschedul
     let new_day = later["due_at"].as_str().unwrap()[..10].to_string();
     let form = b.find("#action-reschedule").await;
     form.find(Locator::Css("textarea[name=note]")).await.unwrap().send_keys("Chờ xác minh thêm").await.unwrap();
-    let date = form.find(Locator::Css("#f-due_at")).await.unwrap();
+    let date = form.find(Locator::Css("#due-reschedule")).await.unwrap();
     b.type_date(&date, &new_day).await;
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     b.wait_path(&format!("/ho-so/{dossier}?xong=reschedule")).await;
@@ -551,7 +561,7 @@ async fn a_full_process_online_procedure_without_paper(engine: TestEngine) {
     b.sign_in("congdan", "/ho-so").await;
     b.goto(&format!("/ho-so/{dossier}")).await;
     for c in ["overall", "timeliness", "convenience", "attitude"] {
-        b.click(&format!("#{c}-very_satisfied")).await;
+        b.click(&format!("input[name='{c}'][value='very_satisfied']")).await;
     }
     b.find("#f-comment").await.send_keys("Không phải đến cơ quan lần nào.").await.unwrap();
     b.click("#rating-submit").await;
@@ -918,4 +928,166 @@ impl Browser {
         let page = self.body_text().await;
         assert!(page.contains(&format!("Ghi chú: {action}")), "the note is in the history: {page}");
     }
+}
+
+/// A PDF-looking file over [`SMALL_LIMIT`].
+fn write_big_pdf(dir: &Path, tag: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("folder for files");
+    let path = dir.join(format!("{tag}.pdf"));
+    let mut bytes = pdf(tag);
+    bytes.resize(SMALL_LIMIT + 1024, b' ');
+    std::fs::write(&path, bytes).expect("write a big PDF");
+    path
+}
+
+/// A label as the middle of a sentence: its first letter in lower case.
+fn in_sentence(label: &str) -> String {
+    let mut c = label.chars();
+    c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+}
+
+impl Browser {
+    /// The id of the element that has the focus.
+    async fn focused(&self) -> String {
+        let e = self.c.active_element().await.expect("the focused element");
+        e.attr("id").await.unwrap().unwrap_or_default()
+    }
+
+    /// The error summary's links, each with the element it leads to: (message, tag of the
+    /// element, its id); fails when a link leads nowhere.
+    async fn summary_links(&self) -> Vec<(String, String, String)> {
+        let summary = self.find("#error-summary").await;
+        let mut out = Vec::new();
+        for a in summary.find_all(Locator::Css("a")).await.unwrap() {
+            let href = a.attr("href").await.unwrap().unwrap_or_default();
+            let id = href.strip_prefix('#').unwrap_or_else(|| panic!("a link within the page: {href}")).to_string();
+            let target = self.c.find(Locator::Id(&id)).await.unwrap_or_else(|_| panic!("{href} leads to no field"));
+            let tag = target.tag_name().await.unwrap();
+            out.push((a.text().await.unwrap().trim().to_string(), tag, id));
+        }
+        out
+    }
+}
+
+/// Without JavaScript, a file over the size limit goes to the server, which refuses it alone:
+/// every answer and the other file come back, the error summary takes the focus and leads to the
+/// fields, and the application goes on without choosing the kept file again.
+async fn a_refused_file_keeps_the_answers_and_the_accepted_file(engine: TestEngine) {
+    let app =
+        TestApp::spawn_with(engine, motcua_app::Config { max_file_bytes: SMALL_LIMIT, ..Default::default() }).await;
+    let proc = definition(&app, BIRTH).await;
+    let b = Browser::open(&app, "refused-file", false).await;
+    b.assert_javascript(false).await;
+    let files = b.dir.join("files");
+    b.sign_in("congdan", "/ho-so").await;
+    b.goto(&format!("/nop/{BIRTH}")).await;
+    b.fill_answers(&proc, Some("gioi_tinh")).await;
+    b.find("#f-to_khai_khai_sinh").await.send_keys(write_pdf(&files, "to-khai").to_str().unwrap()).await.unwrap();
+    b.find("#f-giay_chung_sinh").await.send_keys(write_big_pdf(&files, "giay-lon").to_str().unwrap()).await.unwrap();
+    b.click("#continue").await;
+
+    b.find("#error-summary").await;
+    assert_eq!(b.focused().await, "error-summary", "the summary has the focus");
+    let title = b.c.title().await.unwrap();
+    assert!(title.starts_with("Lỗi: "), "{title}");
+    let certificate = proc["required_documents"][1]["name"].as_str().unwrap();
+    assert_eq!(
+        b.summary_links().await,
+        vec![
+            ("Chọn giới tính".to_string(), "select".to_string(), "f-gioi_tinh".to_string()),
+            (
+                format!("Tệp {} phải nhỏ hơn 64 KB", in_sentence(certificate)),
+                "input".into(),
+                "f-giay_chung_sinh".into()
+            ),
+        ],
+        "one message per field, in form order, each leading to its field"
+    );
+    assert!(b.text_of(".field.has-error:has(#f-gioi_tinh) .error-message").await.starts_with("Chọn giới tính"));
+    for f in proc["form"].as_array().unwrap() {
+        let key = f["key"].as_str().unwrap();
+        if key != "gioi_tinh" && f["type"] != "checkbox" {
+            let kept = b.find(&format!("#f-{key}")).await.prop("value").await.unwrap().unwrap_or_default();
+            assert_eq!(kept, answer_for(f), "{key} is kept");
+        }
+    }
+    assert!(b.text_of("#kept-to_khai_khai_sinh").await.contains("to-khai.pdf"), "the accepted file is kept");
+
+    // Mended: the choice made and a smaller file chosen; the kept file goes with them.
+    b.find("#f-gioi_tinh").await.select_by_value(&answer_for(&proc["form"][2])).await.unwrap();
+    b.find("#f-giay_chung_sinh").await.send_keys(write_pdf(&files, "giay-chung-sinh").to_str().unwrap()).await.unwrap();
+    b.click("#continue").await;
+    b.find("#submit-application").await;
+    let review = b.text_of("#files").await;
+    assert!(review.contains("to-khai.pdf") && review.contains("giay-chung-sinh.pdf"), "{review}");
+    assert!(!b.c.title().await.unwrap().starts_with("Lỗi"));
+    b.close().await;
+}
+
+/// With JavaScript: a file over the limit is refused before it is uploaded; the error summary
+/// takes the focus and its links move it to their field; a "change" link of the check page
+/// reopens the form at its question, with the answers and files kept.
+async fn the_error_summary_and_the_change_links_with_javascript(engine: TestEngine) {
+    let app =
+        TestApp::spawn_with(engine, motcua_app::Config { max_file_bytes: SMALL_LIMIT, ..Default::default() }).await;
+    let proc = definition(&app, BIRTH).await;
+    let b = Browser::open(&app, "change-links", true).await;
+    let files = b.dir.join("files");
+    b.sign_in("congdan", "/ho-so").await;
+    b.goto(&format!("/nop/{BIRTH}")).await;
+
+    let input = b.find("#f-giay_chung_sinh").await;
+    input.send_keys(write_big_pdf(&files, "giay-lon").to_str().unwrap()).await.unwrap();
+    let certificate = proc["required_documents"][1]["name"].as_str().unwrap();
+    b.wait_text("#f-giay_chung_sinh-too-large", &format!("Tệp {} phải nhỏ hơn 64 KB", in_sentence(certificate))).await;
+    assert_eq!(input.prop("value").await.unwrap().unwrap_or_default(), "", "the file is not kept for upload");
+
+    // The child's name forgotten; everything else filled and attached.
+    b.fill_answers(&proc, Some("ho_ten_tre")).await;
+    attach_documents(&b, &proc, &files).await;
+    b.click("#continue").await;
+    b.find("#error-summary").await;
+    assert_eq!(b.focused().await, "error-summary", "the summary has the focus");
+    assert!(b.c.title().await.unwrap().starts_with("Lỗi: "));
+    let links = b.summary_links().await;
+    assert_eq!(links, vec![("Nhập họ, chữ đệm và tên của trẻ".to_string(), "input".into(), "f-ho_ten_tre".into())]);
+    b.click("#error-summary a").await;
+    assert_eq!(b.focused().await, "f-ho_ten_tre", "the link moves the focus to the field");
+    b.find("#f-ho_ten_tre").await.send_keys("Lò Thị Mai").await.unwrap();
+    for key in documents(&proc) {
+        assert!(b.text_of(&format!("#kept-{key}")).await.contains(&format!("{key}.pdf")), "{key} kept");
+    }
+    b.click("#continue").await;
+
+    // Check your answers: each row changes at its question.
+    b.find("#submit-application").await;
+    b.click("#change-noi_sinh").await;
+    b.wait_url("the form at the question", |u| {
+        u.path() == format!("/nop/{BIRTH}")
+            && u.fragment() == Some("f-noi_sinh")
+            && u.query().is_some_and(|q| q.starts_with("nhap="))
+    })
+    .await;
+    let place = b.find("#f-noi_sinh").await;
+    assert_eq!(place.prop("value").await.unwrap().unwrap_or_default(), TEXT_ANSWER);
+    assert_eq!(b.find("#f-ho_ten_tre").await.prop("value").await.unwrap().as_deref(), Some("Lò Thị Mai"));
+    for key in documents(&proc) {
+        assert!(b.text_of(&format!("#kept-{key}")).await.contains(&format!("{key}.pdf")), "{key} kept");
+    }
+    place.clear().await.unwrap();
+    place.send_keys("Trạm y tế xã Bản Phiệt").await.unwrap();
+    b.click("#continue").await;
+    b.find("#submit-application").await;
+    assert!(b.text_of("#answer-noi_sinh").await.contains("Trạm y tế xã Bản Phiệt"));
+    let attached = b.text_of("#files").await;
+    for key in documents(&proc) {
+        assert!(attached.contains(&format!("{key}.pdf")), "{key}.pdf still attached: {attached}");
+    }
+    b.click("#submit-application").await;
+    b.find("#submitted-banner").await;
+    let dossier = b.text_of("#dossier-code").await;
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{dossier}"), Some(&app.login("congdan").await)).await;
+    assert_eq!(d["attachments"].as_array().unwrap().len(), documents(&proc).len(), "{d}");
+    assert_eq!(d["data"]["noi_sinh"], "Trạm y tế xã Bản Phiệt");
+    b.close().await;
 }

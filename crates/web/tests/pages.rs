@@ -4,8 +4,10 @@
 mod common;
 
 use common::{browser, csrf_of, page, pdf, sign_in, submission, TestApp};
+use motcua_app::Config;
 use motcua_testkit::{answers, on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
+use serde_json::Value;
 
 on_both_engines!(
     a_citizen_applies_through_the_forms_and_the_desk_receives,
@@ -21,6 +23,10 @@ on_both_engines!(
     a_citizen_saves_an_application_half_done_and_resumes_it,
     a_citizen_reuses_a_document_from_their_store,
     anyone_asks_officers_answer_and_the_answer_is_published,
+    a_refused_file_keeps_the_answers_and_the_accepted_files,
+    change_links_reopen_the_form_with_the_answers_and_files,
+    errors_name_each_field_and_say_what_to_do,
+    officers_errors_link_to_the_fields_of_the_form_sent,
 );
 
 async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestEngine) {
@@ -67,7 +73,10 @@ async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestE
         .to_string();
     assert!(html.contains("class=\"error-summary\""), "{html}");
     assert!(html.contains(&format!("href=\"#f-{first_required}\"")));
-    assert!(html.contains("Vui lòng nhập thông tin này."));
+    let kind =
+        proc["form"].as_array().unwrap().iter().find(|f| f["key"] == first_required.as_str()).unwrap()["type"].clone();
+    let verb = if kind == "select" || kind == "checkbox" { "Chọn " } else { "Nhập " };
+    assert!(html.contains(&format!("href=\"#f-{first_required}\">{verb}")), "the message names the field");
     // Complete: check your answers, then submit.
     let res = citizen.post(app.url(&format!("/nop/{code}"))).multipart(form_of(false)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 303);
@@ -112,7 +121,7 @@ async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestE
     let refuse = Form::new().text("_csrf", csrf_of(&html)).text("action", "refuse").text("note", "");
     let res = spec.post(app.url(&format!("/ho-so/{dossier_code}/thao-tac"))).multipart(refuse).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res.text().await.unwrap().contains("Vui lòng ghi rõ lý do"));
+    assert!(res.text().await.unwrap().contains("<a href=\"#note-refuse\">Nhập lý do hoặc nội dung</a>"));
     // The result travels as a file through the forms.
     let forward = Form::new().text("_csrf", csrf_of(&html)).text("action", "forward");
     assert_eq!(
@@ -930,4 +939,286 @@ async fn anyone_asks_officers_answer_and_the_answer_is_published(engine: TestEng
         .unwrap();
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("Không tìm thấy hồ sơ"));
+}
+
+/// Birth registration (đăng ký khai sinh): a drop-down, required text fields, two documents.
+const BIRTH: &str = "1.001193";
+
+/// The form of a procedure with every answer of `answers` (but `skip`), as a browser sends it.
+fn answered_form(csrf: &str, proc: &Value, skip: &[&str]) -> Form {
+    let mut form = Form::new().text("_csrf", csrf.to_string());
+    for (k, v) in answers(proc) {
+        if !skip.contains(&k.as_str()) {
+            form = form.text(format!("a_{k}"), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+        }
+    }
+    form
+}
+
+fn pdf_part(tag: &str) -> Part {
+    Part::bytes(pdf(tag)).file_name(format!("{tag}.pdf"))
+}
+
+/// The value of the first `name="…" value="…"` hidden input named `name`.
+fn hidden(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    Some(html[at..].split('"').next()?.to_string())
+}
+
+/// A label as the middle of a sentence: its first letter in lower case.
+fn in_sentence(label: &str) -> String {
+    let mut c = label.chars();
+    c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+}
+
+fn document_name(proc: &Value, key: &str) -> String {
+    let docs = proc["required_documents"].as_array().unwrap();
+    docs.iter().find(|d| d["key"] == key).unwrap()["name"].as_str().unwrap().to_string()
+}
+
+fn field_label(proc: &Value, key: &str) -> String {
+    proc["form"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap()["label"].as_str().unwrap().to_string()
+}
+
+async fn a_refused_file_keeps_the_answers_and_the_accepted_files(engine: TestEngine) {
+    let app = TestApp::spawn_with(engine, Config { max_file_bytes: 4096, ..Config::default() }).await;
+    let (_, proc) = app.get(&format!("/api/v1/procedures/{BIRTH}"), None).await;
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let (_, html) = page(&app, &citizen, &format!("/nop/{BIRTH}")).await;
+    assert!(html.contains("data-max-bytes=\"4096\""), "the page tells its script the limit");
+    let csrf = csrf_of(&html);
+    let (declaration, certificate) = ("to_khai_khai_sinh", "giay_chung_sinh");
+    let url = app.url(&format!("/nop/{BIRTH}"));
+
+    // One file accepted, one over the limit: the form comes back with every answer and the
+    // accepted file kept, the refused one named beside its field.
+    let mut big = pdf("lon");
+    big.resize(5000, b' ');
+    let form = answered_form(&csrf, &proc, &[])
+        .part(format!("d_{declaration}"), pdf_part("to-khai"))
+        .part(format!("d_{certificate}"), Part::bytes(big).file_name("giay-chung-sinh-lon.pdf"));
+    let res = citizen.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<title>Lỗi: "), "the title says there is an error");
+    let too_large = format!("Tệp {} phải nhỏ hơn 4 KB", in_sentence(&document_name(&proc, certificate)));
+    assert!(html.contains(&format!("<a href=\"#f-{certificate}\">{too_large}</a>")), "summarised, linked: {html}");
+    assert!(html.contains(&format!("<p class=\"error-message\" id=\"f-{certificate}-error\">{too_large}</p>")));
+    assert_eq!(html.matches("class=\"error-message\"").count(), 1, "nothing else is wrong");
+    for (k, v) in answers(&proc) {
+        if let Some(text) = v.as_str().filter(|t| t.contains(' ')) {
+            assert!(
+                html.contains(&format!("value=\"{text}\"")) || html.contains(&format!(">{text}</textarea>")),
+                "{k}"
+            );
+        }
+    }
+    assert!(html.contains(&format!("id=\"kept-{declaration}\"")) && html.contains("to-khai.pdf"), "the file is kept");
+    let draft = hidden(&html, "nhap").expect("the form goes on with a draft on the server");
+    let confirm = format!("/nop/{BIRTH}/xac-nhan/{draft}");
+    assert_eq!(page(&app, &citizen, &confirm).await.0, 404, "a draft is not an application checked");
+    let res = citizen.post(app.url(&confirm)).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404, "nor submitted without its checks");
+
+    // Then a file of a type not accepted: refused the same way; the kept file stays.
+    let form = answered_form(&csrf, &proc, &[])
+        .text("nhap", draft.clone())
+        .part(format!("d_{certificate}"), Part::bytes(b"MZ\x90\x00 a program".to_vec()).file_name("giay.exe"));
+    let res = citizen.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("phải là PDF, JPEG, PNG, TIFF hoặc WebP"), "{html}");
+    assert!(html.contains(&format!("id=\"kept-{declaration}\"")) && html.contains("to-khai.pdf"));
+    let draft2 = hidden(&html, "nhap").expect("still a draft");
+    assert_eq!(draft2, draft, "no new file to keep: the same draft goes on");
+    let (_, mine) = page(&app, &citizen, "/ho-so").await;
+    assert_eq!(mine.matches("?nhap=").count(), 2, "one draft to resume (its name and its link): {mine}");
+
+    // Mended: only the missing file is sent again; the application goes through with both.
+    let form = answered_form(&csrf, &proc, &[])
+        .text("nhap", draft2)
+        .part(format!("d_{certificate}"), pdf_part("giay-chung-sinh"));
+    let res = citizen.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let review = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = page(&app, &citizen, &review).await;
+    assert!(html.contains("to-khai.pdf") && html.contains("giay-chung-sinh.pdf"), "{html}");
+    let res = citizen.post(app.url(&review)).form(&[("_csrf", csrf_of(&html))]).send().await.unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let dossier = location.trim_start_matches("/ho-so/").trim_end_matches("?moi=1").to_string();
+    let token = app.login("congdan").await;
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{dossier}"), Some(&token)).await;
+    let kept = d["attachments"].as_array().unwrap().iter().find(|a| a["key"] == declaration).expect("kept");
+    assert_eq!(app.get_bytes(kept["url"].as_str().unwrap(), Some(&token)).await.1, pdf("to-khai"), "byte for byte");
+    let (_, html) = page(&app, &citizen, "/ho-so").await;
+    assert!(!html.contains("id=\"drafts\""), "no draft left behind");
+    // The API keeps answering 413 to a file over the limit.
+    let mut form = submission(&proc, &answers(&proc));
+    let mut big = pdf("lon");
+    big.resize(5000, b' ');
+    form = form.part("extra", Part::bytes(big).file_name("lon.pdf"));
+    assert_eq!(app.post_multipart("/api/v1/dossiers", Some(&token), form).await.0, 413);
+}
+
+async fn change_links_reopen_the_form_with_the_answers_and_files(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get(&format!("/api/v1/procedures/{BIRTH}"), None).await;
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let (_, html) = page(&app, &citizen, &format!("/nop/{BIRTH}")).await;
+    let csrf = csrf_of(&html);
+    let url = app.url(&format!("/nop/{BIRTH}"));
+    let docs = ["to_khai_khai_sinh", "giay_chung_sinh"];
+    let mut form = answered_form(&csrf, &proc, &["noi_sinh"]).text("a_noi_sinh", "Bệnh viện Đa khoa tỉnh Lào Cai");
+    for key in docs {
+        form = form.part(format!("d_{key}"), pdf_part(key));
+    }
+    let res = citizen.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let review = res.headers()["location"].to_str().unwrap().to_string();
+    let draft = review.rsplit('/').next().unwrap().to_string();
+    let (_, html) = page(&app, &citizen, &review).await;
+    // A change link on every row: to the form, resuming this application, at the field.
+    for f in proc["form"].as_array().unwrap() {
+        let key = f["key"].as_str().unwrap();
+        let link = format!("href=\"/nop/{BIRTH}?nhap={draft}#f-{key}\" id=\"change-{key}\">Sửa");
+        assert!(html.contains(&link), "{key}: {html}");
+    }
+    for key in docs {
+        assert!(html.contains(&format!("href=\"/nop/{BIRTH}?nhap={draft}#f-{key}\"")), "{key}");
+    }
+    let (s, html) = page(&app, &citizen, &format!("/nop/{BIRTH}?nhap={draft}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("value=\"Bệnh viện Đa khoa tỉnh Lào Cai\""), "the answers are filled in");
+    assert!(html.contains(&format!("<option value=\"{}\" selected>", answers(&proc)["gioi_tinh"].as_str().unwrap())));
+    for key in docs {
+        assert!(html.contains(&format!("id=\"kept-{key}\"")) && html.contains(&format!("{key}.pdf")), "{key} kept");
+    }
+    assert!(html.contains("id=\"f-noi_sinh\""), "the field the link leads to");
+    assert!(!html.contains("id=\"resuming\""), "not a draft saved earlier");
+    // One answer changed, no file chosen again: the new answer and the same files.
+    let form = answered_form(&csrf_of(&html), &proc, &["noi_sinh"])
+        .text("a_noi_sinh", "Trạm y tế xã Bản Phiệt")
+        .text("nhap", draft.clone());
+    let res = citizen.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let review2 = res.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = page(&app, &citizen, &review2).await;
+    assert!(html.contains("Trạm y tế xã Bản Phiệt") && !html.contains("Bệnh viện Đa khoa"), "{html}");
+    for key in docs {
+        assert!(html.contains(&format!("{key}.pdf")), "{key} still attached: {html}");
+    }
+    assert_eq!(page(&app, &citizen, &review).await.0, 404, "the earlier check page is gone");
+    let other = browser();
+    sign_in(&app, &other, "congdan2").await;
+    let draft2 = review2.rsplit('/').next().unwrap();
+    assert_eq!(page(&app, &other, &format!("/nop/{BIRTH}?nhap={draft2}")).await.0, 404, "the owner's only");
+}
+
+async fn errors_name_each_field_and_say_what_to_do(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get(&format!("/api/v1/procedures/{BIRTH}"), None).await;
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let url = app.url(&format!("/nop/{BIRTH}"));
+    let (_, html) = page(&app, &citizen, &format!("/nop/{BIRTH}")).await;
+    let form = answered_form(&csrf_of(&html), &proc, &["gioi_tinh", "ho_ten_tre", "ngay_sinh"])
+        .text("a_ngay_sinh", "31/02/2024");
+    let res = citizen.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    // A drop-down is chosen, a text typed, a date typed as a real one; a file chosen.
+    let choose = format!("Chọn {}", in_sentence(&field_label(&proc, "gioi_tinh")));
+    let enter = format!("Nhập {}", in_sentence(&field_label(&proc, "ho_ten_tre")));
+    assert_eq!(enter, "Nhập họ, chữ đệm và tên của trẻ");
+    let date = format!("Nhập {} là một ngày có thật", in_sentence(&field_label(&proc, "ngay_sinh")));
+    let file = format!("Chọn tệp {}", in_sentence(&document_name(&proc, "to_khai_khai_sinh")));
+    for (key, message) in
+        [("gioi_tinh", &choose), ("ho_ten_tre", &enter), ("ngay_sinh", &date), ("to_khai_khai_sinh", &file)]
+    {
+        assert!(html.contains(&format!("<a href=\"#f-{key}\">{message}")), "{key}: {message} in {html}");
+        assert!(html.contains(&format!("id=\"f-{key}-error\">{message}")), "{key} beside the field");
+        assert!(html.contains(&format!("id=\"f-{key}\"")), "{key}: the link reaches the field");
+    }
+    let summary = &html[html.find("id=\"error-summary\"").unwrap()..];
+    assert!(html.contains("tabindex=\"-1\"") && html.contains("autofocus"), "the summary takes the focus");
+    assert_eq!(summary[..summary.find("</div>").unwrap()].matches("<li>").count(), 5, "one message per field");
+    assert!(!html.contains("Vui lòng nhập thông tin này"), "no message without its field");
+
+    // In English, the same in English.
+    citizen.get(app.url("/ngon-ngu?lang=en&next=%2F")).send().await.unwrap();
+    let (_, html) = page(&app, &citizen, &format!("/nop/{BIRTH}")).await;
+    let form = answered_form(&csrf_of(&html), &proc, &["gioi_tinh", "ho_ten_tre"]);
+    let html = citizen.post(&url).multipart(form).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<title>Error: "), "{html}");
+    assert!(html.contains("<a href=\"#f-gioi_tinh\">Select sex</a>"), "{html}");
+    let enter = html.split("<a href=\"#f-ho_ten_tre\">").nth(1).and_then(|rest| rest.split("</a>").next());
+    assert!(enter.is_some_and(|m| m.starts_with("Enter child") && m.ends_with("s full name")), "{enter:?}");
+
+    // The anti-spam checks never stand for an empty field.
+    let visitor = browser();
+    let (_, html) = page(&app, &visitor, &format!("/thu-tuc/{BIRTH}")).await;
+    let now = chrono::Utc::now().timestamp_millis().to_string();
+    let sent = [("_csrf", csrf_of(&html)), ("name", "".into()), ("email", "".into()), ("body", "".into()), ("t", now)];
+    let res = visitor.post(app.url(&format!("/thu-tuc/{BIRTH}/hoi"))).form(&sent).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    for (key, message) in [("name", "Nhập họ và tên"), ("email", "Nhập thư điện tử"), ("body", "Nhập nội dung")]
+    {
+        assert!(html.contains(&format!("<a href=\"#f-{key}\">{message}</a>")), "{key}: {html}");
+    }
+    assert!(!html.contains("quá nhanh"), "an empty question is not 'sent too fast'");
+    assert!(html.contains("<title>Lỗi: "));
+}
+
+async fn officers_errors_link_to_the_fields_of_the_form_sent(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let desk = browser();
+    sign_in(&app, &desk, "tiepnhan").await;
+    let (_, html) = page(&app, &desk, &format!("/ho-so/{code}")).await;
+    // Refusing with a reason of spaces only: the reason is asked for beside the refusal's note.
+    let refuse = Form::new().text("_csrf", csrf_of(&html)).text("action", "refuse").text("note", "   ");
+    let res = desk.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(refuse).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<title>Lỗi: "));
+    assert!(html.contains("<a href=\"#note-refuse\">Nhập lý do hoặc nội dung</a>"), "{html}");
+    assert!(html.contains("id=\"note-refuse\""), "the link reaches the refusal's note");
+    let refusal = &html[html.find("id=\"action-refuse\"").unwrap()..];
+    let refusal = &refusal[..refusal.find("</form>").unwrap()];
+    assert!(refusal.contains("<p class=\"error-message\">Nhập lý do hoặc nội dung</p>"), "{refusal}");
+    assert_eq!(html.matches("class=\"error-message\"").count(), 1, "beside that form's field only");
+    // Receiving, then a leader issuing without a file: the link goes to the file input.
+    let receive = Form::new().text("_csrf", csrf_of(&html)).text("action", "receive").text("note", "Đủ");
+    assert_eq!(
+        desk.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(receive).send().await.unwrap().status(),
+        303
+    );
+    let spec = browser();
+    sign_in(&app, &spec, "chuyenvien").await;
+    let (_, html) = page(&app, &spec, &format!("/ho-so/{code}")).await;
+    let forward = Form::new().text("_csrf", csrf_of(&html)).text("action", "forward");
+    assert_eq!(
+        spec.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(forward).send().await.unwrap().status(),
+        303
+    );
+    let leader = browser();
+    sign_in(&app, &leader, "lanhdao").await;
+    let (_, html) = page(&app, &leader, &format!("/ho-so/{code}")).await;
+    let issue = Form::new().text("_csrf", csrf_of(&html)).text("action", "issue_result").text("note", "Ký duyệt");
+    let res = leader.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(issue).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<a href=\"#file-issue_result\">Chọn tệp kết quả</a>"), "{html}");
+    assert!(html.contains("id=\"file-issue_result\""));
+    assert!(html.contains(">Ký duyệt</textarea>"), "the note typed is kept");
+    for old in ["#f-note", "#f-result"] {
+        assert!(!html.contains(&format!("href=\"{old}\"")), "{old} leads nowhere");
+    }
 }

@@ -1,6 +1,6 @@
 //! Sign in, register, sign out.
 
-use motcua_app::present;
+use motcua_app::present::{self, Entry, FieldName};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -169,11 +169,24 @@ pub async fn register(
     match register_citizen(&state, &req).await {
         Ok(user) => start_session(&state, &user, "/ho-so").await,
         Err(e) if e.kind == ErrorKind::Validation => {
-            let order: Vec<String> =
-                ["full_name", "id_number", "phone", "email", "password"].iter().map(|s| s.to_string()).collect();
-            let fields: BTreeMap<String, String> = e.fields.clone();
-            let errors = FormErrors::from_keys(ctx.lang, &fields, &order);
-            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &register_page(&ctx, &f, errors)))
+            let page = register_page(&ctx, &f, FormErrors::default());
+            // A field left empty is told as required, whatever its format check said.
+            let fields: BTreeMap<String, String> = e
+                .fields
+                .iter()
+                .map(|(k, code)| {
+                    let typed = match k.as_str() {
+                        "password" => Some(f.password.as_str()),
+                        _ => page.fields.iter().find(|x| &x.0 == k).map(|x| x.3.as_str()),
+                    };
+                    let empty = typed.is_some_and(|v| v.trim().is_empty());
+                    (k.clone(), if empty { "field-required".to_string() } else { code.clone() })
+                })
+                .collect();
+            let names: Vec<FieldName> =
+                page.fields.iter().map(|x| FieldName::new(&x.0, x.1.clone(), Entry::Typed)).collect();
+            let errors = FormErrors::named(ctx.lang, &fields, &names);
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage { errors, ..page }))
         }
         Err(e) => Err(e),
     }

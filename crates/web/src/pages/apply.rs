@@ -6,12 +6,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use motcua_app::present;
+use motcua_app::i18n::Lang;
+use motcua_app::present::{self, FieldName};
 use motcua_domain::form::FieldType;
 use motcua_store::catalog::Procedure;
 use motcua_store::drafts;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 use super::csrf::{Csrf, CsrfMultipart};
 use super::{Ctx, FormErrors, SignedIn};
@@ -46,6 +48,9 @@ pub struct DocumentView {
     pub store: Vec<(String, String)>,
     /// Whether the document accepts one from the store.
     pub reusable: bool,
+    /// What to say when a file chosen is over the size limit (shown by the page's script before
+    /// uploading, where the browser runs it).
+    pub too_large: String,
 }
 
 #[derive(Template)]
@@ -63,10 +68,15 @@ pub(super) struct ApplyPage {
     errors: FormErrors,
     fields: Vec<FieldView>,
     documents: Vec<DocumentView>,
-    /// The saved draft being resumed.
+    /// The draft being resumed.
     draft: String,
+    /// Whether to say that a draft saved earlier is being resumed.
+    resuming_saved: bool,
     /// The fee schedule in words, when the procedure charges one.
     fee: Vec<String>,
+    /// The largest file accepted, in bytes (for the page's script, which checks sizes before
+    /// uploading).
+    max_bytes: usize,
 }
 
 impl ApplyPage {
@@ -110,11 +120,12 @@ pub(super) fn answers_and_files(p: &Procedure, parts: uploads::Parts) -> (Map<St
     (answers, files)
 }
 
-/// The order in which a procedure's errors are summarised: form fields, then documents.
-pub(super) fn error_order(p: &Procedure) -> Vec<String> {
-    let mut order: Vec<String> = p.form.iter().map(|f| f.key.clone()).collect();
-    order.extend(p.documents.iter().map(|d| d.key.clone()));
-    order
+/// A procedure's form fields, then its documents, as their errors name them: the order in
+/// which the errors are summarised.
+pub(super) fn field_names(lang: Lang, p: &Procedure, max_bytes: usize) -> Vec<FieldName> {
+    let mut names: Vec<FieldName> = p.form.iter().map(|f| FieldName::of_form_field(lang, f)).collect();
+    names.extend(p.documents.iter().map(|d| FieldName::of_document(lang, d, max_bytes)));
+    names
 }
 
 fn kind_name(k: FieldType) -> (&'static str, &'static str) {
@@ -130,7 +141,13 @@ fn kind_name(k: FieldType) -> (&'static str, &'static str) {
     }
 }
 
-pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>, errors: FormErrors) -> ApplyPage {
+pub(super) fn apply_page(
+    ctx: &Ctx,
+    p: &Procedure,
+    answers: &Map<String, Value>,
+    errors: FormErrors,
+    max_bytes: usize,
+) -> ApplyPage {
     let lang = ctx.lang;
     let user = ctx.user.as_ref();
     let text = |v: Option<&Value>| match v {
@@ -174,6 +191,7 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
             kept: String::new(),
             store: vec![],
             reusable: d.reusable,
+            too_large: present::field_error(lang, "document-too-large", &FieldName::of_document(lang, d, max_bytes)),
         })
         .collect();
     ApplyPage {
@@ -189,11 +207,13 @@ pub(super) fn apply_page(ctx: &Ctx, p: &Procedure, answers: &Map<String, Value>,
         fields,
         documents,
         draft: String::new(),
+        resuming_saved: false,
         fee: if p.fee.base_vnd > 0 || p.fee.depends_on_answers() {
             motcua_app::payments::schedule_text(p, lang)
         } else {
             vec![]
         },
+        max_bytes,
     }
 }
 
@@ -225,7 +245,7 @@ impl ApplyPage {
         Ok(self)
     }
 
-    /// The form resuming a saved draft: its files are kept unless others are chosen.
+    /// The form resuming a draft: its files are kept unless others are chosen.
     fn resuming(mut self, draft: &drafts::Draft) -> Self {
         for d in &mut self.documents {
             d.kept = draft
@@ -260,16 +280,17 @@ pub struct ResumeQuery {
     nhap: Option<String>,
 }
 
-/// A user's saved draft of this procedure; 404 for anyone else's.
-async fn saved_draft(state: &AppState, user_id: i64, code: &str, id: &str) -> HttpResult<drafts::Draft> {
+/// A user's draft of this procedure to go on with: one saved half-done, or the application
+/// waiting on its check-your-answers page (reopened to change an answer); 404 for anyone else's.
+async fn resumable_draft(state: &AppState, user_id: i64, code: &str, id: &str) -> HttpResult<drafts::Draft> {
     let d = drafts::get(&state.db, user_id, id).await?;
-    if !d.saved || d.procedure_code != code {
+    if d.procedure_code != code {
         return Err(AppError::not_found().into());
     }
     Ok(d)
 }
 
-/// The application form, empty or resuming a saved draft.
+/// The application form, empty or resuming a draft.
 pub async fn form(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -279,21 +300,23 @@ pub async fn form(
 ) -> HttpResult<Response> {
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
-    match q.nhap.as_deref().filter(|d| !d.is_empty()) {
+    let max = state.config.max_file_bytes;
+    let page = match q.nhap.as_deref().filter(|d| !d.is_empty()) {
         Some(id) => {
-            let d = saved_draft(&state, user.id, &p.code, id).await?;
-            let page = apply_page(&ctx, &p, &d.data, FormErrors::default()).resuming(&d);
-            Ok(ctx.render(&page.with_store(&state, &user).await?))
+            let d = resumable_draft(&state, user.id, &p.code, id).await?;
+            let mut page = apply_page(&ctx, &p, &d.data, FormErrors::default(), max).resuming(&d);
+            page.resuming_saved = d.saved;
+            page
         }
-        None => {
-            let page = apply_page(&ctx, &p, &Map::new(), FormErrors::default());
-            Ok(ctx.render(&page.with_store(&state, &user).await?))
-        }
-    }
+        None => apply_page(&ctx, &p, &Map::new(), FormErrors::default(), max),
+    };
+    Ok(ctx.render(&page.with_store(&state, &user).await?))
 }
 
 /// Checks the application; on success stores it as a pending application and shows the
-/// check-your-answers page, otherwise the form again with every error.
+/// check-your-answers page, otherwise the form again with every error. Nothing sent is lost on
+/// the way: a file refused (too large, of another type) is named beside its field while the
+/// answers and every file accepted are kept (as a draft, see [`again_with_errors`]).
 pub async fn check(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -303,17 +326,10 @@ pub async fn check(
 ) -> HttpResult<Response> {
     citizen_only(&ctx)?;
     let p = procedure_for(&state, &code)?;
-    let parts = match uploads::read(mp, state.config.max_file_bytes).await {
-        Ok(parts) => parts,
-        Err(e) if e.kind == ErrorKind::PayloadTooLarge => {
-            let errors = FormErrors::general(ctx.t("error-file-too-large"));
-            return Ok(ctx.render_status(StatusCode::PAYLOAD_TOO_LARGE, &apply_page(&ctx, &p, &Map::new(), errors)));
-        }
-        Err(e) => return Err(e),
-    };
+    let parts = uploads::read_form(mp, state.config.max_file_bytes).await?;
     let saving = parts.fields.contains_key("save");
     let resumed = match parts.fields.get("nhap").filter(|d| !d.is_empty()) {
-        Some(id) => Some(saved_draft(&state, user.id, &p.code, id).await?),
+        Some(id) => Some(resumable_draft(&state, user.id, &p.code, id).await?),
         None => None,
     };
     let picks: Vec<(String, String)> = p
@@ -323,50 +339,81 @@ pub async fn check(
             parts.fields.get(&format!("r_{}", d.key)).filter(|v| !v.is_empty()).map(|v| (d.key.clone(), v.clone()))
         })
         .collect();
+    let mut refused: BTreeMap<String, String> = parts
+        .too_large
+        .iter()
+        .filter_map(|k| k.strip_prefix("d_"))
+        .map(|k| (k.to_string(), "document-too-large".into()))
+        .collect();
     let (answers, files) = answers_and_files(&p, parts);
+    let (files, unfit) = motcua_app::uploads::accepted_for(&p, files);
+    refused.extend(unfit);
     // A new upload wins over a pick from the store, which wins over a draft's kept file.
     let documents = motcua_app::citizen_store::with_store_picks(&state, &user, &p, files, &picks).await?;
-    if !documents.refused.is_empty() {
-        let errors = FormErrors::from_keys(ctx.lang, &documents.refused, &error_order(&p));
-        let page = apply_page(&ctx, &p, &answers, errors).with_store(&state, &user).await?;
-        return Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
-    }
-    let mut files = documents.files;
-    if let Some(d) = &resumed {
-        let kept = motcua_app::drafts::kept_draft_files(&state, d, &files).await?;
-        files.extend(kept);
-    }
-    let outcome = if saving {
-        motcua_app::drafts::save_draft(&state, &user, &p, &answers, &files).await.map(|_| "/ho-so?luu=1".to_string())
-    } else {
-        match motcua_app::dossiers::submit::prepare_submission(&state, &user, &code, &answers, &files).await {
-            Ok((p, data, attachments)) => {
-                let id = drafts::create(&state.db, user.id, &p.code, &data, &attachments, false).await?;
-                Ok(format!("/nop/{}/xac-nhan/{id}", p.code))
-            }
-            Err(e) => Err(e),
+    refused.extend(documents.refused);
+    let files = documents.files;
+    let form = SentApplication { p: &p, answers: &answers, files: &files, resumed: resumed.as_ref() };
+    if saving {
+        if !refused.is_empty() {
+            return again_with_errors(&state, &ctx, &user, form, &refused).await;
         }
-    };
-    match outcome {
-        Ok(next) => {
-            // The saved draft gave its files to what replaces it.
+        motcua_app::drafts::save_draft(&state, &user, &p, &answers, &files, resumed.as_ref()).await?;
+        return Ok(Redirect::to("/ho-so?luu=1").into_response());
+    }
+    let mut all = files.clone();
+    if let Some(d) = &resumed {
+        all.extend(motcua_app::drafts::kept_draft_files(&state, d, &files).await?);
+    }
+    if !refused.is_empty() {
+        // Every problem at once; a refused file's own reason rather than "required".
+        let mut codes = motcua_app::dossiers::submit::check_submission(&p, &answers, &all).err().unwrap_or_default();
+        codes.extend(refused);
+        return again_with_errors(&state, &ctx, &user, form, &codes).await;
+    }
+    match motcua_app::dossiers::submit::prepare_submission(&state, &user, &code, &answers, &all).await {
+        Ok((p, data, attachments)) => {
+            let id = drafts::create(&state.db, user.id, &p.code, &data, &attachments, false).await?;
+            // The draft gave its files to what replaces it.
             if let Some(d) = &resumed {
                 motcua_app::drafts::discard_draft(&state, d).await?;
             }
-            Ok(Redirect::to(&next).into_response())
+            Ok(Redirect::to(&format!("/nop/{}/xac-nhan/{id}", p.code)).into_response())
         }
-        Err(e) if e.kind == ErrorKind::Validation => {
-            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &error_order(&p));
-            let page = apply_page(&ctx, &p, &answers, errors);
-            let page = match &resumed {
-                Some(d) => page.resuming(d),
-                None => page,
-            };
-            let page = page.with_store(&state, &user).await?;
-            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
+        Err(e) if e.kind == ErrorKind::Validation => again_with_errors(&state, &ctx, &user, form, &e.fields).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// An application form as it was sent: the answers, the files accepted (uploads and picks from
+/// the store) and the draft it continues.
+struct SentApplication<'a> {
+    p: &'a Procedure,
+    answers: &'a Map<String, Value>,
+    files: &'a [uploads::Upload],
+    resumed: Option<&'a drafts::Draft>,
+}
+
+/// The form again with its errors (422), every answer as typed and every file accepted kept: as
+/// soon as there is a file, the application becomes a draft on the server, which the form
+/// resumes, so the files need not be chosen again.
+async fn again_with_errors(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &motcua_store::users::User,
+    sent: SentApplication<'_>,
+    codes: &BTreeMap<String, String>,
+) -> HttpResult<Response> {
+    let SentApplication { p, answers, files, resumed } = sent;
+    let max = state.config.max_file_bytes;
+    let kept = motcua_app::drafts::keep_draft(state, user, p, answers, files, resumed).await?;
+    let errors = FormErrors::named(ctx.lang, codes, &field_names(ctx.lang, p, max));
+    let page = apply_page(ctx, p, answers, errors, max);
+    let page = match &kept {
+        Some(d) => page.resuming(d),
+        None => page,
+    };
+    let page = page.with_store(state, user).await?;
+    Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 #[derive(Template)]
@@ -376,17 +423,20 @@ struct ReviewPage {
     code: String,
     draft: String,
     name: String,
-    answers: Vec<(String, String)>,
-    files: Vec<(String, String, String)>,
+    /// Each answer: (field key, label, answer as shown).
+    answers: Vec<(String, String, String)>,
+    /// Each file: (document key, document name, file name, size).
+    files: Vec<(String, String, String, String)>,
     /// The fee for these answers; none when free.
     fee: Option<super::FeeView>,
 }
 
-/// A user's pending application for a procedure, with the procedure; 404 for anyone else's.
+/// A user's pending application for a procedure, with the procedure; 404 for anyone else's,
+/// and for a draft saved half-done (its answers were never checked: it goes through the form).
 async fn load_draft(state: &AppState, user_id: i64, code: &str, draft: &str) -> HttpResult<(drafts::Draft, Procedure)> {
     let d = drafts::get(&state.db, user_id, draft).await?;
     let p = procedure_for(state, &d.procedure_code)?;
-    if p.code != code {
+    if p.code != code || d.saved {
         return Err(AppError::not_found().into());
     }
     Ok((d, p))
@@ -401,13 +451,20 @@ pub async fn review(
 ) -> HttpResult<Response> {
     let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
     let lang = ctx.lang;
-    let answers = present::shown_answers(lang, &p.form, &d.data);
+    // `shown_answers` gives one row per field, in form order.
+    let answers = p
+        .form
+        .iter()
+        .zip(present::shown_answers(lang, &p.form, &d.data))
+        .map(|(f, (label, shown))| (f.key.clone(), label, shown))
+        .collect();
     let files = d
         .files
         .iter()
         .map(|f| {
             let doc = p.documents.iter().find(|x| x.key == f.key);
             (
+                f.key.clone(),
                 doc.map(|x| lang.pick(&x.name, x.name_en.as_deref()).to_string()).unwrap_or_else(|| f.key.clone()),
                 f.file_name.clone(),
                 size_text(f.blob.size),

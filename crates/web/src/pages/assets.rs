@@ -1,5 +1,8 @@
 //! Static assets compiled into the binary, served under content-hashed names with long cache
 //! lifetimes; nothing is loaded from outside the server.
+//!
+//! The one script only enhances pages that work without it (the error summary takes the focus,
+//! its links focus their fields, file sizes are checked before uploading).
 
 use std::sync::OnceLock;
 
@@ -11,10 +14,21 @@ use sha2::{Digest, Sha256};
 use crate::error::{AppError, HttpResult};
 
 const CSS: &str = include_str!("../../assets/style.css");
+const SCRIPT: &str = include_str!("../../assets/forms.js");
+
+/// An asset's name with its content hash: `style.<hash>.css`.
+fn hashed(stem: &str, ext: &str, content: &str) -> String {
+    format!("{stem}.{}.{ext}", &hex::encode(Sha256::digest(content.as_bytes()))[..12])
+}
 
 fn css_name() -> &'static str {
     static NAME: OnceLock<String> = OnceLock::new();
-    NAME.get_or_init(|| format!("style.{}.css", &hex::encode(Sha256::digest(CSS.as_bytes()))[..12]))
+    NAME.get_or_init(|| hashed("style", "css", CSS))
+}
+
+fn script_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| hashed("forms", "js", SCRIPT))
 }
 
 /// The stylesheet's URL.
@@ -23,18 +37,21 @@ pub fn css_url() -> &'static str {
     URL.get_or_init(|| format!("/static/{}", css_name()))
 }
 
+/// The script's URL.
+pub fn script_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| format!("/static/{}", script_name()))
+}
+
 /// Serves an asset by its hashed name.
 pub async fn serve(Path(name): Path<String>) -> HttpResult<Response> {
-    if name == css_name() {
-        Ok((
-            [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
-            CSS,
-        )
-            .into_response())
+    let (content_type, body) = if name == css_name() {
+        ("text/css; charset=utf-8", CSS)
+    } else if name == script_name() {
+        ("text/javascript; charset=utf-8", SCRIPT)
     } else {
-        Err(AppError::not_found().into())
-    }
+        return Err(AppError::not_found().into());
+    };
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body)
+        .into_response())
 }

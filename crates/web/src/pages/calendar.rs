@@ -140,13 +140,11 @@ pub async fn save(
     let mut form_errors = FormErrors::default();
     for (field, bad) in &errors {
         let message = ctx.lang.t_args("calendar-bad-date", &[("date", bad), ("year", &year.to_string())]);
-        form_errors.items.push((field.clone(), message));
+        form_errors.add(field, message);
     }
     if let Some(both) = off.iter().find(|d| work.contains(d)) {
-        form_errors.items.push((
-            "working_days".into(),
-            ctx.lang.t_args("calendar-both", &[("date", &both.format("%d/%m/%Y").to_string())]),
-        ));
+        form_errors
+            .add("working_days", ctx.lang.t_args("calendar-both", &[("date", &both.format("%d/%m/%Y").to_string())]));
     }
     if !form_errors.is_empty() {
         let page = page(&ctx, year, f.days_off.clone(), f.working_days.clone(), form_errors, String::new());

@@ -74,6 +74,8 @@ pub struct ClockView {
 struct DossierPage {
     ctx: Ctx,
     errors: FormErrors,
+    /// The form the errors are about, as it was sent.
+    sent: SentForm,
     created: bool,
     flash: String,
     code: String,
@@ -210,7 +212,7 @@ async fn dossier_page(
     state: &AppState,
     ctx: &Ctx,
     v: DossierView,
-    errors: FormErrors,
+    (errors, sent): (FormErrors, SentForm),
     created: bool,
     flash: String,
 ) -> HttpResult<DossierPage> {
@@ -330,6 +332,7 @@ async fn dossier_page(
         fee: fee_view(lang, &v),
         ctx: ctx.clone(),
         errors,
+        sent,
         created,
         flash,
         code: d.code.clone(),
@@ -431,7 +434,7 @@ pub async fn page(
         },
         None => String::new(),
     };
-    let page = dossier_page(&state, &ctx, v, FormErrors::default(), q.moi.is_some(), flash).await?;
+    let page = dossier_page(&state, &ctx, v, Default::default(), q.moi.is_some(), flash).await?;
     Ok(ctx.render(&page))
 }
 
@@ -469,34 +472,112 @@ pub async fn act(
         }
         other => other.map(|_| ()),
     };
-    after_form(&state, &ctx, &user, &code, &action, result, &["due_at", "note"]).await
+    let sent = SentForm {
+        name: action.trim().to_string(),
+        note: fields.get("note").cloned().unwrap_or_default(),
+        due_at: fields.get("due_at").cloned().unwrap_or_default(),
+        ..SentForm::default()
+    };
+    after_form(&state, &ctx, &user, &code, sent, result).await
+}
+
+/// A form of the dossier page as it was sent, so that its problems come back beside its fields
+/// with what was typed.
+#[derive(Default)]
+pub struct SentForm {
+    /// The action, `answer_consultation` or `rate`.
+    pub name: String,
+    /// The consultation answered.
+    pub consultation: Option<i64>,
+    /// The note of an action.
+    pub note: String,
+    /// The new due date of a reschedule, as typed.
+    pub due_at: String,
+    /// The opinion given to a consultation.
+    pub answer: String,
+    /// The rating's comment.
+    pub comment: String,
+    /// The rating's levels chosen: (criterion, level).
+    pub levels: Vec<(String, String)>,
+}
+
+impl SentForm {
+    /// Whether this is the opinion sent for the consultation `id`.
+    pub fn answers_consultation(&self, id: &i64) -> bool {
+        self.name == "answer_consultation" && self.consultation == Some(*id)
+    }
+
+    /// Whether the rating sent chose this level for this criterion.
+    pub fn chose(&self, criterion: &str, level: &str) -> bool {
+        self.levels.iter().any(|(c, l)| c == criterion && l == level)
+    }
+
+    /// The fields of this form as its messages name them, with the ids of their inputs.
+    fn fields(&self, state: &AppState, lang: Lang, v: &DossierView) -> Vec<(present::FieldName, String)> {
+        use present::{Entry, FieldName};
+        let name = &self.name;
+        match name.as_str() {
+            "answer_consultation" => vec![(
+                FieldName::new("answer", lang.t("consultation-your-answer"), Entry::Typed),
+                format!("answer-text-{}", self.consultation.unwrap_or_default()),
+            )],
+            "rate" => {
+                let mut out: Vec<(FieldName, String)> = motcua_domain::rating::CRITERIA
+                    .iter()
+                    .map(|c| (FieldName::new(c, lang.t(&format!("rating-{c}")), Entry::Chosen), format!("f-{c}")))
+                    .collect();
+                out.push((FieldName::new("comment", lang.t("rating-comment"), Entry::Typed), "f-comment".into()));
+                out
+            }
+            _ => {
+                let required = Action::parse(name).is_some_and(|a| a.requires_note());
+                let note = lang.t(if required { "action-note-required" } else { "action-note" });
+                let mut out = vec![
+                    (FieldName::new("note", note, Entry::Typed), format!("note-{name}")),
+                    (FieldName::new("due_at", lang.t("action-new-due"), Entry::Typed), format!("due-{name}")),
+                    (
+                        FieldName::new("result", lang.t("action-result-file"), Entry::File)
+                            .limit(size_text(state.config.max_file_bytes as i64)),
+                        format!("file-{name}"),
+                    ),
+                ];
+                out.extend(v.procedure.documents.iter().map(|d| {
+                    (present::FieldName::of_document(lang, d, state.config.max_file_bytes), format!("sup-{}", d.key))
+                }));
+                out
+            }
+        }
+    }
 }
 
 /// Where a form of the dossier page leads: back to the page with a flash naming what was done,
-/// or the page again with the problems the user can mend (409 when the dossier moved on
-/// meanwhile, 422 otherwise); other errors are the error page's.
+/// or the page again with the problems the user can mend, beside the fields of the form they
+/// sent (409 when the dossier moved on meanwhile, 422 otherwise); other errors are the error
+/// page's.
 async fn after_form(
     state: &AppState,
     ctx: &Ctx,
     user: &motcua_store::users::User,
     code: &str,
-    done: &str,
+    sent: SentForm,
     result: Result<(), AppError>,
-    order: &[&str],
 ) -> HttpResult<Response> {
     let e = match result {
-        Ok(()) => return Ok(Redirect::to(&format!("/ho-so/{code}?xong={done}")).into_response()),
+        Ok(()) => return Ok(Redirect::to(&format!("/ho-so/{code}?xong={}", sent.name)).into_response()),
         Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => e,
         Err(e) => return Err(e.into()),
     };
+    let v = motcua_app::dossiers::view::view_dossier(state, Some(user), code).await?;
     let errors = if e.fields.is_empty() {
         FormErrors::general(ctx.t(e.message.unwrap_or(e.kind.message_key())))
     } else {
-        let order: Vec<String> = order.iter().map(|s| s.to_string()).collect();
-        FormErrors::from_keys(ctx.lang, &e.fields, &order)
+        let fields = sent.fields(state, ctx.lang, &v);
+        let names: Vec<present::FieldName> = fields.iter().map(|(n, _)| n.clone()).collect();
+        fields
+            .into_iter()
+            .fold(FormErrors::named(ctx.lang, &e.fields, &names), |errors, (n, id)| errors.link(&n.key, id))
     };
-    let v = motcua_app::dossiers::view::view_dossier(state, Some(user), code).await?;
-    let page = dossier_page(state, ctx, v, errors, false, String::new()).await?;
+    let page = dossier_page(state, ctx, v, (errors, sent), false, String::new()).await?;
     let status = if e.kind == ErrorKind::Conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok(ctx.render_status(status, &page))
 }
@@ -521,7 +602,13 @@ pub async fn answer(
         motcua_app::dossiers::consult::answer_consultation(&state, &user, &code, form.consultation, &form.answer)
             .await
             .map(|_| ());
-    after_form(&state, &ctx, &user, &code, "answer_consultation", result, &["answer"]).await
+    let sent = SentForm {
+        name: "answer_consultation".into(),
+        consultation: Some(form.consultation),
+        answer: form.answer,
+        ..SentForm::default()
+    };
+    after_form(&state, &ctx, &user, &code, sent, result).await
 }
 
 /// The rating form.
@@ -545,5 +632,15 @@ pub async fn rate(
     let levels = [f.overall.as_deref(), f.timeliness.as_deref(), f.convenience.as_deref(), f.attitude.as_deref()];
     let result =
         motcua_app::dossiers::rate::rate_dossier(&state, &user, &code, levels, f.comment.as_deref()).await.map(|_| ());
-    after_form(&state, &ctx, &user, &code, "rate", result, &motcua_domain::rating::CRITERIA).await
+    let sent = SentForm {
+        name: "rate".into(),
+        levels: motcua_domain::rating::CRITERIA
+            .iter()
+            .zip(levels)
+            .filter_map(|(c, l)| l.map(|l| (c.to_string(), l.to_string())))
+            .collect(),
+        comment: f.comment.clone().unwrap_or_default(),
+        ..SentForm::default()
+    };
+    after_form(&state, &ctx, &user, &code, sent, result).await
 }

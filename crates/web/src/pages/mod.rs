@@ -176,6 +176,11 @@ impl Ctx {
         assets::css_url()
     }
 
+    /// The URL of the pages' script, with its content hash.
+    pub fn script(&self) -> &'static str {
+        assets::script_url()
+    }
+
     /// The URL of this page in the other language.
     pub fn other_lang_url(&self) -> String {
         let next: String = url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect();
@@ -196,38 +201,95 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// Form errors: a summary at the top, each linked to its field, and the message by the field.
+/// One problem of a form: the field it is about, the element its summary link leads to, and
+/// what to do, in the visitor's language.
+#[derive(Clone, Debug)]
+pub struct FormError {
+    /// The field's key; empty for a problem of the whole form.
+    pub key: String,
+    /// The id of the element the summary links to (`f-<key>` unless the page says otherwise).
+    pub target: String,
+    /// The message, shown in the summary and beside the field.
+    pub message: String,
+}
+
+/// Form errors in the GOV.UK pattern: a summary at the top, each linked to its field, and the
+/// same message by the field; one message per field.
 #[derive(Default, Clone, Debug)]
 pub struct FormErrors {
-    /// (field id, message) in form order.
-    pub items: Vec<(String, String)>,
+    /// In form order.
+    pub items: Vec<FormError>,
 }
 
 impl FormErrors {
     /// From per-field message keys, in the language, ordered as `order` lists the fields.
     pub fn from_keys(lang: Lang, fields: &std::collections::BTreeMap<String, String>, order: &[String]) -> Self {
-        let mut items: Vec<(String, String)> = Vec::new();
+        let mut errors = Self::default();
         for key in order {
-            if let Some(m) = fields.get(key) {
-                items.push((key.clone(), lang.t(m)));
+            if let Some(code) = fields.get(key) {
+                errors.add(key, lang.t(code));
             }
         }
+        errors.rest(lang, fields);
+        errors
+    }
+
+    /// From per-field message keys, each worded for its field ("Nhập họ và tên", "Chọn loại
+    /// Phiếu"), in the order `fields` lists them; keys of no listed field have no field to link
+    /// to: they keep their general message, unlinked, last.
+    pub fn named(
+        lang: Lang,
+        errors: &std::collections::BTreeMap<String, String>,
+        fields: &[present::FieldName],
+    ) -> Self {
+        let mut out = Self::default();
+        for name in fields {
+            if let Some(code) = errors.get(&name.key) {
+                out.add(&name.key, present::field_error(lang, code, name));
+            }
+        }
+        for (k, code) in errors.iter().filter(|(k, _)| !fields.iter().any(|f| &f.key == *k)) {
+            out.items.push(FormError { key: k.clone(), target: String::new(), message: lang.t(code) });
+        }
+        out
+    }
+
+    /// The keys `self` does not have yet, with their general message.
+    fn rest(&mut self, lang: Lang, fields: &std::collections::BTreeMap<String, String>) {
         for (k, m) in fields {
-            if !order.contains(k) {
-                items.push((k.clone(), lang.t(m)));
-            }
+            self.add(k, lang.t(m));
         }
-        Self { items }
+    }
+
+    /// Adds a field's message, linked to `f-<key>`; a field keeps its first message only.
+    pub fn add(&mut self, key: &str, message: String) {
+        if key.is_empty() || !self.items.iter().any(|e| e.key == key) {
+            let target = if key.is_empty() { String::new() } else { format!("f-{key}") };
+            self.items.push(FormError { key: key.to_string(), target, message });
+        }
+    }
+
+    /// Links a field's message to the element with `id` (when the field's input is not
+    /// `f-<key>`, e.g. in one of several forms of a page).
+    pub fn link(mut self, key: &str, id: String) -> Self {
+        for e in self.items.iter_mut().filter(|e| e.key == key) {
+            e.target = id.clone();
+        }
+        self
     }
 
     /// One general error.
     pub fn general(message: String) -> Self {
-        Self { items: vec![(String::new(), message)] }
+        Self::general_list(vec![message])
     }
 
     /// Several general errors, e.g. every problem of a workflow.
     pub fn general_list(messages: Vec<String>) -> Self {
-        Self { items: messages.into_iter().map(|m| (String::new(), m)).collect() }
+        let mut out = Self::default();
+        for m in messages {
+            out.add("", m);
+        }
+        out
     }
 
     /// Whether there is any error.
@@ -237,7 +299,7 @@ impl FormErrors {
 
     /// The message for a field, or "".
     pub fn of(&self, field: &str) -> &str {
-        self.items.iter().find(|(k, _)| k == field).map(|(_, m)| m.as_str()).unwrap_or("")
+        self.items.iter().find(|e| e.key == field && !field.is_empty()).map(|e| e.message.as_str()).unwrap_or("")
     }
 }
 

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::present;
 
-use super::apply::{answers_and_files, apply_page, error_order};
+use super::apply::{answers_and_files, apply_page, field_names};
 use super::csrf::{Csrf, CsrfMultipart};
 use super::lists::{list_page, status_filter, BulkAssign, ListQuery};
 use super::{Ctx, FormErrors, SignedIn};
@@ -176,7 +176,7 @@ pub async fn counter_form(
     Path(code): Path<String>,
 ) -> HttpResult<Response> {
     let p = counter_procedure(&state, &user, &code)?;
-    let page = apply_page(&ctx, &p, &serde_json::Map::new(), FormErrors::default())
+    let page = apply_page(&ctx, &p, &serde_json::Map::new(), FormErrors::default(), state.config.max_file_bytes)
         .for_counter(&motcua_app::dossiers::submit::CounterApplicant::default());
     Ok(ctx.render(&page))
 }
@@ -190,7 +190,8 @@ pub async fn counter_receive(
     CsrfMultipart(mp): CsrfMultipart,
 ) -> HttpResult<Response> {
     let p = counter_procedure(&state, &user, &code)?;
-    let parts = uploads::read(mp, state.config.max_file_bytes).await?;
+    let max = state.config.max_file_bytes;
+    let parts = uploads::read_form(mp, max).await?;
     let field = |name: &str| parts.fields.get(name).cloned().unwrap_or_default();
     let applicant = motcua_app::dossiers::submit::CounterApplicant {
         full_name: field("applicant_full_name"),
@@ -199,23 +200,49 @@ pub async fn counter_receive(
         email: field("applicant_email"),
         address: field("applicant_address"),
     };
+    // A file over the limit is named beside its field; what was typed comes back with it.
+    let too_large: std::collections::BTreeMap<String, String> = parts
+        .too_large
+        .iter()
+        .filter_map(|k| k.strip_prefix("d_"))
+        .map(|k| (k.to_string(), "document-too-large".to_string()))
+        .collect();
     let (answers, files) = answers_and_files(&p, parts);
-    match motcua_app::dossiers::submit::receive_at_counter(&state, &user, &code, &applicant, &answers, &files).await {
+    let outcome = if too_large.is_empty() {
+        motcua_app::dossiers::submit::receive_at_counter(&state, &user, &code, &applicant, &answers, &files).await
+    } else {
+        Err(AppError::fields(too_large))
+    };
+    match outcome {
         Ok(v) => Ok(Redirect::to(&format!("/ho-so/{}/giay-tiep-nhan", v.dossier.code)).into_response()),
         Err(e) if e.kind == ErrorKind::Validation => {
-            let mut order: Vec<String> = [
-                "applicant_full_name",
-                "applicant_id_number",
-                "applicant_phone",
-                "applicant_email",
-                "applicant_address",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            order.extend(error_order(&p));
-            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &order);
-            let page = apply_page(&ctx, &p, &answers, errors).for_counter(&applicant);
+            use motcua_app::present::{Entry, FieldName};
+            let lang = ctx.lang;
+            let typed = |key: &str, label: &str| FieldName::new(key, lang.t(label), Entry::Typed);
+            let mut names = vec![
+                typed("applicant_full_name", "register-full-name"),
+                typed("applicant_id_number", "counter-id-number"),
+                typed("applicant_phone", "register-phone"),
+                typed("applicant_email", "counter-email"),
+                typed("applicant_address", "counter-address").limit("500"),
+            ];
+            names.extend(field_names(lang, &p, max));
+            // An applicant's detail left empty is told as required, whatever its format check said.
+            let typed = |k: &str| match k {
+                "applicant_full_name" => Some(&applicant.full_name),
+                "applicant_phone" => Some(&applicant.phone),
+                _ => None,
+            };
+            let codes: std::collections::BTreeMap<String, String> = e
+                .fields
+                .iter()
+                .map(|(k, code)| match typed(k) {
+                    Some(v) if v.trim().is_empty() => (k.clone(), "field-required".to_string()),
+                    _ => (k.clone(), code.clone()),
+                })
+                .collect();
+            let errors = FormErrors::named(lang, &codes, &names);
+            let page = apply_page(&ctx, &p, &answers, errors, max).for_counter(&applicant);
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),

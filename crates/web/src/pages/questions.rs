@@ -23,7 +23,8 @@ use super::csrf::Csrf;
 use super::portal::{procedure_page, AskView};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
-use motcua_app::present::show_time;
+use motcua_app::i18n::Lang;
+use motcua_app::present::{show_time, Entry, FieldName};
 use motcua_app::state::AppState;
 
 /// A form filled in faster than this is taken for a robot.
@@ -67,38 +68,65 @@ fn ask_again(f: &AskForm, errors: FormErrors) -> AskView {
 /// A checked question: name, e-mail, text.
 type Checked = (String, String, String);
 
+/// Fewest characters in a question.
+const MIN_BODY: usize = 10;
+/// Most characters in a question.
+const MAX_BODY: usize = 3000;
+
 /// Checks a question: every problem by field, or `Ok(None)` for a robot (silently dropped).
+/// The anti-spam checks speak only once every field is right: an empty or wrong field is always
+/// told as what it is, never as a form "sent too fast".
 fn check(f: &AskForm) -> Result<Option<Checked>, BTreeMap<String, String>> {
     if !f.website.trim().is_empty() {
         return Ok(None);
     }
     let mut errors = BTreeMap::new();
     let name = FullName::parse(&f.name).map_err(|_| errors.insert("name".into(), "field-required".into())).ok();
-    let email = Email::parse(&f.email).map_err(|_| errors.insert("email".into(), "field-not-email".into())).ok();
+    let email = if f.email.trim().is_empty() {
+        errors.insert("email".into(), "field-required".into());
+        None
+    } else {
+        Email::parse(&f.email).map_err(|_| errors.insert("email".into(), "field-not-email".into())).ok()
+    };
     let body = f.body.trim();
     let len = body.chars().count();
-    if len < 10 {
+    if len == 0 {
+        errors.insert("body".into(), "field-required".into());
+    } else if len < MIN_BODY {
         errors.insert("body".into(), "question-too-short".into());
-    } else if len > 3000 {
+    } else if len > MAX_BODY {
         errors.insert("body".into(), "field-too-long".into());
     } else if body.matches("http").count() > MAX_LINKS {
         errors.insert("body".into(), "question-too-many-links".into());
     }
+    let (Some(name), Some(email)) = (name, email) else {
+        return Err(errors);
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let shown = f.t.trim().parse::<i64>().ok();
     let elapsed = shown.map(|t| (Utc::now().timestamp_millis() - t) / 1000);
     if !elapsed.is_some_and(|s| (MIN_FILL_SECONDS..86_400).contains(&s)) {
-        errors.insert("body".into(), "question-too-fast".into());
+        // Not about a field: the whole form is to be sent again.
+        return Err([(String::new(), "question-too-fast".to_string())].into());
     }
-    match (name, email) {
-        (Some(n), Some(e)) if errors.is_empty() => {
-            Ok(Some((n.as_str().to_string(), e.as_str().to_string(), body.to_string())))
-        }
-        _ => Err(errors),
-    }
+    Ok(Some((name.as_str().to_string(), email.as_str().to_string(), body.to_string())))
 }
 
-fn order() -> Vec<String> {
-    ["name", "email", "dossier", "body"].iter().map(|s| s.to_string()).collect()
+/// The fields of the question and feedback forms as their errors name them, in form order.
+fn field_names(lang: Lang) -> Vec<FieldName> {
+    vec![
+        FieldName::new("name", lang.t("qa-name"), Entry::Typed),
+        FieldName::new("email", lang.t("qa-email"), Entry::Typed),
+        FieldName::new("dossier", lang.t("feedback-dossier"), Entry::Typed),
+        FieldName::new("body", lang.t("qa-body"), Entry::Typed).limit(MAX_BODY.to_string()).min(MIN_BODY.to_string()),
+    ]
+}
+
+/// The problems of a question or feedback form, in the visitor's language.
+fn ask_errors(lang: Lang, errors: &BTreeMap<String, String>) -> FormErrors {
+    FormErrors::named(lang, errors, &field_names(lang))
 }
 
 /// Someone asks a question under a procedure.
@@ -129,7 +157,7 @@ pub async fn ask(
         }
         Ok(None) => Ok(Redirect::to(&format!("/thu-tuc/{code}?hoi=1#hoi-dap")).into_response()),
         Err(errors) => {
-            let view = ask_again(&f, FormErrors::from_keys(ctx.lang, &errors, &order()));
+            let view = ask_again(&f, ask_errors(ctx.lang, &errors));
             let page = procedure_page(&state, &ctx, &p, view).await?;
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
@@ -192,7 +220,7 @@ pub async fn feedback(
         }
         Ok(None) => Ok(Redirect::to("/gop-y?gui=1").into_response()),
         Err(errors) => {
-            let ask = ask_again(&f, FormErrors::from_keys(ctx.lang, &errors, &order()));
+            let ask = ask_again(&f, ask_errors(ctx.lang, &errors));
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &FeedbackPage { ctx: ctx.clone(), ask }))
         }
     }

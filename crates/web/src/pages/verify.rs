@@ -11,7 +11,7 @@ use super::csrf::CsrfMultipart;
 use super::{Ctx, FormErrors};
 use crate::error::{ErrorKind, HttpResult};
 use crate::uploads;
-use motcua_app::present::show_time;
+use motcua_app::present::{show_time, size_text, Entry, FieldName};
 use motcua_app::sealing::{self, FileCheck, SealView, Verdict};
 use motcua_app::state::AppState;
 
@@ -115,18 +115,16 @@ pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<S
 /// A file uploaded for checking: hashed, looked up among the sealed results, its signature
 /// verified; the answer is shown at once (nothing is stored).
 pub async fn check(State(state): State<AppState>, ctx: Ctx, CsrfMultipart(mp): CsrfMultipart) -> HttpResult<Response> {
-    let parts = match uploads::read(mp, state.config.max_file_bytes).await {
-        Ok(parts) => parts,
-        Err(e) if e.kind == ErrorKind::PayloadTooLarge => {
-            let errors = FormErrors::general(ctx.t("error-file-too-large"));
-            return Ok(page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, errors, String::new(), None));
-        }
-        Err(e) => return Err(e),
-    };
+    let max = state.config.max_file_bytes;
+    let parts = uploads::read_form(mp, max).await?;
+    let file_field = [FieldName::new("file", ctx.t("verify-file"), Entry::File).limit(size_text(max as i64))];
+    let file_error =
+        |code: &str| FormErrors::named(ctx.lang, &[("file".to_string(), code.to_string())].into(), &file_field);
+    if !parts.too_large.is_empty() {
+        return Ok(page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, file_error("document-too-large"), String::new(), None));
+    }
     let Some(file) = parts.files.iter().find(|f| f.part == "file") else {
-        let errors =
-            FormErrors::from_keys(ctx.lang, &[("file".to_string(), "verify-file-required".to_string())].into(), &[]);
-        return Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, errors, String::new(), None));
+        return Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, file_error("document-required"), String::new(), None));
     };
     let FileCheck { verdict, sha256, seal } = sealing::check_file(&state, &file.bytes).await?;
     let outcome = Outcome {
