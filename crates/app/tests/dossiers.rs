@@ -334,7 +334,9 @@ fn pdf_text(bytes: &[u8]) -> String {
 async fn forms_name_the_unit_that_issues_them(engine: TestEngine) {
     let (_t, state) = world(engine).await;
     let catalog = state.catalog();
-    let by_kind = |kind: AgencyKind| catalog.agencies.values().find(|a| a.kind == kind).unwrap().clone();
+    let by_kind = |kind: AgencyKind| {
+        catalog.agencies.values().find(|a| a.kind == kind && a.governing_body.is_none()).unwrap().clone()
+    };
     let police = catalog.agencies.values().find(|a| a.name.starts_with("Công an tỉnh")).unwrap().clone();
     assert_eq!(state.issuer(&police).agency, "Bộ Công an");
     assert_eq!(state.issuer(&by_kind(AgencyKind::Department)).agency, "Ủy ban nhân dân tỉnh Lào Cai");

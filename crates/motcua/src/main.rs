@@ -1,5 +1,7 @@
 //! The `motcua` binary: one program for the whole platform.
 
+mod log;
+
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -503,14 +505,10 @@ fn main() -> ExitCode {
     }
     // Logs go to stderr, leaving stdout to what a command prints (`user list`, `openapi`), and
     // carry colour codes only for a person at a terminal, not into a journal or a file.
-    // The lines are written by a thread of their own, in batches: a request's access log line
-    // costs its formatting only. None is dropped when the writer falls behind (the requests wait
-    // instead), and what is buffered is written out when the program ends.
+    // The lines are written out in batches by a thread of their own (see `log`); what is
+    // buffered is written out when the program ends.
     use std::io::IsTerminal;
-    let (writer, log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("motcua-log")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
+    let (writer, log_guard) = log::batched_stderr();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
