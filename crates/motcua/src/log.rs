@@ -1,8 +1,8 @@
 //! Where the log lines go: into a buffer in memory, written out to stderr by a thread of its own
-//! every few milliseconds. Logging a request (the access log line) then costs its formatting and
-//! a copy, with no system call and no thread woken per line; measured on the catalog search, a
-//! line written directly to stderr took a quarter of the request's cost, and a channel to a
-//! writer thread (tracing-appender) still a tenth, in wake-ups.
+//! every few milliseconds. A line costs its formatting and a copy, with no system call and no
+//! thread woken per line: written straight to stderr, the access log line of every request took
+//! about a quarter of a catalog search's cost (bench/README.md), and a channel to a writer thread
+//! (tracing-appender) woke that thread for nearly every line.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -29,9 +29,7 @@ use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tower_http::LatencyUnit;
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 
 pub use motcua_app::{AppState, Config};
 
@@ -96,11 +94,7 @@ pub fn app(state: AppState) -> Router {
             ServiceBuilder::new()
                 .map_request(drop_unusable_request_id)
                 .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), ProcessRequestIds::new()))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(request_span)
-                        .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Millis)),
-                )
+                .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(log_response))
                 .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone())),
         )
         .with_state(state)
@@ -147,6 +141,24 @@ impl MakeRequestId for ProcessRequestIds {
             n & 0xffff_ffff_ffff
         );
         HeaderValue::try_from(id).ok().map(RequestId::new)
+    }
+}
+
+/// Answers slower than this are logged at INFO whatever their status.
+const SLOW: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The access log line of a request, in its span (method, route template, id): at INFO for an
+/// error or a slow answer, at DEBUG for the others (`RUST_LOG=motcua_web=debug` shows every
+/// request). A line for every quick success cost a fifth of a catalog search, and the proxy in
+/// front of the server keeps an access log of its own.
+fn log_response(res: &Response, latency: std::time::Duration, _span: &tracing::Span) {
+    let status = res.status().as_u16();
+    let slow = latency >= SLOW;
+    let latency = format_args!("{} ms", latency.as_millis());
+    if status >= 400 || slow {
+        tracing::info!(%latency, status, "finished processing request");
+    } else {
+        tracing::debug!(%latency, status, "finished processing request");
     }
 }
 
