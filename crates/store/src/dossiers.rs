@@ -380,10 +380,14 @@ pub struct StoredDocument {
 }
 
 /// The attachments in the store of citizen `$1`: every document of their dossiers and every
-/// result issued to them (`a` the attachment, `d` its dossier).
+/// result issued to them (`a` the attachment, `d` its dossier). A result is listed once: when
+/// it was issued signed, the signed electronic result (`signed_result`) stands for the officer's
+/// own file (`result`), which it carries inside.
 const IN_CITIZEN_STORE: &str = "FROM attachments a JOIN dossiers d ON d.id = a.dossier_id \
      WHERE d.applicant_user_id = $1 AND (a.purpose IN ('document', 'supplement') \
-     OR (a.purpose = 'result' AND d.status IN ('result_ready', 'returned')))";
+     OR (a.purpose = 'result' AND d.status IN ('result_ready', 'returned') \
+     AND NOT (a.doc_key = 'result' AND EXISTS (SELECT 1 FROM attachments s \
+     WHERE s.dossier_id = a.dossier_id AND s.purpose = 'result' AND s.doc_key = 'signed_result'))))";
 
 fn stored_document_columns() -> String {
     let columns: String =

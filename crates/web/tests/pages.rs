@@ -27,6 +27,8 @@ on_both_engines!(
     change_links_reopen_the_form_with_the_answers_and_files,
     errors_name_each_field_and_say_what_to_do,
     officers_errors_link_to_the_fields_of_the_form_sent,
+    the_applicant_sees_the_next_step_first_and_nothing_internal,
+    the_next_step_names_what_the_applicant_must_do,
 );
 
 async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestEngine) {
@@ -1221,4 +1223,155 @@ async fn officers_errors_link_to_the_fields_of_the_form_sent(engine: TestEngine)
     for old in ["#f-note", "#f-result"] {
         assert!(!html.contains(&format!("href=\"{old}\"")), "{old} leads nowhere");
     }
+}
+
+/// The judicial record certificate: a fee before processing, and the opinion of the department
+/// of justice asked at the police's first step.
+const JUDICIAL_RECORD: &str = "3.000333";
+
+/// The applicant's next step as the dossier page names it (`data-step`).
+fn next_step_of(html: &str) -> String {
+    let at = html.find("id=\"next-step\" data-step=\"").expect("a next-step block") + 26;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// The text of the next-step block.
+fn next_step_text(html: &str) -> String {
+    let at = html.find("id=\"next-step-text\">").expect("the next step's text") + 20;
+    html[at..].split("</p>").next().unwrap().to_string()
+}
+
+async fn the_applicant_sees_the_next_step_first_and_nothing_internal(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get(&format!("/api/v1/procedures/{JUDICIAL_RECORD}"), None).await;
+    let token = app.login("congdan").await;
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let fee = motcua_app::present::show_money(d["fee"]["amount_vnd"].as_i64().unwrap());
+    let path = format!("/ho-so/{code}");
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+
+    // Owed before processing: paying is the next step, its form in the block, above the fee.
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "pay");
+    assert!(html.contains(&format!("Nộp phí, lệ phí {fee}")), "the amount is named");
+    let (next, pay, fees) = (
+        html.find("id=\"next-step\"").unwrap(),
+        html.find("id=\"action-pay\"").unwrap(),
+        html.find("id=\"fee\"").unwrap(),
+    );
+    assert!(next < pay && pay < fees, "the payment form is in the next step, before the fees");
+    assert_eq!(html.matches("id=\"action-pay\"").count(), 1, "offered once");
+    assert!(html.find("id=\"next-step\"").unwrap() < html.find("id=\"dossier-status\"").unwrap(), "first");
+
+    // Paid at the counter and received: nothing to do but wait, until the due date.
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let desk = app.login("tiepnhan").await;
+    for action in ["pay", "receive"] {
+        let (s, d) = app.post_json(&url, Some(&desk), serde_json::json!({"action": action, "note": "Đủ"})).await;
+        assert_eq!(s, 200, "{action}: {d}");
+    }
+    let police = app.login("cv20h38").await;
+    let (_, seen) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&police)).await;
+    let due = chrono::DateTime::parse_from_rfc3339(seen["due_at"].as_str().unwrap()).unwrap().to_utc();
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "await_result");
+    assert_eq!(
+        next_step_text(&html),
+        format!("Ông/bà chưa cần làm gì. Hẹn trả kết quả: {}.", motcua_app::present::show_time(Some(due)))
+    );
+
+    // The department of justice gives its opinion: the police see it, the applicant does not.
+    let cid = seen["consultations"][0]["id"].as_i64().expect("an opinion asked");
+    let opinion = "Đối chiếu cơ sở dữ liệu lý lịch tư pháp: không có án tích.";
+    let (s, e) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/consultations/{cid}/answer"),
+            Some(&app.login("chuyenvien").await),
+            serde_json::json!({"answer": opinion}),
+        )
+        .await;
+    assert_eq!(s, 200, "{e}");
+    let officer = browser();
+    sign_in(&app, &officer, "cv20h38").await;
+    let (_, html) = page(&app, &officer, &path).await;
+    assert!(html.contains("id=\"consultations\"") && html.contains(opinion), "officers see the opinions");
+    assert!(!html.contains("id=\"next-step\""), "the applicant's next step is theirs");
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert!(!html.contains("id=\"consultations\"") && !html.contains(opinion), "not the applicant");
+    let (_, mine) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&token)).await;
+    assert_eq!(mine["consultations"], serde_json::json!([]), "nor through the API");
+
+    // The result: downloading it is the next step, the result above the fees, and no digest or
+    // key id on the applicant's page.
+    for _ in 0..2 {
+        let (s, d) = app.post_json(&url, Some(&police), serde_json::json!({"action": "forward"})).await;
+        assert_eq!(s, 200, "{d}");
+    }
+    let form = Form::new().text("action", "issue_result").part("result", pdf_part("phieu-lltp"));
+    let (s, d) = app.post_multipart(&url, Some(&app.login("ld20h38").await), form).await;
+    assert_eq!(s, 200, "{d}");
+    let (_, mine) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&token)).await;
+    let signed_url = mine["signed_result"]["url"].as_str().unwrap().to_string();
+    let (_, sealed) =
+        app.get(&format!("/api/v1/results/{}", mine["result_verification_code"].as_str().unwrap()), None).await;
+    let key_id = sealed["key_id"].as_str().expect("a key id").to_string();
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "download");
+    assert!(html.contains(&format!("href=\"{signed_url}\" id=\"next-step-link\">Tải kết quả")), "the signed result");
+    assert!(html.find("id=\"result\"").unwrap() < html.find("id=\"fee\"").unwrap(), "the result above the fees");
+    assert!(!html.contains("SHA-256") && !html.contains(&key_id), "no digests or key ids");
+    for digest in [&mine["signed_result"]["sha256"], &mine["result"]["sha256"], &mine["attachments"][0]["sha256"]] {
+        assert!(!html.contains(digest.as_str().unwrap()), "no digest {digest}");
+    }
+    let (_, html) = page(&app, &officer, &path).await;
+    assert!(html.contains("SHA-256") && html.contains(mine["attachments"][0]["sha256"].as_str().unwrap()));
+
+    // The store lists the result once: the signed one.
+    let (_, html) = page(&app, &citizen, "/kho-giay-to").await;
+    assert!(html.contains(&signed_url), "the signed result is in the store");
+    let issued_url = mine["result"]["url"].as_str().unwrap();
+    assert!(!html.contains(issued_url), "the officer's own file is not listed beside it");
+    let (_, store) = app.get("/api/v1/me/documents", Some(&token)).await;
+    let results = store["items"].as_array().unwrap().iter().filter(|i| i["is_result"] == true).count();
+    assert_eq!(results, 1, "{store}");
+}
+
+async fn the_next_step_names_what_the_applicant_must_do(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    let path = format!("/ho-so/{code}");
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "await_reception");
+    assert!(html.contains("Chờ tiếp nhận") && next_step_text(&html).starts_with("Ông/bà chưa cần làm gì."));
+
+    // A supplement request: the block names it, says what is asked and leads to the form.
+    let asked = "Bổ sung bản sao giấy khai sinh có chứng thực.";
+    let (s, e) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/actions"),
+            Some(&app.login("tiepnhan").await),
+            serde_json::json!({"action": "request_supplement", "note": asked}),
+        )
+        .await;
+    assert_eq!(s, 200, "{e}");
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "supplement");
+    assert!(html.contains("<h2 id=\"next-step-title\">Bổ sung hồ sơ</h2>"));
+    assert_eq!(next_step_text(&html), format!("Cơ quan giải quyết đề nghị bổ sung: {asked}"));
+    assert!(html.contains("href=\"#action-supplement\" id=\"next-step-link\">Gửi giấy tờ bổ sung"));
+    assert!(html.contains("id=\"action-supplement\""), "the link reaches the form");
+
+    // In English too.
+    let res = citizen.get(app.url(&format!("/ngon-ngu?lang=en&next={path}"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert!(html.contains("What happens next") && html.contains(&format!("The agency asks for: {asked}")));
 }

@@ -11,6 +11,7 @@ mod csrf;
 mod dossier;
 mod forms;
 mod lists;
+mod next_step;
 mod office;
 mod payments;
 mod portal;
