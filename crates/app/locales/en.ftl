@@ -629,3 +629,14 @@ next-await-result-undated = Nothing to do for now. You will be told when the res
 next-closed-refused = Your application was refused. Reasons: { $note }
 next-closed-withdrawn = You withdrew this application; it is no longer processed.
 next-closed-returned = The result was handed over at { $at }.
+
+## Officers' lists: search and order
+queue-search = Dossier code, applicant's name or phone
+sort-label = Order
+sort-due = Nearest due date first
+sort-newest = Latest submitted first
+
+## Error pages
+error-not-found-title = Page not found
+error-not-found-hint = The address may be mistyped, the page may no longer exist, or this account may not see it.
+error-back-home = Back to the home page

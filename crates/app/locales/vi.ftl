@@ -629,3 +629,14 @@ next-await-result-undated = Ông/bà chưa cần làm gì. Ông/bà sẽ đượ
 next-closed-refused = Hồ sơ không được giải quyết. Lý do: { $note }
 next-closed-withdrawn = Ông/bà đã rút hồ sơ; hồ sơ không được giải quyết tiếp.
 next-closed-returned = Đã trả kết quả lúc { $at }.
+
+## Officers' lists: search and order
+queue-search = Mã hồ sơ, tên hoặc số điện thoại người nộp
+sort-label = Sắp xếp
+sort-due = Hạn trả kết quả gần nhất trước
+sort-newest = Mới nộp trước
+
+## Error pages
+error-not-found-title = Không tìm thấy trang
+error-not-found-hint = Địa chỉ có thể bị gõ sai, hoặc trang không còn nữa, hoặc tài khoản này không được xem trang này.
+error-back-home = Về trang chủ

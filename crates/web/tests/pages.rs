@@ -29,6 +29,8 @@ on_both_engines!(
     officers_errors_link_to_the_fields_of_the_form_sent,
     the_applicant_sees_the_next_step_first_and_nothing_internal,
     the_next_step_names_what_the_applicant_must_do,
+    officers_search_their_queue_and_sort_it_by_due_date,
+    pages_have_the_site_header_the_menu_of_the_role_and_an_icon,
 );
 
 async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestEngine) {
@@ -1374,4 +1376,119 @@ async fn the_next_step_names_what_the_applicant_must_do(engine: TestEngine) {
     assert_eq!(res.status().as_u16(), 303);
     let (_, html) = page(&app, &citizen, &path).await;
     assert!(html.contains("What happens next") && html.contains(&format!("The agency asks for: {asked}")));
+}
+
+/// Where a dossier's row is in a list page (its link), for the order of rows.
+fn row_of(html: &str, code: &str) -> usize {
+    html.find(&format!("<a href=\"/ho-so/{code}\">")).unwrap_or_else(|| panic!("{code} is listed"))
+}
+
+async fn officers_search_their_queue_and_sort_it_by_due_date(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let desk = app.login("tiepnhan").await;
+    let now = chrono::Utc::now();
+    // Three received dossiers, submitted one after the other, due in 3, 1 and 2 days.
+    let mut codes = Vec::new();
+    for (who, days) in [("congdan", 3), ("congdan2", 1), ("congdan", 2)] {
+        let token = app.login(who).await;
+        let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+        assert_eq!(s, 201, "{d}");
+        let code = d["code"].as_str().unwrap().to_string();
+        let (s, e) = app
+            .post_json(
+                &format!("/api/v1/dossiers/{code}/actions"),
+                Some(&desk),
+                serde_json::json!({"action": "receive"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{e}");
+        let mut tx = app.state.db.write_tx().await.unwrap();
+        sqlx::query("UPDATE dossiers SET due_at = $1 WHERE code = $2")
+            .bind((now + chrono::TimeDelta::days(days)).timestamp_millis())
+            .bind(&code)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        codes.push(code);
+    }
+    let (a, b, c) = (&codes[0], &codes[1], &codes[2]);
+    let spec = browser();
+    sign_in(&app, &spec, "chuyenvien").await;
+
+    // By default the nearest due date comes first; "latest first" on request.
+    let (s, html) = page(&app, &spec, "/can-bo").await;
+    assert_eq!(s, 200);
+    assert!(row_of(&html, b) < row_of(&html, c) && row_of(&html, c) < row_of(&html, a), "by due date");
+    assert!(html.contains("<option value=\"due\" selected>"), "the order is shown");
+    let (_, html) = page(&app, &spec, "/can-bo?sort=new").await;
+    assert!(row_of(&html, c) < row_of(&html, b) && row_of(&html, b) < row_of(&html, a), "latest first");
+
+    // Found by code, by phone in any spelling, by part of the applicant's name in any case.
+    let (_, html) = page(&app, &spec, &format!("/can-bo?q={a}")).await;
+    row_of(&html, a);
+    assert!(!html.contains(b.as_str()) && !html.contains(c.as_str()), "by code");
+    assert!(html.contains(&format!("id=\"q\" name=\"q\" type=\"search\" value=\"{a}\"")), "what was looked for");
+    let (_, html) = page(&app, &spec, "/can-bo?q=%2B84+987+654+321").await;
+    assert!(html.contains(b.as_str()) && !html.contains(a.as_str()) && !html.contains(c.as_str()), "by phone");
+    let (_, html) = page(&app, &spec, "/can-bo?q=0912345678").await;
+    assert!(html.contains(a.as_str()) && html.contains(c.as_str()) && !html.contains(b.as_str()));
+    let (_, html) = page(&app, &spec, "/can-bo?q=th%E1%BB%8B+b%C3%ACnh").await;
+    assert!(html.contains(b.as_str()) && !html.contains(a.as_str()), "by name, \"thị bình\"");
+    let (_, html) = page(&app, &spec, "/can-bo?q=%25").await;
+    assert!(html.contains("Không có hồ sơ nào."), "% is a character, not a wildcard");
+
+    // The filters stay in the address: the deadline links keep the search and the order.
+    let (_, html) = page(&app, &spec, "/can-bo?scope=agency&q=0987654321&sort=new").await;
+    let html = html.replace("&#38;", "&");
+    assert!(html.contains("href=\"/can-bo?scope=agency&deadline=overdue&q=0987654321&sort=new\""), "{html}");
+    assert!(html.contains("<input type=\"hidden\" name=\"scope\" value=\"agency\">"));
+    assert!(html.contains(b.as_str()) && !html.contains(a.as_str()));
+}
+
+async fn pages_have_the_site_header_the_menu_of_the_role_and_an_icon(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    // An unknown page: the site's header, the message and the way back, in the visitor's language.
+    let anon = browser();
+    let (s, html) = page(&app, &anon, "/khong-co-trang-nay").await;
+    assert_eq!(s, 404);
+    assert!(html.contains("<header class=\"site\">") && html.contains("href=\"/dang-nhap\""), "the header");
+    assert!(html.contains("<h1 id=\"error-title\">Không tìm thấy trang</h1>"));
+    assert!(html.contains("Không tìm thấy nội dung yêu cầu.") && html.contains("<a href=\"/\" id=\"back-home\">"));
+    // A page the role may not open is just as unknown, with the visitor still signed in.
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    for path in ["/quan-tri/lich", "/can-bo/hoi-dap"] {
+        let (s, html) = page(&app, &citizen, path).await;
+        assert_eq!(s, 404, "{path}");
+        assert!(html.contains("<header class=\"site\">") && html.contains("Nguyễn Văn An"), "{path}: {html}");
+        assert!(html.contains("action=\"/dang-xuat\"") && html.contains("id=\"back-home\""), "{path}");
+    }
+    let (s, e) = app.get("/api/v1/khong-co", None).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")), "the API still answers JSON");
+
+    // The menu offers what the role may open: moderation to the desk and leaders, not specialists.
+    for (user, moderates) in [("chuyenvien", false), ("lanhdao", true), ("tiepnhan", true)] {
+        let b = browser();
+        sign_in(&app, &b, user).await;
+        let (_, html) = page(&app, &b, "/can-bo").await;
+        assert_eq!(html.contains("href=\"/can-bo/hoi-dap\""), moderates, "{user}: the Q&A item");
+        let (s, _) = page(&app, &b, "/can-bo/hoi-dap").await;
+        assert_eq!(s, if moderates { 200 } else { 404 }, "{user} opens what the menu offers");
+    }
+
+    // The icon: linked from every page, served with its type, long cached; and at /favicon.ico.
+    let (_, html) = page(&app, &anon, "/").await;
+    let at = html.find("<link rel=\"icon\" href=\"").expect("an icon") + 23;
+    let icon = html[at..].split('"').next().unwrap().to_string();
+    assert!(icon.starts_with("/static/favicon.") && icon.ends_with(".svg"), "{icon}");
+    for path in [icon.as_str(), "/favicon.ico"] {
+        let res = anon.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(res.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+    let res = anon.get(app.url(&icon)).send().await.unwrap();
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
 }
