@@ -607,3 +607,36 @@ payment-outcome-error = Could not be recorded (the gateway retries)
 payment-outcome-paid_twice = Paid twice, to be refunded
 payment-outcome-paid = Paid
 payment-outcome-failed = Not completed
+
+## The applicant's next step, first on their dossier page
+next-title = What happens next
+next-pay-title = Pay the fee of { $amount }
+next-pay-before_processing = Your dossier is processed once the fee is paid. Pay online here, or in cash at the one-stop desk.
+next-pay-at_return = Your result is ready and is handed over once the fee is paid. Pay online here, or in cash when you collect it.
+next-supplement-title = Supply what is missing
+next-supplement-text = The agency asks for: { $note }
+next-supplement-link = Send the documents
+next-download-title = Download your result
+next-download-text = The electronic result carries a digital signature and a verification code; it is also in your document store.
+next-download-link = Download the result
+next-collect-title = Collect your result
+next-collect-text = Your result is ready. Collect it at the one-stop desk, bringing the receipt of your dossier.
+next-await-reception-title = Waiting for reception
+next-await-reception-text = Nothing to do for now. The one-stop desk is checking your application; you will be told when it is received (with the date of the result) or if anything is missing.
+next-await-result-title = Being processed
+next-await-result-text = Nothing to do for now. Result due by { $due }.
+next-await-result-undated = Nothing to do for now. You will be told when the result is ready.
+next-closed-refused = Your application was refused. Reasons: { $note }
+next-closed-withdrawn = You withdrew this application; it is no longer processed.
+next-closed-returned = The result was handed over at { $at }.
+
+## Officers' lists: search and order
+queue-search = Dossier code, applicant's name or phone
+sort-label = Order
+sort-due = Nearest due date first
+sort-newest = Latest submitted first
+
+## Error pages
+error-not-found-title = Page not found
+error-not-found-hint = The address may be mistyped, the page may no longer exist, or this account may not see it.
+error-back-home = Back to the home page

@@ -607,3 +607,36 @@ payment-outcome-error = Lỗi khi ghi nhận (cổng sẽ gửi lại)
 payment-outcome-paid_twice = Thanh toán trùng, cần hoàn tiền
 payment-outcome-paid = Đã thanh toán
 payment-outcome-failed = Không thành công
+
+## The applicant's next step, first on their dossier page
+next-title = Việc tiếp theo
+next-pay-title = Nộp phí, lệ phí { $amount }
+next-pay-before_processing = Hồ sơ được giải quyết sau khi nộp phí. Ông/bà thanh toán trực tuyến ngay tại đây, hoặc nộp tiền mặt tại Bộ phận Một cửa.
+next-pay-at_return = Kết quả đã có và được trao sau khi nộp phí. Ông/bà thanh toán trực tuyến ngay tại đây, hoặc nộp tiền mặt khi nhận kết quả.
+next-supplement-title = Bổ sung hồ sơ
+next-supplement-text = Cơ quan giải quyết đề nghị bổ sung: { $note }
+next-supplement-link = Gửi giấy tờ bổ sung
+next-download-title = Tải kết quả
+next-download-text = Kết quả điện tử có chữ ký số và mã xác thực; kết quả cũng đã được lưu vào kho giấy tờ của ông/bà.
+next-download-link = Tải kết quả
+next-collect-title = Nhận kết quả
+next-collect-text = Kết quả đã có. Mời ông/bà đến Bộ phận Một cửa nhận kết quả, mang theo giấy tiếp nhận hồ sơ.
+next-await-reception-title = Chờ tiếp nhận
+next-await-reception-text = Ông/bà chưa cần làm gì. Bộ phận Một cửa đang kiểm tra hồ sơ; ông/bà sẽ được báo khi hồ sơ được tiếp nhận (kèm ngày hẹn trả kết quả) hoặc khi cần bổ sung.
+next-await-result-title = Đang giải quyết
+next-await-result-text = Ông/bà chưa cần làm gì. Hẹn trả kết quả: { $due }.
+next-await-result-undated = Ông/bà chưa cần làm gì. Ông/bà sẽ được báo khi có kết quả.
+next-closed-refused = Hồ sơ không được giải quyết. Lý do: { $note }
+next-closed-withdrawn = Ông/bà đã rút hồ sơ; hồ sơ không được giải quyết tiếp.
+next-closed-returned = Đã trả kết quả lúc { $at }.
+
+## Officers' lists: search and order
+queue-search = Mã hồ sơ, tên hoặc số điện thoại người nộp
+sort-label = Sắp xếp
+sort-due = Hạn trả kết quả gần nhất trước
+sort-newest = Mới nộp trước
+
+## Error pages
+error-not-found-title = Không tìm thấy trang
+error-not-found-hint = Địa chỉ có thể bị gõ sai, hoặc trang không còn nữa, hoặc tài khoản này không được xem trang này.
+error-back-home = Về trang chủ

@@ -26,6 +26,7 @@ pub mod payments;
 pub mod pki;
 pub mod present;
 pub mod procedures;
+pub mod questions;
 pub mod sealing;
 pub mod state;
 pub mod uploads;

@@ -402,6 +402,62 @@ pub fn may_assign(s: &Situation<'_>, actor: &Actor) -> bool {
         })
 }
 
+/// What the applicant is to do now, or, when nothing is theirs to do, what they wait for: the
+/// first thing their dossier page tells them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplicantStep {
+    /// Pay the fee now: before processing, or before the result is handed over.
+    Pay,
+    /// Supply what the agency asked for.
+    Supplement,
+    /// Download the electronic result.
+    Download,
+    /// Collect the result at the desk (there is no electronic one).
+    Collect,
+    /// Nothing to do: the desk checks the application and receives it.
+    AwaitReception,
+    /// Nothing to do: the agencies process it, by the due date.
+    AwaitResult,
+    /// Nothing more: refused, withdrawn, or handed over without an electronic result.
+    Closed,
+}
+
+impl ApplicantStep {
+    /// The stable machine name (message keys, element ids).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicantStep::Pay => "pay",
+            ApplicantStep::Supplement => "supplement",
+            ApplicantStep::Download => "download",
+            ApplicantStep::Collect => "collect",
+            ApplicantStep::AwaitReception => "await_reception",
+            ApplicantStep::AwaitResult => "await_result",
+            ApplicantStep::Closed => "closed",
+        }
+    }
+}
+
+/// The applicant's next step in this situation. A fee paid at the hand-over is owed only once
+/// the result is ready; before that, paying is possible but not what they must do.
+pub fn applicant_step(s: &Situation<'_>, electronic_result: bool) -> ApplicantStep {
+    let pay_now = match s.fee_due {
+        Some(PaymentTiming::BeforeProcessing) => !s.status.is_final(),
+        Some(PaymentTiming::AtReturn) => s.status == Status::ResultReady,
+        None => false,
+    };
+    if pay_now {
+        return ApplicantStep::Pay;
+    }
+    match s.status {
+        Status::Submitted => ApplicantStep::AwaitReception,
+        Status::Received | Status::Processing | Status::PaymentRequested => ApplicantStep::AwaitResult,
+        Status::SupplementRequested => ApplicantStep::Supplement,
+        Status::ResultReady | Status::Returned if electronic_result => ApplicantStep::Download,
+        Status::ResultReady => ApplicantStep::Collect,
+        Status::Refused | Status::Withdrawn | Status::Returned => ApplicantStep::Closed,
+    }
+}
+
 /// Where a forward or a send-back may take the dossier from its current step: the configured
 /// next steps, or any earlier step.
 pub fn targets(s: &Situation<'_>, action: Action) -> Vec<usize> {
@@ -537,6 +593,26 @@ mod tests {
             officer("000.00.13.H38", &[Role::Specialist, Role::Leader, Role::Reception]),
             officer(LEAD, &[Role::Admin, Role::Clerk]),
         ]
+    }
+
+    #[test]
+    fn the_applicant_is_told_to_pay_only_when_the_fee_is_owed_now() {
+        let wf = default_workflow(LEAD);
+        let at = |status, fee_due| Situation { status, fee_due, ..Situation::submitted(LEAD, &wf) };
+        let before = Some(PaymentTiming::BeforeProcessing);
+        let at_return = Some(PaymentTiming::AtReturn);
+        assert_eq!(applicant_step(&at(Status::Submitted, before), false), ApplicantStep::Pay);
+        assert_eq!(applicant_step(&at(Status::PaymentRequested, before), false), ApplicantStep::Pay);
+        assert_eq!(applicant_step(&at(Status::Submitted, at_return), false), ApplicantStep::AwaitReception);
+        assert_eq!(applicant_step(&at(Status::Processing, at_return), false), ApplicantStep::AwaitResult);
+        assert_eq!(applicant_step(&at(Status::ResultReady, at_return), true), ApplicantStep::Pay);
+        assert_eq!(applicant_step(&at(Status::SupplementRequested, None), false), ApplicantStep::Supplement);
+        assert_eq!(applicant_step(&at(Status::ResultReady, None), true), ApplicantStep::Download);
+        assert_eq!(applicant_step(&at(Status::ResultReady, None), false), ApplicantStep::Collect);
+        assert_eq!(applicant_step(&at(Status::Returned, None), true), ApplicantStep::Download);
+        for closed in [Status::Refused, Status::Withdrawn, Status::Returned] {
+            assert_eq!(applicant_step(&at(closed, before), false), ApplicantStep::Closed, "{closed:?}");
+        }
     }
 
     #[test]

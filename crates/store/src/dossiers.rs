@@ -380,10 +380,14 @@ pub struct StoredDocument {
 }
 
 /// The attachments in the store of citizen `$1`: every document of their dossiers and every
-/// result issued to them (`a` the attachment, `d` its dossier).
+/// result issued to them (`a` the attachment, `d` its dossier). A result is listed once: when
+/// it was issued signed, the signed electronic result (`signed_result`) stands for the officer's
+/// own file (`result`), which it carries inside.
 const IN_CITIZEN_STORE: &str = "FROM attachments a JOIN dossiers d ON d.id = a.dossier_id \
      WHERE d.applicant_user_id = $1 AND (a.purpose IN ('document', 'supplement') \
-     OR (a.purpose = 'result' AND d.status IN ('result_ready', 'returned')))";
+     OR (a.purpose = 'result' AND d.status IN ('result_ready', 'returned') \
+     AND NOT (a.doc_key = 'result' AND EXISTS (SELECT 1 FROM attachments s \
+     WHERE s.dossier_id = a.dossier_id AND s.purpose = 'result' AND s.doc_key = 'signed_result'))))";
 
 fn stored_document_columns() -> String {
     let columns: String =
@@ -1083,6 +1087,36 @@ pub struct Filter {
     pub for_officer: Option<i64>,
     /// Only steps assigned to this officer.
     pub assigned_to: Option<i64>,
+    /// Only dossiers whose code, applicant's name or applicant's phone contains this text
+    /// (code and name without regard to case; on SQLite only ASCII letters fold, so a name also
+    /// matches as typed).
+    pub text: Option<String>,
+    /// The order; each listing's own when `None`.
+    pub order: Option<Order>,
+}
+
+/// How a listing is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Dossiers whose clock runs, the nearest due date first; then the others in the listing's
+    /// own order. What officers work by.
+    DueFirst,
+    /// The latest submitted first.
+    Newest,
+}
+
+/// `LIKE` pattern of a text contained anywhere, with `\` escaping the pattern's own signs.
+fn containing(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// A deadline window for queues: the markers officers act on.
@@ -1170,6 +1204,25 @@ pub async fn list(
             "submitted_at, id"
         }
     };
+    let order = match filter.order {
+        None => order.to_string(),
+        Some(Order::Newest) => "submitted_at DESC, id DESC".to_string(),
+        Some(Order::DueFirst) => format!(
+            "CASE WHEN status IN ('received', 'processing') AND due_at IS NOT NULL THEN 0 ELSE 1 END, \
+             CASE WHEN status IN ('received', 'processing') THEN due_at END, {order}"
+        ),
+    };
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let folded = containing(&text.to_lowercase());
+        let code = bind(Bind::Text(folded.clone()), &mut binds);
+        let name = bind(Bind::Text(folded.clone()), &mut binds);
+        let typed = bind(Bind::Text(containing(text)), &mut binds);
+        let phone = bind(Bind::Text(folded), &mut binds);
+        conditions.push(format!(
+            "(LOWER(code) LIKE {code} ESCAPE '\\' OR LOWER(applicant_name) LIKE {name} ESCAPE '\\' \
+             OR applicant_name LIKE {typed} ESCAPE '\\' OR applicant_phone LIKE {phone} ESCAPE '\\')"
+        ));
+    }
     if let Some(s) = filter.status {
         conditions.push(format!("status = {}", bind(Bind::Text(s.as_str().to_string()), &mut binds)));
     }

@@ -79,7 +79,7 @@ pub fn app(state: AppState) -> Router {
     }
     router = router
         .fallback(|| async { HttpError::from(AppError::not_found()) })
-        .layer(middleware::from_fn(render_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -206,11 +206,13 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Words errors in the caller's language: a JSON body under `/api`, a page elsewhere.
-async fn render_errors(req: Request, next: Next) -> Response {
+/// Words errors in the caller's language: a JSON body under `/api`, a page of the site
+/// elsewhere (its header read again from the request's address and headers, kept for that).
+async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let lang = lang::lang_of(&parts);
     let is_api = parts.uri.path().starts_with("/api/");
+    let asked = (!is_api).then(|| (parts.uri.clone(), parts.headers.clone()));
     let res = next.run(Request::from_parts(parts, body)).await;
     let Some(err) = res.extensions().get::<AppError>().cloned() else {
         return res;
@@ -221,6 +223,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
         let body = ErrorBody { error: ErrorDetail { code: err.kind.code().into(), message, fields } };
         (error::status(err.kind), Json(body)).into_response()
     } else {
-        pages::error_page(lang, error::status(err.kind), &message)
+        let (uri, headers) = asked.unwrap_or_default();
+        pages::error_page(&state, uri, headers, error::status(err.kind), &message).await
     }
 }

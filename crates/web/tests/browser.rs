@@ -461,6 +461,14 @@ async fn a_full_process_online_procedure_without_paper(engine: TestEngine) {
     b.click("#submit-application").await;
     let dossier = b.find("#dossier-code").await.text().await.unwrap().trim().to_string();
 
+    // The page opens with the next step, paying, its button in it, above the fees.
+    let next = b.find("#next-step").await;
+    assert_eq!(next.attr("data-step").await.unwrap().as_deref(), Some("pay"));
+    let next_y = next.rectangle().await.expect("where the next step is").1;
+    let fee_y = b.find("#fee").await.rectangle().await.expect("where the fees are").1;
+    assert!(next_y < fee_y, "the next step ({next_y}) comes before the fees ({fee_y})");
+    b.find("#next-step #action-pay button[type=submit]").await;
+
     // Paying at the gateway and coming back.
     b.click("#action-pay button[type=submit]").await;
     b.wait_url("the payment gateway", |u| u.path() == "/cong-thanh-toan-thu/thanh-toan").await;

@@ -27,6 +27,10 @@ on_both_engines!(
     change_links_reopen_the_form_with_the_answers_and_files,
     errors_name_each_field_and_say_what_to_do,
     officers_errors_link_to_the_fields_of_the_form_sent,
+    the_applicant_sees_the_next_step_first_and_nothing_internal,
+    the_next_step_names_what_the_applicant_must_do,
+    officers_search_their_queue_and_sort_it_by_due_date,
+    pages_have_the_site_header_the_menu_of_the_role_and_an_icon,
 );
 
 async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestEngine) {
@@ -1221,4 +1225,270 @@ async fn officers_errors_link_to_the_fields_of_the_form_sent(engine: TestEngine)
     for old in ["#f-note", "#f-result"] {
         assert!(!html.contains(&format!("href=\"{old}\"")), "{old} leads nowhere");
     }
+}
+
+/// The judicial record certificate: a fee before processing, and the opinion of the department
+/// of justice asked at the police's first step.
+const JUDICIAL_RECORD: &str = "3.000333";
+
+/// The applicant's next step as the dossier page names it (`data-step`).
+fn next_step_of(html: &str) -> String {
+    let at = html.find("id=\"next-step\" data-step=\"").expect("a next-step block") + 26;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// The text of the next-step block.
+fn next_step_text(html: &str) -> String {
+    let at = html.find("id=\"next-step-text\">").expect("the next step's text") + 20;
+    html[at..].split("</p>").next().unwrap().to_string()
+}
+
+async fn the_applicant_sees_the_next_step_first_and_nothing_internal(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get(&format!("/api/v1/procedures/{JUDICIAL_RECORD}"), None).await;
+    let token = app.login("congdan").await;
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    let fee = motcua_app::present::show_money(d["fee"]["amount_vnd"].as_i64().unwrap());
+    let path = format!("/ho-so/{code}");
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+
+    // Owed before processing: paying is the next step, its form in the block, above the fee.
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "pay");
+    assert!(html.contains(&format!("Nộp phí, lệ phí {fee}")), "the amount is named");
+    let (next, pay, fees) = (
+        html.find("id=\"next-step\"").unwrap(),
+        html.find("id=\"action-pay\"").unwrap(),
+        html.find("id=\"fee\"").unwrap(),
+    );
+    assert!(next < pay && pay < fees, "the payment form is in the next step, before the fees");
+    assert_eq!(html.matches("id=\"action-pay\"").count(), 1, "offered once");
+    assert!(html.find("id=\"next-step\"").unwrap() < html.find("id=\"dossier-status\"").unwrap(), "first");
+
+    // Paid at the counter and received: nothing to do but wait, until the due date.
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let desk = app.login("tiepnhan").await;
+    for action in ["pay", "receive"] {
+        let (s, d) = app.post_json(&url, Some(&desk), serde_json::json!({"action": action, "note": "Đủ"})).await;
+        assert_eq!(s, 200, "{action}: {d}");
+    }
+    let police = app.login("cv20h38").await;
+    let (_, seen) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&police)).await;
+    let due = chrono::DateTime::parse_from_rfc3339(seen["due_at"].as_str().unwrap()).unwrap().to_utc();
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "await_result");
+    assert_eq!(
+        next_step_text(&html),
+        format!("Ông/bà chưa cần làm gì. Hẹn trả kết quả: {}.", motcua_app::present::show_time(Some(due)))
+    );
+
+    // The department of justice gives its opinion: the police see it, the applicant does not.
+    let cid = seen["consultations"][0]["id"].as_i64().expect("an opinion asked");
+    let opinion = "Đối chiếu cơ sở dữ liệu lý lịch tư pháp: không có án tích.";
+    let (s, e) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/consultations/{cid}/answer"),
+            Some(&app.login("chuyenvien").await),
+            serde_json::json!({"answer": opinion}),
+        )
+        .await;
+    assert_eq!(s, 200, "{e}");
+    let officer = browser();
+    sign_in(&app, &officer, "cv20h38").await;
+    let (_, html) = page(&app, &officer, &path).await;
+    assert!(html.contains("id=\"consultations\"") && html.contains(opinion), "officers see the opinions");
+    assert!(!html.contains("id=\"next-step\""), "the applicant's next step is theirs");
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert!(!html.contains("id=\"consultations\"") && !html.contains(opinion), "not the applicant");
+    let (_, mine) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&token)).await;
+    assert_eq!(mine["consultations"], serde_json::json!([]), "nor through the API");
+
+    // The result: downloading it is the next step, the result above the fees, and no digest or
+    // key id on the applicant's page.
+    for _ in 0..2 {
+        let (s, d) = app.post_json(&url, Some(&police), serde_json::json!({"action": "forward"})).await;
+        assert_eq!(s, 200, "{d}");
+    }
+    let form = Form::new().text("action", "issue_result").part("result", pdf_part("phieu-lltp"));
+    let (s, d) = app.post_multipart(&url, Some(&app.login("ld20h38").await), form).await;
+    assert_eq!(s, 200, "{d}");
+    let (_, mine) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&token)).await;
+    let signed_url = mine["signed_result"]["url"].as_str().unwrap().to_string();
+    let (_, sealed) =
+        app.get(&format!("/api/v1/results/{}", mine["result_verification_code"].as_str().unwrap()), None).await;
+    let key_id = sealed["key_id"].as_str().expect("a key id").to_string();
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "download");
+    assert!(html.contains(&format!("href=\"{signed_url}\" id=\"next-step-link\">Tải kết quả")), "the signed result");
+    assert!(html.find("id=\"result\"").unwrap() < html.find("id=\"fee\"").unwrap(), "the result above the fees");
+    assert!(!html.contains("SHA-256") && !html.contains(&key_id), "no digests or key ids");
+    for digest in [&mine["signed_result"]["sha256"], &mine["result"]["sha256"], &mine["attachments"][0]["sha256"]] {
+        assert!(!html.contains(digest.as_str().unwrap()), "no digest {digest}");
+    }
+    let (_, html) = page(&app, &officer, &path).await;
+    assert!(html.contains("SHA-256") && html.contains(mine["attachments"][0]["sha256"].as_str().unwrap()));
+
+    // The store lists the result once: the signed one.
+    let (_, html) = page(&app, &citizen, "/kho-giay-to").await;
+    assert!(html.contains(&signed_url), "the signed result is in the store");
+    let issued_url = mine["result"]["url"].as_str().unwrap();
+    assert!(!html.contains(issued_url), "the officer's own file is not listed beside it");
+    let (_, store) = app.get("/api/v1/me/documents", Some(&token)).await;
+    let results = store["items"].as_array().unwrap().iter().filter(|i| i["is_result"] == true).count();
+    assert_eq!(results, 1, "{store}");
+}
+
+async fn the_next_step_names_what_the_applicant_must_do(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (_, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    let path = format!("/ho-so/{code}");
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "await_reception");
+    assert!(html.contains("Chờ tiếp nhận") && next_step_text(&html).starts_with("Ông/bà chưa cần làm gì."));
+
+    // A supplement request: the block names it, says what is asked and leads to the form.
+    let asked = "Bổ sung bản sao giấy khai sinh có chứng thực.";
+    let (s, e) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/actions"),
+            Some(&app.login("tiepnhan").await),
+            serde_json::json!({"action": "request_supplement", "note": asked}),
+        )
+        .await;
+    assert_eq!(s, 200, "{e}");
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert_eq!(next_step_of(&html), "supplement");
+    assert!(html.contains("<h2 id=\"next-step-title\">Bổ sung hồ sơ</h2>"));
+    assert_eq!(next_step_text(&html), format!("Cơ quan giải quyết đề nghị bổ sung: {asked}"));
+    assert!(html.contains("href=\"#action-supplement\" id=\"next-step-link\">Gửi giấy tờ bổ sung"));
+    assert!(html.contains("id=\"action-supplement\""), "the link reaches the form");
+
+    // In English too.
+    let res = citizen.get(app.url(&format!("/ngon-ngu?lang=en&next={path}"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, html) = page(&app, &citizen, &path).await;
+    assert!(html.contains("What happens next") && html.contains(&format!("The agency asks for: {asked}")));
+}
+
+/// Where a dossier's row is in a list page (its link), for the order of rows.
+fn row_of(html: &str, code: &str) -> usize {
+    html.find(&format!("<a href=\"/ho-so/{code}\">")).unwrap_or_else(|| panic!("{code} is listed"))
+}
+
+async fn officers_search_their_queue_and_sort_it_by_due_date(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let desk = app.login("tiepnhan").await;
+    let now = chrono::Utc::now();
+    // Three received dossiers, submitted one after the other, due in 3, 1 and 2 days.
+    let mut codes = Vec::new();
+    for (who, days) in [("congdan", 3), ("congdan2", 1), ("congdan", 2)] {
+        let token = app.login(who).await;
+        let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+        assert_eq!(s, 201, "{d}");
+        let code = d["code"].as_str().unwrap().to_string();
+        let (s, e) = app
+            .post_json(
+                &format!("/api/v1/dossiers/{code}/actions"),
+                Some(&desk),
+                serde_json::json!({"action": "receive"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{e}");
+        let mut tx = app.state.db.write_tx().await.unwrap();
+        sqlx::query("UPDATE dossiers SET due_at = $1 WHERE code = $2")
+            .bind((now + chrono::TimeDelta::days(days)).timestamp_millis())
+            .bind(&code)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        codes.push(code);
+    }
+    let (a, b, c) = (&codes[0], &codes[1], &codes[2]);
+    let spec = browser();
+    sign_in(&app, &spec, "chuyenvien").await;
+
+    // By default the nearest due date comes first; "latest first" on request.
+    let (s, html) = page(&app, &spec, "/can-bo").await;
+    assert_eq!(s, 200);
+    assert!(row_of(&html, b) < row_of(&html, c) && row_of(&html, c) < row_of(&html, a), "by due date");
+    assert!(html.contains("<option value=\"due\" selected>"), "the order is shown");
+    let (_, html) = page(&app, &spec, "/can-bo?sort=new").await;
+    assert!(row_of(&html, c) < row_of(&html, b) && row_of(&html, b) < row_of(&html, a), "latest first");
+
+    // Found by code, by phone in any spelling, by part of the applicant's name in any case.
+    let (_, html) = page(&app, &spec, &format!("/can-bo?q={a}")).await;
+    row_of(&html, a);
+    assert!(!html.contains(b.as_str()) && !html.contains(c.as_str()), "by code");
+    assert!(html.contains(&format!("id=\"q\" name=\"q\" type=\"search\" value=\"{a}\"")), "what was looked for");
+    let (_, html) = page(&app, &spec, "/can-bo?q=%2B84+987+654+321").await;
+    assert!(html.contains(b.as_str()) && !html.contains(a.as_str()) && !html.contains(c.as_str()), "by phone");
+    let (_, html) = page(&app, &spec, "/can-bo?q=0912345678").await;
+    assert!(html.contains(a.as_str()) && html.contains(c.as_str()) && !html.contains(b.as_str()));
+    let (_, html) = page(&app, &spec, "/can-bo?q=th%E1%BB%8B+b%C3%ACnh").await;
+    assert!(html.contains(b.as_str()) && !html.contains(a.as_str()), "by name, \"thị bình\"");
+    let (_, html) = page(&app, &spec, "/can-bo?q=%25").await;
+    assert!(html.contains("Không có hồ sơ nào."), "% is a character, not a wildcard");
+
+    // The filters stay in the address: the deadline links keep the search and the order.
+    let (_, html) = page(&app, &spec, "/can-bo?scope=agency&q=0987654321&sort=new").await;
+    let html = html.replace("&#38;", "&");
+    assert!(html.contains("href=\"/can-bo?scope=agency&deadline=overdue&q=0987654321&sort=new\""), "{html}");
+    assert!(html.contains("<input type=\"hidden\" name=\"scope\" value=\"agency\">"));
+    assert!(html.contains(b.as_str()) && !html.contains(a.as_str()));
+}
+
+async fn pages_have_the_site_header_the_menu_of_the_role_and_an_icon(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    // An unknown page: the site's header, the message and the way back, in the visitor's language.
+    let anon = browser();
+    let (s, html) = page(&app, &anon, "/khong-co-trang-nay").await;
+    assert_eq!(s, 404);
+    assert!(html.contains("<header class=\"site\">") && html.contains("href=\"/dang-nhap\""), "the header");
+    assert!(html.contains("<h1 id=\"error-title\">Không tìm thấy trang</h1>"));
+    assert!(html.contains("Không tìm thấy nội dung yêu cầu.") && html.contains("<a href=\"/\" id=\"back-home\">"));
+    // A page the role may not open is just as unknown, with the visitor still signed in.
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    for path in ["/quan-tri/lich", "/can-bo/hoi-dap"] {
+        let (s, html) = page(&app, &citizen, path).await;
+        assert_eq!(s, 404, "{path}");
+        assert!(html.contains("<header class=\"site\">") && html.contains("Nguyễn Văn An"), "{path}: {html}");
+        assert!(html.contains("action=\"/dang-xuat\"") && html.contains("id=\"back-home\""), "{path}");
+    }
+    let (s, e) = app.get("/api/v1/khong-co", None).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")), "the API still answers JSON");
+
+    // The menu offers what the role may open: moderation to the desk and leaders, not specialists.
+    for (user, moderates) in [("chuyenvien", false), ("lanhdao", true), ("tiepnhan", true)] {
+        let b = browser();
+        sign_in(&app, &b, user).await;
+        let (_, html) = page(&app, &b, "/can-bo").await;
+        assert_eq!(html.contains("href=\"/can-bo/hoi-dap\""), moderates, "{user}: the Q&A item");
+        let (s, _) = page(&app, &b, "/can-bo/hoi-dap").await;
+        assert_eq!(s, if moderates { 200 } else { 404 }, "{user} opens what the menu offers");
+    }
+
+    // The icon: linked from every page, served with its type, long cached; and at /favicon.ico.
+    let (_, html) = page(&app, &anon, "/").await;
+    let at = html.find("<link rel=\"icon\" href=\"").expect("an icon") + 23;
+    let icon = html[at..].split('"').next().unwrap().to_string();
+    assert!(icon.starts_with("/static/favicon.") && icon.ends_with(".svg"), "{icon}");
+    for path in [icon.as_str(), "/favicon.ico"] {
+        let res = anon.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(res.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+    let res = anon.get(app.url(&icon)).send().await.unwrap();
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
 }

@@ -1,8 +1,9 @@
-//! Lists of dossiers: a citizen's own, and an officer's queues with their deadline filters.
+//! Lists of dossiers: a citizen's own, and an officer's queues with their deadline filters,
+//! their search and their order.
 
 use chrono::{DateTime, Utc};
 use motcua_domain::dossier::Status;
-use motcua_store::dossiers::{self, Deadline, Dossier, Filter, Listing, Page};
+use motcua_store::dossiers::{self, Deadline, Dossier, Filter, Listing, Order, Page};
 use motcua_store::users::User;
 
 use crate::error::AppResult;
@@ -41,7 +42,8 @@ pub fn due_soon_until(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
         .map_or(now, |t| t.with_timezone(&Utc))
 }
 
-/// A user's list: a citizen's own dossiers, or one of an officer's lists with its filters.
+/// A user's list as [`list`] gives it, without a search and in each list's own order (the API,
+/// the digests and escalations).
 pub async fn officer_queue(
     state: &AppState,
     user: &User,
@@ -51,6 +53,46 @@ pub async fn officer_queue(
     page: i64,
     per_page: i64,
 ) -> AppResult<Page<Dossier>> {
+    let query = QueueQuery { tab, deadline, status, search: None, order: None, page, per_page };
+    list(state, user, &query).await
+}
+
+/// One page of a list as asked: which list, its filters, what to look for, in which order.
+#[derive(Clone, Debug, Default)]
+pub struct QueueQuery {
+    /// Which of an officer's lists (ignored for citizens).
+    pub tab: QueueTab,
+    /// The deadline marker (officers only).
+    pub deadline: Option<DeadlineFilter>,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// A dossier code, an applicant's name or phone number, or part of one (officers only).
+    pub search: Option<String>,
+    /// The order; the list's own when `None`.
+    pub order: Option<Order>,
+    /// The page, from 1.
+    pub page: i64,
+    /// Dossiers a page.
+    pub per_page: i64,
+}
+
+/// What to look for in a search box: a phone number in any of its spellings (`+84 912 345 678`)
+/// becomes the stored one (`0912345678`); anything else is looked for as typed.
+fn search_text(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    Some(match motcua_domain::identity::PhoneNumber::parse(raw) {
+        Ok(phone) => phone.as_str().to_string(),
+        Err(_) => raw.to_string(),
+    })
+}
+
+/// A user's list: a citizen's own dossiers (by status), or one of an officer's lists with its
+/// filters, search and order.
+pub async fn list(state: &AppState, user: &User, q: &QueueQuery) -> AppResult<Page<Dossier>> {
+    let (status, page, per_page) = (q.status, q.page, q.per_page);
     let Some(agency) = user.agency_code.clone().filter(|_| user.is_officer()) else {
         return Ok(dossiers::list(
             &state.db,
@@ -61,6 +103,7 @@ pub async fn officer_queue(
         )
         .await?);
     };
+    let (tab, deadline) = (q.tab, q.deadline);
     let at_service_centre = state.catalog().agencies.get(&agency).is_some_and(|a| a.is_service_centre());
     let now = Utc::now();
     let mut filter = Filter {
@@ -69,6 +112,8 @@ pub async fn officer_queue(
             DeadlineFilter::Overdue => Deadline::Overdue { now },
             DeadlineFilter::DueSoon => Deadline::DueSoon { now, until: due_soon_until(state, now) },
         }),
+        text: q.search.as_deref().and_then(search_text),
+        order: q.order,
         ..Default::default()
     };
     let listing = match tab {

@@ -1,9 +1,11 @@
 //! One dossier as one viewer may see it: the record, its documents and result, its history, the
-//! actions on offer and both views of its clock; the public lookup and attachment downloads.
+//! actions on offer, the applicant's next step and both views of its clock; the public lookup and
+//! attachment downloads.
 
 use chrono::Utc;
 use motcua_domain::dossier::{
-    available_actions, may_assign, may_reschedule, targets, Action, Actor, AttachmentPurpose, Status,
+    applicant_step, available_actions, may_assign, may_reschedule, targets, Action, Actor, ApplicantStep,
+    AttachmentPurpose, Status,
 };
 use motcua_domain::indicator::{clock_views, waiting_periods, ClockFacts, ClockViews};
 use motcua_store::catalog::Procedure;
@@ -37,7 +39,8 @@ pub struct DossierView {
     pub history: Vec<Event>,
     /// What the viewer may do now.
     pub actions: Vec<Action>,
-    /// Opinions asked of other agencies, oldest first.
+    /// Opinions asked of other agencies, oldest first; officers only: they are the agencies'
+    /// internal exchange, not the applicant's business.
     pub consultations: Vec<Consultation>,
     /// The opinions this viewer's agency may give now.
     pub answerable: Vec<i64>,
@@ -57,9 +60,22 @@ pub struct DossierView {
     pub payments: Vec<motcua_store::payments::Payment>,
     /// Where to send the payer, in the answer to a `pay` action taken online.
     pub payment_url: Option<String>,
+    /// For the applicant: what they are to do now, or what they wait for.
+    pub applicant_step: Option<ApplicantStep>,
 }
 
 impl DossierView {
+    /// The note of the latest event of this action (what a supplement request asks for, the
+    /// reasons of a refusal), or "".
+    pub fn last_note(&self, action: Action) -> &str {
+        self.history
+            .iter()
+            .rev()
+            .find(|e| e.action == action.as_str())
+            .and_then(|e| e.note.as_deref())
+            .unwrap_or_default()
+    }
+
     /// The applicant as the printed forms name them.
     pub fn form_applicant(&self) -> motcua_render::Applicant {
         let a = &self.dossier.applicant;
@@ -92,13 +108,19 @@ pub(crate) async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> App
     let all = dossiers::attachments(&state.db, d.id).await?;
     let (results, attachments): (Vec<_>, Vec<_>) =
         all.into_iter().partition(|a| a.purpose == AttachmentPurpose::Result);
-    let history = dossiers::history(&state.db, d.id).await?;
+    let mut history = dossiers::history(&state.db, d.id).await?;
+    // Other agencies' opinions are the officers' exchange: their answers stay out of the
+    // applicant's history, as the consultations themselves do.
+    if !matches!(actor, Actor::Officer { .. }) {
+        history.retain(|e| e.action != "answer_consultation");
+    }
     // A version without consultations never asked any; a dossier before its result has no rating.
-    let consultations = if procedure.workflow.iter().any(|st| !st.consultations.is_empty()) {
-        dossiers::consultations(&state.db, d.id).await?
-    } else {
-        Vec::new()
-    };
+    let consultations =
+        if matches!(actor, Actor::Officer { .. }) && procedure.workflow.iter().any(|st| !st.consultations.is_empty()) {
+            dossiers::consultations(&state.db, d.id).await?
+        } else {
+            Vec::new()
+        };
     let s = situation(&d, &procedure);
     let mut actions = available_actions(&s, actor);
     if may_reschedule(&s, actor, d.rescheduled, &Utc::now(), d.due_at.as_ref()) {
@@ -145,10 +167,12 @@ pub(crate) async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> App
         }
         None => None,
     };
+    let applicant_step = (*actor == Actor::Applicant).then(|| applicant_step(&s, signed_result.is_some()));
     let payments = if d.fee_vnd > 0 { motcua_store::payments::of_dossier(&state.db, d.id).await? } else { Vec::new() };
     Ok(DossierView {
         payments,
         payment_url: None,
+        applicant_step,
         rating,
         may_rate,
         result,

@@ -15,6 +15,8 @@ use crate::error::{AppError, HttpResult};
 
 const CSS: &str = include_str!("../../assets/style.css");
 const SCRIPT: &str = include_str!("../../assets/forms.js");
+/// The site's icon: a door (*một cửa*, "one door") in the header's colours.
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
 
 /// An asset's name with its content hash: `style.<hash>.css`.
 fn hashed(stem: &str, ext: &str, content: &str) -> String {
@@ -31,6 +33,11 @@ fn script_name() -> &'static str {
     NAME.get_or_init(|| hashed("forms", "js", SCRIPT))
 }
 
+fn favicon_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| hashed("favicon", "svg", FAVICON))
+}
+
 /// The stylesheet's URL.
 pub fn css_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
@@ -43,12 +50,27 @@ pub fn script_url() -> &'static str {
     URL.get_or_init(|| format!("/static/{}", script_name()))
 }
 
+/// The icon's URL.
+pub fn favicon_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| format!("/static/{}", favicon_name()))
+}
+
+/// `/favicon.ico`, asked by browsers of pages that name no icon (a PDF, a JSON answer): the same
+/// icon, cached for a day since this address carries no hash.
+pub async fn favicon() -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON)
+        .into_response()
+}
+
 /// Serves an asset by its hashed name.
 pub async fn serve(Path(name): Path<String>) -> HttpResult<Response> {
     let (content_type, body) = if name == css_name() {
         ("text/css; charset=utf-8", CSS)
     } else if name == script_name() {
         ("text/javascript; charset=utf-8", SCRIPT)
+    } else if name == favicon_name() {
+        ("image/svg+xml", FAVICON)
     } else {
         return Err(AppError::not_found().into());
     };

@@ -14,6 +14,7 @@ use motcua_domain::indicator::Timeliness;
 use serde::Deserialize;
 
 use super::csrf::{Csrf, CsrfMultipart};
+use super::next_step::{next_step, NextStepView};
 use super::{Ctx, FeeView, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
@@ -114,6 +115,8 @@ struct DossierPage {
     rating_form: Option<(Choices, Choices)>,
     /// The fee, when there is one.
     fee: Option<FeeView>,
+    /// For the applicant: what to do now, or what happens next.
+    next: Option<NextStepView>,
 }
 
 fn fee_view(lang: Lang, v: &DossierView) -> Option<FeeView> {
@@ -238,9 +241,14 @@ async fn dossier_page(
             vec![]
         }
     };
+    let result = v.signed_result.as_ref().or(v.result.as_ref()).map(|a| attachment_view(lang, &v, a));
+    let next = next_step(lang, &v, result.as_ref().map(|r| r.url.as_str()));
+    // The payment form stands in the next step when paying is what is to be done now.
+    let paid_from_next = next.as_ref().is_some_and(|n| n.pay);
     let actions = v
         .actions
         .iter()
+        .filter(|a| !(paid_from_next && **a == Action::Pay))
         .map(|a| ActionView {
             name: a.as_str(),
             label: match a {
@@ -346,7 +354,8 @@ async fn dossier_page(
         due: show_time(d.due_at),
         finished: show_time(d.finished_at),
         // The signed electronic result first; the officer's own file beside it.
-        result: v.signed_result.as_ref().or(v.result.as_ref()).map(|a| attachment_view(lang, &v, a)),
+        result,
+        next,
         issued_file: v.signed_result.as_ref().and(v.result.as_ref()).map(|a| attachment_view(lang, &v, a)),
         verification: v.seal.as_ref().map(|s| {
             let grouped = motcua_domain::code::VerificationCode::parse(&s.code).map(|c| c.grouped());

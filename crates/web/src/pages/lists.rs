@@ -47,6 +47,10 @@ pub struct ListPage {
     pub base_url: String,
     pub scope: String,
     pub deadline: String,
+    /// The search box, with what was looked for (officers' lists only).
+    pub search: Option<String>,
+    /// The orders to choose from: (value, label, chosen); none on a citizen's list.
+    pub sorts: Vec<(String, String, bool)>,
     pub statuses: Vec<(String, String, bool)>,
     pub count_text: String,
     pub flash: String,
@@ -65,6 +69,37 @@ pub struct ListQuery {
     pub assigned: Option<usize>,
     pub refused: Option<usize>,
     pub luu: Option<String>,
+    /// What to look for: a dossier code, an applicant's name or phone.
+    pub q: Option<String>,
+    /// `due` (the nearest due date first, officers' default) or `new` (the latest first).
+    pub sort: Option<String>,
+}
+
+impl ListQuery {
+    /// The address of this list with these parameters, the empty ones left out, so that every
+    /// link of the page keeps the filters chosen.
+    pub fn url(&self, base: &str, page: Option<i64>) -> String {
+        let page = page.map(|p| p.to_string());
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("scope", self.scope.as_deref()),
+            ("deadline", self.deadline.as_deref()),
+            ("status", self.status.as_deref()),
+            ("q", self.q.as_deref()),
+            ("sort", self.sort.as_deref()),
+            ("page", page.as_deref()),
+        ] {
+            if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
+                out.append_pair(k, v);
+            }
+        }
+        let query = out.finish();
+        if query.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{query}")
+        }
+    }
 }
 
 /// Parses the status filter; an unknown one is ignored.
@@ -88,9 +123,7 @@ pub fn list_page(
     let current = q.page.unwrap_or(1).max(1);
     let scope = q.scope.clone().unwrap_or_default();
     let deadline = q.deadline.clone().unwrap_or_default();
-    let link = |p: i64| {
-        format!("{base_url}?scope={scope}&deadline={deadline}&status={}&page={p}", q.status.as_deref().unwrap_or(""))
-    };
+    let link = |p: i64| q.url(base_url, Some(p));
     let soon_until = motcua_app::dossiers::queue::due_soon_until(state, now);
     ListPage {
         ctx: ctx.clone(),
@@ -103,6 +136,8 @@ pub fn list_page(
         base_url: base_url.to_string(),
         scope: scope.clone(),
         deadline: deadline.clone(),
+        search: None,
+        sorts: vec![],
         statuses: Status::ALL
             .iter()
             .map(|s| (s.as_str().to_string(), lang.t(&format!("status-{}", s.as_str())), Some(*s) == status_filter(q)))

@@ -11,6 +11,7 @@ mod csrf;
 mod dossier;
 mod forms;
 mod lists;
+mod next_step;
 mod office;
 mod payments;
 mod portal;
@@ -81,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-tri/quy-trinh/{code}", get(workflow::edit).post(workflow::save))
         .route("/quan-tri/quy-trinh/{code}/tep", get(workflow::export).post(workflow::import))
         .route("/static/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
 }
 
 /// What every page needs: the language, the visitor, the CSRF token for its forms.
@@ -96,6 +98,8 @@ pub struct Ctx {
     new_csrf_cookie: Option<Cookie<'static>>,
     /// The path of this page, for the language switch.
     pub path: String,
+    /// Whether the visitor moderates questions and feedback (for the navigation).
+    pub may_moderate: bool,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -120,7 +124,8 @@ impl FromRequestParts<AppState> for Ctx {
             },
         };
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Ctx { lang, user, csrf, new_csrf_cookie, path })
+        let may_moderate = user.as_ref().is_some_and(|u| motcua_app::questions::moderation_scope(state, u).is_some());
+        Ok(Ctx { lang, user, csrf, new_csrf_cookie, path, may_moderate })
     }
 }
 
@@ -174,6 +179,11 @@ impl Ctx {
     /// The URL of the stylesheet, with its content hash.
     pub fn css(&self) -> &'static str {
         assets::css_url()
+    }
+
+    /// The URL of the site's icon, with its content hash.
+    pub fn favicon(&self) -> &'static str {
+        assets::favicon_url()
     }
 
     /// The URL of the pages' script, with its content hash.
@@ -306,23 +316,40 @@ impl FormErrors {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    lang: Lang,
+    ctx: Ctx,
     title: String,
     message: &'a str,
-    css: &'static str,
+    not_found: bool,
 }
 
-/// An error as a page in the visitor's language.
-pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
-    let page = ErrorPage { lang, title: lang.t("error-title"), message, css: assets::css_url() };
-    let mut res = match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, message.to_string()).into_response(),
-    };
-    if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    res
+/// An error as a page of the site in the visitor's language: the site's header (with who is
+/// signed in and the menu), what went wrong and the way back. `uri` and `headers` are those of
+/// the request that failed.
+pub async fn error_page(
+    state: &AppState,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    let mut req = axum::http::Request::new(());
+    *req.uri_mut() = uri;
+    *req.headers_mut() = headers;
+    let (mut parts, ()) = req.into_parts();
+    let lang = crate::lang::lang_of(&parts);
+    let mut ctx = Ctx::from_request_parts(&mut parts, state).await.unwrap_or_else(|_| Ctx {
+        lang,
+        user: None,
+        csrf: String::new(),
+        new_csrf_cookie: None,
+        path: "/".into(),
+        may_moderate: false,
+    });
+    // The language switch leads home: the page does not repeat the address that failed.
+    ctx.path = "/".into();
+    let not_found = status == StatusCode::NOT_FOUND;
+    let title = lang.t(if not_found { "error-not-found-title" } else { "error-title" });
+    ctx.render_status(status, &ErrorPage { ctx: ctx.clone(), title, message, not_found })
 }
 
 /// Administrators' pages answer 404 to anyone else, as if they did not exist.

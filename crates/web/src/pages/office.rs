@@ -11,13 +11,16 @@ use super::lists::{list_page, status_filter, BulkAssign, ListQuery};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::uploads;
-use motcua_app::dossiers::queue::{DeadlineFilter, QueueTab};
+use motcua_app::dossiers::queue::{DeadlineFilter, QueueQuery, QueueTab};
 use motcua_app::state::AppState;
 use motcua_domain::dossier::Role;
+use motcua_store::dossiers::Order;
 
 /// An officer's lists: the work queue (`scope` empty), all of the unit (`scope=agency`), the
 /// opinions asked of the agency (`scope=consulted`); each filtered by deadline (`deadline=
-/// due_soon|overdue`) and status. A unit leader assigns from the unit's list, several at once.
+/// due_soon|overdue`) and status, searched by dossier code, applicant's name or phone (`q`), and
+/// ordered by due date (`sort=due`, the default) or latest first (`sort=new`); every filter
+/// stays in the address. A unit leader assigns from the unit's list, several at once.
 pub async fn queue(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -37,36 +40,53 @@ pub async fn queue(
         Some("overdue") => Some(DeadlineFilter::Overdue),
         _ => None,
     };
+    let sort = if q.sort.as_deref() == Some("new") { "new" } else { "due" };
     let per_page = 50;
-    let page = motcua_app::dossiers::queue::officer_queue(
-        &state,
-        &user,
+    let query = QueueQuery {
         tab,
         deadline,
-        status_filter(&q),
-        q.page.unwrap_or(1),
+        status: status_filter(&q),
+        search: q.q.clone(),
+        order: Some(if sort == "new" { Order::Newest } else { Order::DueFirst }),
+        page: q.page.unwrap_or(1),
         per_page,
-    )
-    .await?;
+    };
+    let page = motcua_app::dossiers::queue::list(&state, &user, &query).await?;
     let title = ctx.t(match tab {
         QueueTab::Mine => "queue-title",
         QueueTab::Unit => "queue-agency-title",
         QueueTab::Consulted => "queue-consulted-title",
     });
     let mut view = list_page(&state, &ctx, title, "/can-bo", &q, page, per_page);
-    let scope = q.scope.clone().unwrap_or_default();
+    view.search = Some(q.q.clone().unwrap_or_default());
+    view.sorts = [("due", "sort-due"), ("new", "sort-newest")]
+        .into_iter()
+        .map(|(value, key)| (value.to_string(), ctx.t(key), value == sort))
+        .collect();
+    // Another list starts afresh but keeps the order; another deadline keeps every filter.
     view.tabs = [
         ("queue-title", "", QueueTab::Mine),
         ("queue-agency-title", "agency", QueueTab::Unit),
         ("queue-consulted-title", "consulted", QueueTab::Consulted),
     ]
     .into_iter()
-    .map(|(key, s, t)| (ctx.t(key), format!("/can-bo?scope={s}"), t == tab))
+    .map(|(key, s, t)| {
+        let to = ListQuery { scope: Some(s.to_string()), sort: q.sort.clone(), ..ListQuery::default() };
+        (ctx.t(key), to.url("/can-bo", None), t == tab)
+    })
     .collect();
     view.deadline_links = [("deadline-all", ""), ("deadline-due-soon", "due_soon"), ("deadline-overdue", "overdue")]
         .into_iter()
         .map(|(key, d)| {
-            (ctx.t(key), format!("/can-bo?scope={scope}&deadline={d}"), q.deadline.as_deref().unwrap_or("") == d)
+            let to = ListQuery {
+                scope: q.scope.clone(),
+                deadline: Some(d.to_string()),
+                status: q.status.clone(),
+                q: q.q.clone(),
+                sort: q.sort.clone(),
+                ..ListQuery::default()
+            };
+            (ctx.t(key), to.url("/can-bo", None), q.deadline.as_deref().unwrap_or("") == d)
         })
         .collect();
     view.register = user.has(Role::Reception) || user.has(Role::Leader) || user.has(Role::Admin);

@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::Utc;
-use motcua_domain::dossier::Role;
 use motcua_domain::identity::{Email, FullName};
 use motcua_store::questions::{self, NewQuestion, QuestionKind};
 use serde::Deserialize;
@@ -234,19 +233,9 @@ struct ModerationPage {
     items: Vec<(i64, String, String, String, String, String, String)>,
 }
 
-/// Who moderates: reception and leaders for their agency; the service centre and administrators
-/// for everything. `None` when the user may not moderate at all.
-fn moderation_scope(state: &AppState, user: &motcua_store::users::User) -> Option<Option<String>> {
-    let agency = user.agency_code.clone()?;
-    if user.has(Role::Admin) || state.catalog().agencies.get(&agency).is_some_and(|a| a.is_service_centre()) {
-        return Some(None);
-    }
-    (user.has(Role::Reception) || user.has(Role::Leader)).then_some(Some(agency))
-}
-
 /// The questions and feedback waiting for an answer.
 pub async fn moderation(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> HttpResult<Response> {
-    let scope = moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
+    let scope = motcua_app::questions::moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
     let catalog = state.catalog();
     let items = questions::pending(&state.db, scope.as_deref(), 200)
         .await?
@@ -287,7 +276,7 @@ pub async fn decide(
     Path(id): Path<i64>,
     Csrf(Form(f)): Csrf<Form<DecisionForm>>,
 ) -> HttpResult<Response> {
-    let scope = moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
+    let scope = motcua_app::questions::moderation_scope(&state, &user).ok_or_else(AppError::not_found)?;
     let agency = questions::agency_of(&state.db, id).await?;
     if scope.is_some() && scope != agency {
         return Err(AppError::not_found().into());

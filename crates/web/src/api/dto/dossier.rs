@@ -191,7 +191,7 @@ pub struct DossierDto {
     pub actions: Vec<String>,
     /// The current workflow step (while in the workflow).
     pub step: Option<StepDto>,
-    /// Opinions asked of other agencies.
+    /// Opinions asked of other agencies; officers only (empty for the applicant).
     pub consultations: Vec<ConsultationDto>,
     /// Both views of the clock, once received.
     pub clock: Option<ClockDto>,
