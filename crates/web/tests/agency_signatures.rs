@@ -154,19 +154,11 @@ async fn a_signed_pdf_keeps_its_signature_and_gets_the_agencys(engine: TestEngin
 /// after later acts gives the same bytes: the receipt keeps its appointment after a reschedule,
 /// which issues its own apology (04).
 async fn forms_are_signed_when_issued_and_never_change(engine: TestEngine) {
-    use common::{browser, sign_in, submission};
-    use motcua_testkit::answers;
+    use common::{browser, received, sign_in};
     use serde_json::json;
     let app = spawn(engine).await;
-    let proc = app.department_procedure().await;
-    let citizen = app.login("congdan").await;
-    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
-    assert_eq!(s, 201, "{d}");
-    let code = d["code"].as_str().unwrap().to_string();
+    let code = received(&app).await;
     let url = format!("/api/v1/dossiers/{code}/actions");
-    let desk = app.login("tiepnhan").await;
-    let (s, d) = app.post_json(&url, Some(&desk), json!({"action": "receive"})).await;
-    assert_eq!(s, 200, "{d}");
     let applicant = browser();
     sign_in(&app, &applicant, "congdan").await;
     let download = |form: &'static str| {

@@ -207,19 +207,27 @@ pub async fn sign_in(app: &TestApp, b: &reqwest::Client, user: &str) -> String {
     res.headers()["location"].to_str().unwrap().to_string()
 }
 
-/// Takes a new application of the department's procedure through to its result, issued by the
-/// leader `lanhdao` with `file`; the dossier as the applicant sees it, with the signed result's
-/// bytes as the applicant downloads them.
-pub async fn issue_result(app: &TestApp, file: Vec<u8>) -> (Value, Vec<u8>) {
+/// A new application of the department's procedure by `congdan`, received at the service
+/// centre's desk by `tiepnhan`: its code.
+pub async fn received(app: &TestApp) -> String {
     let proc = app.department_procedure().await;
     let citizen = app.login("congdan").await;
     let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), submission(&proc, &answers(&proc))).await;
     assert_eq!(s, 201, "{d}");
     let code = d["code"].as_str().unwrap().to_string();
-    let url = format!("/api/v1/dossiers/{code}/actions");
     let desk = app.login("tiepnhan").await;
-    let (s, d) = app.post_json(&url, Some(&desk), json!({"action": "receive"})).await;
+    let (s, d) = app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action": "receive"})).await;
     assert_eq!(s, 200, "{d}");
+    code
+}
+
+/// Takes a new application of the department's procedure through to its result, issued by the
+/// leader `lanhdao` with `file`; the dossier as the applicant sees it, with the signed result's
+/// bytes as the applicant downloads them.
+pub async fn issue_result(app: &TestApp, file: Vec<u8>) -> (Value, Vec<u8>) {
+    let code = received(app).await;
+    let citizen = app.login("congdan").await;
+    let url = format!("/api/v1/dossiers/{code}/actions");
     let spec = app.login("chuyenvien").await;
     let (s, d) = app.post_json(&url, Some(&spec), json!({"action": "forward"})).await;
     assert_eq!(s, 200, "{d}");
