@@ -216,7 +216,8 @@ pub async fn received(app: &TestApp) -> String {
     assert_eq!(s, 201, "{d}");
     let code = d["code"].as_str().unwrap().to_string();
     let desk = app.login("tiepnhan").await;
-    let (s, d) = app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action": "receive"})).await;
+    let (s, d) =
+        app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&desk), json!({"action": "receive"})).await;
     assert_eq!(s, 200, "{d}");
     code
 }
