@@ -582,6 +582,7 @@ verify-record-invalid = Not verified: the signature of this result is not valid.
 verify-modified = Not authentic: this file is not the issued result. Its content was changed after signing (even by one byte), or its signature is not valid.
 verify-unknown = Not authentic: this file is not a result issued by the system, or it was modified.
 verify-claimed = The file carries the verification code of the result below, but does not match the issued file.
+verify-form = This is the { $form } of dossier { $code }, issued by the system at { $at }, byte for byte.
 verify-dossier = Dossier code
 verify-procedure = Procedure
 verify-agency = Issuing agency

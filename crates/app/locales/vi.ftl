@@ -582,6 +582,7 @@ verify-record-invalid = Không xác thực được: chữ ký số của kết 
 verify-modified = Không xác thực: tệp này không phải là bản kết quả đã cấp. Nội dung tệp đã bị thay đổi sau khi ký (dù chỉ một byte), hoặc chữ ký không hợp lệ.
 verify-unknown = Không xác thực: tệp này không phải là kết quả do hệ thống cấp, hoặc đã bị sửa đổi.
 verify-claimed = Tệp ghi mã xác thực của kết quả dưới đây, nhưng không trùng khớp với bản đã cấp.
+verify-form = Đây là { $form } của hồ sơ { $code }, do hệ thống cấp lúc { $at }, đúng từng byte.
 verify-dossier = Mã hồ sơ
 verify-procedure = Thủ tục hành chính
 verify-agency = Cơ quan giải quyết

@@ -202,6 +202,22 @@ pub struct FileCheck {
     pub sha256: String,
     /// The result the file is or claims to be.
     pub seal: Option<SealView>,
+    /// The legal form the file is, when it is one the system issued (a receipt, a supplement
+    /// request...), byte for byte.
+    pub form: Option<IssuedFormView>,
+}
+
+/// A form the system issued, as the public may see it: which form, of which dossier, when.
+#[derive(Clone, Debug)]
+pub struct IssuedFormView {
+    /// The form's legal name.
+    pub title: &'static str,
+    /// The dossier it was issued for.
+    pub dossier_code: String,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// Whether an agency's certificate signed it.
+    pub signed: bool,
 }
 
 /// Hides a name but for the initials, "Nguyễn Thị Hồng Nhung" → "N*** T*** H*** N***": the
@@ -253,14 +269,14 @@ pub async fn check_code(state: &AppState, typed: &str) -> AppResult<SealView> {
 }
 
 /// Checks a file: authentic when its SHA-256 is that of a sealed result and the seal's signature
-/// verifies over it with the seal's public key; modified when it names a known result's code but
-/// is not that file; unknown otherwise.
+/// verifies over it with the seal's public key, or that of a form the system issued; modified
+/// when it names a known result's code but is not that file; unknown otherwise.
 pub async fn check_file(state: &AppState, bytes: &[u8]) -> AppResult<FileCheck> {
     let sha256 = hex::encode(motcua_signing::digest(bytes));
     if let Some(seal) = seals::by_sha256(&state.db, &sha256).await? {
         let v = view(state, seal, &sha256).await?;
         let verdict = if v.signature_valid { Verdict::Authentic } else { Verdict::Modified };
-        return Ok(FileCheck { verdict, sha256, seal: Some(v) });
+        return Ok(FileCheck { verdict, sha256, seal: Some(v), form: None });
     }
     let claimed = motcua_render::claimed_code(bytes).and_then(|c| VerificationCode::parse(&c));
     if let Some(code) = claimed {
@@ -270,13 +286,20 @@ pub async fn check_file(state: &AppState, bytes: &[u8]) -> AppResult<FileCheck> 
                 let mut v = view(state, seal, &stored).await?;
                 // Whatever its seal says, this file is not the one signed.
                 v.signature_valid = false;
-                return Ok(FileCheck { verdict: Verdict::Modified, sha256, seal: Some(v) });
+                return Ok(FileCheck { verdict: Verdict::Modified, sha256, seal: Some(v), form: None });
             }
             Err(StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(FileCheck { verdict: Verdict::Unknown, sha256, seal: None })
+    // A form issued at an act is kept byte for byte: finding its digest is the proof.
+    if let Some(form) = motcua_store::issued_forms::by_sha256(&state.db, &sha256).await? {
+        let title = motcua_render::FormKind::from_key(&form.kind).map_or("", |k| k.title());
+        let dossier = motcua_store::dossiers::by_id(&state.db, form.dossier_id).await?;
+        let form = IssuedFormView { title, dossier_code: dossier.code, issued_at: form.issued_at, signed: form.signed };
+        return Ok(FileCheck { verdict: Verdict::Authentic, sha256, seal: None, form: Some(form) });
+    }
+    Ok(FileCheck { verdict: Verdict::Unknown, sha256, seal: None, form: None })
 }
 
 #[cfg(test)]

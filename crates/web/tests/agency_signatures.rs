@@ -201,6 +201,24 @@ async fn forms_are_signed_when_issued_and_never_change(engine: TestEngine) {
         assert_pdfsig_valid(&file, &[signer]);
         assert_pyhanko_valid(&file, 1);
     }
+    // The public verification page knows each issued form by its bytes, and not a changed copy.
+    let v = verify_upload(&app, receipt.clone()).await;
+    assert_eq!(v["verdict"], "authentic", "{v}");
+    assert_eq!(v["form"]["title"], "Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "{v}");
+    assert_eq!((v["form"]["dossier_code"].as_str(), v["form"]["signed"].as_bool()), (Some(code.as_str()), Some(true)));
+    let mut changed = receipt.clone();
+    changed.extend_from_slice(b"\n% changed\n");
+    let v = verify_upload(&app, changed).await;
+    assert_eq!((v["verdict"].as_str(), v["form"].is_null()), (Some("unknown"), true), "{v}");
+    // The same on the public page.
+    let visitor = browser();
+    let html = visitor.get(app.url("/xac-thuc")).send().await.unwrap().text().await.unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", common::csrf_of(&html))
+        .part("file", reqwest::multipart::Part::bytes(apology.clone()).file_name("xin-loi.pdf"));
+    let html = visitor.post(app.url("/xac-thuc")).multipart(form).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"verdict-authentic\""), "{html}");
+    assert!(html.contains(&format!("Đây là Phiếu xin lỗi và hẹn lại ngày trả kết quả của hồ sơ {code}")), "{html}");
     // The control slip is a running record: signed by the officer's unit when printed.
     let officer = browser();
     sign_in(&app, &officer, "chuyenvien").await;

@@ -4,7 +4,7 @@
 use axum::extract::{Multipart, Path, State};
 use axum::Json;
 
-use super::dto::{ResultSealDto, VerificationDto};
+use super::dto::{IssuedFormDto, ResultSealDto, VerificationDto};
 use crate::error::{AppError, HttpResult};
 use crate::uploads;
 use motcua_app::sealing;
@@ -20,7 +20,7 @@ pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> Htt
 }
 
 /// Checks a file (multipart part `file`): `authentic` when it is exactly a result the system
-/// issued and its signature verifies, `modified` when it names an issued result but its bytes
+/// issued and its signature verifies, or exactly a form it issued (`form`), `modified` when it names an issued result but its bytes
 /// differ, `unknown` otherwise. Nothing is stored.
 #[utoipa::path(post, path = "/api/v1/results/verify", tag = "results",
     request_body(content_type = "multipart/form-data", description = "file: the file to check"),
@@ -37,5 +37,11 @@ pub async fn verify(State(state): State<AppState>, mp: Multipart) -> HttpResult<
         verdict: check.verdict.as_str().into(),
         sha256: check.sha256,
         result: check.seal.as_ref().map(ResultSealDto::from),
+        form: check.form.map(|f| IssuedFormDto {
+            title: f.title.to_string(),
+            dossier_code: f.dossier_code,
+            issued_at: f.issued_at,
+            signed: f.signed,
+        }),
     }))
 }

@@ -36,6 +36,8 @@ struct Outcome {
     claimed: bool,
     seal: Option<Shown>,
     file_sha256: Option<String>,
+    /// What the file is, when it is a form the system issued.
+    form: Option<String>,
 }
 
 #[derive(Template)]
@@ -100,6 +102,7 @@ pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<S
                 claimed: false,
                 seal: Some(shown(&ctx, &v)),
                 file_sha256: None,
+                form: None,
             };
             Ok(page(&ctx, StatusCode::OK, FormErrors::default(), v.code_grouped.clone(), Some(outcome)))
         }
@@ -126,13 +129,17 @@ pub async fn check(State(state): State<AppState>, ctx: Ctx, CsrfMultipart(mp): C
     let Some(file) = parts.files.iter().find(|f| f.part == "file") else {
         return Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, file_error("document-required"), String::new(), None));
     };
-    let FileCheck { verdict, sha256, seal } = sealing::check_file(&state, &file.bytes).await?;
+    let FileCheck { verdict, sha256, seal, form } = sealing::check_file(&state, &file.bytes).await?;
     let outcome = Outcome {
         authentic: verdict == Verdict::Authentic,
         message: ctx.t(&format!("verify-{}", verdict.as_str())),
         claimed: verdict == Verdict::Modified && seal.as_ref().is_some_and(|s| s.seal.sha256 != sha256),
         seal: seal.as_ref().map(|v| shown(&ctx, v)),
         file_sha256: Some(sha256),
+        form: form.map(|f| {
+            let at = show_time(Some(f.issued_at));
+            ctx.lang.t_args("verify-form", &[("form", f.title), ("code", &f.dossier_code), ("at", &at)])
+        }),
     };
     Ok(page(&ctx, StatusCode::OK, FormErrors::default(), String::new(), Some(outcome)))
 }

@@ -179,6 +179,21 @@ pub struct VerificationDto {
     pub sha256: String,
     /// The result the file is, or claims to be.
     pub result: Option<ResultSealDto>,
+    /// The legal form the file is, when the system issued it (byte for byte).
+    pub form: Option<IssuedFormDto>,
+}
+
+/// A legal form the system issued.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedFormDto {
+    /// The form's legal name, e.g. "Giấy tiếp nhận hồ sơ và hẹn trả kết quả".
+    pub title: String,
+    /// The dossier it was issued for.
+    pub dossier_code: String,
+    /// When it was issued.
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    /// Whether an agency's certificate signed it (PAdES).
+    pub signed: bool,
 }
 
 /// A year of the calendar.
