@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::{due_at, vn_offset};
 use motcua_domain::catalog::ResultKind;
-use motcua_domain::dossier::{Role, Status};
+use motcua_domain::dossier::{Action, Role, Status};
 use motcua_render::{self as render, FormKind};
 use motcua_store::dossiers::Event;
 use motcua_store::users::User;
@@ -19,11 +19,12 @@ use crate::present::{self, fee_text, time_text};
 use crate::state::AppState;
 
 fn today() -> NaiveDate {
-    Utc::now().with_timezone(&vn_offset()).date_naive()
+    day_of(Utc::now())
 }
 
-fn last<'a>(v: &'a DossierView, action: &str) -> Option<&'a Event> {
-    v.history.iter().rev().find(|e| e.action == action)
+/// The day of a moment in Vietnam: the date a form is issued on.
+fn day_of(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&vn_offset()).date_naive()
 }
 
 /// Lines of an officer's note as separate items ("item: reason" splits at the first colon).
@@ -40,16 +41,12 @@ fn items_of(note: &str) -> Vec<render::SupplementItem> {
         .collect()
 }
 
-/// Who signs for the unit: its leader acting on the dossier, else the latest officer.
-fn signer(v: &DossierView, actions: &[&str]) -> render::Signer {
-    let name = v
-        .history
-        .iter()
-        .rev()
-        .find(|e| actions.contains(&e.action.as_str()))
+/// The officer who last moved the dossier on (decided, forwarded or received it): who signs
+/// for the agency a form that records the applicant's own act (a withdrawal).
+pub(crate) fn last_officer(v: &DossierView) -> String {
+    v.last_event(&[Action::IssueResult, Action::Forward, Action::Receive])
         .map(|e| e.actor_name.clone())
-        .unwrap_or_default();
-    render::Signer { title: "THỦ TRƯỞNG CƠ QUAN".into(), name }
+        .unwrap_or_default()
 }
 
 fn unavailable() -> AppError {
@@ -113,23 +110,23 @@ pub fn dossier_form(
                     result_delivery: if p.result_kind == ResultKind::Electronic {
                         "Trực tuyến trên Cổng dịch vụ công hoặc tại Bộ phận một cửa".into()
                     } else {
-                        "Tại Bộ phận tiếp nhận và trả kết quả".into()
+                        format!("Tại {}", crate::state::DESK_NAME)
                     },
                     fees: fee_text(vi, d.fee_vnd),
                     register_book: format!("Sổ theo dõi hồ sơ năm {}", chrono::Datelike::year(&local)),
                     register_entry: d.code.rsplit('-').next().unwrap_or_default().to_string(),
-                    officer: last(v, "receive").map(|e| e.actor_name.clone()).unwrap_or_default(),
+                    officer: v.last_event(&[Action::Receive]).map(|e| e.actor_name.clone()).unwrap_or_default(),
                 },
                 numbering,
             ))?
         }
         FormKind::SupplementRequest => {
-            let e = last(v, "request_supplement").ok_or_else(unavailable)?;
+            let e = v.last_event(&[Action::RequestSupplement]).ok_or_else(unavailable)?;
             rendered(render::render_supplement_request(
                 &render::SupplementRequest {
                     issuer: issuer_at(e.at),
                     dossier: state.config.dossier_ref(&d.code),
-                    issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
+                    issued_on: day_of(e.at),
                     applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     received_at: d.received_at.filter(|r| *r <= e.at),
@@ -141,13 +138,13 @@ pub fn dossier_form(
             ))?
         }
         FormKind::Refusal => {
-            let e = last(v, "refuse").ok_or_else(unavailable)?;
+            let e = v.last_event(&[Action::Refuse]).ok_or_else(unavailable)?;
             let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
             rendered(render::render_refusal(
                 &render::Refusal {
                     issuer: issuer_at(e.at),
                     dossier: state.config.dossier_ref(&d.code),
-                    issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
+                    issued_on: day_of(e.at),
                     applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     reasons: reasons.map(str::to_string).collect(),
@@ -157,7 +154,7 @@ pub fn dossier_form(
             ))?
         }
         FormKind::Apology => {
-            let e = last(v, "reschedule").ok_or_else(unavailable)?;
+            let e = v.last_event(&[Action::Reschedule]).ok_or_else(unavailable)?;
             let (Some(received_at), Some(new_due), Some(started)) = (d.received_at, d.due_at, d.clock_started_at)
             else {
                 return Err(unavailable());
@@ -168,7 +165,7 @@ pub fn dossier_form(
                 &render::Apology {
                     issuer: state.issuer(&p.agency),
                     dossier: state.config.dossier_ref(&d.code),
-                    issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
+                    issued_on: day_of(e.at),
                     applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     received_at,
@@ -186,13 +183,13 @@ pub fn dossier_form(
             }
             // Only a dossier that was received is stopped; one withdrawn before reception
             // was never in processing (DESIGN.md section 6).
-            let e = last(v, "withdraw").ok_or_else(unavailable)?;
+            let e = v.last_event(&[Action::Withdraw]).ok_or_else(unavailable)?;
             let received_at = d.received_at.ok_or_else(unavailable)?;
             rendered(render::render_stop_notice(
                 &render::StopNotice {
                     issuer: state.issuer(&p.agency),
                     dossier: state.config.dossier_ref(&d.code),
-                    issued_on: e.at.with_timezone(&vn_offset()).date_naive(),
+                    issued_on: day_of(e.at),
                     applicant: v.form_applicant(),
                     procedure: p.name.clone(),
                     received_at,
@@ -202,7 +199,7 @@ pub fn dossier_form(
                         None => "Người nộp hồ sơ đề nghị rút hồ sơ.".into(),
                     },
                     next_steps: "Tổ chức, cá nhân có nhu cầu tiếp tục giải quyết thì nộp hồ sơ mới.".into(),
-                    signer: signer(v, &["forward", "issue_result", "receive"]),
+                    signer: render::Signer { title: "THỦ TRƯỞNG CƠ QUAN".into(), name: last_officer(v) },
                 },
                 numbering,
             ))?
@@ -235,10 +232,9 @@ pub fn slip_unit(catalog: &crate::state::Catalog, p: &motcua_store::catalog::Pro
 
 /// Whether something done at `at` was early (before the due day), on time or late.
 pub fn timeliness(due: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<render::Timeliness> {
-    let day = |t: DateTime<Utc>| t.with_timezone(&vn_offset()).date_naive();
     match due {
         None => None,
-        Some(due) if day(at) < day(due) => Some(render::Timeliness::Early),
+        Some(due) if day_of(at) < day_of(due) => Some(render::Timeliness::Early),
         Some(due) if at <= due => Some(render::Timeliness::OnTime),
         Some(_) => Some(render::Timeliness::Late),
     }

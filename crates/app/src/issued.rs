@@ -9,14 +9,16 @@
 //! then is, and kept from then on.
 
 use chrono::{DateTime, Utc};
-use motcua_domain::dossier::{Action, Status};
+use motcua_domain::dossier::{Action, Role, Status};
 use motcua_render::FormKind;
+use motcua_store::catalog::Agency;
 use motcua_store::dossiers::Event;
 use motcua_store::issued_forms::{self, IssuedForm};
 use motcua_store::users::User;
 
 use crate::dossiers::view::DossierView;
 use crate::error::{AppError, AppResult};
+use crate::forms::last_officer;
 use crate::pki::AgencySignature;
 use crate::state::AppState;
 
@@ -46,6 +48,22 @@ fn action_of_form(kind: FormKind) -> Option<Action> {
     })
 }
 
+/// Who issues a form: the agency whose certificate signs it, the name on the signature, and the
+/// centre or agency whose one-stop desk issued it when it is a form of reception.
+struct IssuedBy {
+    agency: String,
+    signer: String,
+    desk: Option<Agency>,
+}
+
+/// The centre or agency whose one-stop desk `user` works at, if they receive dossiers there.
+fn desk_of(state: &AppState, user: &User) -> Option<Agency> {
+    if !user.has(Role::Reception) {
+        return None;
+    }
+    state.catalog().agencies.get(user.agency_code.as_deref()?).cloned()
+}
+
 /// Issues the form that `action`, just recorded by `officer`, gives rise to, from the dossier as
 /// the act left it. The act is recorded whatever happens here: a form that cannot be issued now
 /// is logged and issued at its first download.
@@ -54,45 +72,27 @@ pub async fn issue_after_act(state: &AppState, officer: &User, action: Action, v
     let Some(event) = v.history.last().filter(|e| e.action == action.as_str()) else { return };
     // The officer who acted signs for their unit; a form that records the applicant's own act
     // (a withdrawal) is signed by the deciding agency, in the name of its last officer.
-    let (agency, name) = match officer.agency_code.clone().filter(|_| officer.is_officer()) {
-        Some(agency) => (agency, officer.full_name.clone()),
-        None => (v.procedure.agency.code.clone(), last_officer(v)),
+    let by = match officer.agency_code.clone().filter(|_| officer.is_officer()) {
+        Some(agency) => IssuedBy { agency, signer: officer.full_name.clone(), desk: desk_of(state, officer) },
+        None => IssuedBy { agency: v.procedure.agency.code.clone(), signer: last_officer(v), desk: None },
     };
-    if let Err(e) = issue(state, officer, v, kind, event, &agency, &name).await {
+    if let Err(e) = issue(state, officer, v, kind, event, by).await {
         tracing::error!(dossier = %v.dossier.code, form = kind.key(), "the form could not be issued at the act: {e:?}");
     }
 }
 
-/// The centre or agency whose one-stop desk recorded `event`, when a desk officer did.
-async fn desk_of(state: &AppState, event: &Event) -> Option<motcua_store::catalog::Agency> {
-    let user = motcua_store::users::user(&state.db, event.actor_user_id?).await.ok()?;
-    if !user.has(motcua_domain::dossier::Role::Reception) {
-        return None;
-    }
-    state.catalog().agencies.get(user.agency_code.as_deref()?).cloned()
-}
-
-/// The officer who last moved the dossier on (received, forwarded or decided it).
-fn last_officer(v: &DossierView) -> String {
-    let acts = [Action::Forward, Action::IssueResult, Action::Receive].map(Action::as_str);
-    v.history.iter().rev().find(|e| acts.contains(&e.action.as_str())).map(|e| e.actor_name.clone()).unwrap_or_default()
-}
-
-/// Renders, signs, stores and records a form of `v` for `event`, signed by `agency`'s
-/// certificate in `signer`'s name when the agency has one.
+/// Renders, signs, stores and records a form of `v` for `event`.
 async fn issue(
     state: &AppState,
     viewer: &User,
     v: &DossierView,
     kind: FormKind,
     event: &Event,
-    agency: &str,
-    signer: &str,
+    by: IssuedBy,
 ) -> AppResult<IssuedForm> {
-    let desk = desk_of(state, event).await;
-    let pdf = crate::forms::dossier_form(state, viewer, v, kind, desk.as_ref())?;
+    let pdf = crate::forms::dossier_form(state, viewer, v, kind, by.desk.as_ref())?;
     let at = Utc::now();
-    let (bytes, signed) = sign(state, agency, signer, &v.dossier.code, kind, pdf, at).await?;
+    let (bytes, signed) = sign(state, &by.agency, &by.signer, &v.dossier.code, kind, pdf, at).await?;
     let blob = state.blobs.put(bytes::Bytes::from(bytes)).await?;
     let recorded = issued_forms::record(&state.db, v.dossier.id, Some(event.id), kind.key(), &blob, at, signed).await;
     match recorded {
@@ -153,13 +153,20 @@ pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: Fo
         Some(form) => form,
         None => {
             let event = v
-                .history
-                .iter()
-                .rev()
-                .find(|e| e.action == action.as_str())
+                .last_event(&[action])
                 .ok_or_else(|| AppError::with(crate::error::ErrorKind::NotFound, "error-form-not-available"))?;
-            let signer = if action == Action::Withdraw { last_officer(v) } else { event.actor_name.clone() };
-            issue(state, viewer, v, kind, event, &v.procedure.agency.code, &signer).await?
+            // Issued late: by the deciding agency, in the name of the officer who acted (its last
+            // officer for a withdrawal), the desk's forms under the desk of the one who acted.
+            let actor = match event.actor_user_id {
+                Some(id) => motcua_store::users::user(&state.db, id).await.ok(),
+                None => None,
+            };
+            let by = IssuedBy {
+                agency: v.procedure.agency.code.clone(),
+                signer: if action == Action::Withdraw { last_officer(v) } else { event.actor_name.clone() },
+                desk: actor.as_ref().and_then(|u| desk_of(state, u)),
+            };
+            issue(state, viewer, v, kind, event, by).await?
         }
     };
     Ok(state.blobs.get(&form.blob.storage_key).await?.to_vec())

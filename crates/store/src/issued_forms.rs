@@ -42,10 +42,12 @@ pub async fn record(
     issued_at: DateTime<Utc>,
     signed: bool,
 ) -> Result<IssuedForm> {
+    // As the database keeps it: to the millisecond.
+    let issued_at = DateTime::from_timestamp_millis(issued_at.timestamp_millis()).unwrap_or(issued_at);
     let mut tx = db.write_tx().await?;
-    let inserted = sqlx::query(
+    let inserted: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(
         "INSERT INTO issued_forms (dossier_id, event_id, kind, storage_key, sha256, size_bytes, issued_at, signed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(dossier_id)
     .bind(event_id)
@@ -55,22 +57,23 @@ pub async fn record(
     .bind(blob.size)
     .bind(Millis(issued_at))
     .bind(Flag(signed))
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await;
     match inserted {
-        Ok(_) => tx.commit().await?,
+        Ok((id,)) => {
+            tx.commit().await?;
+            let kind = kind.to_string();
+            Ok(IssuedForm { id, dossier_id, event_id, kind, blob: blob.clone(), issued_at, signed })
+        }
         Err(e) if StoreError::is_unique_violation(&e) => {
             drop(tx);
-            if let Some(event_id) = event_id {
-                if let Some(kept) = of_event(db, event_id, kind).await? {
-                    return Ok(kept);
-                }
+            match event_id {
+                Some(event_id) => of_event(db, event_id, kind).await?.ok_or_else(|| e.into()),
+                None => Err(e.into()),
             }
-            return Err(e.into());
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => Err(e.into()),
     }
-    latest(db, dossier_id, kind).await?.ok_or(StoreError::NotFound)
 }
 
 const FORM_COLUMNS: &str = "id, dossier_id, event_id, kind, storage_key, sha256, size_bytes, issued_at, signed";

@@ -68,12 +68,12 @@ impl DossierView {
     /// The note of the latest event of this action (what a supplement request asks for, the
     /// reasons of a refusal), or "".
     pub fn last_note(&self, action: Action) -> &str {
-        self.history
-            .iter()
-            .rev()
-            .find(|e| e.action == action.as_str())
-            .and_then(|e| e.note.as_deref())
-            .unwrap_or_default()
+        self.last_event(&[action]).and_then(|e| e.note.as_deref()).unwrap_or_default()
+    }
+
+    /// The latest event of one of these actions.
+    pub fn last_event(&self, actions: &[Action]) -> Option<&Event> {
+        self.history.iter().rev().find(|e| actions.iter().any(|a| e.action == a.as_str()))
     }
 
     /// The applicant as the printed forms name them.

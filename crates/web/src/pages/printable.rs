@@ -1,6 +1,5 @@
 //! Printable pages of a dossier: the receipt handed over at the desk and the process control
 //! slip (HTML, for printing in the browser).
-//! the viewer may take), and taking an action from the page.
 
 use motcua_app::present;
 
@@ -13,11 +12,12 @@ use crate::error::{AppError, HttpResult};
 use motcua_app::i18n::Lang;
 use motcua_app::present::show_time;
 use motcua_app::state::AppState;
+use motcua_domain::dossier::Action;
 
-/// The heading of a legal form: the parent agency and the agency, in capitals.
-fn form_heading(catalog: &motcua_app::state::Catalog, agency: &motcua_store::catalog::Agency) -> (String, String) {
-    let parent = agency.parent_code.as_ref().and_then(|c| catalog.agencies.get(c)).map(|a| a.name.to_uppercase());
-    (parent.unwrap_or_default(), agency.name.to_uppercase())
+/// The two lines of a form's heading, in capitals: the governing body and the agency.
+fn form_heading(state: &AppState, agency: &motcua_store::catalog::Agency) -> (String, String) {
+    let issuer = state.issuer(agency);
+    (issuer.agency.to_uppercase(), issuer.unit.to_uppercase())
 }
 
 #[derive(Template)]
@@ -56,11 +56,9 @@ pub async fn receipt(
         return Err(AppError::not_found().into());
     };
     let p = &v.procedure;
-    let catalog = state.catalog();
-    let (agency_parent, agency) = form_heading(&catalog, &p.agency);
+    let (agency_parent, agency) = form_heading(&state, &p.agency);
     let local = received_at.with_timezone(&motcua_domain::calendar::vn_offset());
-    let officer =
-        v.history.iter().rev().find(|e| e.action == "receive").map(|e| e.actor_name.clone()).unwrap_or_default();
+    let officer = v.last_event(&[Action::Receive]).map(|e| e.actor_name.clone()).unwrap_or_default();
     let vi = Lang::Vi;
     let page = ReceiptPage {
         ctx: Ctx { lang: vi, ..ctx.clone() },
@@ -135,7 +133,7 @@ pub async fn control_slip(
     let judge = |at: chrono::DateTime<chrono::Utc>| {
         motcua_app::forms::timeliness(d.due_at, at).map(|t| t.label().to_string()).unwrap_or_default()
     };
-    let (agency_parent, agency) = form_heading(&catalog, &p.agency);
+    let (agency_parent, agency) = form_heading(&state, &p.agency);
     let rows = v
         .history
         .iter()
