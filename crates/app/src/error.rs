@@ -73,22 +73,24 @@ pub struct AppError {
     pub message: Option<&'static str>,
     /// Field name → message key.
     pub fields: BTreeMap<String, String>,
+    /// What went wrong inside, for an internal error: for the log, never for the caller.
+    pub cause: Option<std::sync::Arc<str>>,
 }
 
 impl AppError {
     /// An error of a kind with its general message.
     pub fn new(kind: ErrorKind) -> Self {
-        Self { kind, message: None, fields: BTreeMap::new() }
+        Self { kind, message: None, fields: BTreeMap::new(), cause: None }
     }
 
     /// An error with a specific message key.
     pub fn with(kind: ErrorKind, message: &'static str) -> Self {
-        Self { kind, message: Some(message), fields: BTreeMap::new() }
+        Self { kind, message: Some(message), fields: BTreeMap::new(), cause: None }
     }
 
     /// A validation error with per-field message keys.
     pub fn fields(fields: BTreeMap<String, String>) -> Self {
-        Self { kind: ErrorKind::Validation, message: None, fields }
+        Self { kind: ErrorKind::Validation, message: None, fields, cause: None }
     }
 
     /// 404.
@@ -96,10 +98,12 @@ impl AppError {
         Self::new(ErrorKind::NotFound)
     }
 
-    /// 500, logging the cause.
+    /// 500, logging the cause; the cause also rides along, so that the web edge can name it on
+    /// the access log line of the request that failed.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let cause = cause.to_string();
         tracing::error!(%cause, "internal error");
-        Self::new(ErrorKind::Internal)
+        Self { cause: Some(cause.into()), ..Self::new(ErrorKind::Internal) }
     }
 }
 

@@ -494,6 +494,22 @@ fn blobs(data: &Path) -> Result<Blobs> {
     Ok(Blobs::local(data.join("attachments"))?)
 }
 
+/// Which log lines are kept: `RUST_LOG` as targets and levels (`info,sqlx=warn`,
+/// `motcua_web=debug`), INFO and `sqlx` at WARN when unset. A static filter: the span-field
+/// directives of `EnvFilter` made every request's log span take a lock on entering and leaving.
+fn log_filter() -> tracing_subscriber::filter::Targets {
+    const DEFAULT: &str = "info,sqlx=warn";
+    let asked = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    match asked.as_deref().map(str::parse) {
+        Some(Ok(targets)) => targets,
+        Some(Err(e)) => {
+            eprintln!("motcua: RUST_LOG is not a list of targets and levels ({e}); logging at {DEFAULT}");
+            DEFAULT.parse().expect("the default filter parses")
+        }
+        None => DEFAULT.parse().expect("the default filter parses"),
+    }
+}
+
 fn main() -> ExitCode {
     // Everything this process creates (database and its -wal/-shm files, attachments, templates,
     // secrets, keys) is readable by this user only.
@@ -509,12 +525,15 @@ fn main() -> ExitCode {
     // buffered is written out when the program ends.
     use std::io::IsTerminal;
     let (writer, log_guard) = log::batched_stderr();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ),
         )
-        .with_writer(writer)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+        .with(log_filter())
         .init();
     let cli = Cli::parse();
     let result = tokio::runtime::Runtime::new()

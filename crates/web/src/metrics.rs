@@ -127,7 +127,7 @@ pub(crate) async fn scrape(State(state): State<AppState>, Extension(metrics): Ex
 /// Counts and times every request, under the route it matched. Added with `Router::layer`,
 /// which runs it after routing, when the route is known.
 pub(crate) async fn record(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    let route = crate::route_of(&req).to_string();
+    let route = crate::requests::route_of(&req).to_string();
     let method = method_label(req.method());
     let started = Instant::now();
     let res = next.run(req).await;
