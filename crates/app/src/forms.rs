@@ -49,6 +49,80 @@ pub(crate) fn last_officer(v: &DossierView) -> String {
         .unwrap_or_default()
 }
 
+/// A document the agency numbers in its own register and its head signs (the apology 04, the
+/// stop notice): the agency, the number and symbol it has there this year, and who signs.
+pub struct AgencyDocument {
+    /// The agency that issues it: for an apology, the one at fault.
+    pub agency: motcua_store::catalog::Agency,
+    /// Number and symbol, e.g. "12/PXL-STP".
+    pub number: String,
+    /// The head of the agency, as printed under the signature.
+    pub signer: render::Signer,
+}
+
+/// Takes the next number of `agency`'s register of `kind` for the year of `at`, and names its
+/// head (its first leader; the acting officer when the agency has none on record).
+pub async fn agency_document(
+    state: &AppState,
+    kind: FormKind,
+    agency: &motcua_store::catalog::Agency,
+    acting: &str,
+    at: DateTime<Utc>,
+) -> AppResult<AgencyDocument> {
+    let symbol = match kind {
+        FormKind::Apology => "PXL",
+        _ => "TB",
+    };
+    let year = chrono::Datelike::year(&at.with_timezone(&vn_offset()));
+    let n = motcua_store::issued_forms::next_number(&state.db, &format!("{symbol}:{}", agency.code), year).await?;
+    let head = motcua_store::users::officers_of(&state.db, &agency.code, Role::Leader).await?;
+    let name = head.into_iter().next().map_or_else(|| acting.to_string(), |(_, name)| name);
+    Ok(AgencyDocument {
+        number: format!("{n}/{symbol}-{}", agency_symbol(&agency.name)),
+        signer: render::Signer { title: head_title(agency.kind).into(), name },
+        agency: agency.clone(),
+    })
+}
+
+/// The title of an agency's head as printed over the signature.
+fn head_title(kind: motcua_domain::catalog::AgencyKind) -> &'static str {
+    use motcua_domain::catalog::AgencyKind;
+    match kind {
+        AgencyKind::Province | AgencyKind::Commune => "CHỦ TỊCH",
+        AgencyKind::Department | AgencyKind::ServiceCentre => "GIÁM ĐỐC",
+    }
+}
+
+/// The abbreviation of an agency's name in a document symbol (Decree 30/2020 Annex I: the
+/// initials of the issuing body, without its place): "UBND" for a People's Committee, "CAT" for
+/// a provincial police, else the first letter of each word before the province's name,
+/// "Sở Tư pháp tỉnh Lào Cai" → "STP", "Trung tâm Phục vụ hành chính công tỉnh …" → "TTPVHCC".
+pub fn agency_symbol(name: &str) -> String {
+    let folded = motcua_domain::text::fold(name);
+    if folded.starts_with("uy ban nhan dan") {
+        return "UBND".into();
+    }
+    if folded.starts_with("cong an tinh") {
+        return "CAT".into();
+    }
+    let body = folded.rsplit_once(" tinh ").map_or(folded.as_str(), |(body, _place)| body);
+    body.split_whitespace().filter_map(|w| w.chars().next()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+
+/// Who signs an agency document: its head as taken at issue, else a head's title over the name
+/// of the officer who acted.
+fn signer_of(
+    document: Option<&AgencyDocument>,
+    agency: &motcua_store::catalog::Agency,
+    acting: &str,
+) -> render::Signer {
+    match document {
+        Some(doc) => doc.signer.clone(),
+        None => render::Signer { title: head_title(agency.kind).into(), name: acting.to_string() },
+    }
+}
+
 fn unavailable() -> AppError {
     AppError::with(ErrorKind::NotFound, "error-form-not-available")
 }
@@ -61,13 +135,15 @@ fn rendered(r: Result<Vec<u8>, render::RenderError>) -> AppResult<Vec<u8>> {
 /// apply (no supplement was asked, the dossier was not refused, a citizen asks for the slip, or
 /// the form is not one of a single dossier: the register, the fee receipt). `desk`: the centre
 /// or agency whose one-stop desk issues it, for the forms of reception (the receipt, and a
-/// refusal or supplement request before the dossier was received).
+/// refusal or supplement request before the dossier was received). `document`: the number and
+/// signer of the apology or stop notice, taken when it is issued.
 pub fn dossier_form(
     state: &AppState,
     viewer: &User,
     v: &DossierView,
     kind: FormKind,
     desk: Option<&motcua_store::catalog::Agency>,
+    document: Option<&AgencyDocument>,
 ) -> AppResult<Vec<u8>> {
     let numbering = state.config.form_numbering;
     let d = &v.dossier;
@@ -161,9 +237,10 @@ pub fn dossier_form(
             };
             let rule = state.catalog().counting_rule(&p.agency.code);
             let old_due = due_at(&state.calendar(), &rule, started, p.limit);
+            let agency = document.map_or(&p.agency, |doc| &doc.agency);
             rendered(render::render_apology(
                 &render::Apology {
-                    issuer: state.issuer(&p.agency),
+                    issuer: state.issuer(agency),
                     dossier: state.config.dossier_ref(&d.code),
                     issued_on: day_of(e.at),
                     applicant: v.form_applicant(),
@@ -172,7 +249,14 @@ pub fn dossier_form(
                     old_due_at: old_due,
                     new_due_at: new_due,
                     reason: e.note.clone().unwrap_or_default(),
-                    signer: render::Signer { title: "THỦ TRƯỞNG CƠ QUAN".into(), name: e.actor_name.clone() },
+                    signer: signer_of(document, agency, &e.actor_name),
+                    number: document.map(|doc| doc.number.clone()).unwrap_or_default(),
+                    // The one-stop desk records the new date (Decree 61/2018 Art. 19.9).
+                    recipients: vec![
+                        "Như trên;".into(),
+                        format!("{} (để theo dõi);", crate::state::DESK_NAME),
+                        "Lưu: VT.".into(),
+                    ],
                 },
                 numbering,
             ))?
@@ -185,9 +269,10 @@ pub fn dossier_form(
             // was never in processing (DESIGN.md section 6).
             let e = v.last_event(&[Action::Withdraw]).ok_or_else(unavailable)?;
             let received_at = d.received_at.ok_or_else(unavailable)?;
+            let agency = document.map_or(&p.agency, |doc| &doc.agency);
             rendered(render::render_stop_notice(
                 &render::StopNotice {
-                    issuer: state.issuer(&p.agency),
+                    issuer: state.issuer(agency),
                     dossier: state.config.dossier_ref(&d.code),
                     issued_on: day_of(e.at),
                     applicant: v.form_applicant(),
@@ -199,7 +284,13 @@ pub fn dossier_form(
                         None => "Người nộp hồ sơ đề nghị rút hồ sơ.".into(),
                     },
                     next_steps: "Tổ chức, cá nhân có nhu cầu tiếp tục giải quyết thì nộp hồ sơ mới.".into(),
-                    signer: render::Signer { title: "THỦ TRƯỞNG CƠ QUAN".into(), name: last_officer(v) },
+                    fee_paid_vnd: if d.fee_paid_at.is_some() { d.fee_vnd } else { 0 },
+                    refund: "Khoản phí, lệ phí đã nộp được hoàn trả theo quy định của pháp luật về phí, lệ phí; \
+                             Ông/Bà liên hệ Bộ phận tiếp nhận và trả kết quả để nhận lại."
+                        .into(),
+                    signer: signer_of(document, agency, &last_officer(v)),
+                    number: document.map(|doc| doc.number.clone()).unwrap_or_default(),
+                    recipients: vec!["Như trên;".into(), format!("{};", crate::state::DESK_NAME), "Lưu: VT.".into()],
                 },
                 numbering,
             ))?
@@ -353,4 +444,17 @@ pub fn this_month() -> (NaiveDate, NaiveDate) {
     let today = today();
     let first = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), chrono::Datelike::month(&today), 1);
     (first.unwrap_or(today), today)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::agency_symbol;
+
+    #[test]
+    fn agency_symbols_are_the_initials_without_the_place() {
+        assert_eq!(agency_symbol("Sở Tư pháp tỉnh Lào Cai"), "STP");
+        assert_eq!(agency_symbol("Trung tâm Phục vụ hành chính công tỉnh Lào Cai"), "TTPVHCC");
+        assert_eq!(agency_symbol("Công an tỉnh Lào Cai"), "CAT");
+        assert_eq!(agency_symbol("Ủy ban nhân dân phường Lào Cai"), "UBND");
+    }
 }

@@ -90,9 +90,20 @@ async fn issue(
     event: &Event,
     by: IssuedBy,
 ) -> AppResult<IssuedForm> {
-    let pdf = crate::forms::dossier_form(state, viewer, v, kind, by.desk.as_ref())?;
     let at = Utc::now();
-    let (bytes, signed) = sign(state, &by.agency, &by.signer, &v.dossier.code, kind, pdf, at).await?;
+    // The apology and the stop notice are the agency's own documents: numbered in its register
+    // and signed by its head (for an apology, the head of the agency at fault, Art. 19.9).
+    let document = match kind {
+        FormKind::Apology | FormKind::StopNotice => {
+            let agency =
+                state.catalog().agencies.get(&by.agency).cloned().unwrap_or_else(|| v.procedure.agency.clone());
+            Some(crate::forms::agency_document(state, kind, &agency, &by.signer, at).await?)
+        }
+        _ => None,
+    };
+    let pdf = crate::forms::dossier_form(state, viewer, v, kind, by.desk.as_ref(), document.as_ref())?;
+    let signer = document.as_ref().map_or(by.signer.as_str(), |doc| doc.signer.name.as_str());
+    let (bytes, signed) = sign(state, &by.agency, signer, &v.dossier.code, kind, pdf, at).await?;
     let blob = state.blobs.put(bytes::Bytes::from(bytes)).await?;
     let recorded = issued_forms::record(&state.db, v.dossier.id, Some(event.id), kind.key(), &blob, at, signed).await;
     match recorded {
@@ -144,7 +155,7 @@ pub(crate) async fn sign(
 /// none yet), the control slip as it stands today, signed at this moment.
 pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: FormKind) -> AppResult<Vec<u8>> {
     let Some(action) = action_of_form(kind) else {
-        let pdf = crate::forms::dossier_form(state, viewer, v, kind, None)?;
+        let pdf = crate::forms::dossier_form(state, viewer, v, kind, None, None)?;
         let agency = viewer.agency_code.clone().unwrap_or_else(|| v.procedure.agency.code.clone());
         let (bytes, _) = sign(state, &agency, &viewer.full_name, &v.dossier.code, kind, pdf, Utc::now()).await?;
         return Ok(bytes);

@@ -247,3 +247,22 @@ fn a_signature_stamp_says_who_for_whom_and_when() {
     let pdf = Pdf::parse(&render_signature_stamp(&long, 120.0, 40.0).unwrap());
     assert!(pdf.flat_text().contains("Bộ phận tiếp nhận và trả kết quả"), "{}", pdf.flat_text());
 }
+
+#[test]
+fn the_apology_and_the_stop_notice_carry_their_number_and_recipients() {
+    let apology = Pdf::parse(&render_apology(&fixtures::apology(), NEW).unwrap()).flat_text();
+    for expected in
+        ["Số: 12/PXL-STP", "Nơi nhận:", "- Bộ phận tiếp nhận và trả kết quả (để theo dõi);", "Lê Thị Thu Hà"]
+    {
+        assert!(apology.contains(expected), "{expected} missing from {apology}");
+    }
+    let notice = Pdf::parse(&render_stop_notice(&fixtures::stop_notice(), NEW).unwrap()).flat_text();
+    for expected in ["Số: 3/TB-STP", "Nơi nhận:", "Phí, lệ phí Ông/Bà đã nộp: 200.000 đồng", "được hoàn trả"]
+    {
+        assert!(notice.contains(expected), "{expected} missing from {notice}");
+    }
+    // Nothing paid, nothing said about a refund.
+    let unpaid = StopNotice { fee_paid_vnd: 0, ..fixtures::stop_notice() };
+    let unpaid = Pdf::parse(&render_stop_notice(&unpaid, NEW).unwrap()).flat_text();
+    assert!(!unpaid.contains("Phí, lệ phí"), "{unpaid}");
+}

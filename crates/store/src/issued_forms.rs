@@ -134,3 +134,13 @@ pub async fn by_sha256(db: &Database, sha256: &str) -> Result<Option<IssuedForm>
         .await?;
     row.as_ref().map(form_from).transpose()
 }
+
+/// The next number of a register of documents an agency numbers itself (its apologies, its
+/// stop notices), counted from 1 each calendar year: `register` names the register and its
+/// agency, e.g. `PXL:000.00.12.H38`. Atomic on both engines.
+pub async fn next_number(db: &Database, register: &str, year: i32) -> Result<i64> {
+    let mut tx = db.write_tx().await?;
+    let n = crate::dossiers::next_sequence(&mut tx, &format!("register:{register}"), &year.to_string()).await?;
+    tx.commit().await?;
+    Ok(n)
+}

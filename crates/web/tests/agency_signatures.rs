@@ -22,6 +22,7 @@ on_both_engines!(
     an_issued_pdf_is_signed_by_the_deciding_agency,
     a_signed_pdf_keeps_its_signature_and_gets_the_agencys,
     forms_are_signed_when_issued_and_never_change,
+    a_stop_notice_is_numbered_and_signed_by_the_head,
 );
 
 /// The agency whose officers are the demo accounts `chuyenvien` and `lanhdao`.
@@ -183,6 +184,13 @@ async fn forms_are_signed_when_issued_and_never_change(engine: TestEngine) {
     assert_eq!(s, 200, "{d}");
     let apology = download("xin-loi").await;
     assert_eq!(download("tiep-nhan").await, receipt, "a reschedule does not rewrite the receipt");
+    // The apology is the department's own document: numbered in its register of the year and
+    // signed by its head, not by the specialist who rescheduled (Decree 61/2018 Art. 19.9).
+    let text = pdf_text(&apology);
+    for expected in ["Số: 1/PXL-STP", "GIÁM ĐỐC", "Lê Minh Lãnh", "Nơi nhận:", "Bộ phận tiếp nhận và trả kết quả"]
+    {
+        assert!(text.contains(expected), "{expected} missing from the apology: {text}");
+    }
     let (s, d) = app
         .post_json(&url, Some(&spec), json!({"action": "request_supplement", "note": "Bản sao CCCD: hết hạn"}))
         .await;
@@ -227,4 +235,43 @@ async fn forms_are_signed_when_issued_and_never_change(engine: TestEngine) {
     let file = dir.path().join("kiem-soat.pdf");
     std::fs::write(&file, res.bytes().await.unwrap()).unwrap();
     assert_pdfsig_valid(&file, &[JUSTICE]);
+}
+
+/// Stopping a received dossier issues the department's notice, numbered in its register of the
+/// year ("TB"), signed by its head, with where the copies go; a second one takes the next number.
+async fn a_stop_notice_is_numbered_and_signed_by_the_head(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    use serde_json::json;
+    let app = spawn(engine).await;
+    let citizen = app.login("congdan").await;
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    for number in 1..=2 {
+        let code = received(&app).await;
+        let (s, d) = app
+            .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&citizen), json!({"action": "withdraw"}))
+            .await;
+        assert_eq!((s, d["status"].as_str()), (200, Some("withdrawn")), "{d}");
+        let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/dung-giai-quyet"))).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let notice = res.bytes().await.unwrap().to_vec();
+        let text = pdf_text(&notice);
+        for expected in [&format!("Số: {number}/TB-STP"), "GIÁM ĐỐC", "Lê Minh Lãnh", "Nơi nhận:"] {
+            assert!(text.contains(expected), "{expected} missing from the stop notice: {text}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dung-giai-quyet.pdf");
+        std::fs::write(&file, &notice).unwrap();
+        assert_pdfsig_valid(&file, &[JUSTICE]);
+    }
+}
+
+/// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("form.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -87,11 +87,31 @@ fn sheet(paper: Paper, kind: FormKind) -> Sheet {
 /// The heading every form starts with: "Mẫu số NN" at the top right, the issuer at the left, the
 /// national name and motto at the right and, under it, the place and date when given.
 fn heading(sheet: &mut Sheet, issuer: &Issuer, kind: FormKind, numbering: FormNumbering, dated: Option<NaiveDate>) {
-    numbered_heading(sheet, issuer, numbering.number(kind), dated);
+    numbered_heading(sheet, issuer, numbering.number(kind), dated, None);
 }
 
-/// [`heading`] with the form number given, or none for a document that is no numbered form.
-pub(crate) fn numbered_heading(sheet: &mut Sheet, issuer: &Issuer, number: Option<&str>, dated: Option<NaiveDate>) {
+/// [`heading`] with the number and symbol the agency gave the document in its register
+/// ("Số: 12/PXL-STP"), under the issuer's name as Decree 30/2020 Annex I places it.
+fn heading_with_number(
+    sheet: &mut Sheet,
+    issuer: &Issuer,
+    kind: FormKind,
+    numbering: FormNumbering,
+    dated: NaiveDate,
+    document_number: &str,
+) {
+    numbered_heading(sheet, issuer, numbering.number(kind), Some(dated), Some(document_number));
+}
+
+/// [`heading`] with the form number given, or none for a document that is no numbered form, and
+/// the document's own number and symbol when it has one.
+pub(crate) fn numbered_heading(
+    sheet: &mut Sheet,
+    issuer: &Issuer,
+    number: Option<&str>,
+    dated: Option<NaiveDate>,
+    document_number: Option<&str>,
+) {
     if let Some(number) = number {
         sheet.paragraph(&[(&format!("Mẫu số {number}"), Regular)], HEAD, Align::Right, 0.0);
     }
@@ -107,6 +127,12 @@ pub(crate) fn numbered_heading(sheet: &mut Sheet, issuer: &Issuer, number: Optio
         left = left.text(&agency, Regular, HEAD, Align::Center);
     }
     left = left.text(&unit, Bold, HEAD, Align::Center).rule(left_width * 0.35);
+    if let Some(document_number) = document_number {
+        let document_number = text::clean(document_number);
+        let line =
+            if document_number.is_empty() { "Số: …/…".to_string() } else { format!("Số: {document_number}") };
+        left = left.gap(2.0).text(&line, Regular, HEAD, Align::Center);
+    }
     let mut right = Stack::new(right_width)
         .text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, HEAD, Align::Center)
         .text("Độc lập - Tự do - Hạnh phúc", Bold, HEAD + 0.5, Align::Center)
@@ -166,6 +192,18 @@ fn sign_right(sheet: &mut Sheet, title: &str, hint: &str, name: &str) {
     sheet.gap(6.0);
     let half = sheet.width() / 2.0;
     sheet.stacks(vec![(half, signature(half, title, hint, name))]);
+}
+
+/// The signature of the agency's head at the right and, at the left, where the copies go
+/// ("Nơi nhận"), as an administrative document ends (Decree 30/2020 Annex I).
+fn sign_with_recipients(sheet: &mut Sheet, recipients: &[String], signer: &Signer, hint: &str) {
+    sheet.gap(6.0);
+    let half = sheet.width() / 2.0;
+    let mut left = Stack::new(half).text("Nơi nhận:", Bold, SMALL, Align::Left);
+    for recipient in recipients {
+        left = left.text(&format!("- {}", text::clean(recipient)), Regular, SMALL - 1.0, Align::Left);
+    }
+    sheet.stacks(vec![(0.0, left), (half, signature(half, &signer.title, hint, &signer.name))]);
 }
 
 /// Two signatures side by side: the applicant's and the officer's.

@@ -6,11 +6,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    applicant_lines, heading, qr_code, sheet, sign_right, title, Applicant, DossierRef, Issuer, Signer, BODY, SMALL,
+    applicant_lines, heading, heading_with_number, qr_code, sheet, sign_right, sign_with_recipients, title, Applicant,
+    DossierRef, Issuer, Signer, BODY, SMALL,
 };
 use crate::fonts::Weight::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper, Sheet};
-use crate::text::long_time;
+use crate::text::{long_time, thousands};
 use crate::{FormKind, FormNumbering, RenderError};
 
 /// One thing the applicant must add or correct, and why.
@@ -89,8 +90,13 @@ pub struct Apology {
     pub new_due_at: DateTime<Utc>,
     /// Why the dossier is late.
     pub reason: String,
-    /// The head of the agency (or a deputy) who signs.
+    /// The head of the agency at fault (or a deputy) who signs.
     pub signer: Signer,
+    /// Its number and symbol in the agency's register of the year, e.g. "12/PXL-STP".
+    pub number: String,
+    /// Where copies go ("Nơi nhận"), after the applicant: the one-stop desk that records the
+    /// new date, the agency's archive.
+    pub recipients: Vec<String>,
 }
 
 /// Form 05 (Circular 03/2025 only), Thông báo dừng giải quyết hồ sơ — notice that processing of
@@ -115,8 +121,16 @@ pub struct StopNotice {
     pub reason: String,
     /// What happens next, e.g. how the documents handed in are returned; omitted when empty.
     pub next_steps: String,
+    /// The fee and charge already paid, in đồng (0: none), and what becomes of it.
+    pub fee_paid_vnd: i64,
+    /// How the fee paid is refunded, or why it is not; printed when a fee was paid.
+    pub refund: String,
     /// The head of the agency (or a deputy) who signs.
     pub signer: Signer,
+    /// Its number and symbol in the agency's register of the year, e.g. "3/TB-STP".
+    pub number: String,
+    /// Where copies go ("Nơi nhận"), after the applicant.
+    pub recipients: Vec<String>,
 }
 
 /// The opening common to the four slips: heading, title, QR code, the dossier code.
@@ -127,8 +141,23 @@ fn opening(
     issued_on: NaiveDate,
     dossier: &DossierRef,
 ) -> Result<Sheet, RenderError> {
+    opening_numbered(kind, numbering, issuer, issued_on, dossier, None)
+}
+
+/// [`opening`] for a document the agency numbers in its register (the apology, the stop notice).
+fn opening_numbered(
+    kind: FormKind,
+    numbering: FormNumbering,
+    issuer: &Issuer,
+    issued_on: NaiveDate,
+    dossier: &DossierRef,
+    document_number: Option<&str>,
+) -> Result<Sheet, RenderError> {
     let mut sheet = sheet(Paper::A5_PORTRAIT, kind);
-    heading(&mut sheet, issuer, kind, numbering, Some(issued_on));
+    match document_number {
+        Some(number) => heading_with_number(&mut sheet, issuer, kind, numbering, issued_on, number),
+        None => heading(&mut sheet, issuer, kind, numbering, Some(issued_on)),
+    }
     title(&mut sheet, kind);
     qr_code(&mut sheet, dossier)?;
     sheet.field("Mã hồ sơ:", &dossier.code, BODY);
@@ -217,7 +246,14 @@ pub fn render_refusal(form: &Refusal, numbering: FormNumbering) -> Result<Vec<u8
 
 /// Renders form 04 on A5 portrait.
 pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
-    let mut sheet = opening(FormKind::Apology, numbering, &form.issuer, form.issued_on, &form.dossier)?;
+    let mut sheet = opening_numbered(
+        FormKind::Apology,
+        numbering,
+        &form.issuer,
+        form.issued_on,
+        &form.dossier,
+        Some(&form.number),
+    )?;
     sheet.field("Kính gửi: Ông/Bà", &form.applicant.name, BODY);
     sheet.paragraph(
         &[
@@ -262,14 +298,21 @@ pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8
         0.0,
     );
     sheet.plain("Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.", BODY);
-    sign_right(&mut sheet, &form.signer.title, "(Ký, ghi rõ họ tên và đóng dấu)", &form.signer.name);
+    sign_with_recipients(&mut sheet, &form.recipients, &form.signer, "(Ký, ghi rõ họ tên và đóng dấu)");
     sheet.finish()
 }
 
 /// Renders the stop notice on A5 portrait; under Circular 01/2018, which has no such form, it is
 /// printed without a form number.
 pub fn render_stop_notice(form: &StopNotice, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
-    let mut sheet = opening(FormKind::StopNotice, numbering, &form.issuer, form.issued_on, &form.dossier)?;
+    let mut sheet = opening_numbered(
+        FormKind::StopNotice,
+        numbering,
+        &form.issuer,
+        form.issued_on,
+        &form.dossier,
+        Some(&form.number),
+    )?;
     sheet.field("Kính gửi: Ông/Bà", &form.applicant.name, BODY);
     sheet.paragraph(
         &[
@@ -297,10 +340,23 @@ pub fn render_stop_notice(form: &StopNotice, numbering: FormNumbering) -> Result
         0.0,
     );
     sheet.field("Lý do:", &form.reason, BODY);
+    if form.fee_paid_vnd > 0 {
+        sheet.paragraph(
+            &[
+                ("Phí, lệ phí Ông/Bà đã nộp: ", Regular),
+                (&format!("{} đồng", thousands(form.fee_paid_vnd)), Bold),
+                (". ", Regular),
+                (&form.refund, Regular),
+            ],
+            BODY,
+            Align::Left,
+            0.0,
+        );
+    }
     if !form.next_steps.trim().is_empty() {
         sheet.plain(&form.next_steps, BODY);
     }
     sheet.plain("Xin thông báo để Ông/Bà được biết./.", BODY);
-    sign_right(&mut sheet, &form.signer.title, "(Ký, ghi rõ họ tên và đóng dấu)", &form.signer.name);
+    sign_with_recipients(&mut sheet, &form.recipients, &form.signer, "(Ký, ghi rõ họ tên và đóng dấu)");
     sheet.finish()
 }

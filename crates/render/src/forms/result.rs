@@ -73,7 +73,7 @@ pub fn render_electronic_result(result: &ElectronicResult) -> Result<Vec<u8>, Re
 fn render(result: &ElectronicResult, pages: Option<Arc<krilla::pdf::Pdf>>) -> Result<Vec<u8>, RenderError> {
     let mut sheet = Sheet::new(Paper::A4_PORTRAIT, MARGINS, RESULT_TITLE);
     let issued_on = result.issued_at.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
-    numbered_heading(&mut sheet, &result.issuer, None, Some(issued_on));
+    numbered_heading(&mut sheet, &result.issuer, None, Some(issued_on), None);
     sheet.clear_float();
     sheet.gap(10.0);
     sheet.paragraph(&[(&RESULT_TITLE.to_uppercase(), Bold)], TITLE, Align::Center, 0.0);
