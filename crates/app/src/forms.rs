@@ -109,7 +109,6 @@ pub fn agency_symbol(name: &str) -> String {
     body.split_whitespace().filter_map(|w| w.chars().next()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
-
 /// Who signs an agency document: its head as taken at issue, else a head's title over the name
 /// of the officer who acted.
 fn signer_of(
