@@ -7,8 +7,9 @@
 //! knows nothing of the database or the web: the caller gathers the data, this crate only lays it
 //! out, so the same PDF can be served by a page, attached to an e-mail or archived by a job.
 //!
-//! Text is set in DejaVu Sans, embedded and subset, with a ToUnicode map, so every Vietnamese
-//! letter prints and the text can be searched and copied. Input is normalized to NFC first.
+//! Text is set in Liberation Serif (the widths of Times New Roman, which Decree 30/2020 asks for),
+//! embedded and subset, with a ToUnicode map, so every Vietnamese letter prints and the text can
+//! be searched and copied. Input is normalized to NFC first.
 //! The dossier code is printed with a QR code of the public lookup link.
 //!
 //! The stamp of a digital signature (who signed, for which agency, when) is drawn here too, with

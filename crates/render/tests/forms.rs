@@ -50,7 +50,7 @@ fn paper_sizes() {
 fn both_faces_are_embedded_with_unicode_maps() {
     for (name, bytes) in every_form(NEW) {
         let pdf = Pdf::parse(&bytes);
-        assert_eq!(pdf.embedded_fonts(), ["DejaVuSans", "DejaVuSans-Bold"], "{name}");
+        assert_eq!(pdf.embedded_fonts(), ["LiberationSerif", "LiberationSerif-Bold"], "{name}");
         assert!(pdf.all_fonts_have_to_unicode(), "{name}");
     }
 }
@@ -232,7 +232,7 @@ fn a_signature_stamp_says_who_for_whom_and_when() {
     let pdf = Pdf::parse(&render_signature_stamp(&stamp, 190.0, 48.0).unwrap());
     assert_eq!(pdf.page_count(), 1);
     assert_eq!(pdf.page_size(0), (190, 48));
-    assert_eq!(pdf.embedded_fonts(), ["DejaVuSans", "DejaVuSans-Bold"]);
+    assert_eq!(pdf.embedded_fonts(), ["LiberationSerif", "LiberationSerif-Bold"]);
     assert!(pdf.all_fonts_have_to_unicode());
     // (lopdf's text extraction breaks the line where the bold name starts.)
     assert_eq!(
