@@ -27,16 +27,16 @@ const DENSE: usize = 0x2100;
 
 /// Regular or bold: the only two styles the legal forms use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Weight {
+pub(crate) enum Style {
     Regular,
     Bold,
 }
 
-impl Weight {
+impl Style {
     pub(crate) fn face(self) -> &'static Face {
         match self {
-            Weight::Regular => &REGULAR,
-            Weight::Bold => &BOLD,
+            Style::Regular => &REGULAR,
+            Style::Bold => &BOLD,
         }
     }
 }
@@ -151,7 +151,7 @@ mod tests {
     fn every_face_draws_every_vietnamese_letter() {
         let letters = vietnamese_letters();
         assert_eq!(letters.len(), 134);
-        for (style, bytes) in [(Weight::Regular, REGULAR_TTF), (Weight::Bold, BOLD_TTF)] {
+        for (style, bytes) in [(Style::Regular, REGULAR_TTF), (Style::Bold, BOLD_TTF)] {
             let face = style.face();
             for &c in &letters {
                 assert!(face.covers(c), "{style:?} lacks {c}");
@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn bold_is_wider_than_regular() {
         let text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
-        assert!(Weight::Bold.face().width(text, 10.0) > Weight::Regular.face().width(text, 10.0));
-        assert_eq!(Weight::Regular.face().width("", 10.0), 0.0);
+        assert!(Style::Bold.face().width(text, 10.0) > Style::Regular.face().width(text, 10.0));
+        assert_eq!(Style::Regular.face().width("", 10.0), 0.0);
     }
 }

@@ -14,7 +14,7 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::Document;
 
-use crate::fonts::Weight;
+use crate::fonts::Style;
 use crate::qr::QrModules;
 use crate::text::{self, Line};
 use crate::RenderError;
@@ -66,7 +66,7 @@ enum Op {
         x: f32,
         baseline: f32,
         size: f32,
-        weight: Weight,
+        style: Style,
         text: String,
     },
     Rule {
@@ -87,7 +87,7 @@ enum Op {
 /// Distance from the top of a line box to the baseline, so the glyphs sit in the middle of the
 /// box whatever the leading.
 fn baseline_offset(size: f32) -> f32 {
-    let face = Weight::Regular.face();
+    let face = Style::Regular.face();
     let box_height = size * LEADING;
     (box_height - (face.ascent + face.descent) * size) / 2.0 + face.ascent * size
 }
@@ -122,13 +122,13 @@ impl Stack {
         Stack { width, items: Vec::new() }
     }
 
-    /// Adds text in one weight, broken to the stack's width.
-    pub(crate) fn text(self, text: &str, weight: Weight, size: f32, align: Align) -> Stack {
-        self.spans(&[(text, weight)], size, align)
+    /// Adds text in one style, broken to the stack's width.
+    pub(crate) fn text(self, text: &str, style: Style, size: f32, align: Align) -> Stack {
+        self.spans(&[(text, style)], size, align)
     }
 
-    /// Adds text with mixed weights, broken to the stack's width.
-    pub(crate) fn spans(mut self, spans: &[(&str, Weight)], size: f32, align: Align) -> Stack {
+    /// Adds text with mixed styles, broken to the stack's width.
+    pub(crate) fn spans(mut self, spans: &[(&str, Style)], size: f32, align: Align) -> Stack {
         let lines = text::wrap(spans, size, |_| self.width);
         self.items.push(StackItem::Text { lines, size, align });
         self
@@ -279,13 +279,13 @@ impl Sheet {
             if piece.text.trim().is_empty() {
                 continue;
             }
-            self.push(Op::Text { x: x + piece.x, baseline, size, weight: piece.weight, text: piece.text });
+            self.push(Op::Text { x: x + piece.x, baseline, size, style: piece.style, text: piece.text });
         }
     }
 
     /// A paragraph of styled text flowing down the page (and onto the next ones), beside the
     /// float while there is one; `indent` shifts every line right.
-    pub(crate) fn paragraph(&mut self, spans: &[(&str, Weight)], size: f32, align: Align, indent: f32) {
+    pub(crate) fn paragraph(&mut self, spans: &[(&str, Style)], size: f32, align: Align, indent: f32) {
         let lead = line_height(size);
         let start = self.y;
         let lines = text::wrap(spans, size, |i| self.room_at(start + i as f32 * lead, indent));
@@ -300,17 +300,12 @@ impl Sheet {
 
     /// "Label: value" with the value in bold, the usual line of a form.
     pub(crate) fn field(&mut self, label: &str, value: &str, size: f32) {
-        self.paragraph(
-            &[(label, Weight::Regular), (" ", Weight::Regular), (value, Weight::Bold)],
-            size,
-            Align::Left,
-            0.0,
-        );
+        self.paragraph(&[(label, Style::Regular), (" ", Style::Regular), (value, Style::Bold)], size, Align::Left, 0.0);
     }
 
     /// Plain regular text, left-aligned.
     pub(crate) fn plain(&mut self, text: &str, size: f32) {
-        self.paragraph(&[(text, Weight::Regular)], size, Align::Left, 0.0);
+        self.paragraph(&[(text, Style::Regular)], size, Align::Left, 0.0);
     }
 
     /// Stacks side by side, each at its offset from the left margin, kept together on one page;
@@ -351,12 +346,12 @@ impl Sheet {
     /// current position; the following paragraphs flow to its left until they pass its bottom.
     pub(crate) fn float_qr(&mut self, qr: &QrModules, side: f32, caption: &str, caption_size: f32) {
         self.clear_float();
-        let caption_width = text::wrap_plain(caption, Weight::Regular, caption_size, self.width() / 2.0)
+        let caption_width = text::wrap_plain(caption, Style::Regular, caption_size, self.width() / 2.0)
             .iter()
             .map(|l| l.width)
             .fold(0.0, f32::max);
         let width = side.max(caption_width);
-        let caption = Stack::new(width).text(caption, Weight::Regular, caption_size, Align::Center);
+        let caption = Stack::new(width).text(caption, Style::Regular, caption_size, Align::Center);
         let caption_height = caption.height();
         self.keep(side + 1.0 + caption_height);
         let left = self.right - width;
@@ -376,7 +371,7 @@ impl Sheet {
         let lead = line_height(size);
         let inner = |c: &Column| (c.width - 2.0 * CELL_PAD_X).max(1.0);
         let header: Vec<Vec<Line>> =
-            columns.iter().map(|c| text::wrap_plain(&c.title, Weight::Bold, size, inner(c))).collect();
+            columns.iter().map(|c| text::wrap_plain(&c.title, Style::Bold, size, inner(c))).collect();
         let header_lines = header.iter().map(Vec::len).max().unwrap_or(1);
         let header_height = header_lines as f32 * lead + 2.0 * CELL_PAD_Y;
         let first_row = rows.first().map_or(0.0, |_| lead + 2.0 * CELL_PAD_Y);
@@ -386,7 +381,7 @@ impl Sheet {
             let cells: Vec<Vec<Line>> = columns
                 .iter()
                 .enumerate()
-                .map(|(i, c)| text::wrap_plain(row.get(i).map_or("", String::as_str), Weight::Regular, size, inner(c)))
+                .map(|(i, c)| text::wrap_plain(row.get(i).map_or("", String::as_str), Style::Regular, size, inner(c)))
                 .collect();
             let total = cells.iter().map(Vec::len).max().unwrap_or(1);
             let height = total as f32 * lead + 2.0 * CELL_PAD_Y;
@@ -478,9 +473,9 @@ impl Sheet {
             let baseline = self.bottom + (self.paper.height - self.bottom) / 2.0;
             for (i, page) in self.pages.iter_mut().enumerate() {
                 let text = format!("Trang {}/{}", i + 1, count);
-                let width = Weight::Regular.face().width(&text, FOOTER_SIZE);
+                let width = Style::Regular.face().width(&text, FOOTER_SIZE);
                 let x = (self.paper.width - width) / 2.0;
-                page.push(Op::Text { x, baseline, size: FOOTER_SIZE, weight: Weight::Regular, text });
+                page.push(Op::Text { x, baseline, size: FOOTER_SIZE, style: Style::Regular, text });
             }
         }
         let mut document = Document::new();
@@ -501,8 +496,8 @@ impl Sheet {
             let mut qrs = Vec::new();
             for op in ops {
                 match op {
-                    Op::Text { x, baseline, size, weight, text } => {
-                        let face = weight.face();
+                    Op::Text { x, baseline, size, style, text } => {
+                        let face = style.face();
                         let glyphs = face.glyphs(&text);
                         surface.draw_glyphs(
                             Point::from_xy(x, baseline),
@@ -551,8 +546,8 @@ impl Sheet {
                 let mut surface = page.surface();
                 surface.draw_pdf_page(&embedded, size, i);
                 let text = format!("{stamp} — Trang {}/{count}", first + i + 1);
-                let font_size = STAMP_SIZE.min(width / (Weight::Regular.face().width(&text, 1.0) + 1.0) * 0.9);
-                let text_width = Weight::Regular.face().width(&text, font_size);
+                let font_size = STAMP_SIZE.min(width / (Style::Regular.face().width(&text, 1.0) + 1.0) * 0.9);
+                let text_width = Style::Regular.face().width(&text, font_size);
                 let (x, baseline) = ((width - text_width) / 2.0, height - 6.0);
                 // A white band under the stamp keeps it legible over whatever the page has there.
                 let mut band = PathBuilder::new();
@@ -568,7 +563,7 @@ impl Sheet {
                     surface.draw_path(&path);
                 }
                 surface.set_fill(Some(Fill::default()));
-                let face = Weight::Regular.face();
+                let face = Style::Regular.face();
                 surface.draw_glyphs(
                     Point::from_xy(x, baseline),
                     &face.glyphs(&text),

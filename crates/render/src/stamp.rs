@@ -14,7 +14,7 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::Document;
 
-use crate::fonts::Weight;
+use crate::fonts::Style;
 use crate::text::{self, Line};
 use crate::RenderError;
 
@@ -46,10 +46,10 @@ pub fn render_signature_stamp(stamp: &SignatureStamp, width: f32, height: f32) -
     let signer = text::clean(&stamp.signer);
     let agency = text::clean(&stamp.agency);
     let time = stamp_time(stamp.signed_at);
-    let paragraphs: [[(&str, Weight); 2]; 3] = [
-        [("Ký bởi: ", Weight::Regular), (&signer, Weight::Bold)],
-        [("Cơ quan: ", Weight::Regular), (&agency, Weight::Regular)],
-        [("Thời gian ký: ", Weight::Regular), (&time, Weight::Regular)],
+    let paragraphs: [[(&str, Style); 2]; 3] = [
+        [("Ký bởi: ", Style::Regular), (&signer, Style::Bold)],
+        [("Cơ quan: ", Style::Regular), (&agency, Style::Regular)],
+        [("Thời gian ký: ", Style::Regular), (&time, Style::Regular)],
     ];
     let room = (width - 2.0 * PADDING).max(1.0);
     let lay_out =
@@ -68,7 +68,7 @@ pub fn render_signature_stamp(stamp: &SignatureStamp, width: f32, height: f32) -
     let mut surface = page.surface();
     surface.set_stroke(None);
     surface.set_fill(Some(Fill::default()));
-    let face = Weight::Regular.face();
+    let face = Style::Regular.face();
     let line_height = size * LEADING;
     let block = lines.len() as f32 * line_height;
     // Centred vertically when there is room to spare; from the top when the text overflows.
@@ -79,7 +79,7 @@ pub fn render_signature_stamp(stamp: &SignatureStamp, width: f32, height: f32) -
             + (line_height - (face.ascent + face.descent) * size) / 2.0
             + face.ascent * size;
         for piece in &line.pieces {
-            let face = piece.weight.face();
+            let face = piece.style.face();
             let glyphs = face.glyphs(&piece.text);
             surface.draw_glyphs(
                 Point::from_xy(PADDING + piece.x, baseline),

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
-use crate::fonts::Weight;
+use crate::fonts::Style;
 
 /// Text as it will be drawn: NFC (so each Vietnamese letter is one precomposed glyph), tabs as
 /// spaces, other control characters dropped, line breaks kept.
@@ -30,12 +30,12 @@ pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// A run of text in one weight, placed at an offset from the start of its line.
+/// A run of text in one style, placed at an offset from the start of its line.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Piece {
     pub(crate) x: f32,
     pub(crate) text: String,
-    pub(crate) weight: Weight,
+    pub(crate) style: Style,
 }
 
 /// One broken line: its pieces and its width in points.
@@ -45,19 +45,19 @@ pub(crate) struct Line {
     pub(crate) width: f32,
 }
 
-/// A word: characters with their weights, because a span boundary may fall inside a word
+/// A word: characters with their styles, because a span boundary may fall inside a word
 /// ("Mã hồ sơ: **H38-0007**.").
-type Word = Vec<(char, Weight)>;
+type Word = Vec<(char, Style)>;
 
 enum Token {
     Word(Word),
     Break,
 }
 
-fn tokens(spans: &[(&str, Weight)]) -> Vec<Token> {
+fn tokens(spans: &[(&str, Style)]) -> Vec<Token> {
     let mut out = Vec::new();
     let mut word: Word = Vec::new();
-    for (text, weight) in spans {
+    for (text, style) in spans {
         for c in clean(text).chars() {
             match c {
                 ' ' => {
@@ -71,7 +71,7 @@ fn tokens(spans: &[(&str, Weight)]) -> Vec<Token> {
                     }
                     out.push(Token::Break);
                 }
-                c => word.push((c, *weight)),
+                c => word.push((c, *style)),
             }
         }
     }
@@ -81,14 +81,14 @@ fn tokens(spans: &[(&str, Weight)]) -> Vec<Token> {
     out
 }
 
-fn word_width(word: &[(char, Weight)], size: f32) -> f32 {
+fn word_width(word: &[(char, Style)], size: f32) -> f32 {
     word.iter().map(|&(c, w)| w.face().glyph(c).1).sum::<f32>() * size
 }
 
 /// How many leading characters of an over-long word to put on a line of `room` points: as many as
 /// fit, cut preferably after a hyphen, slash or dot (dossier codes and links break there), and at
 /// least one so that the breaker always advances.
-fn split_point(word: &[(char, Weight)], size: f32, room: f32) -> usize {
+fn split_point(word: &[(char, Style)], size: f32, room: f32) -> usize {
     let mut used = 0.0;
     let mut fit = 0;
     let mut soft = 0;
@@ -125,20 +125,20 @@ impl LineBuilder {
         self.line.pieces.is_empty()
     }
 
-    fn push(&mut self, word: &[(char, Weight)], space_before: bool) {
+    fn push(&mut self, word: &[(char, Style)], space_before: bool) {
         if space_before {
-            self.push_char(' ', word.first().map_or(Weight::Regular, |&(_, w)| w));
+            self.push_char(' ', word.first().map_or(Style::Regular, |&(_, w)| w));
         }
         for &(c, w) in word {
             self.push_char(c, w);
         }
     }
 
-    fn push_char(&mut self, c: char, weight: Weight) {
-        let advance = weight.face().glyph(c).1 * self.size;
+    fn push_char(&mut self, c: char, style: Style) {
+        let advance = style.face().glyph(c).1 * self.size;
         match self.line.pieces.last_mut() {
-            Some(piece) if piece.weight == weight => piece.text.push(c),
-            _ => self.line.pieces.push(Piece { x: self.line.width, text: c.to_string(), weight }),
+            Some(piece) if piece.style == style => piece.text.push(c),
+            _ => self.line.pieces.push(Piece { x: self.line.width, text: c.to_string(), style }),
         }
         self.line.width += advance;
     }
@@ -153,8 +153,8 @@ impl LineBuilder {
 /// whole line is cut, and `\n` forces a break. Spaces are collapsed.
 ///
 /// Widths come from the same advance widths that the PDF uses, so a line never overflows.
-pub(crate) fn wrap(spans: &[(&str, Weight)], size: f32, mut width_of: impl FnMut(usize) -> f32) -> Vec<Line> {
-    let space = Weight::Regular.face().glyph(' ').1 * size;
+pub(crate) fn wrap(spans: &[(&str, Style)], size: f32, mut width_of: impl FnMut(usize) -> f32) -> Vec<Line> {
+    let space = Style::Regular.face().glyph(' ').1 * size;
     let mut lines = Vec::new();
     let mut current = LineBuilder::new(size);
     for token in tokens(spans) {
@@ -194,9 +194,9 @@ pub(crate) fn wrap(spans: &[(&str, Weight)], size: f32, mut width_of: impl FnMut
     lines
 }
 
-/// [`wrap`] for text in one weight and one width.
-pub(crate) fn wrap_plain(text: &str, weight: Weight, size: f32, width: f32) -> Vec<Line> {
-    wrap(&[(text, weight)], size, |_| width)
+/// [`wrap`] for text in one style and one width.
+pub(crate) fn wrap_plain(text: &str, style: Style, size: f32, width: f32) -> Vec<Line> {
+    wrap(&[(text, style)], size, |_| width)
 }
 
 /// Local (Asia/Ho_Chi_Minh) wall-clock time of an instant.
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn wrap_keeps_words_and_respects_width() {
         let text = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả giải quyết thủ tục hành chính";
-        let lines = wrap_plain(text, Weight::Regular, 10.0, 120.0);
+        let lines = wrap_plain(text, Style::Regular, 10.0, 120.0);
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| l.width <= 120.0));
         assert_eq!(texts(&lines).join(" "), text);
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn wrap_cuts_long_words_at_hyphens() {
-        let lines = wrap_plain("000.00.12.H38-261126-0007", Weight::Regular, 10.0, 80.0);
+        let lines = wrap_plain("000.00.12.H38-261126-0007", Style::Regular, 10.0, 80.0);
         let texts = texts(&lines);
         assert_eq!(texts.concat(), "000.00.12.H38-261126-0007");
         assert!(texts[0].ends_with(['-', '.']), "{texts:?}");
@@ -270,21 +270,21 @@ mod tests {
     #[test]
     fn wrap_honours_breaks_and_mixed_weights() {
         let lines = wrap(
-            &[("Mã hồ sơ: ", Weight::Regular), ("H38-0007", Weight::Bold), ("\nsau", Weight::Regular)],
+            &[("Mã hồ sơ: ", Style::Regular), ("H38-0007", Style::Bold), ("\nsau", Style::Regular)],
             10.0,
             |_| 500.0,
         );
         assert_eq!(texts(&lines), ["Mã hồ sơ: H38-0007", "sau"]);
         assert_eq!(lines[0].pieces.len(), 2);
-        assert_eq!(lines[0].pieces[1].weight, Weight::Bold);
+        assert_eq!(lines[0].pieces[1].style, Style::Bold);
         assert!(lines[0].pieces[1].x > 0.0);
-        assert_eq!(texts(&wrap_plain("", Weight::Regular, 10.0, 10.0)), [""]);
+        assert_eq!(texts(&wrap_plain("", Style::Regular, 10.0, 10.0)), [""]);
     }
 
     #[test]
     fn a_narrow_first_line_then_full_width() {
         let words = "một hai ba bốn năm sáu bảy tám chín mười";
-        let lines = wrap(&[(words, Weight::Regular)], 10.0, |i| if i == 0 { 40.0 } else { 400.0 });
+        let lines = wrap(&[(words, Style::Regular)], 10.0, |i| if i == 0 { 40.0 } else { 400.0 });
         assert_eq!(lines.len(), 2);
         assert!(lines[0].width <= 40.0);
     }

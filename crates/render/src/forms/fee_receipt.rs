@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{applicant_lines, heading, qr_code, sheet, sign_right, title, Applicant, DossierRef, Issuer, BODY, SMALL};
-use crate::fonts::Weight::{Bold, Regular};
+use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper};
 use crate::text::{amount_in_words, long_time, thousands};
 use crate::{FormKind, FormNumbering, RenderError};

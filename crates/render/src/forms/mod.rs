@@ -10,7 +10,7 @@ pub(crate) mod result;
 
 use chrono::NaiveDate;
 
-use crate::fonts::Weight::{Bold, Regular};
+use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Paper, Sheet, Stack};
 use crate::text::{self, long_date};
 use crate::{qr, FormKind, FormNumbering, RenderError};

@@ -9,7 +9,7 @@ use super::{
     applicant_lines, heading, heading_with_number, qr_code, sheet, sign_right, sign_with_recipients, title, Applicant,
     DossierRef, Issuer, Signer, BODY, SMALL,
 };
-use crate::fonts::Weight::{Bold, Regular};
+use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper, Sheet};
 use crate::text::{long_time, thousands};
 use crate::{FormKind, FormNumbering, RenderError};

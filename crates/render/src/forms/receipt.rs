@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{applicant_lines, heading, qr_code, sheet, sign_both, title, Applicant, DossierRef, Issuer, BODY, SMALL};
-use crate::fonts::Weight::{Bold, Regular};
+use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper};
 use crate::text::long_time;
 use crate::{FormKind, FormNumbering, RenderError};

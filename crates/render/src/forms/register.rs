@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{heading, sheet, title, Issuer, BODY};
-use crate::fonts::Weight::{Bold, Regular};
+use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper};
 use crate::text::{short_date, short_time};
 use crate::{FormKind, FormNumbering, RenderError};

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{numbered_heading, Issuer, BODY, CAPTION, MARGINS, QR_SIDE, SMALL, TITLE};
-use crate::fonts::Weight::{Bold, Regular};
+use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Appendix, Paper, Sheet};
 use crate::text::long_time;
 use crate::{qr, RenderError};
