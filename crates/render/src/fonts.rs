@@ -1,4 +1,5 @@
-//! The two embedded faces, Liberation Serif and Liberation Serif Bold, parsed once per process.
+//! The four embedded faces, Liberation Serif Regular, Bold, Italic and Bold Italic, parsed once
+//! per process.
 //!
 //! Decree 30/2020 (Annex I) sets administrative documents in Times New Roman, Unicode (TCVN
 //! 6909:2001). Liberation Serif has the same advance widths as Times New Roman, so a form breaks
@@ -17,19 +18,31 @@ use skrifa::{FontRef, MetadataProvider};
 
 static REGULAR_TTF: &[u8] = include_bytes!("../fonts/LiberationSerif-Regular.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../fonts/LiberationSerif-Bold.ttf");
+static ITALIC_TTF: &[u8] = include_bytes!("../fonts/LiberationSerif-Italic.ttf");
+static BOLD_ITALIC_TTF: &[u8] = include_bytes!("../fonts/LiberationSerif-BoldItalic.ttf");
 
 static REGULAR: LazyLock<Face> = LazyLock::new(|| Face::parse(REGULAR_TTF));
 static BOLD: LazyLock<Face> = LazyLock::new(|| Face::parse(BOLD_TTF));
+static ITALIC: LazyLock<Face> = LazyLock::new(|| Face::parse(ITALIC_TTF));
+static BOLD_ITALIC: LazyLock<Face> = LazyLock::new(|| Face::parse(BOLD_ITALIC_TTF));
 
 /// Code points below this bound are looked up in a dense table (Latin, Vietnamese, punctuation);
 /// anything else goes through a hash map.
 const DENSE: usize = 0x2100;
 
-/// Regular or bold: the only two styles the legal forms use.
+/// The styles of the forms: regular text; bold for the issuing unit, the national name and motto,
+/// the title and the values filled in; italic where Decree 30/2020 (Annex I) and the official
+/// forms use it: the place and date line, the signer's hint in brackets ("(Ký và ghi rõ họ tên)")
+/// and notes under a form; bold italic for the "Nơi nhận:" label alone.
+///
+/// A PDF embeds only the faces it draws, each subset to the glyphs it draws: the bold italic face
+/// costs a form the few glyphs of its one label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Style {
     Regular,
     Bold,
+    Italic,
+    BoldItalic,
 }
 
 impl Style {
@@ -37,6 +50,8 @@ impl Style {
         match self {
             Style::Regular => &REGULAR,
             Style::Bold => &BOLD,
+            Style::Italic => &ITALIC,
+            Style::BoldItalic => &BOLD_ITALIC,
         }
     }
 }
@@ -151,7 +166,13 @@ mod tests {
     fn every_face_draws_every_vietnamese_letter() {
         let letters = vietnamese_letters();
         assert_eq!(letters.len(), 134);
-        for (style, bytes) in [(Style::Regular, REGULAR_TTF), (Style::Bold, BOLD_TTF)] {
+        let faces = [
+            (Style::Regular, REGULAR_TTF),
+            (Style::Bold, BOLD_TTF),
+            (Style::Italic, ITALIC_TTF),
+            (Style::BoldItalic, BOLD_ITALIC_TTF),
+        ];
+        for (style, bytes) in faces {
             let face = style.face();
             for &c in &letters {
                 assert!(face.covers(c), "{style:?} lacks {c}");

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{applicant_lines, heading, qr_code, sheet, sign_right, title, Applicant, DossierRef, Issuer, BODY, SMALL};
+use super::{
+    applicant_lines, heading, note, qr_code, sheet, sign_right, title, Applicant, DossierRef, Issuer, BODY, SMALL,
+};
 use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper};
 use crate::text::{amount_in_words, long_time, thousands};
@@ -75,7 +77,7 @@ pub fn render_fee_receipt(form: &FeeReceipt, numbering: FormNumbering) -> Result
     sheet.field("Hình thức thanh toán:", &form.method, BODY);
     sheet.field("Mã giao dịch:", &form.reference, BODY);
     sheet.field("Thời gian thanh toán:", &long_time(form.paid_at), BODY);
-    sheet.plain("Biên lai điện tử do hệ thống tạo lập, có giá trị như biên lai giấy.", SMALL);
+    note(&mut sheet, "Biên lai điện tử do hệ thống tạo lập, có giá trị như biên lai giấy.");
     sign_right(&mut sheet, "ĐƠN VỊ THU", "(Biên lai điện tử)", &form.issuer.unit);
     sheet.finish()
 }

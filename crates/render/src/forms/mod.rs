@@ -10,7 +10,7 @@ pub(crate) mod result;
 
 use chrono::NaiveDate;
 
-use crate::fonts::Style::{Bold, Regular};
+use crate::fonts::Style::{Bold, BoldItalic, Italic, Regular};
 use crate::sheet::{Align, Paper, Sheet, Stack};
 use crate::text::{self, long_date};
 use crate::{qr, FormKind, FormNumbering, RenderError};
@@ -85,7 +85,8 @@ fn sheet(paper: Paper, kind: FormKind) -> Sheet {
 }
 
 /// The heading every form starts with: "Mẫu số NN" at the top right, the issuer at the left, the
-/// national name and motto at the right and, under it, the place and date when given.
+/// national name and motto at the right and, under it, the place and date when given, in italics
+/// as Decree 30/2020 (Annex I) sets them.
 fn heading(sheet: &mut Sheet, issuer: &Issuer, kind: FormKind, numbering: FormNumbering, dated: Option<NaiveDate>) {
     numbered_heading(sheet, issuer, numbering.number(kind), dated, None);
 }
@@ -140,7 +141,7 @@ pub(crate) fn numbered_heading(
     if let Some(date) = dated {
         let place = text::clean(&issuer.place);
         let line = if place.is_empty() { long_date(date) } else { format!("{place}, {}", long_date(date)) };
-        right = right.gap(3.0).text(&line, Regular, HEAD, Align::Center);
+        right = right.gap(3.0).text(&line, Italic, HEAD, Align::Center);
     }
     sheet.stacks(vec![(0.0, left), (total - right_width, right)]);
 }
@@ -178,11 +179,17 @@ fn applicant_lines(sheet: &mut Sheet, applicant: &Applicant) {
     );
 }
 
-/// A signature block: title in bold, the hint in brackets, room to sign, the name in bold.
+/// A note under a form (ghi chú), small and in italics as Decree 30/2020 (Annex I) sets notes.
+fn note(sheet: &mut Sheet, text: &str) {
+    sheet.paragraph(&[(text, Italic)], SMALL, Align::Left, 0.0);
+}
+
+/// A signature block: title in bold, the hint in brackets in italics, room to sign, the name in
+/// bold.
 fn signature(width: f32, title: &str, hint: &str, name: &str) -> Stack {
     Stack::new(width)
         .text(title, Bold, BODY, Align::Center)
-        .text(hint, Regular, SMALL, Align::Center)
+        .text(hint, Italic, SMALL, Align::Center)
         .gap(SIGNATURE_ROOM)
         .text(name, Bold, BODY, Align::Center)
 }
@@ -195,11 +202,12 @@ fn sign_right(sheet: &mut Sheet, title: &str, hint: &str, name: &str) {
 }
 
 /// The signature of the agency's head at the right and, at the left, where the copies go
-/// ("Nơi nhận"), as an administrative document ends (Decree 30/2020 Annex I).
+/// ("Nơi nhận", its label in bold italics), as an administrative document ends (Decree 30/2020
+/// Annex I).
 fn sign_with_recipients(sheet: &mut Sheet, recipients: &[String], signer: &Signer, hint: &str) {
     sheet.gap(6.0);
     let half = sheet.width() / 2.0;
-    let mut left = Stack::new(half).text("Nơi nhận:", Bold, SMALL, Align::Left);
+    let mut left = Stack::new(half).text("Nơi nhận:", BoldItalic, SMALL, Align::Left);
     for recipient in recipients {
         left = left.text(&format!("- {}", text::clean(recipient)), Regular, SMALL - 1.0, Align::Left);
     }
