@@ -29,6 +29,9 @@ pub struct Agency {
     /// The body it answers to when that is not its parent (Công an tỉnh: Bộ Công an).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub governing_body: Option<String>,
+    /// Mã số thuế — its tax code, printed on the receipts of the fees it collects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_code: Option<String>,
 }
 
 impl Agency {
@@ -139,13 +142,15 @@ fn agency_from(row: &AnyRow, prefix: &str) -> Result<Agency> {
         parent_code: row.try_get(format!("{prefix}parent_code").as_str())?,
         kind: closed_word(row, &format!("{prefix}kind"), AgencyKind::parse)?,
         governing_body: row.try_get(format!("{prefix}governing_body").as_str())?,
+        tax_code: row.try_get(format!("{prefix}tax_code").as_str())?,
     })
 }
 
 /// Adds an agency, in the caller's transaction (parents before children).
 pub async fn insert_agency(tx: &mut WriteTx<'_>, a: &Agency) -> Result<()> {
     sqlx::query(
-        "INSERT INTO agencies (code, name, name_en, parent_code, kind, governing_body) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO agencies (code, name, name_en, parent_code, kind, governing_body, tax_code) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&a.code)
     .bind(&a.name)
@@ -153,6 +158,7 @@ pub async fn insert_agency(tx: &mut WriteTx<'_>, a: &Agency) -> Result<()> {
     .bind(&a.parent_code)
     .bind(a.kind.as_str())
     .bind(&a.governing_body)
+    .bind(&a.tax_code)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -171,20 +177,23 @@ pub async fn insert_field(tx: &mut WriteTx<'_>, f: &Field) -> Result<()> {
 
 /// Every agency, by code.
 pub async fn agencies(db: &Database) -> Result<Vec<Agency>> {
-    let rows = sqlx::query("SELECT code, name, name_en, parent_code, kind, governing_body FROM agencies ORDER BY code")
-        .fetch_all(db.reader())
-        .await?;
+    let rows = sqlx::query(
+        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code FROM agencies ORDER BY code",
+    )
+    .fetch_all(db.reader())
+    .await?;
     rows.iter().map(|r| agency_from(r, "")).collect()
 }
 
 /// One agency.
 pub async fn agency(db: &Database, code: &str) -> Result<Agency> {
-    let row =
-        sqlx::query("SELECT code, name, name_en, parent_code, kind, governing_body FROM agencies WHERE code = $1")
-            .bind(code)
-            .fetch_optional(db.reader())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code FROM agencies WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(db.reader())
+    .await?
+    .ok_or(StoreError::NotFound)?;
     agency_from(&row, "")
 }
 
@@ -222,6 +231,7 @@ pub async fn fields(db: &Database) -> Result<Vec<Field>> {
 const PROCEDURE_SELECT: &str = "SELECT p.id, v.id AS version_id, v.version, p.code, p.local_code, v.name, v.name_en, \
      f.code AS f_code, f.name AS f_name, f.name_en AS f_name_en, \
      a.code AS a_code, a.name AS a_name, a.name_en AS a_name_en, a.parent_code AS a_parent_code, a.kind AS a_kind, a.governing_body AS a_governing_body, \
+     a.tax_code AS a_tax_code, \
      v.level, v.level_reason, v.time_amount, v.time_unit, v.fee_vnd, v.fee_note, v.fee_schedule, v.result_kind, \
      v.documents, v.form, v.workflow \
      FROM procedure_versions v \

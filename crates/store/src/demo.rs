@@ -28,6 +28,11 @@ pub struct Province {
     pub province: ProvinceName,
     /// Agencies.
     pub agencies: Vec<Agency>,
+    /// The agencies' tax codes (mã số thuế) are placeholders: ten digits in the province's series
+    /// (53…), not the agencies' real codes, which the file does not know. Fee receipts print
+    /// them; `demo/SOURCES.md` says so too.
+    #[serde(default)]
+    pub tax_codes_are_placeholders: bool,
     /// Fields.
     pub fields: Vec<Field>,
     /// Procedures.
@@ -514,6 +519,8 @@ mod tests {
 
     /// The legal sources of the demo catalog, one row per procedure.
     const SOURCES: &str = include_str!("../../../SOURCES.md");
+    /// Notes on the demo province, its agencies and its codes.
+    const DEMO_SOURCES: &str = include_str!("../demo/SOURCES.md");
 
     fn row(code: &str) -> Option<&'static str> {
         SOURCES.lines().find(|l| l.starts_with(&format!("| {code} |")))
@@ -533,6 +540,20 @@ mod tests {
         let rows =
             SOURCES.lines().filter(|l| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_digit));
         assert_eq!(rows.count(), p.procedures.len(), "one row per procedure");
+    }
+
+    /// A fee receipt names the tax code of the agency that collects (Decree 123/2020/NĐ-CP Art.
+    /// 32), so every demo agency has one; they are made up, and both the file and its notes say
+    /// so.
+    #[test]
+    fn every_agency_has_a_tax_code_marked_as_a_placeholder() {
+        let p = province().unwrap();
+        for a in &p.agencies {
+            let code = a.tax_code.as_deref().unwrap_or_else(|| panic!("{} has no tax code", a.code));
+            assert!(code.len() == 10 && code.bytes().all(|b| b.is_ascii_digit()), "{}: {code}", a.code);
+        }
+        assert!(p.tax_codes_are_placeholders);
+        assert!(DEMO_SOURCES.contains("tax codes (mã số thuế) are placeholders"));
     }
 
     #[test]

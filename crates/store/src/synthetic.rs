@@ -791,6 +791,7 @@ mod tests {
                 parent_code: None,
                 kind: AgencyKind::Department,
                 governing_body: None,
+                tax_code: None,
             },
             level: motcua_domain::catalog::OnlineLevel::Full,
             level_reason: None,
