@@ -2,7 +2,7 @@
 //! when the gateway confirms (signature, amount, once), cash at the counter, the fee's lines as
 //! people read them, and the electronic receipt.
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use motcua_domain::dossier::{after_payment, Action, Actor};
 use motcua_domain::fee::{quote, FeeLine};
 use motcua_domain::history::Fact;
@@ -24,6 +24,23 @@ pub const SANDBOX_PATH: &str = "/cong-thanh-toan-thu/thanh-toan";
 pub const RETURN_PATH: &str = "/thanh-toan/ket-qua";
 /// Where the gateway confirms, server to server.
 pub const IPN_PATH: &str = "/api/v1/payments/ipn";
+
+/// Ký hiệu mẫu biên lai — the form symbol of the electronic fee receipts, written as Circular
+/// 78/2021/TT-BTC has it: `01` a receipt of fees and charges without a printed face value, `BLP`
+/// biên lai thu phí, lệ phí, `0` no paper copies (liên), being electronic, `-001` the first form of
+/// its kind. A collecting organisation registers its symbols with its tax office; where the
+/// agencies registered others, this and [`FEE_RECEIPT_SERIES_LETTERS`] change.
+pub const FEE_RECEIPT_FORM_SYMBOL: &str = "01BLP0-001";
+/// The letters that open the receipt series symbol (ký hiệu biên lai) and tell one series of an
+/// organisation's receipts from another.
+pub const FEE_RECEIPT_SERIES_LETTERS: &str = "AA";
+
+/// Ký hiệu biên lai — the series symbol of the electronic fee receipts issued in `year`: the
+/// series letters, the year's last two digits and `E` for an electronic receipt ("AA-26E"). A
+/// receipt's number counts within its agency and year, as the series does.
+pub fn fee_receipt_series(year: i32) -> String {
+    format!("{FEE_RECEIPT_SERIES_LETTERS}-{:02}E", year.rem_euclid(100))
+}
 
 fn public(state: &AppState) -> &str {
     state.config.public_url.trim_end_matches('/')
@@ -349,13 +366,19 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
         )
     };
     let paid_at = paid.settled_at.unwrap_or(paid.created_at);
+    let issued_on = paid_at.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+    let agency = &view.procedure.agency;
     let form = motcua_render::FeeReceipt {
-        issuer: state.issuer(&view.procedure.agency),
-        dossier: state.config.dossier_ref(&d.code),
+        issuer: state.issuer(agency),
+        tax_code: agency.tax_code.clone().unwrap_or_default(),
+        form_symbol: FEE_RECEIPT_FORM_SYMBOL.to_string(),
+        series: fee_receipt_series(issued_on.year()),
         number: paid.receipt_no.clone().unwrap_or_default(),
-        issued_on: paid_at.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive(),
+        dossier: state.config.dossier_ref(&d.code),
+        issued_on,
         payer: view.form_applicant(),
-        procedure: view.procedure.name.clone(),
+        // The catalog names no fee of its own (Lệ phí hộ tịch, …): the procedure's fees it is.
+        fee_name: format!("Phí, lệ phí giải quyết thủ tục {}", view.procedure.name),
         items: lines.into_iter().map(|(label, amount_vnd)| motcua_render::FeeItem { label, amount_vnd }).collect(),
         method,
         reference: match &paid.gateway_txn_no {
@@ -363,13 +386,12 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
             None => paid.txn_ref.clone(),
         },
         paid_at,
+        digitally_signed: state.config.signers.get(&agency.code).is_some(),
     };
     let pdf = motcua_render::render_fee_receipt(&form, state.config.form_numbering)
         .map_err(|e| AppError::internal(format!("fee receipt: {e}")))?;
-    let agency = &view.procedure.agency.code;
     let now = Utc::now();
-    let (bytes, signed) =
-        crate::issued::sign(state, agency, &view.procedure.agency.name, &d.code, kind, pdf, now).await?;
+    let (bytes, signed) = crate::issued::sign(state, &agency.code, &agency.name, &d.code, kind, pdf, now).await?;
     let blob = state.blobs.put(bytes::Bytes::from(bytes.clone())).await?;
     match issued_forms::record(&state.db, d.id, None, kind.key(), &blob, now, signed).await {
         Ok(_) => Ok(bytes),
@@ -377,5 +399,16 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
             state.blobs.delete(&blob.storage_key).await;
             Err(e.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_series_symbol_names_the_year_and_an_electronic_receipt() {
+        assert_eq!(fee_receipt_series(2026), "AA-26E");
+        assert_eq!(fee_receipt_series(2100), "AA-00E");
     }
 }

@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("06-control-slip.pdf", render_control_slip(&fixtures::control_slip(4), numbering)?),
         ("06-control-slip-long.pdf", render_control_slip(&fixtures::control_slip(30), numbering)?),
         ("07-register.pdf", render_register(&fixtures::register(60), numbering)?),
+        ("fee-receipt.pdf", render_fee_receipt(&fixtures::fee_receipt(), numbering)?),
         (
             "electronic-result.pdf",
             render_electronic_result(&fixtures::electronic_result(

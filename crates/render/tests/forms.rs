@@ -26,6 +26,7 @@ fn every_form(numbering: FormNumbering) -> Vec<(&'static str, Vec<u8>)> {
         ("stop_notice", render_stop_notice(&fixtures::stop_notice(), numbering).unwrap()),
         ("control_slip", render_control_slip(&fixtures::control_slip(3), numbering).unwrap()),
         ("register", render_register(&fixtures::register(3), numbering).unwrap()),
+        ("fee_receipt", render_fee_receipt(&fixtures::fee_receipt(), numbering).unwrap()),
     ]
 }
 
@@ -38,7 +39,7 @@ fn text_of_every_form() {
 
 #[test]
 fn paper_sizes() {
-    let expected = [A5, A5, A5, A5, A5, A5_LANDSCAPE, A4_LANDSCAPE];
+    let expected = [A5, A5, A5, A5, A5, A5_LANDSCAPE, A4_LANDSCAPE, A5];
     for ((name, bytes), size) in every_form(NEW).into_iter().zip(expected) {
         let pdf = Pdf::parse(&bytes);
         assert_eq!(pdf.page_count(), 1, "{name}");
@@ -76,8 +77,11 @@ fn form_number_follows_the_numbering() {
             .collect()
     };
     let some = |n: &str| Some(n.to_string());
-    assert_eq!(numbers(NEW), [some("01"), some("02"), some("03"), some("04"), some("05"), some("06"), some("07")]);
-    assert_eq!(numbers(OLD), [some("01"), some("02"), some("03"), some("04"), None, some("05"), some("06")]);
+    assert_eq!(
+        numbers(NEW),
+        [some("01"), some("02"), some("03"), some("04"), some("05"), some("06"), some("07"), None]
+    );
+    assert_eq!(numbers(OLD), [some("01"), some("02"), some("03"), some("04"), None, some("05"), some("06"), None]);
 }
 
 /// The 134 precomposed Vietnamese letters: 12 vowels with each of 5 tone marks, the 6 vowels
@@ -128,6 +132,41 @@ fn headings_print_in_vietnamese() {
     ] {
         assert!(text.contains(expected), "{expected} missing from {text}");
     }
+}
+
+/// What Decree 123/2020/NĐ-CP, Art. 32 asks of a receipt of fees and charges, each printed: the
+/// receipt's name, form symbol, series symbol and number, the collecting organisation's name and
+/// tax code, the fee's name, the amount in figures and in words, the date, and the signature.
+#[test]
+fn the_fee_receipt_carries_what_decree_123_asks() {
+    let receipt = fixtures::fee_receipt();
+    let pdf = Pdf::parse(&render_fee_receipt(&receipt, NEW).unwrap());
+    assert_eq!(pdf.page_count(), 1);
+    let text = pdf.flat_text();
+    for expected in [
+        "BIÊN LAI THU PHÍ, LỆ PHÍ",
+        "Ký hiệu mẫu biên lai: 01BLP0-001",
+        "Ký hiệu biên lai: AA-26E",
+        "Số biên lai: 2026-000123",
+        "SỞ TƯ PHÁP TỈNH LÀO CAI",
+        "Tổ chức thu phí, lệ phí: Sở Tư pháp tỉnh Lào Cai",
+        "Mã số thuế: 5300100012",
+        "Tên loại phí, lệ phí: Lệ phí hộ tịch",
+        "Lệ phí đăng ký khai sinh có yếu tố nước ngoài 100.000",
+        "Tổng cộng 116.000",
+        "Số tiền bằng chữ: Một trăm mười sáu nghìn đồng",
+        "Lào Cai, ngày 27 tháng 11 năm 2026",
+        "ĐƠN VỊ THU PHÍ, LỆ PHÍ (Chữ ký số) Ký bởi: Sở Tư pháp tỉnh Lào Cai",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+    assert!(!text.contains("Mẫu số"), "a fee receipt is no numbered one-stop form");
+
+    // Issued without a certificate, it says so instead of claiming a signature.
+    let unsigned = FeeReceipt { digitally_signed: false, ..receipt };
+    let text = Pdf::parse(&render_fee_receipt(&unsigned, NEW).unwrap()).flat_text();
+    assert!(text.contains("(Biên lai chưa được ký số)"), "{text}");
+    assert!(!text.contains("Chữ ký số") && !text.contains("Ký bởi"), "{text}");
 }
 
 #[test]
