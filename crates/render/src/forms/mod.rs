@@ -18,10 +18,15 @@ use crate::{qr, FormKind, FormNumbering, RenderError};
 /// Margins (top, right, bottom, left) in millimetres: wider on the left for binding, as on every
 /// administrative document.
 pub(crate) const MARGINS: [f32; 4] = [10.0, 10.0, 12.0, 15.0];
-/// Sizes of the heading, the body, table text, the form's title and the QR caption.
-pub(crate) const HEAD: f32 = 8.0;
-pub(crate) const BODY: f32 = 9.0;
-pub(crate) const SMALL: f32 = 8.0;
+/// Sizes of the heading, the body, table text, the form's title and the QR caption, in points.
+///
+/// The slips are A5, which is A4 scaled by 1/√2. Decree 30/2020 (Annex I) sets an A4 document's
+/// body at 13–14 pt, its national name at 12–13 pt and its motto and place-and-date line at
+/// 13–14 pt; scaled, that is a body of 9.5 pt (13.4 pt on A4), a heading of 8.5 pt (12 pt) and a
+/// motto and date line a point larger than the heading (13.4 pt).
+pub(crate) const HEAD: f32 = 8.5;
+pub(crate) const BODY: f32 = 9.5;
+pub(crate) const SMALL: f32 = 8.5;
 pub(crate) const TITLE: f32 = 11.0;
 pub(crate) const CAPTION: f32 = 6.5;
 /// Side of the printed QR code: about 22 mm, read easily by a phone at arm's length.
@@ -136,12 +141,12 @@ pub(crate) fn numbered_heading(
     }
     let mut right = Stack::new(right_width)
         .text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, HEAD, Align::Center)
-        .text("Độc lập - Tự do - Hạnh phúc", Bold, HEAD + 0.5, Align::Center)
+        .text("Độc lập - Tự do - Hạnh phúc", Bold, HEAD + 1.0, Align::Center)
         .rule(right_width * 0.55);
     if let Some(date) = dated {
         let place = text::clean(&issuer.place);
         let line = if place.is_empty() { long_date(date) } else { format!("{place}, {}", long_date(date)) };
-        right = right.gap(3.0).text(&line, Italic, HEAD, Align::Center);
+        right = right.gap(3.0).text(&line, Italic, HEAD + 1.0, Align::Center);
     }
     sheet.stacks(vec![(0.0, left), (total - right_width, right)]);
 }
