@@ -93,7 +93,7 @@ fn sheet(paper: Paper, kind: FormKind) -> Sheet {
 /// national name and motto at the right and, under it, the place and date when given, in italics
 /// as Decree 30/2020 (Annex I) sets them.
 fn heading(sheet: &mut Sheet, issuer: &Issuer, kind: FormKind, numbering: FormNumbering, dated: Option<NaiveDate>) {
-    numbered_heading(sheet, issuer, numbering.number(kind), dated, None);
+    numbered_heading(sheet, issuer, numbering.number(kind), dated, None, HEAD);
 }
 
 /// [`heading`] with the number and symbol the agency gave the document in its register
@@ -106,47 +106,49 @@ fn heading_with_number(
     dated: NaiveDate,
     document_number: &str,
 ) {
-    numbered_heading(sheet, issuer, numbering.number(kind), Some(dated), Some(document_number));
+    numbered_heading(sheet, issuer, numbering.number(kind), Some(dated), Some(document_number), HEAD);
 }
 
 /// [`heading`] with the form number given, or none for a document that is no numbered form, and
-/// the document's own number and symbol when it has one.
+/// the document's own number and symbol when it has one; its national name and issuer set at
+/// `head` points and its motto and date a point larger.
 pub(crate) fn numbered_heading(
     sheet: &mut Sheet,
     issuer: &Issuer,
     number: Option<&str>,
     dated: Option<NaiveDate>,
     document_number: Option<&str>,
+    head: f32,
 ) {
     if let Some(number) = number {
-        sheet.paragraph(&[(&format!("Mẫu số {number}"), Regular)], HEAD, Align::Right, 0.0);
+        sheet.paragraph(&[(&format!("Mẫu số {number}"), Regular)], head, Align::Right, 0.0);
     }
     let total = sheet.width();
     let motto_width =
-        Stack::new(total).text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, HEAD, Align::Center).content_width();
+        Stack::new(total).text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, head, Align::Center).content_width();
     let right_width = (motto_width + 4.0).min(total * 0.62);
     let left_width = (total - right_width - 8.0).min(total * 0.45);
     let agency = text::clean(&issuer.agency).to_uppercase();
     let unit = text::clean(&issuer.unit).to_uppercase();
     let mut left = Stack::new(left_width);
     if !agency.is_empty() {
-        left = left.text(&agency, Regular, HEAD, Align::Center);
+        left = left.text(&agency, Regular, head, Align::Center);
     }
-    left = left.text(&unit, Bold, HEAD, Align::Center).rule(left_width * 0.35);
+    left = left.text(&unit, Bold, head, Align::Center).rule(left_width * 0.35);
     if let Some(document_number) = document_number {
         let document_number = text::clean(document_number);
         let line =
             if document_number.is_empty() { "Số: …/…".to_string() } else { format!("Số: {document_number}") };
-        left = left.gap(2.0).text(&line, Regular, HEAD, Align::Center);
+        left = left.gap(2.0).text(&line, Regular, head, Align::Center);
     }
     let mut right = Stack::new(right_width)
-        .text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, HEAD, Align::Center)
-        .text("Độc lập - Tự do - Hạnh phúc", Bold, HEAD + 1.0, Align::Center)
+        .text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, head, Align::Center)
+        .text("Độc lập - Tự do - Hạnh phúc", Bold, head + 1.0, Align::Center)
         .rule(right_width * 0.55);
     if let Some(date) = dated {
         let place = text::clean(&issuer.place);
         let line = if place.is_empty() { long_date(date) } else { format!("{place}, {}", long_date(date)) };
-        right = right.gap(3.0).text(&line, Italic, HEAD + 1.0, Align::Center);
+        right = right.gap(3.0).text(&line, Italic, head + 1.0, Align::Center);
     }
     sheet.stacks(vec![(0.0, left), (total - right_width, right)]);
 }
