@@ -421,6 +421,11 @@ escalation-text = Dear {$name},
 
     Dossier {$code} ({$procedure}) has overrun the time allotted to step "{$step}" (step due {$due}) without moving on.
     Please see to it: {$url}
+late-consultation-subject = [motcua] Dossier {$code}: {$agency} is late with its opinion
+late-consultation-text = Dear {$name},
+
+    The opinion of {$agency} on dossier {$code} ({$procedure}) was due on {$due} and has not been given (Decree 61/2018, Art. 19.5).
+    Please chase the consulted agency and, if the dossier may be late, issue the apology with a new date: {$url}
 dossier-apology-due = This dossier is about to be late: if the result cannot be ready in time, issue the apology and new date today (allowed once).
 nav-notifications = Notifications
 notifications-title = Notifications about my dossiers

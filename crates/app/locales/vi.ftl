@@ -421,6 +421,11 @@ escalation-text = Kính gửi {$name},
 
     Hồ sơ {$code} ({$procedure}) đã quá thời gian quy định của bước "{$step}" (hạn của bước: {$due}) mà chưa được chuyển tiếp.
     Đề nghị đồng chí chỉ đạo xử lý: {$url}
+late-consultation-subject = [motcua] Hồ sơ {$code}: {$agency} chậm trả lời ý kiến phối hợp
+late-consultation-text = Kính gửi {$name},
+
+    Hồ sơ {$code} ({$procedure}) đã quá hạn lấy ý kiến phối hợp của {$agency} (hạn trả lời: {$due}) mà chưa có ý kiến (Nghị định 61/2018/NĐ-CP, Điều 19 khoản 5).
+    Đề nghị đồng chí đôn đốc cơ quan phối hợp và, nếu hồ sơ có thể trễ hẹn, lập Phiếu xin lỗi và hẹn lại ngày trả kết quả: {$url}
 dossier-apology-due = Hồ sơ sắp quá hạn: nếu không kịp trả kết quả, hãy lập Phiếu xin lỗi và hẹn lại ngày trả kết quả ngay hôm nay (chỉ được hẹn lại một lần).
 nav-notifications = Thông báo
 notifications-title = Thông báo về hồ sơ của tôi

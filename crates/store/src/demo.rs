@@ -233,6 +233,7 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
     let mut list = vec![
         officer("quantri", "Quản trị hệ thống", centre, vec![Role::Admin]),
         officer("tiepnhan", "Nguyễn Thị Tiếp Nhận", centre, vec![Role::Reception]),
+        officer("truongmotcua", "Đặng Văn Một Cửa", centre, vec![Role::Leader]),
         officer("chuyenvien", "Trần Văn Chuyên", dept, vec![Role::Specialist]),
         officer("lanhdao", "Lê Minh Lãnh", dept, vec![Role::Leader]),
         officer("vanthu", "Phạm Thị Văn", dept, vec![Role::Clerk]),

@@ -1038,6 +1038,58 @@ pub async fn escalate_overruns(
     Ok(out)
 }
 
+/// A consultation whose time ran out unanswered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LateConsultation {
+    /// The consultation.
+    pub id: i64,
+    /// The dossier's id and code.
+    pub dossier_id: i64,
+    /// Its code.
+    pub code: String,
+    /// The agency consulted, which is late.
+    pub agency: String,
+    /// When its answer was due.
+    pub due_at: DateTime<Utc>,
+}
+
+/// Marks up to `limit` consultations still unanswered at `now` after their due time as reported
+/// and enqueues the job that reports each, in one transaction: each is reported once, and its
+/// job exists if and only if the mark does (Decree 61/2018 Art. 19.5).
+pub async fn report_late_consultations(
+    db: &Database,
+    now: DateTime<Utc>,
+    limit: i64,
+    job_for: impl Fn(&LateConsultation) -> crate::jobs::NewJob,
+) -> Result<Vec<LateConsultation>> {
+    let mut tx = db.write_tx().await?;
+    let rows: Vec<(i64, i64, String, String, Millis)> = sqlx::query_as(&format!(
+        "SELECT c.id, c.dossier_id, d.code, c.agency, c.due_at FROM consultations c JOIN dossiers d ON d.id = c.dossier_id \
+         WHERE c.due_at < $1 AND c.answered_at IS NULL AND c.cancelled = 0 AND c.late_reported_at IS NULL \
+         AND d.status IN ('received', 'processing', 'supplement_requested') ORDER BY c.due_at LIMIT {limit}"
+    ))
+    .bind(Millis(now))
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, dossier_id, code, agency, due) in rows {
+        let marked =
+            sqlx::query("UPDATE consultations SET late_reported_at = $2 WHERE id = $1 AND late_reported_at IS NULL")
+                .bind(id)
+                .bind(Millis(now))
+                .execute(&mut *tx)
+                .await?;
+        if marked.rows_affected() != 1 {
+            continue;
+        }
+        let late = LateConsultation { id, dossier_id, code, agency, due_at: due.0 };
+        crate::jobs::enqueue_in(&mut tx, &job_for(&late)).await?;
+        out.push(late);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
 /// A page of results and the total count.
 #[derive(Clone, Debug)]
 pub struct Page<T> {

@@ -92,6 +92,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(19, "issued forms", include_str!("../migrations/0019_issued_forms.sql")),
     shared(20, "governing body", include_str!("../migrations/0020_governing_body.sql")),
     shared(21, "tax code", include_str!("../migrations/0021_tax_code.sql")),
+    shared(22, "late consultations", include_str!("../migrations/0022_late_consultations.sql")),
 ];
 
 impl Database {

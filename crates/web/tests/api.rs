@@ -657,6 +657,25 @@ async fn a_two_agency_workflow_with_consultation_supplement_and_reschedule(engin
         app.post_json(&format!("/api/v1/dossiers/{code}/assign"), Some(&spec), json!({"assignee": me["id"]})).await;
     assert_eq!(s, 409, "only a leader assigns");
 
+    // A consultation left unanswered past its time is reported once to the head of the one-stop
+    // unit that received the dossier and to the leaders of the agency that asked (Decree 61/2018
+    // Art. 19.5).
+    {
+        use motcua_app::jobs::alerts;
+        let now = chrono::Utc::now();
+        assert_eq!(alerts::scan_late_consultations(&app.state.db, now).await.unwrap(), 0, "not late yet");
+        let later = now + chrono::TimeDelta::days(30);
+        assert_eq!(alerts::scan_late_consultations(&app.state.db, later).await.unwrap(), 1);
+        assert_eq!(alerts::scan_late_consultations(&app.state.db, later).await.unwrap(), 0, "reported once");
+        let jobs = motcua_store::jobs::list(&app.state.db, None, 50).await.unwrap();
+        let report = jobs.iter().find(|j| j.kind == alerts::LATE_CONSULTATION_JOB).expect("a report job");
+        let emails = alerts::late_consultation_emails(&app.state, report).await.unwrap();
+        let to: Vec<&str> = emails.iter().map(|e| e.to.as_str()).collect();
+        assert_eq!(to.len(), 2, "{to:?}");
+        assert!(to[0].contains("truongmotcua@") && to[1].contains("lanhdao@"), "{to:?}");
+        assert!(emails[0].subject.contains(&code) && emails[0].text.contains("Điều 19 khoản 5"), "{emails:?}");
+    }
+
     // The consulted agency sees the dossier in its list and answers; a third agency sees nothing.
     let consulted = app.login("cv13h38").await;
     let (_, list) = app.get("/api/v1/dossiers?scope=consulted", Some(&consulted)).await;
@@ -675,6 +694,13 @@ async fn a_two_agency_workflow_with_consultation_supplement_and_reschedule(engin
     assert!(d["consultations"][0]["answered_at"].is_string());
     let (s, _) = app.post_json(&answer_url, Some(&consulted), json!({"answer":"Lần hai"})).await;
     assert_eq!(s, 409, "an opinion is given once");
+    {
+        use motcua_app::jobs::alerts;
+        let jobs = motcua_store::jobs::list(&app.state.db, None, 50).await.unwrap();
+        let report = jobs.iter().find(|j| j.kind == alerts::LATE_CONSULTATION_JOB).expect("a report job");
+        let emails = alerts::late_consultation_emails(&app.state, report).await.unwrap();
+        assert!(emails.is_empty(), "answered since: nothing to report");
+    }
 
     // A supplement request lists everything at once; the applicant supplies; back at the same
     // step with the clock restarted and the waiting time counted in the indicator view.

@@ -1,7 +1,8 @@
 //! Alerts and escalation (DESIGN.md section 3): each officer's daily digest of what is due soon
 //! or late in their queue (for a unit leader, in the whole unit), with the dossiers for which
-//! an apology and new date should be issued now; and an escalation to the unit leaders when a
-//! step overruns its allotment.
+//! an apology and new date should be issued now; an escalation to the unit leaders when a step
+//! overruns its allotment; and the report of a consultation answered late to the head of the
+//! one-stop unit and the agency that asked (Decree 61/2018 Art. 19.5).
 //!
 //! Both go through the job queue in the database: a digest is one job per officer per day (its
 //! dedupe key makes scheduling idempotent, even with several servers), an escalation one job per
@@ -13,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use motcua_domain::calendar::vn_offset;
 use motcua_domain::dossier::Role;
-use motcua_store::dossiers::{self, Dossier, Overrun};
+use motcua_store::dossiers::{self, Dossier, LateConsultation, Overrun};
 use motcua_store::jobs::{Job, NewJob};
 use motcua_store::{users, Database, StoreError};
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,8 @@ use crate::state::AppState;
 pub const DIGEST_JOB: &str = "daily_digest";
 /// The job kind of an escalation to the unit leaders.
 pub const ESCALATION_JOB: &str = "escalation";
+/// The job kind of the report of a consultation answered late (Decree 61/2018 Art. 19.5).
+pub const LATE_CONSULTATION_JOB: &str = "late_consultation";
 /// Digests go out from this local time.
 const DIGEST_TIME: (u32, u32) = (6, 30);
 /// How often the scheduler looks for overrun steps and due digests.
@@ -121,6 +124,82 @@ pub async fn scan_overruns(db: &Database, now: DateTime<Utc>) -> Result<usize, S
     Ok(dossiers::escalate_overruns(db, now, 500, escalation_job).await?.len())
 }
 
+fn late_consultation_job(c: &LateConsultation) -> NewJob {
+    NewJob::new(LATE_CONSULTATION_JOB, serde_json::json!({ "code": c.code, "consultation": c.id }))
+        .dedupe(format!("late-consultation:{}", c.id))
+}
+
+/// Marks the consultations whose time ran out unanswered and enqueues their reports.
+pub async fn scan_late_consultations(db: &Database, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(dossiers::report_late_consultations(db, now, 500, late_consultation_job).await?.len())
+}
+
+#[derive(Deserialize)]
+struct LateConsultationPayload {
+    code: String,
+    consultation: i64,
+}
+
+/// The e-mails reporting a consultation answered late (Decree 61/2018 Art. 19.5): to the head
+/// of the one-stop unit that received the dossier (the leaders of the desk's centre or agency),
+/// who answers to the applicant for the date, and to the leaders of the agency that asked, who
+/// must chase the answer; each person once.
+pub async fn late_consultation_emails(state: &AppState, job: &Job) -> AppResult<Vec<Email>> {
+    let p: LateConsultationPayload = job.payload_as().map_err(crate::error::AppError::internal)?;
+    let d = dossiers::by_code(&state.db, &p.code).await?;
+    let procedure = state.procedure_version(d.procedure_version_id).await?;
+    let consultations = dossiers::consultations(&state.db, d.id).await?;
+    let Some(c) = consultations.iter().find(|c| c.id == p.consultation) else { return Ok(Vec::new()) };
+    if c.answered_at.is_some() || c.cancelled {
+        return Ok(Vec::new());
+    }
+    let catalog = state.catalog();
+    let name_of = |code: &str| catalog.agencies.get(code).map_or_else(|| code.to_string(), |a| a.name.clone());
+    let consulted = name_of(&c.agency);
+    let desk = match dossiers::history(&state.db, d.id).await?.iter().find(|e| e.action == "receive") {
+        Some(e) => match e.actor_user_id {
+            Some(id) => users::user(&state.db, id).await?.agency_code,
+            None => None,
+        },
+        None => None,
+    };
+    let mut agencies = Vec::new();
+    agencies.extend(desk);
+    agencies.push(procedure.agency.code.clone());
+    agencies.dedup();
+    let vi = Lang::Vi;
+    let due = c.due_at.with_timezone(&vn_offset()).format("%d/%m/%Y %H:%M").to_string();
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for agency in &agencies {
+        for (id, _) in users::officers_of(&state.db, agency, Role::Leader).await? {
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            let leader = users::user(&state.db, id).await?;
+            let Some(to) = leader.email else { continue };
+            out.push(Email {
+                to: format!("{} <{to}>", leader.full_name),
+                subject: vi.t_args("late-consultation-subject", &[("code", &d.code), ("agency", &consulted)]),
+                text: vi.t_args(
+                    "late-consultation-text",
+                    &[
+                        ("name", &leader.full_name),
+                        ("code", &d.code),
+                        ("procedure", &procedure.name),
+                        ("agency", &consulted),
+                        ("due", &due),
+                        ("url", &format!("{}/ho-so/{}", state.config.public_url, d.code)),
+                    ],
+                ),
+                html: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Deserialize)]
 struct EscalationPayload {
     code: String,
@@ -181,11 +260,24 @@ pub fn register(handlers: Handlers, state: AppState, mailer: Mailer) -> Handlers
                 }
             }
         })
-        .register(ESCALATION_JOB, move |job| {
+        .register(ESCALATION_JOB, {
+            let (state, mailer) = (state.clone(), mailer.clone());
+            move |job| {
+                let (state, mailer) = (state.clone(), mailer.clone());
+                async move {
+                    for (i, email) in escalation_emails(&state, &job).await.map_err(retry)?.iter().enumerate() {
+                        mailer.send(email, Some(format!("escalation-{}-{i}", job.id))).await.map_err(JobError::from)?;
+                    }
+                    Ok(())
+                }
+            }
+        })
+        .register(LATE_CONSULTATION_JOB, move |job| {
             let (state, mailer) = (state.clone(), mailer.clone());
             async move {
-                for (i, email) in escalation_emails(&state, &job).await.map_err(retry)?.iter().enumerate() {
-                    mailer.send(email, Some(format!("escalation-{}-{i}", job.id))).await.map_err(JobError::from)?;
+                for (i, email) in late_consultation_emails(&state, &job).await.map_err(retry)?.iter().enumerate() {
+                    let key = format!("late-consultation-{}-{i}", job.id);
+                    mailer.send(email, Some(key)).await.map_err(JobError::from)?;
                 }
                 Ok(())
             }
@@ -208,6 +300,9 @@ pub fn start(state: AppState) -> JoinHandle<()> {
             let now = Utc::now();
             if let Err(e) = scan_overruns(&state.db, now).await {
                 tracing::warn!(error = %e, "escalation scan failed");
+            }
+            if let Err(e) = scan_late_consultations(&state.db, now).await {
+                tracing::warn!(error = %e, "late consultation scan failed");
             }
             let day = now.with_timezone(&vn_offset()).date_naive();
             if scheduled != Some(day) && state.calendar().is_working_day(day) {

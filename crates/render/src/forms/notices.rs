@@ -164,6 +164,18 @@ fn opening_numbered(
     Ok(sheet)
 }
 
+/// The opening of a letter the agency numbers in its register (the apology, the stop notice).
+fn letter(
+    kind: FormKind,
+    numbering: FormNumbering,
+    issuer: &Issuer,
+    issued_on: NaiveDate,
+    dossier: &DossierRef,
+    number: &str,
+) -> Result<Sheet, RenderError> {
+    opening_numbered(kind, numbering, issuer, issued_on, dossier, Some(number))
+}
+
 /// A numbered list, each item a hanging paragraph.
 fn numbered(sheet: &mut Sheet, items: impl IntoIterator<Item = String>) {
     for (i, item) in items.into_iter().enumerate() {
@@ -246,14 +258,7 @@ pub fn render_refusal(form: &Refusal, numbering: FormNumbering) -> Result<Vec<u8
 
 /// Renders form 04 on A5 portrait.
 pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
-    let mut sheet = opening_numbered(
-        FormKind::Apology,
-        numbering,
-        &form.issuer,
-        form.issued_on,
-        &form.dossier,
-        Some(&form.number),
-    )?;
+    let mut sheet = letter(FormKind::Apology, numbering, &form.issuer, form.issued_on, &form.dossier, &form.number)?;
     sheet.field("Kính gửi: Ông/Bà", &form.applicant.name, BODY);
     sheet.paragraph(
         &[
@@ -305,14 +310,7 @@ pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8
 /// Renders the stop notice on A5 portrait; under Circular 01/2018, which has no such form, it is
 /// printed without a form number.
 pub fn render_stop_notice(form: &StopNotice, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
-    let mut sheet = opening_numbered(
-        FormKind::StopNotice,
-        numbering,
-        &form.issuer,
-        form.issued_on,
-        &form.dossier,
-        Some(&form.number),
-    )?;
+    let mut sheet = letter(FormKind::StopNotice, numbering, &form.issuer, form.issued_on, &form.dossier, &form.number)?;
     sheet.field("Kính gửi: Ông/Bà", &form.applicant.name, BODY);
     sheet.paragraph(
         &[
