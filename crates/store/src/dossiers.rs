@@ -1014,27 +1014,44 @@ pub async fn escalate_overruns(
     .bind(Millis(now))
     .fetch_all(&mut *tx)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, code, agency, step, due) in rows {
-        let marked = sqlx::query("UPDATE dossiers SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL")
-            .bind(id)
-            .bind(Millis(now))
-            .execute(&mut *tx)
-            .await?;
+    let overruns = rows.into_iter().map(|(id, code, agency, step, due)| Overrun {
+        dossier_id: id,
+        code,
+        agency: agency.unwrap_or_default(),
+        step: usize::try_from(step).unwrap_or_default(),
+        step_due_at: due.0,
+    });
+    let marked = mark_once_and_enqueue(
+        &mut tx,
+        "UPDATE dossiers SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL",
+        now,
+        overruns.map(|o| (o.dossier_id, o)),
+        job_for,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(marked)
+}
+
+/// Marks each item with `mark` (an UPDATE of row `$1` setting a moment to `$2` = `now` where it
+/// is still unset) and enqueues its job in the same transaction; the items it marked (another
+/// server may have marked one first).
+async fn mark_once_and_enqueue<T>(
+    tx: &mut WriteTx<'_>,
+    mark: &str,
+    now: DateTime<Utc>,
+    items: impl Iterator<Item = (i64, T)>,
+    job_for: impl Fn(&T) -> crate::jobs::NewJob,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for (id, item) in items {
+        let marked = sqlx::query(mark).bind(id).bind(Millis(now)).execute(&mut **tx).await?;
         if marked.rows_affected() != 1 {
             continue;
         }
-        let o = Overrun {
-            dossier_id: id,
-            code,
-            agency: agency.unwrap_or_default(),
-            step: usize::try_from(step).unwrap_or_default(),
-            step_due_at: due.0,
-        };
-        crate::jobs::enqueue_in(&mut tx, &job_for(&o)).await?;
-        out.push(o);
+        crate::jobs::enqueue_in(tx, &job_for(&item)).await?;
+        out.push(item);
     }
-    tx.commit().await?;
     Ok(out)
 }
 
@@ -1071,23 +1088,19 @@ pub async fn report_late_consultations(
     .bind(Millis(now))
     .fetch_all(&mut *tx)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, dossier_id, code, agency, due) in rows {
-        let marked =
-            sqlx::query("UPDATE consultations SET late_reported_at = $2 WHERE id = $1 AND late_reported_at IS NULL")
-                .bind(id)
-                .bind(Millis(now))
-                .execute(&mut *tx)
-                .await?;
-        if marked.rows_affected() != 1 {
-            continue;
-        }
-        let late = LateConsultation { id, dossier_id, code, agency, due_at: due.0 };
-        crate::jobs::enqueue_in(&mut tx, &job_for(&late)).await?;
-        out.push(late);
-    }
+    let late = rows.into_iter().map(|(id, dossier_id, code, agency, due)| {
+        (id, LateConsultation { id, dossier_id, code, agency, due_at: due.0 })
+    });
+    let marked = mark_once_and_enqueue(
+        &mut tx,
+        "UPDATE consultations SET late_reported_at = $2 WHERE id = $1 AND late_reported_at IS NULL",
+        now,
+        late,
+        job_for,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(marked)
 }
 
 /// A page of results and the total count.

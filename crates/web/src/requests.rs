@@ -85,7 +85,7 @@ where
         let span = tracing::debug_span!(
             "request",
             method = %method,
-            route = %route.as_ref().map_or("unmatched", MatchedPath::as_str),
+            route = %route_name(route.as_ref()),
             id = %id.to_str().unwrap_or_default()
         );
         TraceFuture {
@@ -108,7 +108,11 @@ struct Identity {
 /// The route template a request matched (`/ho-so/{code}`), or `unmatched`: what logs and
 /// metrics name a request by, since the path itself may carry a dossier code or a name.
 pub(crate) fn route_of<B>(req: &axum::http::Request<B>) -> &str {
-    req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str)
+    route_name(req.extensions().get::<MatchedPath>())
+}
+
+fn route_name(route: Option<&MatchedPath>) -> &str {
+    route.map_or("unmatched", MatchedPath::as_str)
 }
 
 /// The cause of an internal error, carried on the answer from the error's rendering to the
@@ -155,7 +159,7 @@ fn log_response(request: &Identity, res: &Response, latency: Duration) {
     let slow = latency >= SLOW;
     let latency = format_args!("{} ms", latency.as_millis());
     let method = request.method.as_str();
-    let route = request.route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let route = route_name(request.route.as_ref());
     let id = request.id.to_str().unwrap_or_default();
     if status >= 400 || slow {
         match res.extensions().get::<FailureCause>() {

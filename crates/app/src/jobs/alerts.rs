@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use motcua_domain::calendar::vn_offset;
-use motcua_domain::dossier::Role;
+use motcua_domain::dossier::{Action, Role};
 use motcua_store::dossiers::{self, Dossier, LateConsultation, Overrun};
 use motcua_store::jobs::{Job, NewJob};
 use motcua_store::{users, Database, StoreError};
@@ -60,7 +60,7 @@ pub async fn schedule_digests(db: &Database, day: NaiveDate, run_at: DateTime<Ut
 
 fn line(lang: Lang, state: &AppState, d: &Dossier) -> String {
     let procedure = state.catalog().get(&d.procedure_code).map(|p| p.name.clone()).unwrap_or_default();
-    let due = d.due_at.map(|t| t.with_timezone(&vn_offset()).format("%d/%m/%Y %H:%M").to_string()).unwrap_or_default();
+    let due = d.due_at.map(local_time).unwrap_or_default();
     lang.t_args("digest-line", &[("code", &d.code), ("procedure", &procedure), ("due", &due)])
 }
 
@@ -153,51 +153,32 @@ pub async fn late_consultation_emails(state: &AppState, job: &Job) -> AppResult<
     if c.answered_at.is_some() || c.cancelled {
         return Ok(Vec::new());
     }
-    let catalog = state.catalog();
-    let name_of = |code: &str| catalog.agencies.get(code).map_or_else(|| code.to_string(), |a| a.name.clone());
-    let consulted = name_of(&c.agency);
-    let desk = match dossiers::history(&state.db, d.id).await?.iter().find(|e| e.action == "receive") {
-        Some(e) => match e.actor_user_id {
-            Some(id) => users::user(&state.db, id).await?.agency_code,
-            None => None,
-        },
-        None => None,
-    };
+    let consulted = state.catalog().agencies.get(&c.agency).map_or_else(|| c.agency.clone(), |a| a.name.clone());
+    let history = dossiers::history(&state.db, d.id).await?;
+    let receiver = history.iter().find(|e| e.action == Action::Receive.as_str()).and_then(|e| e.actor_user_id);
     let mut agencies = Vec::new();
-    agencies.extend(desk);
-    agencies.push(procedure.agency.code.clone());
-    agencies.dedup();
-    let vi = Lang::Vi;
-    let due = c.due_at.with_timezone(&vn_offset()).format("%d/%m/%Y %H:%M").to_string();
-    let mut seen = Vec::new();
-    let mut out = Vec::new();
-    for agency in &agencies {
-        for (id, _) in users::officers_of(&state.db, agency, Role::Leader).await? {
-            if seen.contains(&id) {
-                continue;
-            }
-            seen.push(id);
-            let leader = users::user(&state.db, id).await?;
-            let Some(to) = leader.email else { continue };
-            out.push(Email {
-                to: format!("{} <{to}>", leader.full_name),
-                subject: vi.t_args("late-consultation-subject", &[("code", &d.code), ("agency", &consulted)]),
-                text: vi.t_args(
-                    "late-consultation-text",
-                    &[
-                        ("name", &leader.full_name),
-                        ("code", &d.code),
-                        ("procedure", &procedure.name),
-                        ("agency", &consulted),
-                        ("due", &due),
-                        ("url", &format!("{}/ho-so/{}", state.config.public_url, d.code)),
-                    ],
-                ),
-                html: None,
-            });
-        }
+    if let Some(id) = receiver {
+        agencies.extend(users::user(&state.db, id).await?.agency_code);
     }
-    Ok(out)
+    agencies.push(procedure.agency.code.clone());
+    let (vi, due, url) = (Lang::Vi, local_time(c.due_at), dossier_url(state, &d.code));
+    mail_leaders(state, &agencies, |leader| {
+        (
+            vi.t_args("late-consultation-subject", &[("code", &d.code), ("agency", &consulted)]),
+            vi.t_args(
+                "late-consultation-text",
+                &[
+                    ("name", &leader.full_name),
+                    ("code", &d.code),
+                    ("procedure", &procedure.name),
+                    ("agency", &consulted),
+                    ("due", &due),
+                    ("url", &url),
+                ],
+            ),
+        )
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -213,17 +194,11 @@ pub async fn escalation_emails(state: &AppState, job: &Job) -> AppResult<Vec<Ema
     let d = dossiers::by_code(&state.db, &p.code).await?;
     let procedure = state.procedure_version(d.procedure_version_id).await?;
     let step = procedure.workflow.get(p.step).map(|s| s.name.clone()).unwrap_or_default();
-    let vi = Lang::Vi;
-    let due =
-        d.step_due_at.map(|t| t.with_timezone(&vn_offset()).format("%d/%m/%Y %H:%M").to_string()).unwrap_or_default();
-    let mut out = Vec::new();
-    for (id, _) in users::officers_of(&state.db, &p.agency, Role::Leader).await? {
-        let leader = users::user(&state.db, id).await?;
-        let Some(to) = leader.email else { continue };
-        out.push(Email {
-            to: format!("{} <{to}>", leader.full_name),
-            subject: vi.t_args("escalation-subject", &[("code", &d.code), ("step", &step)]),
-            text: vi.t_args(
+    let (vi, due, url) = (Lang::Vi, d.step_due_at.map(local_time).unwrap_or_default(), dossier_url(state, &d.code));
+    mail_leaders(state, std::slice::from_ref(&p.agency), |leader| {
+        (
+            vi.t_args("escalation-subject", &[("code", &d.code), ("step", &step)]),
+            vi.t_args(
                 "escalation-text",
                 &[
                     ("name", &leader.full_name),
@@ -231,13 +206,46 @@ pub async fn escalation_emails(state: &AppState, job: &Job) -> AppResult<Vec<Ema
                     ("procedure", &procedure.name),
                     ("step", &step),
                     ("due", &due),
-                    ("url", &format!("{}/ho-so/{}", state.config.public_url, d.code)),
+                    ("url", &url),
                 ],
             ),
-            html: None,
-        });
+        )
+    })
+    .await
+}
+
+/// One e-mail to each leader of `agencies` who has an address, each person once, with the
+/// subject and text `word` gives for that leader.
+async fn mail_leaders(
+    state: &AppState,
+    agencies: &[String],
+    word: impl Fn(&users::User) -> (String, String),
+) -> AppResult<Vec<Email>> {
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for agency in agencies {
+        for (id, _) in users::officers_of(&state.db, agency, Role::Leader).await? {
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            let leader = users::user(&state.db, id).await?;
+            let Some(to) = leader.email.as_deref() else { continue };
+            let (subject, text) = word(&leader);
+            out.push(Email { to: format!("{} <{to}>", leader.full_name), subject, text, html: None });
+        }
     }
     Ok(out)
+}
+
+/// A moment as officers read it in a mail: local time, `03/12/2026 14:30`.
+fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&vn_offset()).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// The dossier's page, for a link in a mail.
+fn dossier_url(state: &AppState, code: &str) -> String {
+    format!("{}/ho-so/{code}", state.config.public_url)
 }
 
 fn retry(e: impl std::fmt::Debug) -> JobError {
