@@ -264,9 +264,10 @@ pub fn dossier_form(
             if d.status != Status::Withdrawn {
                 return Err(unavailable());
             }
-            // Only a dossier that was received is stopped; one withdrawn before reception
-            // was never in processing (DESIGN.md section 6).
-            let e = v.last_event(&[Action::Withdraw]).ok_or_else(unavailable)?;
+            // Only a dossier that was received is stopped, by the agency's decision on the
+            // applicant's request; one withdrawn before reception was never in processing.
+            let e = v.last_event(&[Action::Stop]).ok_or_else(unavailable)?;
+            let request = v.last_event(&[Action::Withdraw]);
             let received_at = d.received_at.ok_or_else(unavailable)?;
             let agency = document.map_or(&p.agency, |doc| &doc.agency);
             rendered(render::render_stop_notice(
@@ -278,7 +279,7 @@ pub fn dossier_form(
                     procedure: p.name.clone(),
                     received_at,
                     stopped_at: e.at,
-                    reason: match e.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                    reason: match request.and_then(|r| r.note.as_deref()).filter(|n| !n.trim().is_empty()) {
                         Some(n) => format!("Người nộp hồ sơ đề nghị rút hồ sơ: {n}"),
                         None => "Người nộp hồ sơ đề nghị rút hồ sơ.".into(),
                     },

@@ -9,7 +9,7 @@
 //! then is, and kept from then on.
 
 use chrono::{DateTime, Utc};
-use motcua_domain::dossier::{Action, Role, Status};
+use motcua_domain::dossier::{Action, Role};
 use motcua_render::FormKind;
 use motcua_store::catalog::Agency;
 use motcua_store::dossiers::Event;
@@ -23,15 +23,13 @@ use crate::pki::AgencySignature;
 use crate::state::AppState;
 
 /// The form an action issues, if any.
-pub fn form_of_action(action: Action, v: &DossierView) -> Option<FormKind> {
+pub fn form_of_action(action: Action) -> Option<FormKind> {
     match action {
         Action::Receive => Some(FormKind::Receipt),
         Action::RequestSupplement => Some(FormKind::SupplementRequest),
         Action::Refuse => Some(FormKind::Refusal),
         Action::Reschedule => Some(FormKind::Apology),
-        Action::Withdraw if v.dossier.received_at.is_some() && v.dossier.status == Status::Withdrawn => {
-            Some(FormKind::StopNotice)
-        }
+        Action::Stop => Some(FormKind::StopNotice),
         _ => None,
     }
 }
@@ -43,7 +41,7 @@ fn action_of_form(kind: FormKind) -> Option<Action> {
         FormKind::SupplementRequest => Action::RequestSupplement,
         FormKind::Refusal => Action::Refuse,
         FormKind::Apology => Action::Reschedule,
-        FormKind::StopNotice => Action::Withdraw,
+        FormKind::StopNotice => Action::Stop,
         FormKind::ControlSlip | FormKind::Register | FormKind::FeeReceipt => return None,
     })
 }
@@ -68,10 +66,10 @@ fn desk_of(state: &AppState, user: &User) -> Option<Agency> {
 /// the act left it. The act is recorded whatever happens here: a form that cannot be issued now
 /// is logged and issued at its first download.
 pub async fn issue_after_act(state: &AppState, officer: &User, action: Action, v: &DossierView) {
-    let Some(kind) = form_of_action(action, v) else { return };
+    let Some(kind) = form_of_action(action) else { return };
     let Some(event) = v.history.last().filter(|e| e.action == action.as_str()) else { return };
-    // The officer who acted signs for their unit; a form that records the applicant's own act
-    // (a withdrawal) is signed by the deciding agency, in the name of its last officer.
+    // The officer who acted signs for their unit; were the act the applicant's, the lead agency
+    // would sign, in the name of its last officer.
     let by = match officer.agency_code.clone().filter(|_| officer.is_officer()) {
         Some(agency) => IssuedBy { agency, signer: officer.full_name.clone(), desk: desk_of(state, officer) },
         None => IssuedBy { agency: v.procedure.agency.code.clone(), signer: last_officer(v), desk: None },
@@ -166,15 +164,16 @@ pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: Fo
             let event = v
                 .last_event(&[action])
                 .ok_or_else(|| AppError::with(crate::error::ErrorKind::NotFound, "error-form-not-available"))?;
-            // Issued late: by the deciding agency, in the name of the officer who acted (its last
-            // officer for a withdrawal), the desk's forms under the desk of the one who acted.
+            // Issued late: in the name of the officer who acted, the desk's forms under the desk
+            // of the one who acted; the stop notice by the agency that decided to stop.
             let actor = match event.actor_user_id {
                 Some(id) => motcua_store::users::user(&state.db, id).await.ok(),
                 None => None,
             };
+            let deciding = actor.as_ref().filter(|u| action == Action::Stop && u.is_officer());
             let by = IssuedBy {
-                agency: v.procedure.agency.code.clone(),
-                signer: if action == Action::Withdraw { last_officer(v) } else { event.actor_name.clone() },
+                agency: deciding.and_then(|u| u.agency_code.clone()).unwrap_or_else(|| v.procedure.agency.code.clone()),
+                signer: event.actor_name.clone(),
                 desk: actor.as_ref().and_then(|u| desk_of(state, u)),
             };
             issue(state, viewer, v, kind, event, by).await?

@@ -64,6 +64,7 @@ pub(crate) fn situation<'a>(d: &'a Dossier, p: &'a Procedure) -> Situation<'a> {
         assignee: d.assignee_user_id,
         consultations_pending: d.consultations_open > 0,
         fee_due: (d.fee_vnd > 0 && d.fee_paid_at.is_none()).then_some(p.fee.timing),
+        withdrawal_requested: d.withdrawal_requested_at.is_some(),
     }
 }
 

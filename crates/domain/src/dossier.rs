@@ -172,8 +172,16 @@ pub enum Action {
     Supplement,
     /// Refuse, with reasons.
     Refuse,
-    /// The applicant withdraws before a decision.
+    /// The applicant withdraws before a decision: at once while the dossier waits for
+    /// reception; once received, a request the deciding agency answers with [`Action::Stop`] or
+    /// [`Action::DeclineWithdrawal`].
     Withdraw,
+    /// The agency at the current step grants the applicant's request to withdraw a received
+    /// dossier: processing stops, with the stop notice (form 05 of Circular 03/2025).
+    Stop,
+    /// The agency at the current step declines the applicant's request to withdraw, with its
+    /// reasons; processing goes on.
+    DeclineWithdrawal,
     /// Finish the current workflow step and hand over to the next.
     Forward,
     /// Return the dossier to the previous workflow step.
@@ -191,13 +199,15 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::Submit,
         Action::Receive,
         Action::RequestSupplement,
         Action::Supplement,
         Action::Refuse,
         Action::Withdraw,
+        Action::Stop,
+        Action::DeclineWithdrawal,
         Action::Forward,
         Action::SendBack,
         Action::IssueResult,
@@ -215,6 +225,8 @@ impl Action {
             Action::Supplement => "supplement",
             Action::Refuse => "refuse",
             Action::Withdraw => "withdraw",
+            Action::Stop => "stop",
+            Action::DeclineWithdrawal => "decline_withdrawal",
             Action::Forward => "forward",
             Action::SendBack => "send_back",
             Action::IssueResult => "issue_result",
@@ -232,7 +244,7 @@ impl Action {
     /// Whether a note explaining the action is mandatory (reasons for refusal, the list of
     /// missing items for a supplement request).
     pub fn requires_note(self) -> bool {
-        matches!(self, Action::Refuse | Action::RequestSupplement | Action::Reschedule)
+        matches!(self, Action::Refuse | Action::RequestSupplement | Action::Reschedule | Action::DeclineWithdrawal)
     }
 }
 
@@ -286,6 +298,8 @@ pub struct Situation<'a> {
     pub consultations_pending: bool,
     /// A fee is owed and not yet paid, and when it must be paid.
     pub fee_due: Option<PaymentTiming>,
+    /// The applicant asked to withdraw the received dossier and the agency has not decided yet.
+    pub withdrawal_requested: bool,
 }
 
 impl<'a> Situation<'a> {
@@ -300,7 +314,25 @@ impl<'a> Situation<'a> {
             assignee: None,
             consultations_pending: false,
             fee_due: None,
+            withdrawal_requested: false,
         }
+    }
+
+    /// Whether the dossier was received (its clock runs or ran): a withdrawal is then the
+    /// deciding agency's decision, not the applicant's alone.
+    pub fn was_received(&self) -> bool {
+        !matches!(
+            (self.status, self.resume_status),
+            (Status::Submitted, _) | (Status::SupplementRequested, None | Some(Status::Submitted))
+        )
+    }
+
+    /// Whether the actor answers the applicant's request to withdraw: an officer acting at the
+    /// current step while the request is pending.
+    fn decides_withdrawal(&self, actor: &Actor) -> bool {
+        self.withdrawal_requested
+            && !self.status.is_final()
+            && self.workflow.get(self.step).is_some_and(|step| actor.acts_at(step, self.assignee))
     }
 
     /// The situation after a transition (before any consultation of the new step is opened).
@@ -312,6 +344,7 @@ impl<'a> Situation<'a> {
             resume_status: t.resume_status,
             assignee: if same_step { self.assignee } else { None },
             consultations_pending: same_step && self.consultations_pending,
+            withdrawal_requested: t.withdrawal_requested,
             ..self.clone()
         }
     }
@@ -320,6 +353,13 @@ impl<'a> Situation<'a> {
 /// The actions the actor may take now, in the order they are offered.
 pub fn available_actions(s: &Situation<'_>, actor: &Actor) -> Vec<Action> {
     let mut out = Vec::new();
+    if s.withdrawal_requested {
+        // The applicant's request to withdraw is answered before anything else happens.
+        if s.decides_withdrawal(actor) {
+            out.extend([Action::Stop, Action::DeclineWithdrawal]);
+        }
+        return out;
+    }
     if s.fee_due.is_some() && !s.status.is_final() && (*actor == Actor::Applicant || actor.is_desk_for(s.lead_agency)) {
         out.push(Action::Pay);
     }
@@ -378,7 +418,8 @@ pub fn available_actions(s: &Situation<'_>, actor: &Actor) -> Vec<Action> {
 
 /// Whether the actor may move the due date now: an officer acting at the current step, while
 /// the dossier is being processed, before it is late, and only if it was never moved before
-/// (Decree 61/2018 art. 19: the apology and new date come before the due date, once).
+/// (Decree 61/2018 art. 19: the apology and new date come before the due date, once), and not
+/// while a request to withdraw waits for an answer.
 pub fn may_reschedule<Tz: chrono::TimeZone>(
     s: &Situation<'_>,
     actor: &Actor,
@@ -387,6 +428,7 @@ pub fn may_reschedule<Tz: chrono::TimeZone>(
     due: Option<&chrono::DateTime<Tz>>,
 ) -> bool {
     s.status.is_in_workflow()
+        && !s.withdrawal_requested
         && !already_rescheduled
         && due.is_some_and(|d| now < d)
         && s.workflow.get(s.step).is_some_and(|step| actor.acts_at(step, s.assignee))
@@ -418,6 +460,8 @@ pub enum ApplicantStep {
     AwaitReception,
     /// Nothing to do: the agencies process it, by the due date.
     AwaitResult,
+    /// Nothing to do: the agency decides on the request to withdraw.
+    AwaitWithdrawal,
     /// Nothing more: refused, withdrawn, or handed over without an electronic result.
     Closed,
 }
@@ -432,6 +476,7 @@ impl ApplicantStep {
             ApplicantStep::Collect => "collect",
             ApplicantStep::AwaitReception => "await_reception",
             ApplicantStep::AwaitResult => "await_result",
+            ApplicantStep::AwaitWithdrawal => "await_withdrawal",
             ApplicantStep::Closed => "closed",
         }
     }
@@ -445,6 +490,9 @@ pub fn applicant_step(s: &Situation<'_>, electronic_result: bool) -> ApplicantSt
         Some(PaymentTiming::AtReturn) => s.status == Status::ResultReady,
         None => false,
     };
+    if s.withdrawal_requested && !s.status.is_final() {
+        return ApplicantStep::AwaitWithdrawal;
+    }
     if pay_now {
         return ApplicantStep::Pay;
     }
@@ -471,6 +519,9 @@ pub fn targets(s: &Situation<'_>, action: Action) -> Vec<usize> {
 /// Who must act next on a dossier in this situation: the role and the agency, or the applicant
 /// (role `citizen`, no agency), or nobody once it is final. Queues are built on it.
 pub fn waiting_on(s: &Situation<'_>) -> Option<(Role, String)> {
+    if s.withdrawal_requested && !s.status.is_final() {
+        return s.workflow.get(s.step).map(|step| (step.role, step.agency.clone()));
+    }
     match s.status {
         Status::Submitted | Status::ResultReady => Some((Role::Reception, s.lead_agency.to_string())),
         Status::Received | Status::Processing => s.workflow.get(s.step).map(|step| (step.role, step.agency.clone())),
@@ -491,6 +542,8 @@ pub struct Transition {
     /// Whether the statutory clock (re)starts now: on reception, and when a supplement arrives
     /// after reception (Decree 61/2018 art. 19.4: the clock restarts from zero).
     pub restarts_clock: bool,
+    /// Whether a request to withdraw waits for the agency's decision afterwards.
+    pub withdrawal_requested: bool,
 }
 
 /// Why an action cannot be taken.
@@ -530,7 +583,13 @@ pub fn transition_to(
         None => s.step,
         Some(_) => return Err(TransitionError::NoSuchStep),
     };
-    let stay = |to: Status, step: usize| Transition { to, step, resume_status: None, restarts_clock: false };
+    let stay = |to: Status, step: usize| Transition {
+        to,
+        step,
+        resume_status: None,
+        restarts_clock: false,
+        withdrawal_requested: false,
+    };
     Ok(match action {
         // A dossier received with its fee unpaid waits for the payment before processing; the
         // clock runs from reception, as the receipt says.
@@ -548,7 +607,12 @@ pub fn transition_to(
             Transition { restarts_clock: back.is_in_workflow(), ..stay(back, s.step) }
         }
         Action::Refuse => stay(Status::Refused, s.step),
-        Action::Withdraw => stay(Status::Withdrawn, s.step),
+        // Once received, withdrawing is a request the deciding agency answers.
+        Action::Withdraw if s.was_received() => {
+            Transition { resume_status: s.resume_status, withdrawal_requested: true, ..stay(s.status, s.step) }
+        }
+        Action::Withdraw | Action::Stop => stay(Status::Withdrawn, s.step),
+        Action::DeclineWithdrawal => Transition { resume_status: s.resume_status, ..stay(s.status, s.step) },
         Action::Forward | Action::SendBack => stay(Status::Processing, target),
         Action::IssueResult => stay(Status::ResultReady, s.step),
         Action::ReturnResult => stay(Status::Returned, s.step),
@@ -565,8 +629,15 @@ pub fn after_payment(s: &Situation<'_>) -> Transition {
             step: s.step,
             resume_status: None,
             restarts_clock: false,
+            withdrawal_requested: s.withdrawal_requested,
         },
-        other => Transition { to: other, step: s.step, resume_status: s.resume_status, restarts_clock: false },
+        other => Transition {
+            to: other,
+            step: s.step,
+            resume_status: s.resume_status,
+            restarts_clock: false,
+            withdrawal_requested: s.withdrawal_requested,
+        },
     }
 }
 
@@ -615,6 +686,66 @@ mod tests {
         }
     }
 
+    /// Form 05 of Circular 03/2025 (Thông báo dừng giải quyết hồ sơ): once received, a dossier
+    /// stops only by the deciding agency's notice; the applicant's click is a request.
+    #[test]
+    fn a_received_dossier_is_withdrawn_only_by_the_agencys_decision() {
+        let wf = default_workflow(LEAD);
+        let desk = officer(CENTRE, &[Role::Reception]);
+        let specialist = officer(LEAD, &[Role::Specialist]);
+        // Not yet received: withdrawn at once.
+        let submitted = Situation::submitted(LEAD, &wf);
+        assert_eq!(transition(&submitted, &Actor::Applicant, Action::Withdraw).unwrap().to, Status::Withdrawn);
+        let asked_early = Situation {
+            status: Status::SupplementRequested,
+            resume_status: Some(Status::Submitted),
+            ..submitted.clone()
+        };
+        assert_eq!(transition(&asked_early, &Actor::Applicant, Action::Withdraw).unwrap().to, Status::Withdrawn);
+
+        let received = Situation { status: Status::Received, ..submitted.clone() };
+        let t = transition(&received, &Actor::Applicant, Action::Withdraw).unwrap();
+        assert_eq!((t.to, t.withdrawal_requested), (Status::Received, true), "a request, not a withdrawal");
+        let pending = received.after(&t);
+        assert!(available_actions(&pending, &Actor::Applicant).is_empty(), "asked once, then waits");
+        assert!(available_actions(&pending, &desk).is_empty(), "the desk does not decide");
+        assert_eq!(available_actions(&pending, &specialist), vec![Action::Stop, Action::DeclineWithdrawal]);
+        assert_eq!(waiting_on(&pending), Some((Role::Specialist, LEAD.to_string())));
+        assert_eq!(applicant_step(&pending, false), ApplicantStep::AwaitWithdrawal);
+        let (now, due) = (chrono::Utc::now(), chrono::Utc::now() + chrono::TimeDelta::days(3));
+        assert!(may_reschedule(&received, &specialist, false, &now, Some(&due)));
+        assert!(!may_reschedule(&pending, &specialist, false, &now, Some(&due)), "the request is answered first");
+
+        let stopped = transition(&pending, &specialist, Action::Stop).unwrap();
+        assert_eq!((stopped.to, stopped.withdrawal_requested), (Status::Withdrawn, false));
+        let declined = transition(&pending, &specialist, Action::DeclineWithdrawal).unwrap();
+        assert_eq!((declined.to, declined.withdrawal_requested), (Status::Received, false));
+        assert!(Action::DeclineWithdrawal.requires_note(), "a refusal gives its reasons");
+        let going_on = pending.after(&declined);
+        assert!(available_actions(&going_on, &specialist).contains(&Action::Forward));
+        assert!(available_actions(&going_on, &Actor::Applicant).contains(&Action::Withdraw));
+
+        // Waiting for a supplement after reception: the request keeps where to resume, and the
+        // agency at the step decides even though the dossier waits on the applicant.
+        let waiting = Situation {
+            status: Status::SupplementRequested,
+            resume_status: Some(Status::Processing),
+            step: 1,
+            ..submitted
+        };
+        let t = transition(&waiting, &Actor::Applicant, Action::Withdraw).unwrap();
+        assert_eq!(
+            (t.to, t.resume_status, t.withdrawal_requested),
+            (Status::SupplementRequested, Some(Status::Processing), true)
+        );
+        let pending = waiting.after(&t);
+        assert_eq!(waiting_on(&pending).map(|(_, agency)| agency), Some(LEAD.to_string()));
+        let decider = officer(&wf[1].agency, &[wf[1].role]);
+        assert_eq!(available_actions(&pending, &decider), vec![Action::Stop, Action::DeclineWithdrawal]);
+        let declined = transition(&pending, &decider, Action::DeclineWithdrawal).unwrap();
+        assert_eq!((declined.to, declined.resume_status), (Status::SupplementRequested, Some(Status::Processing)));
+    }
+
     #[test]
     fn machine_names_read_back() {
         for s in Status::ALL {
@@ -645,6 +776,7 @@ mod tests {
             assignee: None,
             consultations_pending: false,
             fee_due: None,
+            withdrawal_requested: false,
         };
         let path = [
             (officer(CENTRE, &[Role::Reception]), Action::Receive, Status::Received),
@@ -677,6 +809,7 @@ mod tests {
             assignee: None,
             consultations_pending: false,
             fee_due: None,
+            withdrawal_requested: false,
         };
         let now = Utc.with_ymd_and_hms(2027, 3, 1, 3, 0, 0).unwrap();
         let due = Utc.with_ymd_and_hms(2027, 3, 5, 10, 0, 0).unwrap();
@@ -705,6 +838,7 @@ mod tests {
                     assignee: None,
                     consultations_pending: false,
                     fee_due: None,
+                    withdrawal_requested: false,
                 };
                 assert!(available_actions(&s, &Actor::Stranger).is_empty());
                 let other = officer("000.00.13.H38", &[Role::Specialist, Role::Leader, Role::Reception]);
@@ -725,6 +859,7 @@ mod tests {
             assignee: None,
             consultations_pending: false,
             fee_due: None,
+            withdrawal_requested: false,
         };
         let t = transition(&s, &officer(LEAD, &[Role::Leader]), Action::RequestSupplement).unwrap();
         assert_eq!(t.to, Status::SupplementRequested);

@@ -454,6 +454,7 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
                 assignee: None,
                 consultations_pending: false,
                 fee_due: None,
+                withdrawal_requested: false,
             };
             let Ok(tr) = transition(&s, &actor, action) else { break };
             // Time passes: most steps take a fraction of the allowance; a few run late.

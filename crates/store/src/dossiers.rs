@@ -97,6 +97,9 @@ pub struct Dossier {
     pub consultations_open: i64,
     /// When the unit leader was told the current step overran.
     pub escalated_at: Option<DateTime<Utc>>,
+    /// When the applicant asked to withdraw the received dossier, while the agency has not
+    /// decided.
+    pub withdrawal_requested_at: Option<DateTime<Utc>>,
 }
 
 impl Dossier {
@@ -257,7 +260,7 @@ const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, l
     applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, \
     step, resume_status, waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, \
     finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision, assignee_user_id, step_started_at, \
-    step_due_at, consultations_open, escalated_at, fee_paid_at";
+    step_due_at, consultations_open, escalated_at, fee_paid_at, withdrawal_requested_at";
 
 fn status_from(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
@@ -314,6 +317,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
         step_due_at: opt_time(row, "step_due_at")?,
         consultations_open: row.try_get("consultations_open")?,
         escalated_at: opt_time(row, "escalated_at")?,
+        withdrawal_requested_at: opt_time(row, "withdrawal_requested_at")?,
     })
 }
 
@@ -666,6 +670,8 @@ pub struct Change {
     pub follow_ups: FollowUps,
     /// The system's seal of one of `attachments` (the signed electronic result), recorded with it.
     pub seal: Option<crate::seals::NewSeal>,
+    /// A request to withdraw is made (`Some(true)`) or answered (`Some(false)`); `None` leaves it.
+    pub withdrawal_requested: Option<bool>,
 }
 
 /// An opinion to ask of another agency, with its deadline.
@@ -719,7 +725,13 @@ impl Change {
         attachments: Vec<NewAttachment>,
     ) -> Change {
         use motcua_domain::dossier::{waiting_on, Action, Situation};
-        let next = Situation { status: t.to, step: t.step, resume_status: t.resume_status, ..before.clone() };
+        let next = Situation {
+            status: t.to,
+            step: t.step,
+            resume_status: t.resume_status,
+            withdrawal_requested: t.withdrawal_requested,
+            ..before.clone()
+        };
         Change {
             action: action.as_str().into(),
             status: t.to,
@@ -742,6 +754,8 @@ impl Change {
             cancel_consultations: false,
             follow_ups: FollowUps::default(),
             seal: None,
+            withdrawal_requested: (t.withdrawal_requested != before.withdrawal_requested)
+                .then_some(t.withdrawal_requested),
         }
     }
 }
@@ -771,7 +785,8 @@ pub(crate) async fn apply_in(
          step_started_at = COALESCE($16, step_started_at), step_due_at = CASE WHEN $16 IS NULL THEN step_due_at ELSE $17 END, \
          assignee_user_id = CASE WHEN $16 IS NULL THEN assignee_user_id ELSE NULL END, \
          escalated_at = CASE WHEN $16 IS NULL THEN escalated_at ELSE NULL END, \
-         consultations_open = (CASE WHEN $18 = 1 THEN 0 ELSE consultations_open END) + $19 \
+         consultations_open = (CASE WHEN $18 = 1 THEN 0 ELSE consultations_open END) + $19, \
+         withdrawal_requested_at = CASE WHEN $20 = 1 THEN $21 WHEN $20 = 0 THEN NULL ELSE withdrawal_requested_at END \
          WHERE id = $1 AND revision = $2",
     )
     .bind(current.id)
@@ -793,6 +808,8 @@ pub(crate) async fn apply_in(
     .bind(change.enters_step.and_then(|(_, due)| due).map(Millis))
     .bind(Flag(change.cancel_consultations))
     .bind(change.consultations.len() as i64)
+    .bind(change.withdrawal_requested.map_or(-1_i64, i64::from))
+    .bind(Millis(now))
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() != 1 {

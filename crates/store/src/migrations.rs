@@ -93,6 +93,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(20, "governing body", include_str!("../migrations/0020_governing_body.sql")),
     shared(21, "tax code", include_str!("../migrations/0021_tax_code.sql")),
     shared(22, "late consultations", include_str!("../migrations/0022_late_consultations.sql")),
+    shared(23, "withdrawal requests", include_str!("../migrations/0023_withdrawal_requests.sql")),
 ];
 
 impl Database {

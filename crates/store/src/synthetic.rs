@@ -456,6 +456,7 @@ impl Generator {
                 assignee: None,
                 consultations_pending: false,
                 fee_due: None,
+                withdrawal_requested: false,
             };
             let tr = transition(&s, &actor, *action).map_err(|e| {
                 StoreError::Other(format!("synthetic story for {}: {action:?} on {:?}: {e}", p.code, row.status))
@@ -503,6 +504,7 @@ impl Generator {
             assignee: None,
             consultations_pending: false,
             fee_due: None,
+            withdrawal_requested: false,
         };
         row.waiting = waiting_on(&s);
         // A story that ran into the future is moved back as a whole, keeping its order.
@@ -853,6 +855,7 @@ mod tests {
             assignee: None,
             consultations_pending: false,
             fee_due: None,
+            withdrawal_requested: false,
         };
         assert_eq!(r.waiting, waiting_on(&s));
         assert_eq!(r.received_at.is_some(), r.events.iter().any(|e| e.action == Action::Receive));

@@ -212,6 +212,7 @@ async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
             detail: serde_json::json!({"status": "received"}),
         },
         seal: None,
+        withdrawal_requested: None,
     };
     let first = dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
     assert_eq!(first.status, Status::Received);
@@ -347,6 +348,7 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
             cancel_consultations: false,
             follow_ups: Default::default(),
             seal: None,
+            withdrawal_requested: None,
         };
         dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
         ids.push(d.id);

@@ -237,26 +237,30 @@ async fn forms_are_signed_when_issued_and_never_change(engine: TestEngine) {
     assert_pdfsig_valid(&file, &[JUSTICE]);
 }
 
-/// Stopping a received dossier issues the department's notice, numbered in its register of the
-/// year ("TB"), signed by its head, with where the copies go; a second one takes the next number.
+/// Stopping a received dossier at the applicant's request issues the deciding department's
+/// notice, numbered in its register of the year ("TB"), signed by its head, with the applicant's
+/// reason and where the copies go; a second one takes the next number.
 async fn a_stop_notice_is_numbered_and_signed_by_the_head(engine: TestEngine) {
     use common::{browser, received, sign_in};
     use serde_json::json;
     let app = spawn(engine).await;
     let citizen = app.login("congdan").await;
+    let specialist = app.login("chuyenvien").await;
     let applicant = browser();
     sign_in(&app, &applicant, "congdan").await;
     for number in 1..=2 {
         let code = received(&app).await;
-        let (s, d) = app
-            .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&citizen), json!({"action": "withdraw"}))
-            .await;
+        let url = format!("/api/v1/dossiers/{code}/actions");
+        let (s, d) = app.post_json(&url, Some(&citizen), json!({"action": "withdraw", "note": "Đã đổi ý"})).await;
+        assert_eq!((s, d["status"].as_str()), (200, Some("received")), "a request: {d}");
+        let (s, d) = app.post_json(&url, Some(&specialist), json!({"action": "stop"})).await;
         assert_eq!((s, d["status"].as_str()), (200, Some("withdrawn")), "{d}");
         let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/dung-giai-quyet"))).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 200);
         let notice = res.bytes().await.unwrap().to_vec();
         let text = pdf_text(&notice);
-        for expected in [&format!("Số: {number}/TB-STP"), "GIÁM ĐỐC", "Lê Minh Lãnh", "Nơi nhận:"] {
+        for expected in [&format!("Số: {number}/TB-STP"), "GIÁM ĐỐC", "Lê Minh Lãnh", "Nơi nhận:", "Đã đổi ý"]
+        {
             assert!(text.contains(expected), "{expected} missing from the stop notice: {text}");
         }
         let dir = tempfile::tempdir().unwrap();

@@ -22,6 +22,7 @@ on_both_engines!(
     a_two_agency_workflow_with_consultation_supplement_and_reschedule,
     overrun_steps_escalate_once_and_digests_list_what_is_late,
     a_citizen_reuses_a_stored_document_through_the_api,
+    a_received_dossier_is_withdrawn_by_the_agencys_decision,
 );
 
 async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) {
@@ -1016,4 +1017,40 @@ async fn a_citizen_reuses_a_stored_document_through_the_api(engine: TestEngine) 
     assert_eq!(s, 201, "{d}");
     let fresh = earlier_of(&d, &key);
     assert_eq!((fresh["file_name"].as_str(), fresh["reused"].clone()), (Some("moi.pdf"), json!(false)));
+}
+
+/// Once received, the applicant's withdrawal is a request: the agency at the current step stops
+/// processing (issuing the stop notice, form 05 of Circular 03/2025) or declines with reasons;
+/// neither the applicant nor the desk decides.
+async fn a_received_dossier_is_withdrawn_by_the_agencys_decision(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let code = common::received(&app).await;
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let citizen = app.login("congdan").await;
+    let desk = app.login("tiepnhan").await;
+    let specialist = app.login("chuyenvien").await;
+    let (s, d) = app.post_json(&url, Some(&citizen), json!({"action": "withdraw"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("received")), "{d}");
+    assert_eq!(d["actions"], json!([]), "asked once; the agency decides");
+    let (s, _) = app.post_json(&url, Some(&citizen), json!({"action": "stop"})).await;
+    assert_eq!(s, 409, "the applicant does not decide");
+    let (s, _) = app.post_json(&url, Some(&desk), json!({"action": "stop"})).await;
+    assert_eq!(s, 409, "the desk does not decide");
+    let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&specialist)).await;
+    assert_eq!((s, d["actions"].clone()), (200, json!(["stop", "decline_withdrawal"])), "{d}");
+    let (s, d) = app.post_json(&url, Some(&specialist), json!({"action": "forward"})).await;
+    assert_eq!(s, 409, "the request is answered first: {d}");
+    let (s, d) = app.post_json(&url, Some(&specialist), json!({"action": "decline_withdrawal"})).await;
+    assert_eq!(s, 422, "a refusal gives its reasons: {d}");
+    let reason = "Kết quả đã trình ký";
+    let (s, d) = app.post_json(&url, Some(&specialist), json!({"action": "decline_withdrawal", "note": reason})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("received")), "{d}");
+    let (_, mine) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&citizen)).await;
+    assert_eq!(mine["actions"], json!(["withdraw"]), "may ask again");
+    let declined = mine["history"].as_array().unwrap().iter().find(|e| e["action"] == "decline_withdrawal");
+    assert_eq!(declined.and_then(|e| e["note"].as_str()), Some(reason), "{mine}");
+    // Asked again and granted: processing stops.
+    app.post_json(&url, Some(&citizen), json!({"action": "withdraw"})).await;
+    let (s, d) = app.post_json(&url, Some(&specialist), json!({"action": "stop"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("withdrawn")), "{d}");
 }

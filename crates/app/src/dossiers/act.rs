@@ -178,6 +178,7 @@ async fn reschedule(
         cancel_consultations: false,
         follow_ups: crate::jobs::notify::follow_ups(d.status, true),
         seal: None,
+        withdrawal_requested: None,
     };
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = dossiers::apply(&state.db, &d, &change, &by, now).await.map_err(|e| match e {

@@ -257,7 +257,7 @@ async fn dossier_page(
                 _ => lang.t(&format!("action-{}", a.as_str())),
             },
             note_label: lang.t(if a.requires_note() { "action-note-required" } else { "action-note" }),
-            style: if matches!(a, Action::Refuse | Action::Withdraw) { "danger" } else { "" },
+            style: if matches!(a, Action::Refuse | Action::Withdraw | Action::Stop) { "danger" } else { "" },
             targets: match a {
                 Action::Forward => choice(&v.forward_to, false),
                 Action::SendBack => choice(&v.send_back_to, true),

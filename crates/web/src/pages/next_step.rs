@@ -56,6 +56,10 @@ pub fn next_step(lang: Lang, v: &DossierView, result_url: Option<&str>) -> Optio
                 None => lang.t("next-await-result-undated"),
             };
         }
+        ApplicantStep::AwaitWithdrawal => {
+            view.title = lang.t("next-await-withdrawal-title");
+            view.text = lang.t("next-await-withdrawal-text");
+        }
         ApplicantStep::Closed => {
             view.title = lang.t(&format!("status-{}", d.status.as_str()));
             view.text = match d.status {
