@@ -395,6 +395,7 @@ forms-title = Biểu mẫu (PDF)
 form-tiep-nhan = Giấy tiếp nhận hồ sơ và hẹn trả kết quả
 form-bo-sung = Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ
 form-tu-choi = Phiếu từ chối tiếp nhận giải quyết hồ sơ
+form-tu-choi-giai-quyet = Phiếu từ chối giải quyết hồ sơ
 form-xin-loi = Phiếu xin lỗi và hẹn lại ngày trả kết quả
 form-dung-giai-quyet = Thông báo dừng giải quyết hồ sơ
 form-kiem-soat = Phiếu kiểm soát quá trình giải quyết hồ sơ

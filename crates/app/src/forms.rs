@@ -71,6 +71,7 @@ pub async fn agency_document(
 ) -> AppResult<AgencyDocument> {
     let symbol = match kind {
         FormKind::Apology => "PXL",
+        FormKind::AppraisalRefusal => "PTC",
         _ => "TB",
     };
     let year = chrono::Datelike::year(&at.with_timezone(&vn_offset()));
@@ -214,6 +215,10 @@ pub fn dossier_form(
         }
         FormKind::Refusal => {
             let e = v.last_event(&[Action::Refuse]).ok_or_else(unavailable)?;
+            // After reception, refusing is the deciding agency's own document (below).
+            if d.received_at.is_some() {
+                return Err(unavailable());
+            }
             let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
             rendered(render::render_refusal(
                 &render::Refusal {
@@ -224,6 +229,32 @@ pub fn dossier_form(
                     procedure: p.name.clone(),
                     reasons: reasons.map(str::to_string).collect(),
                     officer: e.actor_name.clone(),
+                },
+                numbering,
+            ))?
+        }
+        FormKind::AppraisalRefusal => {
+            let e = v.last_event(&[Action::Refuse]).ok_or_else(unavailable)?;
+            let received_at = d.received_at.ok_or_else(unavailable)?;
+            let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
+            let agency = document.map_or(&p.agency, |doc| &doc.agency);
+            rendered(render::render_appraisal_refusal(
+                &render::AppraisalRefusal {
+                    issuer: state.issuer(agency),
+                    dossier: state.config.dossier_ref(&d.code),
+                    issued_on: day_of(e.at),
+                    applicant: v.form_applicant(),
+                    procedure: p.name.clone(),
+                    received_at,
+                    reasons: reasons.map(str::to_string).collect(),
+                    signer: signer_of(document, agency, &e.actor_name),
+                    number: document.map(|doc| doc.number.clone()).unwrap_or_default(),
+                    // The desk hands the dossier back with the refusal (Decree 61/2018 Art. 19.8).
+                    recipients: vec![
+                        "Như trên;".into(),
+                        format!("{} (để trả hồ sơ);", crate::state::DESK_NAME),
+                        "Lưu: VT.".into(),
+                    ],
                 },
                 numbering,
             ))?
@@ -288,7 +319,7 @@ pub fn dossier_form(
                     refund: "Khoản phí, lệ phí đã nộp được hoàn trả theo quy định của pháp luật về phí, lệ phí; \
                              Ông/Bà liên hệ Bộ phận tiếp nhận và trả kết quả để nhận lại."
                         .into(),
-                    signer: signer_of(document, agency, &last_officer(v)),
+                    signer: signer_of(document, agency, &e.actor_name),
                     number: document.map(|doc| doc.number.clone()).unwrap_or_default(),
                     recipients: vec!["Như trên;".into(), format!("{};", crate::state::DESK_NAME), "Lưu: VT.".into()],
                 },

@@ -23,10 +23,11 @@ use crate::pki::AgencySignature;
 use crate::state::AppState;
 
 /// The form an action issues, if any.
-pub fn form_of_action(action: Action) -> Option<FormKind> {
+pub fn form_of_action(action: Action, v: &DossierView) -> Option<FormKind> {
     match action {
         Action::Receive => Some(FormKind::Receipt),
         Action::RequestSupplement => Some(FormKind::SupplementRequest),
+        Action::Refuse if v.dossier.received_at.is_some() => Some(FormKind::AppraisalRefusal),
         Action::Refuse => Some(FormKind::Refusal),
         Action::Reschedule => Some(FormKind::Apology),
         Action::Stop => Some(FormKind::StopNotice),
@@ -39,7 +40,7 @@ fn action_of_form(kind: FormKind) -> Option<Action> {
     Some(match kind {
         FormKind::Receipt => Action::Receive,
         FormKind::SupplementRequest => Action::RequestSupplement,
-        FormKind::Refusal => Action::Refuse,
+        FormKind::Refusal | FormKind::AppraisalRefusal => Action::Refuse,
         FormKind::Apology => Action::Reschedule,
         FormKind::StopNotice => Action::Stop,
         FormKind::ControlSlip | FormKind::Register | FormKind::FeeReceipt => return None,
@@ -66,7 +67,7 @@ fn desk_of(state: &AppState, user: &User) -> Option<Agency> {
 /// the act left it. The act is recorded whatever happens here: a form that cannot be issued now
 /// is logged and issued at its first download.
 pub async fn issue_after_act(state: &AppState, officer: &User, action: Action, v: &DossierView) {
-    let Some(kind) = form_of_action(action) else { return };
+    let Some(kind) = form_of_action(action, v) else { return };
     let Some(event) = v.history.last().filter(|e| e.action == action.as_str()) else { return };
     // The officer who acted signs for their unit; were the act the applicant's, the lead agency
     // would sign, in the name of its last officer.
@@ -92,7 +93,7 @@ async fn issue(
     // The apology and the stop notice are the agency's own documents: numbered in its register
     // and signed by its head (for an apology, the head of the agency at fault, Art. 19.9).
     let document = match kind {
-        FormKind::Apology | FormKind::StopNotice => {
+        FormKind::Apology | FormKind::StopNotice | FormKind::AppraisalRefusal => {
             let agency =
                 state.catalog().agencies.get(&by.agency).cloned().unwrap_or_else(|| v.procedure.agency.clone());
             Some(crate::forms::agency_document(state, kind, &agency, &by.signer, at).await?)
@@ -170,7 +171,9 @@ pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: Fo
                 Some(id) => motcua_store::users::user(&state.db, id).await.ok(),
                 None => None,
             };
-            let deciding = actor.as_ref().filter(|u| action == Action::Stop && u.is_officer());
+            let deciding = actor
+                .as_ref()
+                .filter(|u| matches!(kind, FormKind::StopNotice | FormKind::AppraisalRefusal) && u.is_officer());
             let by = IssuedBy {
                 agency: deciding.and_then(|u| u.agency_code.clone()).unwrap_or_else(|| v.procedure.agency.code.clone()),
                 signer: event.actor_name.clone(),

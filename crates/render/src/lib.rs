@@ -30,8 +30,8 @@ use std::str::FromStr;
 pub use forms::control_slip::{render_control_slip, ControlSlip, HandOff, Timeliness};
 pub use forms::fee_receipt::{render_fee_receipt, FeeItem, FeeReceipt};
 pub use forms::notices::{
-    render_apology, render_refusal, render_stop_notice, render_supplement_request, Apology, Refusal, StopNotice,
-    SupplementItem, SupplementRequest,
+    render_apology, render_appraisal_refusal, render_refusal, render_stop_notice, render_supplement_request, Apology,
+    AppraisalRefusal, Refusal, StopNotice, SupplementItem, SupplementRequest,
 };
 pub use forms::receipt::{render_receipt, CopyKind, Receipt, ReceivedDocument};
 pub use forms::register::{render_register, Register, RegisterRow};
@@ -66,6 +66,9 @@ pub enum FormKind {
     SupplementRequest,
     /// Phiếu từ chối tiếp nhận giải quyết hồ sơ — refusal.
     Refusal,
+    /// Phiếu từ chối giải quyết hồ sơ — the deciding agency's refusal after appraisal of a
+    /// received dossier (Decree 61/2018 Art. 19.8); no circular gives it a number.
+    AppraisalRefusal,
     /// Phiếu xin lỗi và hẹn lại ngày trả kết quả — apology and new date.
     Apology,
     /// Thông báo dừng giải quyết hồ sơ — processing stopped.
@@ -80,10 +83,11 @@ pub enum FormKind {
 
 impl FormKind {
     /// Every kind, in the order of the new numbering.
-    pub const ALL: [FormKind; 8] = [
+    pub const ALL: [FormKind; 9] = [
         FormKind::Receipt,
         FormKind::SupplementRequest,
         FormKind::Refusal,
+        FormKind::AppraisalRefusal,
         FormKind::Apology,
         FormKind::StopNotice,
         FormKind::ControlSlip,
@@ -92,12 +96,14 @@ impl FormKind {
     ];
 
     /// A stable name for storing and naming the kind: `receipt`, `supplement_request`,
-    /// `refusal`, `apology`, `stop_notice`, `control_slip`, `register`, `fee_receipt`.
+    /// `refusal`, `appraisal_refusal`, `apology`, `stop_notice`, `control_slip`, `register`,
+    /// `fee_receipt`.
     pub fn key(self) -> &'static str {
         match self {
             FormKind::Receipt => "receipt",
             FormKind::SupplementRequest => "supplement_request",
             FormKind::Refusal => "refusal",
+            FormKind::AppraisalRefusal => "appraisal_refusal",
             FormKind::Apology => "apology",
             FormKind::StopNotice => "stop_notice",
             FormKind::ControlSlip => "control_slip",
@@ -118,6 +124,7 @@ impl FormKind {
             FormKind::Receipt => "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
             FormKind::SupplementRequest => "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
             FormKind::Refusal => "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+            FormKind::AppraisalRefusal => "Phiếu từ chối giải quyết hồ sơ",
             FormKind::Apology => "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
             FormKind::StopNotice => "Thông báo dừng giải quyết hồ sơ",
             FormKind::ControlSlip => "Phiếu kiểm soát quá trình giải quyết hồ sơ",
@@ -158,7 +165,7 @@ impl FormNumbering {
             (Circular03_2025, ControlSlip) => Some("06"),
             (Circular01_2018, Register) => Some("06"),
             (Circular03_2025, Register) => Some("07"),
-            (_, FeeReceipt) => None,
+            (_, FeeReceipt | AppraisalRefusal) => None,
         }
     }
 
@@ -208,6 +215,7 @@ mod tests {
             (Receipt, Some("01"), Some("01")),
             (SupplementRequest, Some("02"), Some("02")),
             (Refusal, Some("03"), Some("03")),
+            (AppraisalRefusal, None, None),
             (Apology, Some("04"), Some("04")),
             (StopNotice, None, Some("05")),
             (ControlSlip, Some("05"), Some("06")),

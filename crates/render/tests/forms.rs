@@ -22,6 +22,7 @@ fn every_form(numbering: FormNumbering) -> Vec<(&'static str, Vec<u8>)> {
         ("receipt", render_receipt(&fixtures::receipt(), numbering).unwrap()),
         ("supplement_request", render_supplement_request(&fixtures::supplement_request(), numbering).unwrap()),
         ("refusal", render_refusal(&fixtures::refusal(), numbering).unwrap()),
+        ("appraisal_refusal", render_appraisal_refusal(&fixtures::appraisal_refusal(), numbering).unwrap()),
         ("apology", render_apology(&fixtures::apology(), numbering).unwrap()),
         ("stop_notice", render_stop_notice(&fixtures::stop_notice(), numbering).unwrap()),
         ("control_slip", render_control_slip(&fixtures::control_slip(3), numbering).unwrap()),
@@ -39,7 +40,7 @@ fn text_of_every_form() {
 
 #[test]
 fn paper_sizes() {
-    let expected = [A5, A5, A5, A5, A5, A5_LANDSCAPE, A4_LANDSCAPE, A5];
+    let expected = [A5, A5, A5, A5, A5, A5, A5_LANDSCAPE, A4_LANDSCAPE, A5];
     for ((name, bytes), size) in every_form(NEW).into_iter().zip(expected) {
         let pdf = Pdf::parse(&bytes);
         assert_eq!(pdf.page_count(), 1, "{name}");
@@ -55,7 +56,7 @@ fn the_faces_are_embedded_with_unicode_maps() {
         // italics in the "Nơi nhận:" of the documents the agency numbers and sends.
         let expected: &[&str] = match name {
             "control_slip" | "register" => &["LiberationSerif", "LiberationSerif-Bold"],
-            "apology" | "stop_notice" => {
+            "apology" | "stop_notice" | "appraisal_refusal" => {
                 &["LiberationSerif", "LiberationSerif-Bold", "LiberationSerif-BoldItalic", "LiberationSerif-Italic"]
             }
             _ => &["LiberationSerif", "LiberationSerif-Bold", "LiberationSerif-Italic"],
@@ -79,9 +80,12 @@ fn form_number_follows_the_numbering() {
     let some = |n: &str| Some(n.to_string());
     assert_eq!(
         numbers(NEW),
-        [some("01"), some("02"), some("03"), some("04"), some("05"), some("06"), some("07"), None]
+        [some("01"), some("02"), some("03"), None, some("04"), some("05"), some("06"), some("07"), None]
     );
-    assert_eq!(numbers(OLD), [some("01"), some("02"), some("03"), some("04"), None, some("05"), some("06"), None]);
+    assert_eq!(
+        numbers(OLD),
+        [some("01"), some("02"), some("03"), None, some("04"), None, some("05"), some("06"), None]
+    );
 }
 
 /// The 134 precomposed Vietnamese letters: 12 vowels with each of 5 tone marks, the 6 vowels

@@ -94,6 +94,12 @@ const MIGRATIONS: &[Migration] = &[
     shared(21, "tax code", include_str!("../migrations/0021_tax_code.sql")),
     shared(22, "late consultations", include_str!("../migrations/0022_late_consultations.sql")),
     shared(23, "withdrawal requests", include_str!("../migrations/0023_withdrawal_requests.sql")),
+    per_engine(
+        24,
+        "appraisal refusal",
+        include_str!("../migrations/0024_appraisal_refusal.sqlite.sql"),
+        include_str!("../migrations/0024_appraisal_refusal.postgres.sql"),
+    ),
 ];
 
 impl Database {

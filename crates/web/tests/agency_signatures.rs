@@ -23,6 +23,7 @@ on_both_engines!(
     a_signed_pdf_keeps_its_signature_and_gets_the_agencys,
     forms_are_signed_when_issued_and_never_change,
     a_stop_notice_is_numbered_and_signed_by_the_head,
+    a_refusal_after_appraisal_is_the_deciding_agencys_document,
 );
 
 /// The agency whose officers are the demo accounts `chuyenvien` and `lanhdao`.
@@ -268,6 +269,47 @@ async fn a_stop_notice_is_numbered_and_signed_by_the_head(engine: TestEngine) {
         std::fs::write(&file, &notice).unwrap();
         assert_pdfsig_valid(&file, &[JUSTICE]);
     }
+}
+
+/// Refusing a dossier after reception and appraisal is the deciding department's "Phiếu từ
+/// chối giải quyết hồ sơ" (Decree 61/2018 Art. 19.8), numbered in its register and signed by
+/// its head, not the desk's form 03 of refusal at reception.
+async fn a_refusal_after_appraisal_is_the_deciding_agencys_document(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    use serde_json::json;
+    let app = spawn(engine).await;
+    let code = received(&app).await;
+    let specialist = app.login("chuyenvien").await;
+    let reason = "Giấy tờ chứng minh không đúng với Cơ sở dữ liệu quốc gia về dân cư";
+    let (s, d) = app
+        .post_json(
+            &format!("/api/v1/dossiers/{code}/actions"),
+            Some(&specialist),
+            json!({"action": "refuse", "note": reason}),
+        )
+        .await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("refused")), "{d}");
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let html = applicant.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!("/ho-so/{code}/bieu-mau/tu-choi-giai-quyet")), "{html}");
+    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tu-choi"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404, "not the desk's refusal at reception");
+    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tu-choi-giai-quyet"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let refusal = res.bytes().await.unwrap().to_vec();
+    let text = pdf_text(&refusal);
+    for expected in ["PHIẾU TỪ CHỐI GIẢI QUYẾT HỒ SƠ", "Số: 1/PTC-STP", "GIÁM ĐỐC", "Lê Minh Lãnh", reason, "Nơi nhận:"]
+    {
+        assert!(text.contains(expected), "{expected} missing from the refusal: {text}");
+    }
+    assert!(!text.contains("TỪ CHỐI TIẾP NHẬN"), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tu-choi-giai-quyet.pdf");
+    std::fs::write(&file, &refusal).unwrap();
+    assert_pdfsig_valid(&file, &[JUSTICE]);
+    let again = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tu-choi-giai-quyet"))).send().await.unwrap();
+    assert_eq!(again.bytes().await.unwrap().to_vec(), refusal, "issued once, the same bytes ever after");
 }
 
 /// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.

@@ -68,6 +68,34 @@ pub struct Refusal {
     pub officer: String,
 }
 
+/// Phiếu từ chối giải quyết hồ sơ — the deciding agency's refusal of a dossier it received and
+/// appraised (Decree 61/2018 Art. 19.8): its own document, numbered in its register and signed
+/// by its head, unlike form 03 which the desk issues at reception.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppraisalRefusal {
+    /// The deciding agency.
+    pub issuer: Issuer,
+    /// The dossier's code and lookup link (QR code).
+    pub dossier: DossierRef,
+    /// Date of the refusal.
+    pub issued_on: NaiveDate,
+    /// Whom the refusal is addressed to.
+    pub applicant: Applicant,
+    /// Name of the administrative procedure.
+    pub procedure: String,
+    /// When the dossier was received.
+    pub received_at: DateTime<Utc>,
+    /// Each reason, printed as a numbered list.
+    pub reasons: Vec<String>,
+    /// The head of the agency (or a deputy) who signs.
+    pub signer: Signer,
+    /// Its number and symbol in the agency's register of the year, e.g. "4/PTC-STP".
+    pub number: String,
+    /// Where copies go ("Nơi nhận"), after the applicant: the one-stop desk that returns the
+    /// dossier, the agency's archive.
+    pub recipients: Vec<String>,
+}
+
 /// Form 04, Phiếu xin lỗi và hẹn lại ngày trả kết quả — the apology for a late dossier, with the
 /// new appointment. A dossier may be rescheduled once (DESIGN.md section 3).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -253,6 +281,31 @@ pub fn render_refusal(form: &Refusal, numbering: FormNumbering) -> Result<Vec<u8
     numbered(&mut sheet, form.reasons.iter().cloned());
     sheet.plain("Xin thông báo cho Ông/Bà được biết và thực hiện./.", BODY);
     sign_right(&mut sheet, "NGƯỜI TIẾP NHẬN HỒ SƠ", "(Ký và ghi rõ họ tên)", &form.officer);
+    sheet.finish()
+}
+
+/// Renders the refusal after appraisal on A5 portrait, without a form number.
+pub fn render_appraisal_refusal(form: &AppraisalRefusal, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+    let kind = FormKind::AppraisalRefusal;
+    let mut sheet = letter(kind, numbering, &form.issuer, form.issued_on, &form.dossier, &form.number)?;
+    sheet.field("Kính gửi: Ông/Bà", &form.applicant.name, BODY);
+    sheet.field("Nội dung yêu cầu giải quyết:", &form.procedure, BODY);
+    sheet.field("Thời gian nhận hồ sơ:", &long_time(form.received_at), BODY);
+    sheet.clear_float();
+    sheet.paragraph(
+        &[
+            ("Sau khi thẩm định hồ sơ, đối chiếu các quy định hiện hành, ", Regular),
+            (&form.issuer.unit, Regular),
+            (" từ chối giải quyết hồ sơ này với lý do cụ thể như sau:", Regular),
+        ],
+        BODY,
+        Align::Left,
+        0.0,
+    );
+    numbered(&mut sheet, form.reasons.iter().cloned());
+    sheet.plain("Hồ sơ được trả lại Ông/Bà tại Bộ phận tiếp nhận và trả kết quả.", BODY);
+    sheet.plain("Xin thông báo để Ông/Bà được biết./.", BODY);
+    sign_with_recipients(&mut sheet, &form.recipients, &form.signer, "(Ký, ghi rõ họ tên và đóng dấu)");
     sheet.finish()
 }
 

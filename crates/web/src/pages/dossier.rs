@@ -159,7 +159,7 @@ fn applicable_forms(v: &DossierView, officer: bool) -> Vec<&'static str> {
         out.push("bo-sung");
     }
     if has("refuse") {
-        out.push("tu-choi");
+        out.push(if v.dossier.received_at.is_some() { "tu-choi-giai-quyet" } else { "tu-choi" });
     }
     if has("reschedule") {
         out.push("xin-loi");

@@ -32,6 +32,7 @@ fn form_of(slug: &str) -> Option<FormKind> {
         "tiep-nhan" => FormKind::Receipt,
         "bo-sung" => FormKind::SupplementRequest,
         "tu-choi" => FormKind::Refusal,
+        "tu-choi-giai-quyet" => FormKind::AppraisalRefusal,
         "xin-loi" => FormKind::Apology,
         "dung-giai-quyet" => FormKind::StopNotice,
         "kiem-soat" => FormKind::ControlSlip,
