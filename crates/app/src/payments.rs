@@ -8,6 +8,7 @@ use motcua_domain::fee::{quote, FeeLine};
 use motcua_domain::history::Fact;
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, By, Change, Dossier};
+use motcua_store::issued_forms::IssuedForm;
 use motcua_store::payments::{self, GatewayFacts, LogEntry, LogOutcome, Payment, PaymentStatus, Settled};
 use motcua_store::users::User;
 use motcua_store::StoreError;
@@ -215,6 +216,11 @@ async fn settle(
         }
         match payments::settle_paid(&state.db, payment, &d, &change, facts, by, log, now).await {
             Err(StoreError::Conflict(_)) => continue,
+            Ok(settled @ Settled::Paid(..)) => {
+                // A receipt is made when the fee is collected, not when someone first prints it.
+                issue_receipt_after_settlement(state, payment.dossier_id).await;
+                return Ok(settled);
+            }
             other => return Ok(other?),
         }
     }
@@ -340,22 +346,42 @@ pub async fn returned(
     }
 }
 
-/// The electronic receipt of a dossier's fee, for whoever may see the dossier: issued (rendered
-/// and signed by the collecting agency) at its first download after the payment, and the same
-/// bytes ever after.
+/// The electronic receipt of a dossier's fee, for whoever may see the dossier: the receipt
+/// issued when the payment was settled, the same bytes ever after (issued now if that failed).
 pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> AppResult<Vec<u8>> {
-    use motcua_store::issued_forms;
-    let kind = motcua_render::FormKind::FeeReceipt;
     let view = crate::dossiers::view::view_dossier(state, user, code).await?;
+    let form = match motcua_store::issued_forms::latest(&state.db, view.dossier.id, FEE_RECEIPT.key()).await? {
+        Some(form) => form,
+        None => issue_receipt(state, &view).await?,
+    };
+    Ok(state.blobs.get(&form.blob.storage_key).await?.to_vec())
+}
+
+const FEE_RECEIPT: motcua_render::FormKind = motcua_render::FormKind::FeeReceipt;
+
+/// Issues the fee receipt of a payment just settled; the payment stands whatever happens here (a
+/// receipt that cannot be issued now is logged, and issued at its first download).
+async fn issue_receipt_after_settlement(state: &AppState, dossier_id: i64) {
+    let issued = async {
+        let d = dossiers::by_id(&state.db, dossier_id).await?;
+        let view = crate::dossiers::view::assemble(state, d, &Actor::Stranger).await?;
+        issue_receipt(state, &view).await
+    };
+    if let Err(e) = issued.await {
+        tracing::error!(dossier_id, "the fee receipt could not be issued at settlement: {e:?}");
+    }
+}
+
+/// Renders, signs (by the collecting agency), stores and records the receipt of the dossier's
+/// paid fee, once: it records the `pay` event, so two issuers racing keep one receipt.
+async fn issue_receipt(state: &AppState, view: &crate::dossiers::view::DossierView) -> AppResult<IssuedForm> {
     let d = &view.dossier;
     let paid = payments::of_dossier(&state.db, d.id)
         .await?
         .into_iter()
         .find(|p| p.status == PaymentStatus::Paid)
         .ok_or_else(AppError::not_found)?;
-    if let Some(issued) = issued_forms::latest(&state.db, d.id, kind.key()).await? {
-        return Ok(state.blobs.get(&issued.blob.storage_key).await?.to_vec());
-    }
+    let event = view.last_event(&[Action::Pay]).ok_or_else(AppError::not_found)?;
     let (lines, _) = fee_lines(&view.procedure, &d.data, Lang::Vi);
     let method = if paid.gateway == "counter" {
         "Tiền mặt tại Bộ phận Một cửa".to_string()
@@ -391,10 +417,19 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
     let pdf = motcua_render::render_fee_receipt(&form, state.config.form_numbering)
         .map_err(|e| AppError::internal(format!("fee receipt: {e}")))?;
     let now = Utc::now();
-    let (bytes, signed) = crate::issued::sign(state, &agency.code, &agency.name, &d.code, kind, pdf, now).await?;
-    let blob = state.blobs.put(bytes::Bytes::from(bytes.clone())).await?;
-    match issued_forms::record(&state.db, d.id, None, kind.key(), &blob, now, signed).await {
-        Ok(_) => Ok(bytes),
+    let (bytes, signed) =
+        crate::issued::sign(state, &agency.code, &agency.name, &d.code, FEE_RECEIPT, pdf, now).await?;
+    let blob = state.blobs.put(bytes::Bytes::from(bytes)).await?;
+    match motcua_store::issued_forms::record(&state.db, d.id, Some(event.id), FEE_RECEIPT.key(), &blob, now, signed)
+        .await
+    {
+        Ok(form) => {
+            if form.blob.storage_key != blob.storage_key {
+                // Issued meanwhile by another request: that one is the receipt.
+                state.blobs.delete(&blob.storage_key).await;
+            }
+            Ok(form)
+        }
         Err(e) => {
             state.blobs.delete(&blob.storage_key).await;
             Err(e.into())

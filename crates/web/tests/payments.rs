@@ -125,9 +125,17 @@ async fn the_fee_follows_the_answers_and_holds_processing_until_confirmed(engine
     assert_eq!(pay_events.len(), 1, "{}", d["history"]);
     assert_eq!(pay_events[0]["from_status"], "payment_requested");
     assert!(!d["actions"].as_array().unwrap().contains(&json!("pay")));
+    // The receipt was issued with the settlement, recording the payment's event, before anyone
+    // asked for it; downloads serve those bytes.
+    let dossier = motcua_store::dossiers::by_code(&app.state.db, &code).await.unwrap();
+    let issued = motcua_store::issued_forms::latest(&app.state.db, dossier.id, "fee_receipt").await.unwrap();
+    let issued = issued.expect("a receipt issued at settlement");
+    assert!(issued.event_id.is_some(), "it records the pay event");
     let (s, pdf) = app.get_bytes(d["fee"]["receipt_url"].as_str().unwrap(), Some(&citizen)).await;
     assert_eq!(s, 200);
     assert!(pdf.starts_with(b"%PDF"), "a PDF receipt");
+    let stored = app.state.blobs.get(&issued.blob.storage_key).await.unwrap();
+    assert_eq!(pdf, stored.to_vec(), "the receipt as issued at settlement");
     let (s, _) = app.get_bytes(&format!("/api/v1/dossiers/{code}/receipt"), None).await;
     assert_eq!(s, 404, "the receipt is the applicant's");
     let (_, page) = app.get(&format!("/thanh-toan/ket-qua?{signed}"), Some(&citizen)).await;
