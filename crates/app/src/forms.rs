@@ -190,7 +190,8 @@ pub fn dossier_form(
                     },
                     fees: fee_text(vi, d.fee_vnd),
                     register_book: format!("Sổ theo dõi hồ sơ năm {}", chrono::Datelike::year(&local)),
-                    register_entry: d.code.rsplit('-').next().unwrap_or_default().to_string(),
+                    // The entry the desk's register gave it at reception: 01, 02, … each year.
+                    register_entry: d.register_entry.map(|n| format!("{n:02}")).unwrap_or_default(),
                     officer: v.last_event(&[Action::Receive]).map(|e| e.actor_name.clone()).unwrap_or_default(),
                 },
                 numbering,
@@ -437,6 +438,7 @@ pub async fn register(state: &AppState, user: &User, from: NaiveDate, to: NaiveD
     let rows = list
         .iter()
         .map(|d| render::RegisterRow {
+            entry: d.register_entry,
             code: d.code.clone(),
             applicant: d.applicant.full_name.clone(),
             procedure: catalog

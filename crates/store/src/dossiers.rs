@@ -100,6 +100,10 @@ pub struct Dossier {
     /// When the applicant asked to withdraw the received dossier, while the agency has not
     /// decided.
     pub withdrawal_requested_at: Option<DateTime<Utc>>,
+    /// The one-stop desk (agency code) whose register the dossier was entered in at reception.
+    pub register_desk: Option<String>,
+    /// Its entry number in that desk's register of the year of reception, from 1.
+    pub register_entry: Option<i64>,
 }
 
 impl Dossier {
@@ -260,7 +264,7 @@ const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, l
     applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, \
     step, resume_status, waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, \
     finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision, assignee_user_id, step_started_at, \
-    step_due_at, consultations_open, escalated_at, fee_paid_at, withdrawal_requested_at";
+    step_due_at, consultations_open, escalated_at, fee_paid_at, withdrawal_requested_at, register_desk, register_entry";
 
 fn status_from(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
@@ -318,6 +322,8 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
         consultations_open: row.try_get("consultations_open")?,
         escalated_at: opt_time(row, "escalated_at")?,
         withdrawal_requested_at: opt_time(row, "withdrawal_requested_at")?,
+        register_desk: row.try_get("register_desk")?,
+        register_entry: row.try_get("register_entry")?,
     })
 }
 
@@ -672,6 +678,8 @@ pub struct Change {
     pub seal: Option<crate::seals::NewSeal>,
     /// A request to withdraw is made (`Some(true)`) or answered (`Some(false)`); `None` leaves it.
     pub withdrawal_requested: Option<bool>,
+    /// The desk (agency code) that enters the dossier in its register now, at reception.
+    pub register_desk: Option<String>,
 }
 
 /// An opinion to ask of another agency, with its deadline.
@@ -756,6 +764,7 @@ impl Change {
             seal: None,
             withdrawal_requested: (t.withdrawal_requested != before.withdrawal_requested)
                 .then_some(t.withdrawal_requested),
+            register_desk: None,
         }
     }
 }
@@ -814,6 +823,17 @@ pub(crate) async fn apply_in(
     .await?;
     if updated.rows_affected() != 1 {
         return Err(StoreError::Conflict("the dossier changed meanwhile".into()));
+    }
+    if let Some(desk) = &change.register_desk {
+        // The next entry of the desk's register of the year, in the reception's transaction.
+        let year = now.with_timezone(&motcua_domain::calendar::vn_offset()).format("%Y").to_string();
+        let entry = next_sequence(tx, &format!("register:{desk}"), &year).await?;
+        sqlx::query("UPDATE dossiers SET register_desk = $2, register_entry = $3 WHERE id = $1")
+            .bind(current.id)
+            .bind(desk)
+            .bind(entry)
+            .execute(&mut **tx)
+            .await?;
     }
     if change.cancel_consultations {
         sqlx::query("UPDATE consultations SET cancelled = 1 WHERE dossier_id = $1 AND answered_at IS NULL")

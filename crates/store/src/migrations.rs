@@ -100,6 +100,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0024_appraisal_refusal.sqlite.sql"),
         include_str!("../migrations/0024_appraisal_refusal.postgres.sql"),
     ),
+    shared(25, "register entries", include_str!("../migrations/0025_register_entries.sql")),
 ];
 
 impl Database {

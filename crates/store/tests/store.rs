@@ -213,6 +213,7 @@ async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
         },
         seal: None,
         withdrawal_requested: None,
+        register_desk: None,
     };
     let first = dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
     assert_eq!(first.status, Status::Received);
@@ -349,6 +350,7 @@ async fn histories_are_tamper_evident(engine: TestEngine) {
             follow_ups: Default::default(),
             seal: None,
             withdrawal_requested: None,
+            register_desk: None,
         };
         dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
         ids.push(d.id);

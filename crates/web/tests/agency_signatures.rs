@@ -24,6 +24,7 @@ on_both_engines!(
     forms_are_signed_when_issued_and_never_change,
     a_stop_notice_is_numbered_and_signed_by_the_head,
     a_refusal_after_appraisal_is_the_deciding_agencys_document,
+    register_entries_run_on_per_desk_and_year,
 );
 
 /// The agency whose officers are the demo accounts `chuyenvien` and `lanhdao`.
@@ -310,6 +311,33 @@ async fn a_refusal_after_appraisal_is_the_deciding_agencys_document(engine: Test
     assert_pdfsig_valid(&file, &[JUSTICE]);
     let again = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tu-choi-giai-quyet"))).send().await.unwrap();
     assert_eq!(again.bytes().await.unwrap().to_vec(), refusal, "issued once, the same bytes ever after");
+}
+
+/// Each dossier the desk receives is entered in its register of the year with the next number,
+/// 01, 02, … without gaps (Circular 01/2018 Art. 10.2.c): the receipt prints that entry and the
+/// register prints it in its first column.
+async fn register_entries_run_on_per_desk_and_year(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    let app = spawn(engine).await;
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let mut codes = Vec::new();
+    for entry in ["01", "02"] {
+        let code = received(&app).await;
+        let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let text = pdf_text(&res.bytes().await.unwrap());
+        assert!(text.contains(&format!("Số thứ tự: {entry}")), "entry {entry} missing from the receipt: {text}");
+        codes.push(code);
+    }
+    let desk = browser();
+    sign_in(&app, &desk, "tiepnhan").await;
+    let res = desk.get(app.url("/can-bo/so-theo-doi")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let text = pdf_text(&res.bytes().await.unwrap());
+    for (entry, code) in ["01", "02"].iter().zip(&codes) {
+        assert!(text.contains(&format!("{entry} {code}")), "{entry} {code} missing from the register: {text}");
+    }
 }
 
 /// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.

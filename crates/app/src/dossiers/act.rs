@@ -179,6 +179,7 @@ async fn reschedule(
         follow_ups: crate::jobs::notify::follow_ups(d.status, true),
         seal: None,
         withdrawal_requested: None,
+        register_desk: None,
     };
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = dossiers::apply(&state.db, &d, &change, &by, now).await.map_err(|e| match e {
@@ -307,6 +308,10 @@ pub(crate) async fn act_recording(
         _ => None,
     };
     let mut change = Change::from_transition(&s, action, t, now, due, note.map(str::to_string), attachments);
+    if action == Action::Receive {
+        // Entered in the register of the desk that receives (Circular 01/2018 Art. 10.2.c).
+        change.register_desk = Some(user.agency_code.clone().unwrap_or_else(|| d.lead_agency.clone()));
+    }
     change.seal = seal;
     change.fact = fact;
     plan_step(state, &p, &s, &t, now, &mut change).await?;

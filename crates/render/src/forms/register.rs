@@ -14,6 +14,9 @@ const CELL: f32 = 7.5;
 /// One dossier's line in the register.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegisterRow {
+    /// Số thứ tự — its entry in the desk's register of the year (from 1, continuous), when it
+    /// was given one at reception.
+    pub entry: Option<i64>,
     /// Mã hồ sơ — the dossier code.
     pub code: String,
     /// Name of the applicant (person or organisation).
@@ -84,10 +87,9 @@ pub fn render_register(register: &Register, numbering: FormNumbering) -> Result<
     let rows: Vec<Vec<String>> = register
         .rows
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
+        .map(|r| {
             vec![
-                (i + 1).to_string(),
+                r.entry.map(|n| format!("{n:02}")).unwrap_or_default(),
                 r.code.clone(),
                 r.procedure.clone(),
                 r.applicant.clone(),
