@@ -437,24 +437,37 @@ pub async fn register(state: &AppState, user: &User, from: NaiveDate, to: NaiveD
     .await?;
     let rows = list
         .iter()
-        .map(|d| render::RegisterRow {
-            entry: d.register_entry,
-            code: d.code.clone(),
-            applicant: d.applicant.full_name.clone(),
-            procedure: catalog
-                .get(&d.procedure_code)
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| d.procedure_code.clone()),
-            received_at: d.received_at.unwrap_or(d.submitted_at),
-            due_at: d.due_at,
-            finished_at: d.finished_at,
-            returned_at: d.returned_at,
-            status: Lang::Vi.t(&format!("status-{}", d.status.as_str())),
-            note: if d.supplement_count > 0 {
-                format!("Bổ sung {} lần", d.supplement_count)
-            } else {
-                String::new()
-            },
+        .map(|d| {
+            let status = Lang::Vi.t(&format!("status-{}", d.status.as_str()));
+            let lead = catalog.agencies.get(&d.lead_agency);
+            render::RegisterRow {
+                entry: d.register_entry,
+                code: d.code.clone(),
+                applicant: d.applicant.full_name.clone(),
+                contact: [d.applicant.address.clone().unwrap_or_default(), d.applicant.phone.clone()]
+                    .into_iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                sets: 1,
+                agency: lead.map(|a| a.name.clone()).unwrap_or_else(|| d.lead_agency.clone()),
+                // Received, the dossier is in the lead agency's first step at once: the desk
+                // hands it over electronically at reception.
+                handed_over_at: d.received_at,
+                procedure: catalog
+                    .get(&d.procedure_code)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| d.procedure_code.clone()),
+                received_at: d.received_at.unwrap_or(d.submitted_at),
+                due_at: d.due_at,
+                finished_at: d.finished_at,
+                returned_at: d.returned_at,
+                note: if d.supplement_count > 0 {
+                    format!("{status}; bổ sung {} lần", d.supplement_count)
+                } else {
+                    status
+                },
+            }
         })
         .collect();
     rendered(render::render_register(

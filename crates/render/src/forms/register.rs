@@ -21,6 +21,14 @@ pub struct RegisterRow {
     pub code: String,
     /// Name of the applicant (person or organisation).
     pub applicant: String,
+    /// The applicant's address and phone number.
+    pub contact: String,
+    /// Số lượng hồ sơ — sets of papers received (bộ).
+    pub sets: u32,
+    /// Cơ quan chủ trì giải quyết — the agency that leads the processing.
+    pub agency: String,
+    /// When the desk handed the dossier over to that agency, if it did.
+    pub handed_over_at: Option<DateTime<Utc>>,
     /// Name of the administrative procedure.
     pub procedure: String,
     /// When the dossier was received.
@@ -31,9 +39,8 @@ pub struct RegisterRow {
     pub finished_at: Option<DateTime<Utc>>,
     /// When the result was handed to the applicant, if it was.
     pub returned_at: Option<DateTime<Utc>>,
-    /// Status or result as the caller words it, e.g. "Đúng hạn", "Quá hạn", "Đang giải quyết".
-    pub status: String,
-    /// Free note.
+    /// Free note: the status or result as the caller words it ("Đúng hạn", "Quá hạn", "Đang
+    /// giải quyết"), supplements asked.
     pub note: String,
 }
 
@@ -69,20 +76,25 @@ pub fn render_register(register: &Register, numbering: FormNumbering) -> Result<
     sheet.paragraph(&[(&period, Regular)], BODY, Align::Center, 0.0);
     sheet.gap(4.0);
     let width = sheet.width();
-    // Fixed columns for codes and times (a time takes two short lines); the names share the rest.
-    let fixed = [24.0, 124.0, 58.0, 58.0, 58.0, 58.0, 60.0];
-    let flexible = width - fixed.iter().sum::<f32>();
+    // The columns of the official form (Circular 01/2018 form 06, Circular 03/2025 form 07):
+    // fixed widths for the entry, the code, the sets and the five dates (a time takes two short
+    // lines); the names, the contact, the agency and the note share the rest.
+    let (entry, code, sets, time) = (22.0, 100.0, 30.0, 50.0);
+    let flexible = width - (entry + code + sets + 5.0 * time);
     let columns = [
-        Column::new("STT", fixed[0], Align::Center),
-        Column::new("Mã hồ sơ", fixed[1], Align::Left),
-        Column::new("Tên thủ tục hành chính", flexible * 0.42, Align::Left),
-        Column::new("Tên cá nhân, tổ chức", flexible * 0.3, Align::Left),
-        Column::new("Nhận hồ sơ", fixed[2], Align::Center),
-        Column::new("Hẹn trả kết quả", fixed[3], Align::Center),
-        Column::new("Hoàn thành", fixed[4], Align::Center),
-        Column::new("Trả kết quả", fixed[5], Align::Center),
-        Column::new("Tình trạng", fixed[6], Align::Center),
-        Column::new("Ghi chú", flexible * 0.28, Align::Left),
+        Column::new("STT", entry, Align::Center),
+        Column::new("Mã hồ sơ", code, Align::Left),
+        Column::new("Tên thủ tục hành chính", flexible * 0.27, Align::Left),
+        Column::new("Số lượng hồ sơ (bộ)", sets, Align::Center),
+        Column::new("Tên cá nhân, tổ chức", flexible * 0.17, Align::Left),
+        Column::new("Địa chỉ, số điện thoại", flexible * 0.2, Align::Left),
+        Column::new("Cơ quan chủ trì giải quyết", flexible * 0.18, Align::Left),
+        Column::new("Nhận hồ sơ", time, Align::Center),
+        Column::new("Hẹn trả kết quả", time, Align::Center),
+        Column::new("Chuyển hồ sơ đến cơ quan giải quyết", time, Align::Center),
+        Column::new("Có kết quả giải quyết", time, Align::Center),
+        Column::new("Trả kết quả cho cá nhân, tổ chức", time, Align::Center),
+        Column::new("Ghi chú", flexible * 0.18, Align::Left),
     ];
     let rows: Vec<Vec<String>> = register
         .rows
@@ -92,12 +104,15 @@ pub fn render_register(register: &Register, numbering: FormNumbering) -> Result<
                 r.entry.map(|n| format!("{n:02}")).unwrap_or_default(),
                 r.code.clone(),
                 r.procedure.clone(),
+                r.sets.to_string(),
                 r.applicant.clone(),
+                r.contact.clone(),
+                r.agency.clone(),
                 short_time(r.received_at),
                 time_or_blank(r.due_at),
+                time_or_blank(r.handed_over_at),
                 time_or_blank(r.finished_at),
                 time_or_blank(r.returned_at),
-                r.status.clone(),
                 r.note.clone(),
             ]
         })
