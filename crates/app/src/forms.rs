@@ -238,24 +238,12 @@ pub fn dossier_form(
             let e = v.last_event(&[Action::Refuse]).ok_or_else(unavailable)?;
             let received_at = d.received_at.ok_or_else(unavailable)?;
             let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
-            let agency = document.map_or(&p.agency, |doc| &doc.agency);
+            // The desk hands the dossier back with the refusal (Decree 61/2018 Art. 19.8).
+            let desk = format!("{} (để trả hồ sơ);", crate::state::DESK_NAME);
             rendered(render::render_appraisal_refusal(
                 &render::AppraisalRefusal {
-                    issuer: state.issuer(agency),
-                    dossier: state.config.dossier_ref(&d.code),
-                    issued_on: day_of(e.at),
-                    applicant: v.form_applicant(),
-                    procedure: p.name.clone(),
-                    received_at,
+                    letter: agency_letter(state, v, document, e, received_at, desk),
                     reasons: reasons.map(str::to_string).collect(),
-                    signer: signer_of(document, agency, &e.actor_name),
-                    number: document.map(|doc| doc.number.clone()).unwrap_or_default(),
-                    // The desk hands the dossier back with the refusal (Decree 61/2018 Art. 19.8).
-                    recipients: vec![
-                        "Như trên;".into(),
-                        format!("{} (để trả hồ sơ);", crate::state::DESK_NAME),
-                        "Lưu: VT.".into(),
-                    ],
                 },
                 numbering,
             ))?
@@ -268,26 +256,14 @@ pub fn dossier_form(
             };
             let rule = state.catalog().counting_rule(&p.agency.code);
             let old_due = due_at(&state.calendar(), &rule, started, p.limit);
-            let agency = document.map_or(&p.agency, |doc| &doc.agency);
+            // The one-stop desk records the new date (Decree 61/2018 Art. 19.9).
+            let desk = format!("{} (để theo dõi);", crate::state::DESK_NAME);
             rendered(render::render_apology(
                 &render::Apology {
-                    issuer: state.issuer(agency),
-                    dossier: state.config.dossier_ref(&d.code),
-                    issued_on: day_of(e.at),
-                    applicant: v.form_applicant(),
-                    procedure: p.name.clone(),
-                    received_at,
+                    letter: agency_letter(state, v, document, e, received_at, desk),
                     old_due_at: old_due,
                     new_due_at: new_due,
                     reason: e.note.clone().unwrap_or_default(),
-                    signer: signer_of(document, agency, &e.actor_name),
-                    number: document.map(|doc| doc.number.clone()).unwrap_or_default(),
-                    // The one-stop desk records the new date (Decree 61/2018 Art. 19.9).
-                    recipients: vec![
-                        "Như trên;".into(),
-                        format!("{} (để theo dõi);", crate::state::DESK_NAME),
-                        "Lưu: VT.".into(),
-                    ],
                 },
                 numbering,
             ))?
@@ -301,15 +277,10 @@ pub fn dossier_form(
             let e = v.last_event(&[Action::Stop]).ok_or_else(unavailable)?;
             let request = v.last_event(&[Action::Withdraw]);
             let received_at = d.received_at.ok_or_else(unavailable)?;
-            let agency = document.map_or(&p.agency, |doc| &doc.agency);
+            let desk = format!("{};", crate::state::DESK_NAME);
             rendered(render::render_stop_notice(
                 &render::StopNotice {
-                    issuer: state.issuer(agency),
-                    dossier: state.config.dossier_ref(&d.code),
-                    issued_on: day_of(e.at),
-                    applicant: v.form_applicant(),
-                    procedure: p.name.clone(),
-                    received_at,
+                    letter: agency_letter(state, v, document, e, received_at, desk),
                     stopped_at: e.at,
                     reason: match request.and_then(|r| r.note.as_deref()).filter(|n| !n.trim().is_empty()) {
                         Some(n) => format!("Người nộp hồ sơ đề nghị rút hồ sơ: {n}"),
@@ -320,9 +291,6 @@ pub fn dossier_form(
                     refund: "Khoản phí, lệ phí đã nộp được hoàn trả theo quy định của pháp luật về phí, lệ phí; \
                              Ông/Bà liên hệ Bộ phận tiếp nhận và trả kết quả để nhận lại."
                         .into(),
-                    signer: signer_of(document, agency, &e.actor_name),
-                    number: document.map(|doc| doc.number.clone()).unwrap_or_default(),
-                    recipients: vec!["Như trên;".into(), format!("{};", crate::state::DESK_NAME), "Lưu: VT.".into()],
                 },
                 numbering,
             ))?
@@ -336,6 +304,31 @@ pub fn dossier_form(
         FormKind::Register | FormKind::FeeReceipt => return Err(AppError::not_found()),
     };
     Ok(bytes)
+}
+
+/// The letter part of a document the agency numbers and sends about the act `e`: from the
+/// agency of `document` (the procedure's when none), dated the day of the act, signed by its head,
+/// copies to the applicant, `desk` and the archive.
+fn agency_letter(
+    state: &AppState,
+    v: &DossierView,
+    document: Option<&AgencyDocument>,
+    e: &Event,
+    received_at: DateTime<Utc>,
+    desk: String,
+) -> render::Letter {
+    let agency = document.map_or(&v.procedure.agency, |doc| &doc.agency);
+    render::Letter {
+        issuer: state.issuer(agency),
+        dossier: state.config.dossier_ref(&v.dossier.code),
+        issued_on: day_of(e.at),
+        applicant: v.form_applicant(),
+        procedure: v.procedure.name.clone(),
+        received_at,
+        signer: signer_of(document, agency, &e.actor_name),
+        number: document.map(|doc| doc.number.clone()).unwrap_or_default(),
+        recipients: vec!["Như trên;".into(), desk, "Lưu: VT.".into()],
+    }
 }
 
 /// The unit an event of the history happened in, as the control slip names it: the desk, the

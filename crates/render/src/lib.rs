@@ -31,7 +31,7 @@ pub use forms::control_slip::{render_control_slip, ControlSlip, HandOff, Timelin
 pub use forms::fee_receipt::{render_fee_receipt, FeeItem, FeeReceipt};
 pub use forms::notices::{
     render_apology, render_appraisal_refusal, render_refusal, render_stop_notice, render_supplement_request, Apology,
-    AppraisalRefusal, Refusal, StopNotice, SupplementItem, SupplementRequest,
+    AppraisalRefusal, Letter, Refusal, StopNotice, SupplementItem, SupplementRequest,
 };
 pub use forms::receipt::{render_receipt, CopyKind, Receipt, ReceivedDocument};
 pub use forms::register::{render_register, Register, RegisterRow};

@@ -68,81 +68,62 @@ pub struct Refusal {
     pub officer: String,
 }
 
-/// Phiếu từ chối giải quyết hồ sơ — the deciding agency's refusal of a dossier it received and
-/// appraised (Decree 61/2018 Art. 19.8): its own document, numbered in its register and signed
-/// by its head, unlike form 03 which the desk issues at reception.
+/// What every letter an agency numbers and sends about a dossier carries (the apology, the stop
+/// notice, the refusal after appraisal): Decree 30/2020 Annex I's number, signer and "Nơi nhận".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppraisalRefusal {
-    /// The deciding agency.
+pub struct Letter {
+    /// The agency that sends it.
     pub issuer: Issuer,
     /// The dossier's code and lookup link (QR code).
     pub dossier: DossierRef,
-    /// Date of the refusal.
+    /// Date of the letter.
     pub issued_on: NaiveDate,
-    /// Whom the refusal is addressed to.
+    /// Whom it is addressed to.
     pub applicant: Applicant,
     /// Name of the administrative procedure.
     pub procedure: String,
     /// When the dossier was received.
     pub received_at: DateTime<Utc>,
-    /// Each reason, printed as a numbered list.
-    pub reasons: Vec<String>,
     /// The head of the agency (or a deputy) who signs.
     pub signer: Signer,
-    /// Its number and symbol in the agency's register of the year, e.g. "4/PTC-STP".
+    /// Its number and symbol in the agency's register of the year, e.g. "12/PXL-STP".
     pub number: String,
-    /// Where copies go ("Nơi nhận"), after the applicant: the one-stop desk that returns the
-    /// dossier, the agency's archive.
+    /// Where copies go ("Nơi nhận"), after the applicant: the one-stop desk, the agency's
+    /// archive.
     pub recipients: Vec<String>,
+}
+
+/// Phiếu từ chối giải quyết hồ sơ — the deciding agency's refusal of a dossier it received and
+/// appraised (Decree 61/2018 Art. 19.8): its own document, numbered in its register and signed
+/// by its head, unlike form 03 which the desk issues at reception.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppraisalRefusal {
+    /// The agency's letter: addressee, dossier, number, signer and recipients.
+    pub letter: Letter,
+    /// Each reason, printed as a numbered list.
+    pub reasons: Vec<String>,
 }
 
 /// Form 04, Phiếu xin lỗi và hẹn lại ngày trả kết quả — the apology for a late dossier, with the
 /// new appointment. A dossier may be rescheduled once (DESIGN.md section 3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Apology {
-    /// The agency that is late.
-    pub issuer: Issuer,
-    /// The dossier's code and lookup link (QR code).
-    pub dossier: DossierRef,
-    /// Date of the apology.
-    pub issued_on: NaiveDate,
-    /// Whom the apology is addressed to.
-    pub applicant: Applicant,
-    /// Name of the administrative procedure.
-    pub procedure: String,
-    /// When the dossier was received.
-    pub received_at: DateTime<Utc>,
+    /// The agency's letter: addressee, dossier, number, signer and recipients.
+    pub letter: Letter,
     /// The appointment printed on the receipt, which will be missed.
     pub old_due_at: DateTime<Utc>,
     /// The new appointment.
     pub new_due_at: DateTime<Utc>,
     /// Why the dossier is late.
     pub reason: String,
-    /// The head of the agency at fault (or a deputy) who signs.
-    pub signer: Signer,
-    /// Its number and symbol in the agency's register of the year, e.g. "12/PXL-STP".
-    pub number: String,
-    /// Where copies go ("Nơi nhận"), after the applicant: the one-stop desk that records the
-    /// new date, the agency's archive.
-    pub recipients: Vec<String>,
 }
 
 /// Form 05 (Circular 03/2025 only), Thông báo dừng giải quyết hồ sơ — notice that processing of
 /// a dossier has stopped, e.g. because the applicant withdrew it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StopNotice {
-    /// The agency that stops processing.
-    pub issuer: Issuer,
-    /// The dossier's code and lookup link (QR code).
-    pub dossier: DossierRef,
-    /// Date of the notice.
-    pub issued_on: NaiveDate,
-    /// Whom the notice is addressed to.
-    pub applicant: Applicant,
-    /// Name of the administrative procedure.
-    pub procedure: String,
-    /// When the dossier was received.
-    pub received_at: DateTime<Utc>,
+    /// The agency's letter: addressee, dossier, number, signer and recipients.
+    pub letter: Letter,
     /// When processing stopped.
     pub stopped_at: DateTime<Utc>,
     /// Why, e.g. "Người nộp hồ sơ có văn bản đề nghị rút hồ sơ".
@@ -153,12 +134,6 @@ pub struct StopNotice {
     pub fee_paid_vnd: i64,
     /// How the fee paid is refunded, or why it is not; printed when a fee was paid.
     pub refund: String,
-    /// The head of the agency (or a deputy) who signs.
-    pub signer: Signer,
-    /// Its number and symbol in the agency's register of the year, e.g. "3/TB-STP".
-    pub number: String,
-    /// Where copies go ("Nơi nhận"), after the applicant.
-    pub recipients: Vec<String>,
 }
 
 /// The opening common to the four slips: heading, title, QR code, the dossier code.
@@ -192,16 +167,19 @@ fn opening_numbered(
     Ok(sheet)
 }
 
-/// The opening of a letter the agency numbers in its register (the apology, the stop notice).
-fn letter(
-    kind: FormKind,
-    numbering: FormNumbering,
-    issuer: &Issuer,
-    issued_on: NaiveDate,
-    dossier: &DossierRef,
-    number: &str,
-) -> Result<Sheet, RenderError> {
-    opening_numbered(kind, numbering, issuer, issued_on, dossier, Some(number))
+/// The opening of a letter the agency numbers in its register: heading with the number, title,
+/// QR code, dossier code, and whom it is addressed to.
+fn open_letter(kind: FormKind, numbering: FormNumbering, letter: &Letter) -> Result<Sheet, RenderError> {
+    let mut sheet =
+        opening_numbered(kind, numbering, &letter.issuer, letter.issued_on, &letter.dossier, Some(&letter.number))?;
+    sheet.field("Kính gửi: Ông/Bà", &letter.applicant.name, BODY);
+    Ok(sheet)
+}
+
+/// The close of such a letter: where copies go, and the head's signature.
+fn close_letter(mut sheet: Sheet, letter: &Letter) -> Result<Vec<u8>, RenderError> {
+    sign_with_recipients(&mut sheet, &letter.recipients, &letter.signer, "(Ký, ghi rõ họ tên và đóng dấu)");
+    sheet.finish()
 }
 
 /// A numbered list, each item a hanging paragraph.
@@ -286,16 +264,14 @@ pub fn render_refusal(form: &Refusal, numbering: FormNumbering) -> Result<Vec<u8
 
 /// Renders the refusal after appraisal on A5 portrait, without a form number.
 pub fn render_appraisal_refusal(form: &AppraisalRefusal, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
-    let kind = FormKind::AppraisalRefusal;
-    let mut sheet = letter(kind, numbering, &form.issuer, form.issued_on, &form.dossier, &form.number)?;
-    sheet.field("Kính gửi: Ông/Bà", &form.applicant.name, BODY);
-    sheet.field("Nội dung yêu cầu giải quyết:", &form.procedure, BODY);
-    sheet.field("Thời gian nhận hồ sơ:", &long_time(form.received_at), BODY);
+    let mut sheet = open_letter(FormKind::AppraisalRefusal, numbering, &form.letter)?;
+    sheet.field("Nội dung yêu cầu giải quyết:", &form.letter.procedure, BODY);
+    sheet.field("Thời gian nhận hồ sơ:", &long_time(form.letter.received_at), BODY);
     sheet.clear_float();
     sheet.paragraph(
         &[
             ("Sau khi thẩm định hồ sơ, đối chiếu các quy định hiện hành, ", Regular),
-            (&form.issuer.unit, Regular),
+            (&form.letter.issuer.unit, Regular),
             (" từ chối giải quyết hồ sơ này với lý do cụ thể như sau:", Regular),
         ],
         BODY,
@@ -305,33 +281,31 @@ pub fn render_appraisal_refusal(form: &AppraisalRefusal, numbering: FormNumberin
     numbered(&mut sheet, form.reasons.iter().cloned());
     sheet.plain("Hồ sơ được trả lại Ông/Bà tại Bộ phận tiếp nhận và trả kết quả.", BODY);
     sheet.plain("Xin thông báo để Ông/Bà được biết./.", BODY);
-    sign_with_recipients(&mut sheet, &form.recipients, &form.signer, "(Ký, ghi rõ họ tên và đóng dấu)");
-    sheet.finish()
+    close_letter(sheet, &form.letter)
 }
 
 /// Renders form 04 on A5 portrait.
 pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
-    let mut sheet = letter(FormKind::Apology, numbering, &form.issuer, form.issued_on, &form.dossier, &form.number)?;
-    sheet.field("Kính gửi: Ông/Bà", &form.applicant.name, BODY);
+    let mut sheet = open_letter(FormKind::Apology, numbering, &form.letter)?;
     sheet.paragraph(
         &[
             ("Lúc ", Regular),
-            (&long_time(form.received_at), Regular),
+            (&long_time(form.letter.received_at), Regular),
             (", ", Regular),
-            (&form.issuer.unit, Regular),
+            (&form.letter.issuer.unit, Regular),
             (" tiếp nhận giải quyết hồ sơ của Ông/Bà.", Regular),
         ],
         BODY,
         Align::Left,
         0.0,
     );
-    sheet.field("Nội dung yêu cầu giải quyết:", &form.procedure, BODY);
+    sheet.field("Nội dung yêu cầu giải quyết:", &form.letter.procedure, BODY);
     sheet.field("Thời gian hẹn trả kết quả giải quyết hồ sơ:", &long_time(form.old_due_at), BODY);
     sheet.clear_float();
     sheet.paragraph(
         &[
             ("Tuy nhiên đến nay, ", Regular),
-            (&form.issuer.unit, Regular),
+            (&form.letter.issuer.unit, Regular),
             (
                 " chưa trả được kết quả giải quyết hồ sơ của Ông/Bà đúng thời hạn ghi trên Giấy tiếp nhận hồ sơ và hẹn \
                  trả kết quả.",
@@ -346,7 +320,7 @@ pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8
     sheet.paragraph(
         &[
             ("Sự chậm trễ này đã gây phiền hà cho Ông/Bà. ", Regular),
-            (&form.issuer.unit, Regular),
+            (&form.letter.issuer.unit, Regular),
             (" xin lỗi Ông/Bà và sẽ trả kết quả giải quyết hồ sơ cho Ông/Bà vào lúc ", Regular),
             (&long_time(form.new_due_at), Bold),
             (".", Regular),
@@ -356,32 +330,30 @@ pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8
         0.0,
     );
     sheet.plain("Xin trân trọng cảm ơn sự hợp tác của Ông/Bà./.", BODY);
-    sign_with_recipients(&mut sheet, &form.recipients, &form.signer, "(Ký, ghi rõ họ tên và đóng dấu)");
-    sheet.finish()
+    close_letter(sheet, &form.letter)
 }
 
 /// Renders the stop notice on A5 portrait; under Circular 01/2018, which has no such form, it is
 /// printed without a form number.
 pub fn render_stop_notice(form: &StopNotice, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
-    let mut sheet = letter(FormKind::StopNotice, numbering, &form.issuer, form.issued_on, &form.dossier, &form.number)?;
-    sheet.field("Kính gửi: Ông/Bà", &form.applicant.name, BODY);
+    let mut sheet = open_letter(FormKind::StopNotice, numbering, &form.letter)?;
     sheet.paragraph(
         &[
             ("Lúc ", Regular),
-            (&long_time(form.received_at), Regular),
+            (&long_time(form.letter.received_at), Regular),
             (", ", Regular),
-            (&form.issuer.unit, Regular),
+            (&form.letter.issuer.unit, Regular),
             (" tiếp nhận hồ sơ của Ông/Bà.", Regular),
         ],
         BODY,
         Align::Left,
         0.0,
     );
-    sheet.field("Nội dung yêu cầu giải quyết:", &form.procedure, BODY);
+    sheet.field("Nội dung yêu cầu giải quyết:", &form.letter.procedure, BODY);
     sheet.clear_float();
     sheet.paragraph(
         &[
-            (&form.issuer.unit, Regular),
+            (&form.letter.issuer.unit, Regular),
             (" thông báo dừng giải quyết hồ sơ nêu trên kể từ ", Regular),
             (&long_time(form.stopped_at), Bold),
             (".", Regular),
@@ -408,6 +380,5 @@ pub fn render_stop_notice(form: &StopNotice, numbering: FormNumbering) -> Result
         sheet.plain(&form.next_steps, BODY);
     }
     sheet.plain("Xin thông báo để Ông/Bà được biết./.", BODY);
-    sign_with_recipients(&mut sheet, &form.recipients, &form.signer, "(Ký, ghi rõ họ tên và đóng dấu)");
-    sheet.finish()
+    close_letter(sheet, &form.letter)
 }
