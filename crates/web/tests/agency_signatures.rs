@@ -13,7 +13,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use common::{issue_result, verify_upload, TestApp};
-use motcua_app::pki::{init_test_ca, AgencySigners, AgencyToCertify, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE};
+use motcua_app::pki::{
+    init_test_ca, load_trust, AgencySigners, AgencyToCertify, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE,
+};
 use motcua_signing::pades::{sign_pdf, SignatureOptions};
 use motcua_signing::x509::{CertificateUse, Subject, TestCa};
 use motcua_testkit::{on_both_engines, TestEngine};
@@ -25,6 +27,7 @@ on_both_engines!(
     a_stop_notice_is_numbered_and_signed_by_the_head,
     a_refusal_after_appraisal_is_the_deciding_agencys_document,
     register_entries_run_on_per_desk_and_year,
+    the_verification_page_validates_the_pdf_signatures,
 );
 
 /// The agency whose officers are the demo accounts `chuyenvien` and `lanhdao`.
@@ -53,7 +56,14 @@ fn pki() -> &'static Path {
 
 async fn spawn(engine: TestEngine) -> TestApp {
     let signers = AgencySigners::load(pki()).unwrap();
-    let config = motcua_web::Config { signers: std::sync::Arc::new(signers), ..Default::default() };
+    // The verification page trusts the test CA's root, as `serve` does in a demo.
+    let trust = load_trust(pki(), &[], &[]).unwrap();
+    assert_eq!(trust.roots().len(), 1);
+    let config = motcua_web::Config {
+        signers: std::sync::Arc::new(signers),
+        trust: std::sync::Arc::new(trust),
+        ..Default::default()
+    };
     TestApp::spawn_with(engine, config).await
 }
 
@@ -338,6 +348,81 @@ async fn register_entries_run_on_per_desk_and_year(engine: TestEngine) {
     for (entry, code) in ["01", "02"].iter().zip(&codes) {
         assert!(text.contains(&format!("{entry} {code}")), "{entry} {code} missing from the register: {text}");
     }
+}
+
+/// The public verification page validates the PDF signatures of an uploaded file: an issued
+/// form is reported intact, trusted and signed by the unit that issued it, and the system's
+/// record (the second check) knows it; one changed byte is reported as a broken signature.
+async fn the_verification_page_validates_the_pdf_signatures(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    let app = spawn(engine).await;
+    let code = received(&app).await;
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let receipt = res.bytes().await.unwrap().to_vec();
+
+    let visitor = browser();
+    let check = |bytes: Vec<u8>| {
+        let (visitor, app) = (visitor.clone(), &app);
+        async move {
+            let html = visitor.get(app.url("/xac-thuc")).send().await.unwrap().text().await.unwrap();
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", common::csrf_of(&html))
+                .part("file", reqwest::multipart::Part::bytes(bytes).file_name("tiep-nhan.pdf"));
+            let res = visitor.post(app.url("/xac-thuc")).multipart(form).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            res.text().await.unwrap()
+        }
+    };
+    let html = check(receipt.clone()).await;
+    for expected in [
+        "id=\"signatures-valid\"",
+        "id=\"signature-1-valid\"",
+        "id=\"signature-1-intact\"",
+        "id=\"signature-1-trusted\"",
+        &format!("id=\"signature-1-signer\">{CENTRE}</dd>"),
+        "Nguyên vẹn: nội dung được ký không bị thay đổi.",
+        "Tin cậy: chuỗi chứng thư số dẫn đến chứng thư gốc CA thử nghiệm motcua.",
+        "Toàn bộ tệp.",
+        // No CRL is configured: said so, never reported as checked.
+        "Chưa kiểm tra: máy chủ chưa được cấu hình danh sách chứng thư bị thu hồi (CRL).",
+        // The second, offline check: the system's record of the form.
+        "id=\"verdict-authentic\"",
+    ] {
+        assert!(html.contains(expected), "{expected} missing: {html}");
+    }
+    assert!(!html.contains("signature-2"), "one signature only: {html}");
+
+    let mut changed = receipt.clone();
+    let at = changed.iter().position(|&b| b == b'\n').unwrap() + 2;
+    changed[at] ^= 0x01;
+    let html = check(changed).await;
+    for expected in [
+        "id=\"signatures-not-valid\"",
+        "id=\"signature-1-invalid\"",
+        "id=\"signature-1-broken\"",
+        "Đã bị thay đổi: nội dung tệp khác với nội dung đã được ký.",
+        &format!("id=\"signature-1-signer\">{CENTRE}</dd>"),
+        "id=\"verdict-not-authentic\"",
+    ] {
+        assert!(html.contains(expected), "{expected} missing: {html}");
+    }
+
+    // An electronic result, signed by the deciding agency: the API says the same in JSON.
+    let (_, result) = issue_result(&app, decision("Quyet dinh so 14/QD-STP")).await;
+    let v = verify_upload(&app, result).await;
+    assert_eq!(v["verdict"], "authentic", "{v}");
+    let signatures = v["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 1, "{v}");
+    let s = &signatures[0];
+    assert_eq!((s["valid"].as_bool(), s["signer"].as_str()), (Some(true), Some(JUSTICE)), "{v}");
+    assert_eq!((s["integrity"].as_str(), s["chain"].as_str()), (Some("intact"), Some("trusted")), "{v}");
+    assert_eq!((s["covers_whole_file"].as_bool(), s["revocation"].as_str()), (Some(true), Some("not_checked")));
+    // A file without any PDF signature has none.
+    let v = verify_upload(&app, decision("khong ky")).await;
+    assert_eq!(v["signatures"], serde_json::json!([]), "{v}");
 }
 
 /// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.
