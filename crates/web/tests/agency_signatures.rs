@@ -28,6 +28,8 @@ on_both_engines!(
     a_refusal_after_appraisal_is_the_deciding_agencys_document,
     register_entries_run_on_per_desk_and_year,
     the_verification_page_validates_the_pdf_signatures,
+    an_external_timestamp_authority_makes_every_signature_b_t,
+    without_its_timestamp_authority_nothing_is_issued,
 );
 
 /// The agency whose officers are the demo accounts `chuyenvien` and `lanhdao`.
@@ -55,6 +57,15 @@ fn pki() -> &'static Path {
 }
 
 async fn spawn(engine: TestEngine) -> TestApp {
+    spawn_with_tsa(engine, None).await
+}
+
+/// [`spawn`], every signature timestamped by the authority at `tsa_url` over HTTP.
+async fn spawn_with_tsa(engine: TestEngine, tsa_url: Option<&str>) -> TestApp {
+    let timestamp_authority = tsa_url.map(|url| {
+        let tsa = motcua_web::tsa_client::HttpTimestampAuthority::new(url, std::time::Duration::from_secs(5)).unwrap();
+        std::sync::Arc::new(tsa) as std::sync::Arc<dyn motcua_signing::tsa::TimestampAuthority>
+    });
     let signers = AgencySigners::load(pki()).unwrap();
     // The verification page trusts the test CA's root, as `serve` does in a demo.
     let trust = load_trust(pki(), &[], &[]).unwrap();
@@ -62,6 +73,7 @@ async fn spawn(engine: TestEngine) -> TestApp {
     let config = motcua_web::Config {
         signers: std::sync::Arc::new(signers),
         trust: std::sync::Arc::new(trust),
+        timestamp_authority,
         ..Default::default()
     };
     TestApp::spawn_with(engine, config).await
@@ -423,6 +435,127 @@ async fn the_verification_page_validates_the_pdf_signatures(engine: TestEngine) 
     // A file without any PDF signature has none.
     let v = verify_upload(&app, decision("khong ky")).await;
     assert_eq!(v["signatures"], serde_json::json!([]), "{v}");
+}
+
+/// An RFC 3161 timestamp authority no code of motcua wrote: OpenSSL's `openssl ts -reply` behind
+/// scripts/openssl_tsa.py, with a timestamping certificate of the test CA. Stopped when dropped.
+struct OpensslTsa {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl OpensslTsa {
+    fn start() -> OpensslTsa {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let password = std::fs::read_to_string(pki().join(CA_SECRET_FILE)).unwrap();
+        let ca = TestCa::from_pkcs12(&std::fs::read(pki().join(CA_FILE)).unwrap(), password.trim()).unwrap();
+        let tsa = ca.issue(&Subject::new("TSA OpenSSL thử nghiệm"), CertificateUse::Timestamping).unwrap();
+        let write = |name: &str, text: String| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let cert = write("tsa.pem", motcua_signing::x509::certificate_to_pem(tsa.certificate()).unwrap());
+        let key = write("tsa-key.pem", tsa.private_key_pem().unwrap());
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/openssl_tsa.py");
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg("--cert")
+            .arg(&cert)
+            .arg("--key")
+            .arg(&key)
+            .arg("--chain")
+            .arg(pki().join(CA_CERTIFICATE_FILE))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 (scripts/openssl_tsa.py)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("openssl_tsa.py said {line:?}"));
+        OpensslTsa { child, url: format!("http://127.0.0.1:{port}/tsa"), _dir: dir }
+    }
+}
+
+impl Drop for OpensslTsa {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// With `--tsa-url`, the receipt issued at reception and the electronic result carry the
+/// external authority's timestamp (PAdES B-T): pyHanko finds it sound and trusted, and the
+/// public page reports it, with the authority's name and a time of now.
+async fn an_external_timestamp_authority_makes_every_signature_b_t(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    let tsa = OpensslTsa::start();
+    let app = spawn_with_tsa(engine, Some(&tsa.url)).await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let code = received(&app).await;
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let receipt = res.bytes().await.unwrap().to_vec();
+    let (_, result) = issue_result(&app, decision("Quyet dinh so 15/QD-STP")).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, signer) in [("tiep-nhan", &receipt, CENTRE), ("ket-qua", &result, JUSTICE)] {
+        let file = dir.path().join(format!("{name}.pdf"));
+        std::fs::write(&file, bytes).unwrap();
+        assert_pdfsig_valid(&file, &[signer]);
+        let report = assert_pyhanko_valid(&file, 1);
+        if !report.is_empty() {
+            assert!(report.contains("The timestamp token is cryptographically sound."), "{name}: {report}");
+            assert!(report.contains("The TSA certificate is trusted."), "{name}: {report}");
+        }
+        let v = verify_upload(&app, bytes.clone()).await;
+        let s = &v["signatures"][0];
+        assert_eq!((s["valid"].as_bool(), s["signer"].as_str()), (Some(true), Some(signer)), "{v}");
+        let stamp = &s["timestamp"];
+        assert_eq!((stamp["intact"].as_bool(), stamp["trusted"].as_bool()), (Some(true), Some(true)), "{v}");
+        assert_eq!(stamp["authority"], "TSA OpenSSL thử nghiệm", "{v}");
+        let at = chrono::DateTime::parse_from_rfc3339(stamp["time"].as_str().unwrap()).unwrap();
+        assert!(at >= before && at <= chrono::Utc::now() + chrono::Duration::seconds(5), "{v}");
+        assert_eq!(s["signed_at"], stamp["time"], "the signing time is the timestamp's: {v}");
+    }
+}
+
+/// A configured authority that does not answer: nothing goes out at B-B. The reception itself
+/// is recorded, but its receipt is not issued (503 at its download, until the authority
+/// answers); the result is not issued at all, the officer told why (503 `unavailable`).
+async fn without_its_timestamp_authority_nothing_is_issued(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    use serde_json::json;
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = spawn_with_tsa(engine, Some(&format!("http://127.0.0.1:{port}/tsa"))).await;
+    let code = received(&app).await;
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 503);
+
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let spec = app.login("chuyenvien").await;
+    let (s, d) = app.post_json(&url, Some(&spec), json!({"action": "forward"})).await;
+    assert_eq!(s, 200, "{d}");
+    let leader = app.login("lanhdao").await;
+    let form = reqwest::multipart::Form::new().text("action", "issue_result").part(
+        "result",
+        reqwest::multipart::Part::bytes(decision("Quyet dinh so 16/QD-STP"))
+            .file_name("quyet-dinh.pdf")
+            .mime_str("application/pdf")
+            .unwrap(),
+    );
+    let (s, d) = app.post_multipart(&url, Some(&leader), form).await;
+    assert_eq!((s, d["error"]["code"].as_str()), (503, Some("unavailable")), "{d}");
+    let message = d["error"]["message"].as_str().unwrap();
+    assert!(message.contains("dấu thời gian"), "{message}");
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&leader)).await;
+    assert_eq!(d["status"], "processing", "the result was not issued: {d}");
 }
 
 /// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.
