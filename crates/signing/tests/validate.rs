@@ -224,3 +224,57 @@ fn an_rsa_pss_signature_is_reported_unchecked_not_broken() {
     assert_eq!(reports[0].integrity, Integrity::Unsupported("RSASSA-PSS".into()), "{:#?}", reports[0]);
     assert!(!reports[0].is_valid());
 }
+
+/// A CRL of the test CA made by OpenSSL (`openssl ca -gencrl`) listing `revoked`, in PEM.
+fn openssl_crl(ws: &Workspace, revoked: &[&motcua_signing::x509::Certificate]) -> Vec<u8> {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).current_dir(ws.dir.path()).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    ws.write("ca.p12", &pki().ca.to_pkcs12("x").unwrap());
+    run(&["pkcs12", "-in", "ca.p12", "-passin", "pass:x", "-nodes", "-nocerts", "-out", "ca.key"]);
+    ws.write("ca.pem", certificate_to_pem(pki().ca.certificate()).unwrap().as_bytes());
+    let mut index = String::new();
+    for (i, certificate) in revoked.iter().enumerate() {
+        ws.write(&format!("revoked{i}.pem"), certificate_to_pem(certificate).unwrap().as_bytes());
+        let serial = run(&["x509", "-in", &format!("revoked{i}.pem"), "-noout", "-serial"]);
+        let serial = serial.trim().trim_start_matches("serial=");
+        index.push_str(&format!("R\t391231235959Z\t260101000000Z\t{serial}\tunknown\t/CN=revoked{i}\n"));
+    }
+    ws.write("index.txt", index.as_bytes());
+    ws.write("crlnumber", b"01\n");
+    let dir = ws.dir.path().display();
+    let config = format!(
+        "[ca]\ndefault_ca = test\n[test]\ndatabase = {dir}/index.txt\ncrlnumber = {dir}/crlnumber\n\
+         default_md = sha256\ndefault_crl_days = 1\n"
+    );
+    ws.write("ca.cnf", config.as_bytes());
+    run(&["ca", "-gencrl", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-out", "crl.pem"]);
+    std::fs::read(ws.dir.path().join("crl.pem")).unwrap()
+}
+
+#[test]
+fn revocation_is_looked_up_in_the_crls_given() {
+    use motcua_signing::validate::crl_from_bytes;
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipped: openssl is missing");
+        return;
+    }
+    let ws = Workspace::new();
+    let crl = crl_from_bytes(&openssl_crl(&ws, &[pki().agency.certificate()])).unwrap();
+    let trust = TrustStore::new(vec![pki().ca.certificate().clone()], vec![crl]);
+    let by_agency = sign_as_agency(&receipt(), &SignatureOptions::default());
+    let report = &validate_pdf(&by_agency, &trust, Utc::now())[0];
+    let Revocation::Revoked(at) = report.revocation else { panic!("{report:#?}") };
+    assert_eq!(at.to_rfc3339(), "2026-01-01T00:00:00+00:00");
+    assert!(!report.is_valid());
+    // Another holder of the same CA, not listed: good.
+    let by_officer = sign_pdf(&receipt(), &pki().officer.signer().unwrap(), &SignatureOptions::default()).unwrap();
+    let report = &validate_pdf(&by_officer, &trust, Utc::now())[0];
+    assert_eq!(report.revocation, Revocation::Good);
+    assert!(report.is_valid(), "{report:#?}");
+    // A CRL that is not current says nothing: unknown, not good.
+    let report = &validate_pdf(&by_officer, &trust, Utc::now() + chrono::Duration::days(3))[0];
+    assert_eq!(report.revocation, Revocation::Unknown);
+}
