@@ -29,6 +29,9 @@ pub enum ErrorKind {
     BadRequest,
     /// 500: our fault; details are logged only.
     Internal,
+    /// 503: a service the act needs (the timestamp authority) does not answer; worth trying
+    /// again later.
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -44,6 +47,7 @@ impl ErrorKind {
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::BadRequest => "bad_request",
             ErrorKind::Internal => "internal",
+            ErrorKind::Unavailable => "unavailable",
         }
     }
 
@@ -59,6 +63,7 @@ impl ErrorKind {
             ErrorKind::RateLimited => "error-rate-limited",
             ErrorKind::BadRequest => "error-bad-request",
             ErrorKind::Internal => "error-internal",
+            ErrorKind::Unavailable => "error-unavailable",
         }
     }
 }
@@ -104,6 +109,22 @@ impl AppError {
         let cause = cause.to_string();
         tracing::error!(%cause, "internal error");
         Self { cause: Some(cause.into()), ..Self::new(ErrorKind::Internal) }
+    }
+}
+
+impl AppError {
+    /// 503 for a signature that could not be made because the timestamp authority failed (the
+    /// cause is logged), 500 for any other signing failure.
+    pub fn signing(e: motcua_signing::pades::PadesError) -> Self {
+        use motcua_signing::pades::PadesError;
+        use motcua_signing::signer::PkiError;
+        match e {
+            PadesError::Pki(PkiError::Timestamp(cause)) => {
+                tracing::error!(%cause, "the timestamp authority failed: nothing was signed");
+                Self { cause: Some(cause.into()), ..Self::with(ErrorKind::Unavailable, "error-timestamp-unavailable") }
+            }
+            other => Self::internal(other),
+        }
     }
 }
 

@@ -142,11 +142,12 @@ pub(crate) async fn sign(
         location: state.config.place.clone(),
         contact: state.config.verify_url("").trim_end_matches('/').to_string(),
         at,
+        timestamp_authority: state.config.timestamp_authority.clone(),
     };
     let signed = tokio::task::spawn_blocking(move || signature.sign(&pdf))
         .await
         .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
+        .map_err(AppError::signing)?;
     Ok((signed, true))
 }
 

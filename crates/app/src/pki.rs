@@ -19,6 +19,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 
 use motcua_signing::signer::{Pkcs12Signer, PkiError, Signer};
+use motcua_signing::tsa::TimestampAuthority;
+use motcua_signing::validate::TrustStore;
 use motcua_signing::x509::{certificate_to_pem, common_name, CertificateUse, Subject, TestCa};
 
 /// The test CA's key and certificate, a PKCS#12 file.
@@ -215,6 +217,31 @@ pub fn import_agency(dir: &Path, code: &str, p12: &[u8], password: &str) -> Resu
     Ok(signer.certificate_chain().first().and_then(common_name).unwrap_or_default())
 }
 
+/// What the public verification page trusts: the certificates of every `roots` file (PEM with
+/// one or more certificates, or DER), the test CA's root when `dir` has one (a demo, or a
+/// province trying motcua before its CA's certificates arrive), and the CRLs of `crls`. Read once
+/// at start; an unreadable file stops the server rather than silently trusting less.
+pub fn load_trust(dir: &Path, roots: &[PathBuf], crls: &[PathBuf]) -> Result<TrustStore, PkiFileError> {
+    use motcua_signing::validate::{certificates_from_bytes, crl_from_bytes};
+    let mut certificates = Vec::new();
+    let test_root = dir.join(CA_CERTIFICATE_FILE);
+    let files = roots.iter().cloned().chain(test_root.exists().then_some(test_root));
+    for path in files {
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        for certificate in certificates_from_bytes(&bytes).map_err(pki(&path))? {
+            if !certificates.contains(&certificate) {
+                certificates.push(certificate);
+            }
+        }
+    }
+    let mut lists = Vec::new();
+    for path in crls {
+        let bytes = std::fs::read(path).map_err(io(path))?;
+        lists.push(crl_from_bytes(&bytes).map_err(pki(path))?);
+    }
+    Ok(TrustStore::new(certificates, lists))
+}
+
 /// The signer of every agency that has a certificate, loaded once at start.
 pub struct AgencySigners {
     signers: HashMap<String, Arc<dyn Signer>>,
@@ -305,6 +332,8 @@ pub(crate) struct AgencySignature {
     pub(crate) location: String,
     pub(crate) contact: String,
     pub(crate) at: DateTime<Utc>,
+    /// The timestamp authority that makes the signature B-T, when one is configured.
+    pub(crate) timestamp_authority: Option<Arc<dyn TimestampAuthority>>,
 }
 
 impl AgencySignature {
@@ -334,6 +363,7 @@ impl AgencySignature {
             location: Some(self.location.clone()),
             contact_info: Some(self.contact.clone()),
             appearance: Some(appearance),
+            timestamp_authority: self.timestamp_authority.as_deref(),
             ..Default::default()
         };
         sign_pdf(pdf, self.signer.as_ref(), &options)

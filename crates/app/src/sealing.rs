@@ -13,6 +13,9 @@
 use chrono::{DateTime, Utc};
 use motcua_domain::code::VerificationCode;
 use motcua_domain::dossier::AttachmentPurpose;
+use motcua_signing::pades::PadesError;
+use motcua_signing::signer::PkiError;
+use motcua_signing::validate::{validate_pdf, SignatureReport};
 use motcua_signing::{PublicKey, Signature};
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{Dossier, NewAttachment};
@@ -65,6 +68,7 @@ pub(crate) async fn seal_result(
         // so that the public page can tell a changed copy of this result from an unknown file.
         contact: format!("{verify_url} {}{}", motcua_render::SEAL_KEYWORD, code.as_str()),
         at: now,
+        timestamp_authority: state.config.timestamp_authority.clone(),
     });
     let mut result = motcua_render::ElectronicResult {
         issuer: state.issuer(&p.agency),
@@ -95,6 +99,9 @@ pub(crate) async fn seal_result(
             Some(signature) if result.issued.content_type == "application/pdf" => {
                 match signature.sign(&result.issued.bytes) {
                     Ok(bytes) => Some(bytes),
+                    // The authority failing is no reason to lay the PDF out again: the result is
+                    // not issued at all (see `Config::timestamp_authority`).
+                    Err(e @ PadesError::Pki(PkiError::Timestamp(_))) => return Err(AppError::signing(e)),
                     Err(e) => {
                         tracing::warn!(
                             "the result of {dossier_code} cannot be signed as the PDF it is ({e}): it is laid into \
@@ -111,7 +118,7 @@ pub(crate) async fn seal_result(
             None => {
                 let rendered = motcua_render::render_electronic_result(&result).map_err(AppError::internal)?;
                 match &agency_signature {
-                    Some(signature) => signature.sign(&rendered).map_err(AppError::internal)?,
+                    Some(signature) => signature.sign(&rendered).map_err(AppError::signing)?,
                     None => rendered,
                 }
             }
@@ -205,6 +212,10 @@ pub struct FileCheck {
     /// The legal form the file is, when it is one the system issued (a receipt, a supplement
     /// request...), byte for byte.
     pub form: Option<IssuedFormView>,
+    /// The PDF signatures in the file, oldest first, each checked against the configured trust
+    /// roots (`motcua_signing::validate`): the check anyone can repeat with a PDF reader, where
+    /// the lookup above is the system's own record.
+    pub signatures: Vec<SignatureReport>,
 }
 
 /// A form the system issued, as the public may see it: which form, of which dossier, when.
@@ -268,15 +279,30 @@ pub async fn check_code(state: &AppState, typed: &str) -> AppResult<SealView> {
     view(state, seal, &sha256).await
 }
 
-/// Checks a file: authentic when its SHA-256 is that of a sealed result and the seal's signature
+/// Checks a file: its PDF signatures (see [`FileCheck::signatures`]), and whether it is a file the
+/// system issued: authentic when its SHA-256 is that of a sealed result and the seal's signature
 /// verifies over it with the seal's public key, or that of a form the system issued; modified
 /// when it names a known result's code but is not that file; unknown otherwise.
-pub async fn check_file(state: &AppState, bytes: &[u8]) -> AppResult<FileCheck> {
+pub async fn check_file(state: &AppState, bytes: &bytes::Bytes) -> AppResult<FileCheck> {
+    // Hashing and parsing a large PDF and the RSA checks take milliseconds: off the runtime.
+    let (file, trust) = (bytes.clone(), state.config.trust.clone());
+    let signatures = tokio::task::spawn_blocking(move || validate_pdf(&file, &trust, Utc::now()))
+        .await
+        .map_err(AppError::internal)?;
+    let (verdict, sha256, seal, form) = look_up(state, bytes).await?;
+    Ok(FileCheck { verdict, sha256, seal, form, signatures })
+}
+
+/// The system's own record of a file: the seal or the issued form with its SHA-256.
+async fn look_up(
+    state: &AppState,
+    bytes: &[u8],
+) -> AppResult<(Verdict, String, Option<SealView>, Option<IssuedFormView>)> {
     let sha256 = hex::encode(motcua_signing::digest(bytes));
     if let Some(seal) = seals::by_sha256(&state.db, &sha256).await? {
         let v = view(state, seal, &sha256).await?;
         let verdict = if v.signature_valid { Verdict::Authentic } else { Verdict::Modified };
-        return Ok(FileCheck { verdict, sha256, seal: Some(v), form: None });
+        return Ok((verdict, sha256, Some(v), None));
     }
     let claimed = motcua_render::claimed_code(bytes).and_then(|c| VerificationCode::parse(&c));
     if let Some(code) = claimed {
@@ -286,7 +312,7 @@ pub async fn check_file(state: &AppState, bytes: &[u8]) -> AppResult<FileCheck> 
                 let mut v = view(state, seal, &stored).await?;
                 // Whatever its seal says, this file is not the one signed.
                 v.signature_valid = false;
-                return Ok(FileCheck { verdict: Verdict::Modified, sha256, seal: Some(v), form: None });
+                return Ok((Verdict::Modified, sha256, Some(v), None));
             }
             Err(StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
@@ -297,9 +323,9 @@ pub async fn check_file(state: &AppState, bytes: &[u8]) -> AppResult<FileCheck> 
         let title = motcua_render::FormKind::from_key(&form.kind).map_or("", |k| k.title());
         let dossier = motcua_store::dossiers::by_id(&state.db, form.dossier_id).await?;
         let form = IssuedFormView { title, dossier_code: dossier.code, issued_at: form.issued_at, signed: form.signed };
-        return Ok(FileCheck { verdict: Verdict::Authentic, sha256, seal: None, form: Some(form) });
+        return Ok((Verdict::Authentic, sha256, None, Some(form)));
     }
-    Ok(FileCheck { verdict: Verdict::Unknown, sha256, seal: None, form: None })
+    Ok((Verdict::Unknown, sha256, None, None))
 }
 
 #[cfg(test)]

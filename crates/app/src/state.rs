@@ -45,6 +45,14 @@ pub struct Config {
     /// agency PAdES-signs the electronic results it issues. None by default: results then carry
     /// the system's Ed25519 seal only.
     pub signers: std::sync::Arc<crate::pki::AgencySigners>,
+    /// What the public verification page checks uploaded PDFs' signatures against: the trust
+    /// roots (`--trust-roots`, and the test CA's root in a demo) and the CRLs (`--crl`). Empty by
+    /// default: every signature is then reported as not chaining to a trusted root.
+    pub trust: std::sync::Arc<motcua_signing::validate::TrustStore>,
+    /// The RFC 3161 timestamp authority (`--tsa-url`) that makes every PDF signature B-T. When
+    /// one is configured and does not answer, nothing is signed or issued at B-B instead: a form
+    /// is kept byte for byte once issued, so a missing timestamp could never be added later.
+    pub timestamp_authority: Option<std::sync::Arc<dyn motcua_signing::tsa::TimestampAuthority>>,
 }
 
 impl Config {
@@ -86,6 +94,8 @@ impl Default for Config {
             keys_dir: None,
             metrics: false,
             signers: std::sync::Arc::new(crate::pki::AgencySigners::none()),
+            trust: std::sync::Arc::default(),
+            timestamp_authority: None,
         }
     }
 }

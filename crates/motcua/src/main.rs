@@ -90,7 +90,7 @@ enum Command {
         #[arg(long, env = "MOTCUA_METRICS", value_parser = clap::builder::BoolishValueParser::new())]
         metrics: bool,
         #[command(flatten)]
-        sms: Box<SmsOptions>,
+        services: Box<ServiceOptions>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -165,6 +165,37 @@ struct SmsOptions {
     /// The gateway's test mode: requests are checked, nothing is sent or charged.
     #[arg(long, env = "MOTCUA_SMS_SANDBOX")]
     sms_sandbox: bool,
+}
+
+/// The options of `serve` for the services it reaches or is checked against, in one box so that
+/// the command enum stays small.
+#[derive(clap::Args)]
+struct ServiceOptions {
+    #[command(flatten)]
+    sms: SmsOptions,
+    #[command(flatten)]
+    pdf_signatures: PdfSignatureOptions,
+}
+
+/// The PDF signatures: the timestamp authority that makes issued PDFs' signatures B-T, and what
+/// the public verification page checks uploaded PDFs' signatures against.
+#[derive(clap::Args)]
+struct PdfSignatureOptions {
+    /// An RFC 3161 timestamp authority (http:// or https://, `application/timestamp-query`): every
+    /// PDF signature then carries its timestamp (PAdES B-T). When it does not answer, the act
+    /// that would issue the PDF fails (results) or its form waits for its first download
+    /// (forms): nothing is issued without the timestamp, since an issued PDF never changes.
+    #[arg(long, env = "MOTCUA_TSA_URL")]
+    tsa_url: Option<String>,
+    /// Root certificates the verification page trusts (PEM files with one or more
+    /// certificates, or DER; repeat the option or separate with commas). The test CA's root
+    /// (<data>/pki/ca.pem) is trusted as well when it exists.
+    #[arg(long, env = "MOTCUA_TRUST_ROOTS", value_delimiter = ',')]
+    trust_roots: Vec<PathBuf>,
+    /// Certificate revocation lists (DER or PEM) the verification page checks signers against;
+    /// without any, it says revocation was not checked.
+    #[arg(long, env = "MOTCUA_CRL", value_delimiter = ',')]
+    crl: Vec<PathBuf>,
 }
 
 impl SmsOptions {
@@ -593,8 +624,9 @@ async fn run(cli: Cli) -> Result<()> {
             smtp_url,
             mail_from,
             metrics,
-            sms,
+            services,
         } => {
+            let (sms, pdf_signatures) = (&services.sms, &services.pdf_signatures);
             let form_numbering: motcua_render::FormNumbering =
                 form_numbering.parse().map_err(|e| anyhow::anyhow!("--form-numbering: {e}"))?;
             let code_pattern = DossierCodePattern::parse(code_pattern)?;
@@ -658,6 +690,23 @@ async fn run(cli: Cli) -> Result<()> {
                     pki.display()
                 );
             }
+            let trust = motcua_app::pki::load_trust(&pki, &pdf_signatures.trust_roots, &pdf_signatures.crl)
+                .context("cannot read the trust roots or CRLs of the verification page")?;
+            if trust.roots().is_empty() {
+                tracing::warn!(
+                    "no trust roots (--trust-roots, MOTCUA_TRUST_ROOTS): the verification page reports every PDF \
+                     signature as not chaining to a trusted root"
+                );
+            }
+            let timestamp_authority = match pdf_signatures.tsa_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                Some(url) => {
+                    let tsa = motcua_web::tsa_client::HttpTimestampAuthority::new(url, motcua_web::tsa_client::TIMEOUT)
+                        .map_err(|e| anyhow::anyhow!("--tsa-url: {e}"))?;
+                    let tsa: std::sync::Arc<dyn motcua_signing::tsa::TimestampAuthority> = std::sync::Arc::new(tsa);
+                    Some(tsa)
+                }
+                None => None,
+            };
             let config = Config {
                 code_pattern,
                 secure_cookies: *secure_cookies,
@@ -668,6 +717,8 @@ async fn run(cli: Cli) -> Result<()> {
                 keys_dir: Some(keys_dir(&cli.data)),
                 metrics: *metrics,
                 signers: std::sync::Arc::new(signers),
+                trust: std::sync::Arc::new(trust),
+                timestamp_authority,
                 ..Config::default()
             };
             // Opened here first for a clear error: the server's own opening reports no cause.

@@ -4,6 +4,8 @@
 //!   fee receipts, electronic results), with an X.509 certificate whose key is in a PKCS#12
 //!   file ([`signer::Pkcs12Signer`]) or on a PKCS#11 token ([`pkcs11::Pkcs11Signer`]), optionally
 //!   timestamped ([`tsa`]); [`x509`] makes a local test CA for the demo and the tests.
+//! - [`validate`]: the PAdES signatures of any PDF checked against trust roots and CRLs, for the
+//!   public verification page.
 //! - The Ed25519 seals of electronic results, below: a second check that needs nothing but the
 //!   public key.
 //!
@@ -32,6 +34,7 @@ pub mod pades;
 pub mod pkcs11;
 pub mod signer;
 pub mod tsa;
+pub mod validate;
 pub mod x509;
 
 use std::fs;

@@ -28,15 +28,15 @@ const LOCAL_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1
 
 /// A timestamp authority: takes a DER `TimeStampReq` and returns the DER `TimeStampResp`, as
 /// RFC 3161 section 3.4 carries them over HTTP.
-pub trait TimestampAuthority: Send + Sync {
+pub trait TimestampAuthority: Send + Sync + std::fmt::Debug {
     /// One request, one response. Transport failures are reported as [`PkiError::Timestamp`].
     fn timestamp(&self, request: &[u8]) -> Result<Vec<u8>, PkiError>;
 }
 
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct MessageImprint {
-    hash_algorithm: AlgorithmIdentifierOwned,
-    hashed_message: OctetString,
+pub(crate) struct MessageImprint {
+    pub(crate) hash_algorithm: AlgorithmIdentifierOwned,
+    pub(crate) hashed_message: OctetString,
 }
 
 /// TimeStampReq (RFC 3161 section 2.4.1).
@@ -73,7 +73,7 @@ struct TimeStampResp {
 }
 
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct Accuracy {
+pub(crate) struct Accuracy {
     #[asn1(optional = "true")]
     seconds: Option<u32>,
     #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
@@ -86,22 +86,22 @@ struct Accuracy {
 /// second, which DER's GeneralizedTime of this crate does not read, and only the validator needs
 /// it.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct TstInfo {
-    version: u8,
-    policy: ObjectIdentifier,
-    message_imprint: MessageImprint,
-    serial_number: Int,
-    gen_time: Any,
+pub(crate) struct TstInfo {
+    pub(crate) version: u8,
+    pub(crate) policy: ObjectIdentifier,
+    pub(crate) message_imprint: MessageImprint,
+    pub(crate) serial_number: Int,
+    pub(crate) gen_time: Any,
     #[asn1(optional = "true")]
-    accuracy: Option<Accuracy>,
+    pub(crate) accuracy: Option<Accuracy>,
     #[asn1(default = "Default::default")]
-    ordering: bool,
+    pub(crate) ordering: bool,
     #[asn1(optional = "true")]
-    nonce: Option<Int>,
+    pub(crate) nonce: Option<Int>,
     #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
-    tsa: Option<GeneralName>,
+    pub(crate) tsa: Option<GeneralName>,
     #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-    extensions: Option<Extensions>,
+    pub(crate) extensions: Option<Extensions>,
 }
 
 fn imprint(digest: &[u8; 32]) -> Result<MessageImprint, PkiError> {

@@ -14,6 +14,7 @@ mod metrics;
 pub mod pages;
 mod requests;
 pub mod sms_gateway;
+pub mod tsa_client;
 mod uploads;
 
 use std::sync::Arc;

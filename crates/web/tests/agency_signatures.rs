@@ -13,7 +13,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use common::{issue_result, verify_upload, TestApp};
-use motcua_app::pki::{init_test_ca, AgencySigners, AgencyToCertify, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE};
+use motcua_app::pki::{
+    init_test_ca, load_trust, AgencySigners, AgencyToCertify, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE,
+};
 use motcua_signing::pades::{sign_pdf, SignatureOptions};
 use motcua_signing::x509::{CertificateUse, Subject, TestCa};
 use motcua_testkit::{on_both_engines, TestEngine};
@@ -25,6 +27,9 @@ on_both_engines!(
     a_stop_notice_is_numbered_and_signed_by_the_head,
     a_refusal_after_appraisal_is_the_deciding_agencys_document,
     register_entries_run_on_per_desk_and_year,
+    the_verification_page_validates_the_pdf_signatures,
+    an_external_timestamp_authority_makes_every_signature_b_t,
+    without_its_timestamp_authority_nothing_is_issued,
 );
 
 /// The agency whose officers are the demo accounts `chuyenvien` and `lanhdao`.
@@ -52,8 +57,25 @@ fn pki() -> &'static Path {
 }
 
 async fn spawn(engine: TestEngine) -> TestApp {
+    spawn_with_tsa(engine, None).await
+}
+
+/// [`spawn`], every signature timestamped by the authority at `tsa_url` over HTTP.
+async fn spawn_with_tsa(engine: TestEngine, tsa_url: Option<&str>) -> TestApp {
+    let timestamp_authority = tsa_url.map(|url| {
+        let tsa = motcua_web::tsa_client::HttpTimestampAuthority::new(url, std::time::Duration::from_secs(5)).unwrap();
+        std::sync::Arc::new(tsa) as std::sync::Arc<dyn motcua_signing::tsa::TimestampAuthority>
+    });
     let signers = AgencySigners::load(pki()).unwrap();
-    let config = motcua_web::Config { signers: std::sync::Arc::new(signers), ..Default::default() };
+    // The verification page trusts the test CA's root, as `serve` does in a demo.
+    let trust = load_trust(pki(), &[], &[]).unwrap();
+    assert_eq!(trust.roots().len(), 1);
+    let config = motcua_web::Config {
+        signers: std::sync::Arc::new(signers),
+        trust: std::sync::Arc::new(trust),
+        timestamp_authority,
+        ..Default::default()
+    };
     TestApp::spawn_with(engine, config).await
 }
 
@@ -338,6 +360,202 @@ async fn register_entries_run_on_per_desk_and_year(engine: TestEngine) {
     for (entry, code) in ["01", "02"].iter().zip(&codes) {
         assert!(text.contains(&format!("{entry} {code}")), "{entry} {code} missing from the register: {text}");
     }
+}
+
+/// The public verification page validates the PDF signatures of an uploaded file: an issued
+/// form is reported intact, trusted and signed by the unit that issued it, and the system's
+/// record (the second check) knows it; one changed byte is reported as a broken signature.
+async fn the_verification_page_validates_the_pdf_signatures(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    let app = spawn(engine).await;
+    let code = received(&app).await;
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let receipt = res.bytes().await.unwrap().to_vec();
+
+    let visitor = browser();
+    let check = |bytes: Vec<u8>| {
+        let (visitor, app) = (visitor.clone(), &app);
+        async move {
+            let html = visitor.get(app.url("/xac-thuc")).send().await.unwrap().text().await.unwrap();
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", common::csrf_of(&html))
+                .part("file", reqwest::multipart::Part::bytes(bytes).file_name("tiep-nhan.pdf"));
+            let res = visitor.post(app.url("/xac-thuc")).multipart(form).send().await.unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            res.text().await.unwrap()
+        }
+    };
+    let html = check(receipt.clone()).await;
+    for expected in [
+        "id=\"signatures-valid\"",
+        "id=\"signature-1-valid\"",
+        "id=\"signature-1-intact\"",
+        "id=\"signature-1-trusted\"",
+        &format!("id=\"signature-1-signer\">{CENTRE}</dd>"),
+        "Nguyên vẹn: nội dung được ký không bị thay đổi.",
+        "Tin cậy: chuỗi chứng thư số dẫn đến chứng thư gốc CA thử nghiệm motcua.",
+        "Toàn bộ tệp.",
+        // No CRL is configured: said so, never reported as checked.
+        "Chưa kiểm tra: máy chủ chưa được cấu hình danh sách chứng thư bị thu hồi (CRL).",
+        // The second, offline check: the system's record of the form.
+        "id=\"verdict-authentic\"",
+    ] {
+        assert!(html.contains(expected), "{expected} missing: {html}");
+    }
+    assert!(!html.contains("signature-2"), "one signature only: {html}");
+
+    let mut changed = receipt.clone();
+    let at = changed.iter().position(|&b| b == b'\n').unwrap() + 2;
+    changed[at] ^= 0x01;
+    let html = check(changed).await;
+    for expected in [
+        "id=\"signatures-not-valid\"",
+        "id=\"signature-1-invalid\"",
+        "id=\"signature-1-broken\"",
+        "Đã bị thay đổi: nội dung tệp khác với nội dung đã được ký.",
+        &format!("id=\"signature-1-signer\">{CENTRE}</dd>"),
+        "id=\"verdict-not-authentic\"",
+    ] {
+        assert!(html.contains(expected), "{expected} missing: {html}");
+    }
+
+    // An electronic result, signed by the deciding agency: the API says the same in JSON.
+    let (_, result) = issue_result(&app, decision("Quyet dinh so 14/QD-STP")).await;
+    let v = verify_upload(&app, result).await;
+    assert_eq!(v["verdict"], "authentic", "{v}");
+    let signatures = v["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 1, "{v}");
+    let s = &signatures[0];
+    assert_eq!((s["valid"].as_bool(), s["signer"].as_str()), (Some(true), Some(JUSTICE)), "{v}");
+    assert_eq!((s["integrity"].as_str(), s["chain"].as_str()), (Some("intact"), Some("trusted")), "{v}");
+    assert_eq!((s["covers_whole_file"].as_bool(), s["revocation"].as_str()), (Some(true), Some("not_checked")));
+    // A file without any PDF signature has none.
+    let v = verify_upload(&app, decision("khong ky")).await;
+    assert_eq!(v["signatures"], serde_json::json!([]), "{v}");
+}
+
+/// An RFC 3161 timestamp authority no code of motcua wrote: OpenSSL's `openssl ts -reply` behind
+/// scripts/openssl_tsa.py, with a timestamping certificate of the test CA. Stopped when dropped.
+struct OpensslTsa {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl OpensslTsa {
+    fn start() -> OpensslTsa {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let password = std::fs::read_to_string(pki().join(CA_SECRET_FILE)).unwrap();
+        let ca = TestCa::from_pkcs12(&std::fs::read(pki().join(CA_FILE)).unwrap(), password.trim()).unwrap();
+        let tsa = ca.issue(&Subject::new("TSA OpenSSL thử nghiệm"), CertificateUse::Timestamping).unwrap();
+        let write = |name: &str, text: String| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let cert = write("tsa.pem", motcua_signing::x509::certificate_to_pem(tsa.certificate()).unwrap());
+        let key = write("tsa-key.pem", tsa.private_key_pem().unwrap());
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/openssl_tsa.py");
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg("--cert")
+            .arg(&cert)
+            .arg("--key")
+            .arg(&key)
+            .arg("--chain")
+            .arg(pki().join(CA_CERTIFICATE_FILE))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 (scripts/openssl_tsa.py)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("openssl_tsa.py said {line:?}"));
+        OpensslTsa { child, url: format!("http://127.0.0.1:{port}/tsa"), _dir: dir }
+    }
+}
+
+impl Drop for OpensslTsa {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// With `--tsa-url`, the receipt issued at reception and the electronic result carry the
+/// external authority's timestamp (PAdES B-T): pyHanko finds it sound and trusted, and the
+/// public page reports it, with the authority's name and a time of now.
+async fn an_external_timestamp_authority_makes_every_signature_b_t(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    let tsa = OpensslTsa::start();
+    let app = spawn_with_tsa(engine, Some(&tsa.url)).await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let code = received(&app).await;
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let receipt = res.bytes().await.unwrap().to_vec();
+    let (_, result) = issue_result(&app, decision("Quyet dinh so 15/QD-STP")).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, signer) in [("tiep-nhan", &receipt, CENTRE), ("ket-qua", &result, JUSTICE)] {
+        let file = dir.path().join(format!("{name}.pdf"));
+        std::fs::write(&file, bytes).unwrap();
+        assert_pdfsig_valid(&file, &[signer]);
+        let report = assert_pyhanko_valid(&file, 1);
+        if !report.is_empty() {
+            assert!(report.contains("The timestamp token is cryptographically sound."), "{name}: {report}");
+            assert!(report.contains("The TSA certificate is trusted."), "{name}: {report}");
+        }
+        let v = verify_upload(&app, bytes.clone()).await;
+        let s = &v["signatures"][0];
+        assert_eq!((s["valid"].as_bool(), s["signer"].as_str()), (Some(true), Some(signer)), "{v}");
+        let stamp = &s["timestamp"];
+        assert_eq!((stamp["intact"].as_bool(), stamp["trusted"].as_bool()), (Some(true), Some(true)), "{v}");
+        assert_eq!(stamp["authority"], "TSA OpenSSL thử nghiệm", "{v}");
+        let at = chrono::DateTime::parse_from_rfc3339(stamp["time"].as_str().unwrap()).unwrap();
+        assert!(at >= before && at <= chrono::Utc::now() + chrono::Duration::seconds(5), "{v}");
+        assert_eq!(s["signed_at"], stamp["time"], "the signing time is the timestamp's: {v}");
+    }
+}
+
+/// A configured authority that does not answer: nothing goes out at B-B. The reception itself
+/// is recorded, but its receipt is not issued (503 at its download, until the authority
+/// answers); the result is not issued at all, the officer told why (503 `unavailable`).
+async fn without_its_timestamp_authority_nothing_is_issued(engine: TestEngine) {
+    use common::{browser, received, sign_in};
+    use serde_json::json;
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = spawn_with_tsa(engine, Some(&format!("http://127.0.0.1:{port}/tsa"))).await;
+    let code = received(&app).await;
+    let applicant = browser();
+    sign_in(&app, &applicant, "congdan").await;
+    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 503);
+
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let spec = app.login("chuyenvien").await;
+    let (s, d) = app.post_json(&url, Some(&spec), json!({"action": "forward"})).await;
+    assert_eq!(s, 200, "{d}");
+    let leader = app.login("lanhdao").await;
+    let form = reqwest::multipart::Form::new().text("action", "issue_result").part(
+        "result",
+        reqwest::multipart::Part::bytes(decision("Quyet dinh so 16/QD-STP"))
+            .file_name("quyet-dinh.pdf")
+            .mime_str("application/pdf")
+            .unwrap(),
+    );
+    let (s, d) = app.post_multipart(&url, Some(&leader), form).await;
+    assert_eq!((s, d["error"]["code"].as_str()), (503, Some("unavailable")), "{d}");
+    let message = d["error"]["message"].as_str().unwrap();
+    assert!(message.contains("dấu thời gian"), "{message}");
+    let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&leader)).await;
+    assert_eq!(d["status"], "processing", "the result was not issued: {d}");
 }
 
 /// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.

@@ -63,3 +63,15 @@ pub fn pyhanko(tool: &Path, pdf: &Path, root: &Path) -> Report {
         .arg(pdf);
     run(command)
 }
+
+/// pyHanko signs `input` into `output` with a PEM key and certificate (and the CA's), as another
+/// system would sign a PDF: a signature no code of motcua made. `extra` goes before the
+/// subcommand (`--prefer-pss`, `--timestamp-url URL`).
+pub fn pyhanko_sign(tool: &Path, input: &Path, output: &Path, key: &Path, cert: &Path, chain: &Path, extra: &[&str]) {
+    let mut command = Command::new(tool);
+    command.args(["sign", "addsig", "--field", "Sig1", "--reason", "Ký bởi pyHanko"]).args(extra);
+    command.args(["pemder", "--no-pass", "--key"]).arg(key).arg("--cert").arg(cert).arg("--chain").arg(chain);
+    command.arg(input).arg(output);
+    let report = run(command);
+    assert!(report.success, "pyHanko could not sign: {}", report.text);
+}

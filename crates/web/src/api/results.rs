@@ -4,7 +4,7 @@
 use axum::extract::{Multipart, Path, State};
 use axum::Json;
 
-use super::dto::{IssuedFormDto, ResultSealDto, VerificationDto};
+use super::dto::{IssuedFormDto, PdfSignatureDto, ResultSealDto, VerificationDto};
 use crate::error::{AppError, HttpResult};
 use crate::uploads;
 use motcua_app::sealing;
@@ -19,9 +19,10 @@ pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> Htt
     Ok(Json((&v).into()))
 }
 
-/// Checks a file (multipart part `file`): `authentic` when it is exactly a result the system
-/// issued and its signature verifies, or exactly a form it issued (`form`), `modified` when it names an issued result but its bytes
-/// differ, `unknown` otherwise. Nothing is stored.
+/// Checks a file (multipart part `file`): its PDF signatures (`signatures`), and `authentic` when
+/// it is exactly a result the system issued and its signature verifies, or exactly a form it
+/// issued (`form`), `modified` when it names an issued result but its bytes differ, `unknown`
+/// otherwise. Nothing is stored.
 #[utoipa::path(post, path = "/api/v1/results/verify", tag = "results",
     request_body(content_type = "multipart/form-data", description = "file: the file to check"),
     responses((status = 200, body = VerificationDto), (status = 413, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)))]
@@ -43,5 +44,6 @@ pub async fn verify(State(state): State<AppState>, mp: Multipart) -> HttpResult<
             issued_at: f.issued_at,
             signed: f.signed,
         }),
+        signatures: check.signatures.iter().map(PdfSignatureDto::from).collect(),
     }))
 }

@@ -14,6 +14,7 @@ use crate::uploads;
 use motcua_app::present::{show_time, size_text, Entry, FieldName};
 use motcua_app::sealing::{self, FileCheck, SealView, Verdict};
 use motcua_app::state::AppState;
+use motcua_signing::validate::{Chain, Coverage, Integrity, Revocation, SignatureReport};
 
 /// What the page shows about one result.
 struct Shown {
@@ -29,6 +30,123 @@ struct Shown {
     sha256: String,
 }
 
+/// One PDF signature of an uploaded file, in words.
+struct ShownSignature {
+    number: usize,
+    valid: bool,
+    signer: String,
+    organization: Option<String>,
+    time: String,
+    integrity: String,
+    intact: bool,
+    coverage: String,
+    whole_file: bool,
+    chain: String,
+    trusted: bool,
+    validity: String,
+    timestamp: String,
+    revocation: String,
+}
+
+/// The PDF signatures of an uploaded file: a summary and each signature.
+struct Signatures {
+    /// Every signature valid and the last one covering the whole file.
+    valid: bool,
+    summary: String,
+    each: Vec<ShownSignature>,
+}
+
+/// A time to the second, in Vietnam's offset, as a signature panel shows it.
+fn signature_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&motcua_domain::calendar::vn_offset()).format("%d/%m/%Y %H:%M:%S (UTC+7)").to_string()
+}
+
+fn shown_signature(ctx: &Ctx, number: usize, r: &SignatureReport) -> ShownSignature {
+    let t = |key: &str| ctx.t(key);
+    let t_args = |key: &str, args: &[(&str, &str)]| ctx.lang.t_args(key, args);
+    let integrity = match &r.integrity {
+        Integrity::Intact => t("verify-integrity-intact"),
+        Integrity::DigestMismatch => t("verify-integrity-changed"),
+        Integrity::BadSignature => t("verify-integrity-bad-signature"),
+        Integrity::Unsupported(algorithm) => t_args("verify-integrity-unsupported", &[("algorithm", algorithm)]),
+        Integrity::Malformed(_) => t("verify-integrity-malformed"),
+    };
+    let coverage = match r.coverage {
+        Coverage::WholeFile => t("verify-coverage-whole"),
+        Coverage::Revision { signed, file } => t_args(
+            "verify-coverage-revision",
+            &[("signed", &signed.to_string()), ("added", &file.saturating_sub(signed).to_string())],
+        ),
+        Coverage::Invalid => t("verify-coverage-invalid"),
+    };
+    let chain = match &r.chain {
+        Chain::Trusted { root } => t_args("verify-chain-trusted", &[("root", root)]),
+        Chain::NoTrustRoots => t("verify-chain-no-roots"),
+        Chain::NotTrusted => t("verify-chain-not-trusted"),
+        Chain::BadPath => t("verify-chain-bad-path"),
+    };
+    let timestamp = match &r.timestamp {
+        None => t("verify-timestamp-none"),
+        Some(stamp) => {
+            let authority = stamp.authority.clone().unwrap_or_default();
+            let at = stamp.time.map(signature_time).unwrap_or_default();
+            match (stamp.intact, stamp.trusted) {
+                (true, true) => t_args("verify-timestamp-valid", &[("authority", &authority), ("at", &at)]),
+                (true, false) => t_args("verify-timestamp-untrusted", &[("authority", &authority)]),
+                (false, _) => t("verify-timestamp-broken"),
+            }
+        }
+    };
+    let revocation = match r.revocation {
+        Revocation::NotChecked => t("verify-revocation-not-checked"),
+        Revocation::Good => t("verify-revocation-good"),
+        Revocation::Revoked(at) => t_args("verify-revocation-revoked", &[("at", &signature_time(at))]),
+        Revocation::Unknown => t("verify-revocation-unknown"),
+    };
+    let proven = r.timestamp.as_ref().is_some_and(|s| s.intact && s.time.is_some());
+    let time = match r.signing_time() {
+        Some(at) => format!(
+            "{} — {}",
+            signature_time(at),
+            t(if proven { "verify-signature-time-stamped" } else { "verify-signature-time-claimed" })
+        ),
+        None => t("verify-signature-time-unknown"),
+    };
+    let holder = r.signer.as_ref();
+    ShownSignature {
+        number,
+        valid: r.is_valid(),
+        signer: holder.and_then(|h| h.common_name.clone()).unwrap_or_else(|| t("verify-signature-signer-unknown")),
+        organization: holder.and_then(|h| h.organization.clone()),
+        time,
+        integrity,
+        intact: r.integrity == Integrity::Intact,
+        coverage,
+        whole_file: r.coverage == Coverage::WholeFile,
+        chain,
+        trusted: r.chain.is_trusted(),
+        validity: t(if r.within_validity { "verify-validity-ok" } else { "verify-validity-not" }),
+        timestamp,
+        revocation,
+    }
+}
+
+fn shown_signatures(ctx: &Ctx, reports: &[SignatureReport]) -> Signatures {
+    let each: Vec<ShownSignature> = reports.iter().enumerate().map(|(i, r)| shown_signature(ctx, i + 1, r)).collect();
+    let all_valid = !each.is_empty() && each.iter().all(|s| s.valid);
+    let last_whole = each.last().is_some_and(|s| s.whole_file);
+    let summary = if each.is_empty() {
+        ctx.t("verify-signatures-none")
+    } else if !all_valid {
+        ctx.t("verify-signatures-invalid")
+    } else if !last_whole {
+        ctx.t("verify-signatures-changed-after")
+    } else {
+        ctx.lang.t_args("verify-signatures-valid", &[("count", &each.len().to_string())])
+    };
+    Signatures { valid: all_valid && last_whole, summary, each }
+}
+
 /// The outcome of a check: the verdict in words, and the result it concerns.
 struct Outcome {
     authentic: bool,
@@ -38,6 +156,8 @@ struct Outcome {
     file_sha256: Option<String>,
     /// What the file is, when it is a form the system issued.
     form: Option<String>,
+    /// The file's PDF signatures, for an uploaded file.
+    signatures: Option<Signatures>,
 }
 
 #[derive(Template)]
@@ -103,6 +223,7 @@ pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<S
                 seal: Some(shown(&ctx, &v)),
                 file_sha256: None,
                 form: None,
+                signatures: None,
             };
             Ok(page(&ctx, StatusCode::OK, FormErrors::default(), v.code_grouped.clone(), Some(outcome)))
         }
@@ -115,8 +236,8 @@ pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<S
     }
 }
 
-/// A file uploaded for checking: hashed, looked up among the sealed results, its signature
-/// verified; the answer is shown at once (nothing is stored).
+/// A file uploaded for checking: its PDF signatures validated, then hashed and looked up among
+/// the sealed results and issued forms; the answer is shown at once (nothing is stored).
 pub async fn check(State(state): State<AppState>, ctx: Ctx, CsrfMultipart(mp): CsrfMultipart) -> HttpResult<Response> {
     let max = state.config.max_file_bytes;
     let parts = uploads::read_form(mp, max).await?;
@@ -129,7 +250,7 @@ pub async fn check(State(state): State<AppState>, ctx: Ctx, CsrfMultipart(mp): C
     let Some(file) = parts.files.iter().find(|f| f.part == "file") else {
         return Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, file_error("document-required"), String::new(), None));
     };
-    let FileCheck { verdict, sha256, seal, form } = sealing::check_file(&state, &file.bytes).await?;
+    let FileCheck { verdict, sha256, seal, form, signatures } = sealing::check_file(&state, &file.bytes).await?;
     let outcome = Outcome {
         authentic: verdict == Verdict::Authentic,
         message: ctx.t(&format!("verify-{}", verdict.as_str())),
@@ -140,6 +261,7 @@ pub async fn check(State(state): State<AppState>, ctx: Ctx, CsrfMultipart(mp): C
             let at = show_time(Some(f.issued_at));
             ctx.lang.t_args("verify-form", &[("form", f.title), ("code", &f.dossier_code), ("at", &at)])
         }),
+        signatures: Some(shown_signatures(&ctx, &signatures)),
     };
     Ok(page(&ctx, StatusCode::OK, FormErrors::default(), String::new(), Some(outcome)))
 }

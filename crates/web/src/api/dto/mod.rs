@@ -181,6 +181,96 @@ pub struct VerificationDto {
     pub result: Option<ResultSealDto>,
     /// The legal form the file is, when the system issued it (byte for byte).
     pub form: Option<IssuedFormDto>,
+    /// The file's PDF (PAdES) signatures, oldest first, each checked against the server's trust
+    /// roots; empty when the file is not a signed PDF.
+    pub signatures: Vec<PdfSignatureDto>,
+}
+
+/// One PDF signature of an uploaded file, checked.
+#[derive(Serialize, ToSchema)]
+pub struct PdfSignatureDto {
+    /// Intact, trusted, made while the certificate was valid, not revoked, and its timestamp (if
+    /// any) valid. Says nothing of bytes added after it: see `covers_whole_file`.
+    pub valid: bool,
+    /// The signature field's name.
+    pub field: Option<String>,
+    /// The signer certificate's common name (CN).
+    pub signer: Option<String>,
+    /// The signer certificate's organization (O).
+    pub organization: Option<String>,
+    /// When it was signed: the timestamp's time when there is a valid one, else the signer's
+    /// claim.
+    pub signed_at: Option<String>,
+    /// `intact`, `changed` (the signed bytes differ), `bad_signature`, `unsupported` (an
+    /// algorithm not checked) or `malformed`.
+    pub integrity: String,
+    /// Whether the signature covers every byte of the file but its own value; false when
+    /// incremental updates follow it.
+    pub covers_whole_file: bool,
+    /// `trusted`, `no_trust_roots`, `not_trusted` or `bad_path`.
+    pub chain: String,
+    /// Whether the signing time lies within the validity of every certificate of the path.
+    pub within_validity: bool,
+    /// The RFC 3161 signature timestamp, if the signature carries one.
+    pub timestamp: Option<PdfTimestampDto>,
+    /// `not_checked` (no CRL configured), `good`, `revoked` or `unknown`.
+    pub revocation: String,
+}
+
+/// The RFC 3161 timestamp of a PDF signature, checked.
+#[derive(Serialize, ToSchema)]
+pub struct PdfTimestampDto {
+    /// The time the authority vouches for.
+    pub time: Option<String>,
+    /// The authority's certificate's common name.
+    pub authority: Option<String>,
+    /// Over this signature's value, and its own signature verifies.
+    pub intact: bool,
+    /// Its certificate is for timestamping and chains to a trust root.
+    pub trusted: bool,
+}
+
+impl From<&motcua_signing::validate::SignatureReport> for PdfSignatureDto {
+    fn from(r: &motcua_signing::validate::SignatureReport) -> Self {
+        use motcua_signing::validate::{Chain, Coverage, Integrity, Revocation};
+        PdfSignatureDto {
+            valid: r.is_valid(),
+            field: r.field.clone(),
+            signer: r.signer.as_ref().and_then(|h| h.common_name.clone()),
+            organization: r.signer.as_ref().and_then(|h| h.organization.clone()),
+            signed_at: opt_time(r.signing_time()),
+            integrity: match r.integrity {
+                Integrity::Intact => "intact",
+                Integrity::DigestMismatch => "changed",
+                Integrity::BadSignature => "bad_signature",
+                Integrity::Unsupported(_) => "unsupported",
+                Integrity::Malformed(_) => "malformed",
+            }
+            .into(),
+            covers_whole_file: r.coverage == Coverage::WholeFile,
+            chain: match r.chain {
+                Chain::Trusted { .. } => "trusted",
+                Chain::NoTrustRoots => "no_trust_roots",
+                Chain::NotTrusted => "not_trusted",
+                Chain::BadPath => "bad_path",
+            }
+            .into(),
+            within_validity: r.within_validity,
+            timestamp: r.timestamp.as_ref().map(|t| PdfTimestampDto {
+                time: opt_time(t.time),
+                authority: t.authority.clone(),
+                intact: t.intact,
+                trusted: t.trusted,
+            }),
+            revocation: match r.revocation {
+                Revocation::NotChecked => "not_checked",
+                Revocation::Good => "good",
+                Revocation::Revoked(_) => "revoked",
+                Revocation::Unknown => "unknown",
+            }
+            .into(),
+        }
+    }
 }
 
 /// A legal form the system issued.
