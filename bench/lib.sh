@@ -35,3 +35,54 @@ login() {
     curl -fsS -m 30 "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
         -d "{\"username\":\"$1\",\"password\":\"demo\"}" | jq -er .token
 }
+
+# Checks the tools and the binary and that the port is free; makes OUT, a fresh data folder DATA
+# and, for PostgreSQL, a fresh database PG_DB (DBARGS); both go on exit unless KEEP=1.
+# $1 = the data folder's prefix under /tmp, then the tools the run needs.
+prepare_run() {
+    local prefix=$1 tool
+    shift
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || {
+            echo "missing tool: $tool (apt-get install -y $tool)" >&2
+            exit 1
+        }
+    done
+    [ -x "$BIN" ] || {
+        echo "no binary at $BIN: run 'cargo build --release -p motcua' first" >&2
+        exit 1
+    }
+    if curl -fsS -m 1 "$BASE/healthz" >/dev/null 2>&1; then
+        echo "something already answers on port $PORT: set PORT" >&2
+        exit 1
+    fi
+    mkdir -p "$OUT"
+    DATA=$(mktemp -d "/tmp/$prefix.XXXXXX")
+    DBARGS=()
+    if [ "$ENGINE" = postgres ]; then
+        command -v psql >/dev/null || {
+            echo "missing tool: psql" >&2
+            exit 1
+        }
+        psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB"
+        DBARGS=(--database-url "${PG_ADMIN_URL%/*}/$PG_DB")
+    fi
+    SERVER_PID=
+    trap cleanup_run EXIT
+}
+
+# Stops the server and removes what prepare_run made (KEEP=1 keeps it).
+cleanup_run() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -INT "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [ "${KEEP:-0}" != 1 ]; then
+        rm -rf "$DATA"
+        if [ "$ENGINE" = postgres ]; then
+            psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB" || true
+        fi
+    else
+        echo "kept data folder $DATA${DBARGS[*]:+ and database $PG_DB}"
+    fi
+}

@@ -43,51 +43,9 @@ STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=${RESULTS:-$HERE/results}/verify-$ENGINE-$STAMP
 LUA=$HERE/wrk.lua
 
-for tool in wrk curl jq python3; do
-    command -v "$tool" >/dev/null || {
-        echo "missing tool: $tool (apt-get install -y $tool)" >&2
-        exit 1
-    }
-done
-[ -x "$BIN" ] || {
-    echo "no binary at $BIN: run 'cargo build --release -p motcua' first" >&2
-    exit 1
-}
-if curl -fsS -m 1 "$BASE/healthz" >/dev/null 2>&1; then
-    echo "something already answers on port $PORT: set PORT" >&2
-    exit 1
-fi
-
-mkdir -p "$OUT"
-DATA=$(mktemp -d /tmp/motcua-verify.XXXXXX)
-DBARGS=()
-if [ "$ENGINE" = postgres ]; then
-    command -v psql >/dev/null || {
-        echo "missing tool: psql" >&2
-        exit 1
-    }
-    psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB"
-    DBARGS=(--database-url "${PG_ADMIN_URL%/*}/$PG_DB")
-fi
-SERVER_PID=
-cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -INT "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [ "${KEEP:-0}" != 1 ]; then
-        rm -rf "$DATA"
-        if [ "$ENGINE" = postgres ]; then
-            psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB" || true
-        fi
-    else
-        echo "kept data folder $DATA${DBARGS[*]:+ and database $PG_DB}"
-    fi
-}
-trap cleanup EXIT
-
-# Shared helpers: log, memory and CPU of the server, start/stop, sign-in.
+# Shared helpers: log, memory and CPU of the server, start/stop, sign-in, the run's set-up.
 source "$HERE/lib.sh"
+prepare_run motcua-verify wrk curl jq python3
 
 # Runs wrk; $1 = name, $2 = connections, then wrk arguments. Appends a row to the summary.
 ROWS=()
