@@ -86,3 +86,30 @@ cleanup_run() {
         echo "kept data folder $DATA${DBARGS[*]:+ and database $PG_DB}"
     fi
 }
+
+# Runs wrk with bench/wrk.lua ($LUA) against the server; $1 = name, $2 = connections,
+# $3 = duration, then wrk's arguments. Leaves its figures in WRK (requests, rps, p50_ms, p90_ms,
+# p99_ms, max_ms, non2xx, errors), the server's CPU per request in WRK_CPU_MS and the row of the
+# summary's first ten columns in WRK_ROW; the raw output goes to $OUT/<name>.txt.
+declare -A WRK
+wrk_run() {
+    local name=$1 conns=$2 dur=$3
+    shift 3
+    local before after line kv
+    before=$(cpu_ticks)
+    wrk -t"$((conns < THREADS ? conns : THREADS))" -c"$conns" -d"$dur" --timeout 10s --latency -s "$LUA" "$@" \
+        >"$OUT/$name.txt" 2>&1 || true
+    after=$(cpu_ticks)
+    line=$(grep '^BENCH ' "$OUT/$name.txt" | tail -1 || true)
+    [ -n "$line" ] || {
+        echo "wrk gave no result for $name:" >&2
+        cat "$OUT/$name.txt" >&2
+        exit 1
+    }
+    WRK=()
+    for kv in ${line#BENCH }; do WRK[${kv%%=*}]=${kv#*=}; done
+    WRK_CPU_MS=$(awk -v t=$((after - before)) -v n="${WRK[requests]}" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {printf "%.2f", n ? t * 1000 / hz / n : 0}')
+    WRK_ROW="| $name | $conns | ${WRK[requests]} | ${WRK[rps]} | ${WRK[p50_ms]} | ${WRK[p99_ms]} | ${WRK[max_ms]} | ${WRK[non2xx]} | ${WRK[errors]} | $WRK_CPU_MS"
+    log "  $line"
+}

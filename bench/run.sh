@@ -55,28 +55,11 @@ ROWS=()
 bench() {
     local name=$1 conns=$2 dur=$3
     shift 3
-    local before after line
-    before=$(cpu_ticks)
     log "$name: $conns connections, $dur"
-    wrk -t"$((conns < THREADS ? conns : THREADS))" -c"$conns" -d"$dur" --timeout 10s --latency -s "$LUA" "$@" \
-        >"$OUT/$name.txt" 2>&1 || true
-    after=$(cpu_ticks)
-    line=$(grep '^BENCH ' "$OUT/$name.txt" | tail -1 || true)
-    [ -n "$line" ] || {
-        echo "wrk gave no result for $name:" >&2
-        cat "$OUT/$name.txt" >&2
-        exit 1
-    }
-    # requests=… rps=… p50_ms=… p90_ms=… p99_ms=… max_ms=… non2xx=… errors=…
-    local -A v
-    for kv in ${line#BENCH }; do v[${kv%%=*}]=${kv#*=}; done
-    local cpu_ms
-    cpu_ms=$(awk -v t=$((after - before)) -v n="${v[requests]}" -v hz="$(getconf CLK_TCK)" \
-        'BEGIN {printf "%.2f", n ? t * 1000 / hz / n : 0}')
-    ROWS+=("| $name | $conns | ${v[requests]} | ${v[rps]} | ${v[p50_ms]} | ${v[p99_ms]} | ${v[max_ms]} | ${v[non2xx]} | ${v[errors]} | $cpu_ms | $(mib VmRSS) |")
-    LAST_REQUESTS=${v[requests]}
-    LAST_NON2XX=${v[non2xx]}
-    log "  $line"
+    wrk_run "$name" "$conns" "$dur" "$@"
+    ROWS+=("$WRK_ROW | $(mib VmRSS) |")
+    LAST_REQUESTS=${WRK[requests]}
+    LAST_NON2XX=${WRK[non2xx]}
 }
 
 total() { # $1 = token, $2 = query string

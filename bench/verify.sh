@@ -52,26 +52,11 @@ ROWS=()
 bench() {
     local name=$1 conns=$2
     shift 2
-    local before after line load_before
-    before=$(cpu_ticks)
+    local load_before
     load_before=$(load)
     log "$name: $conns connections, $DURATION (load $load_before)"
-    wrk -t"$((conns < THREADS ? conns : THREADS))" -c"$conns" -d"$DURATION" --timeout 10s --latency -s "$LUA" "$@" \
-        >"$OUT/$name.txt" 2>&1 || true
-    after=$(cpu_ticks)
-    line=$(grep '^BENCH ' "$OUT/$name.txt" | tail -1 || true)
-    [ -n "$line" ] || {
-        echo "wrk gave no result for $name:" >&2
-        cat "$OUT/$name.txt" >&2
-        exit 1
-    }
-    local -A v
-    for kv in ${line#BENCH }; do v[${kv%%=*}]=${kv#*=}; done
-    local cpu_ms
-    cpu_ms=$(awk -v t=$((after - before)) -v n="${v[requests]}" -v hz="$(getconf CLK_TCK)" \
-        'BEGIN {printf "%.2f", n ? t * 1000 / hz / n : 0}')
-    ROWS+=("| $name | $conns | ${v[requests]} | ${v[rps]} | ${v[p50_ms]} | ${v[p99_ms]} | ${v[max_ms]} | ${v[non2xx]} | ${v[errors]} | $cpu_ms | $load_before → $(load) |")
-    log "  $line"
+    wrk_run "$name" "$conns" "$DURATION" "$@"
+    ROWS+=("$WRK_ROW | $load_before → $(load) |")
 }
 
 # A one-page A4 PDF showing a 1 MB image of incompressible bytes, with a correct
