@@ -41,14 +41,6 @@ fn items_of(note: &str) -> Vec<render::SupplementItem> {
         .collect()
 }
 
-/// The officer who last moved the dossier on (decided, forwarded or received it): who signs
-/// for the agency a form that records the applicant's own act (a withdrawal).
-pub(crate) fn last_officer(v: &DossierView) -> String {
-    v.last_event(&[Action::IssueResult, Action::Forward, Action::Receive])
-        .map(|e| e.actor_name.clone())
-        .unwrap_or_default()
-}
-
 /// A document the agency numbers in its own register and its head signs (the apology 04, the
 /// stop notice): the agency, the number and symbol it has there this year, and who signs.
 pub struct AgencyDocument {
@@ -216,10 +208,6 @@ pub fn dossier_form(
         }
         FormKind::Refusal => {
             let e = v.last_event(&[Action::Refuse]).ok_or_else(unavailable)?;
-            // After reception, refusing is the deciding agency's own document (below).
-            if d.received_at.is_some() {
-                return Err(unavailable());
-            }
             let reasons = e.note.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty());
             rendered(render::render_refusal(
                 &render::Refusal {

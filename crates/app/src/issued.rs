@@ -18,7 +18,6 @@ use motcua_store::users::User;
 
 use crate::dossiers::view::DossierView;
 use crate::error::{AppError, AppResult};
-use crate::forms::last_officer;
 use crate::pki::AgencySignature;
 use crate::state::AppState;
 
@@ -69,12 +68,9 @@ fn desk_of(state: &AppState, user: &User) -> Option<Agency> {
 pub async fn issue_after_act(state: &AppState, officer: &User, action: Action, v: &DossierView) {
     let Some(kind) = form_of_action(action, v) else { return };
     let Some(event) = v.history.last().filter(|e| e.action == action.as_str()) else { return };
-    // The officer who acted signs for their unit; were the act the applicant's, the lead agency
-    // would sign, in the name of its last officer.
-    let by = match officer.agency_code.clone().filter(|_| officer.is_officer()) {
-        Some(agency) => IssuedBy { agency, signer: officer.full_name.clone(), desk: desk_of(state, officer) },
-        None => IssuedBy { agency: v.procedure.agency.code.clone(), signer: last_officer(v), desk: None },
-    };
+    // Every act that issues a form is an officer's: they sign for their unit.
+    let Some(agency) = officer.agency_code.clone().filter(|_| officer.is_officer()) else { return };
+    let by = IssuedBy { agency, signer: officer.full_name.clone(), desk: desk_of(state, officer) };
     if let Err(e) = issue(state, officer, v, kind, event, by).await {
         tracing::error!(dossier = %v.dossier.code, form = kind.key(), "the form could not be issued at the act: {e:?}");
     }
@@ -103,8 +99,22 @@ async fn issue(
     let pdf = crate::forms::dossier_form(state, viewer, v, kind, by.desk.as_ref(), document.as_ref())?;
     let signer = document.as_ref().map_or(by.signer.as_str(), |doc| doc.signer.name.as_str());
     let (bytes, signed) = sign(state, &by.agency, signer, &v.dossier.code, kind, pdf, at).await?;
+    keep(state, v.dossier.id, event.id, kind, bytes, at, signed).await
+}
+
+/// Stores an issued form's bytes and records them as the form of `kind` for `event_id`, once:
+/// when another request issued it meanwhile, that one is the form and these bytes go.
+pub(crate) async fn keep(
+    state: &AppState,
+    dossier_id: i64,
+    event_id: i64,
+    kind: FormKind,
+    bytes: Vec<u8>,
+    at: DateTime<Utc>,
+    signed: bool,
+) -> AppResult<IssuedForm> {
     let blob = state.blobs.put(bytes::Bytes::from(bytes)).await?;
-    let recorded = issued_forms::record(&state.db, v.dossier.id, Some(event.id), kind.key(), &blob, at, signed).await;
+    let recorded = issued_forms::record(&state.db, dossier_id, Some(event_id), kind.key(), &blob, at, signed).await;
     match recorded {
         Ok(form) => {
             if form.blob.storage_key != blob.storage_key {
@@ -160,6 +170,11 @@ pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: Fo
         let (bytes, _) = sign(state, &agency, &viewer.full_name, &v.dossier.code, kind, pdf, Utc::now()).await?;
         return Ok(bytes);
     };
+    // A refusal is the desk's form at reception and the deciding agency's after it: only the
+    // one its act issued exists.
+    if form_of_action(action, v) != Some(kind) {
+        return Err(AppError::with(crate::error::ErrorKind::NotFound, "error-form-not-available"));
+    }
     let form = match issued_forms::latest(&state.db, v.dossier.id, kind.key()).await? {
         Some(form) => form,
         None => {

@@ -419,22 +419,7 @@ async fn issue_receipt(state: &AppState, view: &crate::dossiers::view::DossierVi
     let now = Utc::now();
     let (bytes, signed) =
         crate::issued::sign(state, &agency.code, &agency.name, &d.code, FEE_RECEIPT, pdf, now).await?;
-    let blob = state.blobs.put(bytes::Bytes::from(bytes)).await?;
-    match motcua_store::issued_forms::record(&state.db, d.id, Some(event.id), FEE_RECEIPT.key(), &blob, now, signed)
-        .await
-    {
-        Ok(form) => {
-            if form.blob.storage_key != blob.storage_key {
-                // Issued meanwhile by another request: that one is the receipt.
-                state.blobs.delete(&blob.storage_key).await;
-            }
-            Ok(form)
-        }
-        Err(e) => {
-            state.blobs.delete(&blob.storage_key).await;
-            Err(e.into())
-        }
-    }
+    crate::issued::keep(state, d.id, event.id, FEE_RECEIPT, bytes, now, signed).await
 }
 
 #[cfg(test)]

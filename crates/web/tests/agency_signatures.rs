@@ -279,9 +279,7 @@ async fn a_stop_notice_is_numbered_and_signed_by_the_head(engine: TestEngine) {
         assert_eq!((s, d["status"].as_str()), (200, Some("received")), "a request: {d}");
         let (s, d) = app.post_json(&url, Some(&specialist), json!({"action": "stop"})).await;
         assert_eq!((s, d["status"].as_str()), (200, Some("withdrawn")), "{d}");
-        let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/dung-giai-quyet"))).send().await.unwrap();
-        assert_eq!(res.status().as_u16(), 200);
-        let notice = res.bytes().await.unwrap().to_vec();
+        let notice = form_of(&app, &applicant, &code, "dung-giai-quyet").await;
         let text = pdf_text(&notice);
         for expected in [&format!("Số: {number}/TB-STP"), "GIÁM ĐỐC", "Lê Minh Lãnh", "Nơi nhận:", "Đã đổi ý"]
         {
@@ -318,9 +316,7 @@ async fn a_refusal_after_appraisal_is_the_deciding_agencys_document(engine: Test
     assert!(html.contains(&format!("/ho-so/{code}/bieu-mau/tu-choi-giai-quyet")), "{html}");
     let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tu-choi"))).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 404, "not the desk's refusal at reception");
-    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tu-choi-giai-quyet"))).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let refusal = res.bytes().await.unwrap().to_vec();
+    let refusal = form_of(&app, &applicant, &code, "tu-choi-giai-quyet").await;
     let text = pdf_text(&refusal);
     for expected in ["PHIẾU TỪ CHỐI GIẢI QUYẾT HỒ SƠ", "Số: 1/PTC-STP", "GIÁM ĐỐC", "Lê Minh Lãnh", reason, "Nơi nhận:"]
     {
@@ -371,9 +367,7 @@ async fn the_verification_page_validates_the_pdf_signatures(engine: TestEngine) 
     let code = received(&app).await;
     let applicant = browser();
     sign_in(&app, &applicant, "congdan").await;
-    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let receipt = res.bytes().await.unwrap().to_vec();
+    let receipt = form_of(&app, &applicant, &code, "tiep-nhan").await;
 
     let visitor = browser();
     let check = |bytes: Vec<u8>| {
@@ -496,9 +490,7 @@ async fn an_external_timestamp_authority_makes_every_signature_b_t(engine: TestE
     let code = received(&app).await;
     let applicant = browser();
     sign_in(&app, &applicant, "congdan").await;
-    let res = applicant.get(app.url(&format!("/ho-so/{code}/bieu-mau/tiep-nhan"))).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let receipt = res.bytes().await.unwrap().to_vec();
+    let receipt = form_of(&app, &applicant, &code, "tiep-nhan").await;
     let (_, result) = issue_result(&app, decision("Quyet dinh so 15/QD-STP")).await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -556,6 +548,13 @@ async fn without_its_timestamp_authority_nothing_is_issued(engine: TestEngine) {
     assert!(message.contains("dấu thời gian"), "{message}");
     let (_, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&leader)).await;
     assert_eq!(d["status"], "processing", "the result was not issued: {d}");
+}
+
+/// A form of the dossier `code` as `client` downloads it: answered 200, the PDF's bytes.
+async fn form_of(app: &TestApp, client: &reqwest::Client, code: &str, form: &str) -> Vec<u8> {
+    let res = client.get(app.url(&format!("/ho-so/{code}/bieu-mau/{form}"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{form} of {code}");
+    res.bytes().await.unwrap().to_vec()
 }
 
 /// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.

@@ -159,7 +159,8 @@ fn applicable_forms(v: &DossierView, officer: bool) -> Vec<&'static str> {
         out.push("bo-sung");
     }
     if has("refuse") {
-        out.push(if v.dossier.received_at.is_some() { "tu-choi-giai-quyet" } else { "tu-choi" });
+        // At reception the desk's refusal, after it the deciding agency's: as the act issued it.
+        out.extend(motcua_app::issued::form_of_action(Action::Refuse, v).and_then(super::forms::slug_of));
     }
     if has("reschedule") {
         out.push("xin-loi");

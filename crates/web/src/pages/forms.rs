@@ -26,18 +26,25 @@ pub(super) fn pdf(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// The forms of a dossier and the names their URLs give them (`/bieu-mau/{slug}`).
+const SLUGS: [(&str, FormKind); 7] = [
+    ("tiep-nhan", FormKind::Receipt),
+    ("bo-sung", FormKind::SupplementRequest),
+    ("tu-choi", FormKind::Refusal),
+    ("tu-choi-giai-quyet", FormKind::AppraisalRefusal),
+    ("xin-loi", FormKind::Apology),
+    ("dung-giai-quyet", FormKind::StopNotice),
+    ("kiem-soat", FormKind::ControlSlip),
+];
+
 /// The form a URL names.
 fn form_of(slug: &str) -> Option<FormKind> {
-    Some(match slug {
-        "tiep-nhan" => FormKind::Receipt,
-        "bo-sung" => FormKind::SupplementRequest,
-        "tu-choi" => FormKind::Refusal,
-        "tu-choi-giai-quyet" => FormKind::AppraisalRefusal,
-        "xin-loi" => FormKind::Apology,
-        "dung-giai-quyet" => FormKind::StopNotice,
-        "kiem-soat" => FormKind::ControlSlip,
-        _ => return None,
-    })
+    SLUGS.iter().find(|(s, _)| *s == slug).map(|(_, kind)| *kind)
+}
+
+/// The URL name of a form of a dossier.
+pub(super) fn slug_of(kind: FormKind) -> Option<&'static str> {
+    SLUGS.iter().find(|(_, k)| *k == kind).map(|(slug, _)| *slug)
 }
 
 /// One form of a dossier as PDF, for whoever may see the dossier: the form as issued at the act
