@@ -10,5 +10,6 @@ notify-withdrawn = Processing of dossier {$code} ({$procedure}) stopped at your 
 notify-result_ready = The electronic result of dossier {$code} ({$procedure}) is ready, signed by the system. Download it from your document store: {$store_url} — check that it is authentic: {$verify_url}
 notify-returned = The result of dossier {$code} ({$procedure}) was handed over.
 notify-rescheduled = Dossier {$code} ({$procedure}) has a new result date: {$due}. Reason: {$note}. The agency apologises.
+notify-withdrawal_declined = The agency did not accept your request to withdraw dossier {$code} ({$procedure}). Reason: {$note}. Processing goes on; result due: {$due}.
 notify-payment_requested = Dossier {$code} ({$procedure}) needs a payment.
 notify-footer = Follow your dossier: {$url}

@@ -10,5 +10,6 @@ notify-withdrawn = Hồ sơ {$code} ({$procedure}) đã dừng giải quyết th
 notify-result_ready = Hồ sơ {$code} ({$procedure}) đã có kết quả điện tử, ký số bởi hệ thống. Tải kết quả trong kho giấy tờ của ông/bà: {$store_url} — kiểm tra tính xác thực: {$verify_url}
 notify-returned = Kết quả của hồ sơ {$code} ({$procedure}) đã được trả.
 notify-rescheduled = Hồ sơ {$code} ({$procedure}) được hẹn lại ngày trả kết quả: {$due}. Lý do: {$note}. Cơ quan giải quyết xin lỗi ông/bà.
+notify-withdrawal_declined = Cơ quan giải quyết không chấp nhận đề nghị rút hồ sơ {$code} ({$procedure}). Lý do: {$note}. Hồ sơ tiếp tục được giải quyết; hẹn trả kết quả: {$due}.
 notify-payment_requested = Hồ sơ {$code} ({$procedure}) cần thực hiện nghĩa vụ tài chính.
 notify-footer = Tra cứu hồ sơ: {$url}

@@ -119,7 +119,7 @@ fn unavailable() -> AppError {
     AppError::with(ErrorKind::NotFound, "error-form-not-available")
 }
 
-fn rendered(r: Result<Vec<u8>, render::RenderError>) -> AppResult<Vec<u8>> {
+fn rendered(r: Result<render::FormPdf, render::RenderError>) -> AppResult<render::FormPdf> {
     r.map_err(AppError::internal)
 }
 
@@ -136,7 +136,7 @@ pub fn dossier_form(
     kind: FormKind,
     desk: Option<&motcua_store::catalog::Agency>,
     document: Option<&AgencyDocument>,
-) -> AppResult<Vec<u8>> {
+) -> AppResult<render::FormPdf> {
     let numbering = state.config.form_numbering;
     let d = &v.dossier;
     let p = &v.procedure;
@@ -335,7 +335,7 @@ pub fn slip_unit(catalog: &crate::state::Catalog, p: &motcua_store::catalog::Pro
 }
 
 /// Whether something done at `at` was early (before the due day), on time or late.
-pub fn timeliness(due: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<render::Timeliness> {
+fn timeliness(due: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<render::Timeliness> {
     match due {
         None => None,
         Some(due) if day_of(at) < day_of(due) => Some(render::Timeliness::Early),
@@ -344,18 +344,56 @@ pub fn timeliness(due: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<rende
     }
 }
 
+/// By when the giver of each hand-off of `history` (one per event after the first) had to pass
+/// the dossier on: the end of its workflow step's allotment, `step_due(step, entered at)`, when
+/// the step has one, else the dossier's due date `overall`; none while the applicant held it
+/// (a supplement asked). The step's clock runs from when the dossier entered the step and goes
+/// on across a supplement, as the step's deadline is set when processing enters it.
+fn hand_off_dues(
+    history: &[Event],
+    step_due: impl Fn(i64, DateTime<Utc>) -> Option<DateTime<Utc>>,
+    overall: Option<DateTime<Utc>>,
+) -> Vec<Option<DateTime<Utc>>> {
+    let mut step_since: Option<(i64, DateTime<Utc>)> = None;
+    let mut dues = Vec::new();
+    for (i, e) in history.iter().enumerate() {
+        if i > 0 {
+            let with_applicant = history[i - 1].to_status == Status::SupplementRequested;
+            let allotted = step_since.and_then(|(step, since)| step_due(step, since));
+            dues.push(if with_applicant { None } else { allotted.or(overall) });
+        }
+        if e.to_status.is_in_workflow() {
+            if step_since.map(|(step, _)| step) != e.step {
+                step_since = e.step.map(|step| (step, e.at));
+            }
+        } else if e.to_status != Status::SupplementRequested {
+            step_since = None;
+        }
+    }
+    dues
+}
+
 /// The control slip from the history: each event after the first hands the dossier over from
-/// the unit that acted before to the unit that acts now, judged against the due date.
-fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
+/// the unit that acted before to the unit that acts now. The giving unit is judged against its
+/// own allotment when its workflow step has one (counted from when the dossier entered the step,
+/// by that agency's rules, as the step's deadline is set), else against the dossier's due date
+/// (Circular 01/2018 form 05: early, on time or late per hand-off).
+pub fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
     let catalog = state.catalog();
+    let calendar = state.calendar();
     let p = &v.procedure;
     let d = &v.dossier;
     let unit_of = |e: &Event| slip_unit(&catalog, p, e);
-    let judge = |at: DateTime<Utc>| timeliness(d.due_at, at);
+    let step_due = |step: i64, since: DateTime<Utc>| {
+        let step = p.workflow.get(usize::try_from(step).ok()?)?;
+        Some(due_at(&calendar, &catalog.counting_rule(&step.agency), since, step.allotment?))
+    };
+    let dues = hand_off_dues(&v.history, step_due, d.due_at);
     let hand_offs = v
         .history
         .windows(2)
-        .map(|w| {
+        .zip(dues)
+        .map(|(w, due)| {
             let (before, e) = (&w[0], &w[1]);
             let verb = present::event_action(Lang::Vi, e);
             let detail = present::event_detail(Lang::Vi, e).replace('\n', "; ");
@@ -366,7 +404,8 @@ fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
                 to_person: present::event_actor(Lang::Vi, e),
                 handed_over_at: before.at,
                 received_at: Some(e.at),
-                result: judge(e.at),
+                due_at: due,
+                result: timeliness(due, e.at),
                 note: if detail.is_empty() { verb } else { format!("{verb}: {detail}") },
             }
         })
@@ -388,9 +427,10 @@ fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
     }
 }
 
-/// Sổ theo dõi hồ sơ — the dossier register of the officer's unit (every unit for the service
-/// centre) from `from` to `to` included (at most a year), received dossiers in order of reception,
-/// on A4. Desk officers, leaders and administrators only.
+/// Sổ theo dõi hồ sơ — the register of the officer's one-stop desk (the service centre's, or the
+/// agency's own) from `from` to `to` included (at most a year): the dossiers that desk received,
+/// in order of reception, on A4, stamped with the time of the export and signed by the desk's
+/// agency. Desk officers, leaders and administrators only.
 pub async fn register(state: &AppState, user: &User, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
     let Some(agency_code) = user.agency_code.clone().filter(|_| user.is_officer()) else {
         return Err(AppError::not_found());
@@ -403,14 +443,13 @@ pub async fn register(state: &AppState, user: &User, from: NaiveDate, to: NaiveD
     }
     let catalog = state.catalog();
     let agency = catalog.agencies.get(&agency_code).cloned().ok_or_else(AppError::not_found)?;
-    let scope = (!agency.is_service_centre()).then_some(agency_code.as_str());
     let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(vn_offset()).single());
     let (Some(since), Some(until)) = (start(from), start(to.succ_opt().unwrap_or(to))) else {
         return Err(AppError::not_found());
     };
-    let list = motcua_store::dossiers::received_between(
+    let list = motcua_store::dossiers::registered_between(
         &state.db,
-        scope,
+        &agency_code,
         since.with_timezone(&Utc),
         until.with_timezone(&Utc),
         REGISTER_MAX_ROWS,
@@ -451,16 +490,22 @@ pub async fn register(state: &AppState, user: &User, from: NaiveDate, to: NaiveD
             }
         })
         .collect();
-    rendered(render::render_register(
+    let now = Utc::now();
+    let pdf = rendered(render::render_register(
         &render::Register {
             issuer: state.issuer(&agency),
             book: format!("Sổ theo dõi hồ sơ — {}", agency.name),
             from,
             to,
+            exported_at: now,
             rows,
         },
         state.config.form_numbering,
-    ))
+    ))?;
+    let about = format!("{from} – {to}");
+    let (bytes, _) =
+        crate::issued::sign(state, &agency.code, &user.full_name, &about, FormKind::Register, pdf, now).await?;
+    Ok(bytes)
 }
 
 /// A register holds at most this many rows (a unit's year is a few thousand dossiers).
@@ -475,7 +520,50 @@ pub fn this_month() -> (NaiveDate, NaiveDate) {
 
 #[cfg(test)]
 mod tests {
-    use super::agency_symbol;
+    use chrono::{Duration, TimeZone, Utc};
+    use motcua_domain::dossier::Status;
+    use motcua_store::dossiers::Event;
+
+    use super::{agency_symbol, hand_off_dues, timeliness};
+
+    fn event(hour: i64, action: &str, to_status: Status, step: Option<i64>) -> Event {
+        Event {
+            id: hour,
+            at: Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap() + Duration::hours(hour),
+            actor_user_id: None,
+            actor_name: String::new(),
+            action: action.into(),
+            from_status: None,
+            to_status,
+            step,
+            note: None,
+            fact: None,
+        }
+    }
+
+    /// Circular 01/2018 form 05: each hand-off is judged against the giving unit's own share of
+    /// the time limit, not the dossier's due date alone.
+    #[test]
+    fn each_hand_off_is_judged_against_the_givers_allotment() {
+        let history = [
+            event(0, "submit", Status::Submitted, None),
+            event(1, "receive", Status::Received, Some(0)),
+            event(30, "forward", Status::Processing, Some(1)),
+            event(40, "request_supplement", Status::SupplementRequested, Some(1)),
+            event(100, "supplement", Status::Processing, Some(1)),
+            event(110, "issue_result", Status::ResultReady, Some(1)),
+        ];
+        // Step 0 may keep the dossier a day, step 1 three days, counted from entering the step.
+        let step_due = |step: i64, since| Some(since + Duration::hours(if step == 0 { 24 } else { 72 }));
+        let overall = Some(history[1].at + Duration::hours(240));
+        let dues = hand_off_dues(&history, step_due, overall);
+        let at = |hour: i64| Some(history[0].at + Duration::hours(hour));
+        assert_eq!(dues, [overall, at(1 + 24), at(30 + 72), None, at(30 + 72)]);
+        // Step 0 handed over after 29 hours of its 24: late, though the dossier is far from due.
+        let judged: Vec<_> = dues.iter().zip(&history[1..]).map(|(due, e)| timeliness(*due, e.at)).collect();
+        use motcua_render::Timeliness::{Early, Late};
+        assert_eq!(judged, [Some(Early), Some(Late), Some(Early), None, Some(Late)]);
+    }
 
     #[test]
     fn agency_symbols_are_the_initials_without_the_place() {

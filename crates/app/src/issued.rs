@@ -130,31 +130,36 @@ pub(crate) async fn keep(
     }
 }
 
-/// `pdf` PAdES-signed by `agency` in the name of `officer`, and whether it was: an agency without
-/// a certificate issues its forms unsigned (and the log says so once).
+/// `pdf` PAdES-signed by `agency` in the name of `officer`, its stamp in the form's signer's
+/// block, and whether it was: an agency without a certificate issues its forms unsigned (and the
+/// log says so once). `about`: the dossier's code, or what else the form is of (the register's
+/// period), for the signature's reason.
 pub(crate) async fn sign(
     state: &AppState,
     agency: &str,
     officer: &str,
-    dossier_code: &str,
+    about: &str,
     kind: FormKind,
-    pdf: Vec<u8>,
+    pdf: motcua_render::FormPdf,
     at: DateTime<Utc>,
 ) -> AppResult<(Vec<u8>, bool)> {
-    let Some(signer) = state.config.signers.get_or_warn(agency) else { return Ok((pdf, false)) };
+    let Some(signer) = state.config.signers.get_or_warn(agency) else { return Ok((pdf.into_bytes(), false)) };
     let catalog = state.catalog();
     let agency_name = catalog.agencies.get(agency).map(|a| a.name.clone()).unwrap_or_else(|| agency.to_string());
     let signature = AgencySignature {
         signer,
         officer: officer.to_string(),
         agency: agency_name,
-        reason: format!("{} — hồ sơ {dossier_code}", kind.title()),
+        reason: match kind {
+            FormKind::Register => format!("{} — {about}", kind.title()),
+            _ => format!("{} — hồ sơ {about}", kind.title()),
+        },
         location: state.config.place.clone(),
         contact: state.config.verify_url("").trim_end_matches('/').to_string(),
         at,
         timestamp_authority: state.config.timestamp_authority.clone(),
     };
-    let signed = tokio::task::spawn_blocking(move || signature.sign(&pdf))
+    let signed = tokio::task::spawn_blocking(move || signature.sign(&pdf, pdf.signature_box))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::signing)?;

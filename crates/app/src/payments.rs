@@ -212,7 +212,7 @@ async fn settle(
         // opinions it asks start with the payment.
         crate::lifecycle::plan_step(state, &p, &s, &t, now, &mut change).await?;
         if t.to != s.status {
-            change.follow_ups = crate::jobs::notify::follow_ups(t.to, false);
+            change.follow_ups = crate::jobs::notify::follow_ups(t.to, crate::jobs::notify::Notice::Status);
         }
         match payments::settle_paid(&state.db, payment, &d, &change, facts, by, log, now).await {
             Err(StoreError::Conflict(_)) => continue,

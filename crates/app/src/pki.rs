@@ -337,26 +337,36 @@ pub(crate) struct AgencySignature {
 }
 
 impl AgencySignature {
-    /// Width and height of the stamp, and its distance from the page's bottom right corner, in
-    /// points.
+    /// Width and height of the stamp where the document has no signer's block, and its distance
+    /// from the page's bottom right corner there, in points.
     const STAMP: (f32, f32) = (190.0, 48.0);
     const MARGIN: f32 = 28.0;
 
-    /// `pdf` signed by the agency, with the stamp (the officer's name, the agency, the time) at
-    /// the bottom right of the last page.
-    pub(crate) fn sign(&self, pdf: &[u8]) -> Result<Vec<u8>, motcua_signing::pades::PadesError> {
+    /// `pdf` signed by the agency, with the stamp (the officer's name, the agency, the time) in
+    /// `place`, the signer's block of a form motcua drew, or else at the bottom right of the last
+    /// page (a result file the officer uploaded).
+    pub(crate) fn sign(
+        &self,
+        pdf: &[u8],
+        place: Option<motcua_render::SignatureBox>,
+    ) -> Result<Vec<u8>, motcua_signing::pades::PadesError> {
         use motcua_signing::pades::{last_page, sign_pdf, Appearance, PadesError, SignatureOptions};
         let at = self.at.with_timezone(&motcua_domain::calendar::vn_offset());
-        let (page, [x0, y0, x1, _]) = last_page(pdf)?;
-        let (width, height) = Self::STAMP;
+        let (page, x, y, width, height) = match place {
+            Some(b) => (b.page, b.x, b.y, b.width, b.height),
+            None => {
+                let (page, [x0, _, x1, _]) = last_page(pdf)?;
+                let (width, height) = Self::STAMP;
+                (page, (x1 - width - Self::MARGIN).max(x0) - x0, Self::MARGIN, width, height)
+            }
+        };
         let stamp = motcua_render::render_signature_stamp(
             &motcua_render::SignatureStamp { signer: self.officer.clone(), agency: self.agency.clone(), signed_at: at },
             width,
             height,
         )
         .map_err(|e| PadesError::Stamp(e.to_string()))?;
-        let appearance =
-            Appearance { page, x: (x1 - width - Self::MARGIN).max(x0), y: y0 + Self::MARGIN, width, height, stamp };
+        let appearance = Appearance { page, x, y, width, height, stamp };
         let options = SignatureOptions {
             signing_time: Some(at),
             reason: Some(self.reason.clone()),

@@ -97,7 +97,7 @@ pub(crate) async fn seal_result(
         // take a signature, is laid into the system's electronic result, which the agency signs.
         let signed_as_issued = match &agency_signature {
             Some(signature) if result.issued.content_type == "application/pdf" => {
-                match signature.sign(&result.issued.bytes) {
+                match signature.sign(&result.issued.bytes, None) {
                     Ok(bytes) => Some(bytes),
                     // The authority failing is no reason to lay the PDF out again: the result is
                     // not issued at all (see `Config::timestamp_authority`).
@@ -118,8 +118,8 @@ pub(crate) async fn seal_result(
             None => {
                 let rendered = motcua_render::render_electronic_result(&result).map_err(AppError::internal)?;
                 match &agency_signature {
-                    Some(signature) => signature.sign(&rendered).map_err(AppError::signing)?,
-                    None => rendered,
+                    Some(signature) => signature.sign(&rendered, rendered.signature_box).map_err(AppError::signing)?,
+                    None => rendered.into_bytes(),
                 }
             }
         };

@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             render_electronic_result(&fixtures::electronic_result(
                 "quyet-dinh.pdf",
                 "application/pdf",
-                render_receipt(&fixtures::receipt(), numbering)?,
+                render_receipt(&fixtures::receipt(), numbering)?.into_bytes(),
             ))?,
         ),
     ];

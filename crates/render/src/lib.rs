@@ -40,6 +40,54 @@ pub use forms::{Applicant, DossierRef, Issuer, Signer};
 pub use stamp::{render_signature_stamp, SignatureStamp};
 pub use text::{amount_in_words, thousands};
 
+/// A rendered form: its PDF, and where the form's own signature goes, for the digital
+/// signature's stamp to be drawn there (Decree 30/2020 Annex I: the signature's image in the
+/// signer's block) rather than over the text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormPdf {
+    /// The PDF.
+    pub bytes: Vec<u8>,
+    /// The signer's block; `None` for a document without one (the stamp then goes at the foot).
+    pub signature_box: Option<SignatureBox>,
+}
+
+impl FormPdf {
+    /// The PDF's bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+impl AsRef<[u8]> for FormPdf {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl std::ops::Deref for FormPdf {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Where on a page a signature's stamp goes: the page, counted from 1, and the box's lower-left
+/// corner and size in points from the page's lower-left corner (PDF user space).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SignatureBox {
+    /// The page, from 1.
+    pub page: usize,
+    /// Left edge.
+    pub x: f32,
+    /// Lower edge.
+    pub y: f32,
+    /// Width.
+    pub width: f32,
+    /// Height.
+    pub height: f32,
+}
+
 /// Why a form could not be rendered.
 ///
 /// Rendering is pure computation: these are errors in the data (a link too long for a QR code)

@@ -17,7 +17,7 @@ use krilla::Document;
 use crate::fonts::Style;
 use crate::qr::QrModules;
 use crate::text::{self, Line};
-use crate::RenderError;
+use crate::{FormPdf, RenderError, SignatureBox};
 
 /// Millimetres to points.
 const fn mm(v: f32) -> f32 {
@@ -112,9 +112,15 @@ pub(crate) struct Stack {
 }
 
 enum StackItem {
-    Text { lines: Vec<Line>, size: f32, align: Align },
+    Text {
+        lines: Vec<Line>,
+        size: f32,
+        align: Align,
+    },
     Gap(f32),
     Rule(f32),
+    /// Room for a signature where the digital signature's stamp goes.
+    SignHere(f32),
 }
 
 impl Stack {
@@ -140,6 +146,13 @@ impl Stack {
         self
     }
 
+    /// Adds room for a signature (`height` points) and marks it as the place of the document's
+    /// digital signature: its stamp is drawn there when the PDF is signed.
+    pub(crate) fn sign_here(mut self, height: f32) -> Stack {
+        self.items.push(StackItem::SignHere(height));
+        self
+    }
+
     /// Adds a short centred rule, as under the agency name and the national motto.
     pub(crate) fn rule(mut self, width: f32) -> Stack {
         self.items.push(StackItem::Rule(width));
@@ -151,7 +164,7 @@ impl Stack {
             .iter()
             .map(|item| match item {
                 StackItem::Text { lines, size, .. } => lines.len() as f32 * line_height(*size),
-                StackItem::Gap(h) => *h,
+                StackItem::Gap(h) | StackItem::SignHere(h) => *h,
                 StackItem::Rule(_) => 5.0,
             })
             .sum()
@@ -163,7 +176,7 @@ impl Stack {
             .iter()
             .map(|item| match item {
                 StackItem::Text { lines, .. } => lines.iter().map(|l| l.width).fold(0.0, f32::max),
-                StackItem::Gap(_) => 0.0,
+                StackItem::Gap(_) | StackItem::SignHere(_) => 0.0,
                 StackItem::Rule(w) => *w,
             })
             .fold(0.0, f32::max)
@@ -200,6 +213,8 @@ pub(crate) struct Sheet {
     pages: Vec<Vec<Op>>,
     y: f32,
     float: Option<Float>,
+    /// The page (from 1) and the box, from the page's top left, of the signature's stamp.
+    sign_here: Option<(usize, Rect)>,
 }
 
 impl Sheet {
@@ -217,6 +232,7 @@ impl Sheet {
             pages: vec![Vec::new()],
             y: top,
             float: None,
+            sign_here: None,
         }
     }
 
@@ -333,6 +349,12 @@ impl Sheet {
                     }
                 }
                 StackItem::Gap(h) => y += h,
+                StackItem::SignHere(h) => {
+                    let width = (stack.width - 2.0 * SIGN_HERE_INSET).min(SIGN_HERE_WIDTH);
+                    let left = x + (stack.width - width) / 2.0;
+                    self.sign_here = Rect::from_xywh(left, y, width, h).map(|rect| (self.pages.len(), rect));
+                    y += h;
+                }
                 StackItem::Rule(w) => {
                     let lx = x + (stack.width - w) / 2.0;
                     self.push(Op::Rule { from: (lx, y + 2.5), to: (lx + w, y + 2.5) });
@@ -460,13 +482,21 @@ impl Sheet {
 
     /// Writes the PDF: fonts embedded and subset by krilla, "Trang i/n" at the foot of every
     /// page when there is more than one.
-    pub(crate) fn finish(self) -> Result<Vec<u8>, RenderError> {
+    pub(crate) fn finish(self) -> Result<FormPdf, RenderError> {
         self.finish_with(Appendix::default())
     }
 
     /// [`Sheet::finish`], followed by the pages of another PDF, each stamped at its foot, and
     /// with files attached to the document.
-    pub(crate) fn finish_with(mut self, appendix: Appendix) -> Result<Vec<u8>, RenderError> {
+    pub(crate) fn finish_with(mut self, appendix: Appendix) -> Result<FormPdf, RenderError> {
+        let paper_height = self.paper.height;
+        let signature_box = self.sign_here.map(|(page, rect)| SignatureBox {
+            page,
+            x: rect.left(),
+            y: paper_height - rect.bottom(),
+            width: rect.width(),
+            height: rect.height(),
+        });
         let appended = appendix.pages.as_ref().map_or(0, |(pdf, _)| pdf.pages().len());
         let count = self.pages.len() + appended;
         if count > 1 {
@@ -579,9 +609,15 @@ impl Sheet {
         for file in appendix.files {
             document.embed_file(file);
         }
-        document.finish().map_err(|e| RenderError::Pdf(format!("{e:?}")))
+        let bytes = document.finish().map_err(|e| RenderError::Pdf(format!("{e:?}")))?;
+        Ok(FormPdf { bytes, signature_box })
     }
 }
+
+/// The widest a signature's stamp is drawn, and its least distance from the sides of its block,
+/// in points.
+const SIGN_HERE_WIDTH: f32 = 190.0;
+const SIGN_HERE_INSET: f32 = 4.0;
 
 /// Size of the stamp at the foot of appended pages.
 const STAMP_SIZE: f32 = 6.5;

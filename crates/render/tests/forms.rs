@@ -17,7 +17,7 @@ const A5_LANDSCAPE: (i32, i32) = (595, 420);
 const A4: (i32, i32) = (595, 842);
 const A4_LANDSCAPE: (i32, i32) = (842, 595);
 
-fn every_form(numbering: FormNumbering) -> Vec<(&'static str, Vec<u8>)> {
+fn every_form(numbering: FormNumbering) -> Vec<(&'static str, FormPdf)> {
     vec![
         ("receipt", render_receipt(&fixtures::receipt(), numbering).unwrap()),
         ("supplement_request", render_supplement_request(&fixtures::supplement_request(), numbering).unwrap()),
@@ -38,9 +38,39 @@ fn text_of_every_form() {
     }
 }
 
+/// Decree 30/2020 Annex I puts the image of a digital signature where the signer signs: each
+/// form says where its signer's block is, inside the page, on the right half, clear of the
+/// text; the applicant's block of the receipt is not it.
+#[test]
+fn the_signature_goes_in_the_signers_block() {
+    for (name, form) in every_form(NEW) {
+        let pdf = Pdf::parse(&form);
+        let place = form.signature_box.unwrap_or_else(|| panic!("{name} has no place for its signature"));
+        let (width, height) = pdf.page_size(place.page - 1);
+        assert!(place.page >= 1 && place.page <= pdf.page_count(), "{name}: {place:?}");
+        assert!(place.x >= width as f32 / 2.0 && place.x + place.width <= width as f32, "{name}: {place:?}");
+        assert!(place.y >= 0.0 && place.y + place.height <= height as f32, "{name}: {place:?}");
+        assert!(place.width >= 120.0 && place.height >= 40.0, "{name}: room for the stamp, {place:?}");
+        let area = [place.x, place.y, place.x + place.width, place.y + place.height];
+        assert_eq!(pdf.text_runs_in_box(place.page - 1, area), 0, "{name}: nothing is printed where the stamp goes");
+        // The block's own text is right around it: above (the title) and, but for the
+        // electronic-result cover, below (the signer's name).
+        let above =
+            [place.x - 20.0, place.y + place.height, place.x + place.width + 20.0, place.y + place.height + 30.0];
+        assert!(
+            pdf.text_runs_in_box(place.page - 1, above) > 0 || name == "control_slip" || name == "register",
+            "{name}"
+        );
+    }
+    // A long slip's signature comes after its last row, on its last page.
+    let long = render_control_slip(&fixtures::control_slip(40), NEW).unwrap();
+    assert_eq!(long.signature_box.unwrap().page, Pdf::parse(&long).page_count());
+}
+
 #[test]
 fn paper_sizes() {
-    let expected = [A5, A5, A5, A5, A5, A5, A5_LANDSCAPE, A4_LANDSCAPE, A5];
+    // The slip's three hand-offs, each with its signature cells, need more than A5 on its side.
+    let expected = [A5, A5, A5, A5, A5, A5, A4, A4_LANDSCAPE, A5];
     for ((name, bytes), size) in every_form(NEW).into_iter().zip(expected) {
         let pdf = Pdf::parse(&bytes);
         assert_eq!(pdf.page_count(), 1, "{name}");
@@ -55,7 +85,7 @@ fn the_faces_are_embedded_with_unicode_maps() {
         // A face is embedded where a form draws it: italics in a date line or a signature, bold
         // italics in the "Nơi nhận:" of the documents the agency numbers and sends.
         let expected: &[&str] = match name {
-            "control_slip" | "register" => &["LiberationSerif", "LiberationSerif-Bold"],
+            "control_slip" => &["LiberationSerif", "LiberationSerif-Bold"],
             "apology" | "stop_notice" | "appraisal_refusal" => {
                 &["LiberationSerif", "LiberationSerif-Bold", "LiberationSerif-BoldItalic", "LiberationSerif-Italic"]
             }
@@ -201,7 +231,7 @@ fn a_long_control_slip_moves_to_a4_portrait() {
     assert!(pdf.page_count() > 1);
     for page in 0..pdf.page_count() {
         assert_eq!(pdf.page_size(page), A4);
-        assert!(pdf.page_text(page).contains("Bên giao"));
+        assert!(pdf.page_text(page).contains("Người giao"));
     }
     assert!(pdf.text().lines().any(|l| l == "40"));
 }
@@ -261,7 +291,7 @@ fn empty_lists_still_render() {
     let mut slip = fixtures::control_slip(0);
     slip.coordinating_agencies.clear();
     let pdf = Pdf::parse(&render_control_slip(&slip, NEW).unwrap());
-    assert_eq!(pdf.page_size(0), A5_LANDSCAPE);
+    assert_eq!(pdf.page_size(0), A5_LANDSCAPE, "a short slip stays on A5, on its side, as the receipt");
     assert!(pdf.flat_text().contains("Cơ quan phối hợp giải quyết hồ sơ: —"));
     let pdf = Pdf::parse(&render_register(&fixtures::register(0), NEW).unwrap());
     assert_eq!(pdf.page_count(), 1);

@@ -28,7 +28,7 @@ fn drawn_pages(bytes: &[u8], page: u32) -> usize {
 
 #[test]
 fn an_issued_pdf_follows_the_cover_page_stamped_and_is_attached_whole() {
-    let issued = render_receipt(&fixtures::receipt(), FormNumbering::default()).unwrap();
+    let issued = render_receipt(&fixtures::receipt(), FormNumbering::default()).unwrap().into_bytes();
     let result = fixtures::electronic_result("quyet-dinh.pdf", "application/pdf", issued.clone());
     let bytes = render_electronic_result(&result).unwrap();
     let pdf = Pdf::parse(&bytes);

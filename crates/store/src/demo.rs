@@ -2,6 +2,8 @@
 //! calendar, demo accounts and a few hundred historical dossiers, loaded by `serve --demo` on an
 //! empty database.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use motcua_domain::calendar::{due_at, vn_offset, CountingRule, TimeLimit, TimeUnit, WorkingCalendar};
 use motcua_domain::catalog::{AgencyKind, OnlineLevel, ResultKind};
@@ -475,11 +477,50 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
                 _ => "Đề nghị bổ sung bản sao giấy tờ tùy thân còn hiệu lực.".to_string(),
             });
             let due = tr.restarts_clock.then(|| due_at(&cal, &rule, t, proc.limit));
-            let change = Change::from_transition(&s, action, tr, t, due, note, vec![]);
+            let mut change = Change::from_transition(&s, action, tr, t, due, note, vec![]);
+            if action == Action::Receive {
+                change.register_desk = centre.map(|c| c.code.clone());
+            }
             d = dossiers::apply(db, &d, &change, &who, t).await?;
         }
     }
+    number_registers(db).await?;
     Ok(made)
+}
+
+/// Numbers the registers of the generated history again in order of reception: the dossiers
+/// were played one after the other, each from submission to result, so their receptions took
+/// register entries out of order. A live register is numbered as dossiers are received; this is
+/// for the demo's made-up past only.
+async fn number_registers(db: &Database) -> Result<()> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, register_desk, received_at FROM dossiers \
+         WHERE register_desk IS NOT NULL AND received_at IS NOT NULL ORDER BY received_at, id",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    let mut last: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut tx = db.write_tx().await?;
+    for (id, desk, received_at) in rows {
+        let year = crate::from_millis(received_at).with_timezone(&vn_offset()).format("%Y").to_string();
+        let entry = last.entry((desk, year)).or_default();
+        *entry += 1;
+        sqlx::query("UPDATE dossiers SET register_entry = $2 WHERE id = $1")
+            .bind(id)
+            .bind(*entry)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for ((desk, year), n) in last {
+        sqlx::query("UPDATE code_sequences SET last = $3 WHERE scope = $1 AND day = $2")
+            .bind(format!("register:{desk}"))
+            .bind(year)
+            .bind(n)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Pays a historical dossier's fee as it is submitted.

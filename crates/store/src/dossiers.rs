@@ -997,22 +997,24 @@ pub async fn answer_consultation(
     by_id(db, current.id).await
 }
 
-/// Dossiers received in `[since, until)`, in order of reception, of one lead agency or of all:
-/// the rows of a dossier register (sổ theo dõi).
-pub async fn received_between(
+/// Dossiers the one-stop desk of agency `desk` received in `[since, until)`, in order of
+/// reception: the rows of its register (sổ theo dõi). A dossier received before registers were
+/// kept per desk (no `register_desk`) counts in its lead agency's.
+pub async fn registered_between(
     db: &Database,
-    lead_agency: Option<&str>,
+    desk: &str,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Dossier>> {
     let rows = sqlx::query(&format!(
         "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE received_at >= $1 AND received_at < $2 \
-         AND ($3 = '' OR lead_agency = $3) ORDER BY received_at, id LIMIT {limit}"
+         AND (register_desk = $3 OR (register_desk IS NULL AND lead_agency = $3)) \
+         ORDER BY received_at, id LIMIT {limit}"
     ))
     .bind(Millis(since))
     .bind(Millis(until))
-    .bind(lead_agency.unwrap_or(""))
+    .bind(desk)
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(dossier_from).collect()

@@ -53,6 +53,36 @@ async fn the_demo_history_pays_its_fees_with_one_receipt_series_per_agency(engin
         let expected: Vec<String> = (1..=numbers.len()).map(|n| format!("{}-{n:06}", &numbers[0][..4])).collect();
         assert_eq!(numbers, expected, "the receipts of {agency_year}, without gaps");
     }
+    // Every received dossier has its entry in the desk's register, numbered from 01 in order of
+    // reception for each year (Circular 01/2018 Art. 10.2.c), and the next reception goes on.
+    let entries: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT COALESCE(register_desk, ''), received_at, register_entry FROM dossiers \
+         WHERE received_at IS NOT NULL ORDER BY received_at, id",
+    )
+    .fetch_all(t.db.reader())
+    .await
+    .unwrap();
+    assert!(entries.len() > 50, "{} received", entries.len());
+    let mut registers: std::collections::BTreeMap<(String, i32), Vec<i64>> = Default::default();
+    for (desk, received_at, entry) in entries {
+        assert!(!desk.is_empty(), "a received dossier without a register");
+        let year = chrono::Datelike::year(
+            &chrono::DateTime::from_timestamp_millis(received_at)
+                .unwrap()
+                .with_timezone(&motcua_domain::calendar::vn_offset()),
+        );
+        registers.entry((desk, year)).or_default().push(entry.expect("an entry"));
+    }
+    for ((desk, year), numbers) in &registers {
+        assert_eq!(*numbers, (1..=numbers.len() as i64).collect::<Vec<_>>(), "register of {desk} in {year}");
+        let (last,): (i64,) = sqlx::query_as("SELECT last FROM code_sequences WHERE scope = $1 AND day = $2")
+            .bind(format!("register:{desk}"))
+            .bind(year.to_string())
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+        assert_eq!(last, numbers.len() as i64, "the next reception of {desk} follows on");
+    }
 }
 
 /// `motcua seed --open-only`: every dossier in the workflow, some overdue, with intact histories;

@@ -196,6 +196,10 @@ async fn forms_are_signed_when_issued_and_never_change(engine: TestEngine) {
     };
     let receipt = download("tiep-nhan").await;
     assert_eq!(download("tiep-nhan").await, receipt, "the receipt as issued");
+    // The stamp of the signature sits in the receiving officer's block, not the applicant's
+    // (Decree 30/2020 Annex I: the signature's image where the signer signs).
+    let above = text_above_signature(&receipt, A5_HEIGHT, 24.0);
+    assert!(above.contains("NGƯỜI TIẾP NHẬN HỒ SƠ") && !above.contains("NGƯỜI NỘP"), "{above}");
 
     let spec = app.login("chuyenvien").await;
     let (_, due) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&spec)).await;
@@ -215,6 +219,7 @@ async fn forms_are_signed_when_issued_and_never_change(engine: TestEngine) {
     {
         assert!(text.contains(expected), "{expected} missing from the apology: {text}");
     }
+    assert!(text_above_signature(&apology, A5_HEIGHT, 24.0).contains("GIÁM ĐỐC"), "the head's block holds the stamp");
     let (s, d) = app
         .post_json(&url, Some(&spec), json!({"action": "request_supplement", "note": "Bản sao CCCD: hết hạn"}))
         .await;
@@ -352,10 +357,24 @@ async fn register_entries_run_on_per_desk_and_year(engine: TestEngine) {
     sign_in(&app, &desk, "tiepnhan").await;
     let res = desk.get(app.url("/can-bo/so-theo-doi")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    let text = pdf_text(&res.bytes().await.unwrap());
+    let register = res.bytes().await.unwrap().to_vec();
+    let text = pdf_text(&register);
     for (entry, code) in ["01", "02"].iter().zip(&codes) {
         assert!(text.contains(&format!("{entry} {code}")), "{entry} {code} missing from the register: {text}");
     }
+    assert!(text.contains("Trích xuất từ hệ thống lúc"), "the export is stamped with its time: {text}");
+    // The register is the desk's: signed by its centre, and the department's own register
+    // (its desk received none of these) does not list them.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("so-theo-doi.pdf");
+    std::fs::write(&file, &register).unwrap();
+    assert_pdfsig_valid(&file, &[CENTRE]);
+    let leader = browser();
+    sign_in(&app, &leader, "lanhdao").await;
+    let res = leader.get(app.url("/can-bo/so-theo-doi")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let text = pdf_text(&res.bytes().await.unwrap());
+    assert!(codes.iter().all(|c| !text.contains(c.as_str())), "{text}");
 }
 
 /// The public verification page validates the PDF signatures of an uploaded file: an issued
@@ -551,6 +570,9 @@ async fn without_its_timestamp_authority_nothing_is_issued(engine: TestEngine) {
 }
 
 /// A form of the dossier `code` as `client` downloads it: answered 200, the PDF's bytes.
+/// Height of an A5 page upright, in points.
+const A5_HEIGHT: f32 = 595.28;
+
 async fn form_of(app: &TestApp, client: &reqwest::Client, code: &str, form: &str) -> Vec<u8> {
     let res = client.get(app.url(&format!("/ho-so/{code}/bieu-mau/{form}"))).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200, "{form} of {code}");
@@ -558,6 +580,28 @@ async fn form_of(app: &TestApp, client: &reqwest::Client, code: &str, form: &str
 }
 
 /// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.
+/// The text printed in a band `height` points tall right above the last signature's stamp, on
+/// a page `page_height` points tall (from the signature widget's `/Rect` in the update that
+/// signed, which lopdf-free bytes show as written): where the signer's block has its title.
+fn text_above_signature(pdf: &[u8], page_height: f32, height: f32) -> String {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.rfind("/Rect").expect("a signature widget") + "/Rect".len();
+    let numbers = text[at..].trim_start().trim_start_matches('[').split(']').next().unwrap();
+    let rect: Vec<f32> = numbers.split_whitespace().map(|n| n.parse().unwrap()).collect();
+    let (x0, top) = (rect[0], page_height - rect[3]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("form.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let area = [x0 - 10.0, top - height, rect[2] - rect[0] + 20.0, height].map(|v| format!("{}", v.round()));
+    let out = std::process::Command::new("pdftotext")
+        .args(["-x", &area[0], "-y", &area[1], "-W", &area[2], "-H", &area[3]])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("form.pdf");

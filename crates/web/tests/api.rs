@@ -1049,6 +1049,26 @@ async fn a_received_dossier_is_withdrawn_by_the_agencys_decision(engine: TestEng
     assert_eq!(mine["actions"], json!(["withdraw"]), "may ask again");
     let declined = mine["history"].as_array().unwrap().iter().find(|e| e["action"] == "decline_withdrawal");
     assert_eq!(declined.and_then(|e| e["note"].as_str()), Some(reason), "{mine}");
+    // The applicant is told, on every channel, with the reasons.
+    use motcua_app::jobs::notify;
+    let queued = motcua_store::jobs::list(&app.state.db, None, 500).await.unwrap();
+    let told = queued
+        .iter()
+        .filter(|j| {
+            j.kind == notify::NOTIFY_JOB && j.payload.contains(&code) && j.payload.contains("withdrawal_declined")
+        })
+        .count();
+    assert_eq!(told, 3, "portal, e-mail and SMS");
+    let (_, text) = notify::message(
+        &app.state,
+        &notify::Templates::default(),
+        &code,
+        "received",
+        notify::Notice::WithdrawalDeclined,
+    )
+    .await
+    .unwrap();
+    assert!(text.contains("không chấp nhận đề nghị rút hồ sơ") && text.contains(reason), "{text}");
     // Asked again and granted: processing stops.
     app.post_json(&url, Some(&citizen), json!({"action": "withdraw"})).await;
     let (s, d) = app.post_json(&url, Some(&specialist), json!({"action": "stop"})).await;

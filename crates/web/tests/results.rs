@@ -93,7 +93,7 @@ async fn an_issued_result_is_signed_and_verifies_by_code_and_by_upload(engine: T
         &motcua_app::jobs::notify::Templates::default(),
         d["code"].as_str().unwrap(),
         "result_ready",
-        false,
+        motcua_app::jobs::notify::Notice::Status,
     )
     .await
     .unwrap();

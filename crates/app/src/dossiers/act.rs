@@ -176,7 +176,7 @@ async fn reschedule(
         enters_step: None,
         consultations: vec![],
         cancel_consultations: false,
-        follow_ups: crate::jobs::notify::follow_ups(d.status, true),
+        follow_ups: crate::jobs::notify::follow_ups(d.status, crate::jobs::notify::Notice::Rescheduled),
         seal: None,
         withdrawal_requested: None,
         register_desk: None,
@@ -316,7 +316,9 @@ pub(crate) async fn act_recording(
     change.fact = fact;
     plan_step(state, &p, &s, &t, now, &mut change).await?;
     if t.to != s.status {
-        change.follow_ups = crate::jobs::notify::follow_ups(t.to, false);
+        change.follow_ups = crate::jobs::notify::follow_ups(t.to, crate::jobs::notify::Notice::Status);
+    } else if action == Action::DeclineWithdrawal {
+        change.follow_ups = crate::jobs::notify::follow_ups(t.to, crate::jobs::notify::Notice::WithdrawalDeclined);
     }
     let by = By { user_id: Some(user.id), name: user.full_name.clone() };
     let updated = match dossiers::apply(&state.db, &d, &change, &by, now).await {

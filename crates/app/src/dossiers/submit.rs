@@ -149,7 +149,7 @@ async fn record(
         attachments,
         // In person, the reception that follows at once is the news.
         follow_ups: if channel == Channel::Online {
-            crate::jobs::notify::follow_ups(Status::Submitted, false)
+            crate::jobs::notify::follow_ups(Status::Submitted, crate::jobs::notify::Notice::Status)
         } else {
             Default::default()
         },

@@ -32,12 +32,47 @@ pub const NOTIFY_JOB: &str = "notify";
 /// The channels every change is announced on.
 const CHANNELS: [&str; 3] = ["portal", "email", "sms"];
 
-/// The jobs announcing a change to `status` (or a new due date when `rescheduled`).
-pub fn follow_ups(status: Status, rescheduled: bool) -> FollowUps {
+/// What a message to the applicant announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The dossier's new status.
+    Status,
+    /// A new due date, with the agency's apology.
+    Rescheduled,
+    /// The agency's refusal of the applicant's request to withdraw: processing goes on.
+    WithdrawalDeclined,
+}
+
+impl Notice {
+    fn key(self) -> Option<&'static str> {
+        match self {
+            Notice::Status => None,
+            Notice::Rescheduled => Some("rescheduled"),
+            Notice::WithdrawalDeclined => Some("withdrawal_declined"),
+        }
+    }
+
+    fn from_key(key: Option<&str>, rescheduled: bool) -> Notice {
+        match key {
+            Some("withdrawal_declined") => Notice::WithdrawalDeclined,
+            Some("rescheduled") => Notice::Rescheduled,
+            // Jobs queued before notices had names said `rescheduled: true`.
+            _ if rescheduled => Notice::Rescheduled,
+            _ => Notice::Status,
+        }
+    }
+}
+
+/// The jobs announcing `notice` about a dossier now in `status`.
+pub fn follow_ups(status: Status, notice: Notice) -> FollowUps {
     FollowUps {
         kind: NOTIFY_JOB.into(),
         channels: CHANNELS.iter().map(|c| c.to_string()).collect(),
-        detail: serde_json::json!({ "status": status.as_str(), "rescheduled": rescheduled }),
+        detail: serde_json::json!({
+            "status": status.as_str(),
+            "rescheduled": notice == Notice::Rescheduled,
+            "notice": notice.key(),
+        }),
     }
 }
 
@@ -101,6 +136,8 @@ struct Detail {
     status: String,
     #[serde(default)]
     rescheduled: bool,
+    #[serde(default)]
+    notice: Option<String>,
 }
 
 /// The title and text of a message about a dossier, as the applicant reads it.
@@ -109,7 +146,7 @@ pub async fn message(
     templates: &Templates,
     code: &str,
     status: &str,
-    rescheduled: bool,
+    notice: Notice,
 ) -> Result<(String, String), JobError> {
     let d = dossiers::by_code(&state.db, code).await.map_err(|e| JobError::retry(e.to_string()))?;
     let p = state.procedure_version(d.procedure_version_id).await.map_err(|e| JobError::retry(format!("{e:?}")))?;
@@ -140,7 +177,7 @@ pub async fn message(
         ("verify_url", verify_url.as_str()),
         ("store_url", store_url.as_str()),
     ];
-    let key = if rescheduled { "notify-rescheduled".to_string() } else { format!("notify-{status}") };
+    let key = format!("notify-{}", notice.key().unwrap_or(status));
     let title = templates.render(vi, "notify-title", &args);
     let text = format!("{}\n{}", templates.render(vi, &key, &args), templates.render(vi, "notify-footer", &args));
     Ok((title, text))
@@ -155,7 +192,8 @@ async fn run(
 ) -> Result<(), JobError> {
     let p: Payload = job.payload_as().map_err(|e| JobError::permanent(e.to_string()))?;
     let d = dossiers::by_code(&state.db, &p.code).await.map_err(|e| JobError::retry(e.to_string()))?;
-    let (title, text) = message(state, templates, &p.code, &p.detail.status, p.detail.rescheduled).await?;
+    let notice = Notice::from_key(p.detail.notice.as_deref(), p.detail.rescheduled);
+    let (title, text) = message(state, templates, &p.code, &p.detail.status, notice).await?;
     let id = format!("{}-{}", p.code, p.revision);
     match p.channel.as_str() {
         "portal" => match d.applicant_user_id {

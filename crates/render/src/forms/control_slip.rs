@@ -1,12 +1,14 @@
 //! Form 05 (old numbering) / 06 (new): Phiếu kiểm soát quá trình giải quyết hồ sơ — the process
-//! control slip, one row per hand-off of the dossier between units.
+//! control slip, one row per hand-off of the dossier between units: who gave and who took it, when,
+//! by when the giving unit had to hand it on, whether it did so early, on time or late, and a cell
+//! for each side to sign, as on the official form.
 
 use chrono::{DateTime, Utc};
 
-use super::{heading, qr_code, sheet, title, DossierRef, Issuer, BODY, SMALL};
+use super::{digital_signature_place, heading, qr_code, sheet, title, DossierRef, Issuer, BODY, SMALL};
 use crate::sheet::{Align, Column, Paper, Sheet};
 use crate::text::short_time;
-use crate::{FormKind, FormNumbering, RenderError};
+use crate::{FormKind, FormNumbering, FormPdf, RenderError};
 
 /// How a hand-off stood against the deadline, the slip's "result" column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +47,11 @@ pub struct HandOff {
     pub handed_over_at: DateTime<Utc>,
     /// When the receiving side took it, if recorded separately.
     pub received_at: Option<DateTime<Utc>>,
-    /// Early, on time or late; `None` leaves the cell empty (e.g. the applicant's own submission).
+    /// By when the giving unit had to hand the dossier on: the end of its own allotment of the
+    /// time limit, or the dossier's due date when it has none.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Early, on time or late against `due_at`; `None` leaves the cell empty (e.g. the
+    /// applicant's own submission).
     pub result: Option<Timeliness>,
     /// Free note, e.g. the reason of a return.
     pub note: String,
@@ -67,12 +73,10 @@ pub struct ControlSlip {
     pub hand_offs: Vec<HandOff>,
 }
 
-fn party(unit: &str, person: &str) -> String {
-    if person.trim().is_empty() {
-        unit.to_string()
-    } else {
-        format!("{unit}\n{person}")
-    }
+/// A signature cell: room to sign by hand on the printed slip, then the name of whoever acted in
+/// the system.
+fn signature_cell(person: &str) -> String {
+    format!("\n\n{}", person.trim())
 }
 
 fn lay_out(slip: &ControlSlip, numbering: FormNumbering, paper: Paper) -> Result<Sheet, RenderError> {
@@ -87,15 +91,16 @@ fn lay_out(slip: &ControlSlip, numbering: FormNumbering, paper: Paper) -> Result
         if slip.coordinating_agencies.is_empty() { "—".to_string() } else { slip.coordinating_agencies.join("; ") };
     sheet.field("Cơ quan phối hợp giải quyết hồ sơ:", &coordinating, BODY);
     let width = sheet.width();
-    let fixed = 24.0 + 112.0 + 78.0;
+    let fixed = 24.0 + 100.0 + 60.0;
     let flexible = width - fixed;
     let columns = [
         Column::new("STT", 24.0, Align::Center),
-        Column::new("Bên giao", flexible * 0.3, Align::Left),
-        Column::new("Bên nhận", flexible * 0.3, Align::Left),
-        Column::new("Thời gian giao, nhận hồ sơ", 112.0, Align::Left),
-        Column::new("Kết quả (trước hạn/ đúng hạn/ quá hạn)", 78.0, Align::Center),
-        Column::new("Ghi chú", flexible * 0.4, Align::Left),
+        Column::new("Tên cơ quan (bộ phận) giao, nhận", flexible * 0.3, Align::Left),
+        Column::new("Thời gian giao, nhận hồ sơ", 100.0, Align::Left),
+        Column::new("Người giao (ký, ghi rõ họ tên)", flexible * 0.22, Align::Center),
+        Column::new("Người nhận (ký, ghi rõ họ tên)", flexible * 0.22, Align::Center),
+        Column::new("Kết quả (trước hạn/ đúng hạn/ quá hạn)", 60.0, Align::Center),
+        Column::new("Ghi chú", flexible * 0.26, Align::Left),
     ];
     let rows: Vec<Vec<String>> = slip
         .hand_offs
@@ -106,17 +111,22 @@ fn lay_out(slip: &ControlSlip, numbering: FormNumbering, paper: Paper) -> Result
             if let Some(at) = h.received_at {
                 time.push_str(&format!("\nNhận: {}", short_time(at)));
             }
+            if let Some(due) = h.due_at {
+                time.push_str(&format!("\nHạn: {}", short_time(due)));
+            }
             vec![
                 (i + 1).to_string(),
-                party(&h.from_unit, &h.from_person),
-                party(&h.to_unit, &h.to_person),
+                format!("Giao: {}\nNhận: {}", h.from_unit, h.to_unit),
                 time,
+                signature_cell(&h.from_person),
+                signature_cell(&h.to_person),
                 h.result.map(Timeliness::label).unwrap_or_default().to_string(),
                 h.note.clone(),
             ]
         })
         .collect();
     sheet.table(&columns, &rows, SMALL);
+    digital_signature_place(&mut sheet);
     Ok(sheet)
 }
 
@@ -126,7 +136,7 @@ fn lay_out(slip: &ControlSlip, numbering: FormNumbering, paper: Paper) -> Result
 /// the A5 receipt it accompanies and suits the usual handful of hand-offs, while A4 portrait
 /// holds about twice as many rows per page for inter-agency dossiers, and continues on further
 /// pages with the header row repeated.
-pub fn render_control_slip(slip: &ControlSlip, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_control_slip(slip: &ControlSlip, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let small = lay_out(slip, numbering, Paper::A5_LANDSCAPE)?;
     if small.page_count() == 1 {
         return small.finish();

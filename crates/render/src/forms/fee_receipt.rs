@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{applicant_lines, heading, note, qr_code, sheet, title, Applicant, DossierRef, Issuer, BODY, SMALL};
+use super::{
+    applicant_lines, heading, note, qr_code, sheet, title, Applicant, DossierRef, Issuer, BODY, SIGNATURE_ROOM, SMALL,
+};
 use crate::fonts::Style::{Bold, Italic, Regular};
 use crate::sheet::{Align, Column, Paper, Sheet, Stack};
 use crate::text::{amount_in_words, long_time, thousands};
-use crate::{FormKind, FormNumbering, RenderError};
+use crate::{FormKind, FormNumbering, FormPdf, RenderError};
 
 /// One line of what was paid.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -64,7 +66,7 @@ pub struct FeeReceipt {
 }
 
 /// Renders the receipt on A5 portrait.
-pub fn render_fee_receipt(form: &FeeReceipt, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_fee_receipt(form: &FeeReceipt, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let mut sheet = sheet(Paper::A5_PORTRAIT, FormKind::FeeReceipt);
     heading(&mut sheet, &form.issuer, FormKind::FeeReceipt, numbering, Some(form.issued_on));
     title(&mut sheet, FormKind::FeeReceipt);
@@ -104,15 +106,15 @@ pub fn render_fee_receipt(form: &FeeReceipt, numbering: FormNumbering) -> Result
     sheet.finish()
 }
 
-/// The collecting organisation's signature block on the right half: its title, "(Chữ ký số)"
-/// and the organisation that signs, with no room for ink; or, for a receipt issued without a
+/// The collecting organisation's signature block on the right half: its title, "(Chữ ký số)",
+/// the place of the digital signature's stamp and the organisation that signs; or, for a receipt issued without a
 /// certificate, that it is not signed.
 fn digital_signature(sheet: &mut Sheet, organisation: &str, signed: bool) {
     sheet.gap(6.0);
     let half = sheet.width() / 2.0;
     let block = Stack::new(half).text("ĐƠN VỊ THU PHÍ, LỆ PHÍ", Bold, BODY, Align::Center);
     let block = if signed {
-        block.text("(Chữ ký số)", Italic, SMALL, Align::Center).gap(4.0).spans(
+        block.text("(Chữ ký số)", Italic, SMALL, Align::Center).sign_here(SIGNATURE_ROOM).spans(
             &[("Ký bởi: ", Regular), (organisation, Bold)],
             BODY,
             Align::Center,

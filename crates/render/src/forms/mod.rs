@@ -31,8 +31,9 @@ pub(crate) const TITLE: f32 = 11.0;
 pub(crate) const CAPTION: f32 = 6.5;
 /// Side of the printed QR code: about 22 mm, read easily by a phone at arm's length.
 pub(crate) const QR_SIDE: f32 = 62.0;
-/// Room left for a handwritten signature (and a seal).
-const SIGNATURE_ROOM: f32 = 40.0;
+/// Room left for a handwritten signature (and a seal), where the digital signature's stamp goes
+/// on a signed PDF.
+pub(crate) const SIGNATURE_ROOM: f32 = 44.0;
 
 /// The agency that issues a form, as its heading names it.
 ///
@@ -192,20 +193,27 @@ fn note(sheet: &mut Sheet, text: &str) {
 }
 
 /// A signature block: title in bold, the hint in brackets in italics, room to sign, the name in
-/// bold.
-fn signature(width: f32, title: &str, hint: &str, name: &str) -> Stack {
-    Stack::new(width)
-        .text(title, Bold, BODY, Align::Center)
-        .text(hint, Italic, SMALL, Align::Center)
-        .gap(SIGNATURE_ROOM)
-        .text(name, Bold, BODY, Align::Center)
+/// bold. The room is where the digital signature's stamp goes when the block is the one the
+/// PDF is signed for (`digital`), not the applicant's.
+fn signature(width: f32, title: &str, hint: &str, name: &str, digital: bool) -> Stack {
+    let block = Stack::new(width).text(title, Bold, BODY, Align::Center).text(hint, Italic, SMALL, Align::Center);
+    let block = if digital { block.sign_here(SIGNATURE_ROOM) } else { block.gap(SIGNATURE_ROOM) };
+    block.text(name, Bold, BODY, Align::Center)
 }
 
 /// One signature on the right half, as for a notice signed by the agency alone.
 fn sign_right(sheet: &mut Sheet, title: &str, hint: &str, name: &str) {
     sheet.gap(6.0);
     let half = sheet.width() / 2.0;
-    sheet.stacks(vec![(half, signature(half, title, hint, name))]);
+    sheet.stacks(vec![(half, signature(half, title, hint, name, true))]);
+}
+
+/// The place of the digital signature of a document that has no signer's block of its own (the
+/// control slip, the register): on the right half, after the content.
+fn digital_signature_place(sheet: &mut Sheet) {
+    sheet.gap(6.0);
+    let half = sheet.width() / 2.0;
+    sheet.stacks(vec![(half, Stack::new(half).sign_here(SIGNATURE_ROOM))]);
 }
 
 /// The signature of the agency's head at the right and, at the left, where the copies go
@@ -218,13 +226,17 @@ fn sign_with_recipients(sheet: &mut Sheet, recipients: &[String], signer: &Signe
     for recipient in recipients {
         left = left.text(&format!("- {}", text::clean(recipient)), Regular, SMALL - 1.0, Align::Left);
     }
-    sheet.stacks(vec![(0.0, left), (half, signature(half, &signer.title, hint, &signer.name))]);
+    sheet.stacks(vec![(0.0, left), (half, signature(half, &signer.title, hint, &signer.name, true))]);
 }
 
-/// Two signatures side by side: the applicant's and the officer's.
+/// Two signatures side by side: the applicant's and the officer's, the digital signature in the
+/// officer's.
 fn sign_both(sheet: &mut Sheet, left: (&str, &str), right: (&str, &str)) {
     sheet.gap(6.0);
     let half = sheet.width() / 2.0;
     let hint = "(Ký và ghi rõ họ tên)";
-    sheet.stacks(vec![(0.0, signature(half, left.0, hint, left.1)), (half, signature(half, right.0, hint, right.1))]);
+    sheet.stacks(vec![
+        (0.0, signature(half, left.0, hint, left.1, false)),
+        (half, signature(half, right.0, hint, right.1, true)),
+    ]);
 }

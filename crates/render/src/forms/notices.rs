@@ -12,7 +12,7 @@ use super::{
 use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper, Sheet};
 use crate::text::{long_time, thousands};
-use crate::{FormKind, FormNumbering, RenderError};
+use crate::{FormKind, FormNumbering, FormPdf, RenderError};
 
 /// One thing the applicant must add or correct, and why.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -177,7 +177,7 @@ fn open_letter(kind: FormKind, numbering: FormNumbering, letter: &Letter) -> Res
 }
 
 /// The close of such a letter: where copies go, and the head's signature.
-fn close_letter(mut sheet: Sheet, letter: &Letter) -> Result<Vec<u8>, RenderError> {
+fn close_letter(mut sheet: Sheet, letter: &Letter) -> Result<FormPdf, RenderError> {
     sign_with_recipients(&mut sheet, &letter.recipients, &letter.signer, "(Ký, ghi rõ họ tên và đóng dấu)");
     sheet.finish()
 }
@@ -190,7 +190,7 @@ fn numbered(sheet: &mut Sheet, items: impl IntoIterator<Item = String>) {
 }
 
 /// Renders form 02 on A5 portrait.
-pub fn render_supplement_request(form: &SupplementRequest, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_supplement_request(form: &SupplementRequest, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let mut sheet = opening(FormKind::SupplementRequest, numbering, &form.issuer, form.issued_on, &form.dossier)?;
     sheet.field("Hồ sơ của:", &form.applicant.name, BODY);
     applicant_lines(&mut sheet, &form.applicant);
@@ -235,7 +235,7 @@ pub fn render_supplement_request(form: &SupplementRequest, numbering: FormNumber
 }
 
 /// Renders form 03 on A5 portrait.
-pub fn render_refusal(form: &Refusal, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_refusal(form: &Refusal, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let mut sheet = opening(FormKind::Refusal, numbering, &form.issuer, form.issued_on, &form.dossier)?;
     sheet.paragraph(
         &[(&form.issuer.unit, Regular), (" tiếp nhận hồ sơ của: ", Regular), (&form.applicant.name, Bold)],
@@ -263,7 +263,7 @@ pub fn render_refusal(form: &Refusal, numbering: FormNumbering) -> Result<Vec<u8
 }
 
 /// Renders the refusal after appraisal on A5 portrait, without a form number.
-pub fn render_appraisal_refusal(form: &AppraisalRefusal, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_appraisal_refusal(form: &AppraisalRefusal, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let mut sheet = open_letter(FormKind::AppraisalRefusal, numbering, &form.letter)?;
     sheet.field("Nội dung yêu cầu giải quyết:", &form.letter.procedure, BODY);
     sheet.field("Thời gian nhận hồ sơ:", &long_time(form.letter.received_at), BODY);
@@ -285,7 +285,7 @@ pub fn render_appraisal_refusal(form: &AppraisalRefusal, numbering: FormNumberin
 }
 
 /// Renders form 04 on A5 portrait.
-pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let mut sheet = open_letter(FormKind::Apology, numbering, &form.letter)?;
     sheet.paragraph(
         &[
@@ -335,7 +335,7 @@ pub fn render_apology(form: &Apology, numbering: FormNumbering) -> Result<Vec<u8
 
 /// Renders the stop notice on A5 portrait; under Circular 01/2018, which has no such form, it is
 /// printed without a form number.
-pub fn render_stop_notice(form: &StopNotice, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_stop_notice(form: &StopNotice, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let mut sheet = open_letter(FormKind::StopNotice, numbering, &form.letter)?;
     sheet.paragraph(
         &[

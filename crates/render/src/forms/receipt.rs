@@ -6,7 +6,7 @@ use super::{applicant_lines, heading, qr_code, sheet, sign_both, title, Applican
 use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Column, Paper};
 use crate::text::long_time;
-use crate::{FormKind, FormNumbering, RenderError};
+use crate::{FormKind, FormNumbering, FormPdf, RenderError};
 
 /// In what form a document was handed in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,7 +80,7 @@ pub struct Receipt {
 
 /// Renders form 01 on A5 portrait; it normally fits one page, and a long list of documents
 /// continues on the next.
-pub fn render_receipt(receipt: &Receipt, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_receipt(receipt: &Receipt, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let kind = FormKind::Receipt;
     let mut sheet = sheet(Paper::A5_PORTRAIT, kind);
     heading(&mut sheet, &receipt.issuer, kind, numbering, Some(receipt.issued_on));

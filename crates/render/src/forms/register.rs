@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{heading, sheet, title, Issuer, BODY};
-use crate::fonts::Style::{Bold, Regular};
+use super::{digital_signature_place, heading, sheet, title, Issuer, BODY, SMALL};
+use crate::fonts::Style::{Bold, Italic, Regular};
 use crate::sheet::{Align, Column, Paper};
-use crate::text::{short_date, short_time};
-use crate::{FormKind, FormNumbering, RenderError};
+use crate::text::{long_time, short_date, short_time};
+use crate::{FormKind, FormNumbering, FormPdf, RenderError};
 
 /// Size of the register's table text: small, so that a row usually takes two lines.
 const CELL: f32 = 7.5;
@@ -56,6 +56,9 @@ pub struct Register {
     pub from: NaiveDate,
     /// Last day of the period (included).
     pub to: NaiveDate,
+    /// When this copy was taken from the system: a register printed for a period is an export,
+    /// and a later one may hold more (results given meanwhile).
+    pub exported_at: DateTime<Utc>,
     /// The dossiers, in the order to print.
     pub rows: Vec<RegisterRow>,
 }
@@ -66,7 +69,7 @@ fn time_or_blank(at: Option<DateTime<Utc>>) -> String {
 
 /// Renders the register on A4 landscape, as many pages as the rows need, the header row repeated
 /// on each and the pages numbered.
-pub fn render_register(register: &Register, numbering: FormNumbering) -> Result<Vec<u8>, RenderError> {
+pub fn render_register(register: &Register, numbering: FormNumbering) -> Result<FormPdf, RenderError> {
     let kind = FormKind::Register;
     let mut sheet = sheet(Paper::A4_LANDSCAPE, kind);
     heading(&mut sheet, &register.issuer, kind, numbering, None);
@@ -74,6 +77,8 @@ pub fn render_register(register: &Register, numbering: FormNumbering) -> Result<
     sheet.paragraph(&[("Quyển số: ", Regular), (&register.book, Bold)], BODY, Align::Center, 0.0);
     let period = format!("Từ ngày {} đến ngày {}", short_date(register.from), short_date(register.to));
     sheet.paragraph(&[(&period, Regular)], BODY, Align::Center, 0.0);
+    let exported = format!("Trích xuất từ hệ thống lúc {}", long_time(register.exported_at));
+    sheet.paragraph(&[(&exported, Italic)], SMALL, Align::Center, 0.0);
     sheet.gap(4.0);
     let width = sheet.width();
     // The columns of the official form (Circular 01/2018 form 06, Circular 03/2025 form 07):
@@ -118,5 +123,6 @@ pub fn render_register(register: &Register, numbering: FormNumbering) -> Result<
         })
         .collect();
     sheet.table(&columns, &rows, CELL);
+    digital_signature_place(&mut sheet);
     sheet.finish()
 }

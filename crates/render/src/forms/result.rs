@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{numbered_heading, Issuer, MARGINS, QR_SIDE};
+use super::{digital_signature_place, numbered_heading, Issuer, MARGINS, QR_SIDE};
 use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Appendix, Paper, Sheet};
 use crate::text::long_time;
-use crate::{qr, RenderError};
+use crate::{qr, FormPdf, RenderError};
 
 /// The title of the cover page and of the PDF.
 const RESULT_TITLE: &str = "Kết quả giải quyết thủ tục hành chính";
@@ -64,7 +64,7 @@ pub struct ElectronicResult {
 
 /// Renders the electronic result: an A4 cover page, then the issued PDF's pages when they can
 /// be drawn, the issued file attached in every case.
-pub fn render_electronic_result(result: &ElectronicResult) -> Result<Vec<u8>, RenderError> {
+pub fn render_electronic_result(result: &ElectronicResult) -> Result<FormPdf, RenderError> {
     let pages = if result.issued.content_type == "application/pdf" {
         krilla::pdf::Pdf::new(Arc::new(result.issued.bytes.clone())).ok().filter(|pdf| !pdf.pages().is_empty())
     } else {
@@ -80,7 +80,7 @@ pub fn render_electronic_result(result: &ElectronicResult) -> Result<Vec<u8>, Re
     render(result, None)
 }
 
-fn render(result: &ElectronicResult, pages: Option<Arc<krilla::pdf::Pdf>>) -> Result<Vec<u8>, RenderError> {
+fn render(result: &ElectronicResult, pages: Option<Arc<krilla::pdf::Pdf>>) -> Result<FormPdf, RenderError> {
     let mut sheet = Sheet::new(Paper::A4_PORTRAIT, MARGINS, RESULT_TITLE);
     let issued_on = result.issued_at.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
     numbered_heading(&mut sheet, &result.issuer, None, Some(issued_on), None, COVER_HEAD);
@@ -124,6 +124,9 @@ fn render(result: &ElectronicResult, pages: Option<Arc<krilla::pdf::Pdf>>) -> Re
         Align::Left,
         0.0,
     );
+    // The agency's digital signature, when it signs, shows its stamp on this cover page rather
+    // than over the issued pages.
+    digital_signature_place(&mut sheet);
     let stamp = format!("Mã xác thực {} — {}", result.verification_code, result.verify_url);
     let file = krilla::embed::EmbeddedFile {
         path: attachment_name(&result.issued.file_name),

@@ -142,6 +142,56 @@ impl Pdf {
         found
     }
 
+    /// How many runs of text start inside `[x0, y0, x1, y1]` (page space, y up) on a page: the
+    /// origins of the text-showing operators, through the page's and the text's matrices.
+    pub fn text_runs_in_box(&self, page: usize, area: [f32; 4]) -> usize {
+        let content = Content::decode(&self.doc.get_page_content(self.page_id(page))).unwrap();
+        let nums = |ops: &[Object]| ops.iter().map(|o| o.as_float().unwrap()).collect::<Vec<f32>>();
+        let times = |m: &[f32], c: &[f32; 6]| -> [f32; 6] {
+            [
+                m[0] * c[0] + m[1] * c[2],
+                m[0] * c[1] + m[1] * c[3],
+                m[2] * c[0] + m[3] * c[2],
+                m[2] * c[1] + m[3] * c[3],
+                m[4] * c[0] + m[5] * c[2] + c[4],
+                m[4] * c[1] + m[5] * c[3] + c[5],
+            ]
+        };
+        let (mut ctm, mut tm, mut line) = ([1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [0.0; 6]);
+        let mut stack = Vec::new();
+        let mut inside = 0;
+        for op in &content.operations {
+            match op.operator.as_str() {
+                "q" => stack.push(ctm),
+                "Q" => ctm = stack.pop().unwrap(),
+                "cm" => ctm = times(&nums(&op.operands), &ctm),
+                "BT" => {
+                    tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+                    line = tm;
+                }
+                "Tm" => {
+                    let m = nums(&op.operands);
+                    tm = [m[0], m[1], m[2], m[3], m[4], m[5]];
+                    line = tm;
+                }
+                "Td" | "TD" => {
+                    let d = nums(&op.operands);
+                    line = times(&[1.0, 0.0, 0.0, 1.0, d[0], d[1]], &line);
+                    tm = line;
+                }
+                "Tj" | "TJ" | "'" | "\"" => {
+                    let at = times(&tm, &ctm);
+                    let (x, y) = (at[4], at[5]);
+                    if x >= area[0] && x <= area[2] && y >= area[1] && y <= area[3] {
+                        inside += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        inside
+    }
+
     /// Every QR code drawn on a page, rasterised from its path and decoded.
     pub fn qr_codes(&self, page: usize) -> Vec<String> {
         self.module_paths(page).iter().filter_map(|rects| decode_qr(rects)).collect()

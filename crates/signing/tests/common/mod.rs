@@ -55,7 +55,7 @@ pub fn pki() -> &'static Pki {
 
 /// The receipt (form 01) of the render crate's sample dossier, as krilla writes it.
 pub fn receipt() -> Vec<u8> {
-    motcua_render::render_receipt(&fixtures::receipt(), motcua_render::FormNumbering::default()).unwrap()
+    motcua_render::render_receipt(&fixtures::receipt(), motcua_render::FormNumbering::default()).unwrap().into_bytes()
 }
 
 pub fn vn_time(h: u32, mi: u32, s: u32) -> DateTime<FixedOffset> {

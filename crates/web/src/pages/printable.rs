@@ -111,12 +111,22 @@ struct ControlSlip {
     agency_parent: String,
     agency: String,
     code: String,
-    /// (unit, handed over / received, early / on time / late, note) — one row per hand-off.
-    rows: Vec<(String, String, String, String)>,
+    coordinating: String,
+    rows: Vec<SlipRow>,
+}
+
+/// One hand-off of the control slip as the page shows it.
+struct SlipRow {
+    units: String,
+    times: String,
+    persons: String,
+    result: &'static str,
+    note: String,
 }
 
 /// Form 05 (old numbering) / 06 (new), Phiếu kiểm soát quá trình giải quyết hồ sơ — the process
-/// control slip, rendered from the history: one row per hand-off, judged against the due date.
+/// control slip, the same hand-offs as its PDF: one row each, judged against the giving unit's
+/// allotment.
 pub async fn control_slip(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -127,26 +137,31 @@ pub async fn control_slip(
     if !ctx.user.as_ref().is_some_and(|u| u.is_officer()) {
         return Err(AppError::not_found().into());
     }
-    let catalog = state.catalog();
-    let p = &v.procedure;
-    let d = &v.dossier;
-    let judge = |at: chrono::DateTime<chrono::Utc>| {
-        motcua_app::forms::timeliness(d.due_at, at).map(|t| t.label().to_string()).unwrap_or_default()
-    };
-    let (agency_parent, agency) = form_heading(&state, &p.agency);
-    let rows = v
-        .history
-        .iter()
-        .map(|e| {
-            let (verb, actor) = (present::event_action(Lang::Vi, e), present::event_actor(Lang::Vi, e));
-            (
-                motcua_app::forms::slip_unit(&catalog, p, e),
-                format!("{} — {verb} ({actor})", show_time(Some(e.at))),
-                if e.action == "submit" { String::new() } else { judge(e.at) },
-                present::event_detail(Lang::Vi, e),
-            )
+    let slip = motcua_app::forms::control_slip(&state, &v);
+    let (agency_parent, agency) = form_heading(&state, &v.procedure.agency);
+    let rows = slip
+        .hand_offs
+        .into_iter()
+        .map(|h| {
+            let mut times = format!("Giao: {}", show_time(Some(h.handed_over_at)));
+            if let Some(at) = h.received_at {
+                times.push_str(&format!("; nhận: {}", show_time(Some(at))));
+            }
+            if let Some(due) = h.due_at {
+                times.push_str(&format!("; hạn giao: {}", show_time(Some(due))));
+            }
+            SlipRow {
+                units: format!("{} → {}", h.from_unit, h.to_unit),
+                times,
+                persons: format!("{} → {}", h.from_person, h.to_person),
+                result: h.result.map(|t| t.label()).unwrap_or_default(),
+                note: h.note,
+            }
         })
         .collect();
-    let page = ControlSlip { ctx: ctx.clone(), agency_parent, agency, code: d.code.clone(), rows };
+    let coordinating =
+        if slip.coordinating_agencies.is_empty() { "—".to_string() } else { slip.coordinating_agencies.join("; ") };
+    let page =
+        ControlSlip { ctx: ctx.clone(), agency_parent, agency, code: v.dossier.code.clone(), coordinating, rows };
     Ok(ctx.render(&page))
 }
