@@ -30,7 +30,9 @@ pub const IPN_PATH: &str = "/api/v1/payments/ipn";
 /// 78/2021/TT-BTC has it: `01` a receipt of fees and charges without a printed face value, `BLP`
 /// biên lai thu phí, lệ phí, `0` no paper copies (liên), being electronic, `-001` the first form of
 /// its kind. A collecting organisation registers its symbols with its tax office; where the
-/// agencies registered others, this and [`FEE_RECEIPT_SERIES_LETTERS`] change.
+/// agencies registered others, this and [`FEE_RECEIPT_SERIES_LETTERS`] change. Circular
+/// 32/2025/TT-BTC replaced 78/2021 from 1 June 2025 (with Decree 70/2025/NĐ-CP amending Decree
+/// 123/2020); whether it changed the receipt symbols is to be checked against its text.
 pub const FEE_RECEIPT_FORM_SYMBOL: &str = "01BLP0-001";
 /// The letters that open the receipt series symbol (ký hiệu biên lai) and tell one series of an
 /// organisation's receipts from another.
