@@ -12,6 +12,7 @@ mod error;
 mod lang;
 mod metrics;
 pub mod pages;
+mod redirect;
 mod requests;
 pub mod sms_gateway;
 pub mod tsa_client;

@@ -31,11 +31,6 @@ struct LoginPage {
     next: String,
 }
 
-/// Where to go after signing in: only paths of this site.
-fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\")).map(str::to_string)
-}
-
 /// Opens a cookie session for the user and goes on to `to`.
 async fn start_session(state: &AppState, user: &motcua_store::users::User, to: &str) -> HttpResult<Response> {
     let (token, _) = motcua_app::accounts::open_session(state, user, SessionKind::Web).await?;
@@ -54,7 +49,7 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
         ctx: ctx.clone(),
         errors: FormErrors::default(),
         username: String::new(),
-        next: safe_next(q.next.as_deref()).unwrap_or_default(),
+        next: crate::redirect::local_path(q.next.as_deref()).unwrap_or_default(),
     };
     ctx.render(&page)
 }
@@ -78,7 +73,8 @@ pub async fn login(
     {
         Ok(user) => {
             let home = if user.is_officer() { "/can-bo" } else { "/ho-so" };
-            let to = safe_next(f.next.as_deref()).filter(|n| n != "/").unwrap_or_else(|| home.to_string());
+            let to =
+                crate::redirect::local_path(f.next.as_deref()).filter(|n| n != "/").unwrap_or_else(|| home.to_string());
             start_session(&state, &user, &to).await
         }
         Err(e) if matches!(e.kind, ErrorKind::Unauthenticated | ErrorKind::RateLimited) => {
@@ -87,7 +83,7 @@ pub async fn login(
                 ctx: ctx.clone(),
                 errors: FormErrors::general(message),
                 username: f.username.clone(),
-                next: safe_next(f.next.as_deref()).unwrap_or_default(),
+                next: crate::redirect::local_path(f.next.as_deref()).unwrap_or_default(),
             };
             Ok(ctx.render_status(crate::error::status(e.kind), &page))
         }

@@ -119,10 +119,7 @@ pub async fn assign(
     if !user.has(Role::Leader) {
         return Err(AppError::not_found().into());
     }
-    let back = form
-        .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
-        .unwrap_or_else(|| "/can-bo?scope=agency".into());
+    let back = crate::redirect::local_path(form.back.as_deref()).unwrap_or_else(|| "/can-bo?scope=agency".into());
     let assignee = form.assignee.as_deref().and_then(|a| a.parse::<i64>().ok());
     let (Some(assignee), false) = (assignee, form.codes.is_empty()) else {
         return Err(AppError::with(ErrorKind::Validation, "assign-choose").into());

@@ -292,6 +292,6 @@ pub struct LangForm {
 /// Sets the language cookie and goes back to the page (only to paths of this site).
 pub async fn switch_language(State(state): State<AppState>, Query(f): Query<LangForm>) -> Response {
     let lang = if f.lang == "en" { Lang::En } else { Lang::Vi };
-    let next = f.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let next = crate::redirect::local_path(f.next.as_deref()).unwrap_or_else(|| "/".into());
     (cookies::set(cookies::lang(&state, lang)), Redirect::to(&next)).into_response()
 }
