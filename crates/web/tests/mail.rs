@@ -90,6 +90,7 @@ impl SmtpServer {
 fn vietnamese_email() -> Email {
     Email {
         to: "Nguyễn Thị Hằng <hang@example.vn>".into(),
+        to_name: None,
         subject: "Hồ sơ H12.22-261127-0001 đã được tiếp nhận — hẹn trả ngày 04/12/2026".into(),
         text: "Kính gửi bà Nguyễn Thị Hằng,\n\nHồ sơ đăng ký khai sinh của bà đã được Bộ phận Một cửa tiếp nhận \
                lúc 09:15 ngày 27/11/2026. Ngày hẹn trả kết quả: 04/12/2026.\n\nTrân trọng.\n"

@@ -111,7 +111,7 @@ pub async fn digest_email(state: &AppState, user_id: i64, day: NaiveDate) -> App
             ("soon", &soon.total.to_string()),
         ],
     );
-    Ok(Some(Email { to: format!("{} <{to}>", user.full_name), subject, text, html: None }))
+    Ok(Some(Email::to_person(&user.full_name, &to, subject, text)))
 }
 
 fn escalation_job(o: &Overrun) -> NewJob {
@@ -232,7 +232,7 @@ async fn mail_leaders(
             let leader = users::user(&state.db, id).await?;
             let Some(to) = leader.email.as_deref() else { continue };
             let (subject, text) = word(&leader);
-            out.push(Email { to: format!("{} <{to}>", leader.full_name), subject, text, html: None });
+            out.push(Email::to_person(&leader.full_name, to, subject, text));
         }
     }
     Ok(out)

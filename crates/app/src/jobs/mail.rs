@@ -20,11 +20,16 @@ pub const EMAIL_JOB: &str = "email";
 /// later; well inside the worker's lease, so a slow server cannot make two workers send.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// One message: the payload of an `email` job, `{"to", "subject", "text", "html"?}`.
+/// One message: the payload of an `email` job, `{"to", "to_name"?, "subject", "text", "html"?}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email {
-    /// The recipient, `an@example.vn` or `Nguyễn Văn An <an@example.vn>`.
+    /// The recipient's address, `an@example.vn` (jobs queued by earlier versions may hold
+    /// `Nguyễn Văn An <an@example.vn>`, which is still read).
     pub to: String,
+    /// The recipient's name as it is, kept apart from the address so that any name — "Trần Thị
+    /// (Bé) Bình", "Nguyễn, Văn B" — makes a valid header (lettre quotes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_name: Option<String>,
     /// The subject, in any language.
     pub subject: String,
     /// The plain-text body, which every mail reader can show.
@@ -35,6 +40,18 @@ pub struct Email {
 }
 
 impl Email {
+    /// A message to `name` at `address`.
+    pub fn to_person(name: &str, address: &str, subject: String, text: String) -> Email {
+        let name = name.trim();
+        Email {
+            to: address.trim().to_string(),
+            to_name: (!name.is_empty()).then(|| name.to_string()),
+            subject,
+            text,
+            html: None,
+        }
+    }
+
     /// The job that sends this message: enqueue it with `motcua_store::jobs::enqueue_in` in the
     /// transaction of the change the message tells about, so the message is sent if and only if
     /// that change is committed.
@@ -119,7 +136,13 @@ impl Mailer {
     /// Assembles the message: text alone, or text and HTML as alternatives. `message_id` lets a
     /// resent message keep its identity, so that mail readers show a duplicate once.
     pub fn message(&self, email: &Email, message_id: Option<String>) -> Result<Message, MailError> {
-        let to: Mailbox = email.to.trim().parse().map_err(|_| MailError::Address(email.to.clone()))?;
+        let to = match &email.to_name {
+            Some(name) => {
+                let address = email.to.trim().parse().map_err(|_| MailError::Address(email.to.clone()))?;
+                Mailbox::new(Some(name.clone()), address)
+            }
+            None => email.to.trim().parse().map_err(|_| MailError::Address(email.to.clone()))?,
+        };
         let builder =
             Message::builder().from(self.from.clone()).to(to).subject(email.subject.as_str()).message_id(message_id);
         let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone());
@@ -169,9 +192,26 @@ mod tests {
     fn email() -> Email {
         Email {
             to: "Nguyễn Văn An <an@example.vn>".into(),
+            to_name: None,
             subject: "Hồ sơ đã được tiếp nhận".into(),
             text: "Kính gửi ông Nguyễn Văn An.".into(),
             html: None,
+        }
+    }
+
+    /// A name is text, not header syntax: brackets, commas and quotes in it neither fail the
+    /// message nor add a recipient (the audit: such names made every later e-mail fail).
+    #[test]
+    fn any_name_makes_a_valid_recipient() {
+        for name in ["Trần Thị (Bé) Bình", "Nguyễn, Văn B", "\"Lê\" <x@evil.example>", "  "] {
+            let email = Email::to_person(name, "an@example.vn", "Tiêu đề".into(), "Nội dung".into());
+            let payload = serde_json::to_value(&email).unwrap();
+            let back: Email = serde_json::from_value(payload).unwrap();
+            let message = Mailer::log_only().message(&back, None).unwrap();
+            let to: Vec<_> = message.envelope().to().iter().map(ToString::to_string).collect();
+            assert_eq!(to, ["an@example.vn"], "{name}");
+            let headers = String::from_utf8(message.formatted()).unwrap();
+            assert!(!headers.contains("evil.example"), "{headers}");
         }
     }
 

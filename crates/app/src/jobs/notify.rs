@@ -212,7 +212,7 @@ async fn run(
         },
         "email" => match d.applicant.email.as_deref().filter(|e| !e.is_empty()) {
             Some(to) => {
-                let email = Email { to: format!("{} <{to}>", d.applicant.full_name), subject: title, text, html: None };
+                let email = Email::to_person(&d.applicant.full_name, to, title, text);
                 mailer.send(&email, Some(format!("notify-{id}"))).await.map_err(JobError::from)
             }
             None => Ok(()),
