@@ -792,8 +792,14 @@ async fn run(cli: Cli) -> Result<()> {
                     Ok(p) => p,
                     Err(_) => rpassword::prompt_password("Password: ")?,
                 };
-                if password.chars().count() < 12 {
-                    bail!("an officer's password must have at least 12 characters");
+                use motcua_app::passwords::{check_new_password, WeakPassword};
+                match check_new_password(&password, 12, &[name.as_str(), username.as_str()]) {
+                    Ok(()) => {}
+                    Err(WeakPassword::TooShort) => bail!("an officer's password must have at least 12 characters"),
+                    Err(WeakPassword::TooLong) => bail!("the password is longer than 1,024 bytes"),
+                    Err(WeakPassword::Guessable) => {
+                        bail!("this password is common or made of the officer's name: choose a longer, less guessable one")
+                    }
                 }
                 let hash =
                     motcua_app::passwords::hash_password(password).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;

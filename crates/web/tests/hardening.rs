@@ -6,7 +6,7 @@ mod common;
 use common::{browser, csrf_of, page, TestApp};
 use motcua_testkit::{on_both_engines, TestEngine};
 
-on_both_engines!(redirects_never_leave_the_site,);
+on_both_engines!(redirects_never_leave_the_site, common_passwords_are_refused_at_registration,);
 
 /// `next` and `back` parameters go through one check: backslashes, tabs, line breaks and their
 /// percent-encoded forms neither send the browser to another site nor break the answer.
@@ -40,4 +40,21 @@ async fn redirects_never_leave_the_site(engine: TestEngine) {
     assert_eq!(res.status().as_u16(), 303);
     let location = res.headers()["location"].to_str().unwrap();
     assert!(location.starts_with('/') && !location.contains("evil"), "{location}");
+}
+
+/// NIST SP 800-63B 5.1.1.2: `12345678` and passwords made of the person's own details are
+/// refused at registration with a message that says why; a long phrase is accepted.
+async fn common_passwords_are_refused_at_registration(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let person = |password: &str| {
+        serde_json::json!({"full_name": "Trần Thị Bình", "id_number": "001195099999", "phone": "0977 000 135",
+            "email": "binh.tran@example.vn", "password": password})
+    };
+    for weak in ["12345678", "0977000135", "tranthibinh", "matkhau123"] {
+        let (s, e) = app.post_json("/api/v1/auth/register", None, person(weak)).await;
+        assert_eq!(s, 422, "{weak}: {e}");
+        assert!(e.to_string().contains("quá phổ biến hoặc dễ đoán"), "{weak}: {e}");
+    }
+    let (s, e) = app.post_json("/api/v1/auth/register", None, person("sông Hồng chảy qua Lào Cai")).await;
+    assert_eq!(s, 201, "{e}");
 }

@@ -29,8 +29,9 @@ pub fn check_registration(r: &RegisterRequest) -> Result<NewUser, BTreeMap<Strin
         .ok();
     let phone = PhoneNumber::parse(&r.phone).map_err(|_| errors.insert("phone".into(), "field-not-phone".into())).ok();
     let email = Email::parse(&r.email).map_err(|_| errors.insert("email".into(), "field-not-email".into())).ok();
-    if r.password.chars().count() < MIN_PASSWORD || r.password.len() > 1024 {
-        errors.insert("password".into(), "field-password-short".into());
+    let personal = [r.full_name.as_str(), r.id_number.as_str(), r.phone.as_str(), r.email.as_str()];
+    if let Err(weak) = motcua_app::passwords::check_new_password(&r.password, MIN_PASSWORD, &personal) {
+        errors.insert("password".into(), weak.message_key().into());
     }
     match (name, id, phone, email) {
         (Some(n), Some(i), Some(p), Some(e)) if errors.is_empty() => Ok(NewUser {
