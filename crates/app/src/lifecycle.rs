@@ -30,14 +30,17 @@ pub fn actor_for(state: &AppState, user: Option<&User>, d: &Dossier) -> Actor {
     }
 }
 
-/// Whether the actor may see the dossier at all: its applicant, or an officer of the lead
-/// agency, of the agency acting on it now, or of the service centre that receives for all.
+/// Whether the actor may see the dossier at all: its applicant, or an officer who works on
+/// dossiers (desk, specialist, leader, clerk) of the lead agency, of the agency acting on it
+/// now, or of the service centre that receives for all. Administering the system or sitting on
+/// the steering committee gives no sight of anyone's papers.
 pub fn may_see(actor: &Actor, d: &Dossier) -> bool {
     match actor {
         Actor::Applicant => true,
         Actor::Stranger => false,
-        Actor::Officer { agency, at_service_centre, .. } => {
-            *at_service_centre || *agency == d.lead_agency || d.waiting_agency.as_deref() == Some(agency)
+        Actor::Officer { agency, at_service_centre, roles, .. } => {
+            roles.iter().any(|r| matches!(r, Role::Reception | Role::Specialist | Role::Leader | Role::Clerk))
+                && (*at_service_centre || *agency == d.lead_agency || d.waiting_agency.as_deref() == Some(agency))
         }
     }
 }

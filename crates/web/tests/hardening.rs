@@ -6,7 +6,11 @@ mod common;
 use common::{browser, csrf_of, page, TestApp};
 use motcua_testkit::{on_both_engines, TestEngine};
 
-on_both_engines!(redirects_never_leave_the_site, common_passwords_are_refused_at_registration,);
+on_both_engines!(
+    redirects_never_leave_the_site,
+    common_passwords_are_refused_at_registration,
+    administrators_do_not_read_dossiers,
+);
 
 /// `next` and `back` parameters go through one check: backslashes, tabs, line breaks and their
 /// percent-encoded forms neither send the browser to another site nor break the answer.
@@ -57,4 +61,21 @@ async fn common_passwords_are_refused_at_registration(engine: TestEngine) {
     }
     let (s, e) = app.post_json("/api/v1/auth/register", None, person("sông Hồng chảy qua Lào Cai")).await;
     assert_eq!(s, 201, "{e}");
+}
+
+/// The administrator's account belongs to the service centre, which receives for every agency,
+/// but administering the system is no reason to read citizens' papers: the dossier is not
+/// found for it, by page or API, while the audit page still works.
+async fn administrators_do_not_read_dossiers(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let code = common::received(&app).await;
+    let admin = app.login("quantri").await;
+    let (s, _) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&admin)).await;
+    assert_eq!(s, 404);
+    let b = browser();
+    common::sign_in(&app, &b, "quantri").await;
+    assert_eq!(page(&app, &b, &format!("/ho-so/{code}")).await.0, 404);
+    assert_eq!(page(&app, &b, "/quan-tri/nhat-ky").await.0, 200);
+    let desk = app.login("tiepnhan").await;
+    assert_eq!(app.get(&format!("/api/v1/dossiers/{code}"), Some(&desk)).await.0, 200, "the desk still does");
 }
