@@ -701,3 +701,15 @@ sort-newest = Latest submitted first
 error-not-found-title = Page not found
 error-not-found-hint = The address may be mistyped, the page may no longer exist, or this account may not see it.
 error-back-home = Back to the home page
+
+sessions-title = Sign-in sessions
+sessions-intro = The browsers and applications signed in with this account. Each session ends {$hours} hours after signing in even in use, or sooner when left unused; then sign in again. If you see one you do not know, end it and change your password.
+sessions-kind = Kind
+sessions-opened = Signed in at
+sessions-lapses = Lapses unless used
+sessions-kind-web = Browser
+sessions-kind-api = Application (API)
+sessions-this = this one
+sessions-end = End
+sessions-end-others = End every other session
+sessions-ended = {$n} session(s) ended.

@@ -701,3 +701,15 @@ sort-newest = Mới nộp trước
 error-not-found-title = Không tìm thấy trang
 error-not-found-hint = Địa chỉ có thể bị gõ sai, hoặc trang không còn nữa, hoặc tài khoản này không được xem trang này.
 error-back-home = Về trang chủ
+
+sessions-title = Phiên đăng nhập
+sessions-intro = Các trình duyệt và ứng dụng đang đăng nhập bằng tài khoản này. Mỗi phiên kết thúc sau {$hours} giờ dù đang dùng, hoặc sớm hơn nếu không dùng; khi đó cần đăng nhập lại. Nếu có phiên lạ, hãy kết thúc nó và đổi mật khẩu.
+sessions-kind = Loại
+sessions-opened = Đăng nhập lúc
+sessions-lapses = Hết hạn nếu không dùng
+sessions-kind-web = Trình duyệt
+sessions-kind-api = Ứng dụng (API)
+sessions-this = phiên này
+sessions-end = Kết thúc
+sessions-end-others = Kết thúc mọi phiên khác
+sessions-ended = Đã kết thúc {$n} phiên.

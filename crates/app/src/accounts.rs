@@ -1,7 +1,7 @@
 //! Accounts: passwords hashed with argon2id, sign-in with rate limiting and lock-out, and
 //! sessions. Tokens are random; only their SHA-256 is stored.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use motcua_domain::identity::{CitizenId, Email, PhoneNumber};
 use motcua_store::users::{self, SessionKind, User};
 
@@ -78,11 +78,24 @@ pub fn idle_timeout(state: &AppState, user: &User) -> chrono::Duration {
     }
 }
 
+/// How long a session lasts at most, however active: a working day. After it, the password
+/// is asked again (NIST SP 800-63B 7.2: reauthentication at least every 12 hours).
+pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+/// Live sessions an account may have; opening one more ends the oldest.
+pub const SESSIONS_PER_ACCOUNT: i64 = 10;
+
+/// When a session opened at `created_at` and used `now` lapses: the idle timeout from now, but
+/// never later than its lifetime allows.
+pub fn session_expiry(state: &AppState, user: &User, created_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    (now + idle_timeout(state, user)).min(created_at + SESSION_LIFETIME)
+}
+
 /// Opens a session and returns its secret token.
 pub async fn open_session(state: &AppState, user: &User, kind: SessionKind) -> AppResult<(String, String)> {
     let token = random_token();
     let csrf = random_token();
-    let expires = Utc::now() + idle_timeout(state, user);
-    users::create_session(&state.db, &token_hash(&token), user.id, kind, &csrf, expires).await?;
+    let now = Utc::now();
+    let expires = session_expiry(state, user, now, now);
+    users::create_session(&state.db, &token_hash(&token), user.id, kind, &csrf, expires, SESSIONS_PER_ACCOUNT).await?;
     Ok((token, csrf))
 }

@@ -21,7 +21,8 @@ pub struct Config {
     pub max_file_bytes: usize,
     /// Largest accepted request body, bytes.
     pub max_body_bytes: usize,
-    /// Mark cookies `Secure` (behind TLS).
+    /// Cookies `Secure` and `__Host-` prefixed, as behind TLS (not on plain-HTTP development
+    /// servers and the demo).
     pub secure_cookies: bool,
     /// Officers' idle session timeout (DESIGN.md section 10: at most 15 minutes).
     pub officer_idle: chrono::Duration,

@@ -50,9 +50,10 @@ enum Command {
         /// Dossier code pattern: placeholders {agency}, {yymmdd}, {yyyymmdd}, {seq:N}.
         #[arg(long, default_value = DossierCodePattern::CLASSIC, env = "MOTCUA_CODE_PATTERN")]
         code_pattern: String,
-        /// Mark cookies Secure (when served over TLS by a proxy).
-        #[arg(long, env = "MOTCUA_SECURE_COOKIES")]
-        secure_cookies: bool,
+        /// Cookies without `Secure` and the `__Host-` prefix, for plain-HTTP development; on by
+        /// itself with --demo. In production the server sits behind TLS and cookies are Secure.
+        #[arg(long, env = "MOTCUA_INSECURE_COOKIES")]
+        insecure_cookies: bool,
         /// Numbering of the printed forms: `new` (Circular 03/2025) or `old` (Circular 01/2018).
         #[arg(long, default_value = "new", env = "MOTCUA_FORM_NUMBERING")]
         form_numbering: String,
@@ -613,7 +614,7 @@ async fn run(cli: Cli) -> Result<()> {
             demo,
             demo_dossiers,
             code_pattern,
-            secure_cookies,
+            insecure_cookies,
             form_numbering,
             place,
             public_url,
@@ -709,7 +710,7 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let config = Config {
                 code_pattern,
-                secure_cookies: *secure_cookies,
+                secure_cookies: !(*insecure_cookies || *demo),
                 form_numbering,
                 place: place.clone(),
                 public_url: public_url.clone(),

@@ -286,13 +286,29 @@ pub struct Session {
     pub kind: SessionKind,
     /// The session's CSRF token, embedded in every form.
     pub csrf: String,
+    /// When it was opened: it lapses a fixed time after, however active.
+    pub created_at: chrono::DateTime<chrono::Utc>,
     /// When it lapses.
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// Who.
     pub user: User,
 }
 
-/// Opens a session.
+/// A live session as its owner sees it in the list of their sessions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// SHA-256 of the secret token: names the session without being able to use it.
+    pub token_hash: String,
+    /// A browser's cookie or an API token.
+    pub kind: SessionKind,
+    /// When it was opened.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it lapses unless used.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Opens a session, and ends the user's oldest ones beyond `keep` in all (this one included),
+/// so that a stolen password or a forgotten computer does not accumulate sessions.
 pub async fn create_session(
     db: &Database,
     token_hash: &str,
@@ -300,6 +316,7 @@ pub async fn create_session(
     kind: SessionKind,
     csrf: &str,
     expires_at: chrono::DateTime<chrono::Utc>,
+    keep: i64,
 ) -> Result<()> {
     let mut tx = db.write_tx().await?;
     sqlx::query(
@@ -313,25 +330,84 @@ pub async fn create_session(
     .bind(Millis(expires_at))
     .execute(&mut *tx)
     .await?;
+    sqlx::query(&format!(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash NOT IN \
+         (SELECT token_hash FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, token_hash LIMIT {})",
+        keep.max(1)
+    ))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await
+}
+
+/// The user's live sessions, newest first.
+pub async fn sessions_of(
+    db: &Database,
+    user_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<SessionSummary>> {
+    let rows: Vec<(String, String, Millis, Millis)> = sqlx::query_as(
+        "SELECT token_hash, kind, created_at, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 \
+         ORDER BY created_at DESC, token_hash",
+    )
+    .bind(user_id)
+    .bind(Millis(now))
+    .fetch_all(db.reader())
+    .await?;
+    rows.into_iter()
+        .map(|(token_hash, kind, created, expires)| {
+            Ok(SessionSummary {
+                kind: SessionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("session kind {kind:?}")))?,
+                token_hash,
+                created_at: created.0,
+                expires_at: expires.0,
+            })
+        })
+        .collect()
+}
+
+/// Ends the user's sessions named, or all of them but `except` when `which` is `None`; only
+/// the user's own. How many ended.
+pub async fn end_sessions(db: &Database, user_id: i64, which: Option<&str>, except: &str) -> Result<u64> {
+    let mut tx = db.write_tx().await?;
+    let done = match which {
+        Some(hash) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash = $2")
+                .bind(user_id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user_id)
+                .bind(except)
+                .execute(&mut *tx)
+                .await?
+        }
+    };
+    tx.commit().await?;
+    Ok(done.rows_affected())
 }
 
 /// The live session with this token hash, if any.
 pub async fn session(db: &Database, token_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<Session>> {
-    let row: Option<(i64, String, String, Millis)> = sqlx::query_as(
-        "SELECT user_id, kind, csrf, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    let row: Option<(i64, String, String, Millis, Millis)> = sqlx::query_as(
+        "SELECT user_id, kind, csrf, created_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
     )
     .bind(token_hash)
     .bind(Millis(now))
     .fetch_optional(db.reader())
     .await?;
-    let Some((user_id, kind, csrf, expires)) = row else {
+    let Some((user_id, kind, csrf, created, expires)) = row else {
         return Ok(None);
     };
     Ok(Some(Session {
         token_hash: token_hash.to_string(),
         kind: SessionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("session kind {kind:?}")))?,
         csrf,
+        created_at: created.0,
         expires_at: expires.0,
         user: user(db, user_id).await?,
     }))

@@ -168,7 +168,7 @@ async fn closed_sets_take_their_enums_words_and_refuse_others(engine: TestEngine
         LogEntry { at: now, txn_ref: None, outcome: LogOutcome::Forged, remote_addr: None, detail: String::new() };
     payments::log(db, &entry).await.unwrap();
     let (log_line,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM payment_log").fetch_one(db.reader()).await.unwrap();
-    users::create_session(db, "h1", user, SessionKind::Web, "c", now).await.unwrap();
+    users::create_session(db, "h1", user, SessionKind::Web, "c", now, 10).await.unwrap();
     let purposes = AttachmentPurpose::ALL.map(|p| p.as_str());
     takes_only(db, "attachments", "purpose", "id", "a1".to_string(), &purposes).await;
     takes_only(db, "payment_log", "outcome", "id", log_line, &LogOutcome::ALL.map(|o| o.as_str())).await;

@@ -9,7 +9,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 use chrono::Utc;
-use motcua_app::accounts::idle_timeout;
 use motcua_app::passwords::token_hash;
 use motcua_app::AppState;
 use motcua_store::users::{self, Session, User};
@@ -45,7 +44,8 @@ async fn resolve(parts: &Parts, state: &AppState) -> HttpResult<Option<(Session,
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| (t.trim().to_string(), Via::Bearer));
-    let found = bearer.or_else(|| cookies::read(&parts.headers, cookies::SESSION).map(|t| (t, Via::Cookie)));
+    let found =
+        bearer.or_else(|| cookies::read(&parts.headers, cookies::session_name(state)).map(|t| (t, Via::Cookie)));
     let Some((token, via)) = found else {
         return Ok(None);
     };
@@ -57,10 +57,16 @@ async fn resolve(parts: &Parts, state: &AppState) -> HttpResult<Option<(Session,
     let Some(session) = users::session(&state.db, &hash, now).await? else {
         return Ok(None);
     };
-    // Sliding idle timeout, written at most once a minute to keep reads cheap.
-    let idle = idle_timeout(state, &session.user);
-    if session.expires_at - now < idle - chrono::Duration::minutes(1) {
-        users::extend_session(&state.db, &hash, now + idle).await?;
+    if session.created_at + motcua_app::accounts::SESSION_LIFETIME <= now {
+        // Past its lifetime, however recently used: signing in again is asked.
+        users::delete_session(&state.db, &hash).await?;
+        return Ok(None);
+    }
+    // Sliding idle timeout within the session's lifetime, written at most once a minute to keep
+    // reads cheap.
+    let expiry = motcua_app::accounts::session_expiry(state, &session.user, session.created_at, now);
+    if expiry - session.expires_at > chrono::Duration::minutes(1) {
+        users::extend_session(&state.db, &hash, expiry).await?;
     }
     // A cookie-authenticated change through the JSON API must prove it comes from our pages.
     if via == Via::Cookie

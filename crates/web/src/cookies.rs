@@ -1,21 +1,44 @@
 //! The cookies of the site, each with its attributes set here and nowhere else.
 //!
 //! Every cookie is `HttpOnly` (no script reads any of them), `SameSite=Lax` (sent on a link
-//! followed from elsewhere, not on another site's form), `Path=/`, and `Secure` when the server
-//! is told it is reached over TLS. They are written and read by the `cookie` crate (through
-//! axum-extra), which escapes and parses them by the RFC instead of by hand.
+//! followed from elsewhere, not on another site's form), `Path=/`, and `Secure` unless the
+//! server runs on plain HTTP for development or the demo (`--insecure-cookies`). Secure, the
+//! session and CSRF cookies carry the `__Host-` prefix, so that nothing else on the host —
+//! another port, a subdomain — can plant or replace them (a login CSRF by a planted token). They
+//! are written and read by the `cookie` crate (through axum-extra), which escapes and parses them
+//! by the RFC instead of by hand.
 
 use axum::http::HeaderMap;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use motcua_app::i18n::Lang;
 use motcua_app::AppState;
 
-/// Name of the session cookie.
+/// Name of the session cookie on plain HTTP.
 pub const SESSION: &str = "motcua_session";
-/// Name of the cookie carrying the CSRF token of visitors who are not signed in.
+/// Name of the cookie carrying the CSRF token of visitors who are not signed in, on plain HTTP.
 pub const CSRF: &str = "motcua_csrf";
-/// Name of the cookie keeping the language chosen with the switch on every page.
+/// Name of the cookie keeping the language chosen with the switch on every page. It carries
+/// nothing secret and is read where no configuration is at hand (the words of an error), so it
+/// keeps one name.
 pub const LANG: &str = "lang";
+
+/// The name of the session cookie: `__Host-` prefixed when cookies are Secure.
+pub fn session_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-motcua_session"
+    } else {
+        SESSION
+    }
+}
+
+/// The name of the anonymous visitor's CSRF cookie: `__Host-` prefixed when cookies are Secure.
+pub fn csrf_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-motcua_csrf"
+    } else {
+        CSRF
+    }
+}
 
 /// How long the chosen language is remembered.
 const LANG_LIFETIME: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
@@ -41,17 +64,17 @@ fn site_cookie(
 
 /// The session cookie of a visitor who has just signed in.
 pub fn session(state: &AppState, token: String) -> Cookie<'static> {
-    site_cookie(state, SESSION, token, None)
+    site_cookie(state, session_name(state), token, None)
 }
 
 /// The session cookie emptied and expired at once: signing out.
 pub fn session_ended(state: &AppState) -> Cookie<'static> {
-    site_cookie(state, SESSION, String::new(), Some(std::time::Duration::ZERO))
+    site_cookie(state, session_name(state), String::new(), Some(std::time::Duration::ZERO))
 }
 
 /// The CSRF token of a visitor who is not signed in (a signed-in one has their session's).
 pub fn csrf(state: &AppState, token: String) -> Cookie<'static> {
-    site_cookie(state, CSRF, token, None)
+    site_cookie(state, csrf_name(state), token, None)
 }
 
 /// The language the visitor chose, for a year.

@@ -67,6 +67,10 @@ fn content_security_policy(config: &Config) -> HeaderValue {
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let csp = content_security_policy(&state.config);
+    // Served over HTTPS (its public address says so): browsers are told to come back only that
+    // way for a year, so no first visit over plain HTTP can be intercepted.
+    let hsts = state.config.public_url.starts_with("https://");
+    let session_cookie = cookies::session_name(&state);
     let metrics = state.config.metrics.then(|| Arc::new(metrics::Metrics::default()));
     let mut router = Router::new().merge(api::routes()).merge(pages::routes()).route("/healthz", get(healthz));
     if let Some(metrics) = &metrics {
@@ -76,20 +80,39 @@ pub fn app(state: AppState) -> Router {
         .layer(requests::TraceLayer::new())
         .option_layer(metrics.map(|metrics| middleware::from_fn_with_state(metrics, metrics::record)))
         .layer(requests::CompressWhenAsked)
-        .map_response(move |res| security_headers(res, &csp))
+        .map_response(move |res| security_headers(res, &csp, hsts))
+        .layer(middleware::from_fn(move |req: Request, next: Next| private_answers(req, next, session_cookie)))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors));
     router.fallback(|| async { HttpError::from(AppError::not_found()) }).layer(every_request).with_state(state)
 }
 
 /// The headers every answer carries: the content security policy, no sniffing of types, no
-/// framing, and no address of ours sent to another site.
-fn security_headers(mut res: Response, csp: &HeaderValue) -> Response {
+/// framing, no address of ours sent to another site, and HTTPS only when served over it.
+fn security_headers(mut res: Response, csp: &HeaderValue, hsts: bool) -> Response {
     let headers = res.headers_mut();
+    if hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    res
+}
+
+/// Answers to a signed-in caller (session cookie or bearer token), and the public lookup of a
+/// dossier, hold personal data: no cache — of the browser, a shared computer's or a proxy —
+/// keeps them (`no-store`), unless the handler said otherwise (an issued PDF, a static file).
+async fn private_answers(req: Request, next: Next, session_cookie: &'static str) -> Response {
+    let signed_in =
+        req.headers().contains_key(header::AUTHORIZATION) || cookies::read(req.headers(), session_cookie).is_some();
+    let path = req.uri().path();
+    let lookup = path == "/tra-cuu" || path.starts_with("/api/v1/lookup");
+    let mut res = next.run(req).await;
+    if (signed_in || lookup) && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }
 

@@ -97,27 +97,31 @@ async fn the_cookies_are_http_only_same_site_and_secure_behind_tls(engine: TestE
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build().unwrap();
 
         let res = http.get(app.url("/dang-nhap")).send().await.unwrap();
-        let (anonymous, attrs) = set_cookie(&res, "motcua_csrf");
+        // Secure, the session and CSRF cookies are `__Host-` cookies: nothing else on the host
+        // can set them.
+        let prefix = if secure { "__Host-" } else { "" };
+        let (csrf_cookie, session_cookie) = (format!("{prefix}motcua_csrf"), format!("{prefix}motcua_session"));
+        let (anonymous, attrs) = set_cookie(&res, &csrf_cookie);
         assert_eq!(attrs, attributes(None, secure), "the CSRF cookie of a visitor");
         let html = res.text().await.unwrap();
         assert_eq!((anonymous.len(), csrf_of(&html)), (64, anonymous.clone()), "the forms carry the cookie's token");
 
         let res = http
             .post(app.url("/dang-nhap"))
-            .header("cookie", format!("motcua_csrf={anonymous}"))
+            .header("cookie", format!("{csrf_cookie}={anonymous}"))
             .form(&[("_csrf", anonymous.as_str()), ("username", "congdan"), ("password", "demo"), ("next", "")])
             .send()
             .await
             .unwrap();
         assert_eq!(res.status().as_u16(), 303);
-        let (session, attrs) = set_cookie(&res, "motcua_session");
+        let (session, attrs) = set_cookie(&res, &session_cookie);
         assert_eq!((session.len(), attrs), (64, attributes(None, secure)), "the session cookie");
 
         let res = http.get(app.url("/ngon-ngu?lang=en&next=%2Fthu-tuc")).send().await.unwrap();
         assert_eq!(res.headers()["location"], "/thu-tuc");
         assert_eq!(set_cookie(&res, "lang"), ("en".into(), attributes(Some("31536000"), secure)), "a year");
 
-        let signed_in = format!("motcua_session={session}");
+        let signed_in = format!("{session_cookie}={session}");
         let res = http.get(app.url("/ho-so")).header("cookie", &signed_in).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 200);
         assert!(res.headers().get("set-cookie").is_none(), "a signed-in visitor's token is their session's");
@@ -130,7 +134,7 @@ async fn the_cookies_are_http_only_same_site_and_secure_behind_tls(engine: TestE
             .await
             .unwrap();
         assert_eq!(res.status().as_u16(), 303);
-        assert_eq!(set_cookie(&res, "motcua_session"), (String::new(), attributes(Some("0"), secure)), "cleared");
+        assert_eq!(set_cookie(&res, &session_cookie), (String::new(), attributes(Some("0"), secure)), "cleared");
         let res = http.get(app.url("/ho-so")).header("cookie", &signed_in).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 303, "the session ended with the cookie");
     }

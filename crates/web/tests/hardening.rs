@@ -4,12 +4,15 @@
 mod common;
 
 use common::{browser, csrf_of, page, TestApp};
+use motcua_app::Config;
 use motcua_testkit::{on_both_engines, TestEngine};
 
 on_both_engines!(
     redirects_never_leave_the_site,
     common_passwords_are_refused_at_registration,
     administrators_do_not_read_dossiers,
+    personal_answers_are_not_stored_and_https_is_remembered,
+    sessions_end_at_their_lifetime_are_capped_and_can_be_ended,
 );
 
 /// `next` and `back` parameters go through one check: backslashes, tabs, line breaks and their
@@ -78,4 +81,71 @@ async fn administrators_do_not_read_dossiers(engine: TestEngine) {
     assert_eq!(page(&app, &b, "/quan-tri/nhat-ky").await.0, 200);
     let desk = app.login("tiepnhan").await;
     assert_eq!(app.get(&format!("/api/v1/dossiers/{code}"), Some(&desk)).await.0, 200, "the desk still does");
+}
+
+/// Answers with personal data are kept by no cache (a shared computer's browser, a proxy);
+/// public ones may be. HSTS is sent when the site is served over HTTPS.
+async fn personal_answers_are_not_stored_and_https_is_remembered(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let code = common::received(&app).await;
+    let citizen = app.login("congdan").await;
+    let res = app.http.get(app.url(&format!("/api/v1/dossiers/{code}"))).bearer_auth(&citizen).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let b = browser();
+    common::sign_in(&app, &b, "congdan").await;
+    let res = b.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let res = browser().get(app.url("/tra-cuu?code=x&phone=0912345678")).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store", "the public lookup");
+    let res = browser().get(app.url("/api/v1/procedures")).send().await.unwrap();
+    assert!(res.headers().get("cache-control").is_none_or(|v| v != "no-store"), "the catalog is public");
+    assert!(res.headers().get("strict-transport-security").is_none(), "plain HTTP: no HSTS");
+    let https =
+        TestApp::spawn_with(engine, Config { public_url: "https://dichvucong.example.vn".into(), ..Config::default() })
+            .await;
+    let res = browser().get(https.url("/thu-tuc")).send().await.unwrap();
+    assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000");
+}
+
+/// A session lapses at its lifetime however active it is, an account keeps at most ten, and
+/// its owner sees them and ends the others.
+async fn sessions_end_at_their_lifetime_are_capped_and_can_be_ended(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let first = app.login("congdan").await;
+    for _ in 0..10 {
+        app.login("congdan").await;
+    }
+    assert_eq!(app.get("/api/v1/me", Some(&first)).await.0, 401, "the oldest of eleven ended");
+    let token = app.login("congdan").await;
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.0, 200);
+    // Thirteen hours after signing in, used a minute ago: over.
+    let hash = motcua_app::passwords::token_hash(&token);
+    let mut tx = app.state.db.write_tx().await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    sqlx::query("UPDATE sessions SET created_at = $1, expires_at = $2 WHERE token_hash = $3")
+        .bind(now - 13 * 3_600_000)
+        .bind(now + 600_000)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.0, 401, "past the lifetime");
+    // The page lists the sessions, this one marked, and ends the others.
+    let b = browser();
+    common::sign_in(&app, &b, "congdan").await;
+    let (s, html) = page(&app, &b, "/tai-khoan/phien").await;
+    assert_eq!(s, 200);
+    assert_eq!(html.matches("name=\"id\"").count(), 10, "{html}");
+    assert_eq!(html.matches("class=\"current\"").count(), 1);
+    let res = b
+        .post(app.url("/tai-khoan/phien"))
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("others", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/tai-khoan/phien?ended=9");
+    let (_, html) = page(&app, &b, "/tai-khoan/phien?ended=9").await;
+    assert_eq!(html.matches("name=\"id\"").count(), 1, "only this one is left");
+    assert!(html.contains("Đã kết thúc 9 phiên."));
 }

@@ -215,6 +215,78 @@ pub async fn notifications(
 }
 
 #[derive(Template)]
+#[template(path = "sessions.html")]
+struct SessionsPage {
+    ctx: Ctx,
+    /// (id, kind, opened, lapses, this one).
+    sessions: Vec<(String, String, String, String, bool)>,
+    ended: Option<u64>,
+    lifetime_hours: i64,
+}
+
+/// Query of the sessions page: how many sessions the last action ended.
+#[derive(Deserialize)]
+pub struct SessionsQuery {
+    ended: Option<u64>,
+}
+
+/// The signed-in user's sessions — browsers and API tokens — with the one in use marked, each
+/// of which can be ended, or all the others at once (a forgotten computer, a lost phone).
+pub async fn sessions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    signed_in: MaybeUser,
+    Query(q): Query<SessionsQuery>,
+) -> HttpResult<Response> {
+    let Some((current, _)) = signed_in.0 else {
+        return Ok(Redirect::to("/dang-nhap?next=/tai-khoan/phien").into_response());
+    };
+    let list = motcua_store::users::sessions_of(&state.db, current.user.id, chrono::Utc::now()).await?;
+    let sessions = list
+        .into_iter()
+        .map(|s| {
+            let kind = match s.kind {
+                SessionKind::Web => ctx.t("sessions-kind-web"),
+                SessionKind::Api => ctx.t("sessions-kind-api"),
+            };
+            let this = s.token_hash == current.token_hash;
+            (s.token_hash, kind, present::show_time(Some(s.created_at)), present::show_time(Some(s.expires_at)), this)
+        })
+        .collect();
+    let lifetime_hours = motcua_app::accounts::SESSION_LIFETIME.num_hours();
+    Ok(ctx.render(&SessionsPage { ctx: ctx.clone(), sessions, ended: q.ended, lifetime_hours }))
+}
+
+/// Which sessions to end: one (`id`), or every other one (`others`).
+#[derive(Deserialize)]
+pub struct EndSessionsForm {
+    id: Option<String>,
+    others: Option<String>,
+}
+
+/// Ends one of the user's own sessions, or all but the one in use; ending the one in use signs
+/// out.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    _ctx: Ctx,
+    signed_in: MaybeUser,
+    Csrf(Form(f)): Csrf<Form<EndSessionsForm>>,
+) -> HttpResult<Response> {
+    let Some((current, _)) = signed_in.0 else {
+        return Ok(Redirect::to("/dang-nhap").into_response());
+    };
+    let which = if f.others.is_some() { None } else { f.id.as_deref() };
+    if which.is_none() && f.others.is_none() {
+        return Err(AppError::new(ErrorKind::Validation).into());
+    }
+    let ended = motcua_store::users::end_sessions(&state.db, current.user.id, which, &current.token_hash).await?;
+    if which == Some(current.token_hash.as_str()) {
+        return Ok((cookies::set(cookies::session_ended(&state)), Redirect::to("/")).into_response());
+    }
+    Ok(Redirect::to(&format!("/tai-khoan/phien?ended={ended}")).into_response())
+}
+
+#[derive(Template)]
 #[template(path = "store.html")]
 struct StorePage {
     ctx: Ctx,

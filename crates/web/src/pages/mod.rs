@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/bieu-mau/{form}", get(forms::dossier_form))
         .route("/can-bo/so-theo-doi", get(forms::register))
         .route("/thong-bao", get(account::notifications))
+        .route("/tai-khoan/phien", get(account::sessions).post(account::end_sessions))
         .route("/thu-tuc/{code}/hoi", post(questions::ask))
         .route("/gop-y", get(questions::feedback_form).post(questions::feedback))
         .route("/can-bo/hoi-dap", get(questions::moderation))
@@ -115,7 +116,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let (csrf, new_csrf_cookie) = match session_csrf {
             Some(c) => (c, None),
-            None => match cookies::read(&parts.headers, cookies::CSRF).filter(|c| c.len() == 64) {
+            None => match cookies::read(&parts.headers, cookies::csrf_name(state)).filter(|c| c.len() == 64) {
                 Some(c) => (c, None),
                 None => {
                     let t = motcua_app::passwords::random_token();
