@@ -54,6 +54,10 @@ pub struct Config {
     /// one is configured and does not answer, nothing is signed or issued at B-B instead: a form
     /// is kept byte for byte once issued, so a missing timestamp could never be added later.
     pub timestamp_authority: Option<std::sync::Arc<dyn motcua_signing::tsa::TimestampAuthority>>,
+    /// A file outside the database to which each day's signed audit checkpoint is appended, one
+    /// JSON line each (`--audit-checkpoint-file`): kept on append-only or remote storage, it
+    /// shows what the database held even if the database and its checkpoints are rewritten.
+    pub audit_checkpoint_file: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -97,6 +101,7 @@ impl Default for Config {
             signers: std::sync::Arc::new(crate::pki::AgencySigners::none()),
             trust: std::sync::Arc::default(),
             timestamp_authority: None,
+            audit_checkpoint_file: None,
         }
     }
 }

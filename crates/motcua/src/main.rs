@@ -168,14 +168,18 @@ struct SmsOptions {
     sms_sandbox: bool,
 }
 
-/// The options of `serve` for the services it reaches or is checked against, in one box so that
-/// the command enum stays small.
+/// The options of `serve` for the services it reaches or is checked against, and where it
+/// writes outside its data folder, in one box so that the command enum stays small.
 #[derive(clap::Args)]
 struct ServiceOptions {
     #[command(flatten)]
     sms: SmsOptions,
     #[command(flatten)]
     pdf_signatures: PdfSignatureOptions,
+    /// Also append each day's signed audit checkpoint, one JSON line, to this file: best on
+    /// storage the server cannot rewrite (an append-only mount, a log host).
+    #[arg(long, env = "MOTCUA_AUDIT_CHECKPOINT_FILE")]
+    audit_checkpoint_file: Option<PathBuf>,
 }
 
 /// The PDF signatures: the timestamp authority that makes issued PDFs' signatures B-T, and what
@@ -227,7 +231,8 @@ impl SmsOptions {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute every dossier's hash chain; exit 1 if any history was altered.
+    /// Check every dossier's history: its keyed hash chain, its sealed head, and the heads
+    /// against the latest signed checkpoint. Names each problem; exits 1 if there is any.
     Verify,
 }
 
@@ -291,13 +296,59 @@ async fn open(cli: &Cli) -> Result<Database> {
     };
     let db = Database::connect(&url).await.with_context(|| format!("cannot open {what}"))?;
     db.migrate().await.with_context(|| format!("cannot update {what} to this version"))?;
+    let key = audit_key(&cli.data, &db).await?;
+    let db = db.with_audit_key(key);
+    motcua_store::audit::seal_earlier_heads(&db).await.context("cannot seal the dossier histories")?;
     Ok(db)
+}
+
+/// The key that chains dossier histories, in the data folder: made on first start. A database
+/// whose histories are already sealed with a key never gets a new one silently: every history
+/// would then fail verification, so a missing key file stops the start instead.
+async fn audit_key(data: &Path, db: &Database) -> Result<motcua_store::audit::AuditKey> {
+    use motcua_store::audit::AuditKey;
+    let path = data.join(AUDIT_KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => return AuditKey::from_hex(&text).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot read {}", path.display()))
+        }
+        Err(_) => {}
+    }
+    if motcua_store::audit::is_sealed(db).await? {
+        bail!(
+            "{} is missing, but this database's histories are sealed with an audit key: restore the file from the \
+             backup of the data folder (every server of one database needs the same key)",
+            path.display()
+        );
+    }
+    let key = AuditKey::generate();
+    write_secret(&path, &key.to_hex())?;
+    tracing::info!("made the audit key {}: back it up with the database", path.display());
+    Ok(key)
+}
+
+/// Writes a new secret file readable by this user only, refusing to overwrite one.
+fn write_secret(path: &Path, secret: &str) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, secret.as_bytes()).and_then(|()| f.sync_all()))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The SQLite database file in the data folder (see `Database::sqlite_url_in`).
 const DATABASE_FILE: &str = "motcua.db";
 /// The built-in sandbox payment gateway's secret, in the data folder.
 const SANDBOX_SECRET_FILE: &str = "sandbox-gateway.secret";
+/// The key that chains dossier histories and signs audit checkpoints, in the data folder.
+const AUDIT_KEY_FILE: &str = "audit.key";
 
 /// Makes the data folder and its missing parents, readable by this user only (0700), before
 /// anything is written there, and tightens what an earlier version or a copy left readable by
@@ -326,7 +377,7 @@ fn tighten_permissions(data: &Path) -> Result<()> {
     let meta = std::fs::metadata(data).with_context(|| format!("cannot read the data folder {}", data.display()))?;
     // A folder holding other things (`--data /srv`, say) is not changed behind its owner's
     // back: only one that is empty or already holds motcua's files.
-    let ours = [DATABASE_FILE, SANDBOX_SECRET_FILE, "keys", "attachments", "pki"];
+    let ours = [DATABASE_FILE, SANDBOX_SECRET_FILE, AUDIT_KEY_FILE, "keys", "attachments", "pki"];
     let is_ours = match std::fs::read_dir(data) {
         Ok(entries) => {
             let names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
@@ -360,7 +411,9 @@ fn tighten_permissions(data: &Path) -> Result<()> {
             meta.permissions().mode() & 0o777
         );
     }
-    for file in [DATABASE_FILE, "motcua.db-wal", "motcua.db-shm", "motcua.db-journal", SANDBOX_SECRET_FILE] {
+    for file in
+        [DATABASE_FILE, "motcua.db-wal", "motcua.db-shm", "motcua.db-journal", SANDBOX_SECRET_FILE, AUDIT_KEY_FILE]
+    {
         tighten(&data.join(file), 0o600);
     }
     for dir in ["keys", "attachments", "pki", "pki/agencies"] {
@@ -395,17 +448,9 @@ fn payment_gateway(
         Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
         _ => {
             let s = motcua_store::random_id();
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            options
-                .open(&path)
-                .and_then(|mut f| std::io::Write::write_all(&mut f, s.as_bytes()))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            // An empty file left by an interrupted write is replaced.
+            let _ = std::fs::remove_file(&path);
+            write_secret(&path, &s)?;
             s
         }
     };
@@ -462,6 +507,34 @@ fn demo_banner(loaded: &motcua_store::demo::Loaded) -> String {
     );
     let _ = writeln!(b, "===================================================");
     b
+}
+
+/// One finding of `audit verify` as a line an auditor reads: the problem's name first.
+fn describe(f: &motcua_store::audit::Finding) -> String {
+    use motcua_store::audit::Problem;
+    let code = &f.dossier_code;
+    match &f.problem {
+        Problem::Altered { event_id } => {
+            format!("ALTERED EVENT: dossier {code}: the chain breaks at event {event_id} (edited, or one before it deleted)")
+        }
+        Problem::Recomputed { event_id } => format!(
+            "RECOMPUTED CHAIN: dossier {code}: event {event_id} carries a plain SHA-256 recomputed without the audit key"
+        ),
+        Problem::DeletedEvents { recorded, present } => {
+            format!("DELETED EVENTS: dossier {code}: {recorded} events were recorded, {present} are left")
+        }
+        Problem::ChangedFields { fields } => {
+            format!("CHANGED DOSSIER: dossier {code}: {} changed outside motcua", fields.join(", "))
+        }
+        Problem::Unsealed => format!("UNSEALED: dossier {code}: its history's head carries no seal"),
+        Problem::DeletedHistory { checkpoint_at } => format!(
+            "DELETED HISTORY: dossier {code} was in the checkpoint of {} and is no longer in the database",
+            checkpoint_at.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+        Problem::CheckpointAltered { checkpoint_id } => {
+            format!("ALTERED CHECKPOINT: checkpoint {checkpoint_id} does not match its signature")
+        }
+    }
 }
 
 /// How long requests in progress may take to finish once the server is asked to stop.
@@ -720,6 +793,7 @@ async fn run(cli: Cli) -> Result<()> {
                 signers: std::sync::Arc::new(signers),
                 trust: std::sync::Arc::new(trust),
                 timestamp_authority,
+                audit_checkpoint_file: services.audit_checkpoint_file.clone(),
                 ..Config::default()
             };
             // Opened here first for a clear error: the server's own opening reports no cause.
@@ -733,6 +807,7 @@ async fn run(cli: Cli) -> Result<()> {
                 motcua_app::jobs::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer.clone());
             let templates = motcua_app::jobs::notify::Templates { dir: Some(cli.data.join("templates")) };
             let handlers = motcua_app::jobs::notify::register(handlers, state.clone(), mailer, sms, templates);
+            let handlers = motcua_app::jobs::audit::register(handlers, state.clone());
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_app::jobs::alerts::start(state.clone());
             tracing::info!("motcua listening on http://{local}");
@@ -857,13 +932,22 @@ async fn run(cli: Cli) -> Result<()> {
             let db = open(&cli).await?;
             let v = motcua_store::audit::verify(&db).await?;
             println!("{} dossiers, {} events checked", v.dossiers, v.events);
-            for b in &v.breaks {
-                println!("ALTERED: dossier {} from event {}", b.dossier_code, b.event_id);
+            match &v.checkpoint {
+                Some(cp) => println!(
+                    "compared with the checkpoint of {} ({} dossiers, {} events)",
+                    cp.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    cp.dossiers,
+                    cp.events
+                ),
+                None => println!("no checkpoint yet: histories deleted whole cannot be named"),
             }
-            if !v.breaks.is_empty() {
-                bail!("{} dossier histories were altered", v.breaks.len());
+            for f in &v.findings {
+                println!("{}", describe(f));
             }
-            println!("every history is intact");
+            if !v.is_clean() {
+                bail!("{} problems found in the dossier histories", v.findings.len());
+            }
+            println!("every history is intact and complete");
         }
         Command::Keys { command } => {
             let db = open(&cli).await?;

@@ -96,6 +96,9 @@ pub struct Database {
     /// Rung when a job is committed in this process, so that a worker sleeping between polls
     /// starts it at once instead of at its next poll.
     jobs_enqueued: std::sync::Arc<Notify>,
+    /// The key that chains new events and seals dossier heads (see [`crate::audit`]); kept
+    /// outside the database, so that whoever can write to the database alone cannot forge them.
+    audit_key: Option<std::sync::Arc<crate::audit::AuditKey>>,
 }
 
 impl Database {
@@ -126,7 +129,27 @@ impl Database {
             Engine::Postgres => AnyPoolOptions::new().max_connections(16),
         };
         let pool = pool_options.acquire_timeout(Duration::from_secs(15)).connect_with(options).await?;
-        Ok(Database { pool, engine, write_turn: Default::default(), jobs_enqueued: Default::default() })
+        Ok(Database {
+            pool,
+            engine,
+            write_turn: Default::default(),
+            jobs_enqueued: Default::default(),
+            audit_key: None,
+        })
+    }
+
+    /// This database with the audit key that chains its events and seals its dossier heads.
+    /// Without one, appending an event fails and `audit::verify` refuses to run.
+    pub fn with_audit_key(mut self, key: crate::audit::AuditKey) -> Database {
+        self.audit_key = Some(std::sync::Arc::new(key));
+        self
+    }
+
+    /// The audit key, or an error saying it was never given.
+    pub(crate) fn audit_key(&self) -> Result<&crate::audit::AuditKey> {
+        self.audit_key.as_deref().ok_or_else(|| {
+            StoreError::Other("no audit key: the database was opened without the key that chains histories".into())
+        })
     }
 
     /// The pool, for reads. It runs queries but cannot begin a transaction: writes go through
@@ -284,6 +307,11 @@ impl WriteTx<'_> {
         tx.rollback().await?;
         drop(turn);
         Ok(())
+    }
+
+    /// The audit key of the database this transaction writes to.
+    pub(crate) fn audit_key(&self) -> Result<&crate::audit::AuditKey> {
+        self.db.audit_key()
     }
 
     /// Asks for the job worker to be woken once this transaction commits.

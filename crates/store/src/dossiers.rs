@@ -463,9 +463,9 @@ async fn insert_event(
 ) -> Result<()> {
     let note = e.note.filter(|n| !n.is_empty());
     let fact = e.fact.map(Fact::to_json);
-    let previous = crate::audit::last_hash(tx, dossier_id).await?;
-    let hash = crate::audit::event_hash(
-        &previous,
+    let link = crate::audit::next_link(
+        tx,
+        dossier_id,
         &crate::audit::EventContent {
             dossier_code,
             at: millis(at),
@@ -478,7 +478,8 @@ async fn insert_event(
             note,
             fact: fact.as_deref(),
         },
-    );
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO events (dossier_id, at, actor_user_id, actor_name, action, from_status, to_status, step, note, fact, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -493,10 +494,10 @@ async fn insert_event(
     .bind(e.step as i64)
     .bind(note)
     .bind(fact)
-    .bind(hash)
+    .bind(&link.hash)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    crate::audit::advance_head(tx, link).await
 }
 
 /// Stores a new dossier with its code, documents and first event, in one transaction.
@@ -786,6 +787,7 @@ pub(crate) async fn apply_in(
     by: &By,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    crate::audit::check_head(tx, current.id).await?;
     let updated = sqlx::query(
         "UPDATE dossiers SET status = $3, step = $4, resume_status = $5, waiting_role = $6, waiting_agency = $7, \
          received_at = COALESCE($8, received_at), clock_started_at = COALESCE($9, clock_started_at), \
@@ -888,6 +890,7 @@ async fn touch(
     (note, fact): (Option<&str>, Option<&Fact>),
     now: DateTime<Utc>,
 ) -> Result<()> {
+    crate::audit::check_head(tx, current.id).await?;
     let updated = sqlx::query("UPDATE dossiers SET revision = revision + 1 WHERE id = $1 AND revision = $2")
         .bind(current.id)
         .bind(current.revision)

@@ -101,6 +101,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0024_appraisal_refusal.postgres.sql"),
     ),
     shared(25, "register entries", include_str!("../migrations/0025_register_entries.sql")),
+    shared(26, "audit heads", include_str!("../migrations/0026_audit_heads.sql")),
 ];
 
 impl Database {

@@ -590,14 +590,64 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
             rows[i].agency_seq = first + k as u64;
         }
     }
+    let key = tx.audit_key()?.clone();
     let mut events = 0;
     for chunk in rows.chunks(DOSSIER_ROWS) {
-        const COLS: usize = 24;
+        // Each history chained with the key, as the audit expects of every history, and its
+        // head sealed on the dossier row.
+        let mut chains: Vec<Vec<(Option<&'static str>, String)>> = Vec::with_capacity(chunk.len());
+        let mut heads: Vec<(String, String)> = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            let p = &g.procs[r.procedure];
+            let code = code_of(&p.agency.code, r.submitted_at, r.agency_seq);
+            let mut previous = String::new();
+            let mut chain = Vec::with_capacity(r.events.len());
+            for e in &r.events {
+                let note = match e.action {
+                    Action::Refuse => Some("Hồ sơ không đủ điều kiện theo quy định."),
+                    Action::RequestSupplement => Some("Đề nghị bổ sung bản sao giấy tờ tùy thân còn hiệu lực."),
+                    _ => None,
+                };
+                let actor = if e.by_applicant { r.applicant_name.as_str() } else { OFFICER_NAME };
+                let hash = crate::audit::keyed_event_hash(
+                    &key,
+                    &previous,
+                    &crate::audit::EventContent {
+                        dossier_code: &code,
+                        at: e.at,
+                        actor_user_id: None,
+                        actor_name: actor,
+                        action: e.action.as_str(),
+                        from_status: e.from.map(|s| s.as_str()),
+                        to_status: e.to.as_str(),
+                        step: Some(e.step as i64),
+                        note,
+                        fact: None,
+                    },
+                );
+                previous = hash.clone();
+                chain.push((note, hash));
+            }
+            let head_mac = crate::audit::head_mac(
+                &key,
+                &crate::audit::Head {
+                    code: &code,
+                    event_count: r.events.len() as i64,
+                    last_hash: &previous,
+                    status: r.status.as_str(),
+                    step: r.step as i64,
+                    due_at: r.due_at,
+                },
+            );
+            heads.push((previous, head_mac));
+            chains.push(chain);
+        }
+        const COLS: usize = 27;
         let mut sql = String::from(
             "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_name, \
              applicant_id_number, applicant_phone, applicant_address, channel, data, status, step, resume_status, \
              waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, finished_at, \
-             returned_at, supplement_count, fee_vnd, revision) VALUES ",
+             returned_at, supplement_count, fee_vnd, revision, event_count, last_hash, head_mac) VALUES ",
         );
         for i in 0..chunk.len() {
             if i > 0 {
@@ -608,7 +658,7 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
         sql.push_str(" RETURNING id, code");
         let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
         let mut codes = Vec::with_capacity(chunk.len());
-        for r in chunk {
+        for (r, (last_hash, head_mac)) in chunk.iter().zip(&heads) {
             let p = &g.procs[r.procedure];
             let code = code_of(&p.agency.code, r.submitted_at, r.agency_seq);
             codes.push(code.clone());
@@ -636,37 +686,16 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
                 .bind(r.returned_at)
                 .bind(r.supplement_count)
                 .bind(p.fee_vnd)
-                .bind(r.events.len() as i64 - 1);
+                .bind(r.events.len() as i64 - 1)
+                .bind(r.events.len() as i64)
+                .bind(last_hash.clone())
+                .bind(head_mac.clone());
         }
         let ids: HashMap<String, i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id, code)| (code, id)).collect();
-        // Events with their hash chain, as the audit expects of every history.
         let mut pending: Vec<(i64, &Row, &NewEvent, Option<&'static str>, String)> = Vec::new();
-        for (r, code) in chunk.iter().zip(&codes) {
+        for ((r, code), chain) in chunk.iter().zip(&codes).zip(chains) {
             let id = *ids.get(code).ok_or_else(|| StoreError::Other(format!("no id returned for {code}")))?;
-            let mut previous = String::new();
-            for e in &r.events {
-                let note = match e.action {
-                    Action::Refuse => Some("Hồ sơ không đủ điều kiện theo quy định."),
-                    Action::RequestSupplement => Some("Đề nghị bổ sung bản sao giấy tờ tùy thân còn hiệu lực."),
-                    _ => None,
-                };
-                let actor = if e.by_applicant { r.applicant_name.as_str() } else { OFFICER_NAME };
-                let hash = crate::audit::event_hash(
-                    &previous,
-                    &crate::audit::EventContent {
-                        dossier_code: code,
-                        at: e.at,
-                        actor_user_id: None,
-                        actor_name: actor,
-                        action: e.action.as_str(),
-                        from_status: e.from.map(|s| s.as_str()),
-                        to_status: e.to.as_str(),
-                        step: Some(e.step as i64),
-                        note,
-                        fact: None,
-                    },
-                );
-                previous = hash.clone();
+            for (e, (note, hash)) in r.events.iter().zip(chain) {
                 pending.push((id, r, e, note, hash));
             }
         }

@@ -70,7 +70,10 @@ impl TestDb {
             TestEngine::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary folder");
                 let url = Database::sqlite_url_in(dir.path());
-                let db = Database::connect(&url).await.expect("connect test database");
+                let db = Database::connect(&url)
+                    .await
+                    .expect("connect test database")
+                    .with_audit_key(motcua_store::audit::AuditKey::generate());
                 TestDb { db, dir, url, admin_url: None, pg_name: None }
             }
             TestEngine::Postgres => TestDb::postgres(postgres_admin_url(), None).await,
@@ -89,7 +92,10 @@ impl TestDb {
         sqlx::query(&create).execute(&mut server).await.expect("create test database");
         let _ = server.close().await;
         let url = template::database_url(&admin, &name);
-        let db = Database::connect(&url).await.expect("connect test database");
+        let db = Database::connect(&url)
+            .await
+            .expect("connect test database")
+            .with_audit_key(motcua_store::audit::AuditKey::generate());
         TestDb { db, dir, url, admin_url: Some(admin), pg_name: Some(name) }
     }
 }

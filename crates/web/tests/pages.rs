@@ -337,6 +337,12 @@ async fn administrators_audit_histories_and_reads(engine: TestEngine) {
     tx.commit().await.unwrap();
     let (_, html) = page(&app, &admin, "/quan-tri/nhat-ky").await;
     assert!(html.contains("Phát hiện quá trình xử lý bị thay đổi") && html.contains(code));
+    // So is a due date moved by hand, by name, as `motcua audit verify` names it.
+    let mut tx = app.state.db.write_tx().await.unwrap();
+    sqlx::query("UPDATE dossiers SET due_at = 1").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let (_, html) = page(&app, &admin, "/quan-tri/nhat-ky").await;
+    assert!(html.contains("bị sửa ngoài hệ thống: hạn giải quyết"), "{html}");
 }
 
 async fn the_desk_receives_an_application_in_person(engine: TestEngine) {

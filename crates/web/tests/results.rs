@@ -103,7 +103,7 @@ async fn an_issued_result_is_signed_and_verifies_by_code_and_by_upload(engine: T
     // The seal is recorded; the history chain is intact.
     let seals = motcua_store::seals::of_dossier(&app.state.db, store[0].attachment.dossier_id).await.unwrap();
     assert_eq!(seals.len(), 1);
-    assert!(motcua_store::audit::verify(&app.state.db).await.unwrap().breaks.is_empty());
+    assert!(motcua_store::audit::verify(&app.state.db).await.unwrap().is_clean());
 }
 
 async fn d_user(app: &TestApp) -> i64 {

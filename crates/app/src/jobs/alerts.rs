@@ -299,11 +299,13 @@ fn digest_time(day: NaiveDate) -> DateTime<Utc> {
 }
 
 /// The scheduler: every minute, escalates overrun steps and makes sure today's digests are
-/// queued (they run at 06:30 local time, or at once when the server starts later in the day).
+/// queued (they run at 06:30 local time, or at once when the server starts later in the day),
+/// and today's audit checkpoint (every day, working or not).
 pub fn start(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
         // The last day whose digests this server queued; other servers' are deduplicated.
         let mut scheduled: Option<NaiveDate> = None;
+        let mut checkpointed: Option<NaiveDate> = None;
         loop {
             let now = Utc::now();
             if let Err(e) = scan_overruns(&state.db, now).await {
@@ -313,6 +315,12 @@ pub fn start(state: AppState) -> JoinHandle<()> {
                 tracing::warn!(error = %e, "late consultation scan failed");
             }
             let day = now.with_timezone(&vn_offset()).date_naive();
+            if checkpointed != Some(day) {
+                match super::audit::schedule_checkpoint(&state.db, day).await {
+                    Ok(_) => checkpointed = Some(day),
+                    Err(e) => tracing::warn!(error = %e, "scheduling the audit checkpoint failed"),
+                }
+            }
             if scheduled != Some(day) && state.calendar().is_working_day(day) {
                 match schedule_digests(&state.db, day, digest_time(day)).await {
                     Ok(_) => scheduled = Some(day),

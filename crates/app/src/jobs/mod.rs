@@ -1,7 +1,8 @@
 //! Work that follows a change, run by the job worker: e-mails and SMS, the applicant's
-//! notifications, officers' digests and escalations.
+//! notifications, officers' digests and escalations, the daily audit checkpoint.
 
 pub mod alerts;
+pub mod audit;
 pub mod mail;
 pub mod notify;
 pub mod sms;
