@@ -1,5 +1,6 @@
-//! Accounts: passwords hashed with argon2id, sign-in with rate limiting and lock-out, and
-//! sessions. Tokens are random; only their SHA-256 is stored.
+//! Accounts: passwords hashed with argon2id, sign-in slowed per address and per account and
+//! address (never a lock the owner can be kept out by), and sessions. Tokens are random; only
+//! their SHA-256 is stored.
 
 use chrono::{DateTime, Utc};
 use motcua_domain::identity::{CitizenId, Email, PhoneNumber};
@@ -9,10 +10,22 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use crate::passwords::{random_token, token_hash, verify_password};
 use crate::state::AppState;
 
-/// Failed logins before an account is locked (DESIGN.md section 10).
-pub const MAX_FAILED_LOGINS: i64 = 5;
-/// How long a lock lasts.
-pub const LOCK_MINUTES: i64 = 15;
+/// Failed sign-ins to an account from one address that go without waiting.
+pub const FREE_FAILURES: i64 = 3;
+/// The longest wait between two tries of one account from one address.
+pub const LONGEST_WAIT: chrono::Duration = chrono::Duration::minutes(15);
+
+/// How long an address must wait before trying an account again after `failures` failed
+/// sign-ins there (OWASP ASVS 2.2.1: growing delays rather than a lock): none for the first
+/// three, then 5 seconds doubling with each failure, at most 15 minutes. Others, the owner
+/// included, sign in from their own addresses unhindered.
+pub fn wait_after(failures: i64) -> chrono::Duration {
+    if failures < FREE_FAILURES {
+        return chrono::Duration::zero();
+    }
+    let doublings = u32::try_from(failures - FREE_FAILURES).unwrap_or(u32::MAX).min(16);
+    (chrono::Duration::seconds(5) * 2_i32.pow(doublings)).min(LONGEST_WAIT)
+}
 
 /// The forms a login name may take: an officer's user name, or a citizen's phone, e-mail or
 /// identity number, normalised as they were stored.
@@ -32,9 +45,15 @@ fn login_names(username: &str) -> Vec<String> {
     names
 }
 
-/// Checks credentials with rate limiting per client address and lock-out per account. Unknown
-/// users cost the same time as known ones.
-pub async fn check_credentials(state: &AppState, client: &str, username: &str, password: &str) -> AppResult<User> {
+/// Checks credentials from `client`: requests are limited per address, and failures slow that
+/// address down on that account. Only failures count; unknown users cost the same time as
+/// known ones.
+pub async fn check_credentials(
+    state: &AppState,
+    client: std::net::IpAddr,
+    username: &str,
+    password: &str,
+) -> AppResult<User> {
     if !state.logins.allow(client) {
         return Err(AppError::new(ErrorKind::RateLimited));
     }
@@ -46,26 +65,22 @@ pub async fn check_credentials(state: &AppState, client: &str, username: &str, p
         verify_password(state.dummy_hash.clone(), password.to_string()).await;
         return Err(AppError::with(ErrorKind::Unauthenticated, "error-bad-credentials"));
     };
+    let address = client.to_string();
     let now = Utc::now();
-    if c.locked_until.is_some_and(|t| t > now) {
-        return Err(AppError::with(ErrorKind::RateLimited, "error-locked"));
+    if let Some((failures, last)) = users::login_failures(&state.db, c.user.id, &address).await? {
+        if last + wait_after(failures) > now {
+            // Not checked at all while waiting: a right guess would tell nothing either.
+            return Err(AppError::with(ErrorKind::RateLimited, "error-wait"));
+        }
     }
     if !verify_password(c.password_hash.clone(), password.to_string()).await {
-        users::record_failed_login(
-            &state.db,
-            c.user.id,
-            MAX_FAILED_LOGINS,
-            now + chrono::Duration::minutes(LOCK_MINUTES),
-        )
-        .await?;
-        if c.failed_logins + 1 >= MAX_FAILED_LOGINS {
-            return Err(AppError::with(ErrorKind::RateLimited, "error-locked"));
+        let failures = users::record_login_failure(&state.db, c.user.id, &address, now).await?;
+        if wait_after(failures) > chrono::Duration::zero() {
+            return Err(AppError::with(ErrorKind::RateLimited, "error-wait"));
         }
         return Err(AppError::with(ErrorKind::Unauthenticated, "error-bad-credentials"));
     }
-    if c.failed_logins > 0 {
-        users::reset_failed_logins(&state.db, c.user.id).await?;
-    }
+    users::clear_login_failures(&state.db, c.user.id, &address).await?;
     Ok(c.user)
 }
 
@@ -98,4 +113,17 @@ pub async fn open_session(state: &AppState, user: &User, kind: SessionKind) -> A
     let expires = session_expiry(state, user, now, now);
     users::create_session(&state.db, &token_hash(&token), user.id, kind, &csrf, expires, SESSIONS_PER_ACCOUNT).await?;
     Ok((token, csrf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wait_after;
+    use chrono::Duration;
+
+    #[test]
+    fn waits_grow_with_failures_up_to_fifteen_minutes() {
+        let waits: Vec<i64> = (0..=12).map(|n| wait_after(n).num_seconds()).collect();
+        assert_eq!(waits, [0, 0, 0, 5, 10, 20, 40, 80, 160, 320, 640, 900, 900]);
+        assert_eq!(wait_after(i64::MAX), Duration::minutes(15));
+    }
 }

@@ -429,9 +429,15 @@ pub fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
 
 /// Sổ theo dõi hồ sơ — the register of the officer's one-stop desk (the service centre's, or the
 /// agency's own) from `from` to `to` included (at most a year): the dossiers that desk received,
-/// in order of reception, on A4, stamped with the time of the export and signed by the desk's
-/// agency. Desk officers, leaders and administrators only.
-pub async fn register(state: &AppState, user: &User, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<u8>> {
+/// in order of reception, on A4, stamped with the time of the export (returned with it, and the
+/// desk's agency, which signs it: `issued::register_pdf`). Desk officers, leaders and
+/// administrators only.
+pub async fn register(
+    state: &AppState,
+    user: &User,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<(render::FormPdf, String, DateTime<Utc>)> {
     let Some(agency_code) = user.agency_code.clone().filter(|_| user.is_officer()) else {
         return Err(AppError::not_found());
     };
@@ -502,10 +508,7 @@ pub async fn register(state: &AppState, user: &User, from: NaiveDate, to: NaiveD
         },
         state.config.form_numbering,
     ))?;
-    let about = format!("{from} – {to}");
-    let (bytes, _) =
-        crate::issued::sign(state, &agency.code, &user.full_name, &about, FormKind::Register, pdf, now).await?;
-    Ok(bytes)
+    Ok((pdf, agency.code, now))
 }
 
 /// A register holds at most this many rows (a unit's year is a few thousand dossiers).

@@ -130,6 +130,20 @@ pub(crate) async fn keep(
     }
 }
 
+/// The register of the officer's desk for a period (`forms::register`), signed by the desk's
+/// agency at the time of the export.
+pub async fn register_pdf(
+    state: &AppState,
+    user: &User,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> AppResult<Vec<u8>> {
+    let (pdf, agency, at) = crate::forms::register(state, user, from, to).await?;
+    let about = format!("{from} – {to}");
+    let (bytes, _) = sign(state, &agency, &user.full_name, &about, FormKind::Register, pdf, at).await?;
+    Ok(bytes)
+}
+
 /// `pdf` PAdES-signed by `agency` in the name of `officer`, its stamp in the form's signer's
 /// block, and whether it was: an agency without a certificate issues its forms unsigned (and the
 /// log says so once). `about`: the dossier's code, or what else the form is of (the register's

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
 
 use motcua_domain::calendar::WorkingCalendar;
 use motcua_domain::code::DossierCodePattern;
@@ -24,6 +23,9 @@ pub struct Config {
     /// Cookies `Secure` and `__Host-` prefixed, as behind TLS (not on plain-HTTP development
     /// servers and the demo).
     pub secure_cookies: bool,
+    /// The reverse proxies in front of the server, whose `X-Forwarded-For` / `Forwarded` header
+    /// names the client; a request from anywhere else is its own client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Officers' idle session timeout (DESIGN.md section 10: at most 15 minutes).
     pub officer_idle: chrono::Duration,
     /// Citizens' idle session timeout.
@@ -90,6 +92,7 @@ impl Default for Config {
             max_file_bytes: 10 * 1024 * 1024,
             max_body_bytes: 64 * 1024 * 1024,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             officer_idle: chrono::Duration::minutes(15),
             citizen_idle: chrono::Duration::minutes(60),
             form_numbering: motcua_render::FormNumbering::default(),
@@ -106,32 +109,39 @@ impl Default for Config {
     }
 }
 
-/// Login attempts per client address, for rate limiting.
-#[derive(Default)]
-pub struct LoginLimiter {
-    attempts: Mutex<HashMap<String, Vec<Instant>>>,
+/// Requests per client address — sign-ins, questions — limited by governor's GCRA: a burst,
+/// then a steady rate. Addresses not seen for a while are forgotten as the map grows.
+pub struct AddressLimiter {
+    limiter: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
 }
 
-impl LoginLimiter {
-    /// Attempts allowed per address per window.
-    pub const MAX: usize = 20;
-    /// The window.
-    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+impl AddressLimiter {
+    /// `burst` requests at once, then one per `every`.
+    pub fn new(burst: u32, every: std::time::Duration) -> AddressLimiter {
+        let quota = governor::Quota::with_period(every)
+            .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN))
+            .allow_burst(std::num::NonZeroU32::new(burst).unwrap_or(std::num::NonZeroU32::MIN));
+        AddressLimiter { limiter: governor::RateLimiter::keyed(quota) }
+    }
 
-    /// Records an attempt; false when the address has made too many lately.
-    pub fn allow(&self, key: &str) -> bool {
-        let now = Instant::now();
-        let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < Self::WINDOW));
+    /// Sign-in requests: 120 at once, then two a second, per address — an office behind one
+    /// address signs in at eight o'clock, while a flood of password checks is slowed. Failed
+    /// sign-ins are slowed per account and address besides (`accounts::check_credentials`).
+    pub fn sign_ins() -> AddressLimiter {
+        AddressLimiter::new(120, std::time::Duration::from_millis(500))
+    }
+
+    /// Questions asked on the portal: 20 at once, then one every 15 seconds, per address.
+    pub fn questions() -> AddressLimiter {
+        AddressLimiter::new(20, std::time::Duration::from_secs(15))
+    }
+
+    /// Counts a request; false when the address has used its allowance.
+    pub fn allow(&self, address: std::net::IpAddr) -> bool {
+        if self.limiter.len() > 100_000 {
+            self.limiter.retain_recent();
         }
-        let list = map.entry(key.to_string()).or_default();
-        list.retain(|t| now.duration_since(*t) < Self::WINDOW);
-        if list.len() >= Self::MAX {
-            return false;
-        }
-        list.push(now);
-        true
+        self.limiter.check_key(&address).is_ok()
     }
 }
 
@@ -146,9 +156,9 @@ pub struct Inner {
     catalog: RwLock<Arc<Catalog>>,
     calendar: RwLock<Arc<WorkingCalendar>>,
     /// Login rate limiting.
-    pub logins: LoginLimiter,
+    pub logins: AddressLimiter,
     /// Public questions and feedback per address (spam protection).
-    pub asks: LoginLimiter,
+    pub asks: AddressLimiter,
     /// Procedure versions that dossiers refer to, kept once read: a version never changes.
     versions: RwLock<HashMap<i64, Arc<Procedure>>>,
     /// Officers' reads of dossiers, written in batches.
@@ -188,8 +198,8 @@ impl AppState {
             config,
             catalog: RwLock::new(Arc::new(catalog)),
             calendar: RwLock::new(Arc::new(calendar)),
-            logins: LoginLimiter::default(),
-            asks: LoginLimiter::default(),
+            logins: AddressLimiter::sign_ins(),
+            asks: AddressLimiter::questions(),
             versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),
             dummy_hash,

@@ -54,6 +54,11 @@ enum Command {
         /// itself with --demo. In production the server sits behind TLS and cookies are Secure.
         #[arg(long, env = "MOTCUA_INSECURE_COOKIES")]
         insecure_cookies: bool,
+        /// A reverse proxy in front of the server (an address or a network, e.g. 10.0.0.0/8),
+        /// whose X-Forwarded-For / Forwarded header names the client for rate limits and
+        /// sign-in throttling; repeat the option or separate with commas.
+        #[arg(long = "trusted-proxy", env = "MOTCUA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+        trusted_proxies: Vec<ipnet::IpNet>,
         /// Numbering of the printed forms: `new` (Circular 03/2025) or `old` (Circular 01/2018).
         #[arg(long, default_value = "new", env = "MOTCUA_FORM_NUMBERING")]
         form_numbering: String,
@@ -349,6 +354,14 @@ const DATABASE_FILE: &str = "motcua.db";
 const SANDBOX_SECRET_FILE: &str = "sandbox-gateway.secret";
 /// The key that chains dossier histories and signs audit checkpoints, in the data folder.
 const AUDIT_KEY_FILE: &str = "audit.key";
+
+/// An address (`10.0.0.2`, one host) or a network (`10.0.0.0/8`).
+fn parse_network(text: &str) -> std::result::Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an address nor a network such as 10.0.0.0/8"))
+}
 
 /// Makes the data folder and its missing parents, readable by this user only (0700), before
 /// anything is written there, and tightens what an earlier version or a copy left readable by
@@ -688,6 +701,7 @@ async fn run(cli: Cli) -> Result<()> {
             demo_dossiers,
             code_pattern,
             insecure_cookies,
+            trusted_proxies,
             form_numbering,
             place,
             public_url,
@@ -784,6 +798,7 @@ async fn run(cli: Cli) -> Result<()> {
             let config = Config {
                 code_pattern,
                 secure_cookies: !(*insecure_cookies || *demo),
+                trusted_proxies: trusted_proxies.clone(),
                 form_numbering,
                 place: place.clone(),
                 public_url: public_url.clone(),

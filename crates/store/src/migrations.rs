@@ -102,6 +102,7 @@ const MIGRATIONS: &[Migration] = &[
     ),
     shared(25, "register entries", include_str!("../migrations/0025_register_entries.sql")),
     shared(26, "audit heads", include_str!("../migrations/0026_audit_heads.sql")),
+    shared(28, "login failures", include_str!("../migrations/0028_login_failures.sql")),
 ];
 
 impl Database {

@@ -179,10 +179,6 @@ pub struct LoginCandidate {
     pub user: User,
     /// Argon2id PHC string.
     pub password_hash: String,
-    /// Failed attempts since the last success.
-    pub failed_logins: i64,
-    /// Locked until this time, after too many failures.
-    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Finds the user a login name designates: an officer's user name, or a citizen's phone,
@@ -190,7 +186,7 @@ pub struct LoginCandidate {
 pub async fn find_for_login(db: &Database, names: &[String]) -> Result<Option<LoginCandidate>> {
     for name in names {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, u.password_hash, u.failed_logins, u.locked_until FROM users u \
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u \
              WHERE u.username = $1 OR u.phone = $1 OR u.email = $1 OR u.id_number = $1"
         ))
         .bind(name)
@@ -201,39 +197,56 @@ pub async fn find_for_login(db: &Database, names: &[String]) -> Result<Option<Lo
             return Ok(Some(LoginCandidate {
                 user: user_from(&row, roles_of(db, id).await?)?,
                 password_hash: row.try_get("password_hash")?,
-                failed_logins: row.try_get("failed_logins")?,
-                locked_until: row.try_get::<Option<Millis>, _>("locked_until")?.map(|m| m.0),
             }));
         }
     }
     Ok(None)
 }
 
-/// Counts a failed login; after `max_failures` the account is locked until `lock_until`.
-pub async fn record_failed_login(
+/// Failed sign-ins to an account from one client address since the last success, and when the
+/// last one was.
+pub async fn login_failures(
     db: &Database,
     user_id: i64,
-    max_failures: i64,
-    lock_until: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    let mut tx = db.write_tx().await?;
-    sqlx::query(
-        "UPDATE users SET failed_logins = failed_logins + 1, \
-         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END WHERE id = $1",
-    )
-    .bind(user_id)
-    .bind(max_failures)
-    .bind(Millis(lock_until))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
+    address: &str,
+) -> Result<Option<(i64, chrono::DateTime<chrono::Utc>)>> {
+    let row: Option<(i64, Millis)> =
+        sqlx::query_as("SELECT failures, last_failed_at FROM login_failures WHERE user_id = $1 AND address = $2")
+            .bind(user_id)
+            .bind(address)
+            .fetch_optional(db.reader())
+            .await?;
+    Ok(row.map(|(n, at)| (n, at.0)))
 }
 
-/// Clears the failure count after a successful login.
-pub async fn reset_failed_logins(db: &Database, user_id: i64) -> Result<()> {
+/// Counts a failed sign-in to an account from an address; the count after it.
+pub async fn record_login_failure(
+    db: &Database,
+    user_id: i64,
+    address: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64> {
     let mut tx = db.write_tx().await?;
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+    let (n,): (i64,) = sqlx::query_as(
+        "INSERT INTO login_failures (user_id, address, failures, last_failed_at) VALUES ($1, $2, 1, $3) \
+         ON CONFLICT (user_id, address) DO UPDATE SET failures = login_failures.failures + 1, \
+         last_failed_at = excluded.last_failed_at RETURNING failures",
+    )
+    .bind(user_id)
+    .bind(address)
+    .bind(Millis(now))
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Forgets the failed sign-ins to an account from an address, after a success there.
+pub async fn clear_login_failures(db: &Database, user_id: i64, address: &str) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    sqlx::query("DELETE FROM login_failures WHERE user_id = $1 AND address = $2")
         .bind(user_id)
+        .bind(address)
         .execute(&mut *tx)
         .await?;
     tx.commit().await

@@ -121,8 +121,3 @@ impl FromRequestParts<AppState> for CurrentUser {
         Ok(CurrentUser(CurrentSession::from_request_parts(parts, state).await?.0.user))
     }
 }
-
-/// The client's address, for rate limiting.
-pub fn client_key(parts_addr: Option<std::net::SocketAddr>) -> String {
-    parts_addr.map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
-}

@@ -7,6 +7,7 @@
 
 pub mod api;
 mod auth;
+mod client;
 mod cookies;
 mod error;
 mod lang;

@@ -13,6 +13,7 @@ on_both_engines!(
     administrators_do_not_read_dossiers,
     personal_answers_are_not_stored_and_https_is_remembered,
     sessions_end_at_their_lifetime_are_capped_and_can_be_ended,
+    wrong_passwords_slow_their_address_and_never_lock_the_owner_out,
 );
 
 /// `next` and `back` parameters go through one check: backslashes, tabs, line breaks and their
@@ -148,4 +149,44 @@ async fn sessions_end_at_their_lifetime_are_capped_and_can_be_ended(engine: Test
     let (_, html) = page(&app, &b, "/tai-khoan/phien?ended=9").await;
     assert_eq!(html.matches("name=\"id\"").count(), 1, "only this one is left");
     assert!(html.contains("Đã kết thúc 9 phiên."));
+}
+
+/// Guessing an officer's password from one address slows that address on that account; the
+/// owner, from elsewhere, signs in at once. Addresses come from the socket unless it is a
+/// trusted proxy, whose `X-Forwarded-For` is then believed.
+async fn wrong_passwords_slow_their_address_and_never_lock_the_owner_out(engine: TestEngine) {
+    let login = |app: &TestApp, from: &str, password: &str| {
+        let req = app
+            .http
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", from)
+            .json(&serde_json::json!({"username": "chuyenvien", "password": password}));
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let behind_proxy = TestApp::spawn_with(
+        engine,
+        Config { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Config::default() },
+    )
+    .await;
+    let attacker = "203.0.113.7";
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(login(&behind_proxy, attacker, "doan-mo-1234").await.0);
+    }
+    assert_eq!(statuses, [401, 401, 429, 429, 429, 429], "three tries, then waits");
+    let (s, e) = login(&behind_proxy, attacker, "demo").await;
+    assert_eq!(s, 429, "the right password is not even checked while waiting: {e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("đợi ít phút"), "{e}");
+    let (s, e) = login(&behind_proxy, "198.51.100.9, 10.9.9.9", "demo").await;
+    assert_eq!(s, 200, "the owner, elsewhere, is not locked out: {e}");
+    // Without trusted proxies the header is the client's own claim: the socket's address counts.
+    let direct = TestApp::spawn(engine).await;
+    for _ in 0..3 {
+        login(&direct, attacker, "doan-mo-1234").await;
+    }
+    assert_eq!(login(&direct, "198.51.100.9", "demo").await.0, 429, "one address, whatever it claims");
 }

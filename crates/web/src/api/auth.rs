@@ -1,6 +1,6 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use motcua_domain::dossier::Role;
@@ -8,11 +8,10 @@ use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber};
 use motcua_store::users::{self, NewUser, SessionKind};
 use motcua_store::StoreError;
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use super::dto::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserDto};
 use super::ApiJson;
-use crate::auth::{self, CurrentSession, CurrentUser};
+use crate::auth::{CurrentSession, CurrentUser};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
 
@@ -78,11 +77,10 @@ pub async fn register(
     responses((status = 200, body = LoginResponse), (status = 401, body = super::dto::ErrorBody), (status = 429, body = super::dto::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     ApiJson(r): ApiJson<LoginRequest>,
 ) -> HttpResult<Json<LoginResponse>> {
-    let user = motcua_app::accounts::check_credentials(&state, &auth::client_key(Some(addr)), &r.username, &r.password)
-        .await?;
+    let user = motcua_app::accounts::check_credentials(&state, client, &r.username, &r.password).await?;
     let (token, _) = motcua_app::accounts::open_session(&state, &user, SessionKind::Api).await?;
     let catalog = state.catalog();
     let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));

@@ -2,10 +2,9 @@
 
 use motcua_app::present::{self, Entry, FieldName};
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -15,7 +14,7 @@ use super::csrf::Csrf;
 use super::{Ctx, FormErrors};
 use crate::api::auth::register_citizen;
 use crate::api::dto::RegisterRequest;
-use crate::auth::{self, MaybeUser};
+use crate::auth::MaybeUser;
 use crate::cookies;
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
@@ -65,12 +64,11 @@ pub struct LoginForm {
 /// Signs in with a cookie session; officers land on their queue, citizens on their dossiers.
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     ctx: Ctx,
     Csrf(Form(f)): Csrf<Form<LoginForm>>,
 ) -> HttpResult<Response> {
-    match motcua_app::accounts::check_credentials(&state, &auth::client_key(Some(addr)), &f.username, &f.password).await
-    {
+    match motcua_app::accounts::check_credentials(&state, client, &f.username, &f.password).await {
         Ok(user) => {
             let home = if user.is_officer() { "/can-bo" } else { "/ho-so" };
             let to =

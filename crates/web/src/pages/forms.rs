@@ -82,6 +82,6 @@ pub async fn register(
     let (first, today) = forms::this_month();
     let from = parse_day(q.tu.as_deref()).unwrap_or(first);
     let to = parse_day(q.den.as_deref()).unwrap_or(today);
-    let bytes = forms::register(&state, &user, from, to).await?;
+    let bytes = motcua_app::issued::register_pdf(&state, &user, from, to).await?;
     Ok(pdf(&format!("so-theo-doi-{from}-{to}"), bytes))
 }

@@ -6,10 +6,9 @@
 //! time to fill the form in, a limit on links, and a rate limit per address.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -132,12 +131,12 @@ fn ask_errors(lang: Lang, errors: &BTreeMap<String, String>) -> FormErrors {
 pub async fn ask(
     State(state): State<AppState>,
     ctx: Ctx,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     Path(code): Path<String>,
     Csrf(Form(f)): Csrf<Form<AskForm>>,
 ) -> HttpResult<Response> {
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
-    if !state.asks.allow(&addr.ip().to_string()) {
+    if !state.asks.allow(client) {
         return Err(AppError::new(ErrorKind::RateLimited).into());
     }
     match check(&f) {
@@ -185,10 +184,10 @@ pub async fn feedback_form(ctx: Ctx, Query(q): Query<SentQuery>) -> Response {
 pub async fn feedback(
     State(state): State<AppState>,
     ctx: Ctx,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     Csrf(Form(f)): Csrf<Form<AskForm>>,
 ) -> HttpResult<Response> {
-    if !state.asks.allow(&addr.ip().to_string()) {
+    if !state.asks.allow(client) {
         return Err(AppError::new(ErrorKind::RateLimited).into());
     }
     let dossier = f.dossier.trim().to_string();
