@@ -4,7 +4,8 @@
 //! end, the electronic receipt, cash at the counter, and the reconciliation list.
 //! Issue 16's attacks: the payer's own signed link passed off as the gateway's result, the
 //! sandbox gateway outside the demo or without the payer's session, floods of refused
-//! confirmations.
+//! confirmations, and the signatures of an implementation no one here wrote (the
+//! `vnpay` package of npm).
 
 mod common;
 
@@ -26,6 +27,7 @@ on_both_engines!(
     the_sandbox_gateway_takes_payments_only_in_the_demo,
     the_sandbox_gateway_takes_only_the_payers_decision_with_the_pages_token,
     a_flood_of_refused_confirmations_is_summarised_per_address_and_minute,
+    confirmations_signed_by_the_vnpay_package_of_npm_are_accepted,
 );
 
 /// The judicial record certificate: 200,000 đồng, 100,000 for students, 5,000 more per
@@ -616,4 +618,73 @@ async fn a_flood_of_refused_confirmations_is_summarised_per_address_and_minute(e
     common::sign_in(&app, &b, "tiepnhan").await;
     let (_, html) = common::page(&app, &b, "/can-bo/doi-soat").await;
     assert!(html.contains("Nhiều xác nhận bị từ chối khác"), "{html}");
+}
+
+/// The folder of node modules holding the `vnpay` package (`MOTCUA_VNPAY_NODE_MODULES`, which
+/// scripts/test.sh installs), with `node` on PATH; None (the test is skipped) outside CI.
+fn vnpay_package() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("MOTCUA_VNPAY_NODE_MODULES").map(std::path::PathBuf::from);
+    let node = std::process::Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    match dir.filter(|d| d.join("vnpay").is_dir()) {
+        Some(dir) if node => Some(dir),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("node or the vnpay package is missing (MOTCUA_VNPAY_NODE_MODULES); scripts/test.sh installs them")
+        }
+        _ => {
+            eprintln!("skipped: node or the vnpay package is missing (set MOTCUA_VNPAY_NODE_MODULES)");
+            None
+        }
+    }
+}
+
+/// What the `vnpay` package signs and verifies (tests/interop/vnpay.cjs).
+fn vnpay(
+    modules: &std::path::Path,
+    secret: &str,
+    sign: &BTreeMap<String, String>,
+    verify: &[&str],
+) -> (String, Vec<bool>) {
+    use std::io::Write;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/vnpay.cjs");
+    let mut child = std::process::Command::new("node")
+        .arg(script)
+        .env("NODE_PATH", modules)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node");
+    let input = json!({"secret": secret, "merchant": "MOTCUA01", "sign": sign, "verify": verify});
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verified = v["verified"].as_array().unwrap().iter().map(|b| b.as_bool().unwrap()).collect();
+    (v["signed"].as_str().unwrap().to_string(), verified)
+}
+
+async fn confirmations_signed_by_the_vnpay_package_of_npm_are_accepted(engine: TestEngine) {
+    let Some(modules) = vnpay_package() else { return };
+    let app = TestApp::spawn(engine).await;
+    let secret = app.state.config.payment.secret.clone();
+    let (citizen, code) = judicial_record(&app).await;
+    let (url, txn_ref) = start_payment(&app, &citizen, &code).await;
+    let link = url.split_once('?').unwrap().1.to_string();
+    let attack = format!("{link}&vnp_ResponseCode=");
+
+    // The package checks the portal's payment link as its own; it also lets the empty
+    // parameter pass, as the protocol's signature does: only the parameter rules refuse it.
+    let (_, verified) = vnpay(&modules, &secret, &BTreeMap::new(), &[&link, &attack]);
+    assert_eq!(verified, [true, true], "the signatures agree");
+    assert_eq!(ipn(&app, &attack).await, "99");
+    assert_eq!(fee_status(&app, &citizen, &code).await, "due");
+
+    // A success signed by the package, order text and all, pays.
+    let mut result = gateway_result(&txn_ref, 200_000, "00");
+    result.insert("vnp_OrderInfo".into(), format!("Thanh toan phi, le phi ho so {code} (3.000333)"));
+    result.insert("vnp_CardType".into(), "ATM".into());
+    result.insert("vnp_BankTranNo".into(), String::new());
+    let (query, _) = vnpay(&modules, &secret, &result, &[]);
+    assert_eq!(ipn(&app, &query).await, "00", "{query}");
+    assert_eq!(fee_status(&app, &citizen, &code).await, "paid");
 }
