@@ -19,6 +19,9 @@ command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql-client)
 command -v pdfsig >/dev/null 2>&1 || need_apt+=(poppler-utils)
 command -v softhsm2-util >/dev/null 2>&1 || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || need_apt+=(opensc)
+# The payment tests check signatures against the `vnpay` package of npm, run by Node.
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 # pyHanko, the other validator, goes into a virtualenv of Debian's Python (below).
 /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -41,6 +44,16 @@ if [ ! -x "$pyhanko_venv/bin/pyhanko" ]; then
   "$pyhanko_venv/bin/pip" install --quiet 'pyHanko==0.38.0' 'pyhanko-cli==0.6.0'
 fi
 export MOTCUA_PYHANKO="$pyhanko_venv/bin/pyhanko"
+
+# The `vnpay` package (npm), an implementation of the payment gateway's protocol no one here
+# wrote, kept between runs; pinned, like pyHanko.
+vnpay_dir="${MOTCUA_VNPAY_DIR:-$HOME/.cache/motcua/vnpay-2.5.0}"
+if [ ! -d "$vnpay_dir/node_modules/vnpay" ]; then
+  echo "installing vnpay 2.5.0 into $vnpay_dir from npm"
+  mkdir -p "$vnpay_dir"
+  npm install --prefix "$vnpay_dir" --no-audit --no-fund --ignore-scripts --save-exact --silent 'vnpay@2.5.0'
+fi
+export MOTCUA_VNPAY_NODE_MODULES="$vnpay_dir/node_modules"
 
 # PostgreSQL at 127.0.0.1:5432 must be up: start the local cluster if it is not.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

@@ -551,6 +551,7 @@ payment-return-paid = Payment successful. Your dossier continues.
 payment-return-waiting = The gateway took the payment; waiting for its official confirmation. This page reloads in a few seconds.
 payment-return-failed = The payment did not go through or was cancelled. You can pay again from the dossier page.
 payment-invalid = Invalid payment data (bad signature or unknown transaction).
+payment-online-off = Online payment is not available. Please pay the fee at the one-stop desk.
 payment-back-to-dossier = Back to the dossier
 sandbox-title = Test payment gateway
 sandbox-lead = This is the system's test payment gateway; no real money moves. It speaks the real gateway protocol (HMAC signatures, server-to-server confirmation).
@@ -679,6 +680,7 @@ payment-outcome-error = Could not be recorded (the gateway retries)
 payment-outcome-paid_twice = Paid twice, to be refunded
 payment-outcome-paid = Paid
 payment-outcome-failed = Not completed
+payment-outcome-summarised = More refused confirmations from one address (counted only)
 
 ## The applicant's next step, first on their dossier page
 next-title = What happens next

@@ -551,6 +551,7 @@ payment-return-paid = Thanh toán thành công. Hồ sơ của bạn được ti
 payment-return-waiting = Cổng thanh toán đã ghi nhận; đang chờ xác nhận chính thức. Trang sẽ tự tải lại sau ít giây.
 payment-return-failed = Thanh toán không thành công hoặc đã bị hủy. Bạn có thể thanh toán lại từ trang hồ sơ.
 payment-invalid = Dữ liệu thanh toán không hợp lệ (sai chữ ký hoặc không tìm thấy giao dịch).
+payment-online-off = Hệ thống chưa kết nối cổng thanh toán trực tuyến. Vui lòng nộp phí, lệ phí tại Bộ phận Một cửa.
 payment-back-to-dossier = Về trang hồ sơ
 sandbox-title = Cổng thanh toán thử nghiệm
 sandbox-lead = Đây là cổng thanh toán thử nghiệm của hệ thống, không trừ tiền thật. Cổng dùng đúng giao thức của cổng thanh toán thật (chữ ký HMAC, xác nhận máy chủ tới máy chủ).
@@ -679,6 +680,7 @@ payment-outcome-error = Lỗi khi ghi nhận (cổng sẽ gửi lại)
 payment-outcome-paid_twice = Thanh toán trùng, cần hoàn tiền
 payment-outcome-paid = Đã thanh toán
 payment-outcome-failed = Không thành công
+payment-outcome-summarised = Nhiều xác nhận bị từ chối khác từ cùng địa chỉ (chỉ ghi số lượng)
 
 ## The applicant's next step, first on their dossier page
 next-title = Việc tiếp theo

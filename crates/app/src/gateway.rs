@@ -171,7 +171,7 @@ pub fn payment_url(cfg: &GatewayConfig, pay_url: &str, r: &PayRequest<'_>) -> St
     put("vnp_Amount", (r.amount_vnd.saturating_mul(100)).to_string());
     put("vnp_CurrCode", "VND".into());
     put("vnp_TxnRef", r.txn_ref.into());
-    put("vnp_OrderInfo", r.order_info.into());
+    put("vnp_OrderInfo", order_info(r.order_info));
     put("vnp_OrderType", "other".into());
     put("vnp_Locale", r.locale.into());
     put("vnp_ReturnUrl", r.return_url.into());
@@ -194,27 +194,98 @@ pub struct GatewayResult {
     /// The gateway's response code.
     pub response_code: String,
     /// The gateway's transaction number.
-    pub transaction_no: Option<String>,
+    pub transaction_no: String,
     /// The bank or wallet.
     pub bank_code: Option<String>,
 }
 
-/// Reads a verified result; `None` when a required parameter is missing or malformed.
-pub fn read_result(p: &BTreeMap<String, String>) -> Option<GatewayResult> {
-    let hundredths: i64 = p.get("vnp_Amount")?.parse().ok()?;
-    if hundredths < 0 || hundredths % 100 != 0 {
-        return None;
+/// What every result of the gateway carries, each non-empty. The signature skips empty
+/// parameters (as the gateway and other implementations compute it), so an empty one can be
+/// appended to any signed message without breaking its signature: it must not count as said.
+pub const RESULT_PARAMS: [&str; 6] =
+    ["vnp_ResponseCode", "vnp_TransactionStatus", "vnp_TransactionNo", "vnp_Amount", "vnp_TxnRef", "vnp_TmnCode"];
+
+/// What only the portal's payment request carries. The payer holds a request signed with the
+/// same secret (the address they were sent to): a message with any of these is that request
+/// replayed, never a result.
+pub const REQUEST_ONLY_PARAMS: [&str; 9] = [
+    "vnp_Command",
+    "vnp_ReturnUrl",
+    "vnp_IpAddr",
+    "vnp_CreateDate",
+    "vnp_ExpireDate",
+    "vnp_CurrCode",
+    "vnp_Locale",
+    "vnp_OrderType",
+    "vnp_Version",
+];
+
+/// Why a message whose signature holds is still not a result of the gateway.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResultError {
+    /// A parameter every result carries is absent.
+    #[error("{0} missing")]
+    Missing(&'static str),
+    /// A parameter every result carries is empty.
+    #[error("{0} empty")]
+    Empty(&'static str),
+    /// A parameter of the payment request: the payer's own signed link, replayed.
+    #[error("{0} belongs to a payment request")]
+    RequestOnly(&'static str),
+    /// Another merchant's code.
+    #[error("vnp_TmnCode is not this merchant's")]
+    OtherMerchant,
+    /// The amount is not a whole number of đồng in hundredths.
+    #[error("vnp_Amount unreadable")]
+    Amount,
+}
+
+/// Reads a verified result of the gateway for `merchant`, refusing what a result never looks
+/// like (see [`RESULT_PARAMS`], [`REQUEST_ONLY_PARAMS`]). Pure: the caller checked the signature.
+pub fn read_result(p: &BTreeMap<String, String>, merchant: &str) -> Result<GatewayResult, ResultError> {
+    if let Some(k) = REQUEST_ONLY_PARAMS.into_iter().find(|k| p.contains_key(*k)) {
+        return Err(ResultError::RequestOnly(k));
     }
-    let response_code = p.get("vnp_ResponseCode")?.clone();
-    let status = p.get("vnp_TransactionStatus").map(String::as_str).unwrap_or(response_code.as_str());
-    Some(GatewayResult {
-        txn_ref: p.get("vnp_TxnRef")?.clone(),
+    let mut values = [""; RESULT_PARAMS.len()];
+    for (value, k) in values.iter_mut().zip(RESULT_PARAMS) {
+        let v = p.get(k).ok_or(ResultError::Missing(k))?;
+        if v.trim().is_empty() {
+            return Err(ResultError::Empty(k));
+        }
+        *value = v.as_str();
+    }
+    let [response_code, status, transaction_no, amount, txn_ref, tmn_code] = values;
+    if tmn_code != merchant {
+        return Err(ResultError::OtherMerchant);
+    }
+    let hundredths: i64 = amount.parse().map_err(|_| ResultError::Amount)?;
+    if hundredths < 0 || hundredths % 100 != 0 {
+        return Err(ResultError::Amount);
+    }
+    Ok(GatewayResult {
+        txn_ref: txn_ref.to_string(),
         amount_vnd: hundredths / 100,
         paid: response_code == "00" && status == "00",
-        response_code: response_code.clone(),
-        transaction_no: p.get("vnp_TransactionNo").cloned(),
-        bank_code: p.get("vnp_BankCode").cloned(),
+        response_code: response_code.to_string(),
+        transaction_no: transaction_no.to_string(),
+        bank_code: p.get("vnp_BankCode").filter(|b| !b.is_empty()).cloned(),
     })
+}
+
+/// The longest order description the gateway takes.
+pub const ORDER_INFO_MAX: usize = 255;
+
+/// An order description (vnp_OrderInfo) the gateway accepts: Vietnamese without its marks, and
+/// only ASCII letters, digits, spaces and basic punctuation, as the protocol asks; anything else
+/// becomes a space, spaces run together, at most [`ORDER_INFO_MAX`] characters.
+pub fn order_info(text: &str) -> String {
+    let plain = motcua_domain::text::without_marks(text);
+    let kept: String =
+        plain.chars().map(|c| if c.is_ascii_alphanumeric() || ".,-_:()/".contains(c) { c } else { ' ' }).collect();
+    let words: Vec<&str> = kept.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut out = words.join(" ");
+    out.truncate(ORDER_INFO_MAX);
+    out.trim_end().to_string()
 }
 
 /// The answer the gateway expects to its confirmation.
@@ -284,7 +355,7 @@ mod tests {
         );
         let p = verify("s3cret", &query_of(&url)).unwrap();
         assert_eq!(p["vnp_Amount"], "20500000");
-        assert_eq!(p["vnp_OrderInfo"], "Lệ phí hồ sơ 000.00.20.H38-261127-0001");
+        assert_eq!(p["vnp_OrderInfo"], "Le phi ho so 000.00.20.H38-261127-0001", "without marks, as the protocol asks");
         assert_eq!(verify("other", &query_of(&url)), Err(SignatureError::Mismatch));
     }
 
@@ -294,6 +365,9 @@ mod tests {
         p.insert("vnp_Amount".to_string(), "10000000".to_string());
         p.insert("vnp_TxnRef".to_string(), "A".to_string());
         p.insert("vnp_ResponseCode".to_string(), "00".to_string());
+        p.insert("vnp_TransactionStatus".to_string(), "00".to_string());
+        p.insert("vnp_TransactionNo".to_string(), "14226112".to_string());
+        p.insert("vnp_TmnCode".to_string(), "M1".to_string());
         let q: Vec<(String, String)> =
             url::form_urlencoded::parse(signed_query("k", &p).as_bytes()).into_owned().collect();
         assert!(verify("k", &q).is_ok());
@@ -304,7 +378,7 @@ mod tests {
         assert_eq!(verify("k", &tampered), Err(SignatureError::Mismatch));
         let unsigned: Vec<_> = q.iter().filter(|(k, _)| k != HASH_PARAM).cloned().collect();
         assert_eq!(verify("k", &unsigned), Err(SignatureError::Missing));
-        let r = read_result(&verify("k", &q).unwrap()).unwrap();
+        let r = read_result(&verify("k", &q).unwrap(), "M1").unwrap();
         assert_eq!((r.amount_vnd, r.paid), (100_000, true));
     }
 
@@ -321,5 +395,120 @@ mod tests {
         p.insert("vnp_a".to_string(), "Đ".to_string());
         p.insert("vnp_empty".to_string(), String::new());
         assert_eq!(hash_data(&p), "vnp_a=%C4%90&vnp_b=a+b%26c");
+    }
+
+    /// A result as the gateway sends it.
+    fn result() -> BTreeMap<String, String> {
+        [
+            ("vnp_Amount", "20000000"),
+            ("vnp_BankCode", "NCB"),
+            ("vnp_OrderInfo", "Thanh toan phi"),
+            ("vnp_PayDate", "20261127103000"),
+            ("vnp_ResponseCode", "00"),
+            ("vnp_TmnCode", "M1"),
+            ("vnp_TransactionNo", "14226112"),
+            ("vnp_TransactionStatus", "00"),
+            ("vnp_TxnRef", "REF1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn a_result_names_its_payment_amount_and_outcome() {
+        let r = read_result(&result(), "M1").unwrap();
+        assert_eq!((r.txn_ref.as_str(), r.amount_vnd, r.paid), ("REF1", 200_000, true));
+        let mut declined = result();
+        declined.insert("vnp_ResponseCode".into(), "24".into());
+        declined.insert("vnp_TransactionStatus".into(), "02".into());
+        assert!(!read_result(&declined, "M1").unwrap().paid);
+        let mut pending = result();
+        pending.insert("vnp_TransactionStatus".into(), "01".into());
+        assert!(!read_result(&pending, "M1").unwrap().paid, "both codes must say paid");
+    }
+
+    #[test]
+    fn the_payers_own_link_with_an_empty_response_code_verifies_but_is_no_result() {
+        let c = cfg();
+        let url = payment_url(
+            &c,
+            c.pay_url.as_deref().unwrap(),
+            &PayRequest {
+                txn_ref: "REF1",
+                amount_vnd: 200_000,
+                order_info: "Thanh toan",
+                return_url: "http://127.0.0.1:8080/thanh-toan/ket-qua",
+                ip: "127.0.0.1",
+                locale: "vn",
+                created: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            },
+        );
+        let attack = format!("{url}&vnp_ResponseCode=&vnp_TransactionStatus=");
+        let p = verify("s3cret", &query_of(&attack)).expect("empty parameters are not signed");
+        assert_eq!(read_result(&p, "M1"), Err(ResultError::RequestOnly("vnp_Command")));
+        // Without the request's own parameters, the empty code still says nothing.
+        let mut stripped = p.clone();
+        stripped.retain(|k, _| !REQUEST_ONLY_PARAMS.contains(&k.as_str()));
+        assert_eq!(read_result(&stripped, "M1"), Err(ResultError::Empty("vnp_ResponseCode")));
+    }
+
+    #[test]
+    fn every_result_parameter_is_required_and_non_empty() {
+        for k in RESULT_PARAMS {
+            let mut missing = result();
+            missing.remove(k);
+            assert_eq!(read_result(&missing, "M1"), Err(ResultError::Missing(k)));
+            let mut empty = result();
+            empty.insert(k.to_string(), " ".into());
+            assert_eq!(read_result(&empty, "M1"), Err(ResultError::Empty(k)));
+        }
+        for k in REQUEST_ONLY_PARAMS {
+            let mut request = result();
+            request.insert(k.to_string(), "x".into());
+            assert_eq!(read_result(&request, "M1"), Err(ResultError::RequestOnly(k)));
+        }
+        assert_eq!(read_result(&result(), "M2"), Err(ResultError::OtherMerchant));
+        for amount in ["-100", "150", "1e5", "20000000000000000000000"] {
+            let mut bad = result();
+            bad.insert("vnp_Amount".into(), amount.into());
+            assert_eq!(read_result(&bad, "M1"), Err(ResultError::Amount), "{amount}");
+        }
+    }
+
+    #[test]
+    fn an_order_description_is_plain_ascii() {
+        assert_eq!(
+            order_info("Thanh toán phí, lệ phí hồ sơ 000.00.20.H38-261127-0001 (3.000333)"),
+            "Thanh toan phi, le phi ho so 000.00.20.H38-261127-0001 (3.000333)"
+        );
+        assert_eq!(order_info("Đăng ký <b>&amp;</b>\n#1 ★ 100%"), "Dang ky b amp /b 1 100");
+        assert_eq!(order_info(&"á".repeat(400)).len(), ORDER_INFO_MAX);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn order_descriptions_keep_to_the_allowed_characters(text in "\\PC{0,300}") {
+            let out = order_info(&text);
+            proptest::prop_assert!(out.len() <= ORDER_INFO_MAX);
+            proptest::prop_assert!(out.chars().all(|c| c.is_ascii_alphanumeric() || " .,-_:()/".contains(c)), "{out}");
+            proptest::prop_assert!(!out.starts_with(' ') && !out.ends_with(' ') && !out.contains("  "));
+            proptest::prop_assert_eq!(order_info(&out), out.clone(), "idempotent");
+        }
+
+        #[test]
+        fn no_result_with_an_empty_required_or_a_request_parameter_is_read(
+            required in 0..RESULT_PARAMS.len(),
+            request in 0..REQUEST_ONLY_PARAMS.len(),
+            value in "[ -~]{0,8}",
+            empty in "[ ]{0,3}",
+        ) {
+            let mut with_empty = result();
+            with_empty.insert(RESULT_PARAMS[required].to_string(), empty);
+            proptest::prop_assert!(read_result(&with_empty, "M1").is_err());
+            let mut with_request = result();
+            with_request.insert(REQUEST_ONLY_PARAMS[request].to_string(), value);
+            proptest::prop_assert!(read_result(&with_request, "M1").is_err());
+        }
     }
 }

@@ -27,6 +27,7 @@ pub mod pki;
 pub mod present;
 pub mod procedures;
 pub mod questions;
+pub mod refusals;
 pub mod sealing;
 pub mod state;
 pub mod uploads;

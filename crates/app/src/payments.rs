@@ -49,9 +49,13 @@ fn public(state: &AppState) -> &str {
     state.config.public_url.trim_end_matches('/')
 }
 
-/// The gateway's payment address.
-pub fn pay_url(state: &AppState) -> String {
-    state.config.payment.pay_url.clone().unwrap_or_else(|| format!("{}{SANDBOX_PATH}", public(state)))
+/// The gateway's payment address: the configured gateway's, else the sandbox's in demo mode;
+/// `None` when applicants cannot pay online.
+pub fn pay_url(state: &AppState) -> Option<String> {
+    match &state.config.payment.pay_url {
+        Some(url) => Some(url.clone()),
+        None => state.config.sandbox_gateway().then(|| format!("{}{SANDBOX_PATH}", public(state))),
+    }
 }
 
 /// The confirmation address registered with the gateway.
@@ -170,12 +174,15 @@ pub(crate) async fn start(
             _ => return Err(AppError::with(ErrorKind::Conflict, "error-changed-meanwhile")),
         }
     }
+    // Without a gateway (and outside the demo) the fee is paid at the counter: no payment is
+    // started that nothing could settle.
+    let pay_url = pay_url(state).ok_or_else(|| AppError::with(ErrorKind::Conflict, "payment-online-off"))?;
     let payment = payments::start(&state.db, d, &state.config.payment.name, Some(user.id), now).await?;
     let order_info = format!("Thanh toan phi, le phi ho so {} ({})", d.code, p.code);
     let return_url = format!("{}{RETURN_PATH}", public(state));
     let url = gateway::payment_url(
         &state.config.payment,
-        &pay_url(state),
+        &pay_url,
         &PayRequest {
             txn_ref: &payment.txn_ref,
             amount_vnd: payment.amount_vnd,
@@ -229,22 +236,29 @@ async fn settle(
     Err(AppError::with(ErrorKind::Conflict, "error-changed-meanwhile"))
 }
 
-/// The query string as received, without its signature, for the log.
-fn logged_query(query: &[(String, String)]) -> String {
-    query
-        .iter()
-        .filter(|(k, _)| k != gateway::HASH_PARAM)
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-        .chars()
-        .take(2000)
-        .collect()
+/// The most of a received message written to the payment log: enough to reconcile, not enough
+/// for one request to fill the disk.
+pub const LOGGED_DETAIL_MAX: usize = 512;
+
+/// `why` (if any) and the query string as received, without its signature, for the log; at
+/// most [`LOGGED_DETAIL_MAX`] characters.
+fn logged_query(why: &str, query: &[(String, String)]) -> String {
+    let received =
+        query.iter().filter(|(k, _)| k != gateway::HASH_PARAM).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
+    let text = if why.is_empty() { received.join("&") } else { format!("{why}: {}", received.join("&")) };
+    if text.chars().count() <= LOGGED_DETAIL_MAX {
+        return text;
+    }
+    let mut cut: String = text.chars().take(LOGGED_DETAIL_MAX - 1).collect();
+    cut.push('…');
+    cut
 }
 
-/// Handles the gateway's server-to-server confirmation: checks the signature, finds the
-/// payment, checks it is still pending and the amount is exactly the one asked, then settles it
-/// once. Everything refused is logged with where it came from.
+/// Handles the gateway's server-to-server confirmation: checks the signature, reads the result
+/// (every result parameter present, none of the payment request's), finds the payment, checks
+/// the amount is exactly the one asked, then settles it once. Everything refused is logged with
+/// where it came from, in full up to [`crate::refusals::RefusalLog::FULL_PER_MINUTE`] per
+/// address and minute, then as one summary line.
 pub async fn confirm(state: &AppState, query: &[(String, String)], remote: Option<String>) -> IpnAnswer {
     let named_ref = query.iter().find(|(k, _)| k == "vnp_TxnRef").map(|(_, v)| v.chars().take(64).collect());
     let log = |outcome: LogOutcome, txn_ref: Option<String>, detail: String| LogEntry {
@@ -258,9 +272,14 @@ pub async fn confirm(state: &AppState, query: &[(String, String)], remote: Optio
         // Settled: its log line was written in the same transaction.
         Ok((answer, _, _, _, true)) => return answer,
         Ok((answer, outcome, txn_ref, detail, false)) => (answer, log(outcome, Some(txn_ref), detail)),
-        Err((answer, outcome)) => (answer, log(outcome, named_ref, logged_query(query))),
+        Err((answer, outcome, why)) => (answer, log(outcome, named_ref, logged_query(&why, query))),
     };
     if answer != IpnAnswer::Confirmed {
+        let (in_full, ended) = state.refusals.refused(remote.as_deref().unwrap_or("?"), entry.at);
+        log_refusal_summaries(state, ended).await;
+        if !in_full {
+            return answer;
+        }
         tracing::warn!(outcome = %entry.outcome, txn_ref = ?entry.txn_ref, remote = ?entry.remote_addr, "payment confirmation refused");
     }
     if let Err(e) = payments::log(&state.db, &entry).await {
@@ -269,34 +288,78 @@ pub async fn confirm(state: &AppState, query: &[(String, String)], remote: Optio
     answer
 }
 
+/// Writes the summaries of refusals past the threshold: one line per address and minute.
+async fn log_refusal_summaries(state: &AppState, summaries: Vec<crate::refusals::Summary>) {
+    for s in summaries {
+        tracing::warn!(remote = %s.source, "{}", s.line());
+        let entry = LogEntry {
+            at: s.until,
+            txn_ref: None,
+            outcome: LogOutcome::Summarised,
+            remote_addr: Some(s.source.clone()),
+            detail: s.line(),
+        };
+        if let Err(e) = payments::log(&state.db, &entry).await {
+            tracing::error!("payment log: {e}");
+        }
+    }
+}
+
+/// Writes the summaries of the minutes ended by `now`, for a timer: the last minute of a flood
+/// is summarised even when no confirmation follows it.
+pub async fn log_ended_refusals(state: &AppState, now: chrono::DateTime<Utc>) {
+    log_refusal_summaries(state, state.refusals.ended(now)).await;
+}
+
+/// Runs for the life of the server: each minute, the summaries of the minutes just ended.
+pub async fn summarise_refusals_each_minute(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        log_ended_refusals(&state, Utc::now()).await;
+    }
+}
+
 /// The answer, the log's outcome, the reference, the detail, and whether the log line was
 /// already written with the settlement.
 type Decision = (IpnAnswer, LogOutcome, String, String, bool);
 
-async fn decide(
-    state: &AppState,
-    query: &[(String, String)],
-    remote: Option<&str>,
-) -> Result<Decision, (IpnAnswer, LogOutcome)> {
+/// A confirmation refused before its payment was found: the answer, the log's outcome, and why
+/// (for the log).
+type Refusal = (IpnAnswer, LogOutcome, String);
+
+async fn decide(state: &AppState, query: &[(String, String)], remote: Option<&str>) -> Result<Decision, Refusal> {
     let params = gateway::verify(&state.config.payment.secret, query).map_err(|e| {
         let outcome = if e == gateway::SignatureError::Missing { LogOutcome::Unsigned } else { LogOutcome::Forged };
-        (IpnAnswer::InvalidSignature, outcome)
+        (IpnAnswer::InvalidSignature, outcome, String::new())
     })?;
-    let result = gateway::read_result(&params).ok_or((IpnAnswer::Unknown, LogOutcome::Malformed))?;
+    let result = gateway::read_result(&params, &state.config.payment.merchant)
+        .map_err(|e| (IpnAnswer::Unknown, LogOutcome::Malformed, e.to_string()))?;
     let payment = match payments::by_ref(&state.db, &result.txn_ref).await {
         Ok(p) => p,
-        Err(StoreError::NotFound) => return Err((IpnAnswer::NotFound, LogOutcome::Unknown)),
-        Err(_) => return Err((IpnAnswer::Unknown, LogOutcome::Error)),
+        Err(StoreError::NotFound) => return Err((IpnAnswer::NotFound, LogOutcome::Unknown, String::new())),
+        Err(e) => {
+            tracing::error!("finding payment {}: {e}", result.txn_ref);
+            return Err((IpnAnswer::Unknown, LogOutcome::Error, String::new()));
+        }
     };
-    let detail = logged_query(query);
-    if payment.status != PaymentStatus::Pending {
-        return Ok((IpnAnswer::AlreadyConfirmed, LogOutcome::Replayed, payment.txn_ref, detail, false));
-    }
+    let detail = logged_query("", query);
+    // The amount before "already confirmed", as the protocol's sample confirmation handler does.
     if result.amount_vnd != payment.amount_vnd {
         return Ok((IpnAnswer::InvalidAmount, LogOutcome::WrongAmount, payment.txn_ref, detail, false));
     }
+    // A payment reported failed can still be paid by a later genuine success (the money was
+    // taken); one paid stays paid, and a failure said twice changes nothing.
+    let settled_before = match payment.status {
+        PaymentStatus::Pending => false,
+        PaymentStatus::Failed => !result.paid,
+        PaymentStatus::Paid | PaymentStatus::Refund => true,
+    };
+    if settled_before {
+        return Ok((IpnAnswer::AlreadyConfirmed, LogOutcome::Replayed, payment.txn_ref, detail, false));
+    }
     let facts = GatewayFacts {
-        gateway_txn_no: result.transaction_no.clone(),
+        gateway_txn_no: Some(result.transaction_no.clone()),
         bank_code: result.bank_code.clone(),
         response_code: Some(result.response_code.clone()),
     };
@@ -328,19 +391,20 @@ async fn decide(
         }
         Err(e) => {
             tracing::error!("settling payment {}: {e:?}", payment.txn_ref);
-            Err((IpnAnswer::Unknown, LogOutcome::Error))
+            Err((IpnAnswer::Unknown, LogOutcome::Error, String::new()))
         }
     }
 }
 
 /// The payment named by a signed return from the gateway, and what the gateway said; `None`
-/// when the signature does not hold or the payment is unknown.
+/// when the signature does not hold, the message is not a result of the gateway (the same rules
+/// as the confirmation's) or the payment is unknown.
 pub async fn returned(
     state: &AppState,
     query: &[(String, String)],
 ) -> AppResult<Option<(Payment, gateway::GatewayResult)>> {
     let Ok(params) = gateway::verify(&state.config.payment.secret, query) else { return Ok(None) };
-    let Some(result) = gateway::read_result(&params) else { return Ok(None) };
+    let Ok(result) = gateway::read_result(&params, &state.config.payment.merchant) else { return Ok(None) };
     match payments::by_ref(&state.db, &result.txn_ref).await {
         Ok(p) => Ok(Some((p, result))),
         Err(StoreError::NotFound) => Ok(None),

@@ -36,8 +36,13 @@ pub struct Config {
     pub place: String,
     /// The address citizens reach the portal at, for the QR codes of printed forms.
     pub public_url: String,
-    /// The payment gateway (the built-in sandbox unless one is configured).
+    /// The payment gateway: the one configured, else the built-in sandbox, which takes
+    /// payments only in [`Config::demo`].
     pub payment: crate::gateway::GatewayConfig,
+    /// Demo mode (`serve --demo`): the demo province with its known passwords, and the built-in
+    /// sandbox gateway, which lets anyone with a payment link mark a fee paid without money.
+    /// Never on in production.
+    pub demo: bool,
     /// The folder of the keys that sign electronic results (`<data>/keys`); `None` keeps one
     /// key in memory for the life of the process (tests).
     pub keys_dir: Option<std::path::PathBuf>,
@@ -79,6 +84,18 @@ impl Config {
 }
 
 impl Config {
+    /// Whether the built-in sandbox gateway takes payments: in demo mode only, when no real
+    /// gateway is configured.
+    pub fn sandbox_gateway(&self) -> bool {
+        self.demo && self.payment.is_sandbox()
+    }
+
+    /// Whether applicants can pay online: a real gateway, or the sandbox of the demo. Otherwise
+    /// fees are paid at the counter.
+    pub fn pays_online(&self) -> bool {
+        !self.payment.is_sandbox() || self.demo
+    }
+
     /// The public verification page of an electronic result, printed as its QR code.
     pub fn verify_url(&self, verification_code: &str) -> String {
         format!("{}/xac-thuc/{verification_code}", self.public_url.trim_end_matches('/'))
@@ -99,6 +116,7 @@ impl Default for Config {
             place: "Lào Cai".into(),
             public_url: "http://127.0.0.1:8080".into(),
             payment: crate::gateway::GatewayConfig::sandbox(),
+            demo: false,
             keys_dir: None,
             metrics: false,
             signers: std::sync::Arc::new(crate::pki::AgencySigners::none()),
@@ -159,6 +177,9 @@ pub struct Inner {
     pub logins: AddressLimiter,
     /// Public questions and feedback per address (spam protection).
     pub asks: AddressLimiter,
+    /// Refused payment confirmations per address and minute, so that a flood does not flood
+    /// the payment log.
+    pub refusals: crate::refusals::RefusalLog,
     /// Procedure versions that dossiers refer to, kept once read: a version never changes.
     versions: RwLock<HashMap<i64, Arc<Procedure>>>,
     /// Officers' reads of dossiers, written in batches.
@@ -200,6 +221,7 @@ impl AppState {
             calendar: RwLock::new(Arc::new(calendar)),
             logins: AddressLimiter::sign_ins(),
             asks: AddressLimiter::questions(),
+            refusals: crate::refusals::RefusalLog::default(),
             versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),
             dummy_hash,

@@ -34,6 +34,9 @@ struct Cli {
     command: Command,
 }
 
+// The command line is parsed once; `serve`'s many options make it the large variant, which
+// boxing would only make harder to read.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
@@ -69,8 +72,9 @@ enum Command {
         /// gateway's return and confirmation addresses (default: http:// and --addr).
         #[arg(long, env = "MOTCUA_PUBLIC_URL")]
         public_url: Option<String>,
-        /// The payment gateway's payment address (HMAC-signed redirect protocol). Without it the
-        /// built-in sandbox gateway takes payments (no real money).
+        /// The payment gateway's payment address (HMAC-signed redirect protocol). Without it fees
+        /// are paid at the counter, except with --demo, where the built-in sandbox gateway takes
+        /// payments (no real money).
         #[arg(long, env = "MOTCUA_PAYMENT_URL")]
         payment_url: Option<String>,
         /// The merchant code the payment gateway gave the province.
@@ -442,19 +446,29 @@ fn tighten_permissions(data: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The payment gateway: the one configured, or the built-in sandbox with a secret kept in the
-/// data folder (so payments started before a restart still verify).
+/// The payment gateway: the one configured; in demo mode the built-in sandbox, with a secret
+/// kept in the data folder (so payments started before a restart still verify); otherwise
+/// none: the sandbox marks fees paid without money, so it never runs outside the demo.
 fn payment_gateway(
     data: &Path,
     url: &Option<String>,
     merchant: &str,
     secret: &Option<String>,
     name: &str,
+    demo: bool,
 ) -> Result<motcua_app::gateway::GatewayConfig> {
     use motcua_app::gateway::GatewayConfig;
     if let Some(url) = url {
         let secret = secret.clone().filter(|s| !s.is_empty()).context("--payment-url needs --payment-secret")?;
         return Ok(GatewayConfig { name: name.into(), pay_url: Some(url.clone()), merchant: merchant.into(), secret });
+    }
+    if !demo {
+        tracing::warn!(
+            "no payment gateway (--payment-url): online payment is off, fees are paid at the counter \
+             (the built-in sandbox gateway runs with --demo only)"
+        );
+        // A fresh secret no one knows: no confirmation can verify.
+        return Ok(GatewayConfig::sandbox());
     }
     let path = data.join(SANDBOX_SECRET_FILE);
     let secret = match std::fs::read_to_string(&path) {
@@ -468,7 +482,8 @@ fn payment_gateway(
         }
     };
     tracing::warn!(
-        "no payment gateway (--payment-url): the built-in sandbox gateway takes payments, no real money moves"
+        "demo mode without a payment gateway (--payment-url): the built-in sandbox gateway takes payments, \
+         no real money moves"
     );
     Ok(GatewayConfig { secret, ..GatewayConfig::sandbox() })
 }
@@ -726,7 +741,8 @@ async fn run(cli: Cli) -> Result<()> {
                     "no SMTP server (--smtp-url, MOTCUA_SMTP_URL): e-mails are written to the log, not sent"
                 );
             }
-            let payment = payment_gateway(&cli.data, payment_url, payment_merchant, payment_secret, payment_name)?;
+            let payment =
+                payment_gateway(&cli.data, payment_url, payment_merchant, payment_secret, payment_name, *demo)?;
             // Bound before the database is filled, so that a taken address stops at once.
             let listener =
                 tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
@@ -803,6 +819,7 @@ async fn run(cli: Cli) -> Result<()> {
                 place: place.clone(),
                 public_url: public_url.clone(),
                 payment,
+                demo: *demo,
                 keys_dir: Some(keys_dir(&cli.data)),
                 metrics: *metrics,
                 signers: std::sync::Arc::new(signers),
@@ -825,6 +842,7 @@ async fn run(cli: Cli) -> Result<()> {
             let handlers = motcua_app::jobs::audit::register(handlers, state.clone());
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_app::jobs::alerts::start(state.clone());
+            let refusal_summaries = tokio::spawn(motcua_app::payments::summarise_refusals_each_minute(state.clone()));
             tracing::info!("motcua listening on http://{local}");
             eprintln!("{banner}\n    motcua is ready: open {public_url} in a browser (Ctrl+C stops it)\n");
             let stop = stop_signal()?;
@@ -849,6 +867,7 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
             }
             alerts.abort();
+            refusal_summaries.abort();
             let _ = alerts.await;
             // The job in hand is finished (an e-mail is never cut off mid-send) unless it takes
             // longer than this; then its lease expires and the next start runs it again.

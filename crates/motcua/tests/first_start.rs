@@ -44,7 +44,7 @@ async fn serve_in_an_empty_folder_makes_a_private_data_folder() {
     let data = dir.path().join("data");
     assert_eq!(mode(&data), 0o700, "./data");
     assert_eq!(mode(&data.join("motcua.db")), 0o600, "the database");
-    assert_eq!(mode(&data.join("sandbox-gateway.secret")), 0o600, "the sandbox gateway's secret");
+    assert!(!data.join("sandbox-gateway.secret").exists(), "no sandbox gateway outside the demo");
     assert_eq!(mode(&data.join("keys")), 0o700, "the keys folder");
     for entry in std::fs::read_dir(data.join("keys")).unwrap() {
         assert_eq!(mode(&entry.unwrap().path()), 0o600, "a signing key");
@@ -69,6 +69,7 @@ async fn demo_in_a_new_nested_folder_names_every_account() {
     let port = free_port();
     let server = serve(dir.path(), port, &["--demo", "--demo-dossiers", "0", "--data", data.to_str().unwrap()]).await;
     assert_eq!(mode(&data), 0o700, "the new data folder");
+    assert_eq!(mode(&data.join("sandbox-gateway.secret")), 0o600, "the demo's sandbox gateway's secret");
     // The banner is printed before the server answers; give the reader thread a moment.
     let deadline = Instant::now() + Duration::from_secs(5);
     while !server.stderr.lock().unwrap().contains("motcua is ready") && Instant::now() < deadline {

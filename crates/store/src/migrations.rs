@@ -102,6 +102,12 @@ const MIGRATIONS: &[Migration] = &[
     ),
     shared(25, "register entries", include_str!("../migrations/0025_register_entries.sql")),
     shared(26, "audit heads", include_str!("../migrations/0026_audit_heads.sql")),
+    per_engine(
+        27,
+        "refusal summaries",
+        include_str!("../migrations/0027_refusal_summaries.sqlite.sql"),
+        include_str!("../migrations/0027_refusal_summaries.postgres.sql"),
+    ),
     shared(28, "login failures", include_str!("../migrations/0028_login_failures.sql")),
 ];
 

@@ -179,7 +179,8 @@ pub enum Settled {
     AlreadySettled(Payment),
 }
 
-/// Settles a pending payment as paid, with the dossier's change (its `pay` event, and the
+/// Settles a pending payment as paid (or one the gateway reported failed: a genuine success
+/// later wins over the failure, as the money was taken), with the dossier's change (its `pay` event, and the
 /// status it resumes when it was waiting for the payment) and the payment log's line, in one
 /// transaction. A payment is settled once whatever arrives twice; a dossier changed since
 /// `current` was read answers a conflict and nothing is written, so the caller decides again.
@@ -207,7 +208,7 @@ pub async fn settle_paid(
     let status = if already_paid { PaymentStatus::Refund } else { PaymentStatus::Paid };
     let updated = sqlx::query(
         "UPDATE payments SET status = $2, settled_at = $3, gateway_txn_no = $4, bank_code = $5, response_code = $6 \
-         WHERE id = $1 AND status = 'pending'",
+         WHERE id = $1 AND status IN ('pending', 'failed')",
     )
     .bind(payment.id)
     .bind(status.as_str())
@@ -308,11 +309,14 @@ pub enum LogOutcome {
     Malformed,
     /// It could not be recorded (the gateway sends it again).
     Error,
+    /// Not a confirmation: how many more were refused from one address in one minute, past
+    /// those logged in full (a flood fills no disk).
+    Summarised,
 }
 
 impl LogOutcome {
     /// Every outcome.
-    pub const ALL: [LogOutcome; 10] = [
+    pub const ALL: [LogOutcome; 11] = [
         LogOutcome::Paid,
         LogOutcome::PaidTwice,
         LogOutcome::Failed,
@@ -323,6 +327,7 @@ impl LogOutcome {
         LogOutcome::Unknown,
         LogOutcome::Malformed,
         LogOutcome::Error,
+        LogOutcome::Summarised,
     ];
 
     /// The stable machine name, also the end of its message key (`payment-outcome-…`).
@@ -338,6 +343,7 @@ impl LogOutcome {
             LogOutcome::Unknown => "unknown",
             LogOutcome::Malformed => "malformed",
             LogOutcome::Error => "error",
+            LogOutcome::Summarised => "summarised",
         }
     }
 

@@ -74,6 +74,9 @@ pub fn app(state: AppState) -> Router {
     let session_cookie = cookies::session_name(&state);
     let metrics = state.config.metrics.then(|| Arc::new(metrics::Metrics::default()));
     let mut router = Router::new().merge(api::routes()).merge(pages::routes()).route("/healthz", get(healthz));
+    if state.config.sandbox_gateway() {
+        router = router.merge(pages::sandbox_routes());
+    }
     if let Some(metrics) = &metrics {
         router = router.route("/metrics", get(metrics::scrape).layer(Extension(metrics.clone())));
     }

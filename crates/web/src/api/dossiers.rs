@@ -169,13 +169,13 @@ pub async fn act(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(code): Path<String>,
-    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     req: Request,
 ) -> HttpResult<Json<DossierDto>> {
     let (head, body) = req.into_parts();
     let lang = crate::lang::lang_of(&head);
     let req = Request::from_parts(head, body);
-    let client_ip = addr.ip().to_string();
+    let client_ip = client.to_string();
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)

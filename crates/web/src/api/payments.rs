@@ -1,9 +1,7 @@
 //! Fees and payments: the fee a procedure asks for given answers, the gateway's
 //! server-to-server confirmation, a dossier's electronic receipt.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -21,8 +19,10 @@ use motcua_app::state::AppState;
 /// What the portal answers the gateway's confirmation, in the gateway protocol's own shape.
 #[derive(Serialize, ToSchema)]
 pub struct IpnResponse {
-    /// `00` recorded, `01` unknown payment, `02` already confirmed, `04` wrong amount, `97` bad
-    /// signature, `99` other error (the gateway retries).
+    /// `00` recorded, `01` unknown payment, `02` already confirmed, `04` wrong amount (checked
+    /// before "already confirmed"), `97` bad signature, `99` other error: not a result of the
+    /// gateway (a result parameter missing or empty, another merchant's code, a parameter of the
+    /// payment request) or a failure to record it (the gateway retries).
     #[serde(rename = "RspCode")]
     pub rsp_code: String,
     /// The code's meaning.
@@ -31,17 +31,21 @@ pub struct IpnResponse {
 }
 
 /// The payment gateway's server-to-server confirmation (IPN): signed parameters `vnp_*` with
-/// `vnp_SecureHash` (HMAC-SHA512 over the sorted parameters). Settles the payment once;
-/// forgeries, replays and wrong amounts are refused and logged.
+/// `vnp_SecureHash` (HMAC-SHA512 over the sorted, non-empty parameters). Every result parameter
+/// is required and non-empty (`vnp_ResponseCode`, `vnp_TransactionStatus`, `vnp_TransactionNo`,
+/// `vnp_Amount`, `vnp_TxnRef`, `vnp_TmnCode`); the payment request's own (`vnp_Command`,
+/// `vnp_ReturnUrl`, …) are refused. Settles the payment once (a failed one can still be paid
+/// by a later success); forgeries, replays and wrong amounts are refused and logged, in full up
+/// to a threshold per address and minute.
 #[utoipa::path(get, path = "/api/v1/payments/ipn", tag = "payments",
     responses((status = 200, body = IpnResponse, description = "Always 200; the outcome is in RspCode")))]
 pub async fn ipn(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     RawQuery(query): RawQuery,
 ) -> Json<IpnResponse> {
     let pairs = motcua_app::gateway::query_pairs(query.as_deref());
-    let answer = payments::confirm(&state, &pairs, Some(addr.ip().to_string())).await;
+    let answer = payments::confirm(&state, &pairs, Some(client.to_string())).await;
     let (code, message) = answer.code_and_message();
     Json(IpnResponse { rsp_code: code.into(), message: message.into() })
 }

@@ -454,14 +454,14 @@ pub async fn act(
     ctx: Ctx,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
-    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     CsrfMultipart(mp): CsrfMultipart,
 ) -> HttpResult<Response> {
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     let fields: &HashMap<String, String> = &parts.fields;
     let action = fields.get("action").cloned().unwrap_or_default();
     let note = fields.get("note").map(String::as_str);
-    let client_ip = addr.ip().to_string();
+    let client_ip = client.to_string();
     let command = Action::parse(action.trim()).map(|action| ActCommand {
         action,
         note,

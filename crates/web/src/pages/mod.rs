@@ -70,7 +70,6 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/bien-lai", get(payments::receipt))
         .route("/thanh-toan/ket-qua", get(payments::returned))
         .route("/can-bo/doi-soat", get(payments::reconcile))
-        .route("/cong-thanh-toan-thu/thanh-toan", get(payments::sandbox_form).post(payments::sandbox_decide))
         .route("/can-bo", get(office::queue))
         .route("/can-bo/phan-cong", post(office::assign))
         .route("/can-bo/tiep-nhan", get(office::counter))
@@ -84,6 +83,12 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-tri/quy-trinh/{code}/tep", get(workflow::export).post(workflow::import))
         .route("/static/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
+}
+
+/// The built-in sandbox payment gateway, mounted in demo mode only
+/// ([`motcua_app::state::Config::sandbox_gateway`]): it marks fees paid without money.
+pub fn sandbox_routes() -> Router<AppState> {
+    Router::new().route("/cong-thanh-toan-thu/thanh-toan", get(payments::sandbox_form).post(payments::sandbox_decide))
 }
 
 /// What every page needs: the language, the visitor, the CSRF token for its forms.

@@ -15,6 +15,7 @@ use motcua_domain::dossier::Role;
 use motcua_store::payments::{self, LogOutcome, PaymentStatus};
 use serde::Deserialize;
 
+use super::csrf::Csrf;
 use super::{Ctx, SignedIn};
 use crate::error::{AppError, HttpResult};
 use motcua_app::gateway;
@@ -224,15 +225,42 @@ struct SandboxPage {
     params: Vec<(String, String)>,
 }
 
-/// The sandbox gateway's payment page: checks the merchant's signature as a real gateway does,
-/// then asks the payer to pay or cancel.
-pub async fn sandbox_form(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQuery) -> HttpResult<Response> {
-    if !state.config.payment.is_sandbox() {
+/// The payment request a sandbox page was given, when its signature holds, it asks to pay, and
+/// it is a pending payment the visitor started: the sandbox stands for the payer's bank, which
+/// takes only the payer's own payments.
+async fn payers_request(
+    state: &AppState,
+    user: &motcua_store::users::User,
+    query: &[(String, String)],
+) -> HttpResult<Option<BTreeMap<String, String>>> {
+    let Ok(request) = gateway::verify(&state.config.payment.secret, query) else { return Ok(None) };
+    if request.get("vnp_Command").map(String::as_str) != Some("pay") {
+        return Ok(None);
+    }
+    let Some(txn_ref) = request.get("vnp_TxnRef") else { return Ok(None) };
+    let payment = match payments::by_ref(&state.db, txn_ref).await {
+        Ok(p) => p,
+        Err(motcua_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(AppError::from(e).into()),
+    };
+    let payers = payment.created_by == Some(user.id) && payment.status == PaymentStatus::Pending;
+    Ok(payers.then_some(request))
+}
+
+/// The sandbox gateway's payment page, for the signed-in payer (demo mode only): checks the
+/// merchant's signature as a real gateway does, then asks the payer to pay or cancel.
+pub async fn sandbox_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    RawQuery(query): RawQuery,
+) -> HttpResult<Response> {
+    if !state.config.sandbox_gateway() {
         return Err(AppError::not_found().into());
     }
     let query = gateway::query_pairs(query.as_deref());
-    let page = match gateway::verify(&state.config.payment.secret, &query) {
-        Ok(p) => SandboxPage {
+    let page = match payers_request(&state, &user, &query).await? {
+        Some(p) => SandboxPage {
             ctx: ctx.clone(),
             valid: true,
             amount: p
@@ -244,7 +272,7 @@ pub async fn sandbox_form(State(state): State<AppState>, ctx: Ctx, RawQuery(quer
             merchant: p.get("vnp_TmnCode").cloned().unwrap_or_default(),
             params: query,
         },
-        Err(_) => SandboxPage {
+        None => SandboxPage {
             ctx: ctx.clone(),
             valid: false,
             amount: String::new(),
@@ -258,18 +286,20 @@ pub async fn sandbox_form(State(state): State<AppState>, ctx: Ctx, RawQuery(quer
 
 /// The payer's decision at the sandbox gateway: the gateway signs its result, confirms to the
 /// portal server to server (IPN), then sends the payer back to the portal's return address.
+/// Only the payer, signed in, with the page's CSRF token, decides (demo mode only).
 pub async fn sandbox_decide(
     State(state): State<AppState>,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedIn(user): SignedIn,
+    Csrf(Form(form)): Csrf<Form<Vec<(String, String)>>>,
 ) -> HttpResult<Response> {
-    if !state.config.payment.is_sandbox() {
+    if !state.config.sandbox_gateway() {
         return Err(AppError::not_found().into());
     }
     let secret = &state.config.payment.secret;
     let decision = form.iter().find(|(k, _)| k == "decision").map(|(_, v)| v.clone()).unwrap_or_default();
     let bank = form.iter().find(|(k, _)| k == "bank").map(|(_, v)| v.clone()).unwrap_or_else(|| "NCB".into());
     let signed: Vec<(String, String)> = form.into_iter().filter(|(k, _)| k.starts_with("vnp_")).collect();
-    let Ok(request) = gateway::verify(secret, &signed) else {
+    let Some(request) = payers_request(&state, &user, &signed).await? else {
         return Err(AppError::with(crate::error::ErrorKind::BadRequest, "payment-invalid").into());
     };
     let paid = decision == "pay";

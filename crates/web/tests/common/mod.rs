@@ -18,8 +18,9 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The demo province in demo mode: the sandbox payment gateway takes payments.
     pub async fn spawn(engine: TestEngine) -> TestApp {
-        Self::spawn_with(engine, Config::default()).await
+        Self::spawn_with(engine, Config { demo: true, ..Config::default() }).await
     }
 
     pub async fn spawn_with(engine: TestEngine, mut config: Config) -> TestApp {
