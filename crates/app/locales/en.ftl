@@ -511,7 +511,6 @@ feedback-lead = Tell us about the public services or about a dossier. Your e-mai
 feedback-dossier = Dossier code (if about a dossier)
 feedback-send = Send the feedback
 feedback-sent = Thank you for your feedback.
-feedback-unknown-dossier = No dossier has this code.
 moderation-title = Questions and feedback to handle
 moderation-none = Nothing is waiting.
 moderation-publish = Answer and publish

@@ -511,7 +511,6 @@ feedback-lead = Góp ý về dịch vụ công hoặc phản ánh về một h�
 feedback-dossier = Mã hồ sơ (nếu góp ý về một hồ sơ)
 feedback-send = Gửi góp ý
 feedback-sent = Cảm ơn ông/bà đã góp ý.
-feedback-unknown-dossier = Không tìm thấy hồ sơ có mã này.
 moderation-title = Hỏi đáp, góp ý chờ xử lý
 moderation-none = Không có câu hỏi hay góp ý nào đang chờ.
 moderation-publish = Trả lời và công bố

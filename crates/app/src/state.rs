@@ -149,6 +149,12 @@ impl AddressLimiter {
         AddressLimiter::new(120, std::time::Duration::from_millis(500))
     }
 
+    /// Public lookups of a dossier by code and phone: 30 at once, then one every 4 seconds, per
+    /// address — a family looks up a few dossiers, a guesser needs thousands of tries.
+    pub fn lookups() -> AddressLimiter {
+        AddressLimiter::new(30, std::time::Duration::from_secs(4))
+    }
+
     /// Questions asked on the portal: 20 at once, then one every 15 seconds, per address.
     pub fn questions() -> AddressLimiter {
         AddressLimiter::new(20, std::time::Duration::from_secs(15))
@@ -177,6 +183,8 @@ pub struct Inner {
     pub logins: AddressLimiter,
     /// Public questions and feedback per address (spam protection).
     pub asks: AddressLimiter,
+    /// Public lookups of dossiers per address.
+    pub lookups: AddressLimiter,
     /// Refused payment confirmations per address and minute, so that a flood does not flood
     /// the payment log.
     pub refusals: crate::refusals::RefusalLog,
@@ -221,6 +229,7 @@ impl AppState {
             calendar: RwLock::new(Arc::new(calendar)),
             logins: AddressLimiter::sign_ins(),
             asks: AddressLimiter::questions(),
+            lookups: AddressLimiter::lookups(),
             refusals: crate::refusals::RefusalLog::default(),
             versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),

@@ -14,6 +14,7 @@ on_both_engines!(
     personal_answers_are_not_stored_and_https_is_remembered,
     sessions_end_at_their_lifetime_are_capped_and_can_be_ended,
     wrong_passwords_slow_their_address_and_never_lock_the_owner_out,
+    unknown_and_foreign_codes_get_the_same_answers,
 );
 
 /// `next` and `back` parameters go through one check: backslashes, tabs, line breaks and their
@@ -189,4 +190,77 @@ async fn wrong_passwords_slow_their_address_and_never_lock_the_owner_out(engine:
         login(&direct, attacker, "doan-mo-1234").await;
     }
     assert_eq!(login(&direct, "198.51.100.9", "demo").await.0, 429, "one address, whatever it claims");
+}
+
+/// Which dossier codes exist is not told by the answers: feedback about an unknown code and about
+/// another agency's dossier are taken alike, a leader's assignment refuses both alike, and the
+/// public lookup (code and phone) is limited per address.
+async fn unknown_and_foreign_codes_get_the_same_answers(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let code = common::received(&app).await;
+    // A commune's birth registration: another agency's dossier for the department's leader.
+    let citizen = app.login("congdan").await;
+    let (s, birth) = app.get("/api/v1/procedures/1.001193", None).await;
+    assert_eq!(s, 200);
+    let (s, d) = app
+        .post_multipart(
+            "/api/v1/dossiers",
+            Some(&citizen),
+            common::submission(&birth, &motcua_testkit::answers(&birth)),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let foreign = d["code"].as_str().unwrap().to_string();
+    // Feedback.
+    let visitor = browser();
+    for about in [foreign.as_str(), "000.00.12.H38-261126-9999"] {
+        let (_, html) = page(&app, &visitor, "/gop-y").await;
+        let t = (chrono::Utc::now().timestamp_millis() - 60_000).to_string();
+        let res = visitor
+            .post(app.url("/gop-y"))
+            .form(&[
+                ("_csrf", csrf_of(&html).as_str()),
+                ("name", "Lò Văn Páo"),
+                ("email", "pao@example.vn"),
+                ("body", "Hồ sơ của tôi đã quá hạn mà chưa có kết quả."),
+                ("t", &t),
+                ("dossier", about),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some("/gop-y?gui=1")),
+            "{about}: {}",
+            res.text().await.unwrap()
+        );
+    }
+    // Assignment: an unknown code and a foreign one are both refused, whoever the assignee.
+    let leader = browser();
+    common::sign_in(&app, &leader, "lanhdao").await;
+    let (_, html) = page(&app, &leader, "/can-bo?scope=agency").await;
+    let (_, me) = app.get("/api/v1/me", Some(&app.login("chuyenvien").await)).await;
+    let id = me["id"].to_string();
+    let mut answers = Vec::new();
+    for codes in [foreign.as_str(), "000.00.12.H38-261126-9999"] {
+        let res = leader
+            .post(app.url("/can-bo/phan-cong"))
+            .form(&[("_csrf", csrf_of(&html).as_str()), ("codes", codes), ("assignee", &id), ("back", "/can-bo")])
+            .send()
+            .await
+            .unwrap();
+        answers.push((res.status().as_u16(), res.headers()["location"].to_str().unwrap().to_string()));
+    }
+    assert_eq!(answers[0], answers[1], "the same answer for both");
+    assert!(answers[0].1.contains("refused=1"), "{answers:?}");
+    // The lookup: the right code and phone answer, until the address has used its allowance.
+    let mut statuses = Vec::new();
+    for _ in 0..32 {
+        let (s, _) = app.get(&format!("/api/v1/lookup?code={code}&phone=0900000001"), None).await;
+        statuses.push(s);
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 404) && statuses[30..].iter().all(|s| *s == 429), "{statuses:?}");
 }

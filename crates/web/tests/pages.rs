@@ -931,7 +931,8 @@ async fn anyone_asks_officers_answer_and_the_answer_is_published(engine: TestEng
     let (_, html) = page(&app, &desk, "/can-bo/hoi-dap").await;
     assert!(!html.contains(question), "decided once");
 
-    // Feedback about a dossier that does not exist is refused with a message.
+    // Feedback naming a code that does not exist is taken like any other (no oracle of codes),
+    // to the general queue with the code as written.
     let (_, html) = page(&app, &visitor, "/gop-y").await;
     let t = (chrono::Utc::now().timestamp_millis() - 60_000).to_string();
     let res = visitor
@@ -947,8 +948,8 @@ async fn anyone_asks_officers_answer_and_the_answer_is_published(engine: TestEng
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 422);
-    assert!(res.text().await.unwrap().contains("Không tìm thấy hồ sơ"));
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/gop-y?gui=1");
 }
 
 /// Birth registration (đăng ký khai sinh): a drop-down, required text fields, two documents.

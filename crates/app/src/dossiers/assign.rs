@@ -35,9 +35,18 @@ pub async fn assign(state: &AppState, leader: &User, codes: &[String], assignee:
             Err(e) => return Err(e.into()),
         };
         let actor = actor_for(state, Some(leader), &d);
+        // A dossier the leader may not see is refused exactly as an unknown code is, before
+        // anything about it (its unit's staff) can tell the two apart.
+        if !may_see(&actor, &d) {
+            refused.push(code.clone());
+            continue;
+        }
         let p = state.procedure_version(d.procedure_version_id).await?;
         let s = situation(&d, &p);
-        let Some(step) = p.workflow.get(d.step) else { continue };
+        let Some(step) = p.workflow.get(d.step) else {
+            refused.push(code.clone());
+            continue;
+        };
         let key = (step.agency.clone(), step.role);
         if !staff.contains_key(&key) {
             let list = motcua_store::users::officers_of(&state.db, &step.agency, step.role).await?;
@@ -46,7 +55,7 @@ pub async fn assign(state: &AppState, leader: &User, codes: &[String], assignee:
         let Some((_, name)) = staff[&key].iter().find(|(id, _)| *id == assignee) else {
             return Err(AppError::fields([("assignee".to_string(), "assignee-not-in-unit".to_string())].into()));
         };
-        if !may_see(&actor, &d) || !may_assign(&s, &actor) {
+        if !may_assign(&s, &actor) {
             refused.push(code.clone());
             continue;
         }

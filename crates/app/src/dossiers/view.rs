@@ -193,7 +193,17 @@ pub(crate) async fn assemble(state: &AppState, d: Dossier, actor: &Actor) -> App
 }
 
 /// The public lookup: a dossier's progress for whoever knows its code and the applicant's phone.
-pub async fn lookup(state: &AppState, code: &str, phone: &str) -> AppResult<(Dossier, std::sync::Arc<Procedure>)> {
+/// Dossier codes follow their legal pattern and are easily guessed, so the phone is required and
+/// tries are limited per client address: guessing phones for a code is slowed to a crawl.
+pub async fn lookup(
+    state: &AppState,
+    client: std::net::IpAddr,
+    code: &str,
+    phone: &str,
+) -> AppResult<(Dossier, std::sync::Arc<Procedure>)> {
+    if !state.lookups.allow(client) {
+        return Err(AppError::new(crate::error::ErrorKind::RateLimited));
+    }
     let phone = motcua_domain::identity::PhoneNumber::parse(phone).map_err(|_| AppError::not_found())?;
     let d = dossiers::by_code(&state.db, code.trim()).await?;
     // The phone is what proves the right to look: compared in constant time, like a token.

@@ -311,9 +311,14 @@ pub struct LookupQuery {
 
 /// Public lookup of a dossier's progress by code and the applicant's phone.
 #[utoipa::path(get, path = "/api/v1/lookup", tag = "dossiers", params(LookupQuery),
-    responses((status = 200, body = LookupResponse), (status = 404, body = super::dto::ErrorBody)))]
-pub async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> HttpResult<Json<LookupResponse>> {
-    let (d, p) = motcua_app::dossiers::view::lookup(&state, &q.code, &q.phone).await?;
+    responses((status = 200, body = LookupResponse), (status = 404, body = super::dto::ErrorBody),
+        (status = 429, body = super::dto::ErrorBody, description = "Too many lookups from this address")))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
+    Query(q): Query<LookupQuery>,
+) -> HttpResult<Json<LookupResponse>> {
+    let (d, p) = motcua_app::dossiers::view::lookup(&state, client, &q.code, &q.phone).await?;
     Ok(Json(LookupResponse {
         code: d.code,
         procedure_name: p.name.clone(),

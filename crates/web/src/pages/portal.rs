@@ -257,13 +257,18 @@ pub struct LookupForm {
 }
 
 /// The public lookup by code and phone.
-pub async fn lookup(State(state): State<AppState>, ctx: Ctx, Query(f): Query<LookupForm>) -> Response {
+pub async fn lookup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::client::ClientIp(client): crate::client::ClientIp,
+    Query(f): Query<LookupForm>,
+) -> Response {
     let code = f.code.unwrap_or_default().trim().to_string();
     let phone = f.phone.unwrap_or_default().trim().to_string();
     let mut errors = FormErrors::default();
     let mut result = None;
     if !code.is_empty() || !phone.is_empty() {
-        match motcua_app::dossiers::view::lookup(&state, &code, &phone).await {
+        match motcua_app::dossiers::view::lookup(&state, client, &code, &phone).await {
             Ok((d, p)) => {
                 result = Some(LookupResult {
                     code: d.code.clone(),
@@ -275,6 +280,16 @@ pub async fn lookup(State(state): State<AppState>, ctx: Ctx, Query(f): Query<Loo
                 })
             }
             Err(e) if e.kind == ErrorKind::NotFound => errors = FormErrors::general(ctx.t("lookup-not-found")),
+            Err(e) if e.kind == ErrorKind::RateLimited => {
+                let page = LookupPage {
+                    code,
+                    phone,
+                    errors: FormErrors::general(ctx.t("error-rate-limited")),
+                    result: None,
+                    ctx: ctx.clone(),
+                };
+                return ctx.render_status(axum::http::StatusCode::TOO_MANY_REQUESTS, &page);
+            }
             Err(e) => return HttpError::from(e).into_response(),
         }
     }

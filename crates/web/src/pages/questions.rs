@@ -191,17 +191,21 @@ pub async fn feedback(
         return Err(AppError::new(ErrorKind::RateLimited).into());
     }
     let dossier = f.dossier.trim().to_string();
-    let agency = if dossier.is_empty() {
+    // Feedback about a dossier goes to its lead agency; about a code that names none, to the
+    // general queue with the code as written. The sender is answered the same either way, so
+    // the form cannot be used to learn which codes exist.
+    let found = if dossier.is_empty() {
         None
     } else {
-        motcua_store::dossiers::by_code(&state.db, &dossier).await.ok().map(|d| d.lead_agency)
+        motcua_store::dossiers::by_code(&state.db, &dossier).await.ok().map(|d| (d.code, d.lead_agency))
     };
-    let mut result = check(&f);
-    if !dossier.is_empty() && agency.is_none() {
-        let mut errors = result.err().unwrap_or_default();
-        errors.insert("dossier".into(), "feedback-unknown-dossier".into());
-        result = Err(errors);
-    }
+    let result = check(&f).map(|ok| {
+        ok.map(|(name, email, body)| match (&found, dossier.is_empty()) {
+            (None, false) => (name, email, format!("[Mã hồ sơ ghi trong góp ý: {dossier}] {body}")),
+            _ => (name, email, body),
+        })
+    });
+    let (dossier, agency) = found.map_or((String::new(), None), |(code, agency)| (code, Some(agency)));
     match result {
         Ok(Some((name, email, body))) => {
             let q = NewQuestion {
