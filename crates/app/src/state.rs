@@ -155,6 +155,13 @@ impl AddressLimiter {
         AddressLimiter::new(30, std::time::Duration::from_secs(4))
     }
 
+    /// Registrations: 20 at once, then one a minute, per address. A taken phone, e-mail or
+    /// identity number is named in the answer (the person registering needs to know), so trying
+    /// many is slowed instead.
+    pub fn registrations() -> AddressLimiter {
+        AddressLimiter::new(20, std::time::Duration::from_secs(60))
+    }
+
     /// Questions asked on the portal: 20 at once, then one every 15 seconds, per address.
     pub fn questions() -> AddressLimiter {
         AddressLimiter::new(20, std::time::Duration::from_secs(15))
@@ -185,6 +192,8 @@ pub struct Inner {
     pub asks: AddressLimiter,
     /// Public lookups of dossiers per address.
     pub lookups: AddressLimiter,
+    /// Registrations per address.
+    pub registrations: AddressLimiter,
     /// Refused payment confirmations per address and minute, so that a flood does not flood
     /// the payment log.
     pub refusals: crate::refusals::RefusalLog,
@@ -230,6 +239,7 @@ impl AppState {
             logins: AddressLimiter::sign_ins(),
             asks: AddressLimiter::questions(),
             lookups: AddressLimiter::lookups(),
+            registrations: AddressLimiter::registrations(),
             refusals: crate::refusals::RefusalLog::default(),
             versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),

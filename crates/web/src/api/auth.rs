@@ -46,8 +46,16 @@ pub fn check_registration(r: &RegisterRequest) -> Result<NewUser, BTreeMap<Strin
 }
 
 /// Creates a citizen account; a taken phone, e-mail or id number is a validation error on that
-/// field.
-pub async fn register_citizen(state: &AppState, r: &RegisterRequest) -> HttpResult<motcua_store::users::User> {
+/// field. Attempts are limited per client address, which slows anyone trying which phones and
+/// numbers have accounts.
+pub async fn register_citizen(
+    state: &AppState,
+    client: std::net::IpAddr,
+    r: &RegisterRequest,
+) -> HttpResult<motcua_store::users::User> {
+    if !state.registrations.allow(client) {
+        return Err(AppError::new(ErrorKind::RateLimited).into());
+    }
     let mut new = check_registration(r).map_err(AppError::fields)?;
     new.password_hash = motcua_app::passwords::hash_password(r.password.clone()).await?;
     match users::create_user(&state.db, &new).await {
@@ -63,12 +71,14 @@ pub async fn register_citizen(state: &AppState, r: &RegisterRequest) -> HttpResu
 
 /// Register a citizen account.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "identity", request_body = RegisterRequest,
-    responses((status = 201, body = RegisterResponse), (status = 422, body = super::dto::ErrorBody)))]
+    responses((status = 201, body = RegisterResponse), (status = 422, body = super::dto::ErrorBody),
+        (status = 429, body = super::dto::ErrorBody, description = "Too many registrations from this address")))]
 pub async fn register(
     State(state): State<AppState>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     ApiJson(r): ApiJson<RegisterRequest>,
 ) -> HttpResult<(StatusCode, Json<RegisterResponse>)> {
-    let user = register_citizen(&state, &r).await?;
+    let user = register_citizen(&state, client, &r).await?;
     Ok((StatusCode::CREATED, Json(RegisterResponse { user: UserDto::new(&user, None) })))
 }
 

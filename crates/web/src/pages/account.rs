@@ -151,6 +151,7 @@ pub async fn register_form(ctx: Ctx) -> Response {
 pub async fn register(
     State(state): State<AppState>,
     ctx: Ctx,
+    crate::client::ClientIp(client): crate::client::ClientIp,
     Csrf(Form(f)): Csrf<Form<RegisterForm>>,
 ) -> HttpResult<Response> {
     let req = RegisterRequest {
@@ -160,7 +161,7 @@ pub async fn register(
         email: f.email.clone(),
         password: f.password.clone(),
     };
-    match register_citizen(&state, &req).await {
+    match register_citizen(&state, client, &req).await {
         Ok(user) => start_session(&state, &user, "/ho-so").await,
         Err(e) if e.kind == ErrorKind::Validation => {
             let page = register_page(&ctx, &f, FormErrors::default());
