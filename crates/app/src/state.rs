@@ -229,6 +229,10 @@ impl AppState {
             None => motcua_signing::KeyRing::in_memory(),
         };
         crate::keys::register_keys(&db, &keys).await?;
+        let folded = motcua_store::dossiers::fold_names(&db).await?;
+        if folded > 0 {
+            tracing::info!("applicant names of {folded} dossiers folded for search");
+        }
         let db_for_reads = db.clone();
         Ok(AppState(Arc::new(Inner {
             db,

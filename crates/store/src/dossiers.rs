@@ -515,8 +515,8 @@ pub async fn submit(
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, applicant_name, \
          applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, step, \
-         waiting_role, waiting_agency, submitted_at, fee_vnd) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17) RETURNING id",
+         waiting_role, waiting_agency, submitted_at, fee_vnd, applicant_name_folded) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18) RETURNING id",
     )
     .bind(&code)
     .bind(new.procedure_version_id)
@@ -535,6 +535,7 @@ pub async fn submit(
     .bind(new.waiting.as_ref().map(|(_, a)| a.clone()))
     .bind(Millis(now))
     .bind(new.fee_vnd)
+    .bind(motcua_domain::text::fold(&new.applicant.full_name))
     .fetch_one(&mut *tx)
     .await?;
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
@@ -1000,6 +1001,32 @@ pub async fn answer_consultation(
     by_id(db, current.id).await
 }
 
+/// Folds the applicant names of dossiers written before names were kept folded (migration 29),
+/// a thousand per transaction; how many were folded.
+pub async fn fold_names(db: &Database) -> Result<u64> {
+    let mut done = 0;
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, applicant_name FROM dossiers WHERE applicant_name_folded IS NULL ORDER BY id LIMIT 1000",
+        )
+        .fetch_all(db.reader())
+        .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = db.write_tx().await?;
+        for (id, name) in &rows {
+            sqlx::query("UPDATE dossiers SET applicant_name_folded = $2 WHERE id = $1")
+                .bind(id)
+                .bind(motcua_domain::text::fold(name))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
+}
+
 /// Dossiers the one-stop desk of agency `desk` received in `[since, until)`, in order of
 /// reception: the rows of its register (sổ theo dõi). A dossier received before registers were
 /// kept per desk (no `register_desk`) counts in its lead agency's.
@@ -1320,14 +1347,21 @@ pub async fn list(
         ),
     };
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let folded = containing(&text.to_lowercase());
-        let code = bind(Bind::Text(folded.clone()), &mut binds);
-        let name = bind(Bind::Text(folded.clone()), &mut binds);
-        let typed = bind(Bind::Text(containing(text)), &mut binds);
-        let phone = bind(Bind::Text(folded), &mut binds);
+        // Codes and phones are ASCII: lowercasing is enough. Names are matched folded (no tone
+        // marks, đ as d, any case), as both engines fold them alike only in Rust.
+        let lowered = containing(&text.to_lowercase());
+        let code = bind(Bind::Text(lowered.clone()), &mut binds);
+        let phone = bind(Bind::Text(lowered), &mut binds);
+        let folded = motcua_domain::text::fold(text);
+        // Text that folds to nothing (punctuation alone) names no one.
+        let name = match folded.is_empty() {
+            true => "0 = 1".to_string(),
+            false => {
+                format!("applicant_name_folded LIKE {} ESCAPE '\\'", bind(Bind::Text(containing(&folded)), &mut binds))
+            }
+        };
         conditions.push(format!(
-            "(LOWER(code) LIKE {code} ESCAPE '\\' OR LOWER(applicant_name) LIKE {name} ESCAPE '\\' \
-             OR applicant_name LIKE {typed} ESCAPE '\\' OR applicant_phone LIKE {phone} ESCAPE '\\')"
+            "(LOWER(code) LIKE {code} ESCAPE '\\' OR {name} OR applicant_phone LIKE {phone} ESCAPE '\\')"
         ));
     }
     if let Some(s) = filter.status {

@@ -109,6 +109,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0027_refusal_summaries.postgres.sql"),
     ),
     shared(28, "login failures", include_str!("../migrations/0028_login_failures.sql")),
+    shared(29, "folded names", include_str!("../migrations/0029_folded_names.sql")),
 ];
 
 impl Database {

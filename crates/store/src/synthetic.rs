@@ -37,7 +37,7 @@ use crate::millis;
 
 /// Dossiers written per transaction.
 const PER_TRANSACTION: usize = 10_000;
-/// Rows per multi-row `INSERT` of dossiers (24 parameters each: within both engines' limits).
+/// Rows per multi-row `INSERT` of dossiers (28 parameters each: within both engines' limits).
 const DOSSIER_ROWS: usize = 500;
 /// Rows per multi-row `INSERT` of events (8 parameters each).
 const EVENT_ROWS: usize = 2_000;
@@ -642,12 +642,12 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
             heads.push((previous, head_mac));
             chains.push(chain);
         }
-        const COLS: usize = 27;
+        const COLS: usize = 28;
         let mut sql = String::from(
             "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_name, \
              applicant_id_number, applicant_phone, applicant_address, channel, data, status, step, resume_status, \
              waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, finished_at, \
-             returned_at, supplement_count, fee_vnd, revision, event_count, last_hash, head_mac) VALUES ",
+             returned_at, supplement_count, fee_vnd, revision, event_count, last_hash, head_mac, applicant_name_folded) VALUES ",
         );
         for i in 0..chunk.len() {
             if i > 0 {
@@ -689,7 +689,8 @@ async fn write(db: &Database, g: &Generator, rows: &mut [Row]) -> Result<usize> 
                 .bind(r.events.len() as i64 - 1)
                 .bind(r.events.len() as i64)
                 .bind(last_hash.clone())
-                .bind(head_mac.clone());
+                .bind(head_mac.clone())
+                .bind(motcua_domain::text::fold(&r.applicant_name));
         }
         let ids: HashMap<String, i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id, code)| (code, id)).collect();
         let mut pending: Vec<(i64, &Row, &NewEvent, Option<&'static str>, String)> = Vec::new();

@@ -1443,6 +1443,11 @@ async fn officers_search_their_queue_and_sort_it_by_due_date(engine: TestEngine)
     assert!(html.contains(a.as_str()) && html.contains(c.as_str()) && !html.contains(b.as_str()));
     let (_, html) = page(&app, &spec, "/can-bo?q=th%E1%BB%8B+b%C3%ACnh").await;
     assert!(html.contains(b.as_str()) && !html.contains(a.as_str()), "by name, \"thị bình\"");
+    // Without tone marks and in capitals, as officers type on any keyboard, on both engines.
+    for typed in ["thi+binh", "TH%E1%BB%8A+B%C3%8CNH", "Thi%20Binh"] {
+        let (_, html) = page(&app, &spec, &format!("/can-bo?q={typed}")).await;
+        assert!(html.contains(b.as_str()) && !html.contains(a.as_str()), "by name, {typed}");
+    }
     let (_, html) = page(&app, &spec, "/can-bo?q=%25").await;
     assert!(html.contains("Không có hồ sơ nào."), "% is a character, not a wildcard");
 

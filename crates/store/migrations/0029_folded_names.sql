@@ -1,0 +1,5 @@
+-- Officers find a dossier by its applicant's name typed as they type it — with or without tone
+-- marks, in any case (issue 11): the name folded by the same function as the catalog search
+-- (motcua_domain::text::fold), kept beside it. Rows written before are folded when the server
+-- starts (`dossiers::fold_names`).
+ALTER TABLE dossiers ADD COLUMN applicant_name_folded TEXT;
