@@ -122,6 +122,12 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The address a request came from, for limits per client: the one place that reads it, so
+/// that trusting a proxy's forwarded address would be decided here.
+pub fn client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
+    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
+}
+
 /// The client's address, for rate limiting.
 pub fn client_key(parts_addr: Option<std::net::SocketAddr>) -> String {
     parts_addr.map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
