@@ -69,8 +69,9 @@ pub struct Config {
 #[derive(Clone, Debug)]
 pub struct VerifyUploads {
     /// Memory the uploads being verified may hold at once over all callers, a PDF counting
-    /// twice its size (its bytes and its parsed objects); an upload waits its turn for up to
-    /// [`Self::wait`], then is refused (503). Never less than one file of the largest size.
+    /// three times its size (its bytes, its parsed objects, the allocator's slack); an upload
+    /// waits its turn for up to [`Self::wait`], then is refused (503). A file that costs more
+    /// than all of it takes all of it, and is checked alone.
     pub in_flight_bytes: usize,
     /// Uploads being verified at once from one client address; more are refused at once (503):
     /// a person checks one file at a time, a service centre behind one address a few.
@@ -87,9 +88,9 @@ pub const VERIFY_MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 
 impl Default for VerifyUploads {
     fn default() -> Self {
-        // Room for one file of the largest size, or several smaller ones: 32 uploads of 10 MB at
-        // once then peak at under 90 MB resident (crates/motcua/tests/verify_memory.rs).
-        Self { in_flight_bytes: 2 * VERIFY_MAX_FILE_BYTES, per_client: 4, wait: std::time::Duration::from_secs(20) }
+        // Room for one 10 MB PDF, or several small ones: 32 uploads of 10 MB at once then stay
+        // under 100 MB resident (crates/motcua/tests/verify_memory.rs).
+        Self { in_flight_bytes: 32 * 1024 * 1024, per_client: 4, wait: std::time::Duration::from_secs(20) }
     }
 }
 
