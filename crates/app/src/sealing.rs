@@ -279,32 +279,57 @@ pub async fn check_code(state: &AppState, typed: &str) -> AppResult<SealView> {
     view(state, seal, &sha256).await
 }
 
+/// A file received for checking, as the web edge read it: its SHA-256, taken as the bytes
+/// arrived, and the bytes themselves only when it is a PDF — only a PDF has signatures to
+/// validate or a verification code to claim, so no other file need be held in memory.
+#[derive(Clone, Debug)]
+pub struct ReceivedFile {
+    /// The SHA-256 of the whole file, lowercase hex.
+    pub sha256: String,
+    /// The file's bytes, when it is a PDF.
+    pub pdf: Option<bytes::Bytes>,
+}
+
+impl ReceivedFile {
+    /// A file already in memory (tests, and callers that hold it anyway).
+    pub fn of(bytes: bytes::Bytes) -> Self {
+        let sha256 = hex::encode(motcua_signing::digest(&bytes));
+        let pdf = (crate::uploads::sniff(&bytes) == Some("application/pdf")).then_some(bytes);
+        Self { sha256, pdf }
+    }
+}
+
 /// Checks a file: its PDF signatures (see [`FileCheck::signatures`]), and whether it is a file the
 /// system issued: authentic when its SHA-256 is that of a sealed result and the seal's signature
 /// verifies over it with the seal's public key, or that of a form the system issued; modified
 /// when it names a known result's code but is not that file; unknown otherwise.
-pub async fn check_file(state: &AppState, bytes: &bytes::Bytes) -> AppResult<FileCheck> {
-    // Hashing and parsing a large PDF and the RSA checks take milliseconds: off the runtime.
-    let (file, trust) = (bytes.clone(), state.config.trust.clone());
-    let signatures = tokio::task::spawn_blocking(move || validate_pdf(&file, &trust, Utc::now()))
-        .await
-        .map_err(AppError::internal)?;
-    let (verdict, sha256, seal, form) = look_up(state, bytes).await?;
-    Ok(FileCheck { verdict, sha256, seal, form, signatures })
+pub async fn check_file(state: &AppState, file: ReceivedFile) -> AppResult<FileCheck> {
+    let signatures = match file.pdf.clone() {
+        Some(pdf) => {
+            // Parsing a large PDF and the RSA checks take milliseconds: off the runtime.
+            let trust = state.config.trust.clone();
+            tokio::task::spawn_blocking(move || validate_pdf(&pdf, &trust, Utc::now()))
+                .await
+                .map_err(AppError::internal)?
+        }
+        None => Vec::new(),
+    };
+    let (verdict, seal, form) = look_up(state, &file.sha256, file.pdf.as_deref()).await?;
+    Ok(FileCheck { verdict, sha256: file.sha256, seal, form, signatures })
 }
 
 /// The system's own record of a file: the seal or the issued form with its SHA-256.
 async fn look_up(
     state: &AppState,
-    bytes: &[u8],
-) -> AppResult<(Verdict, String, Option<SealView>, Option<IssuedFormView>)> {
-    let sha256 = hex::encode(motcua_signing::digest(bytes));
-    if let Some(seal) = seals::by_sha256(&state.db, &sha256).await? {
-        let v = view(state, seal, &sha256).await?;
+    sha256: &str,
+    pdf: Option<&[u8]>,
+) -> AppResult<(Verdict, Option<SealView>, Option<IssuedFormView>)> {
+    if let Some(seal) = seals::by_sha256(&state.db, sha256).await? {
+        let v = view(state, seal, sha256).await?;
         let verdict = if v.signature_valid { Verdict::Authentic } else { Verdict::Modified };
-        return Ok((verdict, sha256, Some(v), None));
+        return Ok((verdict, Some(v), None));
     }
-    let claimed = motcua_render::claimed_code(bytes).and_then(|c| VerificationCode::parse(&c));
+    let claimed = pdf.and_then(motcua_render::claimed_code).and_then(|c| VerificationCode::parse(&c));
     if let Some(code) = claimed {
         match seals::by_code(&state.db, code.as_str()).await {
             Ok(seal) => {
@@ -312,20 +337,20 @@ async fn look_up(
                 let mut v = view(state, seal, &stored).await?;
                 // Whatever its seal says, this file is not the one signed.
                 v.signature_valid = false;
-                return Ok((Verdict::Modified, sha256, Some(v), None));
+                return Ok((Verdict::Modified, Some(v), None));
             }
             Err(StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
     // A form issued at an act is kept byte for byte: finding its digest is the proof.
-    if let Some(form) = motcua_store::issued_forms::by_sha256(&state.db, &sha256).await? {
+    if let Some(form) = motcua_store::issued_forms::by_sha256(&state.db, sha256).await? {
         let title = motcua_render::FormKind::from_key(&form.kind).map_or("", |k| k.title());
         let dossier = motcua_store::dossiers::by_id(&state.db, form.dossier_id).await?;
         let form = IssuedFormView { title, dossier_code: dossier.code, issued_at: form.issued_at, signed: form.signed };
-        return Ok((Verdict::Authentic, sha256, None, Some(form)));
+        return Ok((Verdict::Authentic, None, Some(form)));
     }
-    Ok((Verdict::Unknown, sha256, None, None))
+    Ok((Verdict::Unknown, None, None))
 }
 
 #[cfg(test)]

@@ -65,6 +65,40 @@ pub struct Config {
     /// JSON line each (`--audit-checkpoint-file`): kept on append-only or remote storage, it
     /// shows what the database held even if the database and its checkpoints are rewritten.
     pub audit_checkpoint_file: Option<std::path::PathBuf>,
+    /// How much memory anonymous uploads to the public verification may take (see
+    /// [`VerifyUploads`]).
+    pub verify_uploads: VerifyUploads,
+}
+
+/// Bounds on the files anyone may upload, without signing in, to have them verified
+/// (`/xac-thuc`, `/api/v1/results/verify`). A PDF must be in memory to have its signatures
+/// validated, so without a bound a few large uploads at once take the server's memory.
+#[derive(Clone, Debug)]
+pub struct VerifyUploads {
+    /// Memory the uploads being verified may hold at once over all callers, a PDF counting
+    /// three times its size (its bytes, its parsed objects, the allocator's slack); an upload
+    /// waits its turn for up to [`Self::wait`], then is refused (503). A file that costs more
+    /// than all of it takes all of it, and is checked alone.
+    pub in_flight_bytes: usize,
+    /// Uploads being verified at once from one client address; more are refused at once (503):
+    /// a person checks one file at a time, a service centre behind one address a few.
+    pub per_client: usize,
+    /// How long an upload waits for room before it is refused.
+    pub wait: std::time::Duration,
+}
+
+/// The largest file the public verification accepts. A result the system issues is its cover
+/// page with the decision attached (itself at most [`Config::max_file_bytes`], 10 MB) and a few
+/// signatures, each an incremental revision of some kilobytes: 20 MB leaves room for that and
+/// for a re-saved copy, and refuses anything that cannot be one of our results.
+pub const VERIFY_MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+
+impl Default for VerifyUploads {
+    fn default() -> Self {
+        // Room for one 10 MB PDF, or several small ones: 32 uploads of 10 MB at once then stay
+        // under 100 MB resident (crates/motcua/tests/verify_memory.rs).
+        Self { in_flight_bytes: 32 * 1024 * 1024, per_client: 4, wait: std::time::Duration::from_secs(20) }
+    }
 }
 
 impl Config {
@@ -123,6 +157,7 @@ impl Default for Config {
             trust: std::sync::Arc::default(),
             timestamp_authority: None,
             audit_checkpoint_file: None,
+            verify_uploads: VerifyUploads::default(),
         }
     }
 }

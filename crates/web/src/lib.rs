@@ -18,6 +18,7 @@ mod requests;
 pub mod sms_gateway;
 pub mod tsa_client;
 mod uploads;
+mod verify_uploads;
 
 use std::sync::Arc;
 
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
     let hsts = state.config.public_url.starts_with("https://");
     let session_cookie = cookies::session_name(&state);
     let metrics = state.config.metrics.then(|| Arc::new(metrics::Metrics::default()));
+    let verify_gate = Arc::new(verify_uploads::Gate::new(state.config.verify_uploads.clone()));
     let mut router = Router::new().merge(api::routes()).merge(pages::routes()).route("/healthz", get(healthz));
     if state.config.sandbox_gateway() {
         router = router.merge(pages::sandbox_routes());
@@ -87,6 +89,7 @@ pub fn app(state: AppState) -> Router {
         .map_response(move |res| security_headers(res, &csp, hsts))
         .layer(middleware::from_fn(move |req: Request, next: Next| private_answers(req, next, session_cookie)))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(Extension(verify_gate))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors));
     router.fallback(|| async { HttpError::from(AppError::not_found()) }).layer(every_request).with_state(state)
 }
@@ -145,6 +148,7 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         return res;
     };
     let message = lang.t(err.message.unwrap_or(err.kind.message_key()));
+    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
     let mut res = if is_api {
         let fields = (!err.fields.is_empty()).then(|| err.fields.iter().map(|(k, v)| (k.clone(), lang.t(v))).collect());
         let body = ErrorBody { error: ErrorDetail { code: err.kind.code().into(), message, fields } };
@@ -153,6 +157,9 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         let (uri, headers) = asked.unwrap_or_default();
         pages::error_page(&state, uri, headers, error::status(err.kind), &message).await
     };
+    if let Some(retry_after) = retry_after {
+        res.headers_mut().insert(header::RETRY_AFTER, retry_after);
+    }
     if let Some(cause) = err.cause {
         res.extensions_mut().insert(requests::FailureCause(cause));
     }

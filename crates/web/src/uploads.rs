@@ -20,7 +20,7 @@ pub struct Parts {
     pub too_large: Vec<String>,
 }
 
-fn multipart_error(e: MultipartError) -> AppError {
+pub(crate) fn multipart_error(e: MultipartError) -> AppError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         AppError::new(ErrorKind::PayloadTooLarge)
     } else {

@@ -14,6 +14,8 @@ on_both_engines!(
     after_rotation_old_results_still_verify_and_new_ones_use_the_new_key,
     a_seal_checked_against_a_wrong_public_key_fails,
     the_public_page_verifies_without_signing_in,
+    a_file_over_20_mb_is_refused_in_the_callers_language,
+    uploads_without_room_are_refused_with_retry_after,
 );
 
 /// The file with one byte changed, away from the metadata that names its verification code.
@@ -246,4 +248,72 @@ async fn the_public_page_verifies_without_signing_in(engine: TestEngine) {
     let res = app.http.get(app.url(&format!("/ho-so/{}", d["code"].as_str().unwrap()))).bearer_auth(&citizen).send();
     let html = res.await.unwrap().text().await.unwrap();
     assert!(html.contains(&format!("href=\"/xac-thuc/{code}\"")), "{html}");
+}
+
+/// A PDF-looking file of exactly `size` bytes.
+fn pdf_of_size(size: usize) -> Vec<u8> {
+    let mut v = pdf("large");
+    v.resize(size, b' ');
+    v
+}
+
+async fn a_file_over_20_mb_is_refused_in_the_callers_language(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let too_large = bytes::Bytes::from(pdf_of_size(motcua_app::state::VERIFY_MAX_FILE_BYTES + 1));
+    let verify = app.url("/api/v1/results/verify");
+
+    // Its length said up front: refused before it is read, in the caller's language.
+    let form = Form::new().part("file", Part::bytes(too_large.to_vec()).file_name("ket-qua.pdf"));
+    let res = app.http.post(&verify).header("accept-language", "en").multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "payload_too_large", "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("larger than allowed (20 MB)"), "{e}");
+
+    // Sent in chunks of unknown length: refused once the 20 MB are passed.
+    let part = Part::stream(reqwest::Body::from(too_large.clone())).file_name("ket-qua.pdf");
+    let (s, e) = app.post_multipart("/api/v1/results/verify", None, Form::new().part("file", part)).await;
+    assert_eq!(s, 413, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("vượt quá dung lượng cho phép (20 MB)"), "{e}");
+
+    // A file of just 20 MB is checked.
+    let v = verify_upload(&app, pdf_of_size(motcua_app::state::VERIFY_MAX_FILE_BYTES)).await;
+    assert_eq!(v["verdict"], "unknown", "{v}");
+
+    // The page answers with itself, the reason at the file field.
+    let visitor = common::browser();
+    let html = visitor.get(app.url("/xac-thuc")).send().await.unwrap().text().await.unwrap();
+    let form = Form::new()
+        .text("_csrf", csrf_of(&html))
+        .part("file", Part::stream(reqwest::Body::from(too_large)).file_name("ket-qua.pdf"));
+    let res = visitor.post(app.url("/xac-thuc")).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Tệp kết quả phải nhỏ hơn 20.0 MB"), "{html}");
+    assert!(html.contains("href=\"#f-file\""), "summarised and linked to the field: {html}");
+}
+
+async fn uploads_without_room_are_refused_with_retry_after(engine: TestEngine) {
+    // No uploads at all from one address: every one is refused, as the one past its share is.
+    let config = motcua_web::Config {
+        verify_uploads: motcua_app::state::VerifyUploads { per_client: 0, ..Default::default() },
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(engine, config).await;
+    let form = Form::new().part("file", Part::bytes(pdf("x")).file_name("ket-qua.pdf"));
+    let res = app.http.post(app.url("/api/v1/results/verify")).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "10");
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "unavailable", "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("nhiều tệp để kiểm tra cùng lúc"), "{e}");
+
+    let visitor = common::browser();
+    let html = visitor.get(app.url("/xac-thuc")).send().await.unwrap().text().await.unwrap();
+    let form = Form::new().text("_csrf", csrf_of(&html)).part("file", Part::bytes(pdf("x")).file_name("ket-qua.pdf"));
+    let res = visitor.post(app.url("/xac-thuc")).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "10");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Bạn đang gửi nhiều tệp để kiểm tra cùng lúc"), "{html}");
 }

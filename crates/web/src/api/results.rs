@@ -2,11 +2,12 @@
 //! signing in (DESIGN.md section 7; the page is `/xac-thuc`).
 
 use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::dto::{IssuedFormDto, PdfSignatureDto, ResultSealDto, VerificationDto};
 use crate::error::{AppError, HttpResult};
-use crate::uploads;
+use crate::verify_uploads::{self, Admitted};
 use motcua_app::sealing;
 use motcua_app::state::AppState;
 
@@ -19,31 +20,41 @@ pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> Htt
     Ok(Json((&v).into()))
 }
 
-/// Checks a file (multipart part `file`): its PDF signatures (`signatures`), and `authentic` when
-/// it is exactly a result the system issued and its signature verifies, or exactly a form it
-/// issued (`form`), `modified` when it names an issued result but its bytes differ, `unknown`
-/// otherwise. Nothing is stored.
+/// Checks a file (multipart part `file`, at most 20 MB): its PDF signatures (`signatures`), and
+/// `authentic` when it is exactly a result the system issued and its signature verifies, or
+/// exactly a form it issued (`form`), `modified` when it names an issued result but its bytes
+/// differ, `unknown` otherwise. Nothing is stored. Anyone may call it, so what it holds in memory
+/// is bounded: when other uploads hold the room, or this address has several under way, 503
+/// with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/results/verify", tag = "results",
-    request_body(content_type = "multipart/form-data", description = "file: the file to check"),
-    responses((status = 200, body = VerificationDto), (status = 413, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, mp: Multipart) -> HttpResult<Json<VerificationDto>> {
-    let parts = uploads::read(mp, state.config.max_file_bytes).await?;
-    let file = parts
-        .files
-        .iter()
-        .find(|f| f.part == "file")
-        .ok_or_else(|| AppError::fields([("file".to_string(), "verify-file-required".to_string())].into()))?;
-    let check = sealing::check_file(&state, &file.bytes).await?;
-    Ok(Json(VerificationDto {
-        verdict: check.verdict.as_str().into(),
-        sha256: check.sha256,
-        result: check.seal.as_ref().map(ResultSealDto::from),
-        form: check.form.map(|f| IssuedFormDto {
-            title: f.title.to_string(),
-            dossier_code: f.dossier_code,
-            issued_at: f.issued_at,
-            signed: f.signed,
-        }),
-        signatures: check.signatures.iter().map(PdfSignatureDto::from).collect(),
-    }))
+    request_body(content_type = "multipart/form-data", description = "file: the file to check (at most 20 MB)"),
+    responses((status = 200, body = VerificationDto),
+        (status = 413, description = "The file is over 20 MB", body = super::dto::ErrorBody),
+        (status = 422, body = super::dto::ErrorBody),
+        (status = 503, description = "Too many files being checked now (overall, or from this address); try again after `Retry-After` seconds",
+            body = super::dto::ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before trying again")))))]
+pub async fn verify(State(state): State<AppState>, Admitted(room): Admitted, mut mp: Multipart) -> Response {
+    let mut room = match room {
+        Ok(room) => room,
+        Err(refused) => return refused.into_response(),
+    };
+    let answer = async {
+        let file = verify_uploads::read_file(&mut mp, "file", &mut room)
+            .await?
+            .ok_or_else(|| AppError::fields([("file".to_string(), "verify-file-required".to_string())].into()))?;
+        let check = sealing::check_file(&state, file).await?;
+        HttpResult::Ok(Json(VerificationDto {
+            verdict: check.verdict.as_str().into(),
+            sha256: check.sha256,
+            result: check.seal.as_ref().map(ResultSealDto::from),
+            form: check.form.map(|f| IssuedFormDto {
+                title: f.title.to_string(),
+                dossier_code: f.dossier_code,
+                issued_at: f.issued_at,
+                signed: f.signed,
+            }),
+            signatures: check.signatures.iter().map(PdfSignatureDto::from).collect(),
+        }))
+    };
+    answer.await.into_response()
 }

@@ -3,17 +3,17 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::csrf::CsrfMultipart;
 use super::{Ctx, FormErrors};
 use crate::error::{ErrorKind, HttpResult};
-use crate::uploads;
+use crate::verify_uploads::{self, Admitted, Refused, RETRY_AFTER_SECONDS};
 use motcua_app::present::{show_time, size_text, Entry, FieldName};
 use motcua_app::sealing::{self, FileCheck, SealView, Verdict};
-use motcua_app::state::AppState;
+use motcua_app::state::{AppState, VERIFY_MAX_FILE_BYTES};
 use motcua_signing::validate::{Chain, Coverage, Integrity, Revocation, SignatureReport};
 
 /// What the page shows about one result.
@@ -237,20 +237,46 @@ pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<S
 }
 
 /// A file uploaded for checking: its PDF signatures validated, then hashed and looked up among
-/// the sealed results and issued forms; the answer is shown at once (nothing is stored).
-pub async fn check(State(state): State<AppState>, ctx: Ctx, CsrfMultipart(mp): CsrfMultipart) -> HttpResult<Response> {
-    let max = state.config.max_file_bytes;
-    let parts = uploads::read_form(mp, max).await?;
-    let file_field = [FieldName::new("file", ctx.t("verify-file"), Entry::File).limit(size_text(max as i64))];
+/// the sealed results and issued forms; the answer is shown at once (nothing is stored). A file
+/// over 20 MB, or one that finds no room among the uploads under way (see
+/// [`crate::verify_uploads`]), gets the page again with the reason at the file field.
+pub async fn check(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admitted(room): Admitted,
+    CsrfMultipart(mut mp): CsrfMultipart,
+) -> HttpResult<Response> {
+    let file_field =
+        [FieldName::new("file", ctx.t("verify-file"), Entry::File).limit(size_text(VERIFY_MAX_FILE_BYTES as i64))];
     let file_error =
         |code: &str| FormErrors::named(ctx.lang, &[("file".to_string(), code.to_string())].into(), &file_field);
-    if !parts.too_large.is_empty() {
-        return Ok(page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, file_error("document-too-large"), String::new(), None));
-    }
-    let Some(file) = parts.files.iter().find(|f| f.part == "file") else {
-        return Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, file_error("document-required"), String::new(), None));
+    let too_large = || page(&ctx, StatusCode::PAYLOAD_TOO_LARGE, file_error("document-too-large"), String::new(), None);
+    let mut room = match room {
+        Ok(room) => room,
+        Err(Refused::TooLarge) => return Ok(too_large()),
+        Err(refused) => {
+            let mut res =
+                page(&ctx, StatusCode::SERVICE_UNAVAILABLE, file_error(refused.message_key()), String::new(), None);
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            return Ok(res);
+        }
     };
-    let FileCheck { verdict, sha256, seal, form, signatures } = sealing::check_file(&state, &file.bytes).await?;
+    let file = match verify_uploads::read_file(&mut mp, "file", &mut room).await {
+        Ok(Some(file)) => file,
+        Ok(None) => {
+            return Ok(page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                file_error("document-required"),
+                String::new(),
+                None,
+            ))
+        }
+        Err(e) if e.kind == ErrorKind::PayloadTooLarge => return Ok(too_large()),
+        Err(e) => return Err(e),
+    };
+    let FileCheck { verdict, sha256, seal, form, signatures } = sealing::check_file(&state, file).await?;
+    drop(room);
     let outcome = Outcome {
         authentic: verdict == Verdict::Authentic,
         message: ctx.t(&format!("verify-{}", verdict.as_str())),
