@@ -201,7 +201,8 @@ pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: Fo
                 .last_event(&[action])
                 .ok_or_else(|| AppError::with(crate::error::ErrorKind::NotFound, "error-form-not-available"))?;
             // Issued late: in the name of the officer who acted, the desk's forms under the desk
-            // of the one who acted; the stop notice by the agency that decided to stop.
+            // of the one who acted — or, the account unknown (an imported history), the desk
+            // whose register holds the dossier; the stop notice by the agency that decided.
             let actor = match event.actor_user_id {
                 Some(id) => motcua_store::users::user(&state.db, id).await.ok(),
                 None => None,
@@ -209,10 +210,19 @@ pub async fn form_pdf(state: &AppState, viewer: &User, v: &DossierView, kind: Fo
             let deciding = actor
                 .as_ref()
                 .filter(|u| matches!(kind, FormKind::StopNotice | FormKind::AppraisalRefusal) && u.is_officer());
+            let desk = match &actor {
+                Some(u) => desk_of(state, u),
+                None => v.dossier.register_desk.as_ref().and_then(|c| state.catalog().agencies.get(c).cloned()),
+            };
+            let agency = match deciding {
+                Some(u) => u.agency_code.clone(),
+                // The receipt is the desk's own paper, signed by the desk's agency.
+                None => desk.as_ref().filter(|_| kind == FormKind::Receipt).map(|d| d.code.clone()),
+            };
             let by = IssuedBy {
-                agency: deciding.and_then(|u| u.agency_code.clone()).unwrap_or_else(|| v.procedure.agency.code.clone()),
+                agency: agency.unwrap_or_else(|| v.procedure.agency.code.clone()),
                 signer: event.actor_name.clone(),
-                desk: actor.as_ref().and_then(|u| desk_of(state, u)),
+                desk,
             };
             issue(state, viewer, v, kind, event, by).await?
         }

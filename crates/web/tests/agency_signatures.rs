@@ -375,6 +375,22 @@ async fn register_entries_run_on_per_desk_and_year(engine: TestEngine) {
     assert_eq!(res.status().as_u16(), 200);
     let text = pdf_text(&res.bytes().await.unwrap());
     assert!(codes.iter().all(|c| !text.contains(c.as_str())), "{text}");
+    // A receipt issued late for a reception whose officer is unknown (an imported history, as
+    // the demo's) is still the desk's: named by the register that holds the dossier.
+    let mut tx = app.state.db.write_tx().await.unwrap();
+    for sql in [
+        "DELETE FROM issued_forms WHERE dossier_id = (SELECT id FROM dossiers WHERE code = $1)",
+        "UPDATE events SET actor_user_id = NULL WHERE action = 'receive' AND dossier_id = (SELECT id FROM dossiers WHERE code = $1)",
+    ] {
+        sqlx::query(sql).bind(&codes[0]).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let res = applicant.get(app.url(&format!("/ho-so/{}/bieu-mau/tiep-nhan", codes[0]))).send().await.unwrap();
+    let receipt = res.bytes().await.unwrap().to_vec();
+    assert!(pdf_text(&receipt).contains("Bộ phận tiếp nhận và trả kết quả"), "the desk is named");
+    let file = dir.path().join("tiep-nhan.pdf");
+    std::fs::write(&file, &receipt).unwrap();
+    assert_pdfsig_valid(&file, &[CENTRE]);
 }
 
 /// The public verification page validates the PDF signatures of an uploaded file: an issued
