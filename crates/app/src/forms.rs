@@ -320,9 +320,11 @@ fn agency_letter(
 }
 
 /// The unit an event of the history happened in, as the control slip names it: the desk, the
-/// applicant, or the agency of the workflow step.
-pub fn slip_unit(catalog: &crate::state::Catalog, p: &motcua_store::catalog::Procedure, e: &Event) -> String {
+/// applicant (who submits online and supplements), or the agency of the workflow step.
+fn slip_unit(catalog: &crate::state::Catalog, v: &DossierView, e: &Event) -> String {
+    let p = &v.procedure;
     match e.action.as_str() {
+        "submit" if v.dossier.channel == motcua_domain::dossier::Channel::Online => "Người nộp hồ sơ".to_string(),
         "submit" | "receive" | "return_result" => crate::state::DESK_NAME.to_string(),
         "supplement" | "withdraw" => "Người nộp hồ sơ".to_string(),
         _ => e
@@ -383,7 +385,7 @@ pub fn control_slip(state: &AppState, v: &DossierView) -> render::ControlSlip {
     let calendar = state.calendar();
     let p = &v.procedure;
     let d = &v.dossier;
-    let unit_of = |e: &Event| slip_unit(&catalog, p, e);
+    let unit_of = |e: &Event| slip_unit(&catalog, v, e);
     let step_due = |step: i64, since: DateTime<Utc>| {
         let step = p.workflow.get(usize::try_from(step).ok()?)?;
         Some(due_at(&calendar, &catalog.counting_rule(&step.agency), since, step.allotment?))
