@@ -139,6 +139,6 @@ impl Catalog {
         let total = hits.len();
         let per = q.per_page.unwrap_or(20).clamp(1, 200);
         let page = q.page.unwrap_or(1).max(1);
-        (hits.into_iter().skip((page - 1) * per).take(per).collect(), total)
+        (hits.into_iter().skip((page - 1).saturating_mul(per)).take(per).collect(), total)
     }
 }

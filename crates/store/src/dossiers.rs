@@ -423,7 +423,7 @@ pub async fn citizen_documents(db: &Database, user_id: i64, page: i64, per_page:
     let rows = sqlx::query(&format!(
         "SELECT {} {IN_CITIZEN_STORE} ORDER BY a.created_at DESC, a.id LIMIT {per_page} OFFSET {}",
         stored_document_columns(),
-        (page.max(1) - 1) * per_page
+        (page.max(1) - 1).saturating_mul(per_page)
     ))
     .bind(user_id)
     .fetch_all(db.reader())
@@ -1400,7 +1400,7 @@ pub async fn list(
     let list_sql = format!(
         "SELECT {DOSSIER_COLUMNS} FROM dossiers {filter} ORDER BY {order} LIMIT {} OFFSET {}",
         per_page.clamp(1, 200),
-        (page.max(1) - 1) * per_page.clamp(1, 200)
+        (page.max(1) - 1).saturating_mul(per_page.clamp(1, 200))
     );
     let mut q = sqlx::query(&list_sql);
     for b in &binds {
