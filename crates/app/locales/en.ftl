@@ -28,6 +28,7 @@ error-bad-multipart = The submitted form data is not valid.
 error-bad-json = The body is not valid JSON.
 error-bad-json-shape = The JSON body lacks a required field or has a field of the wrong type.
 error-not-json = The body must be application/json.
+error-bad-query = A query parameter is missing or of the wrong type (e.g. letters where a number is expected).
 error-csrf = The form has expired. Please reload the page and try again.
 
 ## Field messages

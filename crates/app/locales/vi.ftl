@@ -28,6 +28,7 @@ error-bad-multipart = Dữ liệu biểu mẫu gửi lên không hợp lệ.
 error-bad-json = Nội dung gửi lên không phải JSON hợp lệ.
 error-bad-json-shape = Nội dung JSON thiếu hoặc sai kiểu trường bắt buộc.
 error-not-json = Nội dung phải có kiểu application/json.
+error-bad-query = Tham số truy vấn thiếu hoặc sai kiểu (ví dụ: chữ ở chỗ cần số).
 error-csrf = Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng tải lại trang và thử lại.
 
 ## Field messages

@@ -24,6 +24,25 @@ pub fn status(kind: ErrorKind) -> StatusCode {
     }
 }
 
+/// The error kind answered with this status, if one is.
+pub fn kind_of(status: StatusCode) -> Option<ErrorKind> {
+    use ErrorKind::*;
+    [
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        Validation,
+        Conflict,
+        PayloadTooLarge,
+        RateLimited,
+        BadRequest,
+        Internal,
+        Unavailable,
+    ]
+    .into_iter()
+    .find(|&kind| self::status(kind) == status)
+}
+
 /// An application error on its way to becoming a response.
 #[derive(Clone, Debug)]
 pub struct HttpError(pub AppError);

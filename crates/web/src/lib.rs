@@ -136,6 +136,23 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// An error answer under `/api` that did not come through [`HttpError`] — a rejection of one of
+/// axum's own extractors or layers, in plain text — as the error of its status, so that every
+/// error of the API has the JSON format its clients and the OpenAPI document expect. The
+/// extractors of [`api`] word their rejections more precisely; this catches the rest.
+fn unworded_api_error(res: &Response) -> Option<AppError> {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return None;
+    }
+    error::kind_of(status).map(AppError::new)
+}
+
 /// Words errors in the caller's language: a JSON body under `/api`, a page of the site
 /// elsewhere (its header read again from the request's address and headers, kept for that).
 async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -144,8 +161,13 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
     let is_api = parts.uri.path().starts_with("/api/");
     let asked = (!is_api).then(|| (parts.uri.clone(), parts.headers.clone()));
     let res = next.run(Request::from_parts(parts, body)).await;
-    let Some(err) = res.extensions().get::<AppError>().cloned() else {
-        return res;
+    let err = match res.extensions().get::<AppError>() {
+        Some(err) => err.clone(),
+        None if is_api => match unworded_api_error(&res) {
+            Some(err) => err,
+            None => return res,
+        },
+        None => return res,
     };
     let message = lang.t(err.message.unwrap_or(err.kind.message_key()));
     let retry_after = res.headers().get(header::RETRY_AFTER).cloned();

@@ -23,6 +23,7 @@ on_both_engines!(
     overrun_steps_escalate_once_and_digests_list_what_is_late,
     a_citizen_reuses_a_stored_document_through_the_api,
     a_received_dossier_is_withdrawn_by_the_agencys_decision,
+    malformed_requests_are_answered_in_the_error_format_the_document_declares,
 );
 
 async fn full_lifecycle_from_application_to_returned_result(engine: TestEngine) {
@@ -1074,4 +1075,99 @@ async fn a_received_dossier_is_withdrawn_by_the_agencys_decision(engine: TestEng
     app.post_json(&url, Some(&citizen), json!({"action": "withdraw"})).await;
     let (s, d) = app.post_json(&url, Some(&specialist), json!({"action": "stop"})).await;
     assert_eq!((s, d["status"].as_str()), (200, Some("withdrawn")), "{d}");
+}
+
+/// Sends `req` and checks that the answer is `status` with the error `code` in the API's JSON
+/// format, and that the OpenAPI document declares that status for the operation.
+async fn refused(
+    doc: &serde_json::Value,
+    (method, template): (&str, &str),
+    req: reqwest::RequestBuilder,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
+    let res = req.send().await.unwrap();
+    let got = res.status().as_u16();
+    let content_type = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "{method} {template}: {text}");
+    assert_eq!(content_type.as_deref(), Some("application/json"), "{method} {template}: {text}");
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["error"]["code"], code, "{method} {template}: {text}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty(), "{text}");
+    let declared = &doc["paths"][template][method]["responses"][status.to_string()];
+    assert!(declared.is_object(), "{method} {template} does not declare {status}");
+    body
+}
+
+async fn malformed_requests_are_answered_in_the_error_format_the_document_declares(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, doc) = app.get("/api/v1/openapi.json", None).await;
+    let citizen = app.login("congdan").await;
+    let http = &app.http;
+
+    // Bodies that are not JSON, not declared as JSON, or of the wrong shape.
+    let login = ("post", "/api/v1/auth/login");
+    let not_json = http.post(app.url(login.1)).header("content-type", "application/json").body("{nope");
+    refused(&doc, login, not_json, 400, "bad_request").await;
+    let untyped = http.post(app.url(login.1)).body(r#"{"username":"congdan","password":"demo"}"#);
+    refused(&doc, login, untyped, 400, "bad_request").await;
+    let shape = http.post(app.url(login.1)).json(&json!({"username": 5}));
+    refused(&doc, login, shape, 422, "validation_failed").await;
+    let register = ("post", "/api/v1/auth/register");
+    refused(&doc, register, http.post(app.url(register.1)).json(&json!([1])), 422, "validation_failed").await;
+
+    // Query parameters missing or of the wrong type, in Vietnamese and in English.
+    let due = ("get", "/api/v1/calendar/due");
+    let e =
+        refused(&doc, due, http.get(app.url("/api/v1/calendar/due?from=x&amount=abc&unit=days")), 400, "bad_request")
+            .await;
+    assert!(e["error"]["message"].as_str().unwrap().starts_with("Tham số truy vấn"), "{e}");
+    let english = http.get(app.url("/api/v1/calendar/due?amount=1")).header("Accept-Language", "en");
+    let e = refused(&doc, due, english, 400, "bad_request").await;
+    assert!(e["error"]["message"].as_str().unwrap().starts_with("A query parameter"), "{e}");
+    let procedures = ("get", "/api/v1/procedures");
+    refused(&doc, procedures, http.get(app.url("/api/v1/procedures?per_page=-1")), 400, "bad_request").await;
+    let lookup = ("get", "/api/v1/lookup");
+    refused(&doc, lookup, http.get(app.url("/api/v1/lookup?code=X")), 400, "bad_request").await;
+    let list = ("get", "/api/v1/dossiers");
+    let bad_page = http.get(app.url("/api/v1/dossiers?page=first")).bearer_auth(&citizen);
+    refused(&doc, list, bad_page, 400, "bad_request").await;
+
+    // A path segment that does not parse names nothing.
+    let year = ("get", "/api/v1/calendar/{year}");
+    refused(&doc, year, http.get(app.url("/api/v1/calendar/abc")), 404, "not_found").await;
+    let put_year = ("put", "/api/v1/calendar/{year}");
+    let huge = http.put(app.url("/api/v1/calendar/24689684653")).bearer_auth(&citizen).json(&json!({}));
+    refused(&doc, put_year, huge, 404, "not_found").await;
+
+    // Multipart bodies without a boundary, also where axum's own extractor answers.
+    let submit = ("post", "/api/v1/dossiers");
+    let no_boundary =
+        http.post(app.url(submit.1)).bearer_auth(&citizen).header("content-type", "multipart/form-data").body("x");
+    refused(&doc, submit, no_boundary, 400, "bad_request").await;
+    let verify = ("post", "/api/v1/results/verify");
+    refused(&doc, verify, http.post(app.url(verify.1)).body("x"), 400, "bad_request").await;
+
+    // No bearer where one is needed.
+    for (method, path, template) in [
+        ("get", "/api/v1/me", "/api/v1/me"),
+        ("post", "/api/v1/auth/logout", "/api/v1/auth/logout"),
+        ("get", "/api/v1/dossiers", "/api/v1/dossiers"),
+        ("get", "/api/v1/me/documents", "/api/v1/me/documents"),
+        ("post", "/api/v1/dossiers/X/actions", "/api/v1/dossiers/{code}/actions"),
+        ("get", "/api/v1/procedures/X/workflow", "/api/v1/procedures/{code}/workflow"),
+    ] {
+        let req =
+            http.request(method.to_uppercase().parse().unwrap(), app.url(path)).json(&json!({"action": "withdraw"}));
+        refused(&doc, (method, template), req, 401, "unauthenticated").await;
+    }
+
+    // Pages far beyond the end are empty, not an overflow.
+    let (s, e) = app.get(&format!("/api/v1/procedures?page={}", u64::MAX / 2), None).await;
+    assert_eq!((s, e["items"].as_array().map(Vec::len)), (200, Some(0)), "{e}");
+    for path in ["/api/v1/dossiers", "/api/v1/me/documents"] {
+        let (s, e) = app.get(&format!("{path}?page={}", i64::MAX), Some(&citizen)).await;
+        assert_eq!((s, e["items"].as_array().map(Vec::len)), (200, Some(0)), "{path}: {e}");
+    }
 }

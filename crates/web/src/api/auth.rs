@@ -10,7 +10,7 @@ use motcua_store::StoreError;
 use std::collections::BTreeMap;
 
 use super::dto::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserDto};
-use super::ApiJson;
+use super::{errors, ApiJson};
 use crate::auth::{CurrentSession, CurrentUser};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
@@ -71,7 +71,7 @@ pub async fn register_citizen(
 
 /// Register a citizen account.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "identity", request_body = RegisterRequest,
-    responses((status = 201, body = RegisterResponse), (status = 422, body = super::dto::ErrorBody),
+    responses((status = 201, body = RegisterResponse), errors::BadRequest, errors::PayloadTooLarge, errors::Validation,
         (status = 429, body = super::dto::ErrorBody, description = "Too many registrations from this address")))]
 pub async fn register(
     State(state): State<AppState>,
@@ -84,7 +84,8 @@ pub async fn register(
 
 /// Sign in and get a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "identity", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = super::dto::ErrorBody), (status = 429, body = super::dto::ErrorBody)))]
+    responses((status = 200, body = LoginResponse), errors::BadRequest, errors::Unauthenticated, errors::PayloadTooLarge,
+        errors::Validation, errors::RateLimited))]
 pub async fn login(
     State(state): State<AppState>,
     crate::client::ClientIp(client): crate::client::ClientIp,
@@ -98,14 +99,15 @@ pub async fn login(
 }
 
 /// End the session of this token.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "identity", responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "identity", responses((status = 204), errors::Unauthenticated), security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, CurrentSession(session): CurrentSession) -> HttpResult<StatusCode> {
     users::delete_session(&state.db, &session.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who am I.
-#[utoipa::path(get, path = "/api/v1/me", tag = "identity", responses((status = 200, body = UserDto), (status = 401, body = super::dto::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "identity", responses((status = 200, body = UserDto), errors::Unauthenticated),
+    security(("bearer" = [])))]
 pub async fn me(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> HttpResult<Json<UserDto>> {
     let catalog = state.catalog();
     let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));

@@ -1,6 +1,6 @@
 //! `/api/v1/calendar/*`: the working calendar and the deadline calculator.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::{due_at, TimeLimit, TimeUnit};
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use utoipa::IntoParams;
 
 use super::dto::{CalendarYear, DueResponse};
-use super::ApiJson;
+use super::{errors, ApiJson, ApiPath, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
@@ -31,8 +31,9 @@ fn check_year(year: i32) -> HttpResult<i32> {
 }
 
 /// A year's official days off and make-up working days.
-#[utoipa::path(get, path = "/api/v1/calendar/{year}", tag = "calendar", params(("year" = i32, Path)), responses((status = 200, body = CalendarYear)))]
-pub async fn get_year(State(state): State<AppState>, Path(year): Path<i32>) -> HttpResult<Json<CalendarYear>> {
+#[utoipa::path(get, path = "/api/v1/calendar/{year}", tag = "calendar", params(("year" = i32, Path)),
+    responses((status = 200, body = CalendarYear), errors::NotFound))]
+pub async fn get_year(State(state): State<AppState>, ApiPath(year): ApiPath<i32>) -> HttpResult<Json<CalendarYear>> {
     let year = check_year(year)?;
     let y = calendar::year(&state.db, year).await?;
     let fmt = |v: Vec<NaiveDate>| v.into_iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
@@ -41,11 +42,13 @@ pub async fn get_year(State(state): State<AppState>, Path(year): Path<i32>) -> H
 
 /// Replace a year's calendar (administrators).
 #[utoipa::path(put, path = "/api/v1/calendar/{year}", tag = "calendar", params(("year" = i32, Path)), request_body = CalendarYear,
-    responses((status = 200, body = CalendarYear), (status = 403, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = CalendarYear), errors::BadRequest, errors::Unauthenticated, errors::Forbidden,
+        errors::NotFound, errors::PayloadTooLarge, errors::Validation),
+    security(("bearer" = [])))]
 pub async fn put_year(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(year): Path<i32>,
+    ApiPath(year): ApiPath<i32>,
     ApiJson(body): ApiJson<CalendarYear>,
 ) -> HttpResult<Json<CalendarYear>> {
     if !user.has(Role::Admin) {
@@ -74,11 +77,12 @@ pub async fn put_year(
         other => other.into(),
     })?;
     state.reload_calendar().await?;
-    get_year(State(state), Path(year)).await
+    get_year(State(state), ApiPath(year)).await
 }
 
 /// Deadline parameters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// Reception time, RFC 3339.
     pub from: String,
@@ -92,8 +96,8 @@ pub struct DueQuery {
 
 /// The deadline by the counting rule of DESIGN.md section 4.
 #[utoipa::path(get, path = "/api/v1/calendar/due", tag = "calendar", params(DueQuery),
-    responses((status = 200, body = DueResponse), (status = 422, body = super::dto::ErrorBody)))]
-pub async fn due(State(state): State<AppState>, Query(q): Query<DueQuery>) -> HttpResult<Json<DueResponse>> {
+    responses((status = 200, body = DueResponse), errors::BadRequest, errors::Validation))]
+pub async fn due(State(state): State<AppState>, ApiQuery(q): ApiQuery<DueQuery>) -> HttpResult<Json<DueResponse>> {
     let from: DateTime<Utc> = DateTime::parse_from_rfc3339(q.from.trim())
         .map_err(|_| one_error("from", "field-not-datetime"))?
         .with_timezone(&Utc);

@@ -1,6 +1,6 @@
 //! `/api/v1/procedures`, `/api/v1/agencies`, `/api/v1/fields`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{AgencyDto, FieldDto, ProcedureDto, ProcedureList};
-use super::ApiJson;
+use super::{errors, ApiJson, ApiPath, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, HttpResult};
 use motcua_app::catalog::{Catalog, CatalogFilter};
@@ -19,6 +19,7 @@ use std::sync::{Arc, RwLock};
 
 /// Catalog filters.
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
     /// Words to search for, with or without diacritics.
     pub q: Option<String>,
@@ -71,8 +72,9 @@ fn procedure_json(catalog: &Catalog) -> Arc<Vec<String>> {
 }
 
 /// Search the catalog.
-#[utoipa::path(get, path = "/api/v1/procedures", tag = "catalog", params(CatalogQuery), responses((status = 200, body = ProcedureList)))]
-pub async fn list(State(state): State<AppState>, Query(q): Query<CatalogQuery>) -> Response {
+#[utoipa::path(get, path = "/api/v1/procedures", tag = "catalog", params(CatalogQuery),
+    responses((status = 200, body = ProcedureList), errors::BadRequest))]
+pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<CatalogQuery>) -> Response {
     let catalog = state.catalog();
     let (items, total) = catalog.filter(&q.filter());
     let json = procedure_json(&catalog);
@@ -92,8 +94,8 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<CatalogQuery>) 
 
 /// One procedure.
 #[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
-    responses((status = 200, body = ProcedureDto), (status = 404, body = super::dto::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> HttpResult<Json<ProcedureDto>> {
+    responses((status = 200, body = ProcedureDto), errors::NotFound))]
+pub async fn get(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> HttpResult<Json<ProcedureDto>> {
     let catalog = state.catalog();
     Ok(catalog.get(&code).map(|p| Json(p.into())).ok_or_else(AppError::not_found)?)
 }
@@ -116,12 +118,12 @@ pub async fn fields(State(state): State<AppState>) -> HttpResult<Json<Vec<FieldD
 /// what the admin page exports and imports.
 #[utoipa::path(get, path = "/api/v1/procedures/{code}/workflow", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
     responses((status = 200, description = "The steps: key, agency, role, name, allotment {amount, unit}, consultations [{agency, role, allotment}], next [keys]", body = Object),
-        (status = 404, body = super::dto::ErrorBody)),
+        errors::Unauthenticated, errors::NotFound),
     security(("bearer" = [])))]
 pub async fn get_workflow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> HttpResult<Json<serde_json::Value>> {
     if !user.has(Role::Admin) {
         return Err(AppError::not_found().into());
@@ -136,12 +138,13 @@ pub async fn get_workflow(
 /// agency is unknown, and so on.
 #[utoipa::path(put, path = "/api/v1/procedures/{code}/workflow", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
     request_body(content = Object, description = "The list of steps, as returned by GET"),
-    responses((status = 200, body = Object), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    responses((status = 200, body = Object), errors::BadRequest, errors::Unauthenticated, errors::NotFound,
+        errors::Conflict, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
 pub async fn put_workflow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(steps): ApiJson<Vec<Step>>,
 ) -> HttpResult<Json<serde_json::Value>> {
     let p = motcua_app::procedures::save_workflow(&state, &user, &code, None, steps).await?;
@@ -154,12 +157,12 @@ pub async fn put_workflow(
 /// and when it is paid (administrators only).
 #[utoipa::path(get, path = "/api/v1/procedures/{code}/fee-schedule", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
     responses((status = 200, description = "{base_vnd, rules: [{kind, field, value | from, to, amount_vnd}], max_vnd, copies, timing}", body = Object),
-        (status = 404, body = super::dto::ErrorBody)),
+        errors::Unauthenticated, errors::NotFound),
     security(("bearer" = [])))]
 pub async fn get_fee_schedule(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> HttpResult<Json<motcua_domain::fee::FeeSchedule>> {
     if !user.has(Role::Admin) {
         return Err(AppError::not_found().into());
@@ -174,12 +177,13 @@ pub async fn get_fee_schedule(
 /// offer, empty ranges.
 #[utoipa::path(put, path = "/api/v1/procedures/{code}/fee-schedule", tag = "catalog", params(("code" = String, Path, description = "Procedure code")),
     request_body(content = Object, description = "The schedule, as returned by GET"),
-    responses((status = 200, body = Object), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    responses((status = 200, body = Object), errors::BadRequest, errors::Unauthenticated, errors::NotFound,
+        errors::Conflict, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
 pub async fn put_fee_schedule(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(schedule): ApiJson<motcua_domain::fee::FeeSchedule>,
 ) -> HttpResult<Json<motcua_domain::fee::FeeSchedule>> {
     let p = motcua_app::procedures::save_fee_schedule(&state, &user, &code, schedule).await?;

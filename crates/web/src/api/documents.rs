@@ -1,11 +1,12 @@
 //! `/api/v1/me/documents`: the caller's document store ("only once", Decree 45/2020).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{time, StoredDocumentDto, StoredDocumentList};
+use super::{errors, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::HttpResult;
 use crate::lang::CallerLang;
@@ -14,6 +15,7 @@ use motcua_domain::dossier::AttachmentPurpose;
 
 /// Paging of the store.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StoreQuery {
     /// Page, from 1.
     pub page: Option<i64>,
@@ -26,13 +28,13 @@ pub struct StoreQuery {
 /// attached again to a new application, for a document that accepts reuse, through the part
 /// `reuse` of `POST /api/v1/dossiers`. Citizens only.
 #[utoipa::path(get, path = "/api/v1/me/documents", tag = "documents", operation_id = "list_my_documents", params(StoreQuery),
-    responses((status = 200, body = StoredDocumentList), (status = 401, body = super::dto::ErrorBody), (status = 403, body = super::dto::ErrorBody)),
+    responses((status = 200, body = StoredDocumentList), errors::BadRequest, errors::Unauthenticated, errors::Forbidden),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     CallerLang(lang): CallerLang,
-    Query(q): Query<StoreQuery>,
+    ApiQuery(q): ApiQuery<StoreQuery>,
 ) -> HttpResult<Json<StoredDocumentList>> {
     let page = motcua_app::citizen_store::document_store(&state, &user, q.page.unwrap_or(1), q.per_page.unwrap_or(100))
         .await?;

@@ -1,7 +1,7 @@
 //! `/api/v1/dossiers`, `/api/v1/attachments`, `/api/v1/lookup`.
 
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use super::dto::{
     ActionRequest, AnswerRequest, AssignRequest, DossierDto, DossierList, DossierSummary, LookupResponse, RatingDto,
 };
-use super::ApiJson;
+use super::{errors, ApiJson, ApiMultipart, ApiPath, ApiQuery};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use crate::lang::CallerLang;
@@ -35,13 +35,14 @@ document named, a document of the caller's store (`GET /api/v1/me/documents`) in
 Only documents whose `reusable` is true accept one, and only from the caller's own store; \
 a file part for the same key wins over it. The attachment is recorded with `reused` and \
 `from_citizen_store` set. Refused picks answer 422 with a message for that document key."),
-    responses((status = 201, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 413, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    responses((status = 201, body = DossierDto), errors::BadRequest, errors::Unauthenticated, errors::Forbidden,
+        errors::NotFound, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
     CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
-    mp: Multipart,
+    ApiMultipart(mp): ApiMultipart,
 ) -> HttpResult<(StatusCode, Json<DossierDto>)> {
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
     let code = parts.fields.get("procedure_code").map(|s| s.trim().to_string()).unwrap_or_default();
@@ -79,6 +80,7 @@ fn store_picks(raw: Option<&str>) -> Result<Vec<(String, String)>, AppError> {
 
 /// List filters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only this status.
     pub status: Option<String>,
@@ -94,11 +96,13 @@ pub struct ListQuery {
 }
 
 /// A citizen's own dossiers, or an officer's work queue.
-#[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery), responses((status = 200, body = DossierList)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery),
+    responses((status = 200, body = DossierList), errors::BadRequest, errors::Unauthenticated, errors::Validation),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> HttpResult<Json<DossierList>> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -149,12 +153,12 @@ pub async fn list(
 
 /// One dossier with its documents, history and the actions the caller may take.
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers", params(("code" = String, Path)),
-    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = DossierDto), errors::NotFound), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     CallerLang(lang): CallerLang,
     user: MaybeUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> HttpResult<Json<DossierDto>> {
     let view = motcua_app::dossiers::view::view_dossier(&state, user.user(), &code).await?;
     Ok(Json(DossierDto::new(&view, lang)))
@@ -163,12 +167,13 @@ pub async fn get(
 /// Take an action: JSON `{"action","note"}`, or multipart with `action`, `note` and files
 /// (`result` for `issue_result`; document keys for `supplement`).
 #[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers", params(("code" = String, Path)), request_body = ActionRequest,
-    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    responses((status = 200, body = DossierDto), errors::BadRequest, errors::Unauthenticated, errors::NotFound,
+        errors::Conflict, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
 pub async fn act(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     crate::client::ClientIp(client): crate::client::ClientIp,
     req: Request,
 ) -> HttpResult<Json<DossierDto>> {
@@ -182,9 +187,7 @@ pub async fn act(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let (action, note, due, to_step, files) = if is_multipart {
-        let mp = Multipart::from_request(req, &state)
-            .await
-            .map_err(|_| AppError::with(ErrorKind::BadRequest, "error-bad-multipart"))?;
+        let ApiMultipart(mp) = ApiMultipart::from_request(req, &state).await?;
         let mut parts = uploads::read(mp, state.config.max_file_bytes).await?;
         (
             parts.fields.remove("action").unwrap_or_default(),
@@ -213,13 +216,14 @@ pub async fn act(
 
 /// A unit leader assigns the dossier's current step to a specialist of the unit.
 #[utoipa::path(post, path = "/api/v1/dossiers/{code}/assign", tag = "dossiers", params(("code" = String, Path)), request_body = AssignRequest,
-    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    responses((status = 200, body = DossierDto), errors::BadRequest, errors::Unauthenticated, errors::NotFound,
+        errors::Conflict, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
 pub async fn assign(
     State(state): State<AppState>,
     CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(r): ApiJson<AssignRequest>,
 ) -> HttpResult<Json<DossierDto>> {
     let refused = motcua_app::dossiers::assign::assign(&state, &user, std::slice::from_ref(&code), r.assignee).await?;
@@ -236,13 +240,14 @@ pub async fn assign(
 /// A consulted agency gives its opinion; the asking step may finish once every opinion is in.
 #[utoipa::path(post, path = "/api/v1/dossiers/{code}/consultations/{id}/answer", tag = "dossiers",
     params(("code" = String, Path), ("id" = i64, Path)), request_body = AnswerRequest,
-    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    responses((status = 200, body = DossierDto), errors::BadRequest, errors::Unauthenticated, errors::NotFound,
+        errors::Conflict, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
 pub async fn answer_consultation(
     State(state): State<AppState>,
     CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
-    Path((code, id)): Path<(String, i64)>,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
     ApiJson(r): ApiJson<AnswerRequest>,
 ) -> HttpResult<Json<DossierDto>> {
     let view = motcua_app::dossiers::consult::answer_consultation(&state, &user, &code, id, &r.answer).await?;
@@ -251,13 +256,14 @@ pub async fn answer_consultation(
 
 /// The applicant rates the service once the result is out (once).
 #[utoipa::path(post, path = "/api/v1/dossiers/{code}/rating", tag = "dossiers", params(("code" = String, Path)), request_body = RatingDto,
-    responses((status = 200, body = DossierDto), (status = 404, body = super::dto::ErrorBody), (status = 409, body = super::dto::ErrorBody), (status = 422, body = super::dto::ErrorBody)),
+    responses((status = 200, body = DossierDto), errors::BadRequest, errors::Unauthenticated, errors::NotFound,
+        errors::Conflict, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
 pub async fn rate(
     State(state): State<AppState>,
     CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(r): ApiJson<RatingDto>,
 ) -> HttpResult<Json<DossierDto>> {
     let levels = [
@@ -272,11 +278,11 @@ pub async fn rate(
 
 /// The exact bytes of an attachment, for whoever may see its dossier.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "dossiers", params(("id" = String, Path)),
-    responses((status = 200, description = "The file"), (status = 404, body = super::dto::ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, description = "The file"), errors::NotFound), security(("bearer" = [])))]
 pub async fn attachment(
     State(state): State<AppState>,
     user: MaybeUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> HttpResult<Response> {
     let (a, bytes) = motcua_app::dossiers::view::attachment_bytes(&state, user.user(), &id).await?;
     Ok(file_response(&a.content_type, &a.file_name, bytes))
@@ -302,6 +308,7 @@ pub fn file_response(content_type: &str, file_name: &str, bytes: bytes::Bytes) -
 
 /// Lookup parameters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
     /// Dossier code.
     pub code: String,
@@ -311,12 +318,12 @@ pub struct LookupQuery {
 
 /// Public lookup of a dossier's progress by code and the applicant's phone.
 #[utoipa::path(get, path = "/api/v1/lookup", tag = "dossiers", params(LookupQuery),
-    responses((status = 200, body = LookupResponse), (status = 404, body = super::dto::ErrorBody),
+    responses((status = 200, body = LookupResponse), errors::BadRequest, errors::NotFound,
         (status = 429, body = super::dto::ErrorBody, description = "Too many lookups from this address")))]
 pub async fn lookup(
     State(state): State<AppState>,
     crate::client::ClientIp(client): crate::client::ClientIp,
-    Query(q): Query<LookupQuery>,
+    ApiQuery(q): ApiQuery<LookupQuery>,
 ) -> HttpResult<Json<LookupResponse>> {
     let (d, p) = motcua_app::dossiers::view::lookup(&state, client, &q.code, &q.phone).await?;
     Ok(Json(LookupResponse {

@@ -7,24 +7,27 @@ pub mod catalog;
 pub mod documents;
 pub mod dossiers;
 pub mod dto;
+pub mod errors;
+mod extract;
 pub mod payments;
 pub mod results;
 
-use axum::extract::{FromRequest, Request};
+pub use extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery};
+
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::de::DeserializeOwned;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{AppError, ErrorKind, HttpError};
 use motcua_app::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "motcua API", description = "The JSON API of motcua, the provincial one-stop e-government platform (shared/API.md)."),
+    // Operations declare their errors through `errors`, which names this schema without adding it.
+    components(schemas(dto::ErrorBody)),
     modifiers(&BearerAuth),
     tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"))
 )]
@@ -84,28 +87,4 @@ pub fn routes() -> Router<AppState> {
 /// The OpenAPI document, for snapshots and the `openapi` command.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     router().1
-}
-
-/// A JSON body whose problems are reported in our error format: 422 for a body of the wrong
-/// shape, 400 for one that is not JSON, 413 for one too large.
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = HttpError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(HttpError(match e.status() {
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::new(ErrorKind::PayloadTooLarge),
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
-                    AppError::with(ErrorKind::Validation, "error-bad-json-shape")
-                }
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                    AppError::with(ErrorKind::BadRequest, "error-not-json")
-                }
-                _ => AppError::with(ErrorKind::BadRequest, "error-bad-json"),
-            })),
-        }
-    }
 }

@@ -1,7 +1,7 @@
 //! Fees and payments: the fee a procedure asks for given answers, the gateway's
 //! server-to-server confirmation, a dossier's electronic receipt.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::dossiers::file_response;
 use super::dto::{FeeLineDto, FeeQuoteDto};
-use super::ApiJson;
+use super::{errors, ApiJson, ApiPath};
 use crate::auth::MaybeUser;
 use crate::error::{AppError, HttpResult};
 use crate::lang::CallerLang;
@@ -54,11 +54,12 @@ pub async fn ipn(
 /// submitting: each line named, the total, and when it is paid.
 #[utoipa::path(post, path = "/api/v1/procedures/{code}/fee", tag = "catalog", params(("code" = String, Path)),
     request_body(content = Object, description = "Form answers by field key"),
-    responses((status = 200, body = FeeQuoteDto), (status = 404, body = super::dto::ErrorBody)))]
+    responses((status = 200, body = FeeQuoteDto), errors::BadRequest, errors::NotFound, errors::PayloadTooLarge,
+        errors::Validation))]
 pub async fn fee_quote(
     State(state): State<AppState>,
     CallerLang(lang): CallerLang,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(answers): ApiJson<Map<String, Value>>,
 ) -> HttpResult<Json<FeeQuoteDto>> {
     let catalog = state.catalog();
@@ -73,12 +74,12 @@ pub async fn fee_quote(
 
 /// The electronic receipt (PDF) of a dossier's fee, for whoever may see the dossier.
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}/receipt", tag = "dossiers", params(("code" = String, Path)),
-    responses((status = 200, description = "The receipt, application/pdf"), (status = 404, body = super::dto::ErrorBody)),
+    responses((status = 200, description = "The receipt, application/pdf"), errors::NotFound),
     security(("bearer" = [])))]
 pub async fn receipt(
     State(state): State<AppState>,
     user: MaybeUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> HttpResult<axum::response::Response> {
     let pdf = payments::receipt_pdf(&state, user.user(), &code).await?;
     Ok(file_response("application/pdf", &format!("bien-lai-{code}.pdf"), pdf.into()))
