@@ -7,6 +7,7 @@ error-conflict = This cannot be done in the current state.
 error-too-large = What you sent is too large.
 error-rate-limited = Too many attempts. Please try again in a few minutes.
 error-bad-request = The request is not valid.
+error-method-not-allowed = This address does not accept the HTTP method used.
 error-internal = Something went wrong on our side. Please try again later.
 error-unavailable = A service this needs is not answering for now. Please try again later.
 error-timestamp-unavailable = The timestamp authority did not answer, so the document was neither signed nor issued. Please try again in a few minutes.

@@ -7,6 +7,7 @@ error-conflict = Thao tác không thực hiện được ở trạng thái hiệ
 error-too-large = Dữ liệu gửi lên quá lớn.
 error-rate-limited = Bạn đã thử quá nhiều lần. Vui lòng thử lại sau ít phút.
 error-bad-request = Yêu cầu không hợp lệ.
+error-method-not-allowed = Địa chỉ này không nhận phương thức HTTP đã dùng.
 error-internal = Hệ thống gặp sự cố. Vui lòng thử lại sau.
 error-unavailable = Một dịch vụ cần thiết tạm thời không phản hồi. Vui lòng thử lại sau.
 error-timestamp-unavailable = Không lấy được dấu thời gian từ đơn vị cung cấp dịch vụ cấp dấu thời gian, nên văn bản chưa được ký số và chưa được cấp. Vui lòng thử lại sau ít phút.

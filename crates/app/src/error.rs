@@ -27,6 +27,8 @@ pub enum ErrorKind {
     RateLimited,
     /// 400: the request itself is malformed.
     BadRequest,
+    /// 405: the address exists, but not with this method (the answer says which in `Allow`).
+    MethodNotAllowed,
     /// 500: our fault; details are logged only.
     Internal,
     /// 503: a service the act needs (the timestamp authority) does not answer; worth trying
@@ -46,6 +48,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::BadRequest => "bad_request",
+            ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::Internal => "internal",
             ErrorKind::Unavailable => "unavailable",
         }
@@ -62,6 +65,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => "error-too-large",
             ErrorKind::RateLimited => "error-rate-limited",
             ErrorKind::BadRequest => "error-bad-request",
+            ErrorKind::MethodNotAllowed => "error-method-not-allowed",
             ErrorKind::Internal => "error-internal",
             ErrorKind::Unavailable => "error-unavailable",
         }

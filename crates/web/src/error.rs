@@ -19,6 +19,7 @@ pub fn status(kind: ErrorKind) -> StatusCode {
         ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
@@ -36,6 +37,7 @@ pub fn kind_of(status: StatusCode) -> Option<ErrorKind> {
         PayloadTooLarge,
         RateLimited,
         BadRequest,
+        MethodNotAllowed,
         Internal,
         Unavailable,
     ]

@@ -137,9 +137,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 /// An error answer under `/api` that did not come through [`HttpError`] — a rejection of one of
-/// axum's own extractors or layers, in plain text — as the error of its status, so that every
-/// error of the API has the JSON format its clients and the OpenAPI document expect. The
-/// extractors of [`api`] word their rejections more precisely; this catches the rest.
+/// axum's own extractors or layers, in plain text, or the router's 405 — as the error of its
+/// status, so that every error of the API has the JSON format its clients and the OpenAPI
+/// document expect. The extractors of [`api`] word their rejections more precisely; this
+/// catches the rest.
 fn unworded_api_error(res: &Response) -> Option<AppError> {
     let status = res.status();
     let is_json = res
@@ -174,7 +175,13 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
     let mut res = if is_api {
         let fields = (!err.fields.is_empty()).then(|| err.fields.iter().map(|(k, v)| (k.clone(), lang.t(v))).collect());
         let body = ErrorBody { error: ErrorDetail { code: err.kind.code().into(), message, fields } };
-        (error::status(err.kind), Json(body)).into_response()
+        // What a 405 allows stays said.
+        let allow = res.headers().get(header::ALLOW).cloned();
+        let mut worded = (error::status(err.kind), Json(body)).into_response();
+        if let Some(allow) = allow {
+            worded.headers_mut().insert(header::ALLOW, allow);
+        }
+        worded
     } else {
         let (uri, headers) = asked.unwrap_or_default();
         pages::error_page(&state, uri, headers, error::status(err.kind), &message).await

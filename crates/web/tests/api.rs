@@ -1163,6 +1163,13 @@ async fn malformed_requests_are_answered_in_the_error_format_the_document_declar
         refused(&doc, (method, template), req, 401, "unauthenticated").await;
     }
 
+    // A method the address does not take: the error format, and what it does take.
+    let res = http.delete(app.url("/api/v1/procedures")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(res.headers()["allow"], "GET,HEAD");
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "method_not_allowed", "{e}");
+
     // Pages far beyond the end are empty, not an overflow.
     let (s, e) = app.get(&format!("/api/v1/procedures?page={}", u64::MAX / 2), None).await;
     assert_eq!((s, e["items"].as_array().map(Vec::len)), (200, Some(0)), "{e}");
