@@ -85,10 +85,13 @@ pub async fn put_year(
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// Reception time, RFC 3339.
+    #[param(format = DateTime)]
     pub from: String,
     /// Amount of the limit.
+    #[param(maximum = 3650)]
     pub amount: u32,
     /// `working_days`, `days`, `half_days`, `hours` or `months`.
+    #[param(pattern = "^(working_days|days|half_days|hours|months)$")]
     pub unit: String,
     /// Agency whose office hours and cut-off apply.
     pub agency: Option<String>,

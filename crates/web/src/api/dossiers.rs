@@ -83,11 +83,15 @@ fn store_picks(raw: Option<&str>) -> Result<Vec<(String, String)>, AppError> {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only this status.
+    #[param(
+        pattern = "^(|submitted|received|processing|supplement_requested|payment_requested|refused|withdrawn|result_ready|returned)$"
+    )]
     pub status: Option<String>,
     /// `queue` (default): what the officer may act on now; `agency`: everything of the agency;
     /// `consulted`: dossiers on which the officer's agency is asked for an opinion.
     pub scope: Option<String>,
     /// `due_soon` (due by the close of the next working day) or `overdue`.
+    #[param(pattern = "^(|due_soon|overdue)$")]
     pub deadline: Option<String>,
     /// Page, from 1.
     pub page: Option<i64>,
