@@ -171,24 +171,21 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         None => return res,
     };
     let message = lang.t(err.message.unwrap_or(err.kind.message_key()));
-    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+    // What the answer told the caller besides its error — when to try again, which methods the
+    // address takes — stays said in the worded one.
+    let kept: Vec<_> = [header::RETRY_AFTER, header::ALLOW]
+        .into_iter()
+        .filter_map(|name| res.headers().get(&name).cloned().map(|value| (name, value)))
+        .collect();
     let mut res = if is_api {
         let fields = (!err.fields.is_empty()).then(|| err.fields.iter().map(|(k, v)| (k.clone(), lang.t(v))).collect());
         let body = ErrorBody { error: ErrorDetail { code: err.kind.code().into(), message, fields } };
-        // What a 405 allows stays said.
-        let allow = res.headers().get(header::ALLOW).cloned();
-        let mut worded = (error::status(err.kind), Json(body)).into_response();
-        if let Some(allow) = allow {
-            worded.headers_mut().insert(header::ALLOW, allow);
-        }
-        worded
+        (error::status(err.kind), Json(body)).into_response()
     } else {
         let (uri, headers) = asked.unwrap_or_default();
         pages::error_page(&state, uri, headers, error::status(err.kind), &message).await
     };
-    if let Some(retry_after) = retry_after {
-        res.headers_mut().insert(header::RETRY_AFTER, retry_after);
-    }
+    res.headers_mut().extend(kept);
     if let Some(cause) = err.cause {
         res.extensions_mut().insert(requests::FailureCause(cause));
     }
