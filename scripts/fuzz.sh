@@ -19,7 +19,7 @@ export RUSTC_BOOTSTRAP=1
 target_dir="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}/fuzz}"
 # No sanitizer: our crates deny unsafe code, so what is looked for is panics and broken
 # properties, and without ASan the build is shorter and each second tries more inputs.
-# The dev profile (see fuzz/Cargo.toml): half the build time of a release build.
+# The dev profile (see fuzz/Cargo.toml): debug assertions on, so an overflow is a crash too.
 flags=(--dev --sanitizer none --target-dir "$target_dir")
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
