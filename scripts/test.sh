@@ -96,3 +96,8 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace "$@"
 fi
+
+# The parsers of untrusted bytes (gateway query strings, multipart uploads, redirect paths) fuzzed
+# for a bounded time each: FUZZ_SECONDS, 0 to skip. 20 s here, not fuzz.sh's 60: the instrumented
+# build alone takes about 10 minutes on CI's two cores, and CI must stay within its time.
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh

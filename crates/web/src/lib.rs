@@ -20,6 +20,15 @@ pub mod tsa_client;
 mod uploads;
 mod verify_uploads;
 
+/// The parsers of untrusted input that the fuzz targets (`fuzz/` at the repository root) drive
+/// directly. Only with the `fuzzing` feature: to everyone else these stay private to the crate.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::redirect::local_path;
+    pub use crate::uploads::{read, read_form, Parts};
+}
+
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
