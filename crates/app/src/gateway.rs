@@ -332,6 +332,21 @@ mod tests {
         }
     }
 
+    /// The payment address of reference `REF1` for `amount_vnd`, as the test gateway signs it.
+    fn test_payment_url(amount_vnd: i64, order_info: &str) -> String {
+        let c = cfg();
+        let request = PayRequest {
+            txn_ref: "REF1",
+            amount_vnd,
+            order_info,
+            return_url: "http://127.0.0.1:8080/thanh-toan/ket-qua",
+            ip: "127.0.0.1",
+            locale: "vn",
+            created: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+        };
+        payment_url(&c, c.pay_url.as_deref().unwrap(), &request)
+    }
+
     fn query_of(url: &str) -> Vec<(String, String)> {
         let q = url.split_once('?').unwrap().1;
         url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
@@ -339,20 +354,7 @@ mod tests {
 
     #[test]
     fn a_payment_url_verifies_and_carries_the_amount_in_hundredths() {
-        let c = cfg();
-        let url = payment_url(
-            &c,
-            c.pay_url.as_deref().unwrap(),
-            &PayRequest {
-                txn_ref: "REF1",
-                amount_vnd: 205_000,
-                order_info: "Lệ phí hồ sơ 000.00.20.H38-261127-0001",
-                return_url: "http://127.0.0.1:8080/thanh-toan/ket-qua",
-                ip: "127.0.0.1",
-                locale: "vn",
-                created: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-            },
-        );
+        let url = test_payment_url(205_000, "Lệ phí hồ sơ 000.00.20.H38-261127-0001");
         let p = verify("s3cret", &query_of(&url)).unwrap();
         assert_eq!(p["vnp_Amount"], "20500000");
         assert_eq!(p["vnp_OrderInfo"], "Le phi ho so 000.00.20.H38-261127-0001", "without marks, as the protocol asks");
@@ -430,20 +432,7 @@ mod tests {
 
     #[test]
     fn the_payers_own_link_with_an_empty_response_code_verifies_but_is_no_result() {
-        let c = cfg();
-        let url = payment_url(
-            &c,
-            c.pay_url.as_deref().unwrap(),
-            &PayRequest {
-                txn_ref: "REF1",
-                amount_vnd: 200_000,
-                order_info: "Thanh toan",
-                return_url: "http://127.0.0.1:8080/thanh-toan/ket-qua",
-                ip: "127.0.0.1",
-                locale: "vn",
-                created: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-            },
-        );
+        let url = test_payment_url(200_000, "Thanh toan");
         let attack = format!("{url}&vnp_ResponseCode=&vnp_TransactionStatus=");
         let p = verify("s3cret", &query_of(&attack)).expect("empty parameters are not signed");
         assert_eq!(read_result(&p, "M1"), Err(ResultError::RequestOnly("vnp_Command")));

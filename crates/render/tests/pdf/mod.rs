@@ -91,18 +91,7 @@ impl Pdf {
             match op.operator.as_str() {
                 "q" => stack.push(ctm),
                 "Q" => ctm = stack.pop().unwrap(),
-                "cm" => {
-                    let m = nums(&op.operands);
-                    let c = ctm;
-                    ctm = [
-                        m[0] * c[0] + m[1] * c[2],
-                        m[0] * c[1] + m[1] * c[3],
-                        m[2] * c[0] + m[3] * c[2],
-                        m[2] * c[1] + m[3] * c[3],
-                        m[4] * c[0] + m[5] * c[2] + c[4],
-                        m[4] * c[1] + m[5] * c[3] + c[5],
-                    ];
-                }
+                "cm" => ctm = times(&nums(&op.operands), &ctm),
                 "m" => {
                     let n = nums(&op.operands);
                     subpaths.push(vec![apply(&ctm, n[0], n[1])]);
@@ -147,16 +136,6 @@ impl Pdf {
     pub fn text_runs_in_box(&self, page: usize, area: [f32; 4]) -> usize {
         let content = Content::decode(&self.doc.get_page_content(self.page_id(page))).unwrap();
         let nums = |ops: &[Object]| ops.iter().map(|o| o.as_float().unwrap()).collect::<Vec<f32>>();
-        let times = |m: &[f32], c: &[f32; 6]| -> [f32; 6] {
-            [
-                m[0] * c[0] + m[1] * c[2],
-                m[0] * c[1] + m[1] * c[3],
-                m[2] * c[0] + m[3] * c[2],
-                m[2] * c[1] + m[3] * c[3],
-                m[4] * c[0] + m[5] * c[2] + c[4],
-                m[4] * c[1] + m[5] * c[3] + c[5],
-            ]
-        };
         let (mut ctm, mut tm, mut line) = ([1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], [0.0; 6]);
         let mut stack = Vec::new();
         let mut inside = 0;
@@ -224,4 +203,17 @@ fn decode_qr(rects: &[[f32; 4]]) -> Option<String> {
         rqrr::PreparedImage::prepare_from_greyscale(pixels, pixels, |x, y| if dark[y * pixels + x] { 0 } else { 255 });
     let grids = image.detect_grids();
     grids.first().and_then(|g| g.decode().ok()).map(|(_, content)| content)
+}
+
+/// The matrix `m` (six numbers, as `cm` and `Tm` give them) applied before `c`: PDF's
+/// concatenation of transformations.
+fn times(m: &[f32], c: &[f32; 6]) -> [f32; 6] {
+    [
+        m[0] * c[0] + m[1] * c[2],
+        m[0] * c[1] + m[1] * c[3],
+        m[2] * c[0] + m[3] * c[2],
+        m[2] * c[1] + m[3] * c[3],
+        m[4] * c[0] + m[5] * c[2] + c[4],
+        m[4] * c[1] + m[5] * c[3] + c[5],
+    ]
 }
