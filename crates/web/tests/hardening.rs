@@ -15,6 +15,7 @@ on_both_engines!(
     sessions_end_at_their_lifetime_are_capped_and_can_be_ended,
     wrong_passwords_slow_their_address_and_never_lock_the_owner_out,
     unknown_and_foreign_codes_get_the_same_answers,
+    without_online_payment_the_fee_is_paid_at_the_desk,
 );
 
 /// `next` and `back` parameters go through one check: backslashes, tabs, line breaks and their
@@ -271,4 +272,27 @@ async fn unknown_and_foreign_codes_get_the_same_answers(engine: TestEngine) {
         statuses.push(s);
     }
     assert!(statuses[..30].iter().all(|s| *s == 404) && statuses[30..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+/// Outside the demo and without a payment gateway nothing is paid online: the applicant's page
+/// says to pay at the desk and offers no payment form (which would only answer that it is off).
+async fn without_online_payment_the_fee_is_paid_at_the_desk(engine: TestEngine) {
+    let app = TestApp::spawn_with(engine, Config { demo: false, ..Config::default() }).await;
+    let (_, proc) = app.get("/api/v1/procedures/3.000333", None).await;
+    let token = app.login("congdan").await;
+    let (s, d) = app
+        .post_multipart("/api/v1/dossiers", Some(&token), common::submission(&proc, &motcua_testkit::answers(&proc)))
+        .await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap();
+    let b = browser();
+    common::sign_in(&app, &b, "congdan").await;
+    let (_, html) = page(&app, &b, &format!("/ho-so/{code}")).await;
+    assert!(html.contains("data-step=\"pay\""), "paying is still the next step");
+    assert!(html.contains("nộp phí tại Bộ phận Một cửa"), "{html}");
+    assert!(!html.contains("id=\"action-pay\""), "no online payment form");
+    let (s, e) = app
+        .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&token), serde_json::json!({"action": "pay"}))
+        .await;
+    assert_eq!(s, 409, "{e}");
 }

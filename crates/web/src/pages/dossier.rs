@@ -243,13 +243,16 @@ async fn dossier_page(
         }
     };
     let result = v.signed_result.as_ref().or(v.result.as_ref()).map(|a| attachment_view(lang, &v, a));
-    let next = next_step(lang, &v, result.as_ref().map(|r| r.url.as_str()));
+    let pays_online = state.config.pays_online();
+    let next = next_step(lang, &v, result.as_ref().map(|r| r.url.as_str()), pays_online);
     // The payment form stands in the next step when paying is what is to be done now.
     let paid_from_next = next.as_ref().is_some_and(|n| n.pay);
     let actions = v
         .actions
         .iter()
-        .filter(|a| !(paid_from_next && **a == Action::Pay))
+        // Paying online is not offered where the server takes no online payment (the desk
+        // records a payment at the counter).
+        .filter(|a| !(**a == Action::Pay && (paid_from_next || !(pays_online || ctx.is_officer()))))
         .map(|a| ActionView {
             name: a.as_str(),
             label: match a {

@@ -19,8 +19,9 @@ pub struct NextStepView {
     pub pay: bool,
 }
 
-/// The applicant's next step in words; `None` for officers.
-pub fn next_step(lang: Lang, v: &DossierView, result_url: Option<&str>) -> Option<NextStepView> {
+/// The applicant's next step in words; `None` for officers. `pays_online`: whether the server
+/// takes payments online; if not, the fee is paid at the desk and no payment form is offered.
+pub fn next_step(lang: Lang, v: &DossierView, result_url: Option<&str>, pays_online: bool) -> Option<NextStepView> {
     let step = v.applicant_step?;
     let d = &v.dossier;
     let mut view =
@@ -28,8 +29,9 @@ pub fn next_step(lang: Lang, v: &DossierView, result_url: Option<&str>) -> Optio
     match step {
         ApplicantStep::Pay => {
             view.title = lang.t_args("next-pay-title", &[("amount", &show_money(d.fee_vnd))]);
-            view.text = lang.t(&format!("next-pay-{}", v.procedure.fee.timing.as_str()));
-            view.pay = v.actions.contains(&Action::Pay);
+            let at_desk = if pays_online { "" } else { "counter-" };
+            view.text = lang.t(&format!("next-pay-{at_desk}{}", v.procedure.fee.timing.as_str()));
+            view.pay = pays_online && v.actions.contains(&Action::Pay);
         }
         ApplicantStep::Supplement => {
             view.title = lang.t("next-supplement-title");
