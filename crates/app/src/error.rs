@@ -37,6 +37,21 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind.
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::Unauthenticated,
+        ErrorKind::Forbidden,
+        ErrorKind::NotFound,
+        ErrorKind::Validation,
+        ErrorKind::Conflict,
+        ErrorKind::PayloadTooLarge,
+        ErrorKind::RateLimited,
+        ErrorKind::BadRequest,
+        ErrorKind::MethodNotAllowed,
+        ErrorKind::Internal,
+        ErrorKind::Unavailable,
+    ];
+
     /// The machine code.
     pub fn code(self) -> &'static str {
         match self {

@@ -27,22 +27,7 @@ pub fn status(kind: ErrorKind) -> StatusCode {
 
 /// The error kind answered with this status, if one is.
 pub fn kind_of(status: StatusCode) -> Option<ErrorKind> {
-    use ErrorKind::*;
-    [
-        Unauthenticated,
-        Forbidden,
-        NotFound,
-        Validation,
-        Conflict,
-        PayloadTooLarge,
-        RateLimited,
-        BadRequest,
-        MethodNotAllowed,
-        Internal,
-        Unavailable,
-    ]
-    .into_iter()
-    .find(|&kind| self::status(kind) == status)
+    ErrorKind::ALL.into_iter().find(|&kind| self::status(kind) == status)
 }
 
 /// An application error on its way to becoming a response.
