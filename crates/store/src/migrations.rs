@@ -110,6 +110,12 @@ const MIGRATIONS: &[Migration] = &[
     ),
     shared(28, "login failures", include_str!("../migrations/0028_login_failures.sql")),
     shared(29, "folded names", include_str!("../migrations/0029_folded_names.sql")),
+    per_engine(
+        30,
+        "national link",
+        include_str!("../migrations/0030_national_link.sqlite.sql"),
+        include_str!("../migrations/0030_national_link.postgres.sql"),
+    ),
 ];
 
 impl Database {

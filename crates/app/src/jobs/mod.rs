@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod mail;
+pub mod national_sync;
 pub mod notify;
 pub mod sms;
 pub mod worker;

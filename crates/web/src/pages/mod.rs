@@ -77,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/giay-tiep-nhan", get(printable::receipt))
         .route("/ho-so/{code}/phieu-kiem-soat", get(printable::control_slip))
         .route("/quan-tri/nhat-ky", get(admin::audit))
+        .route("/quan-tri/lien-thong", get(admin::outbox).post(admin::send_again))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/quy-trinh", get(workflow::list))
         .route("/quan-tri/quy-trinh/{code}", get(workflow::edit).post(workflow::save))
