@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use common::{pdf, TestApp};
+use common::{browser, csrf_of, page, pdf, sign_in, TestApp};
 use motcua_app::jobs::national_sync::{self, SenderConfig};
 use motcua_app::national::add_token;
 use motcua_app::Config;
@@ -26,6 +26,7 @@ on_both_engines!(
     bad_portal_dossiers_are_refused_naming_the_field_and_store_nothing,
     messages_claimed_by_a_crashed_sender_are_sent_again_in_order,
     only_system_tokens_open_the_integration_routes,
+    administrators_see_why_a_message_failed_and_send_it_again,
 );
 
 const PORTAL_TOKEN: &str = "portal-secret-of-the-province";
@@ -273,4 +274,59 @@ async fn only_system_tokens_open_the_integration_routes(engine: TestEngine) {
     assert_eq!(app.get("/api/v1/integration/outbox", Some(&token)).await.0, 404);
     let (again, files) = portal_submission(&app, "G22.99-TOKEN-2", "001099000125").await;
     assert_eq!(send_dossier(&app.base, &token, &again, files).await.unwrap().0, 401);
+}
+
+/// The portal refuses: the administrators' page lists the message as failed with the portal's
+/// answer; once the portal is back, "send again" sends it at once rather than after its
+/// backoff. Other people do not find the page.
+async fn administrators_see_why_a_message_failed_and_send_it_again(engine: TestEngine) {
+    let (app, sim, token) = app_and_portal(engine).await;
+    sim.refuse_next(4);
+    let sender = sender(&app, &sim, Duration::from_secs(10));
+    let (dossier, files) = portal_submission(&app, "G22.99-AGAIN-1", "001099000126").await;
+    let (s, d) = send_dossier(&app.base, &token, &dossier, files).await.unwrap();
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_string();
+    // Four refusals take 1 + 2 + 4 s of backoff; the fifth send would wait 8 s more.
+    for _ in 0..400 {
+        if sim.posts() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(sim.posts(), 4);
+    let b = browser();
+    sign_in(&app, &b, "quantri").await;
+    let (s, html) = page(&app, &b, "/quan-tri/lien-thong?status=failed").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&code) && html.contains("503"), "{html}");
+    assert!(html.contains("Gửi lỗi, sẽ gửi lại"), "{html}");
+    let id = {
+        let marker = "name=\"id\" value=\"";
+        let at = html.find(marker).expect("a send-again form") + marker.len();
+        html[at..at + html[at..].find('"').unwrap()].to_string()
+    };
+    let res = b
+        .post(app.url("/quan-tri/lien-thong"))
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("id", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(sim.wait_until(Duration::from_secs(3), |t| t.len() == 1).await, "sent at once, not after 8 s");
+    assert_eq!(sim.statuses_of(&code), [1]);
+    let (_, html) = page(&app, &b, "/quan-tri/lien-thong?status=sent").await;
+    assert!(html.contains(&code) && html.contains("Cổng đã nhận"), "{html}");
+    // A message already sent cannot be sent again; other people do not find the page.
+    let res = b
+        .post(app.url("/quan-tri/lien-thong"))
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("id", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let officer = browser();
+    sign_in(&app, &officer, "tiepnhan").await;
+    assert_eq!(page(&app, &officer, "/quan-tri/lien-thong").await.0, 404);
+    sender.stop().await;
 }
