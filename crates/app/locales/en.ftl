@@ -779,3 +779,4 @@ national-status-8 = Processing stopped
 national-status-9 = Processed
 national-status-10 = Result returned
 dossier-origin-portal = Submitted on the National Public Service Portal, its code there: { $code }
+field-not-url = The address must start with http:// or https://.

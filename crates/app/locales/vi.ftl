@@ -779,3 +779,4 @@ national-status-8 = Dừng xử lý
 national-status-9 = Đã xử lý xong
 national-status-10 = Đã trả kết quả
 dossier-origin-portal = Nộp qua Cổng Dịch vụ công quốc gia, mã hồ sơ trên Cổng: { $code }
+field-not-url = Địa chỉ phải bắt đầu bằng http:// hoặc https://.

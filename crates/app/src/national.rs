@@ -450,3 +450,32 @@ pub async fn result_file(
     let bytes = state.blobs.get(&a.storage_key).await?;
     Ok((a, bytes))
 }
+
+/// Subscribes a system to events: the secret that signs its deliveries, shown once, and the
+/// subscription's id.
+pub async fn add_webhook(
+    db: &motcua_store::Database,
+    name: &str,
+    url: &str,
+    events: &[&str],
+) -> AppResult<(String, i64)> {
+    let mut errors = BTreeMap::new();
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        errors.insert("name".to_string(), "field-required".to_string());
+    }
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+        _ => {
+            errors.insert("url".to_string(), "field-not-url".to_string());
+        }
+    }
+    if events.is_empty() || events.iter().any(|e| !motcua_store::webhooks::EVENTS.contains(e)) {
+        errors.insert("events".to_string(), "field-not-option".to_string());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
+    }
+    let secret = random_token();
+    let id = motcua_store::webhooks::subscribe(db, name.trim(), url, &secret, events, Utc::now()).await?;
+    Ok((secret, id))
+}

@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use motcua_app::jobs::mail::Mailer;
-use motcua_app::jobs::national_sync::{self, SenderConfig, StatusReceiver};
+use motcua_app::jobs::national_sync::StatusReceiver;
+use motcua_app::jobs::outbound::{self, Receivers, SenderConfig};
 use motcua_app::jobs::sms::{LogSms, SmsProvider};
 use motcua_app::jobs::worker::{self, WorkerConfig};
 use motcua_app::{AppState, Config};
@@ -141,6 +142,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Webhooks: other systems subscribing to dossier and payment events.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
     },
     /// Add synthetic dossiers to a demo database, for benchmarks (see bench/README.md).
     Seed {
@@ -313,6 +319,29 @@ enum CaCommand {
         agency: String,
         /// The PKCS#12 file.
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Subscribe a system: prints the secret that signs its deliveries (HMAC-SHA256).
+    Add {
+        /// The system's name.
+        #[arg(long)]
+        name: String,
+        /// Where deliveries are POSTed (http:// or https://).
+        #[arg(long)]
+        url: String,
+        /// Events, comma separated: dossier.status_changed, payment.settled.
+        #[arg(long, value_delimiter = ',', default_value = "dossier.status_changed,payment.settled")]
+        events: Vec<String>,
+    },
+    /// List the subscriptions and their undelivered messages.
+    List,
+    /// End a subscription by id.
+    Revoke {
+        /// The subscription's id.
+        id: i64,
     },
 }
 
@@ -911,10 +940,14 @@ async fn run(cli: Cli) -> Result<()> {
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_app::jobs::alerts::start(state.clone());
             let refusal_summaries = tokio::spawn(motcua_app::payments::summarise_refusals_each_minute(state.clone()));
-            let national_sender = national_portal.map(|(_, receiver)| {
-                let config = SenderConfig { public_url: public_url.clone(), ..SenderConfig::default() };
-                national_sync::start(state.db.clone(), receiver, config)
-            });
+            let webhooks = motcua_web::webhook_client::WebhookClient::new(Duration::from_secs(20))
+                .map_err(|e| anyhow::anyhow!("cannot make the webhook client: {e}"))?;
+            let receivers = Receivers {
+                national: national_portal.map(|(_, receiver)| receiver),
+                webhooks: Some(std::sync::Arc::new(webhooks)),
+            };
+            let config = SenderConfig { public_url: public_url.clone(), ..SenderConfig::default() };
+            let outbound = outbound::start(state.db.clone(), receivers, config);
             tracing::info!("motcua listening on http://{local}");
             eprintln!("{banner}\n    motcua is ready: open {public_url} in a browser (Ctrl+C stops it)\n");
             let stop = stop_signal()?;
@@ -946,15 +979,48 @@ async fn run(cli: Cli) -> Result<()> {
             if tokio::time::timeout(Duration::from_secs(40), worker.stop()).await.is_err() {
                 tracing::warn!("the job worker did not stop in time; its job will run again after its lease");
             }
-            if let Some(sender) = national_sender {
-                if tokio::time::timeout(Duration::from_secs(30), sender.stop()).await.is_err() {
-                    tracing::warn!("status messages in flight to the national portal are sent again after their lease");
-                }
+            if tokio::time::timeout(Duration::from_secs(30), outbound.stop()).await.is_err() {
+                tracing::warn!("messages in flight to other systems are sent again after their lease");
             }
             // Officers' reads are written in batches: the last one is written before leaving.
             state.reads.flush().await;
             state.db.close().await;
             tracing::info!("motcua stopped");
+        }
+        Command::Webhook { command } => {
+            let db = open(&cli).await?;
+            match command {
+                WebhookCommand::Add { name, url, events } => {
+                    let events: Vec<&str> = events.iter().map(|e| e.trim()).filter(|e| !e.is_empty()).collect();
+                    let (secret, id) = motcua_app::national::add_webhook(&db, name, url, &events)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("cannot subscribe: {e:?}"))?;
+                    eprintln!("subscription {id} for {name} at {url}; its signing secret (keep it secret):");
+                    println!("{secret}");
+                }
+                WebhookCommand::List => {
+                    let unsent = motcua_store::webhooks::deliveries(&db, true, 1000).await?;
+                    for s in motcua_store::webhooks::subscriptions(&db).await? {
+                        let waiting = unsent.iter().filter(|d| d.subscription_id == s.id).count();
+                        println!(
+                            "{}\t{}\t{}\t{}\t{} undelivered\t{}",
+                            s.id,
+                            s.name,
+                            s.url,
+                            s.events.join(","),
+                            waiting,
+                            if s.revoked_at.is_some() { "revoked" } else { "active" }
+                        );
+                    }
+                }
+                WebhookCommand::Revoke { id } => {
+                    motcua_store::webhooks::unsubscribe(&db, *id, chrono::Utc::now())
+                        .await
+                        .with_context(|| format!("no active subscription {id}"))?;
+                    eprintln!("subscription {id} ended");
+                }
+            }
+            db.close().await;
         }
         Command::Token { command } => {
             let db = open(&cli).await?;

@@ -571,6 +571,7 @@ pub async fn submit(
         finished_at: None,
         at: now,
     };
+    crate::webhooks::record(&mut tx, &reported).await?;
     crate::national_outbox::record(&mut tx, reported).await?;
     tx.commit().await?;
     by_id(db, id).await
@@ -931,6 +932,7 @@ pub(crate) async fn apply_in(
         finished_at: change.finished_at.or(current.finished_at),
         at: now,
     };
+    crate::webhooks::record(tx, &reported).await?;
     crate::national_outbox::record(tx, reported).await
 }
 

@@ -27,6 +27,7 @@ pub mod synthetic;
 pub mod system_tokens;
 pub mod types;
 pub mod users;
+pub mod webhooks;
 
 pub use blobs::Blobs;
 pub use db::{Database, Engine, PoolStats, Reader, WriteTx};

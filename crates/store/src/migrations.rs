@@ -116,6 +116,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0030_national_link.sqlite.sql"),
         include_str!("../migrations/0030_national_link.postgres.sql"),
     ),
+    shared(31, "webhooks", include_str!("../migrations/0031_webhooks.sql")),
 ];
 
 impl Database {

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use motcua_app::jobs::national_sync::{self, SenderConfig};
+use motcua_app::jobs::national_sync::StatusReceiver;
+use motcua_app::jobs::outbound::{self, Receivers, SenderConfig};
 use motcua_app::national::add_token;
 use motcua_app::Config;
 use motcua_store::national_outbox::NationalSync;
@@ -186,11 +187,15 @@ async fn main() -> Result<()> {
     let http = reqwest::Client::new();
     let proc: Value = http.get(format!("{base}/api/v1/procedures/2.001680")).send().await?.json().await?;
     let answers = Value::Object(motcua_testkit::answers(&proc));
-    let portal = Arc::new(NationalPortal::new(&sim.url(), None, Duration::from_secs(10))?);
+    let portal: Arc<dyn StatusReceiver> = Arc::new(NationalPortal::new(&sim.url(), None, Duration::from_secs(10))?);
     let sender_config = SenderConfig { public_url: base.clone(), ..SenderConfig::default() };
 
     // 1. Inbound while the sender posts each new dossier's status 1.
-    let sender = national_sync::start(t.db.clone(), portal.clone(), sender_config.clone());
+    let sender = outbound::start(
+        t.db.clone(),
+        Receivers { national: Some(portal.clone()), webhooks: None },
+        sender_config.clone(),
+    );
     let started = Instant::now();
     send_many(&base, &token, &proc, &answers, 0..o.dossiers, &o).await?;
     let inbound = started.elapsed();
@@ -218,7 +223,7 @@ async fn main() -> Result<()> {
     // 2. A backlog, then the sender alone.
     send_many(&base, &token, &proc, &answers, o.dossiers..o.dossiers + o.backlog, &o).await?;
     let started = Instant::now();
-    let sender = national_sync::start(t.db.clone(), portal, sender_config);
+    let sender = outbound::start(t.db.clone(), Receivers { national: Some(portal), webhooks: None }, sender_config);
     let total = o.dossiers + o.backlog;
     if !sim.wait_until(Duration::from_secs(600), |taken| taken.len() >= total).await {
         return Err(format!("only {} of {total} messages taken", sim.taken().len()).into());

@@ -20,6 +20,7 @@ pub mod sms_gateway;
 pub mod tsa_client;
 mod uploads;
 mod verify_uploads;
+pub mod webhook_client;
 
 /// The parsers of untrusted input that the fuzz targets (`fuzz/` at the repository root) drive
 /// directly. Only with the `fuzzing` feature: to everyone else these stay private to the crate.

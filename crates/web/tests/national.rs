@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::{browser, csrf_of, page, pdf, sign_in, TestApp};
-use motcua_app::jobs::national_sync::{self, SenderConfig};
+use motcua_app::jobs::outbound::{self, Receivers, SenderConfig};
 use motcua_app::national::add_token;
 use motcua_app::Config;
 use motcua_store::national_outbox::NationalSync;
@@ -27,6 +27,7 @@ on_both_engines!(
     messages_claimed_by_a_crashed_sender_are_sent_again_in_order,
     only_system_tokens_open_the_integration_routes,
     administrators_see_why_a_message_failed_and_send_it_again,
+    webhooks_are_signed_retried_and_delivered_in_full,
 );
 
 const PORTAL_TOKEN: &str = "portal-secret-of-the-province";
@@ -39,10 +40,10 @@ async fn app_and_portal(engine: TestEngine) -> (TestApp, NationalPortalSim, Stri
     (app, sim, token)
 }
 
-fn sender(app: &TestApp, sim: &NationalPortalSim, lease: Duration) -> national_sync::Sender {
+fn sender(app: &TestApp, sim: &NationalPortalSim, lease: Duration) -> outbound::Sender {
     let portal = NationalPortal::new(&sim.url(), Some(PORTAL_TOKEN.into()), lease.mul_f64(0.5)).unwrap();
     let config = SenderConfig { public_url: app.base.clone(), lease, parallel: 4, ..SenderConfig::default() };
-    national_sync::start(app.state.db.clone(), Arc::new(portal), config)
+    outbound::start(app.state.db.clone(), Receivers { national: Some(Arc::new(portal)), webhooks: None }, config)
 }
 
 /// The department's procedure as the portal sends it: the answers and one scanned file per
@@ -328,5 +329,94 @@ async fn administrators_see_why_a_message_failed_and_send_it_again(engine: TestE
     let officer = browser();
     sign_in(&app, &officer, "tiepnhan").await;
     assert_eq!(page(&app, &officer, "/quan-tri/lien-thong").await.0, 404);
+    sender.stop().await;
+}
+
+/// HMAC-SHA256 written out from its definition (RFC 2104), so that the receiver checks the
+/// signature without the code that made it.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).chain(message.iter().copied()).collect();
+    let outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).chain(Sha256::digest(&inner)).collect();
+    Sha256::digest(&outer).to_vec()
+}
+
+/// A subscriber (the provincial data-exchange platform) gets a signed delivery for each change
+/// of a dossier, after refusing the first one; a delivery whose signature it recomputes with
+/// the secret it was given, and whose timestamp is fresh.
+async fn webhooks_are_signed_retried_and_delivered_in_full(engine: TestEngine) {
+    use axum::http::HeaderMap;
+    type Seen = Arc<std::sync::Mutex<Vec<(HeaderMap, String)>>>;
+    let app = TestApp::spawn(engine).await;
+    let seen: Seen = Default::default();
+    let refused = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let receiver = {
+        let (seen, refused) = (seen.clone(), refused.clone());
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let (seen, refused) = (seen.clone(), refused.clone());
+                async move {
+                    if !refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                        return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    seen.lock().unwrap().push((headers, body));
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let (secret, _) =
+        motcua_app::national::add_webhook(&app.state.db, "LGSP Lào Cai", &hook, &["dossier.status_changed"])
+            .await
+            .unwrap();
+    assert!(motcua_app::national::add_webhook(&app.state.db, "x", "ftp://x", &["dossier.status_changed"])
+        .await
+        .is_err());
+    let client = motcua_web::webhook_client::WebhookClient::new(Duration::from_secs(5)).unwrap();
+    let config = SenderConfig { lease: Duration::from_secs(10), ..SenderConfig::default() };
+    let sender =
+        outbound::start(app.state.db.clone(), Receivers { national: None, webhooks: Some(Arc::new(client)) }, config);
+    let code = common::received(&app).await;
+    for _ in 0..200 {
+        if seen.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let mut statuses = Vec::new();
+    for (headers, body) in &seen {
+        let signature = headers["x-motcua-signature"].to_str().unwrap();
+        let (t, v1) = signature.strip_prefix("t=").unwrap().split_once(",v1=").unwrap();
+        let expected = hex::encode(hmac_sha256(secret.as_bytes(), format!("{t}.{body}").as_bytes()));
+        assert_eq!(v1, expected, "the signature checks with the secret");
+        assert!((Utc::now().timestamp() - t.parse::<i64>().unwrap()).abs() < 30, "a fresh timestamp");
+        assert_eq!(headers["x-motcua-event"], "dossier.status_changed");
+        let event: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(event["data"]["code"], code.as_str());
+        assert_eq!(headers["x-motcua-delivery"].to_str().unwrap(), event["id"].as_str().unwrap());
+        statuses.push(event["data"]["status"].as_str().unwrap().to_string());
+    }
+    assert!(statuses.contains(&"submitted".to_string()) && statuses.contains(&"received".to_string()), "{statuses:?}");
+    // The administrators see the deliveries, the refused one with its two attempts.
+    let admin = app.login("quantri").await;
+    let (s, list) = app.get("/api/v1/webhooks/deliveries", Some(&admin)).await;
+    assert_eq!(s, 200, "{list}");
+    let attempts: Vec<i64> = list.as_array().unwrap().iter().map(|d| d["attempts"].as_i64().unwrap()).collect();
+    assert_eq!(attempts.iter().sum::<i64>(), 3, "{list}");
+    assert!(list.as_array().unwrap().iter().all(|d| d["sent_at"].is_string()), "{list}");
+    let citizen = app.login("congdan").await;
+    assert_eq!(app.get("/api/v1/webhooks/deliveries", Some(&citizen)).await.0, 404);
     sender.stop().await;
 }

@@ -1,22 +1,18 @@
-//! The sender of status messages to the National Public Service Portal: tasks that claim the
-//! head of each dossier's line in the outbox ([`motcua_store::national_outbox`]) and post it
-//! to the portal, as shared/API.md "National portal link" describes the message.
+//! Status messages to the National Public Service Portal: the head of each dossier's line in the
+//! outbox ([`motcua_store::national_outbox`]) posted to the portal, as shared/API.md "National
+//! portal link" describes the message. The [`super::outbound`] senders call [`send_one`]; the
+//! HTTP client is the web crate's `national_portal`.
 //!
-//! The HTTP client is the web crate's `national_portal`; here is what to send and when. A
-//! message is done only when the portal answers 2xx; anything else is retried with backoff,
+//! A message is done only when the portal answers 2xx; anything else is retried with backoff,
 //! for ever, because a status the portal never hears of distorts the national indicators.
-
-use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::future::BoxFuture;
 use motcua_store::national_outbox::{self, OutboxMessage};
 use motcua_store::Database;
 use serde_json::{json, Value};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
+use super::outbound::SenderConfig;
 use crate::i18n::Lang;
 
 /// Where the messages go. One call is one message; any error means "send it again later".
@@ -62,66 +58,6 @@ pub fn message_json(m: &OutboxMessage, public_url: &str) -> Value {
     })
 }
 
-/// How the sender runs.
-#[derive(Clone, Debug)]
-pub struct SenderConfig {
-    /// Messages in flight at once (to different dossiers; one dossier's go one by one).
-    pub parallel: usize,
-    /// How long a claimed message is held: longer than the receiver's timeout.
-    pub lease: Duration,
-    /// How long to sleep when nothing is due; messages committed in this process wake a
-    /// sender at once.
-    pub idle_poll: Duration,
-    /// The server's public address, for the result files' addresses.
-    pub public_url: String,
-}
-
-impl Default for SenderConfig {
-    fn default() -> Self {
-        SenderConfig {
-            parallel: 8,
-            lease: Duration::from_secs(60),
-            idle_poll: Duration::from_secs(1),
-            public_url: String::new(),
-        }
-    }
-}
-
-/// A running sender. Dropping it stops it after the messages in flight.
-#[must_use = "dropping the sender stops it"]
-pub struct Sender {
-    stop: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Sender {
-    /// Stops at once, messages in flight included, as a crash would: what they had claimed is
-    /// sent again by a sender once its lease ends.
-    pub fn kill(self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
-
-    /// Stops claiming and waits for the messages in flight.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        for t in self.tasks {
-            let _ = t.await;
-        }
-    }
-}
-
-/// Starts the sender's tasks on the current runtime.
-pub fn start(db: Database, receiver: Arc<dyn StatusReceiver>, config: SenderConfig) -> Sender {
-    let (stop, stopped) = watch::channel(false);
-    let tasks = (0..config.parallel.max(1))
-        .map(|_| tokio::spawn(run(db.clone(), receiver.clone(), config.clone(), stopped.clone())))
-        .collect();
-    tracing::info!(parallel = config.parallel, "national portal sender started");
-    Sender { stop, tasks }
-}
-
 /// Claims one due message and sends it, recording the outcome: its MessageId, or `None` when
 /// nothing is due.
 pub async fn send_one(
@@ -151,27 +87,4 @@ pub async fn send_one(
         }
     }
     Ok(Some(m.message_id))
-}
-
-async fn run(
-    db: Database,
-    receiver: Arc<dyn StatusReceiver>,
-    config: SenderConfig,
-    mut stopped: watch::Receiver<bool>,
-) {
-    loop {
-        if *stopped.borrow() {
-            break;
-        }
-        match send_one(&db, receiver.as_ref(), &config).await {
-            Ok(Some(_)) => continue,
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "could not send from the national portal's outbox"),
-        }
-        tokio::select! {
-            _ = db.outbox_filled().notified() => {}
-            _ = tokio::time::sleep(config.idle_poll) => {}
-            changed = stopped.changed() => if changed.is_err() { break },
-        }
-    }
 }

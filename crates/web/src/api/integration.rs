@@ -214,3 +214,64 @@ pub async fn result_file(
     let (a, bytes) = national::result_file(&state, &code, &id).await?;
     Ok(file_response(&a.content_type, &a.file_name, bytes))
 }
+
+/// A webhook delivery and where it stands.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookDeliveryDto {
+    /// The subscription.
+    pub subscription_id: i64,
+    /// The event's id (the dossier code and revision), the same on every send.
+    pub event_id: String,
+    /// `dossier.status_changed` or `payment.settled`.
+    pub event_type: String,
+    /// The body as sent.
+    #[schema(value_type = Object)]
+    pub body: serde_json::Value,
+    /// Sends so far.
+    pub attempts: i64,
+    /// Why the latest send failed.
+    pub last_error: Option<String>,
+    /// When the receiver took it.
+    pub sent_at: Option<String>,
+    /// The next send, while not taken.
+    pub next_attempt_at: Option<String>,
+}
+
+/// Delivery filter.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesQuery {
+    /// Only the deliveries not yet taken by their receiver.
+    pub unsent: Option<bool>,
+}
+
+/// The latest webhook deliveries, newest first (administrators).
+#[utoipa::path(get, path = "/api/v1/webhooks/deliveries", tag = "integration", params(DeliveriesQuery),
+    responses((status = 200, body = Vec<WebhookDeliveryDto>), errors::BadRequest, errors::NotFound),
+    security(("bearer" = [])))]
+pub async fn webhook_deliveries(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    ApiQuery(q): ApiQuery<DeliveriesQuery>,
+) -> HttpResult<Json<Vec<WebhookDeliveryDto>>> {
+    if !user.user().is_some_and(|u| u.has(motcua_domain::dossier::Role::Admin)) {
+        return Err(AppError::not_found().into());
+    }
+    let list = motcua_store::webhooks::deliveries(&state.db, q.unsent.unwrap_or(false), 200)
+        .await
+        .map_err(motcua_app::error::AppError::from)?;
+    Ok(Json(
+        list.into_iter()
+            .map(|d| WebhookDeliveryDto {
+                subscription_id: d.subscription_id,
+                event_id: d.event_id,
+                event_type: d.event_type,
+                body: serde_json::from_str(&d.body).unwrap_or_default(),
+                attempts: d.attempts,
+                last_error: d.last_error,
+                next_attempt_at: d.sent_at.is_none().then(|| time(d.next_attempt_at)),
+                sent_at: d.sent_at.map(time),
+            })
+            .collect(),
+    ))
+}

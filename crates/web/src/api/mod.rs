@@ -78,6 +78,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(integration::intake))
         .routes(routes!(integration::outbox))
         .routes(routes!(integration::result_file))
+        .routes(routes!(integration::webhook_deliveries))
         .split_for_parts()
 }
 
