@@ -14,6 +14,9 @@ CREATE TRIGGER dossiers_channel_values_update BEFORE UPDATE OF channel ON dossie
 -- code gives the same dossier (NULLs, the province's own dossiers, are all distinct).
 ALTER TABLE dossiers ADD COLUMN external_code TEXT;
 CREATE UNIQUE INDEX dossiers_external_code ON dossiers (external_code);
+-- Dossiers made for a person without an account (from the portal, at the desk), found by
+-- identity number when that person's account is proven to hold it.
+CREATE INDEX dossiers_unclaimed_id_number ON dossiers (applicant_id_number) WHERE applicant_user_id IS NULL;
 
 -- Bearer tokens of other systems (the national portal, the provincial data-exchange platform):
 -- only the SHA-256 of a token is kept; it is shown once when made. A revoked token stays for

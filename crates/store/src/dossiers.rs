@@ -607,6 +607,23 @@ pub async fn by_external_code(db: &Database, external_code: &str) -> Result<Doss
     dossier_from(&row)
 }
 
+/// Puts the dossiers made for a person without an account (handed over by the national portal,
+/// or taken at the desk) into the citizen account now bound to their identity number, once that
+/// number is proven (a sign-in through the national identity provider). How many moved.
+pub async fn claim_for_citizen(db: &Database, user_id: i64, id_number: &str) -> Result<u64> {
+    let mut tx = db.write_tx().await?;
+    let moved = sqlx::query(
+        "UPDATE dossiers SET applicant_user_id = $1 WHERE applicant_id_number = $2 AND applicant_user_id IS NULL",
+    )
+    .bind(user_id)
+    .bind(id_number)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(moved)
+}
+
 const ATTACHMENT_COLUMNS: &str =
     "id, dossier_id, doc_key, purpose, file_name, content_type, size, sha256, storage_key, \
     digitized, reused, from_citizen_store, created_at";

@@ -13,7 +13,7 @@ use common::{browser, csrf_of, page, pdf, sign_in, TestApp};
 use motcua_app::jobs::outbound::{self, Receivers, SenderConfig};
 use motcua_app::national::add_token;
 use motcua_app::Config;
-use motcua_store::national_outbox::NationalSync;
+use motcua_store::national_outbox::{NationalSync, OutboxState};
 use motcua_store::system_tokens::Scope;
 use motcua_testkit::national_portal::{portal_dossier, send_dossier, NationalPortalSim, PortalFile};
 use motcua_testkit::{answers, on_both_engines, TestEngine};
@@ -63,6 +63,20 @@ async fn portal_submission(app: &TestApp, code: &str, id_number: &str) -> (Value
     let files =
         keys.iter().map(|k| PortalFile { key: k.clone(), file_name: format!("{k}.pdf"), bytes: pdf(k) }).collect();
     (dossier, files)
+}
+
+/// Waits until the outbox records `n` messages as sent: the sender records the portal's answer
+/// just after the portal took the message.
+async fn sent(app: &TestApp, n: i64) {
+    for _ in 0..200 {
+        let (_, total) =
+            motcua_store::national_outbox::list(&app.state.db, Some(OutboxState::Sent), 1, 1).await.unwrap();
+        if total >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{n} messages not recorded as sent");
 }
 
 async fn act(app: &TestApp, user: &str, code: &str, action: &str) -> DateTime<Utc> {
@@ -142,6 +156,7 @@ async fn a_portal_dossier_is_processed_and_the_portal_hears_every_status_once_in
     assert!(bytes.starts_with(b"%PDF"));
     assert_eq!(app.get_bytes(path, None).await.0, 401);
     // What was sent, as the portal and the administrator see it; no one else.
+    sent(&app, 5).await;
     let (s, out) = app.get("/api/v1/integration/outbox?status=sent", Some(&token)).await;
     assert_eq!(s, 200, "{out}");
     assert_eq!(out["total"], 5);
@@ -316,6 +331,7 @@ async fn administrators_see_why_a_message_failed_and_send_it_again(engine: TestE
     assert_eq!(res.status().as_u16(), 303);
     assert!(sim.wait_until(Duration::from_secs(3), |t| t.len() == 1).await, "sent at once, not after 8 s");
     assert_eq!(sim.statuses_of(&code), [1]);
+    sent(&app, 1).await;
     let (_, html) = page(&app, &b, "/quan-tri/lien-thong?status=sent").await;
     assert!(html.contains(&code) && html.contains("Cổng đã nhận"), "{html}");
     // A message already sent cannot be sent again; other people do not find the page.
