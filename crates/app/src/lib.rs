@@ -17,6 +17,7 @@ pub mod error;
 pub mod forms;
 pub mod gateway;
 pub mod i18n;
+pub mod identity;
 pub mod issued;
 pub mod jobs;
 pub mod keys;
@@ -30,6 +31,7 @@ pub mod questions;
 pub mod refusals;
 pub mod sealing;
 pub mod state;
+pub mod two_factor;
 pub mod uploads;
 
 pub use state::{AppState, Config};
