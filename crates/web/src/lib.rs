@@ -12,6 +12,7 @@ mod cookies;
 mod error;
 mod lang;
 mod metrics;
+mod oidc;
 pub mod pages;
 mod redirect;
 mod requests;
@@ -99,6 +100,7 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(move |req: Request, next: Next| private_answers(req, next, session_cookie)))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(Extension(verify_gate))
+        .layer(Extension(Arc::new(oidc::OidcClients::default())))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors));
     router.fallback(|| async { HttpError::from(AppError::not_found()) }).layer(every_request).with_state(state)
 }
