@@ -27,6 +27,7 @@ pub mod payments;
 pub mod pki;
 pub mod present;
 pub mod procedures;
+pub mod providers;
 pub mod questions;
 pub mod refusals;
 pub mod sealing;

@@ -70,7 +70,7 @@ pub struct Config {
     pub verify_uploads: VerifyUploads,
     /// The OpenID Connect providers one may sign in through (`--oidc`), each a button on the
     /// sign-in page: VNeID for citizens, the province's provider for officers.
-    pub identity_providers: Vec<crate::identity::IdentityProvider>,
+    pub identity_providers: Vec<crate::providers::IdentityProvider>,
 }
 
 /// Bounds on the files anyone may upload, without signing in, to have them verified
