@@ -311,7 +311,12 @@ async fn phone_screen(engine: TestEngine) {
     }
     b.sign_out().await;
     b.sign_in("tiepnhan", "/can-bo").await;
-    for path in ["/can-bo".to_string(), "/can-bo?scope=agency".into(), format!("/ho-so/{dossier}")] {
+    for path in [
+        "/can-bo".to_string(),
+        "/can-bo?scope=agency".into(),
+        format!("/ho-so/{dossier}"),
+        "/tai-khoan/xac-thuc-hai-lop".into(),
+    ] {
         wide.extend(b.overflow(&path).await);
     }
     assert!(wide.is_empty(), "pages scroll sideways on a phone:\n{}", wide.join("\n"));
