@@ -55,6 +55,21 @@ if [ ! -d "$vnpay_dir/node_modules/vnpay" ]; then
 fi
 export MOTCUA_VNPAY_NODE_MODULES="$vnpay_dir/node_modules"
 
+# A real OpenID Connect provider for the tests of signing in through VNeID-like providers:
+# scripts/oidc-provider/server.js on `oidc-provider` (npm), installed from its lock file into a
+# folder kept between runs, named by the pinned version and the lock file's hash.
+oidc_version="$(sed -n 's/.*"oidc-provider": "\([^"]*\)".*/\1/p' scripts/oidc-provider/package.json)"
+oidc_lock="$(sha256sum scripts/oidc-provider/package-lock.json | cut -c1-12)"
+oidc_dir="${MOTCUA_OIDC_PROVIDER_DIR:-$HOME/.cache/motcua/oidc-provider-$oidc_version-$oidc_lock}"
+if [ ! -d "$oidc_dir/node_modules/oidc-provider" ]; then
+  echo "installing oidc-provider $oidc_version into $oidc_dir from npm"
+  mkdir -p "$oidc_dir"
+  cp scripts/oidc-provider/package.json scripts/oidc-provider/package-lock.json scripts/oidc-provider/server.js "$oidc_dir/"
+  npm ci --prefix "$oidc_dir" --no-audit --no-fund --ignore-scripts --silent
+fi
+cp scripts/oidc-provider/server.js "$oidc_dir/"
+export MOTCUA_OIDC_PROVIDER_DIR="$oidc_dir"
+
 # PostgreSQL at 127.0.0.1:5432 must be up: start the local cluster if it is not.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then

@@ -13,6 +13,11 @@ use motcua_store::StoreError;
 pub enum ErrorKind {
     /// 401: sign in first.
     Unauthenticated,
+    /// 401: the password was right, and the account's second factor is asked for too (the
+    /// 6-digit code of its authenticator app, `otp`).
+    OtpRequired,
+    /// 401: the second factor's code was wrong, or already used.
+    OtpInvalid,
     /// 403: signed in, but not allowed (used only where hiding existence is pointless).
     Forbidden,
     /// 404: does not exist, or the caller may not see it.
@@ -38,8 +43,10 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::Unauthenticated,
+        ErrorKind::OtpRequired,
+        ErrorKind::OtpInvalid,
         ErrorKind::Forbidden,
         ErrorKind::NotFound,
         ErrorKind::Validation,
@@ -56,6 +63,8 @@ impl ErrorKind {
     pub fn code(self) -> &'static str {
         match self {
             ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::OtpRequired => "otp_required",
+            ErrorKind::OtpInvalid => "otp_invalid",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::NotFound => "not_found",
             ErrorKind::Validation => "validation_failed",
@@ -73,6 +82,8 @@ impl ErrorKind {
     pub fn message_key(self) -> &'static str {
         match self {
             ErrorKind::Unauthenticated => "error-unauthenticated",
+            ErrorKind::OtpRequired => "error-otp-required",
+            ErrorKind::OtpInvalid => "error-otp-invalid",
             ErrorKind::Forbidden => "error-forbidden",
             ErrorKind::NotFound => "error-not-found",
             ErrorKind::Validation => "error-validation",

@@ -198,6 +198,9 @@ pub fn check_portal_dossier(
                     phone: p.as_str().to_string(),
                     email: email.map(|e| e.as_str().to_string()),
                     address,
+                    // The portal signed the owner in with VNeID (TaiKhoanDuocXacThucVoiVNeID).
+                    verified_by: (owner.get("TaiKhoanDuocXacThucVoiVNeID") == Some(&Value::Bool(true)))
+                        .then(|| "vneid".to_string()),
                 }),
                 _ => None,
             }

@@ -68,6 +68,9 @@ pub struct Config {
     /// How much memory anonymous uploads to the public verification may take (see
     /// [`VerifyUploads`]).
     pub verify_uploads: VerifyUploads,
+    /// The OpenID Connect providers one may sign in through (`--oidc`), each a button on the
+    /// sign-in page: VNeID for citizens, the province's provider for officers.
+    pub identity_providers: Vec<crate::providers::IdentityProvider>,
 }
 
 /// Bounds on the files anyone may upload, without signing in, to have them verified
@@ -158,6 +161,7 @@ impl Default for Config {
             timestamp_authority: None,
             audit_checkpoint_file: None,
             verify_uploads: VerifyUploads::default(),
+            identity_providers: Vec::new(),
         }
     }
 }

@@ -206,6 +206,15 @@ struct ServiceOptions {
     /// storage the server cannot rewrite (an append-only mount, a log host).
     #[arg(long, env = "MOTCUA_AUDIT_CHECKPOINT_FILE")]
     audit_checkpoint_file: Option<PathBuf>,
+    /// An OpenID Connect provider to sign in through, one button each on the sign-in page
+    /// (repeat the option; in the environment, separate providers with `;`):
+    /// `name=vneid,issuer=https://…,client-id=…[,client-secret=…][,label=VNeID]
+    /// [,audience=citizens|officers][,id-claim=id_number][,officer-claim=preferred_username]
+    /// [,assurance=vneid][,scopes=profile email]`. The secret may instead be in
+    /// `MOTCUA_OIDC_<NAME>_SECRET`. Register `<public-url>/dang-nhap/oidc/<name>/callback` as the
+    /// redirect address with the provider.
+    #[arg(long = "oidc", env = "MOTCUA_OIDC", value_delimiter = ';', value_parser = motcua_app::identity::IdentityProvider::parse)]
+    oidc: Vec<motcua_app::identity::IdentityProvider>,
 }
 
 /// The link with the National Public Service Portal (shared/API.md "National portal link").
@@ -908,6 +917,10 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 None => None,
             };
+            let mut provider_names = std::collections::HashSet::new();
+            if let Some(twice) = services.oidc.iter().find(|p| !provider_names.insert(p.name.as_str())) {
+                anyhow::bail!("--oidc: two providers are named {:?}", twice.name);
+            }
             let config = Config {
                 code_pattern,
                 secure_cookies: !(*insecure_cookies || *demo),
@@ -923,6 +936,7 @@ async fn run(cli: Cli) -> Result<()> {
                 trust: std::sync::Arc::new(trust),
                 timestamp_authority,
                 audit_checkpoint_file: services.audit_checkpoint_file.clone(),
+                identity_providers: services.oidc.clone(),
                 ..Config::default()
             };
             // Opened here first for a clear error: the server's own opening reports no cause.

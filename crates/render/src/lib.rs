@@ -40,6 +40,11 @@ pub use forms::{Applicant, DossierRef, Issuer, Signer};
 pub use stamp::{render_signature_stamp, SignatureStamp};
 pub use text::{amount_in_words, thousands};
 
+/// A QR code as inline SVG, for pages (an authenticator app's enrolment address).
+pub fn qr_svg(data: &str) -> Result<String, RenderError> {
+    qr::svg(data)
+}
+
 /// A rendered form: its PDF, and where the form's own signature goes, for the digital
 /// signature's stamp to be drawn there (Decree 30/2020 Annex I: the signature's image in the
 /// signer's block) rather than over the text.

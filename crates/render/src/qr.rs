@@ -42,9 +42,36 @@ pub(crate) fn encode(data: &str) -> Result<QrModules, RenderError> {
     Ok(QrModules { side, runs })
 }
 
+/// A QR code as an SVG image, to put inline in a page (no script, no address of its own): dark
+/// runs as rectangles on a white square with the four-module quiet zone readers need.
+pub fn svg(data: &str) -> Result<String, RenderError> {
+    let qr = encode(data)?;
+    let size = qr.side + 8;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" width=\"{}\" height=\"{}\" \
+         shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
+        size * 5,
+        size * 5
+    );
+    for [x, y, w] in &qr.runs {
+        out.push_str(&format!("M{} {}h{}v1h-{}z", x + 4, y + 4, w, w));
+    }
+    out.push_str("\"/></svg>");
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_svg_draws_every_run_inside_its_quiet_zone() {
+        let qr = encode("otpauth://totp/motcua:quantri?secret=AAAA").unwrap();
+        let svg = svg("otpauth://totp/motcua:quantri?secret=AAAA").unwrap();
+        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"), "{svg}");
+        assert_eq!(svg.matches('M').count(), qr.runs.len());
+        assert!(svg.contains(&format!("viewBox=\"0 0 {0} {0}\"", qr.side + 8)));
+    }
 
     #[test]
     fn runs_cover_exactly_the_dark_modules() {

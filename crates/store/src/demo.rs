@@ -377,6 +377,7 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
             phone: format!("09{:08}", rng.gen_range(0..100_000_000)),
             email: None,
             address: Some(p.people.addresses[rng.gen_range(0..p.people.addresses.len())].clone()),
+            verified_by: None,
         };
         // Most dossiers are months old and finished; a sixth arrived in the last days and are
         // still on their way, so queues have work in them.

@@ -32,6 +32,10 @@ pub struct Applicant {
     pub email: Option<String>,
     /// Address.
     pub address: Option<String>,
+    /// The assurance an external identity provider had verified the applicant's account with
+    /// when they submitted online (Decision 766's "TaiKhoanDuocXacThucVoiVNeID"); `None` for an
+    /// account never verified that way, and for dossiers received at the desk.
+    pub verified_by: Option<String>,
 }
 
 /// A stored dossier.
@@ -270,7 +274,8 @@ const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, l
     applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, \
     step, resume_status, waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, \
     finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision, assignee_user_id, step_started_at, \
-    step_due_at, consultations_open, escalated_at, fee_paid_at, withdrawal_requested_at, register_desk, register_entry, external_code";
+    step_due_at, consultations_open, escalated_at, fee_paid_at, withdrawal_requested_at, register_desk, register_entry, \
+    applicant_verified_by, external_code";
 
 fn status_from(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
@@ -303,6 +308,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
             phone: row.try_get("applicant_phone")?,
             email: row.try_get("applicant_email")?,
             address: row.try_get("applicant_address")?,
+            verified_by: row.try_get("applicant_verified_by")?,
         },
         channel: channel_from(&row.try_get::<String, _>("channel")?)?,
         data,
@@ -522,8 +528,9 @@ pub async fn submit(
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, applicant_name, \
          applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, step, \
-         waiting_role, waiting_agency, submitted_at, fee_vnd, applicant_name_folded, external_code, fee_paid_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+         waiting_role, waiting_agency, submitted_at, fee_vnd, applicant_name_folded, applicant_verified_by, external_code, \
+         fee_paid_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
     )
     .bind(&code)
     .bind(new.procedure_version_id)
@@ -543,6 +550,7 @@ pub async fn submit(
     .bind(Millis(now))
     .bind(new.fee_vnd)
     .bind(motcua_domain::text::fold(&new.applicant.full_name))
+    .bind(&new.applicant.verified_by)
     .bind(&new.external_code)
     .bind(new.fee_paid_at.map(Millis))
     .fetch_one(&mut *tx)

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod dossiers;
 pub mod drafts;
 pub mod error;
+pub mod identity;
 pub mod issued_forms;
 pub mod jobs;
 mod migrations;

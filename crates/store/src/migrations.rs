@@ -117,6 +117,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0030_national_link.postgres.sql"),
     ),
     shared(31, "webhooks", include_str!("../migrations/0031_webhooks.sql")),
+    shared(32, "identity", include_str!("../migrations/0032_identity.sql")),
 ];
 
 impl Database {

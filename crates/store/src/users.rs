@@ -29,6 +29,10 @@ pub struct User {
     pub agency_code: Option<String>,
     /// Roles in that agency (citizens: `citizen`).
     pub roles: Vec<Role>,
+    /// The assurance an external identity provider verified the account's identity with
+    /// (`vneid`, or the provider's `acr`), once signed in through one; `None` for accounts only
+    /// ever used with a password.
+    pub verified_by: Option<String>,
 }
 
 impl User {
@@ -71,9 +75,10 @@ pub struct NewUser {
     pub roles: Vec<Role>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.full_name, u.id_number, u.phone, u.email, u.address, u.agency_code";
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.username, u.full_name, u.id_number, u.phone, u.email, u.address, u.agency_code, u.verified_by";
 
-fn user_from(row: &AnyRow, roles: Vec<Role>) -> Result<User> {
+pub(crate) fn user_from(row: &AnyRow, roles: Vec<Role>) -> Result<User> {
     Ok(User {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
@@ -84,10 +89,11 @@ fn user_from(row: &AnyRow, roles: Vec<Role>) -> Result<User> {
         address: row.try_get("address")?,
         agency_code: row.try_get("agency_code")?,
         roles,
+        verified_by: row.try_get("verified_by")?,
     })
 }
 
-async fn roles_of(db: &Database, user_id: i64) -> Result<Vec<Role>> {
+pub(crate) async fn roles_of(db: &Database, user_id: i64) -> Result<Vec<Role>> {
     let rows: Vec<(String,)> = sqlx::query_as("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
         .bind(user_id)
         .fetch_all(db.reader())
@@ -100,13 +106,20 @@ async fn roles_of(db: &Database, user_id: i64) -> Result<Vec<Role>> {
 /// Creates a user; a taken user name, phone, e-mail or id number is a conflict naming the column.
 pub async fn create_user(db: &Database, u: &NewUser) -> Result<i64> {
     let mut tx = db.write_tx().await?;
+    let id = insert_user(&mut tx, u).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts a user with their roles in the caller's transaction (see [`create_user`]).
+pub(crate) async fn insert_user(tx: &mut crate::db::WriteTx<'_>, u: &NewUser) -> Result<i64> {
     for (column, value) in
         [("username", &u.username), ("phone", &u.phone), ("email", &u.email), ("id_number", &u.id_number)]
     {
         if let Some(v) = value {
             let taken: Option<(i64,)> = sqlx::query_as(&format!("SELECT id FROM users WHERE {column} = $1"))
                 .bind(v)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
             if taken.is_some() {
                 return Err(StoreError::Conflict(column.to_string()));
@@ -126,7 +139,7 @@ pub async fn create_user(db: &Database, u: &NewUser) -> Result<i64> {
     .bind(&u.password_hash)
     .bind(&u.agency_code)
     .bind(Millis(chrono::Utc::now()))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
         if StoreError::is_unique_violation(&e) {
@@ -139,10 +152,9 @@ pub async fn create_user(db: &Database, u: &NewUser) -> Result<i64> {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
             .bind(id)
             .bind(role.as_str())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(id)
 }
 

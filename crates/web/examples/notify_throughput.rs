@@ -90,6 +90,7 @@ async fn main() -> Result<()> {
                 phone: format!("09{i:08}"),
                 email: Some(format!("cong.dan.{i}@example.vn")),
                 address: None,
+                verified_by: None,
             },
             channel: motcua_domain::dossier::Channel::Online,
             data: Default::default(),

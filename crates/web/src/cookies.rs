@@ -82,6 +82,48 @@ pub fn lang(state: &AppState, lang: Lang) -> Cookie<'static> {
     site_cookie(state, LANG, lang.tag().to_string(), Some(LANG_LIFETIME))
 }
 
+/// The name of the cookie holding the state of a sign-in under way at an identity provider.
+pub fn sign_in_flow_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-motcua_oidc"
+    } else {
+        "motcua_oidc"
+    }
+}
+
+/// The state of a sign-in set out for an identity provider, for as long as it may stay there:
+/// the return is accepted only in the browser that carries it. `SameSite=Lax` lets it come along
+/// on the provider's redirect back (a top-level navigation).
+pub fn sign_in_flow(state: &AppState, value: String) -> Cookie<'static> {
+    let lifetime = crate::oidc::FLOW_LIFETIME.to_std().unwrap_or_default();
+    site_cookie(state, sign_in_flow_name(state), value, Some(lifetime))
+}
+
+/// The sign-in-flow cookie expired at once: the return came.
+pub fn sign_in_flow_ended(state: &AppState) -> Cookie<'static> {
+    site_cookie(state, sign_in_flow_name(state), String::new(), Some(std::time::Duration::ZERO))
+}
+
+/// The name of the cookie holding a sign-in waiting for its second factor.
+pub fn pending_sign_in_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-motcua_pending"
+    } else {
+        "motcua_pending"
+    }
+}
+
+/// A sign-in whose password was right, waiting for its code: not a session.
+pub fn pending_sign_in(state: &AppState, token: String) -> Cookie<'static> {
+    let lifetime = motcua_app::two_factor::PENDING_LIFETIME.to_std().unwrap_or_default();
+    site_cookie(state, pending_sign_in_name(state), token, Some(lifetime))
+}
+
+/// The pending sign-in's cookie expired at once.
+pub fn pending_sign_in_ended(state: &AppState) -> Cookie<'static> {
+    site_cookie(state, pending_sign_in_name(state), String::new(), Some(std::time::Duration::ZERO))
+}
+
 /// The value of a cookie the request carries.
 pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
     CookieJar::from_headers(headers).get(name).map(|c| c.value().to_string())

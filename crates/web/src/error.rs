@@ -11,7 +11,7 @@ pub use motcua_app::error::{AppError, ErrorKind};
 /// The HTTP status of an error kind (shared/API.md, "Errors").
 pub fn status(kind: ErrorKind) -> StatusCode {
     match kind {
-        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Unauthenticated | ErrorKind::OtpRequired | ErrorKind::OtpInvalid => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,

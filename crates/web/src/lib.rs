@@ -13,6 +13,7 @@ mod error;
 mod lang;
 mod metrics;
 pub mod national_portal;
+mod oidc;
 pub mod pages;
 mod redirect;
 mod requests;
@@ -101,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(move |req: Request, next: Next| private_answers(req, next, session_cookie)))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(Extension(verify_gate))
+        .layer(Extension(Arc::new(oidc::OidcClients::default())))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn_with_state(state.clone(), api::integration::record_system_calls));
     router.fallback(|| async { HttpError::from(AppError::not_found()) }).layer(every_request).with_state(state)

@@ -26,11 +26,57 @@ on_both_engines!(
     a_full_process_online_procedure_without_paper,
     a_refused_file_keeps_the_answers_and_the_accepted_file,
     the_error_summary_and_the_change_links_with_javascript,
+    citizens_sign_in_through_an_identity_provider_without_javascript,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_fit_a_phone_screen() {
     phone_screen(TestEngine::Sqlite).await
+}
+
+/// VNeID-like sign-in in the browser, against a real OpenID Connect provider
+/// (scripts/oidc-provider): the first sign-in makes the account, the second finds it, a citizen
+/// with a local account of that identity number is linked to it, and a forged return is refused.
+/// Without JavaScript, at motcua and at the provider.
+async fn citizens_sign_in_through_an_identity_provider_without_javascript(engine: TestEngine) {
+    let Some(dir) = common::oidc_provider::installed() else { return };
+    let (app, provider) = common::oidc_provider::app_with_providers(engine, &dir).await;
+    let b = Browser::open(&app, "oidc", false).await;
+    b.assert_javascript(false).await;
+    let users = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(app.state.db.reader()).await.unwrap();
+        n
+    };
+    let before = users().await;
+
+    b.step("first sign-in through VNeID");
+    b.sign_in_through_provider("an").await;
+    assert!(b.body_text().await.contains("Phạm Thị Ngọc Ánh"), "{}", provider.log());
+    assert_eq!(users().await, before + 1, "the account is made");
+    let made = motcua_store::identity::user_by_id_number(&app.state.db, "001199000123").await.unwrap().unwrap();
+    assert_eq!(made.verified_by.as_deref(), Some("vneid"));
+    b.sign_out().await;
+
+    b.step("second sign-in: the same account");
+    b.sign_in_through_provider("an").await;
+    assert!(b.body_text().await.contains("Phạm Thị Ngọc Ánh"));
+    assert_eq!(users().await, before + 1, "found through its link");
+    b.sign_out().await;
+
+    b.step("a citizen with a local account of that identity number");
+    b.sign_in_through_provider("congdan").await;
+    assert!(b.body_text().await.contains("Nguyễn Văn An"), "the local account, under its own name");
+    assert_eq!(users().await, before + 1, "linked, not duplicated");
+    let congdan = motcua_store::identity::user_by_id_number(&app.state.db, "038090001234").await.unwrap().unwrap();
+    assert_eq!(motcua_store::identity::links_of(&app.state.db, congdan.id).await.unwrap().len(), 1);
+    b.sign_out().await;
+
+    b.step("a return with a state no sign-in set out with");
+    b.goto("/dang-nhap/oidc/vneid/callback?code=abc&state=forged").await;
+    let summary = b.text_of("#error-summary").await;
+    assert!(summary.contains("Không hoàn tất được đăng nhập"), "{summary}");
+    assert!(!b.body_text().await.contains("Đăng xuất"), "not signed in");
+    b.close().await;
 }
 
 /// Birth registration (đăng ký khai sinh): text, date and drop-down questions, two documents.
@@ -265,7 +311,12 @@ async fn phone_screen(engine: TestEngine) {
     }
     b.sign_out().await;
     b.sign_in("tiepnhan", "/can-bo").await;
-    for path in ["/can-bo".to_string(), "/can-bo?scope=agency".into(), format!("/ho-so/{dossier}")] {
+    for path in [
+        "/can-bo".to_string(),
+        "/can-bo?scope=agency".into(),
+        format!("/ho-so/{dossier}"),
+        "/tai-khoan/xac-thuc-hai-lop".into(),
+    ] {
         wide.extend(b.overflow(&path).await);
     }
     assert!(wide.is_empty(), "pages scroll sideways on a phone:\n{}", wide.join("\n"));
@@ -837,6 +888,20 @@ impl Browser {
         self.find("#f-username").await.send_keys(user).await.unwrap();
         self.find("#f-password").await.send_keys("demo").await.unwrap();
         self.click("form[action='/dang-nhap'] button[type=submit]").await;
+    }
+
+    /// Signs in with the sign-in page's VNeID button, as `login` at the provider (its forgotten
+    /// session first: every cookie of the host goes), and waits to land on the citizen's dossiers.
+    async fn sign_in_through_provider(&self, login: &str) {
+        self.goto("/dang-nhap").await;
+        self.c.delete_all_cookies().await.expect("forget the cookies");
+        self.goto("/dang-nhap").await;
+        self.click("#provider-vneid").await;
+        self.find("input[name=login]").await.send_keys(login).await.unwrap();
+        self.find("input[name=password]").await.send_keys("any").await.unwrap();
+        self.click("button.login-submit").await;
+        self.wait_path("/ho-so").await;
+        assert!(self.body_text().await.contains("Đăng xuất"), "{login} is signed in");
     }
 
     async fn sign_out(&self) {

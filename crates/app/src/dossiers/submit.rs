@@ -120,6 +120,9 @@ pub async fn record_submission(
         phone: user.phone.clone().unwrap_or_default(),
         email: user.email.clone(),
         address: user.address.clone(),
+        // What the account was verified with when it applied (Decision 766, indicator of
+        // accounts verified with VNeID).
+        verified_by: user.verified_by.clone(),
     };
     record(state, by_user(user), Some(user.id), applicant, Channel::Online.into(), p, data, attachments).await
 }
@@ -238,6 +241,7 @@ impl CounterApplicant {
                 phone: p.as_str().into(),
                 email: email.map(|e| e.as_str().to_string()),
                 address: Some(self.address.trim().to_string()).filter(|a| !a.is_empty()),
+                verified_by: None,
             }),
             _ => Err(errors),
         }

@@ -83,6 +83,9 @@ pub async fn register(
 }
 
 /// Sign in and get a bearer token.
+///
+/// An account with two-factor authentication on also needs `otp`, the current code of its
+/// authenticator app.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "identity", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), errors::BadRequest, errors::Unauthenticated, errors::PayloadTooLarge,
         errors::Validation, errors::RateLimited))]
@@ -92,6 +95,12 @@ pub async fn login(
     ApiJson(r): ApiJson<LoginRequest>,
 ) -> HttpResult<Json<LoginResponse>> {
     let user = motcua_app::accounts::check_credentials(&state, client, &r.username, &r.password).await?;
+    if motcua_app::two_factor::is_on(&state, user.id).await? {
+        match r.otp.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => motcua_app::two_factor::check(&state, client, &user, code).await?,
+            None => return Err(AppError::new(ErrorKind::OtpRequired).into()),
+        }
+    }
     let (token, _) = motcua_app::accounts::open_session(&state, &user, SessionKind::Api).await?;
     let catalog = state.catalog();
     let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));

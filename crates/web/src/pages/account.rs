@@ -23,15 +23,47 @@ use motcua_store::users::SessionKind;
 
 #[derive(Template)]
 #[template(path = "login.html")]
-struct LoginPage {
+pub(super) struct LoginPage {
     ctx: Ctx,
     errors: FormErrors,
     username: String,
     next: String,
+    /// The identity providers one may sign in through: (name, button text).
+    providers: Vec<(String, String)>,
+}
+
+impl LoginPage {
+    pub(super) fn new(ctx: &Ctx, state: &AppState, errors: FormErrors, username: String, next: String) -> LoginPage {
+        let providers = state.config.identity_providers.iter().map(|p| (p.name.clone(), p.label.clone())).collect();
+        LoginPage { ctx: ctx.clone(), errors, username, next, providers }
+    }
+
+    /// The address of a provider's button, coming back to `next`.
+    fn provider_href(&self, name: &str) -> String {
+        if self.next.is_empty() {
+            format!("/dang-nhap/oidc/{name}")
+        } else {
+            let next: String = url::form_urlencoded::byte_serialize(self.next.as_bytes()).collect();
+            format!("/dang-nhap/oidc/{name}?next={next}")
+        }
+    }
+}
+
+/// Where a user lands after signing in: officers on their queue, citizens on their dossiers.
+pub(super) fn home_of(user: &motcua_store::users::User) -> &'static str {
+    if user.is_officer() {
+        "/can-bo"
+    } else {
+        "/ho-so"
+    }
 }
 
 /// Opens a cookie session for the user and goes on to `to`.
-async fn start_session(state: &AppState, user: &motcua_store::users::User, to: &str) -> HttpResult<Response> {
+pub(super) async fn start_session(
+    state: &AppState,
+    user: &motcua_store::users::User,
+    to: &str,
+) -> HttpResult<Response> {
     let (token, _) = motcua_app::accounts::open_session(state, user, SessionKind::Web).await?;
     Ok((cookies::set(cookies::session(state, token)), Redirect::to(to)).into_response())
 }
@@ -42,14 +74,10 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// The sign-in form.
-pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
-    let page = LoginPage {
-        ctx: ctx.clone(),
-        errors: FormErrors::default(),
-        username: String::new(),
-        next: crate::redirect::local_path(q.next.as_deref()).unwrap_or_default(),
-    };
+/// The sign-in form, with a button for each identity provider.
+pub async fn login_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+    let next = crate::redirect::local_path(q.next.as_deref()).unwrap_or_default();
+    let page = LoginPage::new(&ctx, &state, FormErrors::default(), String::new(), next);
     ctx.render(&page)
 }
 
@@ -61,7 +89,9 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// Signs in with a cookie session; officers land on their queue, citizens on their dossiers.
+/// Signs in with a cookie session; officers land on their queue, citizens on their dossiers. An
+/// account with two-factor authentication on gets a pending sign-in instead, and the page asking
+/// for its code.
 pub async fn login(
     State(state): State<AppState>,
     crate::client::ClientIp(client): crate::client::ClientIp,
@@ -70,19 +100,19 @@ pub async fn login(
 ) -> HttpResult<Response> {
     match motcua_app::accounts::check_credentials(&state, client, &f.username, &f.password).await {
         Ok(user) => {
-            let home = if user.is_officer() { "/can-bo" } else { "/ho-so" };
-            let to =
-                crate::redirect::local_path(f.next.as_deref()).filter(|n| n != "/").unwrap_or_else(|| home.to_string());
+            let next = crate::redirect::local_path(f.next.as_deref()).filter(|n| n != "/");
+            if motcua_app::two_factor::is_on(&state, user.id).await? {
+                let token = motcua_app::two_factor::begin_pending(&state, &user, next.as_deref()).await?;
+                let cookie = cookies::pending_sign_in(&state, token);
+                return Ok((cookies::set(cookie), Redirect::to("/dang-nhap/ma-xac-thuc")).into_response());
+            }
+            let to = next.unwrap_or_else(|| home_of(&user).to_string());
             start_session(&state, &user, &to).await
         }
         Err(e) if matches!(e.kind, ErrorKind::Unauthenticated | ErrorKind::RateLimited) => {
             let message = ctx.t(e.message.unwrap_or(e.kind.message_key()));
-            let page = LoginPage {
-                ctx: ctx.clone(),
-                errors: FormErrors::general(message),
-                username: f.username.clone(),
-                next: crate::redirect::local_path(f.next.as_deref()).unwrap_or_default(),
-            };
+            let next = crate::redirect::local_path(f.next.as_deref()).unwrap_or_default();
+            let page = LoginPage::new(&ctx, &state, FormErrors::general(message), f.username.clone(), next);
             Ok(ctx.render_status(crate::error::status(e.kind), &page))
         }
         Err(e) => Err(e.into()),

@@ -84,6 +84,9 @@ struct DossierPage {
     status: String,
     status_key: String,
     applicant: String,
+    /// For officers: whether the applicant's account was verified by an identity provider
+    /// (VNeID) when they submitted — Decision 766's "TaiKhoanDuocXacThucVoiVNeID".
+    verified_by: Option<String>,
     phone: String,
     submitted: String,
     /// Where the dossier came from, when not this portal or the desk (the national portal).
@@ -354,6 +357,10 @@ async fn dossier_page(
         status: lang.t(&format!("status-{}", d.status.as_str())),
         status_key: d.status.as_str().into(),
         applicant: d.applicant.full_name.clone(),
+        verified_by: ctx.is_officer().then(|| match &d.applicant.verified_by {
+            Some(level) => lang.t_args("dossier-verified-vneid", &[("level", level.as_str())]),
+            None => lang.t("dossier-not-verified"),
+        }),
         phone: d.applicant.phone.clone(),
         submitted: show_time(Some(d.submitted_at)),
         origin: d

@@ -10,6 +10,7 @@ mod calendar;
 mod csrf;
 mod dossier;
 mod forms;
+mod identity;
 mod lists;
 mod next_step;
 mod office;
@@ -50,6 +51,10 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-ky", get(account::register_form).post(account::register))
         .route("/dang-xuat", post(account::logout))
+        .route("/dang-nhap/ma-xac-thuc", get(identity::code_form).post(identity::code))
+        .route("/dang-nhap/oidc/{name}", get(identity::start))
+        .route("/dang-nhap/oidc/{name}/callback", get(identity::callback))
+        .route("/tai-khoan/xac-thuc-hai-lop", get(identity::two_factor).post(identity::change_two_factor))
         .route("/nop/{code}", get(apply::form).post(apply::check))
         .route("/nop/{code}/xac-nhan/{draft}", get(apply::review).post(apply::submit))
         .route("/ho-so", get(lists::mine))

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod oidc_provider;
+
 use std::net::SocketAddr;
 
 use motcua_app::{AppState, Config};

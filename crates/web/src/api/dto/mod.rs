@@ -105,6 +105,11 @@ pub struct LoginRequest {
     pub username: String,
     /// Password.
     pub password: String,
+    /// The 6-digit code of the account's authenticator app, for an account with two-factor
+    /// authentication on; without it such an account is answered 401 `otp_required`, and a wrong
+    /// or already used code 401 `otp_invalid`. Ignored for other accounts.
+    #[serde(default)]
+    pub otp: Option<String>,
 }
 
 /// Sign-in answer.
