@@ -110,6 +110,8 @@ const MIGRATIONS: &[Migration] = &[
     ),
     shared(28, "login failures", include_str!("../migrations/0028_login_failures.sql")),
     shared(29, "folded names", include_str!("../migrations/0029_folded_names.sql")),
+    // 30 and 31 are kept for work on other branches.
+    shared(32, "procedure version agencies", include_str!("../migrations/0032_procedure_version_agencies.sql")),
 ];
 
 impl Database {
