@@ -22,6 +22,7 @@ pub mod issued;
 pub mod jobs;
 pub mod keys;
 pub mod lifecycle;
+pub mod national;
 pub mod passwords;
 pub mod payments;
 pub mod pki;

@@ -149,6 +149,8 @@ async fn a_changed_fee_or_agency_is_a_new_version_and_an_earlier_dossier_keeps_i
             waiting: Some((Role::Reception, v1.agency.code.clone())),
             attachments: vec![],
             follow_ups: Default::default(),
+            external_code: None,
+            fee_paid_at: None,
         },
         &By { user_id: None, name: "Kiểm thử".into() },
         Utc::now(),

@@ -83,6 +83,16 @@ impl Status {
         }
     }
 
+    /// The national status code of a change from `from` to this status: as
+    /// [`Status::national_code`], except that a withdrawal after reception is the agency's
+    /// decision to stop processing (8, Dừng xử lý), not the applicant's withdrawal (7).
+    pub fn national_code_after(self, from: Option<Status>) -> u8 {
+        match (from, self) {
+            (Some(f), Status::Withdrawn) if f != Status::Submitted && f != Status::Withdrawn => 8,
+            _ => self.national_code(),
+        }
+    }
+
     /// Whether the dossier is finished: no further action will ever be offered.
     pub fn is_final(self) -> bool {
         matches!(self, Status::Refused | Status::Withdrawn | Status::Returned)
@@ -104,11 +114,14 @@ pub enum Channel {
     InPerson,
     /// Sent by post (dịch vụ bưu chính công ích).
     Postal,
+    /// Applied on the National Public Service Portal, which handed the dossier over through the
+    /// integration API; its status goes back there.
+    NationalPortal,
 }
 
 impl Channel {
     /// Every channel.
-    pub const ALL: [Channel; 3] = [Channel::Online, Channel::InPerson, Channel::Postal];
+    pub const ALL: [Channel; 4] = [Channel::Online, Channel::InPerson, Channel::Postal, Channel::NationalPortal];
 
     /// The stable machine name used in the API and the database.
     pub fn as_str(self) -> &'static str {
@@ -116,6 +129,23 @@ impl Channel {
             Channel::Online => "online",
             Channel::InPerson => "in_person",
             Channel::Postal => "postal",
+            Channel::NationalPortal => "national_portal",
+        }
+    }
+
+    /// Whether the applicant applied online (the portal, the API or the national portal) rather
+    /// than at the desk or by post: the split of the II.06a report and indicator 3.3.
+    pub fn is_online(self) -> bool {
+        matches!(self, Channel::Online | Channel::NationalPortal)
+    }
+
+    /// The national portal's code of the channel (KenhThucHien): 1 at the desk, 2 online, 3 by
+    /// post.
+    pub fn national_code(self) -> u8 {
+        match self {
+            Channel::InPerson => 1,
+            Channel::Online | Channel::NationalPortal => 2,
+            Channel::Postal => 3,
         }
     }
 
@@ -664,6 +694,19 @@ mod tests {
             officer("000.00.13.H38", &[Role::Specialist, Role::Leader, Role::Reception]),
             officer(LEAD, &[Role::Admin, Role::Clerk]),
         ]
+    }
+
+    #[test]
+    fn a_withdrawal_after_reception_is_sent_as_processing_stopped() {
+        assert_eq!(Status::Withdrawn.national_code_after(Some(Status::Submitted)), 7);
+        assert_eq!(Status::Withdrawn.national_code_after(Some(Status::Processing)), 8);
+        assert_eq!(Status::Withdrawn.national_code_after(Some(Status::SupplementRequested)), 8);
+        assert_eq!(Status::PaymentRequested.national_code_after(Some(Status::Processing)), 6);
+        for s in Status::ALL.into_iter().filter(|s| *s != Status::Withdrawn) {
+            assert_eq!(s.national_code_after(Some(Status::Processing)), s.national_code());
+        }
+        assert!(Channel::NationalPortal.is_online() && !Channel::Postal.is_online());
+        assert_eq!(Channel::NationalPortal.national_code(), 2);
     }
 
     #[test]

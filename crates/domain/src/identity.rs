@@ -17,6 +17,9 @@ pub enum IdentityError {
     /// Empty or over-long name.
     #[error("invalid name")]
     Name,
+    /// Not a tax code of 10 digits, or 13 as 10 digits, a dash and 3 (a branch).
+    #[error("invalid tax code")]
+    TaxCode,
 }
 
 /// Citizen identity number (số định danh cá nhân / CCCD): exactly 12 digits.
@@ -35,6 +38,36 @@ impl CitizenId {
     }
 
     /// The digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Tax code of an enterprise or organisation (mã số thuế / mã số doanh nghiệp): 10 digits, or
+/// 13 for a branch or dependent unit, written `0123456789-001` (the dash is optional on input).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TaxCode(String);
+
+impl TaxCode {
+    /// Accepts 10 digits, or 13 with or without the dash after the tenth, ignoring spaces.
+    pub fn parse(s: &str) -> Result<Self, IdentityError> {
+        let raw: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits: String = raw.chars().filter(|c| *c != '-').collect();
+        let dashes_ok = match raw.find('-') {
+            None => true,
+            Some(i) => i == 10 && raw.matches('-').count() == 1,
+        };
+        if !dashes_ok || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(IdentityError::TaxCode);
+        }
+        match digits.len() {
+            10 => Ok(Self(digits)),
+            13 => Ok(Self(format!("{}-{}", &digits[..10], &digits[10..]))),
+            _ => Err(IdentityError::TaxCode),
+        }
+    }
+
+    /// The code, with the dash of a branch.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -121,6 +154,16 @@ impl FullName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tax_codes_have_ten_digits_or_thirteen_for_a_branch() {
+        assert_eq!(TaxCode::parse("0101234567").unwrap().as_str(), "0101234567");
+        assert_eq!(TaxCode::parse("0101234567-001").unwrap().as_str(), "0101234567-001");
+        assert_eq!(TaxCode::parse("0101234567001").unwrap().as_str(), "0101234567-001");
+        for bad in ["", "010123456", "01012345678", "0101-234567", "0101234567-01", "010123456a", "0101234567--001"] {
+            assert_eq!(TaxCode::parse(bad), Err(IdentityError::TaxCode), "{bad}");
+        }
+    }
 
     #[test]
     fn phone_numbers_normalise() {

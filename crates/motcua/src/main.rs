@@ -11,12 +11,16 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use motcua_app::jobs::mail::Mailer;
+use motcua_app::jobs::national_sync::StatusReceiver;
+use motcua_app::jobs::outbound::{self, Receivers, SenderConfig};
 use motcua_app::jobs::sms::{LogSms, SmsProvider};
 use motcua_app::jobs::worker::{self, WorkerConfig};
 use motcua_app::{AppState, Config};
 use motcua_domain::code::DossierCodePattern;
 use motcua_domain::dossier::Role;
+use motcua_store::national_outbox::NationalSync;
 use motcua_store::synthetic::Mix;
+use motcua_store::system_tokens::Scope;
 use motcua_store::users::NewUser;
 use motcua_store::{Blobs, Database};
 use motcua_web::sms_gateway::{BrandnameGateway, GatewayConfig};
@@ -138,6 +142,17 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Tokens of other systems (the national portal, the provincial data-exchange platform)
+    /// for the integration routes.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Webhooks: other systems subscribing to dossier and payment events.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
     /// Add synthetic dossiers to a demo database, for benchmarks (see bench/README.md).
     Seed {
         /// How many dossiers to add.
@@ -190,10 +205,45 @@ struct ServiceOptions {
     sms: SmsOptions,
     #[command(flatten)]
     pdf_signatures: PdfSignatureOptions,
+    #[command(flatten)]
+    national_portal: NationalPortalOptions,
     /// Also append each day's signed audit checkpoint, one JSON line, to this file: best on
     /// storage the server cannot rewrite (an append-only mount, a log host).
     #[arg(long, env = "MOTCUA_AUDIT_CHECKPOINT_FILE")]
     audit_checkpoint_file: Option<PathBuf>,
+}
+
+/// The link with the National Public Service Portal (shared/API.md "National portal link").
+#[derive(clap::Args)]
+struct NationalPortalOptions {
+    /// The portal's receiving address: every change of status of a dossier it handed over is
+    /// POSTed to <URL>/status, in order per dossier, retried until it answers 2xx. Without it
+    /// nothing is sent (dossiers still come in through /api/v1/integration/dossiers).
+    #[arg(long, env = "MOTCUA_NATIONAL_PORTAL_URL")]
+    national_portal_url: Option<String>,
+    /// The bearer token the portal gave the province for its calls.
+    #[arg(long, env = "MOTCUA_NATIONAL_PORTAL_TOKEN", hide_env_values = true)]
+    national_portal_token: Option<String>,
+    /// Which dossiers' changes are sent: `portal` (those the portal handed over) or `all`.
+    #[arg(long, env = "MOTCUA_NATIONAL_PORTAL_SYNC", default_value = "portal", value_parser = ["portal", "all"])]
+    national_portal_sync: String,
+}
+
+impl NationalPortalOptions {
+    /// Which dossiers are reported, and where to: nothing without a URL.
+    fn receiver(&self) -> Result<Option<(NationalSync, std::sync::Arc<dyn StatusReceiver>)>> {
+        let Some(url) = self.national_portal_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let portal = motcua_web::national_portal::NationalPortal::new(
+            url,
+            self.national_portal_token.clone().filter(|t| !t.is_empty()),
+            Duration::from_secs(20),
+        )
+        .map_err(|e| anyhow::anyhow!("--national-portal-url: {e}"))?;
+        let sync = if self.national_portal_sync == "all" { NationalSync::All } else { NationalSync::PortalDossiers };
+        Ok(Some((sync, std::sync::Arc::new(portal))))
+    }
 }
 
 /// The PDF signatures: the timestamp authority that makes issued PDFs' signatures B-T, and what
@@ -293,6 +343,49 @@ enum CaCommand {
         agency: String,
         /// The PKCS#12 file.
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Subscribe a system: prints the secret that signs its deliveries (HMAC-SHA256).
+    Add {
+        /// The system's name.
+        #[arg(long)]
+        name: String,
+        /// Where deliveries are POSTed (http:// or https://).
+        #[arg(long)]
+        url: String,
+        /// Events, comma separated: dossier.status_changed, payment.settled.
+        #[arg(long, value_delimiter = ',', default_value = "dossier.status_changed,payment.settled")]
+        events: Vec<String>,
+    },
+    /// List the subscriptions and their undelivered messages.
+    List,
+    /// End a subscription by id.
+    Revoke {
+        /// The subscription's id.
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token for a system and print it: it is shown this once (only its hash is kept).
+    Add {
+        /// The system's name, recorded with every call it makes, e.g. "Cổng DVC quốc gia".
+        #[arg(long)]
+        name: String,
+        /// What the token opens: `integration` (inbound dossiers, the outbox).
+        #[arg(long, default_value = "integration", value_parser = ["integration"])]
+        scope: String,
+    },
+    /// List the tokens: id, system, scope, made, last used, revoked.
+    List,
+    /// Revoke a token by id: it opens nothing any more.
+    Revoke {
+        /// The token's id (`motcua token list`).
+        id: i64,
     },
 }
 
@@ -777,7 +870,11 @@ async fn run(cli: Cli) -> Result<()> {
                 a => format!("http://{a}"),
             };
             let public_url = public_url.clone().unwrap_or_else(|| address.clone());
-            let db = open(&cli).await?;
+            let national_portal = services.national_portal.receiver()?;
+            let db = match &national_portal {
+                Some((sync, _)) => open(&cli).await?.with_national_sync(*sync),
+                None => open(&cli).await?,
+            };
             let mut banner = String::new();
             if *demo {
                 // Under the start-up lock, so that of servers starting together on one
@@ -867,6 +964,14 @@ async fn run(cli: Cli) -> Result<()> {
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_app::jobs::alerts::start(state.clone());
             let refusal_summaries = tokio::spawn(motcua_app::payments::summarise_refusals_each_minute(state.clone()));
+            let webhooks = motcua_web::webhook_client::WebhookClient::new(Duration::from_secs(20))
+                .map_err(|e| anyhow::anyhow!("cannot make the webhook client: {e}"))?;
+            let receivers = Receivers {
+                national: national_portal.map(|(_, receiver)| receiver),
+                webhooks: Some(std::sync::Arc::new(webhooks)),
+            };
+            let config = SenderConfig { public_url: public_url.clone(), ..SenderConfig::default() };
+            let outbound = outbound::start(state.db.clone(), receivers, config);
             tracing::info!("motcua listening on http://{local}");
             eprintln!("{banner}\n    motcua is ready: open {public_url} in a browser (Ctrl+C stops it)\n");
             let stop = stop_signal()?;
@@ -898,10 +1003,86 @@ async fn run(cli: Cli) -> Result<()> {
             if tokio::time::timeout(Duration::from_secs(40), worker.stop()).await.is_err() {
                 tracing::warn!("the job worker did not stop in time; its job will run again after its lease");
             }
+            if tokio::time::timeout(Duration::from_secs(30), outbound.stop()).await.is_err() {
+                tracing::warn!("messages in flight to other systems are sent again after their lease");
+            }
             // Officers' reads are written in batches: the last one is written before leaving.
             state.reads.flush().await;
             state.db.close().await;
             tracing::info!("motcua stopped");
+        }
+        Command::Webhook { command } => {
+            let db = open(&cli).await?;
+            match command {
+                WebhookCommand::Add { name, url, events } => {
+                    let events: Vec<&str> = events.iter().map(|e| e.trim()).filter(|e| !e.is_empty()).collect();
+                    let (secret, id) = motcua_app::national::add_webhook(&db, name, url, &events)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("cannot subscribe: {e:?}"))?;
+                    eprintln!("subscription {id} for {name} at {url}; its signing secret (keep it secret):");
+                    println!("{secret}");
+                }
+                WebhookCommand::List => {
+                    let unsent = motcua_store::webhooks::deliveries(&db, true, 1000).await?;
+                    for s in motcua_store::webhooks::subscriptions(&db).await? {
+                        let waiting = unsent.iter().filter(|d| d.subscription_id == s.id).count();
+                        println!(
+                            "{}\t{}\t{}\t{}\t{} undelivered\t{}",
+                            s.id,
+                            s.name,
+                            s.url,
+                            s.events.join(","),
+                            waiting,
+                            if s.revoked_at.is_some() { "revoked" } else { "active" }
+                        );
+                    }
+                }
+                WebhookCommand::Revoke { id } => {
+                    motcua_store::webhooks::unsubscribe(&db, *id, chrono::Utc::now())
+                        .await
+                        .with_context(|| format!("no active subscription {id}"))?;
+                    eprintln!("subscription {id} ended");
+                }
+            }
+            db.close().await;
+        }
+        Command::Token { command } => {
+            let db = open(&cli).await?;
+            match command {
+                TokenCommand::Add { name, scope } => {
+                    let scope = Scope::parse(scope).context("unknown scope")?;
+                    let (token, id) = motcua_app::national::add_token(&db, name, scope)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("cannot make the token: {e:?}"))?;
+                    eprintln!("token {id} for {name} ({}); shown this once, keep it secret:", scope.as_str());
+                    println!("{token}");
+                }
+                TokenCommand::List => {
+                    for t in motcua_store::system_tokens::list(&db).await? {
+                        let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                            t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "-".into())
+                        };
+                        println!(
+                            "{}\t{}\t{}\tmade {}\tlast used {}\t{}",
+                            t.id,
+                            t.name,
+                            t.scope.as_str(),
+                            when(Some(t.created_at)),
+                            when(t.last_used_at),
+                            t.revoked_at
+                                .map(|r| format!("revoked {}", when(Some(r))))
+                                .unwrap_or_else(|| "active".into())
+                        );
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    motcua_store::system_tokens::revoke(&db, *id, chrono::Utc::now())
+                        .await
+                        .with_context(|| format!("no active token {id}"))?;
+                    eprintln!("token {id} revoked");
+                }
+            }
+            db.close().await;
         }
         Command::Migrate => {
             open(&cli).await?;

@@ -99,6 +99,10 @@ pub struct Database {
     /// The key that chains new events and seals dossier heads (see [`crate::audit`]); kept
     /// outside the database, so that whoever can write to the database alone cannot forge them.
     audit_key: Option<std::sync::Arc<crate::audit::AuditKey>>,
+    /// Which dossiers' changes are written to the national portal's outbox.
+    national_sync: crate::national_outbox::NationalSync,
+    /// Rung when a status message for the national portal is committed in this process.
+    outbox_filled: std::sync::Arc<Notify>,
 }
 
 impl Database {
@@ -135,7 +139,27 @@ impl Database {
             write_turn: Default::default(),
             jobs_enqueued: Default::default(),
             audit_key: None,
+            national_sync: Default::default(),
+            outbox_filled: Default::default(),
         })
+    }
+
+    /// This database with the dossiers whose every change is written to the national portal's
+    /// outbox (none unless a portal is configured).
+    pub fn with_national_sync(mut self, sync: crate::national_outbox::NationalSync) -> Database {
+        self.national_sync = sync;
+        self
+    }
+
+    /// Which dossiers' changes go to the national portal's outbox.
+    pub fn national_sync(&self) -> crate::national_outbox::NationalSync {
+        self.national_sync
+    }
+
+    /// Rung when a status message for the national portal is committed in this process, so
+    /// that its sender starts at once.
+    pub fn outbox_filled(&self) -> &Notify {
+        &self.outbox_filled
     }
 
     /// This database with the audit key that chains its events and seals its dossier heads.
@@ -169,7 +193,7 @@ impl Database {
             }
             Engine::Postgres => (None, self.pool.begin().await?),
         };
-        Ok(WriteTx { tx, turn, db: self, wakes_jobs: false })
+        Ok(WriteTx { tx, turn, db: self, wakes_jobs: false, wakes_outbox: false })
     }
 
     /// Runs `work` under the start-up lock: on PostgreSQL an advisory lock held by one session
@@ -286,17 +310,21 @@ pub struct WriteTx<'a> {
     turn: Option<MutexGuard<'a, ()>>,
     db: &'a Database,
     wakes_jobs: bool,
+    wakes_outbox: bool,
 }
 
 impl WriteTx<'_> {
     /// Commits, gives up the turn, and wakes this process's job worker if a job was enqueued
     /// in the transaction.
     pub async fn commit(self) -> Result<()> {
-        let WriteTx { tx, turn, db, wakes_jobs } = self;
+        let WriteTx { tx, turn, db, wakes_jobs, wakes_outbox } = self;
         tx.commit().await?;
         drop(turn);
         if wakes_jobs {
             db.jobs_enqueued.notify_one();
+        }
+        if wakes_outbox {
+            db.outbox_filled.notify_one();
         }
         Ok(())
     }
@@ -317,6 +345,16 @@ impl WriteTx<'_> {
     /// Asks for the job worker to be woken once this transaction commits.
     pub(crate) fn wake_jobs_on_commit(&mut self) {
         self.wakes_jobs = true;
+    }
+
+    /// Asks for the national portal's sender to be woken once this transaction commits.
+    pub(crate) fn wake_outbox_on_commit(&mut self) {
+        self.wakes_outbox = true;
+    }
+
+    /// The database this transaction writes to.
+    pub(crate) fn database(&self) -> &Database {
+        self.db
     }
 }
 

@@ -391,6 +391,8 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
         let fee_vnd = motcua_domain::fee::quote(&proc.fee, &data).total_vnd;
         let online = rng.gen_bool(0.6);
         let new = NewDossier {
+            external_code: None,
+            fee_paid_at: None,
             procedure_version_id: proc.version_id,
             procedure_code: proc.code.clone(),
             lead_agency: proc.agency.code.clone(),

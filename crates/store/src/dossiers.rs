@@ -104,6 +104,8 @@ pub struct Dossier {
     pub register_desk: Option<String>,
     /// Its entry number in that desk's register of the year of reception, from 1.
     pub register_entry: Option<i64>,
+    /// The national portal's code of the dossier (MaHoSo), when the portal handed it over.
+    pub external_code: Option<String>,
 }
 
 impl Dossier {
@@ -230,6 +232,10 @@ pub struct NewDossier {
     pub attachments: Vec<NewAttachment>,
     /// Jobs that tell the applicant about it.
     pub follow_ups: FollowUps,
+    /// The national portal's code of the dossier, when the portal hands it over.
+    pub external_code: Option<String>,
+    /// When the fee was paid, when it was paid before the dossier arrived (on the portal).
+    pub fee_paid_at: Option<DateTime<Utc>>,
 }
 
 /// Jobs to run once a dossier's change is committed (telling the applicant, by each channel):
@@ -264,7 +270,7 @@ const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, l
     applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, \
     step, resume_status, waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, \
     finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision, assignee_user_id, step_started_at, \
-    step_due_at, consultations_open, escalated_at, fee_paid_at, withdrawal_requested_at, register_desk, register_entry";
+    step_due_at, consultations_open, escalated_at, fee_paid_at, withdrawal_requested_at, register_desk, register_entry, external_code";
 
 fn status_from(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
@@ -324,6 +330,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
         withdrawal_requested_at: opt_time(row, "withdrawal_requested_at")?,
         register_desk: row.try_get("register_desk")?,
         register_entry: row.try_get("register_entry")?,
+        external_code: row.try_get("external_code")?,
     })
 }
 
@@ -515,8 +522,8 @@ pub async fn submit(
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, applicant_name, \
          applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, step, \
-         waiting_role, waiting_agency, submitted_at, fee_vnd, applicant_name_folded) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18) RETURNING id",
+         waiting_role, waiting_agency, submitted_at, fee_vnd, applicant_name_folded, external_code, fee_paid_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
     )
     .bind(&code)
     .bind(new.procedure_version_id)
@@ -536,12 +543,36 @@ pub async fn submit(
     .bind(Millis(now))
     .bind(new.fee_vnd)
     .bind(motcua_domain::text::fold(&new.applicant.full_name))
+    .bind(&new.external_code)
+    .bind(new.fee_paid_at.map(Millis))
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| match &new.external_code {
+        // Another request with the same portal code was first; the caller answers with its dossier.
+        Some(external) if StoreError::is_unique_violation(&e) => {
+            StoreError::Conflict(format!("a dossier with the portal's code {external} exists"))
+        }
+        _ => e.into(),
+    })?;
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
     let submitted = NewEvent { action: "submit", from: None, to: Status::Submitted, step: 0, note: None, fact: None };
     insert_event(&mut tx, id, &code, now, by, submitted).await?;
     new.follow_ups.enqueue(&mut tx, &code, 0).await?;
+    let reported = crate::national_outbox::Reported {
+        dossier_id: id,
+        dossier_code: &code,
+        channel: new.channel,
+        revision: 0,
+        from: None,
+        to: Status::Submitted,
+        action: "submit",
+        note: None,
+        due_at: None,
+        finished_at: None,
+        at: now,
+    };
+    crate::webhooks::record(&mut tx, &reported).await?;
+    crate::national_outbox::record(&mut tx, reported).await?;
     tx.commit().await?;
     by_id(db, id).await
 }
@@ -564,6 +595,33 @@ pub async fn by_code(db: &Database, code: &str) -> Result<Dossier> {
         .await?
         .ok_or(StoreError::NotFound)?;
     dossier_from(&row)
+}
+
+/// The dossier the national portal handed over under its code `external_code` (MaHoSo).
+pub async fn by_external_code(db: &Database, external_code: &str) -> Result<Dossier> {
+    let row = sqlx::query(&format!("SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE external_code = $1"))
+        .bind(external_code)
+        .fetch_optional(db.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    dossier_from(&row)
+}
+
+/// Puts the dossiers made for a person without an account (handed over by the national portal,
+/// or taken at the desk) into the citizen account now bound to their identity number, once that
+/// number is proven (a sign-in through the national identity provider). How many moved.
+pub async fn claim_for_citizen(db: &Database, user_id: i64, id_number: &str) -> Result<u64> {
+    let mut tx = db.write_tx().await?;
+    let moved = sqlx::query(
+        "UPDATE dossiers SET applicant_user_id = $1 WHERE applicant_id_number = $2 AND applicant_user_id IS NULL",
+    )
+    .bind(user_id)
+    .bind(id_number)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(moved)
 }
 
 const ATTACHMENT_COLUMNS: &str =
@@ -878,7 +936,21 @@ pub(crate) async fn apply_in(
     };
     insert_event(tx, current.id, &current.code, now, by, event).await?;
     change.follow_ups.enqueue(tx, &current.code, current.revision + 1).await?;
-    Ok(())
+    let reported = crate::national_outbox::Reported {
+        dossier_id: current.id,
+        dossier_code: &current.code,
+        channel: current.channel,
+        revision: current.revision + 1,
+        from: Some(current.status),
+        to: change.status,
+        action: &change.action,
+        note: change.note.as_deref(),
+        due_at: change.rescheduled_to.or(change.clock.map(|(_, due)| due)).or(current.due_at),
+        finished_at: change.finished_at.or(current.finished_at),
+        at: now,
+    };
+    crate::webhooks::record(tx, &reported).await?;
+    crate::national_outbox::record(tx, reported).await
 }
 
 /// Records an event that leaves the status as it is (an assignment, an opinion given) and bumps

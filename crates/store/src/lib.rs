@@ -17,14 +17,17 @@ pub mod error;
 pub mod issued_forms;
 pub mod jobs;
 mod migrations;
+pub mod national_outbox;
 pub mod notifications;
 pub mod payments;
 pub mod questions;
 pub mod ratings;
 pub mod seals;
 pub mod synthetic;
+pub mod system_tokens;
 pub mod types;
 pub mod users;
+pub mod webhooks;
 
 pub use blobs::Blobs;
 pub use db::{Database, Engine, PoolStats, Reader, WriteTx};

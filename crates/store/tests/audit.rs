@@ -42,6 +42,8 @@ async fn two_received_dossiers(engine: TestEngine) -> (TestDb, Vec<Dossier>) {
     let mut out = Vec::new();
     for _ in 0..2 {
         let new = NewDossier {
+            external_code: None,
+            fee_paid_at: None,
             procedure_version_id: p.version_id,
             procedure_code: p.code.clone(),
             lead_agency: p.agency.code.clone(),

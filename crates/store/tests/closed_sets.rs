@@ -60,6 +60,8 @@ async fn with_a_dossier(engine: TestEngine) -> (TestDb, dossiers::Dossier) {
     demo::load(&t.db, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", 0).await.unwrap();
     let p = catalog::current_procedures(&t.db).await.unwrap().remove(0);
     let new = NewDossier {
+        external_code: None,
+        fee_paid_at: None,
         procedure_version_id: p.version_id,
         procedure_code: p.code.clone(),
         lead_agency: p.agency.code.clone(),

@@ -158,6 +158,8 @@ async fn loaded(engine: TestEngine) -> TestDb {
 
 fn new_dossier(p: &catalog::Procedure) -> NewDossier {
     NewDossier {
+        external_code: None,
+        fee_paid_at: None,
         procedure_version_id: p.version_id,
         procedure_code: p.code.clone(),
         lead_agency: p.agency.code.clone(),

@@ -11,6 +11,7 @@
 mod demo;
 mod forms;
 mod jobs;
+pub mod national_portal;
 mod template;
 
 pub use demo::{app_state, demo_hash};

@@ -78,6 +78,8 @@ async fn main() -> Result<()> {
     let mut codes = Vec::with_capacity(o.dossiers);
     for i in 0..o.dossiers {
         let new = NewDossier {
+            external_code: None,
+            fee_paid_at: None,
             procedure_version_id: p.version_id,
             procedure_code: p.code.clone(),
             lead_agency: p.agency.code.clone(),

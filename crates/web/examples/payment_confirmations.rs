@@ -55,6 +55,8 @@ async fn main() {
     let mut refs = Vec::with_capacity(n);
     for i in 0..n {
         let new = NewDossier {
+            external_code: None,
+            fee_paid_at: None,
             procedure_version_id: p.version_id,
             procedure_code: p.code.clone(),
             lead_agency: p.agency.code.clone(),

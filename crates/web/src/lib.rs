@@ -12,6 +12,7 @@ mod cookies;
 mod error;
 mod lang;
 mod metrics;
+pub mod national_portal;
 pub mod pages;
 mod redirect;
 mod requests;
@@ -19,6 +20,7 @@ pub mod sms_gateway;
 pub mod tsa_client;
 mod uploads;
 mod verify_uploads;
+pub mod webhook_client;
 
 /// The parsers of untrusted input that the fuzz targets (`fuzz/` at the repository root) drive
 /// directly. Only with the `fuzzing` feature: to everyone else these stay private to the crate.
@@ -99,7 +101,8 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(move |req: Request, next: Next| private_answers(req, next, session_cookie)))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(Extension(verify_gate))
-        .layer(middleware::from_fn_with_state(state.clone(), render_errors));
+        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), api::integration::record_system_calls));
     router.fallback(|| async { HttpError::from(AppError::not_found()) }).layer(every_request).with_state(state)
 }
 

@@ -22,7 +22,7 @@ use crate::lifecycle::may_receive_for;
 use crate::state::AppState;
 use crate::uploads::Upload;
 
-fn field_error_key(e: FieldError) -> &'static str {
+pub(crate) fn field_error_key(e: FieldError) -> &'static str {
     match e {
         FieldError::Required => "field-required",
         FieldError::TooLong => "field-too-long",
@@ -121,21 +121,42 @@ pub async fn record_submission(
         email: user.email.clone(),
         address: user.address.clone(),
     };
-    record(state, user, Some(user.id), applicant, Channel::Online, p, data, attachments).await
+    record(state, by_user(user), Some(user.id), applicant, Channel::Online.into(), p, data, attachments).await
 }
 
+/// How a dossier arrives: its channel and, from the national portal, the portal's code and the
+/// time its fee was paid there.
+#[derive(Clone, Debug)]
+pub(crate) struct Origin {
+    /// The channel.
+    pub channel: Channel,
+    /// The national portal's code of the dossier (MaHoSo).
+    pub external_code: Option<String>,
+    /// When the fee was paid before the dossier arrived.
+    pub fee_paid_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl From<Channel> for Origin {
+    fn from(channel: Channel) -> Origin {
+        Origin { channel, external_code: None, fee_paid_at: None }
+    }
+}
+
+/// Stores a checked dossier with its first event; the stored files are removed again when it
+/// cannot be stored.
 #[allow(clippy::too_many_arguments)]
-async fn record(
+pub(crate) async fn record(
     state: &AppState,
-    by_user: &User,
+    by: By,
     applicant_user_id: Option<i64>,
     applicant: Applicant,
-    channel: Channel,
+    origin: Origin,
     p: &Procedure,
     data: Map<String, Value>,
     attachments: Vec<NewAttachment>,
 ) -> AppResult<Dossier> {
     let fee_vnd = motcua_domain::fee::quote(&p.fee, &data).total_vnd;
+    let channel = origin.channel;
     let new = NewDossier {
         procedure_version_id: p.version_id,
         procedure_code: p.code.clone(),
@@ -148,13 +169,14 @@ async fn record(
         waiting: Some((Role::Reception, p.agency.code.clone())),
         attachments,
         // In person, the reception that follows at once is the news.
-        follow_ups: if channel == Channel::Online {
+        follow_ups: if channel.is_online() {
             crate::jobs::notify::follow_ups(Status::Submitted, crate::jobs::notify::Notice::Status)
         } else {
             Default::default()
         },
+        external_code: origin.external_code,
+        fee_paid_at: origin.fee_paid_at.filter(|_| fee_vnd > 0),
     };
-    let by = By { user_id: Some(by_user.id), name: by_user.full_name.clone() };
     match dossiers::submit(&state.db, &state.config.code_pattern, &new, &by, Utc::now()).await {
         Ok(d) => Ok(d),
         Err(e) => {
@@ -162,6 +184,10 @@ async fn record(
             Err(e.into())
         }
     }
+}
+
+fn by_user(user: &User) -> By {
+    By { user_id: Some(user.id), name: user.full_name.clone() }
 }
 
 /// The applicant of an in-person application as the desk officer typed it.
@@ -218,6 +244,15 @@ impl CounterApplicant {
     }
 }
 
+/// The citizen account whose identity number is `id`, so that a dossier made for them at the
+/// desk or on the national portal appears in their account.
+pub(crate) async fn citizen_account_of(state: &AppState, id: &str) -> AppResult<Option<i64>> {
+    Ok(motcua_store::users::find_for_login(&state.db, &[id.to_string()])
+        .await?
+        .filter(|c| c.user.has(Role::Citizen) && c.user.id_number.as_deref() == Some(id))
+        .map(|c| c.user.id))
+}
+
 /// The desk records an in-person application (tiếp nhận trực tiếp): the documents it scanned
 /// are marked digitized, the dossier is received at once and the clock starts. When the
 /// applicant has a citizen account (same identity number), the dossier appears in it.
@@ -244,14 +279,13 @@ pub async fn receive_at_counter(
         return Err(AppError::fields(errors));
     };
     let account = match &checked_applicant.id_number {
-        Some(id) => motcua_store::users::find_for_login(&state.db, std::slice::from_ref(id))
-            .await?
-            .filter(|c| c.user.has(Role::Citizen) && c.user.id_number.as_deref() == Some(id.as_str()))
-            .map(|c| c.user.id),
+        Some(id) => citizen_account_of(state, id).await?,
         None => None,
     };
     let attachments = store_uploads(state, files, AttachmentPurpose::Document, true).await?;
-    let d = record(state, officer, account, checked_applicant, Channel::InPerson, &p, data, attachments).await?;
+    let d =
+        record(state, by_user(officer), account, checked_applicant, Channel::InPerson.into(), &p, data, attachments)
+            .await?;
     act_recording(state, officer, &d.code, ActCommand::new(Action::Receive), Some(Fact::AtDesk)).await
 }
 

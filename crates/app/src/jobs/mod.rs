@@ -4,6 +4,9 @@
 pub mod alerts;
 pub mod audit;
 pub mod mail;
+pub mod national_sync;
 pub mod notify;
+pub mod outbound;
 pub mod sms;
+pub mod webhooks;
 pub mod worker;

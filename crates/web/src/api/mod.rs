@@ -9,6 +9,7 @@ pub mod dossiers;
 pub mod dto;
 pub mod errors;
 mod extract;
+pub mod integration;
 pub mod payments;
 pub mod results;
 
@@ -29,7 +30,7 @@ use motcua_app::state::AppState;
     // Operations declare their errors through `errors`, which names this schema without adding it.
     components(schemas(dto::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"))
 )]
 struct ApiDoc;
 
@@ -74,6 +75,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(results::verify))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::get_year, calendar::put_year))
+        .routes(routes!(integration::intake))
+        .routes(routes!(integration::outbox))
+        .routes(routes!(integration::result_file))
+        .routes(routes!(integration::webhook_deliveries))
         .split_for_parts()
 }
 

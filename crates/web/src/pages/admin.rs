@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::{Ctx, SignedIn};
 use crate::error::HttpResult;
@@ -66,4 +66,91 @@ fn describe(ctx: &Ctx, problem: &Problem) -> String {
             t("audit-checkpoint-altered", &[("checkpoint", &checkpoint_id.to_string())])
         }
     }
+}
+
+/// One status message for the national portal as the administrators' page lists it.
+struct OutboxRow {
+    id: i64,
+    message_id: String,
+    dossier_code: String,
+    external_code: String,
+    status: u8,
+    state: &'static str,
+    attempts: i64,
+    last_attempt: String,
+    next_attempt: String,
+    sent: String,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxPage {
+    ctx: Ctx,
+    filter: String,
+    rows: Vec<OutboxRow>,
+    count: String,
+    configured: bool,
+}
+
+/// The filter of the outbox page.
+#[derive(serde::Deserialize)]
+pub struct OutboxFilter {
+    #[serde(default)]
+    status: String,
+}
+
+/// The status messages to the national portal (liên thông): what failed and why first, with a
+/// "send again" for each message not yet sent (administrators only).
+pub async fn outbox(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    axum::extract::Query(f): axum::extract::Query<OutboxFilter>,
+) -> HttpResult<Response> {
+    super::admin_only(&user)?;
+    let filter = motcua_store::national_outbox::OutboxState::parse(&f.status);
+    let (messages, total) = motcua_app::national::outbox(&state, Some(&user), None, filter, 1, 200).await?;
+    let rows = messages
+        .into_iter()
+        .map(|m| OutboxRow {
+            id: m.id,
+            state: m.state().as_str(),
+            message_id: m.message_id,
+            external_code: m.external_code.unwrap_or_default(),
+            dossier_code: m.dossier_code,
+            status: m.national_status,
+            attempts: m.attempts,
+            last_attempt: show_time(m.last_attempt_at),
+            next_attempt: if m.sent_at.is_none() { show_time(Some(m.next_attempt_at)) } else { String::new() },
+            sent: show_time(m.sent_at),
+            error: m.last_error.unwrap_or_default(),
+        })
+        .collect();
+    let configured = state.db.national_sync() != motcua_store::national_outbox::NationalSync::Off;
+    let page = OutboxPage {
+        filter: filter.map(|s| s.as_str()).unwrap_or("").to_string(),
+        rows,
+        count: ctx.lang.t_args("outbox-count", &[("total", &total.to_string())]),
+        configured,
+        ctx: ctx.clone(),
+    };
+    Ok(ctx.render(&page))
+}
+
+/// The "send again" form of one message.
+#[derive(serde::Deserialize)]
+pub struct SendAgainForm {
+    id: i64,
+}
+
+/// Sends an unsent message again now, then back to the list.
+pub async fn send_again(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    super::csrf::Csrf(axum_extra::extract::Form(f)): super::csrf::Csrf<axum_extra::extract::Form<SendAgainForm>>,
+) -> HttpResult<Response> {
+    super::admin_only(&user)?;
+    motcua_app::national::send_again(&state, &user, f.id).await?;
+    Ok(axum::response::Redirect::to("/quan-tri/lien-thong?status=failed").into_response())
 }

@@ -86,6 +86,8 @@ struct DossierPage {
     applicant: String,
     phone: String,
     submitted: String,
+    /// Where the dossier came from, when not this portal or the desk (the national portal).
+    origin: String,
     received: String,
     due: String,
     finished: String,
@@ -354,6 +356,11 @@ async fn dossier_page(
         applicant: d.applicant.full_name.clone(),
         phone: d.applicant.phone.clone(),
         submitted: show_time(Some(d.submitted_at)),
+        origin: d
+            .external_code
+            .as_deref()
+            .map(|code| ctx.lang.t_args("dossier-origin-portal", &[("code", code)]))
+            .unwrap_or_default(),
         received: show_time(d.received_at),
         due: show_time(d.due_at),
         finished: show_time(d.finished_at),

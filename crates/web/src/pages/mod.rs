@@ -78,6 +78,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/giay-tiep-nhan", get(printable::receipt))
         .route("/ho-so/{code}/phieu-kiem-soat", get(printable::control_slip))
         .route("/quan-tri/nhat-ky", get(admin::audit))
+        .route("/quan-tri/lien-thong", get(admin::outbox).post(admin::send_again))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/nhap-thu-tuc", get(catalog_import::show).post(catalog_import::preview))
         .route("/quan-tri/nhap-thu-tuc/xac-nhan", post(catalog_import::confirm))

@@ -23,8 +23,19 @@ impl TestApp {
         Self::spawn_with(engine, Config { demo: true, ..Config::default() }).await
     }
 
-    pub async fn spawn_with(engine: TestEngine, mut config: Config) -> TestApp {
-        let db = TestDb::with_demo(engine).await;
+    pub async fn spawn_with(engine: TestEngine, config: Config) -> TestApp {
+        Self::spawn_synced(engine, config, motcua_store::national_outbox::NationalSync::Off).await
+    }
+
+    /// As [`TestApp::spawn_with`], writing the changes of the dossiers `sync` names to the
+    /// national portal's outbox.
+    pub async fn spawn_synced(
+        engine: TestEngine,
+        mut config: Config,
+        sync: motcua_store::national_outbox::NationalSync,
+    ) -> TestApp {
+        let mut db = TestDb::with_demo(engine).await;
+        db.db = db.db.clone().with_national_sync(sync);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         // Links printed on forms and given to the payment gateway point at this server.

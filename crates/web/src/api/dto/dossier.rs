@@ -160,8 +160,10 @@ pub struct DossierDto {
     pub status: String,
     /// Applicant.
     pub applicant: ApplicantDto,
-    /// Channel.
+    /// Channel: `online`, `in_person`, `postal` or `national_portal`.
     pub channel: String,
+    /// The national portal's code of a dossier it handed over (MaHoSo).
+    pub external_code: Option<String>,
     /// Submitted.
     pub submitted_at: String,
     /// Received.
@@ -347,6 +349,7 @@ impl DossierDto {
             status: d.status.as_str().into(),
             applicant: ApplicantDto { full_name: d.applicant.full_name.clone(), phone: d.applicant.phone.clone() },
             channel: d.channel.as_str().into(),
+            external_code: d.external_code.clone(),
             submitted_at: time(d.submitted_at),
             received_at: opt_time(d.received_at),
             due_at: opt_time(d.due_at),
