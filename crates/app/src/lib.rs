@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod catalog;
+pub mod catalog_import;
 pub mod citizen_store;
 pub mod dossiers;
 pub mod drafts;

@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod calendar;
 pub mod catalog;
+pub mod catalog_import;
 pub mod code;
 pub mod decree61;
 pub mod dossier;

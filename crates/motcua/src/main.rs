@@ -137,6 +137,11 @@ enum Command {
         #[command(subcommand)]
         command: CaCommand,
     },
+    /// The procedure catalog.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// Tokens of other systems (the national portal, the provincial data-exchange platform)
     /// for the integration routes.
     Token {
@@ -302,6 +307,25 @@ enum AuditCommand {
     /// Check every dossier's history: its keyed hash chain, its sealed head, and the heads
     /// against the latest signed checkpoint. Names each problem; exits 1 if there is any.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Import procedures from the national procedure database's export, a JSON or XLSX file (the
+    /// format: README.md, "Catalog import"): new procedures, a new version of each changed one
+    /// (dossiers received before keep theirs); entries with problems are rejected and reported,
+    /// the rest written in one transaction. Prints the report. Servers running on the database
+    /// see the change when they restart.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Read, compare and report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The report's language: vi or en.
+        #[arg(long, default_value = "vi", value_parser = ["vi", "en"])]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1222,6 +1246,34 @@ async fn run(cli: Cli) -> Result<()> {
             let name = motcua_app::pki::import_agency(&pki, agency, &bytes, &password)
                 .with_context(|| format!("cannot import {}", file.display()))?;
             eprintln!("agency {agency} signs as \"{name}\" from the next start of the server");
+        }
+        Command::Catalog { command: CatalogCommand::Import { file, dry_run, lang } } => {
+            use motcua_app::catalog_import::{self, ImportFailed};
+            let lang = if lang == "en" { motcua_app::i18n::Lang::En } else { motcua_app::i18n::Lang::Vi };
+            let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+            if size > catalog_import::MAX_FILE_BYTES as u64 {
+                bail!("{} is larger than {} MB", file.display(), catalog_import::MAX_FILE_BYTES / (1024 * 1024));
+            }
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let db = open(&cli).await?;
+            let started = std::time::Instant::now();
+            let report = match catalog_import::import_into(&db, &bytes, *dry_run).await {
+                Ok(report) => report,
+                Err(ImportFailed::File(problem)) => {
+                    bail!("{}: {}", file.display(), catalog_import::file_problem_text(lang, &problem))
+                }
+                Err(ImportFailed::Error(e)) => {
+                    bail!("{}", lang.t(e.message.unwrap_or(e.kind.message_key())))
+                }
+            };
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            for line in catalog_import::report_lines(lang, &report) {
+                if writeln!(out, "{line}").is_err() {
+                    break;
+                }
+            }
+            eprintln!("{:.2} s", started.elapsed().as_secs_f64());
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&motcua_web::api::openapi())?);

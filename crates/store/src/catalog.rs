@@ -73,6 +73,9 @@ pub struct Procedure {
     pub field: Field,
     /// Lead agency.
     pub agency: Agency,
+    /// Participating agencies' codes (cơ quan phối hợp), as the catalog publishes them.
+    #[serde(default)]
+    pub participants: Vec<String>,
     /// How far it is offered online.
     pub level: OnlineLevel,
     /// Published reason when not fully online.
@@ -111,6 +114,9 @@ pub struct NewProcedure {
     pub field: String,
     /// Lead agency code.
     pub agency: String,
+    /// Participating agencies' codes.
+    #[serde(default)]
+    pub participants: Vec<String>,
     /// How far it is offered online.
     pub level: OnlineLevel,
     /// Reason when not full.
@@ -233,11 +239,11 @@ const PROCEDURE_SELECT: &str = "SELECT p.id, v.id AS version_id, v.version, p.co
      a.code AS a_code, a.name AS a_name, a.name_en AS a_name_en, a.parent_code AS a_parent_code, a.kind AS a_kind, a.governing_body AS a_governing_body, \
      a.tax_code AS a_tax_code, \
      v.level, v.level_reason, v.time_amount, v.time_unit, v.fee_vnd, v.fee_note, v.fee_schedule, v.result_kind, \
-     v.documents, v.form, v.workflow \
+     v.documents, v.form, v.workflow, v.participating_agencies \
      FROM procedure_versions v \
      JOIN procedures p ON p.id = v.procedure_id \
-     JOIN fields f ON f.code = p.field_code \
-     JOIN agencies a ON a.code = p.agency_code";
+     JOIN fields f ON f.code = COALESCE(v.field_code, p.field_code) \
+     JOIN agencies a ON a.code = COALESCE(v.agency_code, p.agency_code)";
 
 fn procedure_from(row: &AnyRow) -> Result<Procedure> {
     let unit: String = row.try_get("time_unit")?;
@@ -252,6 +258,10 @@ fn procedure_from(row: &AnyRow) -> Result<Procedure> {
         name_en: row.try_get("name_en")?,
         field: Field { code: row.try_get("f_code")?, name: row.try_get("f_name")?, name_en: row.try_get("f_name_en")? },
         agency: agency_from(row, "a_")?,
+        participants: match row.try_get::<Option<String>, _>("participating_agencies")? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => Vec::new(),
+        },
         level: closed_word(row, "level", OnlineLevel::parse)?,
         level_reason: row.try_get("level_reason")?,
         limit: TimeLimit {
@@ -296,6 +306,13 @@ pub async fn procedure_version(db: &Database, version_id: i64) -> Result<Procedu
 /// Adds a procedure with its first version.
 pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     let mut tx = db.write_tx().await?;
+    let id = insert_procedure_in(&mut tx, p).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds a procedure with its first version, in the caller's transaction.
+async fn insert_procedure_in(tx: &mut WriteTx<'_>, p: &NewProcedure) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO procedures (code, local_code, field_code, agency_code, current_version) VALUES ($1, $2, $3, $4, 1) RETURNING id",
     )
@@ -303,7 +320,7 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     .bind(&p.local_code)
     .bind(&p.field)
     .bind(&p.agency)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
         if StoreError::is_unique_violation(&e) {
@@ -312,12 +329,20 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
             e.into()
         }
     })?;
+    insert_version_in(tx, id, 1, p).await?;
+    Ok(id)
+}
+
+/// Writes version `version` of procedure `procedure_id` whole, in the caller's transaction.
+async fn insert_version_in(tx: &mut WriteTx<'_>, procedure_id: i64, version: i64, p: &NewProcedure) -> Result<()> {
     sqlx::query(
         "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
-         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule) \
-         VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule, field_code, agency_code, \
+         participating_agencies) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
     )
-    .bind(id)
+    .bind(procedure_id)
+    .bind(version)
     .bind(&p.name)
     .bind(&p.name_en)
     .bind(p.level.as_str())
@@ -332,10 +357,12 @@ pub async fn insert_procedure(db: &Database, p: &NewProcedure) -> Result<i64> {
     .bind(serde_json::to_string(&p.workflow)?)
     .bind(Millis(chrono::Utc::now()))
     .bind(p.fee_schedule.as_ref().map(serde_json::to_string).transpose()?)
-    .execute(&mut *tx)
+    .bind(&p.field)
+    .bind(&p.agency)
+    .bind((!p.participants.is_empty()).then(|| serde_json::to_string(&p.participants)).transpose()?)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
-    Ok(id)
+    Ok(())
 }
 
 /// What a new procedure version changes; the rest is copied from the current version.
@@ -369,10 +396,11 @@ pub async fn new_version(
     }
     sqlx::query(
         "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
-         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule) \
+         fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule, field_code, agency_code, \
+         participating_agencies) \
          SELECT v.procedure_id, v.version + 1, v.name, v.name_en, v.level, v.level_reason, v.time_amount, v.time_unit, \
          COALESCE($5, v.fee_vnd), v.fee_note, v.result_kind, v.documents, v.form, COALESCE($3, v.workflow), $4, \
-         COALESCE($6, v.fee_schedule) \
+         COALESCE($6, v.fee_schedule), v.field_code, v.agency_code, v.participating_agencies \
          FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id \
          WHERE p.code = $1 AND v.version = $2",
     )
@@ -386,4 +414,61 @@ pub async fn new_version(
     .await?;
     tx.commit().await?;
     procedure_by_code(db, code).await
+}
+
+/// A version an import puts in force: the whole content, not a change of the current one.
+#[derive(Clone, Debug)]
+pub struct ImportedVersion {
+    /// The version the import compared with; the write is refused if another is in force now.
+    pub expected_version: i64,
+    /// The new version's content (its `code` names the procedure; `local_code` is not changed).
+    pub procedure: NewProcedure,
+}
+
+/// What one catalog import writes.
+#[derive(Clone, Debug, Default)]
+pub struct CatalogImport {
+    /// Fields new to the catalog.
+    pub fields: Vec<Field>,
+    /// New procedures.
+    pub procedures: Vec<NewProcedure>,
+    /// New versions of existing procedures.
+    pub versions: Vec<ImportedVersion>,
+}
+
+/// Writes a catalog import in one transaction: every field, procedure and version, or nothing
+/// (a procedure created or changed meanwhile by someone else is a conflict, and nothing is
+/// written). Dossiers keep the version they were received under: versions are only added.
+pub async fn import(db: &Database, plan: &CatalogImport) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    for f in &plan.fields {
+        insert_field(&mut tx, f).await.map_err(|e| match e {
+            StoreError::Database(ref d) if StoreError::is_unique_violation(d) => {
+                StoreError::Conflict(format!("field {} exists", f.code))
+            }
+            other => other,
+        })?;
+    }
+    for p in &plan.procedures {
+        insert_procedure_in(&mut tx, p).await?;
+    }
+    for v in &plan.versions {
+        let p = &v.procedure;
+        let bumped: Option<(i64,)> = sqlx::query_as(
+            "UPDATE procedures SET current_version = current_version + 1, field_code = $3, agency_code = $4 \
+             WHERE code = $1 AND current_version = $2 RETURNING id",
+        )
+        .bind(&p.code)
+        .bind(v.expected_version)
+        .bind(&p.field)
+        .bind(&p.agency)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id,)) = bumped else {
+            return Err(StoreError::Conflict(format!("procedure {} changed meanwhile", p.code)));
+        };
+        insert_version_in(&mut tx, id, v.expected_version + 1, p).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

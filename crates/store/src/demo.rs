@@ -190,6 +190,7 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
                 name_en: dp.name_en.clone(),
                 field: dp.field.clone(),
                 agency: dp.agency.clone(),
+                participants: Vec::new(),
                 level: dp.level,
                 level_reason: dp.level_reason.clone(),
                 limit: dp.processing,

@@ -825,6 +825,7 @@ mod tests {
                 governing_body: None,
                 tax_code: None,
             },
+            participants: vec![],
             level: motcua_domain::catalog::OnlineLevel::Full,
             level_reason: None,
             limit: motcua_domain::calendar::TimeLimit::new(5, unit),

@@ -7,6 +7,7 @@ mod admin;
 mod apply;
 mod assets;
 mod calendar;
+mod catalog_import;
 mod csrf;
 mod dossier;
 mod forms;
@@ -84,6 +85,8 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-tri/nhat-ky", get(admin::audit))
         .route("/quan-tri/lien-thong", get(admin::outbox).post(admin::send_again))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
+        .route("/quan-tri/nhap-thu-tuc", get(catalog_import::show).post(catalog_import::preview))
+        .route("/quan-tri/nhap-thu-tuc/xac-nhan", post(catalog_import::confirm))
         .route("/quan-tri/quy-trinh", get(workflow::list))
         .route("/quan-tri/quy-trinh/{code}", get(workflow::edit).post(workflow::save))
         .route("/quan-tri/quy-trinh/{code}/tep", get(workflow::export).post(workflow::import))
