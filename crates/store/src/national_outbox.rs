@@ -222,20 +222,71 @@ pub async fn claim(db: &Database, now: DateTime<Utc>, lease: Duration) -> Result
     row.as_ref().map(OutboxMessage::from_row).transpose()
 }
 
-/// Records that the portal accepted a message. A message sent twice (its lease ran out while
-/// the portal was slow) keeps the time of its first acceptance.
+/// The tables of messages to other systems, which share their delivery columns (`sent_at`,
+/// `next_attempt_at`, `locked_until`, `last_error`) and so the recording of an outcome.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Outgoing {
+    /// The national portal's status messages.
+    NationalOutbox,
+    /// Webhook deliveries.
+    WebhookDeliveries,
+}
+
+impl Outgoing {
+    fn table(self) -> &'static str {
+        match self {
+            Outgoing::NationalOutbox => "national_outbox",
+            Outgoing::WebhookDeliveries => "webhook_deliveries",
+        }
+    }
+
+    /// Records that the receiver took row `id`. One sent twice (its lease ran out while the
+    /// receiver was slow) keeps the time of its first acceptance.
+    pub(crate) async fn sent(self, db: &Database, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = db.write_tx().await?;
+        sqlx::query(&format!(
+            "UPDATE {} SET sent_at = COALESCE(sent_at, $2), locked_until = NULL, last_error = NULL WHERE id = $1",
+            self.table()
+        ))
+        .bind(id)
+        .bind(Millis(now))
+        .execute(&mut *tx)
+        .await?;
+        // A dossier's next message may go now.
+        tx.wake_outbox_on_commit();
+        tx.commit().await
+    }
+
+    /// Records a failed send of row `id` at its `attempts`-th try: it goes again after
+    /// [`backoff`]. Returns when.
+    pub(crate) async fn failed(
+        self,
+        db: &Database,
+        id: i64,
+        attempts: i64,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>> {
+        let at = now + chrono::Duration::from_std(backoff(attempts)).unwrap_or(chrono::Duration::minutes(10));
+        let error: String = error.chars().take(2000).collect();
+        let mut tx = db.write_tx().await?;
+        sqlx::query(&format!(
+            "UPDATE {} SET next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1 AND sent_at IS NULL",
+            self.table()
+        ))
+        .bind(id)
+        .bind(Millis(at))
+        .bind(error)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(at)
+    }
+}
+
+/// Records that the portal accepted a message.
 pub async fn mark_sent(db: &Database, message: &OutboxMessage, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = db.write_tx().await?;
-    sqlx::query(
-        "UPDATE national_outbox SET sent_at = COALESCE(sent_at, $2), locked_until = NULL, last_error = NULL WHERE id = $1",
-    )
-    .bind(message.id)
-    .bind(Millis(now))
-    .execute(&mut *tx)
-    .await?;
-    // The dossier's next message may go now.
-    tx.wake_outbox_on_commit();
-    tx.commit().await
+    Outgoing::NationalOutbox.sent(db, message.id, now).await
 }
 
 /// Records a failed send: the message is sent again after [`backoff`]. Returns when.
@@ -245,20 +296,7 @@ pub async fn mark_failed(
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>> {
-    let at = now + chrono::Duration::from_std(backoff(message.attempts)).unwrap_or(chrono::Duration::minutes(10));
-    let error: String = error.chars().take(2000).collect();
-    let mut tx = db.write_tx().await?;
-    sqlx::query(
-        "UPDATE national_outbox SET next_attempt_at = $2, locked_until = NULL, last_error = $3 \
-         WHERE id = $1 AND sent_at IS NULL",
-    )
-    .bind(message.id)
-    .bind(Millis(at))
-    .bind(error)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(at)
+    Outgoing::NationalOutbox.failed(db, message.id, message.attempts, error, now).await
 }
 
 /// Sends an unsent message again now instead of after its backoff (an administrator's

@@ -13,7 +13,7 @@ use sqlx::Row;
 
 use crate::db::{Database, Engine, WriteTx};
 use crate::error::{Result, StoreError};
-use crate::national_outbox::{backoff, Reported};
+use crate::national_outbox::{Outgoing, Reported};
 use crate::types::Millis;
 
 /// A dossier's status changed (every action that changes or records its state).
@@ -245,33 +245,12 @@ pub async fn claim(db: &Database, now: DateTime<Utc>, lease: Duration) -> Result
 
 /// Records that the receiver took a delivery.
 pub async fn mark_sent(db: &Database, delivery: &Delivery, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = db.write_tx().await?;
-    sqlx::query(
-        "UPDATE webhook_deliveries SET sent_at = COALESCE(sent_at, $2), locked_until = NULL, last_error = NULL WHERE id = $1",
-    )
-    .bind(delivery.id)
-    .bind(Millis(now))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
+    Outgoing::WebhookDeliveries.sent(db, delivery.id, now).await
 }
 
 /// Records a failed send; it goes again after the backoff. Returns when.
 pub async fn mark_failed(db: &Database, delivery: &Delivery, error: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    let at = now + chrono::Duration::from_std(backoff(delivery.attempts)).unwrap_or(chrono::Duration::minutes(10));
-    let error: String = error.chars().take(2000).collect();
-    let mut tx = db.write_tx().await?;
-    sqlx::query(
-        "UPDATE webhook_deliveries SET next_attempt_at = $2, locked_until = NULL, last_error = $3 \
-         WHERE id = $1 AND sent_at IS NULL",
-    )
-    .bind(delivery.id)
-    .bind(Millis(at))
-    .bind(error)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(at)
+    Outgoing::WebhookDeliveries.failed(db, delivery.id, delivery.attempts, error, now).await
 }
 
 /// The latest deliveries, newest first: all, or only those not yet taken (`unsent`).

@@ -12,7 +12,6 @@ use motcua_store::national_outbox::{self, OutboxMessage};
 use motcua_store::Database;
 use serde_json::{json, Value};
 
-use super::outbound::SenderConfig;
 use crate::i18n::Lang;
 
 /// Where the messages go. One call is one message; any error means "send it again later".
@@ -58,22 +57,24 @@ pub fn message_json(m: &OutboxMessage, public_url: &str) -> Value {
     })
 }
 
-/// Claims one due message and sends it, recording the outcome: its MessageId, or `None` when
+/// Claims one due message for `lease` and sends it (`public_url` makes the result files'
+/// addresses), recording the outcome: its MessageId, or `None` when
 /// nothing is due.
 pub async fn send_one(
     db: &Database,
     receiver: &dyn StatusReceiver,
-    config: &SenderConfig,
+    lease: std::time::Duration,
+    public_url: &str,
 ) -> Result<Option<String>, motcua_store::StoreError> {
-    let Some(m) = national_outbox::claim(db, Utc::now(), config.lease).await? else {
+    let Some(m) = national_outbox::claim(db, Utc::now(), lease).await? else {
         return Ok(None);
     };
     // Another sender may take the next dossier's message meanwhile.
     db.outbox_filled().notify_one();
-    let body = message_json(&m, &config.public_url);
-    let outcome = match tokio::time::timeout(config.lease.mul_f64(0.8), receiver.deliver(&body)).await {
+    let body = message_json(&m, public_url);
+    let outcome = match tokio::time::timeout(lease.mul_f64(0.8), receiver.deliver(&body)).await {
         Ok(outcome) => outcome,
-        Err(_) => Err(format!("no answer within {} s", config.lease.mul_f64(0.8).as_secs())),
+        Err(_) => Err(format!("no answer within {} s", lease.mul_f64(0.8).as_secs())),
     };
     match outcome {
         Ok(()) => {

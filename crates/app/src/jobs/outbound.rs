@@ -93,13 +93,13 @@ async fn run(db: Database, receivers: Receivers, config: SenderConfig, mut stopp
         }
         let mut busy = false;
         if let Some(r) = &receivers.national {
-            match national_sync::send_one(&db, r.as_ref(), &config).await {
+            match national_sync::send_one(&db, r.as_ref(), config.lease, &config.public_url).await {
                 Ok(sent) => busy |= sent.is_some(),
                 Err(e) => tracing::error!(error = %e, "could not send from the national portal's outbox"),
             }
         }
         if let Some(p) = &receivers.webhooks {
-            match webhooks::send_one(&db, p.as_ref(), &config).await {
+            match webhooks::send_one(&db, p.as_ref(), config.lease).await {
                 Ok(sent) => busy |= sent.is_some(),
                 Err(e) => tracing::error!(error = %e, "could not send a webhook delivery"),
             }

@@ -15,8 +15,6 @@ use motcua_store::webhooks::{self, Delivery};
 use motcua_store::Database;
 use sha2::Sha256;
 
-use super::outbound::SenderConfig;
-
 /// The headers of a delivery: name and value.
 pub type Headers = Vec<(&'static str, String)>;
 
@@ -45,23 +43,21 @@ pub fn headers(d: &Delivery, timestamp: i64) -> Headers {
     ]
 }
 
-/// Claims one due delivery and sends it, recording the outcome: its event id, or `None` when
+/// Claims one due delivery for `lease` and sends it, recording the outcome: its event id, or `None` when
 /// nothing is due.
 pub async fn send_one(
     db: &Database,
     poster: &dyn WebhookPoster,
-    config: &SenderConfig,
+    lease: std::time::Duration,
 ) -> Result<Option<String>, motcua_store::StoreError> {
-    let Some(d) = webhooks::claim(db, Utc::now(), config.lease).await? else {
+    let Some(d) = webhooks::claim(db, Utc::now(), lease).await? else {
         return Ok(None);
     };
     db.outbox_filled().notify_one();
-    let sent = tokio::time::timeout(
-        config.lease.mul_f64(0.8),
-        poster.post(&d.url, headers(&d, Utc::now().timestamp()), &d.body),
-    )
-    .await
-    .unwrap_or_else(|_| Err(format!("no answer within {} s", config.lease.mul_f64(0.8).as_secs())));
+    let sent =
+        tokio::time::timeout(lease.mul_f64(0.8), poster.post(&d.url, headers(&d, Utc::now().timestamp()), &d.body))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", lease.mul_f64(0.8).as_secs())));
     match sent {
         Ok(()) => webhooks::mark_sent(db, &d, Utc::now()).await?,
         Err(e) => {
