@@ -1,7 +1,7 @@
 //! Status messages to the National Public Service Portal: the head of each dossier's line in the
 //! outbox ([`motcua_store::national_outbox`]) posted to the portal, as shared/API.md "National
-//! portal link" describes the message. The [`super::outbound`] senders call [`send_one`]; the
-//! HTTP client is the web crate's `national_portal`.
+//! portal link" describes the message. The outbound senders (`jobs::outbound`) call
+//! [`send_one`]; the HTTP client is the web crate's `national_portal`.
 //!
 //! A message is done only when the portal answers 2xx; anything else is retried with backoff,
 //! for ever, because a status the portal never hears of distorts the national indicators.
