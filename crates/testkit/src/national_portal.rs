@@ -5,7 +5,7 @@
 //! `MessageId`, and on request refuses (503) or never answers, to prove that motcua retries.
 //! It also hands dossiers to motcua as the portal does ([`send_dossier`]).
 //!
-//! `cargo run -p motcua-testkit --bin national-portal -- --help` runs it on its own.
+//! `cargo run -p motcua-testkit --example national_portal -- --help` runs it on its own.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,9 +1,10 @@
-//! The national portal simulator on its own, for demos and manual tests: it prints every status
+//! The national portal simulator on its own, for demos and manual tests (an example, so that
+//! `cargo run` in the workspace still runs the server): it prints every status
 //! message motcua sends it and what breaks the contract, and can hand motcua a dossier.
 //!
-//!     cargo run -p motcua-testkit --bin national-portal -- serve --addr 127.0.0.1:9090
+//!     cargo run -p motcua-testkit --example national_portal -- serve --addr 127.0.0.1:9090
 //!     motcua serve --demo --national-portal-url http://127.0.0.1:9090
-//!     cargo run -p motcua-testkit --bin national-portal -- send --motcua http://127.0.0.1:8080 \
+//!     cargo run -p motcua-testkit --example national_portal -- send --motcua http://127.0.0.1:8080 \
 //!         --token "$(motcua token add --name 'Cổng DVC quốc gia')" --procedure 2.000488 --file ./to-khai.pdf
 
 use std::net::SocketAddr;
