@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use motcua_domain::dossier::{AttachmentPurpose, Channel, Role};
 use motcua_domain::form::validate_answers;
 use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber, TaxCode};
+use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, Applicant, By, Dossier};
 use motcua_store::national_outbox::{self, OutboxMessage, OutboxState};
 use motcua_store::system_tokens::{self, Scope, SystemToken};
@@ -54,8 +55,8 @@ pub async fn system_of(state: &AppState, bearer: &str) -> AppResult<Option<Syste
 pub struct PortalDossier {
     /// The portal's code (MaHoSo).
     pub external_code: String,
-    /// The procedure (MaTTHC).
-    pub procedure_code: String,
+    /// The procedure (MaTTHC), as the catalog holds it now.
+    pub procedure: Procedure,
     /// The owner (ChuHoSo).
     pub applicant: Applicant,
     /// When it was submitted on the portal (NgayNopHoSo).
@@ -327,15 +328,7 @@ pub fn check_portal_dossier(
     }
     match (external_code, procedure, applicant, submitted_at, data) {
         (Some(external_code), Some(p), Some(applicant), Some(submitted_at), Some(data)) if errors.is_empty() => {
-            Ok(PortalDossier {
-                external_code,
-                procedure_code: p.code.clone(),
-                applicant,
-                submitted_at,
-                data,
-                flags,
-                fees_paid,
-            })
+            Ok(PortalDossier { external_code, procedure: p, applicant, submitted_at, data, flags, fees_paid })
         }
         _ => Err(errors),
     }
@@ -361,11 +354,6 @@ pub async fn intake(
         }
     }
     let checked = check_portal_dossier(state, &dossier, &files, Utc::now()).map_err(AppError::fields)?;
-    let p = state
-        .catalog()
-        .get(&checked.procedure_code)
-        .cloned()
-        .ok_or_else(|| AppError::with(ErrorKind::NotFound, "error-unknown-procedure"))?;
     let mut attachments = store_uploads(state, &files, AttachmentPurpose::Document, false).await?;
     for (a, (digitized, reused, from_store)) in attachments.iter_mut().zip(&checked.flags) {
         a.digitized = *digitized;
@@ -382,7 +370,7 @@ pub async fn intake(
         fee_paid_at: checked.fees_paid.then_some(checked.submitted_at),
     };
     let by = By { user_id: None, name: system.name.clone() };
-    match record(state, by, account, checked.applicant, origin, &p, checked.data, attachments).await {
+    match record(state, by, account, checked.applicant, origin, &checked.procedure, checked.data, attachments).await {
         Ok(d) => Ok((d, true)),
         // Another call with the same portal code was first: its dossier is the answer.
         Err(e) if e.kind == ErrorKind::Conflict => match existing(state, &checked.external_code).await? {

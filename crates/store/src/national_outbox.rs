@@ -63,6 +63,8 @@ pub(crate) struct Reported<'a> {
     pub dossier_id: i64,
     pub dossier_code: &'a str,
     pub channel: Channel,
+    /// The national portal's code of the dossier, when it came from there.
+    pub external_code: Option<&'a str>,
     /// The revision the change makes: with the code, the message's identity.
     pub revision: i64,
     pub from: Option<Status>,
@@ -80,10 +82,6 @@ pub(crate) async fn record(tx: &mut WriteTx<'_>, change: Reported<'_>) -> Result
     if !tx.database().national_sync().covers(change.channel) {
         return Ok(());
     }
-    let (external_code,): (Option<String>,) = sqlx::query_as("SELECT external_code FROM dossiers WHERE id = $1")
-        .bind(change.dossier_id)
-        .fetch_one(&mut **tx)
-        .await?;
     let results: Vec<(String, String)> = if matches!(change.to, Status::ResultReady | Status::Returned) {
         sqlx::query_as(
             "SELECT id, file_name FROM attachments WHERE dossier_id = $1 AND purpose = 'result' ORDER BY created_at, id",
@@ -104,7 +102,7 @@ pub(crate) async fn record(tx: &mut WriteTx<'_>, change: Reported<'_>) -> Result
     .bind(format!("{}:{}", change.dossier_code, change.revision))
     .bind(change.dossier_id)
     .bind(change.dossier_code)
-    .bind(external_code)
+    .bind(change.external_code)
     .bind(i64::from(change.to.national_code_after(change.from)))
     .bind(change.action)
     .bind(change.note.filter(|n| !n.is_empty()))
