@@ -16,7 +16,11 @@ pub fn actor_for(state: &AppState, user: Option<&User>, d: &Dossier) -> Actor {
     let Some(user) = user else {
         return Actor::Stranger;
     };
-    if d.applicant_user_id == Some(user.id) {
+    // The person who filed it, or anyone who represents the organisation it was filed for (a
+    // representative removed is no longer the one who filed: see store::organisations).
+    if d.applicant_user_id == Some(user.id)
+        || d.applicant.organisation_id.is_some_and(|o| user.organisations.contains(&o))
+    {
         return Actor::Applicant;
     }
     match &user.agency_code {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use motcua_domain::dossier::{AttachmentPurpose, Channel, Role};
 use motcua_domain::form::validate_answers;
-use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber, TaxCode};
+use motcua_domain::identity::{ApplicantId, Email, FullName, PhoneNumber};
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, Applicant, By, Dossier};
 use motcua_store::national_outbox::{self, OutboxMessage, OutboxState};
@@ -21,7 +21,7 @@ use motcua_store::StoreError;
 use serde_json::{Map, Value};
 
 use crate::attachments::store_uploads;
-use crate::dossiers::submit::{citizen_account_of, record, Origin};
+use crate::dossiers::submit::{owner_of, record, Origin};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::passwords::{random_token, token_hash};
 use crate::state::AppState;
@@ -89,10 +89,7 @@ fn flag(entry: &Map<String, Value>, key: &str) -> Result<bool, ()> {
 /// The owner's identity number: a 12-digit citizen identity number, or an organisation's tax
 /// code.
 fn identity_number(raw: &str) -> Option<String> {
-    CitizenId::parse(raw)
-        .map(|c| c.as_str().to_string())
-        .or_else(|_| TaxCode::parse(raw).map(|t| t.as_str().to_string()))
-        .ok()
+    ApplicantId::parse(raw).map(|a| a.as_str().to_string()).ok()
 }
 
 /// Checks the part `dossier` against the procedure and the files sent with it: every problem
@@ -202,6 +199,7 @@ pub fn check_portal_dossier(
                     // The portal signed the owner in with VNeID (TaiKhoanDuocXacThucVoiVNeID).
                     verified_by: (owner.get("TaiKhoanDuocXacThucVoiVNeID") == Some(&Value::Bool(true)))
                         .then(|| "vneid".to_string()),
+                    organisation_id: None,
                 }),
                 _ => None,
             }
@@ -360,17 +358,15 @@ pub async fn intake(
         a.reused = *reused;
         a.from_citizen_store = *from_store;
     }
-    let account = match &checked.applicant.id_number {
-        Some(id) => citizen_account_of(state, id).await?,
-        None => None,
-    };
+    let mut applicant = checked.applicant;
+    let account = owner_of(state, &mut applicant).await?;
     let origin = Origin {
         channel: Channel::NationalPortal,
         external_code: Some(checked.external_code.clone()),
         fee_paid_at: checked.fees_paid.then_some(checked.submitted_at),
     };
     let by = By { user_id: None, name: system.name.clone() };
-    match record(state, by, account, checked.applicant, origin, &checked.procedure, checked.data, attachments).await {
+    match record(state, by, account, applicant, origin, &checked.procedure, checked.data, attachments).await {
         Ok(d) => Ok((d, true)),
         // Another call with the same portal code was first: its dossier is the answer.
         Err(e) if e.kind == ErrorKind::Conflict => match existing(state, &checked.external_code).await? {

@@ -189,6 +189,7 @@ mod tests {
             agency_code: None,
             roles: vec![],
             verified_by: None,
+            organisations: vec![],
         };
         let secret = totp_rs::Secret::new_stack([7; 20]).to_base32();
         let t = totp(&secret, &user).unwrap();

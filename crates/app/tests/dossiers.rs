@@ -78,7 +78,9 @@ fn documents(p: &Procedure) -> Vec<Upload> {
 /// `congdan` applies online for the department's procedure.
 async fn apply(state: &AppState, p: &Procedure) -> Dossier {
     let citizen = user(state, "congdan").await;
-    submit_dossier(state, &citizen, &p.code, &answers(p), documents(p), &[]).await.expect("the application is taken")
+    submit_dossier(state, &citizen, &p.code, &answers(p), documents(p), &[], None)
+        .await
+        .expect("the application is taken")
 }
 
 fn assert_kind(result: Result<impl Sized, AppError>, kind: ErrorKind, what: &str) -> AppError {

@@ -20,6 +20,9 @@ pub enum IdentityError {
     /// Not a tax code of 10 digits, or 13 as 10 digits, a dash and 3 (a branch).
     #[error("invalid tax code")]
     TaxCode,
+    /// Neither a citizen identity number nor a tax code.
+    #[error("neither a citizen identity number nor a tax code")]
+    ApplicantId,
 }
 
 /// Citizen identity number (số định danh cá nhân / CCCD): exactly 12 digits.
@@ -70,6 +73,34 @@ impl TaxCode {
     /// The code, with the dash of a branch.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// The identity number of an applicant: a person's citizen identity number, or an organisation's
+/// tax code, told apart by their shapes (12 digits against 10 or 13).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ApplicantId {
+    /// A person.
+    Citizen(CitizenId),
+    /// An organisation.
+    Organisation(TaxCode),
+}
+
+impl ApplicantId {
+    /// Accepts either shape.
+    pub fn parse(s: &str) -> Result<Self, IdentityError> {
+        CitizenId::parse(s)
+            .map(ApplicantId::Citizen)
+            .or_else(|_| TaxCode::parse(s).map(ApplicantId::Organisation))
+            .map_err(|_| IdentityError::ApplicantId)
+    }
+
+    /// The normalised number.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ApplicantId::Citizen(c) => c.as_str(),
+            ApplicantId::Organisation(t) => t.as_str(),
+        }
     }
 }
 
@@ -162,6 +193,20 @@ mod tests {
         assert_eq!(TaxCode::parse("0101234567001").unwrap().as_str(), "0101234567-001");
         for bad in ["", "010123456", "01012345678", "0101-234567", "0101234567-01", "010123456a", "0101234567--001"] {
             assert_eq!(TaxCode::parse(bad), Err(IdentityError::TaxCode), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_applicant_id_is_a_person_by_twelve_digits_and_an_organisation_by_ten_or_thirteen() {
+        assert!(
+            matches!(ApplicantId::parse("038 090 001 234"), Ok(ApplicantId::Citizen(c)) if c.as_str() == "038090001234")
+        );
+        assert!(
+            matches!(ApplicantId::parse("0101234567001"), Ok(ApplicantId::Organisation(t)) if t.as_str() == "0101234567-001")
+        );
+        assert_eq!(ApplicantId::parse("0101234567").unwrap().as_str(), "0101234567");
+        for bad in ["", "12345678901", "03809000123a", "0101234567-01"] {
+            assert_eq!(ApplicantId::parse(bad), Err(IdentityError::ApplicantId), "{bad}");
         }
     }
 

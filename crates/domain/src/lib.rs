@@ -1,6 +1,6 @@
 //! Pure domain rules of motcua: the dossier lifecycle, the working calendar and the legal clock,
 //! dossier codes, form definitions and their validation, identity newtypes, the catalog's
-//! vocabulary and catalog search.
+//! vocabulary and catalog search, and the rules of organisations applying through representatives.
 //!
 //! Nothing here performs I/O or knows about SQL or HTTP, so every rule can be tested in isolation
 //! and reused by the store, the web edge and the tools.
@@ -17,6 +17,7 @@ pub mod form;
 pub mod history;
 pub mod identity;
 pub mod indicator;
+pub mod organisation;
 pub mod rating;
 pub mod search;
 pub mod text;

@@ -275,8 +275,10 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
         roles: vec![Role::Citizen],
         ..NewUser::default()
     });
+    let mut ids = std::collections::HashMap::new();
     for u in &list {
-        users::create_user(db, u).await?;
+        let id = users::create_user(db, u).await?;
+        ids.insert(u.username.clone().unwrap_or_default(), id);
         let agency = u
             .agency_code
             .as_ref()
@@ -285,6 +287,21 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
             .unwrap_or_default();
         let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
         out.push((u.username.clone().unwrap_or_default(), roles, agency));
+    }
+    // A verified business that `congdan` represents, so that applying in an organisation's name
+    // can be tried at once; `congdan2` may be named its authorised person.
+    if let (Some(&citizen), Some(&admin)) = (ids.get("congdan"), ids.get("quantri")) {
+        let now = chrono::Utc::now();
+        let business = crate::organisations::NewOrganisation {
+            tax_code: "5400123456".into(),
+            name: "Công ty TNHH Thương mại An Phát".into(),
+            address: p.people.addresses.first().cloned().unwrap_or_default(),
+            phone: Some("02183851234".into()),
+            email: Some("lienhe@anphat.example.vn".into()),
+            title: Some("Giám đốc".into()),
+        };
+        let o = crate::organisations::register(db, &business, citizen, now).await?;
+        crate::organisations::decide(db, o.id, true, None, admin, now).await?;
     }
     Ok(out)
 }
@@ -379,6 +396,7 @@ async fn generate_history(db: &Database, p: &Province, count: usize) -> Result<u
             email: None,
             address: Some(p.people.addresses[rng.gen_range(0..p.people.addresses.len())].clone()),
             verified_by: None,
+            organisation_id: None,
         };
         // Most dossiers are months old and finished; a sixth arrived in the last days and are
         // still on their way, so queues have work in them.

@@ -36,6 +36,9 @@ pub struct Applicant {
     /// when they submitted online (Decision 766's "TaiKhoanDuocXacThucVoiVNeID"); `None` for an
     /// account never verified that way, and for dossiers received at the desk.
     pub verified_by: Option<String>,
+    /// The organisation account the dossier was filed for, when it applies as one (its name
+    /// and tax code are then the applicant's); its representatives all follow the dossier.
+    pub organisation_id: Option<i64>,
 }
 
 /// A stored dossier.
@@ -275,7 +278,7 @@ const DOSSIER_COLUMNS: &str = "id, code, procedure_version_id, procedure_code, l
     step, resume_status, waiting_role, waiting_agency, submitted_at, received_at, clock_started_at, due_at, \
     finished_at, returned_at, supplement_count, rescheduled, fee_vnd, revision, assignee_user_id, step_started_at, \
     step_due_at, consultations_open, escalated_at, fee_paid_at, withdrawal_requested_at, register_desk, register_entry, \
-    applicant_verified_by, external_code";
+    applicant_verified_by, external_code, applicant_organisation_id";
 
 fn status_from(s: &str) -> Result<Status> {
     Status::parse(s).ok_or_else(|| StoreError::Corrupt(format!("status {s}")))
@@ -309,6 +312,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
             email: row.try_get("applicant_email")?,
             address: row.try_get("applicant_address")?,
             verified_by: row.try_get("applicant_verified_by")?,
+            organisation_id: row.try_get("applicant_organisation_id")?,
         },
         channel: channel_from(&row.try_get::<String, _>("channel")?)?,
         data,
@@ -402,12 +406,12 @@ pub struct StoredDocument {
     pub procedure_code: String,
 }
 
-/// The attachments in the store of citizen `$1`: every document of their dossiers and every
-/// result issued to them (`a` the attachment, `d` its dossier). A result is listed once: when
+/// The attachments in the store of citizen `$1`: every document of their own dossiers (not
+/// those they filed for an organisation) and every result issued to them (`a` the attachment, `d` its dossier). A result is listed once: when
 /// it was issued signed, the signed electronic result (`signed_result`) stands for the officer's
 /// own file (`result`), which it carries inside.
 const IN_CITIZEN_STORE: &str = "FROM attachments a JOIN dossiers d ON d.id = a.dossier_id \
-     WHERE d.applicant_user_id = $1 AND (a.purpose IN ('document', 'supplement') \
+     WHERE d.applicant_user_id = $1 AND d.applicant_organisation_id IS NULL AND (a.purpose IN ('document', 'supplement') \
      OR (a.purpose = 'result' AND d.status IN ('result_ready', 'returned') \
      AND NOT (a.doc_key = 'result' AND EXISTS (SELECT 1 FROM attachments s \
      WHERE s.dossier_id = a.dossier_id AND s.purpose = 'result' AND s.doc_key = 'signed_result'))))";
@@ -529,8 +533,9 @@ pub async fn submit(
         "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, applicant_name, \
          applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, step, \
          waiting_role, waiting_agency, submitted_at, fee_vnd, applicant_name_folded, applicant_verified_by, external_code, \
-         fee_paid_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+         fee_paid_at, applicant_organisation_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+         RETURNING id",
     )
     .bind(&code)
     .bind(new.procedure_version_id)
@@ -553,6 +558,7 @@ pub async fn submit(
     .bind(&new.applicant.verified_by)
     .bind(&new.external_code)
     .bind(new.fee_paid_at.map(Millis))
+    .bind(new.applicant.organisation_id)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match &new.external_code {
@@ -1266,8 +1272,14 @@ pub struct Page<T> {
 /// Which dossiers to list.
 #[derive(Clone, Debug)]
 pub enum Listing {
-    /// A citizen's own dossiers.
-    Applicant(i64),
+    /// A citizen's dossiers: those they filed for themself (`user_id`), and those of the
+    /// organisations they represent (filed by anyone for them).
+    Applicant {
+        /// The person, or `None` for the organisations' dossiers alone.
+        user_id: Option<i64>,
+        /// The organisations.
+        organisations: Vec<i64>,
+    },
     /// What an officer's roles in an agency may act on now; the service centre's desk acts for
     /// every agency.
     Queue {
@@ -1322,7 +1334,7 @@ pub enum Order {
 }
 
 /// `LIKE` pattern of a text contained anywhere, with `\` escaping the pattern's own signs.
-fn containing(text: &str) -> String {
+pub(crate) fn containing(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for c in text.chars() {
@@ -1374,8 +1386,19 @@ pub async fn list(
         format!("${}", binds.len())
     };
     let order = match listing {
-        Listing::Applicant(user_id) => {
-            conditions.push(format!("applicant_user_id = {}", bind(Bind::Int(*user_id), &mut binds)));
+        Listing::Applicant { user_id, organisations } => {
+            let mut whose = Vec::new();
+            if let Some(u) = user_id {
+                let u = bind(Bind::Int(*u), &mut binds);
+                whose.push(format!("(applicant_user_id = {u} AND applicant_organisation_id IS NULL)"));
+            }
+            for o in organisations {
+                whose.push(format!("applicant_organisation_id = {}", bind(Bind::Int(*o), &mut binds)));
+            }
+            if whose.is_empty() {
+                whose.push("1 = 0".into());
+            }
+            conditions.push(format!("({})", whose.join(" OR ")));
             "submitted_at DESC, id DESC"
         }
         Listing::Queue { roles, agency, at_service_centre } => {

@@ -3,12 +3,11 @@
 //! for their second factor.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use crate::db::Database;
 use crate::error::{Result, StoreError};
 use crate::types::Millis;
-use crate::users::{insert_user, roles_of, user_from, NewUser, User, USER_COLUMNS};
+use crate::users::{complete, insert_user, NewUser, User, USER_COLUMNS};
 
 async fn one_user(db: &Database, condition: &str, value: &str) -> Result<Option<User>> {
     let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE {condition}"))
@@ -16,10 +15,7 @@ async fn one_user(db: &Database, condition: &str, value: &str) -> Result<Option<
         .fetch_optional(db.reader())
         .await?;
     match row {
-        Some(row) => {
-            let id: i64 = row.try_get("id")?;
-            Ok(Some(user_from(&row, roles_of(db, id).await?)?))
-        }
+        Some(row) => Ok(Some(complete(db, &row).await?)),
         None => Ok(None),
     }
 }

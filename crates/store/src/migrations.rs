@@ -119,6 +119,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(31, "webhooks", include_str!("../migrations/0031_webhooks.sql")),
     shared(32, "identity", include_str!("../migrations/0032_identity.sql")),
     shared(33, "procedure version agencies", include_str!("../migrations/0033_procedure_version_agencies.sql")),
+    shared(34, "organisations", include_str!("../migrations/0034_organisations.sql")),
 ];
 
 impl Database {

@@ -33,6 +33,9 @@ pub struct User {
     /// (`vneid`, or the provider's `acr`), once signed in through one; `None` for accounts only
     /// ever used with a password.
     pub verified_by: Option<String>,
+    /// The verified organisations the person represents: they apply in their names and see
+    /// their dossiers (ids; see [`crate::organisations`]).
+    pub organisations: Vec<i64>,
 }
 
 impl User {
@@ -90,7 +93,19 @@ pub(crate) fn user_from(row: &AnyRow, roles: Vec<Role>) -> Result<User> {
         agency_code: row.try_get("agency_code")?,
         roles,
         verified_by: row.try_get("verified_by")?,
+        organisations: Vec::new(),
     })
+}
+
+/// A user row completed with the user's roles and, for a citizen, the verified organisations
+/// they represent.
+pub(crate) async fn complete(db: &Database, row: &AnyRow) -> Result<User> {
+    let id: i64 = row.try_get("id")?;
+    let mut user = user_from(row, roles_of(db, id).await?)?;
+    if user.has(Role::Citizen) {
+        user.organisations = crate::organisations::represented(db, id).await?;
+    }
+    Ok(user)
 }
 
 pub(crate) async fn roles_of(db: &Database, user_id: i64) -> Result<Vec<Role>> {
@@ -165,7 +180,7 @@ pub async fn user(db: &Database, id: i64) -> Result<User> {
         .fetch_optional(db.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
-    user_from(&row, roles_of(db, id).await?)
+    complete(db, &row).await
 }
 
 /// Every user with a user name (officers, and citizens given one), by user name: what
@@ -178,8 +193,7 @@ pub async fn with_usernames(db: &Database) -> Result<Vec<User>> {
             .await?;
     let mut users = Vec::with_capacity(rows.len());
     for row in &rows {
-        let id: i64 = row.try_get("id")?;
-        users.push(user_from(row, roles_of(db, id).await?)?);
+        users.push(complete(db, row).await?);
     }
     Ok(users)
 }
@@ -205,9 +219,8 @@ pub async fn find_for_login(db: &Database, names: &[String]) -> Result<Option<Lo
         .fetch_optional(db.reader())
         .await?;
         if let Some(row) = row {
-            let id: i64 = row.try_get("id")?;
             return Ok(Some(LoginCandidate {
-                user: user_from(&row, roles_of(db, id).await?)?,
+                user: complete(db, &row).await?,
                 password_hash: row.try_get("password_hash")?,
             }));
         }

@@ -91,6 +91,7 @@ async fn main() -> Result<()> {
                 email: Some(format!("cong.dan.{i}@example.vn")),
                 address: None,
                 verified_by: None,
+                organisation_id: None,
             },
             channel: motcua_domain::dossier::Channel::Online,
             data: Default::default(),

@@ -24,7 +24,8 @@ fn post_routes() -> Vec<String> {
         if !(methods.contains("post(") || methods.contains(".post(")) {
             continue;
         }
-        let filled = path.replace("{code}", "3.000333").replace("{draft}", "0").replace("{id}", "1");
+        let filled =
+            path.replace("{code}", "3.000333").replace("{draft}", "0").replace("{id}", "1").replace("{user}", "1");
         out.push(filled);
     }
     out

@@ -53,7 +53,7 @@ pub async fn officer_queue(
     page: i64,
     per_page: i64,
 ) -> AppResult<Page<Dossier>> {
-    let query = QueueQuery { tab, deadline, status, search: None, order: None, page, per_page };
+    let query = QueueQuery { tab, deadline, status, page, per_page, ..Default::default() };
     list(state, user, &query).await
 }
 
@@ -74,6 +74,20 @@ pub struct QueueQuery {
     pub page: i64,
     /// Dossiers a page.
     pub per_page: i64,
+    /// Whose dossiers (citizens only).
+    pub whose: Whose,
+}
+
+/// Whose dossiers a citizen lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Whose {
+    /// Their own and those of every organisation they represent.
+    #[default]
+    All,
+    /// Those they filed for themself.
+    Own,
+    /// Those of one organisation they represent (by id); none if they do not represent it.
+    Organisation(i64),
 }
 
 /// What to look for in a search box: a phone number in any of its spellings (`+84 912 345 678`)
@@ -94,14 +108,15 @@ fn search_text(raw: &str) -> Option<String> {
 pub async fn list(state: &AppState, user: &User, q: &QueueQuery) -> AppResult<Page<Dossier>> {
     let (status, page, per_page) = (q.status, q.page, q.per_page);
     let Some(agency) = user.agency_code.clone().filter(|_| user.is_officer()) else {
-        return Ok(dossiers::list(
-            &state.db,
-            &Listing::Applicant(user.id),
-            &Filter { status, ..Default::default() },
-            page,
-            per_page,
-        )
-        .await?);
+        let listing = match q.whose {
+            Whose::All => Listing::Applicant { user_id: Some(user.id), organisations: user.organisations.clone() },
+            Whose::Own => Listing::Applicant { user_id: Some(user.id), organisations: Vec::new() },
+            Whose::Organisation(o) => Listing::Applicant {
+                user_id: None,
+                organisations: user.organisations.iter().copied().filter(|x| *x == o).collect(),
+            },
+        };
+        return Ok(dossiers::list(&state.db, &listing, &Filter { status, ..Default::default() }, page, per_page).await?);
     };
     let (tab, deadline) = (q.tab, q.deadline);
     let at_service_centre = state.catalog().agencies.get(&agency).is_some_and(|a| a.is_service_centre());

@@ -106,25 +106,62 @@ fn online_procedure(state: &AppState, user: &User, procedure_code: &str) -> AppR
 }
 
 /// Records a checked application as a dossier in one transaction; acknowledged only once both
-/// its files and its rows are durable.
+/// its files and its rows are durable. `as_organisation`: the organisation the citizen files
+/// for, one they represent.
 pub async fn record_submission(
     state: &AppState,
     user: &User,
     p: &Procedure,
     data: Map<String, Value>,
     attachments: Vec<NewAttachment>,
+    as_organisation: Option<i64>,
 ) -> AppResult<Dossier> {
-    let applicant = Applicant {
-        full_name: user.full_name.clone(),
-        id_number: user.id_number.clone(),
-        phone: user.phone.clone().unwrap_or_default(),
-        email: user.email.clone(),
-        address: user.address.clone(),
-        // What the account was verified with when it applied (Decision 766, indicator of
-        // accounts verified with VNeID).
-        verified_by: user.verified_by.clone(),
+    let applicant = match applicant_for(state, user, as_organisation).await {
+        Ok(a) => a,
+        Err(e) => {
+            discard(state, &attachments).await;
+            return Err(e);
+        }
     };
     record(state, by_user(user), Some(user.id), applicant, Channel::Online.into(), p, data, attachments).await
+}
+
+/// The applicant a citizen files as: themself, or a verified organisation they represent (its
+/// name, tax code and address; its phone and e-mail, or else the representative's). Any other
+/// organisation is a validation error on `organisation`.
+pub async fn applicant_for(state: &AppState, user: &User, as_organisation: Option<i64>) -> AppResult<Applicant> {
+    // What the account was verified with when it applied (Decision 766, indicator of accounts
+    // verified with VNeID).
+    let verified_by = user.verified_by.clone();
+    let Some(id) = as_organisation else {
+        return Ok(Applicant {
+            full_name: user.full_name.clone(),
+            id_number: user.id_number.clone(),
+            phone: user.phone.clone().unwrap_or_default(),
+            email: user.email.clone(),
+            address: user.address.clone(),
+            verified_by,
+            organisation_id: None,
+        });
+    };
+    let not_represented =
+        || AppError::fields([("organisation".to_string(), "organisation-not-represented".to_string())].into());
+    if !user.organisations.contains(&id) {
+        return Err(not_represented());
+    }
+    let org = match motcua_store::organisations::get(&state.db, id).await {
+        Err(motcua_store::StoreError::NotFound) => return Err(not_represented()),
+        other => other?,
+    };
+    Ok(Applicant {
+        full_name: org.name,
+        id_number: Some(org.tax_code),
+        phone: org.phone.or_else(|| user.phone.clone()).unwrap_or_default(),
+        email: org.email.or_else(|| user.email.clone()),
+        address: Some(org.address),
+        verified_by,
+        organisation_id: Some(org.id),
+    })
 }
 
 /// How a dossier arrives: its channel and, from the national portal, the portal's code and the
@@ -198,7 +235,7 @@ fn by_user(user: &User) -> By {
 pub struct CounterApplicant {
     /// Name of the person or organisation.
     pub full_name: String,
-    /// Citizen identity number (optional for organisations).
+    /// Citizen identity number, or an organisation's tax code (optional).
     pub id_number: String,
     /// Phone.
     pub phone: String,
@@ -211,7 +248,7 @@ pub struct CounterApplicant {
 impl CounterApplicant {
     /// Validated applicant, or per-field message keys (`applicant_<field>`).
     pub fn check(&self) -> Result<Applicant, BTreeMap<String, String>> {
-        use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber};
+        use motcua_domain::identity::{ApplicantId, Email, FullName, PhoneNumber};
         let mut errors = BTreeMap::new();
         let name = FullName::parse(&self.full_name)
             .map_err(|_| errors.insert("applicant_full_name".into(), "field-required".into()))
@@ -221,8 +258,8 @@ impl CounterApplicant {
             .ok();
         let id = match self.id_number.trim() {
             "" => None,
-            raw => CitizenId::parse(raw)
-                .map_err(|_| errors.insert("applicant_id_number".into(), "field-not-citizen-id".into()))
+            raw => ApplicantId::parse(raw)
+                .map_err(|_| errors.insert("applicant_id_number".into(), "field-not-applicant-id".into()))
                 .ok(),
         };
         let email = match self.email.trim() {
@@ -242,18 +279,27 @@ impl CounterApplicant {
                 email: email.map(|e| e.as_str().to_string()),
                 address: Some(self.address.trim().to_string()).filter(|a| !a.is_empty()),
                 verified_by: None,
+                organisation_id: None,
             }),
             _ => Err(errors),
         }
     }
 }
 
-/// The citizen account whose identity number is `id`, so that a dossier made for them at the
-/// desk or on the national portal appears in their account.
-pub(crate) async fn citizen_account_of(state: &AppState, id: &str) -> AppResult<Option<i64>> {
-    Ok(motcua_store::users::find_for_login(&state.db, &[id.to_string()])
+/// Who a dossier made for someone at the desk or on the national portal belongs to here, so
+/// that it appears in their account: the citizen account holding its identity number (the
+/// account returned), or the verified organisation holding its tax code (set on the applicant).
+pub(crate) async fn owner_of(state: &AppState, applicant: &mut Applicant) -> AppResult<Option<i64>> {
+    let Some(id) = applicant.id_number.clone() else {
+        return Ok(None);
+    };
+    if let Some(org) = motcua_store::organisations::verified_by_tax_code(&state.db, &id).await? {
+        applicant.organisation_id = Some(org.id);
+        return Ok(None);
+    }
+    Ok(motcua_store::users::find_for_login(&state.db, std::slice::from_ref(&id))
         .await?
-        .filter(|c| c.user.has(Role::Citizen) && c.user.id_number.as_deref() == Some(id))
+        .filter(|c| c.user.has(Role::Citizen) && c.user.id_number.as_deref() == Some(id.as_str()))
         .map(|c| c.user.id))
 }
 
@@ -279,13 +325,10 @@ pub async fn receive_at_counter(
     let mut errors = BTreeMap::new();
     let checked_applicant = applicant.check().map_err(|e| errors.extend(e)).ok();
     let data = check_submission(&p, answers, files).map_err(|e| errors.extend(e)).ok();
-    let (Some(checked_applicant), Some(data)) = (checked_applicant, data) else {
+    let (Some(mut checked_applicant), Some(data)) = (checked_applicant, data) else {
         return Err(AppError::fields(errors));
     };
-    let account = match &checked_applicant.id_number {
-        Some(id) => citizen_account_of(state, id).await?,
-        None => None,
-    };
+    let account = owner_of(state, &mut checked_applicant).await?;
     let attachments = store_uploads(state, files, AttachmentPurpose::Document, true).await?;
     let d =
         record(state, by_user(officer), account, checked_applicant, Channel::InPerson.into(), &p, data, attachments)
@@ -302,8 +345,10 @@ pub async fn submit_dossier(
     answers: &Map<String, Value>,
     files: Vec<Upload>,
     picks: &[(String, String)],
+    as_organisation: Option<i64>,
 ) -> AppResult<Dossier> {
     let p = online_procedure(state, user, procedure_code)?;
+    let applicant = applicant_for(state, user, as_organisation).await?;
     let documents = with_store_picks(state, user, &p, files, picks).await?;
     if !documents.refused.is_empty() {
         // Every problem at once: the answers' and the other documents' with the refused picks.
@@ -312,5 +357,5 @@ pub async fn submit_dossier(
         return Err(AppError::fields(fields));
     }
     let (p, data, attachments) = prepare_submission(state, user, procedure_code, answers, &documents.files).await?;
-    record_submission(state, user, &p, data, attachments).await
+    record(state, by_user(user), Some(user.id), applicant, Channel::Online.into(), &p, data, attachments).await
 }

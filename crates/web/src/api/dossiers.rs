@@ -34,7 +34,9 @@ use motcua_app::state::AppState;
 document named, a document of the caller's store (`GET /api/v1/me/documents`) instead of a file. \
 Only documents whose `reusable` is true accept one, and only from the caller's own store; \
 a file part for the same key wins over it. The attachment is recorded with `reused` and \
-`from_citizen_store` set. Refused picks answer 422 with a message for that document key."),
+`from_citizen_store` set. Refused picks answer 422 with a message for that document key.\n\
+- `organisation` (text, optional): the tax code of a verified organisation the caller represents \
+(`GET /api/v1/organisations`), to apply in its name; any other answers 422 on `organisation`."),
     responses((status = 201, body = DossierDto), errors::BadRequest, errors::Unauthenticated, errors::Forbidden,
         errors::NotFound, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
@@ -58,7 +60,20 @@ pub async fn submit(
         },
     };
     let picks = store_picks(parts.fields.get("reuse").map(String::as_str))?;
-    let d = motcua_app::dossiers::submit::submit_dossier(&state, &user, &code, &answers, parts.files, &picks).await?;
+    let as_organisation = match parts.fields.get("organisation").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        Some(tax_code) => Some(motcua_app::organisations::represented_by_tax_code(&state, &user, tax_code).await?),
+        None => None,
+    };
+    let d = motcua_app::dossiers::submit::submit_dossier(
+        &state,
+        &user,
+        &code,
+        &answers,
+        parts.files,
+        &picks,
+        as_organisation,
+    )
+    .await?;
     let view = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &d.code).await?;
     Ok((StatusCode::CREATED, Json(DossierDto::new(&view, lang))))
 }

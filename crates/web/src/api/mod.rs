@@ -10,6 +10,7 @@ pub mod dto;
 pub mod errors;
 mod extract;
 pub mod integration;
+pub mod organisations;
 pub mod payments;
 pub mod results;
 
@@ -30,7 +31,7 @@ use motcua_app::state::AppState;
     // Operations declare their errors through `errors`, which names this schema without adding it.
     components(schemas(dto::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"), (name = "organisations"))
 )]
 struct ApiDoc;
 
@@ -79,6 +80,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(integration::outbox))
         .routes(routes!(integration::result_file))
         .routes(routes!(integration::webhook_deliveries))
+        .routes(routes!(organisations::mine, organisations::register))
+        .routes(routes!(organisations::pending))
+        .routes(routes!(organisations::get))
+        .routes(routes!(organisations::add_representative))
+        .routes(routes!(organisations::remove_representative))
+        .routes(routes!(organisations::decide))
         .split_for_parts()
 }
 

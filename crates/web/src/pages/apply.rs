@@ -429,6 +429,28 @@ struct ReviewPage {
     files: Vec<(String, String, String, String)>,
     /// The fee for these answers; none when free.
     fee: Option<super::FeeView>,
+    /// Whom the citizen may file for, when they represent an organisation: (value of `to_chuc`,
+    /// label, chosen); empty when they file for themself only.
+    applicants: Vec<(String, String, bool)>,
+}
+
+/// Whom a citizen may file for: themself, and each verified organisation they represent.
+async fn applicants_of(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &motcua_store::users::User,
+) -> HttpResult<Vec<(String, String, bool)>> {
+    if user.organisations.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut out = vec![(String::new(), ctx.lang.t_args("review-as-self", &[("name", &user.full_name)]), true)];
+    for (o, _) in motcua_app::organisations::mine(state, user).await? {
+        if user.organisations.contains(&o.id) {
+            let label = ctx.lang.t_args("review-as-organisation", &[("name", &o.name), ("tax_code", &o.tax_code)]);
+            out.push((o.id.to_string(), label, false));
+        }
+    }
+    Ok(out)
 }
 
 /// A user's pending application for a procedure, with the procedure; 404 for anyone else's,
@@ -482,13 +504,18 @@ pub async fn review(
         },
         answers,
         files,
+        applicants: applicants_of(&state, &ctx, &user).await?,
     };
     Ok(ctx.render(&page))
 }
 
-/// Confirmation form.
+/// Confirmation form: whom the citizen files for (`to_chuc`: an organisation's id; themself
+/// when empty or absent).
 #[derive(Deserialize)]
-pub struct ConfirmForm {}
+pub struct ConfirmForm {
+    #[serde(default)]
+    to_chuc: String,
+}
 
 /// Submits the checked application.
 pub async fn submit(
@@ -496,10 +523,15 @@ pub async fn submit(
     _ctx: Ctx,
     SignedIn(user): SignedIn,
     Path((code, draft)): Path<(String, String)>,
-    Csrf(Form(_f)): Csrf<Form<ConfirmForm>>,
+    Csrf(Form(f)): Csrf<Form<ConfirmForm>>,
 ) -> HttpResult<Response> {
     let (d, p) = load_draft(&state, user.id, &code, &draft).await?;
-    let dossier = motcua_app::dossiers::submit::record_submission(&state, &user, &p, d.data, d.files).await?;
+    let as_organisation = match f.to_chuc.trim() {
+        "" => None,
+        raw => Some(raw.parse::<i64>().map_err(|_| AppError::new(ErrorKind::BadRequest))?),
+    };
+    let dossier =
+        motcua_app::dossiers::submit::record_submission(&state, &user, &p, d.data, d.files, as_organisation).await?;
     drafts::delete(&state.db, &draft).await?;
     Ok(Redirect::to(&format!("/ho-so/{}?moi=1", dossier.code)).into_response())
 }

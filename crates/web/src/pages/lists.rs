@@ -51,6 +51,11 @@ pub struct ListPage {
     pub search: Option<String>,
     /// The orders to choose from: (value, label, chosen); none on a citizen's list.
     pub sorts: Vec<(String, String, bool)>,
+    /// Whose dossiers, on the list of a citizen who represents organisations: (value of `cua`,
+    /// label, chosen); empty otherwise.
+    pub whose: Vec<(String, String, bool)>,
+    /// Whether to offer a citizen the organisation accounts.
+    pub organisations_link: bool,
     pub statuses: Vec<(String, String, bool)>,
     pub count_text: String,
     pub flash: String,
@@ -73,6 +78,8 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// `due` (the nearest due date first, officers' default) or `new` (the latest first).
     pub sort: Option<String>,
+    /// A citizen's: whose dossiers (`toi`: their own; an organisation's id; all when absent).
+    pub cua: Option<String>,
 }
 
 impl ListQuery {
@@ -87,6 +94,7 @@ impl ListQuery {
             ("status", self.status.as_deref()),
             ("q", self.q.as_deref()),
             ("sort", self.sort.as_deref()),
+            ("cua", self.cua.as_deref()),
             ("page", page.as_deref()),
         ] {
             if let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) {
@@ -138,6 +146,8 @@ pub fn list_page(
         deadline: deadline.clone(),
         search: None,
         sorts: vec![],
+        whose: vec![],
+        organisations_link: false,
         statuses: Status::ALL
             .iter()
             .map(|s| (s.as_str().to_string(), lang.t(&format!("status-{}", s.as_str())), Some(*s) == status_filter(q)))
@@ -188,18 +198,30 @@ pub async fn mine(
     if user.is_officer() {
         return Ok(Redirect::to("/can-bo").into_response());
     }
+    use motcua_app::dossiers::queue::{QueueQuery, Whose};
     let per_page = 20;
-    let page = motcua_app::dossiers::queue::officer_queue(
-        &state,
-        &user,
-        motcua_app::dossiers::queue::QueueTab::Mine,
-        None,
-        status_filter(&q),
-        q.page.unwrap_or(1),
-        per_page,
-    )
-    .await?;
+    let whose = match q.cua.as_deref().map(str::trim) {
+        Some("toi") => Whose::Own,
+        Some(id) if !id.is_empty() => id.parse().map(Whose::Organisation).unwrap_or_default(),
+        _ => Whose::All,
+    };
+    let query =
+        QueueQuery { status: status_filter(&q), page: q.page.unwrap_or(1), per_page, whose, ..Default::default() };
+    let page = motcua_app::dossiers::queue::list(&state, &user, &query).await?;
     let mut view = list_page(&state, &ctx, ctx.t("mine-title"), "/ho-so", &q, page, per_page);
+    view.organisations_link = true;
+    if !user.organisations.is_empty() {
+        view.whose = vec![
+            (String::new(), ctx.t("mine-whose-all"), whose == Whose::All),
+            ("toi".to_string(), ctx.t("mine-whose-own"), whose == Whose::Own),
+        ];
+        for (o, _) in motcua_app::organisations::mine(&state, &user).await? {
+            if user.organisations.contains(&o.id) {
+                let chosen = whose == Whose::Organisation(o.id);
+                view.whose.push((o.id.to_string(), o.name, chosen));
+            }
+        }
+    }
     let catalog = state.catalog();
     view.drafts = motcua_store::drafts::saved_by(&state.db, user.id)
         .await?

@@ -15,6 +15,7 @@ mod identity;
 mod lists;
 mod next_step;
 mod office;
+mod organisations;
 mod payments;
 mod portal;
 mod printable;
@@ -56,6 +57,10 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-nhap/oidc/{name}", get(identity::start))
         .route("/dang-nhap/oidc/{name}/callback", get(identity::callback))
         .route("/tai-khoan/xac-thuc-hai-lop", get(identity::two_factor).post(identity::change_two_factor))
+        .route("/tai-khoan/to-chuc", get(organisations::list).post(organisations::register))
+        .route("/tai-khoan/to-chuc/{id}", get(organisations::show))
+        .route("/tai-khoan/to-chuc/{id}/nguoi-dai-dien", post(organisations::add))
+        .route("/tai-khoan/to-chuc/{id}/nguoi-dai-dien/{user}/xoa", post(organisations::remove))
         .route("/nop/{code}", get(apply::form).post(apply::check))
         .route("/nop/{code}/xac-nhan/{draft}", get(apply::review).post(apply::submit))
         .route("/ho-so", get(lists::mine))
@@ -84,6 +89,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/phieu-kiem-soat", get(printable::control_slip))
         .route("/quan-tri/nhat-ky", get(admin::audit))
         .route("/quan-tri/lien-thong", get(admin::outbox).post(admin::send_again))
+        .route("/quan-tri/to-chuc", get(organisations::pending))
+        .route("/quan-tri/to-chuc/{id}", post(organisations::decide))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/nhap-thu-tuc", get(catalog_import::show).post(catalog_import::preview))
         .route("/quan-tri/nhap-thu-tuc/xac-nhan", post(catalog_import::confirm))

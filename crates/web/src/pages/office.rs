@@ -50,6 +50,7 @@ pub async fn queue(
         order: Some(if sort == "new" { Order::Newest } else { Order::DueFirst }),
         page: q.page.unwrap_or(1),
         per_page,
+        ..Default::default()
     };
     let page = motcua_app::dossiers::queue::list(&state, &user, &query).await?;
     let title = ctx.t(match tab {

@@ -141,10 +141,35 @@ impl EventDto {
 /// The applicant as shown.
 #[derive(Serialize, ToSchema)]
 pub struct ApplicantDto {
-    /// Name.
+    /// Name (of the organisation, when filed for one).
     pub full_name: String,
     /// Phone.
     pub phone: String,
+    /// The organisation it was filed for, with its tax code; absent for a person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<ApplicantOrganisation>,
+}
+
+impl ApplicantDto {
+    /// As a dossier records it.
+    pub fn of(a: &motcua_store::dossiers::Applicant) -> Self {
+        Self {
+            full_name: a.full_name.clone(),
+            phone: a.phone.clone(),
+            organisation: a
+                .organisation_id
+                .map(|id| ApplicantOrganisation { id, tax_code: a.id_number.clone().unwrap_or_default() }),
+        }
+    }
+}
+
+/// The organisation a dossier was filed for.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicantOrganisation {
+    /// Its id (`GET /api/v1/organisations/{id}`).
+    pub id: i64,
+    /// Its tax code.
+    pub tax_code: String,
 }
 
 /// A dossier.
@@ -347,7 +372,7 @@ impl DossierDto {
             procedure_code: d.procedure_code.clone(),
             procedure_name: v.procedure.name.clone(),
             status: d.status.as_str().into(),
-            applicant: ApplicantDto { full_name: d.applicant.full_name.clone(), phone: d.applicant.phone.clone() },
+            applicant: ApplicantDto::of(&d.applicant),
             channel: d.channel.as_str().into(),
             external_code: d.external_code.clone(),
             submitted_at: time(d.submitted_at),
@@ -455,7 +480,7 @@ impl DossierSummary {
             procedure_code: d.procedure_code.clone(),
             procedure_name: procedure_name.to_string(),
             status: d.status.as_str().into(),
-            applicant: ApplicantDto { full_name: d.applicant.full_name.clone(), phone: d.applicant.phone.clone() },
+            applicant: ApplicantDto::of(&d.applicant),
             channel: d.channel.as_str().into(),
             submitted_at: time(d.submitted_at),
             received_at: opt_time(d.received_at),
