@@ -18,6 +18,7 @@ pub mod history;
 pub mod identity;
 pub mod indicator;
 pub mod rating;
+pub mod report;
 pub mod search;
 pub mod text;
 pub mod workflow;
