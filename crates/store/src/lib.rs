@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod payments;
 pub mod questions;
 pub mod ratings;
+pub mod reports;
 pub mod seals;
 pub mod synthetic;
 pub mod system_tokens;
