@@ -11,6 +11,7 @@ pub mod errors;
 mod extract;
 pub mod integration;
 pub mod payments;
+pub mod reports;
 pub mod results;
 
 pub use extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery};
@@ -30,7 +31,7 @@ use motcua_app::state::AppState;
     // Operations declare their errors through `errors`, which names this schema without adding it.
     components(schemas(dto::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"), (name = "reports"))
 )]
 struct ApiDoc;
 
@@ -79,6 +80,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(integration::outbox))
         .routes(routes!(integration::result_file))
         .routes(routes!(integration::webhook_deliveries))
+        .routes(routes!(reports::ii06a))
         .split_for_parts()
 }
 
