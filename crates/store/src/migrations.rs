@@ -119,6 +119,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(31, "webhooks", include_str!("../migrations/0031_webhooks.sql")),
     shared(32, "identity", include_str!("../migrations/0032_identity.sql")),
     shared(33, "procedure version agencies", include_str!("../migrations/0033_procedure_version_agencies.sql")),
+    shared(35, "report indexes", include_str!("../migrations/0035_report_indexes.sql")),
 ];
 
 impl Database {
