@@ -42,7 +42,7 @@ fn action_of_form(kind: FormKind) -> Option<Action> {
         FormKind::Refusal | FormKind::AppraisalRefusal => Action::Refuse,
         FormKind::Apology => Action::Reschedule,
         FormKind::StopNotice => Action::Stop,
-        FormKind::ControlSlip | FormKind::Register | FormKind::FeeReceipt => return None,
+        FormKind::ControlSlip | FormKind::Register | FormKind::FeeReceipt | FormKind::Ii06a => return None,
     })
 }
 
@@ -165,7 +165,7 @@ pub(crate) async fn sign(
         officer: officer.to_string(),
         agency: agency_name,
         reason: match kind {
-            FormKind::Register => format!("{} — {about}", kind.title()),
+            FormKind::Register | FormKind::Ii06a => format!("{} — {about}", kind.title()),
             _ => format!("{} — hồ sơ {about}", kind.title()),
         },
         location: state.config.place.clone(),

@@ -33,6 +33,7 @@ pub mod procedures;
 pub mod providers;
 pub mod questions;
 pub mod refusals;
+pub mod reports;
 pub mod sealing;
 pub mod state;
 pub mod two_factor;

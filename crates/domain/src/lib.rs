@@ -19,6 +19,7 @@ pub mod identity;
 pub mod indicator;
 pub mod organisation;
 pub mod rating;
+pub mod report;
 pub mod search;
 pub mod text;
 pub mod workflow;

@@ -84,7 +84,8 @@ async fn demo_in_a_new_nested_folder_names_every_account() {
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
-    for name in ["congdan", "congdan2", "tiepnhan", "chuyenvien", "lanhdao", "vanthu", "quantri", "tn20h38"] {
+    for name in ["congdan", "congdan2", "tiepnhan", "chuyenvien", "lanhdao", "vanthu", "quantri", "dieuhanh", "tn20h38"]
+    {
         assert!(accounts.iter().any(|a| a == name), "{name} is a demo account: {accounts:?}");
     }
     let words: Vec<&str> = banner.split_whitespace().collect();

@@ -29,6 +29,7 @@ use std::str::FromStr;
 
 pub use forms::control_slip::{render_control_slip, ControlSlip, HandOff, Timeliness};
 pub use forms::fee_receipt::{render_fee_receipt, FeeItem, FeeReceipt};
+pub use forms::ii06a::{render_ii06a_pdf, render_ii06a_xlsx, Ii06aReport, Ii06aRow, II06A_NUMBER};
 pub use forms::notices::{
     render_apology, render_appraisal_refusal, render_refusal, render_stop_notice, render_supplement_request, Apology,
     AppraisalRefusal, Letter, Refusal, StopNotice, SupplementItem, SupplementRequest,
@@ -108,6 +109,9 @@ pub enum RenderError {
     /// The PDF writer refused the document; a bug in this crate or in krilla.
     #[error("the PDF could not be written: {0}")]
     Pdf(String),
+    /// The workbook writer refused the workbook; a bug in this crate or in rust_xlsxwriter.
+    #[error("the workbook could not be written: {0}")]
+    Spreadsheet(String),
 }
 
 /// The kinds of form this crate renders, to look up their number in a [`FormNumbering`].
@@ -132,11 +136,14 @@ pub enum FormKind {
     Register,
     /// Biên lai thu phí, lệ phí — the receipt of a fee paid; not a one-stop form, so unnumbered.
     FeeReceipt,
+    /// Biểu II.06a — the periodic report of dossiers received, resolved and in progress; a
+    /// reporting form with a number of its own ([`II06A_NUMBER`]), not a one-stop form.
+    Ii06a,
 }
 
 impl FormKind {
     /// Every kind, in the order of the new numbering.
-    pub const ALL: [FormKind; 9] = [
+    pub const ALL: [FormKind; 10] = [
         FormKind::Receipt,
         FormKind::SupplementRequest,
         FormKind::Refusal,
@@ -146,11 +153,12 @@ impl FormKind {
         FormKind::ControlSlip,
         FormKind::Register,
         FormKind::FeeReceipt,
+        FormKind::Ii06a,
     ];
 
     /// A stable name for storing and naming the kind: `receipt`, `supplement_request`,
     /// `refusal`, `appraisal_refusal`, `apology`, `stop_notice`, `control_slip`, `register`,
-    /// `fee_receipt`.
+    /// `fee_receipt`, `ii06a`.
     pub fn key(self) -> &'static str {
         match self {
             FormKind::Receipt => "receipt",
@@ -162,6 +170,7 @@ impl FormKind {
             FormKind::ControlSlip => "control_slip",
             FormKind::Register => "register",
             FormKind::FeeReceipt => "fee_receipt",
+            FormKind::Ii06a => "ii06a",
         }
     }
 
@@ -183,6 +192,7 @@ impl FormKind {
             FormKind::ControlSlip => "Phiếu kiểm soát quá trình giải quyết hồ sơ",
             FormKind::Register => "Sổ theo dõi hồ sơ",
             FormKind::FeeReceipt => "Biên lai thu phí, lệ phí",
+            FormKind::Ii06a => "Tình hình, kết quả giải quyết thủ tục hành chính",
         }
     }
 }
@@ -218,7 +228,7 @@ impl FormNumbering {
             (Circular03_2025, ControlSlip) => Some("06"),
             (Circular01_2018, Register) => Some("06"),
             (Circular03_2025, Register) => Some("07"),
-            (_, FeeReceipt | AppraisalRefusal) => None,
+            (_, FeeReceipt | AppraisalRefusal | Ii06a) => None,
         }
     }
 
@@ -274,6 +284,7 @@ mod tests {
             (ControlSlip, Some("05"), Some("06")),
             (Register, Some("06"), Some("07")),
             (FeeReceipt, None, None),
+            (Ii06a, None, None),
         ];
         for (kind, old, new) in table {
             assert_eq!(Circular01_2018.number(kind), old, "{kind:?} old");

@@ -200,7 +200,7 @@ pub(crate) fn wrap_plain(text: &str, style: Style, size: f32, width: f32) -> Vec
 }
 
 /// Local (Asia/Ho_Chi_Minh) wall-clock time of an instant.
-fn local(at: DateTime<Utc>) -> chrono::NaiveDateTime {
+pub(crate) fn local(at: DateTime<Utc>) -> chrono::NaiveDateTime {
     at.with_timezone(&motcua_domain::calendar::vn_offset()).naive_local()
 }
 

@@ -223,6 +223,11 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
         .find(|a| a.is_service_centre())
         .ok_or_else(|| StoreError::Corrupt("the demo province has no service centre".into()))?;
     let dept = demo_department(p)?;
+    let province = p
+        .agencies
+        .iter()
+        .find(|a| a.kind == AgencyKind::Province)
+        .ok_or_else(|| StoreError::Corrupt("the demo province has no provincial committee".into()))?;
     let mut out = Vec::new();
     let officer = |username: &str, name: &str, agency: &Agency, roles: Vec<Role>| NewUser {
         username: Some(username.to_string()),
@@ -240,6 +245,8 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
         officer("chuyenvien", "Trần Văn Chuyên", dept, vec![Role::Specialist]),
         officer("lanhdao", "Lê Minh Lãnh", dept, vec![Role::Leader]),
         officer("vanthu", "Phạm Thị Văn", dept, vec![Role::Clerk]),
+        // The provincial leadership's read-only view over every agency (ban chỉ đạo).
+        officer("dieuhanh", "Hoàng Văn Điều Hành", province, vec![Role::Steering]),
     ];
     // Every other agency gets a desk officer, a specialist and a leader, so that every demo
     // procedure can be processed to the end.

@@ -24,6 +24,7 @@ pub mod organisations;
 pub mod payments;
 pub mod questions;
 pub mod ratings;
+pub mod reports;
 pub mod seals;
 pub mod synthetic;
 pub mod system_tokens;

@@ -3,6 +3,7 @@
 
 pub(crate) mod control_slip;
 pub(crate) mod fee_receipt;
+pub(crate) mod ii06a;
 pub(crate) mod notices;
 pub(crate) mod receipt;
 pub(crate) mod register;

@@ -12,6 +12,7 @@ mod extract;
 pub mod integration;
 pub mod organisations;
 pub mod payments;
+pub mod reports;
 pub mod results;
 
 pub use extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery};
@@ -31,7 +32,7 @@ use motcua_app::state::AppState;
     // Operations declare their errors through `errors`, which names this schema without adding it.
     components(schemas(dto::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"), (name = "organisations"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"), (name = "organisations"), (name = "reports"))
 )]
 struct ApiDoc;
 
@@ -86,6 +87,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(organisations::add_representative))
         .routes(routes!(organisations::remove_representative))
         .routes(routes!(organisations::decide))
+        .routes(routes!(reports::ii06a))
         .split_for_parts()
 }
 

@@ -20,6 +20,7 @@ mod payments;
 mod portal;
 mod printable;
 mod questions;
+mod reports;
 mod verify;
 mod workflow;
 
@@ -91,6 +92,9 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-tri/lien-thong", get(admin::outbox).post(admin::send_again))
         .route("/quan-tri/to-chuc", get(organisations::pending))
         .route("/quan-tri/to-chuc/{id}", post(organisations::decide))
+        .route("/bao-cao/ii06a", get(reports::ii06a))
+        .route("/bao-cao/ii06a.xlsx", get(reports::ii06a_xlsx))
+        .route("/bao-cao/ii06a.pdf", get(reports::ii06a_pdf))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/nhap-thu-tuc", get(catalog_import::show).post(catalog_import::preview))
         .route("/quan-tri/nhap-thu-tuc/xac-nhan", post(catalog_import::confirm))
@@ -191,6 +195,11 @@ impl Ctx {
     /// Whether the visitor works at a reception desk (for the navigation).
     pub fn is_reception(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.has(motcua_domain::dossier::Role::Reception))
+    }
+
+    /// Whether the visitor reads the steering reports (for the navigation).
+    pub fn reads_reports(&self) -> bool {
+        self.user.as_ref().is_some_and(motcua_app::reports::reads_reports)
     }
 
     /// Whether the visitor administers the system (for the navigation).

@@ -8,9 +8,11 @@ use utoipa::ToSchema;
 
 mod catalog;
 mod dossier;
+mod report;
 
 pub use catalog::*;
 pub use dossier::*;
+pub use report::*;
 
 /// RFC 3339 in Asia/Ho_Chi_Minh (+07:00), as the API promises.
 pub fn time(t: DateTime<Utc>) -> String {

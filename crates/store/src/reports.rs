@@ -1,0 +1,129 @@
+//! The figures of the periodic report II.06a (`motcua_domain::report`), counted by the database.
+//!
+//! A report of a year of a whole province reads hundreds of thousands of dossiers, so none is
+//! loaded: one grouped query counts them where they lie, each of its three parts reading a
+//! covering index (migration 0035) — the dossiers received in the period (by `received_at`), and
+//! those carried over into it, finished since it began or still open (by `finished_at`). The
+//! counts are grouped by procedure version and lead agency first, which the indexes alone answer,
+//! then by field and agency kind through the few versions and agencies found.
+//!
+//! The `CASE`s below are `report::classify` written in SQL; the store's tests hold the two to
+//! the same answers on both engines.
+
+use chrono::{DateTime, Utc};
+use motcua_domain::catalog::AgencyKind;
+use motcua_domain::report::{Counts, Level, Period};
+use sqlx::Row;
+
+use crate::error::{Result, StoreError};
+use crate::types::Millis;
+use crate::Database;
+
+/// One group of the report: a field at a level, with its counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldCounts {
+    /// Lĩnh vực — the field's code.
+    pub field_code: String,
+    /// Its name.
+    pub field_name: String,
+    /// Its name in English, when the catalog has one.
+    pub field_name_en: Option<String>,
+    /// Province or commune.
+    pub level: Level,
+    /// The figures.
+    pub counts: Counts,
+}
+
+/// Milliseconds of Vietnam's +07:00 offset and of a day: `((t + OFFSET) / DAY) * DAY - OFFSET` is
+/// 00:00 (Vietnam time) of the day of `t`, in integer arithmetic both engines share.
+const VN_OFFSET_MS: i64 = 7 * 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// The II.06a counts of `period`, open dossiers judged overdue at `measured_at` (the period's end,
+/// or now when it has not ended: `Period::measured_at`), of the dossiers `agency` leads or of
+/// every agency. Rows come in order of level, then field code; empty groups are left out.
+pub async fn ii06a(
+    db: &Database,
+    period: &Period,
+    measured_at: DateTime<Utc>,
+    agency: Option<&str>,
+) -> Result<Vec<FieldCounts>> {
+    // $1 start, $2 end, $3 measured at, $4 the agency ('' for all).
+    let columns = "procedure_version_id, lead_agency, channel, received_at, finished_at, due_at";
+    let mine = "status <> 'withdrawn' AND ($4 = '' OR lead_agency = $4)";
+    let resolved = "finished_at IS NOT NULL AND finished_at < $2";
+    let open = "(finished_at IS NULL OR finished_at >= $2)";
+    let early = format!(
+        "due_at IS NOT NULL AND finished_at < ((due_at + {VN_OFFSET_MS}) / {DAY_MS}) * {DAY_MS} - {VN_OFFSET_MS}"
+    );
+    let count = |condition: &str| format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)");
+    let sql = format!(
+        "SELECT COALESCE(pv.field_code, p.field_code) AS field, f.name AS field_name, f.name_en AS field_name_en, \
+           a.kind AS kind, \
+           CAST(SUM(g.carried_over) AS BIGINT) AS carried_over, CAST(SUM(g.online) AS BIGINT) AS online, \
+           CAST(SUM(g.direct) AS BIGINT) AS direct, CAST(SUM(g.early) AS BIGINT) AS early, \
+           CAST(SUM(g.on_time) AS BIGINT) AS on_time, CAST(SUM(g.late) AS BIGINT) AS late, \
+           CAST(SUM(g.in_time) AS BIGINT) AS in_time, CAST(SUM(g.overdue) AS BIGINT) AS overdue \
+         FROM ( \
+           SELECT procedure_version_id, lead_agency, \
+             {carried} AS carried_over, {online} AS online, {direct} AS direct, \
+             {early_sum} AS early, {on_time} AS on_time, {late} AS late, \
+             {in_time} AS in_time, {overdue} AS overdue \
+           FROM ( \
+             SELECT {columns} FROM dossiers WHERE received_at >= $1 AND received_at < $2 AND {mine} \
+             UNION ALL \
+             SELECT {columns} FROM dossiers WHERE finished_at >= $1 AND received_at < $1 AND {mine} \
+             UNION ALL \
+             SELECT {columns} FROM dossiers WHERE finished_at IS NULL AND received_at < $1 AND {mine} \
+           ) d \
+           GROUP BY procedure_version_id, lead_agency \
+         ) g \
+         JOIN procedure_versions pv ON pv.id = g.procedure_version_id \
+         JOIN procedures p ON p.id = pv.procedure_id \
+         JOIN fields f ON f.code = COALESCE(pv.field_code, p.field_code) \
+         JOIN agencies a ON a.code = g.lead_agency \
+         GROUP BY COALESCE(pv.field_code, p.field_code), f.name, f.name_en, a.kind",
+        carried = count("received_at < $1"),
+        online = count("received_at >= $1 AND channel IN ('online', 'national_portal')"),
+        direct = count("received_at >= $1 AND channel IN ('in_person', 'postal')"),
+        early_sum = count(&format!("{resolved} AND {early}")),
+        on_time = count(&format!("{resolved} AND (due_at IS NULL OR finished_at <= due_at) AND NOT ({early})")),
+        late = count(&format!("{resolved} AND finished_at > due_at")),
+        in_time = count(&format!("{open} AND (due_at IS NULL OR due_at >= $3)")),
+        overdue = count(&format!("{open} AND due_at < $3")),
+    );
+    let rows = sqlx::query(&sql)
+        .bind(Millis(period.start()))
+        .bind(Millis(period.end()))
+        .bind(Millis(measured_at))
+        .bind(agency.unwrap_or(""))
+        .fetch_all(db.reader())
+        .await?;
+    let mut out: Vec<FieldCounts> = Vec::new();
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        let kind = AgencyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("agency kind {kind}")))?;
+        let n = |column: &str| -> Result<u64> { Ok(row.try_get::<i64, _>(column)?.max(0) as u64) };
+        let counts = Counts::from_parts(
+            [n("carried_over")?, n("online")?, n("direct")?],
+            [n("early")?, n("on_time")?, n("late")?],
+            [n("in_time")?, n("overdue")?],
+        );
+        let field_code: String = row.try_get("field")?;
+        let level = Level::of(kind);
+        // Departments and communes of one field meet here once per agency kind: one row each level.
+        match out.iter_mut().find(|r| r.field_code == field_code && r.level == level) {
+            Some(r) => r.counts += counts,
+            None => out.push(FieldCounts {
+                field_code,
+                field_name: row.try_get("field_name")?,
+                field_name_en: row.try_get("field_name_en")?,
+                level,
+                counts,
+            }),
+        }
+    }
+    out.retain(|r| !r.counts.is_empty());
+    out.sort_by(|a, b| (a.level, &a.field_code).cmp(&(b.level, &b.field_code)));
+    Ok(out)
+}

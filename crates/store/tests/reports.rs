@@ -1,0 +1,154 @@
+//! The II.06a report's counts on both engines: hand-made dossiers with known outcomes, counted by
+//! the database and by the definition (`motcua_domain::report::classify`), which must agree.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use motcua_domain::calendar::vn_offset;
+use motcua_domain::dossier::Channel;
+use motcua_domain::report::{classify, Counts, Level, Period, ReportedDossier};
+use motcua_store::{demo, Database};
+use motcua_testkit::{on_both_engines, TestDb, TestEngine};
+
+on_both_engines!(ii06a_counts_each_dossier_where_the_definition_puts_it);
+
+/// An instant in Vietnam time, 2027.
+fn vn(month: u32, day: u32, hour: u32) -> DateTime<Utc> {
+    vn_offset().with_ymd_and_hms(2027, month, day, hour, 0, 0).unwrap().with_timezone(&Utc)
+}
+
+/// The first procedure led by an agency of `kind`: its version id, code and agency.
+async fn procedure_of(db: &Database, kind: &str) -> (i64, String, String) {
+    sqlx::query_as(
+        "SELECT pv.id, p.code, p.agency_code FROM procedures p \
+         JOIN procedure_versions pv ON pv.procedure_id = p.id AND pv.version = p.current_version \
+         JOIN agencies a ON a.code = p.agency_code WHERE a.kind = $1 ORDER BY p.code LIMIT 1",
+    )
+    .bind(kind)
+    .fetch_one(db.reader())
+    .await
+    .expect("a demo procedure of that kind of agency")
+}
+
+/// One hand-made dossier: channel, status, and its times.
+struct Made {
+    channel: Channel,
+    status: &'static str,
+    received: Option<DateTime<Utc>>,
+    finished: Option<DateTime<Utc>>,
+    due: Option<DateTime<Utc>>,
+}
+
+fn made(
+    channel: Channel,
+    status: &'static str,
+    received: Option<DateTime<Utc>>,
+    finished: Option<DateTime<Utc>>,
+    due: Option<DateTime<Utc>>,
+) -> Made {
+    Made { channel, status, received, finished, due }
+}
+
+async fn insert(db: &Database, n: usize, procedure: &(i64, String, String), d: &Made) {
+    let ms = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_millis());
+    let mut tx = db.write_tx().await.unwrap();
+    sqlx::query(
+        "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_name, \
+         applicant_phone, channel, data, status, submitted_at, received_at, due_at, finished_at) \
+         VALUES ($1, $2, $3, $4, 'Nguyễn Văn Thử', '0912000000', $5, '{}', $6, $7, $8, $9, $10)",
+    )
+    .bind(format!("TEST-{n:04}"))
+    .bind(procedure.0)
+    .bind(&procedure.1)
+    .bind(&procedure.2)
+    .bind(d.channel.as_str())
+    .bind(d.status)
+    .bind(d.received.unwrap_or(vn(3, 1, 8)).timestamp_millis() - 3_600_000)
+    .bind(ms(d.received))
+    .bind(ms(d.due))
+    .bind(ms(d.finished))
+    .execute(&mut *tx)
+    .await
+    .expect("insert a dossier");
+    tx.commit().await.unwrap();
+}
+
+async fn ii06a_counts_each_dossier_where_the_definition_puts_it(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    demo::load(&t.db, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", 0).await.expect("demo");
+    let department = procedure_of(&t.db, "department").await;
+    let commune = procedure_of(&t.db, "commune").await;
+    use Channel::*;
+    let (s, m) = (Some, |mo, d, h| Some(vn(mo, d, h)));
+    let by_department = [
+        // Carried over from February, still open, due in March: overdue at the end of March.
+        made(Online, "processing", m(2, 10, 9), None, m(3, 5, 17)),
+        // Carried over, finished on 3 March, due on the 10th: early.
+        made(InPerson, "result_ready", m(2, 20, 9), m(3, 3, 10), m(3, 10, 17)),
+        // Finished in February: not in March's report.
+        made(Online, "returned", m(2, 1, 9), m(2, 20, 9), m(2, 25, 17)),
+        // From the national portal, finished on the due day before the due time: on time.
+        made(NationalPortal, "returned", m(3, 2, 9), m(3, 15, 10), m(3, 15, 17)),
+        // By post, finished after the due date: late.
+        made(Postal, "returned", m(3, 3, 9), m(3, 20, 9), m(3, 15, 17)),
+        // Withdrawn after reception (processing stopped): not counted at all.
+        made(InPerson, "withdrawn", m(3, 4, 9), m(3, 6, 9), m(3, 20, 17)),
+        // Refused after appraisal, days before the due date: resolved, early.
+        made(Online, "refused", m(3, 5, 9), m(3, 7, 9), m(3, 20, 17)),
+        // Submitted online, never received: not counted.
+        made(Online, "submitted", None, None, None),
+        // Received in April: not counted.
+        made(Online, "processing", m(4, 1, 9), None, m(4, 20, 17)),
+    ];
+    let by_commune = [
+        // Received at the desk in March, due in April: in time.
+        made(InPerson, "processing", m(3, 10, 9), None, m(4, 10, 17)),
+        // Received on 30 March, finished in April, due on the 31st: in progress, overdue.
+        made(InPerson, "returned", m(3, 30, 9), m(4, 2, 9), m(3, 31, 17)),
+        // Carried over from February, due in April: in time.
+        made(Online, "supplement_requested", m(2, 25, 9), None, s(vn(4, 1, 17))),
+    ];
+    let mut n = 0;
+    for (procedure, list) in [(&department, &by_department[..]), (&commune, &by_commune[..])] {
+        for d in list {
+            n += 1;
+            insert(&t.db, n, procedure, d).await;
+        }
+    }
+    let march =
+        Period::new(NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(), NaiveDate::from_ymd_opt(2027, 3, 31).unwrap())
+            .unwrap();
+    let later = vn(12, 31, 0);
+    let rows = motcua_store::reports::ii06a(&t.db, &march, march.measured_at(later), None).await.unwrap();
+    let levels: Vec<Level> = rows.iter().map(|r| r.level).collect();
+    assert_eq!(levels, [Level::Province, Level::Commune], "{rows:?}");
+    assert_eq!(rows[0].counts, Counts::from_parts([2, 2, 1], [2, 1, 1], [0, 1]));
+    assert_eq!(rows[1].counts, Counts::from_parts([1, 0, 2], [0, 0, 0], [2, 1]));
+    assert!(!rows[0].field_name.is_empty());
+    // The definition, dossier by dossier, gives the same figures.
+    let expected = |list: &[Made], measured: DateTime<Utc>| -> Counts {
+        list.iter()
+            .filter_map(|d| {
+                let facts = ReportedDossier {
+                    channel: d.channel,
+                    received_at: d.received,
+                    finished_at: d.finished,
+                    due_at: d.due,
+                    withdrawn: d.status == "withdrawn",
+                };
+                classify(&facts, &march, measured)
+            })
+            .sum()
+    };
+    assert_eq!(rows[0].counts, expected(&by_department, later));
+    assert_eq!(rows[1].counts, expected(&by_commune, later));
+    // One agency's report holds its dossiers only.
+    let communes =
+        motcua_store::reports::ii06a(&t.db, &march, march.measured_at(later), Some(&commune.2)).await.unwrap();
+    assert_eq!(communes.len(), 1);
+    assert_eq!(communes[0].counts, rows[1].counts);
+    // Looked at on 4 March, the open dossier due on the 5th is not overdue yet.
+    let early = vn(3, 4, 12);
+    let rows =
+        motcua_store::reports::ii06a(&t.db, &march, march.measured_at(early), Some(&department.2)).await.unwrap();
+    assert_eq!(rows[0].counts.in_progress.overdue, 0);
+    assert_eq!(rows[0].counts, expected(&by_department, early));
+}
