@@ -989,3 +989,8 @@ report-level-commune = Commune level
 report-total = Total
 report-period-reversed = The last day must come after the first.
 report-period-too-long = A report covers a year at most.
+# Electronic office
+office-clerks-register = Only clerks register incoming documents.
+office-recipient-unknown = Recipients must be other agencies of the province.
+office-due-past = The deadline cannot be before today.
+office-changed-meanwhile = Someone else has just changed this document. Please reload the page.

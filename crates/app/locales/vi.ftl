@@ -989,3 +989,8 @@ report-level-commune = Cấp xã
 report-total = Tổng cộng
 report-period-reversed = Ngày kết thúc phải sau ngày bắt đầu.
 report-period-too-long = Kỳ báo cáo dài tối đa một năm.
+# Electronic office (văn bản đến, văn bản đi)
+office-clerks-register = Chỉ văn thư mới vào sổ văn bản đến.
+office-recipient-unknown = Nơi nhận phải là cơ quan khác trong tỉnh.
+office-due-past = Hạn xử lý không được trước hôm nay.
+office-changed-meanwhile = Văn bản vừa được người khác cập nhật. Vui lòng tải lại trang.

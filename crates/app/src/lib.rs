@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod keys;
 pub mod lifecycle;
 pub mod national;
+pub mod office;
 pub mod organisations;
 pub mod passwords;
 pub mod payments;

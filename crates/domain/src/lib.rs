@@ -17,6 +17,7 @@ pub mod form;
 pub mod history;
 pub mod identity;
 pub mod indicator;
+pub mod office;
 pub mod organisation;
 pub mod rating;
 pub mod report;

@@ -20,6 +20,7 @@ pub mod jobs;
 mod migrations;
 pub mod national_outbox;
 pub mod notifications;
+pub mod office;
 pub mod organisations;
 pub mod payments;
 pub mod questions;

@@ -121,6 +121,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(33, "procedure version agencies", include_str!("../migrations/0033_procedure_version_agencies.sql")),
     shared(34, "organisations", include_str!("../migrations/0034_organisations.sql")),
     shared(35, "report indexes", include_str!("../migrations/0035_report_indexes.sql")),
+    shared(36, "electronic office", include_str!("../migrations/0036_office.sql")),
 ];
 
 impl Database {

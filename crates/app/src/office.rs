@@ -1,0 +1,492 @@
+//! The electronic office's use cases ([`motcua_domain::office`]): a clerk registers incoming
+//! documents, a leader assigns them with a deadline on the working calendar, the person
+//! assigned takes them up and completes them; a specialist drafts an outgoing document, the
+//! leader approves it, the clerk issues it with its number and symbol and sends it to other
+//! agencies, whose incoming registers receive it at once.
+//!
+//! Every document belongs to one agency's registers: only that agency's officers see it, clerks
+//! and leaders the whole register, others what was assigned to them or what they drafted. A
+//! document anyone else asks for does not exist (404).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use motcua_domain::calendar::{due_at, TimeLimit, TimeUnit};
+use motcua_domain::dossier::{AttachmentPurpose, Role};
+use motcua_domain::office::{
+    available_actions, next_status, symbol, Confidentiality, DocumentAction, DocumentStatus, DocumentType, Register,
+    Standing, Urgency,
+};
+use motcua_store::dossiers::Page;
+use motcua_store::office::{
+    self, Actor, Change, Document, DocumentQuery, NewDocument, NewOfficeAttachment, OfficeAttachment, OfficeEvent,
+};
+use motcua_store::users::User;
+use motcua_store::StoreError;
+
+use crate::attachments::store_uploads;
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+use crate::uploads::Upload;
+
+/// The longest subject and text kept.
+const MAX_SUBJECT: usize = 1000;
+const MAX_BODY: usize = 50_000;
+const MAX_SHORT: usize = 200;
+
+/// A document as typed: an incoming one to register, or an outgoing draft.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentForm {
+    /// `incoming` or `outgoing`.
+    pub register: String,
+    /// The type's machine name.
+    pub doc_type: String,
+    /// The sender's number and symbol (incoming).
+    pub symbol: String,
+    /// Trích yếu.
+    pub subject: String,
+    /// The sender (incoming).
+    pub issuer: String,
+    /// The date on the document, YYYY-MM-DD (incoming).
+    pub issued_on: String,
+    /// When its handling is due, YYYY-MM-DD (optional).
+    pub due_on: String,
+    /// Độ khẩn (`normal` when empty).
+    pub urgency: String,
+    /// Độ mật (`normal` when empty).
+    pub confidentiality: String,
+    /// The text (outgoing).
+    pub body: String,
+    /// Agency codes it goes to (outgoing).
+    pub recipients: Vec<String>,
+    /// Who signs (outgoing).
+    pub signer_name: String,
+    /// The signer's title with the authority marker (outgoing).
+    pub signer_title: String,
+}
+
+/// The agency an officer works for; anyone else has no registers.
+fn agency_of(user: &User) -> AppResult<String> {
+    match &user.agency_code {
+        Some(a) if user.roles.iter().any(|r| matches!(r, Role::Clerk | Role::Leader | Role::Specialist)) => {
+            Ok(a.clone())
+        }
+        _ => Err(AppError::not_found()),
+    }
+}
+
+fn actor(user: &User) -> Actor {
+    Actor { user_id: Some(user.id), name: user.full_name.clone() }
+}
+
+/// The end of office hours (17:00 in Vietnam) of a date.
+fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    let local = day.and_hms_opt(17, 0, 0).unwrap_or_default();
+    (local - chrono::Duration::hours(7)).and_utc()
+}
+
+fn text(raw: &str, max: usize, field: &str, required: bool, errors: &mut BTreeMap<String, String>) -> String {
+    let t = raw.trim().to_string();
+    if required && t.is_empty() {
+        errors.insert(field.into(), "field-required".into());
+    } else if t.chars().count() > max {
+        errors.insert(field.into(), "field-too-long".into());
+    }
+    t
+}
+
+fn date(raw: &str, field: &str, errors: &mut BTreeMap<String, String>) -> Option<NaiveDate> {
+    match raw.trim() {
+        "" => None,
+        d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| errors.insert(field.into(), "field-not-date".into()))
+            .ok(),
+    }
+}
+
+impl DocumentForm {
+    fn check(&self, state: &AppState, agency: &str) -> Result<NewDocument, BTreeMap<String, String>> {
+        let mut errors = BTreeMap::new();
+        let register = Register::parse(self.register.trim());
+        if register.is_none() {
+            errors.insert("register".into(), "field-not-option".into());
+        }
+        let doc_type = DocumentType::parse(self.doc_type.trim());
+        if doc_type.is_none() {
+            errors.insert("doc_type".into(), "field-not-option".into());
+        }
+        let word = |raw: &str| if raw.trim().is_empty() { "normal" } else { raw.trim() }.to_string();
+        let urgency = Urgency::parse(&word(&self.urgency));
+        if urgency.is_none() {
+            errors.insert("urgency".into(), "field-not-option".into());
+        }
+        let confidentiality = Confidentiality::parse(&word(&self.confidentiality));
+        if confidentiality.is_none() {
+            errors.insert("confidentiality".into(), "field-not-option".into());
+        }
+        let incoming = register == Some(Register::Incoming);
+        let subject = text(&self.subject, MAX_SUBJECT, "subject", true, &mut errors);
+        let symbol = text(&self.symbol, MAX_SHORT, "symbol", incoming, &mut errors);
+        let issuer = text(&self.issuer, MAX_SHORT, "issuer", incoming, &mut errors);
+        let issued_on = date(&self.issued_on, "issued_on", &mut errors);
+        if incoming && issued_on.is_none() && !errors.contains_key("issued_on") {
+            errors.insert("issued_on".into(), "field-required".into());
+        }
+        let due_on = date(&self.due_on, "due_on", &mut errors);
+        let body = text(&self.body, MAX_BODY, "body", false, &mut errors);
+        let signer_name = text(&self.signer_name, MAX_SHORT, "signer_name", false, &mut errors);
+        let signer_title = text(&self.signer_title, MAX_SHORT, "signer_title", false, &mut errors);
+        let catalog = state.catalog();
+        let mut recipients: Vec<String> = Vec::new();
+        for r in self.recipients.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+            if !catalog.agencies.contains_key(r) || r == agency {
+                errors.insert("recipients".into(), "office-recipient-unknown".into());
+            } else if !recipients.iter().any(|x| x == r) {
+                recipients.push(r.to_string());
+            }
+        }
+        let own_name = catalog.agencies.get(agency).map(|a| a.name.clone()).unwrap_or_else(|| agency.to_string());
+        match (register, doc_type, urgency, confidentiality) {
+            (Some(register), Some(doc_type), Some(urgency), Some(confidentiality)) if errors.is_empty() => {
+                Ok(NewDocument {
+                    agency_code: agency.to_string(),
+                    register,
+                    doc_type,
+                    symbol: Some(symbol).filter(|s| !s.is_empty() && incoming),
+                    subject,
+                    issuer: if incoming { issuer } else { own_name },
+                    issued_on: issued_on.filter(|_| incoming),
+                    due_at: due_on.map(end_of),
+                    urgency,
+                    confidentiality,
+                    body: Some(body).filter(|b| !b.is_empty() && !incoming),
+                    recipients: if incoming { vec![] } else { recipients },
+                    signer_name: Some(signer_name).filter(|s| !s.is_empty() && !incoming),
+                    signer_title: Some(signer_title).filter(|s| !s.is_empty() && !incoming),
+                    digitized: false,
+                    source_document_id: None,
+                    attachments: vec![],
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Registers an incoming document (clerks) with the next arrival number of the agency's
+/// register, its scans marked digitised; or starts an outgoing draft (any officer of the
+/// agency), with its files.
+pub async fn create(state: &AppState, user: &User, form: &DocumentForm, files: &[Upload]) -> AppResult<Document> {
+    let agency = agency_of(user)?;
+    let mut new = form.check(state, &agency).map_err(AppError::fields)?;
+    if new.register == Register::Incoming && !user.has(Role::Clerk) {
+        return Err(AppError::with(ErrorKind::Forbidden, "office-clerks-register"));
+    }
+    for f in files {
+        if !crate::uploads::ACCEPTED_TYPES.contains(&f.content_type.as_str()) {
+            return Err(AppError::fields([(f.part.clone(), "document-type".to_string())].into()));
+        }
+    }
+    let incoming = new.register == Register::Incoming;
+    new.digitized = incoming && !files.is_empty();
+    let purpose = if incoming { "original" } else { "draft" };
+    let stored = store_uploads(state, files, AttachmentPurpose::Document, incoming).await?;
+    new.attachments = stored
+        .iter()
+        .map(|a| NewOfficeAttachment {
+            purpose,
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            blob: a.blob.clone(),
+        })
+        .collect();
+    match office::create(&state.db, &new, &actor(user), Utc::now()).await {
+        Ok(d) => Ok(d),
+        Err(e) => {
+            crate::attachments::discard(state, &stored).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Who the user is to a document, or 404 when it is not their agency's.
+fn standing(user: &User, d: &Document) -> AppResult<Standing> {
+    let agency = agency_of(user)?;
+    if agency != d.agency_code {
+        return Err(AppError::not_found());
+    }
+    let who = Standing {
+        clerk: user.has(Role::Clerk),
+        leader: user.has(Role::Leader),
+        assignee: d.assignee_user_id == Some(user.id),
+        author: d.author_user_id == Some(user.id),
+    };
+    if who.sees() {
+        Ok(who)
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+/// A document as its agency's officers see it.
+#[derive(Clone, Debug)]
+pub struct DocumentView {
+    /// The document.
+    pub document: Document,
+    /// Its files.
+    pub attachments: Vec<OfficeAttachment>,
+    /// Its history, oldest first.
+    pub events: Vec<OfficeEvent>,
+    /// What the viewer may do now.
+    pub actions: Vec<DocumentAction>,
+    /// The person handling it, by name.
+    pub assignee: Option<String>,
+    /// Its author, by name.
+    pub author: Option<String>,
+    /// The officers it may be assigned to: (id, name), for a leader who may assign.
+    pub assignable: Vec<(i64, String)>,
+}
+
+async fn name_of(state: &AppState, id: Option<i64>) -> AppResult<Option<String>> {
+    match id {
+        Some(id) => Ok(Some(motcua_store::users::user(&state.db, id).await?.full_name)),
+        None => Ok(None),
+    }
+}
+
+/// A document, for the officers of its agency who may see it.
+pub async fn view(state: &AppState, user: &User, id: i64) -> AppResult<DocumentView> {
+    let document = match office::get(&state.db, id).await {
+        Err(StoreError::NotFound) => return Err(AppError::not_found()),
+        other => other?,
+    };
+    let who = standing(user, &document)?;
+    let actions = available_actions(document.status, who);
+    let assignable = if actions.contains(&DocumentAction::Assign) {
+        let mut list = motcua_store::users::officers_of(&state.db, &document.agency_code, Role::Specialist).await?;
+        for leader in motcua_store::users::officers_of(&state.db, &document.agency_code, Role::Leader).await? {
+            if !list.iter().any(|(id, _)| *id == leader.0) {
+                list.push(leader);
+            }
+        }
+        list
+    } else {
+        vec![]
+    };
+    Ok(DocumentView {
+        attachments: office::attachments(&state.db, id).await?,
+        events: office::events(&state.db, id).await?,
+        assignee: name_of(state, document.assignee_user_id).await?,
+        author: name_of(state, document.author_user_id).await?,
+        actions,
+        assignable,
+        document,
+    })
+}
+
+/// What to list.
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    /// `incoming`, `outgoing`, or both when empty.
+    pub register: Option<String>,
+    /// The year.
+    pub year: Option<i32>,
+    /// Words of the subject or symbol.
+    pub text: Option<String>,
+    /// A status's machine name.
+    pub status: Option<String>,
+    /// The page, from 1.
+    pub page: i64,
+    /// Documents a page.
+    pub per_page: i64,
+}
+
+/// The documents of the user's agency they may see: the whole registers for clerks and
+/// leaders, what they handle or drafted for others.
+pub async fn list(state: &AppState, user: &User, q: &ListQuery) -> AppResult<Page<Document>> {
+    let agency = agency_of(user)?;
+    let mut errors = BTreeMap::new();
+    let register = match q.register.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => Register::parse(r).or_else(|| {
+            errors.insert("register".to_string(), "field-not-option".to_string());
+            None
+        }),
+    };
+    let status = match q.status.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(s) => DocumentStatus::parse(s).or_else(|| {
+            errors.insert("status".to_string(), "field-not-option".to_string());
+            None
+        }),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
+    }
+    let whole = user.has(Role::Clerk) || user.has(Role::Leader);
+    let query =
+        DocumentQuery { register, year: q.year, status, text: q.text.clone(), only_for: (!whole).then_some(user.id) };
+    Ok(office::list(&state.db, &agency, &query, q.page, q.per_page).await?)
+}
+
+/// An action on a document as asked.
+#[derive(Clone, Debug, Default)]
+pub struct ActionForm {
+    /// The action's machine name.
+    pub action: String,
+    /// The note: required for a comment and for sending a draft back.
+    pub note: String,
+    /// Assign: the person to handle it.
+    pub assignee: Option<i64>,
+    /// Assign: the deadline as a date, YYYY-MM-DD.
+    pub due_on: String,
+    /// Assign: the deadline in working days from now, when no date is given.
+    pub due_days: Option<u32>,
+}
+
+/// Takes an action on a document, if it is one of the viewer's actions now (409 otherwise).
+pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> AppResult<DocumentView> {
+    let v = view(state, user, id).await?;
+    let d = &v.document;
+    let action = DocumentAction::parse(form.action.trim())
+        .ok_or_else(|| AppError::fields([("action".to_string(), "field-not-option".to_string())].into()))?;
+    let who = standing(user, d)?;
+    let to = next_status(d.status, action, who).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-conflict"))?;
+    let mut errors = BTreeMap::new();
+    let note = text(
+        &form.note,
+        5000,
+        "note",
+        matches!(action, DocumentAction::Comment | DocumentAction::SendBack),
+        &mut errors,
+    );
+    let mut change = Change::new(action.as_str(), to);
+    change.note = Some(note).filter(|n| !n.is_empty());
+    let now = Utc::now();
+    if action == DocumentAction::Assign {
+        match form.assignee {
+            Some(a) if v.assignable.iter().any(|(id, _)| *id == a) => change.assignee_user_id = Some(a),
+            Some(_) => {
+                errors.insert("assignee".into(), "field-not-option".into());
+            }
+            None => {
+                errors.insert("assignee".into(), "field-required".into());
+            }
+        }
+        let today = now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+        change.due_at = match (date(&form.due_on, "due_on", &mut errors), form.due_days) {
+            (Some(day), _) if day < today => {
+                errors.insert("due_on".into(), "office-due-past".into());
+                None
+            }
+            (Some(day), _) => Some(end_of(day)),
+            (None, Some(days)) if (1..=365).contains(&days) => Some(due_at(
+                &state.calendar(),
+                &state.catalog().counting_rule(&d.agency_code),
+                now,
+                TimeLimit { amount: days, unit: TimeUnit::WorkingDays },
+            )),
+            (None, _) if !errors.contains_key("due_on") => {
+                errors.insert("due_on".into(), "field-required".into());
+                None
+            }
+            _ => None,
+        };
+    }
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
+    }
+    let by = actor(user);
+    let result = match action {
+        DocumentAction::Dispatch => dispatch(state, d, &by, now).await.map(|_| ()),
+        DocumentAction::Issue => {
+            let issuer =
+                abbreviation(&state.catalog().agencies.get(&d.agency_code).map(|a| a.name.clone()).unwrap_or_default());
+            let kind = d.doc_type;
+            let make = move |n: i64| symbol(u32::try_from(n).unwrap_or(u32::MAX), kind, &issuer, None);
+            office::apply(&state.db, id, d.revision, &change, &by, Some(&make), now)
+                .await
+                .map(|_| ())
+                .map_err(AppError::from)
+        }
+        _ => {
+            office::apply(&state.db, id, d.revision, &change, &by, None, now).await.map(|_| ()).map_err(AppError::from)
+        }
+    };
+    match result {
+        Err(e) if e.kind == ErrorKind::Conflict => Err(AppError::with(ErrorKind::Conflict, "office-changed-meanwhile")),
+        Err(e) => Err(e),
+        Ok(()) => view(state, user, id).await,
+    }
+}
+
+/// Sends an issued document to its recipients inside motcua: each agency's incoming register
+/// takes it with its own arrival number and the same files.
+async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>) -> AppResult<Vec<i64>> {
+    let files = office::attachments(&state.db, d.id).await?;
+    // The issued version when there is one, else the drafts as they stand.
+    let issued: Vec<&OfficeAttachment> = files.iter().filter(|a| a.purpose == "issued").collect();
+    let sent: Vec<&OfficeAttachment> = if issued.is_empty() { files.iter().collect() } else { issued };
+    let arrivals: Vec<NewDocument> = d
+        .recipients
+        .iter()
+        .map(|agency| NewDocument {
+            agency_code: agency.clone(),
+            register: Register::Incoming,
+            doc_type: d.doc_type,
+            symbol: d.symbol.clone(),
+            subject: d.subject.clone(),
+            issuer: d.issuer.clone(),
+            issued_on: d.issued_on,
+            due_at: d.due_at,
+            urgency: d.urgency,
+            confidentiality: d.confidentiality,
+            body: None,
+            recipients: vec![],
+            signer_name: None,
+            signer_title: None,
+            digitized: false,
+            source_document_id: Some(d.id),
+            attachments: sent
+                .iter()
+                .map(|a| NewOfficeAttachment {
+                    purpose: "original",
+                    file_name: a.file_name.clone(),
+                    content_type: a.content_type.clone(),
+                    blob: motcua_store::blobs::StoredBlob {
+                        storage_key: a.storage_key.clone(),
+                        size: a.size,
+                        sha256: a.sha256.clone(),
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(office::dispatch(&state.db, d.id, d.revision, &arrivals, by, now).await?)
+}
+
+/// The short name of an issuing body in a symbol: the initials of its name's words, without
+/// the joining "và" (`Sở Tư pháp` → `STP`, `Ủy ban nhân dân` → `UBND`).
+pub fn abbreviation(name: &str) -> String {
+    name.split_whitespace()
+        .filter(|w| !matches!(w.to_lowercase().as_str(), "và" | "-" | "–"))
+        .filter_map(|w| w.chars().next())
+        .map(|c| match c {
+            // Đ is a letter of its own, kept in symbols (SKHĐT); other initials lose their marks.
+            'đ' | 'Đ' => "Đ".to_string(),
+            c => motcua_domain::text::fold(&c.to_string()).to_uppercase(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abbreviation;
+
+    #[test]
+    fn abbreviations_take_the_initials() {
+        assert_eq!(abbreviation("Sở Tư pháp"), "STP");
+        assert_eq!(abbreviation("Ủy ban nhân dân"), "UBND");
+        assert_eq!(abbreviation("Sở Kế hoạch và Đầu tư"), "SKHĐT");
+    }
+}

@@ -1,0 +1,615 @@
+//! The electronic office's documents ([`motcua_domain::office`]): incoming ones registered with
+//! their arrival number, outgoing ones drafted and numbered at issue, each change written with
+//! its history event in one transaction guarded by the document's revision.
+
+use chrono::{DateTime, Datelike, Utc};
+use motcua_domain::office::{Confidentiality, DocumentStatus, DocumentType, Register, Urgency};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::blobs::StoredBlob;
+use crate::db::{Database, WriteTx};
+use crate::dossiers::Page;
+use crate::error::{Result, StoreError};
+use crate::types::{closed_word, Flag, Millis};
+
+/// A document of an agency's registers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// Row id.
+    pub id: i64,
+    /// The agency whose register holds it.
+    pub agency_code: String,
+    /// Which register.
+    pub register: Register,
+    /// The year of its register.
+    pub year: i32,
+    /// Arrival number, or number at issue.
+    pub number: Option<i64>,
+    /// Number and symbol: the sender's (incoming) or ours once issued.
+    pub symbol: Option<String>,
+    /// Type.
+    pub doc_type: DocumentType,
+    /// Trích yếu.
+    pub subject: String,
+    /// Issuing body.
+    pub issuer: String,
+    /// The date on the document.
+    pub issued_on: Option<chrono::NaiveDate>,
+    /// When it arrived (incoming).
+    pub received_at: Option<DateTime<Utc>>,
+    /// When its handling is due.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Độ khẩn.
+    pub urgency: Urgency,
+    /// Độ mật.
+    pub confidentiality: Confidentiality,
+    /// Status.
+    pub status: DocumentStatus,
+    /// The author of an outgoing draft.
+    pub author_user_id: Option<i64>,
+    /// The person handling it.
+    pub assignee_user_id: Option<i64>,
+    /// Who signs (outgoing).
+    pub signer_name: Option<String>,
+    /// The signer's title, with the authority marker.
+    pub signer_title: Option<String>,
+    /// The text (outgoing).
+    pub body: Option<String>,
+    /// Agencies it goes to (outgoing).
+    pub recipients: Vec<String>,
+    /// Scanned from paper.
+    pub digitized: bool,
+    /// The outgoing document it arrived from, inside motcua.
+    pub source_document_id: Option<i64>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Guards concurrent changes.
+    pub revision: i64,
+}
+
+const COLUMNS: &str = "id, agency_code, register, year, number, symbol, doc_type, subject, issuer, issued_on, \
+    received_at, due_at, urgency, confidentiality, status, author_user_id, assignee_user_id, signer_name, signer_title, \
+    body, recipients, digitized, source_document_id, created_at, revision";
+
+fn document_from(row: &AnyRow) -> Result<Document> {
+    let issued_on: Option<String> = row.try_get("issued_on")?;
+    let recipients: String = row.try_get("recipients")?;
+    Ok(Document {
+        id: row.try_get("id")?,
+        agency_code: row.try_get("agency_code")?,
+        register: closed_word(row, "register", Register::parse)?,
+        year: i32::try_from(row.try_get::<i64, _>("year")?).map_err(|_| StoreError::Corrupt("year".into()))?,
+        number: row.try_get("number")?,
+        symbol: row.try_get("symbol")?,
+        doc_type: closed_word(row, "doc_type", DocumentType::parse)?,
+        subject: row.try_get("subject")?,
+        issuer: row.try_get("issuer")?,
+        issued_on: issued_on
+            .map(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("issued_on".into()))?,
+        received_at: row.try_get::<Option<Millis>, _>("received_at")?.map(|m| m.0),
+        due_at: row.try_get::<Option<Millis>, _>("due_at")?.map(|m| m.0),
+        urgency: closed_word(row, "urgency", Urgency::parse)?,
+        confidentiality: closed_word(row, "confidentiality", Confidentiality::parse)?,
+        status: closed_word(row, "status", DocumentStatus::parse)?,
+        author_user_id: row.try_get("author_user_id")?,
+        assignee_user_id: row.try_get("assignee_user_id")?,
+        signer_name: row.try_get("signer_name")?,
+        signer_title: row.try_get("signer_title")?,
+        body: row.try_get("body")?,
+        recipients: serde_json::from_str(&recipients)?,
+        digitized: row.try_get::<Flag, _>("digitized")?.0,
+        source_document_id: row.try_get("source_document_id")?,
+        created_at: row.try_get::<Millis, _>("created_at")?.0,
+        revision: row.try_get("revision")?,
+    })
+}
+
+/// A file of a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficeAttachment {
+    /// Random id, used in URLs.
+    pub id: String,
+    /// The document.
+    pub document_id: i64,
+    /// `original` (received or scanned), `draft` or `issued` (the signed PDF).
+    pub purpose: String,
+    /// The file's name.
+    pub file_name: String,
+    /// Sniffed type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 hex.
+    pub sha256: String,
+    /// Key in the object store.
+    pub storage_key: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A file to record, its bytes already stored.
+#[derive(Clone, Debug)]
+pub struct NewOfficeAttachment {
+    /// `original`, `draft` or `issued`.
+    pub purpose: &'static str,
+    /// The file's name.
+    pub file_name: String,
+    /// Sniffed type.
+    pub content_type: String,
+    /// Where the bytes are.
+    pub blob: StoredBlob,
+}
+
+/// One event of a document's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficeEvent {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who, by name.
+    pub actor_name: String,
+    /// The action's machine name (`register`, `draft`, `assign`, …).
+    pub action: String,
+    /// Status before.
+    pub from_status: Option<DocumentStatus>,
+    /// Status after.
+    pub to_status: Option<DocumentStatus>,
+    /// The note.
+    pub note: Option<String>,
+}
+
+/// Who acts: the user and their name as the history keeps it.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// The user, if a person (an exchange may act as a system).
+    pub user_id: Option<i64>,
+    /// Their name.
+    pub name: String,
+}
+
+/// An incoming document to register, or an outgoing draft to start.
+#[derive(Clone, Debug)]
+pub struct NewDocument {
+    /// The agency whose register takes it.
+    pub agency_code: String,
+    /// Which register.
+    pub register: Register,
+    /// Type.
+    pub doc_type: DocumentType,
+    /// The sender's number and symbol (incoming).
+    pub symbol: Option<String>,
+    /// Trích yếu.
+    pub subject: String,
+    /// Issuing body.
+    pub issuer: String,
+    /// The date on the document (incoming).
+    pub issued_on: Option<chrono::NaiveDate>,
+    /// When its handling is due, if the sender set a date.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Độ khẩn.
+    pub urgency: Urgency,
+    /// Độ mật.
+    pub confidentiality: Confidentiality,
+    /// The text (outgoing).
+    pub body: Option<String>,
+    /// Agencies it goes to (outgoing).
+    pub recipients: Vec<String>,
+    /// Who signs (outgoing).
+    pub signer_name: Option<String>,
+    /// The signer's title.
+    pub signer_title: Option<String>,
+    /// Scanned from paper (incoming).
+    pub digitized: bool,
+    /// The outgoing document it arrives from, inside motcua.
+    pub source_document_id: Option<i64>,
+    /// Its files.
+    pub attachments: Vec<NewOfficeAttachment>,
+}
+
+/// The sequence of a register: one per agency, register, secrecy and year.
+fn sequence_scope(agency: &str, register: Register, confidentiality: Confidentiality) -> String {
+    let secrecy = if confidentiality.is_secret() { "secret" } else { "normal" };
+    format!("office:{agency}:{}:{secrecy}", register.as_str())
+}
+
+/// The next number of a register in its year, in the caller's transaction.
+async fn next_number(
+    tx: &mut WriteTx<'_>,
+    agency: &str,
+    register: Register,
+    confidentiality: Confidentiality,
+    year: i32,
+) -> Result<i64> {
+    crate::dossiers::next_sequence(tx, &sequence_scope(agency, register, confidentiality), &year.to_string()).await
+}
+
+/// What an event records: the action, the statuses it went from and to, the note.
+struct Step<'a> {
+    action: &'a str,
+    from: Option<DocumentStatus>,
+    to: Option<DocumentStatus>,
+    note: Option<&'a str>,
+}
+
+async fn insert_event(
+    tx: &mut WriteTx<'_>,
+    document_id: i64,
+    by: &Actor,
+    step: Step<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Step { action, from, to, note } = step;
+    sqlx::query(
+        "INSERT INTO office_events (document_id, at, user_id, actor_name, action, from_status, to_status, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(document_id)
+    .bind(Millis(now))
+    .bind(by.user_id)
+    .bind(&by.name)
+    .bind(action)
+    .bind(from.map(|s| s.as_str()))
+    .bind(to.map(|s| s.as_str()))
+    .bind(note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_attachments(
+    tx: &mut WriteTx<'_>,
+    document_id: i64,
+    by: Option<i64>,
+    list: &[NewOfficeAttachment],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for a in list {
+        sqlx::query(
+            "INSERT INTO office_attachments (id, document_id, purpose, file_name, content_type, size, sha256, \
+             storage_key, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(crate::random_id())
+        .bind(document_id)
+        .bind(a.purpose)
+        .bind(&a.file_name)
+        .bind(&a.content_type)
+        .bind(a.blob.size)
+        .bind(&a.blob.sha256)
+        .bind(&a.blob.storage_key)
+        .bind(by)
+        .bind(Millis(now))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_document(tx: &mut WriteTx<'_>, new: &NewDocument, by: &Actor, now: DateTime<Utc>) -> Result<i64> {
+    let year = now.with_timezone(&motcua_domain::calendar::vn_offset()).year();
+    let (number, status, received_at, author) = match new.register {
+        Register::Incoming => (
+            Some(next_number(tx, &new.agency_code, Register::Incoming, new.confidentiality, year).await?),
+            DocumentStatus::Registered,
+            Some(Millis(now)),
+            None,
+        ),
+        Register::Outgoing => (None, DocumentStatus::Draft, None, by.user_id),
+    };
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO office_documents (agency_code, register, secret_register, year, number, symbol, doc_type, subject, \
+         subject_folded, issuer, issued_on, received_at, due_at, urgency, confidentiality, status, author_user_id, \
+         signer_name, signer_title, body, recipients, digitized, source_document_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+         $23, $24) RETURNING id",
+    )
+    .bind(&new.agency_code)
+    .bind(new.register.as_str())
+    .bind(i64::from(new.confidentiality.is_secret()))
+    .bind(i64::from(year))
+    .bind(number)
+    .bind(&new.symbol)
+    .bind(new.doc_type.as_str())
+    .bind(&new.subject)
+    .bind(motcua_domain::text::fold(&format!("{} {}", new.subject, new.symbol.as_deref().unwrap_or(""))))
+    .bind(&new.issuer)
+    .bind(new.issued_on.map(|d| d.format("%Y-%m-%d").to_string()))
+    .bind(received_at)
+    .bind(new.due_at.map(Millis))
+    .bind(new.urgency.as_str())
+    .bind(new.confidentiality.as_str())
+    .bind(status.as_str())
+    .bind(author)
+    .bind(&new.signer_name)
+    .bind(&new.signer_title)
+    .bind(&new.body)
+    .bind(serde_json::to_string(&new.recipients)?)
+    .bind(Flag(new.digitized))
+    .bind(new.source_document_id)
+    .bind(Millis(now))
+    .fetch_one(&mut **tx)
+    .await?;
+    insert_attachments(tx, id, by.user_id, &new.attachments, now).await?;
+    let action = match new.register {
+        Register::Incoming => "register",
+        Register::Outgoing => "draft",
+    };
+    insert_event(tx, id, by, Step { action, from: None, to: Some(status), note: None }, now).await?;
+    Ok(id)
+}
+
+/// Registers an incoming document with the next arrival number of its register and year, or
+/// starts an outgoing draft, with its files and the first event of its history.
+pub async fn create(db: &Database, new: &NewDocument, by: &Actor, now: DateTime<Utc>) -> Result<Document> {
+    let mut tx = db.write_tx().await?;
+    let id = insert_document(&mut tx, new, by, now).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// One document.
+pub async fn get(db: &Database, id: i64) -> Result<Document> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM office_documents WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    document_from(&row)
+}
+
+/// Which documents of an agency's register to list.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentQuery {
+    /// The register; both when `None`.
+    pub register: Option<Register>,
+    /// The year; every year when `None`.
+    pub year: Option<i32>,
+    /// Only this status.
+    pub status: Option<DocumentStatus>,
+    /// Words of the subject or symbol, with or without diacritics.
+    pub text: Option<String>,
+    /// Only what this person handles or drafted (a specialist's view); the whole register when
+    /// `None` (clerks and leaders).
+    pub only_for: Option<i64>,
+}
+
+/// A page of an agency's documents, newest first.
+pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per_page: i64) -> Result<Page<Document>> {
+    let mut conditions = vec!["agency_code = $1".to_string()];
+    let mut texts: Vec<String> = vec![agency.to_string()];
+    let mut ints: Vec<i64> = Vec::new();
+    // Texts bind first ($1..), then integers: each condition names its place.
+    let mut text_cond = |c: &str, v: String, texts: &mut Vec<String>| {
+        texts.push(v);
+        conditions.push(c.replace('?', &format!("${}", texts.len())));
+    };
+    if let Some(r) = q.register {
+        text_cond("register = ?", r.as_str().to_string(), &mut texts);
+    }
+    if let Some(s) = q.status {
+        text_cond("status = ?", s.as_str().to_string(), &mut texts);
+    }
+    if let Some(t) = q.text.as_deref().map(motcua_domain::text::fold).filter(|t| !t.trim().is_empty()) {
+        for word in t.split_whitespace() {
+            text_cond("subject_folded LIKE ? ESCAPE '\\'", crate::dossiers::containing(word), &mut texts);
+        }
+    }
+    let mut int_conditions = Vec::new();
+    if let Some(y) = q.year {
+        ints.push(i64::from(y));
+        int_conditions.push(format!("year = ${}", texts.len() + ints.len()));
+    }
+    if let Some(u) = q.only_for {
+        ints.push(u);
+        let n = texts.len() + ints.len();
+        int_conditions.push(format!("(assignee_user_id = ${n} OR author_user_id = ${n})"));
+    }
+    conditions.extend(int_conditions);
+    let filter = conditions.join(" AND ");
+    let page = page.max(1);
+    let per_page = per_page.clamp(1, 200);
+    let count_sql = format!("SELECT COUNT(*) FROM office_documents WHERE {filter}");
+    let list_sql = format!(
+        "SELECT {COLUMNS} FROM office_documents WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT {per_page} OFFSET {}",
+        (page - 1) * per_page
+    );
+    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+    let mut rows = sqlx::query(&list_sql);
+    for t in &texts {
+        count = count.bind(t.clone());
+        rows = rows.bind(t.clone());
+    }
+    for i in &ints {
+        count = count.bind(*i);
+        rows = rows.bind(*i);
+    }
+    let (total,) = count.fetch_one(db.reader()).await?;
+    let items = rows.fetch_all(db.reader()).await?.iter().map(document_from).collect::<Result<Vec<_>>>()?;
+    Ok(Page { items, total })
+}
+
+/// A document's history, oldest first.
+pub async fn events(db: &Database, id: i64) -> Result<Vec<OfficeEvent>> {
+    let rows = sqlx::query(
+        "SELECT at, actor_name, action, from_status, to_status, note FROM office_events WHERE document_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let status = |col: &str| -> Result<Option<DocumentStatus>> {
+                row.try_get::<Option<String>, _>(col)?
+                    .map(|s| DocumentStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("{col} {s:?}"))))
+                    .transpose()
+            };
+            Ok(OfficeEvent {
+                at: row.try_get::<Millis, _>("at")?.0,
+                actor_name: row.try_get("actor_name")?,
+                action: row.try_get("action")?,
+                from_status: status("from_status")?,
+                to_status: status("to_status")?,
+                note: row.try_get("note")?,
+            })
+        })
+        .collect()
+}
+
+/// A document's files, oldest first.
+pub async fn attachments(db: &Database, id: i64) -> Result<Vec<OfficeAttachment>> {
+    let rows = sqlx::query(
+        "SELECT id, document_id, purpose, file_name, content_type, size, sha256, storage_key, created_at \
+         FROM office_attachments WHERE document_id = $1 ORDER BY created_at, id",
+    )
+    .bind(id)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OfficeAttachment {
+                id: row.try_get("id")?,
+                document_id: row.try_get("document_id")?,
+                purpose: row.try_get("purpose")?,
+                file_name: row.try_get("file_name")?,
+                content_type: row.try_get("content_type")?,
+                size: row.try_get("size")?,
+                sha256: row.try_get("sha256")?,
+                storage_key: row.try_get("storage_key")?,
+                created_at: row.try_get::<Millis, _>("created_at")?.0,
+            })
+        })
+        .collect()
+}
+
+/// One file, by id.
+pub async fn attachment(db: &Database, id: &str) -> Result<OfficeAttachment> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT document_id FROM office_attachments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?;
+    let (document,) = row.ok_or(StoreError::NotFound)?;
+    attachments(db, document).await?.into_iter().find(|a| a.id == id).ok_or(StoreError::NotFound)
+}
+
+/// A change of a document: its new status and what the action sets, with the history event.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The action's machine name.
+    pub action: &'static str,
+    /// The status after.
+    pub to: DocumentStatus,
+    /// The note of the event.
+    pub note: Option<String>,
+    /// A new person handling it (assign).
+    pub assignee_user_id: Option<i64>,
+    /// A new deadline (assign).
+    pub due_at: Option<DateTime<Utc>>,
+    /// Files added (a new version of a draft, the issued PDF).
+    pub attachments: Vec<NewOfficeAttachment>,
+}
+
+impl Change {
+    /// A change to `to` by `action`, setting nothing else.
+    pub fn new(action: &'static str, to: DocumentStatus) -> Self {
+        Change { action, to, note: None, assignee_user_id: None, due_at: None, attachments: vec![] }
+    }
+}
+
+/// Applies a change if the document is still at `revision` (a conflict otherwise: someone
+/// acted first). Issuing numbers the document: the next number of its agency's outgoing
+/// register of this year, and its symbol made from it by `symbol`.
+pub async fn apply(
+    db: &Database,
+    id: i64,
+    revision: i64,
+    change: &Change,
+    by: &Actor,
+    symbol: Option<&(dyn Fn(i64) -> String + Sync)>,
+    now: DateTime<Utc>,
+) -> Result<Document> {
+    let mut tx = db.write_tx().await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM office_documents WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let d = document_from(&row)?;
+    if d.revision != revision {
+        return Err(StoreError::Conflict("revision".into()));
+    }
+    let numbered = match symbol {
+        Some(make) => {
+            let year = now.with_timezone(&motcua_domain::calendar::vn_offset()).year();
+            let n = next_number(&mut tx, &d.agency_code, Register::Outgoing, d.confidentiality, year).await?;
+            Some((n, make(n), year, now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive()))
+        }
+        None => None,
+    };
+    let done = sqlx::query(
+        "UPDATE office_documents SET status = $2, revision = revision + 1, \
+         assignee_user_id = COALESCE($3, assignee_user_id), due_at = COALESCE($4, due_at), \
+         number = COALESCE($5, number), symbol = COALESCE($6, symbol), year = COALESCE($7, year), \
+         issued_on = COALESCE($8, issued_on) WHERE id = $1 AND revision = $9",
+    )
+    .bind(id)
+    .bind(change.to.as_str())
+    .bind(change.assignee_user_id)
+    .bind(change.due_at.map(Millis))
+    .bind(numbered.as_ref().map(|n| n.0))
+    .bind(numbered.as_ref().map(|n| n.1.clone()))
+    .bind(numbered.as_ref().map(|n| i64::from(n.2)))
+    .bind(numbered.as_ref().map(|n| n.3.format("%Y-%m-%d").to_string()))
+    .bind(revision)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(StoreError::Conflict("revision".into()));
+    }
+    insert_attachments(&mut tx, id, by.user_id, &change.attachments, now).await?;
+    let step = Step { action: change.action, from: Some(d.status), to: Some(change.to), note: change.note.as_deref() };
+    insert_event(&mut tx, id, by, step, now).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// Dispatches an issued document: it becomes `dispatched`, and arrives in the incoming register
+/// of each recipient agency inside motcua, registered there with their next arrival number and
+/// the same files. The ids of the documents it became there.
+pub async fn dispatch(
+    db: &Database,
+    id: i64,
+    revision: i64,
+    arrivals: &[NewDocument],
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let mut tx = db.write_tx().await?;
+    let done = sqlx::query(
+        "UPDATE office_documents SET status = 'dispatched', revision = revision + 1 \
+         WHERE id = $1 AND revision = $2 AND status = 'issued'",
+    )
+    .bind(id)
+    .bind(revision)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(StoreError::Conflict("revision".into()));
+    }
+    let note = format!("{} recipients", arrivals.len());
+    let step = Step {
+        action: "dispatch",
+        from: Some(DocumentStatus::Issued),
+        to: Some(DocumentStatus::Dispatched),
+        note: Some(&note),
+    };
+    insert_event(&mut tx, id, by, step, now).await?;
+    let mut ids = Vec::with_capacity(arrivals.len());
+    for a in arrivals {
+        ids.push(insert_document(&mut tx, a, by, now).await?);
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
