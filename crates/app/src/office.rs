@@ -284,6 +284,19 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> AppResult<DocumentV
     })
 }
 
+/// A file of a document, with its bytes, for those who see the document.
+pub async fn file(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    file_id: &str,
+) -> AppResult<(OfficeAttachment, bytes::Bytes)> {
+    let v = view(state, user, id).await?;
+    let a = v.attachments.into_iter().find(|a| a.id == file_id).ok_or_else(AppError::not_found)?;
+    let bytes = state.blobs.get(&a.storage_key).await?;
+    Ok((a, bytes))
+}
+
 /// What to list.
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
@@ -465,10 +478,18 @@ async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>
     Ok(office::dispatch(&state.db, d.id, d.revision, &arrivals, by, now).await?)
 }
 
-/// The short name of an issuing body in a symbol: the initials of its name's words, without
-/// the joining "và" (`Sở Tư pháp` → `STP`, `Ủy ban nhân dân` → `UBND`).
+/// The short name of an issuing body in a symbol: the initials of its name's words before the
+/// place it serves, without the joining "và" (`Sở Tư pháp tỉnh Lào Cai` → `STP`, `Ủy ban nhân
+/// dân xã Cam Đường` → `UBND`).
 pub fn abbreviation(name: &str) -> String {
-    name.split_whitespace()
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let place = words
+        .iter()
+        .position(|w| matches!(w.to_lowercase().as_str(), "tỉnh" | "thành" | "xã" | "phường" | "huyện" | "thị"))
+        .filter(|i| *i > 0)
+        .unwrap_or(words.len());
+    words[..place]
+        .iter()
         .filter(|w| !matches!(w.to_lowercase().as_str(), "và" | "-" | "–"))
         .filter_map(|w| w.chars().next())
         .map(|c| match c {
@@ -488,5 +509,7 @@ mod tests {
         assert_eq!(abbreviation("Sở Tư pháp"), "STP");
         assert_eq!(abbreviation("Ủy ban nhân dân"), "UBND");
         assert_eq!(abbreviation("Sở Kế hoạch và Đầu tư"), "SKHĐT");
+        assert_eq!(abbreviation("Sở Tư pháp tỉnh Lào Cai"), "STP");
+        assert_eq!(abbreviation("Ủy ban nhân dân xã Cam Đường"), "UBND");
     }
 }

@@ -10,6 +10,7 @@ pub mod dto;
 pub mod errors;
 mod extract;
 pub mod integration;
+pub mod office;
 pub mod organisations;
 pub mod payments;
 pub mod reports;
@@ -32,7 +33,7 @@ use motcua_app::state::AppState;
     // Operations declare their errors through `errors`, which names this schema without adding it.
     components(schemas(dto::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"), (name = "organisations"), (name = "reports"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"), (name = "organisations"), (name = "reports"), (name = "office"))
 )]
 struct ApiDoc;
 
@@ -81,6 +82,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(integration::outbox))
         .routes(routes!(integration::result_file))
         .routes(routes!(integration::webhook_deliveries))
+        .routes(routes!(office::list, office::create))
+        .routes(routes!(office::get))
+        .routes(routes!(office::act))
+        .routes(routes!(office::file))
         .routes(routes!(organisations::mine, organisations::register))
         .routes(routes!(organisations::pending))
         .routes(routes!(organisations::get))

@@ -15,6 +15,7 @@ mod identity;
 mod lists;
 mod next_step;
 mod office;
+mod office_documents;
 mod organisations;
 mod payments;
 mod portal;
@@ -58,6 +59,11 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-nhap/oidc/{name}", get(identity::start))
         .route("/dang-nhap/oidc/{name}/callback", get(identity::callback))
         .route("/tai-khoan/xac-thuc-hai-lop", get(identity::two_factor).post(identity::change_two_factor))
+        .route("/van-ban", get(office_documents::list))
+        .route("/van-ban/moi", get(office_documents::new_form).post(office_documents::create))
+        .route("/van-ban/{id}", get(office_documents::show))
+        .route("/van-ban/{id}/thao-tac", post(office_documents::act))
+        .route("/van-ban/{id}/tep/{file}", get(office_documents::file))
         .route("/tai-khoan/to-chuc", get(organisations::list).post(organisations::register))
         .route("/tai-khoan/to-chuc/{id}", get(organisations::show))
         .route("/tai-khoan/to-chuc/{id}/nguoi-dai-dien", post(organisations::add))
@@ -200,6 +206,16 @@ impl Ctx {
     /// Whether the visitor reads the steering reports (for the navigation).
     pub fn reads_reports(&self) -> bool {
         self.user.as_ref().is_some_and(motcua_app::reports::reads_reports)
+    }
+
+    /// Whether the visitor keeps or handles the electronic office's documents (clerks, leaders,
+    /// specialists of an agency; for the navigation).
+    pub fn uses_office(&self) -> bool {
+        use motcua_domain::dossier::Role;
+        self.user.as_ref().is_some_and(|u| {
+            u.agency_code.is_some()
+                && u.roles.iter().any(|r| matches!(r, Role::Clerk | Role::Leader | Role::Specialist))
+        })
     }
 
     /// Whether the visitor administers the system (for the navigation).

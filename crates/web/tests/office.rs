@@ -1,0 +1,241 @@
+//! The electronic office through the API and the pages: a clerk registers an incoming document,
+//! the leader assigns it, the specialist takes it up and completes it; a specialist drafts an
+//! answer, the leader approves it, the clerk numbers, issues and sends it, and it arrives in the
+//! other agency's incoming register. Only the agency's officers see its documents.
+
+mod common;
+
+use common::{browser, csrf_of, page, pdf, sign_in, TestApp};
+use motcua_testkit::{on_both_engines, TestEngine};
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+on_both_engines!(a_document_comes_in_is_handled_and_answered, the_clerk_leader_and_specialist_use_the_pages,);
+
+fn incoming(symbol: &str) -> Form {
+    Form::new()
+        .text("register", "incoming")
+        .text("type", "official_letter")
+        .text("symbol", symbol.to_string())
+        .text("subject", "Về việc đôn đốc triển khai dịch vụ công trực tuyến toàn trình")
+        .text("issuer", "Ủy ban nhân dân tỉnh")
+        .text("issued_on", "2026-12-01")
+        .text("urgency", "urgent")
+        .part("scan", Part::bytes(pdf("cong-van")).file_name("cong-van.pdf").mime_str("application/pdf").unwrap())
+}
+
+async fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
+    app.post_json(&format!("/api/v1/documents/{id}/actions"), Some(token), body).await
+}
+
+async fn a_document_comes_in_is_handled_and_answered(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (clerk, leader, specialist) =
+        (app.login("vanthu").await, app.login("lanhdao").await, app.login("chuyenvien").await);
+
+    // Every problem at once; only clerks register incoming documents.
+    let (s, e) = app.post_multipart("/api/v1/documents", Some(&clerk), Form::new().text("register", "incoming")).await;
+    assert_eq!(s, 422, "{e}");
+    for field in ["doc_type", "subject", "symbol", "issuer", "issued_on"] {
+        assert!(e["error"]["fields"][field].is_string(), "{field}: {e}");
+    }
+    let (s, _) = app.post_multipart("/api/v1/documents", Some(&specialist), incoming("15/UBND-VP")).await;
+    assert_eq!(s, 403);
+    let (s, _) =
+        app.post_multipart("/api/v1/documents", Some(&app.login("congdan").await), incoming("15/UBND-VP")).await;
+    assert_eq!(s, 404, "a citizen has no registers");
+
+    // The clerk registers it: arrival number 1 of the year, the scan kept and marked.
+    let (s, d) = app.post_multipart("/api/v1/documents", Some(&clerk), incoming("15/UBND-VP")).await;
+    assert_eq!(s, 201, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    assert_eq!(
+        (d["number"].as_i64(), d["status"].as_str(), d["register"].as_str()),
+        (Some(1), Some("registered"), Some("incoming"))
+    );
+    assert_eq!(d["attachments"][0]["key"], "original");
+    let url = d["attachments"][0]["url"].as_str().unwrap().to_string();
+    assert_eq!(app.get_bytes(&url, Some(&leader)).await, (200, pdf("cong-van")));
+    let (_, second) = app.post_multipart("/api/v1/documents", Some(&clerk), incoming("16/UBND-VP")).await;
+    assert_eq!(second["number"], 2);
+
+    // The specialist does not see it before it is his; another agency's officers never.
+    assert_eq!(app.get(&format!("/api/v1/documents/{id}"), Some(&specialist)).await.0, 404);
+    assert_eq!(app.get(&format!("/api/v1/documents/{id}"), Some(&app.login("ld20h38").await)).await.0, 404);
+    assert_eq!(app.get_bytes(&url, Some(&specialist)).await.0, 404);
+    let (_, list) = app.get("/api/v1/documents?register=incoming", Some(&specialist)).await;
+    assert_eq!(list["total"], 0);
+    let (_, list) = app.get("/api/v1/documents?register=incoming&q=dich vu cong", Some(&leader)).await;
+    assert_eq!(list["total"], 2, "{list}");
+
+    // The leader assigns it with a deadline in working days; the specialist takes it up and completes it.
+    let (_, seen) = app.get(&format!("/api/v1/documents/{id}"), Some(&leader)).await;
+    assert_eq!(seen["actions"], json!(["assign", "comment"]));
+    let (_, me) = app.get("/api/v1/me", Some(&specialist)).await;
+    let (s, e) = act(&app, &leader, id, json!({"action": "assign"})).await;
+    assert_eq!(s, 422);
+    assert!(e["error"]["fields"]["assignee"].is_string() && e["error"]["fields"]["due_on"].is_string(), "{e}");
+    let (s, e) =
+        act(&app, &leader, id, json!({"action": "assign", "assignee": me["id"], "due_on": "2020-01-01"})).await;
+    assert_eq!(s, 422, "{e}");
+    let (s, d) = act(
+        &app,
+        &leader,
+        id,
+        json!({"action": "assign", "assignee": me["id"], "due_days": 5, "note": "Đề xuất trả lời"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["status"], "assigned");
+    assert_eq!(d["assignments"][0]["assignee"], "Trần Văn Chuyên");
+    assert!(d["due_on"].is_string());
+    let (s, _) = act(&app, &leader, id, json!({"action": "complete"})).await;
+    assert_eq!(s, 409, "only the person assigned completes it");
+    let (s, d) = act(&app, &specialist, id, json!({"action": "acknowledge"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("in_progress")));
+    let (s, e) = act(&app, &specialist, id, json!({"action": "comment"})).await;
+    assert_eq!(s, 422, "a comment says something: {e}");
+    let (s, d) = act(&app, &specialist, id, json!({"action": "complete", "note": "Đã tham mưu văn bản trả lời"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("completed")));
+    let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["register", "assign", "acknowledge", "complete"]);
+
+    // The answer: drafted by the specialist to the police, approved, numbered, issued, sent.
+    let (_, police) = app.get("/api/v1/me", Some(&app.login("ld20h38").await)).await;
+    let police_code = police["agency"]["code"].as_str().unwrap().to_string();
+    let draft = Form::new()
+        .text("register", "outgoing")
+        .text("type", "official_letter")
+        .text("subject", "Về việc phối hợp cung cấp thông tin lý lịch tư pháp")
+        .text("body", "Sở Tư pháp đề nghị Công an tỉnh phối hợp…")
+        .text("recipients", format!("{police_code}, 999.99.99.X99"))
+        .part("draft", Part::bytes(pdf("du-thao")).file_name("du-thao.pdf").mime_str("application/pdf").unwrap());
+    let (s, e) = app.post_multipart("/api/v1/documents", Some(&specialist), draft).await;
+    assert_eq!(s, 422, "an unknown recipient is named: {e}");
+    assert!(e["error"]["fields"]["recipients"].is_string());
+    let draft = Form::new()
+        .text("register", "outgoing")
+        .text("type", "official_letter")
+        .text("subject", "Về việc phối hợp cung cấp thông tin lý lịch tư pháp")
+        .text("recipients", police_code.clone())
+        .part("draft", Part::bytes(pdf("du-thao")).file_name("du-thao.pdf").mime_str("application/pdf").unwrap());
+    let (s, d) = app.post_multipart("/api/v1/documents", Some(&specialist), draft).await;
+    assert_eq!(s, 201, "{d}");
+    let out = d["id"].as_i64().unwrap();
+    assert_eq!((d["status"].as_str(), d["number"].as_i64()), (Some("draft"), None));
+    assert_eq!(d["actions"], json!(["submit_for_approval", "comment"]));
+    assert_eq!(act(&app, &specialist, out, json!({"action": "submit_for_approval"})).await.0, 200);
+    let (s, e) = act(&app, &leader, out, json!({"action": "send_back"})).await;
+    assert_eq!(s, 422, "sending back says why: {e}");
+    assert_eq!(act(&app, &leader, out, json!({"action": "approve"})).await.0, 200);
+    assert_eq!(act(&app, &leader, out, json!({"action": "issue"})).await.0, 409, "the clerk issues");
+    let (s, d) = act(&app, &clerk, out, json!({"action": "issue"})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!((d["number"].as_i64(), d["symbol"].as_str()), (Some(1), Some("01/STP")));
+    assert!(d["issued_on"].is_string());
+    let (s, d) = act(&app, &clerk, out, json!({"action": "dispatch"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("dispatched")), "{d}");
+
+    // It arrives in the police's incoming register with their own arrival number.
+    let police_leader = app.login("ld20h38").await;
+    let (_, theirs) = app.get("/api/v1/documents?register=incoming", Some(&police_leader)).await;
+    assert_eq!(theirs["total"], 1, "{theirs}");
+    let arrived = &theirs["items"][0];
+    assert_eq!(
+        (arrived["number"].as_i64(), arrived["symbol"].as_str(), arrived["status"].as_str()),
+        (Some(1), Some("01/STP"), Some("registered"))
+    );
+    let (s, full) = app.get(&format!("/api/v1/documents/{}", arrived["id"]), Some(&police_leader)).await;
+    assert_eq!(s, 200);
+    let file = full["attachments"][0]["url"].as_str().unwrap().to_string();
+    assert_eq!(app.get_bytes(&file, Some(&police_leader)).await, (200, pdf("du-thao")));
+    assert_eq!(app.get(&format!("/api/v1/documents/{}", arrived["id"]), Some(&leader)).await.0, 404);
+}
+
+async fn the_clerk_leader_and_specialist_use_the_pages(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let clerk = browser();
+    sign_in(&app, &clerk, "vanthu").await;
+    let (s, html) = page(&app, &clerk, "/van-ban").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("href=\"/van-ban/moi?so=den\""), "{html}");
+    let (_, html) = page(&app, &clerk, "/van-ban/moi?so=den").await;
+    let csrf = csrf_of(&html);
+    // Nothing typed: the fields are named, the title says "Lỗi".
+    let empty = Form::new().text("_csrf", csrf.clone()).text("register", "incoming").text("type", "official_letter");
+    let res = clerk.post(app.url("/van-ban/moi")).multipart(empty).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<title>Lỗi:") && html.contains("href=\"#f-subject\"") && html.contains("href=\"#f-symbol\""),
+        "{html}"
+    );
+    let form = Form::new()
+        .text("_csrf", csrf.clone())
+        .text("register", "incoming")
+        .text("type", "plan")
+        .text("symbol", "120/KH-UBND")
+        .text("issuer", "Ủy ban nhân dân tỉnh")
+        .text("issued_on", "2026-11-30")
+        .text("subject", "Kế hoạch chuyển đổi số năm 2027")
+        .part("files", Part::bytes(pdf("ke-hoach")).file_name("ke-hoach.pdf").mime_str("application/pdf").unwrap());
+    let res = clerk.post(app.url("/van-ban/moi")).multipart(form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = location.trim_start_matches("/van-ban/").trim_end_matches("?moi=1").parse().unwrap();
+    let (_, html) = page(&app, &clerk, &location).await;
+    assert!(html.contains("Kế hoạch chuyển đổi số năm 2027") && html.contains("id=\"document-number\">1<"), "{html}");
+
+    // The leader assigns it to the specialist from the page.
+    let leader = browser();
+    sign_in(&app, &leader, "lanhdao").await;
+    let (_, html) = page(&app, &leader, &format!("/van-ban/{id}")).await;
+    assert!(html.contains("id=\"action-assign\""), "{html}");
+    let specialist_id = app.get("/api/v1/me", Some(&app.login("chuyenvien").await)).await.1["id"].as_i64().unwrap();
+    let act = format!("/van-ban/{id}/thao-tac");
+    let res = leader
+        .post(app.url(&act))
+        .form(&[("_csrf", csrf_of(&html)), ("action", "assign".into())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("href=\"#f-assignee\""));
+    let due = (chrono::Utc::now() + chrono::Duration::days(10)).format("%Y-%m-%d").to_string();
+    let res = leader
+        .post(app.url(&act))
+        .form(&[
+            ("_csrf", csrf_of(&html)),
+            ("action", "assign".into()),
+            ("assignee", specialist_id.to_string()),
+            ("due_on", due),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+
+    // The specialist finds it, takes it up and completes it.
+    let specialist = browser();
+    sign_in(&app, &specialist, "chuyenvien").await;
+    let (_, html) = page(&app, &specialist, "/van-ban").await;
+    assert!(html.contains(&format!("href=\"/van-ban/{id}\"")), "{html}");
+    let (_, html) = page(&app, &specialist, &format!("/van-ban/{id}")).await;
+    assert!(html.contains("id=\"action-acknowledge\"") && html.contains("id=\"action-complete\""), "{html}");
+    for action in ["acknowledge", "complete"] {
+        let res = specialist
+            .post(app.url(&act))
+            .form(&[("_csrf", csrf_of(&html)), ("action", action.to_string()), ("note", "Đã xử lý".to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "{action}");
+    }
+    let (_, html) = page(&app, &specialist, &format!("/van-ban/{id}")).await;
+    assert!(html.contains("Đã xử lý xong") && html.contains("Hoàn thành xử lý"), "{html}");
+    // A citizen is told there is no such page.
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    assert_eq!(page(&app, &citizen, &format!("/van-ban/{id}")).await.0, 404);
+    assert_eq!(page(&app, &citizen, "/van-ban").await.0, 404);
+}
