@@ -42,7 +42,11 @@ fn action_of_form(kind: FormKind) -> Option<Action> {
         FormKind::Refusal | FormKind::AppraisalRefusal => Action::Refuse,
         FormKind::Apology => Action::Reschedule,
         FormKind::StopNotice => Action::Stop,
-        FormKind::ControlSlip | FormKind::Register | FormKind::FeeReceipt | FormKind::Ii06a => return None,
+        FormKind::ControlSlip
+        | FormKind::Register
+        | FormKind::FeeReceipt
+        | FormKind::Ii06a
+        | FormKind::OfficialDocument => return None,
     })
 }
 
@@ -165,7 +169,7 @@ pub(crate) async fn sign(
         officer: officer.to_string(),
         agency: agency_name,
         reason: match kind {
-            FormKind::Register | FormKind::Ii06a => format!("{} — {about}", kind.title()),
+            FormKind::Register | FormKind::Ii06a | FormKind::OfficialDocument => format!("{} — {about}", kind.title()),
             _ => format!("{} — hồ sơ {about}", kind.title()),
         },
         location: state.config.place.clone(),

@@ -417,10 +417,10 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
                 abbreviation(&state.catalog().agencies.get(&d.agency_code).map(|a| a.name.clone()).unwrap_or_default());
             let kind = d.doc_type;
             let make = move |n: i64| symbol(u32::try_from(n).unwrap_or(u32::MAX), kind, &issuer, None);
-            office::apply(&state.db, id, d.revision, &change, &by, Some(&make), now)
-                .await
-                .map(|_| ())
-                .map_err(AppError::from)
+            match office::apply(&state.db, id, d.revision, &change, &by, Some(&make), now).await {
+                Ok(issued) => issue_pdf(state, user, &issued, now).await,
+                Err(e) => Err(e.into()),
+            }
         }
         _ => {
             office::apply(&state.db, id, d.revision, &change, &by, None, now).await.map(|_| ()).map_err(AppError::from)
@@ -431,6 +431,53 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
         Err(e) => Err(e),
         Ok(()) => view(state, user, id).await,
     }
+}
+
+/// The issued document as Decree 30/2020 Annex I lays it out, PAdES-signed in the agency's
+/// name (the signer named in it), kept as the document's `issued` file: what is sent.
+async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Utc>) -> AppResult<()> {
+    let catalog = state.catalog();
+    let Some(agency) = catalog.agencies.get(&d.agency_code) else { return Ok(()) };
+    let mut recipients: Vec<String> = d
+        .recipients
+        .iter()
+        .map(|c| catalog.agencies.get(c).map(|a| a.name.clone()).unwrap_or_else(|| c.clone()))
+        .collect();
+    recipients.push("Lưu: VT.".to_string());
+    let doc = motcua_render::OfficialDocument {
+        issuer: state.issuer(agency),
+        symbol: d.symbol.clone().unwrap_or_default(),
+        dated: d.issued_on.unwrap_or_else(|| now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive()),
+        type_name: if d.doc_type == DocumentType::OfficialLetter {
+            String::new()
+        } else {
+            d.doc_type.name_vi().to_string()
+        },
+        subject: d.subject.clone(),
+        body: d.body.clone().unwrap_or_default(),
+        recipients,
+        signer: motcua_render::Signer {
+            title: d.signer_title.clone().unwrap_or_else(|| "THỦ TRƯỞNG CƠ QUAN".to_string()).to_uppercase(),
+            name: d.signer_name.clone().unwrap_or_default(),
+        },
+    };
+    let pdf = motcua_render::render_official_document(&doc).map_err(AppError::internal)?;
+    let signer = d.signer_name.clone().unwrap_or_else(|| user.full_name.clone());
+    let about = d.symbol.clone().unwrap_or_default();
+    let (bytes, _) = crate::issued::sign(
+        state,
+        &d.agency_code,
+        &signer,
+        &about,
+        motcua_render::FormKind::OfficialDocument,
+        pdf,
+        now,
+    )
+    .await?;
+    let blob = state.blobs.put(bytes::Bytes::from(bytes)).await.map_err(AppError::internal)?;
+    let file_name = format!("{}.pdf", about.replace('/', "-"));
+    let file = NewOfficeAttachment { purpose: "issued", file_name, content_type: "application/pdf".into(), blob };
+    Ok(office::add_attachment(&state.db, d.id, &file, Some(user.id), now).await?)
 }
 
 /// Sends an issued document to its recipients inside motcua: each agency's incoming register

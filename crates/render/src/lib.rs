@@ -34,6 +34,7 @@ pub use forms::notices::{
     render_apology, render_appraisal_refusal, render_refusal, render_stop_notice, render_supplement_request, Apology,
     AppraisalRefusal, Letter, Refusal, StopNotice, SupplementItem, SupplementRequest,
 };
+pub use forms::official::{render_official_document, OfficialDocument};
 pub use forms::receipt::{render_receipt, CopyKind, Receipt, ReceivedDocument};
 pub use forms::register::{render_register, Register, RegisterRow};
 pub use forms::result::{claimed_code, render_electronic_result, ElectronicResult, IssuedFile, SEAL_KEYWORD};
@@ -139,11 +140,14 @@ pub enum FormKind {
     /// Biểu II.06a — the periodic report of dossiers received, resolved and in progress; a
     /// reporting form with a number of its own ([`II06A_NUMBER`]), not a one-stop form.
     Ii06a,
+    /// Văn bản hành chính — an outgoing document of the electronic office (Decree 30/2020
+    /// Annex I); not a one-stop form, so unnumbered.
+    OfficialDocument,
 }
 
 impl FormKind {
     /// Every kind, in the order of the new numbering.
-    pub const ALL: [FormKind; 10] = [
+    pub const ALL: [FormKind; 11] = [
         FormKind::Receipt,
         FormKind::SupplementRequest,
         FormKind::Refusal,
@@ -154,6 +158,7 @@ impl FormKind {
         FormKind::Register,
         FormKind::FeeReceipt,
         FormKind::Ii06a,
+        FormKind::OfficialDocument,
     ];
 
     /// A stable name for storing and naming the kind: `receipt`, `supplement_request`,
@@ -171,6 +176,7 @@ impl FormKind {
             FormKind::Register => "register",
             FormKind::FeeReceipt => "fee_receipt",
             FormKind::Ii06a => "ii06a",
+            FormKind::OfficialDocument => "official_document",
         }
     }
 
@@ -193,6 +199,7 @@ impl FormKind {
             FormKind::Register => "Sổ theo dõi hồ sơ",
             FormKind::FeeReceipt => "Biên lai thu phí, lệ phí",
             FormKind::Ii06a => "Tình hình, kết quả giải quyết thủ tục hành chính",
+            FormKind::OfficialDocument => "Văn bản hành chính",
         }
     }
 }
@@ -228,7 +235,7 @@ impl FormNumbering {
             (Circular03_2025, ControlSlip) => Some("06"),
             (Circular01_2018, Register) => Some("06"),
             (Circular03_2025, Register) => Some("07"),
-            (_, FeeReceipt | AppraisalRefusal | Ii06a) => None,
+            (_, FeeReceipt | AppraisalRefusal | Ii06a | OfficialDocument) => None,
         }
     }
 
@@ -285,6 +292,7 @@ mod tests {
             (Register, Some("06"), Some("07")),
             (FeeReceipt, None, None),
             (Ii06a, None, None),
+            (OfficialDocument, None, None),
         ];
         for (kind, old, new) in table {
             assert_eq!(Circular01_2018.number(kind), old, "{kind:?} old");

@@ -492,6 +492,20 @@ pub async fn attachment(db: &Database, id: &str) -> Result<OfficeAttachment> {
     attachments(db, document).await?.into_iter().find(|a| a.id == id).ok_or(StoreError::NotFound)
 }
 
+/// Adds a file to a document (the issued PDF, made once the document has its number), with
+/// no change of status.
+pub async fn add_attachment(
+    db: &Database,
+    id: i64,
+    file: &NewOfficeAttachment,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    insert_attachments(&mut tx, id, by, std::slice::from_ref(file), now).await?;
+    tx.commit().await
+}
+
 /// A change of a document: its new status and what the action sets, with the history event.
 #[derive(Clone, Debug)]
 pub struct Change {

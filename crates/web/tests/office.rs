@@ -4,13 +4,94 @@
 //! other agency's incoming register. Only the agency's officers see its documents.
 
 mod common;
+#[path = "../../signing/tests/common/validators.rs"]
+mod validators;
 
 use common::{browser, csrf_of, page, pdf, sign_in, TestApp};
 use motcua_testkit::{on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
-on_both_engines!(a_document_comes_in_is_handled_and_answered, the_clerk_leader_and_specialist_use_the_pages,);
+on_both_engines!(
+    a_document_comes_in_is_handled_and_answered,
+    the_clerk_leader_and_specialist_use_the_pages,
+    an_issued_document_is_laid_out_and_signed_by_its_agency,
+);
+
+/// The department of `vanthu`, `lanhdao` and `chuyenvien`.
+const DEPARTMENT: &str = "Sở Tư pháp tỉnh Lào Cai";
+
+/// A test CA and the department's certificate, made once per test binary.
+fn pki() -> &'static std::path::Path {
+    use motcua_app::pki::{init_test_ca, AgencyToCertify};
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let province = motcua_store::demo::province().unwrap();
+        let agencies: Vec<_> =
+            AgencyToCertify::from_catalog(&province.agencies).into_iter().filter(|a| a.name == DEPARTMENT).collect();
+        assert_eq!(agencies.len(), 1);
+        init_test_ca(dir.path(), &agencies).unwrap();
+        dir
+    })
+    .path()
+}
+
+/// The answer issued by a department whose key signs: numbered, laid out as Annex I, its PDF
+/// signed in the department's name and valid for Poppler's `pdfsig`; what the recipient
+/// receives is that PDF, byte for byte.
+async fn an_issued_document_is_laid_out_and_signed_by_its_agency(engine: TestEngine) {
+    let config = motcua_web::Config {
+        demo: true,
+        signers: std::sync::Arc::new(motcua_app::pki::AgencySigners::load(pki()).unwrap()),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(engine, config).await;
+    let (clerk, leader, specialist) =
+        (app.login("vanthu").await, app.login("lanhdao").await, app.login("chuyenvien").await);
+    let police = app.get("/api/v1/me", Some(&app.login("ld20h38").await)).await.1["agency"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let draft = Form::new()
+        .text("register", "outgoing")
+        .text("type", "decision")
+        .text("subject", "Về việc công bố thủ tục hành chính được chuẩn hóa")
+        .text("body", "Điều 1. Công bố kèm theo Quyết định này 12 thủ tục hành chính.\nĐiều 2. Quyết định có hiệu lực kể từ ngày ký.")
+        .text("recipients", police)
+        .text("signer_name", "Lê Minh Lãnh")
+        .text("signer_title", "Giám đốc");
+    let (s, d) = app.post_multipart("/api/v1/documents", Some(&specialist), draft).await;
+    assert_eq!(s, 201, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    for (who, action) in [(&specialist, "submit_for_approval"), (&leader, "approve"), (&clerk, "issue")] {
+        let (s, d) = act(&app, who, id, json!({"action": action})).await;
+        assert_eq!(s, 200, "{action}: {d}");
+    }
+    let (_, d) = app.get(&format!("/api/v1/documents/{id}"), Some(&clerk)).await;
+    assert_eq!(d["symbol"], "01/QĐ-STP");
+    let issued =
+        d["attachments"].as_array().unwrap().iter().find(|a| a["key"] == "issued").expect("the issued PDF").clone();
+    assert_eq!(issued["file_name"], "01-QĐ-STP.pdf");
+    let (s, pdf) = app.get_bytes(issued["url"].as_str().unwrap(), Some(&clerk)).await;
+    assert_eq!(s, 200);
+    assert!(pdf.starts_with(b"%PDF"));
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &pdf).unwrap();
+    if let Some(tool) = validators::pdfsig_tool() {
+        let report = validators::pdfsig(&tool, file.path());
+        assert!(report.success, "{}", report.text);
+        assert_eq!(report.text.matches("Signature Validation: Signature is Valid.").count(), 1, "{}", report.text);
+        assert!(report.text.contains(&format!("Signer Certificate Common Name: {DEPARTMENT}")), "{}", report.text);
+    }
+    assert_eq!(act(&app, &clerk, id, json!({"action": "dispatch"})).await.0, 200);
+    let police_leader = app.login("ld20h38").await;
+    let (_, theirs) = app.get("/api/v1/documents?register=incoming", Some(&police_leader)).await;
+    let (_, arrived) = app.get(&format!("/api/v1/documents/{}", theirs["items"][0]["id"]), Some(&police_leader)).await;
+    assert_eq!(arrived["attachments"].as_array().unwrap().len(), 1, "{arrived}");
+    let (_, received) = app.get_bytes(arrived["attachments"][0]["url"].as_str().unwrap(), Some(&police_leader)).await;
+    assert_eq!(received, pdf, "the recipient holds the signed PDF itself");
+}
 
 fn incoming(symbol: &str) -> Form {
     Form::new()
@@ -147,8 +228,12 @@ async fn a_document_comes_in_is_handled_and_answered(engine: TestEngine) {
     );
     let (s, full) = app.get(&format!("/api/v1/documents/{}", arrived["id"]), Some(&police_leader)).await;
     assert_eq!(s, 200);
+    // What arrives is the issued PDF (laid out and numbered), not the draft.
+    assert_eq!(full["attachments"].as_array().unwrap().len(), 1, "{full}");
     let file = full["attachments"][0]["url"].as_str().unwrap().to_string();
-    assert_eq!(app.get_bytes(&file, Some(&police_leader)).await, (200, pdf("du-thao")));
+    let (s, bytes) = app.get_bytes(&file, Some(&police_leader)).await;
+    assert_eq!(s, 200);
+    assert!(bytes.starts_with(b"%PDF") && bytes != pdf("du-thao"), "the issued version");
     assert_eq!(app.get(&format!("/api/v1/documents/{}", arrived["id"]), Some(&leader)).await.0, 404);
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod control_slip;
 pub(crate) mod fee_receipt;
 pub(crate) mod ii06a;
 pub(crate) mod notices;
+pub(crate) mod official;
 pub(crate) mod receipt;
 pub(crate) mod register;
 pub(crate) mod result;
