@@ -23,6 +23,7 @@ pub mod issued;
 pub mod jobs;
 pub mod keys;
 pub mod lifecycle;
+pub mod meetings;
 pub mod national;
 pub mod office;
 pub mod organisations;

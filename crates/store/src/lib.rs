@@ -17,6 +17,7 @@ pub mod error;
 pub mod identity;
 pub mod issued_forms;
 pub mod jobs;
+pub mod meetings;
 mod migrations;
 pub mod national_outbox;
 pub mod notifications;

@@ -122,6 +122,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(34, "organisations", include_str!("../migrations/0034_organisations.sql")),
     shared(35, "report indexes", include_str!("../migrations/0035_report_indexes.sql")),
     shared(36, "electronic office", include_str!("../migrations/0036_office.sql")),
+    shared(37, "meetings", include_str!("../migrations/0037_meetings.sql")),
 ];
 
 impl Database {

@@ -10,6 +10,7 @@ pub mod dto;
 pub mod errors;
 mod extract;
 pub mod integration;
+pub mod meetings;
 pub mod office;
 pub mod organisations;
 pub mod payments;
@@ -33,7 +34,7 @@ use motcua_app::state::AppState;
     // Operations declare their errors through `errors`, which names this schema without adding it.
     components(schemas(dto::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"), (name = "organisations"), (name = "reports"), (name = "office"))
+    tags((name = "identity"), (name = "catalog"), (name = "dossiers"), (name = "documents"), (name = "payments"), (name = "results"), (name = "calendar"), (name = "integration"), (name = "organisations"), (name = "reports"), (name = "office"), (name = "meetings"))
 )]
 struct ApiDoc;
 
@@ -93,6 +94,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(organisations::remove_representative))
         .routes(routes!(organisations::decide))
         .routes(routes!(reports::ii06a))
+        .routes(routes!(meetings::list, meetings::create))
+        .routes(routes!(meetings::get))
+        .routes(routes!(meetings::attendance))
+        .routes(routes!(meetings::conclusion))
+        .routes(routes!(meetings::complete_task))
+        .routes(routes!(meetings::feed_token, meetings::rotate_feed_token))
+        .routes(routes!(meetings::feed))
         .split_for_parts()
 }
 
