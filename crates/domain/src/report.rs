@@ -226,6 +226,25 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// The eleven figures in the order of the report's columns: received (total, carried over,
+    /// online, direct), resolved (total, early, on time, late), in progress (total, in time,
+    /// overdue).
+    pub fn figures(&self) -> [u64; 11] {
+        [
+            self.received.total,
+            self.received.carried_over,
+            self.received.online,
+            self.received.direct,
+            self.resolved.total,
+            self.resolved.early,
+            self.resolved.on_time,
+            self.resolved.late,
+            self.in_progress.total,
+            self.in_progress.in_time,
+            self.in_progress.overdue,
+        ]
+    }
+
     /// The counts from their parts, the totals computed: received (carried over, online,
     /// direct), resolved (early, on time, late) and in progress (in time, overdue).
     pub fn from_parts(received: [u64; 3], resolved: [u64; 3], in_progress: [u64; 2]) -> Counts {

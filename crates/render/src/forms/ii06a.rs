@@ -68,23 +68,6 @@ const COLUMNS: [&str; 11] = [
     "Quá hạn",
 ];
 
-/// The eleven figures of a row, in column order.
-fn figures(c: &Counts) -> [u64; 11] {
-    [
-        c.received.total,
-        c.received.carried_over,
-        c.received.online,
-        c.received.direct,
-        c.resolved.total,
-        c.resolved.early,
-        c.resolved.on_time,
-        c.resolved.late,
-        c.in_progress.total,
-        c.in_progress.in_time,
-        c.in_progress.overdue,
-    ]
-}
-
 /// A printed line: its number, its label, its figures, and whether it is a subtotal or total.
 struct Line {
     number: String,
@@ -159,7 +142,7 @@ pub fn render_ii06a_pdf(report: &Ii06aReport) -> Result<FormPdf, RenderError> {
             // Subtotals and the total are marked in capitals: a table cell has one style.
             let label = if line.strong { line.label.to_uppercase() } else { line.label };
             let mut row = vec![line.number, label];
-            row.extend(figures(&line.counts).iter().map(|n| thousands(*n as i64)));
+            row.extend(line.counts.figures().iter().map(|n| thousands(*n as i64)));
             row
         })
         .collect();
@@ -213,7 +196,7 @@ fn xlsx(report: &Ii06aReport) -> Result<Vec<u8>, XlsxError> {
         let format = if line.strong { &strong } else { &plain };
         ws.write_string_with_format(row, 0, &line.number, format)?;
         ws.write_string_with_format(row, 1, &line.label, format)?;
-        for (i, n) in figures(&line.counts).iter().enumerate() {
+        for (i, n) in line.counts.figures().iter().enumerate() {
             ws.write_number_with_format(row, 2 + i as u16, *n as f64, format)?;
         }
     }

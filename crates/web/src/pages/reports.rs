@@ -53,22 +53,6 @@ struct Ii06aPage {
     query: String,
 }
 
-fn figures(c: &Counts) -> Vec<u64> {
-    vec![
-        c.received.total,
-        c.received.carried_over,
-        c.received.online,
-        c.received.direct,
-        c.resolved.total,
-        c.resolved.early,
-        c.resolved.on_time,
-        c.resolved.late,
-        c.in_progress.total,
-        c.in_progress.in_time,
-        c.in_progress.overdue,
-    ]
-}
-
 fn query_of(from: &str, to: &str, agency: &str) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     q.append_pair("tu", from).append_pair("den", to);
@@ -88,7 +72,7 @@ fn lines(ctx: &Ctx, report: &Ii06a) -> Vec<PageLine> {
         out.push(PageLine {
             number: ["I", "II"][i].into(),
             label: ctx.t(&format!("report-level-{}", level.as_str())),
-            figures: figures(&rows.iter().map(|r| r.counts).sum()),
+            figures: rows.iter().map(|r| r.counts).sum::<Counts>().figures().to_vec(),
             class: "subtotal",
         });
         for (n, r) in rows.iter().enumerate() {
@@ -96,13 +80,18 @@ fn lines(ctx: &Ctx, report: &Ii06a) -> Vec<PageLine> {
                 motcua_app::i18n::Lang::En => r.field_name_en.clone().unwrap_or_else(|| r.field_name.clone()),
                 _ => r.field_name.clone(),
             };
-            out.push(PageLine { number: (n + 1).to_string(), label: name, figures: figures(&r.counts), class: "" });
+            out.push(PageLine {
+                number: (n + 1).to_string(),
+                label: name,
+                figures: r.counts.figures().to_vec(),
+                class: "",
+            });
         }
     }
     out.push(PageLine {
         number: String::new(),
         label: ctx.t("report-total"),
-        figures: figures(&report.total),
+        figures: report.total.figures().to_vec(),
         class: "total",
     });
     out
