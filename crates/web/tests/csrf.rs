@@ -24,8 +24,11 @@ fn post_routes() -> Vec<String> {
         if !(methods.contains("post(") || methods.contains(".post(")) {
             continue;
         }
-        let filled =
-            path.replace("{code}", "3.000333").replace("{draft}", "0").replace("{id}", "1").replace("{user}", "1");
+        // A dossier code where one is named, a number for every other parameter.
+        let mut filled = path.replace("{code}", "3.000333");
+        while let (Some(open), Some(close)) = (filled.find('{'), filled.find('}')) {
+            filled.replace_range(open..=close, "1");
+        }
         out.push(filled);
     }
     out

@@ -12,7 +12,11 @@ use motcua_domain::office::{DocumentStatus, DocumentType, Register};
 use motcua_testkit::{on_both_engines, TestEngine};
 use serde_json::{json, Value};
 
-on_both_engines!(a_weekly_briefing_is_called_attended_concluded_and_followed, bad_meetings_are_refused_by_field);
+on_both_engines!(
+    a_weekly_briefing_is_called_attended_concluded_and_followed,
+    bad_meetings_are_refused_by_field,
+    a_connection_point_follows_the_briefing_on_its_pages,
+);
 
 /// The ten connection points: departments and a commune other than the organiser's (Sở Tư pháp,
 /// 000.00.12.H38), with the suffix of their officers' user names.
@@ -188,4 +192,50 @@ async fn bad_meetings_are_refused_by_field(engine: TestEngine) {
     assert!(fields["points[1].agency_code"].is_string(), "{e}");
     assert!(fields["points[1].host_name"].is_string(), "{e}");
     assert_eq!(app.get("/api/v1/calendar/meetings.ics?token=nope", None).await.0, 404);
+}
+
+/// An officer of a connection point finds the briefing on the pages, with its ten points and
+/// the task given to their agency, and reports the task done there; an agency not invited is
+/// told the page does not exist.
+async fn a_connection_point_follows_the_briefing_on_its_pages(engine: TestEngine) {
+    use common::{browser, csrf_of, page, sign_in};
+    let app = TestApp::spawn(engine).await;
+    let leader = app.login("lanhdao").await;
+    let (s, m) = app.post_json("/api/v1/meetings", Some(&leader), briefing(Utc::now() - Duration::hours(1))).await;
+    assert_eq!(s, 201, "{m}");
+    let id = m["id"].as_i64().unwrap();
+    let due = (Utc::now() + Duration::days(7)).format("%Y-%m-%d").to_string();
+    let conclusion = json!({
+        "conclusion": "Các đơn vị tập trung giải quyết dứt điểm hồ sơ quá hạn.",
+        "tasks": [{"agency_code": code("05"), "description": "Báo cáo hồ sơ quá hạn", "due_on": due}],
+    });
+    let (s, m) = app.post_json(&format!("/api/v1/meetings/{id}/conclusion"), Some(&leader), conclusion).await;
+    assert_eq!(s, 200, "{m}");
+    let task = m["tasks"][0]["id"].as_i64().unwrap();
+
+    let point = browser();
+    sign_in(&app, &point, "ld05h38").await;
+    let (s, html) = page(&app, &point, "/hop").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("href=\"/hop/{id}\"")) && html.contains("Giao ban trực tuyến tuần"), "{html}");
+    let (s, html) = page(&app, &point, &format!("/hop/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(html.matches("Chưa điểm danh").count(), 10, "ten points, none recorded yet");
+    assert!(html.contains("Báo cáo hồ sơ quá hạn") && html.contains("https://meet.example.vn/giao-ban-tuan"));
+    assert!(html.contains(&format!("id=\"task-done-{task}\"")), "{html}");
+    let res = point
+        .post(app.url(&format!("/hop/{id}/nhiem-vu/{task}/xong")))
+        .form(&[("_csrf", csrf_of(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, html) = page(&app, &point, &format!("/hop/{id}")).await;
+    assert!(html.contains("Đã hoàn thành") && !html.contains(&format!("id=\"task-done-{task}\"")), "{html}");
+
+    let stranger = browser();
+    sign_in(&app, &stranger, "ld20h38").await;
+    assert_eq!(page(&app, &stranger, &format!("/hop/{id}")).await.0, 404);
+    let (_, html) = page(&app, &stranger, "/hop").await;
+    assert!(!html.contains(&format!("href=\"/hop/{id}\"")));
 }

@@ -13,6 +13,7 @@ mod dossier;
 mod forms;
 mod identity;
 mod lists;
+mod meetings;
 mod next_step;
 mod office;
 mod office_documents;
@@ -59,6 +60,9 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-nhap/oidc/{name}", get(identity::start))
         .route("/dang-nhap/oidc/{name}/callback", get(identity::callback))
         .route("/tai-khoan/xac-thuc-hai-lop", get(identity::two_factor).post(identity::change_two_factor))
+        .route("/hop", get(meetings::list))
+        .route("/hop/{id}", get(meetings::show))
+        .route("/hop/{id}/nhiem-vu/{task}/xong", post(meetings::task_done))
         .route("/van-ban", get(office_documents::list))
         .route("/van-ban/moi", get(office_documents::new_form).post(office_documents::create))
         .route("/van-ban/{id}", get(office_documents::show))
