@@ -65,8 +65,9 @@ pub struct DocumentForm {
     pub signer_title: String,
 }
 
-/// The agency an officer works for; anyone else has no registers.
-fn agency_of(user: &User) -> AppResult<String> {
+/// The agency whose registers an officer keeps or handles (clerks, leaders, specialists); 404
+/// for anyone else, who has no registers.
+pub fn agency_of(user: &User) -> AppResult<String> {
     match &user.agency_code {
         Some(a) if user.roles.iter().any(|r| matches!(r, Role::Clerk | Role::Leader | Role::Specialist)) => {
             Ok(a.clone())
@@ -522,7 +523,14 @@ async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>
                 .collect(),
         })
         .collect();
-    Ok(office::dispatch(&state.db, d.id, d.revision, &arrivals, by, now).await?)
+    let catalog = state.catalog();
+    let names: Vec<String> = d
+        .recipients
+        .iter()
+        .map(|c| catalog.agencies.get(c).map(|a| a.name.clone()).unwrap_or_else(|| c.clone()))
+        .collect();
+    let note = Some(names.join("; ")).filter(|n| !n.is_empty());
+    Ok(office::dispatch(&state.db, d.id, d.revision, &arrivals, by, note.as_deref(), now).await?)
 }
 
 /// The short name of an issuing body in a symbol: the initials of its name's words before the

@@ -590,13 +590,15 @@ pub async fn apply(
 
 /// Dispatches an issued document: it becomes `dispatched`, and arrives in the incoming register
 /// of each recipient agency inside motcua, registered there with their next arrival number and
-/// the same files. The ids of the documents it became there.
+/// the same files; `note` (where it went, as the sender words it) goes into its history. The
+/// ids of the documents it became there.
 pub async fn dispatch(
     db: &Database,
     id: i64,
     revision: i64,
     arrivals: &[NewDocument],
     by: &Actor,
+    note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
     let mut tx = db.write_tx().await?;
@@ -612,13 +614,8 @@ pub async fn dispatch(
     if done == 0 {
         return Err(StoreError::Conflict("revision".into()));
     }
-    let note = format!("{} recipients", arrivals.len());
-    let step = Step {
-        action: "dispatch",
-        from: Some(DocumentStatus::Issued),
-        to: Some(DocumentStatus::Dispatched),
-        note: Some(&note),
-    };
+    let step =
+        Step { action: "dispatch", from: Some(DocumentStatus::Issued), to: Some(DocumentStatus::Dispatched), note };
     insert_event(&mut tx, id, by, step, now).await?;
     let mut ids = Vec::with_capacity(arrivals.len());
     for a in arrivals {

@@ -216,6 +216,10 @@ async fn a_document_comes_in_is_handled_and_answered(engine: TestEngine) {
     assert!(d["issued_on"].is_string());
     let (s, d) = act(&app, &clerk, out, json!({"action": "dispatch"})).await;
     assert_eq!((s, d["status"].as_str()), (200, Some("dispatched")), "{d}");
+    // Its history says where it went, in the words of the page.
+    let sent = d["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(sent["action"], "dispatch");
+    assert!(sent["note"].as_str().unwrap().starts_with("Công an tỉnh"), "{sent}");
 
     // It arrives in the police's incoming register with their own arrival number.
     let police_leader = app.login("ld20h38").await;

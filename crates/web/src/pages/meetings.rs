@@ -83,7 +83,7 @@ pub async fn show(
                 agency_name(&state, &t.task.agency_code),
                 t.task.description.clone(),
                 show_time(Some(t.task.due_at)),
-                t.task.status.as_str() == "done",
+                t.task.status == motcua_domain::meeting::TaskStatus::Done,
                 t.overdue,
                 v.may_complete.contains(&t.task.id),
             )

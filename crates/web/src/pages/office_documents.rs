@@ -217,7 +217,7 @@ pub async fn new_form(
     Query(q): Query<ListQuery>,
 ) -> HttpResult<Response> {
     // Only officers with registers see the form.
-    office::list(&state, &user, &office::ListQuery { page: 1, per_page: 1, ..Default::default() }).await?;
+    office::agency_of(&user)?;
     let register = register_of(q.so.as_deref());
     Ok(ctx.render(&form_page(&state, &ctx, register, Default::default(), &[], FormErrors::default())))
 }
