@@ -289,9 +289,12 @@ pub fn dossier_form(
             }
             rendered(render::render_control_slip(&control_slip(state, v), numbering))?
         }
-        FormKind::Register | FormKind::FeeReceipt | FormKind::Ii06a | FormKind::OfficialDocument => {
-            return Err(AppError::not_found())
-        }
+        FormKind::Register
+        | FormKind::FeeReceipt
+        | FormKind::Ii06a
+        | FormKind::OfficialDocument
+        | FormKind::IncomingRegister
+        | FormKind::OutgoingRegister => return Err(AppError::not_found()),
     };
     Ok(bytes)
 }

@@ -46,7 +46,9 @@ fn action_of_form(kind: FormKind) -> Option<Action> {
         | FormKind::Register
         | FormKind::FeeReceipt
         | FormKind::Ii06a
-        | FormKind::OfficialDocument => return None,
+        | FormKind::OfficialDocument
+        | FormKind::IncomingRegister
+        | FormKind::OutgoingRegister => return None,
     })
 }
 
@@ -169,7 +171,11 @@ pub(crate) async fn sign(
         officer: officer.to_string(),
         agency: agency_name,
         reason: match kind {
-            FormKind::Register | FormKind::Ii06a | FormKind::OfficialDocument => format!("{} — {about}", kind.title()),
+            FormKind::Register
+            | FormKind::Ii06a
+            | FormKind::OfficialDocument
+            | FormKind::IncomingRegister
+            | FormKind::OutgoingRegister => format!("{} — {about}", kind.title()),
             _ => format!("{} — hồ sơ {about}", kind.title()),
         },
         location: state.config.place.clone(),

@@ -14,8 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::{due_at, TimeLimit, TimeUnit};
 use motcua_domain::dossier::{AttachmentPurpose, Role};
 use motcua_domain::office::{
-    available_actions, next_status, symbol, Confidentiality, DocumentAction, DocumentStatus, DocumentType, Register,
-    Standing, Urgency,
+    abbreviation, available_actions, next_status, symbol, Confidentiality, DocumentAction, DocumentStatus,
+    DocumentType, Involvement, Register, Standing, Urgency,
 };
 use motcua_store::dossiers::Page;
 use motcua_store::office::{
@@ -210,8 +210,8 @@ pub async fn create(state: &AppState, user: &User, form: &DocumentForm, files: &
     }
 }
 
-/// Who the user is to a document, or 404 when it is not their agency's.
-fn standing(user: &User, d: &Document) -> AppResult<Standing> {
+/// Who the user is to a document, or 404 when it is not their agency's or theirs to see.
+fn standing(user: &User, d: &Document, involved: &[(i64, Involvement)]) -> AppResult<Standing> {
     let agency = agency_of(user)?;
     if agency != d.agency_code {
         return Err(AppError::not_found());
@@ -221,6 +221,7 @@ fn standing(user: &User, d: &Document) -> AppResult<Standing> {
         leader: user.has(Role::Leader),
         assignee: d.assignee_user_id == Some(user.id),
         author: d.author_user_id == Some(user.id),
+        involved: involved.iter().any(|(id, _)| *id == user.id),
     };
     if who.sees() {
         Ok(who)
@@ -242,6 +243,8 @@ pub struct DocumentView {
     pub actions: Vec<DocumentAction>,
     /// The person handling it, by name.
     pub assignee: Option<String>,
+    /// Who else takes part, by name, and how.
+    pub involved: Vec<(String, Involvement)>,
     /// Its author, by name.
     pub author: Option<String>,
     /// The officers it may be assigned to: (id, name), for a leader who may assign.
@@ -261,7 +264,8 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> AppResult<DocumentV
         Err(StoreError::NotFound) => return Err(AppError::not_found()),
         other => other?,
     };
-    let who = standing(user, &document)?;
+    let involved = office::involved(&state.db, id).await?;
+    let who = standing(user, &document, &involved)?;
     let actions = available_actions(document.status, who);
     let assignable = if actions.contains(&DocumentAction::Assign) {
         let mut list = motcua_store::users::officers_of(&state.db, &document.agency_code, Role::Specialist).await?;
@@ -278,6 +282,13 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> AppResult<DocumentV
         attachments: office::attachments(&state.db, id).await?,
         events: office::events(&state.db, id).await?,
         assignee: name_of(state, document.assignee_user_id).await?,
+        involved: {
+            let mut named = Vec::with_capacity(involved.len());
+            for (id, how) in &involved {
+                named.push((motcua_store::users::user(&state.db, *id).await?.full_name, *how));
+            }
+            named
+        },
         author: name_of(state, document.author_user_id).await?,
         actions,
         assignable,
@@ -356,6 +367,10 @@ pub struct ActionForm {
     pub due_on: String,
     /// Assign: the deadline in working days from now, when no date is given.
     pub due_days: Option<u32>,
+    /// Assign: officers who co-handle it (phối hợp).
+    pub co_handlers: Vec<i64>,
+    /// Assign: officers who receive it for information (để biết).
+    pub informed: Vec<i64>,
 }
 
 /// Takes an action on a document, if it is one of the viewer's actions now (409 otherwise).
@@ -364,7 +379,7 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
     let d = &v.document;
     let action = DocumentAction::parse(form.action.trim())
         .ok_or_else(|| AppError::fields([("action".to_string(), "field-not-option".to_string())].into()))?;
-    let who = standing(user, d)?;
+    let who = standing(user, d, &office::involved(&state.db, id).await?)?;
     let to = next_status(d.status, action, who).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-conflict"))?;
     let mut errors = BTreeMap::new();
     let note = text(
@@ -387,6 +402,7 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
                 errors.insert("assignee".into(), "field-required".into());
             }
         }
+        change.involved = Some(involvement(form, &v.assignable, &mut errors));
         let today = now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
         change.due_at = match (date(&form.due_on, "due_on", &mut errors), form.due_days) {
             (Some(day), _) if day < today => {
@@ -432,6 +448,30 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
         Err(e) => Err(e),
         Ok(()) => view(state, user, id).await,
     }
+}
+
+/// The officers named to co-handle or to know of a document as the leader chose them: each one
+/// of the agency's officers who may be assigned, not the person assigned, named once (a person
+/// named both ways co-handles).
+fn involvement(
+    form: &ActionForm,
+    assignable: &[(i64, String)],
+    errors: &mut BTreeMap<String, String>,
+) -> Vec<(i64, Involvement)> {
+    let mut out: Vec<(i64, Involvement)> = Vec::new();
+    for (field, list, how) in [
+        ("co_handlers", &form.co_handlers, Involvement::CoHandling),
+        ("informed", &form.informed, Involvement::ForInformation),
+    ] {
+        for id in list {
+            if !assignable.iter().any(|(a, _)| a == id) {
+                errors.insert(field.into(), "field-not-option".into());
+            } else if Some(*id) != form.assignee && !out.iter().any(|(a, _)| a == id) {
+                out.push((*id, how));
+            }
+        }
+    }
+    out
 }
 
 /// The issued document as Decree 30/2020 Annex I lays it out, PAdES-signed in the agency's
@@ -533,38 +573,109 @@ async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>
     Ok(office::dispatch(&state.db, d.id, d.revision, &arrivals, by, note.as_deref(), now).await?)
 }
 
-/// The short name of an issuing body in a symbol: the initials of its name's words before the
-/// place it serves, without the joining "và" (`Sở Tư pháp tỉnh Lào Cai` → `STP`, `Ủy ban nhân
-/// dân xã Cam Đường` → `UBND`).
-pub fn abbreviation(name: &str) -> String {
-    let words: Vec<&str> = name.split_whitespace().collect();
-    let place = words
-        .iter()
-        .position(|w| matches!(w.to_lowercase().as_str(), "tỉnh" | "thành" | "xã" | "phường" | "huyện" | "thị"))
-        .filter(|i| *i > 0)
-        .unwrap_or(words.len());
-    words[..place]
-        .iter()
-        .filter(|w| !matches!(w.to_lowercase().as_str(), "và" | "-" | "–"))
-        .filter_map(|w| w.chars().next())
-        .map(|c| match c {
-            // Đ is a letter of its own, kept in symbols (SKHĐT); other initials lose their marks.
-            'đ' | 'Đ' => "Đ".to_string(),
-            c => motcua_domain::text::fold(&c.to_string()).to_uppercase(),
-        })
-        .collect()
+/// A register of the user's agency for a year as Decree 30/2020 Annex IV prints it, ordinary
+/// or confidential: for its clerks and leaders, who keep the whole register (404 for others).
+pub async fn register_book(
+    state: &AppState,
+    user: &User,
+    register: Register,
+    year: i32,
+    confidential: bool,
+) -> AppResult<motcua_render::DocumentRegister> {
+    let agency = agency_of(user)?;
+    if !(user.has(Role::Clerk) || user.has(Role::Leader)) {
+        return Err(AppError::not_found());
+    }
+    let lines = office::register_lines(&state.db, &agency, register, year, confidential).await?;
+    let catalog = state.catalog();
+    let Some(own) = catalog.agencies.get(&agency) else { return Err(AppError::not_found()) };
+    let vi = crate::i18n::Lang::Vi;
+    let day = |t: DateTime<Utc>| t.with_timezone(&motcua_domain::calendar::vn_offset()).format("%d/%m").to_string();
+    let type_and_subject =
+        |d: &Document| format!("{}: {}", vi.t(&format!("office-type-{}", d.doc_type.as_str())), d.subject);
+    let note = |d: &Document| {
+        let mut words = Vec::new();
+        if d.urgency != Urgency::Normal {
+            words.push(vi.t(&format!("office-urgency-{}", d.urgency.as_str())));
+        }
+        if d.confidentiality != Confidentiality::Normal {
+            words.push(vi.t(&format!("office-secrecy-{}", d.confidentiality.as_str())));
+        }
+        words.join(", ")
+    };
+    let names = |codes: &[String]| {
+        codes
+            .iter()
+            .map(|c| catalog.agencies.get(c).map(|a| a.name.clone()).unwrap_or_else(|| c.clone()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let book = match register {
+        Register::Incoming => motcua_render::DocumentRegisterLines::Incoming(
+            lines
+                .iter()
+                .map(|l| {
+                    let d = &l.document;
+                    motcua_render::IncomingLine {
+                        arrived_on: d.received_at.map(day).unwrap_or_default(),
+                        number: d.number.unwrap_or_default(),
+                        issuer: d.issuer.clone(),
+                        symbol: d.symbol.clone().unwrap_or_default(),
+                        dated: d.issued_on.map(|x| x.format("%d/%m/%Y").to_string()).unwrap_or_default(),
+                        subject: type_and_subject(d),
+                        handled_by: l.assignee_name.clone().unwrap_or_default(),
+                        note: note(d),
+                    }
+                })
+                .collect(),
+        ),
+        Register::Outgoing => motcua_render::DocumentRegisterLines::Outgoing(
+            lines
+                .iter()
+                .map(|l| {
+                    let d = &l.document;
+                    motcua_render::OutgoingLine {
+                        symbol: d.symbol.clone().unwrap_or_default(),
+                        dated: d.issued_on.map(|x| x.format("%d/%m").to_string()).unwrap_or_default(),
+                        subject: type_and_subject(d),
+                        signer: d.signer_name.clone().unwrap_or_default(),
+                        recipients: names(&d.recipients),
+                        file_copy: vi.t("office-register-file-copy"),
+                        // One copy for each recipient and one for the file (lưu văn thư).
+                        copies: u32::try_from(d.recipients.len() + 1).unwrap_or(u32::MAX),
+                        sent_on: l.dispatched_at.map(day).unwrap_or_default(),
+                        note: note(d),
+                    }
+                })
+                .collect(),
+        ),
+    };
+    Ok(motcua_render::DocumentRegister {
+        issuer: state.issuer(own),
+        year,
+        confidential,
+        exported_at: Utc::now(),
+        lines: book,
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::abbreviation;
-
-    #[test]
-    fn abbreviations_take_the_initials() {
-        assert_eq!(abbreviation("Sở Tư pháp"), "STP");
-        assert_eq!(abbreviation("Ủy ban nhân dân"), "UBND");
-        assert_eq!(abbreviation("Sở Kế hoạch và Đầu tư"), "SKHĐT");
-        assert_eq!(abbreviation("Sở Tư pháp tỉnh Lào Cai"), "STP");
-        assert_eq!(abbreviation("Ủy ban nhân dân xã Cam Đường"), "UBND");
-    }
+/// [`register_book`] as an A4 landscape PDF signed by the agency in the name of the officer
+/// who printed it.
+pub async fn register_pdf(
+    state: &AppState,
+    user: &User,
+    register: Register,
+    year: i32,
+    confidential: bool,
+) -> AppResult<Vec<u8>> {
+    let book = register_book(state, user, register, year, confidential).await?;
+    let kind = match register {
+        Register::Incoming => motcua_render::FormKind::IncomingRegister,
+        Register::Outgoing => motcua_render::FormKind::OutgoingRegister,
+    };
+    let at = book.exported_at;
+    let pdf = motcua_render::render_document_register(&book).map_err(AppError::internal)?;
+    let agency = agency_of(user)?;
+    let (bytes, _) = crate::issued::sign(state, &agency, &user.full_name, &year.to_string(), kind, pdf, at).await?;
+    Ok(bytes)
 }

@@ -149,6 +149,28 @@ pub fn symbol(number: u32, kind: DocumentType, issuer: &str, drafting_unit: Opti
     format!("{number:02}/{tail}")
 }
 
+/// The short name of an issuing body in a symbol: the initials of its name's words before the
+/// place it serves, without the joining "và" (`Sở Tư pháp tỉnh Lào Cai` → `STP`, `Ủy ban nhân
+/// dân xã Cam Đường` → `UBND`).
+pub fn abbreviation(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let place = words
+        .iter()
+        .position(|w| matches!(w.to_lowercase().as_str(), "tỉnh" | "thành" | "xã" | "phường" | "huyện" | "thị"))
+        .filter(|i| *i > 0)
+        .unwrap_or(words.len());
+    words[..place]
+        .iter()
+        .filter(|w| !matches!(w.to_lowercase().as_str(), "và" | "-" | "–"))
+        .filter_map(|w| w.chars().next())
+        .map(|c| match c {
+            // Đ is a letter of its own, kept in symbols (SKHĐT); other initials lose their marks.
+            'đ' | 'Đ' => "Đ".to_string(),
+            c => crate::text::fold(&c.to_string()).to_uppercase(),
+        })
+        .collect()
+}
+
 /// How urgently a document must be handled (độ khẩn).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -361,13 +383,45 @@ pub struct Standing {
     pub assignee: bool,
     /// The author of an outgoing draft.
     pub author: bool,
+    /// Named by the leader to help the person assigned, or to be informed ([`Involvement`]).
+    pub involved: bool,
 }
 
 impl Standing {
     /// Whether they see the document: clerks and leaders see the whole register; others what
-    /// was assigned to them or what they drafted.
+    /// was assigned to them, what they were named to help with or to know of, what they drafted.
     pub fn sees(self) -> bool {
-        self.clerk || self.leader || self.assignee || self.author
+        self.clerk || self.leader || self.assignee || self.author || self.involved
+    }
+}
+
+/// How someone other than the person assigned takes part in an incoming document, as the
+/// leader names them when assigning it (Decree 30/2020 Art. 24: the lead unit, the units that
+/// co-handle it, those that receive it for information).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Involvement {
+    /// Phối hợp: helps the person assigned, gives opinions.
+    CoHandling,
+    /// Để biết: reads it, takes no action on it.
+    ForInformation,
+}
+
+impl Involvement {
+    /// Both, in the order a page lists them.
+    pub const ALL: [Involvement; 2] = [Involvement::CoHandling, Involvement::ForInformation];
+
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Involvement::CoHandling => "co_handling",
+            Involvement::ForInformation => "for_information",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<Involvement> {
+        Involvement::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -483,7 +537,19 @@ mod tests {
         for a in A::ALL {
             assert_eq!(DocumentAction::parse(a.as_str()), Some(a));
         }
+        for i in Involvement::ALL {
+            assert_eq!(Involvement::parse(i.as_str()), Some(i));
+        }
         assert_eq!(DocumentType::parse("QĐ"), None);
+    }
+
+    #[test]
+    fn abbreviations_take_the_initials() {
+        assert_eq!(abbreviation("Sở Tư pháp"), "STP");
+        assert_eq!(abbreviation("Ủy ban nhân dân"), "UBND");
+        assert_eq!(abbreviation("Sở Kế hoạch và Đầu tư"), "SKHĐT");
+        assert_eq!(abbreviation("Sở Tư pháp tỉnh Lào Cai"), "STP");
+        assert_eq!(abbreviation("Ủy ban nhân dân xã Cam Đường"), "UBND");
     }
 
     #[test]
@@ -511,6 +577,16 @@ mod tests {
         assert_eq!(next_status(S::InProgress, A::Complete, leader), None);
         assert_eq!(next_status(S::InProgress, A::Comment, leader), Some(S::InProgress));
         assert_eq!(available_actions(S::Completed, assignee), [A::Comment]);
+    }
+
+    #[test]
+    fn those_named_to_help_or_to_know_see_it_and_give_opinions_only() {
+        let involved = Standing { involved: true, ..Standing::default() };
+        assert!(involved.sees());
+        for s in [S::Assigned, S::InProgress, S::Completed] {
+            assert_eq!(available_actions(s, involved), [A::Comment]);
+        }
+        assert_eq!(next_status(S::InProgress, A::Complete, involved), None);
     }
 
     #[test]

@@ -638,8 +638,14 @@ fn demo_banner(loaded: &motcua_store::demo::Loaded) -> String {
     let _ = writeln!(b, "\n==================== DEMO MODE ====================");
     let _ = writeln!(
         b,
-        "Loaded {}: {} procedures ({} with a placeholder fee, see SOURCES.md), {} historical dossiers.",
-        loaded.province, loaded.procedures, loaded.placeholder_fees, loaded.dossiers
+        "Loaded {}: {} procedures ({} with a placeholder fee, see SOURCES.md), {} historical dossiers, \
+         {} official documents and {} weekly online briefings.",
+        loaded.province,
+        loaded.procedures,
+        loaded.placeholder_fees,
+        loaded.dossiers,
+        loaded.office.documents,
+        loaded.office.meetings
     );
     let _ = writeln!(
         b,

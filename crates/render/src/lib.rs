@@ -28,6 +28,9 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use forms::control_slip::{render_control_slip, ControlSlip, HandOff, Timeliness};
+pub use forms::document_register::{
+    render_document_register, DocumentRegister, DocumentRegisterLines, IncomingLine, OutgoingLine,
+};
 pub use forms::fee_receipt::{render_fee_receipt, FeeItem, FeeReceipt};
 pub use forms::ii06a::{render_ii06a_pdf, render_ii06a_xlsx, Ii06aReport, Ii06aRow, II06A_NUMBER};
 pub use forms::notices::{
@@ -143,11 +146,16 @@ pub enum FormKind {
     /// Văn bản hành chính — an outgoing document of the electronic office (Decree 30/2020
     /// Annex I); not a one-stop form, so unnumbered.
     OfficialDocument,
+    /// Sổ đăng ký văn bản đến — the incoming register of the electronic office (Decree
+    /// 30/2020 Annex IV); unnumbered.
+    IncomingRegister,
+    /// Sổ đăng ký văn bản đi — the outgoing register (Decree 30/2020 Annex IV); unnumbered.
+    OutgoingRegister,
 }
 
 impl FormKind {
     /// Every kind, in the order of the new numbering.
-    pub const ALL: [FormKind; 11] = [
+    pub const ALL: [FormKind; 13] = [
         FormKind::Receipt,
         FormKind::SupplementRequest,
         FormKind::Refusal,
@@ -159,6 +167,8 @@ impl FormKind {
         FormKind::FeeReceipt,
         FormKind::Ii06a,
         FormKind::OfficialDocument,
+        FormKind::IncomingRegister,
+        FormKind::OutgoingRegister,
     ];
 
     /// A stable name for storing and naming the kind: `receipt`, `supplement_request`,
@@ -177,6 +187,8 @@ impl FormKind {
             FormKind::FeeReceipt => "fee_receipt",
             FormKind::Ii06a => "ii06a",
             FormKind::OfficialDocument => "official_document",
+            FormKind::IncomingRegister => "incoming_register",
+            FormKind::OutgoingRegister => "outgoing_register",
         }
     }
 
@@ -200,6 +212,8 @@ impl FormKind {
             FormKind::FeeReceipt => "Biên lai thu phí, lệ phí",
             FormKind::Ii06a => "Tình hình, kết quả giải quyết thủ tục hành chính",
             FormKind::OfficialDocument => "Văn bản hành chính",
+            FormKind::IncomingRegister => "Sổ đăng ký văn bản đến",
+            FormKind::OutgoingRegister => "Sổ đăng ký văn bản đi",
         }
     }
 }
@@ -235,7 +249,7 @@ impl FormNumbering {
             (Circular03_2025, ControlSlip) => Some("06"),
             (Circular01_2018, Register) => Some("06"),
             (Circular03_2025, Register) => Some("07"),
-            (_, FeeReceipt | AppraisalRefusal | Ii06a | OfficialDocument) => None,
+            (_, FeeReceipt | AppraisalRefusal | Ii06a | OfficialDocument | IncomingRegister | OutgoingRegister) => None,
         }
     }
 
@@ -293,6 +307,8 @@ mod tests {
             (FeeReceipt, None, None),
             (Ii06a, None, None),
             (OfficialDocument, None, None),
+            (IncomingRegister, None, None),
+            (OutgoingRegister, None, None),
         ];
         for (kind, old, new) in table {
             assert_eq!(Circular01_2018.number(kind), old, "{kind:?} old");

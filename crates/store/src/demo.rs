@@ -22,6 +22,9 @@ use crate::dossiers::{self, Applicant, By, Change, NewDossier};
 use crate::error::{Result, StoreError};
 use crate::users::{self, NewUser};
 
+mod office;
+pub use office::OfficeHistory;
+
 /// The demo province, as shipped in `demo/province.json`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,6 +137,8 @@ pub struct Loaded {
     pub procedures: usize,
     /// Historical dossiers generated.
     pub dossiers: usize,
+    /// The electronic office's history: documents and weekly briefings (only with a history).
+    pub office: OfficeHistory,
     /// Procedures whose fee is a placeholder, not an amount from a legal text (SOURCES.md).
     pub placeholder_fees: usize,
     /// Demo accounts as (user name, role, agency name).
@@ -207,7 +212,11 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
     }
     let accounts = create_accounts(db, &p, password_hash).await?;
     let dossiers = generate_history(db, &p, history).await?;
+    // The electronic office's year goes with the dossiers' history: tests that load the demo
+    // without one start from empty registers.
+    let office = if history > 0 { office::generate(db, &p).await? } else { OfficeHistory::default() };
     Ok(Loaded {
+        office,
         province: p.province.name.clone(),
         procedures: p.procedures.len(),
         dossiers,
@@ -260,6 +269,9 @@ async fn create_accounts(db: &Database, p: &Province, hash: &str) -> Result<Vec<
         list.push(officer(&format!("cv{suffix}"), &format!("Chuyên viên — {}", a.name), a, vec![Role::Specialist]));
         list.push(officer(&format!("ld{suffix}"), &format!("Lãnh đạo — {}", a.name), a, vec![Role::Leader]));
     }
+    // A second specialist of the department, whom its leader can name to co-handle a document
+    // or to know of it (added last, so the other accounts keep their ids).
+    list.push(officer("chuyenvien2", "Vũ Thị Phối", dept, vec![Role::Specialist]));
     list.push(NewUser {
         username: Some("congdan".into()),
         full_name: "Nguyễn Văn An".into(),

@@ -3,7 +3,7 @@
 //! its history event in one transaction guarded by the document's revision.
 
 use chrono::{DateTime, Datelike, Utc};
-use motcua_domain::office::{Confidentiality, DocumentStatus, DocumentType, Register, Urgency};
+use motcua_domain::office::{Confidentiality, DocumentStatus, DocumentType, Involvement, Register, Urgency};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -403,7 +403,10 @@ pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per
     if let Some(u) = q.only_for {
         ints.push(u);
         let n = texts.len() + ints.len();
-        int_conditions.push(format!("(assignee_user_id = ${n} OR author_user_id = ${n})"));
+        int_conditions.push(format!(
+            "(assignee_user_id = ${n} OR author_user_id = ${n} OR id IN \
+             (SELECT document_id FROM office_involvement WHERE user_id = ${n}))"
+        ));
     }
     conditions.extend(int_conditions);
     let filter = conditions.join(" AND ");
@@ -452,6 +455,23 @@ pub async fn events(db: &Database, id: i64) -> Result<Vec<OfficeEvent>> {
                 to_status: status("to_status")?,
                 note: row.try_get("note")?,
             })
+        })
+        .collect()
+}
+
+/// Who else takes part in a document and how, by user id (in the order they were named).
+pub async fn involved(db: &Database, id: i64) -> Result<Vec<(i64, Involvement)>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, involvement FROM office_involvement WHERE document_id = $1 ORDER BY assigned_at, user_id",
+    )
+    .bind(id)
+    .fetch_all(db.reader())
+    .await?;
+    rows.into_iter()
+        .map(|(user, how)| {
+            Involvement::parse(&how)
+                .map(|i| (user, i))
+                .ok_or_else(|| StoreError::Corrupt(format!("involvement {how:?}")))
         })
         .collect()
 }
@@ -519,6 +539,8 @@ pub struct Change {
     pub assignee_user_id: Option<i64>,
     /// A new deadline (assign).
     pub due_at: Option<DateTime<Utc>>,
+    /// Who else takes part and how (assign): replaces the list when set.
+    pub involved: Option<Vec<(i64, Involvement)>>,
     /// Files added (a new version of a draft, the issued PDF).
     pub attachments: Vec<NewOfficeAttachment>,
 }
@@ -526,7 +548,7 @@ pub struct Change {
 impl Change {
     /// A change to `to` by `action`, setting nothing else.
     pub fn new(action: &'static str, to: DocumentStatus) -> Self {
-        Change { action, to, note: None, assignee_user_id: None, due_at: None, attachments: vec![] }
+        Change { action, to, note: None, assignee_user_id: None, due_at: None, involved: None, attachments: vec![] }
     }
 }
 
@@ -582,6 +604,20 @@ pub async fn apply(
         return Err(StoreError::Conflict("revision".into()));
     }
     insert_attachments(&mut tx, id, by.user_id, &change.attachments, now).await?;
+    if let Some(list) = &change.involved {
+        sqlx::query("DELETE FROM office_involvement WHERE document_id = $1").bind(id).execute(&mut *tx).await?;
+        for (user, how) in list {
+            sqlx::query(
+                "INSERT INTO office_involvement (document_id, user_id, involvement, assigned_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(user)
+            .bind(how.as_str())
+            .bind(Millis(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
     let step = Step { action: change.action, from: Some(d.status), to: Some(change.to), note: change.note.as_deref() };
     insert_event(&mut tx, id, by, step, now).await?;
     tx.commit().await?;
@@ -623,4 +659,92 @@ pub async fn dispatch(
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// A line of a printed register (Decree 30/2020 Annex IV): the document, who handles it and
+/// when it was sent out.
+#[derive(Clone, Debug)]
+pub struct RegisterLine {
+    /// The document.
+    pub document: Document,
+    /// The person assigned (incoming), by name.
+    pub assignee_name: Option<String>,
+    /// When it was sent to its recipients (outgoing).
+    pub dispatched_at: Option<DateTime<Utc>>,
+}
+
+/// The numbered documents of one register of an agency in a year, in number order: the
+/// confidential register apart from the ordinary one, as each has its own numbers.
+pub async fn register_lines(
+    db: &Database,
+    agency: &str,
+    register: Register,
+    year: i32,
+    confidential: bool,
+) -> Result<Vec<RegisterLine>> {
+    let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("d.{c}")).collect();
+    let rows = sqlx::query(&format!(
+        "SELECT {}, u.full_name AS assignee_name, \
+         (SELECT MIN(e.at) FROM office_events e WHERE e.document_id = d.id AND e.action = 'dispatch') AS dispatched_at \
+         FROM office_documents d LEFT JOIN users u ON u.id = d.assignee_user_id \
+         WHERE d.agency_code = $1 AND d.register = $2 AND d.year = $3 AND d.secret_register = $4 \
+         AND d.number IS NOT NULL ORDER BY d.number",
+        columns.join(", ")
+    ))
+    .bind(agency)
+    .bind(register.as_str())
+    .bind(i64::from(year))
+    .bind(i64::from(confidential))
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(RegisterLine {
+                document: document_from(row)?,
+                assignee_name: row.try_get("assignee_name")?,
+                dispatched_at: row.try_get::<Option<Millis>, _>("dispatched_at")?.map(|m| m.0),
+            })
+        })
+        .collect()
+}
+
+/// The incoming documents of an agency still being handled whose deadline falls before
+/// `before`, soonest first: of one person (those they lead or co-handle) or, with `person`
+/// `None`, of the whole agency (its leaders' view). For the daily digests.
+pub async fn falling_due(
+    db: &Database,
+    agency: &str,
+    person: Option<i64>,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Document>> {
+    let mine = if person.is_some() {
+        "AND (assignee_user_id = $3 OR id IN (SELECT document_id FROM office_involvement \
+         WHERE user_id = $3 AND involvement = 'co_handling'))"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM office_documents WHERE agency_code = $1 AND register = 'incoming' \
+         AND status IN ('assigned', 'in_progress') AND due_at IS NOT NULL AND due_at < $2 {mine} \
+         ORDER BY due_at, id LIMIT {}",
+        limit.clamp(1, 1000)
+    );
+    let mut query = sqlx::query(&sql).bind(agency).bind(Millis(before));
+    if let Some(p) = person {
+        query = query.bind(p);
+    }
+    let rows = query.fetch_all(db.reader()).await?;
+    rows.iter().map(document_from).collect()
+}
+
+/// How many incoming documents of an agency wait for the leader to assign them.
+pub async fn waiting_for_assignment(db: &Database, agency: &str) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM office_documents WHERE agency_code = $1 AND register = 'incoming' AND status = 'registered'",
+    )
+    .bind(agency)
+    .fetch_one(db.reader())
+    .await?;
+    Ok(n)
 }

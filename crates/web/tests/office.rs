@@ -8,6 +8,7 @@ mod common;
 mod validators;
 
 use common::{browser, csrf_of, page, pdf, sign_in, TestApp};
+use motcua_app::jobs::alerts;
 use motcua_testkit::{on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
@@ -159,17 +160,68 @@ async fn a_document_comes_in_is_handled_and_answered(engine: TestEngine) {
     let (s, e) =
         act(&app, &leader, id, json!({"action": "assign", "assignee": me["id"], "due_on": "2020-01-01"})).await;
     assert_eq!(s, 422, "{e}");
+    let (_, police) = app.get("/api/v1/me", Some(&app.login("ld20h38").await)).await;
+    // A second specialist is named to co-handle it: before that she sees nothing of it.
+    let helper = app.login("chuyenvien2").await;
+    let (_, helper_me) = app.get("/api/v1/me", Some(&helper)).await;
+    assert_eq!(app.get(&format!("/api/v1/documents/{id}"), Some(&helper)).await.0, 404);
+    let (s, e) = act(
+        &app,
+        &leader,
+        id,
+        json!({"action": "assign", "assignee": me["id"], "due_days": 5, "co_handlers": [police["id"]]}),
+    )
+    .await;
+    assert_eq!(s, 422, "only the agency's officers are named: {e}");
+    assert!(e["error"]["fields"]["co_handlers"].is_string(), "{e}");
     let (s, d) = act(
         &app,
         &leader,
         id,
-        json!({"action": "assign", "assignee": me["id"], "due_days": 5, "note": "Đề xuất trả lời"}),
+        json!({"action": "assign", "assignee": me["id"], "due_days": 5, "note": "Đề xuất trả lời",
+               "co_handlers": [helper_me["id"]]}),
     )
     .await;
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["status"], "assigned");
     assert_eq!(d["assignments"][0]["assignee"], "Trần Văn Chuyên");
+    assert_eq!(d["assignments"][0]["role"], "lead");
+    assert_eq!(
+        (d["assignments"][1]["assignee"].as_str(), d["assignments"][1]["role"].as_str()),
+        (Some("Vũ Thị Phối"), Some("co_handling"))
+    );
     assert!(d["due_on"].is_string());
+    let (s, seen) = app.get(&format!("/api/v1/documents/{id}"), Some(&helper)).await;
+    assert_eq!((s, seen["actions"].clone()), (200, json!(["comment"])), "the co-handler gives opinions only");
+    let (_, list) = app.get("/api/v1/documents?register=incoming", Some(&helper)).await;
+    assert_eq!(list["total"], 1, "{list}");
+    let (s, _) =
+        act(&app, &helper, id, json!({"action": "comment", "note": "Phòng phối hợp đã rà soát số liệu"})).await;
+    assert_eq!(s, 200);
+
+    // Once its deadline has passed, the morning digest reminds the person handling it, the
+    // co-handler and the leader (with the second document still waiting to be assigned).
+    let mut tx = app.state.db.write_tx().await.unwrap();
+    sqlx::query("UPDATE office_documents SET due_at = $1 WHERE id = $2")
+        .bind((chrono::Utc::now() - chrono::TimeDelta::hours(2)).timestamp_millis())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let today = chrono::Utc::now().with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+    let digest = |user: Value| {
+        let state = app.state.clone();
+        async move { alerts::digest_email(&state, user["id"].as_i64().unwrap(), today).await.unwrap() }
+    };
+    for who in [me.clone(), helper_me.clone()] {
+        let email = digest(who).await.expect("a digest");
+        assert!(email.text.contains("Số đến 1 — Về việc đôn đốc") && email.text.contains("1 quá hạn"), "{email:?}");
+    }
+    let (_, leader_me) = app.get("/api/v1/me", Some(&leader)).await;
+    let email = digest(leader_me).await.expect("the leader's digest");
+    assert!(email.text.contains("Số đến 1") && email.text.contains("chờ lãnh đạo phân công xử lý: 1"), "{email:?}");
+    assert!(digest(police.clone()).await.is_none(), "another agency's leader hears nothing of it");
     let (s, _) = act(&app, &leader, id, json!({"action": "complete"})).await;
     assert_eq!(s, 409, "only the person assigned completes it");
     let (s, d) = act(&app, &specialist, id, json!({"action": "acknowledge"})).await;
@@ -179,10 +231,9 @@ async fn a_document_comes_in_is_handled_and_answered(engine: TestEngine) {
     let (s, d) = act(&app, &specialist, id, json!({"action": "complete", "note": "Đã tham mưu văn bản trả lời"})).await;
     assert_eq!((s, d["status"].as_str()), (200, Some("completed")));
     let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["register", "assign", "acknowledge", "complete"]);
+    assert_eq!(actions, ["register", "assign", "comment", "acknowledge", "complete"]);
 
     // The answer: drafted by the specialist to the police, approved, numbered, issued, sent.
-    let (_, police) = app.get("/api/v1/me", Some(&app.login("ld20h38").await)).await;
     let police_code = police["agency"]["code"].as_str().unwrap().to_string();
     let draft = Form::new()
         .text("register", "outgoing")
@@ -291,6 +342,9 @@ async fn the_clerk_leader_and_specialist_use_the_pages(engine: TestEngine) {
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("href=\"#f-assignee\""));
     let due = (chrono::Utc::now() + chrono::Duration::days(10)).format("%Y-%m-%d").to_string();
+    let helper_id = app.get("/api/v1/me", Some(&app.login("chuyenvien2").await)).await.1["id"].as_i64().unwrap();
+    let involve = format!("involve_{helper_id}");
+    assert!(html.contains(&format!("name=\"{involve}\"")), "{html}");
     let res = leader
         .post(app.url(&act))
         .form(&[
@@ -298,6 +352,7 @@ async fn the_clerk_leader_and_specialist_use_the_pages(engine: TestEngine) {
             ("action", "assign".into()),
             ("assignee", specialist_id.to_string()),
             ("due_on", due),
+            (involve.as_str(), "for_information".into()),
         ])
         .send()
         .await
@@ -322,6 +377,29 @@ async fn the_clerk_leader_and_specialist_use_the_pages(engine: TestEngine) {
     }
     let (_, html) = page(&app, &specialist, &format!("/van-ban/{id}")).await;
     assert!(html.contains("Đã xử lý xong") && html.contains("Hoàn thành xử lý"), "{html}");
+    // The clerk prints the incoming register of the year (Annex IV): the document on its line
+    // with the person who received it; the PDF is the same register, signed.
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let (s, html) = page(&app, &clerk, "/van-ban/so-dang-ky?so=den").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Tác giả") && !html.contains("Ký nhận"), "the page has no signing column: {html}");
+    assert!(html.contains("Kế hoạch chuyển đổi số năm 2027") && html.contains("Trần Văn Chuyên"), "{html}");
+    let res = clerk.get(app.url(&format!("/van-ban/so-dang-ky.pdf?so=den&nam={year}"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
+    let (s, html) = page(&app, &clerk, "/van-ban/so-dang-ky?so=den&mat=1").await;
+    assert_eq!(s, 200);
+    assert!(!html.contains("Kế hoạch chuyển đổi số năm 2027"), "the confidential register is another book: {html}");
+
+    // The officer named for information reads it and finds herself named.
+    let informed = browser();
+    sign_in(&app, &informed, "chuyenvien2").await;
+    let (s, html) = page(&app, &informed, &format!("/van-ban/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Để biết") && html.contains("Vũ Thị Phối"), "{html}");
+    assert!(!html.contains("id=\"action-complete\""), "{html}");
+    assert_eq!(page(&app, &informed, "/van-ban/so-dang-ky?so=den").await.0, 404, "only clerks and leaders print it");
     // A citizen is told there is no such page.
     let citizen = browser();
     sign_in(&app, &citizen, "congdan").await;

@@ -74,12 +74,14 @@ pub async fn digest_email(state: &AppState, user_id: i64, day: NaiveDate) -> App
     let tab = if user.has(Role::Leader) { QueueTab::Unit } else { QueueTab::Mine };
     let overdue = officer_queue(state, &user, tab, Some(DeadlineFilter::Overdue), None, 1, 100).await?;
     let soon = officer_queue(state, &user, tab, Some(DeadlineFilter::DueSoon), None, 1, 100).await?;
-    if overdue.total == 0 && soon.total == 0 {
+    let office = office_digest(state, &user).await?;
+    if overdue.total == 0 && soon.total == 0 && office.is_empty() {
         return Ok(None);
     }
     let vi = Lang::Vi;
     let mut text = vi.t_args("digest-greeting", &[("name", &user.full_name)]);
     text.push_str("\n\n");
+    text.push_str(&office.text);
     for (title, page) in [("digest-overdue", &overdue), ("digest-due-soon", &soon)] {
         if page.total == 0 {
             continue;
@@ -103,15 +105,93 @@ pub async fn digest_email(state: &AppState, user_id: i64, day: NaiveDate) -> App
         text.push('\n');
     }
     text.push_str(&vi.t_args("digest-link", &[("url", &format!("{}/can-bo", state.config.public_url))]));
-    let subject = vi.t_args(
-        "digest-subject",
-        &[
-            ("day", &day.format("%d/%m/%Y").to_string()),
-            ("overdue", &overdue.total.to_string()),
-            ("soon", &soon.total.to_string()),
-        ],
-    );
+    let subject = if overdue.total == 0 && soon.total == 0 {
+        vi.t_args("digest-subject-office", &[("day", &day.format("%d/%m/%Y").to_string())])
+    } else {
+        vi.t_args(
+            "digest-subject",
+            &[
+                ("day", &day.format("%d/%m/%Y").to_string()),
+                ("overdue", &overdue.total.to_string()),
+                ("soon", &soon.total.to_string()),
+            ],
+        )
+    };
     Ok(Some(Email::to_person(&user.full_name, &to, subject, text)))
+}
+
+/// The electronic office's part of a digest: the incoming documents the officer handles (a
+/// leader: the whole agency's) that are late or fall due by the close of the next working day,
+/// for a leader the documents waiting to be assigned and the agency's meeting tasks still open
+/// past or near their deadline.
+struct OfficeDigest {
+    text: String,
+    lines: usize,
+}
+
+impl OfficeDigest {
+    fn is_empty(&self) -> bool {
+        self.lines == 0
+    }
+}
+
+async fn office_digest(state: &AppState, user: &users::User) -> AppResult<OfficeDigest> {
+    let mut out = OfficeDigest { text: String::new(), lines: 0 };
+    let Some(agency) = user.agency_code.clone() else { return Ok(out) };
+    let vi = Lang::Vi;
+    let now = Utc::now();
+    let until = crate::dossiers::queue::due_soon_until(state, now);
+    let leader = user.has(Role::Leader);
+    let person = (!leader).then_some(user.id);
+    let documents = motcua_store::office::falling_due(&state.db, &agency, person, until, 100).await?;
+    if !documents.is_empty() {
+        let late = documents.iter().filter(|d| d.due_at.is_some_and(|t| t < now)).count();
+        out.text.push_str(
+            &vi.t_args("digest-documents", &[("n", &documents.len().to_string()), ("late", &late.to_string())]),
+        );
+        out.text.push('\n');
+        for d in &documents {
+            let due = d.due_at.map(local_time).unwrap_or_default();
+            let number = d.number.map(|n| n.to_string()).unwrap_or_default();
+            out.text.push_str(
+                &vi.t_args("digest-document-line", &[("number", &number), ("subject", &d.subject), ("due", &due)]),
+            );
+            out.text.push('\n');
+        }
+        out.text.push('\n');
+        out.lines += documents.len();
+    }
+    if leader {
+        let waiting = motcua_store::office::waiting_for_assignment(&state.db, &agency).await?;
+        if waiting > 0 {
+            out.text.push_str(&vi.t_args("digest-documents-waiting", &[("n", &waiting.to_string())]));
+            out.text.push_str("\n\n");
+            out.lines += 1;
+        }
+        let tasks: Vec<_> = motcua_store::meetings::open_tasks_of(&state.db, &agency)
+            .await?
+            .into_iter()
+            .filter(|t| t.due_at < until)
+            .collect();
+        if !tasks.is_empty() {
+            out.text.push_str(&vi.t_args("digest-tasks", &[("n", &tasks.len().to_string())]));
+            out.text.push('\n');
+            for t in &tasks {
+                out.text.push_str(
+                    &vi.t_args("digest-task-line", &[("task", &t.description), ("due", &local_time(t.due_at))]),
+                );
+                out.text.push('\n');
+            }
+            out.text.push('\n');
+            out.lines += tasks.len();
+        }
+    }
+    if !out.is_empty() {
+        out.text
+            .push_str(&vi.t_args("digest-office-link", &[("url", &format!("{}/van-ban", state.config.public_url))]));
+        out.text.push_str("\n\n");
+    }
+    Ok(out)
 }
 
 fn escalation_job(o: &Overrun) -> NewJob {

@@ -2,6 +2,7 @@
 //! signature blocks.
 
 pub(crate) mod control_slip;
+pub(crate) mod document_register;
 pub(crate) mod fee_receipt;
 pub(crate) mod ii06a;
 pub(crate) mod notices;

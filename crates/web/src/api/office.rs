@@ -7,6 +7,7 @@ use axum::response::Response;
 use axum::Json;
 use motcua_app::office::{self, ActionForm, DocumentForm, DocumentView};
 use motcua_app::state::AppState;
+use motcua_domain::office::Involvement;
 use motcua_store::office::Document;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -63,10 +64,11 @@ pub struct DocumentDto {
     pub actions: Vec<String>,
 }
 
-/// The person handling a document.
+/// Someone taking part in a document.
 #[derive(Serialize, ToSchema)]
 pub struct AssignmentDto {
-    /// `lead`: the person who handles it.
+    /// `lead`: the person who handles it; `co_handling`: helps them (phối hợp);
+    /// `for_information`: receives it to know of it (để biết).
     pub role: String,
     /// Their name.
     pub assignee: String,
@@ -144,6 +146,11 @@ fn full(v: &DocumentView) -> DocumentDto {
         .assignee
         .iter()
         .map(|name| AssignmentDto { role: "lead".into(), assignee: name.clone(), due_at: d.due_at.map(time) })
+        .chain(v.involved.iter().map(|(name, how)| AssignmentDto {
+            role: how.as_str().into(),
+            assignee: name.clone(),
+            due_at: (*how == Involvement::CoHandling).then_some(d.due_at.map(time)).flatten(),
+        }))
         .collect();
     dto.attachments = v
         .attachments
@@ -295,6 +302,12 @@ pub struct DocumentActionRequest {
     pub due_on: String,
     /// `assign`: the deadline in working days from now, when `due_on` is absent.
     pub due_days: Option<u32>,
+    /// `assign`: the user ids of officers who co-handle it (phối hợp).
+    #[serde(default)]
+    pub co_handlers: Vec<i64>,
+    /// `assign`: the user ids of officers who receive it for information (để biết).
+    #[serde(default)]
+    pub informed: Vec<i64>,
 }
 
 /// Take an action; one not in the document's `actions` for the caller answers 409.
@@ -315,6 +328,8 @@ pub async fn act(
         assignee: body.assignee,
         due_on: body.due_on,
         due_days: body.due_days,
+        co_handlers: body.co_handlers,
+        informed: body.informed,
     };
     Ok(Json(full(&office::act(&state, &user, id, &form).await?)))
 }

@@ -65,6 +65,8 @@ pub fn routes() -> Router<AppState> {
         .route("/hop/{id}/nhiem-vu/{task}/xong", post(meetings::task_done))
         .route("/van-ban", get(office_documents::list))
         .route("/van-ban/moi", get(office_documents::new_form).post(office_documents::create))
+        .route("/van-ban/so-dang-ky", get(office_documents::register_book))
+        .route("/van-ban/so-dang-ky.pdf", get(office_documents::register_book_pdf))
         .route("/van-ban/{id}", get(office_documents::show))
         .route("/van-ban/{id}/thao-tac", post(office_documents::act))
         .route("/van-ban/{id}/tep/{file}", get(office_documents::file))

@@ -11,7 +11,7 @@ use motcua_app::error::{AppError, ErrorKind};
 use motcua_app::office::{self, ActionForm, DocumentView};
 use motcua_app::present::{show_time, size_text, Entry, FieldName};
 use motcua_app::state::AppState;
-use motcua_domain::office::{Confidentiality, DocumentAction, DocumentType, Register, Urgency};
+use motcua_domain::office::{Confidentiality, DocumentAction, DocumentType, Involvement, Register, Urgency};
 use serde::Deserialize;
 
 use super::csrf::{Csrf, CsrfMultipart};
@@ -46,6 +46,8 @@ struct ListPage {
     count_text: String,
     /// Whether the viewer registers incoming documents.
     clerk: bool,
+    /// Whether the viewer keeps the whole register and may print it.
+    book: bool,
 }
 
 /// List parameters.
@@ -123,6 +125,7 @@ pub async fn list(
         rows,
         count_text: lang.t_args("list-count", &[("n", &page.total.to_string())]),
         clerk: user.has(motcua_domain::dossier::Role::Clerk),
+        book: user.has(motcua_domain::dossier::Role::Clerk) || user.has(motcua_domain::dossier::Role::Leader),
         ctx: ctx.clone(),
     };
     Ok(ctx.render(&view))
@@ -301,6 +304,10 @@ struct ShowPage {
     actions: Vec<(String, String)>,
     may_comment: bool,
     may_assign: bool,
+    /// Who else takes part: (name, how, in words).
+    involved: Vec<(String, String)>,
+    /// The choices of how someone takes part: (machine name, label).
+    involvements: Vec<(String, String)>,
 }
 
 /// Query of a document's page.
@@ -363,6 +370,15 @@ fn show_page(state: &AppState, ctx: &Ctx, v: DocumentView, errors: FormErrors, f
         actions,
         may_comment: v.actions.contains(&DocumentAction::Comment),
         may_assign: v.actions.contains(&DocumentAction::Assign),
+        involved: v
+            .involved
+            .iter()
+            .map(|(name, how)| (name.clone(), lang.t(&format!("office-involvement-{}", how.as_str()))))
+            .collect(),
+        involvements: Involvement::ALL
+            .iter()
+            .map(|i| (i.as_str().to_string(), lang.t(&format!("office-involvement-{}", i.as_str()))))
+            .collect(),
         ctx: ctx.clone(),
         errors,
         flash,
@@ -399,6 +415,10 @@ pub struct ActForm {
     assignee: String,
     #[serde(default)]
     due_on: String,
+    /// `involve_<user id>` = `co_handling` or `for_information`: the others the leader names
+    /// when assigning (one drop-down per officer, so no repeated field is needed).
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
 }
 
 /// Takes an action; the page again with the problems when something is missing.
@@ -413,7 +433,25 @@ pub async fn act(
         "" => None,
         raw => Some(raw.parse::<i64>().map_err(|_| AppError::new(ErrorKind::BadRequest))?),
     };
-    let form = ActionForm { action: f.action.clone(), note: f.note, assignee, due_on: f.due_on, due_days: None };
+    let named = |how: Involvement| -> Vec<i64> {
+        let mut ids: Vec<i64> = f
+            .rest
+            .iter()
+            .filter(|(_, v)| Involvement::parse(v.trim()) == Some(how))
+            .filter_map(|(k, _)| k.strip_prefix("involve_")?.parse().ok())
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let form = ActionForm {
+        action: f.action.clone(),
+        note: f.note,
+        assignee,
+        due_on: f.due_on,
+        due_days: None,
+        co_handlers: named(Involvement::CoHandling),
+        informed: named(Involvement::ForInformation),
+    };
     match office::act(&state, &user, id, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/van-ban/{id}?xong=1")).into_response()),
         Err(e) if e.kind == ErrorKind::Validation => {
@@ -422,6 +460,8 @@ pub async fn act(
                 FieldName::new("assignee", ctx.t("office-field-assignee"), Entry::Chosen),
                 FieldName::new("due_on", ctx.t("office-field-due-on"), Entry::Typed),
                 FieldName::new("note", ctx.t("office-field-note"), Entry::Typed),
+                FieldName::new("co_handlers", ctx.t("office-involvement-co_handling"), Entry::Chosen),
+                FieldName::new("informed", ctx.t("office-involvement-for_information"), Entry::Chosen),
             ];
             let mut errors = FormErrors::named(ctx.lang, &e.fields, &names);
             if f.action != "assign" {
@@ -442,4 +482,115 @@ pub async fn file(
 ) -> HttpResult<Response> {
     let (a, bytes) = office::file(&state, &user, id, &file).await?;
     Ok(crate::api::dossiers::file_response(&a.content_type, &a.file_name, bytes))
+}
+
+#[derive(Template)]
+#[template(path = "document_register.html")]
+struct RegisterBookPage {
+    ctx: Ctx,
+    title: String,
+    register: String,
+    year: i32,
+    confidential: bool,
+    /// The column headings, in the order of Annex IV.
+    headings: Vec<String>,
+    /// The lines, cell by cell.
+    lines: Vec<Vec<String>>,
+    pdf_link: String,
+}
+
+/// Parameters of a printed register.
+#[derive(Deserialize, Default)]
+pub struct RegisterBookQuery {
+    /// `den` (incoming, default) or `di` (outgoing).
+    so: Option<String>,
+    /// The year; this year by default.
+    nam: Option<i32>,
+    /// `1`: the register of confidential documents.
+    mat: Option<String>,
+}
+
+impl RegisterBookQuery {
+    fn parts(&self) -> (Register, i32, bool) {
+        let this_year =
+            chrono::Datelike::year(&chrono::Utc::now().with_timezone(&motcua_domain::calendar::vn_offset()));
+        let year = self.nam.filter(|y| (2000..=this_year + 1).contains(y)).unwrap_or(this_year);
+        (register_of(self.so.as_deref()), year, self.mat.as_deref() == Some("1"))
+    }
+}
+
+/// A register of the year as Decree 30/2020 Annex IV prints it (clerks and leaders), with the
+/// link to its signed PDF.
+pub async fn register_book(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Query(q): Query<RegisterBookQuery>,
+) -> HttpResult<Response> {
+    let (register, year, confidential) = q.parts();
+    let book = office::register_book(&state, &user, register, year, confidential).await?;
+    let lang = ctx.lang;
+    let (columns, lines): (&[&str], Vec<Vec<String>>) = match book.lines {
+        motcua_render::DocumentRegisterLines::Incoming(lines) => (
+            &["arrived", "number", "issuer", "symbol", "dated", "subject", "handled-by", "note"],
+            lines
+                .into_iter()
+                .map(|l| {
+                    vec![
+                        l.arrived_on,
+                        l.number.to_string(),
+                        l.issuer,
+                        l.symbol,
+                        l.dated,
+                        l.subject,
+                        l.handled_by,
+                        l.note,
+                    ]
+                })
+                .collect(),
+        ),
+        motcua_render::DocumentRegisterLines::Outgoing(lines) => (
+            &["symbol", "dated", "subject", "signer", "recipients", "file-copy", "copies", "sent", "note"],
+            lines
+                .into_iter()
+                .map(|l| {
+                    vec![
+                        l.symbol,
+                        l.dated,
+                        l.subject,
+                        l.signer,
+                        l.recipients,
+                        l.file_copy,
+                        l.copies.to_string(),
+                        l.sent_on,
+                        l.note,
+                    ]
+                })
+                .collect(),
+        ),
+    };
+    let mat = if confidential { "&mat=1" } else { "" };
+    let view = RegisterBookPage {
+        title: lang.t(&format!("office-register-book-{}", register.as_str())),
+        register: slug(register).into(),
+        year,
+        confidential,
+        headings: columns.iter().map(|c| lang.t(&format!("office-register-col-{c}"))).collect(),
+        lines,
+        pdf_link: format!("/van-ban/so-dang-ky.pdf?so={}&nam={year}{mat}", slug(register)),
+        ctx: ctx.clone(),
+    };
+    Ok(ctx.render(&view))
+}
+
+/// The register as an A4 landscape PDF signed by the agency.
+pub async fn register_book_pdf(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Query(q): Query<RegisterBookQuery>,
+) -> HttpResult<Response> {
+    let (register, year, confidential) = q.parts();
+    let bytes = office::register_pdf(&state, &user, register, year, confidential).await?;
+    let name = format!("so-van-ban-{}-{year}{}", slug(register), if confidential { "-mat" } else { "" });
+    Ok(super::forms::pdf(&name, bytes))
 }
