@@ -27,6 +27,7 @@ on_both_engines!(
     a_refused_file_keeps_the_answers_and_the_accepted_file,
     the_error_summary_and_the_change_links_with_javascript,
     citizens_sign_in_through_an_identity_provider_without_javascript,
+    the_electronic_office_and_a_weekly_briefing,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,6 +94,147 @@ const JUSTICE: &str = "000.00.12.H38";
 
 /// The dossier's status once its result has been handed over.
 const RETURNED: &str = "Đã trả kết quả";
+
+/// Sets an input's value as a picker would (time inputs take typed digits in a locale's order).
+async fn set_value(b: &Browser, css: &str, value: &str) {
+    let input = b.find(css).await;
+    let set = "arguments[0].value = arguments[1]; \
+               arguments[0].dispatchEvent(new Event('change', {bubbles: true})); return arguments[0].value;";
+    let element = serde_json::to_value(&input).expect("the element as a script argument");
+    let got = b.c.execute(set, vec![element, value.into()]).await.expect("set the value");
+    assert_eq!(got.as_str(), Some(value), "{css}");
+}
+
+/// Takes one of a document's actions from its page (with a note where the form has one) and
+/// waits for the page after it.
+async fn document_action(b: &Browser, id: i64, action: &str) {
+    b.step(&format!("{action} document {id}"));
+    b.goto(&format!("/van-ban/{id}")).await;
+    if let Ok(note) = b.c.find(Locator::Css(&format!("#f-note-{action}"))).await {
+        note.send_keys(&format!("Ghi chú: {action}")).await.unwrap();
+    }
+    b.click(&format!("#action-{action}")).await;
+    b.wait_path(&format!("/van-ban/{id}?xong=1")).await;
+}
+
+/// The electronic office in a real browser: the department's clerk registers a letter from
+/// paper with its scan, the leader assigns it with a deadline and a co-handler, the specialist
+/// takes it up and completes it; the clerk calls the weekly online briefing with ten
+/// connection points, its invitation goes through approval and issue and arrives in the ten
+/// agencies' registers; a point records its attendance and the leader the conclusion's task.
+async fn the_electronic_office_and_a_weekly_briefing(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let b = Browser::open(&app, "office", true).await;
+    let files = b.dir.join("files");
+    let id_of = |user: &'static str| {
+        let app = &app;
+        async move { app.get("/api/v1/me", Some(&app.login(user).await)).await.1["id"].as_i64().unwrap() }
+    };
+    let (specialist, helper) = (id_of("chuyenvien").await, id_of("chuyenvien2").await);
+    let vn_today = chrono::Utc::now().with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+
+    b.sign_in("vanthu", "/van-ban").await;
+    b.click("#register-incoming").await;
+    b.wait_path("/van-ban/moi?so=den").await;
+    b.find("#f-doc_type").await.select_by_value("official_letter").await.unwrap();
+    b.find("#f-symbol").await.send_keys("215/UBND-KSTT").await.unwrap();
+    b.find("#f-issuer").await.send_keys("Ủy ban nhân dân tỉnh Lào Cai").await.unwrap();
+    b.type_date(&b.find("#f-issued_on").await, &vn_today.format("%Y-%m-%d").to_string()).await;
+    b.find("#f-subject").await.send_keys("Về việc rà soát hồ sơ trễ hạn trên Cổng dịch vụ công").await.unwrap();
+    let scan = write_pdf(&files, "cong-van-215");
+    b.find("#f-files").await.send_keys(scan.to_str().unwrap()).await.unwrap();
+    b.click("#document-save").await;
+    b.wait_url("the registered document", |u| u.path().starts_with("/van-ban/") && u.query() == Some("moi=1")).await;
+    let url = b.c.current_url().await.unwrap();
+    let id: i64 = url.path().trim_start_matches("/van-ban/").parse().unwrap();
+    assert_eq!(b.text_of("#document-number").await, "1", "the first arrival number of the year");
+    b.sign_out().await;
+
+    b.sign_in("lanhdao", "/can-bo").await;
+    b.goto(&format!("/van-ban/{id}")).await;
+    b.find("#f-assignee").await.select_by_value(&specialist.to_string()).await.unwrap();
+    let due = vn_today + chrono::Duration::days(10);
+    b.type_date(&b.find("#assign #f-due_on").await, &due.format("%Y-%m-%d").to_string()).await;
+    b.find(&format!("#f-involve-{helper}")).await.select_by_value("co_handling").await.unwrap();
+    b.click("#action-assign").await;
+    b.wait_path(&format!("/van-ban/{id}?xong=1")).await;
+    assert_eq!(b.text_of("#document-assignee").await, "Trần Văn Chuyên");
+    assert!(b.body_text().await.contains("Vũ Thị Phối"), "the co-handler is named");
+    b.sign_out().await;
+
+    b.sign_in("chuyenvien", "/can-bo").await;
+    b.goto("/van-ban").await;
+    b.click(&format!("#documents a[href='/van-ban/{id}']")).await;
+    b.wait_path(&format!("/van-ban/{id}")).await;
+    document_action(&b, id, "acknowledge").await;
+    document_action(&b, id, "complete").await;
+    assert_eq!(b.text_of("#document-status").await, "Đã xử lý xong");
+    b.sign_out().await;
+
+    // The weekly briefing: called today by the clerk, ten connection points.
+    let points = ["05", "06", "07", "08", "09", "10", "11", "13", "14", "51"].map(|n| format!("000.00.{n}.H38"));
+    b.sign_in("vanthu", "/van-ban").await;
+    b.goto("/hop").await;
+    b.click("#new-meeting").await;
+    b.wait_path("/hop/moi").await;
+    b.find("#f-title").await.send_keys("Giao ban trực tuyến công tác tư pháp tuần").await.unwrap();
+    b.find("#f-chair").await.send_keys("Lê Minh Lãnh").await.unwrap();
+    b.find("#f-place").await.send_keys("Phòng họp trực tuyến tầng 3").await.unwrap();
+    b.type_date(&b.find("#f-date").await, &vn_today.format("%Y-%m-%d").to_string()).await;
+    set_value(&b, "#f-starts", "00:00").await;
+    set_value(&b, "#f-ends", "23:59").await;
+    b.find("#f-video_link").await.send_keys("https://hop.example.vn/giao-ban").await.unwrap();
+    for p in &points {
+        b.click(&format!("input[id='f-point-{p}']")).await;
+    }
+    b.click("#call-meeting").await;
+    b.wait_url("the meeting called", |u| u.path().starts_with("/hop/") && u.query() == Some("moi=1")).await;
+    let meeting: i64 = b.c.current_url().await.unwrap().path().trim_start_matches("/hop/").parse().unwrap();
+    let rows = b.c.find_all(Locator::Css("#meeting-points tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), 10, "ten connection points");
+    let invitation = b.find("#meeting-facts a[href^='/van-ban/']").await.attr("href").await.unwrap().unwrap();
+    let invitation: i64 = invitation.trim_start_matches("/van-ban/").parse().unwrap();
+    document_action(&b, invitation, "submit_for_approval").await;
+    b.sign_out().await;
+    b.sign_in("lanhdao", "/can-bo").await;
+    document_action(&b, invitation, "approve").await;
+    b.sign_out().await;
+    b.sign_in("vanthu", "/van-ban").await;
+    document_action(&b, invitation, "issue").await;
+    assert!(b.text_of("#document-symbol").await.contains("/GM-STP"), "numbered as a giấy mời");
+    document_action(&b, invitation, "dispatch").await;
+    assert_eq!(b.text_of("#document-status").await, "Đã gửi");
+    let (arrived,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT agency_code) FROM office_documents WHERE source_document_id = $1 AND register = 'incoming'",
+    )
+    .bind(invitation)
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(arrived, 10, "the invitation is in the ten agencies' incoming registers");
+    b.sign_out().await;
+
+    // A point records its own attendance; the leader records the conclusion with a task.
+    b.sign_in("ld05h38", "/can-bo").await;
+    b.goto(&format!("/hop/{meeting}")).await;
+    b.find("#f-status-000-00-05-H38").await.select_by_value("present").await.unwrap();
+    b.find("#f-attendees-000-00-05-H38").await.send_keys("7").await.unwrap();
+    b.click("#record-000-00-05-H38").await;
+    b.wait_path(&format!("/hop/{meeting}?xong=1")).await;
+    assert!(b.text_of("#meeting-points").await.contains("Có mặt"), "the point is recorded present");
+    b.sign_out().await;
+    b.sign_in("lanhdao", "/can-bo").await;
+    b.goto(&format!("/hop/{meeting}")).await;
+    b.find("#f-conclusion").await.send_keys("Các đơn vị giải quyết dứt điểm hồ sơ quá hạn.").await.unwrap();
+    b.find("#f-task-0-agency").await.select_by_value("000.00.05.H38").await.unwrap();
+    b.find("#f-task-0-description").await.send_keys("Báo cáo hồ sơ quá hạn của Sở Nội vụ").await.unwrap();
+    let due = vn_today + chrono::Duration::days(7);
+    b.type_date(&b.find("#f-task-0-due-on").await, &due.format("%Y-%m-%d").to_string()).await;
+    b.click("#record-conclusion").await;
+    b.wait_path(&format!("/hop/{meeting}?xong=1")).await;
+    assert!(b.text_of("#meeting-tasks").await.contains("Báo cáo hồ sơ quá hạn của Sở Nội vụ"));
+    b.close().await;
+}
 
 async fn a_citizen_applies_and_officers_process_it(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;

@@ -233,6 +233,23 @@ async fn a_connection_point_follows_the_briefing_on_its_pages(engine: TestEngine
     let (_, html) = page(&app, &point, &format!("/hop/{id}")).await;
     assert!(html.contains("Đã hoàn thành") && !html.contains(&format!("id=\"task-done-{task}\"")), "{html}");
 
+    // Calling a meeting from the page: every problem named and linked to its field.
+    let organiser = browser();
+    sign_in(&app, &organiser, "lanhdao").await;
+    let (s, html) = page(&app, &organiser, "/hop/moi").await;
+    assert_eq!(s, 200);
+    let res = organiser.post(app.url("/hop/moi")).form(&[("_csrf", csrf_of(&html))]).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    for target in ["#f-title", "#f-chair", "#f-place", "#f-date", "#f-points"] {
+        assert!(html.contains(&format!("href=\"{target}\"")), "{target}: {html}");
+    }
+    assert!(html.contains("Nhập ngày họp"), "{html}");
+    assert_eq!(page(&app, &point, "/hop/moi").await.0, 200, "a point's leader calls meetings of its own");
+    let specialist = browser();
+    sign_in(&app, &specialist, "chuyenvien").await;
+    assert_eq!(page(&app, &specialist, "/hop/moi").await.0, 404, "specialists do not call meetings");
+
     let stranger = browser();
     sign_in(&app, &stranger, "ld20h38").await;
     assert_eq!(page(&app, &stranger, &format!("/hop/{id}")).await.0, 404);
