@@ -166,7 +166,7 @@ pub async fn create(state: &AppState, user: &User, form: &MeetingForm) -> AppRes
     if !(user.has(Role::Leader) || user.has(Role::Clerk)) {
         return Err(AppError::with(ErrorKind::Forbidden, "meeting-organisers-only"));
     }
-    let mut new = form.check(state, &agency).map_err(AppError::fields)?;
+    let new = form.check(state, &agency).map_err(AppError::fields)?;
     let mut body = format!(
         "Thời gian: từ {} đến {}.\nĐịa điểm: {}.\nChủ trì: {}.",
         local(new.starts_at),
@@ -189,9 +189,8 @@ pub async fn create(state: &AppState, user: &User, form: &MeetingForm) -> AppRes
         signer_name: new.chair.clone(),
         ..DocumentForm::default()
     };
-    let document = crate::office::create(state, user, &invitation, &[]).await?;
-    new.invitation_document_id = Some(document.id);
-    Ok(meetings::create(&state.db, &new, &actor(user), Utc::now()).await?)
+    let invitation = invitation.check(state, &agency).map_err(AppError::fields)?;
+    Ok(meetings::create_with_invitation(&state.db, &new, &invitation, &actor(user), Utc::now()).await?)
 }
 
 /// A task with whether it is overdue now.
@@ -444,8 +443,8 @@ pub async fn conclude(state: &AppState, user: &User, id: i64, form: &ConclusionF
         signer_name: m.chair.clone(),
         ..DocumentForm::default()
     };
-    let document = crate::office::create(state, user, &notice, &[]).await?;
-    match meetings::conclude(&state.db, id, &conclusion, Some(document.id), &tasks, &actor(user), Utc::now()).await {
+    let notice = notice.check(state, &m.agency_code).map_err(AppError::fields)?;
+    match meetings::conclude(&state.db, id, &conclusion, Some(&notice), &tasks, &actor(user), Utc::now()).await {
         Err(StoreError::Conflict(_)) => Err(AppError::with(ErrorKind::Conflict, "meeting-concluded")),
         other => other.map_err(AppError::from).map(|_| ()),
     }?;

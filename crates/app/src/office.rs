@@ -106,7 +106,8 @@ fn date(raw: &str, field: &str, errors: &mut BTreeMap<String, String>) -> Option
 }
 
 impl DocumentForm {
-    fn check(&self, state: &AppState, agency: &str) -> Result<NewDocument, BTreeMap<String, String>> {
+    /// The document as the rules take it, or every problem by field.
+    pub(crate) fn check(&self, state: &AppState, agency: &str) -> Result<NewDocument, BTreeMap<String, String>> {
         let mut errors = BTreeMap::new();
         let register = Register::parse(self.register.trim());
         if register.is_none() {

@@ -204,6 +204,29 @@ async fn event(
 /// Calls a meeting with its connection points, all expected.
 pub async fn create(db: &Database, new: &NewMeeting, by: &Actor, now: DateTime<Utc>) -> Result<Meeting> {
     let mut tx = db.write_tx().await?;
+    let id = insert(&mut tx, new, by, now).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// Calls a meeting and drafts its invitation in the organiser's outgoing register, in one
+/// transaction: no draft is left behind by a meeting that could not be called.
+pub async fn create_with_invitation(
+    db: &Database,
+    new: &NewMeeting,
+    invitation: &crate::office::NewDocument,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Meeting> {
+    let mut tx = db.write_tx().await?;
+    let document = crate::office::insert_document(&mut tx, invitation, by, now).await?;
+    let new = NewMeeting { invitation_document_id: Some(document), ..new.clone() };
+    let id = insert(&mut tx, &new, by, now).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+async fn insert(tx: &mut WriteTx<'_>, new: &NewMeeting, by: &Actor, now: DateTime<Utc>) -> Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO meetings (agency_code, title, chair, place, starts_at, ends_at, video_link, agenda, \
          invitation_document_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -220,19 +243,18 @@ pub async fn create(db: &Database, new: &NewMeeting, by: &Actor, now: DateTime<U
     .bind(new.invitation_document_id)
     .bind(by.user_id)
     .bind(Millis(now))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     for (agency, host) in &new.points {
         sqlx::query("INSERT INTO meeting_points (meeting_id, agency_code, host_name) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(agency)
             .bind(host)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    event(&mut tx, id, by, "call", None, now).await?;
-    tx.commit().await?;
-    get(db, id).await
+    event(tx, id, by, "call", None, now).await?;
+    Ok(id)
 }
 
 /// One meeting.
@@ -329,12 +351,18 @@ pub async fn conclude(
     db: &Database,
     meeting: i64,
     conclusion: &str,
-    notice_document_id: Option<i64>,
+    notice: Option<&crate::office::NewDocument>,
     new_tasks: &[NewTask],
     by: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Vec<Task>> {
     let mut tx = db.write_tx().await?;
+    // The conclusion notice's draft is written in the same transaction: a refused conclusion
+    // leaves no draft behind.
+    let notice_document_id = match notice {
+        Some(n) => Some(crate::office::insert_document(&mut tx, n, by, now).await?),
+        None => None,
+    };
     let done = sqlx::query(
         "UPDATE meetings SET conclusion = $1, concluded_at = $2, conclusion_document_id = $3 \
          WHERE id = $4 AND conclusion IS NULL",

@@ -286,7 +286,13 @@ async fn insert_attachments(
     Ok(())
 }
 
-async fn insert_document(tx: &mut WriteTx<'_>, new: &NewDocument, by: &Actor, now: DateTime<Utc>) -> Result<i64> {
+/// Inserts a document with its files and first event in the caller's transaction.
+pub(crate) async fn insert_document(
+    tx: &mut WriteTx<'_>,
+    new: &NewDocument,
+    by: &Actor,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     let year = now.with_timezone(&motcua_domain::calendar::vn_offset()).year();
     let (number, status, received_at, author) = match new.register {
         Register::Incoming => (
