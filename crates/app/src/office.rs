@@ -530,7 +530,7 @@ async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>
         .map(|c| catalog.agencies.get(c).map(|a| a.name.clone()).unwrap_or_else(|| c.clone()))
         .collect();
     let note = Some(names.join("; ")).filter(|n| !n.is_empty());
-    Ok(office::dispatch(&state.db, d.id, d.revision, &arrivals, by, note.as_deref(), now).await?)
+    crate::edxml::dispatch(state, d, arrivals, by, note.as_deref(), now).await
 }
 
 /// The short name of an issuing body in a symbol: the initials of its name's words before the

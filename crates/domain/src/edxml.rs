@@ -640,7 +640,7 @@ impl Element {
                             ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
                             _ => None,
                         };
-                        let value = a.unescape_value().map_err(|e| bad(&e))?.into_owned();
+                        let value = a.decode_and_unescape_value(reader.decoder()).map_err(|e| bad(&e))?.into_owned();
                         el.attrs.push((ans, String::from_utf8_lossy(local.as_ref()).into_owned(), value));
                     }
                     if matches!(event, Event::Empty(_)) {
