@@ -25,7 +25,6 @@ use motcua_signing::validate::{validate_pdf, Coverage, Integrity};
 use motcua_store::edxml::{self as store, Arrival, Direction, NewPackage};
 use motcua_store::office::{Actor, Document, NewDocument, NewOfficeAttachment, OfficeAttachment};
 use motcua_store::system_tokens::SystemToken;
-use motcua_store::users::User;
 use motcua_store::StoreError;
 
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -222,14 +221,13 @@ pub async fn exchange_of(state: &AppState, d: &Document) -> AppResult<ExchangeVi
     })
 }
 
-/// What each recipient answered to the packages of outgoing document `id`, for the officers of
-/// the sending agency who see it (404 for anyone else, and for a document not sent as packages).
-pub async fn statuses_for_officer(state: &AppState, user: &User, id: i64) -> AppResult<Vec<RecipientStatuses>> {
-    let v = crate::office::view(state, user, id).await?;
-    if v.document.register != Register::Outgoing {
+/// What each recipient answered to the packages of outgoing document `d`, which the caller may
+/// see (`office::view` said so): 404 for an incoming document, and for one not sent as packages.
+pub async fn statuses_of_sent(state: &AppState, d: &Document) -> AppResult<Vec<RecipientStatuses>> {
+    if d.register != Register::Outgoing {
         return Err(AppError::not_found());
     }
-    let list = answers(state, store::of_outgoing(&state.db, id).await?).await?;
+    let list = answers(state, store::of_outgoing(&state.db, d.id).await?).await?;
     if list.is_empty() {
         return Err(AppError::not_found());
     }

@@ -130,7 +130,8 @@ pub async fn statuses(
         (Some(_), _) => edxml::statuses_for_system(&state, &id).await?,
         (None, Some(u)) => {
             let id = id.parse::<i64>().map_err(|_| AppError::not_found())?;
-            edxml::statuses_for_officer(&state, u, id).await?
+            let v = motcua_app::office::view(&state, u, id).await?;
+            edxml::statuses_of_sent(&state, &v.document).await?
         }
         (None, None) => return Err(AppError::not_found().into()),
     };
