@@ -14,6 +14,7 @@ pub mod catalog_import;
 pub mod citizen_store;
 pub mod dossiers;
 pub mod drafts;
+pub mod edxml;
 pub mod error;
 pub mod forms;
 pub mod gateway;

@@ -571,7 +571,7 @@ async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>
         .map(|c| catalog.agencies.get(c).map(|a| a.name.clone()).unwrap_or_else(|| c.clone()))
         .collect();
     let note = Some(names.join("; ")).filter(|n| !n.is_empty());
-    Ok(office::dispatch(&state.db, d.id, d.revision, &arrivals, by, note.as_deref(), now).await?)
+    crate::edxml::dispatch(state, d, arrivals, by, note.as_deref(), now).await
 }
 
 /// A register of the user's agency for a year as Decree 30/2020 Annex IV prints it, ordinary

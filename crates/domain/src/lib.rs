@@ -12,6 +12,7 @@ pub mod catalog_import;
 pub mod code;
 pub mod decree61;
 pub mod dossier;
+pub mod edxml;
 pub mod fee;
 pub mod form;
 pub mod history;

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod dossiers;
 pub mod drafts;
+pub mod edxml;
 pub mod error;
 pub mod identity;
 pub mod issued_forms;

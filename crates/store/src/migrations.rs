@@ -123,6 +123,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(35, "report indexes", include_str!("../migrations/0035_report_indexes.sql")),
     shared(36, "electronic office", include_str!("../migrations/0036_office.sql")),
     shared(37, "meetings", include_str!("../migrations/0037_meetings.sql")),
+    shared(38, "edxml exchange", include_str!("../migrations/0038_edxml.sql")),
     shared(40, "office involvement", include_str!("../migrations/0040_office_involvement.sql")),
 ];
 

@@ -354,6 +354,61 @@ pub async fn create(db: &Database, new: &NewDocument, by: &Actor, now: DateTime<
     get(db, id).await
 }
 
+/// In the caller's transaction: an issued document at `revision` becomes `dispatched`, with
+/// `note` (where it went) in its history; a conflict when it changed meanwhile.
+pub(crate) async fn mark_dispatched(
+    tx: &mut WriteTx<'_>,
+    id: i64,
+    revision: i64,
+    by: &Actor,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE office_documents SET status = 'dispatched', revision = revision + 1 \
+         WHERE id = $1 AND revision = $2 AND status = 'issued'",
+    )
+    .bind(id)
+    .bind(revision)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(StoreError::Conflict("revision".into()));
+    }
+    let step =
+        Step { action: "dispatch", from: Some(DocumentStatus::Issued), to: Some(DocumentStatus::Dispatched), note };
+    insert_event(tx, id, by, step, now).await
+}
+
+/// One document, read in the caller's transaction.
+pub(crate) async fn get_in(tx: &mut WriteTx<'_>, id: i64) -> Result<Document> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM office_documents WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    document_from(&row)
+}
+
+/// In the caller's transaction: an incoming copy its sender recalled is withdrawn from the
+/// register's work (`recalled`, the event `withdraw` with the sender's words), whatever its
+/// revision: the sender's recall is not a change that can lose a race with the recipient's.
+pub(crate) async fn withdraw(
+    tx: &mut WriteTx<'_>,
+    d: &Document,
+    by: &Actor,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE office_documents SET status = 'recalled', revision = revision + 1 WHERE id = $1")
+        .bind(d.id)
+        .execute(&mut **tx)
+        .await?;
+    let step = Step { action: "withdraw", from: Some(d.status), to: Some(DocumentStatus::Recalled), note };
+    insert_event(tx, d.id, by, step, now).await
+}
+
 /// One document.
 pub async fn get(db: &Database, id: i64) -> Result<Document> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM office_documents WHERE id = $1"))
@@ -626,6 +681,7 @@ pub async fn apply(
     }
     let step = Step { action: change.action, from: Some(d.status), to: Some(change.to), note: change.note.as_deref() };
     insert_event(&mut tx, id, by, step, now).await?;
+    crate::edxml::after_change(&mut tx, &d, change.action, change.note.as_deref(), by, now).await?;
     tx.commit().await?;
     get(db, id).await
 }
@@ -644,21 +700,7 @@ pub async fn dispatch(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
     let mut tx = db.write_tx().await?;
-    let done = sqlx::query(
-        "UPDATE office_documents SET status = 'dispatched', revision = revision + 1 \
-         WHERE id = $1 AND revision = $2 AND status = 'issued'",
-    )
-    .bind(id)
-    .bind(revision)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if done == 0 {
-        return Err(StoreError::Conflict("revision".into()));
-    }
-    let step =
-        Step { action: "dispatch", from: Some(DocumentStatus::Issued), to: Some(DocumentStatus::Dispatched), note };
-    insert_event(&mut tx, id, by, step, now).await?;
+    mark_dispatched(&mut tx, id, revision, by, note, now).await?;
     let mut ids = Vec::with_capacity(arrivals.len());
     for a in arrivals {
         ids.push(insert_document(&mut tx, a, by, now).await?);

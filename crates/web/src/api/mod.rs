@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod documents;
 pub mod dossiers;
 pub mod dto;
+pub mod edxml;
 pub mod errors;
 mod extract;
 pub mod integration;
@@ -87,6 +88,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(office::get))
         .routes(routes!(office::act))
         .routes(routes!(office::file))
+        .routes(routes!(edxml::receive))
+        .routes(routes!(edxml::statuses))
         .routes(routes!(organisations::mine, organisations::register))
         .routes(routes!(organisations::pending))
         .routes(routes!(organisations::get))

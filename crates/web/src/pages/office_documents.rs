@@ -280,6 +280,47 @@ fn again(
     Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
+/// One recipient of an outgoing document sent through the exchange, as its page shows it.
+struct ExchangeRow {
+    /// The recipient agency.
+    name: String,
+    /// Its latest status: (code, words, time); empty when it has not answered.
+    latest: Option<(String, String, String)>,
+    /// Every status, oldest first: (code, words, time, who, what they said).
+    history: Vec<(String, String, String, String, String)>,
+}
+
+/// The rows of the exchange table and the source line of document `v`'s page.
+async fn exchange_rows(state: &AppState, ctx: &Ctx, v: &DocumentView) -> HttpResult<(Vec<ExchangeRow>, String)> {
+    let lang = ctx.lang;
+    let x = motcua_app::edxml::exchange_of(state, &v.document).await?;
+    let words = |s: &motcua_store::edxml::Status| {
+        (s.code.as_code().to_string(), motcua_app::edxml::status_words(s.code, lang), show_time(Some(s.at)))
+    };
+    let rows = x
+        .recipients
+        .iter()
+        .map(|r| ExchangeRow {
+            name: r.name.clone(),
+            latest: r.latest().map(words),
+            history: r
+                .statuses
+                .iter()
+                .map(|s| {
+                    let (code, name, at) = words(s);
+                    (code, name, at, s.staff.clone(), s.description.clone())
+                })
+                .collect(),
+        })
+        .collect();
+    let source = match (v.document.register, &x.arrived_in) {
+        (Register::Incoming, Some(_)) => ctx.t("edxml-arrived-by-exchange"),
+        (Register::Incoming, None) => ctx.t("edxml-arrived-on-paper"),
+        (Register::Outgoing, _) => String::new(),
+    };
+    Ok((rows, source))
+}
+
 #[derive(Template)]
 #[template(path = "document.html")]
 struct ShowPage {
@@ -296,6 +337,10 @@ struct ShowPage {
     due: String,
     issued_on: String,
     recipients: Vec<String>,
+    /// An outgoing document sent as edXML packages: each recipient's answers.
+    exchange: Vec<ExchangeRow>,
+    /// An incoming document: where it came from (the exchange, or paper), in words.
+    source: String,
     /// Each file: (link, name, size, purpose label).
     files: Vec<(String, String, String, String)>,
     /// Each event: (when, who, what, note).
@@ -365,6 +410,8 @@ fn show_page(state: &AppState, ctx: &Ctx, v: DocumentView, errors: FormErrors, f
             .iter()
             .map(|c| catalog.agencies.get(c).map(|a| a.name.clone()).unwrap_or_else(|| c.clone()))
             .collect(),
+        exchange: vec![],
+        source: String::new(),
         files,
         history,
         actions,
@@ -401,7 +448,9 @@ pub async fn show(
         (_, Some(_)) => ctx.t("office-done"),
         _ => String::new(),
     };
-    Ok(ctx.render(&show_page(&state, &ctx, v, FormErrors::default(), flash)))
+    let (exchange, source) = exchange_rows(&state, &ctx, &v).await?;
+    let page = ShowPage { exchange, source, ..show_page(&state, &ctx, v, FormErrors::default(), flash) };
+    Ok(ctx.render(&page))
 }
 
 /// An action as a page sends it.
@@ -467,7 +516,8 @@ pub async fn act(
             if f.action != "assign" {
                 errors = errors.link("note", format!("f-note-{}", f.action));
             }
-            let page = show_page(&state, &ctx, v, errors, String::new());
+            let (exchange, source) = exchange_rows(&state, &ctx, &v).await?;
+            let page = ShowPage { exchange, source, ..show_page(&state, &ctx, v, errors, String::new()) };
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
