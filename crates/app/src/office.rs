@@ -532,24 +532,8 @@ async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>
     let arrivals: Vec<NewDocument> = d
         .recipients
         .iter()
-        .map(|agency| NewDocument {
-            agency_code: agency.clone(),
-            register: Register::Incoming,
-            doc_type: d.doc_type,
-            symbol: d.symbol.clone(),
-            subject: d.subject.clone(),
-            issuer: d.issuer.clone(),
-            issued_on: d.issued_on,
-            due_at: d.due_at,
-            urgency: d.urgency,
-            confidentiality: d.confidentiality,
-            body: None,
-            recipients: vec![],
-            signer_name: None,
-            signer_title: None,
-            digitized: false,
-            source_document_id: Some(d.id),
-            attachments: sent
+        .map(|agency| {
+            let files = sent
                 .iter()
                 .map(|a| NewOfficeAttachment {
                     purpose: "original",
@@ -561,7 +545,8 @@ async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>
                         sha256: a.sha256.clone(),
                     },
                 })
-                .collect(),
+                .collect();
+            NewDocument::arrival_of(d, agency, files)
         })
         .collect();
     let catalog = state.catalog();

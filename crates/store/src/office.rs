@@ -208,6 +208,31 @@ pub struct NewDocument {
     pub attachments: Vec<NewOfficeAttachment>,
 }
 
+impl NewDocument {
+    /// The incoming copy of sent document `d` in `agency`'s register, with `attachments`.
+    pub fn arrival_of(d: &Document, agency: &str, attachments: Vec<NewOfficeAttachment>) -> NewDocument {
+        NewDocument {
+            agency_code: agency.to_string(),
+            register: Register::Incoming,
+            doc_type: d.doc_type,
+            symbol: d.symbol.clone(),
+            subject: d.subject.clone(),
+            issuer: d.issuer.clone(),
+            issued_on: d.issued_on,
+            due_at: d.due_at,
+            urgency: d.urgency,
+            confidentiality: d.confidentiality,
+            body: None,
+            recipients: vec![],
+            signer_name: None,
+            signer_title: None,
+            digitized: false,
+            source_document_id: Some(d.id),
+            attachments,
+        }
+    }
+}
+
 /// The sequence of a register: one per agency, register, secrecy and year.
 fn sequence_scope(agency: &str, register: Register, confidentiality: Confidentiality) -> String {
     let secrecy = if confidentiality.is_secret() { "secret" } else { "normal" };

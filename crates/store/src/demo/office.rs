@@ -153,29 +153,8 @@ async fn send(db: &Database, from: &Staff, draft: NewDocument, at: DateTime<Utc>
         at + Duration::hours(3),
     )
     .await?;
-    let arrivals: Vec<NewDocument> = d
-        .recipients
-        .iter()
-        .map(|agency| NewDocument {
-            agency_code: agency.clone(),
-            register: Register::Incoming,
-            doc_type: d.doc_type,
-            symbol: d.symbol.clone(),
-            subject: d.subject.clone(),
-            issuer: d.issuer.clone(),
-            issued_on: d.issued_on,
-            due_at: d.due_at,
-            urgency: d.urgency,
-            confidentiality: d.confidentiality,
-            body: None,
-            recipients: vec![],
-            signer_name: None,
-            signer_title: None,
-            digitized: false,
-            source_document_id: Some(d.id),
-            attachments: vec![],
-        })
-        .collect();
+    let arrivals: Vec<NewDocument> =
+        d.recipients.iter().map(|agency| NewDocument::arrival_of(&d, agency, vec![])).collect();
     let ids = office::dispatch(db, d.id, d.revision, &arrivals, &from.clerk, None, at + Duration::hours(4)).await?;
     Ok((d, ids))
 }
