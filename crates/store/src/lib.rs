@@ -15,6 +15,7 @@ pub mod dossiers;
 pub mod drafts;
 pub mod error;
 pub mod identity;
+pub mod indicators;
 pub mod issued_forms;
 pub mod jobs;
 pub mod meetings;
