@@ -55,6 +55,8 @@ pub struct Indicators {
     pub as_of: DateTime<Utc>,
     /// The units, best first: every unit of the province, or the one of the scope.
     pub units: Vec<UnitIndicators>,
+    /// How many units are ranked in the province.
+    pub ranked: usize,
     /// The province's indicators: every dossier and procedure together.
     pub province: Scorecard,
     /// Dossiers received in the period by channel, in the order of [`Channel::ALL`]: the
@@ -153,7 +155,7 @@ pub struct FigureDossier {
 
 /// What one pass over the dossiers of some periods gives each: the dossier, the index of the
 /// period, and where the dossier counts in it.
-type Visit<'a> = dyn FnMut(&IndicatorDossier, usize, &Evaluation) + 'a;
+type Visit<'a> = dyn FnMut(&IndicatorDossier, usize, &Evaluation) + Send + 'a;
 
 /// Reads the dossiers of every period once (led by `agency`, or by any) and judges each in each
 /// period it belongs to, as of `as_of`.
@@ -275,6 +277,7 @@ fn scored(state: &AppState, period: Period, scope: Scope, as_of: DateTime<Utc>, 
         })
         .collect();
     let ranks = rank(&cards.iter().map(|(code, card)| (code.as_str(), card)).collect::<Vec<_>>());
+    let ranked = cards.len();
     let mut units: Vec<UnitIndicators> = cards
         .into_iter()
         .zip(ranks)
@@ -296,7 +299,7 @@ fn scored(state: &AppState, period: Period, scope: Scope, as_of: DateTime<Utc>, 
             (*c, n)
         })
         .collect();
-    Indicators { period, scope, as_of, units, province: score(&province, targets), by_channel }
+    Indicators { period, scope, as_of, units, ranked, province: score(&province, targets), by_channel }
 }
 
 /// The twelve months ending with the month of `last`, oldest first.
