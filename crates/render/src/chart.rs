@@ -40,8 +40,23 @@ pub struct Chart {
     pub target: Option<(f64, String)>,
 }
 
-/// Width of the drawing in its own units; the page scales it to the width available.
-const WIDTH: f64 = 600.0;
+/// Width of the drawing in its own units, about a phone's width in CSS pixels, so that its text
+/// keeps the page's size there; wider screens show it a little larger.
+const WIDTH: f64 = 400.0;
+
+/// The longest label drawn, in characters: longer ones end with "…" (the table beside the chart
+/// has them whole).
+const LABEL_CHARS: usize = 52;
+
+/// A label cut to [`LABEL_CHARS`].
+fn shorten(label: &str) -> String {
+    if label.chars().count() <= LABEL_CHARS {
+        return label.to_string();
+    }
+    let mut out: String = label.chars().take(LABEL_CHARS - 1).collect();
+    out.push('…');
+    out
+}
 
 /// Escapes text for SVG content and attribute values.
 fn escape(text: &str) -> String {
@@ -92,7 +107,7 @@ impl Chart {
         const ROW: f64 = 42.0;
         const LABEL: f64 = 15.0;
         const THICK: f64 = 16.0;
-        const ROOM: f64 = 90.0;
+        const ROOM: f64 = 80.0;
         let height = (self.bars.len() as f64 * ROW).max(ROW) + 4.0;
         let full = self.full();
         let mut out = self.open(height, "bars");
@@ -102,7 +117,7 @@ impl Chart {
                 out,
                 "<text class=\"label\" x=\"0\" y=\"{:.1}\">{}</text>",
                 top + LABEL - 2.0,
-                escape(&bar.label)
+                escape(&shorten(&bar.label))
             );
             let length = bar.value.map_or(0.0, |v| (v.max(0.0) / full).min(1.0) * (WIDTH - ROOM));
             let y = top + LABEL + 4.0;
@@ -129,7 +144,7 @@ impl Chart {
     /// target as a dashed line.
     pub fn columns_svg(&self) -> String {
         const HEIGHT: f64 = 260.0;
-        const LEFT: f64 = 44.0;
+        const LEFT: f64 = 34.0;
         const TOP: f64 = 24.0;
         const BOTTOM: f64 = 40.0;
         let plot = HEIGHT - TOP - BOTTOM;
@@ -229,15 +244,19 @@ mod tests {
     #[test]
     fn bars_are_proportional_to_the_full_value() {
         let svg = chart(vec![bar("a", Some(50.0), None), bar("b", Some(150.0), None), bar("c", None, None)]).bars_svg();
-        // 510 units for a full bar: half is 255, more than full is capped.
-        assert!(svg.contains("width=\"255.0\""), "{svg}");
-        assert!(svg.contains("width=\"510.0\""), "{svg}");
+        // 320 units for a full bar: half is 160, more than full is capped.
+        assert!(svg.contains("width=\"160.0\""), "{svg}");
+        assert!(svg.contains("width=\"320.0\""), "{svg}");
         assert_eq!(svg.matches("<rect").count(), 2, "no bar for nothing measured");
         assert!(svg.contains(">—</text>"));
         // Without a full value given, the largest is full.
         let mut c = chart(vec![bar("a", Some(5.0), None), bar("b", Some(10.0), None)]);
         c.max = None;
-        assert!(c.bars_svg().contains("width=\"510.0\""));
+        assert!(c.bars_svg().contains("width=\"320.0\""));
+        // A long label is cut, whole in the table beside.
+        let long = "Ủy ban nhân dân xã rất dài ".repeat(4);
+        let svg = chart(vec![bar(&long, Some(1.0), None)]).bars_svg();
+        assert!(svg.contains(&format!("{}…</text>", long.chars().take(51).collect::<String>())), "{svg}");
     }
 
     #[test]

@@ -486,7 +486,7 @@ fn months(lang: Lang, trend: &[(Period, Fraction)], agency: &str, state: &AppSta
         bars: trend
             .iter()
             .map(|(p, f)| Bar {
-                label: p.from.format("%m/%y").to_string(),
+                label: p.from.format("%m").to_string(),
                 value: f.value(Unit::Percent),
                 shown: f.value(Unit::Percent).map_or_else(|| "—".into(), |v| format!("{v:.0}")),
                 href: figure_link(p, agency, Figure::Indicator(Code::OnTime, Part::Numerator)),
