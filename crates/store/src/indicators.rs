@@ -127,17 +127,17 @@ pub async fn each_dossier(
               AND p.gateway <> 'counter') AS paid_online_at, \
            CAST(CASE WHEN EXISTS (SELECT 1 FROM result_seals s WHERE s.dossier_id = d.id) THEN 1 ELSE 0 END AS BIGINT) \
               AS sealed, \
-           CAST(COUNT(a.id) AS BIGINT) AS documents, \
-           CAST(SUM(CASE WHEN a.id IS NOT NULL AND (a.digitized = 1 OR a.reused = 1 OR a.from_citizen_store = 1 \
+           (SELECT COUNT(*) FROM attachments a WHERE a.dossier_id = d.id {documents}) AS documents, \
+           (SELECT COUNT(*) FROM attachments a WHERE a.dossier_id = d.id {documents} \
+              AND (a.digitized = 1 OR a.reused = 1 OR a.from_citizen_store = 1 \
               OR d.channel IN ('online', 'national_portal') \
-              OR (a.uploaded_by IS NOT NULL AND a.uploaded_by = d.applicant_user_id)) THEN 1 ELSE 0 END) AS BIGINT) \
-              AS electronic_documents, \
-           CAST(SUM(CASE WHEN a.reused = 1 OR a.from_citizen_store = 1 THEN 1 ELSE 0 END) AS BIGINT) AS reused_documents, \
+              OR (a.uploaded_by IS NOT NULL AND a.uploaded_by = d.applicant_user_id))) AS electronic_documents, \
+           (SELECT COUNT(*) FROM attachments a WHERE a.dossier_id = d.id {documents} \
+              AND (a.reused = 1 OR a.from_citizen_store = 1)) AS reused_documents, \
            r.overall AS rating, r.created_at AS rated_at \
          FROM w JOIN dossiers d ON d.id = w.id \
-         LEFT JOIN attachments a ON a.dossier_id = d.id AND a.purpose IN ('document', 'supplement') \
-         LEFT JOIN ratings r ON r.dossier_id = d.id \
-         GROUP BY d.id, r.dossier_id"
+         LEFT JOIN ratings r ON r.dossier_id = d.id",
+        documents = "AND a.purpose IN ('document', 'supplement')"
     );
     let mut rows =
         sqlx::query(&sql).bind(Millis(start)).bind(Millis(end)).bind(agency.unwrap_or("")).fetch(db.reader());
