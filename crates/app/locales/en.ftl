@@ -1201,3 +1201,7 @@ public-on-time = On time
 public-satisfaction = Satisfied
 public-year = { $year } (so far)
 public-month = { $month }
+indicator-procedures-title = Average processing time by procedure (indicator 2.2)
+indicator-col-resolved = Resolved
+indicator-col-average = Average (waiting for supplements subtracted)
+indicator-col-limit = Statutory time limit

@@ -1201,3 +1201,7 @@ public-on-time = Đúng hạn
 public-satisfaction = Hài lòng
 public-year = Năm { $year } (đến nay)
 public-month = Tháng { $month }
+indicator-procedures-title = Thời gian giải quyết trung bình theo thủ tục (chỉ số 2.2)
+indicator-col-resolved = Đã giải quyết
+indicator-col-average = Trung bình (trừ thời gian chờ bổ sung)
+indicator-col-limit = Thời hạn theo quy định

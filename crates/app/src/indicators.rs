@@ -62,6 +62,9 @@ pub struct Indicators {
     /// Dossiers received in the period by channel, in the order of [`Channel::ALL`]: the
     /// province's, or the unit's.
     pub by_channel: Vec<(Channel, u64)>,
+    /// For a unit: the average processing time (2.2) of each of its procedures with dossiers
+    /// resolved in the period, by procedure code (empty for the province).
+    pub by_procedure: Vec<(String, motcua_domain::indicators::Fraction)>,
 }
 
 /// A figure whose dossiers can be listed.
@@ -228,6 +231,7 @@ struct Sums {
     by_unit: BTreeMap<String, Tally>,
     overdue: HashMap<String, u64>,
     by_channel: HashMap<(String, Channel), u64>,
+    average_time: BTreeMap<(String, String), motcua_domain::indicators::Fraction>,
 }
 
 impl Sums {
@@ -239,6 +243,12 @@ impl Sums {
         }
         if e.received_in_period {
             *self.by_channel.entry((d.lead_agency.clone(), d.channel)).or_default() += 1;
+        }
+        if e.tally.measures(Code::AverageTime) {
+            let f = e.tally.get(Code::AverageTime);
+            let sum = self.average_time.entry((d.lead_agency.clone(), d.procedure_code.clone())).or_default();
+            sum.numerator += f.numerator;
+            sum.denominator += f.denominator;
         }
     }
 }
@@ -257,7 +267,15 @@ pub async fn indicators(state: &AppState, user: &User, period: Period, agency: O
 fn scored(state: &AppState, period: Period, scope: Scope, as_of: DateTime<Utc>, sums: Sums) -> Indicators {
     let catalog = state.catalog();
     let targets = &state.config.indicator_targets;
-    let Sums { mut province, mut by_unit, overdue, by_channel } = sums;
+    let Sums { mut province, mut by_unit, overdue, by_channel, average_time } = sums;
+    let by_procedure = match scope.agency() {
+        Some(a) => average_time
+            .into_iter()
+            .filter(|((agency, _), _)| *agency == a.code)
+            .map(|((_, procedure), f)| (procedure, f))
+            .collect(),
+        None => Vec::new(),
+    };
     let mut levels: BTreeMap<String, Vec<motcua_domain::catalog::OnlineLevel>> = BTreeMap::new();
     for p in &catalog.procedures {
         levels.entry(p.agency.code.clone()).or_default().push(p.level);
@@ -299,7 +317,7 @@ fn scored(state: &AppState, period: Period, scope: Scope, as_of: DateTime<Utc>, 
             (*c, n)
         })
         .collect();
-    Indicators { period, scope, as_of, units, ranked, province: score(&province, targets), by_channel }
+    Indicators { period, scope, as_of, units, ranked, province: score(&province, targets), by_channel, by_procedure }
 }
 
 /// The twelve months ending with the month of `last`, oldest first.

@@ -537,6 +537,9 @@ async fn every_figure_lists_the_dossiers_it_counts(engine: TestEngine) {
         app.get(&format!("/bao-cao/chi-so?tu=2025-03-01&den=2025-05-31&don_vi={department}"), Some(&steering)).await;
     let page = page.as_str().unwrap_or_default().to_string();
     assert_eq!(status, 200, "{page}");
+    // The unit's procedures with their average time: the four resolved of the one procedure.
+    let table = &page[page.find("id=\"procedures\"").expect("the procedures' table")..];
+    assert!(table[..table.find("</table>").unwrap()].contains("<td class=\"n\">4</td>"), "{table}");
     let row = &page[page.find("data-code=\"2.1\"").expect("the 2.1 row")..];
     let row = &row[..row.find("</tr>").unwrap()];
     let links: Vec<(String, String)> = row

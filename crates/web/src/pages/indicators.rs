@@ -236,6 +236,16 @@ struct DashboardPage {
     channels_chart: Option<ChartView>,
     overdue: Vec<(String, Linked)>,
     overdue_chart: Option<ChartView>,
+    /// For a unit: each procedure's average processing time (2.2) beside its limit.
+    procedures: Vec<ProcedureLine>,
+}
+
+/// A procedure's average processing time.
+pub struct ProcedureLine {
+    name: String,
+    resolved: usize,
+    average: String,
+    limit: String,
 }
 
 /// The period asked for: this month when none is given.
@@ -293,6 +303,7 @@ pub async fn dashboard(
         channels_chart: None,
         overdue: Vec::new(),
         overdue_chart: None,
+        procedures: Vec::new(),
     };
     let period = match period_of(q.tu.as_deref(), q.den.as_deref()) {
         Ok(p) => p,
@@ -324,6 +335,20 @@ pub async fn dashboard(
         ranking(lang, &found, &period, &mut page);
     }
     months(lang, &trend, &agency, &state, &mut page);
+    let catalog = state.catalog();
+    page.procedures = found
+        .by_procedure
+        .iter()
+        .map(|(code, f)| {
+            let p = catalog.get(code);
+            ProcedureLine {
+                name: p.map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string()).unwrap_or_else(|| code.clone()),
+                resolved: f.denominator as usize,
+                average: value_text(lang, Code::AverageTime, f.value(Unit::Days)),
+                limit: p.map(|p| motcua_app::present::time_text(lang, p)).unwrap_or_default(),
+            }
+        })
+        .collect();
     channels(lang, &found, &period, &agency, &mut page);
     Ok(ctx.render(&page))
 }
