@@ -21,7 +21,7 @@ pub struct CatalogFilter {
     pub field: Option<String>,
     /// Lead agency code.
     pub agency: Option<String>,
-    /// Online level.
+    /// Online level: `none`, `partial`, `full`, or `online` for partial and full together.
     pub level: Option<String>,
     /// Page, from 1.
     pub page: Option<usize>,
@@ -134,7 +134,7 @@ impl Catalog {
             .into_iter()
             .filter(|p| field.as_ref().is_none_or(|f| &p.field.code == f))
             .filter(|p| agency.as_ref().is_none_or(|a| &p.agency.code == a))
-            .filter(|p| level.as_ref().is_none_or(|l| p.level.as_str() == l))
+            .filter(|p| level.as_ref().is_none_or(|l| p.level.as_str() == l || (l == "online" && p.level.is_online())))
             .collect();
         let total = hits.len();
         let per = q.per_page.unwrap_or(20).clamp(1, 200);

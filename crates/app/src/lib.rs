@@ -20,6 +20,7 @@ pub mod forms;
 pub mod gateway;
 pub mod i18n;
 pub mod identity;
+pub mod indicators;
 pub mod issued;
 pub mod jobs;
 pub mod keys;

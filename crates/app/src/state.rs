@@ -71,6 +71,9 @@ pub struct Config {
     /// The OpenID Connect providers one may sign in through (`--oidc`), each a button on the
     /// sign-in page: VNeID for citizens, the province's provider for officers.
     pub identity_providers: Vec<crate::providers::IdentityProvider>,
+    /// The targets and points of the Decision 766 indicators (`--indicator-targets FILE`, over
+    /// the table shipped).
+    pub indicator_targets: motcua_domain::indicators::Targets,
 }
 
 /// Bounds on the files anyone may upload, without signing in, to have them verified
@@ -162,6 +165,7 @@ impl Default for Config {
             audit_checkpoint_file: None,
             verify_uploads: VerifyUploads::default(),
             identity_providers: Vec::new(),
+            indicator_targets: motcua_domain::indicators::Targets::default(),
         }
     }
 }
@@ -244,6 +248,8 @@ pub struct Inner {
     pub dummy_hash: String,
     /// The keys that sign electronic results.
     pub keys: Mutex<motcua_signing::KeyRing>,
+    /// The figures of the public transparency page, counted every few minutes.
+    pub public_figures: crate::indicators::PublicFiguresCache,
 }
 
 /// Cheap to clone.
@@ -288,6 +294,7 @@ impl AppState {
             reads: ReadLog::start(db_for_reads),
             dummy_hash,
             keys: Mutex::new(keys),
+            public_figures: crate::indicators::PublicFiguresCache::default(),
         })))
     }
 

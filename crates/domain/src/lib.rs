@@ -18,6 +18,7 @@ pub mod form;
 pub mod history;
 pub mod identity;
 pub mod indicator;
+pub mod indicators;
 pub mod meeting;
 pub mod office;
 pub mod organisation;

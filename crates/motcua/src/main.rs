@@ -220,6 +220,11 @@ struct ServiceOptions {
     /// redirect address with the provider.
     #[arg(long = "oidc", env = "MOTCUA_OIDC", value_delimiter = ';', value_parser = motcua_app::identity::IdentityProvider::parse)]
     oidc: Vec<motcua_app::identity::IdentityProvider>,
+    /// A JSON file of the Decision 766 indicators' targets and points, each entry overriding
+    /// the table shipped: `{"2.1": {"target": 95}, "3.6": {"target": 30, "max_points": 10}}`
+    /// (codes 2.1, 2.2, 3.1, 3.3, 3.6, 4.1, 4.2, 4.3, 5.4; targets in per cent, 2.2 in days).
+    #[arg(long, env = "MOTCUA_INDICATOR_TARGETS")]
+    indicator_targets: Option<PathBuf>,
 }
 
 /// The link with the National Public Service Portal (shared/API.md "National portal link").
@@ -951,6 +956,15 @@ async fn run(cli: Cli) -> Result<()> {
             if let Some(twice) = services.oidc.iter().find(|p| !provider_names.insert(p.name.as_str())) {
                 anyhow::bail!("--oidc: two providers are named {:?}", twice.name);
             }
+            let indicator_targets = match &services.indicator_targets {
+                Some(file) => {
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read the indicator targets {}", file.display()))?;
+                    motcua_domain::indicators::Targets::from_json(&text)
+                        .with_context(|| format!("--indicator-targets {}", file.display()))?
+                }
+                None => motcua_domain::indicators::Targets::default(),
+            };
             let config = Config {
                 code_pattern,
                 secure_cookies: !(*insecure_cookies || *demo),
@@ -967,6 +981,7 @@ async fn run(cli: Cli) -> Result<()> {
                 timestamp_authority,
                 audit_checkpoint_file: services.audit_checkpoint_file.clone(),
                 identity_providers: services.oidc.clone(),
+                indicator_targets,
                 ..Config::default()
             };
             // Opened here first for a clear error: the server's own opening reports no cause.

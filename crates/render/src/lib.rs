@@ -14,9 +14,12 @@
 //!
 //! The stamp of a digital signature (who signed, for which agency, when) is drawn here too, with
 //! the same faces, for `motcua_signing::pades` to place in the signature.
+//!
+//! The steering dashboard's charts are drawn here as SVG ([`chart`]), for pages and print alike.
 
 #![warn(missing_docs)]
 
+pub mod chart;
 mod fonts;
 mod forms;
 mod qr;

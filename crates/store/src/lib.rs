@@ -16,6 +16,7 @@ pub mod drafts;
 pub mod edxml;
 pub mod error;
 pub mod identity;
+pub mod indicators;
 pub mod issued_forms;
 pub mod jobs;
 pub mod meetings;

@@ -6,9 +6,12 @@ use motcua_domain::calendar::vn_offset;
 use motcua_domain::dossier::Channel;
 use motcua_domain::report::{classify, Counts, Level, Period, ReportedDossier};
 use motcua_store::{demo, Database};
-use motcua_testkit::{on_both_engines, TestDb, TestEngine};
+use motcua_testkit::{insert_made, on_both_engines, MadeDossier, TestDb, TestEngine};
 
-on_both_engines!(ii06a_counts_each_dossier_where_the_definition_puts_it);
+on_both_engines!(
+    ii06a_counts_each_dossier_where_the_definition_puts_it,
+    indicators_read_each_dossier_of_the_window_once
+);
 
 /// An instant in Vietnam time, 2027.
 fn vn(month: u32, day: u32, hour: u32) -> DateTime<Utc> {
@@ -151,4 +154,83 @@ async fn ii06a_counts_each_dossier_where_the_definition_puts_it(engine: TestEngi
         motcua_store::reports::ii06a(&t.db, &march, march.measured_at(early), Some(&department.2)).await.unwrap();
     assert_eq!(rows[0].counts.in_progress.overdue, 0);
     assert_eq!(rows[0].counts, expected(&by_department, early));
+}
+
+async fn indicators_read_each_dossier_of_the_window_once(engine: TestEngine) {
+    use motcua_domain::dossier::Action;
+    use motcua_domain::indicators::Documents;
+    use motcua_domain::rating::Satisfaction;
+    let t = TestDb::new(engine).await;
+    demo::load(&t.db, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", 0).await.expect("demo");
+    let department = procedure_of(&t.db, "department").await;
+    let commune = procedure_of(&t.db, "commune").await;
+    let due = vn(3, 20, 17);
+    let mut paid = MadeDossier::new("I-1", &department, "online", "returned", vn(3, 2, 9), due).finished(vn(3, 9, 9));
+    paid.fee_vnd = 50_000;
+    paid.paid_online_at = Some(vn(3, 2, 10));
+    paid.sealed = true;
+    paid.documents = vec![(false, false), (false, true)];
+    paid.rating = Some((vn(3, 10, 9), "not_satisfied"));
+    paid.events = vec![
+        (vn(3, 3, 9), "request_supplement"),
+        (vn(3, 4, 9), "supplement"),
+        (vn(3, 5, 9), "request_supplement"),
+        (vn(3, 6, 9), "supplement"),
+        (vn(3, 9, 9), "issue_result"),
+    ];
+    let mut at_desk = MadeDossier::new("I-2", &commune, "in_person", "processing", vn(2, 20, 9), due);
+    at_desk.fee_vnd = 20_000;
+    at_desk.paid_at_desk_at = Some(vn(2, 20, 9));
+    at_desk.documents = vec![(true, false), (false, false)];
+    let made = [
+        paid,
+        at_desk,
+        // Refused in March after reception in February.
+        MadeDossier::new("I-3", &commune, "postal", "refused", vn(2, 25, 9), due).finished(vn(3, 1, 9)),
+        // Finished in February, received in April, withdrawn: outside.
+        MadeDossier::new("I-4", &commune, "online", "returned", vn(2, 1, 9), due).finished(vn(2, 27, 9)),
+        MadeDossier::new("I-5", &commune, "online", "processing", vn(4, 1, 9), due),
+        MadeDossier::new("I-6", &department, "online", "withdrawn", vn(3, 5, 9), due),
+    ];
+    for d in &made {
+        insert_made(&t.db, d).await;
+    }
+    let (start, end) = (vn(3, 1, 0), vn(4, 1, 0));
+    let mut read = Vec::new();
+    motcua_store::indicators::each_dossier(&t.db, start, end, None, |d| read.push(d)).await.unwrap();
+    read.sort_by(|a, b| a.code.cmp(&b.code));
+    let codes: Vec<&str> = read.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["I-1", "I-2", "I-3"]);
+    let (one, two, three) = (&read[0], &read[1], &read[2]);
+    assert_eq!(
+        (one.channel, one.refused, one.received_at, one.finished_at),
+        (Channel::Online, false, vn(3, 2, 9), Some(vn(3, 9, 9)))
+    );
+    assert_eq!((one.fee_bearing, one.paid_online_at, one.electronic_result), (true, Some(vn(3, 2, 10)), true));
+    assert_eq!(one.documents, Documents { total: 2, electronic: 2, reused: 1 }, "uploaded online: electronic");
+    assert_eq!(one.rating, Some((vn(3, 10, 9), Satisfaction::NotSatisfied)));
+    assert_eq!(one.lead_agency, department.2);
+    assert_eq!((two.fee_bearing, two.paid_online_at, two.electronic_result, two.rating), (true, None, false, None));
+    assert_eq!(two.documents, Documents { total: 2, electronic: 1, reused: 0 }, "only the scanned one");
+    assert_eq!((three.refused, three.documents), (true, Documents::default()));
+    // One agency's window.
+    let mut communes = Vec::new();
+    motcua_store::indicators::each_dossier(&t.db, start, end, Some(&commune.2), |d| communes.push(d.code))
+        .await
+        .unwrap();
+    communes.sort();
+    assert_eq!(communes, ["I-2", "I-3"]);
+    // Histories only of the dossiers asked for supplements, in order.
+    let histories = motcua_store::indicators::supplement_histories(&t.db, start, end, None).await.unwrap();
+    assert_eq!(histories.len(), 1);
+    assert_eq!(
+        histories[&one.id],
+        [
+            (vn(3, 2, 9), Action::Receive),
+            (vn(3, 3, 9), Action::RequestSupplement),
+            (vn(3, 4, 9), Action::Supplement),
+            (vn(3, 5, 9), Action::RequestSupplement),
+            (vn(3, 6, 9), Action::Supplement),
+        ]
+    );
 }

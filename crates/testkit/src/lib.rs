@@ -6,17 +6,20 @@
 //!
 //! Beside the database, what tests of several crates share: the demo province and the
 //! application state over it ([`TestDb::with_demo`], [`app_state`]), valid answers to a
-//! procedure's form ([`answers`]), and the job worker run one job at a time ([`job_until`]).
+//! procedure's form ([`answers`]), the job worker run one job at a time ([`job_until`]), and
+//! dossiers written with a past history ([`insert_made`]).
 
 mod demo;
 mod forms;
 mod jobs;
+mod made;
 pub mod national_portal;
 mod template;
 
 pub use demo::{app_state, demo_hash};
 pub use forms::{answers, WithForm};
 pub use jobs::{job_until, run_due_jobs};
+pub use made::{insert_made, MadeDossier};
 
 use motcua_store::Database;
 use sqlx::{Connection, PgConnection};

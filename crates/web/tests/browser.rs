@@ -443,6 +443,7 @@ async fn phone_screen(engine: TestEngine) {
         "/tra-cuu".into(),
         "/dang-nhap".into(),
         "/dang-ky".into(),
+        "/cong-khai".into(),
     ];
     for path in public {
         wide.extend(b.overflow(&path).await);
@@ -458,6 +459,16 @@ async fn phone_screen(engine: TestEngine) {
         "/can-bo?scope=agency".into(),
         format!("/ho-so/{dossier}"),
         "/tai-khoan/xac-thuc-hai-lop".into(),
+    ] {
+        wide.extend(b.overflow(&path).await);
+    }
+    // The steering dashboard with its charts, a unit's, and the dossiers behind a figure.
+    b.sign_out().await;
+    b.sign_in("dieuhanh", "/bao-cao/chi-so").await;
+    for path in [
+        "/bao-cao/chi-so".to_string(),
+        format!("/bao-cao/chi-so?don_vi={JUSTICE}"),
+        "/bao-cao/chi-so/ho-so?tu=2026-01-01&den=2026-12-31&chi_so=2.1".into(),
     ] {
         wide.extend(b.overflow(&path).await);
     }

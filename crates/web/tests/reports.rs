@@ -15,10 +15,17 @@ use chrono::{DateTime, TimeZone, Utc};
 use common::TestApp;
 use motcua_app::pki::{init_test_ca, AgencySigners, AgencyToCertify};
 use motcua_domain::catalog::AgencyKind;
-use motcua_testkit::{on_both_engines, TestEngine};
+use motcua_testkit::{insert_made, on_both_engines, MadeDossier, TestEngine};
 use serde_json::Value;
 
-on_both_engines!(the_ii06a_report_answers_its_readers_only, the_ii06a_report_downloads_as_a_workbook_and_a_signed_pdf);
+on_both_engines!(
+    the_ii06a_report_answers_its_readers_only,
+    the_ii06a_report_downloads_as_a_workbook_and_a_signed_pdf,
+    the_indicators_count_dossiers_of_known_outcomes,
+    every_figure_lists_the_dossiers_it_counts,
+    the_indicators_answer_their_readers_only,
+    the_transparency_page_needs_no_sign_in
+);
 
 /// The provincial committee, which files the province's report.
 const PROVINCE: &str = "Ủy ban nhân dân tỉnh Lào Cai";
@@ -287,4 +294,354 @@ async fn the_ii06a_report_downloads_as_a_workbook_and_a_signed_pdf(engine: TestE
     let citizen = app.login("congdan").await;
     let (status, _) = app.get_bytes("/bao-cao/ii06a.pdf?tu=2025-03-01&den=2025-03-31", Some(&citizen)).await;
     assert_eq!(status, 404);
+}
+
+/// March to May 2025: the period of the indicators' tests.
+const SPRING: &str = "from=2025-03-01&to=2025-05-31";
+
+/// A procedure of a department whose limit is counted in days (3 to 15), so that dossiers can
+/// be placed on either side of its due date within the period; its version id, code, agency
+/// and the due date of a dossier received at the desk on Monday 3 March 2025 at 09:00.
+fn department_procedure(app: &TestApp) -> ((i64, String, String), DateTime<Utc>) {
+    use motcua_domain::calendar::TimeUnit;
+    let catalog = app.state.catalog();
+    let p = catalog
+        .procedures
+        .iter()
+        .find(|p| {
+            p.agency.kind == AgencyKind::Department
+                && matches!(p.limit.unit, TimeUnit::WorkingDays | TimeUnit::Days)
+                && (3..=15).contains(&p.limit.amount)
+        })
+        .expect("a department procedure counted in days");
+    let rule = catalog.counting_rule(&p.agency.code);
+    let due = motcua_domain::calendar::due_at(&app.state.calendar(), &rule, vn(3, 9), p.limit);
+    ((p.version_id, p.code.clone(), p.agency.code.clone()), due)
+}
+
+/// The department's dossiers of known outcomes, March to May 2025, and one of a commune:
+/// returns the department's and the commune's codes.
+///
+/// | dossier | channel | outcome (766) | fee | result | documents | rating |
+/// |---|---|---|---|---|---|---|
+/// | K-EARLY | online | on time, next day | paid online | sealed | 2 uploaded | very satisfied |
+/// | K-LATE | desk | late, two days after due | paid at the desk | not sealed | 1 scanned, 1 not | not satisfied |
+/// | K-TWICE | national portal | two supplement requests: late, though done in 3 days | — | sealed | 1 reused | — |
+/// | K-WAIT | post | waited 3 days, refused a day after the due date: on time | — | refused | — | not satisfied |
+/// | K-OPEN-LATE | desk | open at the end of May, overdue | — | — | — | — |
+/// | K-OPEN | online | received 30 May, within time | — | — | — | — |
+/// | K-GONE | desk | withdrawn: nowhere | — | — | — | — |
+async fn seed_outcomes(app: &TestApp) -> (String, String) {
+    let (department, due) = department_procedure(app);
+    let commune = procedure_of(app, AgencyKind::Commune).await;
+    let day = chrono::Duration::days(1);
+    let received = vn(3, 9);
+    let made = |code: &str, channel: &'static str, status: &'static str| {
+        MadeDossier::new(code, &department, channel, status, received, due)
+    };
+    let mut early = made("K-EARLY", "online", "returned").finished(received + day);
+    early.fee_vnd = 50_000;
+    early.paid_online_at = Some(received + chrono::Duration::hours(1));
+    early.sealed = true;
+    early.documents = vec![(false, false), (false, false)];
+    early.rating = Some((received + day * 2, "very_satisfied"));
+    let mut late = made("K-LATE", "in_person", "returned").finished(due + day * 2);
+    late.fee_vnd = 50_000;
+    late.paid_at_desk_at = Some(received);
+    late.documents = vec![(true, false), (false, false)];
+    late.rating = Some((due + day * 3, "not_satisfied"));
+    let mut twice = made("K-TWICE", "national_portal", "returned").finished(vn(6, 9));
+    twice.events = vec![
+        (vn(4, 9), "request_supplement"),
+        (vn(4, 15), "supplement"),
+        (vn(5, 9), "request_supplement"),
+        (vn(5, 15), "supplement"),
+        (vn(6, 9), "issue_result"),
+    ];
+    twice.sealed = true;
+    twice.documents = vec![(false, true)];
+    let mut wait = made("K-WAIT", "postal", "refused").finished(due + day);
+    wait.events = vec![(vn(4, 9), "request_supplement"), (vn(7, 9), "supplement"), (due + day, "refuse")];
+    wait.rating = Some((due + day * 2, "not_satisfied"));
+    let open_late = made("K-OPEN-LATE", "in_person", "processing");
+    let mut open = made("K-OPEN", "online", "processing");
+    open.received_at = vn_may(30, 9);
+    let gone = made("K-GONE", "in_person", "withdrawn");
+    let mut commune_done =
+        MadeDossier::new("K-COMMUNE", &commune, "online", "returned", received, due).finished(received + day);
+    commune_done.rating = Some((received + day, "satisfied"));
+    for d in [early, late, twice, wait, open_late, open, gone, commune_done] {
+        insert_made(&app.state.db, &d).await;
+    }
+    (department.2, commune.2)
+}
+
+/// An instant in Vietnam time, May 2025.
+fn vn_may(day: u32, hour: u32) -> DateTime<Utc> {
+    motcua_domain::calendar::vn_offset().with_ymd_and_hms(2025, 5, day, hour, 0, 0).unwrap().with_timezone(&Utc)
+}
+
+/// A unit's entry of the answer.
+fn unit<'a>(body: &'a Value, agency: &str) -> &'a Value {
+    body["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["agency"]["code"] == agency)
+        .unwrap_or_else(|| panic!("{agency} in {body}"))
+}
+
+/// An indicator's numerator and denominator.
+fn fraction(entry: &Value, code: &str) -> (f64, f64) {
+    let i =
+        entry["indicators"].as_array().unwrap().iter().find(|i| i["code"] == code).unwrap_or_else(|| panic!("{code}"));
+    (i["numerator"].as_f64().unwrap(), i["denominator"].as_f64().unwrap())
+}
+
+async fn the_indicators_count_dossiers_of_known_outcomes(engine: TestEngine) {
+    let app = spawn(engine).await;
+    let (department, commune) = seed_outcomes(&app).await;
+    let steering = app.login("dieuhanh").await;
+    let (status, body) = app.get(&format!("/api/v1/reports/indicators?{SPRING}"), Some(&steering)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["from"].as_str(), body["to"].as_str()), (Some("2025-03-01"), Some("2025-05-31")));
+    let d = unit(&body, &department);
+    // Measured by 2.1: the six not withdrawn; on time or within time: EARLY, WAIT, OPEN.
+    assert_eq!(fraction(d, "2.1"), (3.0, 6.0), "{d}");
+    // Received online: EARLY, OPEN (portal), TWICE (national portal).
+    assert_eq!(fraction(d, "3.3"), (3.0, 6.0));
+    // Fee-bearing: EARLY (paid online), LATE (paid at the desk).
+    assert_eq!(fraction(d, "3.6"), (1.0, 2.0));
+    // Results issued: EARLY, LATE, TWICE (WAIT was refused); sealed: EARLY, TWICE.
+    assert_eq!(fraction(d, "4.1"), (2.0, 3.0));
+    // Every document electronic: EARLY (uploaded online), TWICE (reused).
+    assert_eq!(fraction(d, "4.2"), (2.0, 6.0));
+    assert_eq!(fraction(d, "4.3"), (1.0, 6.0));
+    // Neither late nor "not satisfied": EARLY and OPEN (WAIT was on time but rated not satisfied).
+    assert_eq!(fraction(d, "5.4"), (2.0, 6.0));
+    // Resolved: four; the average time is a number of days.
+    assert_eq!(fraction(d, "2.2").1, 4.0);
+    let two_two = d["indicators"].as_array().unwrap().iter().find(|i| i["code"] == "2.2").unwrap();
+    assert!(two_two["value"].as_f64().unwrap() > 0.0);
+    // 3.1 counts the department's procedures in the catalog.
+    let catalog = app.state.catalog();
+    let procedures: Vec<_> = catalog.procedures.iter().filter(|p| p.agency.code == department).collect();
+    let online = procedures.iter().filter(|p| p.level.is_online()).count();
+    assert_eq!(fraction(d, "3.1"), (online as f64, procedures.len() as f64));
+    // Every indicator: value = numerator ÷ denominator, points = max × min(1, value ÷ target).
+    let mut earned = 0.0;
+    let mut measured = 0.0;
+    let mut all = 0.0;
+    for i in d["indicators"].as_array().unwrap() {
+        assert!(i["name"].as_str().is_some_and(|n| !n.is_empty()), "{i}");
+        let max = i["max_points"].as_f64().unwrap();
+        all += max;
+        let Some(value) = i["value"].as_f64() else {
+            assert!(i["points"].is_null());
+            continue;
+        };
+        let (n, m) = (i["numerator"].as_f64().unwrap(), i["denominator"].as_f64().unwrap());
+        if i["code"] != "2.2" {
+            assert!((value - n * 100.0 / m).abs() < 0.01, "{i}");
+            let points = max * (value / i["target"].as_f64().unwrap()).min(1.0);
+            assert!((i["points"].as_f64().unwrap() - points).abs() < 0.01, "{i}");
+        }
+        earned += i["points"].as_f64().unwrap();
+        measured += max;
+    }
+    assert!((d["score"].as_f64().unwrap() - earned * all / measured).abs() < 0.05, "{d}");
+    // The commune's one dossier, on time and satisfied.
+    let c = unit(&body, &commune);
+    assert_eq!(fraction(c, "2.1"), (1.0, 1.0));
+    assert_eq!(fraction(c, "5.4"), (1.0, 1.0));
+    // The province: every unit together.
+    assert_eq!(fraction(&body["province"], "2.1"), (4.0, 7.0));
+    assert!(body["province"]["rank"].is_null());
+    // Ranks: 1 to n, best score first.
+    let ranks: Vec<u64> = body["units"].as_array().unwrap().iter().map(|u| u["rank"].as_u64().unwrap()).collect();
+    assert_eq!(ranks, (1..=ranks.len() as u64).collect::<Vec<_>>());
+    let scores: Vec<f64> = body["units"].as_array().unwrap().iter().map(|u| u["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // Names in the caller's language.
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/reports/indicators?{SPRING}")))
+        .bearer_auth(&steering)
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap();
+    let english: Value = res.json().await.unwrap();
+    assert_eq!(english["province"]["indicators"][0]["name"], "Dossiers resolved on time");
+}
+
+/// The dossiers' codes of a drill-down.
+async fn listed(app: &TestApp, token: &str, query: &str) -> (usize, Vec<String>) {
+    let (status, body) = app.get(&format!("/api/v1/reports/indicators/dossiers?{SPRING}&{query}"), Some(token)).await;
+    assert_eq!(status, 200, "{query}: {body}");
+    let mut codes: Vec<String> =
+        body["items"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+    codes.sort();
+    (body["total"].as_u64().unwrap() as usize, codes)
+}
+
+async fn every_figure_lists_the_dossiers_it_counts(engine: TestEngine) {
+    let app = spawn(engine).await;
+    let (department, _) = seed_outcomes(&app).await;
+    let steering = app.login("dieuhanh").await;
+    let (_, body) = app.get(&format!("/api/v1/reports/indicators?{SPRING}&agency={department}"), Some(&steering)).await;
+    let d = unit(&body, &department);
+    for i in d["indicators"].as_array().unwrap() {
+        let code = i["code"].as_str().unwrap();
+        if code == "3.1" {
+            continue;
+        }
+        let (n, m) = (i["numerator"].as_f64().unwrap(), i["denominator"].as_f64().unwrap());
+        let parts: &[(&str, f64)] = if code == "2.2" {
+            &[("denominator", m)]
+        } else {
+            &[("numerator", n), ("denominator", m), ("remainder", m - n)]
+        };
+        for (part, figure) in parts {
+            let (total, codes) =
+                listed(&app, &steering, &format!("agency={department}&indicator={code}&part={part}")).await;
+            assert_eq!(total as f64, *figure, "{code} {part}");
+            assert_eq!(codes.len(), total, "one page holds them all");
+        }
+    }
+    let on = |q: &str| format!("agency={department}&{q}");
+    assert_eq!(
+        listed(&app, &steering, &on("indicator=2.1&part=remainder")).await.1,
+        ["K-LATE", "K-OPEN-LATE", "K-TWICE"]
+    );
+    assert_eq!(listed(&app, &steering, &on("indicator=5.4&part=numerator")).await.1, ["K-EARLY", "K-OPEN"]);
+    assert_eq!(listed(&app, &steering, &on("channel=postal")).await.1, ["K-WAIT"]);
+    assert_eq!(listed(&app, &steering, &on("overdue=true")).await.1, ["K-OPEN-LATE"]);
+    // The province's list holds the commune's too.
+    assert_eq!(listed(&app, &steering, "indicator=2.1&part=numerator").await.0, 4);
+    for bad in [
+        "indicator=9.9",
+        "indicator=3.1",
+        "indicator=2.2&part=numerator",
+        "channel=fax",
+        "",
+        "indicator=2.1&overdue=true",
+    ] {
+        let (status, body) =
+            app.get(&format!("/api/v1/reports/indicators/dossiers?{SPRING}&{bad}"), Some(&steering)).await;
+        assert_eq!(status, 422, "{bad}: {body}");
+    }
+
+    // The dashboard: every figure a link to the page of its dossiers, which lists as many.
+    let (status, page) =
+        app.get(&format!("/bao-cao/chi-so?tu=2025-03-01&den=2025-05-31&don_vi={department}"), Some(&steering)).await;
+    let page = page.as_str().unwrap_or_default().to_string();
+    assert_eq!(status, 200, "{page}");
+    // The unit's procedures with their average time: the four resolved of the one procedure.
+    let table = &page[page.find("id=\"procedures\"").expect("the procedures' table")..];
+    assert!(table[..table.find("</table>").unwrap()].contains("<td class=\"n\">4</td>"), "{table}");
+    let row = &page[page.find("data-code=\"2.1\"").expect("the 2.1 row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    let links: Vec<(String, String)> = row
+        .split("<a href=\"")
+        .skip(1)
+        .map(|rest| {
+            let (href, rest) = rest.split_once("\">").unwrap();
+            let (text, _) = rest.split_once("</a>").unwrap();
+            (href.replace("&#38;", "&").replace("&amp;", "&"), text.to_string())
+        })
+        .collect();
+    assert_eq!(links.iter().map(|l| l.1.as_str()).collect::<Vec<_>>(), ["3", "6", "3"], "{row}");
+    for (href, figure) in &links {
+        let (status, list) = app.get(href, Some(&steering)).await;
+        let list = list.as_str().unwrap_or_default().to_string();
+        assert_eq!(status, 200, "{href}");
+        assert!(list.contains(&format!("id=\"count\">{figure} hồ sơ")), "{href}: {list}");
+        // The steering committee sees codes, not the applicants' papers.
+        assert!(!list.contains("/ho-so/K-") && !list.contains("Nguyễn Văn Thử"), "{list}");
+    }
+    // A unit's officer opens the dossiers of their unit from the list.
+    let leader = officer_of(&app, &department, "leader").await;
+    let leader = app.login(&leader).await;
+    let (_, list) = app.get(&links[0].0, Some(&leader)).await;
+    assert!(list.as_str().unwrap().contains("href=\"/ho-so/K-EARLY\""));
+    // The province's dashboard: its charts, each an image with its title and a table.
+    let (status, page) = app.get("/bao-cao/chi-so?tu=2025-03-01&den=2025-05-31", Some(&steering)).await;
+    let page = page.as_str().unwrap_or_default().to_string();
+    assert_eq!(status, 200);
+    for id in ["chart-ranking", "chart-trend", "chart-channels", "chart-overdue"] {
+        assert!(page.contains(&format!("aria-labelledby=\"{id}-title {id}-desc\"")), "{id}");
+    }
+    for table in ["id=\"ranking\"", "id=\"trend\"", "id=\"channels\"", "id=\"overdue\"", "id=\"indicators\""] {
+        assert!(page.contains(table), "{table}");
+    }
+    assert!(!page.contains("style="), "no inline style under the CSP");
+    assert!(page.contains("05/2025"), "the trend ends with the period's month");
+}
+
+async fn the_indicators_answer_their_readers_only(engine: TestEngine) {
+    let app = spawn(engine).await;
+    let (department, commune) = seed_outcomes(&app).await;
+    let steering = app.login("dieuhanh").await;
+    let (_, all) = app.get(&format!("/api/v1/reports/indicators?{SPRING}"), Some(&steering)).await;
+    let rank = unit(&all, &department)["rank"].clone();
+    // A unit's leader reads their unit, ranked among all, with the province beside it.
+    let leader = officer_of(&app, &department, "leader").await;
+    let leader = app.login(&leader).await;
+    let (status, body) = app.get(&format!("/api/v1/reports/indicators?{SPRING}"), Some(&leader)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["units"].as_array().unwrap().len(), 1);
+    assert_eq!(body["units"][0]["agency"]["code"], department.as_str());
+    assert_eq!(body["units"][0]["rank"], rank);
+    assert_eq!(body["province"], all["province"]);
+    let (status, page) = app.get("/bao-cao/chi-so?tu=2025-03-01&den=2025-05-31", Some(&leader)).await;
+    assert_eq!(status, 200);
+    assert!(page.as_str().unwrap().contains("id=\"rank\""));
+    for path in [
+        format!("/api/v1/reports/indicators?{SPRING}&agency={commune}"),
+        format!("/api/v1/reports/indicators/dossiers?{SPRING}&agency={commune}&indicator=2.1"),
+        format!("/bao-cao/chi-so?don_vi={commune}"),
+    ] {
+        let (status, _) = app.get(&path, Some(&leader)).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    let citizen = app.login("congdan").await;
+    for path in [
+        format!("/api/v1/reports/indicators?{SPRING}"),
+        format!("/api/v1/reports/indicators/dossiers?{SPRING}&indicator=2.1"),
+        "/bao-cao/chi-so".to_string(),
+        "/bao-cao/chi-so/ho-so?tu=2025-03-01&den=2025-05-31&chi_so=2.1".to_string(),
+    ] {
+        let (status, _) = app.get(&path, Some(&citizen)).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    let (status, _) = app.get(&format!("/api/v1/reports/indicators?{SPRING}"), None).await;
+    assert_eq!(status, 401);
+    let (status, body) = app.get("/api/v1/reports/indicators?from=2025-05-01&to=2025-03-01", Some(&steering)).await;
+    assert_eq!(status, 422, "{body}");
+}
+
+async fn the_transparency_page_needs_no_sign_in(engine: TestEngine) {
+    let app = spawn(engine).await;
+    let commune = procedure_of(&app, AgencyKind::Commune).await;
+    let now = Utc::now();
+    let d = MadeDossier::new(
+        "K-NOW",
+        &commune,
+        "online",
+        "returned",
+        now - chrono::Duration::minutes(10),
+        now + chrono::Duration::days(5),
+    )
+    .finished(now - chrono::Duration::minutes(5));
+    insert_made(&app.state.db, &d).await;
+    let (status, page) = app.get("/cong-khai", None).await;
+    let page = page.as_str().unwrap_or_default().to_string();
+    assert_eq!(status, 200, "{page}");
+    let name = app.state.catalog().agencies[&commune.2].name.clone();
+    assert!(page.contains("Công khai kết quả giải quyết thủ tục hành chính"));
+    let row = &page[page.find(&name).expect("the commune's row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert_eq!(row.matches("100,0%").count(), 2, "on time and satisfied this year: {row}");
+    assert!(page.contains("href=\"/cong-khai\""), "linked from every page's footer");
 }

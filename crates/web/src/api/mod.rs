@@ -97,6 +97,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(organisations::remove_representative))
         .routes(routes!(organisations::decide))
         .routes(routes!(reports::ii06a))
+        .routes(routes!(reports::indicators))
+        .routes(routes!(reports::indicator_dossiers))
         .routes(routes!(meetings::list, meetings::create))
         .routes(routes!(meetings::get))
         .routes(routes!(meetings::attendance))

@@ -1,4 +1,5 @@
-//! `/api/v1/reports/*`: the steering committee's reports (shared/API.md "Reports").
+//! `/api/v1/reports/*`: the steering committee's reports (shared/API.md "Reports"): II.06a, the
+//! Decision 766 indicators and the dossiers behind their figures.
 
 use axum::extract::State;
 use axum::Json;
@@ -7,10 +8,15 @@ use motcua_app::state::AppState;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::dto::Ii06aDto;
+use motcua_app::indicators::{Figure, Part};
+use motcua_domain::dossier::Channel;
+use motcua_domain::indicators::Code;
+
+use super::dto::{FigureDossierDto, FigureDossiersDto, Ii06aDto, IndicatorsDto};
 use super::{errors, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::HttpResult;
+use crate::lang::CallerLang;
 
 /// A report's period and scope.
 #[derive(Deserialize, IntoParams)]
@@ -42,4 +48,117 @@ pub async fn ii06a(
     let period = reports::parse_period(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
     let report = reports::ii06a(&state, &user, period, q.agency.as_deref()).await?;
     Ok(Json(Ii06aDto::from(&report)))
+}
+
+/// Decision 766/QĐ-TTg: the service-quality indicators of every unit (best first) and of the
+/// province, each with numerator, denominator, value, target and points, and the score. The
+/// on-time indicator (2.1) subtracts the time spent waiting for supplements and counts a dossier
+/// with more than one supplement request as late. Read as the II.06a report is: the steering role
+/// and administrators every unit; an officer their own unit (`units` holds it alone, with its
+/// rank among all); anyone else gets 404.
+#[utoipa::path(get, path = "/api/v1/reports/indicators", tag = "reports", params(ReportQuery),
+    responses((status = 200, body = IndicatorsDto), errors::Unauthenticated, errors::NotFound, errors::Validation),
+    security(("bearer" = [])))]
+pub async fn indicators(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    CallerLang(lang): CallerLang,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> HttpResult<Json<IndicatorsDto>> {
+    reports::scope_for(&state, &user, q.agency.as_deref())?;
+    let period = reports::parse_period(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
+    let found = motcua_app::indicators::indicators(&state, &user, period, q.agency.as_deref()).await?;
+    Ok(Json(IndicatorsDto::new(&found, lang)))
+}
+
+/// Which figure's dossiers, of which period and scope.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FigureQuery {
+    /// First day, `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Last day, included, `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub to: Option<String>,
+    /// The unit's code; absent for the province.
+    pub agency: Option<String>,
+    /// An indicator's number (`2.1`…), with `part`.
+    pub indicator: Option<String>,
+    /// `numerator`, `denominator` (the default) or `remainder` (measured and not counted: the
+    /// late of 2.1).
+    pub part: Option<String>,
+    /// Instead of an indicator: the dossiers received in the period through this channel.
+    pub channel: Option<String>,
+    /// Instead of an indicator: `true` for the dossiers open at the end of the period and late.
+    pub overdue: Option<bool>,
+    /// Page, from 1.
+    pub page: Option<usize>,
+    /// Per page (1–200, default 50).
+    pub per_page: Option<usize>,
+}
+
+/// A parameter given and not blank.
+fn present(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The figure a query names, or the fields at fault.
+pub(crate) fn figure_of(
+    indicator: Option<&str>,
+    part: Option<&str>,
+    channel: Option<&str>,
+    overdue: bool,
+    names: (&str, &str, &str),
+) -> Result<Figure, motcua_app::error::AppError> {
+    use motcua_app::error::AppError;
+    let one = |field: &str| AppError::fields([(field.to_string(), "indicator-figure-unknown".to_string())].into());
+    match (present(indicator), present(channel), overdue) {
+        (Some(code), None, false) => {
+            let code = Code::parse(code).ok_or_else(|| one(names.0))?;
+            let part = match present(part) {
+                None => Part::Denominator,
+                Some(p) => Part::parse(p).ok_or_else(|| one(names.1))?,
+            };
+            let figure = Figure::Indicator(code, part);
+            if figure.lists_dossiers() {
+                Ok(figure)
+            } else {
+                Err(one(names.1))
+            }
+        }
+        (None, Some(c), false) => Channel::parse(c).map(Figure::Channel).ok_or_else(|| one(names.2)),
+        (None, None, true) => Ok(Figure::Overdue),
+        _ => Err(one(names.0)),
+    }
+}
+
+/// The dossiers behind a figure of the indicators (`/api/v1/reports/indicators`): an indicator's
+/// numerator, denominator or remainder, the dossiers received through a channel, or those overdue
+/// at the end of the period; `total` equals the figure. Dossiers are named by code, procedure
+/// and times only: reading reports gives no sight of applicants.
+#[utoipa::path(get, path = "/api/v1/reports/indicators/dossiers", tag = "reports", params(FigureQuery),
+    responses((status = 200, body = FigureDossiersDto), errors::Unauthenticated, errors::NotFound, errors::Validation),
+    security(("bearer" = [])))]
+pub async fn indicator_dossiers(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(q): ApiQuery<FigureQuery>,
+) -> HttpResult<Json<FigureDossiersDto>> {
+    reports::scope_for(&state, &user, q.agency.as_deref())?;
+    let period = reports::parse_period(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
+    let figure = figure_of(
+        q.indicator.as_deref(),
+        q.part.as_deref(),
+        q.channel.as_deref(),
+        q.overdue.unwrap_or(false),
+        ("indicator", "part", "channel"),
+    )?;
+    let (_, all) = motcua_app::indicators::dossiers_behind(&state, &user, period, q.agency.as_deref(), figure).await?;
+    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let skip = q.page.unwrap_or(1).max(1).saturating_sub(1).saturating_mul(per);
+    Ok(Json(FigureDossiersDto {
+        items: all.iter().skip(skip).take(per).map(FigureDossierDto::from).collect(),
+        total: all.len(),
+    }))
 }

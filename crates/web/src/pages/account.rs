@@ -49,11 +49,11 @@ impl LoginPage {
     }
 }
 
-/// Where a user lands after signing in: the steering committee on its report, clerks on their
+/// Where a user lands after signing in: the steering committee on its dashboard, clerks on their
 /// registers, other officers on their queue, citizens on their dossiers.
 pub(super) fn home_of(user: &motcua_store::users::User) -> &'static str {
     if user.roles == [motcua_domain::dossier::Role::Steering] {
-        "/bao-cao/ii06a"
+        "/bao-cao/chi-so"
     } else if user.roles == [motcua_domain::dossier::Role::Clerk] {
         "/van-ban"
     } else if user.is_officer() {

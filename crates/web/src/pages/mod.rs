@@ -12,6 +12,7 @@ mod csrf;
 mod dossier;
 mod forms;
 mod identity;
+mod indicators;
 mod lists;
 mod meetings;
 mod next_step;
@@ -110,6 +111,9 @@ pub fn routes() -> Router<AppState> {
         .route("/bao-cao/ii06a", get(reports::ii06a))
         .route("/bao-cao/ii06a.xlsx", get(reports::ii06a_xlsx))
         .route("/bao-cao/ii06a.pdf", get(reports::ii06a_pdf))
+        .route("/bao-cao/chi-so", get(indicators::dashboard))
+        .route("/bao-cao/chi-so/ho-so", get(indicators::dossiers))
+        .route("/cong-khai", get(indicators::public))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/nhap-thu-tuc", get(catalog_import::show).post(catalog_import::preview))
         .route("/quan-tri/nhap-thu-tuc/xac-nhan", post(catalog_import::confirm))

@@ -98,7 +98,7 @@ fn lines(ctx: &Ctx, report: &Ii06a) -> Vec<PageLine> {
 }
 
 /// The agencies a reader of every agency may pick, by name.
-fn agency_choices(state: &AppState, user: &User) -> Vec<(String, String)> {
+pub(super) fn agency_choices(state: &AppState, user: &User) -> Vec<(String, String)> {
     if !reports::reads_every_agency(user) {
         return Vec::new();
     }

@@ -1,6 +1,10 @@
-//! The shapes of the steering reports (shared/API.md "Reports").
+//! The shapes of the steering reports (shared/API.md "Reports"): II.06a and the Decision 766
+//! indicators.
 
+use motcua_app::i18n::Lang;
+use motcua_app::indicators::{FigureDossier, Indicators};
 use motcua_app::reports::Ii06a;
+use motcua_domain::indicators::Scorecard;
 use motcua_domain::report::Counts;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -115,4 +119,168 @@ impl From<&Ii06a> for Ii06aDto {
             total: CountsDto::from(&r.total),
         }
     }
+}
+
+/// A figure as JSON shows it: a whole number when it is one, else rounded to two decimals.
+fn number(x: f64) -> serde_json::Number {
+    let rounded = (x * 100.0).round() / 100.0;
+    if rounded.fract() == 0.0 && rounded.abs() < 9.0e15 {
+        serde_json::Number::from(rounded as i64)
+    } else {
+        serde_json::Number::from_f64(rounded).unwrap_or_else(|| serde_json::Number::from(0))
+    }
+}
+
+/// One indicator of Decision 766/QĐ-TTg, scored.
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorDto {
+    /// Its number in the decision: `2.1`, `2.2`, `3.1`, `3.3`, `3.6`, `4.1`, `4.2`, `4.3`, `5.4`.
+    pub code: String,
+    /// Its name, in the caller's language.
+    pub name: String,
+    /// Dossiers (3.1: procedures) counted; for 2.2, days of processing.
+    #[schema(value_type = f64)]
+    pub numerator: serde_json::Number,
+    /// Dossiers (3.1: procedures) measured.
+    #[schema(value_type = f64)]
+    pub denominator: serde_json::Number,
+    /// Per cent (2.2: average days); `null` when nothing was measured.
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<serde_json::Number>,
+    /// The value that earns full points; `null` when the indicator is not scored.
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<serde_json::Number>,
+    /// Points earned: max_points × min(1, value ÷ target) (2.2: target ÷ value); `null` when
+    /// nothing was measured.
+    #[schema(value_type = Option<f64>)]
+    pub points: Option<serde_json::Number>,
+    /// Points it is worth.
+    #[schema(value_type = f64)]
+    pub max_points: serde_json::Number,
+}
+
+fn indicators_of(card: &Scorecard, lang: Lang) -> Vec<IndicatorDto> {
+    card.indicators
+        .iter()
+        .map(|s| IndicatorDto {
+            code: s.code.as_str().to_string(),
+            name: lang.t(&s.code.message_key()),
+            numerator: number(s.fraction.numerator),
+            denominator: number(s.fraction.denominator),
+            value: s.value.map(number),
+            target: s.target.map(number),
+            points: s.points.map(number),
+            max_points: number(s.max_points),
+        })
+        .collect()
+}
+
+/// One unit's indicators, score and rank.
+#[derive(Serialize, ToSchema)]
+pub struct UnitIndicatorsDto {
+    /// The unit.
+    pub agency: AgencyDto,
+    /// The points of the indicators measured, scaled to the points of all.
+    #[schema(value_type = f64)]
+    pub score: serde_json::Number,
+    /// Its rank among every unit of the province, 1 the best (ties broken by the on-time rate,
+    /// then the agency's code).
+    pub rank: u32,
+    /// Its indicators.
+    pub indicators: Vec<IndicatorDto>,
+}
+
+/// The province's indicators: every dossier and procedure together.
+#[derive(Serialize, ToSchema)]
+pub struct ProvinceIndicatorsDto {
+    /// The points of the indicators measured, scaled to the points of all.
+    #[schema(value_type = f64)]
+    pub score: serde_json::Number,
+    /// Its indicators.
+    pub indicators: Vec<IndicatorDto>,
+}
+
+/// The Decision 766 indicators of a period.
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorsDto {
+    /// First day of the period.
+    pub from: String,
+    /// Last day, included.
+    pub to: String,
+    /// When the figures were taken: open dossiers are judged at the end of the period, or then.
+    pub as_of: String,
+    /// Every unit, best first; only the unit asked for when `agency` is given.
+    pub units: Vec<UnitIndicatorsDto>,
+    /// The province.
+    pub province: ProvinceIndicatorsDto,
+}
+
+impl IndicatorsDto {
+    /// The indicators, names in `lang`.
+    pub fn new(r: &Indicators, lang: Lang) -> Self {
+        IndicatorsDto {
+            from: r.period.from.format("%Y-%m-%d").to_string(),
+            to: r.period.to.format("%Y-%m-%d").to_string(),
+            as_of: time(r.as_of),
+            units: r
+                .units
+                .iter()
+                .map(|u| UnitIndicatorsDto {
+                    agency: AgencyDto::from(&u.agency),
+                    score: number(u.card.score),
+                    rank: u.rank,
+                    indicators: indicators_of(&u.card, lang),
+                })
+                .collect(),
+            province: ProvinceIndicatorsDto {
+                score: number(r.province.score),
+                indicators: indicators_of(&r.province, lang),
+            },
+        }
+    }
+}
+
+/// A dossier behind a figure, as the steering committee sees it: no applicant.
+#[derive(Serialize, ToSchema)]
+pub struct FigureDossierDto {
+    /// The dossier's code.
+    pub code: String,
+    /// The unit leading it.
+    pub agency: String,
+    /// The procedure's code.
+    pub procedure: String,
+    /// `online`, `in_person`, `postal` or `national_portal`.
+    pub channel: String,
+    /// Reception.
+    pub received_at: String,
+    /// Result issued or refused within the period.
+    pub finished_at: Option<String>,
+    /// The statutory due date as the clock left it.
+    pub due_at: Option<String>,
+    /// Its verdict in the period on the 766 view: `on_time`, `late`, `within_time`, `overdue`.
+    pub timeliness: String,
+}
+
+impl From<&FigureDossier> for FigureDossierDto {
+    fn from(d: &FigureDossier) -> Self {
+        FigureDossierDto {
+            code: d.code.clone(),
+            agency: d.agency.clone(),
+            procedure: d.procedure_code.clone(),
+            channel: d.channel.as_str().to_string(),
+            received_at: time(d.received_at),
+            finished_at: d.finished_at.map(time),
+            due_at: d.due_at.map(time),
+            timeliness: d.timeliness.as_str().to_string(),
+        }
+    }
+}
+
+/// A page of the dossiers behind a figure.
+#[derive(Serialize, ToSchema)]
+pub struct FigureDossiersDto {
+    /// This page, latest received first.
+    pub items: Vec<FigureDossierDto>,
+    /// In all: the figure.
+    pub total: usize,
 }
