@@ -28,6 +28,7 @@ use motcua_store::indicators::IndicatorDossier;
 use motcua_store::users::User;
 
 use crate::error::{AppError, AppResult};
+pub use crate::public_figures::{PublicFigures, PublicFiguresCache, Transparency};
 use crate::reports::{scope_for, Scope};
 use crate::state::AppState;
 
@@ -395,20 +396,6 @@ pub async fn dossiers_behind(
     Ok((scope, out))
 }
 
-/// The public figures of one unit or of the province: on-time rate (2.1) and satisfaction (5.4)
-/// of this year so far and of last month, in per cent (`None` when nothing was measured).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PublicFigures {
-    /// 2.1 this year.
-    pub on_time_year: Option<f64>,
-    /// 5.4 this year.
-    pub satisfaction_year: Option<f64>,
-    /// 2.1 last month.
-    pub on_time_month: Option<f64>,
-    /// 5.4 last month.
-    pub satisfaction_month: Option<f64>,
-}
-
 impl PublicFigures {
     fn of(year: &Tally, month: &Tally) -> PublicFigures {
         let v = |t: &Tally, c: Code| t.get(c).value(c.unit());
@@ -421,29 +408,9 @@ impl PublicFigures {
     }
 }
 
-/// What the public transparency page shows (công khai kết quả giải quyết).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Transparency {
-    /// When the figures were taken.
-    pub as_of: DateTime<Utc>,
-    /// This year, from 1 January to today.
-    pub year: Period,
-    /// Last month.
-    pub last_month: Period,
-    /// The province.
-    pub province: PublicFigures,
-    /// Each unit with dossiers, by name.
-    pub units: Vec<(Agency, PublicFigures)>,
-}
-
 /// How long the public figures are kept before they are counted again: the page is open to
 /// anyone, and counting a year of a province on each visit would let anyone load the server.
 const PUBLIC_FIGURES_FOR: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// The public figures last counted, and when: one count at a time, the visitors meanwhile
-/// waiting for it rather than counting too.
-#[derive(Default)]
-pub struct PublicFiguresCache(tokio::sync::Mutex<Option<(std::time::Instant, Arc<Transparency>)>>);
 
 /// The public transparency figures, counted at most every few minutes.
 pub async fn transparency(state: &AppState) -> AppResult<Arc<Transparency>> {

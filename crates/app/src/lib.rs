@@ -35,6 +35,7 @@ pub mod pki;
 pub mod present;
 pub mod procedures;
 pub mod providers;
+pub mod public_figures;
 pub mod questions;
 pub mod refusals;
 pub mod reports;

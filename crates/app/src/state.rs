@@ -249,7 +249,7 @@ pub struct Inner {
     /// The keys that sign electronic results.
     pub keys: Mutex<motcua_signing::KeyRing>,
     /// The figures of the public transparency page, counted every few minutes.
-    pub public_figures: crate::indicators::PublicFiguresCache,
+    pub public_figures: crate::public_figures::PublicFiguresCache,
 }
 
 /// Cheap to clone.
@@ -294,7 +294,7 @@ impl AppState {
             reads: ReadLog::start(db_for_reads),
             dummy_hash,
             keys: Mutex::new(keys),
-            public_figures: crate::indicators::PublicFiguresCache::default(),
+            public_figures: crate::public_figures::PublicFiguresCache::default(),
         })))
     }
 
