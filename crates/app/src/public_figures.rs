@@ -1,4 +1,4 @@
-//! The public transparency figures (công khai kết quả giải quyết) as [`crate::indicators`]
+//! The public transparency figures (công khai kết quả giải quyết) as the indicators module
 //! counts them, and the cache that keeps them between counts: types apart from the counting, so
 //! that the application state can hold the cache without importing the use-cases that read it.
 
