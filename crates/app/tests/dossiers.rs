@@ -18,7 +18,7 @@ use motcua_domain::dossier::{Action, Role, Status};
 use motcua_domain::rating::Satisfaction;
 use motcua_store::catalog::Procedure;
 use motcua_store::dossiers::{self, Dossier};
-use motcua_store::users::{self, NewUser, User};
+use motcua_store::users::{self, User};
 use motcua_testkit::{answers, app_state, on_both_engines, TestDb, TestEngine};
 
 on_both_engines!(
@@ -226,28 +226,11 @@ async fn the_queue_lists_a_dossier_for_the_officers_who_must_act(engine: TestEng
     assert_eq!(none.total, 0, "the status filter applies");
 }
 
-/// A second specialist of the department, for the leader to choose between.
-async fn second_specialist(state: &AppState, of: &User) -> User {
-    let id = users::create_user(
-        &state.db,
-        &NewUser {
-            username: Some("chuyenvien2".into()),
-            full_name: "Đỗ Thị Hai".into(),
-            password_hash: motcua_testkit::demo_hash().await,
-            agency_code: of.agency_code.clone(),
-            roles: vec![Role::Specialist],
-            ..NewUser::default()
-        },
-    )
-    .await
-    .unwrap();
-    users::user(&state.db, id).await.unwrap()
-}
-
 async fn a_leader_assigns_the_step_to_a_specialist_of_the_unit(engine: TestEngine) {
     let (_t, state) = world(engine).await;
     let specialist = user(&state, "chuyenvien").await;
-    let colleague = second_specialist(&state, &specialist).await;
+    // The demo department's second specialist, for the leader to choose between.
+    let colleague = user(&state, "chuyenvien2").await;
     let leader = user(&state, "lanhdao").await;
     let p = department_procedure(&state, &specialist);
     let d = apply(&state, &p).await;

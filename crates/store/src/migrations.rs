@@ -124,7 +124,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(36, "electronic office", include_str!("../migrations/0036_office.sql")),
     shared(37, "meetings", include_str!("../migrations/0037_meetings.sql")),
     shared(38, "edxml exchange", include_str!("../migrations/0038_edxml.sql")),
-    shared(40, "office involvement", include_str!("../migrations/0040_office_involvement.sql")),
+    shared(39, "office involvement", include_str!("../migrations/0039_office_involvement.sql")),
 ];
 
 impl Database {
