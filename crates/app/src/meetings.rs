@@ -25,7 +25,7 @@ use motcua_store::users::User;
 use motcua_store::StoreError;
 
 use crate::error::{AppError, AppResult, ErrorKind};
-use crate::office::DocumentForm;
+use crate::office::{end_of, text, DocumentForm};
 use crate::passwords::{random_token, token_hash};
 use crate::state::AppState;
 
@@ -46,16 +46,6 @@ fn agency_of(user: &User) -> AppResult<String> {
 
 fn actor(user: &User) -> Actor {
     Actor { user_id: Some(user.id), name: user.full_name.clone() }
-}
-
-fn text(raw: &str, max: usize, field: &str, required: bool, errors: &mut BTreeMap<String, String>) -> String {
-    let t = raw.trim().to_string();
-    if required && t.is_empty() {
-        errors.insert(field.into(), "field-required".into());
-    } else if t.chars().count() > max {
-        errors.insert(field.into(), "field-too-long".into());
-    }
-    t
 }
 
 fn time(raw: &str, field: &str, errors: &mut BTreeMap<String, String>) -> Option<DateTime<Utc>> {
@@ -158,14 +148,21 @@ impl MeetingForm {
     }
 }
 
-/// Calls a meeting (leaders and clerks, for their own agency): its invitation is drafted in
-/// the agency's outgoing register as a giấy mời to the connection points' agencies, to be
-/// approved, issued and sent like any outgoing document.
-pub async fn create(state: &AppState, user: &User, form: &MeetingForm) -> AppResult<Meeting> {
+/// The agency whose meetings the user calls: a leader's or clerk's own; 403 for its other
+/// officers, 404 for anyone else.
+pub fn organising_agency(user: &User) -> AppResult<String> {
     let agency = agency_of(user)?;
     if !(user.has(Role::Leader) || user.has(Role::Clerk)) {
         return Err(AppError::with(ErrorKind::Forbidden, "meeting-organisers-only"));
     }
+    Ok(agency)
+}
+
+/// Calls a meeting (leaders and clerks, for their own agency): its invitation is drafted in
+/// the agency's outgoing register as a giấy mời to the connection points' agencies, to be
+/// approved, issued and sent like any outgoing document.
+pub async fn create(state: &AppState, user: &User, form: &MeetingForm) -> AppResult<Meeting> {
+    let agency = organising_agency(user)?;
     let new = form.check(state, &agency).map_err(AppError::fields)?;
     let mut body = format!(
         "Thời gian: từ {} đến {}.\nĐịa điểm: {}.\nChủ trì: {}.",
@@ -366,11 +363,6 @@ pub struct ConclusionForm {
     pub conclusion: String,
     /// Its tasks.
     pub tasks: Vec<TaskForm>,
-}
-
-/// The end of office hours (17:00 in Vietnam) of a date.
-fn end_of(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(17, 0, 0).unwrap_or_default().and_utc() - Duration::hours(7)
 }
 
 /// Records the conclusion once the meeting has started (the organiser's leaders and clerks):

@@ -80,13 +80,20 @@ fn actor(user: &User) -> Actor {
     Actor { user_id: Some(user.id), name: user.full_name.clone() }
 }
 
-/// The end of office hours (17:00 in Vietnam) of a date.
-fn end_of(day: NaiveDate) -> DateTime<Utc> {
+/// The end of office hours (17:00 in Vietnam) of a date: when a deadline given as a date falls.
+pub(crate) fn end_of(day: NaiveDate) -> DateTime<Utc> {
     let local = day.and_hms_opt(17, 0, 0).unwrap_or_default();
     (local - chrono::Duration::hours(7)).and_utc()
 }
 
-fn text(raw: &str, max: usize, field: &str, required: bool, errors: &mut BTreeMap<String, String>) -> String {
+/// A typed text trimmed, its problem (missing, too long) noted under `field`.
+pub(crate) fn text(
+    raw: &str,
+    max: usize,
+    field: &str,
+    required: bool,
+    errors: &mut BTreeMap<String, String>,
+) -> String {
     let t = raw.trim().to_string();
     if required && t.is_empty() {
         errors.insert(field.into(), "field-required".into());
@@ -250,6 +257,8 @@ pub struct DocumentView {
     pub author: Option<String>,
     /// The officers it may be assigned to: (id, name), for a leader who may assign.
     pub assignable: Vec<(i64, String)>,
+    /// Who the viewer is to it.
+    pub standing: Standing,
 }
 
 async fn name_of(state: &AppState, id: Option<i64>) -> AppResult<Option<String>> {
@@ -293,6 +302,7 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> AppResult<DocumentV
         author: name_of(state, document.author_user_id).await?,
         actions,
         assignable,
+        standing: who,
         document,
     })
 }
@@ -380,7 +390,7 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
     let d = &v.document;
     let action = DocumentAction::parse(form.action.trim())
         .ok_or_else(|| AppError::fields([("action".to_string(), "field-not-option".to_string())].into()))?;
-    let who = standing(user, d, &office::involved(&state.db, id).await?)?;
+    let who = v.standing;
     let to = next_status(d.status, action, who).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-conflict"))?;
     let mut errors = BTreeMap::new();
     let note = text(

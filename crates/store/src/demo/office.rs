@@ -73,11 +73,8 @@ struct Staff {
 }
 
 async fn actor(db: &Database, username: &str) -> Result<Option<Actor>> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, full_name FROM users WHERE username = $1")
-        .bind(username)
-        .fetch_optional(db.reader())
-        .await?;
-    Ok(row.map(|(id, name)| Actor { user_id: Some(id), name }))
+    let found = crate::users::find_for_login(db, &[username.to_string()]).await?;
+    Ok(found.map(|f| Actor { user_id: Some(f.user.id), name: f.user.full_name }))
 }
 
 /// The agencies with officers, each with the demo accounts that act on its documents.

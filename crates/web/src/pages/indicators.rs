@@ -13,11 +13,12 @@ use motcua_app::present::show_time;
 use motcua_app::reports::{self, Scope};
 use motcua_app::state::AppState;
 use motcua_domain::indicators::{Code, Fraction, Scorecard, Unit};
-use motcua_domain::report::{Period, Preset};
+use motcua_domain::report::Period;
 use motcua_render::chart::{Bar, Chart};
 use motcua_store::catalog::Agency;
 use serde::Deserialize;
 
+use super::reports::{period_of, preset_links, report_address};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, HttpResult};
 
@@ -80,19 +81,6 @@ pub struct IndicatorQuery {
     trang: Option<usize>,
 }
 
-/// The address of a page with this period and scope, and more parameters.
-fn address(path: &str, period: &Period, agency: &str, more: &[(&str, &str)]) -> String {
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("tu", &period.from.to_string()).append_pair("den", &period.to.to_string());
-    if !agency.is_empty() {
-        q.append_pair("don_vi", agency);
-    }
-    for (k, v) in more {
-        q.append_pair(k, v);
-    }
-    format!("{path}?{}", q.finish())
-}
-
 /// The list of the dossiers behind a figure.
 fn figure_link(period: &Period, agency: &str, figure: Figure) -> Option<String> {
     if !figure.lists_dossiers() {
@@ -101,10 +89,10 @@ fn figure_link(period: &Period, agency: &str, figure: Figure) -> Option<String> 
     let path = "/bao-cao/chi-so/ho-so";
     Some(match figure {
         Figure::Indicator(code, part) => {
-            address(path, period, agency, &[("chi_so", code.as_str()), ("phan", part.as_str())])
+            report_address(path, period, agency, &[("chi_so", code.as_str()), ("phan", part.as_str())])
         }
-        Figure::Channel(c) => address(path, period, agency, &[("kenh", c.as_str())]),
-        Figure::Overdue => address(path, period, agency, &[("qua_han", "1")]),
+        Figure::Channel(c) => report_address(path, period, agency, &[("kenh", c.as_str())]),
+        Figure::Overdue => report_address(path, period, agency, &[("qua_han", "1")]),
     })
 }
 
@@ -248,14 +236,6 @@ pub struct ProcedureLine {
     limit: String,
 }
 
-/// The period asked for: this month when none is given.
-fn period_of(tu: Option<&str>, den: Option<&str>) -> Result<Period, AppError> {
-    if tu.unwrap_or("").is_empty() && den.unwrap_or("").is_empty() {
-        return Ok(reports::preset_period(Preset::ThisMonth));
-    }
-    reports::parse_period(tu, den, ("tu", "den"))
-}
-
 /// The steering dashboard.
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -267,16 +247,7 @@ pub async fn dashboard(
     let asked = q.don_vi.clone().unwrap_or_default();
     let scope = reports::scope_for(&state, &user, Some(&asked))?;
     let agency = scope.agency().map(|a| a.code.clone()).unwrap_or_default();
-    let presets = |shown: Option<&Period>| {
-        Preset::ALL
-            .iter()
-            .map(|p| {
-                let period = reports::preset_period(*p);
-                let href = address("/bao-cao/chi-so", &period, &agency, &[]);
-                (ctx.t(&format!("report-preset-{}", p.as_str())), href, shown == Some(&period))
-            })
-            .collect::<Vec<_>>()
-    };
+    let presets = |shown: Option<&Period>| preset_links(&ctx, "/bao-cao/chi-so", &agency, shown);
     let mut page = DashboardPage {
         ctx: ctx.clone(),
         errors: FormErrors::default(),
@@ -381,7 +352,7 @@ fn ranking(lang: Lang, found: &Indicators, period: &Period, page: &mut Dashboard
         page.ranking.push(RankLine {
             rank: u.rank,
             name: unit_name(lang, &u.agency),
-            href: address("/bao-cao/chi-so", period, &u.agency.code, &[]),
+            href: report_address("/bao-cao/chi-so", period, &u.agency.code, &[]),
             score: decimal(lang, u.card.score, 1),
             on_time: percent(lang, u.card.get(Code::OnTime).and_then(|s| s.value)),
             overdue: Linked { text: u.overdue.to_string(), href: figure_link(period, &u.agency.code, Figure::Overdue) },
@@ -410,7 +381,7 @@ fn ranking(lang: Lang, found: &Indicators, period: &Period, page: &mut Dashboard
                     label: format!("{}. {}", u.rank, unit_name(lang, &u.agency)),
                     value: Some(u.card.score),
                     shown: format!("{} {total}", decimal(lang, u.card.score, 1)),
-                    href: Some(address("/bao-cao/chi-so", period, &u.agency.code, &[])),
+                    href: Some(report_address("/bao-cao/chi-so", period, &u.agency.code, &[])),
                 })
                 .collect(),
             max: Some(100.0_f64.max(found.units.iter().map(|u| u.card.score).fold(0.0, f64::max))),
@@ -640,7 +611,7 @@ pub async fn dossiers(
         }
         more.push(("trang", n.to_string()));
         let more: Vec<(&str, &str)> = more.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        address("/bao-cao/chi-so/ho-so", &period, &agency, &more)
+        report_address("/bao-cao/chi-so/ho-so", &period, &agency, &more)
     };
     let title = match figure {
         Figure::Indicator(code, part) => lang.t_args(
@@ -663,7 +634,7 @@ pub async fn dossiers(
             "indicator-period",
             &[("from", &period.from.format("%d/%m/%Y").to_string()), ("to", &period.to.format("%d/%m/%Y").to_string())],
         ),
-        back: address("/bao-cao/chi-so", &period, &agency, &[]),
+        back: report_address("/bao-cao/chi-so", &period, &agency, &[]),
         count_text: lang.t_args("list-count", &[("n", &all.len().to_string())]),
         lines,
         prev_url: (current > 1).then(|| page_link(current - 1)),

@@ -191,11 +191,9 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx, SignedIn(user): S
     Ok(ctx.render(&call_page(&state, &ctx, &own, HashMap::new(), FormErrors::default())))
 }
 
+/// The agency whose meetings the viewer calls; the page is not there for anyone else.
 fn organiser_agency(user: &motcua_store::users::User) -> Result<String, motcua_app::error::AppError> {
-    match &user.agency_code {
-        Some(a) if user.has(Role::Leader) || user.has(Role::Clerk) => Ok(a.clone()),
-        _ => Err(motcua_app::error::AppError::not_found()),
-    }
+    meetings::organising_agency(user).map_err(|_| motcua_app::error::AppError::not_found())
 }
 
 /// A local date and time as the form gives them (`2026-12-07`, `08:00`), in RFC 3339 at

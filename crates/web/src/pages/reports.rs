@@ -53,13 +53,34 @@ struct Ii06aPage {
     query: String,
 }
 
-fn query_of(from: &str, to: &str, agency: &str) -> String {
+fn query_of(period: &Period, agency: &str, more: &[(&str, &str)]) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("tu", from).append_pair("den", to);
+    q.append_pair("tu", &period.from.to_string()).append_pair("den", &period.to.to_string());
     if !agency.is_empty() {
         q.append_pair("don_vi", agency);
     }
+    for (k, v) in more {
+        q.append_pair(k, v);
+    }
     q.finish()
+}
+
+/// The address of a report page (`path`) for a period and a unit (none: the scope's own), with
+/// `more` parameters.
+pub(super) fn report_address(path: &str, period: &Period, agency: &str, more: &[(&str, &str)]) -> String {
+    format!("{path}?{}", query_of(period, agency, more))
+}
+
+/// The usual periods offered in one click on a report page: (label, address, the one shown).
+pub(super) fn preset_links(ctx: &Ctx, path: &str, agency: &str, shown: Option<&Period>) -> Vec<(String, String, bool)> {
+    Preset::ALL
+        .iter()
+        .map(|p| {
+            let period = reports::preset_period(*p);
+            let href = report_address(path, &period, agency, &[]);
+            (ctx.t(&format!("report-preset-{}", p.as_str())), href, shown == Some(&period))
+        })
+        .collect()
 }
 
 /// The lines of the table, in the order of the printed form: each level's subtotal, its fields,
@@ -109,11 +130,12 @@ pub(super) fn agency_choices(state: &AppState, user: &User) -> Vec<(String, Stri
 }
 
 /// The period asked for: this month when none is given.
-fn period_of(q: &ReportQuery) -> Result<Period, AppError> {
-    if q.tu.as_deref().unwrap_or("").is_empty() && q.den.as_deref().unwrap_or("").is_empty() {
+/// The period a report page asks for: this month when none is given.
+pub(super) fn period_of(tu: Option<&str>, den: Option<&str>) -> Result<Period, AppError> {
+    if tu.unwrap_or("").is_empty() && den.unwrap_or("").is_empty() {
         return Ok(reports::preset_period(Preset::ThisMonth));
     }
-    reports::parse_period(q.tu.as_deref(), q.den.as_deref(), ("tu", "den"))
+    reports::parse_period(tu, den, ("tu", "den"))
 }
 
 /// The report page.
@@ -126,17 +148,7 @@ pub async fn ii06a(
     let agency = q.don_vi.clone().unwrap_or_default();
     let scope = reports::scope_for(&state, &user, Some(&agency))?;
     let agency = scope.agency().map(|a| a.code.clone()).unwrap_or_default();
-    let presets = |shown: Option<&Period>| {
-        Preset::ALL
-            .iter()
-            .map(|p| {
-                let period = reports::preset_period(*p);
-                let (from, to) = (period.from.to_string(), period.to.to_string());
-                let href = format!("/bao-cao/ii06a?{}", query_of(&from, &to, &agency));
-                (ctx.t(&format!("report-preset-{}", p.as_str())), href, shown == Some(&period))
-            })
-            .collect::<Vec<_>>()
-    };
+    let presets = |shown: Option<&Period>| preset_links(&ctx, "/bao-cao/ii06a", &agency, shown);
     let mut page = Ii06aPage {
         ctx: ctx.clone(),
         errors: FormErrors::default(),
@@ -153,7 +165,7 @@ pub async fn ii06a(
         lines: Vec::new(),
         query: String::new(),
     };
-    let period = match period_of(&q) {
+    let period = match period_of(q.tu.as_deref(), q.den.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             page.errors = FormErrors::from_keys(ctx.lang, &e.fields, &["tu".into(), "den".into()]);
@@ -167,7 +179,7 @@ pub async fn ii06a(
     page.presets = presets(Some(&period));
     page.as_of = motcua_app::present::show_time(Some(report.as_of));
     page.lines = lines(&ctx, &report);
-    page.query = query_of(&page.from, &page.to, &agency);
+    page.query = query_of(&period, &agency, &[]);
     Ok(ctx.render(&page))
 }
 
@@ -175,7 +187,7 @@ pub async fn ii06a(
 async fn download_report(state: &AppState, user: &User, q: &ReportQuery) -> Result<Ii06a, AppError> {
     let agency = q.don_vi.clone().unwrap_or_default();
     reports::scope_for(state, user, Some(&agency))?;
-    let period = period_of(q).map_err(|_| AppError::new(ErrorKind::BadRequest))?;
+    let period = period_of(q.tu.as_deref(), q.den.as_deref()).map_err(|_| AppError::new(ErrorKind::BadRequest))?;
     reports::ii06a(state, user, period, Some(&agency)).await
 }
 
