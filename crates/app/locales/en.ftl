@@ -994,6 +994,7 @@ office-clerks-register = Only clerks register incoming documents.
 office-recipient-unknown = Recipients must be other agencies of the province.
 office-due-past = The deadline cannot be before today.
 office-changed-meanwhile = Someone else has just changed this document. Please reload the page.
+office-issued-pdf-missing = The signed PDF of this document could not be made, so nothing was sent. Please try again shortly or tell the administrator (signing certificate).
 nav-documents = Documents
 office-registers = Registers
 office-register-incoming = Incoming documents

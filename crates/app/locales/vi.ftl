@@ -994,6 +994,7 @@ office-clerks-register = Chỉ văn thư mới vào sổ văn bản đến.
 office-recipient-unknown = Nơi nhận phải là cơ quan khác trong tỉnh.
 office-due-past = Hạn xử lý không được trước hôm nay.
 office-changed-meanwhile = Văn bản vừa được người khác cập nhật. Vui lòng tải lại trang.
+office-issued-pdf-missing = Chưa tạo được bản PDF ký số của văn bản nên chưa gửi đi. Vui lòng thử lại sau ít phút hoặc báo quản trị hệ thống (chứng thư số).
 nav-documents = Văn bản
 office-registers = Sổ văn bản
 office-register-incoming = Sổ văn bản đến

@@ -18,7 +18,7 @@ use motcua_store::users::User;
 
 use crate::dossiers::view::DossierView;
 use crate::error::{AppError, AppResult};
-use crate::pki::AgencySignature;
+use crate::pki::PdfSignature;
 use crate::state::AppState;
 
 /// The form an action issues, if any.
@@ -166,7 +166,7 @@ pub(crate) async fn sign(
     let Some(signer) = state.config.signers.get_or_warn(agency) else { return Ok((pdf.into_bytes(), false)) };
     let catalog = state.catalog();
     let agency_name = catalog.agencies.get(agency).map(|a| a.name.clone()).unwrap_or_else(|| agency.to_string());
-    let signature = AgencySignature {
+    let signature = PdfSignature {
         signer,
         officer: officer.to_string(),
         agency: agency_name,

@@ -14,8 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::calendar::{due_at, TimeLimit, TimeUnit};
 use motcua_domain::dossier::{AttachmentPurpose, Role};
 use motcua_domain::office::{
-    abbreviation, available_actions, next_status, symbol, Confidentiality, DocumentAction, DocumentStatus,
-    DocumentType, Involvement, Register, Standing, Urgency,
+    available_actions, next_status, symbol, Confidentiality, DocumentAction, DocumentStatus, DocumentType, Involvement,
+    Register, Standing, Urgency,
 };
 use motcua_store::dossiers::Page;
 use motcua_store::office::{
@@ -439,14 +439,20 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
     }
     let by = actor(user);
     let result = match action {
-        DocumentAction::Dispatch => dispatch(state, d, &by, now).await.map(|_| ()),
+        DocumentAction::Dispatch => dispatch(state, user, d, &by, now).await.map(|_| ()),
         DocumentAction::Issue => {
-            let issuer =
-                abbreviation(&state.catalog().agencies.get(&d.agency_code).map(|a| a.name.clone()).unwrap_or_default());
+            let issuer = state.catalog().agencies.get(&d.agency_code).map(|a| a.symbol_name()).unwrap_or_default();
             let kind = d.doc_type;
             let make = move |n: i64| symbol(u32::try_from(n).unwrap_or(u32::MAX), kind, &issuer, None);
             match office::apply(&state.db, id, d.revision, &change, &by, Some(&make), now).await {
-                Ok(issued) => issue_pdf(state, user, &issued, now).await,
+                Ok(issued) => {
+                    // The number is taken and recorded whatever happens to the PDF: one that
+                    // cannot be made now (a signing key or token failing) is made at dispatch.
+                    if let Err(e) = issue_pdf(state, user, &issued, now).await {
+                        tracing::error!(document = id, "the issued PDF could not be made: {e:?}");
+                    }
+                    Ok(())
+                }
                 Err(e) => Err(e.into()),
             }
         }
@@ -485,8 +491,10 @@ fn involvement(
     out
 }
 
-/// The issued document as Decree 30/2020 Annex I lays it out, PAdES-signed in the agency's
-/// name (the signer named in it), kept as the document's `issued` file: what is sent.
+/// The issued document as Decree 30/2020 Annex I lays it out, kept as the document's `issued`
+/// file: what is sent. Signed as PAdES twice when the leader who approved it has a personal
+/// certificate: first in their name in the signer's block, then in the agency's, the agency's
+/// stamp over the left third of theirs (Annex I, section II); else in the agency's name only.
 async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Utc>) -> AppResult<()> {
     let catalog = state.catalog();
     let Some(agency) = catalog.agencies.get(&d.agency_code) else { return Ok(()) };
@@ -513,9 +521,30 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
             name: d.signer_name.clone().unwrap_or_default(),
         },
     };
-    let pdf = motcua_render::render_official_document(&doc).map_err(AppError::internal)?;
-    let signer = d.signer_name.clone().unwrap_or_else(|| user.full_name.clone());
+    let mut pdf = motcua_render::render_official_document(&doc).map_err(AppError::internal)?;
     let about = d.symbol.clone().unwrap_or_default();
+    if let Some(approver) = approver(state, d.id).await? {
+        if let Some(signer) = approver.username.as_deref().and_then(|u| state.config.signers.officer(u)) {
+            let personal = crate::pki::PdfSignature {
+                signer,
+                officer: approver.full_name.clone(),
+                agency: agency.name.clone(),
+                reason: format!("Ký ban hành — {about}"),
+                location: state.config.place.clone(),
+                contact: state.config.verify_url("").trim_end_matches('/').to_string(),
+                at: now,
+                timestamp_authority: state.config.timestamp_authority.clone(),
+            };
+            let place = pdf.signature_box;
+            let bytes = tokio::task::spawn_blocking(move || personal.sign(&pdf, place))
+                .await
+                .map_err(AppError::internal)?
+                .map_err(AppError::signing)?;
+            let seal = place.map(|b| motcua_render::SignatureBox { x: b.x - b.width * 2.0 / 3.0, ..b });
+            pdf = motcua_render::FormPdf { bytes, signature_box: seal };
+        }
+    }
+    let signer = d.signer_name.clone().unwrap_or_else(|| user.full_name.clone());
     let (bytes, _) = crate::issued::sign(
         state,
         &d.agency_code,
@@ -532,11 +561,31 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
     Ok(office::add_attachment(&state.db, d.id, &file, Some(user.id), now).await?)
 }
 
+/// The leader whose approval the document's issue rests on: the last one who approved it.
+async fn approver(state: &AppState, id: i64) -> AppResult<Option<User>> {
+    let events = office::events(&state.db, id).await?;
+    let Some(user_id) =
+        events.iter().rev().find(|e| e.action == DocumentAction::Approve.as_str()).and_then(|e| e.user_id)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(motcua_store::users::user(&state.db, user_id).await?))
+}
+
 /// Sends an issued document to its recipients inside motcua: each agency's incoming register
 /// takes it with its own arrival number and the same files.
-async fn dispatch(state: &AppState, d: &Document, by: &Actor, now: DateTime<Utc>) -> AppResult<Vec<i64>> {
-    let files = office::attachments(&state.db, d.id).await?;
-    // The issued version when there is one, else the drafts as they stand.
+async fn dispatch(state: &AppState, user: &User, d: &Document, by: &Actor, now: DateTime<Utc>) -> AppResult<Vec<i64>> {
+    let mut files = office::attachments(&state.db, d.id).await?;
+    if d.symbol.is_some() && !files.iter().any(|a| a.purpose == "issued") {
+        // Numbered, but its PDF could not be made at the issue (a signing key or token that
+        // failed): made now, or nothing is sent — never the unsigned drafts.
+        if let Err(e) = issue_pdf(state, user, d, now).await {
+            tracing::error!(document = d.id, "the issued PDF could not be made at dispatch: {e:?}");
+            return Err(AppError::with(ErrorKind::Conflict, "office-issued-pdf-missing"));
+        }
+        files = office::attachments(&state.db, d.id).await?;
+    }
+    // The issued version when there is one, else the files as they stand.
     let issued: Vec<&OfficeAttachment> = files.iter().filter(|a| a.purpose == "issued").collect();
     let sent: Vec<&OfficeAttachment> = if issued.is_empty() { files.iter().collect() } else { issued };
     let arrivals: Vec<NewDocument> = d

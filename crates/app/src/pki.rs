@@ -1,5 +1,9 @@
-//! The agencies' signing certificates: one PKCS#12 file per agency in `<data>/pki/agencies`,
-//! with which the deciding agency signs the PDFs it issues (PAdES, see `motcua_signing::pades`).
+//! The signing certificates: one PKCS#12 file per agency in `<data>/pki/agencies`, with which
+//! the deciding agency signs the PDFs it issues (PAdES, see `motcua_signing::pades`), and one per
+//! officer who signs official documents in their own name in `<data>/pki/officers` (Decree
+//! 30/2020: the person with authority signs an outgoing document, then the clerk adds the
+//! agency's signature). The server holds the officers' keys as a remote-signing service does;
+//! an officer's key signs only documents that officer approved.
 //!
 //! Production imports the certificates the province's CA issued (`motcua ca import`); a demo or
 //! a test makes its own with a local test CA (`motcua ca init`, run by `serve --demo` when there
@@ -9,6 +13,7 @@
 //!   root certificate for validators to trust); absent in production.
 //! - `agencies/<agency code>.p12` and `agencies/<agency code>.secret`: an agency's key and
 //!   certificate chain, and the password of that file.
+//! - `officers/<user name>.p12` and `officers/<user name>.secret`: the same for an officer.
 //!
 //! Every file is readable by its owner only (0600), like the other secrets of the data folder.
 
@@ -31,6 +36,8 @@ pub const CA_SECRET_FILE: &str = "ca.secret";
 pub const CA_CERTIFICATE_FILE: &str = "ca.pem";
 /// The folder of the agencies' PKCS#12 files.
 pub const AGENCIES_DIR: &str = "agencies";
+/// The folder of the officers' PKCS#12 files, named by user name.
+pub const OFFICERS_DIR: &str = "officers";
 
 /// The PKI folder of a data folder.
 pub fn pki_dir(data: &Path) -> PathBuf {
@@ -56,9 +63,9 @@ pub enum PkiFileError {
         /// What is wrong with it.
         source: PkiError,
     },
-    /// An agency code that cannot name a file.
-    #[error("{0:?} is not an agency code")]
-    AgencyCode(String),
+    /// An agency code or a user name that cannot name a file.
+    #[error("{0:?} cannot name a certificate file")]
+    FileName(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PkiFileError + '_ {
@@ -96,27 +103,39 @@ impl AgencyToCertify {
     }
 }
 
-/// What [`init_test_ca`] did.
+/// An officer to certify: their user name (the file's name), their name (the certificate's CN)
+/// and their agency's (O).
+#[derive(Clone, Debug)]
+pub struct OfficerToCertify {
+    /// The user name, e.g. `lanhdao`.
+    pub username: String,
+    /// The officer's full name.
+    pub name: String,
+    /// Their agency's name.
+    pub agency: String,
+}
+
+/// What [`init_test_ca`] or [`certify_officers`] did.
 #[derive(Debug, Default)]
 pub struct InitReport {
     /// Whether the CA was made now (false: an existing one was used).
     pub ca_created: bool,
-    /// The agencies whose certificate was issued now.
+    /// The agencies or officers whose certificate was issued now.
     pub issued: Vec<String>,
-    /// The agencies that already had a file, kept as it was.
+    /// The agencies or officers that already had a file, kept as it was.
     pub kept: Vec<String>,
 }
 
-/// An agency code usable as a file name: letters, digits, `.`, `-` and `_`, not starting with a
-/// dot.
-fn agency_file(dir: &Path, code: &str, extension: &str) -> Result<PathBuf, PkiFileError> {
-    let fine = !code.is_empty()
-        && !code.starts_with('.')
-        && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+/// The file of an agency code or a user name in `folder`: letters, digits, `.`, `-` and `_`,
+/// not starting with a dot, so that no name leaves the folder.
+fn holder_file(dir: &Path, folder: &str, name: &str, extension: &str) -> Result<PathBuf, PkiFileError> {
+    let fine = !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
     if !fine {
-        return Err(PkiFileError::AgencyCode(code.to_string()));
+        return Err(PkiFileError::FileName(name.to_string()));
     }
-    Ok(dir.join(AGENCIES_DIR).join(format!("{code}.{extension}")))
+    Ok(dir.join(folder).join(format!("{name}.{extension}")))
 }
 
 fn random_password() -> String {
@@ -168,8 +187,34 @@ fn read_secret(path: &Path) -> Result<String, PkiFileError> {
 /// Running it again keeps every existing file. For demos and tests only: the CA's key is in a
 /// file.
 pub fn init_test_ca(dir: &Path, agencies: &[AgencyToCertify]) -> Result<InitReport, PkiFileError> {
-    make_private_dir(&dir.join(AGENCIES_DIR))?;
     let mut report = InitReport::default();
+    let ca = open_or_make_ca(dir, &mut report)?;
+    for agency in agencies {
+        let mut subject = Subject::new(agency.name.clone());
+        if let Some(body) = &agency.governing_body {
+            subject = subject.organization(body.clone());
+        }
+        issue_missing(&ca, dir, AGENCIES_DIR, &agency.code, &subject, &mut report)?;
+    }
+    Ok(report)
+}
+
+/// Issues, from the local test CA in `dir` (made if absent), a personal document-signing
+/// certificate to every officer that has no file yet (CN their name, O their agency). For demos
+/// and tests only, like [`init_test_ca`].
+pub fn certify_officers(dir: &Path, officers: &[OfficerToCertify]) -> Result<InitReport, PkiFileError> {
+    let mut report = InitReport::default();
+    let ca = open_or_make_ca(dir, &mut report)?;
+    for officer in officers {
+        let subject = Subject::new(officer.name.clone()).organization(officer.agency.clone());
+        issue_missing(&ca, dir, OFFICERS_DIR, &officer.username, &subject, &mut report)?;
+    }
+    Ok(report)
+}
+
+/// The local test CA of `dir`, made (key, password and root certificate) when there is none.
+fn open_or_make_ca(dir: &Path, report: &mut InitReport) -> Result<TestCa, PkiFileError> {
+    make_private_dir(dir)?;
     let (ca_path, secret_path) = (dir.join(CA_FILE), dir.join(CA_SECRET_FILE));
     let ca = if ca_path.exists() {
         let password = read_secret(&secret_path)?;
@@ -186,33 +231,50 @@ pub fn init_test_ca(dir: &Path, agencies: &[AgencyToCertify]) -> Result<InitRepo
     if !root.exists() {
         write_private(&root, certificate_to_pem(ca.certificate()).map_err(pki(&root))?.as_bytes())?;
     }
-    for agency in agencies {
-        let file = agency_file(dir, &agency.code, "p12")?;
-        if file.exists() {
-            report.kept.push(agency.code.clone());
-            continue;
-        }
-        let mut subject = Subject::new(agency.name.clone());
-        if let Some(body) = &agency.governing_body {
-            subject = subject.organization(body.clone());
-        }
-        let issued = ca.issue(&subject, CertificateUse::DocumentSigning).map_err(pki(&file))?;
-        let password = random_password();
-        write_private(&agency_file(dir, &agency.code, "secret")?, password.as_bytes())?;
-        write_private(&file, &issued.to_pkcs12(&password).map_err(pki(&file))?)?;
-        report.issued.push(agency.code.clone());
+    Ok(ca)
+}
+
+/// Issues `subject` a certificate as `folder/name.p12` (with its password beside it) unless the
+/// file is there.
+fn issue_missing(
+    ca: &TestCa,
+    dir: &Path,
+    folder: &str,
+    name: &str,
+    subject: &Subject,
+    report: &mut InitReport,
+) -> Result<(), PkiFileError> {
+    make_private_dir(&dir.join(folder))?;
+    let file = holder_file(dir, folder, name, "p12")?;
+    if file.exists() {
+        report.kept.push(name.to_string());
+        return Ok(());
     }
-    Ok(report)
+    let issued = ca.issue(subject, CertificateUse::DocumentSigning).map_err(pki(&file))?;
+    let password = random_password();
+    write_private(&holder_file(dir, folder, name, "secret")?, password.as_bytes())?;
+    write_private(&file, &issued.to_pkcs12(&password).map_err(pki(&file))?)?;
+    report.issued.push(name.to_string());
+    Ok(())
 }
 
 /// Copies an agency's PKCS#12 file (the one the province's CA issued) into `dir`, replacing the
 /// one it had, after checking that `password` opens it and that it holds an RSA key with its
 /// certificate. Returns the certificate's common name.
 pub fn import_agency(dir: &Path, code: &str, p12: &[u8], password: &str) -> Result<String, PkiFileError> {
-    let file = agency_file(dir, code, "p12")?;
+    import(dir, AGENCIES_DIR, code, p12, password)
+}
+
+/// Copies an officer's personal PKCS#12 file into `dir`, as [`import_agency`] does an agency's.
+pub fn import_officer(dir: &Path, username: &str, p12: &[u8], password: &str) -> Result<String, PkiFileError> {
+    import(dir, OFFICERS_DIR, username, p12, password)
+}
+
+fn import(dir: &Path, folder: &str, name: &str, p12: &[u8], password: &str) -> Result<String, PkiFileError> {
+    let file = holder_file(dir, folder, name, "p12")?;
     let signer = Pkcs12Signer::from_pkcs12(p12, password).map_err(pki(&file))?;
-    make_private_dir(&dir.join(AGENCIES_DIR))?;
-    write_private(&agency_file(dir, code, "secret")?, password.as_bytes())?;
+    make_private_dir(&dir.join(folder))?;
+    write_private(&holder_file(dir, folder, name, "secret")?, password.as_bytes())?;
     write_private(&file, p12)?;
     Ok(signer.certificate_chain().first().and_then(common_name).unwrap_or_default())
 }
@@ -242,70 +304,70 @@ pub fn load_trust(dir: &Path, roots: &[PathBuf], crls: &[PathBuf]) -> Result<Tru
     Ok(TrustStore::new(certificates, lists))
 }
 
-/// The signer of every agency that has a certificate, loaded once at start.
-pub struct AgencySigners {
-    signers: HashMap<String, Arc<dyn Signer>>,
+/// The signer of every agency and of every officer that has a certificate, loaded once at start.
+pub struct Signers {
+    agencies: HashMap<String, Arc<dyn Signer>>,
+    officers: HashMap<String, Arc<dyn Signer>>,
     /// Agencies already reported as having no certificate, so the log says it once.
     warned: Mutex<HashSet<String>>,
 }
 
-impl std::fmt::Debug for AgencySigners {
+impl std::fmt::Debug for Signers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut codes: Vec<&String> = self.signers.keys().collect();
-        codes.sort();
-        f.debug_struct("AgencySigners").field("agencies", &codes).finish()
-    }
-}
-
-impl Default for AgencySigners {
-    fn default() -> Self {
-        AgencySigners::none()
-    }
-}
-
-impl AgencySigners {
-    /// No agency signs: results carry the system's Ed25519 seal only.
-    pub fn none() -> AgencySigners {
-        AgencySigners { signers: HashMap::new(), warned: Mutex::new(HashSet::new()) }
-    }
-
-    /// Every `agencies/<code>.p12` of `dir` opened with its `<code>.secret`. A missing folder is
-    /// no agency; an unreadable file, a missing password or a wrong one is an error naming the
-    /// file, so that a server does not start signing with some agencies silently left out.
-    pub fn load(dir: &Path) -> Result<AgencySigners, PkiFileError> {
-        let folder = dir.join(AGENCIES_DIR);
-        let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AgencySigners::none()),
-            Err(e) => return Err(PkiFileError::Io { path: folder, source: e }),
+        let sorted = |m: &HashMap<String, Arc<dyn Signer>>| {
+            let mut names: Vec<String> = m.keys().cloned().collect();
+            names.sort();
+            names
         };
-        let mut signers: HashMap<String, Arc<dyn Signer>> = HashMap::new();
-        for entry in entries {
-            let path = entry.map_err(io(&folder))?.path();
-            let Some(code) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".p12")) else {
-                continue;
-            };
-            let password = read_secret(&path.with_extension("secret"))?;
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
-            let signer = Pkcs12Signer::from_pkcs12(&bytes, &password).map_err(pki(&path))?;
-            signers.insert(code.to_string(), Arc::new(signer));
-        }
-        Ok(AgencySigners { signers, warned: Mutex::new(HashSet::new()) })
+        f.debug_struct("Signers")
+            .field("agencies", &sorted(&self.agencies))
+            .field("officers", &sorted(&self.officers))
+            .finish()
+    }
+}
+
+impl Default for Signers {
+    fn default() -> Self {
+        Signers::none()
+    }
+}
+
+impl Signers {
+    /// No one signs: results carry the system's Ed25519 seal only.
+    pub fn none() -> Signers {
+        Signers { agencies: HashMap::new(), officers: HashMap::new(), warned: Mutex::new(HashSet::new()) }
+    }
+
+    /// Every `agencies/<code>.p12` and `officers/<user name>.p12` of `dir`, each opened with its
+    /// `.secret`. A missing folder is no one; an unreadable file, a missing password or a wrong
+    /// one is an error naming the file, so that a server does not start signing with some
+    /// agencies silently left out.
+    pub fn load(dir: &Path) -> Result<Signers, PkiFileError> {
+        Ok(Signers {
+            agencies: load_folder(&dir.join(AGENCIES_DIR))?,
+            officers: load_folder(&dir.join(OFFICERS_DIR))?,
+            warned: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// An officer's personal signer, if they have a certificate.
+    pub fn officer(&self, username: &str) -> Option<Arc<dyn Signer>> {
+        self.officers.get(username).cloned()
     }
 
     /// The signer of an agency, if it has a certificate.
     pub fn get(&self, agency_code: &str) -> Option<Arc<dyn Signer>> {
-        self.signers.get(agency_code).cloned()
+        self.agencies.get(agency_code).cloned()
     }
 
     /// How many agencies can sign.
     pub fn len(&self) -> usize {
-        self.signers.len()
+        self.agencies.len()
     }
 
     /// Whether no agency can sign.
     pub fn is_empty(&self) -> bool {
-        self.signers.is_empty()
+        self.agencies.is_empty()
     }
 
     /// The signer of an agency, or a warning in the log (once per agency) that its results go
@@ -322,9 +384,31 @@ impl AgencySigners {
     }
 }
 
-/// An agency's PAdES signature of a PDF it issues (a result, a form): its certificate, and what the
-/// visible stamp and the signature dictionary say.
-pub(crate) struct AgencySignature {
+/// The signers of the `<name>.p12` files of `folder`, by name; none when it is missing.
+fn load_folder(folder: &Path) -> Result<HashMap<String, Arc<dyn Signer>>, PkiFileError> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) => return Err(PkiFileError::Io { path: folder.to_path_buf(), source: e }),
+    };
+    let mut signers: HashMap<String, Arc<dyn Signer>> = HashMap::new();
+    for entry in entries {
+        let path = entry.map_err(io(folder))?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".p12")) else {
+            continue;
+        };
+        let password = read_secret(&path.with_extension("secret"))?;
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let signer = Pkcs12Signer::from_pkcs12(&bytes, &password).map_err(pki(&path))?;
+        signers.insert(name.to_string(), Arc::new(signer));
+    }
+    Ok(signers)
+}
+
+/// A PAdES signature of a PDF motcua issues (a result, a form, an official document), by an
+/// agency's certificate or an officer's: the certificate, and what the visible stamp and the
+/// signature dictionary say.
+pub(crate) struct PdfSignature {
     pub(crate) signer: Arc<dyn Signer>,
     pub(crate) officer: String,
     pub(crate) agency: String,
@@ -336,7 +420,7 @@ pub(crate) struct AgencySignature {
     pub(crate) timestamp_authority: Option<Arc<dyn TimestampAuthority>>,
 }
 
-impl AgencySignature {
+impl PdfSignature {
     /// Width and height of the stamp where the document has no signer's block, and its distance
     /// from the page's bottom right corner there, in points.
     const STAMP: (f32, f32) = (190.0, 48.0);
@@ -403,9 +487,34 @@ mod tests {
         assert!(!again.ca_created);
         assert_eq!(again.kept, ["000.00.12.H38"]);
         assert_eq!(std::fs::read(dir.path().join("agencies/000.00.12.H38.p12")).unwrap(), p12);
-        let signers = AgencySigners::load(dir.path()).unwrap();
+        let signers = Signers::load(dir.path()).unwrap();
         let signer = signers.get("000.00.12.H38").unwrap();
         assert_eq!(common_name(&signer.certificate_chain()[0]).as_deref(), Some("Sở Tư pháp tỉnh Lào Cai"));
+        assert!(signers.officer("lanhdao").is_none());
+    }
+
+    #[test]
+    fn officers_get_personal_certificates_from_the_same_ca() {
+        let dir = tempfile_dir();
+        init_test_ca(dir.path(), &agencies()).unwrap();
+        let officer = OfficerToCertify {
+            username: "lanhdao".into(),
+            name: "Trần Văn Lãnh".into(),
+            agency: "Sở Tư pháp tỉnh Lào Cai".into(),
+        };
+        let made = certify_officers(dir.path(), std::slice::from_ref(&officer)).unwrap();
+        assert!(!made.ca_created);
+        assert_eq!(made.issued, ["lanhdao"]);
+        assert_eq!(certify_officers(dir.path(), &[officer]).unwrap().kept, ["lanhdao"]);
+        let signers = Signers::load(dir.path()).unwrap();
+        let officer = signers.officer("lanhdao").unwrap();
+        let chain = officer.certificate_chain();
+        assert_eq!(common_name(&chain[0]).as_deref(), Some("Trần Văn Lãnh"));
+        // Issued by the CA that issued the agency's.
+        let agency = signers.get("000.00.12.H38").unwrap();
+        let agency_chain = agency.certificate_chain();
+        assert_eq!(chain.last(), agency_chain.last());
+        assert_eq!(signers.len(), 1);
     }
 
     #[test]
@@ -413,14 +522,15 @@ mod tests {
         let dir = tempfile_dir();
         init_test_ca(dir.path(), &agencies()).unwrap();
         std::fs::write(dir.path().join("agencies/000.00.12.H38.secret"), "wrong").unwrap();
-        let error = AgencySigners::load(dir.path()).unwrap_err().to_string();
+        let error = Signers::load(dir.path()).unwrap_err().to_string();
         assert!(error.contains("000.00.12.H38.p12"), "{error}");
     }
 
     #[test]
     fn codes_cannot_leave_the_folder() {
         let dir = tempfile_dir();
-        assert!(matches!(import_agency(dir.path(), "../x", b"", ""), Err(PkiFileError::AgencyCode(_))));
+        assert!(matches!(import_agency(dir.path(), "../x", b"", ""), Err(PkiFileError::FileName(_))));
+        assert!(matches!(import_officer(dir.path(), ".hidden", b"", ""), Err(PkiFileError::FileName(_))));
     }
 
     fn tempfile_dir() -> tempfile::TempDir {

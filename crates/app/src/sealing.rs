@@ -25,7 +25,7 @@ use motcua_store::StoreError;
 use crate::error::{AppError, AppResult};
 use crate::keys::public_keys;
 use crate::keys::register;
-use crate::pki::AgencySignature;
+use crate::pki::PdfSignature;
 use crate::state::AppState;
 use crate::uploads::Upload;
 
@@ -58,7 +58,7 @@ pub(crate) async fn seal_result(
     let catalog = state.catalog();
     let lead = catalog.agencies.get(&d.lead_agency).unwrap_or(&p.agency);
     let verify_url = state.config.verify_url(code.as_str());
-    let agency_signature = state.config.signers.get_or_warn(&lead.code).map(|signer| AgencySignature {
+    let agency_signature = state.config.signers.get_or_warn(&lead.code).map(|signer| PdfSignature {
         signer,
         officer: officer.to_string(),
         agency: lead.name.clone(),

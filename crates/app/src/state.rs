@@ -52,7 +52,7 @@ pub struct Config {
     /// The agencies' signing certificates (`<data>/pki`, see [`crate::pki`]): the deciding
     /// agency PAdES-signs the electronic results it issues. None by default: results then carry
     /// the system's Ed25519 seal only.
-    pub signers: std::sync::Arc<crate::pki::AgencySigners>,
+    pub signers: std::sync::Arc<crate::pki::Signers>,
     /// What the public verification page checks uploaded PDFs' signatures against: the trust
     /// roots (`--trust-roots`, and the test CA's root in a demo) and the CRLs (`--crl`). Empty by
     /// default: every signature is then reported as not chaining to a trusted root.
@@ -159,7 +159,7 @@ impl Default for Config {
             demo: false,
             keys_dir: None,
             metrics: false,
-            signers: std::sync::Arc::new(crate::pki::AgencySigners::none()),
+            signers: std::sync::Arc::new(crate::pki::Signers::none()),
             trust: std::sync::Arc::default(),
             timestamp_authority: None,
             audit_checkpoint_file: None,

@@ -171,6 +171,15 @@ pub fn abbreviation(name: &str) -> String {
         .collect()
 }
 
+/// Whether `text` may stand as an issuing body's short name in symbols: 1 to 16 upper-case
+/// letters (Đ and the other Vietnamese capitals included) or digits, `&` allowed; no `/` or `-`,
+/// which separate a symbol's parts.
+pub fn is_abbreviation(text: &str) -> bool {
+    let count = text.chars().count();
+    (1..=16).contains(&count)
+        && text.chars().all(|c| c == '&' || c.is_ascii_digit() || (c.is_alphabetic() && !c.is_lowercase()))
+}
+
 /// How urgently a document must be handled (độ khẩn).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -546,6 +555,9 @@ mod tests {
     #[test]
     fn abbreviations_take_the_initials() {
         assert_eq!(abbreviation("Sở Tư pháp"), "STP");
+        assert!(is_abbreviation("CAT") && is_abbreviation("SKHĐT") && is_abbreviation("SNN&PTNT"));
+        assert!(!is_abbreviation("") && !is_abbreviation("cat") && !is_abbreviation("VP-UBND"));
+        assert!(!is_abbreviation("A/B") && !is_abbreviation("ABCDEFGHIJKLMNOPQ"));
         assert_eq!(abbreviation("Ủy ban nhân dân"), "UBND");
         assert_eq!(abbreviation("Sở Kế hoạch và Đầu tư"), "SKHĐT");
         assert_eq!(abbreviation("Sở Tư pháp tỉnh Lào Cai"), "STP");

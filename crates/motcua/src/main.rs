@@ -137,6 +137,11 @@ enum Command {
         #[command(subcommand)]
         command: CaCommand,
     },
+    /// The agencies of the catalog.
+    Agency {
+        #[command(subcommand)]
+        command: AgencyCommand,
+    },
     /// The procedure catalog.
     Catalog {
         #[command(subcommand)]
@@ -343,18 +348,39 @@ enum KeysCommand {
 }
 
 #[derive(Subcommand)]
+enum AgencyCommand {
+    /// Every agency: code, short name in document symbols, name.
+    List,
+    /// Set the short name an agency's document symbols carry (Decree 30/2020 Annex I: `01/QĐ-CAT`)
+    /// when usage differs from the initials of its name; without a value, back to the initials.
+    /// Servers read it at their next start.
+    Abbreviation {
+        /// The agency's code, e.g. 000.00.20.H38.
+        #[arg(long)]
+        agency: String,
+        /// Upper-case letters or digits, e.g. CAT.
+        value: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum CaCommand {
     /// Make a local test CA (never for production) and issue a document-signing certificate to
     /// every agency of the catalog (the demo province's when the database has none yet).
     /// Existing files are kept: run it again after adding agencies.
     Init,
     /// Copy an agency's PKCS#12 file (.p12/.pfx) from the province's CA into the data folder,
-    /// replacing its test certificate. The file's password is read from MOTCUA_PKCS12_PASSWORD,
-    /// else from the first line of standard input.
+    /// replacing its test certificate; or, with --officer, a leader's personal one, with which
+    /// the documents they approve are signed in their name before the agency's signature. The
+    /// file's password is read from MOTCUA_PKCS12_PASSWORD, else from the first line of standard
+    /// input.
     Import {
         /// The agency's code, e.g. 000.00.12.H38.
+        #[arg(long, required_unless_present = "officer", conflicts_with = "officer")]
+        agency: Option<String>,
+        /// The officer's user name.
         #[arg(long)]
-        agency: String,
+        officer: Option<String>,
         /// The PKCS#12 file.
         file: PathBuf,
     },
@@ -739,18 +765,35 @@ async fn ca_init(db: &Database, pki: &Path) -> Result<()> {
     if agencies.is_empty() {
         agencies = motcua_store::demo::province()?.agencies;
     }
+    // Leaders sign official documents in their own name before the agency does.
+    let names: std::collections::HashMap<String, String> =
+        agencies.iter().map(|a| (a.code.clone(), a.name.clone())).collect();
+    let officers: Vec<motcua_app::pki::OfficerToCertify> = motcua_store::users::with_usernames(db)
+        .await?
+        .into_iter()
+        .filter(|u| u.has(motcua_domain::actor::Role::Leader))
+        .filter_map(|u| {
+            let agency = names.get(u.agency_code.as_deref()?)?.clone();
+            Some(motcua_app::pki::OfficerToCertify { username: u.username?, name: u.full_name, agency })
+        })
+        .collect();
     let agencies = motcua_app::pki::AgencyToCertify::from_catalog(&agencies);
     let dir = pki.to_path_buf();
-    let report = tokio::task::spawn_blocking(move || motcua_app::pki::init_test_ca(&dir, &agencies))
-        .await?
-        .with_context(|| format!("cannot make the test CA in {}", pki.display()))?;
+    let (report, people) = tokio::task::spawn_blocking(move || {
+        let report = motcua_app::pki::init_test_ca(&dir, &agencies)?;
+        motcua_app::pki::certify_officers(&dir, &officers).map(|people| (report, people))
+    })
+    .await?
+    .with_context(|| format!("cannot make the test CA in {}", pki.display()))?;
     eprintln!(
-        "{} test CA in {} (trust {} in validators; never use it in production): {} certificates issued, {} kept",
+        "{} test CA in {} (trust {} in validators; never use it in production): {} agency and {} personal \
+         certificates issued, {} kept",
         if report.ca_created { "made the" } else { "kept the" },
         pki.display(),
         pki.join(motcua_app::pki::CA_CERTIFICATE_FILE).display(),
         report.issued.len(),
-        report.kept.len()
+        people.issued.len(),
+        report.kept.len() + people.kept.len()
     );
     Ok(())
 }
@@ -926,7 +969,7 @@ async fn run(cli: Cli) -> Result<()> {
                 // The demo signs out of the box: a test CA and a certificate for every agency.
                 ca_init(&db, &pki).await?;
             }
-            let signers = motcua_app::pki::AgencySigners::load(&pki)
+            let signers = motcua_app::pki::Signers::load(&pki)
                 .with_context(|| format!("cannot open the agencies' signing certificates in {}", pki.display()))?;
             if signers.is_empty() {
                 tracing::warn!(
@@ -1251,9 +1294,17 @@ async fn run(cli: Cli) -> Result<()> {
             let db = open(&cli).await?;
             ca_init(&db, &motcua_app::pki::pki_dir(&cli.data)).await?;
         }
-        Command::Ca { command: CaCommand::Import { agency, file } } => {
+        Command::Ca { command: CaCommand::Import { agency, officer, file } } => {
             let db = open(&cli).await?;
-            motcua_store::catalog::agency(&db, agency).await.with_context(|| format!("no agency {agency}"))?;
+            if let Some(agency) = agency {
+                motcua_store::catalog::agency(&db, agency).await.with_context(|| format!("no agency {agency}"))?;
+            }
+            if let Some(officer) = officer {
+                let found = motcua_store::users::find_for_login(&db, std::slice::from_ref(officer)).await?;
+                if !found.is_some_and(|f| f.user.is_officer()) {
+                    bail!("no officer {officer}");
+                }
+            }
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
             let password = match std::env::var("MOTCUA_PKCS12_PASSWORD") {
                 Ok(p) => p,
@@ -1264,9 +1315,38 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             };
             let pki = motcua_app::pki::pki_dir(&cli.data);
-            let name = motcua_app::pki::import_agency(&pki, agency, &bytes, &password)
-                .with_context(|| format!("cannot import {}", file.display()))?;
-            eprintln!("agency {agency} signs as \"{name}\" from the next start of the server");
+            let imported = match (agency, officer) {
+                (Some(agency), _) => motcua_app::pki::import_agency(&pki, agency, &bytes, &password),
+                (None, Some(officer)) => motcua_app::pki::import_officer(&pki, officer, &bytes, &password),
+                (None, None) => unreachable!("clap requires one of them"),
+            };
+            let name = imported.with_context(|| format!("cannot import {}", file.display()))?;
+            let who = agency.as_deref().or(officer.as_deref()).unwrap_or_default();
+            eprintln!("{who} signs as \"{name}\" from the next start of the server");
+        }
+        Command::Agency { command: AgencyCommand::List } => {
+            let db = open(&cli).await?;
+            for a in motcua_store::catalog::agencies(&db).await? {
+                let set = if a.abbreviation.is_some() { "" } else { " (initials)" };
+                println!("{}  {}{set}  {}", a.code, a.symbol_name(), a.name);
+            }
+        }
+        Command::Agency { command: AgencyCommand::Abbreviation { agency, value } } => {
+            let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty());
+            if let Some(v) = value.filter(|v| !motcua_domain::office::is_abbreviation(v)) {
+                bail!("{v:?} cannot be a short name in symbols: 1 to 16 upper-case letters or digits, no '/' or '-'");
+            }
+            let db = open(&cli).await?;
+            match motcua_store::catalog::set_abbreviation(&db, agency, value).await {
+                Err(motcua_store::StoreError::NotFound) => bail!("no agency {agency}"),
+                other => other?,
+            }
+            let a = motcua_store::catalog::agency(&db, agency).await?;
+            eprintln!(
+                "{} signs its documents' symbols as {} from the next start of the server",
+                a.name,
+                a.symbol_name()
+            );
         }
         Command::Catalog { command: CatalogCommand::Import { file, dry_run, lang } } => {
             use motcua_app::catalog_import::{self, ImportFailed};

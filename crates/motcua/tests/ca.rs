@@ -68,11 +68,11 @@ fn ca_init_makes_private_certificates_for_every_agency_and_keeps_them() {
     let out = motcua(&data, &["ca", "init"]);
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{log}");
-    assert!(log.contains("kept the test CA") && log.contains("0 certificates issued"), "{log}");
+    assert!(log.contains("kept the test CA") && log.contains("0 agency and 0 personal certificates issued"), "{log}");
     assert_eq!(files(&pki), made);
 
     // The certificate opens with its password, names the agency and its governing body.
-    let signers = motcua_app::pki::AgencySigners::load(&pki).unwrap();
+    let signers = motcua_app::pki::Signers::load(&pki).unwrap();
     let signer = signers.get("000.00.12.H38").expect("Sở Tư pháp signs");
     let certificate = &signer.certificate_chain()[0];
     assert_eq!(motcua_signing::x509::common_name(certificate).as_deref(), Some("Sở Tư pháp tỉnh Lào Cai"));

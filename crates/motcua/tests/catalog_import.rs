@@ -1,6 +1,7 @@
 //! `motcua catalog import`: the real binary on a demo database, on SQLite and on PostgreSQL —
 //! a dry run reports and writes nothing, the import writes and reports, the same file again
-//! writes nothing, a damaged file is refused with its reason in the chosen language.
+//! writes nothing, a damaged file is refused with its reason in the chosen language. And
+//! `motcua agency`: an agency's short name in document symbols is set, listed and cleared.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -8,6 +9,7 @@ use std::process::{Command, Output};
 use motcua_testkit::{on_both_engines, TestDb, TestEngine};
 
 on_both_engines!(the_command_reports_imports_and_refuses_a_damaged_file);
+on_both_engines!(an_agency_s_short_name_in_symbols_is_set_and_cleared);
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/tests/fixtures/catalog");
 
@@ -64,4 +66,26 @@ async fn the_command_reports_imports_and_refuses_a_damaged_file(engine: TestEngi
     let out = motcua(&t, &["catalog", "import", &Path::new(FIXTURES).join("missing.json").display().to_string()]);
     assert!(!out.status.success());
     assert_eq!(versions(&t).await, before + 3);
+}
+
+async fn an_agency_s_short_name_in_symbols_is_set_and_cleared(engine: TestEngine) {
+    let t = TestDb::with_demo(engine).await;
+    let police = "000.00.20.H38";
+    // The demo sets the police's usage; the justice department goes by its initials.
+    let list = stdout(&motcua(&t, &["agency", "list"]));
+    assert!(list.contains(&format!("{police}  CAT  Công an tỉnh")), "{list}");
+    assert!(list.contains("000.00.12.H38  STP (initials)  Sở Tư pháp"), "{list}");
+
+    let bad = motcua(&t, &["agency", "abbreviation", "--agency", "000.00.12.H38", "TP-LC"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot be a short name"));
+    let unknown = motcua(&t, &["agency", "abbreviation", "--agency", "000.00.99.H38", "X"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no agency 000.00.99.H38"));
+
+    stdout(&motcua(&t, &["agency", "abbreviation", "--agency", "000.00.12.H38", "STPLC"]));
+    let justice = motcua_store::catalog::agency(&t.db, "000.00.12.H38").await.unwrap();
+    assert_eq!(justice.symbol_name(), "STPLC");
+    stdout(&motcua(&t, &["agency", "abbreviation", "--agency", police]));
+    let police = motcua_store::catalog::agency(&t.db, police).await.unwrap();
+    assert_eq!((police.abbreviation.clone(), police.symbol_name()), (None, "CA".to_string()));
 }

@@ -32,9 +32,19 @@ pub struct Agency {
     /// Mã số thuế — its tax code, printed on the receipts of the fees it collects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_code: Option<String>,
+    /// Chữ viết tắt — its short name in document symbols when usage differs from the initials
+    /// of its name (Công an tỉnh: `CAT`); see [`Agency::symbol_name`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abbreviation: Option<String>,
 }
 
 impl Agency {
+    /// The issuing body's short name in the symbols of its documents: the one set for it, else
+    /// the initials of its name (`motcua_domain::office::abbreviation`).
+    pub fn symbol_name(&self) -> String {
+        self.abbreviation.clone().unwrap_or_else(|| motcua_domain::office::abbreviation(&self.name))
+    }
+
     /// The service centre's desk receives dossiers for every agency.
     pub fn is_service_centre(&self) -> bool {
         self.kind == AgencyKind::ServiceCentre
@@ -149,14 +159,15 @@ fn agency_from(row: &AnyRow, prefix: &str) -> Result<Agency> {
         kind: closed_word(row, &format!("{prefix}kind"), AgencyKind::parse)?,
         governing_body: row.try_get(format!("{prefix}governing_body").as_str())?,
         tax_code: row.try_get(format!("{prefix}tax_code").as_str())?,
+        abbreviation: row.try_get(format!("{prefix}abbreviation").as_str())?,
     })
 }
 
 /// Adds an agency, in the caller's transaction (parents before children).
 pub async fn insert_agency(tx: &mut WriteTx<'_>, a: &Agency) -> Result<()> {
     sqlx::query(
-        "INSERT INTO agencies (code, name, name_en, parent_code, kind, governing_body, tax_code) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO agencies (code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&a.code)
     .bind(&a.name)
@@ -165,8 +176,25 @@ pub async fn insert_agency(tx: &mut WriteTx<'_>, a: &Agency) -> Result<()> {
     .bind(a.kind.as_str())
     .bind(&a.governing_body)
     .bind(&a.tax_code)
+    .bind(&a.abbreviation)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Sets an agency's short name in symbols, or clears it (`None`: the initials of its name).
+/// Whether the text may be one is the caller's check (`motcua_domain::office::is_abbreviation`).
+pub async fn set_abbreviation(db: &Database, code: &str, abbreviation: Option<&str>) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    let done = sqlx::query("UPDATE agencies SET abbreviation = $1 WHERE code = $2")
+        .bind(abbreviation)
+        .bind(code)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -184,7 +212,7 @@ pub async fn insert_field(tx: &mut WriteTx<'_>, f: &Field) -> Result<()> {
 /// Every agency, by code.
 pub async fn agencies(db: &Database) -> Result<Vec<Agency>> {
     let rows = sqlx::query(
-        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code FROM agencies ORDER BY code",
+        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation FROM agencies ORDER BY code",
     )
     .fetch_all(db.reader())
     .await?;
@@ -194,7 +222,7 @@ pub async fn agencies(db: &Database) -> Result<Vec<Agency>> {
 /// One agency.
 pub async fn agency(db: &Database, code: &str) -> Result<Agency> {
     let row = sqlx::query(
-        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code FROM agencies WHERE code = $1",
+        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation FROM agencies WHERE code = $1",
     )
     .bind(code)
     .fetch_optional(db.reader())
@@ -237,7 +265,7 @@ pub async fn fields(db: &Database) -> Result<Vec<Field>> {
 const PROCEDURE_SELECT: &str = "SELECT p.id, v.id AS version_id, v.version, p.code, p.local_code, v.name, v.name_en, \
      f.code AS f_code, f.name AS f_name, f.name_en AS f_name_en, \
      a.code AS a_code, a.name AS a_name, a.name_en AS a_name_en, a.parent_code AS a_parent_code, a.kind AS a_kind, a.governing_body AS a_governing_body, \
-     a.tax_code AS a_tax_code, \
+     a.tax_code AS a_tax_code, a.abbreviation AS a_abbreviation, \
      v.level, v.level_reason, v.time_amount, v.time_unit, v.fee_vnd, v.fee_note, v.fee_schedule, v.result_kind, \
      v.documents, v.form, v.workflow, v.participating_agencies \
      FROM procedure_versions v \

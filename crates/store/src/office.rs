@@ -150,6 +150,8 @@ pub struct OfficeEvent {
     pub at: DateTime<Utc>,
     /// Who, by name.
     pub actor_name: String,
+    /// Who, the account (none for a system, e.g. the exchange).
+    pub user_id: Option<i64>,
     /// The action's machine name (`register`, `draft`, `assign`, …).
     pub action: String,
     /// Status before.
@@ -521,7 +523,8 @@ pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per
 /// A document's history, oldest first.
 pub async fn events(db: &Database, id: i64) -> Result<Vec<OfficeEvent>> {
     let rows = sqlx::query(
-        "SELECT at, actor_name, action, from_status, to_status, note FROM office_events WHERE document_id = $1 ORDER BY id",
+        "SELECT at, actor_name, user_id, action, from_status, to_status, note FROM office_events \
+         WHERE document_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(db.reader())
@@ -536,6 +539,7 @@ pub async fn events(db: &Database, id: i64) -> Result<Vec<OfficeEvent>> {
             Ok(OfficeEvent {
                 at: row.try_get::<Millis, _>("at")?.0,
                 actor_name: row.try_get("actor_name")?,
+                user_id: row.try_get("user_id")?,
                 action: row.try_get("action")?,
                 from_status: status("from_status")?,
                 to_status: status("to_status")?,

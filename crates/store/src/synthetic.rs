@@ -824,6 +824,7 @@ mod tests {
                 kind: AgencyKind::Department,
                 governing_body: None,
                 tax_code: None,
+                abbreviation: None,
             },
             participants: vec![],
             level: motcua_domain::catalog::OnlineLevel::Full,

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use common::{issue_result, verify_upload, TestApp};
 use motcua_app::pki::{
-    init_test_ca, load_trust, AgencySigners, AgencyToCertify, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE,
+    init_test_ca, load_trust, AgencyToCertify, Signers, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE,
 };
 use motcua_signing::pades::{sign_pdf, SignatureOptions};
 use motcua_signing::x509::{CertificateUse, Subject, TestCa};
@@ -66,7 +66,7 @@ async fn spawn_with_tsa(engine: TestEngine, tsa_url: Option<&str>) -> TestApp {
         let tsa = motcua_web::tsa_client::HttpTimestampAuthority::new(url, std::time::Duration::from_secs(5)).unwrap();
         std::sync::Arc::new(tsa) as std::sync::Arc<dyn motcua_signing::tsa::TimestampAuthority>
     });
-    let signers = AgencySigners::load(pki()).unwrap();
+    let signers = Signers::load(pki()).unwrap();
     // The verification page trusts the test CA's root, as `serve` does in a demo.
     let trust = load_trust(pki(), &[], &[]).unwrap();
     assert_eq!(trust.roots().len(), 1);

@@ -365,7 +365,7 @@ fn pki() -> &'static std::path::Path {
 async fn a_signed_pdf_changed_on_the_way_is_refused(engine: TestEngine) {
     let config = motcua_web::Config {
         demo: true,
-        signers: std::sync::Arc::new(motcua_app::pki::AgencySigners::load(pki()).unwrap()),
+        signers: std::sync::Arc::new(motcua_app::pki::Signers::load(pki()).unwrap()),
         ..Default::default()
     };
     let app = TestApp::spawn_with(engine, config).await;

@@ -22,9 +22,10 @@ on_both_engines!(
 /// The department of `vanthu`, `lanhdao` and `chuyenvien`.
 const DEPARTMENT: &str = "Sở Tư pháp tỉnh Lào Cai";
 
-/// A test CA and the department's certificate, made once per test binary.
+/// A test CA, the department's certificate and its leader's personal one (`lanhdao`), made once
+/// per test binary.
 fn pki() -> &'static std::path::Path {
-    use motcua_app::pki::{init_test_ca, AgencyToCertify};
+    use motcua_app::pki::{certify_officers, init_test_ca, AgencyToCertify, OfficerToCertify};
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
@@ -33,18 +34,24 @@ fn pki() -> &'static std::path::Path {
             AgencyToCertify::from_catalog(&province.agencies).into_iter().filter(|a| a.name == DEPARTMENT).collect();
         assert_eq!(agencies.len(), 1);
         init_test_ca(dir.path(), &agencies).unwrap();
+        let leader = OfficerToCertify { username: "lanhdao".into(), name: LEADER.into(), agency: DEPARTMENT.into() };
+        certify_officers(dir.path(), &[leader]).unwrap();
         dir
     })
     .path()
 }
 
+/// The department's leader, `lanhdao`.
+const LEADER: &str = "Lê Minh Lãnh";
+
 /// The answer issued by a department whose key signs: numbered, laid out as Annex I, its PDF
-/// signed in the department's name and valid for Poppler's `pdfsig`; what the recipient
+/// signed first by the leader who approved it with their personal certificate, then in the
+/// department's name, both valid for Poppler's `pdfsig` and for pyHanko; what the recipient
 /// receives is that PDF, byte for byte.
 async fn an_issued_document_is_laid_out_and_signed_by_its_agency(engine: TestEngine) {
     let config = motcua_web::Config {
         demo: true,
-        signers: std::sync::Arc::new(motcua_app::pki::AgencySigners::load(pki()).unwrap()),
+        signers: std::sync::Arc::new(motcua_app::pki::Signers::load(pki()).unwrap()),
         ..Default::default()
     };
     let app = TestApp::spawn_with(engine, config).await;
@@ -82,8 +89,17 @@ async fn an_issued_document_is_laid_out_and_signed_by_its_agency(engine: TestEng
     if let Some(tool) = validators::pdfsig_tool() {
         let report = validators::pdfsig(&tool, file.path());
         assert!(report.success, "{}", report.text);
-        assert_eq!(report.text.matches("Signature Validation: Signature is Valid.").count(), 1, "{}", report.text);
-        assert!(report.text.contains(&format!("Signer Certificate Common Name: {DEPARTMENT}")), "{}", report.text);
+        assert_eq!(report.text.matches("Signature Validation: Signature is Valid.").count(), 2, "{}", report.text);
+        let (person, agency) = (
+            report.text.find(&format!("Signer Certificate Common Name: {LEADER}")).expect("the leader signed"),
+            report.text.find(&format!("Signer Certificate Common Name: {DEPARTMENT}")).expect("the department signed"),
+        );
+        assert!(person < agency, "the leader first, then the agency: {}", report.text);
+    }
+    if let Some(tool) = validators::pyhanko_tool() {
+        let report = validators::pyhanko(&tool, file.path(), &pki().join(motcua_app::pki::CA_CERTIFICATE_FILE));
+        assert!(report.success, "{}", report.text);
+        assert_eq!(report.text.matches("The signature is judged VALID.").count(), 2, "{}", report.text);
     }
     assert_eq!(act(&app, &clerk, id, json!({"action": "dispatch"})).await.0, 200);
     let police_leader = app.login("ld20h38").await;

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use calamine::{Data, Reader, Xlsx};
 use chrono::{DateTime, TimeZone, Utc};
 use common::TestApp;
-use motcua_app::pki::{init_test_ca, AgencySigners, AgencyToCertify};
+use motcua_app::pki::{init_test_ca, AgencyToCertify, Signers};
 use motcua_domain::catalog::AgencyKind;
 use motcua_testkit::{insert_made, on_both_engines, MadeDossier, TestEngine};
 use serde_json::Value;
@@ -48,7 +48,7 @@ fn pki() -> &'static Path {
 async fn spawn(engine: TestEngine) -> TestApp {
     let config = motcua_web::Config {
         demo: true,
-        signers: std::sync::Arc::new(AgencySigners::load(pki()).unwrap()),
+        signers: std::sync::Arc::new(Signers::load(pki()).unwrap()),
         ..Default::default()
     };
     TestApp::spawn_with(engine, config).await

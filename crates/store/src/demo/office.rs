@@ -9,7 +9,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use motcua_domain::catalog::AgencyKind;
 use motcua_domain::meeting::AttendanceStatus;
-use motcua_domain::office::{abbreviation, symbol, Confidentiality, DocumentStatus, DocumentType, Register, Urgency};
+use motcua_domain::office::{symbol, Confidentiality, DocumentStatus, DocumentType, Register, Urgency};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -67,6 +67,8 @@ const OUTGOING: usize = 240;
 struct Staff {
     agency: String,
     name: String,
+    /// Its short name in symbols.
+    symbol_name: String,
     specialist: Actor,
     leader: Actor,
     clerk: Actor,
@@ -91,7 +93,14 @@ async fn staff(db: &Database, p: &Province) -> Result<Vec<Staff>> {
         if let (Some(specialist), Some(leader), Some(clerk)) =
             (actor(db, &names[0]).await?, actor(db, &names[1]).await?, actor(db, &names[2]).await?)
         {
-            out.push(Staff { agency: a.code.clone(), name: a.name.clone(), specialist, leader, clerk });
+            out.push(Staff {
+                agency: a.code.clone(),
+                name: a.name.clone(),
+                symbol_name: a.symbol_name(),
+                specialist,
+                leader,
+                clerk,
+            });
         }
     }
     Ok(out)
@@ -138,7 +147,7 @@ async fn send(db: &Database, from: &Staff, draft: NewDocument, at: DateTime<Utc>
         at + Duration::hours(2),
     )
     .await?;
-    let (kind, issuer) = (d.doc_type, abbreviation(&from.name));
+    let (kind, issuer) = (d.doc_type, from.symbol_name.clone());
     let make = move |n: i64| symbol(u32::try_from(n).unwrap_or(u32::MAX), kind, &issuer, None);
     let d = office::apply(
         db,

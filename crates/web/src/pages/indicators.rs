@@ -1,7 +1,7 @@
 //! `/bao-cao/chi-so`: the steering dashboard of the Decision 766 indicators — the score, the
 //! indicators, the ranking of units, the on-time rate month by month, dossiers by channel and
 //! overdue by unit, each chart an SVG with its table and a sentence; every figure a link to the
-//! dossiers behind it (`/bao-cao/chi-so/ho-so`). `/cong-khai`: the public transparency page.
+//! dossiers behind it (`/bao-cao/chi-so/ho-so`).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -32,7 +32,7 @@ fn decimal(lang: Lang, x: f64, places: usize) -> String {
 }
 
 /// A share, `95,5%`; a dash when nothing was measured.
-fn percent(lang: Lang, v: Option<f64>) -> String {
+pub(super) fn percent(lang: Lang, v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), |v| format!("{}%", decimal(lang, v, 1)))
 }
 
@@ -56,7 +56,7 @@ fn value_text(lang: Lang, code: Code, v: Option<f64>) -> String {
 }
 
 /// A unit's name in the visitor's language.
-fn unit_name(lang: Lang, a: &Agency) -> String {
+pub(super) fn unit_name(lang: Lang, a: &Agency) -> String {
     lang.pick(&a.name, a.name_en.as_deref()).to_string()
 }
 
@@ -639,66 +639,6 @@ pub async fn dossiers(
         lines,
         prev_url: (current > 1).then(|| page_link(current - 1)),
         next_url: (current * PER_PAGE < all.len()).then(|| page_link(current + 1)),
-    };
-    Ok(ctx.render(&page))
-}
-
-/// A line of the public page.
-pub struct PublicLine {
-    name: String,
-    on_time_year: String,
-    satisfaction_year: String,
-    on_time_month: String,
-    satisfaction_month: String,
-}
-
-impl PublicLine {
-    fn new(lang: Lang, name: String, f: &indicators::PublicFigures) -> PublicLine {
-        PublicLine {
-            name,
-            on_time_year: percent(lang, f.on_time_year),
-            satisfaction_year: percent(lang, f.satisfaction_year),
-            on_time_month: percent(lang, f.on_time_month),
-            satisfaction_month: percent(lang, f.satisfaction_month),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "public_figures.html")]
-struct PublicPage {
-    ctx: Ctx,
-    year: String,
-    month: String,
-    as_of: String,
-    province: PublicLine,
-    summary: String,
-    units: Vec<PublicLine>,
-}
-
-/// The public transparency page: no sign-in.
-pub async fn public(State(state): State<AppState>, ctx: Ctx) -> HttpResult<Response> {
-    let lang = ctx.lang;
-    let figures = indicators::transparency(&state).await?;
-    let place = state.config.place.clone();
-    let province = PublicLine::new(lang, lang.t_args("report-scope-province", &[("place", &place)]), &figures.province);
-    let summary = lang.t_args(
-        "public-summary",
-        &[
-            ("place", &place),
-            ("on_time", &province.on_time_year),
-            ("satisfaction", &province.satisfaction_year),
-            ("year", &figures.year.from.format("%Y").to_string()),
-        ],
-    );
-    let page = PublicPage {
-        ctx: ctx.clone(),
-        year: lang.t_args("public-year", &[("year", &figures.year.from.format("%Y").to_string())]),
-        month: lang.t_args("public-month", &[("month", &figures.last_month.from.format("%m/%Y").to_string())]),
-        as_of: show_time(Some(figures.as_of)),
-        units: figures.units.iter().map(|(a, f)| PublicLine::new(lang, unit_name(lang, a), f)).collect(),
-        province,
-        summary,
     };
     Ok(ctx.render(&page))
 }

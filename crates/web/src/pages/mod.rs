@@ -24,6 +24,7 @@ mod portal;
 mod printable;
 mod questions;
 mod reports;
+mod transparency;
 mod verify;
 mod workflow;
 
@@ -113,7 +114,7 @@ pub fn routes() -> Router<AppState> {
         .route("/bao-cao/ii06a.pdf", get(reports::ii06a_pdf))
         .route("/bao-cao/chi-so", get(indicators::dashboard))
         .route("/bao-cao/chi-so/ho-so", get(indicators::dossiers))
-        .route("/cong-khai", get(indicators::public))
+        .route("/cong-khai", get(transparency::public))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/nhap-thu-tuc", get(catalog_import::show).post(catalog_import::preview))
         .route("/quan-tri/nhap-thu-tuc/xac-nhan", post(catalog_import::confirm))
