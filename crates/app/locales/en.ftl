@@ -91,6 +91,7 @@ site-name = Lào Cai e-Services
 site-tagline = Public service portal and one-stop back office
 skip-to-content = Skip to main content
 nav-label = Main navigation
+nav-menu = Menu
 nav-catalog = Procedures
 nav-lookup = Track a dossier
 nav-queue = Work queue

@@ -91,6 +91,7 @@ site-name = Một cửa điện tử Lào Cai
 site-tagline = Cổng dịch vụ công và hệ thống một cửa điện tử
 skip-to-content = Chuyển đến nội dung chính
 nav-label = Điều hướng chính
+nav-menu = Menu
 nav-catalog = Thủ tục hành chính
 nav-lookup = Tra cứu hồ sơ
 nav-queue = Hồ sơ cần xử lý

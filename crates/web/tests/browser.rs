@@ -432,8 +432,21 @@ async fn phone_screen(engine: TestEngine) {
     assert_eq!(status, 201, "{d}");
     let dossier = d["code"].as_str().unwrap().to_string();
 
+    // The header is one row with a menu button, which opens the menu without any script.
+    let plain = Browser::open(&app, "phone-no-script", false).await;
+    plain.c.set_window_size(390, 844).await.expect("a phone-sized window");
+    plain.goto("/").await;
+    plain.header_is_one_row().await;
+    let sign_in = plain.find("details.menu a[href='/dang-nhap']").await;
+    assert!(!sign_in.is_displayed().await.unwrap(), "the menu starts closed on a phone");
+    plain.click("details.menu > summary").await;
+    assert!(sign_in.is_displayed().await.unwrap(), "the menu button opens the menu");
+    plain.close().await;
+
     let b = Browser::open(&app, "phone", true).await;
     b.c.set_window_size(390, 844).await.expect("a phone-sized window");
+    b.goto("/").await;
+    b.header_is_one_row().await;
     let mut wide = Vec::new();
     let public = [
         "/".to_string(),
@@ -1033,7 +1046,7 @@ impl Browser {
         self.goto("/dang-nhap").await;
         self.sign_in_here(user).await;
         self.wait_path(home).await;
-        assert!(self.body_text().await.contains("Đăng xuất"), "{user} is signed in");
+        self.find("form[action='/dang-xuat']").await;
     }
 
     /// Fills and sends the sign-in form shown.
@@ -1054,13 +1067,45 @@ impl Browser {
         self.find("input[name=password]").await.send_keys("any").await.unwrap();
         self.click("button.login-submit").await;
         self.wait_path("/ho-so").await;
-        assert!(self.body_text().await.contains("Đăng xuất"), "{login} is signed in");
+        self.find("form[action='/dang-xuat']").await;
     }
 
     async fn sign_out(&self) {
-        self.click("form[action='/dang-xuat'] button[type=submit]").await;
+        self.open_menu().await;
+        // The header's links are there twice: in the menu for phones and in the header for wide
+        // screens, one of them shown.
+        let buttons = self.c.find_all(Locator::Css("form[action='/dang-xuat'] button[type=submit]")).await.unwrap();
+        let mut clicked = false;
+        for button in buttons {
+            if button.is_displayed().await.unwrap_or(false) {
+                button.click().await.expect("sign out");
+                clicked = true;
+                break;
+            }
+        }
+        assert!(clicked, "{}", self.report("no sign-out button shown").await);
         self.wait_path("/").await;
         self.find("header.site a[href='/dang-nhap']").await;
+    }
+
+    /// The site's header takes one row: the name and the menu button, no taller than 80 px.
+    async fn header_is_one_row(&self) {
+        let height = self
+            .c
+            .execute("return document.querySelector('header.site').getBoundingClientRect().height;", vec![])
+            .await
+            .expect("measure the header");
+        assert!(height.as_f64().unwrap() <= 80.0, "the header is {height} px tall on a phone");
+    }
+
+    /// Opens the header's menu when it is a button (a phone-sized window).
+    async fn open_menu(&self) {
+        let button = self.find("details.menu > summary").await;
+        if button.is_displayed().await.unwrap_or(false)
+            && self.find("details.menu").await.attr("open").await.ok().flatten().is_none()
+        {
+            button.click().await.expect("open the menu");
+        }
     }
 
     /// Types a date into a date input, in whichever order of day, month and year the browser's
