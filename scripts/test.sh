@@ -55,6 +55,16 @@ if [ ! -d "$vnpay_dir/node_modules/vnpay" ]; then
 fi
 export MOTCUA_VNPAY_NODE_MODULES="$vnpay_dir/node_modules"
 
+# axe-core (npm), the accessibility checker the browser tests run on every page they visit,
+# kept between runs; pinned, like the others.
+axe_dir="${MOTCUA_AXE_DIR:-$HOME/.cache/motcua/axe-core-4.10.3}"
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  echo "installing axe-core 4.10.3 into $axe_dir from npm"
+  mkdir -p "$axe_dir"
+  npm install --prefix "$axe_dir" --no-audit --no-fund --ignore-scripts --save-exact --silent 'axe-core@4.10.3'
+fi
+export MOTCUA_AXE_JS="$axe_dir/node_modules/axe-core/axe.min.js"
+
 # A real OpenID Connect provider for the tests of signing in through VNeID-like providers:
 # scripts/oidc-provider/server.js on `oidc-provider` (npm), installed from its lock file into a
 # folder kept between runs, named by the pinned version and the lock file's hash.

@@ -1,10 +1,11 @@
 //! Charts as SVG drawn on the server: no script, nothing loaded from elsewhere, the same picture
 //! on screen and on paper.
 //!
-//! Each chart is an image with a title and a description that screen readers announce
-//! (`role="img"`, `<title>`, `<desc>`); the page shows the chart's data as a table beside it, and
-//! that table, not the picture, carries the links a keyboard reaches, so the bars' links are for
-//! the mouse only (`tabindex="-1"`). Colours and type come from the page's stylesheet through
+//! Each chart is a group with a title and a description that screen readers announce
+//! (`role="group"`, `<title>`, `<desc>`: not `img`, whose content may hold no link); the page
+//! shows the chart's data as a table beside it, and that table, not the picture, carries the
+//! links a keyboard reaches, so the bars' links are for the mouse only (`tabindex="-1"`), each
+//! named by its bar's label and value for whoever meets it. Colours and type come from the page's stylesheet through
 //! class names (`chart`, `bar`, `axis`, `target`, `value`, `label`), so a chart prints in the
 //! page's print style and needs no inline style, which the Content-Security-Policy forbids.
 
@@ -86,7 +87,7 @@ impl Chart {
         let id = escape(&self.id);
         format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart {class}\" viewBox=\"0 0 {WIDTH} {height}\" \
-             role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMinYMin meet\">\
+             role=\"group\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMinYMin meet\">\
              <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
             escape(&self.title),
             escape(&self.description)
@@ -96,7 +97,12 @@ impl Chart {
     /// A bar's shape, inside a link for the mouse when it leads somewhere.
     fn linked(bar: &Bar, shape: String) -> String {
         match &bar.href {
-            Some(href) => format!("<a href=\"{}\" tabindex=\"-1\">{shape}</a>", escape(href)),
+            Some(href) => format!(
+                "<a href=\"{}\" tabindex=\"-1\" aria-label=\"{}: {}\">{shape}</a>",
+                escape(href),
+                escape(&bar.label),
+                escape(&bar.shown)
+            ),
             None => shape,
         }
     }
@@ -232,11 +238,13 @@ mod tests {
     fn a_chart_names_itself_and_escapes_its_text() {
         let svg = chart(vec![bar("Sở \"Tư pháp\"", Some(50.0), Some("/bao-cao?a=1&b=2"))]).bars_svg();
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-        assert!(svg.contains("role=\"img\" aria-labelledby=\"c1-title c1-desc\""));
+        assert!(svg.contains("role=\"group\" aria-labelledby=\"c1-title c1-desc\""));
         assert!(svg.contains("<title id=\"c1-title\">Tỷ lệ &lt;đúng hạn&gt;</title>"));
         assert!(svg.contains("<desc id=\"c1-desc\">Theo tháng &amp; đơn vị</desc>"));
         assert!(svg.contains("Sở &quot;Tư pháp&quot;"));
-        assert!(svg.contains("<a href=\"/bao-cao?a=1&amp;b=2\" tabindex=\"-1\"><rect class=\"bar\""));
+        assert!(svg.contains(
+            "<a href=\"/bao-cao?a=1&amp;b=2\" tabindex=\"-1\" aria-label=\"Sở &quot;Tư pháp&quot;: 50 %\"><rect class=\"bar\""
+        ));
         assert!(!svg.contains("style="), "no inline style");
         assert!(svg.ends_with("</svg>"));
     }

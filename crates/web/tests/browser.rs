@@ -871,7 +871,30 @@ struct Browser {
     /// A folder of this browser for its profile, logs and the files it uploads.
     dir: PathBuf,
     started: Instant,
+    /// Whether it runs scripts: axe-core runs only where it does (a browser without JavaScript
+    /// runs none, not even the checker).
+    javascript: bool,
+    /// The pages axe-core has checked already (address with its query).
+    checked: std::sync::Mutex<std::collections::HashSet<String>>,
     _driver: ChromeDriver,
+}
+
+/// axe-core (npm), the accessibility checker no one here wrote: `MOTCUA_AXE_JS` (scripts/test.sh
+/// installs it), or None (no check) outside CI, like the signature validators.
+fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| match std::env::var("MOTCUA_AXE_JS").ok().and_then(|p| std::fs::read_to_string(p).ok()) {
+            Some(source) => Some(source),
+            None if std::env::var_os("CI").is_some() => {
+                panic!("axe-core is missing (MOTCUA_AXE_JS); scripts/test.sh installs it")
+            }
+            None => {
+                eprintln!("skipped: the accessibility checks (set MOTCUA_AXE_JS to axe.min.js)");
+                None
+            }
+        })
+        .as_deref()
 }
 
 impl Browser {
@@ -913,7 +936,15 @@ impl Browser {
             .connect(&driver.url)
             .await
             .unwrap_or_else(|e| panic!("Chromium did not start through chromedriver ({e}); log in {}", dir.display()));
-        Browser { c, base: app.base.clone(), dir, started: Instant::now(), _driver: driver }
+        Browser {
+            c,
+            base: app.base.clone(),
+            dir,
+            started: Instant::now(),
+            javascript,
+            checked: Default::default(),
+            _driver: driver,
+        }
     }
 
     /// Ends the session (closing Chromium); the driver goes when dropped.
@@ -929,6 +960,27 @@ impl Browser {
 
     async fn goto(&self, path: &str) {
         self.c.goto(&format!("{}{path}", self.base)).await.unwrap_or_else(|e| panic!("open {path}: {e}"));
+        self.check_accessibility().await;
+    }
+
+    /// Runs axe-core on the page shown (once per address and browser), against WCAG 2.1 A and
+    /// AA, and fails on any violation, naming the rule and the elements.
+    async fn check_accessibility(&self) {
+        let Some(source) = axe_source().filter(|_| self.javascript) else { return };
+        let Ok(url) = self.c.current_url().await else { return };
+        if url.scheme() != "http" || !self.checked.lock().unwrap().insert(url.to_string()) {
+            return;
+        }
+        self.step(&format!("axe-core checks {url}"));
+        self.c.execute(&format!("{source}\n;return true;"), vec![]).await.expect("load axe-core");
+        let script = "const done = arguments[arguments.length - 1]; \
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }) \
+              .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + \
+                v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))) \
+              .catch(e => done(['axe failed: ' + e]));";
+        let found = self.c.execute_async(script, vec![]).await.expect("run axe-core");
+        let violations: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+        assert!(violations.is_empty(), "accessibility violations at {url}:\n{}", violations.join("\n"));
     }
 
     /// Opens the page and tells whether it is wider than the window (it would scroll sideways).
@@ -1014,6 +1066,7 @@ impl Browser {
         loop {
             if let Ok(url) = self.c.current_url().await {
                 if ok(&url) && self.c.find(Locator::Css("footer.site")).await.is_ok() {
+                    self.check_accessibility().await;
                     return;
                 }
             }
