@@ -1300,3 +1300,24 @@ indicator-procedures-title = Average processing time by procedure (indicator 2.2
 indicator-col-resolved = Resolved
 indicator-col-average = Average (waiting for supplements subtracted)
 indicator-col-limit = Statutory time limit
+
+# Forgotten password (/quen-mat-khau)
+reset-title = Forgotten password
+reset-intro = Enter the phone number or e-mail address of your account. We will send you a code to set a new password.
+reset-contact = Phone number or e-mail address
+reset-contact-hint = The phone number or e-mail address you registered with, for example 0912345678.
+reset-ask = Send the code
+reset-sent = If an account has this phone number or e-mail address, a 6-digit code has been sent to it. The code is valid for 15 minutes.
+reset-code = Code
+reset-code-hint = The 6 digits in the message you have just received.
+reset-password = New password
+reset-password-hint = At least 8 characters, not easy to guess (avoid names, birthdays, phone numbers).
+reset-button = Set the new password
+reset-again = No code received? Send it again
+reset-back = Back to signing in
+reset-done = Your new password is set. Please sign in with it.
+reset-field-contact = Enter a phone number (for example 0912345678) or an e-mail address
+reset-code-wrong = The code is wrong or has expired. Check it, or ask for a new one
+reset-subject = Your password reset code
+reset-message = { $site }: your password reset code is { $code }, valid for { $minutes } minutes. Do not give this code to anyone.
+login-forgot = Forgotten your password?

@@ -1300,3 +1300,24 @@ indicator-procedures-title = Thời gian giải quyết trung bình theo thủ t
 indicator-col-resolved = Đã giải quyết
 indicator-col-average = Trung bình (trừ thời gian chờ bổ sung)
 indicator-col-limit = Thời hạn theo quy định
+
+# Forgotten password (/quen-mat-khau)
+reset-title = Quên mật khẩu
+reset-intro = Nhập số điện thoại hoặc địa chỉ thư điện tử của tài khoản. Chúng tôi sẽ gửi mã xác nhận để ông/bà đặt mật khẩu mới.
+reset-contact = Số điện thoại hoặc thư điện tử
+reset-contact-hint = Số điện thoại hoặc địa chỉ thư điện tử đã dùng khi đăng ký, ví dụ 0912345678.
+reset-ask = Gửi mã xác nhận
+reset-sent = Nếu có tài khoản với số điện thoại hoặc thư điện tử này, mã xác nhận gồm 6 chữ số đã được gửi tới đó. Mã có hiệu lực trong 15 phút.
+reset-code = Mã xác nhận
+reset-code-hint = 6 chữ số trong tin nhắn hoặc thư vừa nhận.
+reset-password = Mật khẩu mới
+reset-password-hint = Ít nhất 8 ký tự, không dễ đoán (tránh tên, ngày sinh, số điện thoại).
+reset-button = Đặt mật khẩu mới
+reset-again = Chưa nhận được mã? Gửi lại
+reset-back = Quay lại trang đăng nhập
+reset-done = Mật khẩu mới đã được đặt. Mời ông/bà đăng nhập bằng mật khẩu mới.
+reset-field-contact = Nhập số điện thoại (ví dụ 0912345678) hoặc địa chỉ thư điện tử
+reset-code-wrong = Mã xác nhận không đúng hoặc đã hết hạn. Kiểm tra lại mã, hoặc gửi lại mã mới
+reset-subject = Mã đặt lại mật khẩu
+reset-message = { $site }: mã đặt lại mật khẩu của ông/bà là { $code }, có hiệu lực { $minutes } phút. Không cung cấp mã này cho bất kỳ ai.
+login-forgot = Quên mật khẩu?

@@ -29,6 +29,7 @@ pub mod meetings;
 pub mod national;
 pub mod office;
 pub mod organisations;
+pub mod password_reset;
 pub mod passwords;
 pub mod payments;
 pub mod pki;

@@ -87,6 +87,9 @@ const VIETNAMESE_WORDS: &[&str] = &[
     "hoang",
 ];
 
+/// The fewest characters a new password may have.
+pub const MIN_CHARS: usize = 8;
+
 /// Checks a password being chosen: at least `min_chars` characters, at most 1,024 bytes, and not
 /// guessable within a million tries by zxcvbn, which knows the common passwords (its list holds
 /// tens of thousands), words, dates, keyboard walks and repeats, and is told `personal`: the

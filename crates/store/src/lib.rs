@@ -25,6 +25,7 @@ pub mod national_outbox;
 pub mod notifications;
 pub mod office;
 pub mod organisations;
+pub mod password_resets;
 pub mod payments;
 pub mod questions;
 pub mod ratings;

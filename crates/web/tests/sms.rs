@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 mod common;
 
 on_both_engines!(a_status_change_reaches_the_gateway_after_a_retry_and_a_refusal_is_given_up);
+on_both_engines!(a_forgotten_password_is_set_again_with_a_code_sent_by_sms);
 
 /// What the gateway was sent, and the answers it will give, in order (then "accepted").
 #[derive(Clone, Default)]
@@ -188,4 +189,130 @@ async fn a_status_change_reaches_the_gateway_after_a_retry_and_a_refusal_is_give
     let received = gateway.received();
     assert_eq!(received.len(), 3);
     assert_ne!(received[2]["RequestId"], received[1]["RequestId"], "one request id per message");
+}
+
+/// The page's form, sent with its CSRF token and `fields`: the answer's status and page (or
+/// where it leads).
+async fn send_form(
+    app: &common::TestApp,
+    b: &reqwest::Client,
+    html: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let csrf = common::csrf_of(html);
+    let mut form = vec![("_csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let res = b.post(app.url(action)).form(&form).send().await.unwrap();
+    let status = res.status().as_u16();
+    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+    (status, location.unwrap_or(res.text().await.unwrap()))
+}
+
+/// `congdan` forgets the password: asks with the account's phone, gets a six-digit code through
+/// the SMS gateway, a wrong code is refused and counted, the right one sets the new password —
+/// the old one no longer signs in, the new one does; the code is spent. A phone of no account
+/// gets the same answer and no message; asking again at once sends nothing more.
+async fn a_forgotten_password_is_set_again_with_a_code_sent_by_sms(engine: TestEngine) {
+    let app = common::TestApp::spawn(engine).await;
+    let gateway = Gateway::default();
+    let url = gateway.start().await;
+    let sms: Arc<dyn SmsProvider> = Arc::new(BrandnameGateway::new(config(&url)).unwrap());
+    let handlers = app.notify_handlers(Mailer::log_only(), sms, Templates::default());
+    let db = &app.state.db;
+    let worker = WorkerConfig::default();
+    let b = common::browser();
+    let run_jobs = || async {
+        for j in jobs::list(db, None, 100).await.unwrap() {
+            if j.kind == motcua_app::password_reset::RESET_JOB && j.status == JobStatus::Pending {
+                job_until(db, &handlers, &worker, j.id, "the code is sent", |j| j.status == JobStatus::Done).await;
+            }
+        }
+    };
+
+    let (_, login) = common::page(&app, &b, "/dang-nhap").await;
+    assert!(login.contains("href=\"/quen-mat-khau\""), "the sign-in page offers it");
+    let (status, html) = common::page(&app, &b, "/quen-mat-khau").await;
+    assert_eq!(status, 200);
+    // Not a phone nor an address: told so, by field.
+    let (status, page) = send_form(&app, &b, &html, "/quen-mat-khau", &[("contact", "abc")]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Nhập số điện thoại (ví dụ 0912345678) hoặc địa chỉ thư điện tử"), "{page}");
+    // A phone of no account: the same answer as for one, and nothing is sent.
+    let (status, page) = send_form(&app, &b, &html, "/quen-mat-khau", &[("contact", "0987000111")]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"reset-sent\""), "{page}");
+    run_jobs().await;
+    assert!(gateway.received().is_empty());
+
+    let (status, page) = send_form(&app, &b, &html, "/quen-mat-khau", &[("contact", "0912 345 678")]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"reset-sent\""), "{page}");
+    // Asking again at once: the same answer, no second message.
+    send_form(&app, &b, &html, "/quen-mat-khau", &[("contact", "0912345678")]).await;
+    run_jobs().await;
+    let sent = gateway.received();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["Phone"], "0912345678");
+    let text = sent[0]["Content"].as_str().unwrap().to_string();
+    let code: String = text.split_whitespace().find(|w| w.len() == 7 && w.ends_with(',')).unwrap()[..6].to_string();
+    assert!(code.chars().all(|c| c.is_ascii_digit()), "{text}");
+    let stored: Vec<(Option<String>,)> =
+        sqlx::query_as("SELECT code_hash FROM password_resets").fetch_all(db.reader()).await.unwrap();
+    assert!(stored.iter().all(|(h,)| h.as_deref() != Some(code.as_str())), "the code is not stored in clear");
+
+    let new_password = "Hoa sen nở giữa hồ 2026";
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (status, refused) = send_form(
+        &app,
+        &b,
+        &page,
+        "/quen-mat-khau/dat-lai",
+        &[("contact", "0912345678"), ("code", wrong), ("password", new_password)],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(refused.contains("Mã xác nhận không đúng hoặc đã hết hạn"), "{refused}");
+    let (status, weak) = send_form(
+        &app,
+        &b,
+        &page,
+        "/quen-mat-khau/dat-lai",
+        &[("contact", "0912345678"), ("code", &code), ("password", "123")],
+    )
+    .await;
+    assert_eq!(status, 422, "{weak}");
+    let (status, to) = send_form(
+        &app,
+        &b,
+        &page,
+        "/quen-mat-khau/dat-lai",
+        &[("contact", "0912345678"), ("code", &code), ("password", new_password)],
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (303, "/dang-nhap?mat_khau_moi=1"));
+    let (attempts,): (i64,) =
+        sqlx::query_as("SELECT attempts FROM password_resets WHERE used_at IS NOT NULL AND code_hash IS NOT NULL")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+    assert_eq!(attempts, 1, "the wrong code was counted");
+
+    let (_, login) = common::page(&app, &b, "/dang-nhap?mat_khau_moi=1").await;
+    assert!(login.contains("id=\"password-reset-done\""));
+    let old = app.post_json("/api/v1/auth/login", None, json!({"username": "congdan", "password": "demo"})).await;
+    assert_eq!(old.0, 401, "the old password no longer signs in");
+    let new =
+        app.post_json("/api/v1/auth/login", None, json!({"username": "0912345678", "password": new_password})).await;
+    assert_eq!(new.0, 200, "{}", new.1);
+    // The code is spent.
+    let (status, _) = send_form(
+        &app,
+        &b,
+        &page,
+        "/quen-mat-khau/dat-lai",
+        &[("contact", "0912345678"), ("code", &code), ("password", "Một mật khẩu khác 2027")],
+    )
+    .await;
+    assert_eq!(status, 422);
 }

@@ -225,7 +225,8 @@ async fn run(
     }
 }
 
-/// Adds the applicant notifications to the worker's handlers.
+/// Adds the applicant notifications, and the codes of forgotten passwords sent by the same
+/// channels, to the worker's handlers.
 pub fn register(
     handlers: Handlers,
     state: AppState,
@@ -233,6 +234,7 @@ pub fn register(
     sms: Arc<dyn SmsProvider>,
     templates: Templates,
 ) -> Handlers {
+    let handlers = crate::password_reset::register(handlers, state.clone(), mailer.clone(), sms.clone());
     handlers.register(NOTIFY_JOB, move |job| {
         let (state, mailer, sms, templates) = (state.clone(), mailer.clone(), sms.clone(), templates.clone());
         async move { run(&state, &mailer, sms.as_ref(), &templates, &job).await }

@@ -16,7 +16,7 @@ use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
 
 /// Shortest accepted password for self-registration.
-pub const MIN_PASSWORD: usize = 8;
+pub const MIN_PASSWORD: usize = motcua_app::passwords::MIN_CHARS;
 
 /// A validated registration, or per-field message keys.
 pub fn check_registration(r: &RegisterRequest) -> Result<NewUser, BTreeMap<String, String>> {

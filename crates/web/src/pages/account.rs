@@ -30,12 +30,14 @@ pub(super) struct LoginPage {
     next: String,
     /// The identity providers one may sign in through: (name, button text).
     providers: Vec<(String, String)>,
+    /// Coming from setting a new password with a code (`/quen-mat-khau`).
+    password_reset: bool,
 }
 
 impl LoginPage {
     pub(super) fn new(ctx: &Ctx, state: &AppState, errors: FormErrors, username: String, next: String) -> LoginPage {
         let providers = state.config.identity_providers.iter().map(|p| (p.name.clone(), p.label.clone())).collect();
-        LoginPage { ctx: ctx.clone(), errors, username, next, providers }
+        LoginPage { ctx: ctx.clone(), errors, username, next, providers, password_reset: false }
     }
 
     /// The address of a provider's button, coming back to `next`.
@@ -77,12 +79,17 @@ pub(super) async fn start_session(
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// `1` after a new password was set with a code.
+    mat_khau_moi: Option<String>,
 }
 
 /// The sign-in form, with a button for each identity provider.
 pub async fn login_form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     let next = crate::redirect::local_path(q.next.as_deref()).unwrap_or_default();
-    let page = LoginPage::new(&ctx, &state, FormErrors::default(), String::new(), next);
+    let page = LoginPage {
+        password_reset: q.mat_khau_moi.as_deref() == Some("1"),
+        ..LoginPage::new(&ctx, &state, FormErrors::default(), String::new(), next)
+    };
     ctx.render(&page)
 }
 

@@ -19,6 +19,7 @@ mod next_step;
 mod office;
 mod office_documents;
 mod organisations;
+mod password_reset;
 mod payments;
 mod portal;
 mod printable;
@@ -57,6 +58,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ngon-ngu", get(portal::switch_language))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-ky", get(account::register_form).post(account::register))
+        .route("/quen-mat-khau", get(password_reset::form).post(password_reset::ask))
+        .route("/quen-mat-khau/dat-lai", post(password_reset::reset))
         .route("/dang-xuat", post(account::logout))
         .route("/dang-nhap/ma-xac-thuc", get(identity::code_form).post(identity::code))
         .route("/dang-nhap/oidc/{name}", get(identity::start))
