@@ -31,6 +31,7 @@ pub mod office;
 pub mod organisations;
 pub mod passwords;
 pub mod payments;
+pub mod pdf_text;
 pub mod pki;
 pub mod present;
 pub mod procedures;
