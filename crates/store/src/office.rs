@@ -257,6 +257,27 @@ async fn next_number(
     crate::dossiers::next_sequence(tx, &sequence_scope(agency, register, confidentiality), &year.to_string()).await
 }
 
+/// Reserves `count` consecutive numbers of an agency's ordinary register in `year` in one
+/// step, in the caller's transaction (synthetic registers written in bulk); the first of them.
+pub(crate) async fn reserve_numbers(
+    tx: &mut WriteTx<'_>,
+    agency: &str,
+    register: Register,
+    year: i32,
+    count: i64,
+) -> Result<i64> {
+    let (last,): (i64,) = sqlx::query_as(
+        "INSERT INTO code_sequences (scope, day, last) VALUES ($1, $2, $3) \
+         ON CONFLICT (scope, day) DO UPDATE SET last = code_sequences.last + $3 RETURNING last",
+    )
+    .bind(sequence_scope(agency, register, Confidentiality::Normal))
+    .bind(year.to_string())
+    .bind(count)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(last - count + 1)
+}
+
 /// What an event records: the action, the statuses it went from and to, the note.
 struct Step<'a> {
     action: &'a str,
