@@ -23,7 +23,7 @@ use motcua_domain::edxml::{
 use motcua_domain::office::{Confidentiality, DocumentType, Register};
 use motcua_signing::validate::{validate_pdf, Coverage, Integrity};
 use motcua_store::edxml::{self as store, Arrival, Direction, NewPackage};
-use motcua_store::office::{Actor, Document, NewDocument, NewOfficeAttachment, OfficeAttachment};
+use motcua_store::office::{Actor, Document, NewDocument, OfficeAttachment};
 use motcua_store::system_tokens::SystemToken;
 use motcua_store::StoreError;
 
@@ -407,9 +407,10 @@ async fn register(
     let package_blob = state.blobs.put(Bytes::copy_from_slice(xml)).await.map_err(AppError::internal)?;
     let mut files = Vec::new();
     for a in &p.attachments {
-        let blob = state.blobs.put(Bytes::from(a.bytes.clone())).await.map_err(AppError::internal)?;
+        let bytes = Bytes::from(a.bytes.clone());
+        let blob = state.blobs.put(bytes.clone()).await.map_err(AppError::internal)?;
         let content_type = crate::uploads::sniff(&a.bytes).unwrap_or("application/octet-stream").to_string();
-        files.push(NewOfficeAttachment { purpose: "original", file_name: a.name.clone(), content_type, blob });
+        files.push(crate::pdf_text::office_file("original", a.name.clone(), content_type, blob, &bytes).await);
     }
     let by = Actor { user_id: None, name: system.name.clone() };
     let now = Utc::now();

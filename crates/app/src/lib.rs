@@ -32,6 +32,7 @@ pub mod organisations;
 pub mod password_reset;
 pub mod passwords;
 pub mod payments;
+pub mod pdf_text;
 pub mod pki;
 pub mod present;
 pub mod procedures;

@@ -18,9 +18,7 @@ use motcua_domain::office::{
     Register, Standing, Urgency,
 };
 use motcua_store::dossiers::Page;
-use motcua_store::office::{
-    self, Actor, Change, Document, DocumentQuery, NewDocument, NewOfficeAttachment, OfficeAttachment, OfficeEvent,
-};
+use motcua_store::office::{self, Actor, Change, Document, DocumentQuery, NewDocument, OfficeAttachment, OfficeEvent};
 use motcua_store::users::User;
 use motcua_store::StoreError;
 
@@ -200,15 +198,17 @@ pub async fn create(state: &AppState, user: &User, form: &DocumentForm, files: &
     new.digitized = incoming && !files.is_empty();
     let purpose = if incoming { "original" } else { "draft" };
     let stored = store_uploads(state, files, AttachmentPurpose::Document, incoming).await?;
-    new.attachments = stored
-        .iter()
-        .map(|a| NewOfficeAttachment {
+    for (a, f) in stored.iter().zip(files) {
+        let file = crate::pdf_text::office_file(
             purpose,
-            file_name: a.file_name.clone(),
-            content_type: a.content_type.clone(),
-            blob: a.blob.clone(),
-        })
-        .collect();
+            a.file_name.clone(),
+            a.content_type.clone(),
+            a.blob.clone(),
+            &f.bytes,
+        )
+        .await;
+        new.attachments.push(file);
+    }
     match office::create(&state.db, &new, &actor(user), Utc::now()).await {
         Ok(d) => Ok(d),
         Err(e) => {
@@ -327,7 +327,7 @@ pub struct ListQuery {
     pub register: Option<String>,
     /// The year.
     pub year: Option<i32>,
-    /// Words of the subject or symbol.
+    /// Words of the number, symbol, subject, issuer or text of the PDFs.
     pub text: Option<String>,
     /// A status's machine name.
     pub status: Option<String>,
@@ -555,9 +555,10 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
         now,
     )
     .await?;
-    let blob = state.blobs.put(bytes::Bytes::from(bytes)).await.map_err(AppError::internal)?;
+    let bytes = bytes::Bytes::from(bytes);
+    let blob = state.blobs.put(bytes.clone()).await.map_err(AppError::internal)?;
     let file_name = format!("{}.pdf", about.replace('/', "-"));
-    let file = NewOfficeAttachment { purpose: "issued", file_name, content_type: "application/pdf".into(), blob };
+    let file = crate::pdf_text::office_file("issued", file_name, "application/pdf".into(), blob, &bytes).await;
     Ok(office::add_attachment(&state.db, d.id, &file, Some(user.id), now).await?)
 }
 
@@ -588,26 +589,21 @@ async fn dispatch(state: &AppState, user: &User, d: &Document, by: &Actor, now: 
     // The issued version when there is one, else the files as they stand.
     let issued: Vec<&OfficeAttachment> = files.iter().filter(|a| a.purpose == "issued").collect();
     let sent: Vec<&OfficeAttachment> = if issued.is_empty() { files.iter().collect() } else { issued };
-    let arrivals: Vec<NewDocument> = d
-        .recipients
-        .iter()
-        .map(|agency| {
-            let files = sent
-                .iter()
-                .map(|a| NewOfficeAttachment {
-                    purpose: "original",
-                    file_name: a.file_name.clone(),
-                    content_type: a.content_type.clone(),
-                    blob: motcua_store::blobs::StoredBlob {
-                        storage_key: a.storage_key.clone(),
-                        size: a.size,
-                        sha256: a.sha256.clone(),
-                    },
-                })
-                .collect();
-            NewDocument::arrival_of(d, agency, files)
-        })
-        .collect();
+    // Each file read once, the recipients' copies sharing its bytes and its text.
+    let mut copies = Vec::with_capacity(sent.len());
+    for a in sent {
+        let bytes = state.blobs.get(&a.storage_key).await?;
+        let blob = motcua_store::blobs::StoredBlob {
+            storage_key: a.storage_key.clone(),
+            size: a.size,
+            sha256: a.sha256.clone(),
+        };
+        copies.push(
+            crate::pdf_text::office_file("original", a.file_name.clone(), a.content_type.clone(), blob, &bytes).await,
+        );
+    }
+    let arrivals: Vec<NewDocument> =
+        d.recipients.iter().map(|agency| NewDocument::arrival_of(d, agency, copies.clone())).collect();
     let catalog = state.catalog();
     let names: Vec<String> = d
         .recipients

@@ -278,6 +278,10 @@ impl AppState {
         if folded > 0 {
             tracing::info!("applicant names of {folded} dossiers folded for search");
         }
+        let folded = motcua_store::office::fold_issuers(&db).await?;
+        if folded > 0 {
+            tracing::info!("issuers of {folded} office documents folded for search");
+        }
         let db_for_reads = db.clone();
         Ok(AppState(Arc::new(Inner {
             db,

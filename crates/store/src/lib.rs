@@ -32,6 +32,7 @@ pub mod ratings;
 pub mod reports;
 pub mod seals;
 pub mod synthetic;
+pub mod synthetic_office;
 pub mod system_tokens;
 pub mod types;
 pub mod users;

@@ -125,6 +125,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(37, "meetings", include_str!("../migrations/0037_meetings.sql")),
     shared(38, "edxml exchange", include_str!("../migrations/0038_edxml.sql")),
     shared(39, "office involvement", include_str!("../migrations/0039_office_involvement.sql")),
+    shared(40, "office search", include_str!("../migrations/0040_office_search.sql")),
     shared(41, "agency abbreviation", include_str!("../migrations/0041_agency_abbreviation.sql")),
     shared(43, "password resets", include_str!("../migrations/0043_password_resets.sql")),
 ];

@@ -141,7 +141,14 @@ pub struct NewOfficeAttachment {
     pub content_type: String,
     /// Where the bytes are.
     pub blob: StoredBlob,
+    /// What it says, folded ([`motcua_domain::text::fold`]), for search: the text layer of a
+    /// PDF; `None` for a scan or an image.
+    pub text: Option<String>,
 }
+
+/// The most text of its files kept for a document's search, in characters: a long report's
+/// first hundred pages or so, enough to find it by what it is about.
+pub const MAX_TEXT: usize = 200_000;
 
 /// One event of a document's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -252,6 +259,27 @@ async fn next_number(
     crate::dossiers::next_sequence(tx, &sequence_scope(agency, register, confidentiality), &year.to_string()).await
 }
 
+/// Reserves `count` consecutive numbers of an agency's ordinary register in `year` in one
+/// step, in the caller's transaction (synthetic registers written in bulk); the first of them.
+pub(crate) async fn reserve_numbers(
+    tx: &mut WriteTx<'_>,
+    agency: &str,
+    register: Register,
+    year: i32,
+    count: i64,
+) -> Result<i64> {
+    let (last,): (i64,) = sqlx::query_as(
+        "INSERT INTO code_sequences (scope, day, last) VALUES ($1, $2, $3) \
+         ON CONFLICT (scope, day) DO UPDATE SET last = code_sequences.last + $3 RETURNING last",
+    )
+    .bind(sequence_scope(agency, register, Confidentiality::Normal))
+    .bind(year.to_string())
+    .bind(count)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(last - count + 1)
+}
+
 /// What an event records: the action, the statuses it went from and to, the note.
 struct Step<'a> {
     action: &'a str,
@@ -309,7 +337,27 @@ async fn insert_attachments(
         .bind(Millis(now))
         .execute(&mut **tx)
         .await?;
+        if let Some(text) = a.text.as_deref().filter(|t| !t.is_empty()) {
+            add_text(tx, document_id, text).await?;
+        }
     }
+    Ok(())
+}
+
+/// Appends a file's folded text to its document's, the whole kept to [`MAX_TEXT`] characters.
+async fn add_text(tx: &mut WriteTx<'_>, document_id: i64, text: &str) -> Result<()> {
+    let cap = MAX_TEXT;
+    let text: String = text.chars().take(cap).collect();
+    sqlx::query(&format!(
+        "INSERT INTO office_texts (document_id, agency_code, text_folded) \
+         SELECT id, agency_code, $2 FROM office_documents WHERE id = $1 \
+         ON CONFLICT (document_id) DO UPDATE SET \
+         text_folded = substr(office_texts.text_folded || ' ' || excluded.text_folded, 1, {cap})"
+    ))
+    .bind(document_id)
+    .bind(text)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -332,10 +380,10 @@ pub(crate) async fn insert_document(
     };
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO office_documents (agency_code, register, secret_register, year, number, symbol, doc_type, subject, \
-         subject_folded, issuer, issued_on, received_at, due_at, urgency, confidentiality, status, author_user_id, \
+         subject_folded, issuer, issuer_folded, issued_on, received_at, due_at, urgency, confidentiality, status, author_user_id, \
          signer_name, signer_title, body, recipients, digitized, source_document_id, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-         $23, $24) RETURNING id",
+         $23, $24, $25) RETURNING id",
     )
     .bind(&new.agency_code)
     .bind(new.register.as_str())
@@ -347,6 +395,7 @@ pub(crate) async fn insert_document(
     .bind(&new.subject)
     .bind(motcua_domain::text::fold(&format!("{} {}", new.subject, new.symbol.as_deref().unwrap_or(""))))
     .bind(&new.issuer)
+    .bind(motcua_domain::text::fold(&new.issuer))
     .bind(new.issued_on.map(|d| d.format("%Y-%m-%d").to_string()))
     .bind(received_at)
     .bind(new.due_at.map(Millis))
@@ -455,7 +504,8 @@ pub struct DocumentQuery {
     pub year: Option<i32>,
     /// Only this status.
     pub status: Option<DocumentStatus>,
-    /// Words of the subject or symbol, with or without diacritics.
+    /// Words to find, with or without diacritics: each in the number, symbol, subject, issuer
+    /// or the text of the document's PDFs.
     pub text: Option<String>,
     /// Only what this person handles or drafted (a specialist's view); the whole register when
     /// `None` (clerks and leaders).
@@ -480,7 +530,16 @@ pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per
     }
     if let Some(t) = q.text.as_deref().map(motcua_domain::text::fold).filter(|t| !t.trim().is_empty()) {
         for word in t.split_whitespace() {
-            text_cond("subject_folded LIKE ? ESCAPE '\\'", crate::dossiers::containing(word), &mut texts);
+            // A number typed alone may be the arrival or issue number.
+            let number = word.parse::<i64>().map(|n| format!(" OR number = {n}")).unwrap_or_default();
+            text_cond(
+                &format!(
+                    "(subject_folded LIKE ? ESCAPE '\\' OR issuer_folded LIKE ? ESCAPE '\\'{number} OR id IN \
+                     (SELECT document_id FROM office_texts WHERE agency_code = $1 AND text_folded LIKE ? ESCAPE '\\'))"
+                ),
+                crate::dossiers::containing(word),
+                &mut texts,
+            );
         }
     }
     let mut int_conditions = Vec::new();
@@ -676,7 +735,8 @@ pub async fn apply(
         "UPDATE office_documents SET status = $2, revision = revision + 1, \
          assignee_user_id = COALESCE($3, assignee_user_id), due_at = COALESCE($4, due_at), \
          number = COALESCE($5, number), symbol = COALESCE($6, symbol), year = COALESCE($7, year), \
-         issued_on = COALESCE($8, issued_on) WHERE id = $1 AND revision = $9",
+         issued_on = COALESCE($8, issued_on), subject_folded = COALESCE($10, subject_folded) \
+         WHERE id = $1 AND revision = $9",
     )
     .bind(id)
     .bind(change.to.as_str())
@@ -687,6 +747,8 @@ pub async fn apply(
     .bind(numbered.as_ref().map(|n| i64::from(n.2)))
     .bind(numbered.as_ref().map(|n| n.3.format("%Y-%m-%d").to_string()))
     .bind(revision)
+    // The symbol it now has is found like the one an incoming document came with.
+    .bind(numbered.as_ref().map(|n| motcua_domain::text::fold(&format!("{} {}", d.subject, n.1))))
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -824,4 +886,30 @@ pub async fn waiting_for_assignment(db: &Database, agency: &str) -> Result<i64> 
     .fetch_one(db.reader())
     .await?;
     Ok(n)
+}
+
+/// Folds the issuers of documents written before issuers were kept folded (migration 40), a
+/// thousand per transaction; how many were folded.
+pub async fn fold_issuers(db: &Database) -> Result<u64> {
+    let mut done = 0;
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, issuer FROM office_documents WHERE issuer_folded IS NULL ORDER BY id LIMIT 1000",
+        )
+        .fetch_all(db.reader())
+        .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = db.write_tx().await?;
+        for (id, issuer) in &rows {
+            sqlx::query("UPDATE office_documents SET issuer_folded = $2 WHERE id = $1")
+                .bind(id)
+                .bind(motcua_domain::text::fold(issuer))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
 }

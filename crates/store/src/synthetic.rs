@@ -559,7 +559,7 @@ fn code_of(agency: &str, submitted_at: i64, seq: u64) -> String {
 /// Placeholders `($k, …, $k+n-1)` for one row of a multi-row `INSERT`. SQLite gets anonymous
 /// `?` instead: it looks numbered parameters up by name, one linear scan each, which makes a
 /// statement with thousands of them quadratic (seconds per statement).
-fn placeholders(out: &mut String, engine: Engine, first: usize, n: usize) {
+pub(crate) fn placeholders(out: &mut String, engine: Engine, first: usize, n: usize) {
     out.push('(');
     for i in 0..n {
         if i > 0 {

@@ -4,7 +4,8 @@
 
 use chrono::{TimeZone, Utc};
 use motcua_domain::office::{symbol, Confidentiality, DocumentStatus, DocumentType, Register, Urgency};
-use motcua_store::office::{self, Actor, Change, DocumentQuery, NewDocument};
+use motcua_store::blobs::StoredBlob;
+use motcua_store::office::{self, Actor, Change, DocumentQuery, NewDocument, NewOfficeAttachment};
 use motcua_store::StoreError;
 use motcua_testkit::{on_both_engines, TestDb, TestEngine};
 
@@ -12,6 +13,7 @@ on_both_engines!(
     a_thousand_issues_from_sixteen_tasks_take_one_to_a_thousand,
     numbers_restart_each_year_and_secret_documents_have_their_own,
     a_change_from_an_old_revision_is_refused,
+    documents_are_found_by_their_issuer_symbol_and_the_text_of_their_files,
 );
 
 async fn agency(t: &TestDb) -> String {
@@ -157,4 +159,82 @@ async fn a_change_from_an_old_revision_is_refused(engine: TestEngine) {
     assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
     assert_eq!(office::get(&t.db, d.id).await.unwrap().status, DocumentStatus::Assigned);
     assert_eq!(office::events(&t.db, d.id).await.unwrap().len(), 2);
+}
+
+/// A PDF file of a document whose text layer says `text`.
+fn pdf_saying(text: &str) -> NewOfficeAttachment {
+    NewOfficeAttachment {
+        purpose: "original",
+        file_name: "cong-van.pdf".into(),
+        content_type: "application/pdf".into(),
+        blob: StoredBlob { storage_key: "k".into(), size: 1, sha256: "00".into() },
+        text: Some(motcua_domain::text::fold(text)),
+    }
+}
+
+async fn documents_are_found_by_their_issuer_symbol_and_the_text_of_their_files(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    let agency = agency(&t).await;
+    let (police,): (String,) = sqlx::query_as("SELECT agency_code FROM users WHERE username = 'ld20h38'")
+        .fetch_one(t.db.reader())
+        .await
+        .unwrap();
+    assert_ne!(police, agency);
+    let now = Utc::now();
+    let says = "Đề nghị khắc phục sạt lở kè suối Khuổi Hăm trước mùa mưa lũ";
+    let mut ours = document(&agency, Register::Incoming, Confidentiality::Normal);
+    ours.issuer = "Sở Nông nghiệp và Môi trường".into();
+    ours.attachments = vec![pdf_saying(says)];
+    let ours = office::create(&t.db, &ours, &clerk(), now).await.unwrap();
+    let mut theirs = document(&police, Register::Incoming, Confidentiality::Normal);
+    theirs.attachments = vec![pdf_saying(says)];
+    let theirs = office::create(&t.db, &theirs, &clerk(), now).await.unwrap();
+    let found = |agency: String, text: &'static str| {
+        let db = t.db.clone();
+        async move {
+            let q = DocumentQuery { text: Some(text.into()), ..DocumentQuery::default() };
+            office::list(&db, &agency, &q, 1, 50).await.unwrap().items.iter().map(|d| d.id).collect::<Vec<_>>()
+        }
+    };
+    // A word of the file only, typed with or without its marks, in the agency's own register.
+    assert!(!ours.subject.contains("Khuổi"));
+    assert_eq!(found(agency.clone(), "khuoi ham").await, vec![ours.id]);
+    assert_eq!(found(agency.clone(), "KHUỔI").await, vec![ours.id]);
+    assert_eq!(found(police.clone(), "khuoi").await, vec![theirs.id]);
+    // Words from several places, each found somewhere: the issuer, the subject, the text.
+    assert_eq!(found(agency.clone(), "nong nghiep toan trinh sat lo").await, vec![ours.id]);
+    assert_eq!(found(agency.clone(), "khuoi dat dai").await, Vec::<i64>::new());
+    // A specialist's view keeps to what they handle.
+    let q = DocumentQuery { text: Some("khuoi".into()), only_for: Some(-1), ..DocumentQuery::default() };
+    assert_eq!(office::list(&t.db, &agency, &q, 1, 50).await.unwrap().total, 0);
+
+    // The text kept is bounded: a second long file adds only up to the cap.
+    let long = format!("{} Pác Bó", "thuy loi ".repeat(office::MAX_TEXT / 9));
+    office::add_attachment(&t.db, ours.id, &pdf_saying(&long), None, now).await.unwrap();
+    let (kept,): (i64,) = sqlx::query_as("SELECT LENGTH(text_folded) FROM office_texts WHERE document_id = $1")
+        .bind(ours.id)
+        .fetch_one(t.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(kept, office::MAX_TEXT as i64);
+    assert_eq!(found(agency.clone(), "thuy loi").await, vec![ours.id]);
+    assert_eq!(found(agency.clone(), "pac bo").await, Vec::<i64>::new(), "beyond the cap");
+
+    // An outgoing document is found by the symbol it is given at issue.
+    let draft = office::create(&t.db, &document(&agency, Register::Outgoing, Confidentiality::Normal), &clerk(), now)
+        .await
+        .unwrap();
+    let make = |n: i64| symbol(n as u32, DocumentType::Decision, "STP", None);
+    office::apply(
+        &t.db,
+        draft.id,
+        draft.revision,
+        &Change::new("issue", DocumentStatus::Issued),
+        &clerk(),
+        Some(&make),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(found(agency.clone(), "01/QĐ-STP").await, vec![draft.id]);
 }

@@ -381,6 +381,13 @@ async fn a_signed_pdf_changed_on_the_way_is_refused(engine: TestEngine) {
     // The signed PDF, whole, from another system: taken.
     let whole = answer(&app, &system, ministry_letter("201", POLICE, signed.clone()).to_xml()).await;
     assert_eq!(whole.code, StatusCode::Received, "{whole:?}");
+    // Its PDF's text is searched: the words of its body find it and the department's own copy,
+    // typed without marks.
+    let police = app.login("ld20h38").await;
+    let (_, list) = app.get("/api/v1/documents?q=de%20nghi%20cong%20an%20phoi%20hop", Some(&police)).await;
+    let subjects: Vec<&str> = list["items"].as_array().unwrap().iter().filter_map(|d| d["subject"].as_str()).collect();
+    assert_eq!(subjects.len(), 2, "{list}");
+    assert!(subjects.iter().any(|s| s.contains("(số 201)")), "{list}");
     // One byte of the signed revision changed (inside the binary comment of the header).
     let mut changed = signed.clone();
     let at = changed.iter().position(|b| *b == b'\n').unwrap() + 2;

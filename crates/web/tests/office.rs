@@ -17,6 +17,7 @@ on_both_engines!(
     a_document_comes_in_is_handled_and_answered,
     the_clerk_leader_and_specialist_use_the_pages,
     an_issued_document_is_laid_out_and_signed_by_its_agency,
+    documents_are_found_by_what_their_pdfs_say,
 );
 
 /// The department of `vanthu`, `lanhdao` and `chuyenvien`.
@@ -421,4 +422,110 @@ async fn the_clerk_leader_and_specialist_use_the_pages(engine: TestEngine) {
     sign_in(&app, &citizen, "congdan").await;
     assert_eq!(page(&app, &citizen, &format!("/van-ban/{id}")).await.0, 404);
     assert_eq!(page(&app, &citizen, "/van-ban").await.0, 404);
+}
+
+/// A PDF with a text layer, laid out by the render crate as a letter of a department, whose
+/// body says `body`.
+fn text_pdf(subject: &str, body: &str) -> Vec<u8> {
+    let letter = motcua_render::OfficialDocument {
+        issuer: motcua_render::Issuer {
+            agency: "Ủy ban nhân dân tỉnh Lào Cai".into(),
+            unit: "Sở Nông nghiệp và Môi trường".into(),
+            place: "Lào Cai".into(),
+        },
+        symbol: "45/SNNMT-TL".into(),
+        dated: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        type_name: String::new(),
+        subject: subject.into(),
+        body: body.into(),
+        recipients: vec!["Như trên".into()],
+        signer: motcua_render::Signer { title: "GIÁM ĐỐC".into(), name: "Hoàng Văn Thủy".into() },
+    };
+    motcua_render::render_official_document(&letter).unwrap().bytes
+}
+
+/// The ids of the documents a search by `q` lists for `token`.
+async fn found(app: &TestApp, token: &str, q: &str) -> Vec<i64> {
+    let (s, list) = app.get(&format!("/api/v1/documents?q={}", q.replace(' ', "%20")), Some(token)).await;
+    assert_eq!(s, 200, "{list}");
+    let mut ids: Vec<i64> = list["items"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect();
+    ids.sort();
+    ids
+}
+
+/// A word that is only in the text of a document's PDF finds it, typed without its marks, for
+/// those who see the document: a registered letter, an answer drafted, issued and sent (its
+/// issued PDF), and the copy the other agency receives, each in its own agency's search.
+async fn documents_are_found_by_what_their_pdfs_say(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (clerk, leader, specialist) =
+        (app.login("vanthu").await, app.login("lanhdao").await, app.login("chuyenvien").await);
+    let police_leader = app.login("ld20h38").await;
+    let police = app.get("/api/v1/me", Some(&police_leader)).await.1["agency"]["code"].as_str().unwrap().to_string();
+
+    let subject = "Về việc khắc phục sạt lở trước mùa mưa lũ";
+    let letter = text_pdf(subject, "Đề nghị các cơ quan phối hợp gia cố kè suối Khuổi Hăm, xã Bản Lầu.");
+    let form = Form::new()
+        .text("register", "incoming")
+        .text("type", "official_letter")
+        .text("symbol", "45/SNNMT-TL")
+        .text("subject", subject)
+        .text("issuer", "Sở Nông nghiệp và Môi trường")
+        .text("issued_on", "2026-12-01")
+        .part("scan", Part::bytes(letter).file_name("45-SNNMT-TL.pdf").mime_str("application/pdf").unwrap())
+        // A PDF whose text cannot be read is attached all the same.
+        .part("annex", Part::bytes(pdf("phu-luc")).file_name("phu-luc.pdf").mime_str("application/pdf").unwrap());
+    let (s, d) = app.post_multipart("/api/v1/documents", Some(&clerk), form).await;
+    assert_eq!(s, 201, "{d}");
+    assert_eq!(d["attachments"].as_array().unwrap().len(), 2, "{d}");
+    let registered = d["id"].as_i64().unwrap();
+
+    let answer = "Về việc trả lời kiến nghị của cử tri";
+    let draft = Form::new()
+        .text("register", "outgoing")
+        .text("type", "official_letter")
+        .text("subject", answer)
+        .text("body", "Sở Tư pháp đã phối hợp kiểm tra hồ sơ đất đai khu vực kè suối Khuổi Hăm.")
+        .text("recipients", police.clone())
+        .text("signer_name", "Lê Minh Lãnh")
+        .text("signer_title", "Giám đốc");
+    let (s, d) = app.post_multipart("/api/v1/documents", Some(&specialist), draft).await;
+    assert_eq!(s, 201, "{d}");
+    let sent = d["id"].as_i64().unwrap();
+    assert_eq!(found(&app, &clerk, "khuoi").await, vec![registered], "a draft's body is not a PDF: {sent}");
+    for (who, action) in
+        [(&specialist, "submit_for_approval"), (&leader, "approve"), (&clerk, "issue"), (&clerk, "dispatch")]
+    {
+        let (s, d) = act(&app, who, sent, json!({"action": action})).await;
+        assert_eq!(s, 200, "{action}: {d}");
+    }
+
+    // The clerk finds both by the word of their PDFs, typed in any way; neither subject has it.
+    assert_eq!(found(&app, &clerk, "khuoi").await, vec![registered, sent]);
+    assert_eq!(found(&app, &clerk, "KHUỔI HĂM").await, vec![registered, sent]);
+    assert_eq!(found(&app, &clerk, "khuoi ban lau").await, vec![registered]);
+    assert_eq!(found(&app, &clerk, "khuoi nghiệp").await, vec![registered], "and the issuer");
+    assert!(found(&app, &clerk, "khuoi tuyet").await.is_empty());
+    // The specialist sees what they drafted, not the letter nobody gave them.
+    assert_eq!(found(&app, &specialist, "khuoi").await, vec![sent]);
+    // The police find their copy, not the department's documents; the department not theirs.
+    let theirs = found(&app, &police_leader, "khuoi").await;
+    assert_eq!(theirs.len(), 1);
+    assert!(theirs[0] != registered && theirs[0] != sent);
+    assert_eq!(found(&app, &app.login("cv20h38").await, "khuoi").await, Vec::<i64>::new());
+
+    // The same through the pages.
+    let clerk_browser = browser();
+    sign_in(&app, &clerk_browser, "vanthu").await;
+    let (s, html) = page(&app, &clerk_browser, "/van-ban?q=khuoi").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(subject) && !html.contains(answer), "the incoming register: {html}");
+    let (_, html) = page(&app, &clerk_browser, "/van-ban?so=di&q=khu%E1%BB%95i").await;
+    assert!(html.contains(answer) && !html.contains(subject), "the outgoing register: {html}");
+    let (_, html) = page(&app, &clerk_browser, "/van-ban?so=di&q=khuoi+tuyet").await;
+    assert!(!html.contains(answer), "{html}");
+    let police_browser = browser();
+    sign_in(&app, &police_browser, "ld20h38").await;
+    let (_, html) = page(&app, &police_browser, "/van-ban?q=khuoi").await;
+    assert!(html.contains(answer) && !html.contains(subject), "{html}");
 }

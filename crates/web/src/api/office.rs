@@ -198,7 +198,8 @@ pub struct DocumentQuery {
     pub register: Option<String>,
     /// The year of the register.
     pub year: Option<i32>,
-    /// Words of the subject or the number and symbol, with or without diacritics.
+    /// Words to find, with or without diacritics: each in the number and symbol, the subject, the
+    /// issuer or the text of the document's PDFs.
     pub q: Option<String>,
     /// A status.
     pub status: Option<String>,
