@@ -409,7 +409,13 @@ async fn register(
     for a in &p.attachments {
         let blob = state.blobs.put(Bytes::from(a.bytes.clone())).await.map_err(AppError::internal)?;
         let content_type = crate::uploads::sniff(&a.bytes).unwrap_or("application/octet-stream").to_string();
-        files.push(NewOfficeAttachment { purpose: "original", file_name: a.name.clone(), content_type, blob });
+        files.push(NewOfficeAttachment {
+            purpose: "original",
+            file_name: a.name.clone(),
+            content_type,
+            blob,
+            signed: false,
+        });
     }
     let by = Actor { user_id: None, name: system.name.clone() };
     let now = Utc::now();

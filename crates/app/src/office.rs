@@ -207,6 +207,7 @@ pub async fn create(state: &AppState, user: &User, form: &DocumentForm, files: &
             file_name: a.file_name.clone(),
             content_type: a.content_type.clone(),
             blob: a.blob.clone(),
+            signed: false,
         })
         .collect();
     match office::create(&state.db, &new, &actor(user), Utc::now()).await {
@@ -523,6 +524,9 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
     };
     let mut pdf = motcua_render::render_official_document(&doc).map_err(AppError::internal)?;
     let about = d.symbol.clone().unwrap_or_default();
+    // Signed by the approving leader, by the agency, or both: what the IT-application figures
+    // count as issued with a digital signature.
+    let mut personally = false;
     if let Some(approver) = approver(state, d.id).await? {
         if let Some(signer) = approver.username.as_deref().and_then(|u| state.config.signers.officer(u)) {
             let personal = crate::pki::PdfSignature {
@@ -542,10 +546,11 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
                 .map_err(AppError::signing)?;
             let seal = place.map(|b| motcua_render::SignatureBox { x: b.x - b.width * 2.0 / 3.0, ..b });
             pdf = motcua_render::FormPdf { bytes, signature_box: seal };
+            personally = true;
         }
     }
     let signer = d.signer_name.clone().unwrap_or_else(|| user.full_name.clone());
-    let (bytes, _) = crate::issued::sign(
+    let (bytes, by_agency) = crate::issued::sign(
         state,
         &d.agency_code,
         &signer,
@@ -557,7 +562,9 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
     .await?;
     let blob = state.blobs.put(bytes::Bytes::from(bytes)).await.map_err(AppError::internal)?;
     let file_name = format!("{}.pdf", about.replace('/', "-"));
-    let file = NewOfficeAttachment { purpose: "issued", file_name, content_type: "application/pdf".into(), blob };
+    let signed = personally || by_agency;
+    let file =
+        NewOfficeAttachment { purpose: "issued", file_name, content_type: "application/pdf".into(), blob, signed };
     Ok(office::add_attachment(&state.db, d.id, &file, Some(user.id), now).await?)
 }
 
@@ -603,6 +610,7 @@ async fn dispatch(state: &AppState, user: &User, d: &Document, by: &Actor, now: 
                         size: a.size,
                         sha256: a.sha256.clone(),
                     },
+                    signed: false,
                 })
                 .collect();
             NewDocument::arrival_of(d, agency, files)

@@ -126,6 +126,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(38, "edxml exchange", include_str!("../migrations/0038_edxml.sql")),
     shared(39, "office involvement", include_str!("../migrations/0039_office_involvement.sql")),
     shared(41, "agency abbreviation", include_str!("../migrations/0041_agency_abbreviation.sql")),
+    shared(42, "it application", include_str!("../migrations/0042_it_application.sql")),
 ];
 
 impl Database {

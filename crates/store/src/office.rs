@@ -141,6 +141,9 @@ pub struct NewOfficeAttachment {
     pub content_type: String,
     /// Where the bytes are.
     pub blob: StoredBlob,
+    /// An issued PDF signed with the agency's digital signature (the IT-application figures
+    /// count them).
+    pub signed: bool,
 }
 
 /// One event of a document's history.
@@ -295,7 +298,7 @@ async fn insert_attachments(
     for a in list {
         sqlx::query(
             "INSERT INTO office_attachments (id, document_id, purpose, file_name, content_type, size, sha256, \
-             storage_key, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             storage_key, uploaded_by, created_at, signed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(crate::random_id())
         .bind(document_id)
@@ -307,6 +310,7 @@ async fn insert_attachments(
         .bind(&a.blob.storage_key)
         .bind(by)
         .bind(Millis(now))
+        .bind(Flag(a.signed))
         .execute(&mut **tx)
         .await?;
     }
