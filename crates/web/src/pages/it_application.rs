@@ -210,7 +210,7 @@ fn procedures(lang: Lang, found: &ItApplication, agency: &str, page: &mut ItPage
                 Bar {
                     label: label(*l),
                     value: Some(f.numerator),
-                    shown: format!("{} ({})", f.numerator as u64, share(lang, f)),
+                    shown: (f.numerator as u64).to_string(),
                     href: Some(catalog_link(agency, Some(*l))),
                 }
             })
