@@ -68,9 +68,14 @@ fn decimal(x: f64) -> String {
 }
 
 /// The report of `period` for the user `user_id`: the province's for a steering account, their
-/// agency's for a unit leader. `None` when the person has no address any more or reads no report.
+/// agency's for a unit leader. `None` when the account is gone, has no address any more or reads
+/// no report.
 pub async fn monthly_report(state: &AppState, user_id: i64, period: Period) -> AppResult<Option<MonthlyReport>> {
-    let user = users::user(&state.db, user_id).await?;
+    let user = match users::user(&state.db, user_id).await {
+        Ok(u) => u,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     let Some(to) = user.email.clone() else { return Ok(None) };
     let report = match reports::ii06a(state, &user, period, None).await {
         Ok(r) => r,
