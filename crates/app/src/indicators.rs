@@ -321,6 +321,15 @@ fn scored(state: &AppState, period: Period, scope: Scope, as_of: DateTime<Utc>, 
     Indicators { period, scope, as_of, units, ranked, province: score(&province, targets), by_channel, by_procedure }
 }
 
+/// The indicators' numerators and denominators of `period` for the dossiers `agency` leads (or
+/// every agency's), as of `as_of`, unscored: what other figures share with the indicators (the
+/// IT-application figures' shares of dossiers), so the two pages never disagree.
+pub async fn tally(state: &AppState, period: Period, agency: Option<&str>, as_of: DateTime<Utc>) -> AppResult<Tally> {
+    let mut sum = Tally::default();
+    visit(state, &[period], agency, as_of, &mut |_, _, e| sum += &e.tally).await?;
+    Ok(sum)
+}
+
 /// The twelve months ending with the month of `last`, oldest first.
 pub fn twelve_months(last: NaiveDate) -> Vec<Period> {
     let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);

@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod identity;
 pub mod indicators;
 pub mod issued;
+pub mod it_application;
 pub mod jobs;
 pub mod keys;
 pub mod lifecycle;

@@ -523,6 +523,9 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
     };
     let mut pdf = motcua_render::render_official_document(&doc).map_err(AppError::internal)?;
     let about = d.symbol.clone().unwrap_or_default();
+    // Signed by the approving leader, by the agency, or both: what the IT-application figures
+    // count as issued with a digital signature.
+    let mut personally = false;
     if let Some(approver) = approver(state, d.id).await? {
         if let Some(signer) = approver.username.as_deref().and_then(|u| state.config.signers.officer(u)) {
             let personal = crate::pki::PdfSignature {
@@ -542,10 +545,11 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
                 .map_err(AppError::signing)?;
             let seal = place.map(|b| motcua_render::SignatureBox { x: b.x - b.width * 2.0 / 3.0, ..b });
             pdf = motcua_render::FormPdf { bytes, signature_box: seal };
+            personally = true;
         }
     }
     let signer = d.signer_name.clone().unwrap_or_else(|| user.full_name.clone());
-    let (bytes, _) = crate::issued::sign(
+    let (bytes, by_agency) = crate::issued::sign(
         state,
         &d.agency_code,
         &signer,
@@ -558,7 +562,8 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
     let bytes = bytes::Bytes::from(bytes);
     let blob = state.blobs.put(bytes.clone()).await.map_err(AppError::internal)?;
     let file_name = format!("{}.pdf", about.replace('/', "-"));
-    let file = crate::pdf_text::office_file("issued", file_name, "application/pdf".into(), blob, &bytes).await;
+    let mut file = crate::pdf_text::office_file("issued", file_name, "application/pdf".into(), blob, &bytes).await;
+    file.signed = personally || by_agency;
     Ok(office::add_attachment(&state.db, d.id, &file, Some(user.id), now).await?)
 }
 

@@ -31,7 +31,7 @@ pub(crate) async fn office_file(
     bytes: &Bytes,
 ) -> NewOfficeAttachment {
     let text = folded_text(&file_name, &content_type, bytes.clone()).await;
-    NewOfficeAttachment { purpose, file_name, content_type, blob, text }
+    NewOfficeAttachment { purpose, file_name, content_type, blob, text, signed: false }
 }
 
 /// The folded text of `bytes` when they are a PDF with a text layer, at most

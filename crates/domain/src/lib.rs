@@ -19,6 +19,7 @@ pub mod history;
 pub mod identity;
 pub mod indicator;
 pub mod indicators;
+pub mod it_application;
 pub mod meeting;
 pub mod office;
 pub mod organisation;

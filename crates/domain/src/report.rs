@@ -16,7 +16,7 @@ use std::ops::AddAssign;
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::calendar::vn_offset;
+use crate::calendar::{vn_offset, WorkingCalendar};
 use crate::catalog::AgencyKind;
 use crate::dossier::{Action, Channel};
 
@@ -145,6 +145,20 @@ impl Preset {
             Preset::TwelveMonths => run(month_start(year, 1), 12),
         }
     }
+}
+
+/// The monthly report (issue 13 point 7) goes out on the first working day of each month and
+/// covers the month before: whether `day` is that day on `calendar`, and if so the period its
+/// report covers. A month whose 1st is a Sunday or a holiday has its report on the next working
+/// day; other days have none.
+pub fn monthly_report_due(calendar: &WorkingCalendar, day: NaiveDate) -> Option<Period> {
+    let first = day.with_day(1)?;
+    let first_working = if calendar.is_working_day(first) { first } else { calendar.next_working_day(first) };
+    if first_working != day {
+        return None;
+    }
+    let start = first.checked_sub_months(Months::new(1))?;
+    Some(Period { from: start, to: first.pred_opt()? })
 }
 
 /// Cấp — the level a row of the report belongs to: the province's agencies (departments, the
@@ -514,6 +528,27 @@ mod tests {
         assert_eq!(views.restarted_due, vn(3, 22, 17, 0));
         let d = history(Channel::Online, views.restarted_due, &events);
         assert_eq!(counts(&d), Some(Counts::from_parts([0, 1, 0], [1, 0, 0], [0, 0])), "early in II.06a");
+    }
+
+    #[test]
+    fn the_monthly_report_is_due_on_the_first_working_day_for_the_month_before() {
+        let d = |y: i32, m: u32, dd: u32| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        // 1 and 2 January 2026 off (New Year and its bridge), then a weekend: Monday the 5th.
+        let cal = WorkingCalendar::new([d(2026, 1, 1), d(2026, 1, 2)], []);
+        for off in [d(2026, 1, 1), d(2026, 1, 2), d(2026, 1, 3), d(2026, 1, 4), d(2026, 1, 6), d(2026, 1, 31)] {
+            assert_eq!(monthly_report_due(&cal, off), None, "{off}");
+        }
+        let december = monthly_report_due(&cal, d(2026, 1, 5)).expect("due on Monday 5 January");
+        assert_eq!((december.from, december.to), (d(2025, 12, 1), d(2025, 12, 31)));
+        // March 2026 begins on a Sunday: Monday the 2nd, for February.
+        assert_eq!(monthly_report_due(&cal, d(2026, 3, 1)), None);
+        let february = monthly_report_due(&cal, d(2026, 3, 2)).unwrap();
+        assert_eq!((february.from, february.to), (d(2026, 2, 1), d(2026, 2, 28)));
+        // A working 1st is the day; a make-up Saturday the 1st is too.
+        assert!(monthly_report_due(&cal, d(2026, 4, 1)).is_some());
+        let saturday = WorkingCalendar::new([], [d(2026, 8, 1)]);
+        assert!(monthly_report_due(&saturday, d(2026, 8, 1)).is_some());
+        assert_eq!(monthly_report_due(&saturday, d(2026, 8, 3)), None);
     }
 
     #[test]

@@ -1036,9 +1036,11 @@ async fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
             let handlers =
                 motcua_app::jobs::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer.clone());
+            let mailer_for_reports = mailer.clone();
             let templates = motcua_app::jobs::notify::Templates { dir: Some(cli.data.join("templates")) };
             let handlers = motcua_app::jobs::notify::register(handlers, state.clone(), mailer, sms, templates);
             let handlers = motcua_app::jobs::audit::register(handlers, state.clone());
+            let handlers = motcua_app::jobs::monthly_report::register(handlers, state.clone(), mailer_for_reports);
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_app::jobs::alerts::start(state.clone());
             let refusal_summaries = tokio::spawn(motcua_app::payments::summarise_refusals_each_minute(state.clone()));

@@ -18,6 +18,7 @@ pub mod error;
 pub mod identity;
 pub mod indicators;
 pub mod issued_forms;
+pub mod it_application;
 pub mod jobs;
 pub mod meetings;
 mod migrations;

@@ -127,6 +127,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(39, "office involvement", include_str!("../migrations/0039_office_involvement.sql")),
     shared(40, "office search", include_str!("../migrations/0040_office_search.sql")),
     shared(41, "agency abbreviation", include_str!("../migrations/0041_agency_abbreviation.sql")),
+    shared(42, "it application", include_str!("../migrations/0042_it_application.sql")),
     shared(43, "password resets", include_str!("../migrations/0043_password_resets.sql")),
 ];
 

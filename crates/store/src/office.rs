@@ -144,6 +144,9 @@ pub struct NewOfficeAttachment {
     /// What it says, folded ([`motcua_domain::text::fold`]), for search: the text layer of a
     /// PDF; `None` for a scan or an image.
     pub text: Option<String>,
+    /// An issued PDF signed with the agency's digital signature (the IT-application figures
+    /// count them).
+    pub signed: bool,
 }
 
 /// The most text of its files kept for a document's search, in characters: a long report's
@@ -323,7 +326,7 @@ async fn insert_attachments(
     for a in list {
         sqlx::query(
             "INSERT INTO office_attachments (id, document_id, purpose, file_name, content_type, size, sha256, \
-             storage_key, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             storage_key, uploaded_by, created_at, signed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(crate::random_id())
         .bind(document_id)
@@ -335,6 +338,7 @@ async fn insert_attachments(
         .bind(&a.blob.storage_key)
         .bind(by)
         .bind(Millis(now))
+        .bind(Flag(a.signed))
         .execute(&mut **tx)
         .await?;
         if let Some(text) = a.text.as_deref().filter(|t| !t.is_empty()) {

@@ -498,3 +498,18 @@ pub async fn officers_with_email(db: &Database) -> Result<Vec<i64>> {
     .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// Who receives the monthly report: the steering committee's accounts (the province's report)
+/// and the unit leaders (their agency's), each with an e-mail address.
+pub async fn monthly_report_recipients(db: &Database) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT u.id FROM users u WHERE u.email IS NOT NULL \
+         AND (EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'steering') \
+           OR (u.agency_code IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'leader'))) \
+         ORDER BY u.id",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

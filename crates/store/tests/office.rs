@@ -169,6 +169,7 @@ fn pdf_saying(text: &str) -> NewOfficeAttachment {
         content_type: "application/pdf".into(),
         blob: StoredBlob { storage_key: "k".into(), size: 1, sha256: "00".into() },
         text: Some(motcua_domain::text::fold(text)),
+        signed: false,
     }
 }
 

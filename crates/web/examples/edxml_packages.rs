@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use futures::StreamExt;
 use motcua_app::national::add_token;
-use motcua_app::pki::{init_test_ca, AgencySigners, AgencyToCertify};
+use motcua_app::pki::{init_test_ca, Signers, AgencyToCertify};
 use motcua_app::Config;
 use motcua_domain::edxml::{
     Attachment, DocumentPackage, OrganId, Organisation, Package, Priority, SignerInfo, StatusCode, SteeringType,
@@ -181,7 +181,7 @@ async fn main() -> Result<()> {
     let sender: Vec<AgencyToCertify> =
         AgencyToCertify::from_catalog(&province.agencies).into_iter().filter(|a| a.code == SENDER).collect();
     init_test_ca(pki.path(), &sender)?;
-    let signer = AgencySigners::load(pki.path())?.get(SENDER).ok_or("the sender's key")?;
+    let signer = Signers::load(pki.path())?.get(SENDER).ok_or("the sender's key")?;
     let made = Instant::now();
     let mut bodies = Vec::with_capacity(o.packages);
     let mut pdf_bytes = 0;

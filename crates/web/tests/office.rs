@@ -109,6 +109,21 @@ async fn an_issued_document_is_laid_out_and_signed_by_its_agency(engine: TestEng
     assert_eq!(arrived["attachments"].as_array().unwrap().len(), 1, "{arrived}");
     let (_, received) = app.get_bytes(arrived["attachments"][0]["url"].as_str().unwrap(), Some(&police_leader)).await;
     assert_eq!(received, pdf, "the recipient holds the signed PDF itself");
+    // The steering committee's IT-application figures count both ends: issued with the
+    // department's digital signature, received electronically by the police.
+    let today = chrono::Utc::now().with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
+    let steering = app.login("dieuhanh").await;
+    let department = app.get("/api/v1/me", Some(&clerk)).await.1["agency"]["code"].as_str().unwrap().to_string();
+    let police = app.get("/api/v1/me", Some(&police_leader)).await.1["agency"]["code"].as_str().unwrap().to_string();
+    let figures = |agency: String| format!("/api/v1/reports/it-application?from={today}&to={today}&agency={agency}");
+    let ours = app.get(&figures(department), Some(&steering)).await.1["office"].clone();
+    assert_eq!(
+        (ours["outgoing"]["issued"].as_u64(), ours["outgoing"]["signed"].as_u64()),
+        (Some(1), Some(1)),
+        "{ours}"
+    );
+    let theirs = app.get(&figures(police), Some(&steering)).await.1["office"].clone();
+    assert_eq!((theirs["incoming"]["total"].as_u64(), theirs["incoming"]["electronic"].as_u64()), (Some(1), Some(1)));
 }
 
 fn incoming(symbol: &str) -> Form {

@@ -380,12 +380,14 @@ fn digest_time(day: NaiveDate) -> DateTime<Utc> {
 
 /// The scheduler: every minute, escalates overrun steps and makes sure today's digests are
 /// queued (they run at 06:30 local time, or at once when the server starts later in the day),
-/// and today's audit checkpoint (every day, working or not).
+/// and today's audit checkpoint (every day, working or not); on the first working day of a
+/// month, the monthly reports (`super::monthly_report`).
 pub fn start(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
         // The last day whose digests this server queued; other servers' are deduplicated.
         let mut scheduled: Option<NaiveDate> = None;
         let mut checkpointed: Option<NaiveDate> = None;
+        let mut reported: Option<NaiveDate> = None;
         loop {
             let now = Utc::now();
             if let Err(e) = scan_overruns(&state.db, now).await {
@@ -399,6 +401,12 @@ pub fn start(state: AppState) -> JoinHandle<()> {
                 match super::audit::schedule_checkpoint(&state.db, day).await {
                     Ok(_) => checkpointed = Some(day),
                     Err(e) => tracing::warn!(error = %e, "scheduling the audit checkpoint failed"),
+                }
+            }
+            if reported != Some(day) {
+                match super::monthly_report::schedule(&state, day).await {
+                    Ok(_) => reported = Some(day),
+                    Err(e) => tracing::warn!(error = %e, "scheduling the monthly reports failed"),
                 }
             }
             if scheduled != Some(day) && state.calendar().is_working_day(day) {

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use motcua_store::jobs::{Job, NewJob};
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,18 @@ impl Email {
     pub fn job(&self) -> NewJob {
         NewJob::new(EMAIL_JOB, serde_json::to_value(self).unwrap_or_default())
     }
+}
+
+/// A file sent with a message (the monthly report's PDF): made when the job runs, never kept in
+/// the job's payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailAttachment {
+    /// The file's name as the recipient sees it.
+    pub file_name: String,
+    /// Its media type, `application/pdf`.
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// Why a message was not sent.
@@ -136,6 +148,17 @@ impl Mailer {
     /// Assembles the message: text alone, or text and HTML as alternatives. `message_id` lets a
     /// resent message keep its identity, so that mail readers show a duplicate once.
     pub fn message(&self, email: &Email, message_id: Option<String>) -> Result<Message, MailError> {
+        self.message_with(email, &[], message_id)
+    }
+
+    /// Assembles the message with `attachments` after its text (multipart/mixed when there are
+    /// any).
+    pub fn message_with(
+        &self,
+        email: &Email,
+        attachments: &[MailAttachment],
+        message_id: Option<String>,
+    ) -> Result<Message, MailError> {
         let to = match &email.to_name {
             Some(name) => {
                 let address = email.to.trim().parse().map_err(|_| MailError::Address(email.to.clone()))?;
@@ -146,13 +169,26 @@ impl Mailer {
         let builder =
             Message::builder().from(self.from.clone()).to(to).subject(email.subject.as_str()).message_id(message_id);
         let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(email.text.clone());
-        let built = match &email.html {
-            None => builder.singlepart(text),
-            Some(html) => builder.multipart(
-                MultiPart::alternative()
-                    .singlepart(text)
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-            ),
+        let alternative = |html: &String| {
+            MultiPart::alternative()
+                .singlepart(text.clone())
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()))
+        };
+        let built = match (&email.html, attachments.is_empty()) {
+            (None, true) => builder.singlepart(text.clone()),
+            (Some(html), true) => builder.multipart(alternative(html)),
+            (html, false) => {
+                let mut mixed = match html {
+                    None => MultiPart::mixed().singlepart(text.clone()),
+                    Some(html) => MultiPart::mixed().multipart(alternative(html)),
+                };
+                for a in attachments {
+                    let kind = ContentType::parse(&a.content_type)
+                        .map_err(|e| MailError::Build(format!("content type {:?}: {e}", a.content_type)))?;
+                    mixed = mixed.singlepart(Attachment::new(a.file_name.clone()).body(a.bytes.clone(), kind));
+                }
+                builder.multipart(mixed)
+            }
         };
         built.map_err(|e| MailError::Build(e.to_string()))
     }
@@ -160,9 +196,20 @@ impl Mailer {
     /// Sends a message; `Ok` only once the mail server has accepted it, so that the job that
     /// asked for it is marked done only then.
     pub async fn send(&self, email: &Email, message_id: Option<String>) -> Result<(), MailError> {
-        let message = self.message(email, message_id)?;
+        self.send_with(email, &[], message_id).await
+    }
+
+    /// Sends a message with files attached; `Ok` only once the mail server has accepted it.
+    pub async fn send_with(
+        &self,
+        email: &Email,
+        attachments: &[MailAttachment],
+        message_id: Option<String>,
+    ) -> Result<(), MailError> {
+        let message = self.message_with(email, attachments, message_id)?;
         let Some(transport) = &self.transport else {
-            tracing::info!(to = %email.to, subject = %email.subject, text = %email.text,
+            let files: Vec<&str> = attachments.iter().map(|a| a.file_name.as_str()).collect();
+            tracing::info!(to = %email.to, subject = %email.subject, text = %email.text, ?files,
                 "e-mail written to the log only: no SMTP server is configured");
             return Ok(());
         };
@@ -244,6 +291,23 @@ mod tests {
         let err = Mailer::log_only().message(&Email { to: "không phải địa chỉ".into(), ..email() }, None).unwrap_err();
         assert!(matches!(err, MailError::Address(_)) && err.is_permanent());
         assert!(!MailError::Unavailable("connection refused".into()).is_permanent());
+    }
+
+    #[test]
+    fn attachments_follow_the_text_in_a_mixed_message() {
+        let pdf = MailAttachment {
+            file_name: "II06a-tinh-2025-12-01-2025-12-31.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.7 test".to_vec(),
+        };
+        let m = Mailer::log_only().message_with(&email(), std::slice::from_ref(&pdf), None).unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
+        assert!(raw.contains("Content-Disposition: attachment;"), "{raw}");
+        assert!(raw.contains("\"II06a-tinh-2025-12-01-2025-12-31.pdf\""), "{raw}");
+        let bad = MailAttachment { content_type: "not a type".into(), ..pdf };
+        assert!(matches!(Mailer::log_only().message_with(&email(), &[bad], None), Err(MailError::Build(_))));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Work that follows a change, run by the job worker: e-mails and SMS, the applicant's
-//! notifications, officers' digests and escalations, the daily audit checkpoint.
+//! notifications, officers' digests and escalations, the steering committee's monthly report,
+//! the daily audit checkpoint.
 
 pub mod alerts;
 pub mod audit;
 pub mod mail;
+pub mod monthly_report;
 pub mod national_sync;
 pub mod notify;
 pub mod outbound;

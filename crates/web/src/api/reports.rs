@@ -1,5 +1,5 @@
 //! `/api/v1/reports/*`: the steering committee's reports (shared/API.md "Reports"): II.06a, the
-//! Decision 766 indicators and the dossiers behind their figures.
+//! Decision 766 indicators and the dossiers behind their figures, and the IT-application figures.
 
 use axum::extract::State;
 use axum::Json;
@@ -12,7 +12,7 @@ use motcua_app::indicators::{Figure, Part};
 use motcua_domain::dossier::Channel;
 use motcua_domain::indicators::Code;
 
-use super::dto::{FigureDossierDto, FigureDossiersDto, Ii06aDto, IndicatorsDto};
+use super::dto::{FigureDossierDto, FigureDossiersDto, Ii06aDto, IndicatorsDto, ItApplicationDto};
 use super::{errors, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::HttpResult;
@@ -69,6 +69,27 @@ pub async fn indicators(
     let period = reports::parse_period(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
     let found = motcua_app::indicators::indicators(&state, &user, period, q.agency.as_deref()).await?;
     Ok(Json(IndicatorsDto::new(&found, lang)))
+}
+
+/// The IT-application figures for the steering committee: the scope's procedures by online level
+/// (full, partial, none); the shares of the period's dossiers received online, paid online, given
+/// an electronic result and fully digitised (the fractions of indicators 3.3, 3.6, 4.1 and 4.2);
+/// officers' use (officers who process, those who acted, their actions on dossiers and on
+/// documents, actions per officer per month, and the same by agency); and the electronic office's
+/// documents (incoming received electronically or registered from paper and scanned, outgoing
+/// issued with a digital signature). Read as the II.06a report is; others get 404.
+#[utoipa::path(get, path = "/api/v1/reports/it-application", tag = "reports", params(ReportQuery),
+    responses((status = 200, body = ItApplicationDto), errors::Unauthenticated, errors::NotFound, errors::Validation),
+    security(("bearer" = [])))]
+pub async fn it_application(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> HttpResult<Json<ItApplicationDto>> {
+    reports::scope_for(&state, &user, q.agency.as_deref())?;
+    let period = reports::parse_period(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
+    let found = motcua_app::it_application::it_application(&state, &user, period, q.agency.as_deref()).await?;
+    Ok(Json(ItApplicationDto::from(&found)))
 }
 
 /// Which figure's dossiers, of which period and scope.

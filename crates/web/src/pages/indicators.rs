@@ -23,7 +23,7 @@ use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, HttpResult};
 
 /// A number in the visitor's language: a decimal comma in Vietnamese.
-fn decimal(lang: Lang, x: f64, places: usize) -> String {
+pub(super) fn decimal(lang: Lang, x: f64, places: usize) -> String {
     let s = format!("{x:.places$}");
     match lang {
         Lang::Vi => s.replace('.', ","),
@@ -82,7 +82,7 @@ pub struct IndicatorQuery {
 }
 
 /// The list of the dossiers behind a figure.
-fn figure_link(period: &Period, agency: &str, figure: Figure) -> Option<String> {
+pub(super) fn figure_link(period: &Period, agency: &str, figure: Figure) -> Option<String> {
     if !figure.lists_dossiers() {
         return None;
     }

@@ -13,6 +13,7 @@ mod dossier;
 mod forms;
 mod identity;
 mod indicators;
+mod it_application;
 mod lists;
 mod meetings;
 mod next_step;
@@ -117,6 +118,7 @@ pub fn routes() -> Router<AppState> {
         .route("/bao-cao/ii06a.pdf", get(reports::ii06a_pdf))
         .route("/bao-cao/chi-so", get(indicators::dashboard))
         .route("/bao-cao/chi-so/ho-so", get(indicators::dossiers))
+        .route("/bao-cao/ung-dung-cntt", get(it_application::page))
         .route("/cong-khai", get(transparency::public))
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/nhap-thu-tuc", get(catalog_import::show).post(catalog_import::preview))

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod oidc_provider;
+pub mod smtp;
 
 use std::net::SocketAddr;
 

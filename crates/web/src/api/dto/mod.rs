@@ -8,10 +8,12 @@ use utoipa::ToSchema;
 
 mod catalog;
 mod dossier;
+mod it_application;
 mod report;
 
 pub use catalog::*;
 pub use dossier::*;
+pub use it_application::*;
 pub use report::*;
 
 /// RFC 3339 in Asia/Ho_Chi_Minh (+07:00), as the API promises.

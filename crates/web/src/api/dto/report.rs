@@ -122,7 +122,7 @@ impl From<&Ii06a> for Ii06aDto {
 }
 
 /// A figure as JSON shows it: a whole number when it is one, else rounded to two decimals.
-fn number(x: f64) -> serde_json::Number {
+pub(super) fn number(x: f64) -> serde_json::Number {
     let rounded = (x * 100.0).round() / 100.0;
     if rounded.fract() == 0.0 && rounded.abs() < 9.0e15 {
         serde_json::Number::from(rounded as i64)
