@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use futures::StreamExt;
 use motcua_app::national::add_token;
-use motcua_app::pki::{init_test_ca, Signers, AgencyToCertify};
+use motcua_app::pki::{init_test_ca, AgencyToCertify, Signers};
 use motcua_app::Config;
 use motcua_domain::edxml::{
     Attachment, DocumentPackage, OrganId, Organisation, Package, Priority, SignerInfo, StatusCode, SteeringType,
