@@ -115,6 +115,36 @@ pub async fn open_session(state: &AppState, user: &User, kind: SessionKind) -> A
     Ok((token, csrf))
 }
 
+/// Changes a signed-in user's password: the current one must be right (field `current`), the
+/// new one strong (field `password`); every other session of the account ends, `keep` (the
+/// session asking) goes on.
+pub async fn change_password(state: &AppState, user: &User, keep: &str, current: &str, new: &str) -> AppResult<()> {
+    let mut errors = std::collections::BTreeMap::new();
+    let personal = [
+        user.full_name.as_str(),
+        user.username.as_deref().unwrap_or(""),
+        user.phone.as_deref().unwrap_or(""),
+        user.email.as_deref().unwrap_or(""),
+        user.id_number.as_deref().unwrap_or(""),
+    ];
+    if let Err(weak) = crate::passwords::check_new_password(new, crate::passwords::MIN_CHARS, &personal) {
+        errors.insert("password".to_string(), weak.message_key().to_string());
+    }
+    let stored = users::password_hash(&state.db, user.id).await?;
+    if current.is_empty() {
+        errors.insert("current".to_string(), "field-required".to_string());
+    } else if current.len() > 1024 || stored.is_empty() || !verify_password(stored, current.to_string()).await {
+        errors.insert("current".to_string(), "password-current-wrong".to_string());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
+    }
+    let hash = crate::passwords::hash_password(new.to_string()).await?;
+    users::set_password(&state.db, user.id, &hash).await?;
+    users::end_sessions(&state.db, user.id, None, keep).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::wait_after;

@@ -277,6 +277,16 @@ pub async fn clear_login_failures(db: &Database, user_id: i64, address: &str) ->
     tx.commit().await
 }
 
+/// A user's password hash (Argon2id PHC string; empty for an account made by an identity
+/// provider without a password).
+pub async fn password_hash(db: &Database, user_id: i64) -> Result<String> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db.reader())
+        .await?;
+    row.map(|(h,)| h.unwrap_or_default()).ok_or(StoreError::NotFound)
+}
+
 /// Replaces a user's password (and unlocks the account).
 pub async fn set_password(db: &Database, user_id: i64, password_hash: &str) -> Result<()> {
     let mut tx = db.write_tx().await?;

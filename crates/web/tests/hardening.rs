@@ -13,6 +13,7 @@ on_both_engines!(
     administrators_do_not_read_dossiers,
     personal_answers_are_not_stored_and_https_is_remembered,
     sessions_end_at_their_lifetime_are_capped_and_can_be_ended,
+    a_signed_in_person_changes_their_password_and_the_other_sessions_end,
     wrong_passwords_slow_their_address_and_never_lock_the_owner_out,
     unknown_and_foreign_codes_get_the_same_answers,
     without_online_payment_the_fee_is_paid_at_the_desk,
@@ -295,4 +296,57 @@ async fn without_online_payment_the_fee_is_paid_at_the_desk(engine: TestEngine) 
         .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&token), serde_json::json!({"action": "pay"}))
         .await;
     assert_eq!(s, 409, "{e}");
+}
+
+/// `/tai-khoan/mat-khau`: the current password must be right and the new one strong, each told
+/// at its field; after the change the old password no longer signs in, the new one does, the
+/// page's own session goes on and the account's other sessions have ended.
+async fn a_signed_in_person_changes_their_password_and_the_other_sessions_end(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let elsewhere = app.login("congdan").await;
+    let b = browser();
+    common::sign_in(&app, &b, "congdan").await;
+    let (s, html) = page(&app, &b, "/tai-khoan/phien").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("href=\"/tai-khoan/mat-khau\""));
+    let (s, html) = page(&app, &b, "/tai-khoan/mat-khau").await;
+    assert_eq!(s, 200);
+    let send = |current: &'static str, new: &'static str, html: String| {
+        let b = b.clone();
+        let url = app.url("/tai-khoan/mat-khau");
+        async move {
+            let res = b
+                .post(url)
+                .form(&[("_csrf", csrf_of(&html).as_str()), ("current", current), ("password", new)])
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+            (status, location.unwrap_or(res.text().await.unwrap()))
+        }
+    };
+    let (s, wrong) = send("not my password", "Hoa sen nở giữa hồ 2026", html.clone()).await;
+    assert_eq!(s, 422);
+    assert!(wrong.contains("Mật khẩu hiện tại không đúng") && wrong.contains("<title>Lỗi:"), "{wrong}");
+    let (s, weak) = send("demo", "12345678", html.clone()).await;
+    assert_eq!(s, 422);
+    assert!(weak.contains("id=\"f-password\"") && weak.contains("error-message"), "{weak}");
+    let (s, to) = send("demo", "Hoa sen nở giữa hồ 2026", html).await;
+    assert_eq!((s, to.as_str()), (303, "/tai-khoan/mat-khau?doi=1"));
+    let (s, done) = page(&app, &b, "/tai-khoan/mat-khau?doi=1").await;
+    assert_eq!(s, 200, "the page's own session goes on");
+    assert!(done.contains("id=\"password-changed\""));
+    assert_eq!(app.get("/api/v1/me", Some(&elsewhere)).await.0, 401, "the other session ended");
+    let old =
+        app.post_json("/api/v1/auth/login", None, serde_json::json!({"username": "congdan", "password": "demo"})).await;
+    assert_eq!(old.0, 401);
+    let new = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            serde_json::json!({"username": "congdan", "password": "Hoa sen nở giữa hồ 2026"}),
+        )
+        .await;
+    assert_eq!(new.0, 200, "{}", new.1);
 }

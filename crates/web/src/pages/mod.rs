@@ -20,7 +20,7 @@ mod next_step;
 mod office;
 mod office_documents;
 mod organisations;
-mod password_reset;
+mod passwords;
 mod payments;
 mod portal;
 mod printable;
@@ -59,8 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ngon-ngu", get(portal::switch_language))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-ky", get(account::register_form).post(account::register))
-        .route("/quen-mat-khau", get(password_reset::form).post(password_reset::ask))
-        .route("/quen-mat-khau/dat-lai", post(password_reset::reset))
+        .route("/quen-mat-khau", get(passwords::form).post(passwords::ask))
+        .route("/quen-mat-khau/dat-lai", post(passwords::reset))
         .route("/dang-xuat", post(account::logout))
         .route("/dang-nhap/ma-xac-thuc", get(identity::code_form).post(identity::code))
         .route("/dang-nhap/oidc/{name}", get(identity::start))
@@ -95,6 +95,7 @@ pub fn routes() -> Router<AppState> {
         .route("/can-bo/so-theo-doi", get(forms::register))
         .route("/thong-bao", get(account::notifications))
         .route("/tai-khoan/phien", get(account::sessions).post(account::end_sessions))
+        .route("/tai-khoan/mat-khau", get(passwords::change_form).post(passwords::change))
         .route("/thu-tuc/{code}/hoi", post(questions::ask))
         .route("/gop-y", get(questions::feedback_form).post(questions::feedback))
         .route("/can-bo/hoi-dap", get(questions::moderation))
