@@ -139,8 +139,7 @@ fn draw_code() -> String {
 
 /// Draws the code of the job's request, keeps its digest and sends it.
 async fn send(state: &AppState, mailer: &Mailer, sms: &dyn SmsProvider, job: &Job) -> Result<(), JobError> {
-    let payload: ResetJob =
-        serde_json::from_str(&job.payload).map_err(|e| JobError::permanent(format!("bad payload: {e}")))?;
+    let payload: ResetJob = job.payload_as().map_err(|e| JobError::permanent(format!("bad payload: {e}")))?;
     let lang = if payload.lang == "en" { Lang::En } else { Lang::Vi };
     let code = draw_code();
     let now = Utc::now();

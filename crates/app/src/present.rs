@@ -13,6 +13,15 @@ pub fn show_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_default()
 }
 
+/// A number with `places` decimals in `lang`: a decimal comma in Vietnamese (`78,5`).
+pub fn decimal(lang: Lang, x: f64, places: usize) -> String {
+    let s = format!("{x:.places$}");
+    match lang {
+        Lang::Vi => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
 /// Money as shown: 200.000 đ.
 pub fn show_money(vnd: i64) -> String {
     format!("{} đ", motcua_render::thousands(vnd))

@@ -15,6 +15,7 @@ use motcua_store::reports::FieldCounts;
 use motcua_store::users::User;
 
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
 use crate::state::AppState;
 
 /// Whose dossiers a report covers: one agency's, or the province's (every agency).
@@ -32,6 +33,15 @@ impl Scope {
         match self {
             Scope::Province => None,
             Scope::Agency(a) => Some(a),
+        }
+    }
+
+    /// What the report covers, as a page or a message names it: the province (`place`), or the
+    /// agency's name in `lang`.
+    pub fn name(&self, lang: Lang, place: &str) -> String {
+        match self {
+            Scope::Province => lang.t_args("report-scope-province", &[("place", place)]),
+            Scope::Agency(a) => lang.pick(&a.name, a.name_en.as_deref()).to_string(),
         }
     }
 }

@@ -18,6 +18,7 @@ use super::mail::{Email, MailAttachment, Mailer};
 use super::worker::{Handlers, JobError};
 use crate::error::{AppResult, ErrorKind};
 use crate::i18n::Lang;
+use crate::present::decimal;
 use crate::reports::{self, Scope};
 use crate::state::AppState;
 
@@ -62,11 +63,6 @@ pub struct MonthlyReport {
     pub pdf: MailAttachment,
 }
 
-/// A score as Vietnamese writes it: `78,5`.
-fn decimal(x: f64) -> String {
-    format!("{x:.1}").replace('.', ",")
-}
-
 /// The report of `period` for the user `user_id`: the province's for a steering account, their
 /// agency's for a unit leader. `None` when the account is gone, has no address any more or reads
 /// no report.
@@ -85,10 +81,8 @@ pub async fn monthly_report(state: &AppState, user_id: i64, period: Period) -> A
     let bytes = reports::ii06a_pdf(state, &user, &report).await?;
     let found = crate::indicators::indicators(state, &user, period, None).await?;
     let vi = Lang::Vi;
-    let (scope_name, scope_file) = match &report.scope {
-        Scope::Province => (vi.t_args("report-scope-province", &[("place", &state.config.place)]), "tinh".to_string()),
-        Scope::Agency(a) => (a.name.clone(), a.code.replace('.', "-")),
-    };
+    let scope_name = report.scope.name(vi, &state.config.place);
+    let scope_file = report.scope.agency().map_or_else(|| "tinh".to_string(), |a| a.code.replace('.', "-"));
     let month = period.from.format("%m/%Y").to_string();
     let n = |x: u64| x.to_string();
     let t = report.total;
@@ -124,12 +118,12 @@ pub async fn monthly_report(state: &AppState, user_id: i64, period: Period) -> A
         text.push_str(&line);
         text.push('\n');
     }
-    let max = decimal(state.config.indicator_targets.total());
+    let max = decimal(vi, state.config.indicator_targets.total(), 1);
     let score = match (&report.scope, found.units.first()) {
         (Scope::Agency(_), Some(u)) => vi.t_args(
             "monthly-report-score-rank",
             &[
-                ("score", &decimal(u.card.score)),
+                ("score", &decimal(vi, u.card.score, 1)),
                 ("max", &max),
                 ("rank", &n(u.rank.into())),
                 ("n", &n(found.ranked as u64)),
@@ -137,7 +131,7 @@ pub async fn monthly_report(state: &AppState, user_id: i64, period: Period) -> A
         ),
         (Scope::Agency(_), None) => vi.t("monthly-report-score-none"),
         (Scope::Province, _) => {
-            vi.t_args("monthly-report-score", &[("score", &decimal(found.province.score)), ("max", &max)])
+            vi.t_args("monthly-report-score", &[("score", &decimal(vi, found.province.score, 1)), ("max", &max)])
         }
     };
     text.push_str(&score);

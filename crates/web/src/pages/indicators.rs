@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use motcua_app::i18n::Lang;
 use motcua_app::indicators::{self, Figure, FigureDossier, Indicators, Part};
-use motcua_app::present::show_time;
+use motcua_app::present::{decimal, show_time};
 use motcua_app::reports::{self, Scope};
 use motcua_app::state::AppState;
 use motcua_domain::indicators::{Code, Fraction, Scorecard, Unit};
@@ -21,15 +21,6 @@ use serde::Deserialize;
 use super::reports::{period_of, preset_links, report_address};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, HttpResult};
-
-/// A number in the visitor's language: a decimal comma in Vietnamese.
-pub(super) fn decimal(lang: Lang, x: f64, places: usize) -> String {
-    let s = format!("{x:.places$}");
-    match lang {
-        Lang::Vi => s.replace('.', ","),
-        Lang::En => s,
-    }
-}
 
 /// A share, `95,5%`; a dash when nothing was measured.
 pub(super) fn percent(lang: Lang, v: Option<f64>) -> String {
@@ -192,9 +183,9 @@ pub struct MonthLine {
 
 /// A chart as the page shows it: the picture, its title, its sentence.
 pub struct ChartView {
-    svg: String,
-    title: String,
-    summary: String,
+    pub(super) svg: String,
+    pub(super) title: String,
+    pub(super) summary: String,
 }
 
 #[derive(Template)]
@@ -256,10 +247,7 @@ pub async fn dashboard(
         agency: agency.clone(),
         agencies: super::reports::agency_choices(&state, &user),
         presets: Vec::new(),
-        scope_name: match &scope {
-            Scope::Province => lang.t_args("report-scope-province", &[("place", &state.config.place)]),
-            Scope::Agency(a) => unit_name(lang, a),
-        },
+        scope_name: scope.name(lang, &state.config.place),
         shown: false,
         as_of: String::new(),
         score: String::new(),
@@ -626,10 +614,7 @@ pub async fn dossiers(
     let page = DossiersPage {
         ctx: ctx.clone(),
         title,
-        scope_name: match &scope {
-            Scope::Province => lang.t_args("report-scope-province", &[("place", &state.config.place)]),
-            Scope::Agency(a) => unit_name(lang, a),
-        },
+        scope_name: scope.name(lang, &state.config.place),
         period_text: lang.t_args(
             "indicator-period",
             &[("from", &period.from.format("%d/%m/%Y").to_string()), ("to", &period.to.format("%d/%m/%Y").to_string())],

@@ -11,8 +11,8 @@ use axum::response::Response;
 use motcua_app::i18n::Lang;
 use motcua_app::indicators::{Figure, Part};
 use motcua_app::it_application::{self, ItApplication};
-use motcua_app::present::show_time;
-use motcua_app::reports::{self, Scope};
+use motcua_app::present::{decimal, show_time};
+use motcua_app::reports;
 use motcua_app::state::AppState;
 use motcua_domain::catalog::OnlineLevel;
 use motcua_domain::indicators::{Code, Fraction, Unit};
@@ -20,7 +20,7 @@ use motcua_domain::report::Period;
 use motcua_render::chart::{Bar, Chart};
 use serde::Deserialize;
 
-use super::indicators::{decimal, figure_link, percent, unit_name};
+use super::indicators::{figure_link, percent, unit_name, ChartView};
 use super::reports::{agency_choices, period_of, preset_links, report_address};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::HttpResult;
@@ -57,13 +57,6 @@ pub struct Line {
     cells: Vec<Cell>,
 }
 
-/// A chart as the page shows it.
-pub struct ChartBlock {
-    svg: String,
-    title: String,
-    summary: String,
-}
-
 #[derive(Template)]
 #[template(path = "it_application.html")]
 struct ItPage {
@@ -80,13 +73,13 @@ struct ItPage {
     /// The dashboard of the same period and scope.
     dashboard: String,
     procedures: Vec<Line>,
-    procedures_chart: Option<ChartBlock>,
+    procedures_chart: Option<ChartView>,
     dossiers: Vec<Line>,
-    dossiers_chart: Option<ChartBlock>,
+    dossiers_chart: Option<ChartView>,
     officers: Vec<Line>,
     officers_summary: String,
     units: Vec<Line>,
-    units_chart: Option<ChartBlock>,
+    units_chart: Option<ChartView>,
     office: Vec<Line>,
     office_summary: String,
 }
@@ -110,10 +103,7 @@ pub async fn page(
         agency: agency.clone(),
         agencies: agency_choices(&state, &user),
         presets: Vec::new(),
-        scope_name: match &scope {
-            Scope::Province => lang.t_args("report-scope-province", &[("place", &state.config.place)]),
-            Scope::Agency(a) => unit_name(lang, a),
-        },
+        scope_name: scope.name(lang, &state.config.place),
         shown: false,
         as_of: String::new(),
         dashboard: String::new(),
@@ -218,7 +208,7 @@ fn procedures(lang: Lang, found: &ItApplication, agency: &str, page: &mut ItPage
         max: None,
         target: None,
     };
-    page.procedures_chart = Some(ChartBlock { svg: chart.bars_svg(), title: lang.t("it-procedures-title"), summary });
+    page.procedures_chart = Some(ChartView { svg: chart.bars_svg(), title: lang.t("it-procedures-title"), summary });
 }
 
 fn dossiers(lang: Lang, found: &ItApplication, period: &Period, agency: &str, page: &mut ItPage) {
@@ -265,7 +255,7 @@ fn dossiers(lang: Lang, found: &ItApplication, period: &Period, agency: &str, pa
         max: Some(100.0),
         target: None,
     };
-    page.dossiers_chart = Some(ChartBlock { svg: chart.bars_svg(), title: lang.t("it-dossiers-title"), summary });
+    page.dossiers_chart = Some(ChartView { svg: chart.bars_svg(), title: lang.t("it-dossiers-title"), summary });
 }
 
 /// Actions per officer per month, as written.
@@ -329,7 +319,7 @@ fn officers(lang: Lang, found: &ItApplication, period: &Period, page: &mut ItPag
         max: None,
         target: None,
     };
-    page.units_chart = Some(ChartBlock { svg: chart.bars_svg(), title: lang.t("it-officers-by-unit-title"), summary });
+    page.units_chart = Some(ChartView { svg: chart.bars_svg(), title: lang.t("it-officers-by-unit-title"), summary });
 }
 
 fn office(lang: Lang, found: &ItApplication, page: &mut ItPage) {
