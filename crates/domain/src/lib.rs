@@ -6,6 +6,7 @@
 //! and reused by the store, the web edge and the tools.
 
 pub mod actor;
+pub mod approval;
 pub mod calendar;
 pub mod catalog;
 pub mod catalog_import;
