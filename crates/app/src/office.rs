@@ -360,8 +360,15 @@ pub async fn list(state: &AppState, user: &User, q: &ListQuery) -> AppResult<Pag
         return Err(AppError::fields(errors));
     }
     let whole = user.has(Role::Clerk) || user.has(Role::Leader);
-    let query =
-        DocumentQuery { register, year: q.year, status, text: q.text.clone(), only_for: (!whole).then_some(user.id) };
+    let query = DocumentQuery {
+        register,
+        year: q.year,
+        status,
+        text: q.text.clone(),
+        only_for: (!whole).then_some(user.id),
+        awaiting: None,
+        roles: user.roles.clone(),
+    };
     Ok(office::list(&state.db, &agency, &query, q.page, q.per_page).await?)
 }
 

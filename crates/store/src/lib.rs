@@ -25,6 +25,7 @@ mod migrations;
 pub mod national_outbox;
 pub mod notifications;
 pub mod office;
+pub mod office_chain;
 pub mod organisations;
 pub mod password_resets;
 pub mod payments;

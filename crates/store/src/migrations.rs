@@ -129,6 +129,8 @@ const MIGRATIONS: &[Migration] = &[
     shared(41, "agency abbreviation", include_str!("../migrations/0041_agency_abbreviation.sql")),
     shared(42, "it application", include_str!("../migrations/0042_it_application.sql")),
     shared(43, "password resets", include_str!("../migrations/0043_password_resets.sql")),
+    shared(44, "office approval chains", include_str!("../migrations/0044_office_approval_chains.sql")),
+    shared(45, "office versions", include_str!("../migrations/0045_office_versions.sql")),
 ];
 
 impl Database {

@@ -3,6 +3,7 @@
 //! its history event in one transaction guarded by the document's revision.
 
 use chrono::{DateTime, Datelike, Utc};
+use motcua_domain::approval::{ApprovalStep, Approver};
 use motcua_domain::office::{Confidentiality, DocumentStatus, DocumentType, Involvement, Register, Urgency};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -66,15 +67,21 @@ pub struct Document {
     pub created_at: DateTime<Utc>,
     /// Guards concurrent changes.
     pub revision: i64,
+    /// The approval chain it was submitted to, as it was then ([`motcua_domain::approval`]);
+    /// empty before its first submission.
+    pub approval_chain: Vec<ApprovalStep>,
+    /// The step of that chain it waits at (from 0), while pending approval.
+    pub approval_step: Option<usize>,
 }
 
-const COLUMNS: &str = "id, agency_code, register, year, number, symbol, doc_type, subject, issuer, issued_on, \
+pub(crate) const COLUMNS: &str = "id, agency_code, register, year, number, symbol, doc_type, subject, issuer, issued_on, \
     received_at, due_at, urgency, confidentiality, status, author_user_id, assignee_user_id, signer_name, signer_title, \
-    body, recipients, digitized, source_document_id, created_at, revision";
+    body, recipients, digitized, source_document_id, created_at, revision, approval_chain, approval_step";
 
-fn document_from(row: &AnyRow) -> Result<Document> {
+pub(crate) fn document_from(row: &AnyRow) -> Result<Document> {
     let issued_on: Option<String> = row.try_get("issued_on")?;
     let recipients: String = row.try_get("recipients")?;
+    let chain: Option<String> = row.try_get("approval_chain")?;
     Ok(Document {
         id: row.try_get("id")?,
         agency_code: row.try_get("agency_code")?,
@@ -104,6 +111,11 @@ fn document_from(row: &AnyRow) -> Result<Document> {
         source_document_id: row.try_get("source_document_id")?,
         created_at: row.try_get::<Millis, _>("created_at")?.0,
         revision: row.try_get("revision")?,
+        approval_chain: chain.map(|c| serde_json::from_str(&c)).transpose()?.unwrap_or_default(),
+        approval_step: row
+            .try_get::<Option<i64>, _>("approval_step")?
+            .map(|s| usize::try_from(s).map_err(|_| StoreError::Corrupt("approval_step".into())))
+            .transpose()?,
     })
 }
 
@@ -170,6 +182,8 @@ pub struct OfficeEvent {
     pub to_status: Option<DocumentStatus>,
     /// The note.
     pub note: Option<String>,
+    /// The step of the approval chain a decision was taken at, by name.
+    pub step_name: Option<String>,
 }
 
 /// Who acts: the user and their name as the history keeps it.
@@ -284,24 +298,26 @@ pub(crate) async fn reserve_numbers(
 }
 
 /// What an event records: the action, the statuses it went from and to, the note.
-struct Step<'a> {
-    action: &'a str,
-    from: Option<DocumentStatus>,
-    to: Option<DocumentStatus>,
-    note: Option<&'a str>,
+pub(crate) struct Step<'a> {
+    pub(crate) action: &'a str,
+    pub(crate) from: Option<DocumentStatus>,
+    pub(crate) to: Option<DocumentStatus>,
+    pub(crate) note: Option<&'a str>,
+    /// The step of the approval chain a decision was taken at.
+    pub(crate) step_name: Option<&'a str>,
 }
 
-async fn insert_event(
+pub(crate) async fn insert_event(
     tx: &mut WriteTx<'_>,
     document_id: i64,
     by: &Actor,
     step: Step<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Step { action, from, to, note } = step;
+    let Step { action, from, to, note, step_name } = step;
     sqlx::query(
-        "INSERT INTO office_events (document_id, at, user_id, actor_name, action, from_status, to_status, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO office_events (document_id, at, user_id, actor_name, action, from_status, to_status, note, \
+         step_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(document_id)
     .bind(Millis(now))
@@ -311,24 +327,28 @@ async fn insert_event(
     .bind(from.map(|s| s.as_str()))
     .bind(to.map(|s| s.as_str()))
     .bind(note)
+    .bind(step_name)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-async fn insert_attachments(
+/// Records files of a document; their ids, in order.
+pub(crate) async fn insert_attachments(
     tx: &mut WriteTx<'_>,
     document_id: i64,
     by: Option<i64>,
     list: &[NewOfficeAttachment],
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(list.len());
     for a in list {
+        let id = crate::random_id();
         sqlx::query(
             "INSERT INTO office_attachments (id, document_id, purpose, file_name, content_type, size, sha256, \
              storage_key, uploaded_by, created_at, signed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
-        .bind(crate::random_id())
+        .bind(&id)
         .bind(document_id)
         .bind(a.purpose)
         .bind(&a.file_name)
@@ -344,8 +364,9 @@ async fn insert_attachments(
         if let Some(text) = a.text.as_deref().filter(|t| !t.is_empty()) {
             add_text(tx, document_id, text).await?;
         }
+        ids.push(id);
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// Appends a file's folded text to its document's, the whole kept to [`MAX_TEXT`] characters.
@@ -416,12 +437,21 @@ pub(crate) async fn insert_document(
     .bind(Millis(now))
     .fetch_one(&mut **tx)
     .await?;
-    insert_attachments(tx, id, by.user_id, &new.attachments, now).await?;
+    let files = insert_attachments(tx, id, by.user_id, &new.attachments, now).await?;
     let action = match new.register {
         Register::Incoming => "register",
-        Register::Outgoing => "draft",
+        Register::Outgoing => {
+            let first = crate::office_chain::VersionContent {
+                subject: &new.subject,
+                body: new.body.as_deref(),
+                files: &files,
+                note: None,
+            };
+            crate::office_chain::insert_version(tx, id, 1, first, by, now).await?;
+            "draft"
+        }
     };
-    insert_event(tx, id, by, Step { action, from: None, to: Some(status), note: None }, now).await?;
+    insert_event(tx, id, by, Step { action, from: None, to: Some(status), note: None, step_name: None }, now).await?;
     Ok(id)
 }
 
@@ -456,8 +486,13 @@ pub(crate) async fn mark_dispatched(
     if done == 0 {
         return Err(StoreError::Conflict("revision".into()));
     }
-    let step =
-        Step { action: "dispatch", from: Some(DocumentStatus::Issued), to: Some(DocumentStatus::Dispatched), note };
+    let step = Step {
+        action: "dispatch",
+        from: Some(DocumentStatus::Issued),
+        to: Some(DocumentStatus::Dispatched),
+        note,
+        step_name: None,
+    };
     insert_event(tx, id, by, step, now).await
 }
 
@@ -485,7 +520,8 @@ pub(crate) async fn withdraw(
         .bind(d.id)
         .execute(&mut **tx)
         .await?;
-    let step = Step { action: "withdraw", from: Some(d.status), to: Some(DocumentStatus::Recalled), note };
+    let step =
+        Step { action: "withdraw", from: Some(d.status), to: Some(DocumentStatus::Recalled), note, step_name: None };
     insert_event(tx, d.id, by, step, now).await
 }
 
@@ -511,9 +547,24 @@ pub struct DocumentQuery {
     /// Words to find, with or without diacritics: each in the number, symbol, subject, issuer
     /// or the text of the document's PDFs.
     pub text: Option<String>,
-    /// Only what this person handles or drafted (a specialist's view); the whole register when
-    /// `None` (clerks and leaders).
+    /// Only what this person handles or drafted, what waits for their approval or they decided
+    /// on in its approval chain (a specialist's view); the whole register when `None` (clerks
+    /// and leaders).
     pub only_for: Option<i64>,
+    /// Only the drafts waiting at a step of their approval chain where this person may act:
+    /// named there, or holding its role ([`DocumentQuery::roles`]).
+    pub awaiting: Option<i64>,
+    /// The roles the person of `only_for` or `awaiting` holds in the agency: a draft waiting at
+    /// a step of one of these roles waits for them.
+    pub roles: Vec<motcua_domain::dossier::Role>,
+}
+
+/// The SQL condition of the drafts waiting for `user`'s approval (roles are machine names of a
+/// closed set, written into the text).
+fn awaiting_condition(user_place: &str, roles: &[motcua_domain::dossier::Role]) -> String {
+    let roles: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
+    let by_role = if roles.is_empty() { String::new() } else { format!(" OR approval_role IN ({})", roles.join(", ")) };
+    format!("(status = 'pending_approval' AND (approval_user_id = {user_place}{by_role}))")
 }
 
 /// A page of an agency's documents, newest first.
@@ -551,13 +602,21 @@ pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per
         ints.push(i64::from(y));
         int_conditions.push(format!("year = ${}", texts.len() + ints.len()));
     }
+    let roles = &q.roles;
     if let Some(u) = q.only_for {
         ints.push(u);
         let n = texts.len() + ints.len();
+        let awaiting = awaiting_condition(&format!("${n}"), roles);
         int_conditions.push(format!(
             "(assignee_user_id = ${n} OR author_user_id = ${n} OR id IN \
-             (SELECT document_id FROM office_involvement WHERE user_id = ${n}))"
+             (SELECT document_id FROM office_involvement WHERE user_id = ${n}) OR {awaiting} OR id IN \
+             (SELECT document_id FROM office_events WHERE user_id = ${n} AND action IN ('approve', 'send_back')))"
         ));
+    }
+    if let Some(u) = q.awaiting {
+        ints.push(u);
+        let n = texts.len() + ints.len();
+        int_conditions.push(awaiting_condition(&format!("${n}"), roles));
     }
     conditions.extend(int_conditions);
     let filter = conditions.join(" AND ");
@@ -586,7 +645,7 @@ pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per
 /// A document's history, oldest first.
 pub async fn events(db: &Database, id: i64) -> Result<Vec<OfficeEvent>> {
     let rows = sqlx::query(
-        "SELECT at, actor_name, user_id, action, from_status, to_status, note FROM office_events \
+        "SELECT at, actor_name, user_id, action, from_status, to_status, note, step_name FROM office_events \
          WHERE document_id = $1 ORDER BY id",
     )
     .bind(id)
@@ -607,6 +666,7 @@ pub async fn events(db: &Database, id: i64) -> Result<Vec<OfficeEvent>> {
                 from_status: status("from_status")?,
                 to_status: status("to_status")?,
                 note: row.try_get("note")?,
+                step_name: row.try_get("step_name")?,
             })
         })
         .collect()
@@ -629,12 +689,22 @@ pub async fn involved(db: &Database, id: i64) -> Result<Vec<(i64, Involvement)>>
         .collect()
 }
 
-/// A document's files, oldest first.
+/// A document's files, oldest first (not those a later version of a draft dropped).
 pub async fn attachments(db: &Database, id: i64) -> Result<Vec<OfficeAttachment>> {
-    let rows = sqlx::query(
+    attachments_where(db, id, "AND removed_at IS NULL").await
+}
+
+/// Every file a document ever had, those its draft's later versions dropped included: what its
+/// versions list.
+pub async fn all_attachments(db: &Database, id: i64) -> Result<Vec<OfficeAttachment>> {
+    attachments_where(db, id, "").await
+}
+
+async fn attachments_where(db: &Database, id: i64, condition: &str) -> Result<Vec<OfficeAttachment>> {
+    let rows = sqlx::query(&format!(
         "SELECT id, document_id, purpose, file_name, content_type, size, sha256, storage_key, created_at \
-         FROM office_attachments WHERE document_id = $1 ORDER BY created_at, id",
-    )
+         FROM office_attachments WHERE document_id = $1 {condition} ORDER BY created_at, id"
+    ))
     .bind(id)
     .fetch_all(db.reader())
     .await?;
@@ -662,7 +732,7 @@ pub async fn attachment(db: &Database, id: &str) -> Result<OfficeAttachment> {
         .fetch_optional(db.reader())
         .await?;
     let (document,) = row.ok_or(StoreError::NotFound)?;
-    attachments(db, document).await?.into_iter().find(|a| a.id == id).ok_or(StoreError::NotFound)
+    all_attachments(db, document).await?.into_iter().find(|a| a.id == id).ok_or(StoreError::NotFound)
 }
 
 /// Adds a file to a document (the issued PDF, made once the document has its number), with
@@ -694,14 +764,46 @@ pub struct Change {
     pub due_at: Option<DateTime<Utc>>,
     /// Who else takes part and how (assign): replaces the list when set.
     pub involved: Option<Vec<(i64, Involvement)>>,
-    /// Files added (a new version of a draft, the issued PDF).
+    /// Files added (the issued PDF).
     pub attachments: Vec<NewOfficeAttachment>,
+    /// Where the change leaves the draft in its approval chain; unchanged when `None`.
+    pub approval: Option<ApprovalMove>,
+    /// The step of the chain the decision is taken at, by name, for the history.
+    pub step_name: Option<String>,
+    /// Who signs, when the document names nobody yet (the approver at the chain's last step).
+    pub signer_name: Option<String>,
+}
+
+/// Where a change leaves a draft in its approval chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApprovalMove {
+    /// It waits at `step` of `chain` (the chain kept when it was submitted).
+    Waits {
+        /// The chain.
+        chain: Vec<ApprovalStep>,
+        /// The step, from 0.
+        step: usize,
+    },
+    /// It leaves the chain: approved at the last step, or sent back (the chain stays kept, to
+    /// show how far it went).
+    Leaves,
 }
 
 impl Change {
     /// A change to `to` by `action`, setting nothing else.
     pub fn new(action: &'static str, to: DocumentStatus) -> Self {
-        Change { action, to, note: None, assignee_user_id: None, due_at: None, involved: None, attachments: vec![] }
+        Change {
+            action,
+            to,
+            note: None,
+            assignee_user_id: None,
+            due_at: None,
+            involved: None,
+            attachments: vec![],
+            approval: None,
+            step_name: None,
+            signer_name: None,
+        }
     }
 }
 
@@ -739,7 +841,8 @@ pub async fn apply(
         "UPDATE office_documents SET status = $2, revision = revision + 1, \
          assignee_user_id = COALESCE($3, assignee_user_id), due_at = COALESCE($4, due_at), \
          number = COALESCE($5, number), symbol = COALESCE($6, symbol), year = COALESCE($7, year), \
-         issued_on = COALESCE($8, issued_on), subject_folded = COALESCE($10, subject_folded) \
+         issued_on = COALESCE($8, issued_on), subject_folded = COALESCE($10, subject_folded), \
+         signer_name = COALESCE(signer_name, $11) \
          WHERE id = $1 AND revision = $9",
     )
     .bind(id)
@@ -753,6 +856,7 @@ pub async fn apply(
     .bind(revision)
     // The symbol it now has is found like the one an incoming document came with.
     .bind(numbered.as_ref().map(|n| motcua_domain::text::fold(&format!("{} {}", d.subject, n.1))))
+    .bind(&change.signer_name)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -774,11 +878,54 @@ pub async fn apply(
             .await?;
         }
     }
-    let step = Step { action: change.action, from: Some(d.status), to: Some(change.to), note: change.note.as_deref() };
+    if let Some(m) = &change.approval {
+        set_approval(&mut tx, id, m).await?;
+    }
+    let step = Step {
+        action: change.action,
+        from: Some(d.status),
+        to: Some(change.to),
+        note: change.note.as_deref(),
+        step_name: change.step_name.as_deref(),
+    };
     insert_event(&mut tx, id, by, step, now).await?;
     crate::edxml::after_change(&mut tx, &d, change.action, change.note.as_deref(), by, now).await?;
     tx.commit().await?;
     get(db, id).await
+}
+
+/// Records where a draft stands in its approval chain, and who may act there.
+async fn set_approval(tx: &mut WriteTx<'_>, id: i64, m: &ApprovalMove) -> Result<()> {
+    match m {
+        ApprovalMove::Waits { chain, step } => {
+            let (user, role) = match chain.get(*step).map(|s| &s.approver) {
+                Some(Approver::Officer { user_id }) => (Some(*user_id), None),
+                Some(Approver::Role { role }) => (None, Some(role.as_str())),
+                None => return Err(StoreError::Conflict("approval step".into())),
+            };
+            sqlx::query(
+                "UPDATE office_documents SET approval_chain = $2, approval_step = $3, approval_user_id = $4, \
+                 approval_role = $5 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(serde_json::to_string(chain)?)
+            .bind(i64::try_from(*step).map_err(|_| StoreError::Corrupt("approval step".into()))?)
+            .bind(user)
+            .bind(role)
+            .execute(&mut **tx)
+            .await?;
+        }
+        ApprovalMove::Leaves => {
+            sqlx::query(
+                "UPDATE office_documents SET approval_step = NULL, approval_user_id = NULL, approval_role = NULL \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Dispatches an issued document: it becomes `dispatched`, and arrives in the incoming register
