@@ -29,6 +29,8 @@ pub mod lifecycle;
 pub mod meetings;
 pub mod national;
 pub mod office;
+pub mod office_chain;
+pub mod office_versions;
 pub mod organisations;
 pub mod password_reset;
 pub mod passwords;

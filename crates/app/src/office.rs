@@ -11,14 +11,18 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use motcua_domain::approval::ApprovalChain;
 use motcua_domain::calendar::{due_at, TimeLimit, TimeUnit};
 use motcua_domain::dossier::{AttachmentPurpose, Role};
 use motcua_domain::office::{
-    available_actions, next_status, symbol, Confidentiality, DocumentAction, DocumentStatus, DocumentType, Involvement,
-    Register, Standing, Urgency,
+    approval_outcome, available_actions, next_status, symbol, Confidentiality, DocumentAction, DocumentStatus,
+    DocumentType, Involvement, Register, Standing, Urgency,
 };
 use motcua_store::dossiers::Page;
-use motcua_store::office::{self, Actor, Change, Document, DocumentQuery, NewDocument, OfficeAttachment, OfficeEvent};
+use motcua_store::office::{
+    self, Actor, ApprovalMove, Change, Document, DocumentQuery, NewDocument, OfficeAttachment, OfficeEvent,
+};
+use motcua_store::office_chain::Version;
 use motcua_store::users::User;
 use motcua_store::StoreError;
 
@@ -219,7 +223,7 @@ pub async fn create(state: &AppState, user: &User, form: &DocumentForm, files: &
 }
 
 /// Who the user is to a document, or 404 when it is not their agency's or theirs to see.
-fn standing(user: &User, d: &Document, involved: &[(i64, Involvement)]) -> AppResult<Standing> {
+fn standing(user: &User, d: &Document, involved: &[(i64, Involvement)], events: &[OfficeEvent]) -> AppResult<Standing> {
     let agency = agency_of(user)?;
     if agency != d.agency_code {
         return Err(AppError::not_found());
@@ -230,6 +234,11 @@ fn standing(user: &User, d: &Document, involved: &[(i64, Involvement)]) -> AppRe
         assignee: d.assignee_user_id == Some(user.id),
         author: d.author_user_id == Some(user.id),
         involved: involved.iter().any(|(id, _)| *id == user.id),
+        approver: crate::office_chain::may_approve(user, d),
+        in_chain: events.iter().any(|e| {
+            e.user_id == Some(user.id)
+                && (e.action == DocumentAction::Approve.as_str() || e.action == DocumentAction::SendBack.as_str())
+        }),
     };
     if who.sees() {
         Ok(who)
@@ -259,6 +268,10 @@ pub struct DocumentView {
     pub assignable: Vec<(i64, String)>,
     /// Who the viewer is to it.
     pub standing: Standing,
+    /// Its approval chain, step by step (outgoing).
+    pub chain: Vec<crate::office_chain::ChainStepView>,
+    /// Its draft's versions, oldest first (outgoing).
+    pub versions: Vec<Version>,
 }
 
 async fn name_of(state: &AppState, id: Option<i64>) -> AppResult<Option<String>> {
@@ -275,7 +288,8 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> AppResult<DocumentV
         other => other?,
     };
     let involved = office::involved(&state.db, id).await?;
-    let who = standing(user, &document, &involved)?;
+    let events = office::events(&state.db, id).await?;
+    let who = standing(user, &document, &involved, &events)?;
     let actions = available_actions(document.status, who);
     let assignable = if actions.contains(&DocumentAction::Assign) {
         let mut list = motcua_store::users::officers_of(&state.db, &document.agency_code, Role::Specialist).await?;
@@ -290,7 +304,9 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> AppResult<DocumentV
     };
     Ok(DocumentView {
         attachments: office::attachments(&state.db, id).await?,
-        events: office::events(&state.db, id).await?,
+        chain: crate::office_chain::chain_of(state, &document, &events).await?,
+        versions: crate::office_chain::versions_of(state, &document).await?,
+        events,
         assignee: name_of(state, document.assignee_user_id).await?,
         involved: {
             let mut named = Vec::with_capacity(involved.len());
@@ -307,7 +323,8 @@ pub async fn view(state: &AppState, user: &User, id: i64) -> AppResult<DocumentV
     })
 }
 
-/// A file of a document, with its bytes, for those who see the document.
+/// A file of a document, with its bytes, for those who see the document: one of its files now,
+/// or of an earlier version of its draft.
 pub async fn file(
     state: &AppState,
     user: &User,
@@ -315,7 +332,12 @@ pub async fn file(
     file_id: &str,
 ) -> AppResult<(OfficeAttachment, bytes::Bytes)> {
     let v = view(state, user, id).await?;
-    let a = v.attachments.into_iter().find(|a| a.id == file_id).ok_or_else(AppError::not_found)?;
+    let a = match v.attachments.into_iter().find(|a| a.id == file_id) {
+        Some(a) => a,
+        None => {
+            v.versions.into_iter().flat_map(|x| x.files).find(|a| a.id == file_id).ok_or_else(AppError::not_found)?
+        }
+    };
     let bytes = state.blobs.get(&a.storage_key).await?;
     Ok((a, bytes))
 }
@@ -331,6 +353,8 @@ pub struct ListQuery {
     pub text: Option<String>,
     /// A status's machine name.
     pub status: Option<String>,
+    /// Only the drafts waiting at a step of their approval chain where the user may act.
+    pub awaiting_approval: bool,
     /// The page, from 1.
     pub page: i64,
     /// Documents a page.
@@ -366,7 +390,7 @@ pub async fn list(state: &AppState, user: &User, q: &ListQuery) -> AppResult<Pag
         status,
         text: q.text.clone(),
         only_for: (!whole).then_some(user.id),
-        awaiting: None,
+        awaiting: q.awaiting_approval.then_some(user.id),
         roles: user.roles.clone(),
     };
     Ok(office::list(&state.db, &agency, &query, q.page, q.per_page).await?)
@@ -398,7 +422,39 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
     let action = DocumentAction::parse(form.action.trim())
         .ok_or_else(|| AppError::fields([("action".to_string(), "field-not-option".to_string())].into()))?;
     let who = v.standing;
-    let to = next_status(d.status, action, who).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-conflict"))?;
+    let mut to =
+        next_status(d.status, action, who).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-conflict"))?;
+    // Where the draft goes in its approval chain: submitted to the agency's chain of now, from
+    // its first step; approved on to the next step or out of the chain; sent back out of it.
+    let mut approval = None;
+    let mut step_name = None;
+    let mut signer_name = None;
+    match action {
+        DocumentAction::SubmitForApproval => {
+            let chain = crate::office_chain::agency_chain(state, &d.agency_code).await?;
+            approval = Some(ApprovalMove::Waits { chain: chain.steps().to_vec(), step: 0 });
+        }
+        DocumentAction::Approve => {
+            let chain = ApprovalChain::kept(d.approval_chain.clone());
+            let at = d.approval_step.unwrap_or(0);
+            let (status, next) = approval_outcome(&chain, at);
+            to = status;
+            step_name = crate::office_chain::current_step_name(d);
+            approval = Some(match next {
+                Some(step) => ApprovalMove::Waits { chain: chain.steps().to_vec(), step },
+                None => {
+                    // The last step's approver signs, unless the author named the signer.
+                    signer_name = Some(user.full_name.clone());
+                    ApprovalMove::Leaves
+                }
+            });
+        }
+        DocumentAction::SendBack => {
+            step_name = crate::office_chain::current_step_name(d);
+            approval = Some(ApprovalMove::Leaves);
+        }
+        _ => {}
+    }
     let mut errors = BTreeMap::new();
     let note = text(
         &form.note,
@@ -409,6 +465,9 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
     );
     let mut change = Change::new(action.as_str(), to);
     change.note = Some(note).filter(|n| !n.is_empty());
+    change.approval = approval;
+    change.step_name = step_name;
+    change.signer_name = signer_name;
     let now = Utc::now();
     if action == DocumentAction::Assign {
         match form.assignee {
@@ -510,7 +569,11 @@ async fn issue_pdf(state: &AppState, user: &User, d: &Document, now: DateTime<Ut
         .iter()
         .map(|c| catalog.agencies.get(c).map(|a| a.name.clone()).unwrap_or_else(|| c.clone()))
         .collect();
-    recipients.push("Lưu: VT.".to_string());
+    // The record copy names the version of the draft it was issued from.
+    recipients.push(match crate::office_chain::final_version(state, d.id).await? {
+        Some(n) => format!("Lưu: VT (bản thảo số {n})."),
+        None => "Lưu: VT.".to_string(),
+    });
     let doc = motcua_render::OfficialDocument {
         issuer: state.issuer(agency),
         symbol: d.symbol.clone().unwrap_or_default(),

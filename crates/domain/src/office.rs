@@ -332,9 +332,10 @@ pub enum DocumentAction {
     Complete,
     /// The author of a draft sends it to the leader.
     SubmitForApproval,
-    /// The leader approves a draft.
+    /// The approver at the draft's step of its chain approves it: on to the next step, or
+    /// approved at the last.
     Approve,
-    /// The leader sends a draft back to its author.
+    /// The approver at the draft's step sends it back to its author, with the reason.
     SendBack,
     /// The clerk numbers, dates and signs an approved draft.
     Issue,
@@ -394,13 +395,18 @@ pub struct Standing {
     pub author: bool,
     /// Named by the leader to help the person assigned, or to be informed ([`Involvement`]).
     pub involved: bool,
+    /// May approve or send back an outgoing draft at the step of its approval chain where it
+    /// waits ([`crate::approval`]): with the default chain, the agency's leaders.
+    pub approver: bool,
+    /// Approved it, or sent it back, at an earlier step of its chain.
+    pub in_chain: bool,
 }
 
 impl Standing {
     /// Whether they see the document: clerks and leaders see the whole register; others what
     /// was assigned to them, what they were named to help with or to know of, what they drafted.
     pub fn sees(self) -> bool {
-        self.clerk || self.leader || self.assignee || self.author || self.involved
+        self.clerk || self.leader || self.assignee || self.author || self.involved || self.approver || self.in_chain
     }
 }
 
@@ -472,7 +478,7 @@ pub fn available_actions(status: DocumentStatus, who: Standing) -> Vec<DocumentA
             }
         }
         S::PendingApproval => {
-            if who.leader {
+            if who.approver {
                 out.push(A::Approve);
                 out.push(A::SendBack);
             }
@@ -499,7 +505,9 @@ pub fn available_actions(status: DocumentStatus, who: Standing) -> Vec<DocumentA
 }
 
 /// The status an action leads to from `status`; `None` when the action is not one of
-/// [`available_actions`] there (a comment leaves the status as it is).
+/// [`available_actions`] there (a comment leaves the status as it is). An approval leads to
+/// `Approved` here; one at a step that is not the chain's last leaves the document waiting
+/// ([`approval_outcome`]).
 pub fn next_status(status: DocumentStatus, action: DocumentAction, who: Standing) -> Option<DocumentStatus> {
     use DocumentAction as A;
     use DocumentStatus as S;
@@ -518,6 +526,15 @@ pub fn next_status(status: DocumentStatus, action: DocumentAction, who: Standing
         A::Dispatch => S::Dispatched,
         A::Recall => S::Recalled,
     })
+}
+
+/// Where an approval of a draft waiting at step `at` of `chain` leads: the status and the step
+/// it then waits at (none once approved).
+pub fn approval_outcome(chain: &crate::approval::ApprovalChain, at: usize) -> (DocumentStatus, Option<usize>) {
+    match chain.after_approval(at) {
+        crate::approval::Progress::Step(next) => (DocumentStatus::PendingApproval, Some(next)),
+        crate::approval::Progress::Approved => (DocumentStatus::Approved, None),
+    }
 }
 
 #[cfg(test)]
@@ -604,9 +621,17 @@ mod tests {
     #[test]
     fn an_outgoing_document_is_drafted_approved_issued_and_sent() {
         let author = Standing { author: true, ..Standing::default() };
-        let leader = Standing { leader: true, ..Standing::default() };
+        let leader = Standing { leader: true, approver: true, ..Standing::default() };
         let clerk = Standing { clerk: true, ..Standing::default() };
         assert_eq!(next_status(S::Draft, A::SubmitForApproval, author), Some(S::PendingApproval));
+        // A leader who is not the approver at the draft's step neither approves nor sends back.
+        let other_leader = Standing { leader: true, ..Standing::default() };
+        assert_eq!(available_actions(S::PendingApproval, other_leader), [A::Comment]);
+        // A named head of unit who is no leader does, and sees the draft.
+        let head = Standing { approver: true, ..Standing::default() };
+        assert!(head.sees());
+        assert_eq!(available_actions(S::PendingApproval, head), [A::Approve, A::SendBack, A::Comment]);
+        assert!(Standing { in_chain: true, ..Standing::default() }.sees());
         assert_eq!(next_status(S::Draft, A::SubmitForApproval, leader), None);
         assert_eq!(next_status(S::PendingApproval, A::SendBack, leader), Some(S::Draft));
         assert_eq!(next_status(S::PendingApproval, A::Approve, author), None);
@@ -616,5 +641,22 @@ mod tests {
         assert_eq!(next_status(S::Issued, A::Dispatch, clerk), Some(S::Dispatched));
         assert_eq!(next_status(S::Dispatched, A::Recall, clerk), Some(S::Recalled));
         assert_eq!(next_status(S::Recalled, A::Dispatch, clerk), None);
+    }
+
+    #[test]
+    fn an_approval_moves_along_the_chain() {
+        use crate::approval::{ApprovalChain, ApprovalStep, Approver};
+        use crate::dossier::Role;
+        let chain = ApprovalChain::new(
+            vec![
+                ApprovalStep { name: "Trưởng phòng".into(), approver: Approver::Officer { user_id: 3 } },
+                ApprovalStep { name: "Giám đốc".into(), approver: Approver::Role { role: Role::Leader } },
+            ],
+            |_| false,
+        )
+        .unwrap();
+        assert_eq!(approval_outcome(&chain, 0), (S::PendingApproval, Some(1)));
+        assert_eq!(approval_outcome(&chain, 1), (S::Approved, None));
+        assert_eq!(approval_outcome(&ApprovalChain::default(), 0), (S::Approved, None));
     }
 }

@@ -195,9 +195,18 @@ async fn the_electronic_office_and_a_weekly_briefing(engine: TestEngine) {
     let invitation = b.find("#meeting-facts a[href^='/van-ban/']").await.attr("href").await.unwrap().unwrap();
     let invitation: i64 = invitation.trim_start_matches("/van-ban/").parse().unwrap();
     document_action(&b, invitation, "submit_for_approval").await;
+    // The chain on its page: the department's default, its leaders, waiting at that one step.
+    let step = b.text_of("#approval-chain li[data-state='current']").await;
+    assert!(step.contains("Lãnh đạo cơ quan") && step.contains("Đang chờ duyệt"), "{step}");
     b.sign_out().await;
     b.sign_in("lanhdao", "/can-bo").await;
+    // The leader finds it among what waits for their approval.
+    b.goto("/van-ban?so=di&cho=duyet").await;
+    b.click(&format!("#documents a[href='/van-ban/{invitation}']")).await;
+    b.wait_path(&format!("/van-ban/{invitation}")).await;
     document_action(&b, invitation, "approve").await;
+    let step = b.text_of("#approval-chain li[data-state='done']").await;
+    assert!(step.contains("Đã duyệt") && step.contains("Lê Minh Lãnh"), "approved, by whom: {step}");
     b.sign_out().await;
     b.sign_in("vanthu", "/van-ban").await;
     document_action(&b, invitation, "issue").await;

@@ -18,6 +18,7 @@ on_both_engines!(
     the_clerk_leader_and_specialist_use_the_pages,
     an_issued_document_is_laid_out_and_signed_by_its_agency,
     documents_are_found_by_what_their_pdfs_say,
+    a_draft_goes_through_the_agencys_approval_chain,
 );
 
 /// The department of `vanthu`, `lanhdao` and `chuyenvien`.
@@ -543,4 +544,129 @@ async fn documents_are_found_by_what_their_pdfs_say(engine: TestEngine) {
     sign_in(&app, &police_browser, "ld20h38").await;
     let (_, html) = page(&app, &police_browser, "/van-ban?q=khuoi").await;
     assert!(html.contains(answer) && !html.contains(subject), "{html}");
+}
+
+/// The department's chain of two approvals after the specialist's draft — the head of unit
+/// (`chuyenvien2`, named), then any leader (`lanhdao`), who signs — set by the administrator;
+/// sent back at the leader's step, revised into a second version and through the chain again,
+/// then issued by the clerk naming the final version. Only who may act at a step approves.
+async fn a_draft_goes_through_the_agencys_approval_chain(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (admin, clerk, leader, specialist, head) = (
+        app.login("quantri").await,
+        app.login("vanthu").await,
+        app.login("lanhdao").await,
+        app.login("chuyenvien").await,
+        app.login("chuyenvien2").await,
+    );
+    let me = |token: String| {
+        let app = &app;
+        async move { app.get("/api/v1/me", Some(&token)).await.1 }
+    };
+    let department = me(clerk.clone()).await["agency"]["code"].as_str().unwrap().to_string();
+    let head_id = me(head.clone()).await["id"].as_i64().unwrap();
+    let chain_url = format!("/api/v1/agencies/{department}/approval-chain");
+    let (s, c) = app.get(&chain_url, Some(&admin)).await;
+    assert_eq!((s, c["configured"].as_bool()), (200, Some(false)), "{c}");
+    assert_eq!(c["steps"][0]["approver"]["role"], "leader", "the default chain: {c}");
+    assert_eq!(app.get(&chain_url, Some(&leader)).await.0, 404, "administrators only");
+    // The last step signs: a head of unit who is no leader cannot end the chain.
+    let head_step = json!({"name": "Trưởng phòng", "approver": {"kind": "officer", "user_id": head_id}});
+    let (s, e) =
+        app.send_json(reqwest::Method::PUT, &chain_url, Some(&admin), json!({"steps": [head_step.clone()]})).await;
+    assert_eq!(s, 422, "{e}");
+    let steps = json!({"steps": [head_step, {"name": "Giám đốc Sở", "approver": {"kind": "role", "role": "leader"}}]});
+    let (s, c) = app.send_json(reqwest::Method::PUT, &chain_url, Some(&admin), steps).await;
+    assert_eq!((s, c["configured"].as_bool()), (200, Some(true)), "{c}");
+    assert_eq!(c["steps"][0]["approver"]["name"], "Vũ Thị Phối");
+
+    let draft = Form::new()
+        .text("register", "outgoing")
+        .text("type", "report")
+        .text("subject", "Báo cáo kết quả giải quyết thủ tục hành chính quý IV")
+        .text("body", "Bản thảo thứ nhất.")
+        .part("file", Part::bytes(pdf("du-thao-1")).file_name("du-thao.pdf").mime_str("application/pdf").unwrap());
+    let (s, d) = app.post_multipart("/api/v1/documents", Some(&specialist), draft).await;
+    assert_eq!(s, 201, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    let doc = format!("/api/v1/documents/{id}");
+    assert_eq!(d["versions"].as_array().unwrap().len(), 1, "{d}");
+    let states = |d: &Value| -> Vec<String> {
+        d["approval"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(states(&d), ["waiting", "waiting"]);
+    assert_eq!(act(&app, &specialist, id, json!({"action": "submit_for_approval"})).await.0, 200);
+
+    // Step 1 waits for the head of unit alone: the leader sees it, but may not approve yet.
+    let (_, d) = app.get(&doc, Some(&leader)).await;
+    assert_eq!(states(&d), ["current", "waiting"]);
+    assert_eq!(d["actions"], json!(["comment"]), "{d}");
+    assert_eq!(act(&app, &leader, id, json!({"action": "approve"})).await.0, 409);
+    let waiting = |token: String| {
+        let app = &app;
+        async move {
+            let (_, l) = app.get("/api/v1/documents?awaiting_approval=true", Some(&token)).await;
+            l["items"].as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(waiting(head.clone()).await, [id]);
+    assert!(waiting(leader.clone()).await.is_empty());
+    let (s, d) = act(&app, &head, id, json!({"action": "approve"})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!((d["status"].as_str(), states(&d)), (Some("pending_approval"), vec!["done".into(), "current".into()]));
+    assert_eq!(d["approval"][0]["approved_by"], "Vũ Thị Phối");
+    assert_eq!(d["history"].as_array().unwrap().last().unwrap()["step"], "Trưởng phòng");
+    assert_eq!(waiting(leader.clone()).await, [id]);
+    assert_eq!(act(&app, &head, id, json!({"action": "approve"})).await.0, 409, "their step is done");
+
+    // Sent back at step 2 with its reason; the author revises it into version 2.
+    assert_eq!(act(&app, &leader, id, json!({"action": "send_back"})).await.0, 422, "a reason is required");
+    let (s, d) = act(&app, &leader, id, json!({"action": "send_back", "note": "Bổ sung số liệu tháng 12"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("draft")), "{d}");
+    let last = d["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["step"].as_str(), last["note"].as_str()), (Some("Giám đốc Sở"), Some("Bổ sung số liệu tháng 12")));
+    let first_file = d["attachments"][0]["id"].as_str().unwrap().to_string();
+    let revision = || {
+        Form::new()
+            .text("subject", "Báo cáo kết quả giải quyết thủ tục hành chính năm 2026")
+            .text("body", "Bản thảo thứ hai, có số liệu tháng 12.")
+            .text("keep", first_file.clone())
+            .text("note", "Bổ sung số liệu")
+            .part("file", Part::bytes(pdf("phu-luc")).file_name("phu-luc.pdf").mime_str("application/pdf").unwrap())
+    };
+    let (s, _) = app.post_multipart(&format!("{doc}/versions"), Some(&head), revision()).await;
+    assert_eq!(s, 409, "only its author changes a draft");
+    let (s, d) = app.post_multipart(&format!("{doc}/versions"), Some(&specialist), revision()).await;
+    assert_eq!(s, 200, "{d}");
+    let versions = d["versions"].as_array().unwrap().clone();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["subject"], "Báo cáo kết quả giải quyết thủ tục hành chính quý IV");
+    assert_eq!((versions[1]["number"].as_i64(), versions[1]["author"].as_str()), (Some(2), Some("Trần Văn Chuyên")));
+    assert_eq!(versions[1]["files"].as_array().unwrap().len(), 2);
+    assert_eq!(versions[1]["files"][0]["id"], versions[0]["files"][0]["id"], "the kept file is not stored again");
+    let (s, old) = app.get_bytes(versions[0]["files"][0]["url"].as_str().unwrap(), Some(&leader)).await;
+    assert_eq!((s, old), (200, pdf("du-thao-1")));
+
+    // Through the chain again, approved at the last step, issued by the clerk.
+    assert_eq!(act(&app, &specialist, id, json!({"action": "submit_for_approval"})).await.0, 200);
+    assert_eq!(act(&app, &head, id, json!({"action": "approve"})).await.0, 200);
+    let (s, d) = act(&app, &leader, id, json!({"action": "approve"})).await;
+    assert_eq!((s, d["status"].as_str()), (200, Some("approved")), "{d}");
+    assert_eq!(states(&d), ["done", "done"]);
+    let (s, d) = act(&app, &clerk, id, json!({"action": "issue"})).await;
+    assert_eq!(s, 200, "{d}");
+    let issued = d["attachments"].as_array().unwrap().iter().find(|a| a["key"] == "issued").unwrap().clone();
+    let (_, pdf_bytes) = app.get_bytes(issued["url"].as_str().unwrap(), Some(&clerk)).await;
+    let words = motcua_domain::text::fold(&motcua_app::pdf_text::read(&pdf_bytes).unwrap());
+    assert!(words.contains("ban thao so 2"), "the issued PDF names the final version: {words}");
+
+    // The pages: the chain and the versions on the document, the leader's list of what waits.
+    let b = browser();
+    sign_in(&app, &b, "chuyenvien").await;
+    let (s, html) = page(&app, &b, &format!("/van-ban/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"approval-chain\"") && html.matches("data-state=\"done\"").count() == 2, "{html}");
+    assert!(html.contains("id=\"document-versions\"") && html.contains("data-version=\"2\""), "{html}");
+    let police = app.login("ld20h38").await;
+    assert_eq!(app.get(&doc, Some(&police)).await.0, 404, "other agencies do not see it");
 }

@@ -13,6 +13,7 @@ mod extract;
 pub mod integration;
 pub mod meetings;
 pub mod office;
+pub mod office_chain;
 pub mod organisations;
 pub mod payments;
 pub mod reports;
@@ -88,6 +89,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(office::get))
         .routes(routes!(office::act))
         .routes(routes!(office::file))
+        .routes(routes!(office_chain::revise))
+        .routes(routes!(office_chain::get_chain, office_chain::put_chain))
         .routes(routes!(edxml::receive))
         .routes(routes!(edxml::statuses))
         .routes(routes!(organisations::mine, organisations::register))

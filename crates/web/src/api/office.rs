@@ -6,9 +6,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use motcua_app::office::{self, ActionForm, DocumentForm, DocumentView};
+use motcua_app::office_chain::ApproverName;
 use motcua_app::state::AppState;
 use motcua_domain::office::Involvement;
 use motcua_store::office::Document;
+use motcua_store::office_chain::Version;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -62,6 +64,11 @@ pub struct DocumentDto {
     pub history: Vec<OfficeEventDto>,
     /// What the caller may do now.
     pub actions: Vec<String>,
+    /// Outgoing: its approval chain, step by step — the one it was submitted to, or before its
+    /// submission (or once sent back) the one it would go through now.
+    pub approval: Vec<ApprovalStepDto>,
+    /// Outgoing: the versions of its draft, oldest first; the last is the current one.
+    pub versions: Vec<VersionDto>,
 }
 
 /// Someone taking part in a document.
@@ -110,6 +117,8 @@ pub struct OfficeEventDto {
     pub to_status: Option<String>,
     /// The note.
     pub note: Option<String>,
+    /// The step of the approval chain an approval or a sending back was decided at.
+    pub step: Option<String>,
 }
 
 fn summary(d: &Document) -> DocumentDto {
@@ -136,10 +145,12 @@ fn summary(d: &Document) -> DocumentDto {
         attachments: vec![],
         history: vec![],
         actions: vec![],
+        approval: vec![],
+        versions: vec![],
     }
 }
 
-fn full(v: &DocumentView) -> DocumentDto {
+pub(super) fn full(v: &DocumentView) -> DocumentDto {
     let d = &v.document;
     let mut dto = summary(d);
     dto.assignments = v
@@ -152,19 +163,7 @@ fn full(v: &DocumentView) -> DocumentDto {
             due_at: (*how == Involvement::CoHandling).then_some(d.due_at.map(time)).flatten(),
         }))
         .collect();
-    dto.attachments = v
-        .attachments
-        .iter()
-        .map(|a| OfficeFileDto {
-            id: a.id.clone(),
-            key: a.purpose.clone(),
-            file_name: a.file_name.clone(),
-            content_type: a.content_type.clone(),
-            size: a.size,
-            sha256: a.sha256.clone(),
-            url: format!("/api/v1/documents/{}/files/{}", d.id, a.id),
-        })
-        .collect();
+    dto.attachments = v.attachments.iter().map(file_dto).collect();
     dto.history = v
         .events
         .iter()
@@ -175,10 +174,113 @@ fn full(v: &DocumentView) -> DocumentDto {
             from_status: e.from_status.map(|s| s.as_str().into()),
             to_status: e.to_status.map(|s| s.as_str().into()),
             note: e.note.clone(),
+            step: e.step_name.clone(),
         })
         .collect();
     dto.actions = v.actions.iter().map(|a| a.as_str().into()).collect();
+    dto.approval = approval_of(v);
+    dto.versions = v.versions.iter().map(version_dto).collect();
     dto
+}
+
+/// A file as the API lists it.
+fn file_dto(a: &motcua_store::office::OfficeAttachment) -> OfficeFileDto {
+    OfficeFileDto {
+        id: a.id.clone(),
+        key: a.purpose.clone(),
+        file_name: a.file_name.clone(),
+        content_type: a.content_type.clone(),
+        size: a.size,
+        sha256: a.sha256.clone(),
+        url: format!("/api/v1/documents/{}/files/{}", a.document_id, a.id),
+    }
+}
+
+/// Who approves at a step.
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+pub struct ApproverDto {
+    /// `officer`: one named officer of the agency (e.g. the head of a unit); `role`: any
+    /// holder of the role in the agency (e.g. its leaders).
+    pub kind: String,
+    /// `officer`: their user id.
+    pub user_id: Option<i64>,
+    /// `role`: `specialist`, `leader` or `clerk`.
+    pub role: Option<String>,
+    /// `officer`: their name (ignored when sent).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// One step of a document's approval chain.
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalStepDto {
+    /// From 1.
+    pub position: usize,
+    /// The step's name ("Trưởng phòng", "Lãnh đạo Sở").
+    pub name: String,
+    /// Who approves there.
+    pub approver: ApproverDto,
+    /// `done` (approved), `current` (the document waits here) or `waiting`.
+    pub state: String,
+    /// Who approved there, in the current round.
+    pub approved_by: Option<String>,
+    /// When.
+    pub approved_at: Option<String>,
+}
+
+/// A version of a draft.
+#[derive(Serialize, ToSchema)]
+pub struct VersionDto {
+    /// From 1.
+    pub number: i64,
+    /// Who made it.
+    pub author: String,
+    /// When.
+    pub at: String,
+    /// Trích yếu.
+    pub subject: String,
+    /// The text.
+    pub body: Option<String>,
+    /// What its author said of it.
+    pub note: Option<String>,
+    /// Its files as they were, each downloadable.
+    pub files: Vec<OfficeFileDto>,
+}
+
+/// The chain of a document, as the API shows it.
+fn approval_of(v: &DocumentView) -> Vec<ApprovalStepDto> {
+    v.chain
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ApprovalStepDto {
+            position: i + 1,
+            name: s.name.clone(),
+            approver: match &s.approver {
+                ApproverName::Officer(name) => {
+                    ApproverDto { kind: "officer".into(), user_id: None, role: None, name: Some(name.clone()) }
+                }
+                ApproverName::Role(r) => {
+                    ApproverDto { kind: "role".into(), user_id: None, role: Some(r.as_str().into()), name: None }
+                }
+            },
+            state: s.state.as_str().into(),
+            approved_by: s.decided.as_ref().map(|d| d.0.clone()),
+            approved_at: s.decided.as_ref().map(|d| time(d.1)),
+        })
+        .collect()
+}
+
+/// A version, as the API shows it.
+fn version_dto(v: &Version) -> VersionDto {
+    VersionDto {
+        number: v.number,
+        author: v.author_name.clone(),
+        at: time(v.created_at),
+        subject: v.subject.clone(),
+        body: v.body.clone(),
+        note: v.note.clone(),
+        files: v.files.iter().map(file_dto).collect(),
+    }
 }
 
 /// A page of documents.
@@ -203,6 +305,9 @@ pub struct DocumentQuery {
     pub q: Option<String>,
     /// A status.
     pub status: Option<String>,
+    /// `true`: only the drafts waiting at a step of their approval chain where the caller may
+    /// approve.
+    pub awaiting_approval: Option<bool>,
     /// Page, from 1.
     pub page: Option<i64>,
     /// Documents a page (at most 200).
@@ -224,6 +329,7 @@ pub async fn list(
         year: q.year,
         text: q.q,
         status: q.status,
+        awaiting_approval: q.awaiting_approval.unwrap_or(false),
         page: q.page.unwrap_or(1),
         per_page: q.per_page.unwrap_or(20),
     };

@@ -9,6 +9,7 @@ mod assets;
 mod calendar;
 mod catalog_import;
 mod csrf;
+mod document_chain;
 mod dossier;
 mod forms;
 mod identity;
@@ -18,6 +19,7 @@ mod lists;
 mod meetings;
 mod next_step;
 mod office;
+mod office_chain;
 mod office_documents;
 mod organisations;
 mod passwords;
@@ -79,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .route("/van-ban/{id}", get(office_documents::show))
         .route("/van-ban/{id}/thao-tac", post(office_documents::act))
         .route("/van-ban/{id}/tep/{file}", get(office_documents::file))
+        .route("/van-ban/{id}/sua", post(office_chain::revise))
         .route("/tai-khoan/to-chuc", get(organisations::list).post(organisations::register))
         .route("/tai-khoan/to-chuc/{id}", get(organisations::show))
         .route("/tai-khoan/to-chuc/{id}/nguoi-dai-dien", post(organisations::add))
@@ -124,6 +127,8 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-tri/lich", get(calendar::show).post(calendar::save))
         .route("/quan-tri/nhap-thu-tuc", get(catalog_import::show).post(catalog_import::preview))
         .route("/quan-tri/nhap-thu-tuc/xac-nhan", post(catalog_import::confirm))
+        .route("/quan-tri/chuoi-duyet", get(office_chain::edit))
+        .route("/quan-tri/chuoi-duyet/{agency}", post(office_chain::save))
         .route("/quan-tri/quy-trinh", get(workflow::list))
         .route("/quan-tri/quy-trinh/{code}", get(workflow::edit).post(workflow::save))
         .route("/quan-tri/quy-trinh/{code}/tep", get(workflow::export).post(workflow::import))

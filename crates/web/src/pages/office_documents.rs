@@ -58,6 +58,8 @@ pub struct ListQuery {
     q: Option<String>,
     nam: Option<i32>,
     page: Option<i64>,
+    /// `duyet`: the outgoing drafts waiting for the viewer's approval.
+    cho: Option<String>,
 }
 
 fn register_of(so: Option<&str>) -> Register {
@@ -81,11 +83,13 @@ pub async fn list(
     SignedIn(user): SignedIn,
     Query(q): Query<ListQuery>,
 ) -> HttpResult<Response> {
-    let register = register_of(q.so.as_deref());
+    let awaiting = q.cho.as_deref() == Some("duyet");
+    let register = if awaiting { Register::Outgoing } else { register_of(q.so.as_deref()) };
     let query = office::ListQuery {
         register: Some(register.as_str().to_string()),
         year: q.nam,
         text: q.q.clone(),
+        awaiting_approval: awaiting,
         page: q.page.unwrap_or(1),
         per_page: 50,
         ..Default::default()
@@ -110,14 +114,20 @@ pub async fn list(
             urgent: d.urgency != Urgency::Normal,
         })
         .collect();
-    let tabs = Register::ALL
+    let mut tabs: Vec<(String, String, bool)> = Register::ALL
         .iter()
         .map(|r| {
-            (format!("/van-ban?so={}", slug(*r)), lang.t(&format!("office-register-{}", r.as_str())), *r == register)
+            let label = lang.t(&format!("office-register-{}", r.as_str()));
+            (format!("/van-ban?so={}", slug(*r)), label, *r == register && !awaiting)
         })
         .collect();
+    tabs.push(("/van-ban?so=di&cho=duyet".into(), lang.t("office-awaiting-approval"), awaiting));
     let view = ListPage {
-        title: lang.t(&format!("office-register-{}", register.as_str())),
+        title: if awaiting {
+            lang.t("office-awaiting-approval")
+        } else {
+            lang.t(&format!("office-register-{}", register.as_str()))
+        },
         tabs,
         register: slug(register).into(),
         q: q.q.unwrap_or_default(),
@@ -353,6 +363,11 @@ struct ShowPage {
     involved: Vec<(String, String)>,
     /// The choices of how someone takes part: (machine name, label).
     involvements: Vec<(String, String)>,
+    /// Outgoing: its approval chain and its draft's versions, newest first.
+    chain: Vec<super::document_chain::ChainRow>,
+    versions: Vec<super::document_chain::VersionRow>,
+    /// Its author may change the draft now.
+    may_revise: bool,
 }
 
 /// Query of a document's page.
@@ -385,7 +400,12 @@ fn show_page(state: &AppState, ctx: &Ctx, v: DocumentView, errors: FormErrors, f
             (
                 show_time(Some(e.at)),
                 e.actor_name.clone(),
-                lang.t(&format!("office-event-{}", e.action.replace('_', "-"))),
+                match &e.step_name {
+                    Some(step) => {
+                        format!("{} ({step})", lang.t(&format!("office-event-{}", e.action.replace('_', "-"))))
+                    }
+                    None => lang.t(&format!("office-event-{}", e.action.replace('_', "-"))),
+                },
                 e.note.clone().unwrap_or_default(),
             )
         })
@@ -397,6 +417,9 @@ fn show_page(state: &AppState, ctx: &Ctx, v: DocumentView, errors: FormErrors, f
         .map(|a| (a.as_str().to_string(), lang.t(&format!("office-action-{}", a.as_str().replace('_', "-")))))
         .collect();
     ShowPage {
+        chain: super::document_chain::chain_rows(lang, &v),
+        versions: super::document_chain::version_rows(&v),
+        may_revise: super::document_chain::may_revise(&v),
         register: lang.t(&format!("office-register-{}", d.register.as_str())),
         doc_type: lang.t(&format!("office-type-{}", d.doc_type.as_str())),
         status: lang.t(&format!("office-status-{}", d.status.as_str())),
@@ -516,12 +539,22 @@ pub async fn act(
             if f.action != "assign" {
                 errors = errors.link("note", format!("f-note-{}", f.action));
             }
-            let (exchange, source) = exchange_rows(&state, &ctx, &v).await?;
-            let page = ShowPage { exchange, source, ..show_page(&state, &ctx, v, errors, String::new()) };
-            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            again_with(&state, &ctx, v, errors).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A document's page again, with the problems of a form sent from it.
+pub(super) async fn again_with(
+    state: &AppState,
+    ctx: &Ctx,
+    v: DocumentView,
+    errors: FormErrors,
+) -> HttpResult<Response> {
+    let (exchange, source) = exchange_rows(state, ctx, &v).await?;
+    let page = ShowPage { exchange, source, ..show_page(state, ctx, v, errors, String::new()) };
+    Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 /// A document's file.
