@@ -361,6 +361,22 @@ enum AgencyCommand {
         /// Upper-case letters or digits, e.g. CAT.
         value: Option<String>,
     },
+    /// Show or set the approval chain of an agency's outgoing documents (specialist → head of
+    /// unit → leader): each `--step` in order, the last one a leader's, who signs; `--default`
+    /// puts the agency back on the default chain (its leaders). Drafts already submitted keep
+    /// the chain they were submitted to.
+    Chain {
+        /// The agency's code, e.g. 000.00.20.H38.
+        #[arg(long)]
+        agency: String,
+        /// A step: `Name=role:<specialist|leader|clerk>` or `Name=user:<username>`, e.g.
+        /// `--step "Trưởng phòng=user:chuyenvien2" --step "Giám đốc=role:leader"`.
+        #[arg(long = "step")]
+        steps: Vec<String>,
+        /// Back to the default chain.
+        #[arg(long, conflicts_with = "steps")]
+        default: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1349,6 +1365,63 @@ async fn run(cli: Cli) -> Result<()> {
                 a.name,
                 a.symbol_name()
             );
+        }
+        Command::Agency { command: AgencyCommand::Chain { agency, steps, default } } => {
+            use motcua_domain::approval::{ApprovalChain, ApprovalStep, Approver};
+            let db = open(&cli).await?;
+            motcua_store::catalog::agency(&db, agency).await.with_context(|| format!("no agency {agency}"))?;
+            let users = motcua_store::users::with_usernames(&db).await?;
+            let ours = |u: &&motcua_store::users::User| u.agency_code.as_deref() == Some(agency.as_str());
+            if *default || !steps.is_empty() {
+                let mut chain = Vec::with_capacity(steps.len());
+                for raw in steps {
+                    let Some((name, who)) = raw.split_once('=') else {
+                        bail!("{raw:?}: write Name=role:leader or Name=user:<username>")
+                    };
+                    let approver = match who.trim().split_once(':') {
+                        Some(("role", r)) => match Role::parse(r.trim()) {
+                            Some(role) => Approver::Role { role },
+                            None => bail!("{r:?} is no role"),
+                        },
+                        Some(("user", u)) => {
+                            match users.iter().filter(ours).find(|x| x.username.as_deref() == Some(u.trim())) {
+                                Some(x) => Approver::Officer { user_id: x.id },
+                                None => bail!("{u:?} is no officer of {agency}"),
+                            }
+                        }
+                        _ => bail!("{who:?}: write role:<role> or user:<username>"),
+                    };
+                    chain.push(ApprovalStep { name: name.to_string(), approver });
+                }
+                let is_leader =
+                    |id: i64| users.iter().filter(ours).any(|u| u.id == id && u.roles.contains(&Role::Leader));
+                let checked = if chain.is_empty() {
+                    vec![]
+                } else {
+                    match ApprovalChain::new(chain, is_leader) {
+                        Ok(c) => c.steps().to_vec(),
+                        Err(problems) => {
+                            let codes: Vec<&str> = problems.iter().map(|p| p.code()).collect();
+                            bail!("the chain cannot be used: {}", codes.join(", "))
+                        }
+                    }
+                };
+                motcua_store::office_chain::set_approval_chain(&db, agency, &checked, None, chrono::Utc::now()).await?;
+            }
+            let stored = motcua_store::office_chain::approval_chain(&db, agency).await?;
+            if stored.is_empty() {
+                println!("(default chain: the agency's leaders approve and sign)");
+            }
+            for (i, s) in ApprovalChain::kept(stored).steps().iter().enumerate() {
+                let who = match &s.approver {
+                    Approver::Role { role } => format!("role:{}", role.as_str()),
+                    Approver::Officer { user_id } => {
+                        let u = users.iter().find(|u| u.id == *user_id);
+                        format!("user:{}", u.and_then(|u| u.username.clone()).unwrap_or_else(|| user_id.to_string()))
+                    }
+                };
+                println!("{}. {}  {who}", i + 1, s.name);
+            }
         }
         Command::Catalog { command: CatalogCommand::Import { file, dry_run, lang } } => {
             use motcua_app::catalog_import::{self, ImportFailed};

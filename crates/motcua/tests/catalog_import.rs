@@ -1,7 +1,8 @@
 //! `motcua catalog import`: the real binary on a demo database, on SQLite and on PostgreSQL —
 //! a dry run reports and writes nothing, the import writes and reports, the same file again
 //! writes nothing, a damaged file is refused with its reason in the chosen language. And
-//! `motcua agency`: an agency's short name in document symbols is set, listed and cleared.
+//! `motcua agency`: an agency's short name in document symbols is set, listed and cleared; its
+//! approval chain of outgoing documents shown, set, refused when it cannot sign, and reset.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -10,6 +11,7 @@ use motcua_testkit::{on_both_engines, TestDb, TestEngine};
 
 on_both_engines!(the_command_reports_imports_and_refuses_a_damaged_file);
 on_both_engines!(an_agency_s_short_name_in_symbols_is_set_and_cleared);
+on_both_engines!(an_agency_s_approval_chain_is_set_and_reset);
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/tests/fixtures/catalog");
 
@@ -88,4 +90,28 @@ async fn an_agency_s_short_name_in_symbols_is_set_and_cleared(engine: TestEngine
     stdout(&motcua(&t, &["agency", "abbreviation", "--agency", police]));
     let police = motcua_store::catalog::agency(&t.db, police).await.unwrap();
     assert_eq!((police.abbreviation.clone(), police.symbol_name()), (None, "CA".to_string()));
+}
+
+async fn an_agency_s_approval_chain_is_set_and_reset(engine: TestEngine) {
+    let t = TestDb::with_demo(engine).await;
+    let justice = "000.00.12.H38";
+    let shown = stdout(&motcua(&t, &["agency", "chain", "--agency", justice]));
+    assert!(shown.contains("(default chain") && shown.contains("1. Lãnh đạo cơ quan  role:leader"), "{shown}");
+
+    // The last step signs: a specialist cannot end the chain; a stranger cannot be named.
+    let head = "--step=Trưởng phòng=user:chuyenvien2";
+    let bad = motcua(&t, &["agency", "chain", "--agency", justice, head]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("last-may-not-sign"), "{bad:?}");
+    let stranger = motcua(&t, &["agency", "chain", "--agency", justice, "--step=Trưởng phòng=user:ld20h38"]);
+    assert!(String::from_utf8_lossy(&stranger.stderr).contains("no officer of"), "{stranger:?}");
+    assert!(motcua_store::office_chain::approval_chain(&t.db, justice).await.unwrap().is_empty());
+
+    let set = stdout(&motcua(&t, &["agency", "chain", "--agency", justice, head, "--step=Giám đốc Sở=role:leader"]));
+    assert_eq!(set, "1. Trưởng phòng  user:chuyenvien2\n2. Giám đốc Sở  role:leader\n");
+    assert_eq!(motcua_store::office_chain::approval_chain(&t.db, justice).await.unwrap().len(), 2);
+
+    let reset = stdout(&motcua(&t, &["agency", "chain", "--agency", justice, "--default"]));
+    assert!(reset.contains("(default chain"), "{reset}");
+    assert!(motcua_store::office_chain::approval_chain(&t.db, justice).await.unwrap().is_empty());
 }
