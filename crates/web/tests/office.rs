@@ -19,6 +19,7 @@ on_both_engines!(
     an_issued_document_is_laid_out_and_signed_by_its_agency,
     documents_are_found_by_what_their_pdfs_say,
     a_draft_goes_through_the_agencys_approval_chain,
+    the_chain_is_edited_and_a_draft_revised_on_the_pages,
 );
 
 /// The department of `vanthu`, `lanhdao` and `chuyenvien`.
@@ -669,4 +670,80 @@ async fn a_draft_goes_through_the_agencys_approval_chain(engine: TestEngine) {
     assert!(html.contains("id=\"document-versions\"") && html.contains("data-version=\"2\""), "{html}");
     let police = app.login("ld20h38").await;
     assert_eq!(app.get(&doc, Some(&police)).await.0, 404, "other agencies do not see it");
+}
+
+/// The administrators' chain editor and the author's revision form, without JavaScript: a
+/// chain whose last step cannot sign is refused beside its field, a valid one saved; an empty
+/// subject is refused, a revision with a new file saved as version 2.
+async fn the_chain_is_edited_and_a_draft_revised_on_the_pages(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let department =
+        app.get("/api/v1/me", Some(&app.login("vanthu").await)).await.1["agency"]["code"].as_str().unwrap().to_string();
+    let head = app.get("/api/v1/me", Some(&app.login("chuyenvien2").await)).await.1["id"].as_i64().unwrap();
+    let leader = browser();
+    sign_in(&app, &leader, "lanhdao").await;
+    assert_eq!(page(&app, &leader, "/quan-tri/chuoi-duyet").await.0, 404, "administrators only");
+    let admin = browser();
+    sign_in(&app, &admin, "quantri").await;
+    let editor = format!("/quan-tri/chuoi-duyet?co_quan={department}");
+    let (s, html) = page(&app, &admin, &editor).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"chain-form\"") && html.contains("value=\"role:leader\" selected"), "{html}");
+    let save = |fields: Vec<(String, String)>| {
+        let (admin, app, department) = (&admin, &app, &department);
+        async move {
+            let (_, html) = page(app, admin, &format!("/quan-tri/chuoi-duyet?co_quan={department}")).await;
+            let mut form = vec![("_csrf".to_string(), csrf_of(&html))];
+            form.extend(fields);
+            admin.post(app.url(&format!("/quan-tri/chuoi-duyet/{department}"))).form(&form).send().await.unwrap()
+        }
+    };
+    let row = |i: usize, name: &str, approver: String| {
+        vec![(format!("s{i}_name"), name.to_string()), (format!("s{i}_approver"), approver)]
+    };
+    let res = save(row(0, "Trưởng phòng", format!("user:{head}"))).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("href=\"#f-s0_approver\"") && html.contains("chọn lãnh đạo"), "{html}");
+    let mut both = row(0, "Trưởng phòng", format!("user:{head}"));
+    both.extend(row(1, "Giám đốc Sở", "role:leader".into()));
+    let res = save(both).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, html) = page(&app, &admin, &format!("{editor}&luu=1")).await;
+    assert!(html.contains("id=\"flash\"") && html.contains(&format!("value=\"user:{head}\" selected")), "{html}");
+
+    // The author revises a draft on its page.
+    let specialist = app.login("chuyenvien").await;
+    let draft = Form::new().text("register", "outgoing").text("type", "plan").text("subject", "Kế hoạch cải cách");
+    let id = app.post_multipart("/api/v1/documents", Some(&specialist), draft).await.1["id"].as_i64().unwrap();
+    let author = browser();
+    sign_in(&app, &author, "chuyenvien").await;
+    let (_, html) = page(&app, &author, &format!("/van-ban/{id}")).await;
+    assert!(html.contains("id=\"revise\"") && html.contains("id=\"approval-chain\""), "{html}");
+    let revise = |subject: &str, html: &str| {
+        Form::new()
+            .text("_csrf", csrf_of(html))
+            .text("subject", subject.to_string())
+            .text("body", "Nội dung kế hoạch.")
+            .text("revision_note", "Thêm phụ lục")
+            .part("files", Part::bytes(pdf("phu-luc")).file_name("phu-luc.pdf").mime_str("application/pdf").unwrap())
+    };
+    let res = author.post(app.url(&format!("/van-ban/{id}/sua"))).multipart(revise(" ", &html)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("href=\"#f-subject\""));
+    let res = author
+        .post(app.url(&format!("/van-ban/{id}/sua")))
+        .multipart(revise("Kế hoạch cải cách hành chính năm 2027", &html))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, d) = app.get(&format!("/api/v1/documents/{id}"), Some(&specialist)).await;
+    assert_eq!(d["subject"], "Kế hoạch cải cách hành chính năm 2027");
+    let versions = d["versions"].as_array().unwrap();
+    assert_eq!((versions.len(), versions[1]["note"].as_str()), (2, Some("Thêm phụ lục")), "{d}");
+    assert_eq!(versions[1]["files"][0]["file_name"], "phu-luc.pdf");
+    // The chain its page shows is the department's new one, not yet reached.
+    assert_eq!(d["approval"].as_array().unwrap().len(), 2);
+    assert_eq!(d["approval"][0]["state"], "waiting");
 }
