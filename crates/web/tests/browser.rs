@@ -223,6 +223,12 @@ async fn the_electronic_office_and_a_weekly_briefing(engine: TestEngine) {
     assert_eq!(arrived, 10, "the invitation is in the ten agencies' incoming registers");
     b.sign_out().await;
 
+    // The administrators' editor of the department's approval chain (its default: the leaders).
+    b.sign_in("quantri", "/can-bo").await;
+    b.goto("/quan-tri/chuoi-duyet?co_quan=000.00.12.H38").await;
+    assert!(b.text_of("#chain-kind").await.contains("chưa thiết lập"), "the default chain");
+    b.sign_out().await;
+
     // A point records its own attendance; the leader records the conclusion with a task.
     b.sign_in("ld05h38", "/can-bo").await;
     b.goto(&format!("/hop/{meeting}")).await;
