@@ -129,6 +129,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(41, "agency abbreviation", include_str!("../migrations/0041_agency_abbreviation.sql")),
     shared(42, "it application", include_str!("../migrations/0042_it_application.sql")),
     shared(43, "password resets", include_str!("../migrations/0043_password_resets.sql")),
+    shared(46, "portal details", include_str!("../migrations/0046_portal_details.sql")),
 ];
 
 impl Database {
