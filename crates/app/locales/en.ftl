@@ -87,7 +87,7 @@ fix-file-not-reusable = { $label } cannot be taken from your store: select a fil
 fix-rate = Select a level for “{ $label }”
 
 ## Layout
-site-name = Lào Cai e-Services
+site-name = Public Service Portal
 site-tagline = Administrative procedures information system
 skip-to-content = Skip to main content
 nav-label = Main navigation

@@ -87,7 +87,7 @@ fix-file-not-reusable = { $label } không nhận giấy tờ từ kho: chọn t�
 fix-rate = Chọn một mức cho mục “{ $label }”
 
 ## Layout
-site-name = Một cửa điện tử Lào Cai
+site-name = Cổng Dịch vụ công
 site-tagline = Hệ thống thông tin giải quyết thủ tục hành chính
 skip-to-content = Chuyển đến nội dung chính
 nav-label = Điều hướng chính

@@ -108,6 +108,15 @@ impl Catalog {
         self.portal.0.as_ref().and_then(|c| self.agencies.get(c))
     }
 
+    /// The portal's official name in the language, "Cổng Dịch vụ công tỉnh Lào Cai", after the
+    /// area of the provincial committee; the generic name while the catalog names none.
+    pub fn portal_name(&self, lang: crate::i18n::Lang) -> String {
+        match self.province().and_then(|a| a.info.as_ref()).and_then(|i| i.area.as_ref()) {
+            Some(area) => lang.t_args("portal-name", &[("area", lang.pick(&area.vi, area.en.as_deref()))]),
+            None => lang.t("site-name"),
+        }
+    }
+
     /// The province's public administration service centre, whose address, hotline and hours
     /// every page's footer gives.
     pub fn service_centre(&self) -> Option<&Agency> {

@@ -35,13 +35,10 @@ impl Ctx {
         self.lang.pick(&t.vi, t.en.as_deref())
     }
 
-    /// The portal's official name, "Cổng Dịch vụ công tỉnh Lào Cai", after the area of the
-    /// province's people's committee; the site's generic name while the catalog names none.
+    /// The portal's official name, "Cổng Dịch vụ công tỉnh Lào Cai" (see
+    /// [`motcua_app::catalog::Catalog::portal_name`]).
     pub fn portal_name(&self) -> String {
-        match self.catalog.province().and_then(|a| a.info.as_ref()).and_then(|i| i.area.as_ref()) {
-            Some(area) => self.lang.t_args("portal-name", &[("area", self.said(area))]),
-            None => self.t("site-name"),
-        }
+        self.catalog.portal_name(self.lang)
     }
 
     /// The URL of the portal's emblem, with its content hash.
