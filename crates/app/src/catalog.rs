@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use motcua_domain::catalog::AgencyKind;
 use motcua_domain::search::{CatalogIndex, Entry};
 use motcua_store::catalog::{self, Agency, Procedure};
 use motcua_store::Database;
@@ -42,6 +43,9 @@ pub struct Catalog {
     by_code: HashMap<String, usize>,
     by_version: HashMap<i64, usize>,
     generation: u64,
+    /// The codes of the provincial people's committee and of its public administration service
+    /// centre, whose names and contacts every page shows.
+    portal: (Option<String>, Option<String>),
 }
 
 impl Catalog {
@@ -69,7 +73,12 @@ impl Catalog {
             .collect();
         let by_code = procedures.iter().enumerate().map(|(i, p)| (p.code.clone(), i)).collect();
         let by_version = procedures.iter().enumerate().map(|(i, p)| (p.version_id, i)).collect();
+        // The first of each kind by code: a province has one committee and one provincial
+        // centre, listed before the communes' (their codes end in the province's letters).
+        let first = |kind| agencies.iter().filter(|a| a.kind == kind).map(|a| a.code.clone()).min();
+        let portal = (first(AgencyKind::Province), first(AgencyKind::ServiceCentre));
         Self {
+            portal,
             index: CatalogIndex::new(entries),
             by_code,
             by_version,
@@ -92,6 +101,26 @@ impl Catalog {
             catalog::agencies(db).await?,
             catalog::counting_rules(db).await?,
         ))
+    }
+
+    /// The provincial people's committee, after whose area the portal is named.
+    pub fn province(&self) -> Option<&Agency> {
+        self.portal.0.as_ref().and_then(|c| self.agencies.get(c))
+    }
+
+    /// The portal's official name in the language, "Cổng Dịch vụ công tỉnh Lào Cai", after the
+    /// area of the provincial committee; the generic name while the catalog names none.
+    pub fn portal_name(&self, lang: crate::i18n::Lang) -> String {
+        match self.province().and_then(|a| a.info.as_ref()).and_then(|i| i.area.as_ref()) {
+            Some(area) => lang.t_args("portal-name", &[("area", lang.pick(&area.vi, area.en.as_deref()))]),
+            None => lang.t("site-name"),
+        }
+    }
+
+    /// The province's public administration service centre, whose address, hotline and hours
+    /// every page's footer gives.
+    pub fn service_centre(&self) -> Option<&Agency> {
+        self.portal.1.as_ref().and_then(|c| self.agencies.get(c))
     }
 
     /// A procedure by code.

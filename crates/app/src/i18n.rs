@@ -97,4 +97,46 @@ mod tests {
         assert!(vi.len() > 300 && vi.iter().all(|k| bundle(Lang::Vi).has_message(k)));
         assert_eq!(vi.symmetric_difference(&en).collect::<Vec<_>>(), Vec::<&String>::new());
     }
+
+    /// Ways of addressing the reader that the portal does not use: it says "Ông/Bà" (as the
+    /// printed forms do), never "bạn" (too familiar), "quý khách" (a shop's word) or "quý vị".
+    fn impolite_address(text: &str) -> Vec<String> {
+        let words: Vec<String> =
+            text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+        let mut found: Vec<String> = words.iter().filter(|w| *w == "bạn").cloned().collect();
+        for pair in words.windows(2) {
+            if pair[0] == "quý" && (pair[1] == "khách" || pair[1] == "vị") {
+                found.push(pair.join(" "));
+            }
+        }
+        // "Ông/Bà", capitalised both, wherever the pair is written.
+        for (i, _) in text.char_indices() {
+            let written: String = text[i..].chars().take(6).collect();
+            if written.to_lowercase() == "ông/bà" && written != "Ông/Bà" {
+                found.push(written);
+            }
+        }
+        found
+    }
+
+    /// Every Vietnamese message — pages, errors, e-mails and text messages — addresses the
+    /// reader one way, "Ông/Bà".
+    #[test]
+    fn the_vietnamese_messages_address_the_reader_as_ong_ba() {
+        for (file, source) in
+            [("vi.ftl", include_str!("../locales/vi.ftl")), ("notify.vi.ftl", include_str!("../locales/notify.vi.ftl"))]
+        {
+            let wrong: Vec<String> = source
+                .lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .filter_map(|l| Some((l, impolite_address(l))).filter(|(_, found)| !found.is_empty()))
+                .map(|(l, found)| format!("{found:?} in {l}"))
+                .collect();
+            assert!(wrong.is_empty(), "{file} addresses the reader otherwise than \"Ông/Bà\":\n{}", wrong.join("\n"));
+        }
+        assert!(Lang::Vi.t("organisations-none").contains("Ông/Bà"));
+        // The check finds what it is for.
+        assert_eq!(impolite_address("Hồ sơ của bạn. Quý khách vui lòng chờ; ông/bà"), ["bạn", "quý khách", "ông/bà"]);
+        assert!(impolite_address("Ban hành; Ông/Bà; bản sao").is_empty());
+    }
 }

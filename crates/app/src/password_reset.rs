@@ -151,7 +151,10 @@ async fn send(state: &AppState, mailer: &Mailer, sms: &dyn SmsProvider, job: &Jo
     };
     let user = users::user(&state.db, reset.user_id).await.map_err(|e| JobError::retry(e.to_string()))?;
     let minutes = LIFETIME.num_minutes().to_string();
-    let text = lang.t_args("reset-message", &[("code", &code), ("minutes", &minutes), ("site", &lang.t("site-name"))]);
+    let text = lang.t_args(
+        "reset-message",
+        &[("code", &code), ("minutes", &minutes), ("site", &state.catalog().portal_name(lang))],
+    );
     match (reset.channel.as_str(), user.phone.as_deref(), user.email.as_deref()) {
         ("sms", Some(phone), _) => sms
             .send(phone, &text, &format!("reset-{}-{}", reset.id, job.attempts))

@@ -211,6 +211,7 @@ async fn a_plan_meeting_a_change_made_meanwhile_writes_nothing(engine: TestEngin
         documents: vec![],
         form: vec![],
         workflow: birth.workflow.clone(),
+        details: Default::default(),
     };
     let stale = ImportedVersion {
         expected_version: birth.version + 5,

@@ -105,6 +105,42 @@ impl ResultKind {
     }
 }
 
+/// A way of handing in a dossier (cách thức thực hiện), as the national catalogue lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Way {
+    /// At the one-stop desk (trực tiếp).
+    Direct,
+    /// On the public-service portal (trực tuyến).
+    Online,
+    /// By public postal service (dịch vụ bưu chính công ích).
+    Post,
+}
+
+impl Way {
+    /// Every way.
+    pub const ALL: [Way; 3] = [Way::Direct, Way::Online, Way::Post];
+
+    /// The stable machine name used in the catalog data.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Way::Direct => "direct",
+            Way::Online => "online",
+            Way::Post => "post",
+        }
+    }
+
+    /// The ways a procedure offered at this level may be applied by, when its catalogue entry
+    /// does not list them: online only where the procedure is, at the desk and by post always.
+    pub fn of_level(level: OnlineLevel) -> Vec<Way> {
+        if level.is_online() {
+            vec![Way::Direct, Way::Online, Way::Post]
+        } else {
+            vec![Way::Direct, Way::Post]
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +159,10 @@ mod tests {
             assert_eq!(ResultKind::parse(k.as_str()), Some(k));
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }
+        for w in Way::ALL {
+            assert_eq!(serde_json::to_value(w).unwrap(), w.as_str());
+        }
+        assert_eq!(Way::of_level(OnlineLevel::Offline), [Way::Direct, Way::Post]);
         assert_eq!(OnlineLevel::parse("offline"), None);
         assert!(!OnlineLevel::Offline.is_online() && OnlineLevel::Partial.is_online());
     }

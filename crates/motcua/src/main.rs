@@ -377,6 +377,18 @@ enum AgencyCommand {
         #[arg(long, conflicts_with = "steps")]
         default: bool,
     },
+    /// Set what the portal publishes about an agency from a JSON file — the area it governs
+    /// (the provincial committee's names the portal), the address, hotline, e-mail and opening
+    /// hours (the service centre's are in every page's footer):
+    /// `{"address": {"vi": "…", "en": "…"}, "hotline": "…", "email": "…", "hours": {"vi": "…"}}`.
+    /// Without a file, prints what is set. Servers read it at their next start.
+    Info {
+        /// The agency's code, e.g. 000.00.01.H38.
+        #[arg(long)]
+        agency: String,
+        /// The JSON file.
+        file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1348,6 +1360,21 @@ async fn run(cli: Cli) -> Result<()> {
                 let set = if a.abbreviation.is_some() { "" } else { " (initials)" };
                 println!("{}  {}{set}  {}", a.code, a.symbol_name(), a.name);
             }
+        }
+        Command::Agency { command: AgencyCommand::Info { agency, file } } => {
+            let db = open(&cli).await?;
+            if let Some(file) = file {
+                let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+                let info: motcua_store::catalog::AgencyInfo = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not an agency's info", file.display()))?;
+                match motcua_store::catalog::set_info(&db, agency, Some(&info)).await {
+                    Err(motcua_store::StoreError::NotFound) => bail!("no agency {agency}"),
+                    other => other?,
+                }
+                eprintln!("the portal shows it from the next start of the server");
+            }
+            let a = motcua_store::catalog::agency(&db, agency).await?;
+            println!("{}", serde_json::to_string_pretty(&a.info.unwrap_or_default())?);
         }
         Command::Agency { command: AgencyCommand::Abbreviation { agency, value } } => {
             let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty());

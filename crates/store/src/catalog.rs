@@ -1,7 +1,7 @@
 //! The catalog: agencies, fields and versioned procedures.
 
 use motcua_domain::calendar::{CountingRule, TimeLimit, TimeUnit};
-use motcua_domain::catalog::{AgencyKind, OnlineLevel, ResultKind};
+use motcua_domain::catalog::{AgencyKind, OnlineLevel, ResultKind, Way};
 use motcua_domain::dossier::Step;
 use motcua_domain::fee::FeeSchedule;
 use motcua_domain::form::{FormField, RequiredDocument};
@@ -36,6 +36,85 @@ pub struct Agency {
     /// of its name (Công an tỉnh: `CAT`); see [`Agency::symbol_name`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abbreviation: Option<String>,
+    /// What the portal publishes about it: the area it governs, where and when the public
+    /// reaches it (the service centre's is in every page's footer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<Box<AgencyInfo>>,
+}
+
+/// What the portal publishes about an agency. Every part is optional: a page shows what is
+/// known and leaves out the rest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyInfo {
+    /// Địa bàn — the area it governs, as it is named within a sentence ("tỉnh Lào Cai"): the
+    /// province's portal is named after its people's committee's area.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<Text>,
+    /// Where the public is received (địa chỉ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Text>,
+    /// The hotline (đường dây nóng), as dialled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotline: Option<String>,
+    /// The public e-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Opening hours (giờ làm việc), in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<Text>,
+}
+
+/// A text published in Vietnamese, with its English translation when there is one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    /// Vietnamese.
+    pub vi: String,
+    /// English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+}
+
+/// What the national catalogue publishes about a procedure besides what the system acts on
+/// (time limit, fee, documents, form): the parts of its page on the public-service portal. Every
+/// part may be empty (an imported procedure not described yet); pages show what there is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureDetails {
+    /// Trình tự thực hiện — the steps, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Text>,
+    /// Cách thức thực hiện — how the dossier may be handed in, each with its notes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ways: Vec<WayOfApplying>,
+    /// Đối tượng thực hiện — who may apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applicants: Option<Text>,
+    /// Kết quả thực hiện — what the applicant receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Text>,
+    /// Yêu cầu, điều kiện thực hiện.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Text>,
+    /// Căn cứ pháp lý — the legal texts, by number and title (published in Vietnamese only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legal_basis: Vec<String>,
+    /// Mẫu đơn, tờ khai — the forms' official names; the first is the application form the
+    /// system holds, which the portal gives out blank.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<Text>,
+}
+
+/// One way of handing in a dossier, with what the catalogue says of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WayOfApplying {
+    /// Directly, online or by post.
+    pub way: Way,
+    /// Notes (hours, where, what to bring).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Text>,
 }
 
 impl Agency {
@@ -107,6 +186,9 @@ pub struct Procedure {
     pub form: Vec<FormField>,
     /// The workflow steps.
     pub workflow: Vec<Step>,
+    /// What the catalogue publishes besides.
+    #[serde(default)]
+    pub details: ProcedureDetails,
 }
 
 /// A procedure to create (demo data, imports).
@@ -148,6 +230,9 @@ pub struct NewProcedure {
     pub form: Vec<FormField>,
     /// Workflow.
     pub workflow: Vec<Step>,
+    /// What the catalogue publishes besides.
+    #[serde(default)]
+    pub details: ProcedureDetails,
 }
 
 fn agency_from(row: &AnyRow, prefix: &str) -> Result<Agency> {
@@ -160,14 +245,18 @@ fn agency_from(row: &AnyRow, prefix: &str) -> Result<Agency> {
         governing_body: row.try_get(format!("{prefix}governing_body").as_str())?,
         tax_code: row.try_get(format!("{prefix}tax_code").as_str())?,
         abbreviation: row.try_get(format!("{prefix}abbreviation").as_str())?,
+        info: match row.try_get::<Option<String>, _>(format!("{prefix}public_info").as_str())? {
+            Some(json) => Some(serde_json::from_str(&json)?),
+            None => None,
+        },
     })
 }
 
 /// Adds an agency, in the caller's transaction (parents before children).
 pub async fn insert_agency(tx: &mut WriteTx<'_>, a: &Agency) -> Result<()> {
     sqlx::query(
-        "INSERT INTO agencies (code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO agencies (code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation, \
+         public_info) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&a.code)
     .bind(&a.name)
@@ -177,6 +266,7 @@ pub async fn insert_agency(tx: &mut WriteTx<'_>, a: &Agency) -> Result<()> {
     .bind(&a.governing_body)
     .bind(&a.tax_code)
     .bind(&a.abbreviation)
+    .bind(a.info.as_ref().map(serde_json::to_string).transpose()?)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -188,6 +278,21 @@ pub async fn set_abbreviation(db: &Database, code: &str, abbreviation: Option<&s
     let mut tx = db.write_tx().await?;
     let done = sqlx::query("UPDATE agencies SET abbreviation = $1 WHERE code = $2")
         .bind(abbreviation)
+        .bind(code)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets what the portal publishes about an agency, or clears it.
+pub async fn set_info(db: &Database, code: &str, info: Option<&AgencyInfo>) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    let done = sqlx::query("UPDATE agencies SET public_info = $1 WHERE code = $2")
+        .bind(info.map(serde_json::to_string).transpose()?)
         .bind(code)
         .execute(&mut *tx)
         .await?;
@@ -212,7 +317,8 @@ pub async fn insert_field(tx: &mut WriteTx<'_>, f: &Field) -> Result<()> {
 /// Every agency, by code.
 pub async fn agencies(db: &Database) -> Result<Vec<Agency>> {
     let rows = sqlx::query(
-        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation FROM agencies ORDER BY code",
+        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation, \
+         public_info FROM agencies ORDER BY code",
     )
     .fetch_all(db.reader())
     .await?;
@@ -222,7 +328,8 @@ pub async fn agencies(db: &Database) -> Result<Vec<Agency>> {
 /// One agency.
 pub async fn agency(db: &Database, code: &str) -> Result<Agency> {
     let row = sqlx::query(
-        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation FROM agencies WHERE code = $1",
+        "SELECT code, name, name_en, parent_code, kind, governing_body, tax_code, abbreviation, \
+         public_info FROM agencies WHERE code = $1",
     )
     .bind(code)
     .fetch_optional(db.reader())
@@ -265,9 +372,9 @@ pub async fn fields(db: &Database) -> Result<Vec<Field>> {
 const PROCEDURE_SELECT: &str = "SELECT p.id, v.id AS version_id, v.version, p.code, p.local_code, v.name, v.name_en, \
      f.code AS f_code, f.name AS f_name, f.name_en AS f_name_en, \
      a.code AS a_code, a.name AS a_name, a.name_en AS a_name_en, a.parent_code AS a_parent_code, a.kind AS a_kind, a.governing_body AS a_governing_body, \
-     a.tax_code AS a_tax_code, a.abbreviation AS a_abbreviation, \
+     a.tax_code AS a_tax_code, a.abbreviation AS a_abbreviation, a.public_info AS a_public_info, \
      v.level, v.level_reason, v.time_amount, v.time_unit, v.fee_vnd, v.fee_note, v.fee_schedule, v.result_kind, \
-     v.documents, v.form, v.workflow, v.participating_agencies \
+     v.documents, v.form, v.workflow, v.participating_agencies, v.details \
      FROM procedure_versions v \
      JOIN procedures p ON p.id = v.procedure_id \
      JOIN fields f ON f.code = COALESCE(v.field_code, p.field_code) \
@@ -306,6 +413,10 @@ fn procedure_from(row: &AnyRow) -> Result<Procedure> {
         documents: serde_json::from_str(&row.try_get::<String, _>("documents")?)?,
         form: serde_json::from_str(&row.try_get::<String, _>("form")?)?,
         workflow: motcua_domain::workflow::with_keys(serde_json::from_str(&row.try_get::<String, _>("workflow")?)?),
+        details: match row.try_get::<Option<String>, _>("details")? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => ProcedureDetails::default(),
+        },
     })
 }
 
@@ -366,8 +477,8 @@ async fn insert_version_in(tx: &mut WriteTx<'_>, procedure_id: i64, version: i64
     sqlx::query(
         "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
          fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule, field_code, agency_code, \
-         participating_agencies) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+         participating_agencies, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
     )
     .bind(procedure_id)
     .bind(version)
@@ -388,6 +499,7 @@ async fn insert_version_in(tx: &mut WriteTx<'_>, procedure_id: i64, version: i64
     .bind(&p.field)
     .bind(&p.agency)
     .bind((!p.participants.is_empty()).then(|| serde_json::to_string(&p.participants)).transpose()?)
+    .bind((p.details != ProcedureDetails::default()).then(|| serde_json::to_string(&p.details)).transpose()?)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -425,10 +537,10 @@ pub async fn new_version(
     sqlx::query(
         "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, time_unit, \
          fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, fee_schedule, field_code, agency_code, \
-         participating_agencies) \
+         participating_agencies, details) \
          SELECT v.procedure_id, v.version + 1, v.name, v.name_en, v.level, v.level_reason, v.time_amount, v.time_unit, \
          COALESCE($5, v.fee_vnd), v.fee_note, v.result_kind, v.documents, v.form, COALESCE($3, v.workflow), $4, \
-         COALESCE($6, v.fee_schedule), v.field_code, v.agency_code, v.participating_agencies \
+         COALESCE($6, v.fee_schedule), v.field_code, v.agency_code, v.participating_agencies, v.details \
          FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id \
          WHERE p.code = $1 AND v.version = $2",
     )

@@ -87,6 +87,9 @@ pub struct DemoProcedure {
     /// A configured workflow; the default one (appraisal, approval) when absent.
     #[serde(default)]
     workflow: Option<Vec<motcua_domain::workflow::Step>>,
+    /// Steps, ways, conditions, legal basis… as the national catalogue publishes them.
+    #[serde(default)]
+    details: catalog::ProcedureDetails,
 }
 
 /// One year of the demo calendar.
@@ -206,6 +209,7 @@ pub async fn load(db: &Database, password_hash: &str, history: usize) -> Result<
                 documents: dp.required_documents.clone(),
                 form: dp.form.clone(),
                 workflow: dp.workflow.clone().unwrap_or_else(|| default_workflow(&dp.agency)),
+                details: dp.details.clone(),
             },
         )
         .await?;

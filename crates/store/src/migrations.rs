@@ -131,6 +131,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(43, "password resets", include_str!("../migrations/0043_password_resets.sql")),
     shared(44, "office approval chains", include_str!("../migrations/0044_office_approval_chains.sql")),
     shared(45, "office versions", include_str!("../migrations/0045_office_versions.sql")),
+    shared(46, "portal details", include_str!("../migrations/0046_portal_details.sql")),
 ];
 
 impl Database {

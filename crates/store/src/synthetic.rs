@@ -825,6 +825,7 @@ mod tests {
                 governing_body: None,
                 tax_code: None,
                 abbreviation: None,
+                info: None,
             },
             participants: vec![],
             level: motcua_domain::catalog::OnlineLevel::Full,
@@ -837,6 +838,7 @@ mod tests {
             documents: vec![],
             form: vec![],
             workflow: motcua_domain::dossier::default_workflow(lead),
+            details: Default::default(),
         };
         let names = |n: &str| vec![n.to_string()];
         Generator {

@@ -22,7 +22,41 @@ on_both_engines!(
     open_only_seeding_fills_the_overdue_scan_and_unit_queues,
     the_demo_history_pays_its_fees_with_one_receipt_series_per_agency,
     issued_forms_are_kept_once_per_event_and_kind,
+    what_the_portal_publishes_is_kept_and_carried_to_new_versions,
 );
+
+/// An agency's public information and a procedure's catalogue details come back as written,
+/// from the demo and from `set_info`, and a new version of the procedure keeps its details.
+async fn what_the_portal_publishes_is_kept_and_carried_to_new_versions(engine: TestEngine) {
+    let t = loaded(engine).await;
+    let agencies = catalog::agencies(&t.db).await.unwrap();
+    let centre = agencies.iter().find(|a| a.is_service_centre()).expect("a service centre");
+    let info = centre.info.as_deref().expect("the demo centre's contacts");
+    assert_eq!(info.hotline.as_deref(), Some("1800 0000"));
+    assert!(info.hours.as_ref().is_some_and(|h| h.en.is_some()), "{info:?}");
+    let mut changed = info.clone();
+    changed.email = Some("motcua@tinh.example".into());
+    catalog::set_info(&t.db, &centre.code, Some(&changed)).await.unwrap();
+    assert_eq!(catalog::agency(&t.db, &centre.code).await.unwrap().info.as_deref(), Some(&changed));
+    assert!(matches!(catalog::set_info(&t.db, "000.00.99.H99", None).await, Err(StoreError::NotFound)));
+
+    let birth = catalog::procedure_by_code(&t.db, "1.001193").await.unwrap();
+    assert_eq!(birth.details.steps.len(), 4);
+    assert!(birth.details.legal_basis[0].starts_with("Luật Hộ tịch"));
+    assert_eq!(birth.agency.info, None, "a commune without published contacts");
+    let steps = birth.workflow.clone();
+    let next = catalog::new_version(
+        &t.db,
+        "1.001193",
+        birth.version,
+        catalog::VersionChange { workflow: Some(&steps), fee: None },
+    )
+    .await
+    .unwrap();
+    assert_eq!((next.version, &next.details), (birth.version + 1, &birth.details));
+    let undescribed = catalog::current_procedures(&t.db).await.unwrap();
+    assert!(undescribed.iter().any(|p| p.details == catalog::ProcedureDetails::default()));
+}
 
 /// The demo's historical dossiers pay their fees on submission: every fee settled once, each
 /// collecting agency numbering its receipts without gaps, and the payments on the

@@ -962,7 +962,7 @@ async fn a_citizen_reuses_a_stored_document_through_the_api(engine: TestEngine) 
     let (s, e) = app.post_multipart("/api/v1/dossiers", Some(&citizen), form_with(json!({ &key: theirs_id }))).await;
     assert_eq!(s, 422, "{e}");
     assert_eq!(e["error"]["code"], "validation_failed");
-    assert_eq!(e["error"]["fields"][&key], "Giấy tờ được chọn không có trong kho giấy tờ của ông/bà.");
+    assert_eq!(e["error"]["fields"][&key], "Giấy tờ được chọn không có trong kho giấy tờ của Ông/Bà.");
     assert_eq!(e["error"]["fields"][&fixed], "Vui lòng đính kèm giấy tờ này.", "every problem at once: {e}");
     let fixed_id = earlier_of(&first, &fixed)["id"].as_str().unwrap().to_string();
     let res = app

@@ -35,6 +35,11 @@ async fn pages_fit_a_phone_screen() {
     phone_screen(TestEngine::Sqlite).await
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_frame_and_a_procedure_page_on_a_phone() {
+    portal_frame(TestEngine::Sqlite).await
+}
+
 /// VNeID-like sign-in in the browser, against a real OpenID Connect provider
 /// (scripts/oidc-provider): the first sign-in makes the account, the second finds it, a citizen
 /// with a local account of that identity number is linked to it, and a forged return is refused.
@@ -501,6 +506,93 @@ async fn phone_screen(engine: TestEngine) {
         wide.extend(b.overflow(&path).await);
     }
     assert!(wide.is_empty(), "pages scroll sideways on a phone:\n{}", wide.join("\n"));
+    b.close().await;
+}
+
+/// What a visitor of a provincial public-service portal expects around every page, on a phone:
+/// the portal's official name and emblem in a one-row header, the service centre's address,
+/// hotline, e-mail and hours with the main links in the footer, breadcrumbs on inner pages
+/// (only the way back shown on a phone), and a procedure page with the whole catalogue entry and
+/// its blank form to print. In Vietnamese and in English.
+async fn portal_frame(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let proc = app.department_procedure().await;
+    let token = app.login("congdan").await;
+    let (status, d) = app.post_multipart("/api/v1/dossiers", Some(&token), submission(&proc, &answers(&proc))).await;
+    assert_eq!(status, 201, "{d}");
+    let dossier = d["code"].as_str().unwrap().to_string();
+
+    let b = Browser::open(&app, "portal-frame", true).await;
+    b.c.set_window_size(390, 844).await.expect("a phone-sized window");
+    b.step("the header and the footer of the home page");
+    b.goto("/").await;
+    b.header_is_one_row().await;
+    assert_eq!(b.text_of("header.site .portal-name").await, "Cổng Dịch vụ công tỉnh Lào Cai");
+    assert!(b.find("header.site img.emblem").await.is_displayed().await.unwrap(), "the emblem is shown");
+    let title = b.c.title().await.unwrap();
+    assert!(title.ends_with("— Cổng Dịch vụ công tỉnh Lào Cai"), "{title}");
+    assert_eq!(b.text_of("#footer-centre").await, "Trung tâm Phục vụ hành chính công tỉnh Lào Cai");
+    assert!(b.text_of("#footer-address").await.contains("phường Lào Cai, tỉnh Lào Cai"));
+    assert_eq!(b.text_of("#footer-hotline a[href='tel:18000000']").await, "1800 0000");
+    assert_eq!(
+        b.text_of("#footer-email a[href='mailto:dichvucong@laocai.example']").await,
+        "dichvucong@laocai.example"
+    );
+    assert!(b.text_of("#footer-hours").await.starts_with("Sáng 7:30–11:30, chiều 13:30–17:00"));
+    for link in ["/thu-tuc", "/tra-cuu", "/gop-y", "/cong-khai"] {
+        b.find(&format!("footer.site nav[aria-label='Liên kết chính'] a[href='{link}']")).await;
+    }
+    assert!(b.c.find(Locator::Css("nav.crumbs")).await.is_err(), "the home page has no breadcrumbs");
+
+    b.step("the procedure page: breadcrumbs and the whole catalogue entry");
+    assert_eq!(b.overflow(&format!("/thu-tuc/{BIRTH}")).await, None, "the procedure page fits a phone");
+    b.crumbs_on_a_phone("/thu-tuc", "Đăng ký khai sinh").await;
+    assert!(b.text_of("#procedure-applicants").await.starts_with("Cha, mẹ, ông, bà"));
+    assert_eq!(b.text_of("#procedure-time").await, "1 ngày làm việc");
+    assert!(b.text_of("#procedure-fee").await.contains("Miễn lệ phí"));
+    assert!(b.text_of("#procedure-result").await.starts_with("Giấy khai sinh"));
+    assert_eq!(b.c.find_all(Locator::Css("#trinh-tu ol li")).await.unwrap().len(), 4, "four steps");
+    let ways = b.text_of("#cach-thuc").await;
+    assert!(["Trực tiếp", "Trực tuyến", "Qua dịch vụ bưu chính công ích"].iter().all(|w| ways.contains(w)), "{ways}");
+    assert_eq!(b.c.find_all(Locator::Css("#thanh-phan tbody tr")).await.unwrap().len(), 3, "three documents");
+    assert!(b.text_of("#dieu-kien").await.contains("nơi cư trú của người cha hoặc người mẹ"));
+    assert!(b.text_of("#can-cu").await.contains("Luật Hộ tịch số 60/2014/QH13"));
+    assert!(b.text_of("#mau-don").await.contains("Tờ khai đăng ký khai sinh"));
+
+    b.step("the blank form, to print");
+    b.click("#blank-form").await;
+    b.find("#blank-form-title").await;
+    b.check_accessibility().await;
+    assert!(b.text_of("#blank-form-title").await.starts_with("Tờ khai đăng ký khai sinh"));
+    let questions = b.c.find_all(Locator::Css(".blank-fields li")).await.unwrap();
+    assert_eq!(questions.len(), 8, "every question of the online form");
+    assert!(questions[0].text().await.unwrap().starts_with("Họ, chữ đệm và tên của trẻ"));
+    assert_eq!(b.c.find_all(Locator::Css(".blank-documents li")).await.unwrap().len(), 3);
+
+    b.step("breadcrumbs of the other inner pages");
+    b.goto("/tra-cuu").await;
+    b.crumbs_on_a_phone("/", "Tra cứu hồ sơ").await;
+    b.goto("/gop-y").await;
+    b.crumbs_on_a_phone("/", "Góp ý, phản ánh").await;
+    b.sign_in("congdan", "/ho-so").await;
+    b.crumbs_on_a_phone("/", "Hồ sơ của tôi").await;
+    for (path, up, here) in [
+        (format!("/ho-so/{dossier}"), "/ho-so".to_string(), dossier.clone()),
+        (format!("/nop/{BIRTH}"), format!("/thu-tuc/{BIRTH}"), "Nộp hồ sơ trực tuyến".to_string()),
+        ("/tai-khoan/mat-khau".to_string(), "/tai-khoan/phien".to_string(), "Đổi mật khẩu".to_string()),
+        ("/tai-khoan/phien".to_string(), "/".to_string(), "Phiên đăng nhập".to_string()),
+    ] {
+        assert_eq!(b.overflow(&path).await, None);
+        b.crumbs_on_a_phone(&up, &here).await;
+    }
+
+    b.step("in English");
+    b.goto(&format!("/ngon-ngu?lang=en&next=/thu-tuc/{BIRTH}")).await;
+    b.wait_path(&format!("/thu-tuc/{BIRTH}")).await;
+    assert_eq!(b.text_of("header.site .portal-name").await, "Lao Cai Province Public Service Portal");
+    assert!(b.text_of("#footer-hours").await.starts_with("7:30–11:30 and 13:30–17:00"));
+    assert!(b.text_of("#trinh-tu").await.contains("civil-status officer"));
+    b.crumbs_on_a_phone("/thu-tuc", "Birth registration").await;
     b.close().await;
 }
 
@@ -1154,6 +1246,33 @@ impl Browser {
         assert!(clicked, "{}", self.report("no sign-out button shown").await);
         self.wait_path("/").await;
         self.find("header.site a[href='/dang-nhap']").await;
+    }
+
+    /// The page's breadcrumbs on a phone: a landmark named in the page's language, one short
+    /// line showing only the way back (`up`), and this page (`here`) marked as the current one
+    /// for assistive technology, though not shown.
+    async fn crumbs_on_a_phone(&self, up: &str, here: &str) {
+        let nav = self.find("nav.crumbs").await;
+        let label = nav.attr("aria-label").await.unwrap().unwrap_or_default();
+        assert!(label == "Vị trí trang" || label == "Breadcrumb", "{label}");
+        let back = self.find("nav.crumbs li.up a").await;
+        assert_eq!(back.attr("href").await.unwrap().as_deref(), Some(up));
+        assert!(back.is_displayed().await.unwrap(), "the way back is shown");
+        let current = self.find("nav.crumbs li[aria-current='page']").await;
+        assert_eq!(current.prop("textContent").await.unwrap().unwrap_or_default().trim(), here);
+        assert!(!current.is_displayed().await.unwrap(), "a phone shows only the way back");
+        let shown = self.c.find_all(Locator::Css("nav.crumbs li")).await.unwrap();
+        let mut visible = 0;
+        for li in shown {
+            visible += usize::from(li.is_displayed().await.unwrap());
+        }
+        assert_eq!(visible, 1, "one step of the breadcrumbs on a phone");
+        let height = self
+            .c
+            .execute("return document.querySelector('nav.crumbs').getBoundingClientRect().height;", vec![])
+            .await
+            .expect("measure the breadcrumbs");
+        assert!(height.as_f64().unwrap() <= 40.0, "the breadcrumbs take {height} px on a phone");
     }
 
     /// The site's header takes one row: the name and the menu button, no taller than 80 px.

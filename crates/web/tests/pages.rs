@@ -673,7 +673,7 @@ async fn the_applicant_rates_the_service_once_and_officers_see_it(engine: TestEn
     let (s, location, _) = post_form(&app, &citizen, &path, &fields).await;
     assert_eq!(s, 303);
     let (_, html) = page(&app, &citizen, &location).await;
-    assert!(html.contains("Cảm ơn ông/bà đã đánh giá") && !html.contains("id=\"rating-form\""));
+    assert!(html.contains("Cảm ơn Ông/Bà đã đánh giá") && !html.contains("id=\"rating-form\""));
     let (s, _, _) = post_form(&app, &citizen, &path, &fields).await;
     assert_eq!(s, 409, "once");
     let (s, _) = app.post_json(&format!("/api/v1/dossiers/{code}/rating"), Some(&token), rating).await;
@@ -1289,7 +1289,7 @@ async fn the_applicant_sees_the_next_step_first_and_nothing_internal(engine: Tes
     assert_eq!(next_step_of(&html), "await_result");
     assert_eq!(
         next_step_text(&html),
-        format!("Ông/bà chưa cần làm gì. Hẹn trả kết quả: {}.", motcua_app::present::show_time(Some(due)))
+        format!("Ông/Bà chưa cần làm gì. Hẹn trả kết quả: {}.", motcua_app::present::show_time(Some(due)))
     );
 
     // The department of justice gives its opinion: the police see it, the applicant does not.
@@ -1359,7 +1359,7 @@ async fn the_next_step_names_what_the_applicant_must_do(engine: TestEngine) {
     sign_in(&app, &citizen, "congdan").await;
     let (_, html) = page(&app, &citizen, &path).await;
     assert_eq!(next_step_of(&html), "await_reception");
-    assert!(html.contains("Chờ tiếp nhận") && next_step_text(&html).starts_with("Ông/bà chưa cần làm gì."));
+    assert!(html.contains("Chờ tiếp nhận") && next_step_text(&html).starts_with("Ông/Bà chưa cần làm gì."));
 
     // A supplement request: the block names it, says what is asked and leads to the form.
     let asked = "Bổ sung bản sao giấy khai sinh có chứng thực.";

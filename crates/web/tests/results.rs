@@ -315,5 +315,5 @@ async fn uploads_without_room_are_refused_with_retry_after(engine: TestEngine) {
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()["retry-after"], "10");
     let html = res.text().await.unwrap();
-    assert!(html.contains("Bạn đang gửi nhiều tệp để kiểm tra cùng lúc"), "{html}");
+    assert!(html.contains("Ông/Bà đang gửi nhiều tệp để kiểm tra cùng lúc"), "{html}");
 }

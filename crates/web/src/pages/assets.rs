@@ -17,6 +17,9 @@ const CSS: &str = include_str!("../../assets/style.css");
 const SCRIPT: &str = include_str!("../../assets/forms.js");
 /// The site's icon: a door (*một cửa*, "one door") in the header's colours.
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
+/// The portal's emblem in the header: an original star-in-a-circle mark drawn for motcua, a
+/// stand-in a province replaces with its own (never the national emblem, which is not ours).
+const EMBLEM: &str = include_str!("../../assets/emblem.svg");
 
 /// An asset's name with its content hash: `style.<hash>.css`.
 fn hashed(stem: &str, ext: &str, content: &str) -> String {
@@ -36,6 +39,17 @@ fn script_name() -> &'static str {
 fn favicon_name() -> &'static str {
     static NAME: OnceLock<String> = OnceLock::new();
     NAME.get_or_init(|| hashed("favicon", "svg", FAVICON))
+}
+
+fn emblem_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| hashed("emblem", "svg", EMBLEM))
+}
+
+/// The emblem's URL.
+pub fn emblem_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| format!("/static/{}", emblem_name()))
 }
 
 /// The stylesheet's URL.
@@ -71,6 +85,8 @@ pub async fn serve(Path(name): Path<String>) -> HttpResult<Response> {
         ("text/javascript; charset=utf-8", SCRIPT)
     } else if name == favicon_name() {
         ("image/svg+xml", FAVICON)
+    } else if name == emblem_name() {
+        ("image/svg+xml", EMBLEM)
     } else {
         return Err(AppError::not_found().into());
     };

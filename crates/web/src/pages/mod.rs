@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod apply;
 mod assets;
+mod blank_form;
 mod calendar;
 mod catalog_import;
 mod csrf;
@@ -28,6 +29,7 @@ mod portal;
 mod printable;
 mod questions;
 mod reports;
+mod site;
 mod transparency;
 mod verify;
 mod workflow;
@@ -55,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(portal::home))
         .route("/thu-tuc", get(portal::catalog))
         .route("/thu-tuc/{code}", get(portal::procedure))
+        .route("/thu-tuc/{code}/to-khai", get(blank_form::page))
         .route("/tra-cuu", get(portal::lookup))
         .route("/xac-thuc", get(verify::form).post(verify::check))
         .route("/xac-thuc/{code}", get(verify::by_code))
@@ -157,6 +160,9 @@ pub struct Ctx {
     pub path: String,
     /// Whether the visitor moderates questions and feedback (for the navigation).
     pub may_moderate: bool,
+    /// The catalog, for the portal's name, the service centre's contacts in the footer and the
+    /// procedures named in the breadcrumbs (`site`).
+    catalog: std::sync::Arc<motcua_app::catalog::Catalog>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -182,7 +188,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
         let may_moderate = user.as_ref().is_some_and(|u| motcua_app::questions::moderation_scope(state, u).is_some());
-        Ok(Ctx { lang, user, csrf, new_csrf_cookie, path, may_moderate })
+        Ok(Ctx { lang, user, csrf, new_csrf_cookie, path, may_moderate, catalog: state.catalog() })
     }
 }
 
@@ -416,6 +422,7 @@ pub async fn error_page(
         new_csrf_cookie: None,
         path: "/".into(),
         may_moderate: false,
+        catalog: state.catalog(),
     });
     // The language switch leads home: the page does not repeat the address that failed.
     ctx.path = "/".into();

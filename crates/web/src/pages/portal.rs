@@ -136,9 +136,68 @@ pub(super) struct ProcedurePage {
     level_reason: Option<String>,
     documents: Vec<(String, String, u32, String)>,
     online: bool,
+    /// What the catalogue publishes besides, in the visitor's language.
+    details: DetailsView,
     /// Published questions: (asker, question, answer, answered at).
     answered: Vec<(String, String, String, String)>,
     ask: AskView,
+}
+
+/// The parts of a procedure's catalogue entry beyond time, fee and documents, in one language:
+/// the page shows each part the catalogue describes.
+pub(super) struct DetailsView {
+    /// Who may apply.
+    applicants: Option<String>,
+    /// What the applicant receives.
+    result: String,
+    /// In what form, when `result` is the catalogue's words (else it says so itself).
+    result_kind: Option<String>,
+    /// Trình tự thực hiện.
+    steps: Vec<String>,
+    /// Ways of handing in the dossier, each with its notes.
+    ways: Vec<(String, Option<String>)>,
+    /// Yêu cầu, điều kiện; "none" is said only of a described procedure.
+    conditions: Vec<String>,
+    /// Whether the catalogue describes the procedure at all (steps, legal basis…).
+    described: bool,
+    /// Căn cứ pháp lý.
+    legal_basis: Vec<String>,
+    /// Mẫu đơn, tờ khai: each form's name; the first is given out blank when `blank_form`.
+    forms: Vec<String>,
+    /// Whether the procedure's own application form can be printed blank.
+    blank_form: bool,
+}
+
+impl DetailsView {
+    fn new(lang: Lang, p: &Procedure) -> DetailsView {
+        let d = &p.details;
+        let said = |t: &motcua_store::catalog::Text| lang.pick(&t.vi, t.en.as_deref()).to_string();
+        let ways: Vec<(motcua_domain::catalog::Way, Option<String>)> = if d.ways.is_empty() {
+            motcua_domain::catalog::Way::of_level(p.level).into_iter().map(|w| (w, None)).collect()
+        } else {
+            d.ways.iter().map(|w| (w.way, w.note.as_ref().map(said))).collect()
+        };
+        let kind = lang.t(&format!("procedure-result-{}", p.result_kind.as_str()));
+        let (result, result_kind) = match &d.result {
+            Some(r) => (said(r), Some(kind)),
+            None => {
+                let mut chars = kind.chars();
+                (chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default(), None)
+            }
+        };
+        DetailsView {
+            applicants: d.applicants.as_ref().map(said),
+            result,
+            result_kind,
+            steps: d.steps.iter().map(said).collect(),
+            ways: ways.into_iter().map(|(w, note)| (lang.t(&format!("way-{}", w.as_str())), note)).collect(),
+            conditions: d.conditions.iter().map(said).collect(),
+            described: !d.steps.is_empty() || !d.legal_basis.is_empty(),
+            legal_basis: d.legal_basis.clone(),
+            forms: d.forms.iter().map(said).collect(),
+            blank_form: !d.forms.is_empty() && !p.form.is_empty(),
+        }
+    }
 }
 
 /// What the asking forms show: the fields typed, the time stamp, the errors.
@@ -224,6 +283,7 @@ pub(super) async fn procedure_page(
             })
             .collect(),
         online: p.level.is_online(),
+        details: DetailsView::new(lang, p),
         ctx: ctx.clone(),
     };
     Ok(page)
