@@ -243,6 +243,18 @@ pub(crate) async fn next_link(tx: &mut WriteTx<'_>, dossier_id: i64, content: &E
     Ok(NextLink { dossier_id, event_count: next.event_count, hash, head_mac })
 }
 
+/// The first link of a new dossier's history, computed before its row is written: the head it
+/// starts from is known (no events, `""`), so the row can be inserted already sealed instead of
+/// read back and updated. Returns the event's hash and the new head's seal.
+pub(crate) fn first_link(key: &AuditKey, content: &EventContent<'_>, status: &str, step: i64) -> (String, String) {
+    let hash = keyed_event_hash(key, "", content);
+    let seal = head_mac(
+        key,
+        &Head { code: content.dossier_code, event_count: 1, last_hash: &hash, status, step, due_at: None },
+    );
+    (hash, seal)
+}
+
 /// Moves a dossier's head to the event just stored.
 pub(crate) async fn advance_head(tx: &mut WriteTx<'_>, link: NextLink) -> Result<()> {
     sqlx::query("UPDATE dossiers SET event_count = $2, last_hash = $3, head_mac = $4 WHERE id = $1")

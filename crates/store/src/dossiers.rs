@@ -344,6 +344,67 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
     })
 }
 
+/// A dossier as lists show it — the queues, a citizen's list, the API's summaries, the daily
+/// digest: who applied for what, where it stands and its dates. Not its answers nor its
+/// workflow state: reading and parsing those for every row was most of a queue page's cost
+/// (bench/README.md, "Sixth round").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    /// Row id.
+    pub id: i64,
+    /// Public code.
+    pub code: String,
+    /// Procedure code.
+    pub procedure_code: String,
+    /// Applicant as submitted.
+    pub applicant: Applicant,
+    /// How it was received.
+    pub channel: Channel,
+    /// Status.
+    pub status: Status,
+    /// Submitted.
+    pub submitted_at: DateTime<Utc>,
+    /// Received.
+    pub received_at: Option<DateTime<Utc>>,
+    /// Statutory deadline.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// How many supplements were requested.
+    pub supplement_count: i64,
+    /// Whether its due date was moved (the apology was issued).
+    pub rescheduled: bool,
+}
+
+const LISTED_COLUMNS: &str = "id, code, procedure_code, applicant_name, applicant_id_number, applicant_phone, \
+    applicant_email, applicant_address, applicant_verified_by, applicant_organisation_id, channel, status, \
+    submitted_at, received_at, due_at, finished_at, supplement_count, rescheduled";
+
+fn listed_from(row: &AnyRow) -> Result<Listed> {
+    Ok(Listed {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        procedure_code: row.try_get("procedure_code")?,
+        applicant: Applicant {
+            full_name: row.try_get("applicant_name")?,
+            id_number: row.try_get("applicant_id_number")?,
+            phone: row.try_get("applicant_phone")?,
+            email: row.try_get("applicant_email")?,
+            address: row.try_get("applicant_address")?,
+            verified_by: row.try_get("applicant_verified_by")?,
+            organisation_id: row.try_get("applicant_organisation_id")?,
+        },
+        channel: channel_from(&row.try_get::<String, _>("channel")?)?,
+        status: status_from(&row.try_get::<String, _>("status")?)?,
+        submitted_at: row.try_get::<Millis, _>("submitted_at")?.0,
+        received_at: opt_time(row, "received_at")?,
+        due_at: opt_time(row, "due_at")?,
+        finished_at: opt_time(row, "finished_at")?,
+        supplement_count: row.try_get("supplement_count")?,
+        rescheduled: row.try_get::<Flag, _>("rescheduled")?.0,
+    })
+}
+
 /// Takes the next number of a per-scope, per-day sequence. Atomic on both engines, so codes
 /// stay unique with any number of servers.
 pub(crate) async fn next_sequence(tx: &mut WriteTx<'_>, scope: &str, day: &str) -> Result<i64> {
@@ -478,25 +539,46 @@ async fn insert_event(
     by: &By,
     e: NewEvent<'_>,
 ) -> Result<()> {
-    let note = e.note.filter(|n| !n.is_empty());
     let fact = e.fact.map(Fact::to_json);
-    let link = crate::audit::next_link(
-        tx,
-        dossier_id,
-        &crate::audit::EventContent {
+    let link = crate::audit::next_link(tx, dossier_id, &e.content(dossier_code, at, by, fact.as_deref())).await?;
+    insert_event_row(tx, dossier_id, at, by, &e, fact.as_deref(), &link.hash).await?;
+    crate::audit::advance_head(tx, link).await
+}
+
+impl NewEvent<'_> {
+    /// The fields the event's hash covers.
+    fn content<'a>(
+        &'a self,
+        dossier_code: &'a str,
+        at: DateTime<Utc>,
+        by: &'a By,
+        fact: Option<&'a str>,
+    ) -> crate::audit::EventContent<'a> {
+        crate::audit::EventContent {
             dossier_code,
             at: millis(at),
             actor_user_id: by.user_id,
             actor_name: &by.name,
-            action: e.action,
-            from_status: e.from.map(|s| s.as_str()),
-            to_status: e.to.as_str(),
-            step: Some(e.step as i64),
-            note,
-            fact: fact.as_deref(),
-        },
-    )
-    .await?;
+            action: self.action,
+            from_status: self.from.map(|s| s.as_str()),
+            to_status: self.to.as_str(),
+            step: Some(self.step as i64),
+            note: self.note.filter(|n| !n.is_empty()),
+            fact,
+        }
+    }
+}
+
+/// Writes an event row with its hash (the head is the caller's to move).
+async fn insert_event_row(
+    tx: &mut WriteTx<'_>,
+    dossier_id: i64,
+    at: DateTime<Utc>,
+    by: &By,
+    e: &NewEvent<'_>,
+    fact: Option<&str>,
+    hash: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO events (dossier_id, at, actor_user_id, actor_name, action, from_status, to_status, step, note, fact, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -509,12 +591,12 @@ async fn insert_event(
     .bind(e.from.map(|s| s.as_str()))
     .bind(e.to.as_str())
     .bind(e.step as i64)
-    .bind(note)
+    .bind(e.note.filter(|n| !n.is_empty()))
     .bind(fact)
-    .bind(&link.hash)
+    .bind(hash)
     .execute(&mut **tx)
     .await?;
-    crate::audit::advance_head(tx, link).await
+    Ok(())
 }
 
 /// Stores a new dossier with its code, documents and first event, in one transaction.
@@ -529,12 +611,21 @@ pub async fn submit(
     let mut tx = db.write_tx().await?;
     let seq = next_sequence(&mut tx, &new.lead_agency, &local_day.format("%Y-%m-%d").to_string()).await?;
     let code = pattern.render(&new.lead_agency, local_day, seq as u64);
+    // The history's first event is known before the row exists, so the row is written already
+    // sealed with it (no read-back and update of the head).
+    let submitted = NewEvent { action: "submit", from: None, to: Status::Submitted, step: 0, note: None, fact: None };
+    let (hash, seal) = crate::audit::first_link(
+        tx.audit_key()?,
+        &submitted.content(&code, now, by, None),
+        Status::Submitted.as_str(),
+        0,
+    );
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, applicant_name, \
          applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, step, \
          waiting_role, waiting_agency, submitted_at, fee_vnd, applicant_name_folded, applicant_verified_by, external_code, \
-         fee_paid_at, applicant_organisation_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+         fee_paid_at, applicant_organisation_id, event_count, last_hash, head_mac) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, $23, $24) \
          RETURNING id",
     )
     .bind(&code)
@@ -559,6 +650,8 @@ pub async fn submit(
     .bind(&new.external_code)
     .bind(new.fee_paid_at.map(Millis))
     .bind(new.applicant.organisation_id)
+    .bind(&hash)
+    .bind(&seal)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match &new.external_code {
@@ -569,8 +662,7 @@ pub async fn submit(
         _ => e.into(),
     })?;
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
-    let submitted = NewEvent { action: "submit", from: None, to: Status::Submitted, step: 0, note: None, fact: None };
-    insert_event(&mut tx, id, &code, now, by, submitted).await?;
+    insert_event_row(&mut tx, id, now, by, &submitted, None, &hash).await?;
     new.follow_ups.enqueue(&mut tx, &code, 0).await?;
     let reported = crate::national_outbox::Reported {
         dossier_id: id,
@@ -1372,13 +1464,7 @@ enum Bind {
 }
 
 /// Lists dossiers, newest first for applicants and agencies, oldest first in queues.
-pub async fn list(
-    db: &Database,
-    listing: &Listing,
-    filter: &Filter,
-    page: i64,
-    per_page: i64,
-) -> Result<Page<Dossier>> {
+pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, per_page: i64) -> Result<Page<Listed>> {
     let mut conditions: Vec<String> = Vec::new();
     let mut binds: Vec<Bind> = Vec::new();
     let bind = |v: Bind, binds: &mut Vec<Bind>| {
@@ -1503,7 +1589,7 @@ pub async fn list(
     }
     let (total,) = count.fetch_one(db.reader()).await?;
     let list_sql = format!(
-        "SELECT {DOSSIER_COLUMNS} FROM dossiers {filter} ORDER BY {order} LIMIT {} OFFSET {}",
+        "SELECT {LISTED_COLUMNS} FROM dossiers {filter} ORDER BY {order} LIMIT {} OFFSET {}",
         per_page.clamp(1, 200),
         (page.max(1) - 1).saturating_mul(per_page.clamp(1, 200))
     );
@@ -1516,5 +1602,5 @@ pub async fn list(
         };
     }
     let rows = q.fetch_all(db.reader()).await?;
-    Ok(Page { items: rows.iter().map(dossier_from).collect::<Result<_>>()?, total })
+    Ok(Page { items: rows.iter().map(listed_from).collect::<Result<_>>()?, total })
 }

@@ -441,23 +441,38 @@ pub async fn end_sessions(db: &Database, user_id: i64, which: Option<&str>, exce
 
 /// The live session with this token hash, if any.
 pub async fn session(db: &Database, token_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<Session>> {
-    let row: Option<(i64, String, String, Millis, Millis)> = sqlx::query_as(
-        "SELECT user_id, kind, csrf, created_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-    )
+    // Every signed-in request asks this, so the session, its user and the user's roles come in
+    // one statement: on SQLite each statement is a round trip to a connection thread.
+    let roles = match db.engine {
+        crate::db::Engine::Sqlite => "(SELECT group_concat(r.role, ',') FROM user_roles r WHERE r.user_id = u.id)",
+        crate::db::Engine::Postgres => "(SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id)",
+    };
+    let row = sqlx::query(&format!(
+        "SELECT s.kind, s.csrf, s.created_at, s.expires_at, {roles} AS roles, {USER_COLUMNS} \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+    ))
     .bind(token_hash)
     .bind(Millis(now))
     .fetch_optional(db.reader())
     .await?;
-    let Some((user_id, kind, csrf, created, expires)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
+    let kind: String = row.try_get("kind")?;
+    let roles: Option<String> = row.try_get("roles")?;
+    let mut roles: Vec<Role> = roles.as_deref().unwrap_or_default().split(',').filter_map(Role::parse).collect();
+    roles.sort();
+    let mut user = user_from(&row, roles)?;
+    if user.has(Role::Citizen) {
+        user.organisations = crate::organisations::represented(db, user.id).await?;
+    }
     Ok(Some(Session {
         token_hash: token_hash.to_string(),
         kind: SessionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("session kind {kind:?}")))?,
-        csrf,
-        created_at: created.0,
-        expires_at: expires.0,
-        user: user(db, user_id).await?,
+        csrf: row.try_get("csrf")?,
+        created_at: row.try_get::<Millis, _>("created_at")?.0,
+        expires_at: row.try_get::<Millis, _>("expires_at")?.0,
+        user,
     }))
 }
 

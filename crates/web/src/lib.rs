@@ -86,7 +86,7 @@ pub fn app(state: AppState) -> Router {
     let hsts = state.config.public_url.starts_with("https://");
     let session_cookie = cookies::session_name(&state);
     let metrics = state.config.metrics.then(|| Arc::new(metrics::Metrics::default()));
-    let verify_gate = Arc::new(verify_uploads::Gate::new(state.config.verify_uploads.clone()));
+    let verify_gate = verify_uploads::Gate::new(state.config.verify_uploads.clone());
     let mut router = Router::new().merge(api::routes()).merge(pages::routes()).route("/healthz", get(healthz));
     if state.config.sandbox_gateway() {
         router = router.merge(pages::sandbox_routes());
@@ -99,12 +99,9 @@ pub fn app(state: AppState) -> Router {
         .option_layer(metrics.map(|metrics| middleware::from_fn_with_state(metrics, metrics::record)))
         .layer(requests::CompressWhenAsked)
         .map_response(move |res| security_headers(res, &csp, hsts))
-        .layer(middleware::from_fn(move |req: Request, next: Next| private_answers(req, next, session_cookie)))
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(Extension(verify_gate))
-        .layer(Extension(Arc::new(oidc::OidcClients::default())))
-        .layer(middleware::from_fn_with_state(state.clone(), render_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), api::integration::record_system_calls));
+        .layer(Extension(Arc::new(EdgeServices { verify_gate, oidc: oidc::OidcClients::default() })))
+        .layer(middleware::from_fn_with_state((state.clone(), session_cookie), edge));
     router.fallback(|| async { HttpError::from(AppError::not_found()) }).layer(every_request).with_state(state)
 }
 
@@ -122,16 +119,34 @@ fn security_headers(mut res: Response, csp: &HeaderValue, hsts: bool) -> Respons
     res
 }
 
-/// Answers to a signed-in caller (session cookie or bearer token), and the public lookup of a
-/// dossier, hold personal data: no cache — of the browser, a shared computer's or a proxy —
-/// keeps them (`no-store`), unless the handler said otherwise (an issued PDF, a static file).
-async fn private_answers(req: Request, next: Next, session_cookie: &'static str) -> Response {
+/// What the edge keeps for the handlers that need it, in one extension: the budget of the
+/// uploads being verified and the identity providers' clients.
+pub(crate) struct EdgeServices {
+    /// The limits on uploads sent for verification.
+    pub(crate) verify_gate: verify_uploads::Gate,
+    /// The clients of the configured identity providers.
+    pub(crate) oidc: oidc::OidcClients,
+}
+
+/// What the application does around every answer, as one middleware (each level of `from_fn`
+/// costs every request a boxed future and a clone of the services below it):
+/// - a call of another system is recorded ([`api::integration::record_system_calls`]);
+/// - errors are worded in the caller's language ([`word_error`]);
+/// - answers to a signed-in caller (session cookie or bearer token), and the public lookup of a
+///   dossier, hold personal data: no cache — of the browser, a shared computer's or a proxy —
+///   keeps them (`no-store`), unless the handler said otherwise (an issued PDF, a static file).
+async fn edge(State((state, session_cookie)): State<(AppState, &'static str)>, req: Request, next: Next) -> Response {
     let signed_in =
         req.headers().contains_key(header::AUTHORIZATION) || cookies::read(req.headers(), session_cookie).is_some();
     let path = req.uri().path();
-    let lookup = path == "/tra-cuu" || path.starts_with("/api/v1/lookup");
-    let mut res = next.run(req).await;
-    if (signed_in || lookup) && !res.headers().contains_key(header::CACHE_CONTROL) {
+    let private = signed_in || path == "/tra-cuu" || path.starts_with("/api/v1/lookup");
+    let (parts, body) = req.into_parts();
+    let lang = lang::lang_of(&parts);
+    let is_api = parts.uri.path().starts_with("/api/");
+    let asked = (!is_api).then(|| (parts.uri.clone(), parts.headers.clone()));
+    let res = api::integration::record_system_calls(&state, Request::from_parts(parts, body), next).await;
+    let mut res = word_error(&state, res, lang, is_api, asked).await;
+    if private && !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
@@ -168,14 +183,16 @@ fn unworded_api_error(res: &Response) -> Option<AppError> {
     error::kind_of(status).map(AppError::new)
 }
 
-/// Words errors in the caller's language: a JSON body under `/api`, a page of the site
-/// elsewhere (its header read again from the request's address and headers, kept for that).
-async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
-    let lang = lang::lang_of(&parts);
-    let is_api = parts.uri.path().starts_with("/api/");
-    let asked = (!is_api).then(|| (parts.uri.clone(), parts.headers.clone()));
-    let res = next.run(Request::from_parts(parts, body)).await;
+/// Words an error answer in the caller's language: a JSON body under `/api`, a page of the
+/// site elsewhere (its header read again from the request's address and headers, `asked`).
+/// Other answers pass as they are.
+async fn word_error(
+    state: &AppState,
+    res: Response,
+    lang: motcua_app::i18n::Lang,
+    is_api: bool,
+    asked: Option<(axum::http::Uri, axum::http::HeaderMap)>,
+) -> Response {
     let err = match res.extensions().get::<AppError>() {
         Some(err) => err.clone(),
         None if is_api => match unworded_api_error(&res) {
@@ -197,7 +214,7 @@ async fn render_errors(State(state): State<AppState>, req: Request, next: Next) 
         (error::status(err.kind), Json(body)).into_response()
     } else {
         let (uri, headers) = asked.unwrap_or_default();
-        pages::error_page(&state, uri, headers, error::status(err.kind), &message).await
+        pages::error_page(state, uri, headers, error::status(err.kind), &message).await
     };
     res.headers_mut().extend(kept);
     if let Some(cause) = err.cause {

@@ -174,14 +174,14 @@ impl FromRequestParts<AppState> for Admitted {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(gate) = parts.extensions.get::<Arc<Gate>>().cloned() else {
+        let Some(edge) = parts.extensions.get::<Arc<crate::EdgeServices>>().cloned() else {
             // The router always adds the gate; without it nothing could bound the upload.
             return Ok(Admitted(Err(Refused::Busy)));
         };
         let content_length =
             parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         let Ok(crate::client::ClientIp(client)) = crate::client::ClientIp::from_request_parts(parts, state).await;
-        Ok(Admitted(gate.admit(Some(client), content_length).await))
+        Ok(Admitted(edge.verify_gate.admit(Some(client), content_length).await))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use motcua_domain::dossier::Status;
-use motcua_store::dossiers::{self, Deadline, Dossier, Filter, Listing, Order, Page};
+use motcua_store::dossiers::{self, Deadline, Filter, Listed, Listing, Order, Page};
 use motcua_store::users::User;
 
 use crate::error::AppResult;
@@ -52,7 +52,7 @@ pub async fn officer_queue(
     status: Option<Status>,
     page: i64,
     per_page: i64,
-) -> AppResult<Page<Dossier>> {
+) -> AppResult<Page<Listed>> {
     let query = QueueQuery { tab, deadline, status, page, per_page, ..Default::default() };
     list(state, user, &query).await
 }
@@ -105,7 +105,7 @@ fn search_text(raw: &str) -> Option<String> {
 
 /// A user's list: a citizen's own dossiers (by status), or one of an officer's lists with its
 /// filters, search and order.
-pub async fn list(state: &AppState, user: &User, q: &QueueQuery) -> AppResult<Page<Dossier>> {
+pub async fn list(state: &AppState, user: &User, q: &QueueQuery) -> AppResult<Page<Listed>> {
     let (status, page, per_page) = (q.status, q.page, q.per_page);
     let Some(agency) = user.agency_code.clone().filter(|_| user.is_officer()) else {
         let listing = match q.whose {

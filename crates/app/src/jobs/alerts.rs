@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use motcua_domain::calendar::vn_offset;
 use motcua_domain::dossier::{Action, Role};
-use motcua_store::dossiers::{self, Dossier, LateConsultation, Overrun};
+use motcua_store::dossiers::{self, LateConsultation, Listed, Overrun};
 use motcua_store::jobs::{Job, NewJob};
 use motcua_store::{users, Database, StoreError};
 use serde::{Deserialize, Serialize};
@@ -58,7 +58,7 @@ pub async fn schedule_digests(db: &Database, day: NaiveDate, run_at: DateTime<Ut
     Ok(added)
 }
 
-fn line(lang: Lang, state: &AppState, d: &Dossier) -> String {
+fn line(lang: Lang, state: &AppState, d: &Listed) -> String {
     let procedure = state.catalog().get(&d.procedure_code).map(|p| p.name.clone()).unwrap_or_default();
     let due = d.due_at.map(local_time).unwrap_or_default();
     lang.t_args("digest-line", &[("code", &d.code), ("procedure", &procedure), ("due", &due)])
@@ -94,7 +94,7 @@ pub async fn digest_email(state: &AppState, user_id: i64, day: NaiveDate) -> App
         }
         text.push('\n');
     }
-    let apologies: Vec<&Dossier> = soon.items.iter().filter(|d| !d.rescheduled).collect();
+    let apologies: Vec<&Listed> = soon.items.iter().filter(|d| !d.rescheduled).collect();
     if !apologies.is_empty() {
         text.push_str(&vi.t("digest-apology"));
         text.push('\n');

@@ -10,10 +10,10 @@
 //! edited without a rebuild or a restart.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
+use fluent_bundle::{FluentArgs, FluentResource};
 use motcua_domain::calendar::vn_offset;
 use motcua_domain::dossier::Status;
 use motcua_store::dossiers::{self, FollowUps};
@@ -102,15 +102,8 @@ impl Templates {
 
     /// The message `key` with `args`; a broken override file falls back to the built-in text.
     pub fn render(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-        let bundle = |source: String| -> Option<FluentBundle<FluentResource>> {
-            let res = FluentResource::try_new(source).ok()?;
-            let mut b = FluentBundle::new(vec![lang.tag().parse().ok()?]);
-            b.set_use_isolating(false);
-            b.add_resource(res).ok()?;
-            b.has_message(key).then_some(b)
-        };
-        let built_in = Templates::default();
-        let Some(b) = bundle(self.source(lang)).or_else(|| bundle(built_in.source(lang))) else {
+        let with_key = |source: String| parsed(lang, source).filter(|b| b.has_message(key));
+        let Some(b) = with_key(self.source(lang)).or_else(|| with_key(Templates::default().source(lang))) else {
             return key.to_string();
         };
         let mut fargs = FluentArgs::new();
@@ -121,6 +114,36 @@ impl Templates {
         let mut errors = vec![];
         b.format_pattern(pattern, Some(&fargs), &mut errors).into_owned()
     }
+}
+
+type Bundle = fluent_bundle::concurrent::FluentBundle<FluentResource>;
+
+/// A text of templates in a language and what it parsed to (`None`: it does not parse).
+type Parsed = (Lang, String, Option<Arc<Bundle>>);
+
+/// The templates of `source` parsed, `None` when they do not parse. Parsed once per text: the
+/// override file is read again for every message (an edit applies at once), but parsing it
+/// again cost more than the rest of a notification.
+fn parsed(lang: Lang, source: String) -> Option<Arc<Bundle>> {
+    /// The texts seen, with what they parsed to; a few at most (the built-in texts, an override
+    /// file and its edits), and forgotten past that.
+    static PARSED: Mutex<Vec<Parsed>> = Mutex::new(Vec::new());
+    let mut seen = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((.., b)) = seen.iter().find(|(l, s, _)| *l == lang && *s == source) {
+        return b.clone();
+    }
+    let bundle = (|| {
+        let res = FluentResource::try_new(source.clone()).ok()?;
+        let mut b = Bundle::new_concurrent(vec![lang.tag().parse().ok()?]);
+        b.set_use_isolating(false);
+        b.add_resource(res).ok()?;
+        Some(Arc::new(b))
+    })();
+    if seen.len() >= 8 {
+        seen.clear();
+    }
+    seen.push((lang, source, bundle.clone()));
+    bundle
 }
 
 #[derive(Deserialize)]

@@ -57,7 +57,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SystemCaller {
 /// Finds the system behind a bearer token of the system kind and records the call it makes
 /// (which system, when, what, and the answer's status) once answered. Other requests pass
 /// untouched, without a database read.
-pub async fn record_system_calls(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn record_system_calls(state: &AppState, mut req: Request, next: Next) -> Response {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -67,7 +67,7 @@ pub async fn record_system_calls(State(state): State<AppState>, mut req: Request
         .filter(|t| t.starts_with(TOKEN_PREFIX))
         .map(str::to_string);
     let Some(bearer) = bearer else { return next.run(req).await };
-    let system = match national::system_of(&state, &bearer).await {
+    let system = match national::system_of(state, &bearer).await {
         Ok(Some(system)) => system,
         Ok(None) => return next.run(req).await,
         Err(e) => return axum::response::IntoResponse::into_response(HttpError::from(e)),

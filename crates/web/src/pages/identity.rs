@@ -18,7 +18,6 @@ use super::csrf::Csrf;
 use super::{Ctx, FormErrors};
 use crate::cookies;
 use crate::error::{AppError, ErrorKind, HttpResult};
-use crate::oidc::OidcClients;
 use motcua_app::identity::IdentityProvider;
 use motcua_app::passwords::token_hash;
 use motcua_app::state::AppState;
@@ -44,12 +43,12 @@ pub struct StartQuery {
 /// the browser sent to the provider's authorization address.
 pub async fn start(
     State(state): State<AppState>,
-    Extension(clients): Extension<Arc<OidcClients>>,
+    Extension(edge): Extension<Arc<crate::EdgeServices>>,
     Path(name): Path<String>,
     Query(q): Query<StartQuery>,
 ) -> HttpResult<Response> {
     let p = provider(&state, &name)?;
-    let start = clients.start(p, &state.config.public_url).await?;
+    let start = edge.oidc.start(p, &state.config.public_url).await?;
     let flow = SignInFlow {
         provider: p.name.clone(),
         nonce: start.nonce,
@@ -84,7 +83,7 @@ fn refused(state: &AppState, ctx: &Ctx, e: AppError) -> Response {
 /// the identity it vouches for signs in to its account ([`motcua_app::identity::sign_in_with`]).
 pub async fn callback(
     State(state): State<AppState>,
-    Extension(clients): Extension<Arc<OidcClients>>,
+    Extension(edge): Extension<Arc<crate::EdgeServices>>,
     Path(name): Path<String>,
     Query(q): Query<CallbackQuery>,
     headers: HeaderMap,
@@ -114,7 +113,7 @@ pub async fn callback(
     let Some(code) = q.code.filter(|c| !c.is_empty()) else {
         return Ok(refused(&state, &ctx, failed()));
     };
-    let who = match clients.finish(&p, &state.config.public_url, &code, &flow.pkce_verifier, &flow.nonce).await {
+    let who = match edge.oidc.finish(&p, &state.config.public_url, &code, &flow.pkce_verifier, &flow.nonce).await {
         Ok(who) => who,
         Err(e) => return Ok(refused(&state, &ctx, e)),
     };

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use motcua_domain::dossier::Status;
-use motcua_store::dossiers::{Dossier, Page};
+use motcua_store::dossiers::{Listed, Page};
 use serde::Deserialize;
 
 use super::{Ctx, SignedIn};
@@ -122,7 +122,7 @@ pub fn list_page(
     title: String,
     base_url: &str,
     q: &ListQuery,
-    page: Page<Dossier>,
+    page: Page<Listed>,
     per_page: i64,
 ) -> ListPage {
     let catalog = state.catalog();

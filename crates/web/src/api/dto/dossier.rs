@@ -1,7 +1,7 @@
 //! Dossiers as the API shows them: the record, its documents, history, fee, workflow step,
 //! clock, and the requests that act on them.
 
-use motcua_store::dossiers::{Attachment, Dossier, Event};
+use motcua_store::dossiers::{Attachment, Event, Listed};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -474,7 +474,7 @@ pub struct DossierSummary {
 
 impl DossierSummary {
     /// Builds a summary; the name comes from the in-memory catalog.
-    pub fn new(d: &Dossier, procedure_name: &str) -> Self {
+    pub fn new(d: &Listed, procedure_name: &str) -> Self {
         Self {
             code: d.code.clone(),
             procedure_code: d.procedure_code.clone(),
