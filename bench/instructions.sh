@@ -58,18 +58,7 @@ READ_CODE=$(curl -fsS "$BASE/api/v1/dossiers?scope=agency&per_page=1" -H "Author
 
 # The submission body of bench/run.sh: procedure 2.001680 with two 200 KB PDFs.
 BOUNDARY=motcuainstr$RANDOM$RANDOM
-{
-    printf -- '--%s\r\nContent-Disposition: form-data; name="procedure_code"\r\n\r\n2.001680\r\n' "$BOUNDARY"
-    printf -- '--%s\r\nContent-Disposition: form-data; name="data"\r\n\r\n' "$BOUNDARY"
-    printf '{"dien_nguoi_duoc_tgpl":"ho_ngheo","linh_vuc_vu_viec":"dat_dai","hinh_thuc_tgpl":"tu_van","tom_tat_vu_viec":"Tranh chấp ranh giới thửa đất với hộ liền kề."}\r\n'
-    for key in don_yeu_cau_tgpl giay_to_dien_tgpl; do
-        printf -- '--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s.pdf"\r\nContent-Type: application/pdf\r\n\r\n' "$BOUNDARY" "$key" "$key"
-        printf '%%PDF-1.4\n'
-        head -c $((200 * 1024 - 16)) /dev/urandom
-        printf '\n%%%%EOF\n\r\n'
-    done
-    printf -- '--%s--\r\n' "$BOUNDARY"
-} >"$DATA/submit.body"
+submission_body "$BOUNDARY" >"$DATA/submit.body"
 
 # $1 = name, $2 = count, $3 = path, then curl options. The requests go over one connection,
 # after a tenth as many uncounted ones to warm the caches and the connection pool.

@@ -113,3 +113,20 @@ wrk_run() {
     WRK_ROW="| $name | $conns | ${WRK[requests]} | ${WRK[rps]} | ${WRK[p50_ms]} | ${WRK[p99_ms]} | ${WRK[max_ms]} | ${WRK[non2xx]} | ${WRK[errors]} | $WRK_CPU_MS"
     log "  $line"
 }
+
+# Prints the body of the benchmarks' submission, multipart with boundary $1: procedure 2.001680
+# (legal aid, Sở Tư pháp) with its two required documents, each a 200 KB PDF of incompressible
+# filler.
+submission_body() {
+    local boundary=$1 key
+    printf -- '--%s\r\nContent-Disposition: form-data; name="procedure_code"\r\n\r\n2.001680\r\n' "$boundary"
+    printf -- '--%s\r\nContent-Disposition: form-data; name="data"\r\n\r\n' "$boundary"
+    printf '{"dien_nguoi_duoc_tgpl":"ho_ngheo","linh_vuc_vu_viec":"dat_dai","hinh_thuc_tgpl":"tu_van","tom_tat_vu_viec":"Tranh chấp ranh giới thửa đất với hộ liền kề."}\r\n'
+    for key in don_yeu_cau_tgpl giay_to_dien_tgpl; do
+        printf -- '--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s.pdf"\r\nContent-Type: application/pdf\r\n\r\n' "$boundary" "$key" "$key"
+        printf '%%PDF-1.4\n'
+        head -c $((200 * 1024 - 16)) /dev/urandom
+        printf '\n%%%%EOF\n\r\n'
+    done
+    printf -- '--%s--\r\n' "$boundary"
+}

@@ -118,18 +118,7 @@ echo "/api/v1/dossiers?per_page=50" >"$OUT/queue.paths"
 # The submission body: procedure 2.001680 (legal aid, Sở Tư pháp) with its two required
 # documents, each a 200 KB PDF (incompressible filler).
 BOUNDARY=motcuabench$RANDOM$RANDOM$RANDOM
-{
-    printf -- '--%s\r\nContent-Disposition: form-data; name="procedure_code"\r\n\r\n2.001680\r\n' "$BOUNDARY"
-    printf -- '--%s\r\nContent-Disposition: form-data; name="data"\r\n\r\n' "$BOUNDARY"
-    printf '{"dien_nguoi_duoc_tgpl":"ho_ngheo","linh_vuc_vu_viec":"dat_dai","hinh_thuc_tgpl":"tu_van","tom_tat_vu_viec":"Tranh chấp ranh giới thửa đất với hộ liền kề."}\r\n'
-    for key in don_yeu_cau_tgpl giay_to_dien_tgpl; do
-        printf -- '--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s.pdf"\r\nContent-Type: application/pdf\r\n\r\n' "$BOUNDARY" "$key" "$key"
-        printf '%%PDF-1.4\n'
-        head -c $((200 * 1024 - 16)) /dev/urandom
-        printf '\n%%%%EOF\n\r\n'
-    done
-    printf -- '--%s--\r\n' "$BOUNDARY"
-} >"$DATA/submit.body"
+submission_body "$BOUNDARY" >"$DATA/submit.body"
 SUBMIT_CT="multipart/form-data; boundary=$BOUNDARY"
 # One submission by curl first: the body must be accepted.
 code=$(curl -sS -o "$OUT/submit.check.json" -w '%{http_code}' -m 30 "$BASE/api/v1/dossiers" \

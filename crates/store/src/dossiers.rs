@@ -292,6 +292,19 @@ fn opt_time(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
     Ok(row.try_get::<Option<Millis>, _>(col)?.map(|m| m.0))
 }
 
+/// The applicant as submitted, from a row of dossier or list columns.
+fn applicant_from(row: &AnyRow) -> Result<Applicant> {
+    Ok(Applicant {
+        full_name: row.try_get("applicant_name")?,
+        id_number: row.try_get("applicant_id_number")?,
+        phone: row.try_get("applicant_phone")?,
+        email: row.try_get("applicant_email")?,
+        address: row.try_get("applicant_address")?,
+        verified_by: row.try_get("applicant_verified_by")?,
+        organisation_id: row.try_get("applicant_organisation_id")?,
+    })
+}
+
 fn dossier_from(row: &AnyRow) -> Result<Dossier> {
     let data: String = row.try_get("data")?;
     let data = match serde_json::from_str(&data)? {
@@ -305,15 +318,7 @@ fn dossier_from(row: &AnyRow) -> Result<Dossier> {
         procedure_code: row.try_get("procedure_code")?,
         lead_agency: row.try_get("lead_agency")?,
         applicant_user_id: row.try_get("applicant_user_id")?,
-        applicant: Applicant {
-            full_name: row.try_get("applicant_name")?,
-            id_number: row.try_get("applicant_id_number")?,
-            phone: row.try_get("applicant_phone")?,
-            email: row.try_get("applicant_email")?,
-            address: row.try_get("applicant_address")?,
-            verified_by: row.try_get("applicant_verified_by")?,
-            organisation_id: row.try_get("applicant_organisation_id")?,
-        },
+        applicant: applicant_from(row)?,
         channel: channel_from(&row.try_get::<String, _>("channel")?)?,
         data,
         status: status_from(&row.try_get::<String, _>("status")?)?,
@@ -385,15 +390,7 @@ fn listed_from(row: &AnyRow) -> Result<Listed> {
         id: row.try_get("id")?,
         code: row.try_get("code")?,
         procedure_code: row.try_get("procedure_code")?,
-        applicant: Applicant {
-            full_name: row.try_get("applicant_name")?,
-            id_number: row.try_get("applicant_id_number")?,
-            phone: row.try_get("applicant_phone")?,
-            email: row.try_get("applicant_email")?,
-            address: row.try_get("applicant_address")?,
-            verified_by: row.try_get("applicant_verified_by")?,
-            organisation_id: row.try_get("applicant_organisation_id")?,
-        },
+        applicant: applicant_from(row)?,
         channel: channel_from(&row.try_get::<String, _>("channel")?)?,
         status: status_from(&row.try_get::<String, _>("status")?)?,
         submitted_at: row.try_get::<Millis, _>("submitted_at")?.0,
