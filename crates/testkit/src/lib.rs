@@ -33,6 +33,25 @@ pub enum TestEngine {
     Postgres,
 }
 
+impl std::str::FromStr for TestEngine {
+    type Err = String;
+
+    /// `sqlite` or `postgres`, as the benchmark examples' `--engine` takes it.
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "sqlite" => Ok(TestEngine::Sqlite),
+            "postgres" => Ok(TestEngine::Postgres),
+            other => Err(format!("unknown engine {other}")),
+        }
+    }
+}
+
+/// The `p` quantile (0 to 1) of timings sorted in ascending order, by nearest rank: what the
+/// benchmark examples print as median and p99. `sorted` must not be empty.
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
 /// A fresh database (and data folder) owned by one test.
 pub struct TestDb {
     /// The migrated database.

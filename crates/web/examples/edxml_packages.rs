@@ -27,7 +27,7 @@ use motcua_domain::edxml::{
     Attachment, DocumentPackage, OrganId, Organisation, Package, Priority, SignerInfo, StatusCode, SteeringType,
 };
 use motcua_store::system_tokens::Scope;
-use motcua_testkit::{TestDb, TestEngine};
+use motcua_testkit::{percentile, TestDb, TestEngine};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -49,13 +49,7 @@ fn options() -> Result<Options> {
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--engine" => {
-                o.engine = match value.as_str() {
-                    "sqlite" => TestEngine::Sqlite,
-                    "postgres" => TestEngine::Postgres,
-                    other => return Err(format!("unknown engine {other}").into()),
-                }
-            }
+            "--engine" => o.engine = value.parse()?,
             "--packages" => o.packages = value.parse()?,
             "--concurrency" => o.concurrency = value.parse::<usize>()?.max(1),
             "--kb" => o.kb = value.parse()?,
@@ -63,10 +57,6 @@ fn options() -> Result<Options> {
         }
     }
     Ok(o)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
 /// The letter laid out as an issued document, with text.

@@ -14,14 +14,14 @@
 //! months and of the last quarter, and for the dashboard of the last quarter, and prints the median
 //! and the 99th percentile.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 use motcua_app::i18n::Lang;
 use motcua_app::{indicators, AppState, Config};
 use motcua_domain::report::{vn_day, Period, Preset};
 use motcua_store::synthetic::{seed, Mix};
-use motcua_testkit::{TestDb, TestEngine};
+use motcua_testkit::{percentile, TestDb, TestEngine};
 use motcua_web::api::dto::IndicatorsDto;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -38,23 +38,13 @@ fn options() -> Result<Options> {
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--engine" => {
-                o.engine = match value.as_str() {
-                    "sqlite" => TestEngine::Sqlite,
-                    "postgres" => TestEngine::Postgres,
-                    other => return Err(format!("unknown engine {other}").into()),
-                }
-            }
+            "--engine" => o.engine = value.parse()?,
             "--dossiers" => o.dossiers = value.parse()?,
             "--runs" => o.runs = value.parse::<usize>()?.max(1),
             other => return Err(format!("unknown option {other}").into()),
         }
     }
     Ok(o)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
 #[tokio::main]

@@ -47,13 +47,7 @@ fn options() -> Result<Options> {
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--engine" => {
-                o.engine = match value.as_str() {
-                    "sqlite" => TestEngine::Sqlite,
-                    "postgres" => TestEngine::Postgres,
-                    other => return Err(format!("unknown engine {other}").into()),
-                }
-            }
+            "--engine" => o.engine = value.parse()?,
             "--dossiers" => o.dossiers = value.parse()?,
             "--backlog" => o.backlog = value.parse()?,
             "--concurrency" => o.concurrency = value.parse::<usize>()?.max(1),

@@ -45,13 +45,7 @@ fn options() -> Result<Options> {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--smtp" => o.smtp = value,
-            "--engine" => {
-                o.engine = match value.as_str() {
-                    "sqlite" => TestEngine::Sqlite,
-                    "postgres" => TestEngine::Postgres,
-                    other => return Err(format!("unknown engine {other}").into()),
-                }
-            }
+            "--engine" => o.engine = value.parse()?,
             "--messages" => o.messages = value.parse()?,
             "--dossiers" => o.dossiers = value.parse::<usize>()?.max(1),
             "--workers" => o.workers = value.parse::<usize>()?.max(1),

@@ -14,12 +14,12 @@
 //! `--documents` synthetic documents over the demo agencies (`synthetic_office`), then runs each
 //! search `--runs` times as each officer and prints the median and the 99th percentile.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use motcua_app::office::{list, ListQuery};
 use motcua_app::{AppState, Config};
 use motcua_store::synthetic_office::seed;
-use motcua_testkit::{TestDb, TestEngine};
+use motcua_testkit::{percentile, TestDb, TestEngine};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -35,23 +35,13 @@ fn options() -> Result<Options> {
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--engine" => {
-                o.engine = match value.as_str() {
-                    "sqlite" => TestEngine::Sqlite,
-                    "postgres" => TestEngine::Postgres,
-                    other => return Err(format!("unknown engine {other}").into()),
-                }
-            }
+            "--engine" => o.engine = value.parse()?,
             "--documents" => o.documents = value.parse()?,
             "--runs" => o.runs = value.parse::<usize>()?.max(1),
             other => return Err(format!("unknown option {other}").into()),
         }
     }
     Ok(o)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
 /// What officers type: subjects' words with and without marks, an issuer, a symbol, words found
