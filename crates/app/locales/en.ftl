@@ -1408,6 +1408,7 @@ login-forgot = Forgotten your password?
 nav-approval-chains = Approval chains
 office-event-revise = Draft revised
 office-awaiting-approval = Awaiting my approval
+office-not-your-step = The draft waits for the approver of the current step of its approval chain; you are not the approver of that step.
 office-chain-heading = Approval chain
 office-chain-any-role = Any { $role } of the agency
 office-chain-state-done = Approved

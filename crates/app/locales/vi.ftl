@@ -1408,6 +1408,7 @@ login-forgot = Quên mật khẩu?
 nav-approval-chains = Quy trình duyệt văn bản
 office-event-revise = Sửa dự thảo
 office-awaiting-approval = Chờ tôi duyệt
+office-not-your-step = Dự thảo đang chờ người duyệt ở bước hiện tại của quy trình duyệt; Ông/Bà không phải người duyệt ở bước này.
 office-chain-heading = Quy trình duyệt
 office-chain-any-role = Bất kỳ { $role } nào của cơ quan
 office-chain-state-done = Đã duyệt

@@ -422,8 +422,12 @@ pub async fn act(state: &AppState, user: &User, id: i64, form: &ActionForm) -> A
     let action = DocumentAction::parse(form.action.trim())
         .ok_or_else(|| AppError::fields([("action".to_string(), "field-not-option".to_string())].into()))?;
     let who = v.standing;
-    let mut to =
-        next_status(d.status, action, who).ok_or_else(|| AppError::with(ErrorKind::Conflict, "error-conflict"))?;
+    let mut to = next_status(d.status, action, who).ok_or_else(|| {
+        // A draft waiting at someone else's step of its chain says so, not just "not now".
+        let others_step = d.status == DocumentStatus::PendingApproval
+            && matches!(action, DocumentAction::Approve | DocumentAction::SendBack);
+        AppError::with(ErrorKind::Conflict, if others_step { "office-not-your-step" } else { "error-conflict" })
+    })?;
     // Where the draft goes in its approval chain: submitted to the agency's chain of now, from
     // its first step; approved on to the next step or out of the chain; sent back out of it.
     let mut approval = None;

@@ -602,7 +602,8 @@ async fn a_draft_goes_through_the_agencys_approval_chain(engine: TestEngine) {
     let (_, d) = app.get(&doc, Some(&leader)).await;
     assert_eq!(states(&d), ["current", "waiting"]);
     assert_eq!(d["actions"], json!(["comment"]), "{d}");
-    assert_eq!(act(&app, &leader, id, json!({"action": "approve"})).await.0, 409);
+    let (s, e) = act(&app, &leader, id, json!({"action": "approve"})).await;
+    assert_eq!((s, e["error"]["message"].as_str()), (409, Some("Dự thảo đang chờ người duyệt ở bước hiện tại của quy trình duyệt; Ông/Bà không phải người duyệt ở bước này.")), "{e}");
     let waiting = |token: String| {
         let app = &app;
         async move {
