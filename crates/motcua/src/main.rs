@@ -316,7 +316,13 @@ impl SmsOptions {
 enum AuditCommand {
     /// Check every dossier's history: its keyed hash chain, its sealed head, and the heads
     /// against the latest signed checkpoint. Names each problem; exits 1 if there is any.
-    Verify,
+    Verify {
+        /// Also check the copy of the checkpoints kept outside the database (the file `serve
+        /// --audit-checkpoint-file` appends to): it must be intact, its latest checkpoint still
+        /// in the database, and the database no smaller than that checkpoint counted.
+        #[arg(long)]
+        checkpoint_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -753,6 +759,21 @@ fn describe(f: &motcua_store::audit::Finding) -> String {
         Problem::CheckpointAltered { checkpoint_id } => {
             format!("ALTERED CHECKPOINT: checkpoint {checkpoint_id} does not match its signature")
         }
+        Problem::ExternalLineAltered { line } => {
+            format!("ALTERED CHECKPOINT FILE: line {line} is not a checkpoint signed with the audit key after the one before")
+        }
+        Problem::CheckpointMissing { checkpoint_at } => format!(
+            "MISSING CHECKPOINT: the checkpoint of {} in the checkpoint file is no longer in the database",
+            checkpoint_at.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+        Problem::FewerThanCheckpoint { checkpoint_at, counted, present } => format!(
+            "DELETED HISTORIES: the checkpoint of {} counted {} dossiers and {} events; the database holds {} and {}",
+            checkpoint_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            counted.0,
+            counted.1,
+            present.0,
+            present.1
+        ),
     }
 }
 
@@ -1275,9 +1296,24 @@ async fn run(cli: Cli) -> Result<()> {
             }
             println!("healthy");
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit { command: AuditCommand::Verify { checkpoint_file } } => {
             let db = open(&cli).await?;
-            let v = motcua_store::audit::verify(&db).await?;
+            let mut v = motcua_store::audit::verify(&db).await?;
+            if let Some(path) = checkpoint_file {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the checkpoint file {}", path.display()))?;
+                let (findings, latest) = motcua_store::audit::verify_external(&db, &text).await?;
+                match latest {
+                    Some(cp) => println!(
+                        "checkpoint file: latest of {} ({} dossiers, {} events)",
+                        cp.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                        cp.dossiers,
+                        cp.events
+                    ),
+                    None => println!("checkpoint file: no intact checkpoint in it"),
+                }
+                v.findings.extend(findings);
+            }
             println!("{} dossiers, {} events checked", v.dossiers, v.events);
             match &v.checkpoint {
                 Some(cp) => println!(

@@ -480,6 +480,28 @@ pub enum Problem {
         /// The checkpoint.
         checkpoint_id: i64,
     },
+    /// A line of the external copy of the checkpoints is not a checkpoint, or does not match
+    /// the key, or does not follow the line before it: the copy was edited.
+    ExternalLineAltered {
+        /// The line, from 1.
+        line: usize,
+    },
+    /// The latest checkpoint of the external copy is not in the database: the database's
+    /// checkpoints were deleted or rolled back (with what they would show).
+    CheckpointMissing {
+        /// When it was taken.
+        checkpoint_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// The database holds fewer dossiers or events than the external copy's latest checkpoint
+    /// counted: histories were deleted, even if the database's own checkpoints went with them.
+    FewerThanCheckpoint {
+        /// When it was taken.
+        checkpoint_at: chrono::DateTime<chrono::Utc>,
+        /// Dossiers and events it counted.
+        counted: (i64, i64),
+        /// Dossiers and events there are now.
+        present: (i64, i64),
+    },
 }
 
 /// One finding of a verification.
@@ -689,6 +711,68 @@ pub async fn verify(db: &Database) -> Result<Verification> {
     findings.append(&mut out.findings);
     out.findings = findings;
     Ok(out)
+}
+
+/// One line of the external copy of the checkpoints ([`Checkpoint::to_json_line`]).
+#[derive(serde::Deserialize)]
+struct ExternalLine {
+    at: chrono::DateTime<chrono::Utc>,
+    dossiers: i64,
+    events: i64,
+    digest: String,
+    previous_mac: String,
+    mac: String,
+}
+
+/// Checks the external append-only copy of the checkpoints (`text`, one JSON line each, as the
+/// daily job appends them) — which whoever can write the database cannot rewrite — against the
+/// key, against its own chain, and against the database: its latest checkpoint must still be
+/// in the database, and the database must hold at least the dossiers and events it counted.
+/// The findings, and the latest checkpoint of the copy.
+pub async fn verify_external(db: &Database, text: &str) -> Result<(Vec<Finding>, Option<Checkpoint>)> {
+    let key = db.audit_key()?.clone();
+    let mut findings = Vec::new();
+    let finding = |problem| Finding { dossier_code: String::new(), problem };
+    let mut latest: Option<Checkpoint> = None;
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let parsed = serde_json::from_str::<ExternalLine>(line).ok().filter(|c| {
+            checkpoint_mac(&key, crate::millis(c.at), c.dossiers, c.events, &c.digest, &c.previous_mac) == c.mac
+                && latest.as_ref().is_none_or(|before| before.mac == c.previous_mac)
+        });
+        let Some(c) = parsed else {
+            findings.push(finding(Problem::ExternalLineAltered { line: i + 1 }));
+            continue;
+        };
+        latest = Some(Checkpoint {
+            id: 0,
+            at: c.at,
+            dossiers: c.dossiers,
+            events: c.events,
+            digest: c.digest,
+            previous_mac: c.previous_mac,
+            mac: c.mac,
+        });
+    }
+    let Some(cp) = latest else { return Ok((findings, None)) };
+    let stored: Option<(i64,)> = sqlx::query_as("SELECT id FROM audit_checkpoints WHERE mac = $1")
+        .bind(&cp.mac)
+        .fetch_optional(db.reader())
+        .await?;
+    if stored.is_none() {
+        findings.push(finding(Problem::CheckpointMissing { checkpoint_at: cp.at }));
+    }
+    let (dossiers, events): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM dossiers), (SELECT COUNT(*) FROM events)")
+            .fetch_one(db.reader())
+            .await?;
+    if dossiers < cp.dossiers || events < cp.events {
+        findings.push(finding(Problem::FewerThanCheckpoint {
+            checkpoint_at: cp.at,
+            counted: (cp.dossiers, cp.events),
+            present: (dossiers, events),
+        }));
+    }
+    Ok((findings, Some(cp)))
 }
 
 /// Records that a user read a dossier.

@@ -11,6 +11,7 @@ use motcua_store::{catalog, demo, Database, StoreError};
 use motcua_testkit::{on_both_engines, TestDb, TestEngine};
 
 on_both_engines!(
+    the_copy_outside_the_database_names_deleted_checkpoints_and_histories,
     deleting_the_last_event_is_named,
     deleting_a_whole_history_after_a_checkpoint_is_named,
     a_chain_edited_and_recomputed_without_the_key_is_named,
@@ -191,6 +192,46 @@ async fn deleting_a_whole_history_after_a_checkpoint_is_named(engine: TestEngine
     let next = audit::checkpoint(&t.db, Utc::now()).await.unwrap();
     assert_eq!((next.previous_mac.as_str(), next.dossiers), (cp.mac.as_str(), 1));
     assert_clean(&t.db).await;
+}
+
+/// Whoever can write the database can delete its checkpoints along with the histories they
+/// would name; the copy appended outside the database still tells: its latest checkpoint is
+/// gone from the database, and the database holds less than it counted. An edited line of the
+/// copy is named too.
+async fn the_copy_outside_the_database_names_deleted_checkpoints_and_histories(engine: TestEngine) {
+    let (t, ds) = two_received_dossiers(engine).await;
+    let first = audit::checkpoint(&t.db, Utc::now() - TimeDelta::days(1)).await.unwrap();
+    let latest = audit::checkpoint(&t.db, Utc::now()).await.unwrap();
+    let copy = format!("{}\n{}\n", first.to_json_line(), latest.to_json_line());
+    let (findings, seen) = audit::verify_external(&t.db, &copy).await.unwrap();
+    assert_eq!(findings, vec![], "an intact copy of an intact database");
+    assert_eq!(seen.map(|c| c.mac), Some(latest.mac.clone()));
+
+    // A line edited (the counts lowered to match a deletion), or a line left out, is named.
+    let edited = copy.replacen("\"dossiers\":2", "\"dossiers\":1", 1);
+    let (findings, _) = audit::verify_external(&t.db, &edited).await.unwrap();
+    assert_eq!(findings[0].problem, Problem::ExternalLineAltered { line: 1 }, "{findings:?}");
+    let (findings, _) = audit::verify_external(&t.db, &format!("{}\n", latest.to_json_line())).await.unwrap();
+    assert_eq!(findings, vec![], "a copy that starts later (rotated) is still a chain");
+
+    // One history and every checkpoint deleted: the database alone finds nothing to compare.
+    let code = &ds[1].code;
+    write(&t.db, "DELETE FROM events WHERE dossier_id = (SELECT id FROM dossiers WHERE code = $1)", code).await;
+    write(&t.db, "DELETE FROM dossiers WHERE code = $1", code).await;
+    let mut tx = t.db.write_tx().await.unwrap();
+    sqlx::query("DELETE FROM audit_checkpoint_heads").execute(&mut *tx).await.unwrap();
+    sqlx::query("DELETE FROM audit_checkpoints").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_clean(&t.db).await;
+    let (findings, _) = audit::verify_external(&t.db, &copy).await.unwrap();
+    let problems: Vec<Problem> = findings.into_iter().map(|f| f.problem).collect();
+    assert_eq!(
+        problems,
+        vec![
+            Problem::CheckpointMissing { checkpoint_at: latest.at },
+            Problem::FewerThanCheckpoint { checkpoint_at: latest.at, counted: (2, 4), present: (1, 2) },
+        ]
+    );
 }
 
 async fn a_chain_edited_and_recomputed_without_the_key_is_named(engine: TestEngine) {
