@@ -1,5 +1,5 @@
 //! The first ten minutes: the real binary started in an empty folder with no options makes its
-//! data folder (private to its user) and serves; the demo names every account it loads; a data
+//! data folder (private to its user) and serves, with Secure `__Host-` cookies; the demo names every account it loads; a data
 //! folder that cannot be made stops the start with one clear line.
 #![cfg(unix)]
 
@@ -53,6 +53,9 @@ async fn serve_in_an_empty_folder_makes_a_private_data_folder() {
     if wal.exists() {
         assert_eq!(mode(&wal), 0o600, "the database's write-ahead log");
     }
+    // Cookies are Secure and `__Host-` by default (plain HTTP needs --insecure-cookies).
+    let cookie = set_cookie(port).await;
+    assert!(cookie.starts_with("__Host-motcua_csrf=") && cookie.contains("; Secure"), "{cookie}");
     // The address to open closes the banner.
     let deadline = Instant::now() + Duration::from_secs(5);
     let address = format!("open http://127.0.0.1:{port}");
@@ -95,6 +98,16 @@ async fn demo_in_a_new_nested_folder_names_every_account() {
     assert!(banner.contains(&format!("{} demo accounts", accounts.len())), "{banner}");
     assert!(banner.contains("password `demo`"), "{banner}");
     assert!(banner.contains(&format!("open http://127.0.0.1:{port}")), "{banner}");
+    // The demo is tried over plain HTTP: its cookies are not Secure, so a browser keeps them.
+    let cookie = set_cookie(port).await;
+    assert!(cookie.starts_with("motcua_csrf=") && !cookie.contains("Secure"), "{cookie}");
+}
+
+/// The cookie the sign-in page sets for an anonymous visitor.
+async fn set_cookie(port: u16) -> String {
+    let res = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/dang-nhap")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    res.headers()["set-cookie"].to_str().unwrap().to_string()
 }
 
 #[test]
