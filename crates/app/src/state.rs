@@ -205,6 +205,13 @@ impl AddressLimiter {
         AddressLimiter::new(20, std::time::Duration::from_secs(60))
     }
 
+    /// Checks of results by code or by file on the public verification page and API: 60 at
+    /// once, then one every 2 seconds, per address — a clerk checks a pile of papers, while
+    /// nobody walks the codes or keeps the PDF validator busy.
+    pub fn verifications() -> AddressLimiter {
+        AddressLimiter::new(60, std::time::Duration::from_secs(2))
+    }
+
     /// Questions asked on the portal: 20 at once, then one every 15 seconds, per address.
     pub fn questions() -> AddressLimiter {
         AddressLimiter::new(20, std::time::Duration::from_secs(15))
@@ -237,6 +244,8 @@ pub struct Inner {
     pub lookups: AddressLimiter,
     /// Registrations per address.
     pub registrations: AddressLimiter,
+    /// Public checks of results, by code or file, per address.
+    pub verifications: AddressLimiter,
     /// Refused payment confirmations per address and minute, so that a flood does not flood
     /// the payment log.
     pub refusals: crate::refusals::RefusalLog,
@@ -293,6 +302,7 @@ impl AppState {
             asks: AddressLimiter::questions(),
             lookups: AddressLimiter::lookups(),
             registrations: AddressLimiter::registrations(),
+            verifications: AddressLimiter::verifications(),
             refusals: crate::refusals::RefusalLog::default(),
             versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),

@@ -18,10 +18,7 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+        let peer = peer_of(&parts.extensions);
         Ok(ClientIp(client_ip(peer, &parts.headers, &state.config.trusted_proxies)))
     }
 }
@@ -36,6 +33,38 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
     }
     let chain = forwarded_chain(headers);
     chain.iter().rev().find(|ip| !is_trusted(ip)).or(chain.first()).copied().unwrap_or(peer)
+}
+
+/// Whether a request came over HTTPS to a trusted reverse proxy (`--trusted-proxy`) that said so
+/// in `X-Forwarded-Proto` or in the `proto=` of `Forwarded` (RFC 7239), the nearest hop's word
+/// counting; a client's own header proves nothing.
+pub fn forwarded_https(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> bool {
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return false;
+    }
+    let last = |name: &str| -> Option<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .map(str::to_string)
+    };
+    let proto = last("forwarded")
+        .and_then(|element| {
+            element.split(';').find_map(|pair| {
+                let (key, value) = pair.trim().split_once('=')?;
+                key.trim().eq_ignore_ascii_case("proto").then(|| value.trim().trim_matches('"').to_string())
+            })
+        })
+        .or_else(|| last("x-forwarded-proto"));
+    proto.is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+}
+
+/// The peer of a request: the socket's address, or 0.0.0.0 when the server was not told it.
+pub fn peer_of(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip())
 }
 
 /// The addresses of the `Forwarded` header's `for=` (RFC 7239), else of `X-Forwarded-For`, in
@@ -86,6 +115,24 @@ mod tests {
             h.append(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn https_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let stranger: IpAddr = "198.51.100.9".parse().unwrap();
+        let mut xfp = HeaderMap::new();
+        xfp.insert("x-forwarded-proto", "https".parse().unwrap());
+        assert!(forwarded_https(proxy, &xfp, &trusted));
+        assert!(!forwarded_https(stranger, &xfp, &trusted), "a client's own header");
+        let mut rfc = HeaderMap::new();
+        rfc.insert("forwarded", "for=203.0.113.7;proto=https".parse().unwrap());
+        assert!(forwarded_https(proxy, &rfc, &trusted));
+        let mut plain = HeaderMap::new();
+        plain.insert("x-forwarded-proto", "https, http".parse().unwrap());
+        assert!(!forwarded_https(proxy, &plain, &trusted), "the nearest hop got plain HTTP");
+        assert!(!forwarded_https(proxy, &HeaderMap::new(), &trusted));
     }
 
     #[test]

@@ -105,12 +105,16 @@ pub fn app(state: AppState) -> Router {
     router.fallback(|| async { HttpError::from(AppError::not_found()) }).layer(every_request).with_state(state)
 }
 
+/// Browsers come back only over HTTPS for a year.
+const HSTS: &str = "max-age=31536000";
+
 /// The headers every answer carries: the content security policy, no sniffing of types, no
-/// framing, no address of ours sent to another site, and HTTPS only when served over it.
+/// framing, no address of ours sent to another site, and HTTPS only when served over it (or over
+/// a trusted proxy's HTTPS: see [`edge`]).
 fn security_headers(mut res: Response, csp: &HeaderValue, hsts: bool) -> Response {
     let headers = res.headers_mut();
     if hsts {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -140,6 +144,9 @@ async fn edge(State((state, session_cookie)): State<(AppState, &'static str)>, r
         req.headers().contains_key(header::AUTHORIZATION) || cookies::read(req.headers(), session_cookie).is_some();
     let path = req.uri().path();
     let private = signed_in || path == "/tra-cuu" || path.starts_with("/api/v1/lookup");
+    // Behind a trusted proxy that took the request over HTTPS, HSTS as when served over it.
+    let https_by_proxy = !state.config.trusted_proxies.is_empty()
+        && client::forwarded_https(client::peer_of(req.extensions()), req.headers(), &state.config.trusted_proxies);
     let (parts, body) = req.into_parts();
     let lang = lang::lang_of(&parts);
     let is_api = parts.uri.path().starts_with("/api/");
@@ -148,6 +155,9 @@ async fn edge(State((state, session_cookie)): State<(AppState, &'static str)>, r
     let mut res = word_error(&state, res, lang, is_api, asked).await;
     if private && !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https_by_proxy {
+        res.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     res
 }

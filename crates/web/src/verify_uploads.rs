@@ -56,6 +56,8 @@ pub enum Refused {
     Busy,
     /// This address already has its share of uploads being verified (503).
     ClientBusy,
+    /// This address has checked many files or codes lately (429): see `AddressLimiter::verifications`.
+    TooMany,
 }
 
 impl Refused {
@@ -65,12 +67,22 @@ impl Refused {
             Refused::TooLarge => "error-verify-file-too-large",
             Refused::Busy => "error-verify-busy",
             Refused::ClientBusy => "error-verify-client-busy",
+            Refused::TooMany => "error-verify-too-many",
         }
     }
 
-    /// Whether trying again later helps (a 503 with `Retry-After`), rather than a smaller file.
+    /// Whether trying again later helps (a `Retry-After`), rather than a smaller file.
     pub fn is_busy(&self) -> bool {
         *self != Refused::TooLarge
+    }
+
+    /// The answer's kind: 413, 503 or 429.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Refused::TooLarge => ErrorKind::PayloadTooLarge,
+            Refused::Busy | Refused::ClientBusy => ErrorKind::Unavailable,
+            Refused::TooMany => ErrorKind::RateLimited,
+        }
     }
 }
 
@@ -78,9 +90,8 @@ impl Refused {
 /// later helps.
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        let kind = if self.is_busy() { ErrorKind::Unavailable } else { ErrorKind::PayloadTooLarge };
         let busy = self.is_busy();
-        let mut res = HttpError::from(AppError::with(kind, self.message_key())).into_response();
+        let mut res = HttpError::from(AppError::with(self.kind(), self.message_key())).into_response();
         if busy {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
         }
@@ -181,6 +192,9 @@ impl FromRequestParts<AppState> for Admitted {
         let content_length =
             parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         let Ok(crate::client::ClientIp(client)) = crate::client::ClientIp::from_request_parts(parts, state).await;
+        if !state.verifications.allow(client) {
+            return Ok(Admitted(Err(Refused::TooMany)));
+        }
         Ok(Admitted(edge.verify_gate.admit(Some(client), content_length).await))
     }
 }

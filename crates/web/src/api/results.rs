@@ -14,8 +14,15 @@ use motcua_app::state::AppState;
 /// The electronic result with this verification code (any case, dashes and spaces ignored) and
 /// whether the system's signature over it checks out; 404 when there is none.
 #[utoipa::path(get, path = "/api/v1/results/{code}", tag = "results", params(("code" = String, Path, description = "Verification code")),
-    responses((status = 200, body = ResultSealDto), super::errors::BadRequest, super::errors::NotFound))]
-pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> HttpResult<Json<ResultSealDto>> {
+    responses((status = 200, body = ResultSealDto), super::errors::BadRequest, super::errors::NotFound, super::errors::RateLimited))]
+pub async fn get(
+    State(state): State<AppState>,
+    crate::client::ClientIp(client): crate::client::ClientIp,
+    Path(code): Path<String>,
+) -> HttpResult<Json<ResultSealDto>> {
+    if !state.verifications.allow(client) {
+        return Err(AppError::with(motcua_app::error::ErrorKind::RateLimited, "error-verify-too-many").into());
+    }
     let v = sealing::check_code(&state, &code).await?;
     Ok(Json((&v).into()))
 }
@@ -30,7 +37,7 @@ pub async fn get(State(state): State<AppState>, Path(code): Path<String>) -> Htt
     request_body(content_type = "multipart/form-data", description = "file: the file to check (at most 20 MB)"),
     responses((status = 200, body = VerificationDto), super::errors::BadRequest,
         (status = 413, description = "The file is over 20 MB", body = super::dto::ErrorBody),
-        (status = 422, body = super::dto::ErrorBody),
+        (status = 422, body = super::dto::ErrorBody), super::errors::RateLimited,
         (status = 503, description = "Too many files being checked now (overall, or from this address); try again after `Retry-After` seconds",
             body = super::dto::ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before trying again")))))]
 pub async fn verify(State(state): State<AppState>, Admitted(room): Admitted, mut mp: Multipart) -> Response {

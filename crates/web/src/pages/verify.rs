@@ -212,7 +212,17 @@ pub async fn form(ctx: Ctx, Query(q): Query<CodeQuery>) -> Response {
 }
 
 /// `/xac-thuc/{code}`: the result with this code and whether its signature checks out.
-pub async fn by_code(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> HttpResult<Response> {
+pub async fn by_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::client::ClientIp(client): crate::client::ClientIp,
+    Path(code): Path<String>,
+) -> HttpResult<Response> {
+    if !state.verifications.allow(client) {
+        let errors =
+            FormErrors::from_keys(ctx.lang, &[("code".to_string(), "error-verify-too-many".to_string())].into(), &[]);
+        return Ok(page(&ctx, StatusCode::TOO_MANY_REQUESTS, errors, code, None));
+    }
     match sealing::check_code(&state, &code).await {
         Ok(v) => {
             let message = ctx.t(if v.signature_valid { "verify-record-authentic" } else { "verify-record-invalid" });
@@ -255,8 +265,12 @@ pub async fn check(
         Ok(room) => room,
         Err(Refused::TooLarge) => return Ok(too_large()),
         Err(refused) => {
-            let mut res =
-                page(&ctx, StatusCode::SERVICE_UNAVAILABLE, file_error(refused.message_key()), String::new(), None);
+            let status = if refused == Refused::TooMany {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            let mut res = page(&ctx, status, file_error(refused.message_key()), String::new(), None);
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
             return Ok(res);
         }
