@@ -49,13 +49,15 @@ pub fn may_see(actor: &Actor, d: &Dossier) -> bool {
     }
 }
 
-/// [`may_see`], and also the officers of an agency whose opinion was asked.
+/// [`may_see`], and also the officers of an agency whose opinion was asked, and an administrator
+/// holding an explicit permission for this dossier (`dossiers::inspect`).
 pub(crate) async fn may_view(state: &AppState, actor: &Actor, d: &Dossier) -> AppResult<bool> {
     if may_see(actor, d) {
         return Ok(true);
     }
     match actor {
-        Actor::Officer { agency, .. } => Ok(dossiers::is_consulted(&state.db, d.id, agency).await?),
+        Actor::Officer { id, agency, roles, .. } => Ok(dossiers::is_consulted(&state.db, d.id, agency).await?
+            || crate::dossiers::inspect::is_granted(state, *id, roles, d).await?),
         _ => Ok(false),
     }
 }

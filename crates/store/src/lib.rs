@@ -5,6 +5,7 @@
 //! engine only where the engines cannot say it alike).
 //! Attachments live in an object store (the data folder by default) under random keys.
 
+pub mod access_grants;
 pub mod audit;
 pub mod blobs;
 pub mod calendar;

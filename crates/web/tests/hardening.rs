@@ -12,6 +12,7 @@ on_both_engines!(
     common_passwords_are_refused_at_registration,
     administrators_do_not_read_dossiers,
     personal_answers_are_not_stored_and_https_is_remembered,
+    public_checks_are_rate_limited,
     sessions_end_at_their_lifetime_are_capped_and_can_be_ended,
     a_signed_in_person_changes_their_password_and_the_other_sessions_end,
     wrong_passwords_slow_their_address_and_never_lock_the_owner_out,
@@ -80,19 +81,83 @@ async fn common_passwords_are_refused_at_registration(engine: TestEngine) {
 
 /// The administrator's account belongs to the service centre, which receives for every agency,
 /// but administering the system is no reason to read citizens' papers: the dossier is not
-/// found for it, by page or API, while the audit page still works.
+/// found for it, by page or API, while the audit page still works. When support needs it, the
+/// administrator asks for one dossier with a reason: it opens (to read only) for a working
+/// day, and the permission and the read are listed on the audit page.
 async fn administrators_do_not_read_dossiers(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;
     let code = common::received(&app).await;
+    let other = common::received(&app).await;
     let admin = app.login("quantri").await;
     let (s, _) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&admin)).await;
     assert_eq!(s, 404);
     let b = browser();
     common::sign_in(&app, &b, "quantri").await;
     assert_eq!(page(&app, &b, &format!("/ho-so/{code}")).await.0, 404);
-    assert_eq!(page(&app, &b, "/quan-tri/nhat-ky").await.0, 200);
+    let (s, audit) = page(&app, &b, "/quan-tri/nhat-ky").await;
+    assert_eq!(s, 200);
     let desk = app.login("tiepnhan").await;
     assert_eq!(app.get(&format!("/api/v1/dossiers/{code}"), Some(&desk)).await.0, 200, "the desk still does");
+
+    // Asking without a real reason, or for a dossier that does not exist, is refused by field.
+    let ask = |code: &str, reason: &str| {
+        let form = [("_csrf", csrf_of(&audit)), ("code", code.to_string()), ("reason", reason.to_string())];
+        b.post(app.url("/quan-tri/nhat-ky/xem-ho-so")).form(&form).send()
+    };
+    let res = ask(&code, "xem").await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Lý do quá ngắn") && html.contains("href=\"#f-reason\""), "{html}");
+    let res =
+        ask("000.00.00.H38-000000-9999", "Yêu cầu hỗ trợ số 12: công dân báo không tải được kết quả").await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("Không có hồ sơ nào có mã này."));
+    assert_eq!(page(&app, &b, &format!("/ho-so/{code}")).await.0, 404, "nothing was granted");
+
+    // With a reason, the dossier opens, by page and by API, to read only.
+    let reason = "Yêu cầu hỗ trợ số 12: công dân báo không tải được kết quả";
+    let res = ask(&code, reason).await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], format!("/ho-so/{code}").as_str());
+    assert_eq!(page(&app, &b, &format!("/ho-so/{code}")).await.0, 200);
+    let (s, d) = app.get(&format!("/api/v1/dossiers/{code}"), Some(&admin)).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["actions"], serde_json::json!([]), "reading gives no action: {d}");
+    let (s, _) = app
+        .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&admin), serde_json::json!({"action": "assign"}))
+        .await;
+    assert_ne!(s, 200, "an administrator cannot act on it");
+    assert_eq!(app.get(&format!("/api/v1/dossiers/{other}"), Some(&admin)).await.0, 404, "one dossier only");
+
+    // The permission, its reason and the read are on the audit page.
+    let (_, audit) = page(&app, &b, "/quan-tri/nhat-ky").await;
+    let grants = &audit[audit.find("id=\"inspect-grants\"").expect("the permissions table")..];
+    assert!(grants.contains(reason) && grants.contains(&code) && grants.contains("Quản trị hệ thống"), "{grants}");
+    let read = format!("<td>Quản trị hệ thống</td><td><a href=\"/ho-so/{code}\">");
+    assert!(audit.contains(&read), "the read is logged: {audit}");
+
+    // A permission that has ended opens nothing.
+    let ended = chrono::Utc::now() - chrono::Duration::hours(1);
+    let other_id: (i64,) = sqlx::query_as("SELECT id FROM dossiers WHERE code = $1")
+        .bind(&other)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    let admin_id: (i64,) = sqlx::query_as("SELECT id FROM users WHERE username = 'quantri'")
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    motcua_store::access_grants::grant(
+        &app.state.db,
+        other_id.0,
+        admin_id.0,
+        reason,
+        ended - chrono::Duration::hours(8),
+        ended,
+    )
+    .await
+    .unwrap();
+    assert_eq!(app.get(&format!("/api/v1/dossiers/{other}"), Some(&admin)).await.0, 404, "an ended permission");
 }
 
 /// Answers with personal data are kept by no cache (a shared computer's browser, a proxy);
@@ -117,6 +182,51 @@ async fn personal_answers_are_not_stored_and_https_is_remembered(engine: TestEng
             .await;
     let res = browser().get(https.url("/thu-tuc")).send().await.unwrap();
     assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000");
+    // Behind a trusted proxy, HSTS when the proxy says it took the request over HTTPS; the same
+    // header from anyone else is not believed.
+    let proxied = TestApp::spawn_with(
+        engine,
+        Config { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Config::default() },
+    )
+    .await;
+    let res = browser().get(proxied.url("/thu-tuc")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000");
+    let res = browser().get(proxied.url("/thu-tuc")).header("x-forwarded-proto", "http").send().await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none(), "plain HTTP at the proxy");
+    let res = browser().get(app.url("/thu-tuc")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none(), "no trusted proxy: the header proves nothing");
+}
+
+/// Checking results by code or by file is public, so one address may check many (a clerk with
+/// a pile of papers) but not walk the codes: 60 at once, then one every 2 seconds, by page and
+/// by API; another address is not held back.
+async fn public_checks_are_rate_limited(engine: TestEngine) {
+    let app = TestApp::spawn_with(
+        engine,
+        Config { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Config::default() },
+    )
+    .await;
+    let from = |who: &'static str| move |r: reqwest::RequestBuilder| r.header("x-forwarded-for", who);
+    let walker = from("203.0.113.50");
+    let mut statuses = Vec::new();
+    for i in 0..60 {
+        let path = if i % 2 == 0 { format!("/api/v1/results/ABCD-{i:04}") } else { format!("/xac-thuc/ABCD-{i:04}") };
+        statuses.push(walker(browser().get(app.url(&path))).send().await.unwrap().status().as_u16());
+    }
+    assert!(statuses.iter().all(|s| *s == 404), "{statuses:?}");
+    let res = walker(browser().get(app.url("/api/v1/results/ABCD-0061"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+    let res = walker(browser().get(app.url("/xac-thuc/ABCD-0062"))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(res.text().await.unwrap().contains("kiểm tra nhiều tệp hoặc mã trong thời gian ngắn"));
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(common::pdf("x")).file_name("x.pdf"));
+    let res = walker(browser().post(app.url("/api/v1/results/verify")).multipart(form)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 429, "files count too");
+    let other = from("203.0.113.51");
+    assert_eq!(other(browser().get(app.url("/api/v1/results/ABCD-0001"))).send().await.unwrap().status().as_u16(), 404);
 }
 
 /// A session lapses at its lifetime however active it is, an account keeps at most ten, and

@@ -1,9 +1,10 @@
 //! Dossiers (hồ sơ) from application to result: viewing, applying, acting, assigning,
-//! consulting, listing and rating.
+//! consulting, listing and rating, and an administrator's permission to read one.
 
 pub mod act;
 pub mod assign;
 pub mod consult;
+pub mod inspect;
 pub mod queue;
 pub mod rate;
 pub mod submit;

@@ -1,11 +1,17 @@
-//! Administrators' pages: the audit of dossier histories and of who read which dossier.
+//! Administrators' pages: the audit of dossier histories and of who read which dossier, and
+//! the explicit permission an administrator asks for to read one dossier.
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
 
-use super::{Ctx, SignedIn};
+use super::csrf::Csrf;
+use super::{Ctx, FormErrors, SignedIn};
 use crate::error::HttpResult;
+use motcua_app::error::ErrorKind;
 use motcua_app::present::show_time;
 use motcua_app::state::AppState;
 use motcua_store::audit::Problem;
@@ -18,31 +24,87 @@ struct AuditPage {
     checkpoint: String,
     findings: Vec<(String, String)>,
     reads: Vec<(String, String, String)>,
+    /// (given, until, who, dossier, reason), newest first.
+    grants: Vec<(String, String, String, String, String)>,
+    errors: FormErrors,
+    /// The permission form as sent, when it is shown again with its errors.
+    code: String,
+    reason: String,
+    lifetime_hours: i64,
 }
 
 /// Verifies every history (chain, sealed head, latest checkpoint) and lists the latest reads (administrators only; anyone
 /// else is told the page does not exist).
 pub async fn audit(State(state): State<AppState>, ctx: Ctx, SignedIn(user): SignedIn) -> HttpResult<Response> {
     super::admin_only(&user)?;
+    let page = audit_page(&state, &ctx, FormErrors::default(), InspectForm::default()).await?;
+    Ok(ctx.render(&page))
+}
+
+async fn audit_page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: InspectForm) -> HttpResult<AuditPage> {
     state.reads.flush().await;
-    let v = motcua_store::audit::verify(&state.db).await?;
+    let mut v = motcua_store::audit::verify(&state.db).await?;
+    if let Some(path) = state.config.audit_checkpoint_file.clone() {
+        // Not written yet (no checkpoint taken since it was configured) is not a finding.
+        if let Ok(text) = tokio::fs::read_to_string(&path).await {
+            v.findings.extend(motcua_store::audit::verify_external(&state.db, &text).await?.0);
+        }
+    }
     let reads = motcua_store::audit::recent_reads(&state.db, 100).await?;
+    let grants = motcua_store::access_grants::recent(&state.db, 50).await?;
     let checkpoint = match &v.checkpoint {
         Some(cp) => ctx
             .lang
             .t_args("audit-checkpoint", &[("at", &show_time(Some(cp.at))), ("dossiers", &cp.dossiers.to_string())]),
         None => ctx.lang.t("audit-no-checkpoint"),
     };
-    let page = AuditPage {
+    Ok(AuditPage {
         summary: ctx
             .lang
             .t_args("audit-summary", &[("dossiers", &v.dossiers.to_string()), ("events", &v.events.to_string())]),
         checkpoint,
-        findings: v.findings.iter().map(|f| (f.dossier_code.clone(), describe(&ctx, &f.problem))).collect(),
+        findings: v.findings.iter().map(|f| (f.dossier_code.clone(), describe(ctx, &f.problem))).collect(),
         reads: reads.into_iter().map(|r| (show_time(Some(r.at)), r.reader, r.dossier_code)).collect(),
+        grants: grants
+            .into_iter()
+            .map(|g| (show_time(Some(g.granted_at)), show_time(Some(g.expires_at)), g.reader, g.dossier_code, g.reason))
+            .collect(),
+        errors,
+        code: form.code,
+        reason: form.reason,
+        lifetime_hours: motcua_app::dossiers::inspect::LIFETIME.num_hours(),
         ctx: ctx.clone(),
-    };
-    Ok(ctx.render(&page))
+    })
+}
+
+/// The form asking for permission to read one dossier.
+#[derive(Deserialize, Default)]
+pub struct InspectForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// An administrator asks for permission to read one dossier, giving the reason: recorded, then
+/// the dossier opens; the permission and every read stay listed on this page.
+pub async fn inspect(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Csrf(Form(f)): Csrf<Form<InspectForm>>,
+) -> HttpResult<Response> {
+    super::admin_only(&user)?;
+    match motcua_app::dossiers::inspect::grant(&state, &user, &f.code, &f.reason).await {
+        Ok(code) => Ok(Redirect::to(&format!("/ho-so/{code}")).into_response()),
+        Err(e) if e.kind == ErrorKind::Validation => {
+            let order = ["code".to_string(), "reason".to_string()];
+            let errors = FormErrors::from_keys(ctx.lang, &e.fields, &order);
+            let page = audit_page(&state, &ctx, errors, f).await?;
+            Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A finding of the audit in the reader's language, as `motcua audit verify` names it.
@@ -65,6 +127,20 @@ fn describe(ctx: &Ctx, problem: &Problem) -> String {
         Problem::CheckpointAltered { checkpoint_id } => {
             t("audit-checkpoint-altered", &[("checkpoint", &checkpoint_id.to_string())])
         }
+        Problem::ExternalLineAltered { line } => t("audit-file-line-altered", &[("line", &line.to_string())]),
+        Problem::CheckpointMissing { checkpoint_at } => {
+            t("audit-checkpoint-missing", &[("at", &show_time(Some(*checkpoint_at)))])
+        }
+        Problem::FewerThanCheckpoint { checkpoint_at, counted, present } => t(
+            "audit-fewer-than-checkpoint",
+            &[
+                ("at", &show_time(Some(*checkpoint_at))),
+                ("dossiers", &counted.0.to_string()),
+                ("events", &counted.1.to_string()),
+                ("now_dossiers", &present.0.to_string()),
+                ("now_events", &present.1.to_string()),
+            ],
+        ),
     }
 }
 

@@ -117,6 +117,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}/giay-tiep-nhan", get(printable::receipt))
         .route("/ho-so/{code}/phieu-kiem-soat", get(printable::control_slip))
         .route("/quan-tri/nhat-ky", get(admin::audit))
+        .route("/quan-tri/nhat-ky/xem-ho-so", post(admin::inspect))
         .route("/quan-tri/lien-thong", get(admin::outbox).post(admin::send_again))
         .route("/quan-tri/to-chuc", get(organisations::pending))
         .route("/quan-tri/to-chuc/{id}", post(organisations::decide))
