@@ -216,6 +216,7 @@ register-code-again = Send the code again
 register-code-resent = A new code has been sent. The earlier code no longer works.
 register-code-wait = Less than a minute has passed since the last code was sent. Please wait, then try again.
 register-code-restart = Change the registration details
+register-code-over = The code has expired or was entered wrongly 5 times. Please register again.
 register-code-wrong = The code is wrong or has expired. Check it, or ask for a new one
 register-code-subject = Your registration code
 register-code-message = { $site }: your registration code is { $code }, valid for { $minutes } minutes. Do not give this code to anyone.

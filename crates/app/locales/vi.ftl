@@ -216,6 +216,7 @@ register-code-again = Gửi lại mã
 register-code-resent = Đã gửi lại mã xác nhận. Mã gửi trước không còn dùng được.
 register-code-wait = Chưa đủ một phút kể từ lần gửi trước. Vui lòng đợi rồi thử lại.
 register-code-restart = Sửa thông tin đăng ký
+register-code-over = Mã xác nhận đã hết hạn hoặc đã nhập sai quá 5 lần. Vui lòng đăng ký lại.
 register-code-wrong = Mã xác nhận không đúng hoặc đã hết hạn. Kiểm tra lại mã, hoặc gửi lại mã mới
 register-code-subject = Mã xác nhận đăng ký tài khoản
 register-code-message = { $site }: mã xác nhận đăng ký tài khoản của Ông/Bà là { $code }, có hiệu lực { $minutes } phút. Không cung cấp mã này cho bất kỳ ai.

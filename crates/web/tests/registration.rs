@@ -126,17 +126,22 @@ fn without_csrf(html: &str) -> String {
     html.replace(&csrf_of(html), "CSRF")
 }
 
+/// Sends the registration form with `body`'s details in browser `b`: the answer.
+async fn start_in_browser(app: &TestApp, b: &reqwest::Client, body: &Value) -> reqwest::Response {
+    let (_, form) = page(app, b, "/dang-ky").await;
+    let mut fields = vec![("_csrf".to_string(), csrf_of(&form))];
+    for name in ["full_name", "id_number", "phone", "email", "password"] {
+        fields.push((name.to_string(), body[name].as_str().unwrap().to_string()));
+    }
+    b.post(app.url("/dang-ky")).form(&fields).send().await.unwrap()
+}
+
 async fn the_pages_answer_taken_and_free_details_alike(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;
     let mut seen = Vec::new();
     for (what, body) in attempts(40) {
         let b = browser();
-        let (_, form) = page(&app, &b, "/dang-ky").await;
-        let mut fields = vec![("_csrf".to_string(), csrf_of(&form))];
-        for name in ["full_name", "id_number", "phone", "email", "password"] {
-            fields.push((name.to_string(), body[name].as_str().unwrap().to_string()));
-        }
-        let res = b.post(app.url("/dang-ky")).form(&fields).send().await.unwrap();
+        let res = start_in_browser(&app, &b, &body).await;
         let status = res.status().as_u16();
         let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
         let cookies: Vec<String> = res
@@ -185,18 +190,31 @@ async fn five_wrong_codes_end_a_registration(engine: TestEngine) {
     other["password"] = json!("Một mật khẩu khác hẳn 2027");
     assert_eq!(raw(&app, &other).await, refused);
     assert_eq!(raw(&app, &with_code(&fresh, &code)).await.0, 201);
+
+    // In the browser, the fifth wrong code leads back to the form, which says why.
+    let b = browser();
+    assert_eq!(start_in_browser(&app, &b, &newcomer(62)).await.status().as_u16(), 303);
+    let code = app.run_registration_jobs().await.iter().find_map(|(_, t)| code_in(t)).unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (_, html) = page(&app, &b, "/dang-ky/xac-nhan").await;
+    let form = [("_csrf", csrf_of(&html)), ("code", wrong.to_string())];
+    for _ in 0..4 {
+        let res = b.post(app.url("/dang-ky/xac-nhan")).form(&form).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 422);
+        assert!(res.text().await.unwrap().contains("id=\"register-code-sent\""));
+    }
+    let res = b.post(app.url("/dang-ky/xac-nhan")).form(&form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let over = res.text().await.unwrap();
+    assert!(over.contains("action=\"/dang-ky\"") && over.contains("đã nhập sai quá 5 lần"), "{over}");
+    let res = b.get(app.url("/dang-ky/xac-nhan")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/dang-ky");
 }
 
 async fn a_code_sent_again_replaces_the_first(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;
     let b = browser();
-    let body = newcomer(70);
-    let (_, form) = page(&app, &b, "/dang-ky").await;
-    let mut fields = vec![("_csrf".to_string(), csrf_of(&form))];
-    for name in ["full_name", "id_number", "phone", "email", "password"] {
-        fields.push((name.to_string(), body[name].as_str().unwrap().to_string()));
-    }
-    let res = b.post(app.url("/dang-ky")).form(&fields).send().await.unwrap();
+    let res = start_in_browser(&app, &b, &newcomer(70)).await;
     assert_eq!(res.status().as_u16(), 303);
     let first = app.run_registration_jobs().await.iter().find_map(|(_, t)| code_in(t)).unwrap();
     let (_, html) = page(&app, &b, "/dang-ky/xac-nhan").await;

@@ -306,8 +306,12 @@ pub async fn register_code(
             let errors = FormErrors::named(ctx.lang, &e.fields, &names);
             match code_page(&state, &ctx, &headers, errors, None).await? {
                 Some(page) => Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)),
-                // The fifth wrong code ended it: start again.
-                None => Ok(Redirect::to("/dang-ky").into_response()),
+                // Over (a fifth wrong code, or lapsed): the form again, saying so.
+                None => {
+                    let errors = FormErrors::general(ctx.t("register-code-over"));
+                    let page = register_page(&ctx, &RegisterForm::default(), errors);
+                    Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+                }
             }
         }
         Err(e) => Err(e.into()),
