@@ -206,6 +206,23 @@ register-phone = Phone number
 register-email = E-mail
 register-password = Password (at least 8 characters)
 register-button = Register
+register-intro = Once you send the form, we text a code to the phone number and e-mail it to the address you entered; the account is created when you enter the code.
+register-code-title = Confirm your registration
+register-code-sent = We have sent a 6-digit code to the phone number { $phone } and to the e-mail address { $email }. Enter it to finish registering. The code is valid for { $minutes } minutes.
+register-code = Code
+register-code-hint = The 6 digits in the message you have just received.
+register-code-button = Finish registering
+register-code-again-hint = No code received? A minute after the last one, you can ask for it again.
+register-code-again = Send the code again
+register-code-resent = A new code has been sent. The earlier code no longer works.
+register-code-wait = Less than a minute has passed since the last code was sent. Please wait, then try again.
+register-code-restart = Change the registration details
+register-code-over = The code has expired or was entered wrongly 5 times. Please register again.
+register-code-wrong = The code is wrong or has expired. Check it, or ask for a new one
+register-code-subject = Your registration code
+register-code-message = { $site }: your registration code is { $code }, valid for { $minutes } minutes. Do not give this code to anyone.
+register-taken-subject = Someone tried to register with your details
+register-taken-message = { $site }: someone has just tried to register a new account with the phone number, e-mail address or identity number of your account. If it was you, you already have an account: sign in, or set a new password at { $reset }. If it was not you, you need do nothing.
 
 ## Applying
 apply-title = Apply online

@@ -206,6 +206,23 @@ register-phone = Số điện thoại
 register-email = Thư điện tử
 register-password = Mật khẩu (ít nhất 8 ký tự)
 register-button = Đăng ký
+register-intro = Sau khi gửi, Ông/Bà sẽ nhận mã xác nhận qua tin nhắn tới số điện thoại và qua thư điện tử đã nhập; tài khoản được tạo khi Ông/Bà nhập đúng mã.
+register-code-title = Xác nhận đăng ký
+register-code-sent = Chúng tôi đã gửi mã xác nhận gồm 6 chữ số tới số điện thoại { $phone } và thư điện tử { $email }. Nhập mã để hoàn tất đăng ký. Mã có hiệu lực trong { $minutes } phút.
+register-code = Mã xác nhận
+register-code-hint = 6 chữ số trong tin nhắn hoặc thư vừa nhận.
+register-code-button = Hoàn tất đăng ký
+register-code-again-hint = Chưa nhận được mã? Một phút sau lần gửi trước, Ông/Bà có thể yêu cầu gửi lại.
+register-code-again = Gửi lại mã
+register-code-resent = Đã gửi lại mã xác nhận. Mã gửi trước không còn dùng được.
+register-code-wait = Chưa đủ một phút kể từ lần gửi trước. Vui lòng đợi rồi thử lại.
+register-code-restart = Sửa thông tin đăng ký
+register-code-over = Mã xác nhận đã hết hạn hoặc đã nhập sai quá 5 lần. Vui lòng đăng ký lại.
+register-code-wrong = Mã xác nhận không đúng hoặc đã hết hạn. Kiểm tra lại mã, hoặc gửi lại mã mới
+register-code-subject = Mã xác nhận đăng ký tài khoản
+register-code-message = { $site }: mã xác nhận đăng ký tài khoản của Ông/Bà là { $code }, có hiệu lực { $minutes } phút. Không cung cấp mã này cho bất kỳ ai.
+register-taken-subject = Có người đăng ký tài khoản bằng thông tin của Ông/Bà
+register-taken-message = { $site }: có người vừa đăng ký tài khoản mới bằng số điện thoại, thư điện tử hoặc số định danh cá nhân của tài khoản Ông/Bà. Nếu là Ông/Bà thì Ông/Bà đã có tài khoản: hãy đăng nhập, hoặc đặt lại mật khẩu tại { $reset }. Nếu không phải Ông/Bà, không cần làm gì.
 
 ## Applying
 apply-title = Nộp hồ sơ trực tuyến

@@ -43,6 +43,7 @@ pub mod providers;
 pub mod public_figures;
 pub mod questions;
 pub mod refusals;
+pub mod registration;
 pub mod reports;
 pub mod sealing;
 pub mod state;

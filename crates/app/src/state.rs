@@ -198,9 +198,8 @@ impl AddressLimiter {
         AddressLimiter::new(30, std::time::Duration::from_secs(4))
     }
 
-    /// Registrations: 20 at once, then one a minute, per address. A taken phone, e-mail or
-    /// identity number is named in the answer (the person registering needs to know), so trying
-    /// many is slowed instead.
+    /// Registrations and codes sent again: 20 at once, then one a minute, per address. Each
+    /// sends a text message and an e-mail, which cost the province and can pester their owner.
     pub fn registrations() -> AddressLimiter {
         AddressLimiter::new(20, std::time::Duration::from_secs(60))
     }

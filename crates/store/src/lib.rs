@@ -32,6 +32,7 @@ pub mod password_resets;
 pub mod payments;
 pub mod questions;
 pub mod ratings;
+pub mod registrations;
 pub mod reports;
 pub mod seals;
 pub mod synthetic;

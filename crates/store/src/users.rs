@@ -198,6 +198,24 @@ pub async fn with_usernames(db: &Database) -> Result<Vec<User>> {
     Ok(users)
 }
 
+/// The accounts holding any of this phone, e-mail and identity number (normalised), oldest
+/// first: those a registration with them would collide with.
+pub async fn holding(db: &Database, phone: &str, email: &str, id_number: &str) -> Result<Vec<User>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.phone = $1 OR u.email = $2 OR u.id_number = $3 ORDER BY u.id"
+    ))
+    .bind(phone)
+    .bind(email)
+    .bind(id_number)
+    .fetch_all(db.reader())
+    .await?;
+    let mut users = Vec::with_capacity(rows.len());
+    for row in &rows {
+        users.push(complete(db, row).await?);
+    }
+    Ok(users)
+}
+
 /// A user found for signing in, with what the login check needs.
 #[derive(Clone, Debug)]
 pub struct LoginCandidate {

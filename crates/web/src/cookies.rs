@@ -124,6 +124,26 @@ pub fn pending_sign_in_ended(state: &AppState) -> Cookie<'static> {
     site_cookie(state, pending_sign_in_name(state), String::new(), Some(std::time::Duration::ZERO))
 }
 
+/// The name of the cookie holding the handle of a registration waiting for its code.
+pub fn pending_registration_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-motcua_registration"
+    } else {
+        "motcua_registration"
+    }
+}
+
+/// The handle of a registration waiting for its code: not a session. It lasts the browser's
+/// session; the registration itself lapses on the server.
+pub fn pending_registration(state: &AppState, token: String) -> Cookie<'static> {
+    site_cookie(state, pending_registration_name(state), token, None)
+}
+
+/// The pending registration's cookie expired at once: the account exists.
+pub fn pending_registration_ended(state: &AppState) -> Cookie<'static> {
+    site_cookie(state, pending_registration_name(state), String::new(), Some(std::time::Duration::ZERO))
+}
+
 /// The value of a cookie the request carries.
 pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
     CookieJar::from_headers(headers).get(name).map(|c| c.value().to_string())

@@ -347,12 +347,20 @@ async fn calendar_endpoints_and_due_dates(engine: TestEngine) {
 async fn registration_login_and_lock_out(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;
     let reg = json!({"full_name":"Hoàng Thị Mai","id_number":"001195012345","phone":"0901 234 567","email":"Mai.Hoang@Example.vn","password":"mat-khau-dai"});
-    let (s, u) = app.post_json("/api/v1/auth/register", None, reg.clone()).await;
+    let (s, u) = app.register(reg.clone()).await;
     assert_eq!(s, 201, "{u}");
     assert_eq!(u["user"]["roles"], json!(["citizen"]));
-    let (s, e) = app.post_json("/api/v1/auth/register", None, reg).await;
+    // The same details again: answered as any registration, and no code of it creates anything.
+    let (s, e) = app.post_json("/api/v1/auth/register", None, reg.clone()).await;
+    assert_eq!((s, e), (202, json!({"status": "code_sent"})));
+    let sent = app.run_registration_jobs().await;
+    assert!(sent.iter().all(|(_, text)| common::code_in(text).is_none()), "no code: {sent:?}");
+    let mut again = reg;
+    again["code"] = json!("123456");
+    let (s, e) = app.post_json("/api/v1/auth/register", None, again).await;
     assert_eq!(s, 422);
-    assert!(e["error"]["fields"].as_object().unwrap().len() == 1, "{e}");
+    assert_eq!(e["error"]["fields"].as_object().unwrap().len(), 1, "{e}");
+    assert!(e["error"]["fields"]["code"].as_str().unwrap().starts_with("Mã xác nhận không đúng"), "{e}");
     let (s, e) = app
         .post_json(
             "/api/v1/auth/register",

@@ -481,6 +481,20 @@ async fn phone_screen(engine: TestEngine) {
     for path in public {
         wide.extend(b.overflow(&path).await);
     }
+    // The page asking for the code of a registration under way.
+    b.goto("/dang-ky").await;
+    let person = [
+        ("full_name", "Đỗ Thị Hoa"),
+        ("id_number", "001195000099"),
+        ("phone", "0977000999"),
+        ("email", "hoa@example.vn"),
+        ("password", "Hoa mai nở sớm bên suối 2026"),
+    ];
+    for (field, value) in person {
+        b.find(&format!("#f-{field}")).await.send_keys(value).await.unwrap();
+    }
+    b.click("form[action='/dang-ky'] button[type=submit]").await;
+    wide.extend(b.overflow("/dang-ky/xac-nhan").await);
     b.sign_in("congdan", "/ho-so").await;
     for path in ["/ho-so".to_string(), format!("/nop/{code}"), format!("/ho-so/{dossier}")] {
         wide.extend(b.overflow(&path).await);

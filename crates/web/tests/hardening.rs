@@ -67,10 +67,10 @@ async fn common_passwords_are_refused_at_registration(engine: TestEngine) {
         assert_eq!(s, 422, "{weak}: {e}");
         assert!(e.to_string().contains("quá phổ biến hoặc dễ đoán"), "{weak}: {e}");
     }
-    let (s, e) = app.post_json("/api/v1/auth/register", None, person("sông Hồng chảy qua Lào Cai")).await;
+    let (s, e) = app.register(person("sông Hồng chảy qua Lào Cai")).await;
     assert_eq!(s, 201, "{e}");
-    // Trying which phones and numbers have accounts is slowed: 20 tries an address, then one a
-    // minute (five made above).
+    // Registrations, each of which sends messages, are slowed: 20 an address, then one a minute
+    // (five made above; giving the code is not one).
     let mut statuses = Vec::new();
     for _ in 0..16 {
         statuses.push(app.post_json("/api/v1/auth/register", None, person("12345678")).await.0);

@@ -146,7 +146,7 @@ async fn an_organisation_is_registered_verified_represented_and_applied_for(engi
     let (s, _) = app.get(&format!("/api/v1/dossiers/{}", own["code"].as_str().unwrap()), Some(&binh)).await;
     assert_eq!(s, 404);
     let (s, _) = app
-        .post_json("/api/v1/auth/register", None, json!({"full_name": "Lê Văn Cường", "id_number": "001090000003", "phone": "0977000111", "email": "cuong@example.vn", "password": "một mật khẩu đủ dài 2026"}))
+        .register(json!({"full_name": "Lê Văn Cường", "id_number": "001090000003", "phone": "0977000111", "email": "cuong@example.vn", "password": "một mật khẩu đủ dài 2026"}))
         .await;
     assert_eq!(s, 201);
     let (s, signed) = app

@@ -301,10 +301,29 @@ async fn registration_form_reports_every_problem(engine: TestEngine) {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/dang-ky/xac-nhan");
+    let (s, html) = page(&app, &b, "/dang-ky/xac-nhan").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("09…22") && html.contains("p…@example.vn"), "{html}");
+    let code = app.run_registration_jobs().await.iter().find_map(|(_, t)| common::code_in(t)).expect("a code");
+    let finish = |code: &str| {
+        let form = [("_csrf", csrf_of(&html)), ("code", code.to_string())];
+        b.post(app.url("/dang-ky/xac-nhan")).form(&form).send()
+    };
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let res = finish(wrong).await.unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains("href=\"#f-code\"") && refused.contains("Mã xác nhận không đúng"), "{refused}");
+    let res = finish(&code).await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
     assert_eq!(res.headers()["location"], "/ho-so");
     let (s, html) = page(&app, &b, "/ho-so").await;
     assert_eq!(s, 200);
     assert!(html.contains("Lò Văn Páo"));
+    // The registration is over: its page leads back to the form.
+    let res = b.get(app.url("/dang-ky/xac-nhan")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/dang-ky");
 }
 
 async fn administrators_audit_histories_and_reads(engine: TestEngine) {

@@ -248,8 +248,8 @@ async fn run(
     }
 }
 
-/// Adds the applicant notifications, and the codes of forgotten passwords sent by the same
-/// channels, to the worker's handlers.
+/// Adds the applicant notifications, and the codes of forgotten passwords and of registrations
+/// sent by the same channels, to the worker's handlers.
 pub fn register(
     handlers: Handlers,
     state: AppState,
@@ -258,6 +258,7 @@ pub fn register(
     templates: Templates,
 ) -> Handlers {
     let handlers = crate::password_reset::register(handlers, state.clone(), mailer.clone(), sms.clone());
+    let handlers = crate::registration::register(handlers, state.clone(), mailer.clone(), sms.clone());
     handlers.register(NOTIFY_JOB, move |job| {
         let (state, mailer, sms, templates) = (state.clone(), mailer.clone(), sms.clone(), templates.clone());
         async move { run(&state, &mailer, sms.as_ref(), &templates, &job).await }

@@ -2,84 +2,45 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use motcua_domain::dossier::Role;
-use motcua_domain::identity::{CitizenId, Email, FullName, PhoneNumber};
-use motcua_store::users::{self, NewUser, SessionKind};
-use motcua_store::StoreError;
-use std::collections::BTreeMap;
+use motcua_store::users::{self, SessionKind};
 
-use super::dto::{LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserDto};
+use super::dto::{CodeSentResponse, LoginRequest, LoginResponse, RegisterRequest, RegisterResponse, UserDto};
 use super::{errors, ApiJson};
 use crate::auth::{CurrentSession, CurrentUser};
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
 
-/// Shortest accepted password for self-registration.
-pub const MIN_PASSWORD: usize = motcua_app::passwords::MIN_CHARS;
-
-/// A validated registration, or per-field message keys.
-pub fn check_registration(r: &RegisterRequest) -> Result<NewUser, BTreeMap<String, String>> {
-    let mut errors = BTreeMap::new();
-    let name =
-        FullName::parse(&r.full_name).map_err(|_| errors.insert("full_name".into(), "field-required".into())).ok();
-    let id = CitizenId::parse(&r.id_number)
-        .map_err(|_| errors.insert("id_number".into(), "field-not-citizen-id".into()))
-        .ok();
-    let phone = PhoneNumber::parse(&r.phone).map_err(|_| errors.insert("phone".into(), "field-not-phone".into())).ok();
-    let email = Email::parse(&r.email).map_err(|_| errors.insert("email".into(), "field-not-email".into())).ok();
-    let personal = [r.full_name.as_str(), r.id_number.as_str(), r.phone.as_str(), r.email.as_str()];
-    if let Err(weak) = motcua_app::passwords::check_new_password(&r.password, MIN_PASSWORD, &personal) {
-        errors.insert("password".into(), weak.message_key().into());
-    }
-    match (name, id, phone, email) {
-        (Some(n), Some(i), Some(p), Some(e)) if errors.is_empty() => Ok(NewUser {
-            full_name: n.as_str().into(),
-            id_number: Some(i.as_str().into()),
-            phone: Some(p.as_str().into()),
-            email: Some(e.as_str().into()),
-            roles: vec![Role::Citizen],
-            ..NewUser::default()
-        }),
-        _ => Err(errors),
-    }
-}
-
-/// Creates a citizen account; a taken phone, e-mail or id number is a validation error on that
-/// field. Attempts are limited per client address, which slows anyone trying which phones and
-/// numbers have accounts.
-pub async fn register_citizen(
-    state: &AppState,
-    client: std::net::IpAddr,
-    r: &RegisterRequest,
-) -> HttpResult<motcua_store::users::User> {
-    if !state.registrations.allow(client) {
-        return Err(AppError::new(ErrorKind::RateLimited).into());
-    }
-    let mut new = check_registration(r).map_err(AppError::fields)?;
-    new.password_hash = motcua_app::passwords::hash_password(r.password.clone()).await?;
-    match users::create_user(&state.db, &new).await {
-        Ok(id) => Ok(users::user(&state.db, id).await?),
-        Err(StoreError::Conflict(column)) => {
-            let mut f = BTreeMap::new();
-            f.insert(column, "field-taken".to_string());
-            Err(AppError::fields(f).into())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Register a citizen account.
+/// Register a citizen account, in two requests.
+///
+/// Without `code`: the fields are checked (each problem a field error), and a 6-digit code is
+/// sent by SMS to `phone` and by e-mail to `email`; the answer is 202 `code_sent` whether or
+/// not the phone, e-mail or identity number already has an account (its owner is told instead,
+/// and no code that works is made). With `code`: the same details create the account (201), or
+/// the field `code` is refused (wrong, expired, five wrong tries, or the details taken). Requests
+/// without `code` are limited per client address.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "identity", request_body = RegisterRequest,
-    responses((status = 201, body = RegisterResponse), errors::BadRequest, errors::PayloadTooLarge, errors::Validation,
+    responses((status = 202, body = CodeSentResponse, description = "A code was sent to finish the registration"),
+        (status = 201, body = RegisterResponse), errors::BadRequest, errors::PayloadTooLarge, errors::Validation,
         (status = 429, body = super::dto::ErrorBody, description = "Too many registrations from this address")))]
 pub async fn register(
     State(state): State<AppState>,
     crate::client::ClientIp(client): crate::client::ClientIp,
+    crate::lang::CallerLang(lang): crate::lang::CallerLang,
     ApiJson(r): ApiJson<RegisterRequest>,
-) -> HttpResult<(StatusCode, Json<RegisterResponse>)> {
-    let user = register_citizen(&state, client, &r).await?;
-    Ok((StatusCode::CREATED, Json(RegisterResponse { user: UserDto::new(&user, None) })))
+) -> HttpResult<Response> {
+    let form = r.form();
+    match r.code.as_deref() {
+        None => {
+            motcua_app::registration::begin(&state, client, &form, lang).await?;
+            Ok((StatusCode::ACCEPTED, Json(CodeSentResponse { status: "code_sent" })).into_response())
+        }
+        Some(code) => {
+            let user = motcua_app::registration::finish_with_form(&state, &form, code).await?;
+            Ok((StatusCode::CREATED, Json(RegisterResponse { user: UserDto::new(&user, None) })).into_response())
+        }
+    }
 }
 
 /// Sign in and get a bearer token.

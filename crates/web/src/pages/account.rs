@@ -5,15 +5,13 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
 use super::csrf::Csrf;
 use super::{Ctx, FormErrors};
-use crate::api::auth::register_citizen;
-use crate::api::dto::RegisterRequest;
 use crate::auth::MaybeUser;
 use crate::cookies;
 use crate::error::{AppError, ErrorKind, HttpResult};
@@ -189,22 +187,26 @@ pub async fn register_form(ctx: Ctx) -> Response {
     ctx.render(&page)
 }
 
-/// Creates a citizen account and signs in.
+/// Starts a registration: the code page, by way of a redirect, whether or not the details
+/// already have an account (`motcua_app::registration`); a problem with a field, the form again.
 pub async fn register(
     State(state): State<AppState>,
     ctx: Ctx,
     crate::client::ClientIp(client): crate::client::ClientIp,
     Csrf(Form(f)): Csrf<Form<RegisterForm>>,
 ) -> HttpResult<Response> {
-    let req = RegisterRequest {
+    let form = motcua_app::registration::RegistrationForm {
         full_name: f.full_name.clone(),
         id_number: f.id_number.clone(),
         phone: f.phone.clone(),
         email: f.email.clone(),
         password: f.password.clone(),
     };
-    match register_citizen(&state, client, &req).await {
-        Ok(user) => start_session(&state, &user, "/ho-so").await,
+    match motcua_app::registration::begin(&state, client, &form, ctx.lang).await {
+        Ok(token) => {
+            let cookie = cookies::pending_registration(&state, token);
+            Ok((cookies::set(cookie), Redirect::to("/dang-ky/xac-nhan")).into_response())
+        }
         Err(e) if e.kind == ErrorKind::Validation => {
             let page = register_page(&ctx, &f, FormErrors::default());
             // A field left empty is told as required, whatever its format check said.
@@ -225,8 +227,108 @@ pub async fn register(
             let errors = FormErrors::named(ctx.lang, &fields, &names);
             Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage { errors, ..page }))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "register_code.html")]
+struct RegisterCodePage {
+    ctx: Ctx,
+    errors: FormErrors,
+    /// What the page says the code was sent to.
+    sent: String,
+    /// After asking for the code again: sent (`Some(true)`) or too soon (`Some(false)`).
+    sent_again: Option<bool>,
+}
+
+/// Query of the code page: what asking for the code again did.
+#[derive(Deserialize)]
+pub struct RegisterCodeQuery {
+    gui_lai: Option<String>,
+}
+
+async fn code_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    errors: FormErrors,
+    sent_again: Option<bool>,
+) -> HttpResult<Option<RegisterCodePage>> {
+    let token = cookies::read(headers, cookies::pending_registration_name(state)).unwrap_or_default();
+    let Some(w) = motcua_app::registration::waiting(state, &token).await? else { return Ok(None) };
+    let minutes = motcua_app::registration::LIFETIME.num_minutes().to_string();
+    let sent = ctx.lang.t_args(
+        "register-code-sent",
+        &[("phone", w.phone.as_str()), ("email", w.email.as_str()), ("minutes", minutes.as_str())],
+    );
+    Ok(Some(RegisterCodePage { ctx: ctx.clone(), errors, sent, sent_again }))
+}
+
+/// The second step of registering: the code sent. Without a registration under way (none, or
+/// lapsed, or five wrong codes), back to the form.
+pub async fn register_code_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<RegisterCodeQuery>,
+) -> HttpResult<Response> {
+    let sent_again = q.gui_lai.as_deref().map(|v| v == "1");
+    match code_page(&state, &ctx, &headers, FormErrors::default(), sent_again).await? {
+        Some(page) => Ok(ctx.render(&page)),
+        None => Ok(Redirect::to("/dang-ky").into_response()),
+    }
+}
+
+/// The code as sent.
+#[derive(Deserialize)]
+pub struct RegisterCodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// Finishes the registration with the code: the account is created and signed in; a code that
+/// does not do it, the page again naming the field.
+pub async fn register_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Csrf(Form(f)): Csrf<Form<RegisterCodeForm>>,
+) -> HttpResult<Response> {
+    let token = cookies::read(&headers, cookies::pending_registration_name(&state)).unwrap_or_default();
+    match motcua_app::registration::finish_in_browser(&state, &token, &f.code).await {
+        Ok(user) => {
+            let res = start_session(&state, &user, "/ho-so").await?;
+            Ok((cookies::set(cookies::pending_registration_ended(&state)), res).into_response())
+        }
+        Err(e) if e.kind == ErrorKind::Validation => {
+            let names = [FieldName::new("code", ctx.t("register-code"), Entry::Typed)];
+            let errors = FormErrors::named(ctx.lang, &e.fields, &names);
+            match code_page(&state, &ctx, &headers, errors, None).await? {
+                Some(page) => Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)),
+                // Over (a fifth wrong code, or lapsed): the form again, saying so.
+                None => {
+                    let errors = FormErrors::general(ctx.t("register-code-over"));
+                    let page = register_page(&ctx, &RegisterForm::default(), errors);
+                    Ok(ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+                }
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Asks for the code again (a new one); back to the code page saying whether it was sent.
+pub async fn register_send_again(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    crate::client::ClientIp(client): crate::client::ClientIp,
+    Csrf(Form(_f)): Csrf<Form<CsrfForm>>,
+) -> HttpResult<Response> {
+    let token = cookies::read(&headers, cookies::pending_registration_name(&state)).unwrap_or_default();
+    let sent = motcua_app::registration::send_again(&state, client, &token, ctx.lang).await?;
+    Ok(Redirect::to(if sent { "/dang-ky/xac-nhan?gui_lai=1" } else { "/dang-ky/xac-nhan?gui_lai=0" }).into_response())
 }
 
 #[derive(Template)]

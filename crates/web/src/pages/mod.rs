@@ -64,6 +64,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ngon-ngu", get(portal::switch_language))
         .route("/dang-nhap", get(account::login_form).post(account::login))
         .route("/dang-ky", get(account::register_form).post(account::register))
+        .route("/dang-ky/xac-nhan", get(account::register_code_form).post(account::register_code))
+        .route("/dang-ky/gui-lai", post(account::register_send_again))
         .route("/quen-mat-khau", get(passwords::form).post(passwords::ask))
         .route("/quen-mat-khau/dat-lai", post(passwords::reset))
         .route("/dang-xuat", post(account::logout))

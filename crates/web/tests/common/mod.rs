@@ -88,6 +88,38 @@ impl TestApp {
         motcua_app::jobs::worker::start(self.state.db.clone(), handlers, config)
     }
 
+    /// Runs the registration jobs that are due (codes, and warnings to owners of taken details)
+    /// through a development SMS provider: the text messages they sent, (phone, text).
+    pub async fn run_registration_jobs(&self) -> Vec<(String, String)> {
+        let sms = std::sync::Arc::new(motcua_app::jobs::sms::LogSms::default());
+        let mailer = motcua_app::jobs::mail::Mailer::log_only();
+        let handlers = motcua_app::registration::register(
+            motcua_app::jobs::worker::Handlers::new(),
+            self.state.clone(),
+            mailer,
+            sms.clone(),
+        );
+        let config = motcua_app::jobs::worker::WorkerConfig::default();
+        motcua_testkit::run_due_jobs(&self.state.db, &handlers, &config).await;
+        sms.sent()
+    }
+
+    /// Registers a citizen through the API as the person with the phone does: the details, then
+    /// the same details with the code the text message brought. The second answer (or the first,
+    /// when it was not 202).
+    pub async fn register(&self, details: Value) -> (u16, Value) {
+        let (s, v) = self.post_json("/api/v1/auth/register", None, details.clone()).await;
+        if s != 202 {
+            return (s, v);
+        }
+        assert_eq!(v, json!({"status": "code_sent"}));
+        let sent = self.run_registration_jobs().await;
+        let code = sent.iter().rev().find_map(|(_, text)| code_in(text)).expect("a code was sent");
+        let mut with_code = details;
+        with_code["code"] = json!(code);
+        self.post_json("/api/v1/auth/register", None, with_code).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -267,4 +299,9 @@ pub async fn verify_upload(app: &TestApp, bytes: Vec<u8>) -> Value {
     let (s, v) = app.post_multipart("/api/v1/results/verify", None, form).await;
     assert_eq!(s, 200, "{v}");
     v
+}
+
+/// The six-digit code in a message, if it holds one.
+pub fn code_in(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_string)
 }

@@ -93,13 +93,38 @@ pub struct RegisterRequest {
     pub email: String,
     /// Password, at least 8 characters.
     pub password: String,
+    /// The 6-digit code sent by SMS to `phone` and by e-mail to `email` after the request
+    /// without it; with it, the same details (password included) create the account.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
-/// Registration answer.
+impl RegisterRequest {
+    /// The form as the registration use-case takes it.
+    pub fn form(&self) -> motcua_app::registration::RegistrationForm {
+        motcua_app::registration::RegistrationForm {
+            full_name: self.full_name.clone(),
+            id_number: self.id_number.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            password: self.password.clone(),
+        }
+    }
+}
+
+/// Registration answer once the code is given.
 #[derive(Serialize, ToSchema)]
 pub struct RegisterResponse {
     /// The new user.
     pub user: UserDto,
+}
+
+/// Registration answer before the code: the same whatever the details.
+#[derive(Serialize, ToSchema)]
+pub struct CodeSentResponse {
+    /// Always `code_sent`.
+    #[schema(example = "code_sent")]
+    pub status: &'static str,
 }
 
 /// Sign-in.
