@@ -46,6 +46,7 @@ pub mod refusals;
 pub mod reports;
 pub mod sealing;
 pub mod state;
+pub mod step_up;
 pub mod two_factor;
 pub mod uploads;
 
