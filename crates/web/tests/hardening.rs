@@ -16,6 +16,7 @@ on_both_engines!(
     a_signed_in_person_changes_their_password_and_the_other_sessions_end,
     wrong_passwords_slow_their_address_and_never_lock_the_owner_out,
     many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner,
+    failed_sign_ins_older_than_a_day_no_longer_count_and_are_pruned,
     unknown_and_foreign_codes_get_the_same_answers,
     without_online_payment_the_fee_is_paid_at_the_desk,
 );
@@ -338,6 +339,30 @@ async fn many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner(
     let (s, e) = login("198.51.100.20".into(), "demo", Some(&new)).await;
     assert_eq!(s, 200, "{e}");
     assert!(e["token"].is_string());
+}
+
+/// Failures whose last one is more than a day old neither put a sign-in under the step-up nor
+/// stay in the table: the daily prune removes them, and only them.
+async fn failed_sign_ins_older_than_a_day_no_longer_count_and_are_pruned(engine: TestEngine) {
+    use motcua_store::users;
+    let app = TestApp::spawn(engine).await;
+    let db = &app.state.db;
+    let (_, me) = app.get("/api/v1/me", Some(&app.login("congdan").await)).await;
+    let owner = me["id"].as_i64().unwrap();
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::hours(25);
+    for i in 0..12 {
+        users::record_login_failure(db, owner, &format!("203.0.113.{i}"), long_ago).await.unwrap();
+    }
+    users::record_login_failure(db, owner, "198.51.100.9", now).await.unwrap();
+    let since = now - motcua_app::step_up::WINDOW;
+    assert_eq!(users::recent_login_failures(db, owner, since).await.unwrap(), 1);
+    let (s, e) =
+        app.post_json("/api/v1/auth/login", None, serde_json::json!({"username": "congdan", "password": "demo"})).await;
+    assert_eq!(s, 200, "yesterday's guesses ask for no code: {e}");
+    assert_eq!(users::prune_login_failures(db, since).await.unwrap(), 12);
+    assert!(users::login_failures(db, owner, "198.51.100.9").await.unwrap().is_some(), "today's failure is kept");
+    assert!(users::login_failures(db, owner, "203.0.113.0").await.unwrap().is_none());
 }
 
 /// Which dossier codes exist is not told by the answers: feedback about an unknown code and about
