@@ -17,6 +17,7 @@ on_both_engines!(
     wrong_passwords_slow_their_address_and_never_lock_the_owner_out,
     many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner,
     failed_sign_ins_older_than_a_day_no_longer_count_and_are_pruned,
+    an_account_with_two_factor_is_asked_for_its_app_code_and_sent_none,
     unknown_and_foreign_codes_get_the_same_answers,
     without_online_payment_the_fee_is_paid_at_the_desk,
 );
@@ -363,6 +364,39 @@ async fn failed_sign_ins_older_than_a_day_no_longer_count_and_are_pruned(engine:
     assert_eq!(users::prune_login_failures(db, since).await.unwrap(), 12);
     assert!(users::login_failures(db, owner, "198.51.100.9").await.unwrap().is_some(), "today's failure is kept");
     assert!(users::login_failures(db, owner, "203.0.113.0").await.unwrap().is_none());
+}
+
+/// Under the same guessing, an account with two-factor authentication on is asked for its
+/// authenticator's code, as always: that is its second step already, and nothing is sent.
+async fn an_account_with_two_factor_is_asked_for_its_app_code_and_sent_none(engine: TestEngine) {
+    let app = TestApp::spawn_with(
+        engine,
+        Config { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Config::default() },
+    )
+    .await;
+    let db = &app.state.db;
+    let (_, me) = app.get("/api/v1/me", Some(&app.login("congdan").await)).await;
+    let owner = me["id"].as_i64().unwrap();
+    let secret = totp_rs::Secret::new_stack([7; 20]).to_base32();
+    motcua_store::identity::start_totp(db, owner, &secret).await.unwrap();
+    motcua_store::identity::use_totp_step(db, owner, 1, Some(chrono::Utc::now())).await.unwrap();
+    let login = |from: String, password: &str| {
+        let body = serde_json::json!({"username": "congdan", "password": password});
+        let req = app.http.post(app.url("/api/v1/auth/login")).header("x-forwarded-for", from).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    for i in 0..12 {
+        assert_eq!(login(format!("203.0.113.{i}"), "doan-mo-1234").await.0, 401);
+    }
+    let (s, e) = login("198.51.100.20".into(), "demo").await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_required")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("ứng dụng xác thực"), "{e}");
+    let jobs = motcua_store::jobs::list(db, None, 100).await.unwrap();
+    assert!(jobs.iter().all(|j| j.kind != motcua_app::password_reset::RESET_JOB), "no code sent: {jobs:?}");
 }
 
 /// Which dossier codes exist is not told by the answers: feedback about an unknown code and about
