@@ -1,6 +1,7 @@
 //! Accounts: passwords hashed with argon2id, sign-in slowed per address and per account and
-//! address (never a lock the owner can be kept out by), and sessions. Tokens are random; only
-//! their SHA-256 is stored.
+//! address (never a lock the owner can be kept out by) and put under a second step after many
+//! failures from anywhere ([`crate::step_up`]), and sessions. Tokens are random; only their
+//! SHA-256 is stored.
 
 use chrono::{DateTime, Utc};
 use motcua_domain::identity::{CitizenId, Email, PhoneNumber};
@@ -45,6 +46,16 @@ fn login_names(username: &str) -> Vec<String> {
     names
 }
 
+/// A right password.
+#[derive(Clone, Debug)]
+pub struct Passed {
+    /// Whose.
+    pub user: User,
+    /// Whether many recent failures put the sign-in under a second step
+    /// ([`crate::step_up`]): then this address's failures are kept until it is taken.
+    pub step_up: bool,
+}
+
 /// Checks credentials from `client`: requests are limited per address, and failures slow that
 /// address down on that account. Only failures count; unknown users cost the same time as
 /// known ones.
@@ -53,7 +64,7 @@ pub async fn check_credentials(
     client: std::net::IpAddr,
     username: &str,
     password: &str,
-) -> AppResult<User> {
+) -> AppResult<Passed> {
     if !state.logins.allow(client) {
         return Err(AppError::new(ErrorKind::RateLimited));
     }
@@ -80,8 +91,11 @@ pub async fn check_credentials(
         }
         return Err(AppError::with(ErrorKind::Unauthenticated, "error-bad-credentials"));
     }
-    users::clear_login_failures(&state.db, c.user.id, &address).await?;
-    Ok(c.user)
+    let step_up = crate::step_up::required(state, &c.user, now).await?;
+    if !step_up {
+        users::clear_login_failures(&state.db, c.user.id, &address).await?;
+    }
+    Ok(Passed { user: c.user, step_up })
 }
 
 /// The idle timeout of a user's sessions.

@@ -47,6 +47,7 @@ pub mod registration;
 pub mod reports;
 pub mod sealing;
 pub mod state;
+pub mod step_up;
 pub mod two_factor;
 pub mod uploads;
 

@@ -4,6 +4,9 @@
 //! sends it, kept only as a digest, good for 15 minutes and five wrong tries; an account may ask
 //! once a minute and five times a day (`motcua_store::password_resets`). Setting the password
 //! ends every session of the account.
+//!
+//! The same job sends the codes that finish a sign-in after many failures (`step_up`), with
+//! their own wording and lifetime.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +14,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use motcua_domain::identity::{Email as EmailAddress, PhoneNumber};
 use motcua_store::jobs::{Job, NewJob};
-use motcua_store::password_resets;
+use motcua_store::password_resets::{self, Purpose};
 use motcua_store::users;
 use serde::{Deserialize, Serialize};
 
@@ -25,8 +28,19 @@ use crate::state::AppState;
 
 /// The job kind that draws and sends a code.
 pub const RESET_JOB: &str = "password_reset";
-/// How long a code may be used.
+/// How long a code to set a password may be used.
 const LIFETIME: chrono::Duration = chrono::Duration::minutes(15);
+/// How long a code to finish a sign-in may be used: about as long as a mail takes to arrive and
+/// be read, no longer.
+pub const SIGN_IN_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
+
+/// How long a code for `purpose` may be used.
+pub(crate) fn lifetime(purpose: Purpose) -> chrono::Duration {
+    match purpose {
+        Purpose::Reset => LIFETIME,
+        Purpose::SignIn => SIGN_IN_LIFETIME,
+    }
+}
 
 /// The payload of a [`RESET_JOB`].
 #[derive(Debug, Serialize, Deserialize)]
@@ -71,11 +85,16 @@ pub async fn request(state: &AppState, typed: &str, lang: Lang) -> AppResult<()>
     if !held {
         return Ok(());
     }
-    let job = |reset: i64| {
-        let payload = ResetJob { reset, lang: lang.tag().to_string() };
-        NewJob::new(RESET_JOB, serde_json::to_value(payload).unwrap_or_default())
-    };
-    let asked = password_resets::request(&state.db, found.user.id, channel, LIFETIME, job, Utc::now()).await?;
+    let asked = password_resets::request(
+        &state.db,
+        found.user.id,
+        Purpose::Reset,
+        channel,
+        LIFETIME,
+        |reset| send_job(reset, lang),
+        Utc::now(),
+    )
+    .await?;
     if asked.is_none() {
         tracing::info!(user = found.user.id, "a password reset was asked again too soon");
     }
@@ -114,7 +133,9 @@ pub async fn reset(state: &AppState, typed: &str, code: &str, password: &str) ->
     let wrong = || AppError::fields(BTreeMap::from([("code".to_string(), "reset-code-wrong".to_string())]));
     let Some(found) = found else { return Err(wrong()) };
     let now = Utc::now();
-    let Some(open) = password_resets::open(&state.db, found.user.id, now).await? else { return Err(wrong()) };
+    let Some(open) = password_resets::open(&state.db, found.user.id, Purpose::Reset, now).await? else {
+        return Err(wrong());
+    };
     if open.code_hash.as_deref() != Some(code_digest(open.id, code).as_str()) {
         password_resets::wrong_code(&state.db, open.id).await?;
         return Err(wrong());
@@ -126,8 +147,14 @@ pub async fn reset(state: &AppState, typed: &str, code: &str, password: &str) ->
     }
 }
 
+/// The job that draws and sends request `reset`'s code in `lang`.
+pub(crate) fn send_job(reset: i64, lang: Lang) -> NewJob {
+    let payload = ResetJob { reset, lang: lang.tag().to_string() };
+    NewJob::new(RESET_JOB, serde_json::to_value(payload).unwrap_or_default())
+}
+
 /// The stored form of request `id`'s code.
-fn code_digest(id: i64, code: &str) -> String {
+pub(crate) fn code_digest(id: i64, code: &str) -> String {
     token_hash(&format!("{id}:{code}"))
 }
 
@@ -150,18 +177,20 @@ async fn send(state: &AppState, mailer: &Mailer, sms: &dyn SmsProvider, job: &Jo
         return Ok(()); // Used or expired meanwhile: nothing to send.
     };
     let user = users::user(&state.db, reset.user_id).await.map_err(|e| JobError::retry(e.to_string()))?;
-    let minutes = LIFETIME.num_minutes().to_string();
-    let text = lang.t_args(
-        "reset-message",
-        &[("code", &code), ("minutes", &minutes), ("site", &state.catalog().portal_name(lang))],
-    );
+    let minutes = lifetime(reset.purpose).num_minutes().to_string();
+    let (subject, message) = match reset.purpose {
+        Purpose::Reset => ("reset-subject", "reset-message"),
+        Purpose::SignIn => ("step-up-subject", "step-up-message"),
+    };
+    let text =
+        lang.t_args(message, &[("code", &code), ("minutes", &minutes), ("site", &state.catalog().portal_name(lang))]);
     match (reset.channel.as_str(), user.phone.as_deref(), user.email.as_deref()) {
         ("sms", Some(phone), _) => sms
             .send(phone, &text, &format!("reset-{}-{}", reset.id, job.attempts))
             .await
             .map_err(|e| if e.permanent { JobError::permanent(e.message) } else { JobError::retry(e.message) }),
         ("email", _, Some(address)) => {
-            let email = Email::to_person(&user.full_name, address, lang.t("reset-subject"), text);
+            let email = Email::to_person(&user.full_name, address, lang.t(subject), text);
             mailer.send(&email, None).await.map_err(JobError::from)
         }
         _ => Err(JobError::permanent("the account no longer has that phone or address")),

@@ -7,13 +7,16 @@
 //! sign-in — a token good for a few minutes to type the code, not a session. Wrong codes are
 //! slowed per account and address exactly as wrong passwords are
 //! ([`crate::accounts::wait_after`]); a code is accepted once, never again within its window.
+//!
+//! The pending sign-in also serves the step-up after many failed sign-ins ([`crate::step_up`]):
+//! an account without an authenticator types the code it was sent instead.
 
 use chrono::{DateTime, Utc};
 use motcua_store::identity as store;
 use motcua_store::users::{self, login_failures, User};
 use rand::RngCore;
 
-use crate::accounts::wait_after;
+use crate::accounts::{wait_after, Passed};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::passwords::{random_token, token_hash};
 use crate::state::AppState;
@@ -138,10 +141,38 @@ pub async fn check(state: &AppState, client: std::net::IpAddr, user: &User, code
     take_code(state, client, user, code, Utc::now(), false).await
 }
 
-/// Opens a pending sign-in after a right password: its secret token, for the second step.
-pub async fn begin_pending(state: &AppState, user: &User, next: Option<&str>) -> AppResult<String> {
+/// What a right password still needs before a session opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondStep {
+    /// Nothing: open it.
+    None,
+    /// The code of the account's authenticator app.
+    Totp,
+    /// A code sent to the account's e-mail or phone, after many failed sign-ins.
+    SentCode,
+}
+
+/// The second step a right password leads to: the authenticator when the account has one (it
+/// already is a second factor, step-up or not), else a sent code when many failures ask for it.
+pub async fn second_step(state: &AppState, passed: &Passed) -> AppResult<SecondStep> {
+    Ok(if is_on(state, passed.user.id).await? {
+        SecondStep::Totp
+    } else if passed.step_up {
+        SecondStep::SentCode
+    } else {
+        SecondStep::None
+    })
+}
+
+/// Opens a pending sign-in after a right password: its secret token, for the second step,
+/// which may take as long as its code lives (a sent code takes longer than an app's).
+pub async fn begin_pending(state: &AppState, user: &User, step: SecondStep, next: Option<&str>) -> AppResult<String> {
     let token = random_token();
-    store::create_pending_sign_in(&state.db, &token_hash(&token), user.id, next, Utc::now() + PENDING_LIFETIME).await?;
+    let lifetime = match step {
+        SecondStep::SentCode => crate::password_reset::SIGN_IN_LIFETIME,
+        SecondStep::None | SecondStep::Totp => PENDING_LIFETIME,
+    };
+    store::create_pending_sign_in(&state.db, &token_hash(&token), user.id, next, Utc::now() + lifetime).await?;
     Ok(token)
 }
 
@@ -153,8 +184,9 @@ pub async fn pending(state: &AppState, token: &str) -> AppResult<Option<(User, O
     }
 }
 
-/// The second step: the code for a pending sign-in. The account, and where to go, once right;
-/// the pending sign-in ends then. A lapsed or unknown token is a sign-in to start again.
+/// The second step: the code for a pending sign-in, the authenticator's when the account has
+/// one, else the one it was sent. The account, and where to go, once right; the pending sign-in
+/// ends then. A lapsed or unknown token is a sign-in to start again.
 pub async fn finish_pending(
     state: &AppState,
     client: std::net::IpAddr,
@@ -167,7 +199,11 @@ pub async fn finish_pending(
     let Some((user, next)) = pending(state, token).await? else {
         return Err(AppError::with(ErrorKind::Unauthenticated, "error-otp-lapsed"));
     };
-    take_code(state, client, &user, code, Utc::now(), false).await?;
+    if is_on(state, user.id).await? {
+        take_code(state, client, &user, code, Utc::now(), false).await?;
+    } else {
+        crate::step_up::take_code(state, &user, code).await?;
+    }
     store::end_pending_sign_in(&state.db, &token_hash(token)).await?;
     Ok((user, next))
 }

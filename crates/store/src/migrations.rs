@@ -132,6 +132,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(44, "office approval chains", include_str!("../migrations/0044_office_approval_chains.sql")),
     shared(45, "office versions", include_str!("../migrations/0045_office_versions.sql")),
     shared(46, "portal details", include_str!("../migrations/0046_portal_details.sql")),
+    shared(47, "sign-in step-up", include_str!("../migrations/0047_sign_in_step_up.sql")),
     shared(48, "pending registrations", include_str!("../migrations/0048_pending_registrations.sql")),
     shared(49, "dossier access grants", include_str!("../migrations/0049_dossier_access_grants.sql")),
 ];

@@ -1,8 +1,10 @@
-//! Quên mật khẩu: requests to set a new password with a code sent to the account's phone or
-//! e-mail. A request and the job that sends its code are written in one transaction; the job
-//! draws the code and keeps only its digest ([`set_code`]), so the code is stored nowhere in
-//! clear. A request lives a quarter of an hour, allows [`MAX_ATTEMPTS`] wrong codes and is used
-//! once; using it sets the password and ends every session of the account in one transaction.
+//! Codes sent to an account's phone or e-mail, for one [`Purpose`]: Quên mật khẩu (setting a
+//! new password) or finishing a sign-in that many failures put under a second step. A request
+//! and the job that sends its code are written in one transaction; the job draws the code and
+//! keeps only its digest ([`set_code`]), so the code is stored nowhere in clear. A request lives
+//! as long as its purpose allows, allows [`MAX_ATTEMPTS`] wrong codes and is used once; using
+//! it for a password sets the password and ends every session of the account in one
+//! transaction, using it for a sign-in forgets the account's failed sign-ins.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
@@ -19,6 +21,33 @@ pub const PER_DAY: i64 = 5;
 /// The least time between two requests of an account.
 pub const SPACING: Duration = Duration::seconds(60);
 
+/// What a code is for: a code of one purpose never serves the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Setting a new password.
+    Reset,
+    /// Finishing a sign-in after many failed ones (`users::recent_login_failures`).
+    SignIn,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Reset => "reset",
+            Purpose::SignIn => "sign_in",
+        }
+    }
+
+    /// Requests an account may make in a day. None for a sign-in: only the right password asks,
+    /// and a cap would keep the owner out.
+    fn per_day(self) -> Option<i64> {
+        match self {
+            Purpose::Reset => Some(PER_DAY),
+            Purpose::SignIn => None,
+        }
+    }
+}
+
 /// A request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reset {
@@ -26,6 +55,8 @@ pub struct Reset {
     pub id: i64,
     /// The account.
     pub user_id: i64,
+    /// What the code is for.
+    pub purpose: Purpose,
     /// Where the code goes: `sms` or `email`.
     pub channel: String,
     /// The code's digest, once the code is sent.
@@ -40,6 +71,7 @@ fn reset_from(row: &sqlx::any::AnyRow) -> Result<Reset> {
     Ok(Reset {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
+        purpose: if row.try_get::<String, _>("purpose")? == "sign_in" { Purpose::SignIn } else { Purpose::Reset },
         channel: row.try_get("channel")?,
         code_hash: row.try_get("code_hash")?,
         expires_at: row.try_get::<Millis, _>("expires_at")?.0,
@@ -47,39 +79,46 @@ fn reset_from(row: &sqlx::any::AnyRow) -> Result<Reset> {
     })
 }
 
-const COLUMNS: &str = "id, user_id, channel, code_hash, expires_at, attempts";
+const COLUMNS: &str = "id, user_id, purpose, channel, code_hash, expires_at, attempts";
 
 /// Records a request and enqueues `job` (which sends the code) in the same transaction; `None`
-/// when the account asked less than [`SPACING`] ago or [`PER_DAY`] times in the last day, and
-/// nothing is written. Earlier open requests of the account are closed: only the newest code
-/// counts.
+/// when the account asked for this purpose less than [`SPACING`] ago or, for a password, [`PER_DAY`]
+/// times in the last day, and nothing is written. Earlier open requests of the account for the
+/// purpose are closed: only the newest code counts.
 pub async fn request(
     db: &Database,
     user_id: i64,
+    purpose: Purpose,
     channel: &str,
     lifetime: Duration,
     job: impl FnOnce(i64) -> NewJob,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>> {
     let mut tx = db.write_tx().await?;
-    let (recent, latest): (i64, Option<Millis>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(created_at) FROM password_resets WHERE user_id = $1 AND created_at > $2")
-            .bind(user_id)
-            .bind(Millis(now - Duration::days(1)))
-            .fetch_one(&mut *tx)
-            .await?;
-    if recent >= PER_DAY || latest.is_some_and(|t| t.0 > now - SPACING) {
+    let (recent, latest): (i64, Option<Millis>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(created_at) FROM password_resets WHERE user_id = $1 AND purpose = $2 \
+             AND created_at > $3",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(Millis(now - Duration::days(1)))
+    .fetch_one(&mut *tx)
+    .await?;
+    if purpose.per_day().is_some_and(|cap| recent >= cap) || latest.is_some_and(|t| t.0 > now - SPACING) {
         return Ok(None);
     }
-    sqlx::query("UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+    sqlx::query("UPDATE password_resets SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
         .bind(user_id)
+        .bind(purpose.as_str())
         .bind(Millis(now))
         .execute(&mut *tx)
         .await?;
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO password_resets (user_id, channel, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO password_resets (user_id, purpose, channel, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
+         RETURNING id",
     )
     .bind(user_id)
+    .bind(purpose.as_str())
     .bind(channel)
     .bind(Millis(now))
     .bind(Millis(now + lifetime))
@@ -112,14 +151,15 @@ pub async fn set_code(db: &Database, id: i64, code_hash: &str, now: DateTime<Utc
     Ok(Some(reset_from(&row)?))
 }
 
-/// The account's open request: its newest, unused, unexpired, with a code sent and wrong codes
-/// left.
-pub async fn open(db: &Database, user_id: i64, now: DateTime<Utc>) -> Result<Option<Reset>> {
+/// The account's open request for `purpose`: its newest, unused, unexpired, with a code sent
+/// and wrong codes left.
+pub async fn open(db: &Database, user_id: i64, purpose: Purpose, now: DateTime<Utc>) -> Result<Option<Reset>> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM password_resets WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2 \
-         AND code_hash IS NOT NULL AND attempts < $3 ORDER BY id DESC LIMIT 1"
+        "SELECT {COLUMNS} FROM password_resets WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL \
+         AND expires_at > $3 AND code_hash IS NOT NULL AND attempts < $4 ORDER BY id DESC LIMIT 1"
     ))
     .bind(user_id)
+    .bind(purpose.as_str())
     .bind(Millis(now))
     .bind(MAX_ATTEMPTS)
     .fetch_optional(db.reader())
@@ -144,13 +184,15 @@ pub async fn use_for_password(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let mut tx = db.write_tx().await?;
-    let done =
-        sqlx::query("UPDATE password_resets SET used_at = $3 WHERE id = $1 AND user_id = $2 AND used_at IS NULL")
-            .bind(id)
-            .bind(user_id)
-            .bind(Millis(now))
-            .execute(&mut *tx)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE password_resets SET used_at = $3 WHERE id = $1 AND user_id = $2 AND purpose = 'reset' \
+         AND used_at IS NULL",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(Millis(now))
+    .execute(&mut *tx)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::Conflict("the code was used meanwhile".into()));
     }
@@ -160,5 +202,26 @@ pub async fn use_for_password(
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// Uses request `id` of `user_id` to finish a sign-in: the account's failed sign-ins, from every
+/// address, are forgotten in the same transaction; `Conflict` when the request was used
+/// meanwhile (a code opens one session).
+pub async fn use_for_sign_in(db: &Database, id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    let done = sqlx::query(
+        "UPDATE password_resets SET used_at = $3 WHERE id = $1 AND user_id = $2 AND purpose = 'sign_in' \
+         AND used_at IS NULL",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(Millis(now))
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict("the code was used meanwhile".into()));
+    }
+    sqlx::query("DELETE FROM login_failures WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await
 }

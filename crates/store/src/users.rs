@@ -284,6 +284,33 @@ pub async fn record_login_failure(
     Ok(n)
 }
 
+/// Failed sign-ins to an account summed over every address whose last failure came after
+/// `since`: what many addresses guessing together add up to, which one address's delay misses.
+pub async fn recent_login_failures(db: &Database, user_id: i64, since: chrono::DateTime<chrono::Utc>) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM login_failures WHERE user_id = $1 \
+         AND last_failed_at > $2",
+    )
+    .bind(user_id)
+    .bind(Millis(since))
+    .fetch_one(db.reader())
+    .await?;
+    Ok(n)
+}
+
+/// Forgets every account's failures at addresses whose last failure came before `before`, so
+/// that the table holds about a day of failures however many addresses guess; the number of
+/// rows removed.
+pub async fn prune_login_failures(db: &Database, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let mut tx = db.write_tx().await?;
+    let done = sqlx::query("DELETE FROM login_failures WHERE last_failed_at < $1")
+        .bind(Millis(before))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
 /// Forgets the failed sign-ins to an account from an address, after a success there.
 pub async fn clear_login_failures(db: &Database, user_id: i64, address: &str) -> Result<()> {
     let mut tx = db.write_tx().await?;

@@ -16,6 +16,9 @@ on_both_engines!(
     sessions_end_at_their_lifetime_are_capped_and_can_be_ended,
     a_signed_in_person_changes_their_password_and_the_other_sessions_end,
     wrong_passwords_slow_their_address_and_never_lock_the_owner_out,
+    many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner,
+    failed_sign_ins_older_than_a_day_no_longer_count_and_are_pruned,
+    an_account_with_two_factor_is_asked_for_its_app_code_and_sent_none,
     unknown_and_foreign_codes_get_the_same_answers,
     without_online_payment_the_fee_is_paid_at_the_desk,
 );
@@ -310,6 +313,200 @@ async fn wrong_passwords_slow_their_address_and_never_lock_the_owner_out(engine:
         login(&direct, attacker, "doan-mo-1234").await;
     }
     assert_eq!(login(&direct, "198.51.100.9", "demo").await.0, 429, "one address, whatever it claims");
+}
+
+/// The codes of the sign-in messages delivered so far, one per message.
+fn sign_in_codes(smtp: &common::smtp::SmtpServer) -> Vec<String> {
+    smtp.messages()
+        .iter()
+        .map(|raw| {
+            let m = mail_parser::MessageParser::default().parse(raw).unwrap();
+            assert_eq!(m.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("nguyen.van.an@example.vn"));
+            assert_eq!(m.subject(), Some("Mã xác nhận đăng nhập"));
+            let text = m.body_text(0).unwrap().to_string();
+            let word = text.split_whitespace().find(|w| w.len() == 7 && w.ends_with(',')).expect("a code");
+            assert!(word[..6].chars().all(|c| c.is_ascii_digit()), "{text}");
+            word[..6].to_string()
+        })
+        .collect()
+}
+
+/// Guessing from many addresses gets three free tries at each; so after ten failures in a day,
+/// from anywhere, `congdan`'s right password alone opens no session, on the API nor the pages:
+/// a code goes to the owner's e-mail (once a minute at most), and only it finishes the sign-in.
+/// Wrong passwords send nothing. The code, taken once, forgets the failures; used again after
+/// more guessing, it is refused, and a new one lets the owner in.
+async fn many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner(engine: TestEngine) {
+    use motcua_app::jobs::mail::Mailer;
+    use motcua_app::jobs::worker::WorkerConfig;
+    let app = TestApp::spawn_with(
+        engine,
+        Config { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Config::default() },
+    )
+    .await;
+    let port = common::smtp::free_port();
+    let smtp = common::smtp::SmtpServer::start(port, app.db.dir.path()).await;
+    let mailer = Mailer::new(Some(&format!("smtp://127.0.0.1:{port}")), "motcua <no-reply@example.vn>").unwrap();
+    let sms = std::sync::Arc::new(motcua_app::jobs::sms::LogSms::default());
+    let handlers = app.notify_handlers(mailer, sms.clone(), Default::default());
+    let worker = WorkerConfig::default();
+    let run_jobs = || motcua_testkit::run_due_jobs(&app.state.db, &handlers, &worker);
+    let login = |from: String, password: &str, otp: Option<&str>| {
+        let mut body = serde_json::json!({"username": "congdan", "password": password});
+        if let Some(otp) = otp {
+            body["otp"] = otp.into();
+        }
+        let req = app.http.post(app.url("/api/v1/auth/login")).header("x-forwarded-for", from).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    for i in 0..12 {
+        let (s, e) = login(format!("203.0.113.{i}"), "doan-mo-1234", None).await;
+        assert_eq!(s, 401, "one free guess at each address: {e}");
+    }
+
+    // API: the right password from a new address is asked for the code, which goes to the owner.
+    let (s, e) = login("198.51.100.20".into(), "demo", None).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_required")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("đã gửi mã xác nhận 6 chữ số đến thư điện tử"), "{e}");
+    run_jobs().await;
+    let codes = sign_in_codes(&smtp);
+    assert_eq!(codes.len(), 1, "one message");
+    let code = codes[0].clone();
+    // A wrong password at this point sends nothing.
+    let (s, e) = login("198.51.100.30".into(), "doan-mo-5678", None).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("unauthenticated")), "{e}");
+    run_jobs().await;
+    assert_eq!(sign_in_codes(&smtp).len(), 1, "no message for a wrong password");
+    assert!(sms.sent().is_empty());
+
+    // Pages: the right password leads to the code step, where the address is shown masked; no
+    // second message within the minute, the one sent holds.
+    let b = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .default_headers([("x-forwarded-for".parse().unwrap(), "198.51.100.21".parse().unwrap())].into_iter().collect())
+        .build()
+        .unwrap();
+    let (_, html) = page(&app, &b, "/dang-nhap").await;
+    let res = b
+        .post(app.url("/dang-nhap"))
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", "congdan"), ("password", "demo"), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/dang-nhap/ma-xac-thuc"));
+    assert_eq!(page(&app, &b, "/ho-so").await.0, 303, "no session yet");
+    let (s, html) = page(&app, &b, "/dang-nhap/ma-xac-thuc").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"code-sent\"") && html.contains("n***@example.vn"), "{html}");
+    run_jobs().await;
+    assert_eq!(sign_in_codes(&smtp), std::slice::from_ref(&code), "at most one message a minute");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let send_code = |html: String, code: String| {
+        let req = b.post(app.url("/dang-nhap/ma-xac-thuc")).form(&[("_csrf", csrf_of(&html)), ("code", code)]);
+        async move { req.send().await.unwrap() }
+    };
+    let res = send_code(html.clone(), wrong.to_string()).await;
+    assert_eq!(res.status().as_u16(), 401);
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains("Mã xác nhận không đúng hoặc đã hết hạn"), "{refused}");
+    let res = send_code(refused, code.clone()).await;
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/ho-so"));
+    assert_eq!(page(&app, &b, "/ho-so").await.0, 200, "signed in");
+    let (_, me) = login("198.51.100.21".into(), "demo", None).await;
+    let owner = me["user"]["id"].as_i64().expect("the password alone signs in again: the failures are forgotten");
+    assert_eq!(
+        motcua_store::users::recent_login_failures(
+            &app.state.db,
+            owner,
+            chrono::Utc::now() - chrono::Duration::days(1)
+        )
+        .await
+        .unwrap(),
+        0
+    );
+
+    // More guessing: the spent code does not open a session again.
+    for i in 0..10 {
+        login(format!("203.0.114.{i}"), "doan-mo-1234", None).await;
+    }
+    let (s, e) = login("198.51.100.20".into(), "demo", Some(&code)).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_invalid")), "a code is taken once: {e}");
+    // A minute later the owner asks again and gets in with the new code.
+    let mut tx = app.state.db.write_tx().await.unwrap();
+    sqlx::query("UPDATE password_resets SET created_at = created_at - 120000").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let (s, e) = login("198.51.100.20".into(), "demo", None).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_required")), "{e}");
+    run_jobs().await;
+    let codes = sign_in_codes(&smtp);
+    assert_eq!(codes.len(), 2);
+    let new = codes.into_iter().find(|c| *c != code).expect("a new code");
+    let (s, e) = login("198.51.100.20".into(), "demo", Some(&new)).await;
+    assert_eq!(s, 200, "{e}");
+    assert!(e["token"].is_string());
+}
+
+/// Failures whose last one is more than a day old neither put a sign-in under the step-up nor
+/// stay in the table: the daily prune removes them, and only them.
+async fn failed_sign_ins_older_than_a_day_no_longer_count_and_are_pruned(engine: TestEngine) {
+    use motcua_store::users;
+    let app = TestApp::spawn(engine).await;
+    let db = &app.state.db;
+    let (_, me) = app.get("/api/v1/me", Some(&app.login("congdan").await)).await;
+    let owner = me["id"].as_i64().unwrap();
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::hours(25);
+    for i in 0..12 {
+        users::record_login_failure(db, owner, &format!("203.0.113.{i}"), long_ago).await.unwrap();
+    }
+    users::record_login_failure(db, owner, "198.51.100.9", now).await.unwrap();
+    let since = now - motcua_app::step_up::WINDOW;
+    assert_eq!(users::recent_login_failures(db, owner, since).await.unwrap(), 1);
+    let (s, e) =
+        app.post_json("/api/v1/auth/login", None, serde_json::json!({"username": "congdan", "password": "demo"})).await;
+    assert_eq!(s, 200, "yesterday's guesses ask for no code: {e}");
+    assert_eq!(users::prune_login_failures(db, since).await.unwrap(), 12);
+    assert!(users::login_failures(db, owner, "198.51.100.9").await.unwrap().is_some(), "today's failure is kept");
+    assert!(users::login_failures(db, owner, "203.0.113.0").await.unwrap().is_none());
+}
+
+/// Under the same guessing, an account with two-factor authentication on is asked for its
+/// authenticator's code, as always: that is its second step already, and nothing is sent.
+async fn an_account_with_two_factor_is_asked_for_its_app_code_and_sent_none(engine: TestEngine) {
+    let app = TestApp::spawn_with(
+        engine,
+        Config { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Config::default() },
+    )
+    .await;
+    let db = &app.state.db;
+    let (_, me) = app.get("/api/v1/me", Some(&app.login("congdan").await)).await;
+    let owner = me["id"].as_i64().unwrap();
+    let secret = totp_rs::Secret::new_stack([7; 20]).to_base32();
+    motcua_store::identity::start_totp(db, owner, &secret).await.unwrap();
+    motcua_store::identity::use_totp_step(db, owner, 1, Some(chrono::Utc::now())).await.unwrap();
+    let login = |from: String, password: &str| {
+        let body = serde_json::json!({"username": "congdan", "password": password});
+        let req = app.http.post(app.url("/api/v1/auth/login")).header("x-forwarded-for", from).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    for i in 0..12 {
+        assert_eq!(login(format!("203.0.113.{i}"), "doan-mo-1234").await.0, 401);
+    }
+    let (s, e) = login("198.51.100.20".into(), "demo").await;
+    assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_required")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("ứng dụng xác thực"), "{e}");
+    let jobs = motcua_store::jobs::list(db, None, 100).await.unwrap();
+    assert!(jobs.iter().all(|j| j.kind != motcua_app::password_reset::RESET_JOB), "no code sent: {jobs:?}");
 }
 
 /// Which dossier codes exist is not told by the answers: feedback about an unknown code and about

@@ -381,13 +381,15 @@ fn digest_time(day: NaiveDate) -> DateTime<Utc> {
 /// The scheduler: every minute, escalates overrun steps and makes sure today's digests are
 /// queued (they run at 06:30 local time, or at once when the server starts later in the day),
 /// and today's audit checkpoint (every day, working or not); on the first working day of a
-/// month, the monthly reports (`super::monthly_report`).
+/// month, the monthly reports (`super::monthly_report`). Once a day, failed sign-ins older than
+/// the step-up's window are forgotten, so that their table stays about a day long.
 pub fn start(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
         // The last day whose digests this server queued; other servers' are deduplicated.
         let mut scheduled: Option<NaiveDate> = None;
         let mut checkpointed: Option<NaiveDate> = None;
         let mut reported: Option<NaiveDate> = None;
+        let mut pruned: Option<NaiveDate> = None;
         loop {
             let now = Utc::now();
             if let Err(e) = scan_overruns(&state.db, now).await {
@@ -401,6 +403,15 @@ pub fn start(state: AppState) -> JoinHandle<()> {
                 match super::audit::schedule_checkpoint(&state.db, day).await {
                     Ok(_) => checkpointed = Some(day),
                     Err(e) => tracing::warn!(error = %e, "scheduling the audit checkpoint failed"),
+                }
+            }
+            if pruned != Some(day) {
+                match motcua_store::users::prune_login_failures(&state.db, now - crate::step_up::WINDOW).await {
+                    Ok(n) => {
+                        tracing::info!(rows = n, "old failed sign-ins forgotten");
+                        pruned = Some(day);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "forgetting old failed sign-ins failed"),
                 }
             }
             if reported != Some(day) {

@@ -10,7 +10,9 @@ use super::dto::{CodeSentResponse, LoginRequest, LoginResponse, RegisterRequest,
 use super::{errors, ApiJson};
 use crate::auth::{CurrentSession, CurrentUser};
 use crate::error::{AppError, ErrorKind, HttpResult};
+use crate::lang::CallerLang;
 use motcua_app::state::AppState;
+use motcua_app::two_factor::SecondStep;
 
 /// Register a citizen account, in two requests.
 ///
@@ -46,26 +48,35 @@ pub async fn register(
 /// Sign in and get a bearer token.
 ///
 /// An account with two-factor authentication on also needs `otp`, the current code of its
-/// authenticator app.
+/// authenticator app. After many failed sign-ins to an account, a right password without `otp`
+/// sends a six-digit code to the account's e-mail (else its phone) and is answered
+/// `otp_required`; the same request with the code in `otp` signs in.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "identity", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), errors::BadRequest, errors::Unauthenticated, errors::PayloadTooLarge,
         errors::Validation, errors::RateLimited))]
 pub async fn login(
     State(state): State<AppState>,
     crate::client::ClientIp(client): crate::client::ClientIp,
+    CallerLang(lang): CallerLang,
     ApiJson(r): ApiJson<LoginRequest>,
 ) -> HttpResult<Json<LoginResponse>> {
-    let user = motcua_app::accounts::check_credentials(&state, client, &r.username, &r.password).await?;
-    if motcua_app::two_factor::is_on(&state, user.id).await? {
-        match r.otp.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-            Some(code) => motcua_app::two_factor::check(&state, client, &user, code).await?,
-            None => return Err(AppError::new(ErrorKind::OtpRequired).into()),
+    let passed = motcua_app::accounts::check_credentials(&state, client, &r.username, &r.password).await?;
+    let user = &passed.user;
+    let otp = r.otp.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    match (motcua_app::two_factor::second_step(&state, &passed).await?, otp) {
+        (SecondStep::None, _) => {}
+        (SecondStep::Totp, Some(code)) => motcua_app::two_factor::check(&state, client, user, code).await?,
+        (SecondStep::Totp, None) => return Err(AppError::new(ErrorKind::OtpRequired).into()),
+        (SecondStep::SentCode, Some(code)) => motcua_app::step_up::take_code(&state, user, code).await?,
+        (SecondStep::SentCode, None) => {
+            let to = motcua_app::step_up::send_code(&state, user, lang).await?;
+            return Err(motcua_app::step_up::code_sent(&to).into());
         }
     }
-    let (token, _) = motcua_app::accounts::open_session(&state, &user, SessionKind::Api).await?;
+    let (token, _) = motcua_app::accounts::open_session(&state, user, SessionKind::Api).await?;
     let catalog = state.catalog();
     let agency = user.agency_code.as_ref().and_then(|c| catalog.agencies.get(c));
-    Ok(Json(LoginResponse { token, user: UserDto::new(&user, agency) }))
+    Ok(Json(LoginResponse { token, user: UserDto::new(user, agency) }))
 }
 
 /// End the session of this token.

@@ -16,6 +16,7 @@ use crate::auth::MaybeUser;
 use crate::cookies;
 use crate::error::{AppError, ErrorKind, HttpResult};
 use motcua_app::state::AppState;
+use motcua_app::two_factor::SecondStep;
 use motcua_domain::dossier::AttachmentPurpose;
 use motcua_store::users::SessionKind;
 
@@ -100,8 +101,8 @@ pub struct LoginForm {
 }
 
 /// Signs in with a cookie session; officers land on their queue, citizens on their dossiers. An
-/// account with two-factor authentication on gets a pending sign-in instead, and the page asking
-/// for its code.
+/// account with two-factor authentication on, or one many failed sign-ins put under a step-up
+/// (a code is sent to it now), gets a pending sign-in instead, and the page asking for its code.
 pub async fn login(
     State(state): State<AppState>,
     crate::client::ClientIp(client): crate::client::ClientIp,
@@ -109,15 +110,20 @@ pub async fn login(
     Csrf(Form(f)): Csrf<Form<LoginForm>>,
 ) -> HttpResult<Response> {
     match motcua_app::accounts::check_credentials(&state, client, &f.username, &f.password).await {
-        Ok(user) => {
+        Ok(passed) => {
             let next = crate::redirect::local_path(f.next.as_deref()).filter(|n| n != "/");
-            if motcua_app::two_factor::is_on(&state, user.id).await? {
-                let token = motcua_app::two_factor::begin_pending(&state, &user, next.as_deref()).await?;
+            let user = &passed.user;
+            let step = motcua_app::two_factor::second_step(&state, &passed).await?;
+            if step == SecondStep::SentCode {
+                motcua_app::step_up::send_code(&state, user, ctx.lang).await?;
+            }
+            if step != SecondStep::None {
+                let token = motcua_app::two_factor::begin_pending(&state, user, step, next.as_deref()).await?;
                 let cookie = cookies::pending_sign_in(&state, token);
                 return Ok((cookies::set(cookie), Redirect::to("/dang-nhap/ma-xac-thuc")).into_response());
             }
-            let to = next.unwrap_or_else(|| home_of(&user).to_string());
-            start_session(&state, &user, &to).await
+            let to = next.unwrap_or_else(|| home_of(user).to_string());
+            start_session(&state, user, &to).await
         }
         Err(e) if matches!(e.kind, ErrorKind::Unauthenticated | ErrorKind::RateLimited) => {
             let message = ctx.t(e.message.unwrap_or(e.kind.message_key()));

@@ -134,16 +134,40 @@ pub async fn callback(
 struct CodePage {
     ctx: Ctx,
     errors: FormErrors,
+    /// For a code sent after many failed sign-ins: where it went, masked, in a sentence; `None`
+    /// for the authenticator's code.
+    sent_to: Option<String>,
 }
 
-/// The second step of a sign-in: the code of the authenticator app. Without a pending sign-in
-/// (none, or lapsed), back to the first step.
+/// The code page of the pending sign-in `token`; `None` when there is none (none, or lapsed).
+async fn code_page(state: &AppState, ctx: &Ctx, token: &str, errors: FormErrors) -> HttpResult<Option<CodePage>> {
+    let Some((user, _)) = motcua_app::two_factor::pending(state, token).await? else { return Ok(None) };
+    let sent_to = if motcua_app::two_factor::is_on(state, user.id).await? {
+        None
+    } else {
+        motcua_app::step_up::SentTo::of(&user).map(|to| {
+            let key = match to {
+                motcua_app::step_up::SentTo::Email(_) => "login-code-sent-email",
+                motcua_app::step_up::SentTo::Phone(_) => "login-code-sent-sms",
+            };
+            let minutes = motcua_app::password_reset::SIGN_IN_LIFETIME.num_minutes().to_string();
+            ctx.lang.t_args(key, &[("to", &to.masked()), ("minutes", &minutes)])
+        })
+    };
+    Ok(Some(CodePage { ctx: ctx.clone(), errors, sent_to }))
+}
+
+/// The second step of a sign-in: the code of the authenticator app, or the one sent after many
+/// failed sign-ins. Without a pending sign-in (none, or lapsed), back to the first step.
 pub async fn code_form(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> HttpResult<Response> {
     let token = cookies::read(&headers, cookies::pending_sign_in_name(&state)).unwrap_or_default();
-    if token.len() != 64 || motcua_app::two_factor::pending(&state, &token).await?.is_none() {
+    if token.len() != 64 {
         return Ok(Redirect::to("/dang-nhap").into_response());
     }
-    Ok(ctx.render(&CodePage { ctx: ctx.clone(), errors: FormErrors::default() }))
+    match code_page(&state, &ctx, &token, FormErrors::default()).await? {
+        Some(page) => Ok(ctx.render(&page)),
+        None => Ok(Redirect::to("/dang-nhap").into_response()),
+    }
 }
 
 /// The code as sent.
@@ -162,22 +186,25 @@ pub async fn code(
     Csrf(Form(f)): Csrf<Form<CodeForm>>,
 ) -> HttpResult<Response> {
     let token = cookies::read(&headers, cookies::pending_sign_in_name(&state)).unwrap_or_default();
+    let lapsed = || -> HttpResult<Response> {
+        let message = ctx.t("error-otp-lapsed");
+        let page = LoginPage::new(&ctx, &state, FormErrors::general(message), String::new(), String::new());
+        let res = ctx.render_status(StatusCode::UNAUTHORIZED, &page);
+        Ok((cookies::set(cookies::pending_sign_in_ended(&state)), res).into_response())
+    };
     match motcua_app::two_factor::finish_pending(&state, client, &token, &f.code).await {
         Ok((user, next)) => {
             let to = next.unwrap_or_else(|| home_of(&user).to_string());
             let res = start_session(&state, &user, &to).await?;
             Ok((cookies::set(cookies::pending_sign_in_ended(&state)), res).into_response())
         }
-        Err(e) if e.message == Some("error-otp-lapsed") => {
-            let message = ctx.t("error-otp-lapsed");
-            let page = LoginPage::new(&ctx, &state, FormErrors::general(message), String::new(), String::new());
-            let res = ctx.render_status(StatusCode::UNAUTHORIZED, &page);
-            Ok((cookies::set(cookies::pending_sign_in_ended(&state)), res).into_response())
-        }
+        Err(e) if e.message == Some("error-otp-lapsed") => lapsed(),
         Err(e) if matches!(e.kind, ErrorKind::OtpInvalid | ErrorKind::RateLimited) => {
             let message = ctx.t(e.message.unwrap_or(e.kind.message_key()));
-            let errors = code_error(message);
-            Ok(ctx.render_status(crate::error::status(e.kind), &CodePage { ctx: ctx.clone(), errors }))
+            match code_page(&state, &ctx, &token, code_error(message)).await? {
+                Some(page) => Ok(ctx.render_status(crate::error::status(e.kind), &page)),
+                None => lapsed(),
+            }
         }
         Err(e) => Err(e.into()),
     }

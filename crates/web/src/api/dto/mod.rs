@@ -135,8 +135,9 @@ pub struct LoginRequest {
     /// Password.
     pub password: String,
     /// The 6-digit code of the account's authenticator app, for an account with two-factor
-    /// authentication on; without it such an account is answered 401 `otp_required`, and a wrong
-    /// or already used code 401 `otp_invalid`. Ignored for other accounts.
+    /// authentication on; else, after many failed sign-ins to the account, the 6-digit code sent
+    /// to its e-mail or phone. Without it such a sign-in is answered 401 `otp_required` (and the
+    /// code is sent), a wrong or already used code 401 `otp_invalid`. Ignored otherwise.
     #[serde(default)]
     pub otp: Option<String>,
 }
