@@ -184,18 +184,7 @@ pub async fn use_for_password(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let mut tx = db.write_tx().await?;
-    let done = sqlx::query(
-        "UPDATE password_resets SET used_at = $3 WHERE id = $1 AND user_id = $2 AND purpose = 'reset' \
-         AND used_at IS NULL",
-    )
-    .bind(id)
-    .bind(user_id)
-    .bind(Millis(now))
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::Conflict("the code was used meanwhile".into()));
-    }
+    spend(&mut tx, id, user_id, "reset", now).await?;
     sqlx::query("UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1")
         .bind(user_id)
         .bind(password_hash)
@@ -210,18 +199,30 @@ pub async fn use_for_password(
 /// meanwhile (a code opens one session).
 pub async fn use_for_sign_in(db: &Database, id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
     let mut tx = db.write_tx().await?;
+    spend(&mut tx, id, user_id, "sign_in", now).await?;
+    sqlx::query("DELETE FROM login_failures WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// Marks request `id` of `user_id`, of this purpose, used; `Conflict` when it was used meanwhile.
+async fn spend(
+    tx: &mut crate::db::WriteTx<'_>,
+    id: i64,
+    user_id: i64,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let done = sqlx::query(
-        "UPDATE password_resets SET used_at = $3 WHERE id = $1 AND user_id = $2 AND purpose = 'sign_in' \
-         AND used_at IS NULL",
+        "UPDATE password_resets SET used_at = $4 WHERE id = $1 AND user_id = $2 AND purpose = $3 AND used_at IS NULL",
     )
     .bind(id)
     .bind(user_id)
+    .bind(purpose)
     .bind(Millis(now))
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::Conflict("the code was used meanwhile".into()));
     }
-    sqlx::query("DELETE FROM login_failures WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    tx.commit().await
+    Ok(())
 }

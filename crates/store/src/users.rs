@@ -191,11 +191,7 @@ pub async fn with_usernames(db: &Database) -> Result<Vec<User>> {
         sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username IS NOT NULL ORDER BY u.username"))
             .fetch_all(db.reader())
             .await?;
-    let mut users = Vec::with_capacity(rows.len());
-    for row in &rows {
-        users.push(complete(db, row).await?);
-    }
-    Ok(users)
+    complete_all(db, &rows).await
 }
 
 /// The accounts holding any of this phone, e-mail and identity number (normalised), oldest
@@ -209,8 +205,13 @@ pub async fn holding(db: &Database, phone: &str, email: &str, id_number: &str) -
     .bind(id_number)
     .fetch_all(db.reader())
     .await?;
+    complete_all(db, &rows).await
+}
+
+/// Every row [`complete`]d, in order.
+async fn complete_all(db: &Database, rows: &[sqlx::any::AnyRow]) -> Result<Vec<User>> {
     let mut users = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         users.push(complete(db, row).await?);
     }
     Ok(users)
