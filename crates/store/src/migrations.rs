@@ -132,6 +132,12 @@ const MIGRATIONS: &[Migration] = &[
     shared(44, "office approval chains", include_str!("../migrations/0044_office_approval_chains.sql")),
     shared(45, "office versions", include_str!("../migrations/0045_office_versions.sql")),
     shared(46, "portal details", include_str!("../migrations/0046_portal_details.sql")),
+    per_engine(
+        50,
+        "office word index",
+        include_str!("../migrations/0050_office_word_index.sqlite.sql"),
+        include_str!("../migrations/0050_office_word_index.postgres.sql"),
+    ),
 ];
 
 impl Database {

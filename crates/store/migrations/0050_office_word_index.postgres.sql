@@ -1,0 +1,60 @@
+-- A word index over the electronic office's documents (issue 15): searching a million
+-- documents by substring (`LIKE '%word%'`) read all of an agency's documents and the texts of
+-- their PDFs; a `tsvector` with a GIN index (core PostgreSQL, no extension) finds whole words
+-- and prefixes instead.
+--
+-- What is indexed is the folded text (motcua_domain::text::fold: words of letters and digits
+-- separated by single spaces, which the parser of the `simple` configuration takes as they are)
+-- of the number, the number and symbol with the subject (subject_folded), the issuer and the
+-- PDFs' text (office_texts), one row per document, without positions (searches are of words,
+-- not phrases). The agency is one more lexeme, `@` and its code, which no folded word can be
+-- nor begin, so that a search intersects its agency's postings inside the index.
+CREATE TABLE office_search (
+    document_id BIGINT PRIMARY KEY REFERENCES office_documents (id),
+    words TSVECTOR NOT NULL
+);
+CREATE INDEX office_search_words ON office_search USING GIN (words);
+
+-- What each document's row says, in one place for the triggers and the first filling below.
+CREATE VIEW office_search_source AS
+SELECT d.id AS document_id,
+    strip(to_tsvector('simple', concat_ws(' ', d.number, d.subject_folded, d.issuer_folded, t.text_folded)))
+        || array_to_tsvector(ARRAY['@' || d.agency_code]) AS words
+FROM office_documents d LEFT JOIN office_texts t ON t.document_id = d.id;
+
+-- Kept in step in the transaction of every write that changes what is indexed (registration,
+-- drafts and their versions, issue with number and symbol, the issuers folded at start-up, text
+-- appended from PDFs, edXML arrivals), whichever code path writes it.
+CREATE FUNCTION office_search_index(doc_id BIGINT) RETURNS VOID LANGUAGE SQL AS $$
+    INSERT INTO office_search (document_id, words)
+    SELECT document_id, words FROM office_search_source WHERE document_id = doc_id
+    ON CONFLICT (document_id) DO UPDATE SET words = excluded.words
+$$;
+
+CREATE FUNCTION office_search_document_changed() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM office_search_index(NEW.id);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION office_search_text_changed() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM office_search_index(NEW.document_id);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER office_search_document_added AFTER INSERT ON office_documents
+    FOR EACH ROW EXECUTE FUNCTION office_search_document_changed();
+
+CREATE TRIGGER office_search_document_changed AFTER UPDATE OF number, subject_folded, issuer_folded ON office_documents
+    FOR EACH ROW WHEN (OLD.number IS DISTINCT FROM NEW.number OR OLD.subject_folded IS DISTINCT FROM NEW.subject_folded
+        OR OLD.issuer_folded IS DISTINCT FROM NEW.issuer_folded)
+    EXECUTE FUNCTION office_search_document_changed();
+
+CREATE TRIGGER office_search_text_changed AFTER INSERT OR UPDATE OF text_folded ON office_texts
+    FOR EACH ROW EXECUTE FUNCTION office_search_text_changed();
+
+-- The documents written before: indexed here, in the migration's transaction.
+INSERT INTO office_search (document_id, words) SELECT document_id, words FROM office_search_source;
