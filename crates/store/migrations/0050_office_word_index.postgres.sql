@@ -7,8 +7,9 @@
 -- separated by single spaces, which the parser of the `simple` configuration takes as they are)
 -- of the number, the number and symbol with the subject (subject_folded), the issuer and the
 -- PDFs' text (office_texts), one row per document, without positions (searches are of words,
--- not phrases). The agency is one more lexeme, `@` and its code, which no folded word can be
--- nor begin, so that a search intersects its agency's postings inside the index.
+-- not phrases). Each word is indexed behind its agency's tag (`a`, the agency's code in
+-- hexadecimal, `x`: `a3030x` + `quyet`), so that a search reads only its own agency's postings,
+-- not those of every agency's documents with the word.
 CREATE TABLE office_search (
     document_id BIGINT PRIMARY KEY REFERENCES office_documents (id),
     words TSVECTOR NOT NULL
@@ -17,10 +18,13 @@ CREATE INDEX office_search_words ON office_search USING GIN (words);
 
 -- What each document's row says, in one place for the triggers and the first filling below.
 CREATE VIEW office_search_source AS
-SELECT d.id AS document_id,
-    strip(to_tsvector('simple', concat_ws(' ', d.number, d.subject_folded, d.issuer_folded, t.text_folded)))
-        || array_to_tsvector(ARRAY['@' || d.agency_code]) AS words
-FROM office_documents d LEFT JOIN office_texts t ON t.document_id = d.id;
+SELECT document_id, strip(to_tsvector('simple', tag || replace(words, ' ', ' ' || tag))) AS words
+FROM (
+    SELECT d.id AS document_id, 'a' || encode(convert_to(d.agency_code, 'UTF8'), 'hex') || 'x' AS tag,
+        concat_ws(' ', d.number, nullif(d.subject_folded, ''), nullif(d.issuer_folded, ''),
+            nullif(t.text_folded, '')) AS words
+    FROM office_documents d LEFT JOIN office_texts t ON t.document_id = d.id
+) source;
 
 -- Kept in step in the transaction of every write that changes what is indexed (registration,
 -- drafts and their versions, issue with number and symbol, the issuers folded at start-up, text

@@ -676,26 +676,22 @@ fn search_words(typed: &str) -> Vec<String> {
 
 /// The condition on `office_documents` (its `?` the place of the query text) and the query text
 /// that find the documents of `agency` having every word of `words`, each as a whole word or the
-/// start of one, in the word index of migration 50: FTS5 on SQLite, a `tsvector` on PostgreSQL.
-/// The query is built from the words, which are letters and digits only, and the agency's code
-/// escaped: never from what was typed.
+/// start of one, in the word index of migration 50 (FTS5 on SQLite, a `tsvector` on PostgreSQL),
+/// where each word is kept behind its agency's tag. The query is built from the tagged words,
+/// letters and digits only: never from what was typed.
 fn word_match(engine: Engine, agency: &str, words: &[String]) -> (&'static str, String) {
+    let tag: String = std::iter::once("a".to_string())
+        .chain(agency.bytes().map(|b| format!("{b:02x}")))
+        .chain(std::iter::once("x".to_string()))
+        .collect();
     match engine {
         Engine::Sqlite => {
-            let agency_token: String = agency.bytes().map(|b| format!("{b:02x}")).collect();
-            let mut query = format!("agency : \"a{agency_token}\"");
-            for w in words {
-                query.push_str(&format!(" AND words : \"{}\"*", w.replace('"', "\"\"")));
-            }
-            ("id IN (SELECT rowid FROM office_search WHERE office_search MATCH ?)", query)
+            let terms: Vec<String> = words.iter().map(|w| format!("\"{tag}{w}\"*")).collect();
+            ("id IN (SELECT rowid FROM office_search WHERE office_search MATCH ?)", terms.join(" AND "))
         }
         Engine::Postgres => {
-            let quoted = |lexeme: &str| format!("'{}'", lexeme.replace('\\', "\\\\").replace('\'', "''"));
-            let mut query = quoted(&format!("@{agency}"));
-            for w in words {
-                query.push_str(&format!(" & {}:*", quoted(w)));
-            }
-            ("id IN (SELECT document_id FROM office_search WHERE words @@ CAST(? AS tsquery))", query)
+            let terms: Vec<String> = words.iter().map(|w| format!("'{tag}{w}':*")).collect();
+            ("id IN (SELECT document_id FROM office_search WHERE words @@ CAST(? AS tsquery))", terms.join(" & "))
         }
     }
 }
