@@ -691,7 +691,11 @@ fn word_match(engine: Engine, agency: &str, words: &[String]) -> (&'static str, 
         }
         Engine::Postgres => {
             let terms: Vec<String> = words.iter().map(|w| format!("'{tag}{w}':*")).collect();
-            ("id IN (SELECT document_id FROM office_search WHERE words @@ CAST(? AS tsquery))", terms.join(" & "))
+            (
+                "id IN (SELECT document_id FROM office_search \
+                 WHERE office_search_lexemes(agency_code, words) @@ CAST(? AS tsquery))",
+                terms.join(" & "),
+            )
         }
     }
 }
