@@ -544,8 +544,9 @@ pub struct DocumentQuery {
     pub year: Option<i32>,
     /// Only this status.
     pub status: Option<DocumentStatus>,
-    /// Words to find, with or without diacritics: each in the number, symbol, subject, issuer
-    /// or the text of the document's PDFs.
+    /// Words to find, with or without diacritics: each, as a whole word or the start of one, in
+    /// the number, symbol, subject, issuer or the text of the document's PDFs (the word index of
+    /// migration 50); punctuation only separates words.
     pub text: Option<String>,
     /// Only what this person handles or drafted, what waits for their approval or they decided
     /// on in its approval chain (a specialist's view); the whole register when `None` (clerks
