@@ -135,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
     shared(47, "sign-in step-up", include_str!("../migrations/0047_sign_in_step_up.sql")),
     shared(48, "pending registrations", include_str!("../migrations/0048_pending_registrations.sql")),
     shared(49, "dossier access grants", include_str!("../migrations/0049_dossier_access_grants.sql")),
+    per_engine(
+        50,
+        "office word index",
+        include_str!("../migrations/0050_office_word_index.sqlite.sql"),
+        include_str!("../migrations/0050_office_word_index.postgres.sql"),
+    ),
 ];
 
 impl Database {

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::blobs::StoredBlob;
-use crate::db::{Database, WriteTx};
+use crate::db::{Database, Engine, WriteTx};
 use crate::dossiers::Page;
 use crate::error::{Result, StoreError};
 use crate::types::{closed_word, Flag, Millis};
@@ -544,8 +544,9 @@ pub struct DocumentQuery {
     pub year: Option<i32>,
     /// Only this status.
     pub status: Option<DocumentStatus>,
-    /// Words to find, with or without diacritics: each in the number, symbol, subject, issuer
-    /// or the text of the document's PDFs.
+    /// Words to find, with or without diacritics: each, as a whole word or the start of one, in
+    /// the number, symbol, subject, issuer or the text of the document's PDFs (the word index of
+    /// migration 50); punctuation only separates words.
     pub text: Option<String>,
     /// Only what this person handles or drafted, what waits for their approval or they decided
     /// on in its approval chain (a specialist's view); the whole register when `None` (clerks
@@ -583,18 +584,14 @@ pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per
     if let Some(s) = q.status {
         text_cond("status = ?", s.as_str().to_string(), &mut texts);
     }
-    if let Some(t) = q.text.as_deref().map(motcua_domain::text::fold).filter(|t| !t.trim().is_empty()) {
-        for word in t.split_whitespace() {
-            // A number typed alone may be the arrival or issue number.
-            let number = word.parse::<i64>().map(|n| format!(" OR number = {n}")).unwrap_or_default();
-            text_cond(
-                &format!(
-                    "(subject_folded LIKE ? ESCAPE '\\' OR issuer_folded LIKE ? ESCAPE '\\'{number} OR id IN \
-                     (SELECT document_id FROM office_texts WHERE agency_code = $1 AND text_folded LIKE ? ESCAPE '\\'))"
-                ),
-                crate::dossiers::containing(word),
-                &mut texts,
-            );
+    if let Some(t) = q.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let words = search_words(t);
+        if words.is_empty() {
+            // Only punctuation: nothing can match it, and it must not list everything.
+            conditions.push("1 = 0".to_string());
+        } else {
+            let (condition, query) = word_match(db.engine, agency, &words);
+            text_cond(condition, query, &mut texts);
         }
     }
     let mut int_conditions = Vec::new();
@@ -622,24 +619,86 @@ pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per
     let filter = conditions.join(" AND ");
     let page = page.max(1);
     let per_page = per_page.clamp(1, 200);
-    let count_sql = format!("SELECT COUNT(*) FROM office_documents WHERE {filter}");
+    // The page and the count in one statement: the matching rows are found once, and only the
+    // page's are read whole.
+    let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("d.{c}")).collect();
     let list_sql = format!(
-        "SELECT {COLUMNS} FROM office_documents WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT {per_page} OFFSET {}",
+        "SELECT {}, p.total FROM office_documents d JOIN \
+         (SELECT id, COUNT(*) OVER () AS total FROM office_documents WHERE {filter} \
+         ORDER BY created_at DESC, id DESC LIMIT {per_page} OFFSET {}) p ON p.id = d.id \
+         ORDER BY d.created_at DESC, d.id DESC",
+        columns.join(", "),
         (page - 1) * per_page
     );
-    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
     let mut rows = sqlx::query(&list_sql);
     for t in &texts {
-        count = count.bind(t.clone());
         rows = rows.bind(t.clone());
     }
     for i in &ints {
-        count = count.bind(*i);
         rows = rows.bind(*i);
     }
-    let (total,) = count.fetch_one(db.reader()).await?;
-    let items = rows.fetch_all(db.reader()).await?.iter().map(document_from).collect::<Result<Vec<_>>>()?;
+    let rows = rows.fetch_all(db.reader()).await?;
+    let items = rows.iter().map(document_from).collect::<Result<Vec<_>>>()?;
+    let total = match rows.first() {
+        Some(row) => row.try_get("total")?,
+        // A page past the last has no row to carry the count: counted apart, as it is rare.
+        None if page > 1 => {
+            let count_sql = format!("SELECT COUNT(*) FROM office_documents WHERE {filter}");
+            let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+            for t in &texts {
+                count = count.bind(t.clone());
+            }
+            for i in &ints {
+                count = count.bind(*i);
+            }
+            count.fetch_one(db.reader()).await?.0
+        }
+        None => 0,
+    };
     Ok(Page { items, total })
+}
+
+/// The most words of a search used: more narrow it no further in practice, and each costs a
+/// lookup in the word index.
+const MAX_SEARCH_WORDS: usize = 16;
+
+/// The words of a search as the word index holds them: folded ([`motcua_domain::text::fold`]),
+/// so typed with or without tone marks, in any case; punctuation only separates them. Each is
+/// letters and digits only, so none can carry the syntax of a full-text query.
+fn search_words(typed: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in motcua_domain::text::fold(typed).split(' ').filter(|w| !w.is_empty()) {
+        if !words.iter().any(|seen| seen == w) && words.len() < MAX_SEARCH_WORDS {
+            words.push(w.to_string());
+        }
+    }
+    words
+}
+
+/// The condition on `office_documents` (its `?` the place of the query text) and the query text
+/// that find the documents of `agency` having every word of `words`, each as a whole word or the
+/// start of one, in the word index of migration 50 (FTS5 on SQLite, a `tsvector` on PostgreSQL),
+/// where each word is kept behind its agency's tag. The query is built from the tagged words,
+/// letters and digits only: never from what was typed.
+fn word_match(engine: Engine, agency: &str, words: &[String]) -> (&'static str, String) {
+    let tag: String = std::iter::once("a".to_string())
+        .chain(agency.bytes().map(|b| format!("{b:02x}")))
+        .chain(std::iter::once("x".to_string()))
+        .collect();
+    match engine {
+        Engine::Sqlite => {
+            let terms: Vec<String> = words.iter().map(|w| format!("\"{tag}{w}\"*")).collect();
+            ("id IN (SELECT rowid FROM office_search WHERE office_search MATCH ?)", terms.join(" AND "))
+        }
+        Engine::Postgres => {
+            let terms: Vec<String> = words.iter().map(|w| format!("'{tag}{w}':*")).collect();
+            (
+                "id IN (SELECT document_id FROM office_search \
+                 WHERE office_search_lexemes(agency_code, words) @@ CAST(? AS tsquery))",
+                terms.join(" & "),
+            )
+        }
+    }
 }
 
 /// A document's history, oldest first.

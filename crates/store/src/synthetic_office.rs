@@ -215,6 +215,8 @@ pub async fn seed(db: &Database, count: usize, seed: u64, mut progress: impl FnM
     if db.engine == Engine::Postgres {
         db.maintain("VACUUM ANALYZE office_documents").await?;
         db.maintain("VACUUM ANALYZE office_texts").await?;
+        // Moves the word index's pending entries into its GIN tree, as autovacuum would.
+        db.maintain("VACUUM ANALYZE office_search").await?;
     }
     Ok(out)
 }

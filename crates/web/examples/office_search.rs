@@ -73,6 +73,13 @@ async fn main() -> Result<()> {
         seeded.with_text,
         started.elapsed().as_secs_f64()
     );
+    // The word index's size: FTS5's blocks on SQLite, the table and its GIN index on PostgreSQL.
+    let size_sql = match o.engine {
+        TestEngine::Sqlite => "SELECT SUM(LENGTH(block)) FROM office_search_data",
+        TestEngine::Postgres => "SELECT pg_total_relation_size('office_search')",
+    };
+    let (size,): (i64,) = sqlx::query_as(size_sql).fetch_one(t.db.reader()).await?;
+    println!("word index: {:.1} MB", size as f64 / 1e6);
     let state: AppState = motcua_testkit::app_state(&t, Config { demo: true, ..Config::default() }).await;
     let users = motcua_store::users::with_usernames(&t.db).await?;
     let officer = |name: &str| {
