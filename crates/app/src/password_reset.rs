@@ -158,8 +158,8 @@ pub(crate) fn code_digest(id: i64, code: &str) -> String {
     token_hash(&format!("{id}:{code}"))
 }
 
-/// Six random digits.
-fn draw_code() -> String {
+/// Six random digits: the codes sent to finish a registration, a sign-in or a reset.
+pub(crate) fn draw_code() -> String {
     use rand::Rng;
     format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000))
 }

@@ -23,6 +23,7 @@ use crate::i18n::Lang;
 use crate::jobs::mail::{Email, Mailer};
 use crate::jobs::sms::SmsProvider;
 use crate::jobs::worker::{Handlers, JobError};
+use crate::password_reset::draw_code;
 use crate::passwords::{check_new_password, hash_password, random_token, token_hash, verify_password, MIN_CHARS};
 use crate::state::AppState;
 
@@ -219,12 +220,6 @@ fn shown_email(email: &str) -> String {
 /// The stored form of registration `id`'s code.
 fn code_digest(id: i64, code: &str) -> String {
     token_hash(&format!("registration-{id}:{code}"))
-}
-
-/// Six random digits.
-fn draw_code() -> String {
-    use rand::Rng;
-    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000))
 }
 
 fn retry(e: impl std::fmt::Display) -> JobError {

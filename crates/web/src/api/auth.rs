@@ -29,7 +29,7 @@ use motcua_app::two_factor::SecondStep;
 pub async fn register(
     State(state): State<AppState>,
     crate::client::ClientIp(client): crate::client::ClientIp,
-    crate::lang::CallerLang(lang): crate::lang::CallerLang,
+    CallerLang(lang): CallerLang,
     ApiJson(r): ApiJson<RegisterRequest>,
 ) -> HttpResult<Response> {
     let form = r.form();
