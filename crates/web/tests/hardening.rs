@@ -23,6 +23,26 @@ on_both_engines!(
     without_online_payment_the_fee_is_paid_at_the_desk,
 );
 
+/// `username` signs in through the API from address `from` (as a trusted proxy's
+/// `X-Forwarded-For` says; believed only by a server that trusts the local proxy), with `otp`
+/// when given: the status and the answer.
+async fn login_from(
+    app: &TestApp,
+    username: &str,
+    from: &str,
+    password: &str,
+    otp: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut body = serde_json::json!({"username": username, "password": password});
+    if let Some(otp) = otp {
+        body["otp"] = otp.into();
+    }
+    let res =
+        app.http.post(app.url("/api/v1/auth/login")).header("x-forwarded-for", from).json(&body).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json::<serde_json::Value>().await.unwrap())
+}
+
 /// `next` and `back` parameters go through one check: backslashes, tabs, line breaks and their
 /// percent-encoded forms neither send the browser to another site nor break the answer.
 async fn redirects_never_leave_the_site(engine: TestEngine) {
@@ -279,18 +299,6 @@ async fn sessions_end_at_their_lifetime_are_capped_and_can_be_ended(engine: Test
 /// owner, from elsewhere, signs in at once. Addresses come from the socket unless it is a
 /// trusted proxy, whose `X-Forwarded-For` is then believed.
 async fn wrong_passwords_slow_their_address_and_never_lock_the_owner_out(engine: TestEngine) {
-    let login = |app: &TestApp, from: &str, password: &str| {
-        let req = app
-            .http
-            .post(app.url("/api/v1/auth/login"))
-            .header("x-forwarded-for", from)
-            .json(&serde_json::json!({"username": "chuyenvien", "password": password}));
-        async move {
-            let res = req.send().await.unwrap();
-            let status = res.status().as_u16();
-            (status, res.json::<serde_json::Value>().await.unwrap())
-        }
-    };
     let behind_proxy = TestApp::spawn_with(
         engine,
         Config { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Config::default() },
@@ -299,20 +307,24 @@ async fn wrong_passwords_slow_their_address_and_never_lock_the_owner_out(engine:
     let attacker = "203.0.113.7";
     let mut statuses = Vec::new();
     for _ in 0..6 {
-        statuses.push(login(&behind_proxy, attacker, "doan-mo-1234").await.0);
+        statuses.push(login_from(&behind_proxy, "chuyenvien", attacker, "doan-mo-1234", None).await.0);
     }
     assert_eq!(statuses, [401, 401, 429, 429, 429, 429], "three tries, then waits");
-    let (s, e) = login(&behind_proxy, attacker, "demo").await;
+    let (s, e) = login_from(&behind_proxy, "chuyenvien", attacker, "demo", None).await;
     assert_eq!(s, 429, "the right password is not even checked while waiting: {e}");
     assert!(e["error"]["message"].as_str().unwrap().contains("đợi ít phút"), "{e}");
-    let (s, e) = login(&behind_proxy, "198.51.100.9, 10.9.9.9", "demo").await;
+    let (s, e) = login_from(&behind_proxy, "chuyenvien", "198.51.100.9, 10.9.9.9", "demo", None).await;
     assert_eq!(s, 200, "the owner, elsewhere, is not locked out: {e}");
     // Without trusted proxies the header is the client's own claim: the socket's address counts.
     let direct = TestApp::spawn(engine).await;
     for _ in 0..3 {
-        login(&direct, attacker, "doan-mo-1234").await;
+        login_from(&direct, "chuyenvien", attacker, "doan-mo-1234", None).await;
     }
-    assert_eq!(login(&direct, "198.51.100.9", "demo").await.0, 429, "one address, whatever it claims");
+    assert_eq!(
+        login_from(&direct, "chuyenvien", "198.51.100.9", "demo", None).await.0,
+        429,
+        "one address, whatever it claims"
+    );
 }
 
 /// The codes of the sign-in messages delivered so far, one per message.
@@ -351,25 +363,13 @@ async fn many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner(
     let handlers = app.notify_handlers(mailer, sms.clone(), Default::default());
     let worker = WorkerConfig::default();
     let run_jobs = || motcua_testkit::run_due_jobs(&app.state.db, &handlers, &worker);
-    let login = |from: String, password: &str, otp: Option<&str>| {
-        let mut body = serde_json::json!({"username": "congdan", "password": password});
-        if let Some(otp) = otp {
-            body["otp"] = otp.into();
-        }
-        let req = app.http.post(app.url("/api/v1/auth/login")).header("x-forwarded-for", from).json(&body);
-        async move {
-            let res = req.send().await.unwrap();
-            let status = res.status().as_u16();
-            (status, res.json::<serde_json::Value>().await.unwrap())
-        }
-    };
     for i in 0..12 {
-        let (s, e) = login(format!("203.0.113.{i}"), "doan-mo-1234", None).await;
+        let (s, e) = login_from(&app, "congdan", &format!("203.0.113.{i}"), "doan-mo-1234", None).await;
         assert_eq!(s, 401, "one free guess at each address: {e}");
     }
 
     // API: the right password from a new address is asked for the code, which goes to the owner.
-    let (s, e) = login("198.51.100.20".into(), "demo", None).await;
+    let (s, e) = login_from(&app, "congdan", "198.51.100.20", "demo", None).await;
     assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_required")), "{e}");
     assert!(e["error"]["message"].as_str().unwrap().contains("đã gửi mã xác nhận 6 chữ số đến thư điện tử"), "{e}");
     run_jobs().await;
@@ -377,7 +377,7 @@ async fn many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner(
     assert_eq!(codes.len(), 1, "one message");
     let code = codes[0].clone();
     // A wrong password at this point sends nothing.
-    let (s, e) = login("198.51.100.30".into(), "doan-mo-5678", None).await;
+    let (s, e) = login_from(&app, "congdan", "198.51.100.30", "doan-mo-5678", None).await;
     assert_eq!((s, e["error"]["code"].as_str()), (401, Some("unauthenticated")), "{e}");
     run_jobs().await;
     assert_eq!(sign_in_codes(&smtp).len(), 1, "no message for a wrong password");
@@ -418,7 +418,7 @@ async fn many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner(
     let res = send_code(refused, code.clone()).await;
     assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/ho-so"));
     assert_eq!(page(&app, &b, "/ho-so").await.0, 200, "signed in");
-    let (_, me) = login("198.51.100.21".into(), "demo", None).await;
+    let (_, me) = login_from(&app, "congdan", "198.51.100.21", "demo", None).await;
     let owner = me["user"]["id"].as_i64().expect("the password alone signs in again: the failures are forgotten");
     assert_eq!(
         motcua_store::users::recent_login_failures(
@@ -433,21 +433,21 @@ async fn many_addresses_guessing_put_the_sign_in_under_a_code_sent_to_the_owner(
 
     // More guessing: the spent code does not open a session again.
     for i in 0..10 {
-        login(format!("203.0.114.{i}"), "doan-mo-1234", None).await;
+        login_from(&app, "congdan", &format!("203.0.114.{i}"), "doan-mo-1234", None).await;
     }
-    let (s, e) = login("198.51.100.20".into(), "demo", Some(&code)).await;
+    let (s, e) = login_from(&app, "congdan", "198.51.100.20", "demo", Some(&code)).await;
     assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_invalid")), "a code is taken once: {e}");
     // A minute later the owner asks again and gets in with the new code.
     let mut tx = app.state.db.write_tx().await.unwrap();
     sqlx::query("UPDATE password_resets SET created_at = created_at - 120000").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
-    let (s, e) = login("198.51.100.20".into(), "demo", None).await;
+    let (s, e) = login_from(&app, "congdan", "198.51.100.20", "demo", None).await;
     assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_required")), "{e}");
     run_jobs().await;
     let codes = sign_in_codes(&smtp);
     assert_eq!(codes.len(), 2);
     let new = codes.into_iter().find(|c| *c != code).expect("a new code");
-    let (s, e) = login("198.51.100.20".into(), "demo", Some(&new)).await;
+    let (s, e) = login_from(&app, "congdan", "198.51.100.20", "demo", Some(&new)).await;
     assert_eq!(s, 200, "{e}");
     assert!(e["token"].is_string());
 }
@@ -490,19 +490,10 @@ async fn an_account_with_two_factor_is_asked_for_its_app_code_and_sent_none(engi
     let secret = totp_rs::Secret::new_stack([7; 20]).to_base32();
     motcua_store::identity::start_totp(db, owner, &secret).await.unwrap();
     motcua_store::identity::use_totp_step(db, owner, 1, Some(chrono::Utc::now())).await.unwrap();
-    let login = |from: String, password: &str| {
-        let body = serde_json::json!({"username": "congdan", "password": password});
-        let req = app.http.post(app.url("/api/v1/auth/login")).header("x-forwarded-for", from).json(&body);
-        async move {
-            let res = req.send().await.unwrap();
-            let status = res.status().as_u16();
-            (status, res.json::<serde_json::Value>().await.unwrap())
-        }
-    };
     for i in 0..12 {
-        assert_eq!(login(format!("203.0.113.{i}"), "doan-mo-1234").await.0, 401);
+        assert_eq!(login_from(&app, "congdan", &format!("203.0.113.{i}"), "doan-mo-1234", None).await.0, 401);
     }
-    let (s, e) = login("198.51.100.20".into(), "demo").await;
+    let (s, e) = login_from(&app, "congdan", "198.51.100.20", "demo", None).await;
     assert_eq!((s, e["error"]["code"].as_str()), (401, Some("otp_required")), "{e}");
     assert!(e["error"]["message"].as_str().unwrap().contains("ứng dụng xác thực"), "{e}");
     let jobs = motcua_store::jobs::list(db, None, 100).await.unwrap();
