@@ -8,25 +8,29 @@
 //! among all, and the province's figures beside it). The public page shows only the on-time
 //! rate and satisfaction, as the national portal publishes them.
 //!
-//! Every figure is counted from the dossiers themselves, each judged by the domain's rules with
-//! the clock of its own page; the figures and the lists behind them come from one pass over the
-//! same dossiers, so a list holds exactly what its figure counts.
+//! A period made of whole months (every period the pages offer) is answered by the counters
+//! ([`crate::counting`]): the finished dossiers' rows kept by the database in each event's
+//! transaction, and the open dossiers' rows counted at most [`OPEN_COUNTS_FOR`] ago, whose moment
+//! is the figures' "as of". Any other period, and the lists of dossiers behind a figure, are
+//! judged dossier by dossier with the clock of each dossier's own page: the reference the
+//! counters are tested against ([`tally_from_dossiers`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use motcua_domain::calendar::TimeLimit;
 use motcua_domain::dossier::Channel;
 use motcua_domain::indicator::Timeliness;
-use motcua_domain::indicators::{
-    evaluate, online_services, rank, score, Clock, Code, DossierFacts, Evaluation, Scorecard, Tally,
-};
+use motcua_domain::indicators::counts::{months_of, Counts, Month};
+use motcua_domain::indicators::{evaluate, online_services, rank, score, Clock, Code, Evaluation, Scorecard, Tally};
 use motcua_domain::report::{vn_day, Period};
 use motcua_store::catalog::Agency;
+use motcua_store::indicator_counts::Judge;
 use motcua_store::indicators::IndicatorDossier;
 use motcua_store::users::User;
 
+use crate::counting::{OpenCounts, OpenRows, OPEN_COUNTS_FOR};
 use crate::error::{AppError, AppResult};
 pub use crate::public_figures::{PublicFigures, PublicFiguresCache, Transparency};
 use crate::reports::{scope_for, Scope};
@@ -189,7 +193,7 @@ async fn visit(
         };
         let rule = rules.get(lead.as_str()).unwrap_or(&default_rule);
         let history = histories.get(&d.id).map(Vec::as_slice).unwrap_or_default();
-        let facts = facts_of(&d, history, *limit);
+        let facts = crate::counting::facts_of(&d, history, *limit);
         let clock = Clock { calendar: &calendar, rule };
         for (i, period) in periods.iter().enumerate() {
             if let Some(e) = evaluate(&facts, clock, period, as_of) {
@@ -201,27 +205,6 @@ async fn visit(
     match missing {
         Some(v) => Err(AppError::internal(format!("a dossier refers to procedure version {v}, which does not exist"))),
         None => Ok(()),
-    }
-}
-
-fn facts_of<'a>(
-    d: &IndicatorDossier,
-    history: &'a [(DateTime<Utc>, motcua_domain::dossier::Action)],
-    limit: TimeLimit,
-) -> DossierFacts<'a> {
-    DossierFacts {
-        channel: d.channel,
-        received_at: d.received_at,
-        finished_at: d.finished_at,
-        refused: d.refused,
-        withdrawn: false,
-        history,
-        limit,
-        fee_bearing: d.fee_bearing,
-        paid_online_at: d.paid_online_at,
-        electronic_result: d.electronic_result,
-        documents: d.documents,
-        rating: d.rating,
     }
 }
 
@@ -258,10 +241,139 @@ impl Sums {
 /// (see [`scope_for`]).
 pub async fn indicators(state: &AppState, user: &User, period: Period, agency: Option<&str>) -> AppResult<Indicators> {
     let scope = scope_for(state, user, agency)?;
-    let as_of = Utc::now();
-    let mut sums = Sums::default();
-    visit(state, &[period], None, as_of, &mut |d, _, e| sums.add(d, e)).await?;
+    let unit = scope.agency().map(|a| a.code.clone());
+    let now = Utc::now();
+    let (sums, as_of) = match months_of(&period, now) {
+        Some((first, last)) => counted(state, first, last, None, unit.as_deref()).await?,
+        None => {
+            let mut sums = Sums::default();
+            visit(state, &[period], None, now, &mut |d, _, e| sums.add(d, e)).await?;
+            (sums, now)
+        }
+    };
     Ok(scored(state, period, scope, as_of, sums))
+}
+
+/// The open dossiers' rows, counted at most [`OPEN_COUNTS_FOR`] ago (plus the time of a count):
+/// an older count answers while a new one is taken in the background.
+pub async fn open_counts(state: &AppState) -> AppResult<Arc<OpenCounts>> {
+    let cache = &state.open_counts;
+    let mut last = cache.last.lock().await;
+    if let Some(kept) = last.as_ref() {
+        let age = (Utc::now() - kept.as_of).to_std().unwrap_or_default();
+        if age >= OPEN_COUNTS_FOR && !cache.refreshing.swap(true, Ordering::SeqCst) {
+            let state = state.clone();
+            tokio::spawn(async move {
+                match count_open(&state).await {
+                    Ok(fresh) => *state.open_counts.last.lock().await = Some(Arc::new(fresh)),
+                    Err(e) => tracing::warn!("cannot count the open dossiers' indicators: {e:?}"),
+                }
+                state.open_counts.refreshing.store(false, Ordering::SeqCst);
+            });
+        }
+        return Ok(kept.clone());
+    }
+    let fresh = Arc::new(count_open(state).await?);
+    *last = Some(fresh.clone());
+    Ok(fresh)
+}
+
+/// Counts the open dossiers' rows afresh, the next reader included (tests, after a change).
+pub async fn recount_open(state: &AppState) -> AppResult<()> {
+    let fresh = Arc::new(count_open(state).await?);
+    *state.open_counts.last.lock().await = Some(fresh);
+    Ok(())
+}
+
+async fn count_open(state: &AppState) -> AppResult<OpenCounts> {
+    let as_of = Utc::now();
+    let mut dossiers = HashMap::new();
+    let mut agencies: HashMap<String, Arc<str>> = HashMap::new();
+    motcua_store::indicator_counts::each_open(&state.db, |j| {
+        let rows = state.judge.rows(&j, as_of);
+        let agency =
+            agencies.entry(j.dossier.lead_agency.clone()).or_insert_with(|| j.dossier.lead_agency.as_str().into());
+        dossiers.insert(j.dossier.id, OpenRows::new(agency.clone(), &rows));
+    })
+    .await?;
+    Ok(OpenCounts { as_of, dossiers })
+}
+
+/// The dossiers an open count still holds as open although they have finished since: those
+/// finished from a little before it (a transaction that took its time before committing) on.
+async fn finished_since(state: &AppState, open: &OpenCounts) -> AppResult<HashSet<i64>> {
+    let since = open.as_of - chrono::TimeDelta::minutes(5);
+    Ok(motcua_store::indicator_counts::finished_since(&state.db, since).await?.into_iter().collect())
+}
+
+/// The sums of the months `first` to `last` from the counters, of every unit (or of `agency`),
+/// with 2.2 by procedure for `unit`: the finished dossiers' counters of the database and the
+/// open dossiers' last count; and when the open dossiers were judged.
+async fn counted(
+    state: &AppState,
+    first: Month,
+    last: Month,
+    agency: Option<&str>,
+    unit: Option<&str>,
+) -> AppResult<(Sums, DateTime<Utc>)> {
+    let open = open_counts(state).await?;
+    let finished = finished_since(state, &open).await?;
+    let mut units: BTreeMap<String, Counts> = BTreeMap::new();
+    for (code, c) in motcua_store::indicator_counts::by_unit(&state.db, first, last, agency).await? {
+        *units.entry(code).or_default() += &c;
+    }
+    for (code, c) in open.by_unit(first, last, &finished) {
+        if agency.is_none_or(|a| a == &*code) {
+            *units.entry(code.to_string()).or_default() += &c;
+        }
+    }
+    let mut sums = Sums::default();
+    let mut province = Counts::default();
+    for (code, c) in units.into_iter().filter(|(_, c)| !c.is_zero()) {
+        province += &c;
+        sums.by_unit.insert(code.clone(), c.tally());
+        if c.overdue() > 0 {
+            sums.overdue.insert(code.clone(), c.overdue());
+        }
+        for channel in Channel::ALL {
+            if c.received_by(channel) > 0 {
+                sums.by_channel.insert((code.clone(), channel), c.received_by(channel));
+            }
+        }
+    }
+    sums.province = province.tally();
+    if let Some(unit) = unit {
+        for (procedure, dossiers, seconds) in
+            motcua_store::indicator_counts::work_by_procedure(&state.db, first, last, unit).await?
+        {
+            let f = motcua_domain::indicators::Fraction {
+                numerator: seconds as f64 / 86_400.0,
+                denominator: dossiers as f64,
+            };
+            sums.average_time.insert((unit.to_owned(), procedure), f);
+        }
+    }
+    Ok((sums, open.as_of))
+}
+
+/// The on-time rate (2.1) of each month from `first` to `last`, of `agency` or of the province,
+/// from the counters.
+async fn counted_months(
+    state: &AppState,
+    first: Month,
+    last: Month,
+    agency: Option<&str>,
+) -> AppResult<BTreeMap<Month, Counts>> {
+    let open = open_counts(state).await?;
+    let finished = finished_since(state, &open).await?;
+    let mut months: BTreeMap<Month, Counts> = BTreeMap::new();
+    for (month, c) in motcua_store::indicator_counts::by_month(&state.db, first, last, agency).await? {
+        *months.entry(month).or_default() += &c;
+    }
+    for (month, c) in open.by_month(first, last, agency, &finished) {
+        *months.entry(month).or_default() += &c;
+    }
+    Ok(months)
 }
 
 /// Scores the sums: every unit that leads procedures or dossiers, ranked.
@@ -325,6 +437,21 @@ fn scored(state: &AppState, period: Period, scope: Scope, as_of: DateTime<Utc>, 
 /// every agency's), as of `as_of`, unscored: what other figures share with the indicators (the
 /// IT-application figures' shares of dossiers), so the two pages never disagree.
 pub async fn tally(state: &AppState, period: Period, agency: Option<&str>, as_of: DateTime<Utc>) -> AppResult<Tally> {
+    if let Some((first, last)) = months_of(&period, as_of) {
+        let (sums, _) = counted(state, first, last, agency, None).await?;
+        return Ok(sums.province);
+    }
+    tally_from_dossiers(state, period, agency, as_of).await
+}
+
+/// [`tally`] judged dossier by dossier, without the counters: the reference they must agree
+/// with, and the answer for a period that is not made of whole months.
+pub async fn tally_from_dossiers(
+    state: &AppState,
+    period: Period,
+    agency: Option<&str>,
+    as_of: DateTime<Utc>,
+) -> AppResult<Tally> {
     let mut sum = Tally::default();
     visit(state, &[period], agency, as_of, &mut |_, _, e| sum += &e.tally).await?;
     Ok(sum)
@@ -353,7 +480,19 @@ pub async fn dashboard(
     agency: Option<&str>,
 ) -> AppResult<(Indicators, Vec<(Period, motcua_domain::indicators::Fraction)>)> {
     let scope = scope_for(state, user, agency)?;
-    let as_of = Utc::now();
+    let now = Utc::now();
+    if let Some((first, last)) = months_of(&period, now) {
+        let unit = scope.agency().map(|a| a.code.clone());
+        let (sums, as_of) = counted(state, first, last, None, unit.as_deref()).await?;
+        let months = counted_months(state, last - 11, last, unit.as_deref()).await?;
+        let trend = twelve_months(period.to)
+            .into_iter()
+            .zip(last - 11..=last)
+            .map(|(p, m)| (p, months.get(&m).map(|c| c.tally().get(Code::OnTime)).unwrap_or_default()))
+            .collect();
+        return Ok((scored(state, period, scope, as_of, sums), trend));
+    }
+    let as_of = now;
     let mut periods = vec![period];
     periods.extend(twelve_months(period.to));
     let mut sums = Sums::default();
@@ -439,11 +578,22 @@ pub async fn transparency(state: &AppState) -> AppResult<Arc<Transparency>> {
         Period::new(last_start, this_month.pred_opt().unwrap_or(this_month)).map_err(AppError::internal)?;
     let mut tallies: [Tally; 2] = Default::default();
     let mut units: BTreeMap<String, [Tally; 2]> = BTreeMap::new();
-    visit(state, &[year, last_month], None, as_of, &mut |d, i, e| {
-        tallies[i] += &e.tally;
-        units.entry(d.lead_agency.clone()).or_default()[i] += &e.tally;
-    })
-    .await?;
+    let whole = [months_of(&year, as_of), months_of(&last_month, as_of)];
+    if let [Some(y), Some(m)] = whole {
+        for (i, (first, last)) in [y, m].into_iter().enumerate() {
+            let (sums, _) = counted(state, first, last, None, None).await?;
+            tallies[i] = sums.province;
+            for (code, tally) in sums.by_unit {
+                units.entry(code).or_default()[i] = tally;
+            }
+        }
+    } else {
+        visit(state, &[year, last_month], None, as_of, &mut |d, i, e| {
+            tallies[i] += &e.tally;
+            units.entry(d.lead_agency.clone()).or_default()[i] += &e.tally;
+        })
+        .await?;
+    }
     let catalog = state.catalog();
     let mut units: Vec<(Agency, PublicFigures)> = units
         .into_iter()

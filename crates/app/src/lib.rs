@@ -12,6 +12,7 @@ pub mod attachments;
 pub mod catalog;
 pub mod catalog_import;
 pub mod citizen_store;
+pub mod counting;
 pub mod dossiers;
 pub mod drafts;
 pub mod edxml;

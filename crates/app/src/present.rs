@@ -13,6 +13,11 @@ pub fn show_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_default()
 }
 
+/// An instant to the second in Vietnam time, `05/12/2026 09:15:42`: when live figures were taken.
+pub fn show_moment(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&motcua_domain::calendar::vn_offset()).format("%d/%m/%Y %H:%M:%S").to_string()
+}
+
 /// A number with `places` decimals in `lang`: a decimal comma in Vietnamese (`78,5`).
 pub fn decimal(lang: Lang, x: f64, places: usize) -> String {
     let s = format!("{x:.places$}");

@@ -233,8 +233,8 @@ pub struct Inner {
     pub blobs: Blobs,
     /// Settings.
     pub config: Config,
-    catalog: RwLock<Arc<Catalog>>,
-    calendar: RwLock<Arc<WorkingCalendar>>,
+    catalog: Arc<RwLock<Arc<Catalog>>>,
+    calendar: Arc<RwLock<Arc<WorkingCalendar>>>,
     /// Login rate limiting.
     pub logins: AddressLimiter,
     /// Public questions and feedback per address (spam protection).
@@ -258,6 +258,10 @@ pub struct Inner {
     pub keys: Mutex<motcua_signing::KeyRing>,
     /// The figures of the public transparency page, counted every few minutes.
     pub public_figures: crate::public_figures::PublicFiguresCache,
+    /// The open dossiers' indicator rows, counted every little while.
+    pub open_counts: crate::counting::OpenCountsCache,
+    /// What judges dossiers into the indicators' rows (installed on the database too).
+    pub judge: Arc<crate::counting::CountingJudge>,
 }
 
 /// Cheap to clone.
@@ -291,12 +295,26 @@ impl AppState {
             tracing::info!("issuers of {folded} office documents folded for search");
         }
         let db_for_reads = db.clone();
+        let catalog = Arc::new(RwLock::new(Arc::new(catalog)));
+        let calendar = Arc::new(RwLock::new(Arc::new(calendar)));
+        let judge = Arc::new(crate::counting::CountingJudge { catalog: catalog.clone(), calendar: calendar.clone() });
+        db.install_judge(judge.clone());
+        if !motcua_store::indicator_counts::built(&db).await? {
+            let started = std::time::Instant::now();
+            let rebuilt = motcua_store::indicator_counts::rebuild(&db, judge.as_ref(), chrono::Utc::now()).await?;
+            tracing::info!(
+                dossiers = rebuilt.dossiers,
+                rows = rebuilt.rows,
+                seconds = started.elapsed().as_secs_f64(),
+                "counted the indicators of the finished dossiers"
+            );
+        }
         Ok(AppState(Arc::new(Inner {
             db,
             blobs,
             config,
-            catalog: RwLock::new(Arc::new(catalog)),
-            calendar: RwLock::new(Arc::new(calendar)),
+            catalog,
+            calendar,
             logins: AddressLimiter::sign_ins(),
             asks: AddressLimiter::questions(),
             lookups: AddressLimiter::lookups(),
@@ -308,6 +326,8 @@ impl AppState {
             dummy_hash,
             keys: Mutex::new(keys),
             public_figures: crate::public_figures::PublicFiguresCache::default(),
+            open_counts: crate::counting::OpenCountsCache::default(),
+            judge,
         })))
     }
 

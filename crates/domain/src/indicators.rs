@@ -37,6 +37,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+pub mod counts;
+
 use crate::calendar::{CountingRule, TimeLimit, WorkingCalendar};
 use crate::catalog::OnlineLevel;
 use crate::dossier::{Action, Channel};
@@ -304,18 +306,7 @@ pub fn evaluate(d: &DossierFacts<'_>, clock: Clock<'_>, period: &Period, as_of: 
     }
     let finished = d.finished_at.filter(|f| *f < end);
     let received_in_period = d.received_at >= start;
-    // Only what had happened when the dossier is judged.
-    let until = finished.unwrap_or(measured_at);
-    let known: Vec<(DateTime<Utc>, Action)> = d.history.iter().copied().filter(|(at, _)| *at <= until).collect();
-    let requests = known.iter().filter(|(_, a)| *a == Action::RequestSupplement).count();
-    let waits = waiting_periods(known.iter().copied());
-    let facts = ClockFacts {
-        received_at: d.received_at,
-        waits: &waits,
-        supplement_requests: u32::try_from(requests).unwrap_or(u32::MAX),
-        finished_at: finished,
-    };
-    let views = clock_views(clock.calendar, clock.rule, d.limit, facts, measured_at);
+    let views = judge(d, clock, finished, measured_at);
     let mut tally = Tally::default();
     let timeliness = views.timeliness;
     let in_time = !timeliness.is_late();
@@ -323,8 +314,7 @@ pub fn evaluate(d: &DossierFacts<'_>, clock: Clock<'_>, period: &Period, as_of: 
     let unsatisfied = d.rating.is_some_and(|(at, s)| at <= measured_at && s == Satisfaction::NotSatisfied);
     tally.count(Code::Satisfaction, in_time && !unsatisfied);
     if let Some(f) = finished {
-        let working = (f - d.received_at - views.waiting).num_seconds().max(0) as f64 / 86_400.0;
-        tally.add(Code::AverageTime, working, 1.0);
+        tally.add(Code::AverageTime, working_seconds(d, f, &views) as f64 / 86_400.0, 1.0);
         if !d.refused {
             tally.count(Code::ElectronicResults, d.electronic_result);
         }
@@ -339,6 +329,34 @@ pub fn evaluate(d: &DossierFacts<'_>, clock: Clock<'_>, period: &Period, as_of: 
         tally.count(Code::Reused, docs.reused > 0);
     }
     Some(Evaluation { tally, timeliness, received_in_period })
+}
+
+/// One dossier's clock as the indicators see it at `measured_at`: finished at `finished` (its
+/// finish if that falls before the moment judged, else `None`), knowing only what had happened
+/// by then.
+fn judge(
+    d: &DossierFacts<'_>,
+    clock: Clock<'_>,
+    finished: Option<DateTime<Utc>>,
+    measured_at: DateTime<Utc>,
+) -> crate::indicator::ClockViews {
+    let until = finished.unwrap_or(measured_at);
+    let known: Vec<(DateTime<Utc>, Action)> = d.history.iter().copied().filter(|(at, _)| *at <= until).collect();
+    let requests = known.iter().filter(|(_, a)| *a == Action::RequestSupplement).count();
+    let waits = waiting_periods(known.iter().copied());
+    let facts = ClockFacts {
+        received_at: d.received_at,
+        waits: &waits,
+        supplement_requests: u32::try_from(requests).unwrap_or(u32::MAX),
+        finished_at: finished,
+    };
+    clock_views(clock.calendar, clock.rule, d.limit, facts, measured_at)
+}
+
+/// The seconds of processing a finished dossier counts towards 2.2: from reception to its finish,
+/// the waits for the applicant subtracted.
+fn working_seconds(d: &DossierFacts<'_>, finished: DateTime<Utc>, views: &crate::indicator::ClockViews) -> i64 {
+    (finished - d.received_at - views.waiting).num_seconds().max(0)
 }
 
 /// An indicator's target and the points it is worth (Decision 766 gives each a maximum, earned

@@ -126,6 +126,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The Decision 766 indicators' counters.
+    Indicators {
+        #[command(subcommand)]
+        command: IndicatorsCommand,
+    },
     /// The keys that sign electronic results, in <data>/keys.
     Keys {
         #[command(subcommand)]
@@ -323,6 +328,14 @@ enum AuditCommand {
         #[arg(long)]
         checkpoint_file: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum IndicatorsCommand {
+    /// Recount the counters of every finished dossier from the dossiers and their histories,
+    /// replacing those kept, and say how many rows differed. The server keeps them as events
+    /// happen; this is for a check, or after dossiers were written without it.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -1295,6 +1308,21 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("unhealthy: {}", answer.lines().next().unwrap_or(""));
             }
             println!("healthy");
+        }
+        Command::Indicators { command: IndicatorsCommand::Rebuild } => {
+            let db = open(&cli).await?;
+            let judge = motcua_app::counting::CountingJudge::load(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load the catalog and the calendar: {e:?}"))?;
+            let started = std::time::Instant::now();
+            let rebuilt = motcua_store::indicator_counts::rebuild(&db, &judge, chrono::Utc::now()).await?;
+            println!(
+                "counted {} finished dossiers into {} rows in {:.1} s; {} rows differed from those kept",
+                rebuilt.dossiers,
+                rebuilt.rows,
+                started.elapsed().as_secs_f64(),
+                rebuilt.differences
+            );
         }
         Command::Audit { command: AuditCommand::Verify { checkpoint_file } } => {
             let db = open(&cli).await?;

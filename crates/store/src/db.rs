@@ -103,6 +103,9 @@ pub struct Database {
     national_sync: crate::national_outbox::NationalSync,
     /// Rung when a status message for the national portal is committed in this process.
     outbox_filled: std::sync::Arc<Notify>,
+    /// What judges finished dossiers into the indicators' counters, installed by the
+    /// application ([`crate::indicator_counts`]); shared by every clone.
+    judge: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn crate::indicator_counts::Judge>>>,
 }
 
 impl Database {
@@ -141,6 +144,7 @@ impl Database {
             audit_key: None,
             national_sync: Default::default(),
             outbox_filled: Default::default(),
+            judge: Default::default(),
         })
     }
 
@@ -149,6 +153,17 @@ impl Database {
     pub fn with_national_sync(mut self, sync: crate::national_outbox::NationalSync) -> Database {
         self.national_sync = sync;
         self
+    }
+
+    /// Installs what judges finished dossiers into the indicators' counters, from then on kept
+    /// in the transaction of every event that changes them. Only the first one installed counts.
+    pub fn install_judge(&self, judge: std::sync::Arc<dyn crate::indicator_counts::Judge>) {
+        let _ = self.judge.set(judge);
+    }
+
+    /// The judge installed, if any.
+    pub(crate) fn judge(&self) -> Option<std::sync::Arc<dyn crate::indicator_counts::Judge>> {
+        self.judge.get().cloned()
     }
 
     /// Which dossiers' changes go to the national portal's outbox.
@@ -340,6 +355,11 @@ impl WriteTx<'_> {
     /// The audit key of the database this transaction writes to.
     pub(crate) fn audit_key(&self) -> Result<&crate::audit::AuditKey> {
         self.db.audit_key()
+    }
+
+    /// The indicators' judge of the database, if one is installed.
+    pub(crate) fn judge(&self) -> Option<std::sync::Arc<dyn crate::indicator_counts::Judge>> {
+        self.db.judge()
     }
 
     /// Asks for the job worker to be woken once this transaction commits.

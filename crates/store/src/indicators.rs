@@ -117,11 +117,23 @@ pub async fn each_dossier(
     agency: Option<&str>,
     mut each: impl FnMut(IndicatorDossier),
 ) -> Result<()> {
+    let sql = facts_sql(WINDOW, "w JOIN dossiers d ON d.id = w.id", "");
+    let mut rows =
+        sqlx::query(&sql).bind(Millis(start)).bind(Millis(end)).bind(agency.unwrap_or("")).fetch(db.reader());
+    while let Some(row) = rows.try_next().await? {
+        each(decode(&row)?);
+    }
+    Ok(())
+}
+
+/// The statement that reads the facts of the dossiers `from` gives (as `d`), with a `with` clause
+/// before it and a `filter` after: one row per dossier, decoded by [`decode`].
+pub(crate) fn facts_sql(with: &str, from: &str, filter: &str) -> String {
     // A document is electronic when it was scanned at the desk (digitized), reused from an
     // earlier dossier or the applicant's store, or uploaded by the applicant (online channels,
     // or a supplement the applicant sent from their account).
-    let sql = format!(
-        "{WINDOW} SELECT d.id, d.code, d.lead_agency, d.procedure_version_id, d.procedure_code, d.channel, d.status, \
+    format!(
+        "{with} SELECT d.id, d.code, d.lead_agency, d.procedure_version_id, d.procedure_code, d.channel, d.status, \
            d.received_at, d.finished_at, d.due_at, d.fee_vnd, \
            (SELECT MIN(p.settled_at) FROM payments p WHERE p.dossier_id = d.id AND p.status = 'paid' \
               AND p.gateway <> 'counter') AS paid_online_at, \
@@ -135,52 +147,49 @@ pub async fn each_dossier(
            (SELECT COUNT(*) FROM attachments a WHERE a.dossier_id = d.id {documents} \
               AND (a.reused = 1 OR a.from_citizen_store = 1)) AS reused_documents, \
            r.overall AS rating, r.created_at AS rated_at \
-         FROM w JOIN dossiers d ON d.id = w.id \
-         LEFT JOIN ratings r ON r.dossier_id = d.id",
+         FROM {from} \
+         LEFT JOIN ratings r ON r.dossier_id = d.id {filter}",
         documents = "AND a.purpose IN ('document', 'supplement')"
-    );
-    let mut rows =
-        sqlx::query(&sql).bind(Millis(start)).bind(Millis(end)).bind(agency.unwrap_or("")).fetch(db.reader());
-    while let Some(row) = rows.try_next().await? {
-        let channel: String = row.try_get("channel")?;
-        let channel = Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?;
-        let count = |column: &str| -> Result<u32> {
-            Ok(u32::try_from(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0).max(0)).unwrap_or(u32::MAX))
-        };
-        let time = |column: &str| -> Result<Option<DateTime<Utc>>> {
-            Ok(row.try_get::<Option<Millis>, _>(column)?.map(|m| m.0))
-        };
-        let rating = match (row.try_get::<Option<String>, _>("rating")?, time("rated_at")?) {
-            (Some(overall), Some(at)) => Some((
-                at,
-                Satisfaction::parse(&overall).ok_or_else(|| StoreError::Corrupt(format!("rating {overall}")))?,
-            )),
-            _ => None,
-        };
-        let status: String = row.try_get("status")?;
-        each(IndicatorDossier {
-            id: row.try_get("id")?,
-            code: row.try_get("code")?,
-            lead_agency: row.try_get("lead_agency")?,
-            procedure_version_id: row.try_get("procedure_version_id")?,
-            procedure_code: row.try_get("procedure_code")?,
-            channel,
-            refused: status == "refused",
-            received_at: time("received_at")?.ok_or_else(|| StoreError::Corrupt("received_at".into()))?,
-            finished_at: time("finished_at")?,
-            due_at: time("due_at")?,
-            fee_bearing: row.try_get::<i64, _>("fee_vnd")? > 0,
-            paid_online_at: time("paid_online_at")?,
-            electronic_result: row.try_get::<i64, _>("sealed")? != 0,
-            documents: Documents {
-                total: count("documents")?,
-                electronic: count("electronic_documents")?,
-                reused: count("reused_documents")?,
-            },
-            rating,
-        });
-    }
-    Ok(())
+    )
+}
+
+/// One row of [`facts_sql`].
+pub(crate) fn decode(row: &sqlx::any::AnyRow) -> Result<IndicatorDossier> {
+    let channel: String = row.try_get("channel")?;
+    let channel = Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?;
+    let count = |column: &str| -> Result<u32> {
+        Ok(u32::try_from(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0).max(0)).unwrap_or(u32::MAX))
+    };
+    let time =
+        |column: &str| -> Result<Option<DateTime<Utc>>> { Ok(row.try_get::<Option<Millis>, _>(column)?.map(|m| m.0)) };
+    let rating = match (row.try_get::<Option<String>, _>("rating")?, time("rated_at")?) {
+        (Some(overall), Some(at)) => {
+            Some((at, Satisfaction::parse(&overall).ok_or_else(|| StoreError::Corrupt(format!("rating {overall}")))?))
+        }
+        _ => None,
+    };
+    let status: String = row.try_get("status")?;
+    Ok(IndicatorDossier {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        lead_agency: row.try_get("lead_agency")?,
+        procedure_version_id: row.try_get("procedure_version_id")?,
+        procedure_code: row.try_get("procedure_code")?,
+        channel,
+        refused: status == "refused",
+        received_at: time("received_at")?.ok_or_else(|| StoreError::Corrupt("received_at".into()))?,
+        finished_at: time("finished_at")?,
+        due_at: time("due_at")?,
+        fee_bearing: row.try_get::<i64, _>("fee_vnd")? > 0,
+        paid_online_at: time("paid_online_at")?,
+        electronic_result: row.try_get::<i64, _>("sealed")? != 0,
+        documents: Documents {
+            total: count("documents")?,
+            electronic: count("electronic_documents")?,
+            reused: count("reused_documents")?,
+        },
+        rating,
+    })
 }
 
 /// The time limit and the agency (whose counting rule applies) of every procedure version, by

@@ -17,6 +17,7 @@ pub mod drafts;
 pub mod edxml;
 pub mod error;
 pub mod identity;
+pub mod indicator_counts;
 pub mod indicators;
 pub mod issued_forms;
 pub mod it_application;

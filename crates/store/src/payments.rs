@@ -206,6 +206,11 @@ pub async fn settle_paid(
             motcua_domain::dossier::Status::Refused | motcua_domain::dossier::Status::Withdrawn
         );
     let status = if already_paid { PaymentStatus::Refund } else { PaymentStatus::Paid };
+    // A fee paid online after the result counts in 3.6 from then on: the difference is added.
+    let counts_before = match current.finished_at {
+        Some(_) => crate::indicator_counts::counted(&mut tx, current.id, now).await?,
+        None => Default::default(),
+    };
     let updated = sqlx::query(
         "UPDATE payments SET status = $2, settled_at = $3, gateway_txn_no = $4, bank_code = $5, response_code = $6 \
          WHERE id = $1 AND status IN ('pending', 'failed')",
@@ -231,6 +236,9 @@ pub async fn settle_paid(
             .await?;
         if marked.rows_affected() != 1 {
             return Err(StoreError::Conflict("the dossier changed meanwhile".into()));
+        }
+        if current.finished_at.is_some() {
+            crate::indicator_counts::recount(&mut tx, current.id, counts_before, now).await?;
         }
         dossiers::apply_in(&mut tx, current, change, by, now).await?;
     }

@@ -22,6 +22,10 @@ pub struct Rated {
 /// Stores the applicant's rating; a second one for the same dossier is a conflict.
 pub async fn rate(db: &Database, d: &Dossier, r: &Rating, now: DateTime<Utc>) -> Result<()> {
     let mut tx = db.write_tx().await?;
+    let counts_before = match d.finished_at {
+        Some(_) => crate::indicator_counts::counted(&mut tx, d.id, now).await?,
+        None => Default::default(),
+    };
     sqlx::query(
         "INSERT INTO ratings (dossier_id, dossier_code, lead_agency, overall, timeliness, convenience, attitude, comment, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -44,6 +48,9 @@ pub async fn rate(db: &Database, d: &Dossier, r: &Rating, now: DateTime<Utc>) ->
             e.into()
         }
     })?;
+    if d.finished_at.is_some() {
+        crate::indicator_counts::recount(&mut tx, d.id, counts_before, now).await?;
+    }
     tx.commit().await
 }
 

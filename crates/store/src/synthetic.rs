@@ -784,6 +784,9 @@ pub async fn seed(db: &Database, count: usize, seed: u64, mix: Mix, mut progress
         db.maintain("VACUUM ANALYZE dossiers").await?;
         db.maintain("VACUUM ANALYZE events").await?;
     }
+    // Written without the indicators' counters: the next start (or `motcua indicators rebuild`)
+    // counts them.
+    crate::indicator_counts::mark_stale(db).await?;
     Ok(out)
 }
 

@@ -175,6 +175,8 @@ pub async fn insert_made(db: &Database, d: &MadeDossier) -> i64 {
         .expect("insert a rating");
     }
     tx.commit().await.unwrap();
+    // Counted in the indicators' counters as the store counts a dossier that finishes.
+    motcua_store::indicator_counts::count_written(db, id, Utc::now()).await.unwrap();
     id
 }
 

@@ -11,12 +11,17 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use calamine::{Data, Reader, Xlsx};
-use chrono::{DateTime, TimeZone, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use common::TestApp;
 use motcua_app::pki::{init_test_ca, AgencyToCertify, Signers};
 use motcua_domain::catalog::AgencyKind;
+use motcua_domain::indicators::{Code, Tally};
+use motcua_domain::report::{vn_day, Period};
 use motcua_testkit::{insert_made, on_both_engines, MadeDossier, TestEngine};
 use serde_json::Value;
+use sqlx::Row;
 
 on_both_engines!(
     the_ii06a_report_answers_its_readers_only,
@@ -24,7 +29,8 @@ on_both_engines!(
     the_indicators_count_dossiers_of_known_outcomes,
     every_figure_lists_the_dossiers_it_counts,
     the_indicators_answer_their_readers_only,
-    the_transparency_page_needs_no_sign_in
+    the_transparency_page_needs_no_sign_in,
+    the_counters_move_with_each_event_and_agree_with_a_rebuild,
 );
 
 /// The provincial committee, which files the province's report.
@@ -644,4 +650,109 @@ async fn the_transparency_page_needs_no_sign_in(engine: TestEngine) {
     let row = &row[..row.find("</tr>").unwrap()];
     assert_eq!(row.matches("100,0%").count(), 2, "on time and satisfied this year: {row}");
     assert!(page.contains("href=\"/cong-khai\""), "linked from every page's footer");
+}
+
+/// The province's fractions of the indicators API for `period`, by code: (numerator, denominator).
+async fn province_fractions(
+    app: &TestApp,
+    token: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> BTreeMap<String, (f64, f64)> {
+    let (status, body) = app.get(&format!("/api/v1/reports/indicators?from={from}&to={to}"), Some(token)).await;
+    assert_eq!(status, 200, "{body}");
+    body["province"]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["code"].as_str().unwrap().to_string(), fraction(&body["province"], i["code"].as_str().unwrap())))
+        .collect()
+}
+
+/// Every row of the counters, in order.
+async fn counter_rows(app: &TestApp) -> Vec<Vec<i64>> {
+    let columns = motcua_domain::indicators::counts::COLUMNS.join(", ");
+    let sql = format!(
+        "SELECT slot, month, from_month, {columns} FROM indicator_counts ORDER BY agency, month, slot, from_month"
+    );
+    let rows = sqlx::query(&sql).fetch_all(app.state.db.reader()).await.unwrap();
+    rows.iter()
+        .map(|r| (0..3 + motcua_domain::indicators::counts::COLUMNS.len()).map(|i| r.get::<i64, _>(i)).collect())
+        .collect()
+}
+
+/// The tallies agree, 2.2's days to the microsecond (one sums seconds, the other days).
+fn assert_same_tally(counted: &Tally, judged: &Tally, what: &str) {
+    for code in Code::ALL {
+        let (a, b) = (counted.get(code), judged.get(code));
+        assert_eq!(a.denominator, b.denominator, "{what}: denominator of {}", code.as_str());
+        assert!((a.numerator - b.numerator).abs() < 1e-6, "{what}: numerator of {}: {a:?} {b:?}", code.as_str());
+    }
+}
+
+/// Issue 13 point 5: an indicator changes when the event that changes it commits; the counters
+/// so kept agree exactly with a rebuild from the histories, and with the dossiers judged one by
+/// one.
+async fn the_counters_move_with_each_event_and_agree_with_a_rebuild(engine: TestEngine) {
+    let app = spawn(engine).await;
+    let steering = app.login("dieuhanh").await;
+    let today = vn_day(Utc::now());
+    let first = today.with_day(1).unwrap();
+
+    // Open, counted by the open dossiers' count; then finished: it moves to the database's
+    // counters at once, with no new count of the open dossiers.
+    let code = common::received(&app).await;
+    motcua_app::indicators::recount_open(&app.state).await.unwrap();
+    let before = province_fractions(&app, &steering, first, today).await;
+    let url = format!("/api/v1/dossiers/{code}/actions");
+    let (s, d) =
+        app.post_json(&url, Some(&app.login("chuyenvien").await), serde_json::json!({"action": "forward"})).await;
+    assert_eq!(s, 200, "{d}");
+    let form = reqwest::multipart::Form::new().text("action", "issue_result").part(
+        "result",
+        reqwest::multipart::Part::bytes(common::pdf("kq")).file_name("kq.pdf").mime_str("application/pdf").unwrap(),
+    );
+    let (s, d) = app.post_multipart(&url, Some(&app.login("lanhdao").await), form).await;
+    assert_eq!(s, 200, "{d}");
+    let after = province_fractions(&app, &steering, first, today).await;
+    assert_eq!(after["2.1"].1, before["2.1"].1, "still one dossier measured for 2.1: {before:?} {after:?}");
+    assert_eq!(after["2.1"].0, before["2.1"].0, "in time while open, on time when finished");
+    assert_eq!(after["2.2"].1, before["2.2"].1 + 1.0, "one more finished");
+    assert_eq!(after["4.1"].1, before["4.1"].1 + 1.0, "one more result issued");
+    assert_eq!(after["4.1"].0, before["4.1"].0 + 1.0, "and it is the system's signed result");
+
+    // Rated "not satisfied" after its result: 5.4 loses it at once.
+    let citizen = app.login("congdan").await;
+    let rating = serde_json::json!({"overall": "not_satisfied", "timeliness": "satisfied", "convenience": "satisfied", "attitude": "satisfied"});
+    let (s, _) = app.post_json(&format!("/api/v1/dossiers/{code}/rating"), Some(&citizen), rating).await;
+    assert_eq!(s, 200);
+    let rated = province_fractions(&app, &steering, first, today).await;
+    assert_eq!(rated["5.4"].0, after["5.4"].0 - 1.0, "{after:?} {rated:?}");
+    assert_eq!(rated["5.4"].1, after["5.4"].1);
+
+    // What was kept event by event is what a rebuild from the histories counts.
+    let kept = counter_rows(&app).await;
+    assert!(!kept.is_empty());
+    let rebuilt =
+        motcua_store::indicator_counts::rebuild(&app.state.db, app.state.judge.as_ref(), Utc::now()).await.unwrap();
+    assert_eq!(rebuilt.differences, 0, "{rebuilt:?}");
+    assert_eq!(counter_rows(&app).await, kept);
+
+    // And the counters' figures are those of every dossier judged one by one: this month and
+    // the twelve months to it (the demo's dossiers reach back months).
+    motcua_app::indicators::recount_open(&app.state).await.unwrap();
+    let now = Utc::now();
+    let year_start = first.checked_sub_months(chrono::Months::new(11)).unwrap();
+    for period in [Period::new(first, today).unwrap(), Period::new(year_start, today).unwrap()] {
+        let (department,): (String,) = sqlx::query_as("SELECT agency_code FROM users WHERE username = 'chuyenvien'")
+            .fetch_one(app.state.db.reader())
+            .await
+            .unwrap();
+        for agency in [None, Some(department)] {
+            let counted = motcua_app::indicators::tally(&app.state, period, agency.as_deref(), now).await.unwrap();
+            let judged =
+                motcua_app::indicators::tally_from_dossiers(&app.state, period, agency.as_deref(), now).await.unwrap();
+            assert_same_tally(&counted, &judged, &format!("{period:?} {agency:?}"));
+        }
+    }
 }

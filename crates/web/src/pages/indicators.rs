@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use motcua_app::i18n::Lang;
 use motcua_app::indicators::{self, Figure, FigureDossier, Indicators, Part};
-use motcua_app::present::{decimal, show_time};
+use motcua_app::present::{decimal, show_moment, show_time};
 use motcua_app::reports::{self, Scope};
 use motcua_app::state::AppState;
 use motcua_domain::indicators::{Code, Fraction, Scorecard, Unit};
@@ -277,7 +277,7 @@ pub async fn dashboard(
     page.to = period.to.to_string();
     page.presets = presets(Some(&period));
     page.shown = true;
-    page.as_of = show_time(Some(found.as_of));
+    page.as_of = show_moment(found.as_of);
     let total = decimal(lang, state.config.indicator_targets.total(), 0);
     let card = match found.units.first() {
         Some(u) if matches!(scope, Scope::Agency(_)) => {

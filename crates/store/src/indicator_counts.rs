@@ -1,0 +1,449 @@
+//! The Decision 766 indicators kept as counters (`motcua_domain::indicators::counts`): the rows
+//! of every finished dossier, summed by unit, month and slot in `indicator_counts` (and 2.2 by
+//! procedure in `indicator_work`).
+//!
+//! They change in the transaction of the event that changes them: when a dossier finishes (a
+//! result issued, a refusal, a withdrawal), and when a finished dossier is rated or paid. Each of
+//! those reads the dossier's facts before and after its writes, has them judged, and adds the
+//! difference ([`counted`], [`recount`]). Judging needs the working calendar and the agencies'
+//! counting rules, which the application holds, so the application installs a [`Judge`] on the
+//! database; without one (the store's own tests, bulk seeding) nothing is counted, and the
+//! counters are marked for a rebuild.
+//!
+//! Open dossiers are not counted here: their last row is judged "now", so the application counts
+//! them afresh. [`rebuild`] recomputes every row from the dossiers, as `motcua indicators rebuild`
+//! does, and reports how many rows differed from what was kept.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use motcua_domain::calendar::{TimeLimit, TimeUnit};
+use motcua_domain::dossier::Action;
+use motcua_domain::indicators::counts::{Counts, Key, Month, Slot, COLUMNS};
+use sqlx::Row;
+
+use crate::db::WriteTx;
+use crate::error::{Result, StoreError};
+use crate::indicators::{decode, facts_sql, IndicatorDossier};
+use crate::types::Millis;
+use crate::Database;
+
+/// What a judge needs of one dossier.
+#[derive(Clone, Debug)]
+pub struct Judged {
+    /// Its facts.
+    pub dossier: IndicatorDossier,
+    /// Its procedure's time limit.
+    pub limit: TimeLimit,
+    /// The agency whose counting rule its clock follows.
+    pub rule_agency: String,
+    /// Its reception, supplement requests and supplements, in order.
+    pub history: Vec<(DateTime<Utc>, Action)>,
+}
+
+/// Judges dossiers into counter rows (`counts::contributions`) with the calendar and the
+/// counting rules in force.
+pub trait Judge: Send + Sync + std::fmt::Debug {
+    /// The rows of one dossier as of `as_of`.
+    fn rows(&self, d: &Judged, as_of: DateTime<Utc>) -> Vec<(Key, Counts)>;
+}
+
+/// One dossier's rows, with the unit and procedure they count for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counted {
+    agency: String,
+    procedure: String,
+    rows: Vec<(Key, Counts)>,
+}
+
+/// The rows a finished dossier has in the counters now, read in the transaction before it is
+/// changed; empty when it is open, withdrawn, or no judge is installed.
+pub(crate) async fn counted(tx: &mut WriteTx<'_>, dossier_id: i64, now: DateTime<Utc>) -> Result<Counted> {
+    let Some(judge) = tx.judge() else {
+        return Ok(Counted::default());
+    };
+    let sql = facts_sql(
+        "",
+        "dossiers d",
+        "WHERE d.id = $1 AND d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND d.status <> 'withdrawn'",
+    );
+    let Some(row) = sqlx::query(&sql).bind(dossier_id).fetch_optional(&mut **tx).await? else {
+        return Ok(Counted::default());
+    };
+    let dossier = decode(&row)?;
+    let (limit, rule_agency) = version_clock(tx, dossier.procedure_version_id).await?;
+    let events = sqlx::query(
+        "SELECT at, action FROM events WHERE dossier_id = $1 \
+         AND action IN ('receive', 'request_supplement', 'supplement') ORDER BY id",
+    )
+    .bind(dossier_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let history = events.iter().map(history_entry).collect::<Result<Vec<_>>>()?;
+    let judged = Judged { dossier, limit, rule_agency, history };
+    Ok(Counted {
+        agency: judged.dossier.lead_agency.clone(),
+        procedure: judged.dossier.procedure_code.clone(),
+        rows: judge.rows(&judged, now),
+    })
+}
+
+/// Reads the dossier's rows again after the transaction's writes and adds the difference from
+/// `before` ([`counted`] before them) to the counters.
+pub(crate) async fn recount(tx: &mut WriteTx<'_>, dossier_id: i64, before: Counted, now: DateTime<Utc>) -> Result<()> {
+    if tx.judge().is_none() {
+        return Ok(());
+    }
+    let after = counted(tx, dossier_id, now).await?;
+    if after == before {
+        return Ok(());
+    }
+    let (mut diff, mut work) = (Sums::new(), Work::new());
+    add_judged(&mut diff, &mut work, &after.agency, &after.procedure, &after.rows);
+    let undone: Vec<(Key, Counts)> = before
+        .rows
+        .iter()
+        .map(|(k, c)| {
+            let mut minus = Counts::default();
+            minus -= c;
+            (*k, minus)
+        })
+        .collect();
+    add_judged(&mut diff, &mut work, &before.agency, &before.procedure, &undone);
+    for ((agency, key), counts) in diff.iter().filter(|(_, c)| !c.is_zero()) {
+        add_row(tx, agency, key, counts).await?;
+    }
+    for ((agency, procedure, month), (dossiers, seconds)) in work.iter().filter(|(_, w)| **w != (0, 0)) {
+        add_work(tx, agency, procedure, *month, *dossiers, *seconds).await?;
+    }
+    Ok(())
+}
+
+/// Counts a finished dossier written without the store's transitions (a dossier made with a past
+/// history for a test or an import): its rows are added as if it had just finished.
+pub async fn count_written(db: &Database, dossier_id: i64, now: DateTime<Utc>) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    recount(&mut tx, dossier_id, Counted::default(), now).await?;
+    tx.commit().await
+}
+
+async fn version_clock(tx: &mut WriteTx<'_>, version_id: i64) -> Result<(TimeLimit, String)> {
+    let row = sqlx::query(
+        "SELECT v.time_amount, v.time_unit, COALESCE(v.agency_code, p.agency_code) AS agency \
+         FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id WHERE v.id = $1",
+    )
+    .bind(version_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((limit_of(&row)?, row.try_get("agency")?))
+}
+
+fn limit_of(row: &sqlx::any::AnyRow) -> Result<TimeLimit> {
+    let unit: String = row.try_get("time_unit")?;
+    let amount: i64 = row.try_get("time_amount")?;
+    Ok(TimeLimit {
+        amount: u32::try_from(amount).map_err(|_| StoreError::Corrupt("time limit".into()))?,
+        unit: TimeUnit::parse(&unit).ok_or_else(|| StoreError::Corrupt(format!("time unit {unit}")))?,
+    })
+}
+
+fn history_entry(row: &sqlx::any::AnyRow) -> Result<(DateTime<Utc>, Action)> {
+    let action: String = row.try_get("action")?;
+    let action = Action::parse(&action).ok_or_else(|| StoreError::Corrupt(format!("event action {action}")))?;
+    let at: Millis = row.try_get("at")?;
+    Ok((at.0, action))
+}
+
+/// `INSERT … ON CONFLICT DO UPDATE` adding to a row of `indicator_counts`.
+fn add_row_sql() -> String {
+    let columns = COLUMNS.join(", ");
+    let params: Vec<String> = (0..COLUMNS.len()).map(|i| format!("${}", i + 5)).collect();
+    let sums: Vec<String> = COLUMNS.iter().map(|c| format!("{c} = indicator_counts.{c} + excluded.{c}")).collect();
+    format!(
+        "INSERT INTO indicator_counts (agency, slot, month, from_month, {columns}) VALUES ($1, $2, $3, $4, {}) \
+         ON CONFLICT (month, slot, from_month, agency) DO UPDATE SET {}",
+        params.join(", "),
+        sums.join(", ")
+    )
+}
+
+async fn add_row(tx: &mut WriteTx<'_>, agency: &str, key: &Key, counts: &Counts) -> Result<()> {
+    let sql = add_row_sql();
+    let mut q =
+        sqlx::query(&sql).bind(agency).bind(key.slot.as_i64()).bind(i64::from(key.month)).bind(i64::from(key.from));
+    for n in counts.0 {
+        q = q.bind(n);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn add_work(
+    tx: &mut WriteTx<'_>,
+    agency: &str,
+    procedure: &str,
+    month: Month,
+    dossiers: i64,
+    seconds: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO indicator_work (agency, procedure_code, month, dossiers, seconds) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (agency, procedure_code, month) DO UPDATE SET dossiers = indicator_work.dossiers + excluded.dossiers, \
+         seconds = indicator_work.seconds + excluded.seconds",
+    )
+    .bind(agency)
+    .bind(procedure)
+    .bind(i64::from(month))
+    .bind(dossiers)
+    .bind(seconds)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn sums_select() -> String {
+    COLUMNS.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect::<Vec<_>>().join(", ")
+}
+
+fn counts_of(row: &sqlx::any::AnyRow) -> Result<Counts> {
+    let mut c = Counts::default();
+    for (i, column) in COLUMNS.iter().enumerate() {
+        c.0[i] = row.try_get::<Option<i64>, _>(*column)?.unwrap_or(0);
+    }
+    Ok(c)
+}
+
+/// The finished dossiers' counts of the period of the months `first` to `last`, by unit (of
+/// `agency` only, or of every unit).
+pub async fn by_unit(db: &Database, first: Month, last: Month, agency: Option<&str>) -> Result<Vec<(String, Counts)>> {
+    let sql = format!(
+        "SELECT agency, {} FROM indicator_counts \
+         WHERE month >= $1 AND month <= $2 AND from_month <= $2 AND (slot = 0 OR month = $2) \
+         AND ($3 = '' OR agency = $3) GROUP BY agency",
+        sums_select()
+    );
+    let rows = sqlx::query(&sql)
+        .bind(i64::from(first))
+        .bind(i64::from(last))
+        .bind(agency.unwrap_or(""))
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get("agency")?, counts_of(r)?))).collect()
+}
+
+/// The finished dossiers' counts of each month from `first` to `last`, each as a period of its
+/// own (of `agency`, or of the province).
+pub async fn by_month(db: &Database, first: Month, last: Month, agency: Option<&str>) -> Result<Vec<(Month, Counts)>> {
+    let sql = format!(
+        "SELECT month, {} FROM indicator_counts \
+         WHERE month >= $1 AND month <= $2 AND from_month <= month AND ($3 = '' OR agency = $3) GROUP BY month",
+        sums_select()
+    );
+    let rows = sqlx::query(&sql)
+        .bind(i64::from(first))
+        .bind(i64::from(last))
+        .bind(agency.unwrap_or(""))
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let month: i64 = r.try_get("month")?;
+            Ok((i32::try_from(month).map_err(|_| StoreError::Corrupt("month".into()))?, counts_of(r)?))
+        })
+        .collect()
+}
+
+/// Processing time (2.2) of the dossiers `agency` finished in the months `first` to `last`, by
+/// procedure: the dossiers and their seconds.
+pub async fn work_by_procedure(
+    db: &Database,
+    first: Month,
+    last: Month,
+    agency: &str,
+) -> Result<Vec<(String, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT procedure_code, CAST(SUM(dossiers) AS BIGINT) AS dossiers, CAST(SUM(seconds) AS BIGINT) AS seconds \
+         FROM indicator_work WHERE agency = $1 AND month >= $2 AND month <= $3 \
+         GROUP BY procedure_code HAVING SUM(dossiers) <> 0 ORDER BY procedure_code",
+    )
+    .bind(agency)
+    .bind(i64::from(first))
+    .bind(i64::from(last))
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("procedure_code")?, r.try_get("dossiers")?, r.try_get("seconds")?))).collect()
+}
+
+/// The dossiers that finished (or were withdrawn) at `since` or later: those an earlier count of
+/// open dossiers still holds as open.
+pub async fn finished_since(db: &Database, since: DateTime<Utc>) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM dossiers WHERE finished_at >= $1")
+        .bind(Millis(since))
+        .fetch_all(db.reader())
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Calls `each` with every dossier `filter` selects (a condition on `d`, the dossiers table),
+/// judged-ready: its facts, its procedure's clock and its supplement history. Read by id in
+/// batches, so that millions of dossiers are never held at once.
+async fn each_judged(db: &Database, filter: &str, mut each: impl FnMut(Judged)) -> Result<u64> {
+    const BATCH: i64 = 20_000;
+    let clocks = crate::indicators::version_clocks(db).await?;
+    let facts = facts_sql("", "dossiers d", &format!("WHERE d.id > $1 AND {filter} ORDER BY d.id LIMIT {BATCH}"));
+    let histories = format!(
+        "SELECT e.dossier_id, e.at, e.action FROM dossiers d JOIN events e ON e.dossier_id = d.id \
+         WHERE d.id > $1 AND d.id <= $2 AND {filter} AND d.supplement_count > 0 \
+         AND e.action IN ('receive', 'request_supplement', 'supplement') ORDER BY e.dossier_id, e.id"
+    );
+    let (mut after, mut seen) = (0_i64, 0_u64);
+    loop {
+        let mut batch = Vec::new();
+        let mut rows = sqlx::query(&facts).bind(after).fetch(db.reader());
+        while let Some(row) = rows.try_next().await? {
+            batch.push(decode(&row)?);
+        }
+        drop(rows);
+        let Some(last) = batch.last().map(|d| d.id) else {
+            return Ok(seen);
+        };
+        let mut by_dossier: HashMap<i64, Vec<(DateTime<Utc>, Action)>> = HashMap::new();
+        for row in sqlx::query(&histories).bind(after).bind(last).fetch_all(db.reader()).await? {
+            by_dossier.entry(row.try_get("dossier_id")?).or_default().push(history_entry(&row)?);
+        }
+        for dossier in batch {
+            let (limit, rule_agency) = clocks.get(&dossier.procedure_version_id).cloned().ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "procedure version {} of dossier {}",
+                    dossier.procedure_version_id, dossier.code
+                ))
+            })?;
+            let history = by_dossier.remove(&dossier.id).unwrap_or_default();
+            seen += 1;
+            each(Judged { dossier, limit, rule_agency, history });
+        }
+        after = last;
+    }
+}
+
+/// Calls `each` with every dossier received and still open.
+pub async fn each_open(db: &Database, each: impl FnMut(Judged)) -> Result<u64> {
+    each_judged(db, "d.finished_at IS NULL AND d.received_at IS NOT NULL AND d.status <> 'withdrawn'", each).await
+}
+
+/// What a rebuild found and did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// Finished dossiers judged.
+    pub dossiers: u64,
+    /// Rows of counters written.
+    pub rows: u64,
+    /// Rows whose counts differed from those kept before (added, removed or changed).
+    pub differences: u64,
+}
+
+type Sums = BTreeMap<(String, Key), Counts>;
+type Work = BTreeMap<(String, String, Month), (i64, i64)>;
+
+fn add_judged(sums: &mut Sums, work: &mut Work, agency: &str, procedure: &str, rows: &[(Key, Counts)]) {
+    for (key, c) in rows {
+        *sums.entry((agency.to_owned(), *key)).or_default() += c;
+        let (n, secs) = c.work();
+        if key.slot == Slot::Span && (n != 0 || secs != 0) {
+            let w = work.entry((agency.to_owned(), procedure.to_owned(), key.month)).or_default();
+            w.0 += n;
+            w.1 += secs;
+        }
+    }
+}
+
+/// Recomputes every row of the counters from the finished dossiers with `judge`, replaces the
+/// rows kept, and marks the counters built. Dossiers that finish while it reads are counted in its
+/// writing transaction, which holds the counters for its few moments.
+pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Result<Rebuilt> {
+    let finished = "d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND d.status <> 'withdrawn'";
+    let (mut sums, mut work) = (Sums::new(), Work::new());
+    let cutoff = now;
+    let read = format!("{finished} AND d.finished_at < {}", cutoff.timestamp_millis());
+    let dossiers = each_judged(db, &read, |j| {
+        let rows = judge.rows(&j, now);
+        add_judged(&mut sums, &mut work, &j.dossier.lead_agency, &j.dossier.procedure_code, &rows);
+    })
+    .await?;
+    let mut tx = db.write_tx().await?;
+    if db.engine == crate::db::Engine::Postgres {
+        sqlx::query("LOCK TABLE indicator_counts, indicator_work IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    }
+    // Those that finished since the reading began, read again under the lock.
+    let late = facts_sql("", "dossiers d", &format!("WHERE {finished} AND d.finished_at >= $1"));
+    let late: Vec<IndicatorDossier> =
+        sqlx::query(&late).bind(Millis(cutoff)).fetch_all(&mut *tx).await?.iter().map(decode).collect::<Result<_>>()?;
+    let mut counted_late = 0;
+    for d in late {
+        let (limit, rule_agency) = version_clock(&mut tx, d.procedure_version_id).await?;
+        let events = sqlx::query(
+            "SELECT at, action FROM events WHERE dossier_id = $1 \
+             AND action IN ('receive', 'request_supplement', 'supplement') ORDER BY id",
+        )
+        .bind(d.id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let history = events.iter().map(history_entry).collect::<Result<Vec<_>>>()?;
+        let (agency, procedure) = (d.lead_agency.clone(), d.procedure_code.clone());
+        let rows = judge.rows(&Judged { dossier: d, limit, rule_agency, history }, now);
+        add_judged(&mut sums, &mut work, &agency, &procedure, &rows);
+        counted_late += 1;
+    }
+    sums.retain(|_, c| !c.is_zero());
+    work.retain(|_, w| *w != (0, 0));
+    let kept = kept_rows(&mut tx).await?;
+    let differences = kept.iter().filter(|(k, c)| sums.get(*k) != Some(*c)).count()
+        + sums.keys().filter(|k| !kept.contains_key(*k)).count();
+    sqlx::query("DELETE FROM indicator_counts").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM indicator_work").execute(&mut *tx).await?;
+    for ((agency, key), counts) in &sums {
+        add_row(&mut tx, agency, key, counts).await?;
+    }
+    for ((agency, procedure, month), (n, secs)) in &work {
+        add_work(&mut tx, agency, procedure, *month, *n, *secs).await?;
+    }
+    sqlx::query("UPDATE indicator_counts_built SET built_at = $1 WHERE id = 1")
+        .bind(Millis(now))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Rebuilt { dossiers: dossiers + counted_late, rows: sums.len() as u64, differences: differences as u64 })
+}
+
+async fn kept_rows(tx: &mut WriteTx<'_>) -> Result<Sums> {
+    let sql = format!("SELECT agency, slot, month, from_month, {} FROM indicator_counts", COLUMNS.join(", "));
+    let mut out = Sums::new();
+    for row in sqlx::query(&sql).fetch_all(&mut **tx).await? {
+        let slot: i64 = row.try_get("slot")?;
+        let month: i64 = row.try_get("month")?;
+        let from: i64 = row.try_get("from_month")?;
+        let key = Key {
+            slot: Slot::from_i64(slot).ok_or_else(|| StoreError::Corrupt(format!("counter slot {slot}")))?,
+            month: i32::try_from(month).map_err(|_| StoreError::Corrupt("month".into()))?,
+            from: i32::try_from(from).map_err(|_| StoreError::Corrupt("month".into()))?,
+        };
+        out.insert((row.try_get("agency")?, key), counts_of(&row)?);
+    }
+    Ok(out)
+}
+
+/// Whether the counters were built from the dossiers since they last had dossiers written
+/// without them (a new database, an upgrade, a bulk seeding).
+pub async fn built(db: &Database) -> Result<bool> {
+    let row: Option<(Option<Millis>,)> =
+        sqlx::query_as("SELECT built_at FROM indicator_counts_built WHERE id = 1").fetch_optional(db.reader()).await?;
+    Ok(row.and_then(|(at,)| at).is_some())
+}
+
+/// Marks the counters for a rebuild: dossiers were written without them.
+pub async fn mark_stale(db: &Database) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    sqlx::query("UPDATE indicator_counts_built SET built_at = NULL WHERE id = 1").execute(&mut *tx).await?;
+    tx.commit().await
+}
