@@ -175,6 +175,17 @@ enum Command {
         /// overdue, instead of the usual mix of every status.
         #[arg(long)]
         open_only: bool,
+        /// Spread the dossiers evenly over this many years, nothing older than 40 days left
+        /// open (a province's history), instead of the past year with a third open.
+        #[arg(long, conflicts_with = "open_only")]
+        years: Option<u32>,
+        /// First grow the demo catalog to this many units (departments and communes) by
+        /// copying the demo's.
+        #[arg(long)]
+        units: Option<usize>,
+        /// First grow the demo catalog to this many procedures by copying the demo's.
+        #[arg(long)]
+        procedures: Option<usize>,
     },
 }
 
@@ -1545,10 +1556,18 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&motcua_web::api::openapi())?);
         }
-        Command::Seed { dossiers, seed, open_only } => {
+        Command::Seed { dossiers, seed, open_only, years, units, procedures } => {
             let db = open(&cli).await?;
+            if units.is_some() || procedures.is_some() {
+                let widened = motcua_store::synthetic::widen(&db, units.unwrap_or(0), procedures.unwrap_or(0)).await?;
+                eprintln!("catalog grown by {} units and {} procedures", widened.units, widened.procedures);
+            }
             let started = std::time::Instant::now();
-            let mix = if *open_only { Mix::OpenOnly } else { Mix::Realistic };
+            let mix = match (*open_only, *years) {
+                (true, _) => Mix::OpenOnly,
+                (false, Some(years)) => Mix::History { years },
+                (false, None) => Mix::Realistic,
+            };
             let seeded = motcua_store::synthetic::seed(&db, *dossiers, *seed, mix, |n| {
                 eprintln!("  {n} dossiers written ({:.1} s)", started.elapsed().as_secs_f64());
             })

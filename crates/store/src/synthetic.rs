@@ -110,13 +110,110 @@ async fn demo_procedures(db: &Database, parts: &DemoParts) -> Result<Vec<Procedu
     }
     // Stories here never ask another agency's opinion, which a workflow with consultations
     // needs: its procedures get no synthetic dossiers (they are still required to be present).
-    Ok(parts
-        .procedures
+    // The demo procedures, and the copies `widen` made of them for a province of full size.
+    let demo: std::collections::HashSet<&str> = parts.procedures.iter().map(|p| p.code.as_str()).collect();
+    Ok(procs
         .iter()
-        .filter_map(|p| by_code.get(p.code.as_str()))
+        .filter(|p| demo.contains(p.code.as_str()) || p.code.starts_with(WIDENED))
         .filter(|p| p.workflow.iter().all(|s| s.consultations.is_empty()))
-        .map(|p| (*p).clone())
+        .cloned()
         .collect())
+}
+
+/// The prefix of the codes of the agencies and procedures [`widen`] adds.
+const WIDENED: &str = "S.";
+
+/// What [`widen`] added.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Widened {
+    /// Units (departments and communes) added.
+    pub units: usize,
+    /// Procedures added.
+    pub procedures: usize,
+}
+
+/// Grows a demo catalog to a province's size: `units` departments and communes and `procedures`
+/// procedures in all, by copying the demo's (a copy of a commune is a commune, with the same
+/// counting rule; a copy of a procedure keeps its time limit, fee, form and workflow and is led by
+/// a unit of the same kind). Copies' codes start with `S.`. Adds only what is missing, so it can
+/// run again; the catalog of a real province is never touched (the demo must be there).
+pub async fn widen(db: &Database, units: usize, procedures: usize) -> Result<Widened> {
+    let parts = demo_parts()?;
+    let demo = demo_procedures(db, &parts).await?;
+    let agencies = catalog::agencies(db).await?;
+    let is_unit = |k: AgencyKind| matches!(k, AgencyKind::Department | AgencyKind::Commune);
+    let templates: Vec<_> = agencies.iter().filter(|a| is_unit(a.kind) && !a.code.starts_with(WIDENED)).collect();
+    let mut all_units: Vec<(String, AgencyKind)> =
+        agencies.iter().filter(|a| is_unit(a.kind)).map(|a| (a.code.clone(), a.kind)).collect();
+    let mut out = Widened::default();
+    let mut tx = db.write_tx().await?;
+    let mut n = all_units.len();
+    let of_kind = |kind: AgencyKind| templates.iter().copied().filter(|a| a.kind == kind).collect::<Vec<_>>();
+    let (departments, communes) = (of_kind(AgencyKind::Department), of_kind(AgencyKind::Commune));
+    while all_units.len() < units && !templates.is_empty() {
+        // Communes outnumber departments in a province: one copy in six is of a department.
+        let list = if (n.is_multiple_of(6) && !departments.is_empty()) || communes.is_empty() {
+            &departments
+        } else {
+            &communes
+        };
+        let t = list[n % list.len()];
+        let code = format!("{WIDENED}{n:03}.{}", t.code);
+        sqlx::query(
+            "INSERT INTO agencies (code, name, name_en, parent_code, kind, counting_rule, abbreviation, governing_body, \
+             public_info, tax_code) SELECT $1, name || ' ' || $2, name_en, parent_code, kind, counting_rule, NULL, \
+             governing_body, NULL, NULL FROM agencies WHERE code = $3",
+        )
+        .bind(&code)
+        .bind((n + 1).to_string())
+        .bind(&t.code)
+        .execute(&mut *tx)
+        .await?;
+        all_units.push((code, t.kind));
+        out.units += 1;
+        n += 1;
+    }
+    let (mut count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM procedures").fetch_one(&mut *tx).await?;
+    let mut k = 0_usize;
+    while (count as usize) < procedures && !demo.is_empty() {
+        let t = &demo[k % demo.len()];
+        let same_kind: Vec<&(String, AgencyKind)> =
+            all_units.iter().filter(|(_, kind)| *kind == t.agency.kind).collect();
+        let Some((agency, _)) = same_kind.get((k / demo.len()) % same_kind.len().max(1)).copied() else {
+            k += 1;
+            continue;
+        };
+        let code = format!("{WIDENED}{count:05}.{}", t.code);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO procedures (code, local_code, field_code, agency_code, current_version) \
+             SELECT $1, NULL, field_code, $2, current_version FROM procedures WHERE code = $3 RETURNING id",
+        )
+        .bind(&code)
+        .bind(agency)
+        .bind(&t.code)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO procedure_versions (procedure_id, version, name, name_en, level, level_reason, time_amount, \
+             time_unit, fee_vnd, fee_note, result_kind, documents, form, workflow, created_at, agency_code, details, \
+             fee_schedule, field_code, participating_agencies) \
+             SELECT $1, v.version, v.name, v.name_en, v.level, v.level_reason, v.time_amount, v.time_unit, v.fee_vnd, \
+             v.fee_note, v.result_kind, v.documents, v.form, REPLACE(v.workflow, $3, $2), v.created_at, \
+             CASE WHEN v.agency_code IS NULL THEN NULL ELSE $2 END, v.details, v.fee_schedule, v.field_code, NULL \
+             FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id WHERE p.code = $4",
+        )
+        .bind(id)
+        .bind(agency)
+        .bind(&t.agency.code)
+        .bind(&t.code)
+        .execute(&mut *tx)
+        .await?;
+        count += 1;
+        out.procedures += 1;
+        k += 1;
+    }
+    tx.commit().await?;
+    Ok(out)
 }
 
 /// One event to write.
@@ -230,12 +327,32 @@ pub enum Mix {
     /// Only dossiers in the workflow (received or processing), due dates spread so that about
     /// a third are overdue: for the overdue scan and the deadline filters.
     OpenOnly,
+    /// The stories of [`Mix::Realistic`] submitted evenly over the past `years`, where nothing
+    /// submitted more than [`OPEN_FOR_DAYS`] ago is still open (such a dossier is given one of
+    /// the stories that finish): a province's history, about 1 % of it open over five years.
+    History {
+        /// How many years back.
+        years: u32,
+    },
+}
+
+/// How long a dossier of a [`Mix::History`] may stay open.
+pub const OPEN_FOR_DAYS: i64 = 40;
+
+/// Whether a story ends the dossier: a result, a refusal, or a withdrawal before reception (after
+/// it, the applicant only asks to withdraw and the dossier waits for an officer).
+fn finishes(script: &[(Who, Action)]) -> bool {
+    match script.last() {
+        Some((_, Action::IssueResult | Action::ReturnResult | Action::Refuse)) => true,
+        Some((_, Action::Withdraw)) => !script.iter().any(|(_, a)| *a == Action::Receive),
+        _ => false,
+    }
 }
 
 impl Mix {
     fn fates(self) -> &'static [(u32, &'static [(Who, Action)])] {
         match self {
-            Mix::Realistic => FATES,
+            Mix::Realistic | Mix::History { .. } => FATES,
             Mix::OpenOnly => OPEN_FATES,
         }
     }
@@ -273,6 +390,25 @@ impl Generator {
         let total = *self.weights.last().unwrap_or(&1);
         let x = self.rng.gen_range(0..total);
         self.weights.partition_point(|&w| w <= x)
+    }
+
+    /// A story drawn by the weights of the mix.
+    fn pick_fate(&mut self) -> &'static [(Who, Action)] {
+        let fates = self.mix.fates();
+        let total: u32 = fates.iter().map(|(w, _)| w).sum();
+        let mut x = self.rng.gen_range(0..total);
+        fates
+            .iter()
+            .find(|(w, _)| {
+                if x < *w {
+                    true
+                } else {
+                    x -= w;
+                    false
+                }
+            })
+            .map(|(_, s)| *s)
+            .unwrap_or(&[])
     }
 
     /// A moment in office hours strictly after `t`: on the same day if the random time of day
@@ -328,21 +464,7 @@ impl Generator {
         let pi = self.pick_procedure();
         let procs = self.procs.clone();
         let p = &procs[pi];
-        let fates = self.mix.fates();
-        let total: u32 = fates.iter().map(|(w, _)| w).sum();
-        let mut x = self.rng.gen_range(0..total);
-        let script = fates
-            .iter()
-            .find(|(w, _)| {
-                if x < *w {
-                    true
-                } else {
-                    x -= w;
-                    false
-                }
-            })
-            .map(|(_, s)| *s)
-            .unwrap_or(&[]);
+        let mut script = self.pick_fate();
         let finished =
             script.iter().any(|(_, a)| matches!(a, Action::ReturnResult | Action::Refuse | Action::Withdraw));
         let rule = self.rules.get(&p.agency.code).cloned().unwrap_or_default();
@@ -351,6 +473,13 @@ impl Generator {
             Mix::Realistic => {
                 let span_hours = if finished { 365 * 24 } else { 40 * 24 };
                 let ago = Duration::hours(self.rng.gen_range(1..span_hours));
+                Some(self.office_moment(self.now - ago))
+            }
+            Mix::History { years } => {
+                let ago = Duration::hours(self.rng.gen_range(1..(i64::from(years.max(1)) * 365 * 24)));
+                while ago > Duration::days(OPEN_FOR_DAYS) && !finishes(script) {
+                    script = self.pick_fate();
+                }
                 Some(self.office_moment(self.now - ago))
             }
             Mix::OpenOnly => None,

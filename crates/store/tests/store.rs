@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{TimeZone, Utc};
+use motcua_domain::catalog::AgencyKind;
 use motcua_domain::code::DossierCodePattern;
 use motcua_domain::dossier::{Role, Status};
 use motcua_store::calendar::{self, YearCalendar};
@@ -20,6 +21,7 @@ on_both_engines!(
     histories_are_tamper_evident,
     every_demo_workflow_is_valid_and_one_asks_another_agency,
     open_only_seeding_fills_the_overdue_scan_and_unit_queues,
+    a_provinces_history_is_seeded_over_years_on_a_grown_catalog,
     the_demo_history_pays_its_fees_with_one_receipt_series_per_agency,
     issued_forms_are_kept_once_per_event_and_kind,
     what_the_portal_publishes_is_kept_and_carried_to_new_versions,
@@ -163,6 +165,46 @@ async fn open_only_seeding_fills_the_overdue_scan_and_unit_queues(engine: TestEn
     }
     let v = motcua_store::audit::verify(&t.db).await.unwrap();
     assert!(v.is_clean() && v.dossiers == 600, "{} dossiers, {:?}", v.dossiers, v.findings);
+}
+
+/// `motcua seed --years 5 --units 30 --procedures 150`: the catalog grown to the size asked
+/// (once, whatever the number of runs), dossiers spread over the years on the copies too, and
+/// nothing submitted more than 40 days ago still open.
+async fn a_provinces_history_is_seeded_over_years_on_a_grown_catalog(engine: TestEngine) {
+    use motcua_store::synthetic::{self, Mix, OPEN_FOR_DAYS};
+    let t = loaded(engine).await;
+    let widened = synthetic::widen(&t.db, 30, 150).await.unwrap();
+    assert!(widened.units > 0 && widened.procedures > 0, "{widened:?}");
+    assert_eq!(synthetic::widen(&t.db, 30, 150).await.unwrap(), synthetic::Widened::default(), "once");
+    let agencies = catalog::agencies(&t.db).await.unwrap();
+    let units = agencies.iter().filter(|a| matches!(a.kind, AgencyKind::Department | AgencyKind::Commune)).count();
+    assert_eq!(units, 30);
+    let procedures = catalog::current_procedures(&t.db).await.unwrap();
+    assert_eq!(procedures.len(), 150);
+    for p in procedures.iter().filter(|p| p.code.starts_with("S.")) {
+        assert!(agencies.iter().any(|a| a.code == p.agency.code), "{} led by a known unit", p.code);
+    }
+    let seeded = synthetic::seed(&t.db, 3_000, 5, Mix::History { years: 5 }, |_| {}).await.unwrap();
+    assert_eq!(seeded.dossiers, 3_000);
+    let now = Utc::now().timestamp_millis();
+    let day = 86_400_000_i64;
+    let (oldest, copies): (i64, i64) = sqlx::query_as(
+        "SELECT MIN(submitted_at), CAST(SUM(CASE WHEN procedure_code LIKE 'S.%' THEN 1 ELSE 0 END) AS BIGINT) FROM dossiers",
+    )
+    .fetch_one(t.db.reader())
+    .await
+    .unwrap();
+    assert!(oldest < now - 4 * 365 * day, "spread over the years");
+    assert!(copies > 1_000, "most procedures are copies, so are most dossiers: {copies}");
+    let (old_open,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM dossiers WHERE finished_at IS NULL AND submitted_at < $1")
+            .bind(now - (OPEN_FOR_DAYS + 1) * day)
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(old_open, 0);
+    let v = motcua_store::audit::verify(&t.db).await.unwrap();
+    assert!(v.is_clean(), "{:?}", v.findings);
 }
 
 async fn every_demo_workflow_is_valid_and_one_asks_another_agency(engine: TestEngine) {

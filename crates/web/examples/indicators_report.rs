@@ -4,13 +4,15 @@
 //!
 //! ```sh
 //! cargo run --release -p motcua-web --example indicators_report -- \
-//!     [--engine sqlite|postgres] [--dossiers 200000] [--runs 50]
+//!     [--engine sqlite|postgres] [--dossiers 200000] [--runs 50] \
+//!     [--years 5 --units 120 --procedures 2000]
 //! ```
 //!
 //! On a fresh database (a temporary SQLite file, or a PostgreSQL database created on the server of
 //! `MOTCUA_TEST_POSTGRES_URL` and dropped at the end) with the demo province, it seeds
 //! `--dossiers` synthetic dossiers with the realistic mix of `motcua seed` (spread over the past
-//! year), times `indicators rebuild` (the counters from the histories) and the size the counters
+//! year, or over `--years` with nothing older than 40 days open, on a catalog grown to `--units`
+//! and `--procedures`), times `indicators rebuild` (the counters from the histories) and the size the counters
 //! take, then asks `--runs` times, as the steering account, for the indicators of the twelve
 //! months to today and of the last quarter, and for the dashboard of the last quarter, one at a
 //! time (median and 99th percentile) and from 16 tasks at once (requests per second). The same
@@ -29,7 +31,7 @@ use motcua_domain::indicators::Code;
 use motcua_domain::report::{vn_day, Period, Preset};
 use motcua_store::db::Engine;
 use motcua_store::indicator_counts;
-use motcua_store::synthetic::{seed, Mix};
+use motcua_store::synthetic::{seed, widen, Mix};
 use motcua_store::users::User;
 use motcua_testkit::{percentile, TestDb, TestEngine};
 use motcua_web::api::dto::IndicatorsDto;
@@ -40,10 +42,14 @@ struct Options {
     engine: TestEngine,
     dossiers: usize,
     runs: usize,
+    years: Option<u32>,
+    units: usize,
+    procedures: usize,
 }
 
 fn options() -> Result<Options> {
-    let mut o = Options { engine: TestEngine::Sqlite, dossiers: 200_000, runs: 50 };
+    let mut o =
+        Options { engine: TestEngine::Sqlite, dossiers: 200_000, runs: 50, years: None, units: 0, procedures: 0 };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -51,6 +57,9 @@ fn options() -> Result<Options> {
             "--engine" => o.engine = value.parse()?,
             "--dossiers" => o.dossiers = value.parse()?,
             "--runs" => o.runs = value.parse::<usize>()?.max(1),
+            "--years" => o.years = Some(value.parse()?),
+            "--units" => o.units = value.parse()?,
+            "--procedures" => o.procedures = value.parse()?,
             other => return Err(format!("unknown option {other}").into()),
         }
     }
@@ -61,9 +70,29 @@ fn options() -> Result<Options> {
 async fn main() -> Result<()> {
     let o = options()?;
     let t = TestDb::with_demo(o.engine).await;
+    let widened = widen(&t.db, o.units, o.procedures).await?;
     let started = Instant::now();
-    let seeded = seed(&t.db, o.dossiers, 42, Mix::Realistic, |_| {}).await?;
-    println!("seeded {} dossiers in {:.1} s", seeded.dossiers, started.elapsed().as_secs_f64());
+    let mix = o.years.map_or(Mix::Realistic, |years| Mix::History { years });
+    let seeded = seed(&t.db, o.dossiers, 42, mix, |n| {
+        if n % 1_000_000 == 0 {
+            eprintln!("  {n} dossiers written ({:.0} s)", started.elapsed().as_secs_f64());
+        }
+    })
+    .await?;
+    let open: usize = seeded
+        .by_status
+        .iter()
+        .filter(|(s, _)| !matches!(**s, "result_ready" | "returned" | "refused" | "withdrawn"))
+        .map(|(_, n)| n)
+        .sum();
+    println!(
+        "seeded {} dossiers ({open} not finished) in {:.1} s; catalog grown by {} units and {} procedures",
+        seeded.dossiers,
+        started.elapsed().as_secs_f64(),
+        widened.units,
+        widened.procedures
+    );
+    println!("  by status: {:?}", seeded.by_status);
     let judge = CountingJudge::load(&t.db).await.map_err(|e| format!("{e:?}"))?;
     let started = Instant::now();
     let rebuilt = indicator_counts::rebuild(&t.db, &judge, Utc::now()).await?;
