@@ -23,10 +23,8 @@ use std::time::Instant;
 
 use chrono::{Datelike, Months, Utc};
 use motcua_app::counting::CountingJudge;
-use motcua_app::error::AppResult;
 use motcua_app::i18n::Lang;
-use motcua_app::indicators::Indicators;
-use motcua_app::{indicators, AppState, Config};
+use motcua_app::{indicators, reports, AppState, Config};
 use motcua_domain::indicators::Code;
 use motcua_domain::report::{vn_day, Period, Preset};
 use motcua_store::db::Engine;
@@ -34,7 +32,7 @@ use motcua_store::indicator_counts;
 use motcua_store::synthetic::{seed, widen, Mix};
 use motcua_store::users::User;
 use motcua_testkit::{percentile, TestDb, TestEngine};
-use motcua_web::api::dto::IndicatorsDto;
+use motcua_web::api::dto::{Ii06aDto, IndicatorsDto};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -124,17 +122,19 @@ async fn main() -> Result<()> {
         started.elapsed().as_secs_f64() * 1000.0,
         judged.get(Code::OnTime).denominator
     );
-    for (name, period, dashboard) in
-        [("twelve months", year, false), ("last quarter", quarter, false), ("dashboard, last quarter", quarter, true)]
-    {
+    for (name, period, what) in [
+        ("indicators, twelve months", year, Asked::Indicators),
+        ("indicators, last quarter", quarter, Asked::Indicators),
+        ("dashboard, last quarter", quarter, Asked::Dashboard),
+        ("dashboard, twelve months", year, Asked::Dashboard),
+        ("II.06a, twelve months", year, Asked::Ii06a),
+        ("II.06a, last quarter", quarter, Asked::Ii06a),
+    ] {
         let mut times = Vec::with_capacity(o.runs);
         let mut size = 0;
-        let mut measured = 0.0;
         for _ in 0..o.runs {
             let at = Instant::now();
-            let found = ask(state.clone(), steering.clone(), period, dashboard).await.map_err(|e| format!("{e:?}"))?;
-            size = serde_json::to_vec(&IndicatorsDto::new(&found, Lang::Vi))?.len();
-            measured = found.province.indicators[0].fraction.denominator;
+            size = ask(state.clone(), steering.clone(), period, what).await?;
             times.push(at.elapsed());
         }
         times.sort();
@@ -144,10 +144,7 @@ async fn main() -> Result<()> {
                 let (state, steering) = (state.clone(), steering.clone());
                 tokio::spawn(async move {
                     for _ in 0..o.runs {
-                        let found = ask(state.clone(), steering.clone(), period, dashboard)
-                            .await
-                            .map_err(|e| format!("{e:?}"))?;
-                        serde_json::to_vec(&IndicatorsDto::new(&found, Lang::Vi)).map_err(|e| e.to_string())?;
+                        ask(state.clone(), steering.clone(), period, what).await.map_err(|e| e.to_string())?;
                     }
                     Ok::<_, String>(())
                 })
@@ -158,8 +155,8 @@ async fn main() -> Result<()> {
         }
         let rate = (16 * o.runs) as f64 / at.elapsed().as_secs_f64();
         println!(
-            "{name} ({} – {}), every unit: median {:.1} ms, p99 {:.1} ms ({} runs, {measured} dossiers measured, \
-             {size} bytes of JSON); 16 at once: {rate:.0}/s",
+            "{name} ({} – {}), whole province: median {:.1} ms, p99 {:.1} ms ({} runs, {size} bytes of JSON); \
+             16 at once: {rate:.0}/s",
             period.from,
             period.to,
             percentile(&times, 0.5).as_secs_f64() * 1000.0,
@@ -170,13 +167,34 @@ async fn main() -> Result<()> {
     finishing_cost(&t, &judge).await
 }
 
-/// The indicators of `period` as the JSON route asks them, or the dashboard's.
-async fn ask(state: AppState, steering: User, period: Period, dashboard: bool) -> AppResult<Indicators> {
-    if dashboard {
-        indicators::dashboard(&state, &steering, period, None).await.map(|d| d.0)
-    } else {
-        indicators::indicators(&state, &steering, period, None).await
-    }
+/// What is asked of the server.
+#[derive(Clone, Copy)]
+enum Asked {
+    /// `GET /api/v1/reports/indicators`.
+    Indicators,
+    /// `/bao-cao/chi-so`: the indicators with twelve months of on-time rate.
+    Dashboard,
+    /// `GET /api/v1/reports/ii06a`.
+    Ii06a,
+}
+
+/// Asks the server's use-case for `period` as the steering account and makes its JSON: its size.
+async fn ask(state: AppState, steering: User, period: Period, what: Asked) -> Result<usize> {
+    let fail = |e: motcua_app::error::AppError| format!("{e:?}");
+    Ok(match what {
+        Asked::Indicators => {
+            let found = indicators::indicators(&state, &steering, period, None).await.map_err(fail)?;
+            serde_json::to_vec(&IndicatorsDto::new(&found, Lang::Vi))?.len()
+        }
+        Asked::Dashboard => {
+            let (found, trend) = indicators::dashboard(&state, &steering, period, None).await.map_err(fail)?;
+            serde_json::to_vec(&IndicatorsDto::new(&found, Lang::Vi))?.len() + trend.len()
+        }
+        Asked::Ii06a => {
+            let report = reports::ii06a(&state, &steering, period, None).await.map_err(fail)?;
+            serde_json::to_vec(&Ii06aDto::from(&report))?.len()
+        }
+    })
 }
 
 /// The rows and the bytes the counters take: SQLite's pages (`dbstat`), PostgreSQL's relations.
