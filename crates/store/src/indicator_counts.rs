@@ -214,38 +214,40 @@ fn counts_of(row: &sqlx::any::AnyRow) -> Result<Counts> {
     Ok(c)
 }
 
-/// The finished dossiers' counts of the period of the months `first` to `last`, by unit (of
-/// `agency` only, or of every unit).
-pub async fn by_unit(db: &Database, first: Month, last: Month, agency: Option<&str>) -> Result<Vec<(String, Counts)>> {
+/// The rows of `indicator_counts` that `applies` selects among the months `first` (`$1`) to
+/// `last` (`$2`), of `agency` (or of every unit), summed by `group`.
+async fn summed(
+    db: &Database,
+    group: &str,
+    applies: &str,
+    first: Month,
+    last: Month,
+    agency: Option<&str>,
+) -> Result<Vec<sqlx::any::AnyRow>> {
     let sql = format!(
-        "SELECT agency, {} FROM indicator_counts \
-         WHERE month >= $1 AND month <= $2 AND from_month <= $2 AND (slot = 0 OR month = $2) \
-         AND ($3 = '' OR agency = $3) GROUP BY agency",
+        "SELECT {group}, {} FROM indicator_counts WHERE month >= $1 AND month <= $2 AND {applies} \
+         AND ($3 = '' OR agency = $3) GROUP BY {group}",
         sums_select()
     );
-    let rows = sqlx::query(&sql)
+    Ok(sqlx::query(&sql)
         .bind(i64::from(first))
         .bind(i64::from(last))
         .bind(agency.unwrap_or(""))
         .fetch_all(db.reader())
-        .await?;
+        .await?)
+}
+
+/// The finished dossiers' counts of the period of the months `first` to `last`, by unit (of
+/// `agency` only, or of every unit): the rows [`Key::applies`] selects.
+pub async fn by_unit(db: &Database, first: Month, last: Month, agency: Option<&str>) -> Result<Vec<(String, Counts)>> {
+    let rows = summed(db, "agency", "from_month <= $2 AND (slot = 0 OR month = $2)", first, last, agency).await?;
     rows.iter().map(|r| Ok((r.try_get("agency")?, counts_of(r)?))).collect()
 }
 
 /// The finished dossiers' counts of each month from `first` to `last`, each as a period of its
 /// own (of `agency`, or of the province).
 pub async fn by_month(db: &Database, first: Month, last: Month, agency: Option<&str>) -> Result<Vec<(Month, Counts)>> {
-    let sql = format!(
-        "SELECT month, {} FROM indicator_counts \
-         WHERE month >= $1 AND month <= $2 AND from_month <= month AND ($3 = '' OR agency = $3) GROUP BY month",
-        sums_select()
-    );
-    let rows = sqlx::query(&sql)
-        .bind(i64::from(first))
-        .bind(i64::from(last))
-        .bind(agency.unwrap_or(""))
-        .fetch_all(db.reader())
-        .await?;
+    let rows = summed(db, "month", "from_month <= month", first, last, agency).await?;
     rows.iter()
         .map(|r| {
             let month: i64 = r.try_get("month")?;

@@ -123,17 +123,11 @@ impl Key {
     }
 }
 
-/// The dossier indicators, in the order of their columns (3.1 counts procedures, not dossiers).
-const DOSSIER_CODES: [Code; 8] = [
-    Code::OnTime,
-    Code::AverageTime,
-    Code::OnlineDossiers,
-    Code::OnlinePayment,
-    Code::ElectronicResults,
-    Code::Digitised,
-    Code::Reused,
-    Code::Satisfaction,
-];
+/// The indicators that count dossiers (not 3.1, which counts procedures), in the order of their
+/// columns.
+fn dossier_codes() -> impl Iterator<Item = Code> {
+    Code::ALL.into_iter().filter(|c| c.counts_dossiers())
+}
 
 /// The stored names of the counters, in the order of [`Counts`]: a numerator and a denominator
 /// for each dossier indicator (2.2's numerator in seconds, so that sums are exact), the open
@@ -170,7 +164,7 @@ const FIRST_CHANNEL: usize = 17;
 pub struct Counts(pub [i64; COLUMNS.len()]);
 
 fn column(code: Code) -> usize {
-    2 * DOSSIER_CODES.iter().position(|c| *c == code).unwrap_or(0)
+    2 * dossier_codes().position(|c| c == code).unwrap_or(0)
 }
 
 impl Counts {
@@ -187,7 +181,7 @@ impl Counts {
     /// The indicators' numerators and denominators (3.1 left at zero).
     pub fn tally(&self) -> Tally {
         let mut t = Tally::default();
-        for code in DOSSIER_CODES {
+        for code in dossier_codes() {
             let (n, d) = (self.0[column(code)] as f64, self.0[column(code) + 1] as f64);
             let n = if code == Code::AverageTime { n / 86_400.0 } else { n };
             t.add(code, n, d);
@@ -215,7 +209,7 @@ impl Counts {
     /// [`contributions`] are held to.
     pub fn of_evaluation(channel: Channel, e: &Evaluation) -> Counts {
         let mut c = Counts::default();
-        for code in DOSSIER_CODES {
+        for code in dossier_codes() {
             let f = e.tally.get(code);
             let n = if code == Code::AverageTime { (f.numerator * 86_400.0).round() } else { f.numerator };
             c.0[column(code)] = n as i64;
