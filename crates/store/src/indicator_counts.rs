@@ -362,7 +362,9 @@ fn add_judged(sums: &mut Sums, work: &mut Work, agency: &str, procedure: &str, r
 
 /// Recomputes every row of the counters from the finished dossiers with `judge`, replaces the
 /// rows kept, and marks the counters built. Dossiers that finish while it reads are counted in its
-/// writing transaction, which holds the counters for its few moments.
+/// writing transaction, which holds the counters for its few moments; a rating or a payment given
+/// meanwhile to a dossier finished before it began may be counted twice or not at all until the
+/// next rebuild (run it when few people work, or twice).
 pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Result<Rebuilt> {
     let finished = "d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND d.status <> 'withdrawn'";
     let (mut sums, mut work) = (Sums::new(), Work::new());
