@@ -121,21 +121,45 @@ pub struct OpenCounts {
     pub dossiers: HashMap<i64, OpenRows>,
 }
 
-impl OpenCounts {
-    /// The rows of the open dossiers that apply to the months `first` to `last`, by unit, leaving
-    /// out the dossiers in `finished` (finished since, now in the database's counters).
-    pub fn by_unit(&self, first: Month, last: Month, finished: &HashSet<i64>) -> HashMap<Arc<str>, Counts> {
+/// The open dossiers' last count with those finished since left out (they are in the database's
+/// counters from the moment they finished): what one request adds to the database's sums.
+pub struct OpenNow {
+    /// The last count.
+    pub counts: Arc<OpenCounts>,
+    /// The dossiers it holds that have finished since.
+    pub finished: HashSet<i64>,
+}
+
+impl OpenNow {
+    /// The dossiers still open, of `agency` or of every unit.
+    fn open<'a>(&'a self, agency: Option<&'a str>) -> impl Iterator<Item = &'a OpenRows> + 'a {
+        self.counts
+            .dossiers
+            .iter()
+            .filter(move |(id, d)| !self.finished.contains(*id) && agency.is_none_or(|a| a == &*d.agency))
+            .map(|(_, d)| d)
+    }
+
+    /// Their rows that apply to the months `first` to `last`, by unit, of `agency` or of every
+    /// unit.
+    pub fn by_unit(&self, first: Month, last: Month, agency: Option<&str>) -> HashMap<Arc<str>, Counts> {
         let mut out: HashMap<Arc<str>, Counts> = HashMap::new();
-        for (id, d) in &self.dossiers {
-            if finished.contains(id) {
-                continue;
+        for d in self.open(agency) {
+            for (_, packed) in d.rows.iter().filter(|(key, _)| key.applies(first, last)) {
+                add_packed(out.entry(d.agency.clone()).or_default(), packed);
             }
-            for (key, small) in &d.rows {
-                if key.applies(first, last) {
-                    let sum = out.entry(d.agency.clone()).or_default();
-                    for (a, b) in sum.0.iter_mut().zip(small) {
-                        *a += i64::from(*b);
-                    }
+        }
+        out
+    }
+
+    /// Their rows that apply to each month from `first` to `last` as a period of its own, of
+    /// `agency` or of every unit.
+    pub fn by_month(&self, first: Month, last: Month, agency: Option<&str>) -> HashMap<Month, Counts> {
+        let mut out: HashMap<Month, Counts> = HashMap::new();
+        for d in self.open(agency) {
+            for (key, packed) in &d.rows {
+                if (first..=last).contains(&key.month) && key.applies(key.month, key.month) {
+                    add_packed(out.entry(key.month).or_default(), packed);
                 }
             }
         }
@@ -143,31 +167,9 @@ impl OpenCounts {
     }
 }
 
-impl OpenCounts {
-    /// The rows of the open dossiers that apply to each month from `first` to `last` as a period
-    /// of its own, of `agency` (or of every unit), leaving out the dossiers in `finished`.
-    pub fn by_month(
-        &self,
-        first: Month,
-        last: Month,
-        agency: Option<&str>,
-        finished: &HashSet<i64>,
-    ) -> HashMap<Month, Counts> {
-        let mut out: HashMap<Month, Counts> = HashMap::new();
-        for (id, d) in &self.dossiers {
-            if finished.contains(id) || agency.is_some_and(|a| a != &*d.agency) {
-                continue;
-            }
-            for (key, small) in &d.rows {
-                if (first..=last).contains(&key.month) && key.applies(key.month, key.month) {
-                    let sum = out.entry(key.month).or_default();
-                    for (a, b) in sum.0.iter_mut().zip(small) {
-                        *a += i64::from(*b);
-                    }
-                }
-            }
-        }
-        out
+fn add_packed(sum: &mut Counts, packed: &[i8; COLUMNS.len()]) {
+    for (a, b) in sum.0.iter_mut().zip(packed) {
+        *a += i64::from(*b);
     }
 }
 

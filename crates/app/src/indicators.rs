@@ -15,7 +15,7 @@
 //! judged dossier by dossier with the clock of each dossier's own page: the reference the
 //! counters are tested against ([`tally_from_dossiers`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ use motcua_store::indicator_counts::Judge;
 use motcua_store::indicators::IndicatorDossier;
 use motcua_store::users::User;
 
-use crate::counting::{OpenCounts, OpenRows, OPEN_COUNTS_FOR};
+use crate::counting::{OpenCounts, OpenNow, OpenRows, OPEN_COUNTS_FOR};
 use crate::error::{AppError, AppResult};
 pub use crate::public_figures::{PublicFigures, PublicFiguresCache, Transparency};
 use crate::reports::{scope_for, Scope};
@@ -244,7 +244,10 @@ pub async fn indicators(state: &AppState, user: &User, period: Period, agency: O
     let unit = scope.agency().map(|a| a.code.clone());
     let now = Utc::now();
     let (sums, as_of) = match months_of(&period, now) {
-        Some((first, last)) => counted(state, first, last, None, unit.as_deref()).await?,
+        Some((first, last)) => {
+            let open = open_now(state).await?;
+            (counted(state, &open, first, last, None, unit.as_deref()).await?, open.counts.as_of)
+        }
         None => {
             let mut sums = Sums::default();
             visit(state, &[period], None, now, &mut |d, _, e| sums.add(d, e)).await?;
@@ -299,11 +302,13 @@ async fn count_open(state: &AppState) -> AppResult<OpenCounts> {
     Ok(OpenCounts { as_of, dossiers })
 }
 
-/// The dossiers an open count still holds as open although they have finished since: those
-/// finished from a little before it (a transaction that took its time before committing) on.
-async fn finished_since(state: &AppState, open: &OpenCounts) -> AppResult<HashSet<i64>> {
-    let since = open.as_of - chrono::TimeDelta::minutes(5);
-    Ok(motcua_store::indicator_counts::finished_since(&state.db, since).await?.into_iter().collect())
+/// The open dossiers' last count and those of them that have finished since: from a little
+/// before it (a transaction that took its time before committing) on. Read once per request.
+async fn open_now(state: &AppState) -> AppResult<OpenNow> {
+    let counts = open_counts(state).await?;
+    let since = counts.as_of - chrono::TimeDelta::minutes(5);
+    let finished = motcua_store::indicator_counts::finished_since(&state.db, since).await?.into_iter().collect();
+    Ok(OpenNow { counts, finished })
 }
 
 /// The sums of the months `first` to `last` from the counters, of every unit (or of `agency`),
@@ -311,21 +316,18 @@ async fn finished_since(state: &AppState, open: &OpenCounts) -> AppResult<HashSe
 /// open dossiers' last count; and when the open dossiers were judged.
 async fn counted(
     state: &AppState,
+    open: &OpenNow,
     first: Month,
     last: Month,
     agency: Option<&str>,
     unit: Option<&str>,
-) -> AppResult<(Sums, DateTime<Utc>)> {
-    let open = open_counts(state).await?;
-    let finished = finished_since(state, &open).await?;
+) -> AppResult<Sums> {
     let mut units: BTreeMap<String, Counts> = BTreeMap::new();
     for (code, c) in motcua_store::indicator_counts::by_unit(&state.db, first, last, agency).await? {
         *units.entry(code).or_default() += &c;
     }
-    for (code, c) in open.by_unit(first, last, &finished) {
-        if agency.is_none_or(|a| a == &*code) {
-            *units.entry(code.to_string()).or_default() += &c;
-        }
+    for (code, c) in open.by_unit(first, last, agency) {
+        *units.entry(code.to_string()).or_default() += &c;
     }
     let mut sums = Sums::default();
     let mut province = Counts::default();
@@ -353,24 +355,23 @@ async fn counted(
             sums.average_time.insert((unit.to_owned(), procedure), f);
         }
     }
-    Ok((sums, open.as_of))
+    Ok(sums)
 }
 
 /// The on-time rate (2.1) of each month from `first` to `last`, of `agency` or of the province,
 /// from the counters.
 async fn counted_months(
     state: &AppState,
+    open: &OpenNow,
     first: Month,
     last: Month,
     agency: Option<&str>,
 ) -> AppResult<BTreeMap<Month, Counts>> {
-    let open = open_counts(state).await?;
-    let finished = finished_since(state, &open).await?;
     let mut months: BTreeMap<Month, Counts> = BTreeMap::new();
     for (month, c) in motcua_store::indicator_counts::by_month(&state.db, first, last, agency).await? {
         *months.entry(month).or_default() += &c;
     }
-    for (month, c) in open.by_month(first, last, agency, &finished) {
+    for (month, c) in open.by_month(first, last, agency) {
         *months.entry(month).or_default() += &c;
     }
     Ok(months)
@@ -438,8 +439,8 @@ fn scored(state: &AppState, period: Period, scope: Scope, as_of: DateTime<Utc>, 
 /// IT-application figures' shares of dossiers), so the two pages never disagree.
 pub async fn tally(state: &AppState, period: Period, agency: Option<&str>, as_of: DateTime<Utc>) -> AppResult<Tally> {
     if let Some((first, last)) = months_of(&period, as_of) {
-        let (sums, _) = counted(state, first, last, agency, None).await?;
-        return Ok(sums.province);
+        let open = open_now(state).await?;
+        return Ok(counted(state, &open, first, last, agency, None).await?.province);
     }
     tally_from_dossiers(state, period, agency, as_of).await
 }
@@ -483,8 +484,10 @@ pub async fn dashboard(
     let now = Utc::now();
     if let Some((first, last)) = months_of(&period, now) {
         let unit = scope.agency().map(|a| a.code.clone());
-        let (sums, as_of) = counted(state, first, last, None, unit.as_deref()).await?;
-        let months = counted_months(state, last - 11, last, unit.as_deref()).await?;
+        let open = open_now(state).await?;
+        let sums = counted(state, &open, first, last, None, unit.as_deref()).await?;
+        let months = counted_months(state, &open, last - 11, last, unit.as_deref()).await?;
+        let as_of = open.counts.as_of;
         let trend = twelve_months(period.to)
             .into_iter()
             .zip(last - 11..=last)
@@ -580,8 +583,9 @@ pub async fn transparency(state: &AppState) -> AppResult<Arc<Transparency>> {
     let mut units: BTreeMap<String, [Tally; 2]> = BTreeMap::new();
     let whole = [months_of(&year, as_of), months_of(&last_month, as_of)];
     if let [Some(y), Some(m)] = whole {
+        let open = open_now(state).await?;
         for (i, (first, last)) in [y, m].into_iter().enumerate() {
-            let (sums, _) = counted(state, first, last, None, None).await?;
+            let sums = counted(state, &open, first, last, None, None).await?;
             tallies[i] = sums.province;
             for (code, tally) in sums.by_unit {
                 units.entry(code).or_default()[i] = tally;

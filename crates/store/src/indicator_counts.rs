@@ -57,31 +57,20 @@ pub struct Counted {
     rows: Vec<(Key, Counts)>,
 }
 
+/// The dossiers `d` the database counts: received, finished, not withdrawn.
+const FINISHED: &str = "d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND d.status <> 'withdrawn'";
+
 /// The rows a finished dossier has in the counters now, read in the transaction before it is
 /// changed; empty when it is open, withdrawn, or no judge is installed.
 pub(crate) async fn counted(tx: &mut WriteTx<'_>, dossier_id: i64, now: DateTime<Utc>) -> Result<Counted> {
     let Some(judge) = tx.judge() else {
         return Ok(Counted::default());
     };
-    let sql = facts_sql(
-        "",
-        "dossiers d",
-        "WHERE d.id = $1 AND d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND d.status <> 'withdrawn'",
-    );
+    let sql = facts_sql("", "dossiers d", &format!("WHERE d.id = $1 AND {FINISHED}"));
     let Some(row) = sqlx::query(&sql).bind(dossier_id).fetch_optional(&mut **tx).await? else {
         return Ok(Counted::default());
     };
-    let dossier = decode(&row)?;
-    let (limit, rule_agency) = version_clock(tx, dossier.procedure_version_id).await?;
-    let events = sqlx::query(
-        "SELECT at, action FROM events WHERE dossier_id = $1 \
-         AND action IN ('receive', 'request_supplement', 'supplement') ORDER BY id",
-    )
-    .bind(dossier_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let history = events.iter().map(history_entry).collect::<Result<Vec<_>>>()?;
-    let judged = Judged { dossier, limit, rule_agency, history };
+    let judged = judged_in(tx, decode(&row)?).await?;
     Ok(Counted {
         agency: judged.dossier.lead_agency.clone(),
         procedure: judged.dossier.procedure_code.clone(),
@@ -126,6 +115,21 @@ pub async fn count_written(db: &Database, dossier_id: i64, now: DateTime<Utc>) -
     let mut tx = db.write_tx().await?;
     recount(&mut tx, dossier_id, Counted::default(), now).await?;
     tx.commit().await
+}
+
+/// A dossier read in the transaction with what judging it needs: its procedure's clock and its
+/// supplement history.
+async fn judged_in(tx: &mut WriteTx<'_>, dossier: IndicatorDossier) -> Result<Judged> {
+    let (limit, rule_agency) = version_clock(tx, dossier.procedure_version_id).await?;
+    let events = sqlx::query(
+        "SELECT at, action FROM events WHERE dossier_id = $1 \
+         AND action IN ('receive', 'request_supplement', 'supplement') ORDER BY id",
+    )
+    .bind(dossier.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let history = events.iter().map(history_entry).collect::<Result<Vec<_>>>()?;
+    Ok(Judged { dossier, limit, rule_agency, history })
 }
 
 async fn version_clock(tx: &mut WriteTx<'_>, version_id: i64) -> Result<(TimeLimit, String)> {
@@ -366,10 +370,8 @@ fn add_judged(sums: &mut Sums, work: &mut Work, agency: &str, procedure: &str, r
 /// meanwhile to a dossier finished before it began may be counted twice or not at all until the
 /// next rebuild (run it when few people work, or twice).
 pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Result<Rebuilt> {
-    let finished = "d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND d.status <> 'withdrawn'";
     let (mut sums, mut work) = (Sums::new(), Work::new());
-    let cutoff = now;
-    let read = format!("{finished} AND d.finished_at < {}", cutoff.timestamp_millis());
+    let read = format!("{FINISHED} AND d.finished_at < {}", now.timestamp_millis());
     let dossiers = each_judged(db, &read, |j| {
         let rows = judge.rows(&j, now);
         add_judged(&mut sums, &mut work, &j.dossier.lead_agency, &j.dossier.procedure_code, &rows);
@@ -380,23 +382,14 @@ pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Re
         sqlx::query("LOCK TABLE indicator_counts, indicator_work IN EXCLUSIVE MODE").execute(&mut *tx).await?;
     }
     // Those that finished since the reading began, read again under the lock.
-    let late = facts_sql("", "dossiers d", &format!("WHERE {finished} AND d.finished_at >= $1"));
+    let late = facts_sql("", "dossiers d", &format!("WHERE {FINISHED} AND d.finished_at >= $1"));
     let late: Vec<IndicatorDossier> =
-        sqlx::query(&late).bind(Millis(cutoff)).fetch_all(&mut *tx).await?.iter().map(decode).collect::<Result<_>>()?;
+        sqlx::query(&late).bind(Millis(now)).fetch_all(&mut *tx).await?.iter().map(decode).collect::<Result<_>>()?;
     let mut counted_late = 0;
     for d in late {
-        let (limit, rule_agency) = version_clock(&mut tx, d.procedure_version_id).await?;
-        let events = sqlx::query(
-            "SELECT at, action FROM events WHERE dossier_id = $1 \
-             AND action IN ('receive', 'request_supplement', 'supplement') ORDER BY id",
-        )
-        .bind(d.id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let history = events.iter().map(history_entry).collect::<Result<Vec<_>>>()?;
-        let (agency, procedure) = (d.lead_agency.clone(), d.procedure_code.clone());
-        let rows = judge.rows(&Judged { dossier: d, limit, rule_agency, history }, now);
-        add_judged(&mut sums, &mut work, &agency, &procedure, &rows);
+        let j = judged_in(&mut tx, d).await?;
+        let rows = judge.rows(&j, now);
+        add_judged(&mut sums, &mut work, &j.dossier.lead_agency, &j.dossier.procedure_code, &rows);
         counted_late += 1;
     }
     sums.retain(|_, c| !c.is_zero());
