@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::dossier::Role;
+use motcua_domain::indicators::counts::months_of;
 use motcua_domain::report::{vn_day, Counts, Level, Period, PeriodError, Preset};
 use motcua_render as render;
 use motcua_store::catalog::Agency;
@@ -136,13 +137,12 @@ pub struct Ii06a {
 pub async fn ii06a(state: &AppState, user: &User, period: Period, agency: Option<&str>) -> AppResult<Ii06a> {
     let scope = scope_for(state, user, agency)?;
     let as_of = Utc::now();
-    let found = motcua_store::reports::ii06a(
-        &state.db,
-        &period,
-        period.measured_at(as_of),
-        scope.agency().map(|a| a.code.as_str()),
-    )
-    .await?;
+    let (agency, measured_at) = (scope.agency().map(|a| a.code.as_str()), period.measured_at(as_of));
+    // Periods of whole months from the counters, others dossier by dossier.
+    let found = match months_of(&period, as_of) {
+        Some(months) => motcua_store::reports::ii06a_of_months(&state.db, months, &period, measured_at, agency).await?,
+        None => motcua_store::reports::ii06a(&state.db, &period, measured_at, agency).await?,
+    };
     let rows: Vec<Ii06aRow> = found
         .into_iter()
         .map(|FieldCounts { field_code, field_name, field_name_en, level, counts }| Ii06aRow {

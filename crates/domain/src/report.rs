@@ -5,11 +5,14 @@
 //!
 //! [`classify`] is the definition: where one dossier goes in the report of a period. The store
 //! counts the same thing with one grouped query (a report of a year of a province reads hundreds of
-//! thousands of dossiers), and its tests hold the two to the same answers.
+//! thousands of dossiers), and its tests hold the two to the same answers; for periods of whole
+//! months it sums counters of the finished dossiers instead ([`counts`]).
 //!
 //! The report judges a dossier against its **statutory** due date (restarted after a supplement,
 //! moved by a reschedule), unlike the service-quality indicators of [`crate::indicator`], which
 //! subtract the waiting time and count a second supplement request as late.
+
+pub mod counts;
 
 use std::ops::AddAssign;
 

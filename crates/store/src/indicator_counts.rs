@@ -1,6 +1,7 @@
 //! The Decision 766 indicators kept as counters (`motcua_domain::indicators::counts`): the rows
 //! of every finished dossier, summed by unit, month and slot in `indicator_counts` (and 2.2 by
-//! procedure in `indicator_work`).
+//! procedure in `indicator_work`); and the report II.06a's (`motcua_domain::report::counts`), by
+//! unit, field, month and slot in `report_counts`.
 //!
 //! They change in the transaction of the event that changes them: when a dossier finishes (a
 //! result issued, a refusal, a withdrawal), and when a finished dossier is rated or paid. Each of
@@ -21,6 +22,8 @@ use futures::TryStreamExt;
 use motcua_domain::calendar::{TimeLimit, TimeUnit};
 use motcua_domain::dossier::Action;
 use motcua_domain::indicators::counts::{Counts, Key, Month, Slot, COLUMNS};
+use motcua_domain::report::counts::{finished_rows, Figures, Row as ReportRow, COLUMNS as REPORT_COLUMNS};
+use motcua_domain::report::ReportedDossier;
 use sqlx::Row;
 
 use crate::db::WriteTx;
@@ -49,12 +52,26 @@ pub trait Judge: Send + Sync + std::fmt::Debug {
     fn rows(&self, d: &Judged, as_of: DateTime<Utc>) -> Vec<(Key, Counts)>;
 }
 
-/// One dossier's rows, with the unit and procedure they count for.
+/// One dossier's rows, with the unit, procedure and field they count for: the indicators' and
+/// the report's.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Counted {
     agency: String,
     procedure: String,
+    field: String,
     rows: Vec<(Key, Counts)>,
+    report: Vec<ReportRow>,
+}
+
+/// The report II.06a's facts of a finished dossier read for the counters.
+fn reported(d: &IndicatorDossier) -> ReportedDossier {
+    ReportedDossier {
+        channel: d.channel,
+        received_at: Some(d.received_at),
+        finished_at: d.finished_at,
+        due_at: d.due_at,
+        withdrawn: false,
+    }
 }
 
 /// The dossiers `d` the database counts: received, finished, not withdrawn.
@@ -70,11 +87,13 @@ pub(crate) async fn counted(tx: &mut WriteTx<'_>, dossier_id: i64, now: DateTime
     let Some(row) = sqlx::query(&sql).bind(dossier_id).fetch_optional(&mut **tx).await? else {
         return Ok(Counted::default());
     };
-    let judged = judged_in(tx, decode(&row)?).await?;
+    let (judged, field) = judged_in(tx, decode(&row)?).await?;
     Ok(Counted {
         agency: judged.dossier.lead_agency.clone(),
         procedure: judged.dossier.procedure_code.clone(),
+        report: finished_rows(&reported(&judged.dossier)),
         rows: judge.rows(&judged, now),
+        field,
     })
 }
 
@@ -88,8 +107,9 @@ pub(crate) async fn recount(tx: &mut WriteTx<'_>, dossier_id: i64, before: Count
     if after == before {
         return Ok(());
     }
-    let (mut diff, mut work) = (Sums::new(), Work::new());
+    let (mut diff, mut work, mut report) = (Sums::new(), Work::new(), ReportSums::new());
     add_judged(&mut diff, &mut work, &after.agency, &after.procedure, &after.rows);
+    add_report(&mut report, &after.agency, &after.field, &after.report);
     let undone: Vec<(Key, Counts)> = before
         .rows
         .iter()
@@ -100,11 +120,24 @@ pub(crate) async fn recount(tx: &mut WriteTx<'_>, dossier_id: i64, before: Count
         })
         .collect();
     add_judged(&mut diff, &mut work, &before.agency, &before.procedure, &undone);
+    let undone: Vec<ReportRow> = before
+        .report
+        .iter()
+        .map(|(slot, month, f)| {
+            let mut minus = Figures::default();
+            minus -= f;
+            (*slot, *month, minus)
+        })
+        .collect();
+    add_report(&mut report, &before.agency, &before.field, &undone);
     for ((agency, key), counts) in diff.iter().filter(|(_, c)| !c.is_zero()) {
         add_row(tx, agency, key, counts).await?;
     }
     for ((agency, procedure, month), (dossiers, seconds)) in work.iter().filter(|(_, w)| **w != (0, 0)) {
         add_work(tx, agency, procedure, *month, *dossiers, *seconds).await?;
+    }
+    for (key, figures) in report.iter().filter(|(_, f)| !f.is_zero()) {
+        add_report_row(tx, key, figures).await?;
     }
     Ok(())
 }
@@ -117,10 +150,10 @@ pub async fn count_written(db: &Database, dossier_id: i64, now: DateTime<Utc>) -
     tx.commit().await
 }
 
-/// A dossier read in the transaction with what judging it needs: its procedure's clock and its
-/// supplement history.
-async fn judged_in(tx: &mut WriteTx<'_>, dossier: IndicatorDossier) -> Result<Judged> {
-    let (limit, rule_agency) = version_clock(tx, dossier.procedure_version_id).await?;
+/// A dossier read in the transaction with what judging it needs (its procedure's clock and its
+/// supplement history), and the field its procedure belongs to.
+async fn judged_in(tx: &mut WriteTx<'_>, dossier: IndicatorDossier) -> Result<(Judged, String)> {
+    let (limit, rule_agency, field) = version_clock(tx, dossier.procedure_version_id).await?;
     let events = sqlx::query(
         "SELECT at, action FROM events WHERE dossier_id = $1 \
          AND action IN ('receive', 'request_supplement', 'supplement') ORDER BY id",
@@ -129,18 +162,30 @@ async fn judged_in(tx: &mut WriteTx<'_>, dossier: IndicatorDossier) -> Result<Ju
     .fetch_all(&mut **tx)
     .await?;
     let history = events.iter().map(history_entry).collect::<Result<Vec<_>>>()?;
-    Ok(Judged { dossier, limit, rule_agency, history })
+    Ok((Judged { dossier, limit, rule_agency, history }, field))
 }
 
-async fn version_clock(tx: &mut WriteTx<'_>, version_id: i64) -> Result<(TimeLimit, String)> {
+async fn version_clock(tx: &mut WriteTx<'_>, version_id: i64) -> Result<(TimeLimit, String, String)> {
     let row = sqlx::query(
-        "SELECT v.time_amount, v.time_unit, COALESCE(v.agency_code, p.agency_code) AS agency \
+        "SELECT v.time_amount, v.time_unit, COALESCE(v.agency_code, p.agency_code) AS agency, \
+         COALESCE(v.field_code, p.field_code) AS field \
          FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id WHERE v.id = $1",
     )
     .bind(version_id)
     .fetch_one(&mut **tx)
     .await?;
-    Ok((limit_of(&row)?, row.try_get("agency")?))
+    Ok((limit_of(&row)?, row.try_get("agency")?, row.try_get("field")?))
+}
+
+/// The field of each procedure version, by id: where the report counts its dossiers.
+async fn version_fields(db: &Database) -> Result<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT v.id, COALESCE(v.field_code, p.field_code) FROM procedure_versions v \
+         JOIN procedures p ON p.id = v.procedure_id",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 fn limit_of(row: &sqlx::any::AnyRow) -> Result<TimeLimit> {
@@ -203,6 +248,26 @@ async fn add_work(
     .bind(seconds)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// `INSERT … ON CONFLICT DO UPDATE` adding to a row of `report_counts`.
+async fn add_report_row(tx: &mut WriteTx<'_>, key: &ReportKey, figures: &Figures) -> Result<()> {
+    let (agency, field, slot, month) = key;
+    let columns = REPORT_COLUMNS.join(", ");
+    let params: Vec<String> = (0..REPORT_COLUMNS.len()).map(|i| format!("${}", i + 5)).collect();
+    let sums: Vec<String> = REPORT_COLUMNS.iter().map(|c| format!("{c} = report_counts.{c} + excluded.{c}")).collect();
+    let sql = format!(
+        "INSERT INTO report_counts (agency, field, slot, month, {columns}) VALUES ($1, $2, $3, $4, {}) \
+         ON CONFLICT (month, slot, agency, field) DO UPDATE SET {}",
+        params.join(", "),
+        sums.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(agency).bind(field).bind(slot.as_i64()).bind(i64::from(*month));
+    for n in figures.0 {
+        q = q.bind(n);
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -351,6 +416,15 @@ pub struct Rebuilt {
 
 type Sums = BTreeMap<(String, Key), Counts>;
 type Work = BTreeMap<(String, String, Month), (i64, i64)>;
+/// A row of `report_counts`: unit, field, slot, month.
+type ReportKey = (String, String, Slot, Month);
+type ReportSums = BTreeMap<ReportKey, Figures>;
+
+fn add_report(sums: &mut ReportSums, agency: &str, field: &str, rows: &[ReportRow]) {
+    for (slot, month, f) in rows {
+        *sums.entry((agency.to_owned(), field.to_owned(), *slot, *month)).or_default() += f;
+    }
+}
 
 fn add_judged(sums: &mut Sums, work: &mut Work, agency: &str, procedure: &str, rows: &[(Key, Counts)]) {
     for (key, c) in rows {
@@ -370,13 +444,24 @@ fn add_judged(sums: &mut Sums, work: &mut Work, agency: &str, procedure: &str, r
 /// meanwhile to a dossier finished before it began may be counted twice or not at all until the
 /// next rebuild (run it when few people work, or twice).
 pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Result<Rebuilt> {
-    let (mut sums, mut work) = (Sums::new(), Work::new());
+    let (mut sums, mut work, mut report) = (Sums::new(), Work::new(), ReportSums::new());
+    let fields = version_fields(db).await?;
     let read = format!("{FINISHED} AND d.finished_at < {}", now.timestamp_millis());
+    let mut missing = None;
     let dossiers = each_judged(db, &read, |j| {
         let rows = judge.rows(&j, now);
         add_judged(&mut sums, &mut work, &j.dossier.lead_agency, &j.dossier.procedure_code, &rows);
+        match fields.get(&j.dossier.procedure_version_id) {
+            Some(field) => {
+                add_report(&mut report, &j.dossier.lead_agency, field, &finished_rows(&reported(&j.dossier)))
+            }
+            None => missing = Some(j.dossier.procedure_version_id),
+        }
     })
     .await?;
+    if let Some(version) = missing {
+        return Err(StoreError::Corrupt(format!("procedure version {version} has no field")));
+    }
     let mut tx = db.write_tx().await?;
     if db.engine == crate::db::Engine::Postgres {
         sqlx::query("LOCK TABLE indicator_counts, indicator_work IN EXCLUSIVE MODE").execute(&mut *tx).await?;
@@ -387,30 +472,43 @@ pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Re
         sqlx::query(&late).bind(Millis(now)).fetch_all(&mut *tx).await?.iter().map(decode).collect::<Result<_>>()?;
     let mut counted_late = 0;
     for d in late {
-        let j = judged_in(&mut tx, d).await?;
+        let (j, field) = judged_in(&mut tx, d).await?;
         let rows = judge.rows(&j, now);
         add_judged(&mut sums, &mut work, &j.dossier.lead_agency, &j.dossier.procedure_code, &rows);
+        add_report(&mut report, &j.dossier.lead_agency, &field, &finished_rows(&reported(&j.dossier)));
         counted_late += 1;
     }
     sums.retain(|_, c| !c.is_zero());
     work.retain(|_, w| *w != (0, 0));
+    report.retain(|_, f| !f.is_zero());
     let kept = kept_rows(&mut tx).await?;
+    let kept_report = kept_report_rows(&mut tx).await?;
     let differences = kept.iter().filter(|(k, c)| sums.get(*k) != Some(*c)).count()
-        + sums.keys().filter(|k| !kept.contains_key(*k)).count();
+        + sums.keys().filter(|k| !kept.contains_key(*k)).count()
+        + kept_report.iter().filter(|(k, f)| report.get(*k) != Some(*f)).count()
+        + report.keys().filter(|k| !kept_report.contains_key(*k)).count();
     sqlx::query("DELETE FROM indicator_counts").execute(&mut *tx).await?;
     sqlx::query("DELETE FROM indicator_work").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM report_counts").execute(&mut *tx).await?;
     for ((agency, key), counts) in &sums {
         add_row(&mut tx, agency, key, counts).await?;
     }
     for ((agency, procedure, month), (n, secs)) in &work {
         add_work(&mut tx, agency, procedure, *month, *n, *secs).await?;
     }
+    for (key, figures) in &report {
+        add_report_row(&mut tx, key, figures).await?;
+    }
     sqlx::query("UPDATE indicator_counts_built SET built_at = $1 WHERE id = 1")
         .bind(Millis(now))
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(Rebuilt { dossiers: dossiers + counted_late, rows: sums.len() as u64, differences: differences as u64 })
+    Ok(Rebuilt {
+        dossiers: dossiers + counted_late,
+        rows: (sums.len() + report.len()) as u64,
+        differences: differences as u64,
+    })
 }
 
 async fn kept_rows(tx: &mut WriteTx<'_>) -> Result<Sums> {
@@ -426,6 +524,27 @@ async fn kept_rows(tx: &mut WriteTx<'_>) -> Result<Sums> {
             from: i32::try_from(from).map_err(|_| StoreError::Corrupt("month".into()))?,
         };
         out.insert((row.try_get("agency")?, key), counts_of(&row)?);
+    }
+    Ok(out)
+}
+
+async fn kept_report_rows(tx: &mut WriteTx<'_>) -> Result<ReportSums> {
+    let sql = format!("SELECT agency, field, slot, month, {} FROM report_counts", REPORT_COLUMNS.join(", "));
+    let mut out = ReportSums::new();
+    for row in sqlx::query(&sql).fetch_all(&mut **tx).await? {
+        let slot: i64 = row.try_get("slot")?;
+        let month: i64 = row.try_get("month")?;
+        let mut f = Figures::default();
+        for (i, column) in REPORT_COLUMNS.iter().enumerate() {
+            f.0[i] = row.try_get(*column)?;
+        }
+        let key = (
+            row.try_get("agency")?,
+            row.try_get("field")?,
+            Slot::from_i64(slot).ok_or_else(|| StoreError::Corrupt(format!("counter slot {slot}")))?,
+            i32::try_from(month).map_err(|_| StoreError::Corrupt("month".into()))?,
+        );
+        out.insert(key, f);
     }
     Ok(out)
 }

@@ -142,6 +142,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0050_office_word_index.postgres.sql"),
     ),
     shared(51, "indicator counts", include_str!("../migrations/0051_indicator_counts.sql")),
+    shared(52, "report counts", include_str!("../migrations/0052_report_counts.sql")),
 ];
 
 impl Database {

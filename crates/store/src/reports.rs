@@ -9,9 +9,15 @@
 //!
 //! The `CASE`s below are `report::classify` written in SQL; the store's tests hold the two to
 //! the same answers on both engines.
+//!
+//! A period of whole months is summed from the finished dossiers' counters instead
+//! (`report_counts`, kept by [`crate::indicator_counts`]), with the open dossiers, few as they
+//! are, counted where they lie: [`ii06a_of_months`], one statement, so that a dossier finishing
+//! meanwhile is counted once.
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalog::AgencyKind;
+use motcua_domain::indicators::counts::Month;
 use motcua_domain::report::{Counts, Level, Period};
 use sqlx::Row;
 
@@ -99,8 +105,87 @@ pub async fn ii06a(
         .bind(agency.unwrap_or(""))
         .fetch_all(db.reader())
         .await?;
+    field_rows(&rows)
+}
+
+/// The II.06a counts of the period of the months `first` to `last` (`period`), as [`ii06a`]
+/// gives them: the finished dossiers' counters summed, and the open dossiers counted where they
+/// lie (those received by the period's end, judged overdue at `measured_at`). The counters must
+/// be built (`indicator_counts::built`).
+pub async fn ii06a_of_months(
+    db: &Database,
+    (first, last): (Month, Month),
+    period: &Period,
+    measured_at: DateTime<Utc>,
+    agency: Option<&str>,
+) -> Result<Vec<FieldCounts>> {
+    // $1 first month, $2 last month, $3 start, $4 end, $5 measured at, $6 the agency ('' for all).
+    let span = |column: &str| format!("SUM(CASE WHEN slot = 0 THEN {column} ELSE 0 END)");
+    let end_of =
+        |month: &str, column: &str| format!("SUM(CASE WHEN slot = 1 AND month = {month} THEN {column} ELSE 0 END)");
+    let open = |condition: &str| format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)");
+    let sql = format!(
+        "SELECT g.field AS field, f.name AS field_name, f.name_en AS field_name_en, a.kind AS kind, \
+           CAST(SUM(g.carried_over) AS BIGINT) AS carried_over, CAST(SUM(g.online) AS BIGINT) AS online, \
+           CAST(SUM(g.direct) AS BIGINT) AS direct, CAST(SUM(g.early) AS BIGINT) AS early, \
+           CAST(SUM(g.on_time) AS BIGINT) AS on_time, CAST(SUM(g.late) AS BIGINT) AS late, \
+           CAST(SUM(g.in_time) AS BIGINT) AS in_time, CAST(SUM(g.overdue) AS BIGINT) AS overdue \
+         FROM ( \
+           SELECT field, agency, {carried_kept} AS carried_over, {online_kept} AS online, \
+             {direct_kept} AS direct, {early_kept} AS early, {on_time_kept} AS on_time, \
+             {late_kept} AS late, {in_time_kept} AS in_time, {overdue_kept} AS overdue \
+           FROM report_counts \
+           WHERE ((slot = 0 AND month >= $1 AND month <= $2) OR (slot = 1 AND (month = $1 - 1 OR month = $2))) \
+             AND ($6 = '' OR agency = $6) \
+           GROUP BY field, agency \
+           UNION ALL \
+           SELECT COALESCE(pv.field_code, p.field_code) AS field, o.lead_agency AS agency, \
+             SUM(o.carried_over), SUM(o.online), SUM(o.direct), 0, 0, 0, SUM(o.in_time), SUM(o.overdue) \
+           FROM ( \
+             SELECT procedure_version_id, lead_agency, {carried_open} AS carried_over, \
+               {online_open} AS online, {direct_open} AS direct, \
+               {in_time_open} AS in_time, {overdue_open} AS overdue \
+             FROM dossiers WHERE finished_at IS NULL AND received_at < $4 AND status <> 'withdrawn' \
+               AND ($6 = '' OR lead_agency = $6) \
+             GROUP BY procedure_version_id, lead_agency \
+           ) o \
+           JOIN procedure_versions pv ON pv.id = o.procedure_version_id \
+           JOIN procedures p ON p.id = pv.procedure_id \
+           GROUP BY COALESCE(pv.field_code, p.field_code), o.lead_agency \
+         ) g \
+         JOIN fields f ON f.code = g.field \
+         JOIN agencies a ON a.code = g.agency \
+         GROUP BY g.field, f.name, f.name_en, a.kind",
+        carried_kept = end_of("$1 - 1", "open"),
+        online_kept = span("online"),
+        direct_kept = span("direct"),
+        early_kept = span("early"),
+        on_time_kept = span("on_time"),
+        late_kept = span("late"),
+        in_time_kept = end_of("$2", "open - overdue"),
+        overdue_kept = end_of("$2", "overdue"),
+        carried_open = open("received_at < $3"),
+        online_open = open("received_at >= $3 AND channel IN ('online', 'national_portal')"),
+        direct_open = open("received_at >= $3 AND channel IN ('in_person', 'postal')"),
+        in_time_open = open("(due_at IS NULL OR due_at >= $5)"),
+        overdue_open = open("due_at < $5"),
+    );
+    let rows = sqlx::query(&sql)
+        .bind(i64::from(first))
+        .bind(i64::from(last))
+        .bind(Millis(period.start()))
+        .bind(Millis(period.end()))
+        .bind(Millis(measured_at))
+        .bind(agency.unwrap_or(""))
+        .fetch_all(db.reader())
+        .await?;
+    field_rows(&rows)
+}
+
+/// The rows of either query, merged by field and level, empty ones left out, in order.
+fn field_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<FieldCounts>> {
     let mut out: Vec<FieldCounts> = Vec::new();
-    for row in &rows {
+    for row in rows {
         let kind: String = row.try_get("kind")?;
         let kind = AgencyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("agency kind {kind}")))?;
         let n = |column: &str| -> Result<u64> { Ok(row.try_get::<i64, _>(column)?.max(0) as u64) };

@@ -71,7 +71,8 @@ async fn procedure_of(app: &TestApp, kind: AgencyKind) -> (i64, String, String) 
     (p.version_id, p.code.clone(), p.agency.code.clone())
 }
 
-/// A dossier as the database would hold it after its history: channel, status and times.
+/// A dossier as the database would hold it after its history, counted: channel, status and
+/// times.
 async fn insert(
     app: &TestApp,
     code: &str,
@@ -100,6 +101,13 @@ async fn insert(
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    // Counted as if it had just finished, as the store's transitions would have.
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM dossiers WHERE code = $1")
+        .bind(code)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    motcua_store::indicator_counts::count_written(&app.state.db, id, Utc::now()).await.unwrap();
 }
 
 /// Four dossiers of a department and two of a commune in March 2025; returns the department's
@@ -704,6 +712,7 @@ async fn the_counters_move_with_each_event_and_agree_with_a_rebuild(engine: Test
     let code = common::received(&app).await;
     motcua_app::indicators::recount_open(&app.state).await.unwrap();
     let before = province_fractions(&app, &steering, first, today).await;
+    let report_before = ii06a_total(&app, &steering, first, today).await;
     let url = format!("/api/v1/dossiers/{code}/actions");
     let (s, d) =
         app.post_json(&url, Some(&app.login("chuyenvien").await), serde_json::json!({"action": "forward"})).await;
@@ -720,6 +729,11 @@ async fn the_counters_move_with_each_event_and_agree_with_a_rebuild(engine: Test
     assert_eq!(after["2.2"].1, before["2.2"].1 + 1.0, "one more finished");
     assert_eq!(after["4.1"].1, before["4.1"].1 + 1.0, "one more result issued");
     assert_eq!(after["4.1"].0, before["4.1"].0 + 1.0, "and it is the system's signed result");
+    // II.06a of this month: resolved at once, no longer in progress, received as before.
+    let report_after = ii06a_total(&app, &steering, first, today).await;
+    assert_eq!(report_after["resolved"]["total"], report_before["resolved"]["total"].as_u64().unwrap() + 1);
+    assert_eq!(report_after["in_progress"]["total"], report_before["in_progress"]["total"].as_u64().unwrap() - 1);
+    assert_eq!(report_after["received"], report_before["received"]);
 
     // Rated "not satisfied" after its result: 5.4 loses it at once.
     let citizen = app.login("congdan").await;
@@ -753,6 +767,25 @@ async fn the_counters_move_with_each_event_and_agree_with_a_rebuild(engine: Test
             let judged =
                 motcua_app::indicators::tally_from_dossiers(&app.state, period, agency.as_deref(), now).await.unwrap();
             assert_same_tally(&counted, &judged, &format!("{period:?} {agency:?}"));
+            // II.06a from its counters equals the report counted dossier by dossier.
+            let query = format!("from={}&to={}&agency={}", period.from, period.to, agency.as_deref().unwrap_or(""));
+            let (status, body) = app.get(&format!("/api/v1/reports/ii06a?{query}"), Some(&steering)).await;
+            assert_eq!(status, 200, "{body}");
+            let as_of: DateTime<Utc> = body["as_of"].as_str().unwrap().parse().unwrap();
+            let rows =
+                motcua_store::reports::ii06a(&app.state.db, &period, period.measured_at(as_of), agency.as_deref())
+                    .await
+                    .unwrap();
+            let total: motcua_domain::report::Counts = rows.iter().map(|r| r.counts).sum();
+            assert_eq!(body["total"], serde_json::to_value(total).unwrap(), "{period:?} {agency:?}");
+            assert_eq!(body["rows"].as_array().unwrap().len(), rows.len());
         }
     }
+}
+
+/// The total of the II.06a report of the province from `from` to `to`.
+async fn ii06a_total(app: &TestApp, token: &str, from: NaiveDate, to: NaiveDate) -> Value {
+    let (status, body) = app.get(&format!("/api/v1/reports/ii06a?from={from}&to={to}"), Some(token)).await;
+    assert_eq!(status, 200, "{body}");
+    body["total"].clone()
 }

@@ -1,0 +1,213 @@
+//! The report II.06a kept as counters: what one finished dossier adds to the report of every
+//! period made of whole months ([`finished_rows`]), so that a year of a province sums a few
+//! thousand rows instead of reading hundreds of thousands of dossiers.
+//!
+//! A finished dossier's place in a period's report depends only on the period: it is received
+//! online or directly in a period that holds the month of its reception, resolved (early, on
+//! time, late) in one that holds the month of its finish, and in progress (in time or overdue,
+//! against the end of the period) in one that ends while it is open. Carried over into a period
+//! means open at the end of the month before it. So its counts are split into rows by
+//! [`Slot`] and month, like the indicators' ([`crate::indicators::counts`]): a row of the month of
+//! its reception and one of the month of its finish ([`Slot::Span`]), and a row for the end of
+//! each month it stayed open ([`Slot::End`]). [`counts_for`] sums the rows of a period; the tests
+//! below hold it to [`classify`] on random dossiers.
+//!
+//! Open dossiers are not kept here: their due date still moves (a supplement, a reschedule) and
+//! they are judged against "now", so the report counts them where they lie, few as they are.
+
+use super::{vn_day, Counts, ReportedDossier};
+use crate::indicators::counts::{month_of, month_period, Month, Slot};
+
+/// The stored names of the counters, in the order of [`Figures`].
+pub const COLUMNS: [&str; 7] = ["online", "direct", "early", "on_time", "late", "open", "overdue"];
+
+const ONLINE: usize = 0;
+const DIRECT: usize = 1;
+const EARLY: usize = 2;
+const OPEN: usize = 5;
+const OVERDUE: usize = 6;
+
+/// One row's counters, or a sum of rows, in the order of [`COLUMNS`]: received by channel and
+/// resolved by timeliness in the row's month ([`Slot::Span`]), open and overdue at its end
+/// ([`Slot::End`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Figures(pub [i64; COLUMNS.len()]);
+
+impl Figures {
+    fn one(column: usize) -> Figures {
+        let mut f = Figures::default();
+        f.0[column] = 1;
+        f
+    }
+
+    /// Whether every counter is zero.
+    pub fn is_zero(&self) -> bool {
+        self.0.iter().all(|n| *n == 0)
+    }
+}
+
+impl std::ops::AddAssign<&Figures> for Figures {
+    fn add_assign(&mut self, o: &Figures) {
+        for (a, b) in self.0.iter_mut().zip(o.0.iter()) {
+            *a += b;
+        }
+    }
+}
+
+impl std::ops::SubAssign<&Figures> for Figures {
+    fn sub_assign(&mut self, o: &Figures) {
+        for (a, b) in self.0.iter_mut().zip(o.0.iter()) {
+            *a -= b;
+        }
+    }
+}
+
+/// One row: its slot, its month, its counters.
+pub type Row = (Slot, Month, Figures);
+
+/// The rows one dossier adds to the counters: none unless it was received, finished and not
+/// withdrawn. They never change once it has finished (its due date no longer moves).
+pub fn finished_rows(d: &ReportedDossier) -> Vec<Row> {
+    let (Some(received_at), Some(finished_at)) = (d.received_at, d.finished_at) else {
+        return Vec::new();
+    };
+    if d.withdrawn {
+        return Vec::new();
+    }
+    let (received, finished) = (month_of(received_at), month_of(finished_at));
+    let mut rows = Vec::new();
+    let channel = if d.channel.is_online() { ONLINE } else { DIRECT };
+    rows.push((Slot::Span, received, Figures::one(channel)));
+    // The same column rule as `classify`: early on a day before the due date's day, late after
+    // the due time, on time otherwise (and when there is no due date).
+    let resolved = match d.due_at {
+        Some(due) if vn_day(finished_at) < vn_day(due) => EARLY,
+        Some(due) if finished_at > due => EARLY + 2,
+        _ => EARLY + 1,
+    };
+    match rows.iter_mut().find(|(slot, month, _)| *slot == Slot::Span && *month == finished) {
+        Some((_, _, f)) => f.0[resolved] += 1,
+        None => rows.push((Slot::Span, finished, Figures::one(resolved))),
+    }
+    for month in received..finished {
+        let mut f = Figures::one(OPEN);
+        let end = month_period(month).map(|p| p.end());
+        f.0[OVERDUE] = i64::from(d.due_at.zip(end).is_some_and(|(due, end)| due < end));
+        rows.push((Slot::End, month, f));
+    }
+    rows
+}
+
+/// The report's counts of the months `first` to `last` from the rows (of any number of dossiers):
+/// the rows of its months ([`Slot::Span`]), and those of the ends of the month before it (carried
+/// over) and of its last month (in progress).
+pub fn counts_for<'a>(rows: impl IntoIterator<Item = &'a Row>, first: Month, last: Month) -> Counts {
+    let (mut span, mut before, mut end) = (Figures::default(), 0, Figures::default());
+    for (slot, month, f) in rows {
+        match slot {
+            Slot::Span if first <= *month && *month <= last => span += f,
+            Slot::End if *month == first - 1 => before += f.0[OPEN],
+            Slot::End if *month == last => end += f,
+            _ => {}
+        }
+    }
+    from_sums(before, &span, &end)
+}
+
+/// The report's counts from the sums [`counts_for`] takes: the dossiers open at the end of the
+/// month before the period, the rows of its months, and the rows of the end of its last month.
+pub fn from_sums(carried_over: i64, span: &Figures, end: &Figures) -> Counts {
+    let n = |v: i64| v.max(0) as u64;
+    let s = &span.0;
+    Counts::from_parts(
+        [n(carried_over), n(s[ONLINE]), n(s[DIRECT])],
+        [n(s[EARLY]), n(s[EARLY + 1]), n(s[EARLY + 2])],
+        [n(end.0[OPEN] - end.0[OVERDUE]), n(end.0[OVERDUE])],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::vn_offset;
+    use crate::dossier::Channel;
+    use crate::indicators::counts::{first_day, months_of};
+    use crate::report::{classify, Period};
+    use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+    use proptest::prelude::*;
+
+    /// Minutes after 00:00 of 1 January 2027, Vietnam time.
+    fn at(minutes: i64) -> DateTime<Utc> {
+        vn_offset().with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap().with_timezone(&Utc) + TimeDelta::minutes(minutes)
+    }
+
+    const DAY: i64 = 24 * 60;
+
+    fn drawn() -> impl Strategy<Value = ReportedDossier> {
+        (
+            prop::sample::select(Channel::ALL.to_vec()),
+            0..300 * DAY,
+            prop::option::weighted(0.8, 0..120 * DAY),
+            prop::option::weighted(0.95, -5 * DAY..60 * DAY),
+            prop::bool::weighted(0.05),
+        )
+            .prop_map(|(channel, received, finish_after, due_after, withdrawn)| ReportedDossier {
+                channel,
+                received_at: Some(at(received)),
+                finished_at: finish_after.map(|f| at(received + f)),
+                due_at: due_after.map(|d| at(received + d)),
+                withdrawn,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The rows of random finished dossiers, summed for a random period of whole months
+        /// (ended, or running to now), equal `classify` of each dossier in that period.
+        #[test]
+        fn the_rows_agree_with_classify(
+            dossiers in prop::collection::vec(drawn(), 1..40),
+            now in 200 * DAY..420 * DAY,
+            back in 0..8i32,
+            length in 0..12i32,
+        ) {
+            let now = at(now);
+            let current = month_of(now);
+            let (last, first) = (current - back, current - back - length);
+            let period = Period::new(first_day(first).unwrap(), month_period(last).unwrap().to).unwrap();
+            prop_assert_eq!(months_of(&period, now), Some((first, last)));
+            let finished: Vec<&ReportedDossier> =
+                dossiers.iter().filter(|d| d.finished_at.is_some_and(|f| f <= now)).collect();
+            let expected: Counts = finished.iter().filter_map(|d| classify(d, &period, now)).sum();
+            let rows: Vec<Row> = finished.iter().flat_map(|d| finished_rows(d)).collect();
+            prop_assert_eq!(counts_for(&rows, first, last), expected);
+        }
+    }
+
+    #[test]
+    fn a_dossier_open_over_two_month_ends_is_carried_over_and_in_progress_there() {
+        // Received 20 January, due 10 February, finished 5 March: open at the ends of January
+        // (in time) and February (overdue), resolved late in March.
+        let d = ReportedDossier {
+            channel: Channel::InPerson,
+            received_at: Some(at(19 * DAY + 9 * 60)),
+            finished_at: Some(at(63 * DAY + 9 * 60)),
+            due_at: Some(at(40 * DAY + 17 * 60)),
+            withdrawn: false,
+        };
+        let rows = finished_rows(&d);
+        let (january, february, march) = (2027 * 12, 2027 * 12 + 1, 2027 * 12 + 2);
+        let keys: Vec<(Slot, Month)> = rows.iter().map(|(s, m, _)| (*s, *m)).collect();
+        assert_eq!(keys, vec![(Slot::Span, january), (Slot::Span, march), (Slot::End, january), (Slot::End, february)]);
+        assert_eq!(counts_for(&rows, january, january), Counts::from_parts([0, 0, 1], [0, 0, 0], [1, 0]));
+        assert_eq!(counts_for(&rows, february, february), Counts::from_parts([1, 0, 0], [0, 0, 0], [0, 1]));
+        assert_eq!(counts_for(&rows, march, march), Counts::from_parts([1, 0, 0], [0, 0, 1], [0, 0]));
+        assert_eq!(counts_for(&rows, january, march), Counts::from_parts([0, 0, 1], [0, 0, 1], [0, 0]));
+        assert_eq!(counts_for(&rows, march + 1, march + 1), Counts::default(), "finished before April");
+        let withdrawn = ReportedDossier { withdrawn: true, ..d };
+        assert!(finished_rows(&withdrawn).is_empty());
+        let open = ReportedDossier { finished_at: None, ..d };
+        assert!(finished_rows(&open).is_empty());
+    }
+}
