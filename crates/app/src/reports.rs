@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::dossier::Role;
 use motcua_domain::indicators::counts::months_of;
-use motcua_domain::report::{vn_day, Counts, Level, Period, PeriodError, Preset};
+use motcua_domain::report::{classify, vn_day, Column, Counts, Level, Period, PeriodError, Preset};
 use motcua_render as render;
 use motcua_store::catalog::Agency;
 use motcua_store::reports::FieldCounts;
@@ -155,6 +155,84 @@ pub async fn ii06a(state: &AppState, user: &User, period: Period, agency: Option
         .collect();
     let total = rows.iter().map(|r| r.counts).sum();
     Ok(Ii06a { period, scope, as_of, rows, total })
+}
+
+/// Which figure of a report: a column, of one field at one level, of a level, or of the total.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// The column.
+    pub column: Column,
+    /// The field's code; none for a level's subtotal or the total.
+    pub field: Option<String>,
+    /// The level; none for the total.
+    pub level: Option<Level>,
+}
+
+/// A dossier behind a figure of the report, as a reader of reports sees it: no applicant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ii06aDossier {
+    /// Its code.
+    pub code: String,
+    /// The agency leading it.
+    pub agency: String,
+    /// The procedure's code.
+    pub procedure_code: String,
+    /// The field of its procedure.
+    pub field_code: String,
+    /// Province or commune.
+    pub level: Level,
+    /// How it was applied for.
+    pub channel: motcua_domain::dossier::Channel,
+    /// Reception.
+    pub received_at: DateTime<Utc>,
+    /// Result issued or refused, if within the period.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The statutory due date.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Where it ends up in the period: early, on time or late, or in time or overdue.
+    pub outcome: Column,
+}
+
+/// The dossiers behind one figure of the report II.06a of `period` (of `agency`, or of the
+/// province), latest received first: as many as the figure says, placed by the report's
+/// definition.
+pub async fn ii06a_dossiers(
+    state: &AppState,
+    user: &User,
+    period: Period,
+    agency: Option<&str>,
+    cell: &Cell,
+) -> AppResult<(Scope, Vec<Ii06aDossier>)> {
+    let scope = scope_for(state, user, agency)?;
+    let as_of = Utc::now();
+    let lines =
+        motcua_store::reports::report_lines(&state.db, &period, scope.agency().map(|a| a.code.as_str())).await?;
+    let outcomes = [Column::Early, Column::OnTime, Column::Late, Column::InTime, Column::Overdue];
+    let mut out: Vec<Ii06aDossier> = lines
+        .into_iter()
+        .filter(|l| cell.level.is_none_or(|level| level == l.level))
+        .filter(|l| cell.field.as_deref().is_none_or(|f| f == l.field_code))
+        .filter_map(|l| {
+            let counts = classify(&l.facts, &period, as_of)?;
+            if cell.column.of(&counts) == 0 {
+                return None;
+            }
+            Some(Ii06aDossier {
+                outcome: outcomes.into_iter().find(|c| c.of(&counts) > 0)?,
+                code: l.code,
+                agency: l.agency,
+                procedure_code: l.procedure_code,
+                field_code: l.field_code,
+                level: l.level,
+                channel: l.facts.channel,
+                received_at: l.facts.received_at?,
+                finished_at: l.facts.finished_at.filter(|f| *f < period.end()),
+                due_at: l.facts.due_at,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.received_at.cmp(&a.received_at).then_with(|| a.code.cmp(&b.code)));
+    Ok((scope, out))
 }
 
 /// The agency that files a report: the one it is about, else the provincial committee.

@@ -191,6 +191,11 @@ impl Level {
             Level::Commune => "commune",
         }
     }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<Level> {
+        [Level::Province, Level::Commune].into_iter().find(|l| l.as_str() == s)
+    }
 }
 
 /// Số hồ sơ nhận giải quyết — dossiers to resolve in the period.
@@ -305,6 +310,78 @@ impl std::iter::Sum for Counts {
             total += c;
         }
         total
+    }
+}
+
+/// One column of the report: a figure a reader may open to the dossiers behind it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    /// Received: the three below.
+    Received,
+    /// Carried over from before the period.
+    CarriedOver,
+    /// Received online in the period.
+    Online,
+    /// Received at the desk or by post in the period.
+    Direct,
+    /// Resolved: the three below.
+    Resolved,
+    /// Resolved before the due date's day.
+    Early,
+    /// Resolved on time.
+    OnTime,
+    /// Resolved late.
+    Late,
+    /// In progress at the end of the period: the two below.
+    InProgress,
+    /// In progress, not yet due.
+    InTime,
+    /// In progress and already due.
+    Overdue,
+}
+
+impl Column {
+    /// Every column, in the order of [`Counts::figures`].
+    pub const ALL: [Column; 11] = [
+        Column::Received,
+        Column::CarriedOver,
+        Column::Online,
+        Column::Direct,
+        Column::Resolved,
+        Column::Early,
+        Column::OnTime,
+        Column::Late,
+        Column::InProgress,
+        Column::InTime,
+        Column::Overdue,
+    ];
+
+    /// The stable machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::Received => "received",
+            Column::CarriedOver => "carried_over",
+            Column::Online => "online",
+            Column::Direct => "direct",
+            Column::Resolved => "resolved",
+            Column::Early => "early",
+            Column::OnTime => "on_time",
+            Column::Late => "late",
+            Column::InProgress => "in_progress",
+            Column::InTime => "in_time",
+            Column::Overdue => "overdue",
+        }
+    }
+
+    /// Parses a machine name.
+    pub fn parse(s: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// This column's figure in `counts`.
+    pub fn of(self, counts: &Counts) -> u64 {
+        counts.figures()[self as usize]
     }
 }
 
@@ -552,6 +629,21 @@ mod tests {
         let saturday = WorkingCalendar::new([], [d(2026, 8, 1)]);
         assert!(monthly_report_due(&saturday, d(2026, 8, 1)).is_some());
         assert_eq!(monthly_report_due(&saturday, d(2026, 8, 3)), None);
+    }
+
+    #[test]
+    fn columns_name_the_figures_in_order() {
+        let c = Counts::from_parts([1, 2, 3], [4, 5, 6], [7, 8]);
+        let figures: Vec<u64> = Column::ALL.iter().map(|col| col.of(&c)).collect();
+        assert_eq!(figures, c.figures());
+        assert_eq!(Column::Overdue.of(&c), 8);
+        assert_eq!(Column::Received.of(&c), 6);
+        for col in Column::ALL {
+            assert_eq!(Column::parse(col.as_str()), Some(col));
+        }
+        assert_eq!(Column::parse("total"), None);
+        assert_eq!(Level::parse("commune"), Some(Level::Commune));
+        assert_eq!(Level::parse("district"), None);
     }
 
     #[test]

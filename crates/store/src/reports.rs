@@ -212,3 +212,75 @@ fn field_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<FieldCounts>> {
     out.sort_by(|a, b| (a.level, &a.field_code).cmp(&(b.level, &b.field_code)));
     Ok(out)
 }
+
+/// One dossier of a period's report, with where it is counted: the report's facts of it, its
+/// field and level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportLine {
+    /// Its code.
+    pub code: String,
+    /// The agency leading it.
+    pub agency: String,
+    /// The procedure's code.
+    pub procedure_code: String,
+    /// The field of its procedure.
+    pub field_code: String,
+    /// Province or commune, by the agency leading it.
+    pub level: Level,
+    /// What the report judges it by.
+    pub facts: motcua_domain::report::ReportedDossier,
+}
+
+/// The dossiers of the report of `period` (led by `agency`, or by any): received in it, or
+/// before it and finished since it began or still open, withdrawn ones left out; each is then
+/// placed by `report::classify`. The same three parts as [`ii06a`], on the same indexes.
+pub async fn report_lines(db: &Database, period: &Period, agency: Option<&str>) -> Result<Vec<ReportLine>> {
+    let mine = "status <> 'withdrawn' AND ($3 = '' OR lead_agency = $3)";
+    let sql = format!(
+        "SELECT d.code, d.lead_agency, d.procedure_code, d.channel, d.received_at, d.finished_at, d.due_at, \
+           COALESCE(pv.field_code, p.field_code) AS field, a.kind AS kind \
+         FROM ( \
+           SELECT id FROM dossiers WHERE received_at >= $1 AND received_at < $2 AND {mine} \
+           UNION ALL \
+           SELECT id FROM dossiers WHERE finished_at >= $1 AND received_at < $1 AND {mine} \
+           UNION ALL \
+           SELECT id FROM dossiers WHERE finished_at IS NULL AND received_at < $1 AND {mine} \
+         ) w \
+         JOIN dossiers d ON d.id = w.id \
+         JOIN procedure_versions pv ON pv.id = d.procedure_version_id \
+         JOIN procedures p ON p.id = pv.procedure_id \
+         JOIN agencies a ON a.code = d.lead_agency"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(Millis(period.start()))
+        .bind(Millis(period.end()))
+        .bind(agency.unwrap_or(""))
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            let kind = AgencyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("agency kind {kind}")))?;
+            let channel: String = row.try_get("channel")?;
+            let channel = motcua_domain::dossier::Channel::parse(&channel)
+                .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?;
+            let time = |column: &str| -> Result<Option<DateTime<Utc>>> {
+                Ok(row.try_get::<Option<Millis>, _>(column)?.map(|m| m.0))
+            };
+            Ok(ReportLine {
+                code: row.try_get("code")?,
+                agency: row.try_get("lead_agency")?,
+                procedure_code: row.try_get("procedure_code")?,
+                field_code: row.try_get("field")?,
+                level: Level::of(kind),
+                facts: motcua_domain::report::ReportedDossier {
+                    channel,
+                    received_at: time("received_at")?,
+                    finished_at: time("finished_at")?,
+                    due_at: time("due_at")?,
+                    withdrawn: false,
+                },
+            })
+        })
+        .collect()
+}

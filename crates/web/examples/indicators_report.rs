@@ -1,6 +1,7 @@
 //! The Decision 766 indicators' cost on a seeded database: every unit and the province for twelve
 //! months and for a quarter, as the JSON route answers them, and the dashboard (the same with the
-//! on-time rate of twelve months), without the HTTP round trip. See bench/README.md.
+//! on-time rate of twelve months) and the report II.06a, without the HTTP round trip. See
+//! bench/README.md.
 //!
 //! ```sh
 //! cargo run --release -p motcua-web --example indicators_report -- \
@@ -16,8 +17,9 @@
 //! take, then asks `--runs` times, as the steering account, for the indicators of the twelve
 //! months to today and of the last quarter, and for the dashboard of the last quarter, one at a
 //! time (median and 99th percentile) and from 16 tasks at once (requests per second). The same
-//! twelve months judged dossier by dossier, without the counters, are timed once for comparison,
-//! and so is the cost the counters add to the action that finishes a dossier.
+//! twelve months judged dossier by dossier, and II.06a counted dossier by dossier, without the
+//! counters, are timed once for comparison, and so is the cost the counters add to the action
+//! that finishes a dossier.
 
 use std::time::Instant;
 
@@ -122,6 +124,13 @@ async fn main() -> Result<()> {
         started.elapsed().as_secs_f64() * 1000.0,
         judged.get(Code::OnTime).denominator
     );
+    let started = Instant::now();
+    let counted = motcua_store::reports::ii06a(&t.db, &year, year.measured_at(Utc::now()), None).await?;
+    println!(
+        "II.06a of twelve months counted dossier by dossier (no counters): {:.0} ms, {} dossiers received",
+        started.elapsed().as_secs_f64() * 1000.0,
+        counted.iter().map(|r| r.counts.received.total).sum::<u64>()
+    );
     for (name, period, what) in [
         ("indicators, twelve months", year, Asked::Indicators),
         ("indicators, last quarter", quarter, Asked::Indicators),
@@ -201,22 +210,26 @@ async fn ask(state: AppState, steering: User, period: Period, what: Asked) -> Re
 async fn counters_size(t: &TestDb) -> Result<String> {
     let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM indicator_counts").fetch_one(t.db.reader()).await?;
     let (work,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM indicator_work").fetch_one(t.db.reader()).await?;
-    let bytes: Option<(i64,)> = match t.db.engine {
-        Engine::Sqlite => sqlx::query_as(
-            "SELECT CAST(SUM(pgsize) AS BIGINT) FROM dbstat WHERE name LIKE 'indicator%' OR name LIKE 'sqlite_autoindex_indicator%'",
-        )
-        .fetch_optional(t.db.reader())
-        .await
-        .ok()
-        .flatten(),
-        Engine::Postgres => sqlx::query_as(
-            "SELECT CAST(pg_total_relation_size('indicator_counts') + pg_total_relation_size('indicator_work') AS BIGINT)",
-        )
-        .fetch_optional(t.db.reader())
-        .await?,
-    };
-    let size = bytes.map_or("an unknown size".to_string(), |(b,)| format!("{:.1} KiB", b as f64 / 1024.0));
-    Ok(format!("{rows} rows and {work} rows by procedure, {size}"))
+    let (report,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM report_counts").fetch_one(t.db.reader()).await?;
+    let bytes: Option<(i64,)> =
+        match t.db.engine {
+            Engine::Sqlite => sqlx::query_as(
+                "SELECT CAST(SUM(pgsize) AS BIGINT) FROM dbstat WHERE name LIKE 'indicator%' \
+             OR name LIKE 'sqlite_autoindex_indicator%' OR name LIKE '%report_counts%'",
+            )
+            .fetch_optional(t.db.reader())
+            .await
+            .ok()
+            .flatten(),
+            Engine::Postgres => sqlx::query_as(
+                "SELECT CAST(pg_total_relation_size('indicator_counts') + pg_total_relation_size('indicator_work') \
+             + pg_total_relation_size('report_counts') AS BIGINT)",
+            )
+            .fetch_optional(t.db.reader())
+            .await?,
+        };
+    let size = bytes.map_or("an unknown size".to_string(), |(b,)| format!("{:.1} MiB", b as f64 / 1048576.0));
+    Ok(format!("{rows} rows, {work} rows by procedure and {report} rows of II.06a, {size}"))
 }
 
 /// What counting adds to finishing a dossier: the transaction's reading of its facts, judging and

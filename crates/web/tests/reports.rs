@@ -26,6 +26,7 @@ use sqlx::Row;
 on_both_engines!(
     the_ii06a_report_answers_its_readers_only,
     the_ii06a_report_downloads_as_a_workbook_and_a_signed_pdf,
+    every_ii06a_figure_lists_the_dossiers_it_counts,
     the_indicators_count_dossiers_of_known_outcomes,
     every_figure_lists_the_dossiers_it_counts,
     the_indicators_answer_their_readers_only,
@@ -228,6 +229,104 @@ async fn the_ii06a_report_answers_its_readers_only(engine: TestEngine) {
         assert!(page.contains(text), "the page shows {text}");
     }
     let (status, _) = app.get("/bao-cao/ii06a", Some(&citizen)).await;
+    assert_eq!(status, 404);
+}
+
+/// The codes of the dossiers behind a figure of II.06a in March 2025, and the total said.
+async fn ii06a_listed(app: &TestApp, token: &str, query: &str) -> (u64, Vec<String>) {
+    let (status, body) = app.get(&format!("/api/v1/reports/ii06a/dossiers?{MARCH}&{query}"), Some(token)).await;
+    assert_eq!(status, 200, "{query}: {body}");
+    let mut codes: Vec<String> =
+        body["items"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+    codes.sort();
+    (body["total"].as_u64().unwrap(), codes)
+}
+
+/// Every figure of the report, of each row, each level and the total, opens to as many dossiers
+/// as it says, placed by the report's definitions; the page links each figure to its list.
+async fn every_ii06a_figure_lists_the_dossiers_it_counts(engine: TestEngine) {
+    let app = spawn(engine).await;
+    let (department, commune) = seed(&app).await;
+    let steering = app.login("dieuhanh").await;
+    let (status, body) = app.get(&format!("/api/v1/reports/ii06a?{MARCH}"), Some(&steering)).await;
+    assert_eq!(status, 200, "{body}");
+    let columns = [
+        "received",
+        "carried_over",
+        "online",
+        "direct",
+        "resolved",
+        "early",
+        "on_time",
+        "late",
+        "in_progress",
+        "in_time",
+        "overdue",
+    ];
+    let mut asked = vec![(String::new(), figures(&body["total"]))];
+    for row in body["rows"].as_array().unwrap() {
+        let (level, field) = (row["level"].as_str().unwrap(), row["field"]["code"].as_str().unwrap());
+        asked.push((format!("level={level}&field={field}"), figures(row)));
+        asked.push((format!("level={level}"), figures(row)));
+    }
+    for (query, numbers) in &asked {
+        for (column, figure) in columns.iter().zip(numbers) {
+            let (total, codes) = ii06a_listed(&app, &steering, &format!("column={column}&{query}")).await;
+            assert_eq!(total, *figure, "{column} {query}");
+            assert_eq!(codes.len() as u64, total, "one page holds them all");
+        }
+    }
+    // The dossiers and where they end up (see `seed`).
+    let (_, online) = ii06a_listed(&app, &steering, "column=online").await;
+    assert_eq!(online, ["R-1", "R-3", "R-6"], "the national portal is online");
+    let (_, late) = ii06a_listed(&app, &steering, "column=late&level=province").await;
+    assert_eq!(late, ["R-3"], "refused after its due date");
+    let (status, body) =
+        app.get(&format!("/api/v1/reports/ii06a/dossiers?{MARCH}&column=in_progress"), Some(&steering)).await;
+    assert_eq!(status, 200);
+    let outcomes: Vec<(&str, &str)> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes, [("R-6", "in_time"), ("R-5", "overdue")], "latest received first");
+    assert_eq!(body["items"][0]["level"], "commune");
+    assert!(body["items"][0].get("applicant").is_none(), "no applicant: {body}");
+
+    // Read as the report is; a figure that does not exist is named.
+    let other = officer_of(&app, &commune, "specialist").await;
+    let other = app.login(&other).await;
+    let (status, _) =
+        app.get(&format!("/api/v1/reports/ii06a/dossiers?{MARCH}&column=late&agency={department}"), Some(&other)).await;
+    assert_eq!(status, 404);
+    let (total, codes) = ii06a_listed(&app, &other, "column=received").await;
+    assert_eq!((total, codes), (2, vec!["R-5".to_string(), "R-6".to_string()]), "their own agency's");
+    for (query, field) in [("column=total", "column"), ("", "column"), ("column=late&level=district", "level")] {
+        let (status, body) = app.get(&format!("/api/v1/reports/ii06a/dossiers?{MARCH}&{query}"), Some(&steering)).await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert!(body["error"]["fields"][field].is_string(), "{query}: {body}");
+    }
+
+    // The page links each figure to its list, and the list shows the dossiers.
+    let (_, page) = app.get("/bao-cao/ii06a?tu=2025-03-01&den=2025-03-31", Some(&steering)).await;
+    let page = page.as_str().unwrap_or_default().to_string();
+    assert!(
+        page.contains(
+            "/bao-cao/ii06a/ho-so?tu=2025-03-01&#38;den=2025-03-31&#38;cot=late&#38;cap=province&#38;linh_vuc="
+        ),
+        "{page}"
+    );
+    let (status, list) =
+        app.get("/bao-cao/ii06a/ho-so?tu=2025-03-01&den=2025-03-31&cot=in_progress&cap=commune", Some(&steering)).await;
+    let list = list.as_str().unwrap_or_default().to_string();
+    assert_eq!(status, 200, "{list}");
+    for text in ["R-5", "R-6", "Số hồ sơ đang giải quyết", "Cấp xã", "Kết quả (Biểu II.06a)", "2 hồ sơ"]
+    {
+        assert!(list.contains(text), "the list shows {text}: {list}");
+    }
+    assert!(!list.contains("R-1"));
+    let (status, _) = app.get("/bao-cao/ii06a/ho-so?tu=2025-03-01&den=2025-03-31&cot=nothing", Some(&steering)).await;
     assert_eq!(status, 404);
 }
 

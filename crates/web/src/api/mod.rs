@@ -102,6 +102,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::ii06a))
         .routes(routes!(reports::indicators))
         .routes(routes!(reports::indicator_dossiers))
+        .routes(routes!(reports::ii06a_dossiers))
         .routes(routes!(reports::it_application))
         .routes(routes!(meetings::list, meetings::create))
         .routes(routes!(meetings::get))

@@ -12,7 +12,9 @@ use motcua_app::indicators::{Figure, Part};
 use motcua_domain::dossier::Channel;
 use motcua_domain::indicators::Code;
 
-use super::dto::{FigureDossierDto, FigureDossiersDto, Ii06aDto, IndicatorsDto, ItApplicationDto};
+use super::dto::{
+    FigureDossierDto, FigureDossiersDto, Ii06aDossierDto, Ii06aDossiersDto, Ii06aDto, IndicatorsDto, ItApplicationDto,
+};
 use super::{errors, ApiQuery};
 use crate::auth::CurrentUser;
 use crate::error::HttpResult;
@@ -48,6 +50,73 @@ pub async fn ii06a(
     let period = reports::parse_period(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
     let report = reports::ii06a(&state, &user, period, q.agency.as_deref()).await?;
     Ok(Json(Ii06aDto::from(&report)))
+}
+
+/// Which figure of II.06a, of which period and scope.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Ii06aCellQuery {
+    /// First day, `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Last day, included, `YYYY-MM-DD`.
+    #[param(format = Date)]
+    pub to: Option<String>,
+    /// The agency's code; absent for the province.
+    pub agency: Option<String>,
+    /// The column: `received`, `carried_over`, `online`, `direct`, `resolved`, `early`,
+    /// `on_time`, `late`, `in_progress`, `in_time` or `overdue`.
+    pub column: Option<String>,
+    /// A row's level, `province` or `commune`; absent for the total.
+    pub level: Option<String>,
+    /// A row's field code; absent for a level's subtotal or the total.
+    pub field: Option<String>,
+    /// Page, from 1.
+    pub page: Option<usize>,
+    /// Per page (1–200, default 50).
+    pub per_page: Option<usize>,
+}
+
+/// The figure of II.06a a query names, or the fields at fault (named as the caller named them).
+pub(crate) fn cell_of(
+    column: Option<&str>,
+    level: Option<&str>,
+    field: Option<&str>,
+    names: (&str, &str),
+) -> Result<reports::Cell, motcua_app::error::AppError> {
+    use motcua_app::error::AppError;
+    use motcua_domain::report::{Column, Level};
+    let one = |name: &str| AppError::fields([(name.to_string(), "report-cell-unknown".to_string())].into());
+    let column = present(column).and_then(Column::parse).ok_or_else(|| one(names.0))?;
+    let level = match present(level) {
+        None => None,
+        Some(l) => Some(Level::parse(l).ok_or_else(|| one(names.1))?),
+    };
+    Ok(reports::Cell { column, level, field: present(field).map(str::to_string) })
+}
+
+/// The dossiers behind a figure of II.06a (`/api/v1/reports/ii06a`): a column of a row (a field
+/// at a level), of a level, or of the total; `total` equals the figure. Each is placed by the
+/// report's definitions (`outcome`: `early`, `on_time`, `late`, `in_time` or `overdue`). Read as
+/// the report is; dossiers are named by code, procedure and times only.
+#[utoipa::path(get, path = "/api/v1/reports/ii06a/dossiers", tag = "reports", params(Ii06aCellQuery),
+    responses((status = 200, body = Ii06aDossiersDto), errors::Unauthenticated, errors::NotFound, errors::Validation),
+    security(("bearer" = [])))]
+pub async fn ii06a_dossiers(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(q): ApiQuery<Ii06aCellQuery>,
+) -> HttpResult<Json<Ii06aDossiersDto>> {
+    reports::scope_for(&state, &user, q.agency.as_deref())?;
+    let period = reports::parse_period(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
+    let cell = cell_of(q.column.as_deref(), q.level.as_deref(), q.field.as_deref(), ("column", "level"))?;
+    let (_, all) = reports::ii06a_dossiers(&state, &user, period, q.agency.as_deref(), &cell).await?;
+    let per = q.per_page.unwrap_or(50).clamp(1, 200);
+    let skip = q.page.unwrap_or(1).max(1).saturating_sub(1).saturating_mul(per);
+    Ok(Json(Ii06aDossiersDto {
+        items: all.iter().skip(skip).take(per).map(Ii06aDossierDto::from).collect(),
+        total: all.len(),
+    }))
 }
 
 /// Decision 766/QĐ-TTg: the service-quality indicators of every unit (best first) and of the

@@ -521,34 +521,38 @@ fn channels(lang: Lang, found: &Indicators, period: &Period, agency: &str, page:
 
 /// A dossier of a list.
 pub struct DossierLine {
-    code: String,
+    pub(super) code: String,
     /// Its page, for an officer who may open it.
-    href: Option<String>,
-    procedure: String,
-    unit: String,
-    channel: String,
-    received: String,
-    finished: String,
-    due: String,
-    verdict: String,
+    pub(super) href: Option<String>,
+    pub(super) procedure: String,
+    pub(super) unit: String,
+    pub(super) channel: String,
+    pub(super) received: String,
+    pub(super) finished: String,
+    pub(super) due: String,
+    pub(super) verdict: String,
 }
 
 #[derive(Template)]
 #[template(path = "indicator_dossiers.html")]
-struct DossiersPage {
-    ctx: Ctx,
-    title: String,
-    scope_name: String,
-    period_text: String,
-    back: String,
-    count_text: String,
-    lines: Vec<DossierLine>,
-    prev_url: Option<String>,
-    next_url: Option<String>,
+pub(super) struct DossiersPage {
+    pub(super) ctx: Ctx,
+    pub(super) title: String,
+    pub(super) scope_name: String,
+    pub(super) period_text: String,
+    pub(super) back: String,
+    /// The report's row the figure is of (a field at a level), when it is one.
+    pub(super) row_name: Option<String>,
+    pub(super) count_text: String,
+    /// The heading of the last column: the verdict the figure judges by.
+    pub(super) verdict_header: String,
+    pub(super) lines: Vec<DossierLine>,
+    pub(super) prev_url: Option<String>,
+    pub(super) next_url: Option<String>,
 }
 
 /// Dossiers a list page.
-const PER_PAGE: usize = 50;
+pub(super) const PER_PAGE: usize = 50;
 
 /// The dossiers behind a figure of the dashboard.
 pub async fn dossiers(
@@ -620,7 +624,9 @@ pub async fn dossiers(
             &[("from", &period.from.format("%d/%m/%Y").to_string()), ("to", &period.to.format("%d/%m/%Y").to_string())],
         ),
         back: report_address("/bao-cao/chi-so", &period, &agency, &[]),
+        row_name: None,
         count_text: lang.t_args("list-count", &[("n", &all.len().to_string())]),
+        verdict_header: lang.t("indicator-col-verdict"),
         lines,
         prev_url: (current > 1).then(|| page_link(current - 1)),
         next_url: (current * PER_PAGE < all.len()).then(|| page_link(current + 1)),

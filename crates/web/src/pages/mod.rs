@@ -124,6 +124,7 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-tri/to-chuc", get(organisations::pending))
         .route("/quan-tri/to-chuc/{id}", post(organisations::decide))
         .route("/bao-cao/ii06a", get(reports::ii06a))
+        .route("/bao-cao/ii06a/ho-so", get(reports::ii06a_dossiers))
         .route("/bao-cao/ii06a.xlsx", get(reports::ii06a_xlsx))
         .route("/bao-cao/ii06a.pdf", get(reports::ii06a_pdf))
         .route("/bao-cao/chi-so", get(indicators::dashboard))

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use motcua_app::reports::{self, Ii06a, Scope};
 use motcua_app::state::AppState;
-use motcua_domain::report::{Counts, Level, Period, Preset};
+use motcua_domain::report::{Column, Counts, Level, Period, Preset};
 use motcua_store::users::User;
 use serde::Deserialize;
 
@@ -26,11 +26,12 @@ pub struct ReportQuery {
     don_vi: Option<String>,
 }
 
-/// A line of the table: number, label, the eleven figures, and its class (`subtotal`, `total`).
+/// A line of the table: number, label, the eleven figures (each with the address of the
+/// dossiers behind it, when there are any), and its class (`subtotal`, `total`).
 struct PageLine {
     number: String,
     label: String,
-    figures: Vec<u64>,
+    cells: Vec<(u64, Option<String>)>,
     class: &'static str,
 }
 
@@ -83,9 +84,34 @@ pub(super) fn preset_links(ctx: &Ctx, path: &str, agency: &str, shown: Option<&P
         .collect()
 }
 
+/// A line's figures, each linked to the dossiers behind it (of `level` and `field`, when given).
+fn cells(
+    report: &Ii06a,
+    agency: &str,
+    counts: &Counts,
+    level: Option<Level>,
+    field: Option<&str>,
+) -> Vec<(u64, Option<String>)> {
+    Column::ALL
+        .iter()
+        .map(|column| {
+            let n = column.of(counts);
+            let mut more = vec![("cot", column.as_str())];
+            if let Some(level) = level {
+                more.push(("cap", level.as_str()));
+            }
+            if let Some(field) = field {
+                more.push(("linh_vuc", field));
+            }
+            let href = (n > 0).then(|| report_address("/bao-cao/ii06a/ho-so", &report.period, agency, &more));
+            (n, href)
+        })
+        .collect()
+}
+
 /// The lines of the table, in the order of the printed form: each level's subtotal, its fields,
 /// then the total.
-fn lines(ctx: &Ctx, report: &Ii06a) -> Vec<PageLine> {
+fn lines(ctx: &Ctx, report: &Ii06a, agency: &str) -> Vec<PageLine> {
     let mut out = Vec::new();
     let levels = [Level::Province, Level::Commune];
     for (i, level) in levels.into_iter().filter(|l| report.rows.iter().any(|r| r.level == *l)).enumerate() {
@@ -93,7 +119,7 @@ fn lines(ctx: &Ctx, report: &Ii06a) -> Vec<PageLine> {
         out.push(PageLine {
             number: ["I", "II"][i].into(),
             label: ctx.t(&format!("report-level-{}", level.as_str())),
-            figures: rows.iter().map(|r| r.counts).sum::<Counts>().figures().to_vec(),
+            cells: cells(report, agency, &rows.iter().map(|r| r.counts).sum::<Counts>(), Some(level), None),
             class: "subtotal",
         });
         for (n, r) in rows.iter().enumerate() {
@@ -104,7 +130,7 @@ fn lines(ctx: &Ctx, report: &Ii06a) -> Vec<PageLine> {
             out.push(PageLine {
                 number: (n + 1).to_string(),
                 label: name,
-                figures: r.counts.figures().to_vec(),
+                cells: cells(report, agency, &r.counts, Some(level), Some(&r.field_code)),
                 class: "",
             });
         }
@@ -112,7 +138,7 @@ fn lines(ctx: &Ctx, report: &Ii06a) -> Vec<PageLine> {
     out.push(PageLine {
         number: String::new(),
         label: ctx.t("report-total"),
-        figures: report.total.figures().to_vec(),
+        cells: cells(report, agency, &report.total, None, None),
         class: "total",
     });
     out
@@ -178,7 +204,7 @@ pub async fn ii06a(
     page.to = period.to.to_string();
     page.presets = presets(Some(&period));
     page.as_of = motcua_app::present::show_time(Some(report.as_of));
-    page.lines = lines(&ctx, &report);
+    page.lines = lines(&ctx, &report, &agency);
     page.query = query_of(&period, &agency, &[]);
     Ok(ctx.render(&page))
 }
@@ -227,4 +253,122 @@ pub async fn ii06a_pdf(
     let report = download_report(&state, &user, &q).await?;
     let bytes = reports::ii06a_pdf(&state, &user, &report).await?;
     Ok(pdf(&file_name(&report), bytes))
+}
+
+/// A figure of the report as the list page's address carries it.
+#[derive(Deserialize, Default)]
+pub struct CellQuery {
+    /// First day.
+    tu: Option<String>,
+    /// Last day, included.
+    den: Option<String>,
+    /// The agency's code; empty for the province.
+    don_vi: Option<String>,
+    /// The column (`Column::as_str`).
+    cot: Option<String>,
+    /// The row's level, if any.
+    cap: Option<String>,
+    /// The row's field, if any.
+    linh_vuc: Option<String>,
+    /// The page of the list, from 1.
+    trang: Option<usize>,
+}
+
+/// The heading of a column: its group, and the column within it.
+fn column_name(ctx: &Ctx, column: Column) -> String {
+    let group = match column {
+        Column::Received | Column::CarriedOver | Column::Online | Column::Direct => "report-received",
+        Column::Resolved | Column::Early | Column::OnTime | Column::Late => "report-resolved",
+        Column::InProgress | Column::InTime | Column::Overdue => "report-in-progress",
+    };
+    match column {
+        Column::Received | Column::Resolved | Column::InProgress => ctx.t(group),
+        other => format!("{} – {}", ctx.t(group), ctx.t(&format!("report-col-{}", other.as_str().replace('_', "-")))),
+    }
+}
+
+/// The dossiers behind a figure of the report.
+pub async fn ii06a_dossiers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(user): SignedIn,
+    Query(q): Query<CellQuery>,
+) -> HttpResult<Response> {
+    use super::indicators::{unit_name, DossierLine, DossiersPage, PER_PAGE};
+    let lang = ctx.lang;
+    let asked = q.don_vi.clone().unwrap_or_default();
+    let scope = reports::scope_for(&state, &user, Some(&asked))?;
+    let agency = scope.agency().map(|a| a.code.clone()).unwrap_or_default();
+    let period = reports::parse_period(q.tu.as_deref(), q.den.as_deref(), ("tu", "den"))
+        .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
+    let cell = crate::api::reports::cell_of(q.cot.as_deref(), q.cap.as_deref(), q.linh_vuc.as_deref(), ("cot", "cap"))
+        .map_err(|_| AppError::not_found())?;
+    let (_, all) = reports::ii06a_dossiers(&state, &user, period, Some(&agency), &cell).await?;
+    let catalog = state.catalog();
+    let own = user.agency_code.clone().filter(|_| user.is_officer());
+    let current = q.trang.unwrap_or(1).max(1);
+    let show = motcua_app::present::show_time;
+    let line = |d: &reports::Ii06aDossier| DossierLine {
+        code: d.code.clone(),
+        href: (own.as_deref() == Some(d.agency.as_str())).then(|| format!("/ho-so/{}", d.code)),
+        procedure: catalog
+            .get(&d.procedure_code)
+            .map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string())
+            .unwrap_or_else(|| d.procedure_code.clone()),
+        unit: catalog.agencies.get(&d.agency).map(|a| unit_name(lang, a)).unwrap_or_else(|| d.agency.clone()),
+        channel: lang.t(&format!("channel-{}", d.channel.as_str())),
+        received: show(Some(d.received_at)),
+        finished: show(d.finished_at),
+        due: show(d.due_at),
+        verdict: ctx.t(&format!("report-col-{}", d.outcome.as_str().replace('_', "-"))),
+    };
+    let lines = all.iter().skip((current - 1) * PER_PAGE).take(PER_PAGE).map(line).collect();
+    let mut more: Vec<(&str, &str)> = vec![("cot", cell.column.as_str())];
+    if let Some(level) = cell.level {
+        more.push(("cap", level.as_str()));
+    }
+    if let Some(field) = cell.field.as_deref() {
+        more.push(("linh_vuc", field));
+    }
+    let page_link = |n: usize| {
+        let n = n.to_string();
+        let mut more = more.clone();
+        more.push(("trang", &n));
+        report_address("/bao-cao/ii06a/ho-so", &period, &agency, &more)
+    };
+    let field_name = cell.field.as_deref().map(|code| {
+        catalog
+            .procedures
+            .iter()
+            .map(|p| &p.field)
+            .find(|f| f.code == code)
+            .map(|f| lang.pick(&f.name, f.name_en.as_deref()).to_string())
+            .unwrap_or_else(|| code.to_string())
+    });
+    let row_name = match (cell.level, field_name) {
+        (Some(level), Some(field)) => Some(format!("{} · {field}", ctx.t(&format!("report-level-{}", level.as_str())))),
+        (Some(level), None) => Some(ctx.t(&format!("report-level-{}", level.as_str()))),
+        (None, Some(field)) => Some(field),
+        (None, None) => None,
+    };
+    let page = DossiersPage {
+        ctx: ctx.clone(),
+        title: column_name(&ctx, cell.column),
+        scope_name: match &scope {
+            Scope::Province => ctx.lang.t_args("report-scope-province", &[("place", &state.config.place)]),
+            Scope::Agency(a) => unit_name(lang, a),
+        },
+        period_text: lang.t_args(
+            "indicator-period",
+            &[("from", &period.from.format("%d/%m/%Y").to_string()), ("to", &period.to.format("%d/%m/%Y").to_string())],
+        ),
+        back: report_address("/bao-cao/ii06a", &period, &agency, &[]),
+        row_name,
+        count_text: lang.t_args("list-count", &[("n", &all.len().to_string())]),
+        verdict_header: lang.t("report-col-outcome"),
+        lines,
+        prev_url: (current > 1).then(|| page_link(current - 1)),
+        next_url: (current * PER_PAGE < all.len()).then(|| page_link(current + 1)),
+    };
+    Ok(ctx.render(&page))
 }

@@ -3,7 +3,7 @@
 
 use motcua_app::i18n::Lang;
 use motcua_app::indicators::{FigureDossier, Indicators};
-use motcua_app::reports::Ii06a;
+use motcua_app::reports::{Ii06a, Ii06aDossier};
 use motcua_domain::indicators::Scorecard;
 use motcua_domain::report::Counts;
 use serde::Serialize;
@@ -281,6 +281,58 @@ impl From<&FigureDossier> for FigureDossierDto {
 pub struct FigureDossiersDto {
     /// This page, latest received first.
     pub items: Vec<FigureDossierDto>,
+    /// In all: the figure.
+    pub total: usize,
+}
+
+/// A dossier behind a figure of II.06a, as the steering committee sees it: no applicant.
+#[derive(Serialize, ToSchema)]
+pub struct Ii06aDossierDto {
+    /// The dossier's code.
+    pub code: String,
+    /// The unit leading it.
+    pub agency: String,
+    /// The procedure's code.
+    pub procedure: String,
+    /// The field of the procedure: the report's row.
+    pub field: String,
+    /// `province` or `commune`.
+    pub level: String,
+    /// `online`, `in_person`, `postal` or `national_portal`.
+    pub channel: String,
+    /// Reception.
+    pub received_at: String,
+    /// Result issued or refused within the period.
+    pub finished_at: Option<String>,
+    /// The statutory due date.
+    pub due_at: Option<String>,
+    /// Where it ends up in the period: `early`, `on_time`, `late` (resolved), `in_time` or
+    /// `overdue` (in progress).
+    pub outcome: String,
+}
+
+impl From<&Ii06aDossier> for Ii06aDossierDto {
+    fn from(d: &Ii06aDossier) -> Self {
+        Ii06aDossierDto {
+            code: d.code.clone(),
+            agency: d.agency.clone(),
+            procedure: d.procedure_code.clone(),
+            field: d.field_code.clone(),
+            level: d.level.as_str().to_string(),
+            channel: d.channel.as_str().to_string(),
+            received_at: time(d.received_at),
+            finished_at: d.finished_at.map(time),
+            due_at: d.due_at.map(time),
+            outcome: d.outcome.as_str().to_string(),
+        }
+    }
+}
+
+/// A page of the dossiers behind a figure of II.06a.
+#[derive(Serialize, ToSchema)]
+pub struct Ii06aDossiersDto {
+    /// This page, latest received first.
+    pub items: Vec<Ii06aDossierDto>,
     /// In all: the figure.
     pub total: usize,
 }
