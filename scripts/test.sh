@@ -80,6 +80,31 @@ fi
 cp scripts/oidc-provider/server.js "$oidc_dir/"
 export MOTCUA_OIDC_PROVIDER_DIR="$oidc_dir"
 
+# A real S3 server for the tests of attachments in S3-compatible storage (crates/web/tests/blobs.rs):
+# s3s-fs from crates.io, pinned, built once into a folder kept between runs (about three minutes
+# on two cores), serving a temporary folder for this run only, on a free port.
+s3s_version=0.14.1
+s3s_dir="${MOTCUA_S3S_DIR:-$HOME/.cache/motcua/s3s-fs-$s3s_version}"
+if [ ! -x "$s3s_dir/bin/s3s-fs" ]; then
+  echo "installing s3s-fs $s3s_version into $s3s_dir from crates.io"
+  cargo install --quiet --locked --root "$s3s_dir" --features binary "s3s-fs@$s3s_version"
+fi
+s3_data="$(mktemp -d)"
+mkdir -p "$s3_data/bucket/motcua-test"
+s3_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$s3s_dir/bin/s3s-fs" --host 127.0.0.1 --port "$s3_port" --access-key motcua-test --secret-key motcua-test-secret \
+  "$s3_data/bucket" >"$s3_data/log" 2>&1 &
+s3_pid=$!
+trap 'kill "$s3_pid" 2>/dev/null || true; rm -rf "$s3_data"' EXIT
+for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break; sleep 0.1; done
+if ! (echo >"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null; then
+  echo "the S3 server did not start:" >&2
+  cat "$s3_data/log" >&2
+  exit 1
+fi
+export MOTCUA_TEST_BLOB_URL=s3://motcua-test AWS_ACCESS_KEY_ID=motcua-test AWS_SECRET_ACCESS_KEY=motcua-test-secret \
+  AWS_ENDPOINT="http://127.0.0.1:$s3_port" AWS_ALLOW_HTTP=true AWS_DEFAULT_REGION=us-east-1
+
 # PostgreSQL at 127.0.0.1:5432 must be up: start the local cluster if it is not.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then

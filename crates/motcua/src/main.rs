@@ -34,6 +34,12 @@ struct Cli {
     /// Database URL: postgres://… selects PostgreSQL; nothing selects SQLite in the data folder.
     #[arg(long, global = true, env = "DATABASE_URL")]
     database_url: Option<String>,
+    /// Where attachments and issued documents are kept: s3://bucket/prefix for S3-compatible
+    /// storage (credentials, region and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_DEFAULT_REGION and AWS_ENDPOINT; AWS_ALLOW_HTTP=true for an endpoint without TLS).
+    /// Nothing keeps them in the data folder's attachments/.
+    #[arg(long, global = true, env = "MOTCUA_BLOB_URL")]
+    blob_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -125,6 +131,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// The stored attachments and documents.
+    Blobs {
+        #[command(subcommand)]
+        command: BlobsCommand,
     },
     /// The Decision 766 indicators' counters.
     Indicators {
@@ -338,6 +349,17 @@ enum AuditCommand {
         /// in the database, and the database no smaller than that checkpoint counted.
         #[arg(long)]
         checkpoint_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BlobsCommand {
+    /// Delete the stored objects no record names (left by a transaction that failed after its
+    /// upload), written more than --older-than-minutes ago. The worker does it every day.
+    Sweep {
+        /// Only objects older than this, so that no submission still running loses its files.
+        #[arg(long, default_value_t = 60)]
+        older_than_minutes: i64,
     },
 }
 
@@ -876,8 +898,12 @@ fn keys_dir(data: &Path) -> PathBuf {
     data.join("keys")
 }
 
-fn blobs(data: &Path) -> Result<Blobs> {
-    Ok(Blobs::local(data.join("attachments"))?)
+/// The attachment store: the one --blob-url names, or the data folder's attachments/.
+fn blobs(cli: &Cli) -> Result<Blobs> {
+    Ok(match &cli.blob_url {
+        Some(url) => Blobs::from_url(url)?,
+        None => Blobs::local(cli.data.join("attachments"))?,
+    })
 }
 
 /// Which log lines are kept: `RUST_LOG` as targets and levels (`info,sqlx=warn`,
@@ -1104,15 +1130,15 @@ async fn run(cli: Cli) -> Result<()> {
             let keys = keys_dir(&cli.data);
             motcua_signing::KeyRing::open(&keys)
                 .with_context(|| format!("cannot open the signing keys in {}", keys.display()))?;
-            let state = AppState::new(db, blobs(&cli.data)?, config)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
+            let state =
+                AppState::new(db, blobs(&cli)?, config).await.map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
             let handlers =
                 motcua_app::jobs::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer.clone());
             let mailer_for_reports = mailer.clone();
             let templates = motcua_app::jobs::notify::Templates { dir: Some(cli.data.join("templates")) };
             let handlers = motcua_app::jobs::notify::register(handlers, state.clone(), mailer, sms, templates);
             let handlers = motcua_app::jobs::audit::register(handlers, state.clone());
+            let handlers = motcua_app::jobs::blob_sweep::register(handlers, state.clone());
             let handlers = motcua_app::jobs::monthly_report::register(handlers, state.clone(), mailer_for_reports);
             let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
             let alerts = motcua_app::jobs::alerts::start(state.clone());
@@ -1319,6 +1345,12 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("unhealthy: {}", answer.lines().next().unwrap_or(""));
             }
             println!("healthy");
+        }
+        Command::Blobs { command: BlobsCommand::Sweep { older_than_minutes } } => {
+            let db = open(&cli).await?;
+            let swept =
+                motcua_store::blobs::sweep(&db, &blobs(&cli)?, chrono::TimeDelta::minutes(*older_than_minutes)).await?;
+            println!("{} stored objects looked at, {} named by no record deleted", swept.seen, swept.deleted);
         }
         Command::Indicators { command: IndicatorsCommand::Rebuild } => {
             let db = open(&cli).await?;

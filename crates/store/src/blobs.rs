@@ -1,5 +1,10 @@
 //! Attachment bytes in an object store: the data folder by default, S3-compatible storage in
-//! production. Keys are random; a user's file name is never part of a path.
+//! production ([`Blobs::from_url`]). Keys are random; a user's file name is never part of a path.
+//!
+//! Bytes are written before the row that names them is committed, so that no committed row ever
+//! names bytes that are not there; a transaction that fails after the write leaves bytes no row
+//! names, which [`sweep`] deletes once they are old enough that no transaction still running can
+//! commit a row naming them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +53,20 @@ impl Blobs {
         Blobs { store, local_root: None }
     }
 
+    /// Attachments where `url` says: `s3://bucket/prefix` for S3-compatible storage, its
+    /// credentials, region and endpoint taken from the variables AWS tools read
+    /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, `AWS_ENDPOINT`, and
+    /// `AWS_ALLOW_HTTP=true` for an endpoint without TLS); `file:///path` for a folder.
+    pub fn from_url(url: &str) -> Result<Blobs> {
+        let bad = |why: &str| crate::StoreError::Other(format!("bad attachment store URL {url:?}: {why}"));
+        let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        match parsed.scheme() {
+            "file" => Blobs::local(parsed.to_file_path().map_err(|_| bad("not a local path"))?),
+            "s3" => s3(&parsed).map_err(|e| bad(&e.to_string())),
+            other => Err(bad(&format!("{other}: is not s3 or file"))),
+        }
+    }
+
     /// Stores bytes under a new random key and returns the key, size and SHA-256. The bytes are
     /// durable when this returns.
     pub async fn put(&self, bytes: Bytes) -> Result<StoredBlob> {
@@ -94,6 +113,21 @@ impl Blobs {
         let _ = self.store.delete(&ObjectPath::from(storage_key)).await;
     }
 
+    /// Every stored key with when it was written, in pages.
+    fn listed(&self) -> impl futures::Stream<Item = Result<(String, chrono::DateTime<chrono::Utc>)>> + '_ {
+        use futures::StreamExt;
+        self.store.list(None).map(|item| {
+            let meta = item?;
+            Ok((meta.location.to_string(), meta.last_modified))
+        })
+    }
+
+    /// Every stored key (for tests and checks; a sweep reads them in pages instead).
+    pub async fn keys(&self) -> Result<Vec<String>> {
+        use futures::TryStreamExt;
+        self.listed().map_ok(|(key, _)| key).try_collect().await
+    }
+
     /// Whether the store answers: for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
         use futures::StreamExt;
@@ -116,4 +150,90 @@ fn sync_file_and_dir(file: &std::path::Path, new_dirs: usize) -> std::io::Result
         dir = d.parent();
     }
     Ok(())
+}
+
+/// An S3 bucket, and the prefix within it, from `s3://bucket/prefix`.
+#[cfg(feature = "s3")]
+fn s3(url: &url::Url) -> std::result::Result<Blobs, Box<dyn std::error::Error>> {
+    use object_store::aws::AmazonS3Builder;
+    use object_store::prefix::PrefixStore;
+    let bucket = url.host_str().filter(|b| !b.is_empty()).ok_or("no bucket")?;
+    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+    // AWS tools name the region AWS_REGION as often as AWS_DEFAULT_REGION.
+    if std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+        if let Ok(region) = std::env::var("AWS_REGION") {
+            builder = builder.with_region(region);
+        }
+    }
+    let store = builder.build()?;
+    let prefix = url.path().trim_matches('/');
+    Ok(if prefix.is_empty() {
+        Blobs::with_store(Arc::new(store))
+    } else {
+        Blobs::with_store(Arc::new(PrefixStore::new(store, prefix)))
+    })
+}
+
+#[cfg(not(feature = "s3"))]
+fn s3(_: &url::Url) -> std::result::Result<Blobs, Box<dyn std::error::Error>> {
+    Err("this build has no S3 support (the store's `s3` feature)".into())
+}
+
+/// The tables whose rows name stored bytes (in `storage_key`).
+const REFERENCES: [&str; 4] = ["attachments", "issued_forms", "office_attachments", "edxml_packages"];
+
+/// What a sweep found and did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Stored objects looked at.
+    pub seen: u64,
+    /// Of those, deleted: named by no row, and older than asked.
+    pub deleted: u64,
+}
+
+/// Deletes the stored bytes no row names, written more than `older_than` ago (an hour, for the
+/// daily sweep: longer than any transaction that could still commit a row naming them). Reads
+/// the store in pages, asking the database about each page's keys.
+pub async fn sweep(db: &crate::Database, blobs: &Blobs, older_than: chrono::TimeDelta) -> Result<Swept> {
+    use futures::StreamExt;
+    const PAGE: usize = 500;
+    let before = chrono::Utc::now() - older_than;
+    let mut swept = Swept::default();
+    let mut listed = Box::pin(blobs.listed());
+    let mut page: Vec<String> = Vec::with_capacity(PAGE);
+    loop {
+        let next = listed.next().await.transpose()?;
+        if let Some((key, written)) = &next {
+            swept.seen += 1;
+            if *written < before {
+                page.push(key.clone());
+            }
+        }
+        if page.len() >= PAGE || (next.is_none() && !page.is_empty()) {
+            let named = named(db, &page).await?;
+            for key in page.drain(..).filter(|k| !named.contains(k)) {
+                blobs.store.delete(&ObjectPath::from(key.as_str())).await?;
+                swept.deleted += 1;
+            }
+        }
+        if next.is_none() {
+            return Ok(swept);
+        }
+    }
+}
+
+/// Which of `keys` a row names.
+async fn named(db: &crate::Database, keys: &[String]) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    let mut params = String::new();
+    crate::synthetic::placeholders(&mut params, db.engine, 1, keys.len());
+    for table in REFERENCES {
+        let sql = format!("SELECT storage_key FROM {table} WHERE storage_key IN {params}");
+        let mut q = sqlx::query_as::<_, (String,)>(&sql);
+        for k in keys {
+            q = q.bind(k);
+        }
+        out.extend(q.fetch_all(db.reader()).await?.into_iter().map(|(k,)| k));
+    }
+    Ok(out)
 }

@@ -29,3 +29,8 @@ pub async fn app_state(t: &TestDb, config: Config) -> AppState {
     let blobs = motcua_store::Blobs::local(t.dir.path().join("attachments")).expect("attachment folder");
     AppState::new(t.db.clone(), blobs, config).await.expect("application state")
 }
+
+/// The application state over a test database with attachments in `blobs` (an S3 bucket).
+pub async fn app_state_with(t: &TestDb, config: Config, blobs: motcua_store::Blobs) -> AppState {
+    AppState::new(t.db.clone(), blobs, config).await.expect("application state")
+}

@@ -16,7 +16,7 @@ mod made;
 pub mod national_portal;
 mod template;
 
-pub use demo::{app_state, demo_hash};
+pub use demo::{app_state, app_state_with, demo_hash};
 pub use forms::{answers, WithForm};
 pub use jobs::{job_until, run_due_jobs};
 pub use made::{insert_made, MadeDossier};

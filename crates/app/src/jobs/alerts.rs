@@ -380,9 +380,10 @@ fn digest_time(day: NaiveDate) -> DateTime<Utc> {
 
 /// The scheduler: every minute, escalates overrun steps and makes sure today's digests are
 /// queued (they run at 06:30 local time, or at once when the server starts later in the day),
-/// and today's audit checkpoint (every day, working or not); on the first working day of a
-/// month, the monthly reports (`super::monthly_report`). Once a day, failed sign-ins older than
-/// the step-up's window are forgotten, so that their table stays about a day long.
+/// and today's audit checkpoint and attachment sweep (every day, working or not); on the first
+/// working day of a month, the monthly reports (`super::monthly_report`). Once a day, failed
+/// sign-ins older than the step-up's window are forgotten, so that their table stays about a day
+/// long.
 pub fn start(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
         // The last day whose digests this server queued; other servers' are deduplicated.
@@ -390,6 +391,7 @@ pub fn start(state: AppState) -> JoinHandle<()> {
         let mut checkpointed: Option<NaiveDate> = None;
         let mut reported: Option<NaiveDate> = None;
         let mut pruned: Option<NaiveDate> = None;
+        let mut swept: Option<NaiveDate> = None;
         loop {
             let now = Utc::now();
             if let Err(e) = scan_overruns(&state.db, now).await {
@@ -403,6 +405,12 @@ pub fn start(state: AppState) -> JoinHandle<()> {
                 match super::audit::schedule_checkpoint(&state.db, day).await {
                     Ok(_) => checkpointed = Some(day),
                     Err(e) => tracing::warn!(error = %e, "scheduling the audit checkpoint failed"),
+                }
+            }
+            if swept != Some(day) {
+                match super::blob_sweep::schedule(&state.db, day).await {
+                    Ok(_) => swept = Some(day),
+                    Err(e) => tracing::warn!(error = %e, "scheduling the attachment sweep failed"),
                 }
             }
             if pruned != Some(day) {

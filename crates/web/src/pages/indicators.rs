@@ -15,9 +15,9 @@ use motcua_app::state::AppState;
 use motcua_domain::indicators::{Code, Fraction, Scorecard, Unit};
 use motcua_domain::report::Period;
 use motcua_render::chart::{Bar, Chart};
-use motcua_store::catalog::Agency;
 use serde::Deserialize;
 
+use super::report_lists::{unit_name, DossierLine, DossiersPage, PER_PAGE};
 use super::reports::{period_of, preset_links, report_address};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, HttpResult};
@@ -44,11 +44,6 @@ fn value_text(lang: Lang, code: Code, v: Option<f64>) -> String {
             v.map_or_else(|| "—".to_string(), |v| lang.t_args("indicator-days", &[("n", &decimal(lang, v, 1))]))
         }
     }
-}
-
-/// A unit's name in the visitor's language.
-pub(super) fn unit_name(lang: Lang, a: &Agency) -> String {
-    lang.pick(&a.name, a.name_en.as_deref()).to_string()
 }
 
 /// The period and scope as the page's address carries them, and the figure of a list.
@@ -518,41 +513,6 @@ fn channels(lang: Lang, found: &Indicators, period: &Period, agency: &str, page:
     };
     page.channels_chart = Some(ChartView { svg: chart.bars_svg(), title: lang.t("indicator-channels-title"), summary });
 }
-
-/// A dossier of a list.
-pub struct DossierLine {
-    pub(super) code: String,
-    /// Its page, for an officer who may open it.
-    pub(super) href: Option<String>,
-    pub(super) procedure: String,
-    pub(super) unit: String,
-    pub(super) channel: String,
-    pub(super) received: String,
-    pub(super) finished: String,
-    pub(super) due: String,
-    pub(super) verdict: String,
-}
-
-#[derive(Template)]
-#[template(path = "indicator_dossiers.html")]
-pub(super) struct DossiersPage {
-    pub(super) ctx: Ctx,
-    pub(super) title: String,
-    pub(super) scope_name: String,
-    pub(super) period_text: String,
-    pub(super) back: String,
-    /// The report's row the figure is of (a field at a level), when it is one.
-    pub(super) row_name: Option<String>,
-    pub(super) count_text: String,
-    /// The heading of the last column: the verdict the figure judges by.
-    pub(super) verdict_header: String,
-    pub(super) lines: Vec<DossierLine>,
-    pub(super) prev_url: Option<String>,
-    pub(super) next_url: Option<String>,
-}
-
-/// Dossiers a list page.
-pub(super) const PER_PAGE: usize = 50;
 
 /// The dossiers behind a figure of the dashboard.
 pub async fn dossiers(

@@ -20,7 +20,8 @@ use motcua_domain::report::Period;
 use motcua_render::chart::{Bar, Chart};
 use serde::Deserialize;
 
-use super::indicators::{figure_link, percent, unit_name, ChartView};
+use super::indicators::{figure_link, percent, ChartView};
+use super::report_lists::unit_name;
 use super::reports::{agency_choices, period_of, preset_links, report_address};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::HttpResult;

@@ -28,6 +28,7 @@ mod payments;
 mod portal;
 mod printable;
 mod questions;
+mod report_lists;
 mod reports;
 mod site;
 mod transparency;

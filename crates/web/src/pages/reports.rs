@@ -294,7 +294,7 @@ pub async fn ii06a_dossiers(
     SignedIn(user): SignedIn,
     Query(q): Query<CellQuery>,
 ) -> HttpResult<Response> {
-    use super::indicators::{unit_name, DossierLine, DossiersPage, PER_PAGE};
+    use super::report_lists::{unit_name, DossierLine, DossiersPage, PER_PAGE};
     let lang = ctx.lang;
     let asked = q.don_vi.clone().unwrap_or_default();
     let scope = reports::scope_for(&state, &user, Some(&asked))?;

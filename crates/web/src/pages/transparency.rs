@@ -9,7 +9,8 @@ use motcua_app::indicators;
 use motcua_app::present::show_time;
 use motcua_app::state::AppState;
 
-use super::indicators::{percent, unit_name};
+use super::indicators::percent;
+use super::report_lists::unit_name;
 use super::Ctx;
 use crate::error::HttpResult;
 

@@ -34,18 +34,32 @@ impl TestApp {
     /// national portal's outbox.
     pub async fn spawn_synced(
         engine: TestEngine,
-        mut config: Config,
+        config: Config,
         sync: motcua_store::national_outbox::NationalSync,
     ) -> TestApp {
         let mut db = TestDb::with_demo(engine).await;
         db.db = db.db.clone().with_national_sync(sync);
+        Self::serve(db, config, None).await
+    }
+
+    /// The demo province in demo mode with attachments in `blobs` (an S3 bucket).
+    pub async fn spawn_with_blobs(engine: TestEngine, blobs: motcua_store::Blobs) -> TestApp {
+        let db = TestDb::with_demo(engine).await;
+        Self::serve(db, Config { demo: true, ..Config::default() }, Some(blobs)).await
+    }
+
+    /// A server over `db`, attachments in `blobs` or in the database's folder.
+    async fn serve(db: TestDb, mut config: Config, blobs: Option<motcua_store::Blobs>) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         // Links printed on forms and given to the payment gateway point at this server.
         if config.public_url == Config::default().public_url {
             config.public_url = format!("http://{addr}");
         }
-        let state = motcua_testkit::app_state(&db, config).await;
+        let state = match blobs {
+            Some(blobs) => motcua_testkit::app_state_with(&db, config, blobs).await,
+            None => motcua_testkit::app_state(&db, config).await,
+        };
         let app = motcua_web::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
@@ -56,6 +70,20 @@ impl TestApp {
             state,
             db,
         }
+    }
+
+    /// Another server on the same database, as a second node would be, with attachments in
+    /// `blobs`: its address.
+    pub async fn another_node(&self, blobs: motcua_store::Blobs) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = Config { demo: true, public_url: format!("http://{addr}"), ..Config::default() };
+        let state = motcua_testkit::app_state_with(&self.db, config, blobs).await;
+        let app = motcua_web::app(state);
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+        });
+        format!("http://{addr}")
     }
 
     /// The handlers of the jobs that tell applicants of each change (portal, e-mail, SMS), for
