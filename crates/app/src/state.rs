@@ -262,6 +262,30 @@ pub struct Inner {
     pub open_counts: crate::counting::OpenCountsCache,
     /// What judges dossiers into the indicators' rows (installed on the database too).
     pub judge: Arc<crate::counting::CountingJudge>,
+    /// The versions of the catalog and the calendar this server holds
+    /// (`motcua_store::cache_versions`).
+    cache_seen: Mutex<HashMap<String, i64>>,
+}
+
+/// How often a server checks whether another server, or a command, changed what it keeps in
+/// memory (one read of a two-row table): a holiday added on one server counts on the others
+/// within about this long.
+pub const CACHE_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Reloads what another server changed, every [`CACHE_CHECK_EVERY`], for as long as the state
+/// lives.
+fn watch_caches(state: std::sync::Weak<Inner>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CACHE_CHECK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(inner) = state.upgrade() else { return };
+            if let Err(e) = AppState(inner).reload_changed().await {
+                tracing::warn!(error = ?e, "checking for changes made by other servers failed");
+            }
+        }
+    });
 }
 
 /// Cheap to clone.
@@ -278,6 +302,8 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Loads the catalog and the calendar and builds the state.
     pub async fn new(db: Database, blobs: Blobs, config: Config) -> AppResult<AppState> {
+        // Read before what they version, so that a change made meanwhile is reloaded, not missed.
+        let cache_seen = motcua_store::cache_versions::current(&db).await?;
         let catalog = Catalog::load(&db).await?;
         let calendar = motcua_store::calendar::working_calendar(&db).await?;
         let dummy_hash = crate::passwords::hash_password("not a real password".into()).await?;
@@ -309,7 +335,7 @@ impl AppState {
                 "counted the indicators of the finished dossiers"
             );
         }
-        Ok(AppState(Arc::new(Inner {
+        let state = AppState(Arc::new(Inner {
             db,
             blobs,
             config,
@@ -328,7 +354,10 @@ impl AppState {
             public_figures: crate::public_figures::PublicFiguresCache::default(),
             open_counts: crate::counting::OpenCountsCache::default(),
             judge,
-        })))
+            cache_seen: Mutex::new(cache_seen),
+        }));
+        watch_caches(Arc::downgrade(&state.0));
+        Ok(state)
     }
 
     /// The catalog as it is now.
@@ -358,9 +387,46 @@ impl AppState {
 
     /// Reloads the catalog after an admin changed a procedure (a new version is in force).
     pub async fn reload_catalog(&self) -> AppResult<()> {
+        let version = motcua_store::cache_versions::current(&self.db).await?;
         let catalog = Catalog::load(&self.db).await?;
         *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+        self.seen(version, motcua_store::cache_versions::CATALOG);
         Ok(())
+    }
+
+    /// Records that the version of `name` in `versions` (read before reloading it) is held.
+    fn seen(&self, versions: HashMap<String, i64>, name: &str) {
+        if let Some(v) = versions.get(name) {
+            self.cache_seen.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), *v);
+        }
+    }
+
+    /// Reloads the catalog and the calendar if another server (or a command) changed them since
+    /// this one loaded them; what was reloaded.
+    pub async fn reload_changed(&self) -> AppResult<Vec<&'static str>> {
+        use motcua_store::cache_versions::{CALENDAR, CATALOG};
+        let now = motcua_store::cache_versions::current(&self.db).await?;
+        let stale: Vec<&'static str> = {
+            let seen = self.cache_seen.lock().unwrap_or_else(|e| e.into_inner());
+            [CATALOG, CALENDAR].into_iter().filter(|name| now.get(*name) != seen.get(*name)).collect()
+        };
+        for name in &stale {
+            match *name {
+                CATALOG => {
+                    let catalog = Catalog::load(&self.db).await?;
+                    *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+                }
+                _ => {
+                    let cal = motcua_store::calendar::working_calendar(&self.db).await?;
+                    *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cal);
+                }
+            }
+            self.seen(now.clone(), name);
+        }
+        if !stale.is_empty() {
+            tracing::info!(reloaded = ?stale, "reloaded what another server changed");
+        }
+        Ok(stale)
     }
 
     /// The issuing body of an agency's documents as printed: the parent agency, the unit, and
@@ -413,8 +479,10 @@ impl AppState {
 
     /// Reloads the calendar after an admin changed it.
     pub async fn reload_calendar(&self) -> AppResult<()> {
+        let version = motcua_store::cache_versions::current(&self.db).await?;
         let cal = motcua_store::calendar::working_calendar(&self.db).await?;
         *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cal);
+        self.seen(version, motcua_store::cache_versions::CALENDAR);
         Ok(())
     }
 }

@@ -63,6 +63,7 @@ pub async fn set_year(db: &Database, year: i32, cal: &YearCalendar) -> Result<()
                 .await?;
         }
     }
+    crate::cache_versions::bump(&mut tx, crate::cache_versions::CALENDAR).await?;
     tx.commit().await?;
     Ok(())
 }

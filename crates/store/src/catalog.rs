@@ -284,6 +284,7 @@ pub async fn set_abbreviation(db: &Database, code: &str, abbreviation: Option<&s
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    crate::cache_versions::bump(&mut tx, crate::cache_versions::CATALOG).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -299,6 +300,7 @@ pub async fn set_info(db: &Database, code: &str, info: Option<&AgencyInfo>) -> R
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    crate::cache_versions::bump(&mut tx, crate::cache_versions::CATALOG).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -552,6 +554,7 @@ pub async fn new_version(
     .bind(change.fee.map(serde_json::to_string).transpose()?)
     .execute(&mut *tx)
     .await?;
+    crate::cache_versions::bump(&mut tx, crate::cache_versions::CATALOG).await?;
     tx.commit().await?;
     procedure_by_code(db, code).await
 }
@@ -609,6 +612,7 @@ pub async fn import(db: &Database, plan: &CatalogImport) -> Result<()> {
         };
         insert_version_in(&mut tx, id, v.expected_version + 1, p).await?;
     }
+    crate::cache_versions::bump(&mut tx, crate::cache_versions::CATALOG).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 pub mod access_grants;
 pub mod audit;
 pub mod blobs;
+pub mod cache_versions;
 pub mod calendar;
 pub mod catalog;
 pub mod db;

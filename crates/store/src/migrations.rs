@@ -143,6 +143,7 @@ const MIGRATIONS: &[Migration] = &[
     ),
     shared(51, "indicator counts", include_str!("../migrations/0051_indicator_counts.sql")),
     shared(52, "report counts", include_str!("../migrations/0052_report_counts.sql")),
+    shared(53, "cache versions", include_str!("../migrations/0053_cache_versions.sql")),
 ];
 
 impl Database {
