@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use motcua_app::i18n::Lang;
 use motcua_app::indicators::{self, Figure, FigureDossier, Indicators, Part};
-use motcua_app::present::{decimal, show_moment, show_time};
+use motcua_app::present::{decimal, show_moment};
 use motcua_app::reports::{self, Scope};
 use motcua_app::state::AppState;
 use motcua_domain::indicators::{Code, Fraction, Scorecard, Unit};
@@ -17,7 +17,7 @@ use motcua_domain::report::Period;
 use motcua_render::chart::{Bar, Chart};
 use serde::Deserialize;
 
-use super::report_lists::{unit_name, DossierLine, DossiersPage, PER_PAGE};
+use super::report_lists::{list_scope, unit_name, DossierLine, DossiersPage, Listed, PER_PAGE};
 use super::reports::{period_of, preset_links, report_address};
 use super::{Ctx, FormErrors, SignedIn};
 use crate::error::{AppError, HttpResult};
@@ -522,11 +522,7 @@ pub async fn dossiers(
     Query(q): Query<IndicatorQuery>,
 ) -> HttpResult<Response> {
     let lang = ctx.lang;
-    let asked = q.don_vi.clone().unwrap_or_default();
-    let scope = reports::scope_for(&state, &user, Some(&asked))?;
-    let agency = scope.agency().map(|a| a.code.clone()).unwrap_or_default();
-    let period = reports::parse_period(q.tu.as_deref(), q.den.as_deref(), ("tu", "den"))
-        .map_err(|_| AppError::new(crate::error::ErrorKind::BadRequest))?;
+    let (scope, agency, period) = list_scope(&state, &user, q.don_vi.as_deref(), q.tu.as_deref(), q.den.as_deref())?;
     let figure = crate::api::reports::figure_of(
         q.chi_so.as_deref(),
         q.phan.as_deref(),
@@ -539,19 +535,18 @@ pub async fn dossiers(
     let catalog = state.catalog();
     let own = user.agency_code.clone().filter(|_| user.is_officer());
     let current = q.trang.unwrap_or(1).max(1);
-    let line = |d: &FigureDossier| DossierLine {
-        code: d.code.clone(),
-        href: (own.as_deref() == Some(d.agency.as_str())).then(|| format!("/ho-so/{}", d.code)),
-        procedure: catalog
-            .get(&d.procedure_code)
-            .map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string())
-            .unwrap_or_else(|| d.procedure_code.clone()),
-        unit: catalog.agencies.get(&d.agency).map(|a| unit_name(lang, a)).unwrap_or_else(|| d.agency.clone()),
-        channel: lang.t(&format!("channel-{}", d.channel.as_str())),
-        received: show_time(Some(d.received_at)),
-        finished: show_time(d.finished_at),
-        due: show_time(d.due_at),
-        verdict: lang.t(&format!("indicator-verdict-{}", d.timeliness.as_str())),
+    let line = |d: &FigureDossier| {
+        let listed = Listed {
+            code: &d.code,
+            agency: &d.agency,
+            procedure_code: &d.procedure_code,
+            channel: d.channel,
+            received_at: d.received_at,
+            finished_at: d.finished_at,
+            due_at: d.due_at,
+        };
+        let verdict = lang.t(&format!("indicator-verdict-{}", d.timeliness.as_str()));
+        DossierLine::new(lang, &catalog, own.as_deref(), listed, verdict)
     };
     let lines = all.iter().skip((current - 1) * PER_PAGE).take(PER_PAGE).map(line).collect();
     let page_link = |n: usize| {

@@ -2,10 +2,66 @@
 //! shape for both.
 
 use askama::Template;
+use chrono::{DateTime, Utc};
+use motcua_app::catalog::Catalog;
 use motcua_app::i18n::Lang;
+use motcua_app::present::show_time;
+use motcua_app::reports::{self, Scope};
+use motcua_app::state::AppState;
+use motcua_domain::dossier::Channel;
+use motcua_domain::report::Period;
 use motcua_store::catalog::Agency;
+use motcua_store::users::User;
 
 use super::Ctx;
+use crate::error::{AppError, ErrorKind};
+
+/// What a list page's address asks for: the scope (none named: the reader's own, or the
+/// province), its agency's code (empty for the province) and the period.
+pub(super) fn list_scope(
+    state: &AppState,
+    user: &User,
+    don_vi: Option<&str>,
+    tu: Option<&str>,
+    den: Option<&str>,
+) -> Result<(Scope, String, Period), AppError> {
+    let scope = reports::scope_for(state, user, Some(don_vi.unwrap_or_default()))?;
+    let agency = scope.agency().map(|a| a.code.clone()).unwrap_or_default();
+    let period = reports::parse_period(tu, den, ("tu", "den")).map_err(|_| AppError::new(ErrorKind::BadRequest))?;
+    Ok((scope, agency, period))
+}
+
+/// What a list shows of a dossier.
+pub(super) struct Listed<'a> {
+    pub(super) code: &'a str,
+    pub(super) agency: &'a str,
+    pub(super) procedure_code: &'a str,
+    pub(super) channel: Channel,
+    pub(super) received_at: DateTime<Utc>,
+    pub(super) finished_at: Option<DateTime<Utc>>,
+    pub(super) due_at: Option<DateTime<Utc>>,
+}
+
+impl DossierLine {
+    /// A dossier's line in `lang`, linked to its page for an officer of the agency leading it
+    /// (`own`), with the verdict the list judges it by.
+    pub(super) fn new(lang: Lang, catalog: &Catalog, own: Option<&str>, d: Listed<'_>, verdict: String) -> DossierLine {
+        DossierLine {
+            code: d.code.to_string(),
+            href: (own == Some(d.agency)).then(|| format!("/ho-so/{}", d.code)),
+            procedure: catalog
+                .get(d.procedure_code)
+                .map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string())
+                .unwrap_or_else(|| d.procedure_code.to_string()),
+            unit: catalog.agencies.get(d.agency).map(|a| unit_name(lang, a)).unwrap_or_else(|| d.agency.to_string()),
+            channel: lang.t(&format!("channel-{}", d.channel.as_str())),
+            received: show_time(Some(d.received_at)),
+            finished: show_time(d.finished_at),
+            due: show_time(d.due_at),
+            verdict,
+        }
+    }
+}
 
 /// A unit's name in the visitor's language.
 pub(super) fn unit_name(lang: Lang, a: &Agency) -> String {
@@ -14,16 +70,16 @@ pub(super) fn unit_name(lang: Lang, a: &Agency) -> String {
 
 /// A dossier of a list.
 pub(super) struct DossierLine {
-    pub(super) code: String,
+    code: String,
     /// Its page, for an officer who may open it.
-    pub(super) href: Option<String>,
-    pub(super) procedure: String,
-    pub(super) unit: String,
-    pub(super) channel: String,
-    pub(super) received: String,
-    pub(super) finished: String,
-    pub(super) due: String,
-    pub(super) verdict: String,
+    href: Option<String>,
+    procedure: String,
+    unit: String,
+    channel: String,
+    received: String,
+    finished: String,
+    due: String,
+    verdict: String,
 }
 
 #[derive(Template)]

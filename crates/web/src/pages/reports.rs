@@ -294,33 +294,27 @@ pub async fn ii06a_dossiers(
     SignedIn(user): SignedIn,
     Query(q): Query<CellQuery>,
 ) -> HttpResult<Response> {
-    use super::report_lists::{unit_name, DossierLine, DossiersPage, PER_PAGE};
+    use super::report_lists::{list_scope, unit_name, DossierLine, DossiersPage, Listed, PER_PAGE};
     let lang = ctx.lang;
-    let asked = q.don_vi.clone().unwrap_or_default();
-    let scope = reports::scope_for(&state, &user, Some(&asked))?;
-    let agency = scope.agency().map(|a| a.code.clone()).unwrap_or_default();
-    let period = reports::parse_period(q.tu.as_deref(), q.den.as_deref(), ("tu", "den"))
-        .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
+    let (scope, agency, period) = list_scope(&state, &user, q.don_vi.as_deref(), q.tu.as_deref(), q.den.as_deref())?;
     let cell = crate::api::reports::cell_of(q.cot.as_deref(), q.cap.as_deref(), q.linh_vuc.as_deref(), ("cot", "cap"))
         .map_err(|_| AppError::not_found())?;
     let (_, all) = reports::ii06a_dossiers(&state, &user, period, Some(&agency), &cell).await?;
     let catalog = state.catalog();
     let own = user.agency_code.clone().filter(|_| user.is_officer());
     let current = q.trang.unwrap_or(1).max(1);
-    let show = motcua_app::present::show_time;
-    let line = |d: &reports::Ii06aDossier| DossierLine {
-        code: d.code.clone(),
-        href: (own.as_deref() == Some(d.agency.as_str())).then(|| format!("/ho-so/{}", d.code)),
-        procedure: catalog
-            .get(&d.procedure_code)
-            .map(|p| lang.pick(&p.name, p.name_en.as_deref()).to_string())
-            .unwrap_or_else(|| d.procedure_code.clone()),
-        unit: catalog.agencies.get(&d.agency).map(|a| unit_name(lang, a)).unwrap_or_else(|| d.agency.clone()),
-        channel: lang.t(&format!("channel-{}", d.channel.as_str())),
-        received: show(Some(d.received_at)),
-        finished: show(d.finished_at),
-        due: show(d.due_at),
-        verdict: ctx.t(&format!("report-col-{}", d.outcome.as_str().replace('_', "-"))),
+    let line = |d: &reports::Ii06aDossier| {
+        let listed = Listed {
+            code: &d.code,
+            agency: &d.agency,
+            procedure_code: &d.procedure_code,
+            channel: d.channel,
+            received_at: d.received_at,
+            finished_at: d.finished_at,
+            due_at: d.due_at,
+        };
+        let verdict = ctx.t(&format!("report-col-{}", d.outcome.as_str().replace('_', "-")));
+        DossierLine::new(lang, &catalog, own.as_deref(), listed, verdict)
     };
     let lines = all.iter().skip((current - 1) * PER_PAGE).take(PER_PAGE).map(line).collect();
     let mut more: Vec<(&str, &str)> = vec![("cot", cell.column.as_str())];
