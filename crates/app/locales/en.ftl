@@ -11,6 +11,7 @@ error-method-not-allowed = This address does not accept the HTTP method used.
 error-internal = Something went wrong on our side. Please try again later.
 error-unavailable = A service this needs is not answering for now. Please try again later.
 error-timestamp-unavailable = The timestamp authority did not answer, so the document was neither signed nor issued. Please try again in a few minutes.
+error-database-unavailable = The service is overloaded or cannot reach its database for the moment; nothing was saved. Please try again in a few minutes.
 error-bad-credentials = Wrong user name or password.
 error-wait = Too many wrong passwords from this device. Please wait a few minutes and try again.
 error-citizens-only = Only citizens and organisations apply online.

@@ -11,6 +11,7 @@ error-method-not-allowed = Địa chỉ này không nhận phương thức HTTP 
 error-internal = Hệ thống gặp sự cố. Vui lòng thử lại sau.
 error-unavailable = Một dịch vụ cần thiết tạm thời không phản hồi. Vui lòng thử lại sau.
 error-timestamp-unavailable = Không lấy được dấu thời gian từ đơn vị cung cấp dịch vụ cấp dấu thời gian, nên văn bản chưa được ký số và chưa được cấp. Vui lòng thử lại sau ít phút.
+error-database-unavailable = Hệ thống đang quá tải hoặc tạm thời không kết nối được cơ sở dữ liệu; chưa có gì được lưu. Vui lòng thử lại sau ít phút.
 error-bad-credentials = Tên đăng nhập hoặc mật khẩu không đúng.
 error-wait = Đăng nhập sai nhiều lần từ máy này. Vui lòng đợi ít phút rồi thử lại.
 error-citizens-only = Chỉ công dân, tổ chức mới nộp hồ sơ trực tuyến.

@@ -159,10 +159,19 @@ impl AppError {
 }
 
 impl From<StoreError> for AppError {
+    /// A database that cannot be reached for now (every connection busy past the wait, the
+    /// connection lost, the pool closing) is 503, worth trying again; other failures are 500.
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::not_found(),
             StoreError::Conflict(_) => AppError::new(ErrorKind::Conflict),
+            cause if cause.is_unreachable() => {
+                tracing::warn!(%cause, "the database cannot be reached for now");
+                Self {
+                    cause: Some(cause.to_string().into()),
+                    ..Self::with(ErrorKind::Unavailable, "error-database-unavailable")
+                }
+            }
             other => AppError::internal(other),
         }
     }

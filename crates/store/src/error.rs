@@ -41,6 +41,18 @@ impl From<serde_json::Error> for StoreError {
 }
 
 impl StoreError {
+    /// Whether the database cannot be reached now (every connection busy past the wait, the
+    /// connection lost, the pool closing), rather than the request or the data being at fault:
+    /// worth trying again in a moment.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed
+            )
+        )
+    }
+
     /// Whether a database error is a unique-constraint violation (both engines).
     pub fn is_unique_violation(e: &sqlx::Error) -> bool {
         matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

@@ -4,7 +4,7 @@
 //! the `render_errors` middleware words it in the caller's language: JSON under `/api`, an HTML
 //! page elsewhere. Internal causes go to the log, never to the user.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 pub use motcua_app::error::{AppError, ErrorKind};
 
@@ -47,9 +47,16 @@ impl std::ops::Deref for HttpError {
     }
 }
 
+/// Seconds a caller is told to wait (`Retry-After`) when something the request needs does not
+/// answer for now (503): a database with every connection busy or lost comes back within seconds.
+pub const RETRY_UNAVAILABLE_AFTER: u64 = 5;
+
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut res = status(self.0.kind).into_response();
+        if self.0.kind == ErrorKind::Unavailable {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_UNAVAILABLE_AFTER));
+        }
         res.extensions_mut().insert(self.0);
         res
     }

@@ -19,7 +19,22 @@ on_both_engines!(
     text_and_json_are_compressed_pdfs_are_not,
     metrics_count_requests_by_route_template_and_status,
     metrics_are_off_unless_asked_for,
+    a_database_out_of_reach_answers_503_with_retry_after,
 );
+
+/// Issue 17 point 6: when the database cannot be reached (here its connections closed under the
+/// server), requests are told to come back (503, `Retry-After`) in the caller's words, not 500.
+async fn a_database_out_of_reach_answers_503_with_retry_after(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let citizen = app.login("congdan").await;
+    app.state.db.close().await;
+    let res = app.http.get(app.url("/api/v1/dossiers")).bearer_auth(&citizen).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("thử lại sau"), "{body}");
+}
 
 async fn every_answer_carries_a_request_id(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;
