@@ -81,13 +81,14 @@ cp scripts/oidc-provider/server.js "$oidc_dir/"
 export MOTCUA_OIDC_PROVIDER_DIR="$oidc_dir"
 
 # A real S3 server for the tests of attachments in S3-compatible storage (crates/web/tests/blobs.rs):
-# s3s-fs from crates.io, pinned, built once into a folder kept between runs (about three minutes
-# on two cores), serving a temporary folder for this run only, on a free port.
+# s3s-fs from crates.io, pinned, built once into a folder kept between runs (a debug build: under
+# a minute on two cores, and fast enough for tests), serving a temporary folder for this run only,
+# on a free port.
 s3s_version=0.14.1
 s3s_dir="${MOTCUA_S3S_DIR:-$HOME/.cache/motcua/s3s-fs-$s3s_version}"
 if [ ! -x "$s3s_dir/bin/s3s-fs" ]; then
   echo "installing s3s-fs $s3s_version into $s3s_dir from crates.io"
-  cargo install --quiet --locked --root "$s3s_dir" --features binary "s3s-fs@$s3s_version"
+  cargo install --quiet --locked --debug --root "$s3s_dir" --features binary "s3s-fs@$s3s_version"
 fi
 s3_data="$(mktemp -d)"
 mkdir -p "$s3_data/bucket/motcua-test"
