@@ -1052,6 +1052,7 @@ report-col-overdue = Overdue
 report-level-province = Provincial level
 report-level-commune = Commune level
 report-col-outcome = Outcome (form II.06a)
+report-back = ← Back to form II.06a
 report-cell-unknown = There is no such figure in form II.06a.
 report-total = Total
 report-period-reversed = The last day must come after the first.

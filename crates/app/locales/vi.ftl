@@ -1052,6 +1052,7 @@ report-col-overdue = Quá hạn
 report-level-province = Cấp tỉnh
 report-level-commune = Cấp xã
 report-col-outcome = Kết quả (Biểu II.06a)
+report-back = ← Về Biểu II.06a
 report-cell-unknown = Không có số liệu này trong Biểu II.06a.
 report-total = Tổng cộng
 report-period-reversed = Ngày kết thúc phải sau ngày bắt đầu.

@@ -387,18 +387,24 @@ impl AppState {
 
     /// Reloads the catalog after an admin changed a procedure (a new version is in force).
     pub async fn reload_catalog(&self) -> AppResult<()> {
-        let version = motcua_store::cache_versions::current(&self.db).await?;
-        let catalog = Catalog::load(&self.db).await?;
-        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
-        self.seen(version, motcua_store::cache_versions::CATALOG);
-        Ok(())
+        self.reload(motcua_store::cache_versions::CATALOG).await
     }
 
-    /// Records that the version of `name` in `versions` (read before reloading it) is held.
-    fn seen(&self, versions: HashMap<String, i64>, name: &str) {
-        if let Some(v) = versions.get(name) {
-            self.cache_seen.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), *v);
+    /// Reloads what `name` (`motcua_store::cache_versions`) caches, and records the version held:
+    /// read before reloading, so that a change made meanwhile is reloaded again, not missed.
+    async fn reload(&self, name: &str) -> AppResult<()> {
+        let version = motcua_store::cache_versions::current(&self.db).await?.get(name).copied();
+        if name == motcua_store::cache_versions::CATALOG {
+            let catalog = Catalog::load(&self.db).await?;
+            *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+        } else {
+            let cal = motcua_store::calendar::working_calendar(&self.db).await?;
+            *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cal);
         }
+        if let Some(v) = version {
+            self.cache_seen.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), v);
+        }
+        Ok(())
     }
 
     /// Reloads the catalog and the calendar if another server (or a command) changed them since
@@ -411,17 +417,7 @@ impl AppState {
             [CATALOG, CALENDAR].into_iter().filter(|name| now.get(*name) != seen.get(*name)).collect()
         };
         for name in &stale {
-            match *name {
-                CATALOG => {
-                    let catalog = Catalog::load(&self.db).await?;
-                    *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
-                }
-                _ => {
-                    let cal = motcua_store::calendar::working_calendar(&self.db).await?;
-                    *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cal);
-                }
-            }
-            self.seen(now.clone(), name);
+            self.reload(name).await?;
         }
         if !stale.is_empty() {
             tracing::info!(reloaded = ?stale, "reloaded what another server changed");
@@ -479,11 +475,7 @@ impl AppState {
 
     /// Reloads the calendar after an admin changed it.
     pub async fn reload_calendar(&self) -> AppResult<()> {
-        let version = motcua_store::cache_versions::current(&self.db).await?;
-        let cal = motcua_store::calendar::working_calendar(&self.db).await?;
-        *self.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cal);
-        self.seen(version, motcua_store::cache_versions::CALENDAR);
-        Ok(())
+        self.reload(motcua_store::cache_versions::CALENDAR).await
     }
 }
 

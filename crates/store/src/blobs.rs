@@ -195,31 +195,24 @@ pub struct Swept {
 /// daily sweep: longer than any transaction that could still commit a row naming them). Reads
 /// the store in pages, asking the database about each page's keys.
 pub async fn sweep(db: &crate::Database, blobs: &Blobs, older_than: chrono::TimeDelta) -> Result<Swept> {
-    use futures::StreamExt;
+    use futures::TryStreamExt;
     const PAGE: usize = 500;
     let before = chrono::Utc::now() - older_than;
     let mut swept = Swept::default();
-    let mut listed = Box::pin(blobs.listed());
-    let mut page: Vec<String> = Vec::with_capacity(PAGE);
-    loop {
-        let next = listed.next().await.transpose()?;
-        if let Some((key, written)) = &next {
-            swept.seen += 1;
-            if *written < before {
-                page.push(key.clone());
-            }
+    let mut pages = Box::pin(blobs.listed().try_chunks(PAGE));
+    while let Some(page) = pages.try_next().await.map_err(|e| e.1)? {
+        swept.seen += page.len() as u64;
+        let old: Vec<String> = page.into_iter().filter(|(_, written)| *written < before).map(|(k, _)| k).collect();
+        if old.is_empty() {
+            continue;
         }
-        if page.len() >= PAGE || (next.is_none() && !page.is_empty()) {
-            let named = named(db, &page).await?;
-            for key in page.drain(..).filter(|k| !named.contains(k)) {
-                blobs.store.delete(&ObjectPath::from(key.as_str())).await?;
-                swept.deleted += 1;
-            }
-        }
-        if next.is_none() {
-            return Ok(swept);
+        let named = named(db, &old).await?;
+        for key in old.iter().filter(|k| !named.contains(*k)) {
+            blobs.store.delete(&ObjectPath::from(key.as_str())).await?;
+            swept.deleted += 1;
         }
     }
+    Ok(swept)
 }
 
 /// Which of `keys` a row names.

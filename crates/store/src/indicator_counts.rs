@@ -110,25 +110,9 @@ pub(crate) async fn recount(tx: &mut WriteTx<'_>, dossier_id: i64, before: Count
     let (mut diff, mut work, mut report) = (Sums::new(), Work::new(), ReportSums::new());
     add_judged(&mut diff, &mut work, &after.agency, &after.procedure, &after.rows);
     add_report(&mut report, &after.agency, &after.field, &after.report);
-    let undone: Vec<(Key, Counts)> = before
-        .rows
-        .iter()
-        .map(|(k, c)| {
-            let mut minus = Counts::default();
-            minus -= c;
-            (*k, minus)
-        })
-        .collect();
+    let undone: Vec<(Key, Counts)> = before.rows.iter().map(|(k, c)| (*k, negated(c))).collect();
     add_judged(&mut diff, &mut work, &before.agency, &before.procedure, &undone);
-    let undone: Vec<ReportRow> = before
-        .report
-        .iter()
-        .map(|(slot, month, f)| {
-            let mut minus = Figures::default();
-            minus -= f;
-            (*slot, *month, minus)
-        })
-        .collect();
+    let undone: Vec<ReportRow> = before.report.iter().map(|(slot, month, f)| (*slot, *month, negated(f))).collect();
     add_report(&mut report, &before.agency, &before.field, &undone);
     for ((agency, key), counts) in diff.iter().filter(|(_, c)| !c.is_zero()) {
         add_row(tx, agency, key, counts).await?;
@@ -140,6 +124,13 @@ pub(crate) async fn recount(tx: &mut WriteTx<'_>, dossier_id: i64, before: Count
         add_report_row(tx, key, figures).await?;
     }
     Ok(())
+}
+
+/// Counters taken away: what undoes `c` when added.
+fn negated<T: Default + for<'a> std::ops::SubAssign<&'a T>>(c: &T) -> T {
+    let mut minus = T::default();
+    minus -= c;
+    minus
 }
 
 /// Counts a finished dossier written without the store's transitions (a dossier made with a past
@@ -464,7 +455,9 @@ pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Re
     }
     let mut tx = db.write_tx().await?;
     if db.engine == crate::db::Engine::Postgres {
-        sqlx::query("LOCK TABLE indicator_counts, indicator_work IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+        sqlx::query("LOCK TABLE indicator_counts, indicator_work, report_counts IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
     }
     // Those that finished since the reading began, read again under the lock.
     let late = facts_sql("", "dossiers d", &format!("WHERE {FINISHED} AND d.finished_at >= $1"));

@@ -67,7 +67,7 @@ pub struct IndicatorDossier {
 /// The part of a query that finds the dossiers of the window from `$1` to `$2`, led by `$3`
 /// ('' for every agency): received in it, or before it and finished since it began or still
 /// open. Withdrawn dossiers are left out, as everywhere in the reports.
-const WINDOW: &str = "WITH w AS ( \
+pub(crate) const WINDOW: &str = "WITH w AS ( \
        SELECT id FROM dossiers WHERE received_at >= $1 AND received_at < $2 \
          AND status <> 'withdrawn' AND ($3 = '' OR lead_agency = $3) \
        UNION ALL \

@@ -233,23 +233,17 @@ pub struct ReportLine {
 
 /// The dossiers of the report of `period` (led by `agency`, or by any): received in it, or
 /// before it and finished since it began or still open, withdrawn ones left out; each is then
-/// placed by `report::classify`. The same three parts as [`ii06a`], on the same indexes.
+/// placed by `report::classify`. The window the indicators read (the same three parts as
+/// [`ii06a`], on the same indexes).
 pub async fn report_lines(db: &Database, period: &Period, agency: Option<&str>) -> Result<Vec<ReportLine>> {
-    let mine = "status <> 'withdrawn' AND ($3 = '' OR lead_agency = $3)";
     let sql = format!(
-        "SELECT d.code, d.lead_agency, d.procedure_code, d.channel, d.received_at, d.finished_at, d.due_at, \
+        "{} SELECT d.code, d.lead_agency, d.procedure_code, d.channel, d.received_at, d.finished_at, d.due_at, \
            COALESCE(pv.field_code, p.field_code) AS field, a.kind AS kind \
-         FROM ( \
-           SELECT id FROM dossiers WHERE received_at >= $1 AND received_at < $2 AND {mine} \
-           UNION ALL \
-           SELECT id FROM dossiers WHERE finished_at >= $1 AND received_at < $1 AND {mine} \
-           UNION ALL \
-           SELECT id FROM dossiers WHERE finished_at IS NULL AND received_at < $1 AND {mine} \
-         ) w \
-         JOIN dossiers d ON d.id = w.id \
+         FROM w JOIN dossiers d ON d.id = w.id \
          JOIN procedure_versions pv ON pv.id = d.procedure_version_id \
          JOIN procedures p ON p.id = pv.procedure_id \
-         JOIN agencies a ON a.code = d.lead_agency"
+         JOIN agencies a ON a.code = d.lead_agency",
+        crate::indicators::WINDOW
     );
     let rows = sqlx::query(&sql)
         .bind(Millis(period.start()))

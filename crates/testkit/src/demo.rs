@@ -27,7 +27,7 @@ impl TestDb {
 /// database's folder, signing keys in memory.
 pub async fn app_state(t: &TestDb, config: Config) -> AppState {
     let blobs = motcua_store::Blobs::local(t.dir.path().join("attachments")).expect("attachment folder");
-    AppState::new(t.db.clone(), blobs, config).await.expect("application state")
+    app_state_with(t, config, blobs).await
 }
 
 /// The application state over a test database with attachments in `blobs` (an S3 bucket).

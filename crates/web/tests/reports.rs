@@ -321,7 +321,8 @@ async fn every_ii06a_figure_lists_the_dossiers_it_counts(engine: TestEngine) {
         app.get("/bao-cao/ii06a/ho-so?tu=2025-03-01&den=2025-03-31&cot=in_progress&cap=commune", Some(&steering)).await;
     let list = list.as_str().unwrap_or_default().to_string();
     assert_eq!(status, 200, "{list}");
-    for text in ["R-5", "R-6", "Số hồ sơ đang giải quyết", "Cấp xã", "Kết quả (Biểu II.06a)", "2 hồ sơ"]
+    for text in
+        ["R-5", "R-6", "Số hồ sơ đang giải quyết", "Cấp xã", "Kết quả (Biểu II.06a)", "2 hồ sơ", "Về Biểu II.06a"]
     {
         assert!(list.contains(text), "the list shows {text}: {list}");
     }

@@ -579,6 +579,7 @@ pub async fn dossiers(
             &[("from", &period.from.format("%d/%m/%Y").to_string()), ("to", &period.to.format("%d/%m/%Y").to_string())],
         ),
         back: report_address("/bao-cao/chi-so", &period, &agency, &[]),
+        back_text: lang.t("indicator-back"),
         row_name: None,
         count_text: lang.t_args("list-count", &[("n", &all.len().to_string())]),
         verdict_header: lang.t("indicator-col-verdict"),

@@ -90,6 +90,8 @@ pub(super) struct DossiersPage {
     pub(super) scope_name: String,
     pub(super) period_text: String,
     pub(super) back: String,
+    /// What the way back is called: the page it leads to.
+    pub(super) back_text: String,
     /// The report's row the figure is of (a field at a level), when it is one.
     pub(super) row_name: Option<String>,
     pub(super) count_text: String,

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use motcua_app::reports::{self, Ii06a, Scope};
+use motcua_app::reports::{self, Cell, Ii06a, Scope};
 use motcua_app::state::AppState;
 use motcua_domain::report::{Column, Counts, Level, Period, Preset};
 use motcua_store::users::User;
@@ -84,6 +84,23 @@ pub(super) fn preset_links(ctx: &Ctx, path: &str, agency: &str, shown: Option<&P
         .collect()
 }
 
+/// The address of the dossiers behind a figure of the report of `period` and `agency`, at the
+/// list's page `page` when past the first.
+fn cell_address(period: &Period, agency: &str, cell: &Cell, page: usize) -> String {
+    let mut more = vec![("cot", cell.column.as_str())];
+    if let Some(level) = cell.level {
+        more.push(("cap", level.as_str()));
+    }
+    if let Some(field) = cell.field.as_deref() {
+        more.push(("linh_vuc", field));
+    }
+    let page = page.to_string();
+    if page != "1" {
+        more.push(("trang", &page));
+    }
+    report_address("/bao-cao/ii06a/ho-so", period, agency, &more)
+}
+
 /// A line's figures, each linked to the dossiers behind it (of `level` and `field`, when given).
 fn cells(
     report: &Ii06a,
@@ -94,17 +111,10 @@ fn cells(
 ) -> Vec<(u64, Option<String>)> {
     Column::ALL
         .iter()
-        .map(|column| {
+        .map(|&column| {
             let n = column.of(counts);
-            let mut more = vec![("cot", column.as_str())];
-            if let Some(level) = level {
-                more.push(("cap", level.as_str()));
-            }
-            if let Some(field) = field {
-                more.push(("linh_vuc", field));
-            }
-            let href = (n > 0).then(|| report_address("/bao-cao/ii06a/ho-so", &report.period, agency, &more));
-            (n, href)
+            let cell = Cell { column, level, field: field.map(str::to_string) };
+            (n, (n > 0).then(|| cell_address(&report.period, agency, &cell, 1)))
         })
         .collect()
 }
@@ -283,8 +293,13 @@ fn column_name(ctx: &Ctx, column: Column) -> String {
     };
     match column {
         Column::Received | Column::Resolved | Column::InProgress => ctx.t(group),
-        other => format!("{} – {}", ctx.t(group), ctx.t(&format!("report-col-{}", other.as_str().replace('_', "-")))),
+        other => format!("{} – {}", ctx.t(group), column_label(ctx, other)),
     }
+}
+
+/// A column's own heading (`report-col-…`).
+fn column_label(ctx: &Ctx, column: Column) -> String {
+    ctx.t(&format!("report-col-{}", column.as_str().replace('_', "-")))
 }
 
 /// The dossiers behind a figure of the report.
@@ -294,7 +309,7 @@ pub async fn ii06a_dossiers(
     SignedIn(user): SignedIn,
     Query(q): Query<CellQuery>,
 ) -> HttpResult<Response> {
-    use super::report_lists::{list_scope, unit_name, DossierLine, DossiersPage, Listed, PER_PAGE};
+    use super::report_lists::{list_scope, DossierLine, DossiersPage, Listed, PER_PAGE};
     let lang = ctx.lang;
     let (scope, agency, period) = list_scope(&state, &user, q.don_vi.as_deref(), q.tu.as_deref(), q.den.as_deref())?;
     let cell = crate::api::reports::cell_of(q.cot.as_deref(), q.cap.as_deref(), q.linh_vuc.as_deref(), ("cot", "cap"))
@@ -313,23 +328,10 @@ pub async fn ii06a_dossiers(
             finished_at: d.finished_at,
             due_at: d.due_at,
         };
-        let verdict = ctx.t(&format!("report-col-{}", d.outcome.as_str().replace('_', "-")));
-        DossierLine::new(lang, &catalog, own.as_deref(), listed, verdict)
+        DossierLine::new(lang, &catalog, own.as_deref(), listed, column_label(&ctx, d.outcome))
     };
     let lines = all.iter().skip((current - 1) * PER_PAGE).take(PER_PAGE).map(line).collect();
-    let mut more: Vec<(&str, &str)> = vec![("cot", cell.column.as_str())];
-    if let Some(level) = cell.level {
-        more.push(("cap", level.as_str()));
-    }
-    if let Some(field) = cell.field.as_deref() {
-        more.push(("linh_vuc", field));
-    }
-    let page_link = |n: usize| {
-        let n = n.to_string();
-        let mut more = more.clone();
-        more.push(("trang", &n));
-        report_address("/bao-cao/ii06a/ho-so", &period, &agency, &more)
-    };
+    let page_link = |n: usize| cell_address(&period, &agency, &cell, n);
     let field_name = cell.field.as_deref().map(|code| {
         catalog
             .procedures
@@ -348,15 +350,13 @@ pub async fn ii06a_dossiers(
     let page = DossiersPage {
         ctx: ctx.clone(),
         title: column_name(&ctx, cell.column),
-        scope_name: match &scope {
-            Scope::Province => ctx.lang.t_args("report-scope-province", &[("place", &state.config.place)]),
-            Scope::Agency(a) => unit_name(lang, a),
-        },
+        scope_name: scope.name(lang, &state.config.place),
         period_text: lang.t_args(
             "indicator-period",
             &[("from", &period.from.format("%d/%m/%Y").to_string()), ("to", &period.to.format("%d/%m/%Y").to_string())],
         ),
         back: report_address("/bao-cao/ii06a", &period, &agency, &[]),
+        back_text: lang.t("report-back"),
         row_name,
         count_text: lang.t_args("list-count", &[("n", &all.len().to_string())]),
         verdict_header: lang.t("report-col-outcome"),

@@ -51,39 +51,27 @@ impl TestApp {
     /// A server over `db`, attachments in `blobs` or in the database's folder.
     async fn serve(db: TestDb, mut config: Config, blobs: Option<motcua_store::Blobs>) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
         // Links printed on forms and given to the payment gateway point at this server.
         if config.public_url == Config::default().public_url {
-            config.public_url = format!("http://{addr}");
+            config.public_url = base.clone();
         }
         let state = match blobs {
             Some(blobs) => motcua_testkit::app_state_with(&db, config, blobs).await,
             None => motcua_testkit::app_state(&db, config).await,
         };
-        let app = motcua_web::app(state.clone());
-        tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
-        });
-        TestApp {
-            base: format!("http://{addr}"),
-            http: reqwest::Client::builder().no_proxy().build().expect("client"),
-            state,
-            db,
-        }
+        run(listener, state.clone());
+        TestApp { base, http: reqwest::Client::builder().no_proxy().build().expect("client"), state, db }
     }
 
     /// Another server on the same database, as a second node would be, with attachments in
     /// `blobs`: its address.
     pub async fn another_node(&self, blobs: motcua_store::Blobs) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let config = Config { demo: true, public_url: format!("http://{addr}"), ..Config::default() };
-        let state = motcua_testkit::app_state_with(&self.db, config, blobs).await;
-        let app = motcua_web::app(state);
-        tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
-        });
-        format!("http://{addr}")
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let config = Config { demo: true, public_url: base.clone(), ..Config::default() };
+        run(listener, motcua_testkit::app_state_with(&self.db, config, blobs).await);
+        base
     }
 
     /// The handlers of the jobs that tell applicants of each change (portal, e-mail, SMS), for
@@ -248,6 +236,14 @@ pub fn submission(proc: &Value, data: &serde_json::Map<String, Value>) -> Form {
         );
     }
     form
+}
+
+/// Serves the application over `state` on `listener`, in the background.
+fn run(listener: tokio::net::TcpListener, state: AppState) {
+    let app = motcua_web::app(state);
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+    });
 }
 
 /// A browser: cookies kept, redirects not followed (so each 303 can be checked).
