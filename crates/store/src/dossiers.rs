@@ -245,30 +245,33 @@ pub struct NewDossier {
     pub fee_paid_at: Option<DateTime<Utc>>,
 }
 
-/// Jobs to run once a dossier's change is committed (telling the applicant, by each channel):
-/// one job per channel, enqueued in the change's transaction, each naming the dossier code and
-/// the revision it follows, so that each is done once whatever happens.
+/// The job to run once a dossier's change is committed (telling the applicant, by each
+/// channel): one job per change, enqueued in the change's transaction, naming the dossier code,
+/// the revision it follows and the channels, so that it is done once whatever happens. One job
+/// rather than one per channel: the messages go to the same person, and a submission costs the
+/// queue one row (its handler records the channels done, see `jobs::record_progress`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FollowUps {
     /// The job kind.
     pub kind: String,
-    /// One job per channel (e.g. `email`, `sms`, `portal`); none when empty.
+    /// The channels (e.g. `portal`, `email`, `sms`); no job when empty.
     pub channels: Vec<String>,
-    /// What the jobs need to know of the change (e.g. the new status), as it was when made.
+    /// What the job needs to know of the change (e.g. the new status), as it was when made.
     pub detail: serde_json::Value,
 }
 
 impl FollowUps {
-    /// Enqueues the jobs for the dossier `code` at `revision`, in the caller's transaction.
+    /// Enqueues the job for the dossier `code` at `revision`, in the caller's transaction.
     async fn enqueue(&self, tx: &mut WriteTx<'_>, code: &str, revision: i64) -> Result<()> {
-        for channel in &self.channels {
-            let payload = serde_json::json!({
-                "code": code, "revision": revision, "channel": channel, "detail": self.detail
-            });
-            let job = crate::jobs::NewJob::new(self.kind.clone(), payload)
-                .dedupe(format!("{}:{code}:{revision}:{channel}", self.kind));
-            crate::jobs::enqueue_in(tx, &job).await?;
+        if self.channels.is_empty() {
+            return Ok(());
         }
+        let payload = serde_json::json!({
+            "code": code, "revision": revision, "channels": self.channels, "detail": self.detail
+        });
+        let job =
+            crate::jobs::NewJob::new(self.kind.clone(), payload).dedupe(format!("{}:{code}:{revision}", self.kind));
+        crate::jobs::enqueue_in(tx, &job).await?;
         Ok(())
     }
 }
@@ -604,6 +607,19 @@ pub async fn submit(
     by: &By,
     now: DateTime<Utc>,
 ) -> Result<Dossier> {
+    submit_keyed(db, pattern, new, by, now, None).await
+}
+
+/// [`submit`] for a request sent with an idempotency key: the dossier is recorded on the key
+/// in its own transaction (see [`crate::idempotency`]).
+pub async fn submit_keyed(
+    db: &Database,
+    pattern: &DossierCodePattern,
+    new: &NewDossier,
+    by: &By,
+    now: DateTime<Utc>,
+    key: Option<&crate::idempotency::Key>,
+) -> Result<Dossier> {
     let local_day = now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
     let mut tx = db.write_tx().await?;
     let seq = next_sequence(&mut tx, &new.lead_agency, &local_day.format("%Y-%m-%d").to_string()).await?;
@@ -660,6 +676,9 @@ pub async fn submit(
     })?;
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
     insert_event_row(&mut tx, id, now, by, &submitted, None, &hash).await?;
+    if let Some(key) = key {
+        crate::idempotency::record_dossier_in(&mut tx, key, &code).await?;
+    }
     new.follow_ups.enqueue(&mut tx, &code, 0).await?;
     let reported = crate::national_outbox::Reported {
         dossier_id: id,

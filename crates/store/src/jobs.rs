@@ -205,10 +205,14 @@ pub fn wake(db: &Database) {
 }
 
 /// Claims the oldest due job of one of `kinds` for `lease`: its attempts go up by one and no
-/// other worker may claim it until the lease ends. A job whose lease ended without an outcome
-/// (its worker died) is claimable again; one that had used its last attempt that way is given
-/// up instead. Only the kinds a worker can run are claimed, so a job of a kind that a newer
-/// version introduced waits for a server that knows it.
+/// other worker may claim it until the lease ends (the worker renews it while the job runs, see
+/// [`renew`]). A job whose lease ended without an outcome (its worker died) is claimable again;
+/// one that had used its last attempt that way is given up instead, when the claim reaches it.
+/// Only the kinds a worker can run are claimed, so a job of a kind that a newer version
+/// introduced waits for a server that knows it.
+///
+/// The claim walks the index of due jobs from the oldest and touches only the rows it takes:
+/// with thousands waiting it costs what it costs with one.
 pub async fn claim(db: &Database, kinds: &[&str], now: DateTime<Utc>, lease: Duration) -> Result<Option<Job>> {
     if kinds.is_empty() {
         return Ok(None);
@@ -225,25 +229,65 @@ pub async fn claim(db: &Database, kinds: &[&str], now: DateTime<Utc>, lease: Dur
     let sql = format!(
         "UPDATE jobs SET attempts = attempts + 1, locked_until = $2 WHERE id = (\
          SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
-         AND (locked_until IS NULL OR locked_until <= $1) AND attempts < max_attempts AND kind IN ({kinds_sql}) \
+         AND (locked_until IS NULL OR locked_until <= $1) AND kind IN ({kinds_sql}) \
          ORDER BY run_at, id LIMIT 1{skip_locked}) RETURNING {COLUMNS}"
     );
     let mut tx = db.write_tx().await?;
-    sqlx::query(
-        "UPDATE jobs SET status = 'dead', finished_at = $1, locked_until = NULL, \
-         last_error = 'the worker stopped during the last attempt (its lease expired)' \
-         WHERE status = 'pending' AND run_at <= $1 AND locked_until <= $1 AND attempts >= max_attempts",
-    )
-    .bind(Millis(now))
-    .execute(&mut *tx)
-    .await?;
-    let mut query = sqlx::query(&sql).bind(Millis(now)).bind(Millis(until));
-    for kind in kinds {
-        query = query.bind(*kind);
+    // Each turn takes one job; a job found past its last attempt is given up and the next one
+    // taken, a bounded number of times so that one claim never holds the writer for long.
+    for _ in 0..16 {
+        let mut query = sqlx::query(&sql).bind(Millis(now)).bind(Millis(until));
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        let Some(row) = query.fetch_optional(&mut *tx).await? else { break };
+        let job = Job::from_row(&row)?;
+        if job.attempts <= job.max_attempts {
+            tx.commit().await?;
+            return Ok(Some(job));
+        }
+        sqlx::query(
+            "UPDATE jobs SET status = 'dead', finished_at = $2, locked_until = NULL, attempts = attempts - 1, \
+             last_error = 'the worker stopped during the last attempt (its lease expired)' WHERE id = $1",
+        )
+        .bind(job.id)
+        .bind(Millis(now))
+        .execute(&mut *tx)
+        .await?;
     }
-    let row = query.fetch_optional(&mut *tx).await?;
     tx.commit().await?;
-    row.as_ref().map(Job::from_row).transpose()
+    Ok(None)
+}
+
+/// Extends the lease of a job its worker still holds to `until`: called every third of the
+/// lease while the handler runs, so a lease can be short (a dead worker's job is taken over
+/// within it) and a long job still runs once. A conflict means another worker took it over.
+pub async fn renew(db: &Database, job: &Job, until: DateTime<Utc>) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    let renewed =
+        sqlx::query("UPDATE jobs SET locked_until = $3 WHERE id = $1 AND attempts = $2 AND status = 'pending'")
+            .bind(job.id)
+            .bind(job.attempts)
+            .bind(Millis(until))
+            .execute(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    held(renewed.rows_affected(), job)
+}
+
+/// Records how far a job got, as its new payload, while its worker still holds it: a job of
+/// several steps (one message by each channel) that fails half-way is retried from where it
+/// stopped instead of from the start.
+pub async fn record_progress(db: &Database, job: &Job, payload: &serde_json::Value) -> Result<()> {
+    let mut tx = db.write_tx().await?;
+    let recorded = sqlx::query("UPDATE jobs SET payload = $3 WHERE id = $1 AND attempts = $2 AND status = 'pending'")
+        .bind(job.id)
+        .bind(job.attempts)
+        .bind(serde_json::to_string(payload)?)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    held(recorded.rows_affected(), job)
 }
 
 /// Marks a claimed job done. Only the worker still holding the job may: if its lease ended and

@@ -16,6 +16,7 @@ on_both_engines!(
     failures_back_off_exponentially,
     a_job_dies_after_its_last_attempt_and_can_be_requeued,
     an_expired_lease_is_claimed_again,
+    a_renewed_lease_holds_and_progress_survives_a_retry,
     concurrent_workers_never_claim_the_same_job,
 );
 
@@ -192,6 +193,28 @@ async fn an_expired_lease_is_claimed_again(engine: TestEngine) {
     let dead = jobs::get(&t.db, once).await.unwrap();
     assert_eq!(dead.status, JobStatus::Dead);
     assert!(dead.last_error.unwrap().contains("lease expired"));
+    assert_eq!(dead.attempts, 1, "the claim that found it given up is not an attempt");
+}
+
+async fn a_renewed_lease_holds_and_progress_survives_a_retry(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    let id = jobs::enqueue(&t.db, &email("an@example.vn")).await.unwrap().unwrap();
+    let held = jobs::claim(&t.db, &["email"], t0(), LEASE).await.unwrap().unwrap();
+    // The worker renews the lease while its handler runs: the job stays its own past the
+    // first lease...
+    jobs::renew(&t.db, &held, t0() + secs(100)).await.unwrap();
+    assert_eq!(jobs::claim(&t.db, &["email"], t0() + secs(61), LEASE).await.unwrap(), None, "renewed");
+    // ...and records how far it got, which the next attempt reads.
+    let progress = serde_json::json!({ "to": "an@example.vn", "done": ["portal"] });
+    jobs::record_progress(&t.db, &held, &progress).await.unwrap();
+    jobs::fail(&t.db, &held, "mail server away", t0() + secs(62)).await.unwrap();
+    let later = t0() + secs(62) + jobs::backoff(1) + secs(1);
+    let again = jobs::claim(&t.db, &["email"], later, LEASE).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (id, 2));
+    assert_eq!(again.payload_as::<serde_json::Value>().unwrap(), progress);
+    // A worker that lost the job can neither renew it nor write its progress.
+    assert!(matches!(jobs::renew(&t.db, &held, later + secs(60)).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(jobs::record_progress(&t.db, &held, &progress).await, Err(StoreError::Conflict(_))));
 }
 
 async fn concurrent_workers_never_claim_the_same_job(engine: TestEngine) {

@@ -112,7 +112,8 @@ async fn a_job_held_by_a_dead_worker_is_run_by_the_next(engine: TestEngine) {
         }
     });
     let skew = Arc::new(AtomicI64::new(0));
-    let config = WorkerConfig { idle_poll: Duration::from_millis(50), lease, clock: skewed(&skew) };
+    let config =
+        WorkerConfig { idle_poll: Duration::from_millis(50), lease, clock: skewed(&skew), ..Default::default() };
     // The restarted server leaves the job alone while the lease holds...
     assert_eq!(worker::run_once(&t.db, &handlers, &config).await.unwrap(), None, "the lease still holds");
     assert_eq!(runs.load(Ordering::SeqCst), 0, "the lease still holds");

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const EMAIL_JOB: &str = "email";
 
 /// How long one exchange with the mail server may take before the attempt fails and is retried
-/// later; well inside the worker's lease, so a slow server cannot make two workers send.
+/// later; well inside the time a handler may run (the lease is renewed meanwhile).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One message: the payload of an `email` job, `{"to", "to_name"?, "subject", "text", "html"?}`.

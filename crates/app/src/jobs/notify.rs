@@ -1,10 +1,11 @@
 //! Telling applicants about their dossiers: every status change (and the one reschedule) is
 //! announced at once in the portal, by e-mail and by SMS (DESIGN.md section 3).
 //!
-//! Each channel is a job of its own, enqueued in the transaction of the change (see
+//! One job per change carries every channel, enqueued in the transaction of the change (see
 //! `motcua_store::dossiers::FollowUps`), so a message is sent if and only if the change was
-//! committed, retried with backoff when a server is down, and done once: the portal entry has
-//! a unique key, the e-mail a Message-ID derived from the change, the SMS is sent by its own job.
+//! committed, retried with backoff when a server is down, and done once: the job records each
+//! channel done, so a retry sends only what failed; the portal entry has a unique key and the
+//! e-mail a Message-ID derived from the change.
 //! The texts are Fluent templates, built in and overridable by files in the data folder
 //! (`templates/notify.vi.ftl`, `templates/notify.en.ftl`) read at each message, so they can be
 //! edited without a rebuild or a restart.
@@ -146,12 +147,19 @@ fn parsed(lang: Lang, source: String) -> Option<Arc<Bundle>> {
     bundle
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 struct Payload {
     code: String,
     revision: i64,
-    channel: String,
-    detail: Detail,
+    /// The channels to send by. Jobs queued before one job carried every channel named one.
+    #[serde(default)]
+    channels: Vec<String>,
+    #[serde(default, skip_serializing)]
+    channel: Option<String>,
+    /// The channels already done (sent, or given up for good) by earlier attempts.
+    #[serde(default)]
+    done: Vec<String>,
+    detail: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -213,19 +221,63 @@ async fn run(
     templates: &Templates,
     job: &Job,
 ) -> Result<(), JobError> {
-    let p: Payload = job.payload_as().map_err(|e| JobError::permanent(e.to_string()))?;
+    let mut p: Payload = job.payload_as().map_err(|e| JobError::permanent(e.to_string()))?;
+    let detail: Detail = serde_json::from_value(p.detail.clone()).map_err(|e| JobError::permanent(e.to_string()))?;
+    if let Some(channel) = p.channel.take() {
+        p.channels = vec![channel];
+    }
     let d = dossiers::by_code(&state.db, &p.code).await.map_err(|e| JobError::retry(e.to_string()))?;
-    let notice = Notice::from_key(p.detail.notice.as_deref(), p.detail.rescheduled);
-    let (title, text) = message(state, templates, &p.code, &p.detail.status, notice).await?;
+    let notice = Notice::from_key(detail.notice.as_deref(), detail.rescheduled);
+    let (title, text) = message(state, templates, &p.code, &detail.status, notice).await?;
     let id = format!("{}-{}", p.code, p.revision);
-    match p.channel.as_str() {
+    let (mut transient, mut permanent) = (Vec::new(), Vec::new());
+    let pending: Vec<String> = p.channels.iter().filter(|c| !p.done.contains(c)).cloned().collect();
+    for channel in pending {
+        let sent = send(state, mailer, sms, &d, &channel, &id, &title, &text).await;
+        match sent {
+            Ok(()) => p.done.push(channel),
+            Err(e) if e.permanent => {
+                permanent.push(format!("{channel}: {e}"));
+                p.done.push(channel);
+            }
+            Err(e) => transient.push(format!("{channel}: {e}")),
+        }
+    }
+    if transient.is_empty() && permanent.is_empty() {
+        return Ok(());
+    }
+    if !transient.is_empty() {
+        // The next attempt sends only what failed for now.
+        let progress = serde_json::to_value(&p).map_err(|e| JobError::retry(e.to_string()))?;
+        motcua_store::jobs::record_progress(&state.db, job, &progress)
+            .await
+            .map_err(|e| JobError::retry(e.to_string()))?;
+        transient.extend(permanent);
+        return Err(JobError::retry(transient.join("; ")));
+    }
+    Err(JobError::permanent(permanent.join("; ")))
+}
+
+/// Sends one message about the dossier `d` by one channel.
+#[allow(clippy::too_many_arguments)]
+async fn send(
+    state: &AppState,
+    mailer: &Mailer,
+    sms: &dyn SmsProvider,
+    d: &dossiers::Dossier,
+    channel: &str,
+    id: &str,
+    title: &str,
+    text: &str,
+) -> Result<(), JobError> {
+    match channel {
         "portal" => match d.applicant_user_id {
             Some(user) => motcua_store::notifications::add(
                 &state.db,
                 user,
-                &p.code,
-                &title,
-                &text,
+                &d.code,
+                title,
+                text,
                 &format!("notify:{id}"),
                 Utc::now(),
             )
@@ -235,14 +287,14 @@ async fn run(
         },
         "email" => match d.applicant.email.as_deref().filter(|e| !e.is_empty()) {
             Some(to) => {
-                let email = Email::to_person(&d.applicant.full_name, to, title, text);
+                let email = Email::to_person(&d.applicant.full_name, to, title.to_string(), text.to_string());
                 mailer.send(&email, Some(format!("notify-{id}"))).await.map_err(JobError::from)
             }
             None => Ok(()),
         },
         "sms" => {
             let short: String = text.lines().next().unwrap_or_default().chars().take(300).collect();
-            sms.send(&d.applicant.phone, &short, &id).await.map_err(JobError::from)
+            sms.send(&d.applicant.phone, &short, id).await.map_err(JobError::from)
         }
         other => Err(JobError::permanent(format!("unknown channel {other}"))),
     }

@@ -121,42 +121,62 @@ pub struct WorkerConfig {
     /// How long to sleep when no job is due. Jobs enqueued in this process wake the worker at
     /// once; this bounds the delay for jobs enqueued by other servers and for retries.
     pub idle_poll: Duration,
-    /// How long a claimed job is held. A handler gets most of it (see [`WorkerConfig::run_time`])
-    /// so that no other worker starts the job while it still runs.
+    /// How long a claimed job is held before another worker may take it over. The worker renews
+    /// it every third of its length while the handler runs, so it bounds how long a job waits
+    /// after its worker died, not how long a handler may take.
     pub lease: Duration,
+    /// The longest a handler may run before its attempt counts as failed.
+    pub max_run_time: Duration,
+    /// Jobs run side by side in this process, each by a loop of its own.
+    pub workers: usize,
     /// Now.
     pub clock: Clock,
 }
 
+/// The lease of a claimed job: a job whose server was killed waits about this long.
+pub const LEASE: Duration = Duration::from_secs(30);
+
+/// Jobs run side by side on one server unless `--workers` says otherwise: most jobs wait on a
+/// mail or SMS server, not on the processor.
+pub const DEFAULT_WORKERS: usize = 4;
+
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { idle_poll: Duration::from_secs(1), lease: Duration::from_secs(300), clock: Arc::new(Utc::now) }
+        WorkerConfig {
+            idle_poll: Duration::from_secs(1),
+            lease: LEASE,
+            max_run_time: Duration::from_secs(240),
+            workers: DEFAULT_WORKERS,
+            clock: Arc::new(Utc::now),
+        }
     }
 }
 
 impl WorkerConfig {
-    /// The time a handler may take: four fifths of the lease, leaving the rest to record the
-    /// outcome before another worker may claim the job.
-    pub fn run_time(&self) -> Duration {
-        self.lease.mul_f64(0.8)
+    /// How often a running job's lease is renewed: three times per lease, so that one renewal
+    /// lost to a busy database does not let the lease lapse.
+    fn renew_every(&self) -> Duration {
+        self.lease / 3
     }
 }
 
-/// A running worker. Stop it with [`Worker::stop`]; dropping it stops it too, after its
-/// current job.
+/// A running worker: [`WorkerConfig::workers`] loops claiming and running jobs. Stop it with
+/// [`Worker::stop`]; dropping it stops it too, after the jobs in hand.
 #[must_use = "dropping the worker stops it"]
 pub struct Worker {
     stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Worker {
-    /// Asks the worker to stop and waits until it has: it finishes the job in hand (so a message
-    /// being handed to the mail server is not cut off) and claims no other.
+    /// Asks the worker to stop and waits until it has: it finishes the jobs in hand (so a
+    /// message being handed to the mail server is not cut off) and claims no other.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        if let Err(e) = self.task.await {
-            tracing::error!(error = %e, "the job worker ended abnormally");
+        for task in self.tasks {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "the job worker ended abnormally");
+            }
         }
     }
 }
@@ -164,8 +184,11 @@ impl Worker {
 /// Starts a worker on the current tokio runtime.
 pub fn start(db: Database, handlers: Handlers, config: WorkerConfig) -> Worker {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(db, handlers, config, stopped));
-    Worker { stop, task }
+    tracing::info!(kinds = ?handlers.kinds(), workers = config.workers, "job worker started");
+    let tasks = (0..config.workers.max(1))
+        .map(|_| tokio::spawn(run(db.clone(), handlers.clone(), config.clone(), stopped.clone())))
+        .collect();
+    Worker { stop, tasks }
 }
 
 /// Claims one job that is due now (by the configuration's clock) and runs it to its recorded
@@ -182,7 +205,6 @@ pub async fn run_once(db: &Database, handlers: &Handlers, config: &WorkerConfig)
 
 async fn run(db: Database, handlers: Handlers, config: WorkerConfig, mut stopped: watch::Receiver<bool>) {
     let kinds = handlers.kinds();
-    tracing::info!(?kinds, "job worker started");
     loop {
         if *stopped.borrow() {
             break;
@@ -201,7 +223,7 @@ async fn run(db: Database, handlers: Handlers, config: WorkerConfig, mut stopped
             changed = stopped.changed() => if changed.is_err() { break },
         }
     }
-    tracing::info!("job worker stopped");
+    tracing::debug!("job worker loop stopped");
 }
 
 async fn run_one(db: &Database, handlers: &Handlers, config: &WorkerConfig, job: Job) {
@@ -211,12 +233,33 @@ async fn run_one(db: &Database, handlers: &Handlers, config: &WorkerConfig, job:
     };
     // In a task of its own, so that a panicking handler fails its job instead of the worker.
     let mut task = tokio::spawn(handler(job.clone()));
-    let outcome = match tokio::time::timeout(config.run_time(), &mut task).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(e)) => Err(JobError::retry(format!("the handler failed: {e}"))),
-        Err(_) => {
-            task.abort();
-            Err(JobError::retry(format!("the handler took more than {} s", config.run_time().as_secs())))
+    let deadline = tokio::time::sleep(config.max_run_time);
+    tokio::pin!(deadline);
+    let mut renewal =
+        tokio::time::interval_at(tokio::time::Instant::now() + config.renew_every(), config.renew_every());
+    let outcome = loop {
+        tokio::select! {
+            joined = &mut task => break match joined {
+                Ok(result) => result,
+                Err(e) => Err(JobError::retry(format!("the handler failed: {e}"))),
+            },
+            () = &mut deadline => {
+                task.abort();
+                break Err(JobError::retry(format!("the handler took more than {} s", config.max_run_time.as_secs())));
+            }
+            _ = renewal.tick() => {
+                let until = (config.clock)() + chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::seconds(30));
+                match jobs::renew(db, &job, until).await {
+                    Ok(()) => {}
+                    Err(StoreError::Conflict(reason)) => {
+                        // Another worker runs it now; this one's outcome would not be recorded.
+                        tracing::warn!(job = job.id, %reason, "lease lost while the job ran");
+                        task.abort();
+                        return;
+                    }
+                    Err(e) => tracing::warn!(job = job.id, error = %e, "could not renew a job's lease"),
+                }
+            }
         }
     };
     record(db, config, &job, outcome).await;
