@@ -65,7 +65,7 @@ pub async fn check_credentials(
     username: &str,
     password: &str,
 ) -> AppResult<Passed> {
-    if !state.logins.allow(client) {
+    if !state.logins.allow(client).await {
         return Err(AppError::new(ErrorKind::RateLimited));
     }
     if username.trim().is_empty() || password.is_empty() || password.len() > 1024 {

@@ -364,6 +364,7 @@ pub async fn intake(
         channel: Channel::NationalPortal,
         external_code: Some(checked.external_code.clone()),
         fee_paid_at: checked.fees_paid.then_some(checked.submitted_at),
+        idempotency: None,
     };
     let by = By { user_id: None, name: system.name.clone() };
     match record(state, by, account, applicant, origin, &checked.procedure, checked.data, attachments).await {

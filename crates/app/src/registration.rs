@@ -98,7 +98,7 @@ pub async fn begin(
     form: &RegistrationForm,
     lang: Lang,
 ) -> AppResult<String> {
-    if !state.registrations.allow(client) {
+    if !state.registrations.allow(client).await {
         return Err(AppError::new(ErrorKind::RateLimited));
     }
     let mut new = check(form).map_err(AppError::fields)?;
@@ -134,7 +134,7 @@ async fn by_token(state: &AppState, token: &str, now: DateTime<Utc>) -> AppResul
 /// Sends the code of the browser's registration again, with a new code; false when asked within
 /// a minute of the last message or when the registration is over.
 pub async fn send_again(state: &AppState, client: std::net::IpAddr, token: &str, lang: Lang) -> AppResult<bool> {
-    if !state.registrations.allow(client) {
+    if !state.registrations.allow(client).await {
         return Err(AppError::new(ErrorKind::RateLimited));
     }
     let now = Utc::now();

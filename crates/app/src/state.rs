@@ -170,54 +170,93 @@ impl Default for Config {
     }
 }
 
-/// Requests per client address — sign-ins, questions — limited by governor's GCRA: a burst,
-/// then a steady rate. Addresses not seen for a while are forgotten as the map grows.
+/// Requests per client address — sign-ins, questions — limited by the generic cell rate
+/// algorithm (GCRA): a burst, then a steady rate. On PostgreSQL, where several servers may
+/// share the database, the count is kept in the database (`motcua_store::rate_limits`), so a
+/// client gets one allowance whichever server it reaches; on SQLite, which one server uses, in
+/// memory (governor), so that a check costs no write.
 pub struct AddressLimiter {
+    name: &'static str,
+    quota: motcua_store::rate_limits::Quota,
+    shared: Option<Database>,
     limiter: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+    checks: std::sync::atomic::AtomicU64,
 }
 
 impl AddressLimiter {
-    /// `burst` requests at once, then one per `every`.
-    pub fn new(burst: u32, every: std::time::Duration) -> AddressLimiter {
+    /// The limit `name`: `burst` requests at once, then one per `every`.
+    pub fn new(name: &'static str, burst: u32, every: std::time::Duration) -> AddressLimiter {
         let quota = governor::Quota::with_period(every)
             .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN))
             .allow_burst(std::num::NonZeroU32::new(burst).unwrap_or(std::num::NonZeroU32::MIN));
-        AddressLimiter { limiter: governor::RateLimiter::keyed(quota) }
+        AddressLimiter {
+            name,
+            quota: motcua_store::rate_limits::Quota {
+                burst,
+                interval_ms: i64::try_from(every.as_millis()).unwrap_or(i64::MAX),
+            },
+            shared: None,
+            limiter: governor::RateLimiter::keyed(quota),
+            checks: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Keeps the count in `db` when it is PostgreSQL (see the type's documentation).
+    pub fn shared_on(mut self, db: &Database) -> AddressLimiter {
+        if db.engine == motcua_store::db::Engine::Postgres {
+            self.shared = Some(db.clone());
+        }
+        self
     }
 
     /// Sign-in requests: 120 at once, then two a second, per address — an office behind one
     /// address signs in at eight o'clock, while a flood of password checks is slowed. Failed
     /// sign-ins are slowed per account and address besides (`accounts::check_credentials`).
     pub fn sign_ins() -> AddressLimiter {
-        AddressLimiter::new(120, std::time::Duration::from_millis(500))
+        AddressLimiter::new("sign_in", 120, std::time::Duration::from_millis(500))
     }
 
     /// Public lookups of a dossier by code and phone: 30 at once, then one every 4 seconds, per
     /// address — a family looks up a few dossiers, a guesser needs thousands of tries.
     pub fn lookups() -> AddressLimiter {
-        AddressLimiter::new(30, std::time::Duration::from_secs(4))
+        AddressLimiter::new("lookup", 30, std::time::Duration::from_secs(4))
     }
 
     /// Registrations and codes sent again: 20 at once, then one a minute, per address. Each
     /// sends a text message and an e-mail, which cost the province and can pester their owner.
     pub fn registrations() -> AddressLimiter {
-        AddressLimiter::new(20, std::time::Duration::from_secs(60))
+        AddressLimiter::new("registration", 20, std::time::Duration::from_secs(60))
     }
 
     /// Checks of results by code or by file on the public verification page and API: 60 at
     /// once, then one every 2 seconds, per address — a clerk checks a pile of papers, while
     /// nobody walks the codes or keeps the PDF validator busy.
     pub fn verifications() -> AddressLimiter {
-        AddressLimiter::new(60, std::time::Duration::from_secs(2))
+        AddressLimiter::new("verification", 60, std::time::Duration::from_secs(2))
     }
 
     /// Questions asked on the portal: 20 at once, then one every 15 seconds, per address.
     pub fn questions() -> AddressLimiter {
-        AddressLimiter::new(20, std::time::Duration::from_secs(15))
+        AddressLimiter::new("question", 20, std::time::Duration::from_secs(15))
     }
 
-    /// Counts a request; false when the address has used its allowance.
-    pub fn allow(&self, address: std::net::IpAddr) -> bool {
+    /// Counts a request; false when the address has used its allowance. When the shared count
+    /// cannot be reached the request is counted in memory instead: the database being away is
+    /// no reason to refuse a citizen, nor to let a flood through.
+    pub async fn allow(&self, address: std::net::IpAddr) -> bool {
+        if let Some(db) = &self.shared {
+            let now = chrono::Utc::now();
+            // Now and then, the addresses whose allowance is whole again are forgotten.
+            if self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 1000 == 999 {
+                if let Err(e) = motcua_store::rate_limits::sweep(db, now).await {
+                    tracing::warn!(error = %e, "could not sweep the rate limits");
+                }
+            }
+            match motcua_store::rate_limits::allow(db, self.name, &address.to_string(), self.quota, now).await {
+                Ok(allowed) => return allowed,
+                Err(e) => tracing::warn!(error = %e, limit = self.name, "shared rate limit unreachable; counting here"),
+            }
+        }
         if self.limiter.len() > 100_000 {
             self.limiter.retain_recent();
         }
@@ -302,6 +341,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Loads the catalog and the calendar and builds the state.
     pub async fn new(db: Database, blobs: Blobs, config: Config) -> AppResult<AppState> {
+        let shared = db.clone();
         // Read before what they version, so that a change made meanwhile is reloaded, not missed.
         let cache_seen = motcua_store::cache_versions::current(&db).await?;
         let catalog = Catalog::load(&db).await?;
@@ -341,11 +381,11 @@ impl AppState {
             config,
             catalog,
             calendar,
-            logins: AddressLimiter::sign_ins(),
-            asks: AddressLimiter::questions(),
-            lookups: AddressLimiter::lookups(),
-            registrations: AddressLimiter::registrations(),
-            verifications: AddressLimiter::verifications(),
+            logins: AddressLimiter::sign_ins().shared_on(&shared),
+            asks: AddressLimiter::questions().shared_on(&shared),
+            lookups: AddressLimiter::lookups().shared_on(&shared),
+            registrations: AddressLimiter::registrations().shared_on(&shared),
+            verifications: AddressLimiter::verifications().shared_on(&shared),
             refusals: crate::refusals::RefusalLog::default(),
             versions: RwLock::new(HashMap::new()),
             reads: ReadLog::start(db_for_reads),

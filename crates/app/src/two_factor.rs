@@ -193,7 +193,7 @@ pub async fn finish_pending(
     token: &str,
     code: &str,
 ) -> AppResult<(User, Option<String>)> {
-    if !state.logins.allow(client) {
+    if !state.logins.allow(client).await {
         return Err(AppError::new(ErrorKind::RateLimited));
     }
     let Some((user, next)) = pending(state, token).await? else {

@@ -8,7 +8,7 @@ use motcua_app::dossiers::act::{act, ActCommand};
 use motcua_app::dossiers::assign::assign;
 use motcua_app::dossiers::queue::{officer_queue, QueueTab};
 use motcua_app::dossiers::rate::rate_dossier;
-use motcua_app::dossiers::submit::submit_dossier;
+use motcua_app::dossiers::submit::{submit_dossier, OnlineApplication};
 use motcua_app::dossiers::view::view_dossier;
 use motcua_app::error::{AppError, ErrorKind};
 use motcua_app::uploads::Upload;
@@ -78,9 +78,18 @@ fn documents(p: &Procedure) -> Vec<Upload> {
 /// `congdan` applies online for the department's procedure.
 async fn apply(state: &AppState, p: &Procedure) -> Dossier {
     let citizen = user(state, "congdan").await;
-    submit_dossier(state, &citizen, &p.code, &answers(p), documents(p), &[], None)
-        .await
-        .expect("the application is taken")
+    submit_dossier(
+        state,
+        &citizen,
+        OnlineApplication {
+            procedure_code: p.code.clone(),
+            answers: answers(p),
+            files: documents(p),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the application is taken")
 }
 
 fn assert_kind(result: Result<impl Sized, AppError>, kind: ErrorKind, what: &str) -> AppError {

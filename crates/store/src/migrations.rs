@@ -144,6 +144,8 @@ const MIGRATIONS: &[Migration] = &[
     shared(51, "indicator counts", include_str!("../migrations/0051_indicator_counts.sql")),
     shared(52, "report counts", include_str!("../migrations/0052_report_counts.sql")),
     shared(53, "cache versions", include_str!("../migrations/0053_cache_versions.sql")),
+    shared(54, "rate limits", include_str!("../migrations/0054_rate_limits.sql")),
+    shared(55, "idempotency keys", include_str!("../migrations/0055_idempotency_keys.sql")),
 ];
 
 impl Database {

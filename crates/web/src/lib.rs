@@ -10,6 +10,7 @@ mod auth;
 mod client;
 mod cookies;
 mod error;
+mod idempotency;
 mod lang;
 mod metrics;
 pub mod national_portal;
@@ -151,7 +152,12 @@ async fn edge(State((state, session_cookie)): State<(AppState, &'static str)>, r
     let lang = lang::lang_of(&parts);
     let is_api = parts.uri.path().starts_with("/api/");
     let asked = (!is_api).then(|| (parts.uri.clone(), parts.headers.clone()));
-    let res = api::integration::record_system_calls(&state, Request::from_parts(parts, body), next).await;
+    let req = Request::from_parts(parts, body);
+    let res = if idempotency::applies(req.method(), req.uri().path()) {
+        idempotency::guard(&state, req, |req| api::integration::record_system_calls(&state, req, next)).await
+    } else {
+        api::integration::record_system_calls(&state, req, next).await
+    };
     let mut res = word_error(&state, res, lang, is_api, asked).await;
     if private && !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

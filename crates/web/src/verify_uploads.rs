@@ -192,7 +192,7 @@ impl FromRequestParts<AppState> for Admitted {
         let content_length =
             parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         let Ok(crate::client::ClientIp(client)) = crate::client::ClientIp::from_request_parts(parts, state).await;
-        if !state.verifications.allow(client) {
+        if !state.verifications.allow(client).await {
             return Ok(Admitted(Err(Refused::TooMany)));
         }
         Ok(Admitted(edge.verify_gate.admit(Some(client), content_length).await))

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 
 on_both_engines!(
     a_holiday_added_on_one_server_moves_due_dates_on_the_other,
-    a_workflow_saved_on_one_server_can_be_saved_again_on_the_other
+    a_workflow_saved_on_one_server_can_be_saved_again_on_the_other,
+    a_client_gets_one_allowance_whichever_server_it_reaches
 );
 
 /// A second server on the app's database, attachments in the same folder: its address.
@@ -83,4 +84,23 @@ async fn a_workflow_saved_on_one_server_can_be_saved_again_on_the_other(engine: 
     assert_eq!(version, saved["version"], "the other server holds the new version after {took:?}");
     let again = app.http.put(format!("{other}{url}")).bearer_auth(&admin).json(&steps).send().await.unwrap();
     assert_eq!(again.status(), 200, "saved again on the other server: {:?}", again.text().await);
+}
+
+/// The public checks of results allow 60 at once per address (`AddressLimiter::verifications`).
+/// Spread over two servers on PostgreSQL, they are counted once: the 61st is refused on either.
+/// On SQLite, which one server uses, each server counts in memory (documented in README.md).
+async fn a_client_gets_one_allowance_whichever_server_it_reaches(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let other = second(&app).await;
+    let check = |base: &str, i: usize| app.http.get(format!("{base}/api/v1/results/ABCD-{i:04}")).send();
+    for i in 0..60 {
+        let base = if i % 2 == 0 { app.base.clone() } else { other.clone() };
+        assert_eq!(check(&base, i).await.unwrap().status().as_u16(), 404, "check {i} is allowed");
+    }
+    let refused = [check(&app.base, 60).await.unwrap(), check(&other, 61).await.unwrap()];
+    let statuses: Vec<u16> = refused.iter().map(|r| r.status().as_u16()).collect();
+    match engine {
+        TestEngine::Postgres => assert_eq!(statuses, [429, 429], "one allowance across the servers"),
+        TestEngine::Sqlite => assert_eq!(statuses, [404, 404], "30 on each server so far: each counts its own"),
+    }
 }

@@ -20,7 +20,99 @@ on_both_engines!(
     metrics_count_requests_by_route_template_and_status,
     metrics_are_off_unless_asked_for,
     a_database_out_of_reach_answers_503_with_retry_after,
+    the_same_idempotency_key_answers_the_first_result,
 );
+
+/// A submission of the procedure `proc` with an Idempotency-Key: status, whether it was given
+/// again, and the body.
+async fn apply_with_key(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    form: reqwest::multipart::Form,
+) -> (u16, bool, serde_json::Value) {
+    let res = app
+        .http
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let replayed = res.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+    (res.status().as_u16(), replayed, res.json().await.unwrap())
+}
+
+/// Issue 17 point 6: a client that lost an answer sends the request again with the same
+/// `Idempotency-Key` and gets the first answer, not a second dossier or a second payment; the
+/// key is the caller's own; another request under a used key is refused; an error keeps
+/// nothing, so the key may try again.
+async fn the_same_idempotency_key_answers_the_first_result(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get("/api/v1/procedures/3.000333", None).await;
+    let answers = motcua_testkit::answers(&proc);
+    let citizen = app.login("congdan").await;
+    let total = |token: String| {
+        let app = &app;
+        async move { app.get("/api/v1/dossiers?per_page=1", Some(&token)).await.1["total"].as_i64().unwrap() }
+    };
+    let before = total(citizen.clone()).await;
+
+    let (s, replayed, first) = apply_with_key(&app, &citizen, "k-1", common::submission(&proc, &answers)).await;
+    assert_eq!((s, replayed), (201, false), "{first}");
+    // The same request again (the form drawn again, with another multipart boundary).
+    let (s, replayed, again) = apply_with_key(&app, &citizen, "k-1", common::submission(&proc, &answers)).await;
+    assert_eq!((s, replayed), (201, true), "{again}");
+    assert_eq!(again, first, "the first answer, word for word");
+    // Another request under the same key is the client's mistake.
+    let mut other = answers.clone();
+    let (field, _) = other.iter().find(|(_, v)| v.is_string()).map(|(k, v)| (k.clone(), v.clone())).unwrap();
+    other.insert(field, "Một câu trả lời khác".into());
+    let (s, _, refused) = apply_with_key(&app, &citizen, "k-1", common::submission(&proc, &other)).await;
+    assert_eq!(s, 422, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("Idempotency-Key"), "{refused}");
+    // Another caller's key of the same name is theirs.
+    let second = app.login("congdan2").await;
+    let (s, replayed, theirs) = apply_with_key(&app, &second, "k-1", common::submission(&proc, &answers)).await;
+    assert_eq!((s, replayed), (201, false), "{theirs}");
+    assert_ne!(theirs["code"], first["code"]);
+    // An answer refused keeps nothing: the key tries again with the request mended.
+    let empty = common::submission(&proc, &serde_json::Map::new());
+    let (s, _, invalid) = apply_with_key(&app, &citizen, "k-2", empty).await;
+    assert_eq!(s, 422, "{invalid}");
+    let (s, replayed, mended) = apply_with_key(&app, &citizen, "k-2", common::submission(&proc, &answers)).await;
+    assert_eq!((s, replayed), (201, false), "{mended}");
+    assert_eq!(total(citizen.clone()).await - before, 2, "two dossiers for two keys, whatever was sent again");
+    // A key no one could mean is refused before anything runs.
+    let (s, _, long) = apply_with_key(&app, &citizen, &"x".repeat(256), common::submission(&proc, &answers)).await;
+    assert_eq!(s, 400, "{long}");
+
+    // Paying: the same key gives the same payment, so a retry never opens a second one.
+    let code = first["code"].as_str().unwrap();
+    let pay = || async {
+        let res = app
+            .http
+            .post(app.url(&format!("/api/v1/dossiers/{code}/actions")))
+            .bearer_auth(&citizen)
+            .header("idempotency-key", "pay-1")
+            .json(&serde_json::json!({"action": "pay"}))
+            .send()
+            .await
+            .unwrap();
+        let replayed = res.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+        (res.status().as_u16(), replayed, res.json::<serde_json::Value>().await.unwrap())
+    };
+    let (s, replayed, started) = pay().await;
+    assert_eq!((s, replayed), (200, false), "{started}");
+    let url = started["payment_url"].as_str().expect("the gateway's address");
+    let (s, replayed, retried) = pay().await;
+    assert_eq!((s, replayed, retried["payment_url"].as_str()), (200, true, Some(url)), "{retried}");
+    let (_, without_key) = app
+        .post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&citizen), serde_json::json!({"action": "pay"}))
+        .await;
+    assert_ne!(without_key["payment_url"].as_str(), Some(url), "without a key, each request starts a payment");
+}
 
 /// Issue 17 point 6: when the database cannot be reached (here its connections closed under the
 /// server), requests are told to come back (503, `Retry-After`) in the caller's words, not 500.

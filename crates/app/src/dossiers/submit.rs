@@ -174,11 +174,13 @@ pub(crate) struct Origin {
     pub external_code: Option<String>,
     /// When the fee was paid before the dossier arrived.
     pub fee_paid_at: Option<chrono::DateTime<Utc>>,
+    /// The idempotency key the request came with, which the dossier is recorded on.
+    pub idempotency: Option<motcua_store::idempotency::Key>,
 }
 
 impl From<Channel> for Origin {
     fn from(channel: Channel) -> Origin {
-        Origin { channel, external_code: None, fee_paid_at: None }
+        Origin { channel, external_code: None, fee_paid_at: None, idempotency: None }
     }
 }
 
@@ -217,7 +219,8 @@ pub(crate) async fn record(
         external_code: origin.external_code,
         fee_paid_at: origin.fee_paid_at.filter(|_| fee_vnd > 0),
     };
-    match dossiers::submit(&state.db, &state.config.code_pattern, &new, &by, Utc::now()).await {
+    let key = origin.idempotency.as_ref();
+    match dossiers::submit_keyed(&state.db, &state.config.code_pattern, &new, &by, Utc::now(), key).await {
         Ok(d) => Ok(d),
         Err(e) => {
             discard(state, &new.attachments).await;
@@ -336,17 +339,27 @@ pub async fn receive_at_counter(
     act_recording(state, officer, &d.code, ActCommand::new(Action::Receive), Some(Fact::AtDesk)).await
 }
 
-/// A citizen applies online in one step (the API): the uploads, and for other documents the
-/// ones picked from their store as `(document key, attachment id)`.
-pub async fn submit_dossier(
-    state: &AppState,
-    user: &User,
-    procedure_code: &str,
-    answers: &Map<String, Value>,
-    files: Vec<Upload>,
-    picks: &[(String, String)],
-    as_organisation: Option<i64>,
-) -> AppResult<Dossier> {
+/// An application sent online in one request (the API).
+#[derive(Default)]
+pub struct OnlineApplication {
+    /// The procedure applied for.
+    pub procedure_code: String,
+    /// The form's answers.
+    pub answers: Map<String, Value>,
+    /// The documents uploaded.
+    pub files: Vec<Upload>,
+    /// Documents picked from the applicant's store instead, as `(document key, attachment id)`.
+    pub picks: Vec<(String, String)>,
+    /// The organisation applied for in the name of, when the applicant represents one.
+    pub as_organisation: Option<i64>,
+    /// The request's idempotency key, which the dossier is recorded on.
+    pub idempotency: Option<motcua_store::idempotency::Key>,
+}
+
+/// A citizen applies online in one step (the API).
+pub async fn submit_dossier(state: &AppState, user: &User, application: OnlineApplication) -> AppResult<Dossier> {
+    let OnlineApplication { procedure_code, answers, files, picks, as_organisation, idempotency } = application;
+    let (procedure_code, answers, picks) = (procedure_code.as_str(), &answers, picks.as_slice());
     let p = online_procedure(state, user, procedure_code)?;
     let applicant = applicant_for(state, user, as_organisation).await?;
     let documents = with_store_picks(state, user, &p, files, picks).await?;
@@ -357,5 +370,6 @@ pub async fn submit_dossier(
         return Err(AppError::fields(fields));
     }
     let (p, data, attachments) = prepare_submission(state, user, procedure_code, answers, &documents.files).await?;
-    record(state, by_user(user), Some(user.id), applicant, Channel::Online.into(), &p, data, attachments).await
+    let origin = Origin { idempotency, ..Channel::Online.into() };
+    record(state, by_user(user), Some(user.id), applicant, origin, &p, data, attachments).await
 }

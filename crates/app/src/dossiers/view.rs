@@ -201,7 +201,7 @@ pub async fn lookup(
     code: &str,
     phone: &str,
 ) -> AppResult<(Dossier, std::sync::Arc<Procedure>)> {
-    if !state.lookups.allow(client) {
+    if !state.lookups.allow(client).await {
         return Err(AppError::new(crate::error::ErrorKind::RateLimited));
     }
     let phone = motcua_domain::identity::PhoneNumber::parse(phone).map_err(|_| AppError::not_found())?;

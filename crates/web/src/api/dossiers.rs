@@ -21,6 +21,13 @@ use crate::uploads;
 use motcua_app::dossiers::act::{self, ActCommand, NewDue};
 use motcua_app::state::AppState;
 
+/// What the `Idempotency-Key` header does, in the OpenAPI document.
+const IDEMPOTENCY_KEY: &str = "Optional, 1–255 characters of the client's choosing (a UUID). The same key \
+sent again by the same caller within 24 hours answers the first request's successful answer again, with the \
+header `Idempotent-Replayed: true`, instead of creating a second dossier or starting a second payment. The same \
+key with another request answers 422; while the first request still runs, 409. An error answer keeps nothing: \
+the key may be sent again.";
+
 /// Apply online: multipart with `procedure_code`, `data` (JSON answers), one file part per
 /// required document named by its key, and optionally `reuse` (a JSON object from document
 /// keys to ids of the caller's store, `GET /api/v1/me/documents`) for the documents that are
@@ -37,6 +44,7 @@ a file part for the same key wins over it. The attachment is recorded with `reus
 `from_citizen_store` set. Refused picks answer 422 with a message for that document key.\n\
 - `organisation` (text, optional): the tax code of a verified organisation the caller represents \
 (`GET /api/v1/organisations`), to apply in its name; any other answers 422 on `organisation`."),
+    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY)),
     responses((status = 201, body = DossierDto), errors::BadRequest, errors::Unauthenticated, errors::Forbidden,
         errors::NotFound, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]
@@ -44,6 +52,7 @@ pub async fn submit(
     State(state): State<AppState>,
     CallerLang(lang): CallerLang,
     CurrentUser(user): CurrentUser,
+    idempotency: Option<axum::Extension<motcua_store::idempotency::Key>>,
     ApiMultipart(mp): ApiMultipart,
 ) -> HttpResult<(StatusCode, Json<DossierDto>)> {
     let parts = uploads::read(mp, state.config.max_file_bytes).await?;
@@ -64,16 +73,15 @@ pub async fn submit(
         Some(tax_code) => Some(motcua_app::organisations::represented_by_tax_code(&state, &user, tax_code).await?),
         None => None,
     };
-    let d = motcua_app::dossiers::submit::submit_dossier(
-        &state,
-        &user,
-        &code,
-        &answers,
-        parts.files,
-        &picks,
+    let application = motcua_app::dossiers::submit::OnlineApplication {
+        procedure_code: code,
+        answers,
+        files: parts.files,
+        picks,
         as_organisation,
-    )
-    .await?;
+        idempotency: idempotency.map(|axum::Extension(key)| key),
+    };
+    let d = motcua_app::dossiers::submit::submit_dossier(&state, &user, application).await?;
     let view = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &d.code).await?;
     Ok((StatusCode::CREATED, Json(DossierDto::new(&view, lang))))
 }
@@ -185,7 +193,9 @@ pub async fn get(
 
 /// Take an action: JSON `{"action","note"}`, or multipart with `action`, `note` and files
 /// (`result` for `issue_result`; document keys for `supplement`).
-#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers", params(("code" = String, Path)), request_body = ActionRequest,
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers",
+    params(("code" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY)),
+    request_body = ActionRequest,
     responses((status = 200, body = DossierDto), errors::BadRequest, errors::Unauthenticated, errors::NotFound,
         errors::Conflict, errors::PayloadTooLarge, errors::Validation),
     security(("bearer" = [])))]

@@ -20,7 +20,7 @@ pub async fn get(
     crate::client::ClientIp(client): crate::client::ClientIp,
     Path(code): Path<String>,
 ) -> HttpResult<Json<ResultSealDto>> {
-    if !state.verifications.allow(client) {
+    if !state.verifications.allow(client).await {
         return Err(AppError::with(motcua_app::error::ErrorKind::RateLimited, "error-verify-too-many").into());
     }
     let v = sealing::check_code(&state, &code).await?;

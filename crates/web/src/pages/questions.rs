@@ -136,7 +136,7 @@ pub async fn ask(
     Csrf(Form(f)): Csrf<Form<AskForm>>,
 ) -> HttpResult<Response> {
     let p = state.catalog().get(&code).cloned().ok_or_else(AppError::not_found)?;
-    if !state.asks.allow(client) {
+    if !state.asks.allow(client).await {
         return Err(AppError::new(ErrorKind::RateLimited).into());
     }
     match check(&f) {
@@ -187,7 +187,7 @@ pub async fn feedback(
     crate::client::ClientIp(client): crate::client::ClientIp,
     Csrf(Form(f)): Csrf<Form<AskForm>>,
 ) -> HttpResult<Response> {
-    if !state.asks.allow(client) {
+    if !state.asks.allow(client).await {
         return Err(AppError::new(ErrorKind::RateLimited).into());
     }
     let dossier = f.dossier.trim().to_string();

@@ -218,7 +218,7 @@ pub async fn by_code(
     crate::client::ClientIp(client): crate::client::ClientIp,
     Path(code): Path<String>,
 ) -> HttpResult<Response> {
-    if !state.verifications.allow(client) {
+    if !state.verifications.allow(client).await {
         let errors =
             FormErrors::from_keys(ctx.lang, &[("code".to_string(), "error-verify-too-many".to_string())].into(), &[]);
         return Ok(page(&ctx, StatusCode::TOO_MANY_REQUESTS, errors, code, None));
