@@ -40,6 +40,18 @@ struct Cli {
     /// Nothing keeps them in the data folder's attachments/.
     #[arg(long, global = true, env = "MOTCUA_BLOB_URL")]
     blob_url: Option<String>,
+    /// The folder of the keys every server of one database must share: the keys that seal
+    /// results (keys/), the agencies' signing certificates (pki/), the audit key (audit.key) and
+    /// the demo's sandbox gateway secret. Default: the data folder. With several servers, point
+    /// each at one copy (a mounted secret volume, read-only once made).
+    #[arg(long, global = true, env = "MOTCUA_KEYS_DIR")]
+    keys_dir: Option<PathBuf>,
+    /// A file of settings kept out of the command line and the process list, one
+    /// `NAME=value` per line (`MOTCUA_PAYMENT_SECRET=…`, `MOTCUA_SMTP_URL=…`,
+    /// `AWS_SECRET_ACCESS_KEY=…`; `#` starts a comment): each applies as if set in the
+    /// environment, unless the environment sets it already. The same file for every server.
+    #[arg(long, global = true, env = "MOTCUA_SECRETS_FILE")]
+    secrets_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -257,6 +269,16 @@ struct ServiceOptions {
     /// (codes 2.1, 2.2, 3.1, 3.3, 3.6, 4.1, 4.2, 4.3, 5.4; targets in per cent, 2.2 in days).
     #[arg(long, env = "MOTCUA_INDICATOR_TARGETS")]
     indicator_targets: Option<PathBuf>,
+    /// Jobs (e-mails, SMS, reminders, reports) run side by side on this server; every server
+    /// of one database runs its own, and they never take the same job.
+    #[arg(long, env = "MOTCUA_WORKERS", default_value_t = worker::DEFAULT_WORKERS as u16,
+        value_parser = clap::value_parser!(u16).range(1..=64))]
+    workers: u16,
+    /// The folder of the applicants' message templates (`notify.vi.ftl`, `notify.en.ftl`)
+    /// overriding the built-in ones; the same folder for every server. Default: the data
+    /// folder's templates/.
+    #[arg(long, env = "MOTCUA_TEMPLATES_DIR")]
+    templates_dir: Option<PathBuf>,
 }
 
 /// The link with the National Public Service Portal (shared/API.md "National portal link").
@@ -542,7 +564,9 @@ async fn open(cli: &Cli) -> Result<Database> {
     };
     let db = Database::connect(&url).await.with_context(|| format!("cannot open {what}"))?;
     db.migrate().await.with_context(|| format!("cannot update {what} to this version"))?;
-    let key = audit_key(&cli.data, &db).await?;
+    // Under the start-up lock: servers started together on one database and one keys folder
+    // make one audit key, not one each.
+    let key = db.with_startup_lock(audit_key(keys_home(cli), &db)).await?;
     let db = db.with_audit_key(key);
     motcua_store::audit::seal_earlier_heads(&db).await.context("cannot seal the dossier histories")?;
     Ok(db)
@@ -587,6 +611,14 @@ fn write_secret(path: &Path, secret: &str) -> Result<()> {
         .open(path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, secret.as_bytes()).and_then(|()| f.sync_all()))
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The command line again once the --secrets-file's settings are in the environment (where the
+/// command line and the environment itself still win), or as it was without one.
+fn with_secrets(cli: Cli) -> Result<Cli> {
+    let Some(file) = &cli.secrets_file else { return Ok(cli) };
+    dotenvy::from_path(file).with_context(|| format!("cannot read the secrets file {}", file.display()))?;
+    Ok(Cli::parse())
 }
 
 /// The SQLite database file in the data folder (see `Database::sqlite_url_in`).
@@ -893,9 +925,19 @@ async fn ca_init(db: &Database, pki: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Where the private keys that sign results live.
-fn keys_dir(data: &Path) -> PathBuf {
-    data.join("keys")
+/// The folder of the keys every server shares: --keys-dir, or the data folder.
+fn keys_home(cli: &Cli) -> &Path {
+    cli.keys_dir.as_deref().unwrap_or(&cli.data)
+}
+
+/// Where the private keys that seal results live.
+fn keys_dir(cli: &Cli) -> PathBuf {
+    keys_home(cli).join("keys")
+}
+
+/// Where the agencies' signing certificates (and the demo's test CA) live.
+fn pki_dir(cli: &Cli) -> PathBuf {
+    motcua_app::pki::pki_dir(keys_home(cli))
 }
 
 /// The attachment store: the one --blob-url names, or the data folder's attachments/.
@@ -947,7 +989,14 @@ fn main() -> ExitCode {
         )
         .with(log_filter())
         .init();
-    let cli = Cli::parse();
+    let cli = match with_secrets(Cli::parse()) {
+        Ok(cli) => cli,
+        Err(e) => {
+            drop(log_guard);
+            eprintln!("motcua: {}", one_sentence(&e));
+            return ExitCode::FAILURE;
+        }
+    };
     let result = tokio::runtime::Runtime::new()
         .context("cannot start the async runtime")
         .and_then(|runtime| runtime.block_on(run(cli)));
@@ -987,6 +1036,9 @@ fn one_sentence(e: &anyhow::Error) -> String {
 async fn run(cli: Cli) -> Result<()> {
     if !matches!(cli.command, Command::Healthcheck { .. } | Command::Openapi) {
         prepare_data_folder(&cli.data)?;
+        if let Some(keys) = &cli.keys_dir {
+            prepare_data_folder(keys)?;
+        }
     }
     match &cli.command {
         Command::Serve {
@@ -1020,8 +1072,6 @@ async fn run(cli: Cli) -> Result<()> {
                     "no SMTP server (--smtp-url, MOTCUA_SMTP_URL): e-mails are written to the log, not sent"
                 );
             }
-            let payment =
-                payment_gateway(&cli.data, payment_url, payment_merchant, payment_secret, payment_name, *demo)?;
             // Bound before the database is filled, so that a taken address stops at once.
             let listener =
                 tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
@@ -1063,11 +1113,27 @@ async fn run(cli: Cli) -> Result<()> {
                         .to_string(),
                 };
             }
-            let pki = motcua_app::pki::pki_dir(&cli.data);
-            if *demo && !pki.join(motcua_app::pki::CA_FILE).exists() {
-                // The demo signs out of the box: a test CA and a certificate for every agency.
-                ca_init(&db, &pki).await?;
-            }
+            // Under the start-up lock: servers sharing the keys folder make one sandbox secret.
+            let payment = db
+                .with_startup_lock(async {
+                    payment_gateway(keys_home(&cli), payment_url, payment_merchant, payment_secret, payment_name, *demo)
+                })
+                .await?;
+            let pki = pki_dir(&cli);
+            let keys = keys_dir(&cli);
+            // What is missing in the keys folder is made under the start-up lock, so that
+            // servers sharing the folder make one of each.
+            db.with_startup_lock(async {
+                if *demo && !pki.join(motcua_app::pki::CA_FILE).exists() {
+                    // The demo signs out of the box: a test CA and a certificate for every agency.
+                    ca_init(&db, &pki).await?;
+                }
+                // Opened here first for a clear error: the server's own opening reports no cause.
+                motcua_signing::KeyRing::open(&keys)
+                    .with_context(|| format!("cannot open the signing keys in {}", keys.display()))?;
+                Ok::<_, anyhow::Error>(())
+            })
+            .await?;
             let signers = motcua_app::pki::Signers::load(&pki)
                 .with_context(|| format!("cannot open the agencies' signing certificates in {}", pki.display()))?;
             if signers.is_empty() {
@@ -1116,7 +1182,7 @@ async fn run(cli: Cli) -> Result<()> {
                 public_url: public_url.clone(),
                 payment,
                 demo: *demo,
-                keys_dir: Some(keys_dir(&cli.data)),
+                keys_dir: Some(keys_dir(&cli)),
                 metrics: *metrics,
                 signers: std::sync::Arc::new(signers),
                 trust: std::sync::Arc::new(trust),
@@ -1126,21 +1192,23 @@ async fn run(cli: Cli) -> Result<()> {
                 indicator_targets,
                 ..Config::default()
             };
-            // Opened here first for a clear error: the server's own opening reports no cause.
-            let keys = keys_dir(&cli.data);
-            motcua_signing::KeyRing::open(&keys)
-                .with_context(|| format!("cannot open the signing keys in {}", keys.display()))?;
             let state =
                 AppState::new(db, blobs(&cli)?, config).await.map_err(|e| anyhow::anyhow!("cannot start: {e:?}"))?;
             let handlers =
                 motcua_app::jobs::alerts::register(worker::handlers(mailer.clone()), state.clone(), mailer.clone());
             let mailer_for_reports = mailer.clone();
-            let templates = motcua_app::jobs::notify::Templates { dir: Some(cli.data.join("templates")) };
+            let templates = motcua_app::jobs::notify::Templates {
+                dir: Some(services.templates_dir.clone().unwrap_or_else(|| cli.data.join("templates"))),
+            };
             let handlers = motcua_app::jobs::notify::register(handlers, state.clone(), mailer, sms, templates);
             let handlers = motcua_app::jobs::audit::register(handlers, state.clone());
             let handlers = motcua_app::jobs::blob_sweep::register(handlers, state.clone());
             let handlers = motcua_app::jobs::monthly_report::register(handlers, state.clone(), mailer_for_reports);
-            let worker = worker::start(state.db.clone(), handlers, WorkerConfig::default());
+            let worker = worker::start(
+                state.db.clone(),
+                handlers,
+                WorkerConfig { workers: usize::from(services.workers), ..WorkerConfig::default() },
+            );
             let alerts = motcua_app::jobs::alerts::start(state.clone());
             let refusal_summaries = tokio::spawn(motcua_app::payments::summarise_refusals_each_minute(state.clone()));
             let webhooks = motcua_web::webhook_client::WebhookClient::new(Duration::from_secs(20))
@@ -1405,7 +1473,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Keys { command } => {
             let db = open(&cli).await?;
-            let dir = keys_dir(&cli.data);
+            let dir = keys_dir(&cli);
             let mut ring = motcua_signing::KeyRing::open(&dir)
                 .with_context(|| format!("cannot open the signing keys in {}", dir.display()))?;
             if matches!(command, KeysCommand::Rotate) {
@@ -1429,7 +1497,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Ca { command: CaCommand::Init } => {
             let db = open(&cli).await?;
-            ca_init(&db, &motcua_app::pki::pki_dir(&cli.data)).await?;
+            ca_init(&db, &pki_dir(&cli)).await?;
         }
         Command::Ca { command: CaCommand::Import { agency, officer, file } } => {
             let db = open(&cli).await?;
@@ -1451,7 +1519,7 @@ async fn run(cli: Cli) -> Result<()> {
                     line.trim_end_matches(['\n', '\r']).to_string()
                 }
             };
-            let pki = motcua_app::pki::pki_dir(&cli.data);
+            let pki = pki_dir(&cli);
             let imported = match (agency, officer) {
                 (Some(agency), _) => motcua_app::pki::import_agency(&pki, agency, &bytes, &password),
                 (None, Some(officer)) => motcua_app::pki::import_officer(&pki, officer, &bytes, &password),
