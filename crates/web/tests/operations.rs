@@ -21,7 +21,73 @@ on_both_engines!(
     metrics_are_off_unless_asked_for,
     a_database_out_of_reach_answers_503_with_retry_after,
     the_same_idempotency_key_answers_the_first_result,
+    requests_dropped_midway_leave_no_transaction_open,
 );
+
+/// Issue 17 point 6: clients that give up mid-request (here after 1 to 40 ms, while the server
+/// stores the documents or runs the transaction) leave no transaction open on a pooled
+/// connection: within a second nothing is "idle in transaction", the writer is free, and every
+/// dossier that exists is whole, its documents readable.
+async fn requests_dropped_midway_leave_no_transaction_open(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get("/api/v1/procedures/3.000333", None).await;
+    let answers = motcua_testkit::answers(&proc);
+    let citizen = app.login("congdan").await;
+    let before = app.get("/api/v1/dossiers?per_page=1", Some(&citizen)).await.1["total"].as_i64().unwrap();
+    let mut dropped = 0;
+    for i in 0..40u64 {
+        let sent = app
+            .http
+            .post(app.url("/api/v1/dossiers"))
+            .bearer_auth(&citizen)
+            .multipart(common::submission(&proc, &answers))
+            .timeout(std::time::Duration::from_millis(1 + i))
+            .send()
+            .await;
+        dropped += usize::from(sent.is_err());
+    }
+    assert!(dropped > 0, "some requests were cut off");
+    let started = std::time::Instant::now();
+    loop {
+        let open = match engine {
+            TestEngine::Postgres => {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND state IN ('idle in transaction', 'idle in transaction (aborted)')",
+                )
+                .fetch_one(app.state.db.reader())
+                .await
+                .unwrap();
+                n
+            }
+            // One writer: it is free when a write transaction can be had at once.
+            TestEngine::Sqlite => {
+                let tx = tokio::time::timeout(std::time::Duration::from_millis(200), app.state.db.write_tx()).await;
+                i64::from(tx.is_err())
+            }
+        };
+        if open == 0 {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "{open} transactions still open");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, mine) = app.get("/api/v1/dossiers?per_page=200", Some(&citizen)).await;
+    let made = mine["total"].as_i64().unwrap() - before;
+    assert!(made <= 40, "{made}");
+    for d in mine["items"].as_array().unwrap() {
+        let (s, full) = app.get(&format!("/api/v1/dossiers/{}", d["code"].as_str().unwrap()), Some(&citizen)).await;
+        assert_eq!(s, 200, "{full}");
+        for a in full["attachments"].as_array().unwrap() {
+            let (s, bytes) = app.get_bytes(a["url"].as_str().unwrap(), Some(&citizen)).await;
+            assert_eq!(s, 200, "{}", a["url"]);
+            assert!(bytes.starts_with(b"%PDF"), "{}", a["url"]);
+        }
+    }
+    // The server goes on answering.
+    let (s, d) = app.post_multipart("/api/v1/dossiers", Some(&citizen), common::submission(&proc, &answers)).await;
+    assert_eq!(s, 201, "{d}");
+}
 
 /// A submission of the procedure `proc` with an Idempotency-Key: status, whether it was given
 /// again, and the body.
