@@ -48,6 +48,7 @@ field-not-date-in-year = The date is invalid or not in this year.
 field-day-both = A day cannot be both a day off and a working day.
 field-day-twice = A day is listed twice.
 field-not-option = Please choose one of the options.
+field-not-cursor = Not a valid position: use the "next" of the previous page.
 field-not-email = Please enter a valid e-mail address.
 field-not-phone = Please enter a valid phone number (10 digits starting with 0).
 field-not-boolean = This value is not valid.
@@ -127,6 +128,7 @@ page-prev = ← Previous page
 page-next = Next page →
 list-empty = No dossiers.
 list-count = { $n } dossiers
+list-count-more = More than { $n } dossiers
 
 ## Home and catalog
 home-title = Online public services

@@ -48,6 +48,7 @@ field-not-date-in-year = Ngày không hợp lệ hoặc không thuộc năm này
 field-day-both = Một ngày không thể vừa là ngày nghỉ vừa là ngày làm việc.
 field-day-twice = Một ngày được liệt kê hai lần.
 field-not-option = Vui lòng chọn một giá trị trong danh sách.
+field-not-cursor = Vị trí trang không hợp lệ: dùng giá trị "next" của trang trước.
 field-not-email = Vui lòng nhập địa chỉ thư điện tử hợp lệ.
 field-not-phone = Vui lòng nhập số điện thoại hợp lệ (10 chữ số, bắt đầu bằng 0).
 field-not-boolean = Giá trị không hợp lệ.
@@ -127,6 +128,7 @@ page-prev = ← Trang trước
 page-next = Trang sau →
 list-empty = Không có hồ sơ nào.
 list-count = { $n } hồ sơ
+list-count-more = Hơn { $n } hồ sơ
 
 ## Home and catalog
 home-title = Dịch vụ công trực tuyến

@@ -506,7 +506,7 @@ pub async fn citizen_documents(db: &Database, user_id: i64, page: i64, per_page:
     .bind(user_id)
     .fetch_all(db.reader())
     .await?;
-    Ok(Page { items: rows.iter().map(stored_document_from).collect::<Result<_>>()?, total })
+    Ok(Page::counted(rows.iter().map(stored_document_from).collect::<Result<_>>()?, total))
 }
 
 /// One document of a citizen's store; `NotFound` when the attachment is not in their store
@@ -1383,8 +1383,49 @@ pub async fn report_late_consultations(
 pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,
-    /// How many in all.
+    /// How many in all, counted up to [`COUNT_CAP`] where lists can hold millions.
     pub total: i64,
+    /// The count stopped at [`COUNT_CAP`]: there are more than `total`.
+    pub total_capped: bool,
+    /// Where the next page starts ([`Cursor`]), when there may be one and the list's order
+    /// allows paging by position rather than by number.
+    pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    /// A page counted exactly, without a cursor.
+    pub fn counted(items: Vec<T>, total: i64) -> Page<T> {
+        Page { items, total, total_capped: false, next: None }
+    }
+}
+
+/// Lists of dossiers count at most this many: past it, "more than 10,000" says all a person
+/// needs, and an exact `COUNT(*)` over millions of rows would cost more than the page itself.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// A position in a list (keyset pagination, `?after=`): the sort key and id of the last dossier
+/// of a page. The next page starts after it, at the cost of one index seek however deep it is,
+/// and it does not shift when dossiers arrive meanwhile, as page numbers do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    /// The sort key of the last dossier seen (milliseconds).
+    pub key: i64,
+    /// Its id.
+    pub id: i64,
+}
+
+impl Cursor {
+    /// Reads a cursor as [`Cursor`]'s `Display` writes it; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (key, id) = text.trim().split_once('_')?;
+        Some(Cursor { key: key.parse().ok()?, id: id.parse().ok()? })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.key, self.id)
+    }
 }
 
 /// Which dossiers to list.
@@ -1439,6 +1480,8 @@ pub struct Filter {
     pub text: Option<String>,
     /// The order; each listing's own when `None`.
     pub order: Option<Order>,
+    /// Start after this position instead of at a page number (orders by one date only).
+    pub after: Option<Cursor>,
 }
 
 /// How a listing is ordered.
@@ -1555,6 +1598,14 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
             "submitted_at, id"
         }
     };
+    // The date the list is ordered by, and whether newest first: what a cursor is made of. An
+    // order of several keys (due first) pages by number only.
+    let keyset = match (filter.order, order) {
+        (None, "submitted_at DESC, id DESC") | (Some(Order::Newest), _) => Some(("submitted_at", true)),
+        (None, "submitted_at, id") => Some(("submitted_at", false)),
+        (None, "due_at, id") => Some(("due_at", false)),
+        _ => None,
+    };
     let order = match filter.order {
         None => order.to_string(),
         Some(Order::Newest) => "submitted_at DESC, id DESC".to_string(),
@@ -1603,10 +1654,21 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
         }
         None => {}
     }
+    let counted = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let count_binds = binds.len();
+    let after = match (filter.after, keyset) {
+        (Some(c), Some((column, newest_first))) => {
+            let (key, id) = (bind(Bind::Int(c.key), &mut binds), bind(Bind::Int(c.id), &mut binds));
+            let past = if newest_first { "<" } else { ">" };
+            conditions.push(format!("({column} {past} {key} OR ({column} = {key} AND id {past} {id}))"));
+            true
+        }
+        _ => false,
+    };
     let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-    let count_sql = format!("SELECT COUNT(*) FROM dossiers {filter}");
+    let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM dossiers {counted} LIMIT {}) capped", COUNT_CAP + 1);
     let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
-    for b in &binds {
+    for b in &binds[..count_binds] {
         count = match b {
             Bind::Int(i) => count.bind(*i),
             Bind::Text(t) => count.bind(t.clone()),
@@ -1614,11 +1676,10 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
         };
     }
     let (total,) = count.fetch_one(db.reader()).await?;
-    let list_sql = format!(
-        "SELECT {LISTED_COLUMNS} FROM dossiers {filter} ORDER BY {order} LIMIT {} OFFSET {}",
-        per_page.clamp(1, 200),
-        (page.max(1) - 1).saturating_mul(per_page.clamp(1, 200))
-    );
+    let per_page = per_page.clamp(1, 200);
+    let offset = if after { 0 } else { (page.max(1) - 1).saturating_mul(per_page) };
+    let list_sql =
+        format!("SELECT {LISTED_COLUMNS} FROM dossiers {filter} ORDER BY {order} LIMIT {per_page} OFFSET {offset}");
     let mut q = sqlx::query(&list_sql);
     for b in &binds {
         q = match b {
@@ -1628,5 +1689,13 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
         };
     }
     let rows = q.fetch_all(db.reader()).await?;
-    Ok(Page { items: rows.iter().map(listed_from).collect::<Result<_>>()?, total })
+    let items: Vec<Listed> = rows.iter().map(listed_from).collect::<Result<_>>()?;
+    let next = match (keyset, items.last()) {
+        (Some((column, _)), Some(last)) if items.len() as i64 == per_page => {
+            let key = if column == "due_at" { last.due_at } else { Some(last.submitted_at) };
+            key.map(|k| Cursor { key: k.timestamp_millis(), id: last.id })
+        }
+        _ => None,
+    };
+    Ok(Page { items, total: total.min(COUNT_CAP), total_capped: total > COUNT_CAP, next })
 }

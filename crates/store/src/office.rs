@@ -655,7 +655,7 @@ pub async fn list(db: &Database, agency: &str, q: &DocumentQuery, page: i64, per
         }
         None => 0,
     };
-    Ok(Page { items, total })
+    Ok(Page::counted(items, total))
 }
 
 /// The most words of a search used: more narrow it no further in practice, and each costs a

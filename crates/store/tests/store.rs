@@ -25,7 +25,64 @@ on_both_engines!(
     the_demo_history_pays_its_fees_with_one_receipt_series_per_agency,
     issued_forms_are_kept_once_per_event_and_kind,
     what_the_portal_publishes_is_kept_and_carried_to_new_versions,
+    lists_page_by_position_and_count_up_to_ten_thousand,
 );
+
+/// Issue 17 point 7: a list of more than 10,000 dossiers says "more than 10,000" instead of
+/// counting them all; paging by position (`after`) walks a list in the same order as page
+/// numbers do, newest first or by due date, and ends with no next position.
+async fn lists_page_by_position_and_count_up_to_ten_thousand(engine: TestEngine) {
+    use motcua_store::synthetic::{self, Mix};
+    let t = loaded(engine).await;
+    synthetic::seed(&t.db, dossiers::COUNT_CAP as usize + 50, 5, Mix::OpenOnly, |_| {}).await.unwrap();
+    let agencies = catalog::agencies(&t.db).await.unwrap();
+    let centre = agencies.iter().find(|a| a.is_service_centre()).unwrap();
+    let everything = Listing::Agency { agency: centre.code.clone(), at_service_centre: true };
+    let first = dossiers::list(&t.db, &everything, &Default::default(), 1, 20).await.unwrap();
+    assert_eq!((first.total, first.total_capped), (dossiers::COUNT_CAP, true));
+
+    let (unit,): (String,) =
+        sqlx::query_as("SELECT waiting_agency FROM dossiers GROUP BY waiting_agency ORDER BY COUNT(*) DESC LIMIT 1")
+            .fetch_one(t.db.reader())
+            .await
+            .unwrap();
+    let overdue =
+        dossiers::Filter { deadline: Some(dossiers::Deadline::Overdue { now: Utc::now() }), ..Default::default() };
+    let lists = [
+        (Listing::Agency { agency: unit.clone(), at_service_centre: false }, Default::default()),
+        (Listing::Agency { agency: unit.clone(), at_service_centre: false }, overdue),
+        (
+            Listing::Queue { roles: vec![Role::Specialist, Role::Leader], agency: unit, at_service_centre: false },
+            Default::default(),
+        ),
+    ];
+    for (listing, filter) in lists {
+        let whole = dossiers::list(&t.db, &listing, &filter, 1, 200).await.unwrap();
+        assert!(!whole.total_capped && whole.total > 14, "{}", whole.total);
+        let mut expected = Vec::new();
+        for number in 1..=(whole.total + 199) / 200 {
+            let page = dossiers::list(&t.db, &listing, &filter, number, 200).await.unwrap();
+            expected.extend(page.items.iter().map(|d| d.code.clone()));
+        }
+        assert_eq!(expected.len() as i64, whole.total);
+        let mut walked = Vec::new();
+        let mut after = None;
+        for _ in 0..100 {
+            let page =
+                dossiers::list(&t.db, &listing, &dossiers::Filter { after, ..filter.clone() }, 1, 97).await.unwrap();
+            assert_eq!(page.total, whole.total, "the count is the list's, wherever the page starts");
+            walked.extend(page.items.iter().map(|d| d.code.clone()));
+            after = page.next;
+            if after.is_none() {
+                break;
+            }
+        }
+        assert_eq!(walked, expected, "{listing:?}");
+        let cursor = dossiers::Cursor::parse(&dossiers::Cursor { key: 1_700_000_000_000, id: 42 }.to_string());
+        assert_eq!(cursor, Some(dossiers::Cursor { key: 1_700_000_000_000, id: 42 }));
+        assert_eq!(dossiers::Cursor::parse("abc"), None);
+    }
+}
 
 /// An agency's public information and a procedure's catalogue details come back as written,
 /// from the demo and from `set_info`, and a new version of the procedure keeps its details.

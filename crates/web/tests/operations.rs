@@ -22,7 +22,39 @@ on_both_engines!(
     a_database_out_of_reach_answers_503_with_retry_after,
     the_same_idempotency_key_answers_the_first_result,
     requests_dropped_midway_leave_no_transaction_open,
+    the_api_pages_by_position,
 );
+
+/// Issue 17 point 7: `GET /api/v1/dossiers` gives `next`, and `?after=` with it walks the list
+/// in the order of the whole; a position that is not one is refused at its field.
+async fn the_api_pages_by_position(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let (_, proc) = app.get("/api/v1/procedures/3.000333", None).await;
+    let citizen = app.login("congdan").await;
+    for _ in 0..5 {
+        let form = common::submission(&proc, &motcua_testkit::answers(&proc));
+        assert_eq!(app.post_multipart("/api/v1/dossiers", Some(&citizen), form).await.0, 201);
+    }
+    let (_, whole) = app.get("/api/v1/dossiers?per_page=200", Some(&citizen)).await;
+    assert_eq!(whole["total_capped"], false);
+    let expected: Vec<&str> = whole["items"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(expected.len() >= 5);
+    let mut walked = Vec::new();
+    let mut path = "/api/v1/dossiers?per_page=2".to_string();
+    loop {
+        let (s, page) = app.get(&path, Some(&citizen)).await;
+        assert_eq!(s, 200, "{page}");
+        walked.extend(page["items"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()));
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/dossiers?per_page=2&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, expected);
+    let (s, refused) = app.get("/api/v1/dossiers?after=not-a-position", Some(&citizen)).await;
+    assert_eq!(s, 422, "{refused}");
+    assert!(refused["error"]["fields"]["after"].is_string(), "{refused}");
+}
 
 /// Issue 17 point 6: clients that give up mid-request (here after 1 to 40 ms, while the server
 /// stores the documents or runs the transaction) leave no transaction open on a pooled

@@ -76,6 +76,8 @@ pub struct QueueQuery {
     pub per_page: i64,
     /// Whose dossiers (citizens only).
     pub whose: Whose,
+    /// Start after this position instead of at `page` (see `motcua_store::dossiers::Cursor`).
+    pub after: Option<dossiers::Cursor>,
 }
 
 /// Whose dossiers a citizen lists.
@@ -116,7 +118,8 @@ pub async fn list(state: &AppState, user: &User, q: &QueueQuery) -> AppResult<Pa
                 organisations: user.organisations.iter().copied().filter(|x| *x == o).collect(),
             },
         };
-        return Ok(dossiers::list(&state.db, &listing, &Filter { status, ..Default::default() }, page, per_page).await?);
+        let filter = Filter { status, after: q.after, ..Default::default() };
+        return Ok(dossiers::list(&state.db, &listing, &filter, page, per_page).await?);
     };
     let (tab, deadline) = (q.tab, q.deadline);
     let at_service_centre = state.catalog().agencies.get(&agency).is_some_and(|a| a.is_service_centre());
@@ -129,6 +132,7 @@ pub async fn list(state: &AppState, user: &User, q: &QueueQuery) -> AppResult<Pa
         }),
         text: q.search.as_deref().and_then(search_text),
         order: q.order,
+        after: q.after,
         ..Default::default()
     };
     let listing = match tab {

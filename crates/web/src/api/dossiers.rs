@@ -120,6 +120,9 @@ pub struct ListQuery {
     pub page: Option<i64>,
     /// Per page (1–200, default 20).
     pub per_page: Option<i64>,
+    /// Start after this position: the `next` of the page before, instead of `page`. Faster
+    /// however deep, and steady while dossiers arrive.
+    pub after: Option<String>,
 }
 
 /// A citizen's own dossiers, or an officer's work queue.
@@ -152,16 +155,23 @@ pub async fn list(
             return Err(AppError::fields([("deadline".to_string(), "field-not-option".to_string())].into()).into())
         }
     };
-    let page = motcua_app::dossiers::queue::officer_queue(
-        &state,
-        &user,
+    let after = match q.after.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => Some(
+            motcua_store::dossiers::Cursor::parse(a)
+                .ok_or_else(|| AppError::fields([("after".to_string(), "field-not-cursor".to_string())].into()))?,
+        ),
+    };
+    let query = motcua_app::dossiers::queue::QueueQuery {
         tab,
         deadline,
         status,
-        q.page.unwrap_or(1),
-        q.per_page.unwrap_or(20),
-    )
-    .await?;
+        page: q.page.unwrap_or(1),
+        per_page: q.per_page.unwrap_or(20),
+        after,
+        ..Default::default()
+    };
+    let page = motcua_app::dossiers::queue::list(&state, &user, &query).await?;
     let catalog = state.catalog();
     Ok(Json(DossierList {
         items: page
@@ -175,6 +185,8 @@ pub async fn list(
             })
             .collect(),
         total: page.total,
+        total_capped: page.total_capped,
+        next: page.next.map(|c| c.to_string()),
     }))
 }
 

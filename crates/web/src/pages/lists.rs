@@ -152,7 +152,10 @@ pub fn list_page(
             .iter()
             .map(|s| (s.as_str().to_string(), lang.t(&format!("status-{}", s.as_str())), Some(*s) == status_filter(q)))
             .collect(),
-        count_text: lang.t_args("list-count", &[("n", &page.total.to_string())]),
+        count_text: lang.t_args(
+            if page.total_capped { "list-count-more" } else { "list-count" },
+            &[("n", &motcua_render::thousands(page.total))],
+        ),
         flash: match (q.assigned, q.refused) {
             (Some(n), Some(r)) if r > 0 => {
                 lang.t_args("assign-partly", &[("n", &n.to_string()), ("refused", &r.to_string())])
@@ -184,7 +187,7 @@ pub fn list_page(
             })
             .collect(),
         prev_url: (current > 1).then(|| link(current - 1)),
-        next_url: (current * per_page < page.total).then(|| link(current + 1)),
+        next_url: (current * per_page < page.total || page.total_capped).then(|| link(current + 1)),
     }
 }
 

@@ -495,8 +495,14 @@ impl DossierSummary {
 pub struct DossierList {
     /// This page.
     pub items: Vec<DossierSummary>,
-    /// In all.
+    /// In all, counted up to 10,000.
     pub total: i64,
+    /// True when there are more than `total` (the count stops at 10,000).
+    pub total_capped: bool,
+    /// Give as `after` for the next page; absent on the last page, and for orders that page by
+    /// number only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// An action on a dossier.
