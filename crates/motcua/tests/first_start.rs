@@ -124,3 +124,44 @@ fn an_unusable_data_folder_stops_with_one_line() {
     assert!(stderr.starts_with("motcua: cannot create the data folder file/data: "), "{stderr}");
     assert!(!stderr.contains("stack backtrace") && !stderr.contains("Caused by"), "{stderr}");
 }
+
+/// Several servers of one database share their keys through --keys-dir and take settings kept
+/// off the command line from --secrets-file (the environment and the command line still win);
+/// a secrets file that cannot be read stops the start with one line.
+#[tokio::test]
+async fn keys_go_to_their_own_folder_and_settings_come_from_a_secrets_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, keys) = (dir.path().join("from-secrets"), dir.path().join("shared-keys"));
+    let secrets = dir.path().join("motcua.env");
+    std::fs::write(
+        &secrets,
+        format!("# kept off the command line\nMOTCUA_DATA={}\nMOTCUA_PLACE=\"Sa Pa\"\n", data.display()),
+    )
+    .unwrap();
+    let port = free_port();
+    let mut command = motcua(dir.path());
+    command
+        .args(["serve", "--demo", "--demo-dossiers", "0", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--secrets-file")
+        .arg(&secrets)
+        .arg("--keys-dir")
+        .arg(&keys);
+    let server = serve_until_healthy(command, port).await;
+    assert!(data.join("motcua.db").exists(), "the data folder the secrets file names");
+    assert!(!dir.path().join("data").exists(), "not ./data");
+    assert_eq!(mode(&keys), 0o700, "the keys folder");
+    for shared in ["audit.key", "sandbox-gateway.secret", "keys", "pki"] {
+        assert!(keys.join(shared).exists(), "{shared} in the keys folder");
+        assert!(!data.join(shared).exists(), "{shared} not in the data folder");
+    }
+    drop(server);
+
+    let out = motcua(dir.path())
+        .args(["serve", "--addr", &format!("127.0.0.1:{}", free_port()), "--secrets-file", "missing.env"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("motcua: cannot read the secrets file missing.env"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
