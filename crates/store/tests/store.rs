@@ -383,11 +383,11 @@ async fn a_stale_change_is_a_conflict_and_writes_nothing(engine: TestEngine) {
     let first = dossiers::apply(&t.db, &d, &change, &by(), now).await.unwrap();
     assert_eq!(first.status, Status::Received);
     let jobs_after = || async { motcua_store::jobs::list(&t.db, None, 50).await.unwrap().len() };
-    assert_eq!(jobs_after().await, 2, "one follow-up per channel, with the change");
+    assert_eq!(jobs_after().await, 1, "one follow-up carrying both channels, with the change");
     assert_eq!(first.revision, d.revision + 1);
     let second = dossiers::apply(&t.db, &d, &change, &by(), now).await;
     assert!(matches!(second, Err(StoreError::Conflict(_))), "{second:?}");
-    assert_eq!(jobs_after().await, 2, "a refused change enqueues nothing");
+    assert_eq!(jobs_after().await, 1, "a refused change enqueues nothing");
     let history = dossiers::history(&t.db, d.id).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["submit", "receive"]);
     assert_eq!(history[1].note.as_deref(), Some("Đủ"));

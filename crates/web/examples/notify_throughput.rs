@@ -120,8 +120,7 @@ async fn main() -> Result<()> {
         Templates::default(),
     );
     let started = Instant::now();
-    let workers: Vec<_> =
-        (0..o.workers).map(|_| worker::start(t.db.clone(), handlers.clone(), WorkerConfig::default())).collect();
+    let workers = worker::start(t.db.clone(), handlers, WorkerConfig { workers: o.workers, ..WorkerConfig::default() });
     let (done, dead) = loop {
         let c = jobs::counts(&t.db, Utc::now()).await?;
         if c.done + c.dead >= o.messages as i64 {
@@ -133,9 +132,7 @@ async fn main() -> Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let delivered = started.elapsed();
-    for w in workers {
-        w.stop().await;
-    }
+    workers.stop().await;
     let engine = match o.engine {
         TestEngine::Sqlite => "sqlite",
         TestEngine::Postgres => "postgres",
