@@ -144,6 +144,21 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Back up into a new folder what a server needs to start again: the database (SQLite: a
+    /// consistent copy taken while the server runs; PostgreSQL: `pg_dump`'s custom format), the
+    /// keys folder (audit key, result keys, certificates) and the attachments kept in the data
+    /// folder. Keep the folder private: it holds the keys.
+    Backup {
+        /// The folder to make; it must not exist or be empty.
+        to: PathBuf,
+    },
+    /// Restore a folder made by `motcua backup` into this (stopped) server's empty data folder
+    /// or database, and its keys folder; then check every dossier history against the restored
+    /// audit key (exits 1 if any is not intact).
+    Restore {
+        /// The backup folder.
+        from: PathBuf,
+    },
     /// The stored attachments and documents.
     Blobs {
         #[command(subcommand)]
@@ -619,6 +634,142 @@ fn with_secrets(cli: Cli) -> Result<Cli> {
     let Some(file) = &cli.secrets_file else { return Ok(cli) };
     dotenvy::from_path(file).with_context(|| format!("cannot read the secrets file {}", file.display()))?;
     Ok(Cli::parse())
+}
+
+/// What of the keys folder a backup carries (see `--keys-dir`).
+const SHARED_KEYS: [&str; 4] = [AUDIT_KEY_FILE, SANDBOX_SECRET_FILE, "keys", "pki"];
+/// The PostgreSQL dump in a backup folder.
+const PG_DUMP_FILE: &str = "motcua.pgdump";
+
+/// `motcua backup TO`.
+async fn backup(cli: &Cli, to: &Path) -> Result<()> {
+    if std::fs::read_dir(to).is_ok_and(|mut entries| entries.next().is_some()) {
+        bail!("{} already holds files: back up into a new folder", to.display());
+    }
+    prepare_data_folder(to)?;
+    let db = open(cli).await?;
+    match &cli.database_url {
+        Some(url) if !url.trim().is_empty() => {
+            let dump = to.join(PG_DUMP_FILE);
+            let status = std::process::Command::new("pg_dump")
+                .args(["--format=custom", "--no-owner", "--file"])
+                .arg(&dump)
+                .arg(url)
+                .status()
+                .context("cannot run pg_dump (Debian's postgresql-client, of the server's version or newer)")?;
+            if !status.success() {
+                bail!("pg_dump failed ({status})");
+            }
+            println!("database: {} (pg_dump, custom format)", dump.display());
+        }
+        _ => {
+            let copy = to.join(DATABASE_FILE);
+            db.copy_sqlite_into(&copy).await.context("cannot copy the SQLite database")?;
+            println!("database: {}", copy.display());
+        }
+    }
+    let keys = to.join("keys-folder");
+    for name in SHARED_KEYS {
+        let from = keys_home(cli).join(name);
+        if from.exists() {
+            copy_tree(&from, &keys.join(name))?;
+        }
+    }
+    println!("keys: {}", keys.display());
+    match &cli.blob_url {
+        None => {
+            let (from, copy) = (cli.data.join("attachments"), to.join("attachments"));
+            let files = if from.exists() { copy_tree(&from, &copy)? } else { 0 };
+            println!("attachments: {files} files in {}", copy.display());
+        }
+        Some(url) => println!(
+            "attachments: left in {url}; back the bucket up with the storage's own means (versioning, replication)"
+        ),
+    }
+    Ok(())
+}
+
+/// `motcua restore FROM`.
+async fn restore(cli: &Cli, from: &Path) -> Result<()> {
+    let keys = from.join("keys-folder");
+    if !keys.join(AUDIT_KEY_FILE).exists() {
+        bail!("{} is not a backup of motcua: it holds no keys-folder/{AUDIT_KEY_FILE}", from.display());
+    }
+    for name in SHARED_KEYS {
+        if keys_home(cli).join(name).exists() {
+            bail!(
+                "{} already holds {name}: restore into a new data folder (or --keys-dir), not over a server's",
+                keys_home(cli).display()
+            );
+        }
+    }
+    match &cli.database_url {
+        Some(url) if !url.trim().is_empty() => {
+            let dump = from.join(PG_DUMP_FILE);
+            if !dump.exists() {
+                bail!("{} holds no {PG_DUMP_FILE}: it is the backup of a SQLite server", from.display());
+            }
+            let status = std::process::Command::new("pg_restore")
+                .args(["--no-owner", "--exit-on-error", "--dbname"])
+                .arg(url)
+                .arg(&dump)
+                .status()
+                .context("cannot run pg_restore (Debian's postgresql-client)")?;
+            if !status.success() {
+                bail!("pg_restore failed ({status}): restore into an empty database");
+            }
+        }
+        _ => {
+            let (copy, target) = (from.join(DATABASE_FILE), cli.data.join(DATABASE_FILE));
+            if !copy.exists() {
+                bail!("{} holds no {DATABASE_FILE}: it is the backup of a PostgreSQL server", from.display());
+            }
+            if target.exists() {
+                bail!("{} exists: restore into a new data folder, not over a server's database", target.display());
+            }
+            copy_tree(&copy, &target)?;
+        }
+    }
+    for name in SHARED_KEYS {
+        if keys.join(name).exists() {
+            copy_tree(&keys.join(name), &keys_home(cli).join(name))?;
+        }
+    }
+    if from.join("attachments").exists() {
+        let files = copy_tree(&from.join("attachments"), &cli.data.join("attachments"))?;
+        println!("attachments: {files} files restored");
+    }
+    let db = open(cli).await?;
+    let v = motcua_store::audit::verify(&db).await?;
+    println!("{} dossiers, {} events checked against the restored audit key", v.dossiers, v.events);
+    for f in &v.findings {
+        println!("{}", describe(f));
+    }
+    if !v.is_clean() {
+        bail!("{} problems found in the restored dossier histories", v.findings.len());
+    }
+    println!("restored: every history is intact and complete");
+    Ok(())
+}
+
+/// Copies a file, or a folder and everything in it, to `to` (made as needed, private to this
+/// user): how many files.
+fn copy_tree(from: &Path, to: &Path) -> Result<u64> {
+    let meta = std::fs::metadata(from).with_context(|| format!("cannot read {}", from.display()))?;
+    if meta.is_file() {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::copy(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+        return Ok(1);
+    }
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let mut files = 0;
+    for entry in std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+        let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
+        files += copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+    }
+    Ok(files)
 }
 
 /// The SQLite database file in the data folder (see `Database::sqlite_url_in`).
@@ -1414,6 +1565,8 @@ async fn run(cli: Cli) -> Result<()> {
             }
             println!("healthy");
         }
+        Command::Backup { to } => backup(&cli, to).await?,
+        Command::Restore { from } => restore(&cli, from).await?,
         Command::Blobs { command: BlobsCommand::Sweep { older_than_minutes } } => {
             let db = open(&cli).await?;
             let swept =

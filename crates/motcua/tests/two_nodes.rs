@@ -18,7 +18,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{free_port, serve_until_healthy, Server};
+use common::{application, free_port, serve_until_healthy, sign_in, Server};
 use motcua_testkit::{TestDb, TestEngine};
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
@@ -47,48 +47,6 @@ async fn node(t: &TestDb, root: &Path, name: &str, port: u16, blobs: &str) -> Se
         .env("RUST_LOG", "warn")
         .env_remove("RUST_BACKTRACE");
     serve_until_healthy(command, port).await
-}
-
-async fn sign_in(http: &reqwest::Client, base: &str, user: &str) -> String {
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": "demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap_or_else(|| panic!("{user} signs in: {login}")).to_string()
-}
-
-/// An application to the procedure `proc`, its documents made from `tag`: the form and the
-/// documents' bytes.
-fn application(proc: &Value, tag: &str) -> (reqwest::multipart::Form, Vec<Vec<u8>>) {
-    let mut data = serde_json::Map::new();
-    for f in proc["form"].as_array().unwrap() {
-        let v: Value = match f["type"].as_str().unwrap() {
-            "number" => 1.into(),
-            "date" => "1990-05-17".into(),
-            "select" => f["options"][0]["value"].clone(),
-            "checkbox" => true.into(),
-            "email" => "a@example.vn".into(),
-            "phone" => "0912345678".into(),
-            _ => "Lào Cai".into(),
-        };
-        data.insert(f["key"].as_str().unwrap().into(), v);
-    }
-    let mut form = reqwest::multipart::Form::new()
-        .text("procedure_code", proc["code"].as_str().unwrap().to_string())
-        .text("data", serde_json::to_string(&data).unwrap());
-    let mut documents = Vec::new();
-    for d in proc["required_documents"].as_array().unwrap() {
-        let bytes = format!("%PDF-1.4\n% {tag} {}\n%%EOF\n", d["key"]).into_bytes();
-        documents.push(bytes.clone());
-        form = form
-            .part(d["key"].as_str().unwrap().to_string(), reqwest::multipart::Part::bytes(bytes).file_name("a.pdf"));
-    }
-    (form, documents)
 }
 
 /// Sends the application `tag` with the idempotency key `tag` to `base`: the answer's status and

@@ -256,6 +256,18 @@ impl Database {
         &self.jobs_enqueued
     }
 
+    /// Writes a consistent copy of a SQLite database to the new file `to` while the server may
+    /// run on (`VACUUM INTO`: one read transaction, compacted on the way). PostgreSQL is backed
+    /// up with its own tools (`pg_dump`), which this refuses.
+    pub async fn copy_sqlite_into(&self, to: &Path) -> Result<()> {
+        if self.engine != Engine::Sqlite {
+            return Err(StoreError::Other("only a SQLite database is copied this way; use pg_dump".into()));
+        }
+        let to = to.to_str().ok_or_else(|| StoreError::Other(format!("{} is not UTF-8", to.display())))?;
+        sqlx::query("VACUUM INTO $1").bind(to).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Whether the database answers: for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -57,3 +57,46 @@ pub async fn serve_until_healthy(mut command: Command, port: u16) -> Server {
     }
     panic!("the server did not answer /healthz within 60 s: {}", server.stderr.lock().unwrap());
 }
+
+/// Signs `user` in with the demo password: the bearer token.
+pub async fn sign_in(http: &reqwest::Client, base: &str, user: &str) -> String {
+    let login: serde_json::Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": "demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap_or_else(|| panic!("{user} signs in: {login}")).to_string()
+}
+
+/// An application to the procedure `proc`, its documents made from `tag`: the form and the
+/// documents' bytes.
+pub fn application(proc: &serde_json::Value, tag: &str) -> (reqwest::multipart::Form, Vec<Vec<u8>>) {
+    let mut data = serde_json::Map::new();
+    for f in proc["form"].as_array().unwrap() {
+        let v: serde_json::Value = match f["type"].as_str().unwrap() {
+            "number" => 1.into(),
+            "date" => "1990-05-17".into(),
+            "select" => f["options"][0]["value"].clone(),
+            "checkbox" => true.into(),
+            "email" => "a@example.vn".into(),
+            "phone" => "0912345678".into(),
+            _ => "Lào Cai".into(),
+        };
+        data.insert(f["key"].as_str().unwrap().into(), v);
+    }
+    let mut form = reqwest::multipart::Form::new()
+        .text("procedure_code", proc["code"].as_str().unwrap().to_string())
+        .text("data", serde_json::to_string(&data).unwrap());
+    let mut documents = Vec::new();
+    for d in proc["required_documents"].as_array().unwrap() {
+        let bytes = format!("%PDF-1.4\n% {tag} {}\n%%EOF\n", d["key"]).into_bytes();
+        documents.push(bytes.clone());
+        form = form
+            .part(d["key"].as_str().unwrap().to_string(), reqwest::multipart::Part::bytes(bytes).file_name("a.pdf"));
+    }
+    (form, documents)
+}
