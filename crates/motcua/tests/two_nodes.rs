@@ -18,7 +18,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{application, free_port, serve_until_healthy, sign_in, Server};
+use common::{application, documents_of, free_port, get_json, serve_until_healthy, sign_in, Server};
 use motcua_testkit::{TestDb, TestEngine};
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
@@ -66,27 +66,6 @@ async fn apply(http: &reqwest::Client, base: &str, token: &str, proc: &Value, ta
     Some((status, res.json().await.ok()?))
 }
 
-/// Every document of the dossier `code`, read through `base`.
-async fn documents_of(http: &reqwest::Client, base: &str, token: &str, code: &str) -> Vec<Vec<u8>> {
-    let d: Value = http
-        .get(format!("{base}/api/v1/dossiers/{code}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut found = Vec::new();
-    for a in d["attachments"].as_array().unwrap_or_else(|| panic!("{code} on {base}: {d}")) {
-        let res = http.get(format!("{base}{}", a["url"].as_str().unwrap())).bearer_auth(token).send().await.unwrap();
-        assert_eq!(res.status().as_u16(), 200, "{code}'s document on {base}");
-        found.push(res.bytes().await.unwrap().to_vec());
-    }
-    found.sort();
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_share_one_database_and_one_store_and_survive_losing_one() {
     let t = TestDb::new(TestEngine::Postgres).await;
@@ -107,15 +86,7 @@ async fn two_servers_share_one_database_and_one_store_and_survive_losing_one() {
     let total = |base: String| {
         let (http, citizen) = (http.clone(), citizen.clone());
         async move {
-            let mine: Value = http
-                .get(format!("{base}/api/v1/dossiers?per_page=1"))
-                .bearer_auth(&citizen)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let mine = get_json(&http, &format!("{base}/api/v1/dossiers?per_page=1"), &citizen).await;
             mine["total"].as_i64().unwrap_or_else(|| panic!("{mine}"))
         }
     };
@@ -144,10 +115,7 @@ async fn two_servers_share_one_database_and_one_store_and_survive_losing_one() {
     let due = "/api/v1/calendar/due?from=2031-03-03T08:00:00%2B07:00&amount=3&unit=working_days";
     let due_on = |base: String| {
         let (http, admin) = (http.clone(), admin.clone());
-        async move {
-            let r = http.get(format!("{base}{due}")).bearer_auth(&admin).send().await.unwrap();
-            r.json::<Value>().await.unwrap()
-        }
+        async move { get_json(&http, &format!("{base}{due}"), &admin).await }
     };
     let before = due_on(base_b.clone()).await;
     let res = http
@@ -168,15 +136,13 @@ async fn two_servers_share_one_database_and_one_store_and_survive_losing_one() {
     assert_eq!(after, due_on(base_a.clone()).await);
     // A workflow saved on one server is saved again on the other.
     let url = format!("/api/v1/procedures/{}/workflow", proc["code"].as_str().unwrap());
-    let current: Value =
-        http.get(format!("{base_a}{url}")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let current: Value = get_json(&http, &format!("{base_a}{url}"), &admin).await;
     let saved = http.put(format!("{base_a}{url}")).bearer_auth(&admin).json(&current["steps"]).send().await.unwrap();
     assert_eq!(saved.status().as_u16(), 200, "saved on A");
     let saved: Value = saved.json().await.unwrap();
     let started = Instant::now();
     loop {
-        let there: Value =
-            http.get(format!("{base_b}{url}")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        let there: Value = get_json(&http, &format!("{base_b}{url}"), &admin).await;
         if there["version"] == saved["version"] {
             break;
         }

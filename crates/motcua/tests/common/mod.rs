@@ -100,3 +100,21 @@ pub fn application(proc: &serde_json::Value, tag: &str) -> (reqwest::multipart::
     }
     (form, documents)
 }
+
+/// `GET url` with a bearer token, as JSON.
+pub async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
+/// Every document of the dossier `code`, read through `base`, sorted.
+pub async fn documents_of(http: &reqwest::Client, base: &str, token: &str, code: &str) -> Vec<Vec<u8>> {
+    let d = get_json(http, &format!("{base}/api/v1/dossiers/{code}"), token).await;
+    let mut found = Vec::new();
+    for a in d["attachments"].as_array().unwrap_or_else(|| panic!("{code} on {base}: {d}")) {
+        let res = http.get(format!("{base}{}", a["url"].as_str().unwrap())).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{code}'s document on {base}");
+        found.push(res.bytes().await.unwrap().to_vec());
+    }
+    found.sort();
+    found
+}
