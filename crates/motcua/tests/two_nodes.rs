@@ -212,5 +212,13 @@ async fn two_servers_share_one_database_and_one_store_and_survive_losing_one() {
     codes.dedup();
     assert_eq!(codes.len(), acknowledged.len(), "no two keys share a dossier");
     assert_eq!(total(base_a.clone()).await - demo_dossiers, codes.len() as i64, "no dossier created twice");
+    // The register stays gapless: the numbers of the agency's day run 1, 2, 3… whatever the
+    // killed server had begun (a number taken in a transaction that never committed is not used).
+    let prefix = |code: &str| code.rsplit_once('-').map(|(p, _)| p.to_string()).unwrap();
+    let day = prefix(codes[0]);
+    let mut numbers: Vec<u32> =
+        codes.iter().filter(|c| prefix(c) == day).map(|c| c.rsplit_once('-').unwrap().1.parse().unwrap()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=numbers.len() as u32).collect::<Vec<_>>(), "gapless numbers of {day}");
     drop(a);
 }

@@ -622,17 +622,10 @@ pub async fn submit_keyed(
 ) -> Result<Dossier> {
     let local_day = now.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
     let mut tx = db.write_tx().await?;
-    let seq = next_sequence(&mut tx, &new.lead_agency, &local_day.format("%Y-%m-%d").to_string()).await?;
-    let code = pattern.render(&new.lead_agency, local_day, seq as u64);
-    // The history's first event is known before the row exists, so the row is written already
-    // sealed with it (no read-back and update of the head).
-    let submitted = NewEvent { action: "submit", from: None, to: Status::Submitted, step: 0, note: None, fact: None };
-    let (hash, seal) = crate::audit::first_link(
-        tx.audit_key()?,
-        &submitted.content(&code, now, by, None),
-        Status::Submitted.as_str(),
-        0,
-    );
+    // The row goes in under a placeholder code: the code's number is taken last (below), so
+    // that concurrent submissions to one agency wait on its sequence row only for the last
+    // statements of their transactions, not for the whole of them.
+    let placeholder = format!("~{}", crate::random_id());
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO dossiers (code, procedure_version_id, procedure_code, lead_agency, applicant_user_id, applicant_name, \
          applicant_id_number, applicant_phone, applicant_email, applicant_address, channel, data, status, step, \
@@ -641,7 +634,7 @@ pub async fn submit_keyed(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, $23, $24) \
          RETURNING id",
     )
-    .bind(&code)
+    .bind(&placeholder)
     .bind(new.procedure_version_id)
     .bind(&new.procedure_code)
     .bind(&new.lead_agency)
@@ -663,8 +656,8 @@ pub async fn submit_keyed(
     .bind(&new.external_code)
     .bind(new.fee_paid_at.map(Millis))
     .bind(new.applicant.organisation_id)
-    .bind(&hash)
-    .bind(&seal)
+    .bind("")
+    .bind("")
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match &new.external_code {
@@ -675,6 +668,22 @@ pub async fn submit_keyed(
         _ => e.into(),
     })?;
     insert_attachments(&mut tx, id, new.applicant_user_id, &new.attachments, now).await?;
+    let seq = next_sequence(&mut tx, &new.lead_agency, &local_day.format("%Y-%m-%d").to_string()).await?;
+    let code = pattern.render(&new.lead_agency, local_day, seq as u64);
+    let submitted = NewEvent { action: "submit", from: None, to: Status::Submitted, step: 0, note: None, fact: None };
+    let (hash, seal) = crate::audit::first_link(
+        tx.audit_key()?,
+        &submitted.content(&code, now, by, None),
+        Status::Submitted.as_str(),
+        0,
+    );
+    sqlx::query("UPDATE dossiers SET code = $1, last_hash = $2, head_mac = $3 WHERE id = $4")
+        .bind(&code)
+        .bind(&hash)
+        .bind(&seal)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     insert_event_row(&mut tx, id, now, by, &submitted, None, &hash).await?;
     if let Some(key) = key {
         crate::idempotency::record_dossier_in(&mut tx, key, &code).await?;
