@@ -178,6 +178,7 @@ impl Worker {
                 tracing::error!(error = %e, "the job worker ended abnormally");
             }
         }
+        tracing::info!("job worker stopped");
     }
 }
 
