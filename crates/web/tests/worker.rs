@@ -18,6 +18,7 @@ on_both_engines!(
     each_kind_goes_to_its_handler,
     a_panicking_handler_fails_only_its_job,
     a_job_held_by_a_dead_worker_is_run_by_the_next,
+    a_job_that_runs_longer_than_its_lease_keeps_it,
 );
 
 /// A clock `skew` milliseconds ahead of the wall clock.
@@ -98,8 +99,10 @@ async fn a_panicking_handler_fails_only_its_job(engine: TestEngine) {
 async fn a_job_held_by_a_dead_worker_is_run_by_the_next(engine: TestEngine) {
     let t = TestDb::new(engine).await;
     let id = jobs::enqueue(&t.db, &NewJob::new("work", serde_json::json!({}))).await.unwrap().unwrap();
-    // A worker claims the job, then its server is killed before it records an outcome.
-    let lease = Duration::from_secs(300);
+    // A worker claims the job with the server's lease, then its server is killed before it
+    // records an outcome.
+    let lease = worker::LEASE;
+    assert!(lease < Duration::from_secs(60), "a killed server delays a job by less than a minute");
     jobs::claim(&t.db, &["work"], Utc::now(), lease).await.unwrap().unwrap();
 
     let runs = Arc::new(AtomicI64::new(0));
@@ -118,9 +121,38 @@ async fn a_job_held_by_a_dead_worker_is_run_by_the_next(engine: TestEngine) {
     assert_eq!(worker::run_once(&t.db, &handlers, &config).await.unwrap(), None, "the lease still holds");
     assert_eq!(runs.load(Ordering::SeqCst), 0, "the lease still holds");
     // ...and runs it once the lease has expired.
-    skew.store(301_000, Ordering::SeqCst);
+    skew.store(31_000, Ordering::SeqCst);
     assert_eq!(worker::run_once(&t.db, &handlers, &config).await.unwrap(), Some(id));
     let done = jobs::get(&t.db, id).await.unwrap();
     assert_eq!((done.status, done.attempts), (JobStatus::Done, 2));
     assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+/// The lease is renewed while the handler runs: a job taking several leases' time is not taken
+/// over by another worker, and runs once.
+async fn a_job_that_runs_longer_than_its_lease_keeps_it(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    let (started, mut running) = mpsc::unbounded_channel();
+    let handlers = Handlers::new().register("slow", move |_job: Job| {
+        let started = started.clone();
+        async move {
+            started.send(()).unwrap();
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            Ok(())
+        }
+    });
+    let lease = Duration::from_millis(300);
+    let config = WorkerConfig { idle_poll: Duration::from_millis(50), lease, workers: 1, ..Default::default() };
+    let w = worker::start(t.db.clone(), handlers, config);
+    let id = jobs::enqueue(&t.db, &NewJob::new("slow", serde_json::json!({}))).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(30), running.recv()).await.expect("the job starts").unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(jobs::claim(&t.db, &["slow"], Utc::now(), lease).await.unwrap(), None, "three leases later, still held");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while jobs::get(&t.db, id).await.unwrap().status != JobStatus::Done {
+        assert!(std::time::Instant::now() < deadline, "the job ends");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.stop().await;
+    assert_eq!(jobs::get(&t.db, id).await.unwrap().attempts, 1, "run once");
 }
