@@ -263,48 +263,20 @@ pub async fn claim(db: &Database, kinds: &[&str], now: DateTime<Utc>, lease: Dur
 /// lease while the handler runs, so a lease can be short (a dead worker's job is taken over
 /// within it) and a long job still runs once. A conflict means another worker took it over.
 pub async fn renew(db: &Database, job: &Job, until: DateTime<Utc>) -> Result<()> {
-    let mut tx = db.write_tx().await?;
-    let renewed =
-        sqlx::query("UPDATE jobs SET locked_until = $3 WHERE id = $1 AND attempts = $2 AND status = 'pending'")
-            .bind(job.id)
-            .bind(job.attempts)
-            .bind(Millis(until))
-            .execute(&mut *tx)
-            .await?;
-    tx.commit().await?;
-    held(renewed.rows_affected(), job)
+    while_held(db, job, "locked_until = $3", &[Set::Time(until)]).await
 }
 
 /// Records how far a job got, as its new payload, while its worker still holds it: a job of
 /// several steps (one message by each channel) that fails half-way is retried from where it
 /// stopped instead of from the start.
 pub async fn record_progress(db: &Database, job: &Job, payload: &serde_json::Value) -> Result<()> {
-    let mut tx = db.write_tx().await?;
-    let recorded = sqlx::query("UPDATE jobs SET payload = $3 WHERE id = $1 AND attempts = $2 AND status = 'pending'")
-        .bind(job.id)
-        .bind(job.attempts)
-        .bind(serde_json::to_string(payload)?)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    held(recorded.rows_affected(), job)
+    while_held(db, job, "payload = $3", &[Set::Text(serde_json::to_string(payload)?)]).await
 }
 
 /// Marks a claimed job done. Only the worker still holding the job may: if its lease ended and
 /// another worker claimed the job since, this is a conflict and the other worker's outcome wins.
 pub async fn complete(db: &Database, job: &Job, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = db.write_tx().await?;
-    let done = sqlx::query(
-        "UPDATE jobs SET status = 'done', finished_at = $3, locked_until = NULL \
-         WHERE id = $1 AND attempts = $2 AND status = 'pending'",
-    )
-    .bind(job.id)
-    .bind(job.attempts)
-    .bind(Millis(now))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    held(done.rows_affected(), job)
+    while_held(db, job, "status = 'done', finished_at = $3, locked_until = NULL", &[Set::Time(now)]).await
 }
 
 /// What became of a failed job.
@@ -332,38 +304,16 @@ pub async fn fail(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> 
         return Ok(Failure::Dead);
     }
     let at = now + chrono::Duration::from_std(backoff(job.attempts)).unwrap_or(chrono::Duration::hours(1));
-    let mut tx = db.write_tx().await?;
-    let done = sqlx::query(
-        "UPDATE jobs SET run_at = $3, locked_until = NULL, last_error = $4 \
-         WHERE id = $1 AND attempts = $2 AND status = 'pending'",
-    )
-    .bind(job.id)
-    .bind(job.attempts)
-    .bind(Millis(at))
-    .bind(truncated(error))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    held(done.rows_affected(), job)?;
+    let set = "run_at = $3, locked_until = NULL, last_error = $4";
+    while_held(db, job, set, &[Set::Time(at), Set::Text(truncated(error))]).await?;
     Ok(Failure::RetryAt(at))
 }
 
 /// Gives up a claimed job at once: for errors that no retry can mend (a payload the handler
 /// cannot read, an address the mail server refuses).
 pub async fn bury(db: &Database, job: &Job, error: &str, now: DateTime<Utc>) -> Result<()> {
-    let mut tx = db.write_tx().await?;
-    let done = sqlx::query(
-        "UPDATE jobs SET status = 'dead', finished_at = $3, locked_until = NULL, last_error = $4 \
-         WHERE id = $1 AND attempts = $2 AND status = 'pending'",
-    )
-    .bind(job.id)
-    .bind(job.attempts)
-    .bind(Millis(now))
-    .bind(truncated(error))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    held(done.rows_affected(), job)
+    let set = "status = 'dead', finished_at = $3, locked_until = NULL, last_error = $4";
+    while_held(db, job, set, &[Set::Time(now), Set::Text(truncated(error))]).await
 }
 
 /// Puts a dead job back in the queue with fresh attempts, once an administrator has mended its
@@ -386,8 +336,28 @@ pub async fn requeue(db: &Database, id: i64, now: DateTime<Utc>) -> Result<()> {
     tx.commit().await
 }
 
-fn held(rows: u64, job: &Job) -> Result<()> {
-    if rows == 1 {
+/// A value [`while_held`] sets, as `$3`, `$4`…
+enum Set {
+    Time(DateTime<Utc>),
+    Text(String),
+}
+
+/// Updates a claimed job (`set`, its values from `$3` on) only while the worker still holds it:
+/// if its lease ended and another worker claimed it since, this is a conflict and the other
+/// worker's outcome wins.
+async fn while_held(db: &Database, job: &Job, set: &str, values: &[Set]) -> Result<()> {
+    let sql = format!("UPDATE jobs SET {set} WHERE id = $1 AND attempts = $2 AND status = 'pending'");
+    let mut query = sqlx::query(&sql).bind(job.id).bind(job.attempts);
+    for value in values {
+        query = match value {
+            Set::Time(t) => query.bind(Millis(*t)),
+            Set::Text(text) => query.bind(text.clone()),
+        };
+    }
+    let mut tx = db.write_tx().await?;
+    let updated = query.execute(&mut *tx).await?;
+    tx.commit().await?;
+    if updated.rows_affected() == 1 {
         Ok(())
     } else {
         Err(StoreError::Conflict(format!("job {} is no longer held by this worker (its lease ended)", job.id)))
