@@ -1541,6 +1541,25 @@ enum Bind {
     Time(DateTime<Utc>),
 }
 
+/// A listing's own order: by one date, then the id, oldest or newest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ByDate {
+    column: &'static str,
+    newest_first: bool,
+}
+
+impl ByDate {
+    const NEWEST: ByDate = ByDate { column: "submitted_at", newest_first: true };
+    const OLDEST: ByDate = ByDate { column: "submitted_at", newest_first: false };
+    const DUE: ByDate = ByDate { column: "due_at", newest_first: false };
+
+    /// The `ORDER BY` clause.
+    fn sql(self) -> String {
+        let direction = if self.newest_first { " DESC" } else { "" };
+        format!("{}{direction}, id{direction}", self.column)
+    }
+}
+
 /// Lists dossiers, newest first for applicants and agencies, oldest first in queues.
 pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, per_page: i64) -> Result<Page<Listed>> {
     let mut conditions: Vec<String> = Vec::new();
@@ -1549,7 +1568,7 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
         binds.push(v);
         format!("${}", binds.len())
     };
-    let order = match listing {
+    let own = match listing {
         Listing::Applicant { user_id, organisations } => {
             let mut whose = Vec::new();
             if let Some(u) = user_id {
@@ -1563,7 +1582,7 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
                 whose.push("1 = 0".into());
             }
             conditions.push(format!("({})", whose.join(" OR ")));
-            "submitted_at DESC, id DESC"
+            ByDate::NEWEST
         }
         Listing::Queue { roles, agency, at_service_centre } => {
             let mut alternatives = Vec::new();
@@ -1580,7 +1599,7 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
                 alternatives.push("1 = 0".into());
             }
             conditions.push(format!("({})", alternatives.join(" OR ")));
-            "submitted_at, id"
+            ByDate::OLDEST
         }
         Listing::Agency { agency, at_service_centre } => {
             if !at_service_centre {
@@ -1594,9 +1613,9 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
                 }
             }
             if filter.deadline.is_some() {
-                "due_at, id"
+                ByDate::DUE
             } else {
-                "submitted_at DESC, id DESC"
+                ByDate::NEWEST
             }
         }
         Listing::Consulted { agency } => {
@@ -1604,23 +1623,21 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
             conditions.push(format!(
                 "id IN (SELECT dossier_id FROM consultations WHERE agency = {a} AND answered_at IS NULL AND cancelled = 0)"
             ));
-            "submitted_at, id"
+            ByDate::OLDEST
         }
     };
-    // The date the list is ordered by, and whether newest first: what a cursor is made of. An
-    // order of several keys (due first) pages by number only.
-    let keyset = match (filter.order, order) {
-        (None, "submitted_at DESC, id DESC") | (Some(Order::Newest), _) => Some(("submitted_at", true)),
-        (None, "submitted_at, id") => Some(("submitted_at", false)),
-        (None, "due_at, id") => Some(("due_at", false)),
-        _ => None,
-    };
-    let order = match filter.order {
-        None => order.to_string(),
-        Some(Order::Newest) => "submitted_at DESC, id DESC".to_string(),
-        Some(Order::DueFirst) => format!(
-            "CASE WHEN status IN ('received', 'processing') AND due_at IS NOT NULL THEN 0 ELSE 1 END, \
-             CASE WHEN status IN ('received', 'processing') THEN due_at END, {order}"
+    // An order by one date pages by position too (a cursor is that date and the id); the order
+    // of several keys (due first) by number only.
+    let (order, keyset) = match filter.order {
+        None => (own.sql(), Some(own)),
+        Some(Order::Newest) => (ByDate::NEWEST.sql(), Some(ByDate::NEWEST)),
+        Some(Order::DueFirst) => (
+            format!(
+                "CASE WHEN status IN ('received', 'processing') AND due_at IS NOT NULL THEN 0 ELSE 1 END, \
+                 CASE WHEN status IN ('received', 'processing') THEN due_at END, {}",
+                own.sql()
+            ),
+            None,
         ),
     };
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -1666,7 +1683,7 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
     let counted = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let count_binds = binds.len();
     let after = match (filter.after, keyset) {
-        (Some(c), Some((column, newest_first))) => {
+        (Some(c), Some(ByDate { column, newest_first })) => {
             let (key, id) = (bind(Bind::Int(c.key), &mut binds), bind(Bind::Int(c.id), &mut binds));
             let past = if newest_first { "<" } else { ">" };
             conditions.push(format!("({column} {past} {key} OR ({column} = {key} AND id {past} {id}))"));
@@ -1700,8 +1717,8 @@ pub async fn list(db: &Database, listing: &Listing, filter: &Filter, page: i64, 
     let rows = q.fetch_all(db.reader()).await?;
     let items: Vec<Listed> = rows.iter().map(listed_from).collect::<Result<_>>()?;
     let next = match (keyset, items.last()) {
-        (Some((column, _)), Some(last)) if items.len() as i64 == per_page => {
-            let key = if column == "due_at" { last.due_at } else { Some(last.submitted_at) };
+        (Some(by), Some(last)) if items.len() as i64 == per_page => {
+            let key = if by == ByDate::DUE { last.due_at } else { Some(last.submitted_at) };
             key.map(|k| Cursor { key: k.timestamp_millis(), id: last.id })
         }
         _ => None,
