@@ -141,23 +141,13 @@ pub(crate) struct EdgeServices {
 ///   dossier, hold personal data: no cache — of the browser, a shared computer's or a proxy —
 ///   keeps them (`no-store`), unless the handler said otherwise (an issued PDF, a static file).
 ///
-/// Each request runs in a task of its own, which the request's connection does not own: a
-/// client that goes away mid-request (a phone losing its network) no longer cancels the
-/// handler between two statements of a transaction, so every transaction ends in a commit or
-/// a rollback before its connection goes back to the pool, and what the handler began is
-/// finished (an acknowledged-or-not submission is whole or absent, never half-written).
-async fn edge(State(edge_state): State<(AppState, &'static str)>, req: Request, next: Next) -> Response {
-    match tokio::spawn(around(edge_state, req, next)).await {
-        Ok(res) => res,
-        Err(e) => {
-            tracing::error!(error = %e, "a request's handler failed");
-            HttpError::from(AppError::new(motcua_app::error::ErrorKind::Internal)).into_response()
-        }
-    }
-}
-
-/// What [`edge`] does around every request, in the request's own task.
-async fn around((state, session_cookie): (AppState, &'static str), req: Request, next: Next) -> Response {
+/// The handler (with the idempotency bookkeeping around it) runs in a task of its own, which
+/// the request's connection does not own: a client that goes away mid-request (a phone losing
+/// its network) no longer cancels it between two statements of a transaction, so every
+/// transaction ends in a commit or a rollback before its connection goes back to the pool, and
+/// what the handler began is finished (a submission is whole or absent, never half-written). A
+/// handler that panics answers the internal error, worded like any other.
+async fn edge(State((state, session_cookie)): State<(AppState, &'static str)>, req: Request, next: Next) -> Response {
     let signed_in =
         req.headers().contains_key(header::AUTHORIZATION) || cookies::read(req.headers(), session_cookie).is_some();
     let path = req.uri().path();
@@ -170,10 +160,22 @@ async fn around((state, session_cookie): (AppState, &'static str), req: Request,
     let is_api = parts.uri.path().starts_with("/api/");
     let asked = (!is_api).then(|| (parts.uri.clone(), parts.headers.clone()));
     let req = Request::from_parts(parts, body);
-    let res = if idempotency::applies(req.method(), req.uri().path()) {
-        idempotency::guard(&state, req, |req| api::integration::record_system_calls(&state, req, next)).await
-    } else {
-        api::integration::record_system_calls(&state, req, next).await
+    let handling = {
+        let state = state.clone();
+        async move {
+            if idempotency::applies(req.method(), req.uri().path()) {
+                idempotency::guard(&state, req, |req| api::integration::record_system_calls(&state, req, next)).await
+            } else {
+                api::integration::record_system_calls(&state, req, next).await
+            }
+        }
+    };
+    let res = match tokio::spawn(handling).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, "a request's handler failed");
+            HttpError::from(AppError::new(motcua_app::error::ErrorKind::Internal)).into_response()
+        }
     };
     let mut res = word_error(&state, res, lang, is_api, asked).await;
     if private && !res.headers().contains_key(header::CACHE_CONTROL) {
