@@ -103,7 +103,7 @@ async fn main() -> Result<()> {
         let code = &codes[i % codes.len()];
         let revision = i / codes.len();
         let payload = serde_json::json!({
-            "code": code, "revision": revision, "channel": "email",
+            "code": code, "revision": revision, "channels": ["email"],
             "detail": {"status": "submitted", "rescheduled": false},
         });
         jobs::enqueue(&t.db, &NewJob::new(notify::NOTIFY_JOB, payload).dedupe(format!("bench:{code}:{revision}")))

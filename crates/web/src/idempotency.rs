@@ -15,7 +15,6 @@ use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{FromRequestParts, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::Utc;
 use motcua_store::idempotency::{self, Answer, Claim, Key};
 use sha2::{Digest, Sha256};
@@ -77,14 +76,13 @@ where
         Ok(Claim::Dossier(code)) => {
             // The first request's dossier, whose answer was lost with its server: as it is now.
             let lang = crate::lang::lang_of(&parts);
-            match motcua_app::dossiers::view::view_dossier(state, Some(&user), &code).await {
-                Ok(view) => {
-                    let mut res =
-                        (StatusCode::CREATED, Json(crate::api::dto::DossierDto::new(&view, lang))).into_response();
+            match crate::api::dossiers::created(state, &user, &code, lang).await {
+                Ok(created) => {
+                    let mut res = created.into_response();
                     res.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
                     res
                 }
-                Err(e) => HttpError::from(e).into_response(),
+                Err(e) => e.into_response(),
             }
         }
         Ok(Claim::New) => {

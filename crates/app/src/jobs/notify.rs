@@ -180,6 +180,18 @@ pub async fn message(
     notice: Notice,
 ) -> Result<(String, String), JobError> {
     let d = dossiers::by_code(&state.db, code).await.map_err(|e| JobError::retry(e.to_string()))?;
+    message_for(state, templates, &d, status, notice).await
+}
+
+/// [`message`] for a dossier already read.
+async fn message_for(
+    state: &AppState,
+    templates: &Templates,
+    d: &dossiers::Dossier,
+    status: &str,
+    notice: Notice,
+) -> Result<(String, String), JobError> {
+    let code = d.code.as_str();
     let p = state.procedure_version(d.procedure_version_id).await.map_err(|e| JobError::retry(format!("{e:?}")))?;
     let history = dossiers::history(&state.db, d.id).await.map_err(|e| JobError::retry(e.to_string()))?;
     let note = history.last().and_then(|e| e.note.clone()).unwrap_or_default();
@@ -228,12 +240,12 @@ async fn run(
     }
     let d = dossiers::by_code(&state.db, &p.code).await.map_err(|e| JobError::retry(e.to_string()))?;
     let notice = Notice::from_key(detail.notice.as_deref(), detail.rescheduled);
-    let (title, text) = message(state, templates, &p.code, &detail.status, notice).await?;
-    let id = format!("{}-{}", p.code, p.revision);
+    let (title, text) = message_for(state, templates, &d, &detail.status, notice).await?;
+    let message = Message { id: format!("{}-{}", p.code, p.revision), title, text };
     let (mut transient, mut permanent) = (Vec::new(), Vec::new());
     let pending: Vec<String> = p.channels.iter().filter(|c| !p.done.contains(c)).cloned().collect();
     for channel in pending {
-        let sent = send(state, mailer, sms, &d, &channel, &id, &title, &text).await;
+        let sent = send(state, mailer, sms, &d, &channel, &message).await;
         match sent {
             Ok(()) => p.done.push(channel),
             Err(e) if e.permanent => {
@@ -258,18 +270,23 @@ async fn run(
     Err(JobError::permanent(permanent.join("; ")))
 }
 
-/// Sends one message about the dossier `d` by one channel.
-#[allow(clippy::too_many_arguments)]
+/// One message about a change: its id (the dossier code and revision), title and text.
+struct Message {
+    id: String,
+    title: String,
+    text: String,
+}
+
+/// Sends `m` about the dossier `d` by one channel.
 async fn send(
     state: &AppState,
     mailer: &Mailer,
     sms: &dyn SmsProvider,
     d: &dossiers::Dossier,
     channel: &str,
-    id: &str,
-    title: &str,
-    text: &str,
+    m: &Message,
 ) -> Result<(), JobError> {
+    let Message { id, title, text } = m;
     match channel {
         "portal" => match d.applicant_user_id {
             Some(user) => motcua_store::notifications::add(
@@ -287,7 +304,7 @@ async fn send(
         },
         "email" => match d.applicant.email.as_deref().filter(|e| !e.is_empty()) {
             Some(to) => {
-                let email = Email::to_person(&d.applicant.full_name, to, title.to_string(), text.to_string());
+                let email = Email::to_person(&d.applicant.full_name, to, title.clone(), text.clone());
                 mailer.send(&email, Some(format!("notify-{id}"))).await.map_err(JobError::from)
             }
             None => Ok(()),

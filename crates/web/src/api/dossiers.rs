@@ -82,7 +82,17 @@ pub async fn submit(
         idempotency: idempotency.map(|axum::Extension(key)| key),
     };
     let d = motcua_app::dossiers::submit::submit_dossier(&state, &user, application).await?;
-    let view = motcua_app::dossiers::view::view_dossier(&state, Some(&user), &d.code).await?;
+    created(&state, &user, &d.code, lang).await
+}
+
+/// The answer to an application: the new dossier as its applicant sees it, 201.
+pub(crate) async fn created(
+    state: &AppState,
+    user: &motcua_store::users::User,
+    code: &str,
+    lang: motcua_app::i18n::Lang,
+) -> HttpResult<(StatusCode, Json<DossierDto>)> {
+    let view = motcua_app::dossiers::view::view_dossier(state, Some(user), code).await?;
     Ok((StatusCode::CREATED, Json(DossierDto::new(&view, lang))))
 }
 
