@@ -570,8 +570,8 @@ enum UserCommand {
 /// Opens the database (the data folder is made first, by `prepare_data_folder`) and applies the
 /// migrations not yet applied.
 async fn open(cli: &Cli) -> Result<Database> {
-    let (url, what) = match &cli.database_url {
-        Some(u) if !u.trim().is_empty() => (u.clone(), "the database of --database-url".to_string()),
+    let (url, what) = match postgres_url(cli) {
+        Some(u) => (u.to_string(), "the database of --database-url".to_string()),
         _ => (
             Database::sqlite_url_in(&cli.data),
             format!("the SQLite database {}", cli.data.join(DATABASE_FILE).display()),
@@ -628,6 +628,12 @@ fn write_secret(path: &Path, secret: &str) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The database URL --database-url names, when it names one (PostgreSQL); `None` is SQLite in
+/// the data folder.
+fn postgres_url(cli: &Cli) -> Option<&str> {
+    cli.database_url.as_deref().filter(|u| !u.trim().is_empty())
+}
+
 /// The command line again once the --secrets-file's settings are in the environment (where the
 /// command line and the environment itself still win), or as it was without one.
 fn with_secrets(cli: Cli) -> Result<Cli> {
@@ -648,8 +654,8 @@ async fn backup(cli: &Cli, to: &Path) -> Result<()> {
     }
     prepare_data_folder(to)?;
     let db = open(cli).await?;
-    match &cli.database_url {
-        Some(url) if !url.trim().is_empty() => {
+    match postgres_url(cli) {
+        Some(url) => {
             let dump = to.join(PG_DUMP_FILE);
             let status = std::process::Command::new("pg_dump")
                 .args(["--format=custom", "--no-owner", "--file"])
@@ -703,8 +709,8 @@ async fn restore(cli: &Cli, from: &Path) -> Result<()> {
             );
         }
     }
-    match &cli.database_url {
-        Some(url) if !url.trim().is_empty() => {
+    match postgres_url(cli) {
+        Some(url) => {
             let dump = from.join(PG_DUMP_FILE);
             if !dump.exists() {
                 bail!("{} holds no {PG_DUMP_FILE}: it is the backup of a SQLite server", from.display());
@@ -1264,27 +1270,31 @@ async fn run(cli: Cli) -> Result<()> {
                         .to_string(),
                 };
             }
-            // Under the start-up lock: servers sharing the keys folder make one sandbox secret.
-            let payment = db
-                .with_startup_lock(async {
-                    payment_gateway(keys_home(&cli), payment_url, payment_merchant, payment_secret, payment_name, *demo)
-                })
-                .await?;
             let pki = pki_dir(&cli);
             let keys = keys_dir(&cli);
-            // What is missing in the keys folder is made under the start-up lock, so that
-            // servers sharing the folder make one of each.
-            db.with_startup_lock(async {
-                if *demo && !pki.join(motcua_app::pki::CA_FILE).exists() {
-                    // The demo signs out of the box: a test CA and a certificate for every agency.
-                    ca_init(&db, &pki).await?;
-                }
-                // Opened here first for a clear error: the server's own opening reports no cause.
-                motcua_signing::KeyRing::open(&keys)
-                    .with_context(|| format!("cannot open the signing keys in {}", keys.display()))?;
-                Ok::<_, anyhow::Error>(())
-            })
-            .await?;
+            // What is missing in the keys folder (the sandbox secret, the demo's test CA, the
+            // first result key) is made under the start-up lock, so that servers sharing the
+            // folder make one of each.
+            let payment = db
+                .with_startup_lock(async {
+                    let payment = payment_gateway(
+                        keys_home(&cli),
+                        payment_url,
+                        payment_merchant,
+                        payment_secret,
+                        payment_name,
+                        *demo,
+                    )?;
+                    if *demo && !pki.join(motcua_app::pki::CA_FILE).exists() {
+                        // The demo signs out of the box: a test CA and a certificate for every agency.
+                        ca_init(&db, &pki).await?;
+                    }
+                    // Opened here first for a clear error: the server's own opening reports no cause.
+                    motcua_signing::KeyRing::open(&keys)
+                        .with_context(|| format!("cannot open the signing keys in {}", keys.display()))?;
+                    Ok::<_, anyhow::Error>(payment)
+                })
+                .await?;
             let signers = motcua_app::pki::Signers::load(&pki)
                 .with_context(|| format!("cannot open the agencies' signing certificates in {}", pki.display()))?;
             if signers.is_empty() {
