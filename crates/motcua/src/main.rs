@@ -159,6 +159,20 @@ enum Command {
         /// The backup folder.
         from: PathBuf,
     },
+    /// Move this centre's SQLite database into a new, empty PostgreSQL database, for a centre
+    /// that outgrows the embedded engine. Stop the server first: writes made after the move
+    /// starts are not carried. Every row is copied in one transaction, the tables' counts are
+    /// compared, and every dossier history is checked against the audit key. The keys folder
+    /// and the attachments stay where they are: start afterwards with `--database-url` and the
+    /// same `--data` (or `--keys-dir`).
+    MigrateToPostgres {
+        /// The SQLite database file (default: motcua.db in the data folder).
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// The PostgreSQL database, e.g. postgres://motcua@db/motcua: new and empty.
+        #[arg(long)]
+        to: String,
+    },
     /// The stored attachments and documents.
     Blobs {
         #[command(subcommand)]
@@ -755,6 +769,50 @@ async fn restore(cli: &Cli, from: &Path) -> Result<()> {
         bail!("{} problems found in the restored dossier histories", v.findings.len());
     }
     println!("restored: every history is intact and complete");
+    Ok(())
+}
+
+/// `motcua migrate-to-postgres`.
+async fn migrate_to_postgres(cli: &Cli, from: Option<&Path>, to: &str) -> Result<()> {
+    use motcua_store::engine_move;
+    let file = from.map(Path::to_path_buf).unwrap_or_else(|| cli.data.join(DATABASE_FILE));
+    if !file.is_file() {
+        bail!("{} does not exist: name the SQLite database with --from", file.display());
+    }
+    if motcua_store::Engine::from_url(to).ok() != Some(motcua_store::Engine::Postgres) {
+        bail!("--to must name a PostgreSQL database (postgres://user@host/database)");
+    }
+    let source = Database::connect(&format!("sqlite://{}?mode=rw", file.display()))
+        .await
+        .with_context(|| format!("cannot open the SQLite database {}", file.display()))?;
+    source.migrate().await.with_context(|| format!("cannot update {} to this version", file.display()))?;
+    let key = audit_key(keys_home(cli), &source).await?;
+    let target = Database::connect(to).await.context("cannot reach the PostgreSQL database of --to")?;
+    if !engine_move::is_empty(&target).await? {
+        bail!("the database of --to already holds tables: move into a new, empty database (createdb)");
+    }
+    target.migrate().await.context("cannot create the tables in the database of --to")?;
+    let started = std::time::Instant::now();
+    let moved = engine_move::copy_sqlite_to_postgres(&source, &target).await.context("the move failed")?;
+    println!(
+        "{} rows in {} tables copied in {:.1} s",
+        moved.rows(),
+        moved.tables.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let target = target.with_audit_key(key);
+    let v = motcua_store::audit::verify(&target).await?;
+    println!("{} dossiers, {} events checked against the audit key", v.dossiers, v.events);
+    for f in &v.findings {
+        println!("{}", describe(f));
+    }
+    if !v.is_clean() {
+        bail!("{} problems found in the moved dossier histories", v.findings.len());
+    }
+    println!(
+        "moved: start the server with --database-url and the same {} (its keys and attachments stay there)",
+        if cli.keys_dir.is_some() { "--keys-dir and --data" } else { "--data" }
+    );
     Ok(())
 }
 
@@ -1577,6 +1635,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Backup { to } => backup(&cli, to).await?,
         Command::Restore { from } => restore(&cli, from).await?,
+        Command::MigrateToPostgres { from, to } => migrate_to_postgres(&cli, from.as_deref(), to).await?,
         Command::Blobs { command: BlobsCommand::Sweep { older_than_minutes } } => {
             let db = open(&cli).await?;
             let swept =

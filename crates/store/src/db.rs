@@ -211,6 +211,12 @@ impl Database {
         Ok(WriteTx { tx, turn, db: self, wakes_jobs: false, wakes_outbox: false })
     }
 
+    /// A read transaction, for reads that must agree with each other: on SQLite every query in
+    /// it sees the database as of its first read (the WAL snapshot).
+    pub(crate) async fn snapshot(&self) -> Result<Transaction<'static, Any>> {
+        Ok(self.pool.begin().await?)
+    }
+
     /// Runs `work` under the start-up lock: on PostgreSQL an advisory lock held by one session
     /// for the whole of `work`, so that servers starting together take turns (one migrates or
     /// loads the demo data, the others wait, then find it done). The lock is released when

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod dossiers;
 pub mod drafts;
 pub mod edxml;
+pub mod engine_move;
 pub mod error;
 pub mod idempotency;
 pub mod identity;
