@@ -25,7 +25,11 @@ PROVINCE = ROOT / "crates/store/demo/province.json"
 COLUMNS = [
     "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "CoQuanThucHien", "CoQuanPhoiHop", "MucDo",
     "LyDoMucDo", "ThoiHanGiaiQuyet", "DonViThoiGian", "PhiLePhi", "MoTaPhiLePhi", "KetQua",
+    "TrinhTuThucHien", "CachThucThucHien", "DoiTuongThucHien", "KetQuaThucHien", "YeuCauDieuKien",
+    "CanCuPhapLy", "MauDonToKhai",
 ]
+# The description's lists: one cell with an item per line in a sheet.
+LINES = {"TrinhTuThucHien", "CachThucThucHien", "YeuCauDieuKien", "CanCuPhapLy", "MauDonToKhai"}
 DOC_COLUMNS = ["MaTTHC", "MaGiayTo", "TenGiayTo", "BatBuoc", "LoaiBan", "SoLuong"]
 LEVELS = {"none": "Không trực tuyến", "partial": "Một phần", "full": "Toàn trình"}
 UNITS = {"working_days": "Ngày làm việc", "days": "Ngày", "hours": "Giờ", "months": "Tháng", "half_days": "Buổi"}
@@ -107,7 +111,9 @@ def write_both(entries, json_path, xlsx_path):
         row = []
         for c in COLUMNS:
             v = e.get(c)
-            row.append(", ".join(v) if isinstance(v, list) else v)
+            if isinstance(v, list):
+                v = ("\n" if c in LINES else ", ").join(v)
+            row.append(v)
         rows.append(row)
         for d in e.get("ThanhPhanHoSo", []):
             docs.append([e["MaTTHC"]] + [d.get(c) for c in DOC_COLUMNS[1:]])
@@ -153,6 +159,17 @@ def fixtures(out):
             "DonViThoiGian": "Ngày làm việc",
             "PhiLePhi": 0,
             "KetQua": "Giấy",
+            # The catalogue entry's description (sample wording).
+            "TrinhTuThucHien": [
+                "Bước 1: Ban tổ chức lễ hội nộp văn bản đăng ký tại Trung tâm Phục vụ hành chính công tỉnh.",
+                "Bước 2: Sở Văn hóa, Thể thao và Du lịch thẩm định, lấy ý kiến cơ quan phối hợp.",
+                "Bước 3: Trả lời bằng văn bản; trường hợp không đồng ý phải nêu rõ lý do.",
+            ],
+            "CachThucThucHien": ["Trực tiếp", "Trực tuyến", "Dịch vụ bưu chính công ích"],
+            "DoiTuongThucHien": "Tổ chức",
+            "KetQuaThucHien": "Văn bản chấp thuận tổ chức lễ hội",
+            "YeuCauDieuKien": ["Nộp hồ sơ trước ngày dự kiến tổ chức ít nhất 20 ngày làm việc."],
+            "CanCuPhapLy": ["Nghị định số 110/2018/NĐ-CP ngày 29/8/2018 quy định về quản lý và tổ chức lễ hội"],
             "ThanhPhanHoSo": [
                 {"MaGiayTo": "van_ban_dang_ky", "TenGiayTo": "Văn bản đăng ký tổ chức lễ hội", "BatBuoc": True,
                  "LoaiBan": "Bản chính", "SoLuong": 1},

@@ -845,6 +845,7 @@ import-change-fee-note = fee notes
 import-change-result = result type
 import-change-documents = required documents
 import-change-form = application form
+import-change-details = description (steps, ways, conditions, legal basis)
 import-file-unknown-format = The file is neither JSON nor Excel (.xlsx).
 import-file-bad-json = The JSON file has a syntax error (line { $line }).
 import-file-no-list = The JSON file has no list of procedures (DanhSachTTHC).

@@ -845,6 +845,7 @@ import-change-fee-note = mô tả phí, lệ phí
 import-change-result = loại kết quả
 import-change-documents = thành phần hồ sơ
 import-change-form = biểu mẫu
+import-change-details = mô tả (trình tự, cách thức, điều kiện, căn cứ pháp lý)
 import-file-unknown-format = Tệp không phải JSON hay Excel (.xlsx).
 import-file-bad-json = Tệp JSON bị lỗi cú pháp (dòng { $line }).
 import-file-no-list = Tệp JSON không có danh sách thủ tục (DanhSachTTHC).

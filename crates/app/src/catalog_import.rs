@@ -307,6 +307,7 @@ fn content_of(p: &Procedure) -> ProcedureContent {
         result_kind: p.result_kind,
         documents: p.documents.clone(),
         form: p.form.clone(),
+        details: p.details.clone(),
     }
 }
 
@@ -328,7 +329,7 @@ fn new_procedure(code: &str, c: ProcedureContent, local_code: Option<String>) ->
         result_kind: c.result_kind,
         documents: c.documents,
         form: c.form,
-        details: Default::default(),
+        details: c.details,
         workflow: default_workflow(&c.agency),
     }
 }
@@ -403,9 +404,6 @@ pub fn plan(catalog: &Catalog, fields: &[Field], parsed: Parsed) -> (ImportRepor
                 let mut procedure = new_procedure(code, merged, current.local_code.clone());
                 procedure.fee_schedule = Some(fee);
                 procedure.workflow = workflow;
-                // The import's sheets do not describe steps, conditions or legal basis: the
-                // version in force keeps what the catalogue published of them.
-                procedure.details = current.details.clone();
                 write.versions.push(ImportedVersion { expected_version: current.version, procedure });
             }
             _ => {

@@ -76,10 +76,17 @@ async fn the_sample_export_creates_versions_and_rejects_and_again_writes_nothing
     assert_eq!(festival.participants, ["000.00.20.H38"]);
     assert_eq!(festival.workflow.len(), 2, "the lead agency's default workflow");
     assert_eq!(festival.documents.len(), 2);
+    let described = &festival.details;
+    assert_eq!(described.steps.len(), 3, "the catalogue entry's steps");
+    assert!(described.steps[1].vi.starts_with("Bước 2: Sở Văn hóa"));
+    assert_eq!(described.ways.len(), 3);
+    assert_eq!(described.legal_basis.len(), 1);
+    assert_eq!(described.result.as_ref().map(|t| t.vi.as_str()), Some("Văn bản chấp thuận tổ chức lễ hội"));
     let birth = catalog.get(BIRTH).unwrap();
     assert_eq!((birth.version, birth.fee_vnd), (2, 8_000));
     assert!(!birth.form.is_empty(), "a file without a form keeps the form in force");
     assert!(birth.documents.iter().all(|d| d.name_en.is_some()), "English names are kept");
+    assert!(!birth.details.steps.is_empty(), "an entry without a description keeps the one in force");
 
     // The same file again, as JSON or as XLSX: nothing to write.
     for file in [JSON, XLSX] {

@@ -167,3 +167,55 @@ mod tests {
         assert!(!OnlineLevel::Offline.is_online() && OnlineLevel::Partial.is_online());
     }
 }
+
+/// A text published in Vietnamese, with its English translation when there is one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    /// Vietnamese.
+    pub vi: String,
+    /// English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+}
+
+/// What the national catalogue publishes about a procedure besides what the system acts on
+/// (time limit, fee, documents, form): the parts of its page on the public-service portal. Every
+/// part may be empty (an imported procedure not described yet); pages show what there is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureDetails {
+    /// Trình tự thực hiện — the steps, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Text>,
+    /// Cách thức thực hiện — how the dossier may be handed in, each with its notes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ways: Vec<WayOfApplying>,
+    /// Đối tượng thực hiện — who may apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applicants: Option<Text>,
+    /// Kết quả thực hiện — what the applicant receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Text>,
+    /// Yêu cầu, điều kiện thực hiện.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Text>,
+    /// Căn cứ pháp lý — the legal texts, by number and title (published in Vietnamese only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legal_basis: Vec<String>,
+    /// Mẫu đơn, tờ khai — the forms' official names; the first is the application form the
+    /// system holds, which the portal gives out blank.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<Text>,
+}
+
+/// One way of handing in a dossier, with what the catalogue says of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WayOfApplying {
+    /// Directly, online or by post.
+    pub way: Way,
+    /// Notes (hours, where, what to bring).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Text>,
+}

@@ -31,9 +31,16 @@
 //!     "LoaiBan": "Bản chính",               // Bản chính (original) | Bản sao (copy, default)
 //!     "SoLuong": 1                          // copies, from 1 (default 1)
 //!   }],
-//!   "BieuMau": [ … ]                        // optional: the application form, as motcua's
+//!   "BieuMau": [ … ],                       // optional: the application form, as motcua's
 //!                                           //   form fields (`key`, `label`, `type`, `required`,
 //!                                           //   `options`); absent: the form in force is kept
+//!   "TrinhTuThucHien": ["Bước 1: …", "…"],  // the catalogue entry's description, each optional:
+//!   "CachThucThucHien": [{"HinhThuc": "Trực tuyến", "MoTa": "…"}],   // steps, ways of applying
+//!   "DoiTuongThucHien": "Cá nhân",          //   (Trực tiếp | Trực tuyến | Dịch vụ bưu chính),
+//!   "KetQuaThucHien": "Giấy khai sinh",     //   who may apply, the result, conditions, legal
+//!   "YeuCauDieuKien": ["…"],                //   basis and the forms' names; a list is a JSON
+//!   "CanCuPhapLy": ["Luật Hộ tịch …"],      //   list of texts or one text with an item per
+//!   "MauDonToKhai": ["Tờ khai …"]           //   line; none given: the description is kept
 //! }]}
 //! ```
 //!
@@ -45,7 +52,9 @@
 //! Every problem of an entry is reported at once, typed ([`Problem`]); the edges word them in the
 //! reader's language. What the file says replaces what is in force, except what the export does
 //! not carry: English names, whether a document may be reused, the fee's rules computed from the
-//! answers and its timing, the workflow.
+//! answers and its timing, the workflow. The description (steps to legal basis) is replaced whole
+//! when the entry gives any part of it; the English of a text whose Vietnamese is unchanged is
+//! kept.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -53,7 +62,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::calendar::{TimeLimit, TimeUnit};
-use crate::catalog::{OnlineLevel, ResultKind};
+use crate::catalog::{OnlineLevel, ProcedureDetails, ResultKind, Text, Way, WayOfApplying};
 use crate::fee::FeeSchedule;
 use crate::form::{FormField, RequiredDocument};
 use crate::text::fold;
@@ -287,6 +296,8 @@ pub struct ProcedureContent {
     pub documents: Vec<RequiredDocument>,
     /// The application form.
     pub form: Vec<FormField>,
+    /// What the catalogue entry describes besides: steps, ways, conditions, legal basis, ….
+    pub details: ProcedureDetails,
 }
 
 /// One procedure read from the file.
@@ -301,7 +312,21 @@ pub struct ImportedProcedure {
     /// Whether the file gives the application form (`BieuMau`); when not, the form in force is
     /// kept.
     pub form_given: bool,
+    /// Whether the file gives any part of the description ([`DESCRIPTION_FIELDS`]); when not,
+    /// the description in force is kept.
+    pub details_given: bool,
 }
+
+/// The fields of an entry that describe the procedure for the portal's page.
+pub const DESCRIPTION_FIELDS: [&str; 7] = [
+    "TrinhTuThucHien",
+    "CachThucThucHien",
+    "DoiTuongThucHien",
+    "KetQuaThucHien",
+    "YeuCauDieuKien",
+    "CanCuPhapLy",
+    "MauDonToKhai",
+];
 
 /// An entry the import will not take, with every reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -477,6 +502,7 @@ pub fn parse_entry(source: Source, v: &Value) -> Result<ImportedProcedure, Rejec
             }
         },
     };
+    let details = parse_details(o, &mut problems);
     match (code, name, field, agency, level, amount, unit, fee_vnd, result_kind) {
         (
             Some(code),
@@ -492,6 +518,7 @@ pub fn parse_entry(source: Source, v: &Value) -> Result<ImportedProcedure, Rejec
             code,
             field_name,
             form_given: form.is_some(),
+            details_given: details.is_some(),
             content: ProcedureContent {
                 name,
                 name_en: None,
@@ -506,12 +533,111 @@ pub fn parse_entry(source: Source, v: &Value) -> Result<ImportedProcedure, Rejec
                 result_kind,
                 documents,
                 form: form.unwrap_or_default(),
+                details: details.unwrap_or_default(),
             },
         }),
         (code, ..) => {
             Err(Rejection { source, code: code.or_else(|| text(o.get("MaTTHC"))).map(|c| cut(&c)), problems })
         }
     }
+}
+
+/// The description the entry gives, or `None` when it gives no part of it.
+fn parse_details(o: &Map<String, Value>, problems: &mut Vec<Problem>) -> Option<ProcedureDetails> {
+    if !DESCRIPTION_FIELDS.iter().any(|f| o.get(*f).is_some_and(|v| !v.is_null())) {
+        return None;
+    }
+    let vi = |t: String| Text { vi: t, en: None };
+    let mut single = |field: &'static str| match o.get(field) {
+        Some(v @ (Value::Array(_) | Value::Object(_) | Value::Bool(_))) => {
+            problems.push(Problem::Invalid { field, value: shown(v) });
+            None
+        }
+        v => text(v).map(vi),
+    };
+    let (applicants, result) = (single("DoiTuongThucHien"), single("KetQuaThucHien"));
+    Some(ProcedureDetails {
+        steps: items(o, "TrinhTuThucHien", problems).into_iter().map(vi).collect(),
+        ways: parse_ways(o, problems),
+        applicants,
+        result,
+        conditions: items(o, "YeuCauDieuKien", problems).into_iter().map(vi).collect(),
+        legal_basis: items(o, "CanCuPhapLy", problems),
+        forms: items(o, "MauDonToKhai", problems).into_iter().map(vi).collect(),
+    })
+}
+
+/// A list of texts: a JSON list, or one text with an item per line (a spreadsheet's cell), each
+/// without the bullet it may start with.
+fn items(o: &Map<String, Value>, field: &'static str, problems: &mut Vec<Problem>) -> Vec<String> {
+    let item = |line: &str| {
+        let line = line.trim();
+        let line = line.strip_prefix(['-', '•', '+', '*']).map(str::trim_start).unwrap_or(line);
+        Some(line.to_string()).filter(|l| !l.is_empty())
+    };
+    match o.get(field) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) => s.lines().filter_map(item).collect(),
+        Some(Value::Array(list)) => {
+            let mut out = Vec::new();
+            for v in list {
+                match v {
+                    Value::String(s) => out.extend(item(s)),
+                    other => problems.push(Problem::Invalid { field, value: shown(other) }),
+                }
+            }
+            out
+        }
+        Some(other) => {
+            problems.push(Problem::Invalid { field, value: shown(other) });
+            Vec::new()
+        }
+    }
+}
+
+/// The ways of applying (`CachThucThucHien`): a list of objects `{"HinhThuc", "MoTa"}` or of
+/// the ways' names, or one text with a way per line; each way once, in the file's order.
+fn parse_ways(o: &Map<String, Value>, problems: &mut Vec<Problem>) -> Vec<WayOfApplying> {
+    const FIELD: &str = "CachThucThucHien";
+    let named: Vec<(Value, Option<String>)> = match o.get(FIELD) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|v| match v.as_object() {
+                Some(w) => (w.get("HinhThuc").cloned().unwrap_or(Value::Null), text(w.get("MoTa"))),
+                None => (v.clone(), None),
+            })
+            .collect(),
+        Some(Value::String(s)) => s.lines().filter(|l| !l.trim().is_empty()).map(|l| (Value::from(l), None)).collect(),
+        Some(other) => {
+            problems.push(Problem::Invalid { field: FIELD, value: shown(other) });
+            Vec::new()
+        }
+    };
+    let mut ways: Vec<WayOfApplying> = Vec::new();
+    for (name, note) in named {
+        match text(Some(&name)).and_then(|n| parse_way(&n)) {
+            Some(way) if ways.iter().all(|w| w.way != way) => {
+                ways.push(WayOfApplying { way, note: note.map(|t| Text { vi: t, en: None }) })
+            }
+            Some(_) => {}
+            None => problems.push(Problem::Invalid { field: FIELD, value: shown(&name) }),
+        }
+    }
+    ways
+}
+
+/// A way of applying as the catalogue names it: Trực tiếp, Trực tuyến, (Dịch vụ) bưu chính
+/// (công ích), with or without marks, or the machine names.
+fn parse_way(name: &str) -> Option<Way> {
+    let folded = fold(name);
+    if let Some(way) = Way::ALL.into_iter().find(|w| w.as_str() == folded) {
+        return Some(way);
+    }
+    [("truc tiep", Way::Direct), ("truc tuyen", Way::Online), ("buu chinh", Way::Post)]
+        .into_iter()
+        .find(|(words, _)| folded.contains(words))
+        .map(|(_, way)| way)
 }
 
 fn unique<'a>(keys: impl Iterator<Item = &'a str>) -> bool {
@@ -814,6 +940,8 @@ pub enum Change {
     Documents,
     /// Its application form.
     Form,
+    /// Its description: steps, ways of applying, conditions, legal basis, forms' names.
+    Details,
 }
 
 impl Change {
@@ -831,6 +959,7 @@ impl Change {
             Change::Result => "result",
             Change::Documents => "documents",
             Change::Form => "form",
+            Change::Details => "details",
         }
     }
 }
@@ -842,6 +971,11 @@ pub fn merged(current: &ProcedureContent, imported: &ImportedProcedure) -> Proce
     next.name_en = current.name_en.clone();
     if !imported.form_given {
         next.form = current.form.clone();
+    }
+    if imported.details_given {
+        keep_translations(&mut next.details, &current.details);
+    } else {
+        next.details = current.details.clone();
     }
     for d in &mut next.documents {
         if let Some(old) = current.documents.iter().find(|o| o.key == d.key) {
@@ -872,7 +1006,33 @@ pub fn changes(current: &ProcedureContent, next: &ProcedureContent) -> Vec<Chang
     check(current.result_kind != next.result_kind, Change::Result);
     check(current.documents != next.documents, Change::Documents);
     check(current.form != next.form, Change::Form);
+    check(current.details != next.details, Change::Details);
     out
+}
+
+/// Gives each text of a new description the English of the same Vietnamese text in the old one.
+fn keep_translations(next: &mut ProcedureDetails, old: &ProcedureDetails) {
+    let mut known: BTreeMap<&str, &str> = BTreeMap::new();
+    let old_texts = old.steps.iter().chain(&old.conditions).chain(&old.forms).chain(&old.applicants).chain(&old.result);
+    let old_notes = old.ways.iter().filter_map(|w| w.note.as_ref());
+    for t in old_texts.chain(old_notes) {
+        if let Some(en) = &t.en {
+            known.insert(t.vi.as_str(), en.as_str());
+        }
+    }
+    let next_notes = next.ways.iter_mut().filter_map(|w| w.note.as_mut());
+    let next_texts = next
+        .steps
+        .iter_mut()
+        .chain(&mut next.conditions)
+        .chain(&mut next.forms)
+        .chain(&mut next.applicants)
+        .chain(&mut next.result);
+    for t in next_texts.chain(next_notes) {
+        if t.en.is_none() {
+            t.en = known.get(t.vi.as_str()).map(|en| en.to_string());
+        }
+    }
 }
 
 /// The fee of a new version: the schedule in force with its base amount replaced, so rules

@@ -264,6 +264,95 @@ fn an_unchanged_entry_changes_nothing_and_each_change_is_named() {
 }
 
 #[test]
+fn the_description_reads_from_lists_or_from_a_cell_with_an_item_per_line() {
+    let mut v = good();
+    v["TrinhTuThucHien"] = json!(["Bước 1: nộp hồ sơ.", "  ", "Bước 2: nhận kết quả."]);
+    v["CachThucThucHien"] = json!([
+        {"HinhThuc": "Trực tiếp", "MoTa": "Tại Bộ phận Một cửa"},
+        {"HinhThuc": "Truc tuyen"},
+        "Dịch vụ bưu chính công ích",
+        "trực tiếp"
+    ]);
+    v["DoiTuongThucHien"] = json!("Cá nhân");
+    v["KetQuaThucHien"] = json!("Giấy khai sinh");
+    // A spreadsheet's cell: one item per line, bullets dropped.
+    v["YeuCauDieuKien"] = json!("- Có nơi cư trú\n• Trẻ chưa được đăng ký\n");
+    v["CanCuPhapLy"] = json!("Luật Hộ tịch số 60/2014/QH13\nNghị định số 123/2015/NĐ-CP");
+    v["MauDonToKhai"] = json!(["Tờ khai đăng ký khai sinh"]);
+    let p = parse_entry(Source::Entry(1), &v).unwrap();
+    assert!(p.details_given);
+    let d = &p.content.details;
+    assert_eq!(
+        d.steps.iter().map(|t| t.vi.as_str()).collect::<Vec<_>>(),
+        ["Bước 1: nộp hồ sơ.", "Bước 2: nhận kết quả."]
+    );
+    assert_eq!(
+        d.ways.iter().map(|w| w.way).collect::<Vec<_>>(),
+        [Way::Direct, Way::Online, Way::Post],
+        "each way once"
+    );
+    assert_eq!(d.ways[0].note.as_ref().map(|t| t.vi.as_str()), Some("Tại Bộ phận Một cửa"));
+    assert_eq!(d.applicants.as_ref().map(|t| t.vi.as_str()), Some("Cá nhân"));
+    assert_eq!(d.result.as_ref().map(|t| t.vi.as_str()), Some("Giấy khai sinh"));
+    assert_eq!(
+        d.conditions.iter().map(|t| t.vi.as_str()).collect::<Vec<_>>(),
+        ["Có nơi cư trú", "Trẻ chưa được đăng ký"]
+    );
+    assert_eq!(d.legal_basis, ["Luật Hộ tịch số 60/2014/QH13", "Nghị định số 123/2015/NĐ-CP"]);
+    assert_eq!(d.forms.len(), 1);
+
+    let none = parse_entry(Source::Entry(1), &good()).unwrap();
+    assert!(!none.details_given && none.content.details == ProcedureDetails::default());
+}
+
+#[test]
+fn a_malformed_description_is_named_by_its_field() {
+    assert_eq!(
+        problems_of(with("CachThucThucHien", json!(["Qua bồ câu"]))),
+        [Problem::Invalid { field: "CachThucThucHien", value: "Qua bồ câu".into() }]
+    );
+    assert_eq!(
+        problems_of(with("CanCuPhapLy", json!(["Luật", 7]))),
+        [Problem::Invalid { field: "CanCuPhapLy", value: "7".into() }]
+    );
+    assert_eq!(
+        problems_of(with("DoiTuongThucHien", json!(["Cá nhân"]))),
+        [Problem::Invalid { field: "DoiTuongThucHien", value: "[\"Cá nhân\"]".into() }]
+    );
+    assert_eq!(
+        problems_of(with("TrinhTuThucHien", json!({"1": "x"}))),
+        [Problem::Invalid { field: "TrinhTuThucHien", value: "{\"1\":\"x\"}".into() }]
+    );
+}
+
+#[test]
+fn a_new_description_replaces_the_old_and_keeps_the_english_of_unchanged_texts() {
+    let mut v = good();
+    v["TrinhTuThucHien"] = json!(["Nộp hồ sơ", "Nhận kết quả trong ngày"]);
+    v["CanCuPhapLy"] = json!(["Luật Hộ tịch"]);
+    let p = parse_entry(Source::Entry(1), &v).unwrap();
+    let mut current = p.content.clone();
+    current.details = ProcedureDetails {
+        steps: vec![
+            Text { vi: "Nộp hồ sơ".into(), en: Some("Apply".into()) },
+            Text { vi: "Nhận kết quả".into(), en: Some("Collect the result".into()) },
+        ],
+        conditions: vec![Text { vi: "Điều kiện cũ".into(), en: None }],
+        legal_basis: vec!["Luật Hộ tịch".into()],
+        ..ProcedureDetails::default()
+    };
+    let next = merged(&current, &p);
+    assert_eq!(next.details.steps[0].en.as_deref(), Some("Apply"), "the same Vietnamese keeps its English");
+    assert_eq!(next.details.steps[1].en, None, "a changed step has no translation yet");
+    assert!(next.details.conditions.is_empty(), "the description is replaced whole");
+    assert_eq!(changes(&current, &next), [Change::Details]);
+
+    let silent = parse_entry(Source::Entry(1), &good()).unwrap();
+    assert_eq!(merged(&current, &silent).details, current.details, "no description in the file: kept");
+    assert_eq!(changes(&current, &merged(&current, &silent)), []);
+}
+
+#[test]
 fn a_new_fee_keeps_the_rules_that_still_fit_the_form() {
     let p = parse_entry(Source::Entry(1), &good()).unwrap();
     let schedule = FeeSchedule { copies: Some("so_ban".into()), ..FeeSchedule::fixed(10_000) };
