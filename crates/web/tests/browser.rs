@@ -481,6 +481,16 @@ async fn phone_screen(engine: TestEngine) {
     for path in public {
         wide.extend(b.overflow(&path).await);
     }
+    // What a phone shows, against pictures kept in the repository: the home page, with its menu
+    // open, a procedure, the sign-in form.
+    b.goto("/").await;
+    b.looks_like("phone-home").await;
+    b.click("details.menu > summary").await;
+    b.looks_like("phone-home-menu").await;
+    b.goto(&format!("/thu-tuc/{BIRTH}")).await;
+    b.looks_like("phone-procedure").await;
+    b.goto("/dang-nhap").await;
+    b.looks_like("phone-sign-in").await;
     // The page asking for the code of a registration under way.
     b.goto("/dang-ky").await;
     let person = [
@@ -1118,6 +1128,48 @@ impl Browser {
         let (scroll, inner) = (size[0].as_u64().unwrap(), size[1].as_u64().unwrap());
         assert!(inner <= 400, "the window is phone-sized: {inner}px");
         (scroll > inner).then(|| format!("{path}: {scroll}px wide in {inner}px, past the edge: {}", size[2]))
+    }
+
+    /// Compares the window's picture of the page shown with its reference,
+    /// `tests/screenshots/NAME.png`: the same size, and at most 2 % of the pixels off by more
+    /// than a faint shade. Antialiasing and a changed date stay within that; a header on two
+    /// rows, a lost style sheet or a shifted layout do not. `MOTCUA_UPDATE_SCREENSHOTS=1` writes
+    /// the references anew (look at them before committing); the picture taken is kept in the
+    /// build's temporary folder either way, named in a failure.
+    async fn looks_like(&self, name: &str) {
+        self.step(&format!("the picture of {name}"));
+        let settle = "const done = arguments[arguments.length - 1]; \
+            document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); \
+            document.fonts.ready.then(() => requestAnimationFrame(() => done(true)));";
+        self.c.execute_async(settle, vec![]).await.expect("the page settles");
+        let png = self.c.screenshot().await.expect("a screenshot");
+        let taken = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join(format!("{name}.png"));
+        std::fs::create_dir_all(taken.parent().unwrap()).unwrap();
+        std::fs::write(&taken, &png).unwrap();
+        let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screenshots").join(format!("{name}.png"));
+        if std::env::var_os("MOTCUA_UPDATE_SCREENSHOTS").is_some() {
+            std::fs::write(&reference, &png).unwrap();
+            return;
+        }
+        let expected = std::fs::read(&reference).unwrap_or_else(|e| {
+            panic!("{}: {e}; MOTCUA_UPDATE_SCREENSHOTS=1 writes it from this run", reference.display())
+        });
+        let got = image::load_from_memory(&png).expect("Chromium's PNG").to_rgb8();
+        let want = image::load_from_memory(&expected).expect("the reference PNG").to_rgb8();
+        assert_eq!(got.dimensions(), want.dimensions(), "{name}: the picture's size (taken: {})", taken.display());
+        let off = got
+            .pixels()
+            .zip(want.pixels())
+            .filter(|(a, b)| a.0.iter().zip(b.0.iter()).any(|(x, y)| x.abs_diff(*y) > 48))
+            .count();
+        let share = off as f64 / f64::from(got.width() * got.height());
+        assert!(
+            share <= 0.02,
+            "{name} looks different: {:.1} % of the pixels differ from {} (taken: {})",
+            share * 100.0,
+            reference.display(),
+            taken.display()
+        );
     }
 
     /// Whether the browser runs scripts, checked with a page that says so.
