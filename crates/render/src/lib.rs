@@ -30,6 +30,7 @@ mod text;
 use std::fmt;
 use std::str::FromStr;
 
+pub use forms::blank_application::{render_blank_application, BlankApplication, BlankQuestion};
 pub use forms::control_slip::{render_control_slip, ControlSlip, HandOff, Timeliness};
 pub use forms::document_register::{
     render_document_register, DocumentRegister, DocumentRegisterLines, IncomingLine, OutgoingLine,

@@ -324,6 +324,34 @@ impl Sheet {
         self.paragraph(&[(text, Style::Regular)], size, Align::Left, 0.0);
     }
 
+    /// `count` empty lines to write on by hand, each a thin rule across the width at the height
+    /// of a line of `size` points.
+    pub(crate) fn writing_lines(&mut self, count: usize, size: f32) {
+        let lead = line_height(size) * 1.25;
+        for _ in 0..count {
+            self.keep(lead);
+            let at = self.y + lead - 2.0;
+            let right = self.left + self.room_at(self.y, 0.0);
+            self.push(Op::Rule { from: (self.left, at), to: (right, at) });
+            self.y += lead;
+        }
+    }
+
+    /// A choice to tick by hand: an empty box, then its text (wrapped beside the box).
+    pub(crate) fn tick_box(&mut self, label: &str, size: f32, indent: f32) {
+        let lead = line_height(size);
+        self.keep(lead);
+        let side = size * 0.75;
+        let (x, y) = (self.left + indent, self.y + (lead - side) / 2.0);
+        for (from, to) in [((x, y), (x + side, y)), ((x + side, y), (x + side, y + side))] {
+            self.push(Op::Rule { from, to });
+        }
+        for (from, to) in [((x + side, y + side), (x, y + side)), ((x, y + side), (x, y))] {
+            self.push(Op::Rule { from, to });
+        }
+        self.paragraph(&[(label, Style::Regular)], size, Align::Left, indent + side + 4.0);
+    }
+
     /// Stacks side by side, each at its offset from the left margin, kept together on one page;
     /// the flow continues below the tallest.
     pub(crate) fn stacks(&mut self, stacks: Vec<(f32, Stack)>) {

@@ -12,7 +12,7 @@ mod validators;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use common::{issue_result, verify_upload, TestApp};
+use common::{issue_result, pdf_text, verify_upload, TestApp};
 use motcua_app::pki::{
     init_test_ca, load_trust, AgencyToCertify, Signers, CA_CERTIFICATE_FILE, CA_FILE, CA_SECRET_FILE,
 };
@@ -595,7 +595,6 @@ async fn form_of(app: &TestApp, client: &reqwest::Client, code: &str, form: &str
     res.bytes().await.unwrap().to_vec()
 }
 
-/// The text of a PDF as Poppler's `pdftotext` reads it, lines joined by spaces.
 /// The text printed in a band `height` points tall right above the last signature's stamp, on
 /// a page `page_height` points tall (from the signature widget's `/Rect` in the update that
 /// signed, which lopdf-free bytes show as written): where the signer's block has its title.
@@ -615,14 +614,5 @@ fn text_above_signature(pdf: &[u8], page_height: f32, height: f32) -> String {
         .arg("-")
         .output()
         .expect("pdftotext (poppler-utils)");
-    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("form.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed");
     String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{browser, csrf_of, page, pdf, sign_in, submission, TestApp};
+use common::{browser, csrf_of, page, pdf, pdf_text, sign_in, submission, TestApp};
 use motcua_app::Config;
 use motcua_testkit::{answers, on_both_engines, TestEngine};
 use reqwest::multipart::{Form, Part};
@@ -31,7 +31,48 @@ on_both_engines!(
     the_next_step_names_what_the_applicant_must_do,
     officers_search_their_queue_and_sort_it_by_due_date,
     pages_have_the_site_header_the_menu_of_the_role_and_an_icon,
+    the_blank_form_downloads_as_an_a4_pdf,
 );
+
+/// The blank application form of a procedure, as a PDF to print: its official name, the agency
+/// it goes to, every question of the online form (choices with their boxes' words), the
+/// documents to attach and the pledge; linked from the procedure's page; none for a procedure
+/// whose catalogue entry names no form.
+async fn the_blank_form_downloads_as_an_a4_pdf(engine: TestEngine) {
+    let app = TestApp::spawn(engine).await;
+    let catalog = app.state.catalog();
+    let birth = catalog.get("1.001193").expect("the demo's birth registration");
+    let (status, html) = page(&app, &app.http, "/thu-tuc/1.001193").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("href=\"/thu-tuc/1.001193/to-khai.pdf\""), "the procedure page links the PDF");
+
+    let res = app.http.get(app.url("/thu-tuc/1.001193/to-khai.pdf")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = pdf_text(&bytes);
+    assert!(text.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "{text}");
+    assert!(text.contains("TỜ KHAI ĐĂNG KÝ KHAI SINH"), "the form's official name: {text}");
+    assert!(text.contains(&format!("Kính gửi: {}", birth.agency.name)), "{text}");
+    for field in &birth.form {
+        assert!(text.contains(&field.label), "the question {:?}: {text}", field.label);
+        for option in &field.options {
+            assert!(text.contains(&option.label), "the choice {:?}: {text}", option.label);
+        }
+    }
+    for document in &birth.documents {
+        assert!(text.contains(&document.name), "the document {:?}: {text}", document.name);
+    }
+    assert!(text.contains("NGƯỜI YÊU CẦU") && text.contains("Tôi cam đoan"), "{text}");
+
+    let undescribed =
+        catalog.search("").into_iter().find(|p| p.details.forms.is_empty()).expect("a procedure without a form");
+    let (status, _) = app.get_bytes(&format!("/thu-tuc/{}/to-khai.pdf", undescribed.code), None).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get_bytes("/thu-tuc/9.999999/to-khai.pdf", None).await;
+    assert_eq!(status, 404);
+}
 
 async fn a_citizen_applies_through_the_forms_and_the_desk_receives(engine: TestEngine) {
     let app = TestApp::spawn(engine).await;

@@ -1,6 +1,7 @@
 //! The forms, and the parts they share: the heading, the applicant's lines, the QR code and the
 //! signature blocks.
 
+pub(crate) mod blank_application;
 pub(crate) mod control_slip;
 pub(crate) mod document_register;
 pub(crate) mod fee_receipt;

@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/thu-tuc", get(portal::catalog))
         .route("/thu-tuc/{code}", get(portal::procedure))
         .route("/thu-tuc/{code}/to-khai", get(blank_form::page))
+        .route("/thu-tuc/{code}/to-khai.pdf", get(blank_form::pdf))
         .route("/tra-cuu", get(portal::lookup))
         .route("/xac-thuc", get(verify::form).post(verify::check))
         .route("/xac-thuc/{code}", get(verify::by_code))
