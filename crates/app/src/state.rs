@@ -304,27 +304,87 @@ pub struct Inner {
     /// The versions of the catalog and the calendar this server holds
     /// (`motcua_store::cache_versions`).
     cache_seen: Mutex<HashMap<String, i64>>,
+    /// Dropped with the state, which ends the listening for other servers' changes.
+    _stop_listening: tokio::sync::oneshot::Sender<()>,
 }
 
 /// How often a server checks whether another server, or a command, changed what it keeps in
-/// memory (one read of a two-row table): a holiday added on one server counts on the others
-/// within about this long.
+/// memory (one read of a two-row table) while it hears no announcements (always on SQLite): a
+/// holiday added on one server counts on the others within about this long.
 pub const CACHE_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often it checks while PostgreSQL announces every change to it: a safety net only.
+const CACHE_CHECK_LISTENING: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Reloads what another server changed, every [`CACHE_CHECK_EVERY`], for as long as the state
-/// lives.
-fn watch_caches(state: std::sync::Weak<Inner>) {
+/// Reloads what another server changed, for as long as the state lives: at once when PostgreSQL
+/// announces a change (`motcua_store::cache_versions::Listener`), and by reading the versions
+/// every [`CACHE_CHECK_EVERY`] while no announcement can be heard.
+fn watch_caches(state: std::sync::Weak<Inner>, db: Database, stop: tokio::sync::oneshot::Receiver<()>) {
+    let listening = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    tokio::spawn(listen_for_changes(state.clone(), db, listening.clone(), stop));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CACHE_CHECK_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut checked = std::time::Instant::now();
         loop {
             tick.tick().await;
             let Some(inner) = state.upgrade() else { return };
+            if listening.load(std::sync::atomic::Ordering::Relaxed) && checked.elapsed() < CACHE_CHECK_LISTENING {
+                continue;
+            }
+            checked = std::time::Instant::now();
             if let Err(e) = AppState(inner).reload_changed().await {
                 tracing::warn!(error = ?e, "checking for changes made by other servers failed");
             }
         }
     });
+}
+
+/// Hears PostgreSQL's announcements of changes and reloads at each; `listening` says whether
+/// it is connected. Ends on SQLite at once, and when the state is dropped (`stop`).
+async fn listen_for_changes(
+    state: std::sync::Weak<Inner>,
+    db: Database,
+    listening: Arc<std::sync::atomic::AtomicBool>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    use motcua_store::cache_versions::{Heard, Listener};
+    use std::sync::atomic::Ordering::Relaxed;
+    let reload = |state: &std::sync::Weak<Inner>| state.upgrade().map(AppState);
+    loop {
+        match Listener::start(&db).await {
+            Ok(None) => return,
+            Ok(Some(mut listener)) => {
+                listening.store(true, Relaxed);
+                // What changed before the listening began is found by reading the versions.
+                let mut heard = Ok(Heard::Changed(String::new()));
+                loop {
+                    match heard {
+                        Ok(Heard::Changed(_)) => {
+                            let Some(state) = reload(&state) else { return };
+                            if let Err(e) = state.reload_changed().await {
+                                tracing::warn!(error = ?e, "reloading what another server changed failed");
+                            }
+                        }
+                        Ok(Heard::Lost) => break,
+                        Err(e) => {
+                            tracing::warn!(error = ?e, "listening for other servers' changes failed");
+                            break;
+                        }
+                    }
+                    heard = tokio::select! {
+                        _ = &mut stop => return,
+                        heard = listener.next() => heard,
+                    };
+                }
+                listening.store(false, Relaxed);
+            }
+            Err(e) => tracing::warn!(error = ?e, "cannot listen for other servers' changes; checking every second"),
+        }
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(CACHE_CHECK_EVERY) => {}
+        }
+    }
 }
 
 /// Cheap to clone.
@@ -361,6 +421,7 @@ impl AppState {
             tracing::info!("issuers of {folded} office documents folded for search");
         }
         let db_for_reads = db.clone();
+        let (stop_listening, stopped) = tokio::sync::oneshot::channel();
         let catalog = Arc::new(RwLock::new(Arc::new(catalog)));
         let calendar = Arc::new(RwLock::new(Arc::new(calendar)));
         let judge = Arc::new(crate::counting::CountingJudge { catalog: catalog.clone(), calendar: calendar.clone() });
@@ -395,8 +456,9 @@ impl AppState {
             open_counts: crate::counting::OpenCountsCache::default(),
             judge,
             cache_seen: Mutex::new(cache_seen),
+            _stop_listening: stop_listening,
         }));
-        watch_caches(Arc::downgrade(&state.0));
+        watch_caches(Arc::downgrade(&state.0), shared, stopped);
         Ok(state)
     }
 

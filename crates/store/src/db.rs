@@ -106,6 +106,9 @@ pub struct Database {
     /// What judges finished dossiers into the indicators' counters, installed by the
     /// application ([`crate::indicator_counts`]); shared by every clone.
     judge: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn crate::indicator_counts::Judge>>>,
+    /// The PostgreSQL URL, for the connection that listens for other servers' changes
+    /// ([`crate::cache_versions::Listener`]); `None` on SQLite.
+    postgres_url: Option<std::sync::Arc<str>>,
 }
 
 impl Database {
@@ -145,7 +148,13 @@ impl Database {
             national_sync: Default::default(),
             outbox_filled: Default::default(),
             judge: Default::default(),
+            postgres_url: (engine == Engine::Postgres).then(|| url.into()),
         })
+    }
+
+    /// The PostgreSQL URL this database was opened with (a secret: never shown).
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
     }
 
     /// This database with the dossiers whose every change is written to the national portal's
@@ -347,6 +356,11 @@ pub struct WriteTx<'a> {
 }
 
 impl WriteTx<'_> {
+    /// The engine the transaction runs on.
+    pub(crate) fn engine(&self) -> Engine {
+        self.db.engine
+    }
+
     /// Commits, gives up the turn, and wakes this process's job worker if a job was enqueued
     /// in the transaction.
     pub async fn commit(self) -> Result<()> {

@@ -26,7 +26,30 @@ on_both_engines!(
     issued_forms_are_kept_once_per_event_and_kind,
     what_the_portal_publishes_is_kept_and_carried_to_new_versions,
     lists_page_by_position_and_count_up_to_ten_thousand,
+    changes_of_cached_tables_are_announced_when_they_commit,
 );
+
+/// Issue 17 point 2: on PostgreSQL a change of the calendar is announced to every listener when
+/// its transaction commits, and a refused change announces nothing; SQLite has no listener (its
+/// one server reads the versions instead).
+async fn changes_of_cached_tables_are_announced_when_they_commit(engine: TestEngine) {
+    use motcua_store::cache_versions::{Heard, Listener, CALENDAR};
+    let t = TestDb::new(engine).await;
+    let Some(mut listener) = Listener::start(&t.db).await.unwrap() else {
+        assert_eq!(engine, TestEngine::Sqlite, "PostgreSQL can be listened to");
+        return;
+    };
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let bad = YearCalendar { days_off: vec![d("2027-04-30"), d("2028-05-01")], working_days: vec![] };
+    assert!(calendar::set_year(&t.db, 2027, &bad).await.is_err());
+    let before = motcua_store::cache_versions::current(&t.db).await.unwrap()[CALENDAR];
+    calendar::set_year(&t.db, 2027, &YearCalendar { days_off: vec![d("2027-01-01")], working_days: vec![] })
+        .await
+        .unwrap();
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(10), listener.next()).await;
+    assert_eq!(heard.expect("announced").unwrap(), Heard::Changed(CALENDAR.into()), "only the committed change");
+    assert_eq!(motcua_store::cache_versions::current(&t.db).await.unwrap()[CALENDAR], before + 1);
+}
 
 /// Issue 17 point 7: a list of more than 10,000 dossiers says "more than 10,000" instead of
 /// counting them all; paging by position (`after`) walks a list in the same order as page

@@ -1,6 +1,7 @@
 //! Two servers on one database (issue 17 point 2): what one keeps in memory (the working
-//! calendar, the catalog with its workflows) is reloaded when another changes it, within about a
-//! second (`AppState::reload_changed`, `motcua_store::cache_versions`).
+//! calendar, the catalog with its workflows) is reloaded when another changes it: as soon as
+//! PostgreSQL announces the change, within about a second on SQLite (`AppState::reload_changed`,
+//! `motcua_store::cache_versions`).
 
 mod common;
 
@@ -66,6 +67,7 @@ async fn a_holiday_added_on_one_server_moves_due_dates_on_the_other(engine: Test
     let (there, took) = changed(&before, || async { get(&app, &other, due, &admin).await.1 }).await;
     assert_eq!(there, here, "the other server counts it too, after {took:?}");
     assert!(took <= Duration::from_secs(2), "{took:?}");
+    eprintln!("the other server counted the holiday after {took:?}");
 }
 
 async fn a_workflow_saved_on_one_server_can_be_saved_again_on_the_other(engine: TestEngine) {
