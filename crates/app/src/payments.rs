@@ -227,7 +227,7 @@ async fn settle(
             Err(StoreError::Conflict(_)) => continue,
             Ok(settled @ Settled::Paid(..)) => {
                 // A receipt is made when the fee is collected, not when someone first prints it.
-                issue_receipt_after_settlement(state, payment.dossier_id).await;
+                issue_receipt_after_settlement(state, payment).await;
                 return Ok(settled);
             }
             other => return Ok(other?),
@@ -413,7 +413,8 @@ pub async fn returned(
 }
 
 /// The electronic receipt of a dossier's fee, for whoever may see the dossier: the receipt
-/// issued when the payment was settled, the same bytes ever after (issued now if that failed).
+/// issued after the payment was settled, the same bytes ever after (issued now if its job has
+/// not run yet).
 pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> AppResult<Vec<u8>> {
     let view = crate::dossiers::view::view_dossier(state, user, code).await?;
     let form = match motcua_store::issued_forms::latest(&state.db, view.dossier.id, FEE_RECEIPT.key()).await? {
@@ -425,17 +426,44 @@ pub async fn receipt_pdf(state: &AppState, user: Option<&User>, code: &str) -> A
 
 const FEE_RECEIPT: motcua_render::FormKind = motcua_render::FormKind::FeeReceipt;
 
-/// Issues the fee receipt of a payment just settled; the payment stands whatever happens here (a
-/// receipt that cannot be issued now is logged, and issued at its first download).
-async fn issue_receipt_after_settlement(state: &AppState, dossier_id: i64) {
-    let issued = async {
-        let d = dossiers::by_id(&state.db, dossier_id).await?;
-        let view = crate::dossiers::view::assemble(state, d, &Actor::Stranger).await?;
-        issue_receipt(state, &view).await
-    };
-    if let Err(e) = issued.await {
-        tracing::error!(dossier_id, "the fee receipt could not be issued at settlement: {e:?}");
+/// The job that issues the fee receipt of a payment just settled.
+pub const FEE_RECEIPT_JOB: &str = "fee_receipt";
+
+/// Asks for the fee receipt of a payment just settled, issued by a job (rendering and signing
+/// take a few milliseconds of the processor, which the gateway's confirmation need not wait
+/// for). The payment stands whatever happens here: a receipt not yet issued is issued at its
+/// first download.
+async fn issue_receipt_after_settlement(state: &AppState, payment: &Payment) {
+    let dossier_id = payment.dossier_id;
+    let job = motcua_store::jobs::NewJob::new(FEE_RECEIPT_JOB, serde_json::json!({ "dossier_id": dossier_id }))
+        .dedupe(format!("{FEE_RECEIPT_JOB}:{}", payment.id));
+    if let Err(e) = motcua_store::jobs::enqueue(&state.db, &job).await {
+        tracing::error!(dossier_id, "the fee receipt's job could not be enqueued: {e:?}");
     }
+}
+
+/// Adds the issuing of fee receipts to the worker's handlers.
+pub fn register(handlers: crate::jobs::worker::Handlers, state: AppState) -> crate::jobs::worker::Handlers {
+    use crate::jobs::worker::JobError;
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        dossier_id: i64,
+    }
+    handlers.register(FEE_RECEIPT_JOB, move |job| {
+        let state = state.clone();
+        async move {
+            let Payload { dossier_id } = job.payload_as().map_err(|e| JobError::permanent(e.to_string()))?;
+            let issued = async {
+                if motcua_store::issued_forms::latest(&state.db, dossier_id, FEE_RECEIPT.key()).await?.is_some() {
+                    return Ok(());
+                }
+                let d = dossiers::by_id(&state.db, dossier_id).await?;
+                let view = crate::dossiers::view::assemble(&state, d, &Actor::Stranger).await?;
+                issue_receipt(&state, &view).await.map(|_| ())
+            };
+            issued.await.map_err(|e: AppError| JobError::retry(format!("{e:?}")))
+        }
+    })
 }
 
 /// Renders, signs (by the collecting agency), stores and records the receipt of the dossier's

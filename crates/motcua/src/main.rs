@@ -1422,6 +1422,7 @@ async fn run(cli: Cli) -> Result<()> {
             let handlers = motcua_app::jobs::notify::register(handlers, state.clone(), mailer, sms, templates);
             let handlers = motcua_app::jobs::audit::register(handlers, state.clone());
             let handlers = motcua_app::jobs::blob_sweep::register(handlers, state.clone());
+            let handlers = motcua_app::payments::register(handlers, state.clone());
             let handlers = motcua_app::jobs::monthly_report::register(handlers, state.clone(), mailer_for_reports);
             let worker = worker::start(
                 state.db.clone(),

@@ -135,11 +135,16 @@ async fn the_fee_follows_the_answers_and_holds_processing_until_confirmed(engine
     assert_eq!(pay_events.len(), 1, "{}", d["history"]);
     assert_eq!(pay_events[0]["from_status"], "payment_requested");
     assert!(!d["actions"].as_array().unwrap().contains(&json!("pay")));
-    // The receipt was issued with the settlement, recording the payment's event, before anyone
-    // asked for it; downloads serve those bytes.
+    // The receipt is issued by a job the settlement enqueued, recording the payment's event,
+    // before anyone asks for it; downloads serve those bytes.
     let dossier = motcua_store::dossiers::by_code(&app.state.db, &code).await.unwrap();
+    let receipts = motcua_app::payments::register(motcua_app::jobs::worker::Handlers::new(), app.state.clone());
+    let config = motcua_app::jobs::worker::WorkerConfig::default();
+    let before = motcua_store::issued_forms::latest(&app.state.db, dossier.id, "fee_receipt").await.unwrap();
+    assert!(before.is_none(), "the confirmation did not wait for the receipt");
+    motcua_testkit::run_due_jobs(&app.state.db, &receipts, &config).await;
     let issued = motcua_store::issued_forms::latest(&app.state.db, dossier.id, "fee_receipt").await.unwrap();
-    let issued = issued.expect("a receipt issued at settlement");
+    let issued = issued.expect("a receipt issued after settlement");
     assert!(issued.event_id.is_some(), "it records the pay event");
     let (s, pdf) = app.get_bytes(d["fee"]["receipt_url"].as_str().unwrap(), Some(&citizen)).await;
     assert_eq!(s, 200);
