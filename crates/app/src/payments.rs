@@ -217,6 +217,7 @@ async fn settle(
         let now = Utc::now();
         let mut change = Change::from_transition(&s, Action::Pay, t, now, None, None, vec![]);
         change.fact = Some(paid.clone());
+        change.jobs.push(receipt_job(payment));
         // A dossier waiting for its fee enters its first step now: its allotment and the
         // opinions it asks start with the payment.
         crate::lifecycle::plan_step(state, &p, &s, &t, now, &mut change).await?;
@@ -225,11 +226,6 @@ async fn settle(
         }
         match payments::settle_paid(&state.db, payment, &d, &change, facts, by, log, now).await {
             Err(StoreError::Conflict(_)) => continue,
-            Ok(settled @ Settled::Paid(..)) => {
-                // A receipt is made when the fee is collected, not when someone first prints it.
-                issue_receipt_after_settlement(state, payment).await;
-                return Ok(settled);
-            }
             other => return Ok(other?),
         }
     }
@@ -429,17 +425,13 @@ const FEE_RECEIPT: motcua_render::FormKind = motcua_render::FormKind::FeeReceipt
 /// The job that issues the fee receipt of a payment just settled.
 pub const FEE_RECEIPT_JOB: &str = "fee_receipt";
 
-/// Asks for the fee receipt of a payment just settled, issued by a job (rendering and signing
-/// take a few milliseconds of the processor, which the gateway's confirmation need not wait
-/// for). The payment stands whatever happens here: a receipt not yet issued is issued at its
-/// first download.
-async fn issue_receipt_after_settlement(state: &AppState, payment: &Payment) {
-    let dossier_id = payment.dossier_id;
-    let job = motcua_store::jobs::NewJob::new(FEE_RECEIPT_JOB, serde_json::json!({ "dossier_id": dossier_id }))
-        .dedupe(format!("{FEE_RECEIPT_JOB}:{}", payment.id));
-    if let Err(e) = motcua_store::jobs::enqueue(&state.db, &job).await {
-        tracing::error!(dossier_id, "the fee receipt's job could not be enqueued: {e:?}");
-    }
+/// The job that issues the fee receipt of `payment` once it is settled, enqueued in the
+/// settlement's transaction: rendering and signing take a few milliseconds of the processor,
+/// which the gateway's confirmation need not wait for. A receipt whose job has not run yet is
+/// issued at its first download.
+fn receipt_job(payment: &Payment) -> motcua_store::jobs::NewJob {
+    motcua_store::jobs::NewJob::new(FEE_RECEIPT_JOB, serde_json::json!({ "dossier_id": payment.dossier_id }))
+        .dedupe(format!("{FEE_RECEIPT_JOB}:{}", payment.id))
 }
 
 /// Adds the issuing of fee receipts to the worker's handlers.

@@ -876,6 +876,8 @@ pub struct Change {
     pub cancel_consultations: bool,
     /// Jobs that tell the applicant about the change.
     pub follow_ups: FollowUps,
+    /// Other work the change asks for, enqueued in its transaction (the receipt of a fee paid).
+    pub jobs: Vec<crate::jobs::NewJob>,
     /// The system's seal of one of `attachments` (the signed electronic result), recorded with it.
     pub seal: Option<crate::seals::NewSeal>,
     /// A request to withdraw is made (`Some(true)`) or answered (`Some(false)`); `None` leaves it.
@@ -963,6 +965,7 @@ impl Change {
             consultations: Vec::new(),
             cancel_consultations: false,
             follow_ups: FollowUps::default(),
+            jobs: Vec::new(),
             seal: None,
             withdrawal_requested: (t.withdrawal_requested != before.withdrawal_requested)
                 .then_some(t.withdrawal_requested),
@@ -1084,6 +1087,9 @@ pub(crate) async fn apply_in(
     };
     insert_event(tx, current.id, &current.code, now, by, event).await?;
     change.follow_ups.enqueue(tx, &current.code, current.revision + 1).await?;
+    for job in &change.jobs {
+        crate::jobs::enqueue_in(tx, job).await?;
+    }
     let reported = crate::national_outbox::Reported {
         dossier_id: current.id,
         dossier_code: &current.code,

@@ -89,6 +89,7 @@ fn receive(now: chrono::DateTime<Utc>) -> Change {
         consultations: vec![],
         cancel_consultations: false,
         follow_ups: Default::default(),
+        jobs: Vec::new(),
         seal: None,
         withdrawal_requested: None,
         register_desk: None,

@@ -67,6 +67,7 @@ fn change(action: &str, status: Status, at: chrono::DateTime<Utc>) -> Change {
         consultations: vec![],
         cancel_consultations: false,
         follow_ups: Default::default(),
+        jobs: Vec::new(),
         seal: None,
         withdrawal_requested: None,
         register_desk: None,

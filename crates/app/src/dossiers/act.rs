@@ -177,6 +177,7 @@ async fn reschedule(
         consultations: vec![],
         cancel_consultations: false,
         follow_ups: crate::jobs::notify::follow_ups(d.status, crate::jobs::notify::Notice::Rescheduled),
+        jobs: Vec::new(),
         seal: None,
         withdrawal_requested: None,
         register_desk: None,
