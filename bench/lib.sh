@@ -130,3 +130,19 @@ submission_body() {
     done
     printf -- '--%s--\r\n' "$boundary"
 }
+
+# Writes the submission body to $DATA/submit.body (SUBMIT_CT its Content-Type) and sends it once
+# with curl as $CITIZEN to $BASE: the body must be accepted (201) before wrk repeats it.
+prepare_submission() {
+    local boundary code
+    boundary=motcuabench$RANDOM$RANDOM$RANDOM
+    submission_body "$boundary" >"$DATA/submit.body"
+    SUBMIT_CT="multipart/form-data; boundary=$boundary"
+    code=$(curl -sS -o "$OUT/submit.check.json" -w '%{http_code}' -m 30 "$BASE/api/v1/dossiers" \
+        -H "Authorization: Bearer $CITIZEN" -H "Content-Type: $SUBMIT_CT" --data-binary "@$DATA/submit.body")
+    [ "$code" = 201 ] || {
+        echo "the test submission answered $code:" >&2
+        cat "$OUT/submit.check.json" >&2
+        exit 1
+    }
+}

@@ -125,19 +125,8 @@ curl -fsS "$BASE/api/v1/dossiers?scope=agency&per_page=50" -H "Authorization: Be
     jq -r '.items[].code | "/api/v1/dossiers/" + .' >"$OUT/read.paths"
 echo "/api/v1/dossiers?per_page=50" >"$OUT/queue.paths"
 
-# The submission body: procedure 2.001680 (legal aid, Sở Tư pháp) with its two required
-# documents, each a 200 KB PDF (incompressible filler).
-BOUNDARY=motcuabench$RANDOM$RANDOM$RANDOM
-submission_body "$BOUNDARY" >"$DATA/submit.body"
-SUBMIT_CT="multipart/form-data; boundary=$BOUNDARY"
-# One submission by curl first: the body must be accepted.
-code=$(curl -sS -o "$OUT/submit.check.json" -w '%{http_code}' -m 30 "$BASE/api/v1/dossiers" \
-    -H "Authorization: Bearer $CITIZEN" -H "Content-Type: $SUBMIT_CT" --data-binary "@$DATA/submit.body")
-[ "$code" = 201 ] || {
-    echo "the test submission answered $code:" >&2
-    cat "$OUT/submit.check.json" >&2
-    exit 1
-}
+# The submission body (procedure 2.001680 with two 200 KB PDFs), accepted once by curl first.
+prepare_submission
 
 # 4. The runs. Submission comes last so that it does not change what the others read.
 export BENCH_METHOD=GET BENCH_BODY='' BENCH_CONTENT_TYPE=''

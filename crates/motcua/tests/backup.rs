@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{application, documents_of, free_port, serve_until_healthy, sign_in};
+use common::{application, documents_of, free_port, get_json, serve_until_healthy, sign_in};
 
 fn motcua(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_motcua"))
@@ -117,15 +117,7 @@ async fn a_sqlite_centre_moves_to_postgres_and_goes_on_there() {
     let mine = |base: String, token: String| {
         let http = http.clone();
         async move {
-            let list: serde_json::Value = http
-                .get(format!("{base}/api/v1/dossiers?per_page=100"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let list = get_json(&http, &format!("{base}/api/v1/dossiers?per_page=100"), &token).await;
             let mut codes: Vec<String> =
                 list["items"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
             codes.sort();
