@@ -306,6 +306,8 @@ pub struct Inner {
     cache_seen: Mutex<HashMap<String, i64>>,
     /// Dropped with the state, which ends the listening for other servers' changes.
     _stop_listening: tokio::sync::oneshot::Sender<()>,
+    /// Held while the catalog or the calendar is reloaded.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 /// How often a server checks whether another server, or a command, changed what it keeps in
@@ -349,7 +351,7 @@ async fn listen_for_changes(
 ) {
     use motcua_store::cache_versions::{Heard, Listener};
     use std::sync::atomic::Ordering::Relaxed;
-    let reload = |state: &std::sync::Weak<Inner>| state.upgrade().map(AppState);
+    let alive = |state: &std::sync::Weak<Inner>| state.upgrade().map(AppState);
     loop {
         match Listener::start(&db).await {
             Ok(None) => return,
@@ -360,7 +362,7 @@ async fn listen_for_changes(
                 loop {
                     match heard {
                         Ok(Heard::Changed(_)) => {
-                            let Some(state) = reload(&state) else { return };
+                            let Some(state) = alive(&state) else { return };
                             if let Err(e) = state.reload_changed().await {
                                 tracing::warn!(error = ?e, "reloading what another server changed failed");
                             }
@@ -457,6 +459,7 @@ impl AppState {
             judge,
             cache_seen: Mutex::new(cache_seen),
             _stop_listening: stop_listening,
+            reloading: tokio::sync::Mutex::new(()),
         }));
         watch_caches(Arc::downgrade(&state.0), shared, stopped);
         Ok(state)
@@ -494,7 +497,10 @@ impl AppState {
 
     /// Reloads what `name` (`motcua_store::cache_versions`) caches, and records the version held:
     /// read before reloading, so that a change made meanwhile is reloaded again, not missed.
+    /// Reloads take turns: one begun before a change and finished after another reload of it
+    /// would otherwise put the older copy back.
     async fn reload(&self, name: &str) -> AppResult<()> {
+        let _turn = self.reloading.lock().await;
         let version = motcua_store::cache_versions::current(&self.db).await?.get(name).copied();
         if name == motcua_store::cache_versions::CATALOG {
             let catalog = Catalog::load(&self.db).await?;
