@@ -2,19 +2,11 @@
 //! by hand and hand in at the desk or by post. It is drawn from the questions the system asks
 //! online, so the paper and the online form ask the same.
 
-use super::MARGINS;
+use super::{A4_BODY as BODY, A4_HEAD, A4_SMALL as SMALL, A4_TITLE as TITLE, MARGINS};
 use crate::fonts::Style::{Bold, Italic, Regular};
 use crate::sheet::{Align, Paper, Sheet, Stack};
 use crate::text;
 use crate::{FormPdf, RenderError};
-
-/// Sizes on A4 (Decree 30/2020, Annex I): the national name at 12–13 pt, the motto and the body
-/// at 13–14 pt; the title a point larger, notes and hints smaller.
-const NAME: f32 = 12.5;
-const MOTTO: f32 = 13.5;
-const BODY: f32 = 13.0;
-const TITLE: f32 = 14.0;
-const SMALL: f32 = 11.0;
 
 /// One question of the form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,8 +62,8 @@ pub fn render_blank_application(form: &BlankApplication) -> Result<FormPdf, Rend
     let mut sheet = Sheet::new(Paper::A4_PORTRAIT, MARGINS, &form.title);
     let width = sheet.width();
     let motto = Stack::new(width)
-        .text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, NAME, Align::Center)
-        .text("Độc lập - Tự do - Hạnh phúc", Bold, MOTTO, Align::Center)
+        .text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Bold, A4_HEAD, Align::Center)
+        .text("Độc lập - Tự do - Hạnh phúc", Bold, A4_HEAD + 1.0, Align::Center)
         .rule(width * 0.3);
     sheet.stacks(vec![(0.0, motto)]);
     sheet.gap(10.0);

@@ -33,6 +33,13 @@ pub(crate) const BODY: f32 = 9.5;
 pub(crate) const SMALL: f32 = 8.5;
 pub(crate) const TITLE: f32 = 11.0;
 pub(crate) const CAPTION: f32 = 6.5;
+/// Sizes of an A4 document, in points, as Decree 30/2020 (Annex I) sets them: the heading at
+/// 12 pt (its motto and date a point larger), the body at 13 pt, the title at 14 pt, the small
+/// print at 11 pt; the A5 slips' sizes above are these scaled down.
+pub(crate) const A4_HEAD: f32 = 12.0;
+pub(crate) const A4_BODY: f32 = 13.0;
+pub(crate) const A4_TITLE: f32 = 14.0;
+pub(crate) const A4_SMALL: f32 = 11.0;
 /// Side of the printed QR code: about 22 mm, read easily by a phone at arm's length.
 pub(crate) const QR_SIDE: f32 = 62.0;
 /// Room left for a handwritten signature (and a seal), where the digital signature's stamp goes

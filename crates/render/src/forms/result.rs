@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{digital_signature_place, numbered_heading, Issuer, MARGINS, QR_SIDE};
+use super::{
+    digital_signature_place, numbered_heading, Issuer, A4_BODY, A4_HEAD, A4_SMALL, A4_TITLE, MARGINS, QR_SIDE,
+};
 use crate::fonts::Style::{Bold, Regular};
 use crate::sheet::{Align, Appendix, Paper, Sheet};
 use crate::text::long_time;
@@ -18,13 +20,6 @@ use crate::{qr, FormPdf, RenderError};
 /// The title of the cover page and of the PDF.
 const RESULT_TITLE: &str = "Kết quả giải quyết thủ tục hành chính";
 
-/// Sizes of the A4 cover, in points, as Decree 30/2020 (Annex I) sets an A4 document: the
-/// heading at 12 pt (its motto and date a point larger), the body at 13 pt, the title at 14 pt,
-/// the small print at 11 pt; the A5 slips' sizes are these scaled down.
-const COVER_HEAD: f32 = 12.0;
-const COVER_BODY: f32 = 13.0;
-const COVER_TITLE: f32 = 14.0;
-const COVER_SMALL: f32 = 11.0;
 /// Size of the verification code printed under the QR code.
 const COVER_CAPTION: f32 = 9.0;
 
@@ -83,20 +78,20 @@ pub fn render_electronic_result(result: &ElectronicResult) -> Result<FormPdf, Re
 fn render(result: &ElectronicResult, pages: Option<Arc<krilla::pdf::Pdf>>) -> Result<FormPdf, RenderError> {
     let mut sheet = Sheet::new(Paper::A4_PORTRAIT, MARGINS, RESULT_TITLE);
     let issued_on = result.issued_at.with_timezone(&motcua_domain::calendar::vn_offset()).date_naive();
-    numbered_heading(&mut sheet, &result.issuer, None, Some(issued_on), None, COVER_HEAD);
+    numbered_heading(&mut sheet, &result.issuer, None, Some(issued_on), None, A4_HEAD);
     sheet.clear_float();
     sheet.gap(10.0);
-    sheet.paragraph(&[(&RESULT_TITLE.to_uppercase(), Bold)], COVER_TITLE, Align::Center, 0.0);
-    sheet.paragraph(&[("(Bản điện tử có chữ ký số của hệ thống)", Regular)], COVER_BODY, Align::Center, 0.0);
+    sheet.paragraph(&[(&RESULT_TITLE.to_uppercase(), Bold)], A4_TITLE, Align::Center, 0.0);
+    sheet.paragraph(&[("(Bản điện tử có chữ ký số của hệ thống)", Regular)], A4_BODY, Align::Center, 0.0);
     sheet.gap(6.0);
     let modules = qr::encode(&result.verify_url)?;
     sheet.float_qr(&modules, QR_SIDE * 1.3, &format!("Mã xác thực: {}", result.verification_code), COVER_CAPTION);
-    sheet.field("Mã hồ sơ:", &result.dossier_code, COVER_BODY);
-    sheet.field("Thủ tục hành chính:", &result.procedure, COVER_BODY);
-    sheet.field("Người nộp hồ sơ:", &result.applicant, COVER_BODY);
-    sheet.field("Cơ quan giải quyết:", &result.issuer.unit, COVER_BODY);
-    sheet.field("Thời điểm cấp:", &long_time(result.issued_at), COVER_BODY);
-    sheet.field("Mã xác thực:", &result.verification_code, COVER_BODY);
+    sheet.field("Mã hồ sơ:", &result.dossier_code, A4_BODY);
+    sheet.field("Thủ tục hành chính:", &result.procedure, A4_BODY);
+    sheet.field("Người nộp hồ sơ:", &result.applicant, A4_BODY);
+    sheet.field("Cơ quan giải quyết:", &result.issuer.unit, A4_BODY);
+    sheet.field("Thời điểm cấp:", &long_time(result.issued_at), A4_BODY);
+    sheet.field("Mã xác thực:", &result.verification_code, A4_BODY);
     sheet.clear_float();
     sheet.gap(4.0);
     let contents = if pages.is_some() {
@@ -110,7 +105,7 @@ fn render(result: &ElectronicResult, pages: Option<Arc<krilla::pdf::Pdf>>) -> Re
             result.issued.file_name
         )
     };
-    sheet.paragraph(&[(&contents, Regular)], COVER_BODY, Align::Left, 0.0);
+    sheet.paragraph(&[(&contents, Regular)], A4_BODY, Align::Left, 0.0);
     sheet.gap(4.0);
     sheet.paragraph(
         &[
@@ -120,7 +115,7 @@ fn render(result: &ElectronicResult, pages: Option<Arc<krilla::pdf::Pdf>>) -> Re
             (&result.verify_url, Bold),
             (" hoặc tải tệp này lên trang xác thực kết quả. Bản in của tệp được đối chiếu theo mã xác thực.", Regular),
         ],
-        COVER_SMALL,
+        A4_SMALL,
         Align::Left,
         0.0,
     );
