@@ -357,26 +357,27 @@ async fn listen_for_changes(
             Ok(None) => return,
             Ok(Some(mut listener)) => {
                 listening.store(true, Relaxed);
-                // What changed before the listening began is found by reading the versions.
-                let mut heard = Ok(Heard::Changed(String::new()));
+                // Reads the versions first (what changed before the listening began), then at
+                // each announcement.
                 loop {
-                    match heard {
-                        Ok(Heard::Changed(_)) => {
-                            let Some(state) = alive(&state) else { return };
-                            if let Err(e) = state.reload_changed().await {
-                                tracing::warn!(error = ?e, "reloading what another server changed failed");
-                            }
+                    {
+                        let Some(state) = alive(&state) else { return };
+                        if let Err(e) = state.reload_changed().await {
+                            tracing::warn!(error = ?e, "reloading what another server changed failed");
                         }
+                    }
+                    let heard = tokio::select! {
+                        _ = &mut stop => return,
+                        heard = listener.next() => heard,
+                    };
+                    match heard {
+                        Ok(Heard::Changed(_)) => {}
                         Ok(Heard::Lost) => break,
                         Err(e) => {
                             tracing::warn!(error = ?e, "listening for other servers' changes failed");
                             break;
                         }
                     }
-                    heard = tokio::select! {
-                        _ = &mut stop => return,
-                        heard = listener.next() => heard,
-                    };
                 }
                 listening.store(false, Relaxed);
             }
