@@ -762,12 +762,7 @@ async fn restore(cli: &Cli, from: &Path) -> Result<()> {
     let db = open(cli).await?;
     let v = motcua_store::audit::verify(&db).await?;
     println!("{} dossiers, {} events checked against the restored audit key", v.dossiers, v.events);
-    for f in &v.findings {
-        println!("{}", describe(f));
-    }
-    if !v.is_clean() {
-        bail!("{} problems found in the restored dossier histories", v.findings.len());
-    }
+    print_findings(&v, "the restored dossier histories")?;
     println!("restored: every history is intact and complete");
     Ok(())
 }
@@ -803,12 +798,7 @@ async fn migrate_to_postgres(cli: &Cli, from: Option<&Path>, to: &str) -> Result
     let target = target.with_audit_key(key);
     let v = motcua_store::audit::verify(&target).await?;
     println!("{} dossiers, {} events checked against the audit key", v.dossiers, v.events);
-    for f in &v.findings {
-        println!("{}", describe(f));
-    }
-    if !v.is_clean() {
-        bail!("{} problems found in the moved dossier histories", v.findings.len());
-    }
+    print_findings(&v, "the moved dossier histories")?;
     println!(
         "moved: start the server with --database-url and the same {} (its keys and attachments stay there)",
         if cli.keys_dir.is_some() { "--keys-dir and --data" } else { "--data" }
@@ -1025,6 +1015,17 @@ fn demo_banner(loaded: &motcua_store::demo::Loaded) -> String {
     );
     let _ = writeln!(b, "===================================================");
     b
+}
+
+/// Prints every finding of a verification, and fails naming how many when there is any.
+fn print_findings(v: &motcua_store::audit::Verification, histories: &str) -> Result<()> {
+    for f in &v.findings {
+        println!("{}", describe(f));
+    }
+    if !v.is_clean() {
+        bail!("{} problems found in {histories}", v.findings.len());
+    }
+    Ok(())
 }
 
 /// One finding of `audit verify` as a line an auditor reads: the problem's name first.
@@ -1686,12 +1687,7 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 None => println!("no checkpoint yet: histories deleted whole cannot be named"),
             }
-            for f in &v.findings {
-                println!("{}", describe(f));
-            }
-            if !v.is_clean() {
-                bail!("{} problems found in the dossier histories", v.findings.len());
-            }
+            print_findings(&v, "the dossier histories")?;
             println!("every history is intact and complete");
         }
         Command::Keys { command } => {
