@@ -431,16 +431,10 @@ async fn insert_attachments(
     const COLUMNS: usize = 14;
     let ids: Vec<String> = list.iter().map(|_| crate::random_id()).collect();
     for (chunk, chunk_ids) in list.chunks(100).zip(ids.chunks(100)) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let params: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", r * COLUMNS + c)).collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO attachments (id, dossier_id, doc_key, purpose, file_name, content_type, size, sha256, \
              storage_key, digitized, uploaded_by, created_at, reused, from_citizen_store) VALUES {}",
-            rows.join(", ")
+            crate::values_rows(chunk.len(), COLUMNS)
         );
         let mut insert = sqlx::query(&sql);
         for (a, id) in chunk.iter().zip(chunk_ids) {

@@ -51,6 +51,18 @@ pub use blobs::Blobs;
 pub use db::{Database, Engine, PoolStats, Reader, WriteTx};
 pub use error::StoreError;
 
+/// The `VALUES` rows of a multi-row INSERT: `rows` tuples of `width` parameters each, numbered
+/// from `$1` on (`($1, $2), ($3, $4)`).
+pub(crate) fn values_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Milliseconds since the Unix epoch, as a number: for code that computes with the stored
 /// number itself (the content an event's hash covers, the synthetic generator's rows). Queries
 /// bind and read times as [`types::Millis`] instead.
