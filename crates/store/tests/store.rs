@@ -22,6 +22,7 @@ on_both_engines!(
     every_demo_workflow_is_valid_and_one_asks_another_agency,
     open_only_seeding_fills_the_overdue_scan_and_unit_queues,
     a_provinces_history_is_seeded_over_years_on_a_grown_catalog,
+    a_large_seeding_makes_the_indexes_again_as_they_were,
     the_demo_history_pays_its_fees_with_one_receipt_series_per_agency,
     issued_forms_are_kept_once_per_event_and_kind,
     what_the_portal_publishes_is_kept_and_carried_to_new_versions,
@@ -283,6 +284,39 @@ async fn a_provinces_history_is_seeded_over_years_on_a_grown_catalog(engine: Tes
             .await
             .unwrap();
     assert_eq!(old_open, 0);
+    let v = motcua_store::audit::verify(&t.db).await.unwrap();
+    assert!(v.is_clean(), "{:?}", v.findings);
+}
+
+/// The secondary indexes of the tables a large seeding writes, as the database defines them.
+async fn index_definitions(db: &Database) -> Vec<(String, String)> {
+    let sql = match db.engine {
+        motcua_store::db::Engine::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('dossiers', 'events') \
+             AND sql IS NOT NULL ORDER BY name"
+        }
+        motcua_store::db::Engine::Postgres => {
+            "SELECT CAST(indexname AS TEXT), indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename IN ('dossiers', 'events') ORDER BY indexname"
+        }
+    };
+    sqlx::query_as(sql).fetch_all(db.reader()).await.unwrap()
+}
+
+/// A seeding of millions writes without the secondary indexes and makes them again at the end:
+/// the same indexes, by the same definitions, and the store's reads use them as before.
+async fn a_large_seeding_makes_the_indexes_again_as_they_were(engine: TestEngine) {
+    use motcua_store::synthetic::{self, Mix};
+    let t = loaded(engine).await;
+    let before = index_definitions(&t.db).await;
+    assert!(before.len() > 10, "{before:?}");
+    let seen = std::cell::Cell::new(0);
+    let seeded =
+        synthetic::seed_without_indexes(&t.db, 2_500, 9, Mix::History { years: 2 }, |n| seen.set(n)).await.unwrap();
+    assert_eq!((seeded.dossiers, seen.get()), (2_500, 2_500));
+    assert_eq!(index_definitions(&t.db).await, before);
+    let (dossiers,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dossiers").fetch_one(t.db.reader()).await.unwrap();
+    assert!(dossiers >= 2_500);
     let v = motcua_store::audit::verify(&t.db).await.unwrap();
     assert!(v.is_clean(), "{:?}", v.findings);
 }
