@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo run --release -p motcua-web --example indicators_report -- \
 //!     [--engine sqlite|postgres] [--dossiers 200000] [--runs 50] \
-//!     [--years 5 --units 120 --procedures 2000]
+//!     [--years 5 --units 120 --procedures 2000] [--database URL]
 //! ```
 //!
 //! On a fresh database (a temporary SQLite file, or a PostgreSQL database created on the server of
@@ -20,6 +20,10 @@
 //! twelve months judged dossier by dossier, and II.06a counted dossier by dossier, without the
 //! counters, are timed once for comparison, and so is the cost the counters add to the action
 //! that finishes a dossier.
+//!
+//! `--database URL` measures a database seeded beforehand instead (`motcua seed` on a demo
+//! database: ten million dossiers take more than an hour to write, once), migrated to this build;
+//! the seeding options are then ignored.
 
 use std::time::Instant;
 
@@ -29,7 +33,7 @@ use motcua_app::i18n::Lang;
 use motcua_app::{indicators, reports, AppState, Config};
 use motcua_domain::indicators::Code;
 use motcua_domain::report::{vn_day, Period, Preset};
-use motcua_store::db::Engine;
+use motcua_store::db::{Database, Engine};
 use motcua_store::indicator_counts;
 use motcua_store::synthetic::{seed, widen, Mix};
 use motcua_store::users::User;
@@ -45,11 +49,19 @@ struct Options {
     years: Option<u32>,
     units: usize,
     procedures: usize,
+    database: Option<String>,
 }
 
 fn options() -> Result<Options> {
-    let mut o =
-        Options { engine: TestEngine::Sqlite, dossiers: 200_000, runs: 50, years: None, units: 0, procedures: 0 };
+    let mut o = Options {
+        engine: TestEngine::Sqlite,
+        dossiers: 200_000,
+        runs: 50,
+        years: None,
+        units: 0,
+        procedures: 0,
+        database: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -60,6 +72,7 @@ fn options() -> Result<Options> {
             "--years" => o.years = Some(value.parse()?),
             "--units" => o.units = value.parse()?,
             "--procedures" => o.procedures = value.parse()?,
+            "--database" => o.database = Some(value),
             other => return Err(format!("unknown option {other}").into()),
         }
     }
@@ -69,42 +82,32 @@ fn options() -> Result<Options> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let o = options()?;
-    let t = TestDb::with_demo(o.engine).await;
-    let widened = widen(&t.db, o.units, o.procedures).await?;
-    let started = Instant::now();
-    let mix = o.years.map_or(Mix::Realistic, |years| Mix::History { years });
-    let seeded = seed(&t.db, o.dossiers, 42, mix, |n| {
-        if n % 1_000_000 == 0 {
-            eprintln!("  {n} dossiers written ({:.0} s)", started.elapsed().as_secs_f64());
+    // A fresh database is dropped at the end with `fresh`; one given is left as it was found,
+    // apart from the counters.
+    let (db, fresh) = match &o.database {
+        Some(url) => (seeded_before(url).await?, None),
+        None => {
+            let t = TestDb::with_demo(o.engine).await;
+            seed_fresh(&t.db, &o).await?;
+            (t.db.clone(), Some(t))
         }
-    })
-    .await?;
-    let open: usize = seeded
-        .by_status
-        .iter()
-        .filter(|(s, _)| !matches!(**s, "result_ready" | "returned" | "refused" | "withdrawn"))
-        .map(|(_, n)| n)
-        .sum();
-    println!(
-        "seeded {} dossiers ({open} not finished) in {:.1} s; catalog grown by {} units and {} procedures",
-        seeded.dossiers,
-        started.elapsed().as_secs_f64(),
-        widened.units,
-        widened.procedures
-    );
-    println!("  by status: {:?}", seeded.by_status);
-    let judge = CountingJudge::load(&t.db).await.map_err(|e| format!("{e:?}"))?;
+    };
+    let judge = CountingJudge::load(&db).await.map_err(|e| format!("{e:?}"))?;
     let started = Instant::now();
-    let rebuilt = indicator_counts::rebuild(&t.db, &judge, Utc::now()).await?;
+    let rebuilt = indicator_counts::rebuild(&db, &judge, Utc::now()).await?;
     println!(
         "indicators rebuild: {} finished dossiers into {} rows in {:.1} s; counters take {}",
         rebuilt.dossiers,
         rebuilt.rows,
         started.elapsed().as_secs_f64(),
-        counters_size(&t).await?
+        counters_size(&db).await?
     );
-    let state: AppState = motcua_testkit::app_state(&t, Config { demo: true, ..Config::default() }).await;
-    let steering = motcua_store::users::with_usernames(&t.db)
+    let attachments = tempfile::tempdir()?;
+    let blobs = motcua_store::Blobs::local(attachments.path().join("attachments"))?;
+    let state = AppState::new(db.clone(), blobs, Config { demo: true, ..Config::default() })
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let steering = motcua_store::users::with_usernames(&db)
         .await?
         .into_iter()
         .find(|u| u.username.as_deref() == Some("dieuhanh"))
@@ -125,7 +128,7 @@ async fn main() -> Result<()> {
         judged.get(Code::OnTime).denominator
     );
     let started = Instant::now();
-    let counted = motcua_store::reports::ii06a(&t.db, &year, year.measured_at(Utc::now()), None).await?;
+    let counted = motcua_store::reports::ii06a(&db, &year, year.measured_at(Utc::now()), None).await?;
     println!(
         "II.06a of twelve months counted dossier by dossier (no counters): {:.0} ms, {} dossiers received",
         started.elapsed().as_secs_f64() * 1000.0,
@@ -173,7 +176,48 @@ async fn main() -> Result<()> {
             o.runs,
         );
     }
-    finishing_cost(&t, &judge).await
+    finishing_cost(&db, &judge).await?;
+    drop(fresh);
+    Ok(())
+}
+
+/// Opens a database `motcua seed` filled, migrated to this build.
+async fn seeded_before(url: &str) -> Result<Database> {
+    let db = Database::connect(url).await?.with_audit_key(motcua_store::audit::AuditKey::generate());
+    db.migrate().await?;
+    let (dossiers,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dossiers").fetch_one(db.reader()).await?;
+    let (open,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM dossiers WHERE finished_at IS NULL").fetch_one(db.reader()).await?;
+    println!("measuring a database seeded before: {dossiers} dossiers ({open} not finished)");
+    Ok(db)
+}
+
+/// Grows the demo catalog and seeds the dossiers the options ask for.
+async fn seed_fresh(db: &Database, o: &Options) -> Result<()> {
+    let widened = widen(db, o.units, o.procedures).await?;
+    let started = Instant::now();
+    let mix = o.years.map_or(Mix::Realistic, |years| Mix::History { years });
+    let seeded = seed(db, o.dossiers, 42, mix, |n| {
+        if n % 1_000_000 == 0 {
+            eprintln!("  {n} dossiers written ({:.0} s)", started.elapsed().as_secs_f64());
+        }
+    })
+    .await?;
+    let open: usize = seeded
+        .by_status
+        .iter()
+        .filter(|(s, _)| !matches!(**s, "result_ready" | "returned" | "refused" | "withdrawn"))
+        .map(|(_, n)| n)
+        .sum();
+    println!(
+        "seeded {} dossiers ({open} not finished) in {:.1} s; catalog grown by {} units and {} procedures",
+        seeded.dossiers,
+        started.elapsed().as_secs_f64(),
+        widened.units,
+        widened.procedures
+    );
+    println!("  by status: {:?}", seeded.by_status);
+    Ok(())
 }
 
 /// What is asked of the server.
@@ -207,17 +251,17 @@ async fn ask(state: AppState, steering: User, period: Period, what: Asked) -> Re
 }
 
 /// The rows and the bytes the counters take: SQLite's pages (`dbstat`), PostgreSQL's relations.
-async fn counters_size(t: &TestDb) -> Result<String> {
-    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM indicator_counts").fetch_one(t.db.reader()).await?;
-    let (work,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM indicator_work").fetch_one(t.db.reader()).await?;
-    let (report,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM report_counts").fetch_one(t.db.reader()).await?;
+async fn counters_size(db: &Database) -> Result<String> {
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM indicator_counts").fetch_one(db.reader()).await?;
+    let (work,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM indicator_work").fetch_one(db.reader()).await?;
+    let (report,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM report_counts").fetch_one(db.reader()).await?;
     let bytes: Option<(i64,)> =
-        match t.db.engine {
+        match db.engine {
             Engine::Sqlite => sqlx::query_as(
                 "SELECT CAST(SUM(pgsize) AS BIGINT) FROM dbstat WHERE name LIKE 'indicator%' \
              OR name LIKE 'sqlite_autoindex_indicator%' OR name LIKE '%report_counts%'",
             )
-            .fetch_optional(t.db.reader())
+            .fetch_optional(db.reader())
             .await
             .ok()
             .flatten(),
@@ -225,7 +269,7 @@ async fn counters_size(t: &TestDb) -> Result<String> {
                 "SELECT CAST(pg_total_relation_size('indicator_counts') + pg_total_relation_size('indicator_work') \
              + pg_total_relation_size('report_counts') AS BIGINT)",
             )
-            .fetch_optional(t.db.reader())
+            .fetch_optional(db.reader())
             .await?,
         };
     let size = bytes.map_or("an unknown size".to_string(), |(b,)| format!("{:.1} MiB", b as f64 / 1048576.0));
@@ -234,16 +278,16 @@ async fn counters_size(t: &TestDb) -> Result<String> {
 
 /// What counting adds to finishing a dossier: the transaction's reading of its facts, judging and
 /// adding its rows, timed on finished dossiers (each counted once more, then rebuilt away).
-async fn finishing_cost(t: &TestDb, judge: &CountingJudge) -> Result<()> {
+async fn finishing_cost(db: &Database, judge: &CountingJudge) -> Result<()> {
     let ids: Vec<(i64,)> = sqlx::query_as(
         "SELECT id FROM dossiers WHERE finished_at IS NOT NULL AND status <> 'withdrawn' ORDER BY id DESC LIMIT 500",
     )
-    .fetch_all(t.db.reader())
+    .fetch_all(db.reader())
     .await?;
     let mut times = Vec::with_capacity(ids.len());
     for (id,) in &ids {
         let at = Instant::now();
-        indicator_counts::count_written(&t.db, *id, Utc::now()).await?;
+        indicator_counts::count_written(db, *id, Utc::now()).await?;
         times.push(at.elapsed());
     }
     times.sort();
@@ -255,7 +299,7 @@ async fn finishing_cost(t: &TestDb, judge: &CountingJudge) -> Result<()> {
             times.len()
         );
     }
-    let rebuilt = indicator_counts::rebuild(&t.db, judge, Utc::now()).await?;
+    let rebuilt = indicator_counts::rebuild(db, judge, Utc::now()).await?;
     println!("rebuilt after: {} rows differed (the dossiers counted twice)", rebuilt.differences);
     Ok(())
 }
