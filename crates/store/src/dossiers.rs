@@ -986,12 +986,11 @@ pub(crate) async fn apply_in(
     now: DateTime<Utc>,
 ) -> Result<()> {
     crate::audit::check_head(tx, current.id).await?;
-    // A finished dossier's counts are read before the change, so that only the difference is
-    // added; an open one has none.
-    let counts_before = match current.finished_at {
-        Some(_) => crate::indicator_counts::counted(tx, current.id, now).await?,
-        None => Default::default(),
-    };
+    // A dossier's counts are read before a change that can change them (its reception, its
+    // finish, anything once finished), so that only the difference is added.
+    let recounted = current.finished_at.is_some() || change.finished_at.is_some() || change.received_at.is_some();
+    let counts_before =
+        if recounted { crate::indicator_counts::counted(tx, current.id, now).await? } else { Default::default() };
     let updated = sqlx::query(
         "UPDATE dossiers SET status = $3, step = $4, resume_status = $5, waiting_role = $6, waiting_agency = $7, \
          received_at = COALESCE($8, received_at), clock_started_at = COALESCE($9, clock_started_at), \
@@ -1100,7 +1099,7 @@ pub(crate) async fn apply_in(
     };
     crate::webhooks::record(tx, &reported).await?;
     crate::national_outbox::record(tx, reported).await?;
-    if current.finished_at.is_some() || change.finished_at.is_some() {
+    if recounted {
         crate::indicator_counts::recount(tx, current.id, counts_before, now).await?;
     }
     Ok(())

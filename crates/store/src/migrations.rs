@@ -147,6 +147,7 @@ const MIGRATIONS: &[Migration] = &[
     shared(54, "rate limits", include_str!("../migrations/0054_rate_limits.sql")),
     shared(55, "idempotency keys", include_str!("../migrations/0055_idempotency_keys.sql")),
     shared(56, "queue indexes cover the assignee", include_str!("../migrations/0056_queue_indexes_cover_assignee.sql")),
+    shared(57, "open dossiers in the report counts", include_str!("../migrations/0057_report_counts_open.sql")),
 ];
 
 impl Database {

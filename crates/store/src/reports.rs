@@ -10,10 +10,9 @@
 //! The `CASE`s below are `report::classify` written in SQL; the store's tests hold the two to
 //! the same answers on both engines.
 //!
-//! A period of whole months is summed from the finished dossiers' counters instead
-//! (`report_counts`, kept by [`crate::indicator_counts`]), with the open dossiers, few as they
-//! are, counted where they lie: [`ii06a_of_months`], one statement, so that a dossier finishing
-//! meanwhile is counted once.
+//! A period of whole months is summed from the counters instead (`report_counts`, kept by
+//! [`crate::indicator_counts`]), with only the open dossiers' overdue ones counted where they
+//! lie: [`ii06a_of_months`], one statement, so that a dossier finishing meanwhile is counted once.
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalog::AgencyKind;
@@ -109,9 +108,11 @@ pub async fn ii06a(
 }
 
 /// The II.06a counts of the period of the months `first` to `last` (`period`), as [`ii06a`]
-/// gives them: the finished dossiers' counters summed, and the open dossiers counted where they
-/// lie (those received by the period's end, judged overdue at `measured_at`). The counters must
-/// be built (`indicator_counts::built`).
+/// gives them, summed from the counters (which must be built: `indicator_counts::built`): the
+/// finished dossiers' rows, and the open ones' (received in the period, carried over into it,
+/// in progress at its end); of those still open, only which are overdue at `measured_at` is
+/// counted where they lie, through the index of open dossiers by due date. One statement, so
+/// that a dossier finishing meanwhile is counted once.
 pub async fn ii06a_of_months(
     db: &Database,
     (first, last): (Month, Month),
@@ -119,11 +120,10 @@ pub async fn ii06a_of_months(
     measured_at: DateTime<Utc>,
     agency: Option<&str>,
 ) -> Result<Vec<FieldCounts>> {
-    // $1 first month, $2 last month, $3 start, $4 end, $5 measured at, $6 the agency ('' for all).
+    // $1 first month, $2 last month, $3 end, $4 measured at, $5 the agency ('' for all).
     let span = |column: &str| format!("SUM(CASE WHEN slot = 0 THEN {column} ELSE 0 END)");
     let end_of =
         |month: &str, column: &str| format!("SUM(CASE WHEN slot = 1 AND month = {month} THEN {column} ELSE 0 END)");
-    let open = |condition: &str| format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)");
     let sql = format!(
         "SELECT g.field AS field, f.name AS field_name, f.name_en AS field_name_en, a.kind AS kind, \
            CAST(SUM(g.carried_over) AS BIGINT) AS carried_over, CAST(SUM(g.online) AS BIGINT) AS online, \
@@ -136,17 +136,19 @@ pub async fn ii06a_of_months(
              {late_kept} AS late, {in_time_kept} AS in_time, {overdue_kept} AS overdue \
            FROM report_counts \
            WHERE ((slot = 0 AND month >= $1 AND month <= $2) OR (slot = 1 AND (month = $1 - 1 OR month = $2))) \
-             AND ($6 = '' OR agency = $6) \
+             AND ($5 = '' OR agency = $5) \
+           GROUP BY field, agency \
+           UNION ALL \
+           SELECT field, agency, SUM(CASE WHEN month < $1 THEN pending ELSE 0 END), 0, 0, 0, 0, 0, SUM(pending), 0 \
+           FROM report_counts WHERE pending <> 0 AND slot = 0 AND month <= $2 AND ($5 = '' OR agency = $5) \
            GROUP BY field, agency \
            UNION ALL \
            SELECT COALESCE(pv.field_code, p.field_code) AS field, o.lead_agency AS agency, \
-             SUM(o.carried_over), SUM(o.online), SUM(o.direct), 0, 0, 0, SUM(o.in_time), SUM(o.overdue) \
+             0, 0, 0, 0, 0, 0, -SUM(o.overdue), SUM(o.overdue) \
            FROM ( \
-             SELECT procedure_version_id, lead_agency, {carried_open} AS carried_over, \
-               {online_open} AS online, {direct_open} AS direct, \
-               {in_time_open} AS in_time, {overdue_open} AS overdue \
-             FROM dossiers WHERE finished_at IS NULL AND received_at < $4 AND status <> 'withdrawn' \
-               AND ($6 = '' OR lead_agency = $6) \
+             SELECT procedure_version_id, lead_agency, COUNT(*) AS overdue FROM dossiers \
+             WHERE finished_at IS NULL AND due_at < $4 AND received_at < $3 AND status <> 'withdrawn' \
+               AND ($5 = '' OR lead_agency = $5) \
              GROUP BY procedure_version_id, lead_agency \
            ) o \
            JOIN procedure_versions pv ON pv.id = o.procedure_version_id \
@@ -164,16 +166,10 @@ pub async fn ii06a_of_months(
         late_kept = span("late"),
         in_time_kept = end_of("$2", "open - overdue"),
         overdue_kept = end_of("$2", "overdue"),
-        carried_open = open("received_at < $3"),
-        online_open = open("received_at >= $3 AND channel IN ('online', 'national_portal')"),
-        direct_open = open("received_at >= $3 AND channel IN ('in_person', 'postal')"),
-        in_time_open = open("(due_at IS NULL OR due_at >= $5)"),
-        overdue_open = open("due_at < $5"),
     );
     let rows = sqlx::query(&sql)
         .bind(i64::from(first))
         .bind(i64::from(last))
-        .bind(Millis(period.start()))
         .bind(Millis(period.end()))
         .bind(Millis(measured_at))
         .bind(agency.unwrap_or(""))

@@ -12,24 +12,31 @@
 //! each month it stayed open ([`Slot::End`]). [`counts_for`] sums the rows of a period; the tests
 //! below hold it to [`classify`] on random dossiers.
 //!
-//! Open dossiers are not kept here: their due date still moves (a supplement, a reschedule) and
-//! they are judged against "now", so the report counts them where they lie, few as they are.
+//! An open dossier has one row from its reception on ([`open_rows`]): received online or directly
+//! in the month of its reception, and [`PENDING`] there, so that the dossiers still open and
+//! received before a period (carried over) or by its end (in progress) are sums of rows too.
+//! Whether each of them is overdue is not kept: its due date still moves (a supplement, a
+//! reschedule) and it is judged against the end of the period or "now", so the report counts
+//! the overdue ones where they lie ([`counts_for`]'s last argument). When the dossier finishes,
+//! its open row is taken back and its finished rows added, in the same transaction.
 
 use super::{vn_day, Counts, ReportedDossier};
 use crate::indicators::counts::{month_of, month_period, Month, Slot};
 
 /// The stored names of the counters, in the order of [`Figures`].
-pub const COLUMNS: [&str; 7] = ["online", "direct", "early", "on_time", "late", "open", "overdue"];
+pub const COLUMNS: [&str; 8] = ["online", "direct", "early", "on_time", "late", "open", "overdue", "pending"];
 
 const ONLINE: usize = 0;
 const DIRECT: usize = 1;
 const EARLY: usize = 2;
 const OPEN: usize = 5;
 const OVERDUE: usize = 6;
+/// The column of the dossiers received in a row's month and still open.
+pub const PENDING: usize = 7;
 
-/// One row's counters, or a sum of rows, in the order of [`COLUMNS`]: received by channel and
-/// resolved by timeliness in the row's month ([`Slot::Span`]), open and overdue at its end
-/// ([`Slot::End`]).
+/// One row's counters, or a sum of rows, in the order of [`COLUMNS`]: received by channel,
+/// resolved by timeliness and received but still open in the row's month ([`Slot::Span`]), open
+/// and overdue at its end ([`Slot::End`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Figures(pub [i64; COLUMNS.len()]);
 
@@ -76,8 +83,7 @@ pub fn finished_rows(d: &ReportedDossier) -> Vec<Row> {
     }
     let (received, finished) = (month_of(received_at), month_of(finished_at));
     let mut rows = Vec::new();
-    let channel = if d.channel.is_online() { ONLINE } else { DIRECT };
-    rows.push((Slot::Span, received, Figures::one(channel)));
+    rows.push((Slot::Span, received, Figures::one(channel_column(d))));
     // The same column rule as `classify`: early on a day before the due date's day, late after
     // the due time, on time otherwise (and when there is no due date).
     let resolved = match d.due_at {
@@ -98,19 +104,61 @@ pub fn finished_rows(d: &ReportedDossier) -> Vec<Row> {
     rows
 }
 
+fn channel_column(d: &ReportedDossier) -> usize {
+    if d.channel.is_online() {
+        ONLINE
+    } else {
+        DIRECT
+    }
+}
+
+/// The row a dossier received and still open adds: received, and pending, in the month of its
+/// reception. None before reception, once finished, or withdrawn.
+pub fn open_rows(d: &ReportedDossier) -> Vec<Row> {
+    match (d.received_at, d.finished_at, d.withdrawn) {
+        (Some(received_at), None, false) => {
+            let mut f = Figures::one(channel_column(d));
+            f.0[PENDING] = 1;
+            vec![(Slot::Span, month_of(received_at), f)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The rows a dossier adds now: [`finished_rows`] once it has finished, [`open_rows`] before.
+pub fn rows(d: &ReportedDossier) -> Vec<Row> {
+    match d.finished_at {
+        Some(_) => finished_rows(d),
+        None => open_rows(d),
+    }
+}
+
 /// The report's counts of the months `first` to `last` from the rows (of any number of dossiers):
-/// the rows of its months ([`Slot::Span`]), and those of the ends of the month before it (carried
-/// over) and of its last month (in progress).
-pub fn counts_for<'a>(rows: impl IntoIterator<Item = &'a Row>, first: Month, last: Month) -> Counts {
+/// the rows of its months ([`Slot::Span`]), those of the ends of the month before it (carried
+/// over) and of its last month (in progress), and the open dossiers' rows of the months before it
+/// (carried over) and up to its last (in progress); `open_overdue` of those still open and
+/// received by its end are overdue at the time it is judged.
+pub fn counts_for<'a>(rows: impl IntoIterator<Item = &'a Row>, first: Month, last: Month, open_overdue: i64) -> Counts {
     let (mut span, mut before, mut end) = (Figures::default(), 0, Figures::default());
     for (slot, month, f) in rows {
         match slot {
-            Slot::Span if first <= *month && *month <= last => span += f,
+            Slot::Span => {
+                if first <= *month && *month <= last {
+                    span += f;
+                }
+                if *month < first {
+                    before += f.0[PENDING];
+                }
+                if *month <= last {
+                    end.0[OPEN] += f.0[PENDING];
+                }
+            }
             Slot::End if *month == first - 1 => before += f.0[OPEN],
             Slot::End if *month == last => end += f,
-            _ => {}
+            Slot::End => {}
         }
     }
+    end.0[OVERDUE] += open_overdue;
     from_sums(before, &span, &end)
 }
 
@@ -163,8 +211,9 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
-        /// The rows of random finished dossiers, summed for a random period of whole months
-        /// (ended, or running to now), equal `classify` of each dossier in that period.
+        /// The rows of random dossiers, finished or still open now, summed for a random period of
+        /// whole months (ended, or running to now) with the open ones found overdue counted where
+        /// they lie, equal `classify` of each dossier in that period.
         #[test]
         fn the_rows_agree_with_classify(
             dossiers in prop::collection::vec(drawn(), 1..40),
@@ -177,11 +226,21 @@ mod tests {
             let (last, first) = (current - back, current - back - length);
             let period = Period::new(first_day(first).unwrap(), month_period(last).unwrap().to).unwrap();
             prop_assert_eq!(months_of(&period, now), Some((first, last)));
-            let finished: Vec<&ReportedDossier> =
-                dossiers.iter().filter(|d| d.finished_at.is_some_and(|f| f <= now)).collect();
-            let expected: Counts = finished.iter().filter_map(|d| classify(d, &period, now)).sum();
-            let rows: Vec<Row> = finished.iter().flat_map(|d| finished_rows(d)).collect();
-            prop_assert_eq!(counts_for(&rows, first, last), expected);
+            // As the database holds them now: what finishes later is open.
+            let held: Vec<ReportedDossier> = dossiers
+                .iter()
+                .filter(|d| d.received_at.is_some_and(|r| r <= now))
+                .map(|d| ReportedDossier { finished_at: d.finished_at.filter(|f| *f <= now), ..*d })
+                .collect();
+            let expected: Counts = held.iter().filter_map(|d| classify(d, &period, now)).sum();
+            let rows: Vec<Row> = held.iter().flat_map(rows).collect();
+            let measured = period.measured_at(now);
+            let overdue = held
+                .iter()
+                .filter(|d| !open_rows(d).is_empty())
+                .filter(|d| d.received_at.is_some_and(|r| r < period.end()) && d.due_at.is_some_and(|due| due < measured))
+                .count() as i64;
+            prop_assert_eq!(counts_for(&rows, first, last, overdue), expected);
         }
     }
 
@@ -200,14 +259,37 @@ mod tests {
         let (january, february, march) = (2027 * 12, 2027 * 12 + 1, 2027 * 12 + 2);
         let keys: Vec<(Slot, Month)> = rows.iter().map(|(s, m, _)| (*s, *m)).collect();
         assert_eq!(keys, vec![(Slot::Span, january), (Slot::Span, march), (Slot::End, january), (Slot::End, february)]);
-        assert_eq!(counts_for(&rows, january, january), Counts::from_parts([0, 0, 1], [0, 0, 0], [1, 0]));
-        assert_eq!(counts_for(&rows, february, february), Counts::from_parts([1, 0, 0], [0, 0, 0], [0, 1]));
-        assert_eq!(counts_for(&rows, march, march), Counts::from_parts([1, 0, 0], [0, 0, 1], [0, 0]));
-        assert_eq!(counts_for(&rows, january, march), Counts::from_parts([0, 0, 1], [0, 0, 1], [0, 0]));
-        assert_eq!(counts_for(&rows, march + 1, march + 1), Counts::default(), "finished before April");
+        assert_eq!(counts_for(&rows, january, january, 0), Counts::from_parts([0, 0, 1], [0, 0, 0], [1, 0]));
+        assert_eq!(counts_for(&rows, february, february, 0), Counts::from_parts([1, 0, 0], [0, 0, 0], [0, 1]));
+        assert_eq!(counts_for(&rows, march, march, 0), Counts::from_parts([1, 0, 0], [0, 0, 1], [0, 0]));
+        assert_eq!(counts_for(&rows, january, march, 0), Counts::from_parts([0, 0, 1], [0, 0, 1], [0, 0]));
+        assert_eq!(counts_for(&rows, march + 1, march + 1, 0), Counts::default(), "finished before April");
         let withdrawn = ReportedDossier { withdrawn: true, ..d };
         assert!(finished_rows(&withdrawn).is_empty());
         let open = ReportedDossier { finished_at: None, ..d };
         assert!(finished_rows(&open).is_empty());
+    }
+
+    #[test]
+    fn an_open_dossier_is_received_in_its_month_then_carried_over_and_in_progress() {
+        // Received 20 January, due 10 February, still open in April: received in January;
+        // carried over into February and later; in progress at the end of any period from
+        // January on, overdue when judged after 10 February (counted where it lies).
+        let d = ReportedDossier {
+            channel: Channel::Online,
+            received_at: Some(at(19 * DAY + 9 * 60)),
+            finished_at: None,
+            due_at: Some(at(40 * DAY + 17 * 60)),
+            withdrawn: false,
+        };
+        let rows = rows(&d);
+        let (december, january, march) = (2026 * 12 + 11, 2027 * 12, 2027 * 12 + 2);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(counts_for(&rows, january, january, 0), Counts::from_parts([0, 1, 0], [0, 0, 0], [1, 0]));
+        assert_eq!(counts_for(&rows, march, march, 1), Counts::from_parts([1, 0, 0], [0, 0, 0], [0, 1]));
+        assert_eq!(counts_for(&rows, december, december, 0), Counts::default(), "received after December");
+        assert!(open_rows(&ReportedDossier { withdrawn: true, ..d }).is_empty());
+        assert!(open_rows(&ReportedDossier { received_at: None, ..d }).is_empty());
+        assert_eq!(super::rows(&ReportedDossier { finished_at: Some(at(70 * DAY)), ..d }).len(), 4);
     }
 }
