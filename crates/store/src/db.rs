@@ -118,7 +118,8 @@ impl Database {
     }
 
     /// Connects, configuring SQLite for a small server where no acknowledged write may be lost:
-    /// WAL, `synchronous=FULL`, foreign keys, a busy timeout.
+    /// WAL, `synchronous=FULL`, foreign keys, a busy timeout; and PostgreSQL without JIT
+    /// compilation.
     pub async fn connect(url: &str) -> Result<Database> {
         sqlx::any::install_default_drivers();
         let engine = Engine::from_url(url)?;
@@ -136,7 +137,16 @@ impl Database {
                     Ok(())
                 })
             }),
-            Engine::Postgres => AnyPoolOptions::new().max_connections(16),
+            // PostgreSQL compiles a statement it estimates dear (JIT) before running it: for the
+            // counts of reports and indicators at millions of dossiers that took 25 to 500 ms where
+            // the statement itself ran in 31 ms (bench/README.md, "II.06a from counters"), and
+            // none of the server's statements runs long enough to win it back.
+            Engine::Postgres => AnyPoolOptions::new().max_connections(16).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("SET jit = off").await?;
+                    Ok(())
+                })
+            }),
         };
         let pool = pool_options.acquire_timeout(Duration::from_secs(15)).connect_with(options).await?;
         Ok(Database {

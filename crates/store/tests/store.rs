@@ -23,6 +23,7 @@ on_both_engines!(
     open_only_seeding_fills_the_overdue_scan_and_unit_queues,
     a_provinces_history_is_seeded_over_years_on_a_grown_catalog,
     a_large_seeding_makes_the_indexes_again_as_they_were,
+    postgres_sessions_run_without_jit,
     the_demo_history_pays_its_fees_with_one_receipt_series_per_agency,
     issued_forms_are_kept_once_per_event_and_kind,
     what_the_portal_publishes_is_kept_and_carried_to_new_versions,
@@ -286,6 +287,26 @@ async fn a_provinces_history_is_seeded_over_years_on_a_grown_catalog(engine: Tes
     assert_eq!(old_open, 0);
     let v = motcua_store::audit::verify(&t.db).await.unwrap();
     assert!(v.is_clean(), "{:?}", v.findings);
+}
+
+/// Every session of the pool has PostgreSQL's JIT compilation off (its compile time exceeded
+/// the statements' own at millions of dossiers); SQLite has none.
+async fn postgres_sessions_run_without_jit(engine: TestEngine) {
+    let t = TestDb::new(engine).await;
+    if engine == TestEngine::Sqlite {
+        return;
+    }
+    // Asked at once, so that several connections answer.
+    let asked = (0..4).map(|_| {
+        sqlx::query_as::<_, (String, i32)>(
+            "SELECT current_setting('jit'), pg_backend_pid() FROM (SELECT pg_sleep(0.1)) AS s",
+        )
+        .fetch_one(t.db.reader())
+    });
+    let answers: Vec<(String, i32)> = futures::future::try_join_all(asked).await.unwrap();
+    assert!(answers.iter().all(|(jit, _)| jit == "off"), "{answers:?}");
+    let sessions: HashSet<i32> = answers.iter().map(|(_, pid)| *pid).collect();
+    assert!(sessions.len() > 1, "{answers:?}");
 }
 
 /// The secondary indexes of the tables a large seeding writes, as the database defines them.
