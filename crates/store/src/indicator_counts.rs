@@ -576,6 +576,16 @@ pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Re
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    if db.engine == crate::db::Engine::Postgres {
+        // Every row was replaced: what autovacuum would do a minute later (the dead rows'
+        // space, statistics for the planner), done now so the reports that follow read the new
+        // rows alone.
+        for table in
+            ["VACUUM ANALYZE indicator_counts", "VACUUM ANALYZE indicator_work", "VACUUM ANALYZE report_counts"]
+        {
+            db.maintain(table).await?;
+        }
+    }
     Ok(Rebuilt {
         dossiers: dossiers + counted_late,
         rows: (sums.len() + report.len()) as u64,
