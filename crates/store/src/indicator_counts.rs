@@ -14,16 +14,15 @@
 //! Open dossiers have no rows of the indicators here: their last row is judged "now", so the
 //! application counts them afresh. In the report's counters an open dossier has one row from its
 //! reception (`report::counts::open_rows`), added at reception and taken back when it finishes,
-//! by the same difference. [`rebuild`] recomputes every row from the dossiers, as `motcua indicators rebuild`
-//! does, and reports how many rows differed from what was kept.
+//! by the same difference. [`rebuild`] recomputes every row from the dossiers, as
+//! `motcua indicators rebuild` does, and reports how many rows differed from what was kept.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use motcua_domain::calendar::{TimeLimit, TimeUnit};
-use motcua_domain::dossier::Action;
-use motcua_domain::dossier::Channel;
+use motcua_domain::dossier::{Action, Channel};
 use motcua_domain::indicators::counts::{Counts, Key, Month, Slot, COLUMNS};
 use motcua_domain::report::counts::{finished_rows, open_rows, Figures, Row as ReportRow, COLUMNS as REPORT_COLUMNS};
 use motcua_domain::report::ReportedDossier;
