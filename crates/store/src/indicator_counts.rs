@@ -22,9 +22,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use motcua_domain::calendar::{TimeLimit, TimeUnit};
-use motcua_domain::dossier::{Action, Channel};
+use motcua_domain::dossier::{Action, Channel, Status};
 use motcua_domain::indicators::counts::{Counts, Key, Month, Slot, COLUMNS};
-use motcua_domain::report::counts::{finished_rows, open_rows, Figures, Row as ReportRow, COLUMNS as REPORT_COLUMNS};
+use motcua_domain::report::counts::{rows as report_rows, Figures, Row as ReportRow, COLUMNS as REPORT_COLUMNS};
 use motcua_domain::report::ReportedDossier;
 use sqlx::Row;
 
@@ -82,31 +82,37 @@ const FINISHED: &str = "d.finished_at IS NOT NULL AND d.received_at IS NOT NULL 
 /// The dossiers `d` received and still open.
 const OPEN: &str = "d.finished_at IS NULL AND d.received_at IS NOT NULL AND d.status <> 'withdrawn'";
 
-/// What the report's row of an open dossier needs of it ([`OPEN`] `d`, its version `v` and
-/// procedure `p`): where it counts and how and when it was received.
-const OPEN_FACTS: &str = "SELECT d.lead_agency, d.procedure_code, d.channel, d.received_at, \
+/// Where a dossier counts and what decides its rows, with its version `v` and procedure `p`:
+/// read first, so that only a finished dossier's facts are read whole ([`counted`]), and all an
+/// open dossier's row of the report needs.
+const PLACED: &str = "SELECT d.lead_agency, d.procedure_code, d.channel, d.received_at, d.finished_at, d.status, \
     COALESCE(v.field_code, p.field_code) AS field \
     FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id JOIN procedures p ON p.id = v.procedure_id";
 
-/// An open dossier's row of the report, read with [`OPEN_FACTS`]: its unit, procedure and field,
-/// and the row.
+/// The row of the report of a dossier read with [`PLACED`] that is still open: its unit,
+/// procedure and field, and the row; nothing when it was not received or is withdrawn.
 fn open_counted(row: &sqlx::any::AnyRow) -> Result<Counted> {
     let channel: String = row.try_get("channel")?;
     let channel = Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?;
-    let received_at: Millis = row.try_get("received_at")?;
+    let received_at: Option<Millis> = row.try_get("received_at")?;
+    let status: String = row.try_get("status")?;
     let reported = ReportedDossier {
         channel,
-        received_at: Some(received_at.0),
+        received_at: received_at.map(|at| at.0),
         finished_at: None,
         due_at: None,
-        withdrawn: false,
+        withdrawn: status == Status::Withdrawn.as_str(),
     };
+    let report = report_rows(&reported);
+    if report.is_empty() {
+        return Ok(Counted::default());
+    }
     Ok(Counted {
         agency: row.try_get("lead_agency")?,
         procedure: row.try_get("procedure_code")?,
         field: row.try_get("field")?,
         rows: Vec::new(),
-        report: open_rows(&reported),
+        report,
     })
 }
 
@@ -117,19 +123,22 @@ pub(crate) async fn counted(tx: &mut WriteTx<'_>, dossier_id: i64, now: DateTime
     let Some(judge) = tx.judge() else {
         return Ok(Counted::default());
     };
+    let placed = format!("{PLACED} WHERE d.id = $1");
+    let Some(row) = sqlx::query(&placed).bind(dossier_id).fetch_optional(&mut **tx).await? else {
+        return Ok(Counted::default());
+    };
+    if row.try_get::<Option<Millis>, _>("finished_at")?.is_none() {
+        return open_counted(&row);
+    }
     let sql = facts_sql("", "dossiers d", &format!("WHERE d.id = $1 AND {FINISHED}"));
     let Some(row) = sqlx::query(&sql).bind(dossier_id).fetch_optional(&mut **tx).await? else {
-        let open = format!("{OPEN_FACTS} WHERE d.id = $1 AND {OPEN}");
-        return match sqlx::query(&open).bind(dossier_id).fetch_optional(&mut **tx).await? {
-            Some(row) => open_counted(&row),
-            None => Ok(Counted::default()),
-        };
+        return Ok(Counted::default());
     };
     let (judged, field) = judged_in(tx, decode(&row)?).await?;
     Ok(Counted {
         agency: judged.dossier.lead_agency.clone(),
         procedure: judged.dossier.procedure_code.clone(),
-        report: finished_rows(&reported(&judged.dossier)),
+        report: report_rows(&reported(&judged.dossier)),
         rows: judge.rows(&judged, now),
         field,
     })
@@ -512,9 +521,7 @@ pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Re
         let rows = judge.rows(&j, now);
         add_judged(&mut sums, &mut work, &j.dossier.lead_agency, &j.dossier.procedure_code, &rows);
         match fields.get(&j.dossier.procedure_version_id) {
-            Some(field) => {
-                add_report(&mut report, &j.dossier.lead_agency, field, &finished_rows(&reported(&j.dossier)))
-            }
+            Some(field) => add_report(&mut report, &j.dossier.lead_agency, field, &report_rows(&reported(&j.dossier))),
             None => missing = Some(j.dossier.procedure_version_id),
         }
     })
@@ -537,12 +544,12 @@ pub async fn rebuild(db: &Database, judge: &dyn Judge, now: DateTime<Utc>) -> Re
         let (j, field) = judged_in(&mut tx, d).await?;
         let rows = judge.rows(&j, now);
         add_judged(&mut sums, &mut work, &j.dossier.lead_agency, &j.dossier.procedure_code, &rows);
-        add_report(&mut report, &j.dossier.lead_agency, &field, &finished_rows(&reported(&j.dossier)));
+        add_report(&mut report, &j.dossier.lead_agency, &field, &report_rows(&reported(&j.dossier)));
         counted_late += 1;
     }
     // The open dossiers' rows of the report, read under the lock: those received meanwhile wait
     // for it to add their own.
-    let open_facts = format!("{OPEN_FACTS} WHERE {OPEN}");
+    let open_facts = format!("{PLACED} WHERE {OPEN}");
     let mut open = sqlx::query(&open_facts).fetch(&mut *tx);
     while let Some(row) = open.try_next().await? {
         let c = open_counted(&row)?;

@@ -1,6 +1,6 @@
-//! The report II.06a kept as counters: what one finished dossier adds to the report of every
-//! period made of whole months ([`finished_rows`]), so that a year of a province sums a few
-//! thousand rows instead of reading hundreds of thousands of dossiers.
+//! The report II.06a kept as counters: what one dossier adds to the report of every period made
+//! of whole months ([`rows`]), so that a year of a province sums a few thousand rows instead of
+//! reading hundreds of thousands of dossiers.
 //!
 //! A finished dossier's place in a period's report depends only on the period: it is received
 //! online or directly in a period that holds the month of its reception, resolved (early, on
@@ -12,8 +12,8 @@
 //! each month it stayed open ([`Slot::End`]). [`counts_for`] sums the rows of a period; the tests
 //! below hold it to [`classify`] on random dossiers.
 //!
-//! An open dossier has one row from its reception on ([`open_rows`]): received online or directly
-//! in the month of its reception, and [`PENDING`] there, so that the dossiers still open and
+//! An open dossier has one row from its reception on (`open_rows`): received online or directly
+//! in the month of its reception, and pending there, so that the dossiers still open and
 //! received before a period (carried over) or by its end (in progress) are sums of rows too.
 //! Whether each of them is overdue is not kept: its due date still moves (a supplement, a
 //! reschedule) and it is judged against the end of the period or "now", so the report counts
@@ -32,7 +32,7 @@ const EARLY: usize = 2;
 const OPEN: usize = 5;
 const OVERDUE: usize = 6;
 /// The column of the dossiers received in a row's month and still open.
-pub const PENDING: usize = 7;
+const PENDING: usize = 7;
 
 /// One row's counters, or a sum of rows, in the order of [`COLUMNS`]: received by channel,
 /// resolved by timeliness and received but still open in the row's month ([`Slot::Span`]), open
@@ -74,7 +74,7 @@ pub type Row = (Slot, Month, Figures);
 
 /// The rows one dossier adds to the counters: none unless it was received, finished and not
 /// withdrawn. They never change once it has finished (its due date no longer moves).
-pub fn finished_rows(d: &ReportedDossier) -> Vec<Row> {
+fn finished_rows(d: &ReportedDossier) -> Vec<Row> {
     let (Some(received_at), Some(finished_at)) = (d.received_at, d.finished_at) else {
         return Vec::new();
     };
@@ -114,7 +114,7 @@ fn channel_column(d: &ReportedDossier) -> usize {
 
 /// The row a dossier received and still open adds: received, and pending, in the month of its
 /// reception. None before reception, once finished, or withdrawn.
-pub fn open_rows(d: &ReportedDossier) -> Vec<Row> {
+fn open_rows(d: &ReportedDossier) -> Vec<Row> {
     match (d.received_at, d.finished_at, d.withdrawn) {
         (Some(received_at), None, false) => {
             let mut f = Figures::one(channel_column(d));
@@ -125,7 +125,9 @@ pub fn open_rows(d: &ReportedDossier) -> Vec<Row> {
     }
 }
 
-/// The rows a dossier adds now: [`finished_rows`] once it has finished, [`open_rows`] before.
+/// The rows the counters hold of a dossier now: once it has finished, those of its reception, its
+/// finish and each month end it stayed open; before, its open row; none unless it was received
+/// and is not withdrawn.
 pub fn rows(d: &ReportedDossier) -> Vec<Row> {
     match d.finished_at {
         Some(_) => finished_rows(d),
