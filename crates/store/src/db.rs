@@ -138,9 +138,9 @@ impl Database {
                 })
             }),
             // PostgreSQL compiles a statement it estimates dear (JIT) before running it: for the
-            // counts of reports and indicators at millions of dossiers that took 25 to 500 ms where
-            // the statement itself ran in 31 ms (bench/README.md, "II.06a from counters"), and
-            // none of the server's statements runs long enough to win it back.
+            // counts of reports and indicators at millions of dossiers that took 25 to 500 ms
+            // where the statement itself ran in 31 ms (bench/README.md, "The open dossiers counted
+            // too"), and none of the server's statements runs long enough to win it back.
             Engine::Postgres => AnyPoolOptions::new().max_connections(16).after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute("SET jit = off").await?;
