@@ -918,7 +918,7 @@ async fn recreate_indexes(db: &Database, statements: &[String]) -> Result<()> {
 /// tables' secondary indexes are made again at the end ([`WITHOUT_INDEXES_FROM`]): a seeding
 /// stopped midway leaves them missing, so start such a database over.
 pub async fn seed(db: &Database, count: usize, seed: u64, mix: Mix, progress: impl FnMut(usize)) -> Result<Seeded> {
-    seed_in_turn(db, count, seed, mix, count >= WITHOUT_INDEXES_FROM, progress).await
+    seed_with(db, count, seed, mix, count >= WITHOUT_INDEXES_FROM, progress).await
 }
 
 /// [`seed`] without the secondary indexes whatever the count, made again at the end.
@@ -929,10 +929,10 @@ pub async fn seed_without_indexes(
     mix: Mix,
     progress: impl FnMut(usize),
 ) -> Result<Seeded> {
-    seed_in_turn(db, count, seed, mix, true, progress).await
+    seed_with(db, count, seed, mix, true, progress).await
 }
 
-async fn seed_in_turn(
+async fn seed_with(
     db: &Database,
     count: usize,
     seed: u64,
